@@ -1,0 +1,62 @@
+"""The root `ccops` command; each domain adds its sub-commands here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import console, handle_errors
+from ccops.org import cli as org_cli
+from ccops.settings import get_settings
+
+app = typer.Typer(
+    help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+db = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db, name="db")
+app.add_typer(org_cli.sites, name="sites")
+app.add_typer(org_cli.channels, name="channels")
+app.add_typer(org_cli.queues, name="queues")
+app.add_typer(org_cli.teams, name="teams")
+app.add_typer(org_cli.people, name="people")
+app.add_typer(org_cli.users, name="users")
+
+
+@db.command("upgrade")
+@handle_errors
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Migrate the database to the newest schema (or to REVISION)."""
+    from ccops.migrate import upgrade
+
+    url = get_settings().resolved_database_url()
+    upgrade(url, revision)
+    console.print(f"database at {revision}: {url.split('@')[-1]}")
+
+
+@db.command("downgrade")
+@handle_errors
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")]) -> None:
+    """Migrate the database down to REVISION (``base`` removes every table)."""
+    from ccops.migrate import downgrade
+
+    downgrade(get_settings().resolved_database_url(), revision)
+    console.print(f"database at {revision}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+) -> None:
+    """Serve the web application and JSON API."""
+    import uvicorn
+
+    from ccops.web.app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the `ccops` script."""
+    app()

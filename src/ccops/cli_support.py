@@ -1,0 +1,71 @@
+"""Helpers every CLI sub-app shares: JSON output, Rich tables, and errors as exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from enum import Enum
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from ccops.errors import CcopsError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _default(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as indented JSON on standard output."""
+    sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Print ``rows`` as a Rich table with the given columns."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn domain and validation errors into a one-line message and the error's exit code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CcopsError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            for problem in exc.problems[:50]:
+                err_console.print(f"  {problem}", highlight=False)
+            if len(exc.problems) > 50:
+                err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
+            raise SystemExit(exc.exit_code) from None
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"]) or "input"
+                err_console.print(f"[bold red]error:[/] {where}: {error['msg']}", highlight=False)
+            raise SystemExit(2) from None
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Contact records, agent-state events, interval reports and their importers."""

@@ -1,0 +1,132 @@
+"""Tables of what happened: contacts, agent states, ACD interval reports, import batches.
+
+Besides aware UTC timestamps, rows carry integer epoch columns (seconds UTC, and minutes of the
+site's local wall clock with the UTC offset in force) so that every analytic backend (SQLite,
+PostgreSQL, DuckDB) buckets intervals with the same integer arithmetic, daylight saving included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ccops.db import Base, UTCDateTime, utcnow
+from ccops.enums import AgentState, Outcome
+from ccops.org.models import _enum
+
+
+class ImportBatch(Base):
+    """One file import and what became of its rows."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    summary_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Contact(Base):
+    """One contact offered to a queue (a call, chat, email or message)."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_contact_queue_local", "queue_id", "arrival_local_min"),
+        Index("ix_contact_customer", "customer_hash", "queue_id", "arrival_epoch_s"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    arrival_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    wait_s: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_s: Mapped[float] = mapped_column(Float, default=0.0)
+    hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wrap_s: Mapped[float] = mapped_column(Float, default=0.0)
+    customer_hash: Mapped[str | None] = mapped_column(String(64))
+    arrival_epoch_s: Mapped[int] = mapped_column(BigInteger)
+    arrival_local_min: Mapped[int] = mapped_column(BigInteger)
+    utc_offset_min: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class AgentStateEvent(Base):
+    """A span of time a person spent in one state (available, on contact, break, ...)."""
+
+    __tablename__ = "agent_state_event"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_agent_state_person_start", "person_id", "start_epoch_s"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    state: Mapped[AgentState] = mapped_column(_enum(AgentState))
+    reason_code: Mapped[str | None] = mapped_column(String(100))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    start_epoch_s: Mapped[int] = mapped_column(BigInteger)
+    end_epoch_s: Mapped[int | None] = mapped_column(BigInteger)
+    utc_offset_min: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class IntervalReport(Base):
+    """One queue-interval row of an ACD's interval report (aggregates, no contact detail)."""
+
+    __tablename__ = "interval_report"
+    __table_args__ = (UniqueConstraint("source", "queue_id", "interval_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"))
+    interval_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    interval_local_min: Mapped[int] = mapped_column(BigInteger)
+    utc_offset_min: Mapped[int] = mapped_column(Integer)
+    interval_min: Mapped[int] = mapped_column(Integer)
+    offered: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    abandoned: Mapped[int] = mapped_column(Integer)
+    short_abandoned: Mapped[int | None] = mapped_column(Integer)
+    answered_within_target: Mapped[int | None] = mapped_column(Integer)
+    handle_s: Mapped[float | None] = mapped_column(Float)
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class Erasure(Base):
+    """That a customer's key was erased, and how many contacts it touched; never the key."""
+
+    __tablename__ = "erasure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    contacts_affected: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,7 @@
+"""Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from ccops.contacts import models as contacts_models
+from ccops.db import Base
+from ccops.org import models as org_models
+
+__all__ = ["Base", "contacts_models", "org_models"]

@@ -1,0 +1,1 @@
+"""Organisation: sites, channels, queues (skills), teams, people and users."""

@@ -1,0 +1,259 @@
+"""`ccops sites|channels|queues|teams|people|users` — create and list the organisation."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import handle_errors, print_json, print_table
+from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+from ccops.errors import Invalid
+from ccops.org import schemas
+from ccops.org import service as org_service
+from ccops.runtime import unit_of_work
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+sites = typer.Typer(help="Sites and their time zones.", no_args_is_help=True)
+channels = typer.Typer(help="Channels: voice, chat, email, messaging.", no_args_is_help=True)
+queues = typer.Typer(help="Queues (skills) with service-level targets.", no_args_is_help=True)
+teams = typer.Typer(help="Teams and their leaders.", no_args_is_help=True)
+people = typer.Typer(help="People: agents, team leaders, analysts, planners.", no_args_is_help=True)
+users = typer.Typer(help="Sign-ins, roles and scopes.", no_args_is_help=True)
+
+
+def _show(rows: list[schemas.BaseModel], title: str, columns: list[str], as_json: bool) -> None:
+    dumped = [r.model_dump(mode="json") for r in rows]
+    if as_json:
+        print_json(dumped)
+    else:
+        print_table(title, dumped, columns)
+
+
+@sites.command("create")
+@handle_errors
+def site_create(
+    name: str,
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Asia/Shanghai")],
+    country: Annotated[str | None, typer.Option(help="ISO 3166 country code")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a site."""
+    with unit_of_work() as s:
+        out = org_service.create_site(
+            session=s, data=schemas.SiteIn(name=name, timezone=timezone, country_code=country)
+        )
+    _show([out], "Site", ["id", "name", "timezone", "country_code"], as_json)
+
+
+@sites.command("list")
+@handle_errors
+def site_list(as_json: JsonOpt = False) -> None:
+    """List sites."""
+    with unit_of_work() as s:
+        rows = org_service.list_sites(session=s)
+    _show(list(rows), "Sites", ["id", "name", "timezone", "country_code"], as_json)
+
+
+@channels.command("create")
+@handle_errors
+def channel_create(
+    name: str,
+    kind: Annotated[ChannelKind, typer.Option(help="voice, chat, email or messaging")],
+    max_concurrency: Annotated[int, typer.Option(help="Contacts an agent handles at once")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a channel."""
+    with unit_of_work() as s:
+        out = org_service.create_channel(
+            session=s, data=schemas.ChannelIn(name=name, kind=kind, max_concurrency=max_concurrency)
+        )
+    _show([out], "Channel", ["id", "name", "kind", "max_concurrency"], as_json)
+
+
+@channels.command("list")
+@handle_errors
+def channel_list(as_json: JsonOpt = False) -> None:
+    """List channels."""
+    with unit_of_work() as s:
+        rows = org_service.list_channels(session=s)
+    _show(list(rows), "Channels", ["id", "name", "kind", "max_concurrency"], as_json)
+
+
+QUEUE_COLUMNS = [
+    "id", "name", "channel", "site", "target_s", "service_level_goal", "short_abandon_s",
+    "service_level_variant",
+]  # fmt: skip
+
+
+@queues.command("create")
+@handle_errors
+def queue_create(
+    name: str,
+    channel: Annotated[str, typer.Option(help="Channel name")],
+    site: Annotated[str, typer.Option(help="Site name")],
+    target_s: Annotated[float, typer.Option(help="Service-level threshold T, seconds")] = 20.0,
+    goal: Annotated[float, typer.Option(help="Service-level goal, fraction")] = 0.8,
+    short_abandon_s: Annotated[float, typer.Option(help="Short-abandon threshold, s")] = 5.0,
+    variant: Annotated[
+        ServiceLevelVariant, typer.Option(help="Service-level formula")
+    ] = ServiceLevelVariant.exclude_short_abandons,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a queue."""
+    data = schemas.QueueIn(
+        name=name,
+        channel=channel,
+        site=site,
+        target_s=target_s,
+        service_level_goal=goal,
+        short_abandon_s=short_abandon_s,
+        service_level_variant=variant,
+    )
+    with unit_of_work() as s:
+        out = org_service.create_queue(session=s, data=data)
+    _show([out], "Queue", QUEUE_COLUMNS, as_json)
+
+
+@queues.command("list")
+@handle_errors
+def queue_list(as_json: JsonOpt = False) -> None:
+    """List queues."""
+    with unit_of_work() as s:
+        rows = org_service.list_queues(session=s)
+    _show(list(rows), "Queues", QUEUE_COLUMNS, as_json)
+
+
+@teams.command("create")
+@handle_errors
+def team_create(
+    name: str,
+    site: Annotated[str, typer.Option(help="Site name")],
+    leader: Annotated[str | None, typer.Option(help="Login of the team leader")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a team."""
+    with unit_of_work() as s:
+        out = org_service.create_team(
+            session=s, data=schemas.TeamIn(name=name, site=site, leader=leader)
+        )
+    _show([out], "Team", ["id", "name", "site", "leader"], as_json)
+
+
+@teams.command("list")
+@handle_errors
+def team_list(as_json: JsonOpt = False) -> None:
+    """List teams."""
+    with unit_of_work() as s:
+        rows = org_service.list_teams(session=s)
+    _show(list(rows), "Teams", ["id", "name", "site", "leader"], as_json)
+
+
+def _parse_skill(text: str) -> schemas.SkillIn:
+    queue, _, level = text.partition(":")
+    if level and not level.isdigit():
+        raise Invalid(f"skill {text!r}: level must be a whole number 1-10 (QUEUE:LEVEL)")
+    return schemas.SkillIn(queue=queue, level=int(level) if level else 5)
+
+
+@people.command("create")
+@handle_errors
+def person_create(
+    login: str,
+    name: Annotated[str, typer.Option(help="Full name")],
+    site: Annotated[str, typer.Option(help="Site name")],
+    role: Annotated[Role, typer.Option(help="Position")] = Role.agent,
+    team: Annotated[str | None, typer.Option(help="Team name")] = None,
+    skill: Annotated[list[str] | None, typer.Option(help="QUEUE[:LEVEL], repeatable")] = None,
+    hire_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a person (agent, team leader, ...)."""
+    data = schemas.PersonIn(
+        name=name,
+        login=login,
+        role=role,
+        site=site,
+        team=team,
+        skills=[_parse_skill(x) for x in skill or []],
+        hire_date=date.fromisoformat(hire_date) if hire_date else None,
+    )
+    with unit_of_work() as s:
+        out = org_service.create_person(session=s, data=data)
+    _show([out], "Person", ["id", "login", "name", "role", "site", "team"], as_json)
+
+
+@people.command("list")
+@handle_errors
+def person_list(
+    team: Annotated[str | None, typer.Option(help="Only this team")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List people."""
+    with unit_of_work() as s:
+        rows = org_service.list_people(session=s, team=team)
+    _show(list(rows), "People", ["id", "login", "name", "role", "site", "team"], as_json)
+
+
+def _password(password: str | None) -> str:
+    if password:
+        return password
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise Invalid("the two passwords differ")
+    return first
+
+
+@users.command("create")
+@handle_errors
+def user_create(
+    login: str,
+    role: Annotated[Role, typer.Option(help="Role")],
+    scope: Annotated[ScopeKind, typer.Option(help="own, teams, sites or all")] = ScopeKind.own,
+    person: Annotated[str | None, typer.Option(help="Login of the person")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team in scope, repeatable")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Site in scope, repeatable")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="CCOPS_NEW_PASSWORD", help="Prompted if omitted")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a user with a role and scope."""
+    data = schemas.UserIn(
+        login=login,
+        password=_password(password),
+        role=role,
+        scope=scope,
+        person=person,
+        teams=team or [],
+        sites=site or [],
+    )
+    with unit_of_work() as s:
+        out = org_service.create_user(session=s, data=data)
+    _show([out], "User", ["id", "login", "role", "scope", "person"], as_json)
+
+
+@users.command("create-admin")
+@handle_errors
+def user_create_admin(
+    login: Annotated[str, typer.Option(help="Login of the administrator")] = "admin",
+    password: Annotated[
+        str | None, typer.Option(envvar="CCOPS_NEW_PASSWORD", help="Prompted if omitted")
+    ] = None,
+) -> None:
+    """Create the first administrator of a production database."""
+    with unit_of_work() as s:
+        out = org_service.create_admin(session=s, login=login, password=_password(password))
+    print_json(out)
+
+
+@users.command("list")
+@handle_errors
+def user_list(as_json: JsonOpt = False) -> None:
+    """List users."""
+    with unit_of_work() as s:
+        rows = org_service.list_users(session=s)
+    _show(list(rows), "Users", ["id", "login", "role", "scope", "person"], as_json)

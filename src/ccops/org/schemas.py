@@ -1,0 +1,180 @@
+"""Input and output shapes of the organisation; validation lives here."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+
+Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+
+
+class SiteIn(BaseModel):
+    """A site to create: a name and an IANA time zone such as ``Europe/London``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Name
+    timezone: str = Field(min_length=1, max_length=64)
+    country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+
+class SiteOut(SiteIn):
+    """A stored site."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class ChannelIn(BaseModel):
+    """A channel to create."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Name
+    kind: ChannelKind
+    max_concurrency: int = Field(default=1, ge=1, le=20)
+
+
+class ChannelOut(ChannelIn):
+    """A stored channel."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class QueueIn(BaseModel):
+    """A queue to create, with its service-level target and reported variant."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Name
+    channel: str = Name
+    site: str = Name
+    target_s: float = Field(default=20.0, gt=0, le=7 * 86400)
+    service_level_goal: float = Field(default=0.8, gt=0, lt=1)
+    short_abandon_s: float = Field(default=5.0, ge=0, le=600)
+    service_level_variant: ServiceLevelVariant = ServiceLevelVariant.exclude_short_abandons
+
+
+class QueueOut(BaseModel):
+    """A stored queue."""
+
+    id: int
+    name: str
+    channel: str
+    channel_kind: ChannelKind
+    site: str
+    timezone: str
+    target_s: float
+    service_level_goal: float
+    short_abandon_s: float
+    service_level_variant: ServiceLevelVariant
+
+
+class TeamIn(BaseModel):
+    """A team to create."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Name
+    site: str = Name
+    leader: str | None = Field(default=None, description="login of the team leader")
+
+
+class TeamOut(BaseModel):
+    """A stored team."""
+
+    id: int
+    name: str
+    site: str
+    leader: str | None
+
+
+class SkillIn(BaseModel):
+    """A person's skill on a queue (level 1–10)."""
+
+    model_config = ConfigDict(extra="forbid")
+    queue: str = Name
+    level: int = Field(default=5, ge=1, le=10)
+
+
+class PersonIn(BaseModel):
+    """A person to create; ``login`` matches the agent name in telephony logs."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    login: str = Name
+    role: Role = Role.agent
+    site: str = Name
+    team: str | None = None
+    hire_date: date | None = None
+    termination_date: date | None = None
+    termination_reason: str | None = Field(default=None, max_length=200)
+    skills: list[SkillIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PersonIn:
+        if self.hire_date and self.termination_date and self.termination_date < self.hire_date:
+            raise ValueError("termination_date is before hire_date")
+        if self.termination_reason and not self.termination_date:
+            raise ValueError("termination_reason given without termination_date")
+        return self
+
+
+class PersonOut(BaseModel):
+    """A stored person."""
+
+    id: int
+    name: str
+    login: str
+    role: Role
+    site: str
+    team: str | None
+    hire_date: date | None
+    termination_date: date | None
+    termination_reason: str | None
+    skills: list[SkillIn]
+
+
+class UserIn(BaseModel):
+    """A sign-in to create; scope items name teams or sites."""
+
+    model_config = ConfigDict(extra="forbid")
+    login: str = Name
+    password: str = Field(min_length=8, max_length=200)
+    role: Role
+    scope: ScopeKind = ScopeKind.own
+    person: str | None = Field(default=None, description="login of the person this user is")
+    teams: list[str] = Field(default_factory=list)
+    sites: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _scope_consistent(self) -> UserIn:
+        if self.scope == ScopeKind.teams and not self.teams:
+            raise ValueError("scope 'teams' needs at least one team")
+        if self.scope == ScopeKind.sites and not self.sites:
+            raise ValueError("scope 'sites' needs at least one site")
+        if self.scope == ScopeKind.own and not self.person:
+            raise ValueError("scope 'own' needs the person the user is")
+        return self
+
+
+class UserOut(BaseModel):
+    """A stored user (never the password)."""
+
+    id: int
+    login: str
+    role: Role
+    scope: ScopeKind
+    person: str | None
+    teams: list[str]
+    sites: list[str]

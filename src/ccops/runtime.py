@@ -1,0 +1,34 @@
+"""Process-level wiring: one engine and session factory per database URL, checked for migration."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ccops.db import make_engine, make_session_factory, require_migrated, transaction
+from ccops.settings import Settings, get_settings
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """Return the cached engine for ``url``."""
+    return make_engine(url)
+
+
+def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
+    """Return a session factory for the configured database, refusing an unmigrated one."""
+    settings = settings or get_settings()
+    engine = engine_for(settings.resolved_database_url())
+    require_migrated(engine)
+    return make_session_factory(engine)
+
+
+@contextmanager
+def unit_of_work(settings: Settings | None = None) -> Iterator[Session]:
+    """Open one transaction on the configured database (commit on success, roll back on error)."""
+    with transaction(session_factory(settings)) as session:
+        yield session

@@ -1,0 +1,46 @@
+"""Runtime settings, read once from the environment (prefix ``CCOPS_``); defaults work offline."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of a ccops installation; tests build their own instead of touching the env."""
+
+    model_config = SettingsConfigDict(env_prefix="CCOPS_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Where SQLite, secrets and reports go.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    secret_key: str = Field(default="", description="Keys session cookies and customer-key hashes.")
+    default_site: str = Field(default="Main", description="Site that --create-missing uses.")
+    repeat_window_days: int = Field(default=7, ge=1, le=90)
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'ccops.sqlite').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """Return the secret key; without one, create and keep a random key in data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached)."""
+    return Settings()
