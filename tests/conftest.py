@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from ccops.db import make_engine, make_session_factory
 from ccops.migrate import upgrade
 from ccops.model_registry import Base
+from ccops.runtime import dispose_engines
 from ccops.settings import Settings, get_settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -77,14 +78,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     if request.param == "sqlite":
         path = tmp_path / "ccops.sqlite"
         shutil.copy(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    url = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _truncate_postgres(url)
     yield url
-    from ccops.runtime import engine_for
-
-    engine_for(url).dispose()
+    dispose_engines()
 
 
 @pytest.fixture

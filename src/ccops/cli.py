@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from ccops.cli_support import console, handle_errors
+from ccops.demo_cli import demo_app
+from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.settings import get_settings
 
@@ -21,6 +23,9 @@ app.add_typer(org_cli.queues, name="queues")
 app.add_typer(org_cli.teams, name="teams")
 app.add_typer(org_cli.people, name="people")
 app.add_typer(org_cli.users, name="users")
+app.add_typer(metrics_cli.kpi_app, name="kpi")
+app.add_typer(metrics_cli.export_app, name="export")
+app.add_typer(demo_app, name="demo")
 
 
 @db.command("upgrade")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,11 +11,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from ccops.db import make_engine, make_session_factory, require_migrated, transaction
 from ccops.settings import Settings, get_settings
 
+_engines: dict[str, Engine] = {}
 
-@lru_cache(maxsize=8)
+
 def engine_for(url: str) -> Engine:
-    """Return the cached engine for ``url``."""
-    return make_engine(url)
+    """Return the process's engine for ``url`` (one pool per database)."""
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _engines[url] = make_engine(url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection and forget the engines (tests, forked workers)."""
+    while _engines:
+        _engines.popitem()[1].dispose()
 
 
 def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:

@@ -69,7 +69,10 @@ def test_user_password_is_hashed_and_scope_stored(session: Session) -> None:
     out = org_service.create_user(
         session=session,
         data=schemas.UserIn(
-            login="tl", password="correct horse", role=Role.supervisor, scope=ScopeKind.teams,
+            login="tl",
+            password="correct horse",
+            role=Role.supervisor,
+            scope=ScopeKind.teams,
             teams=["Red"],
         ),
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 
 from ccops.cli_support import handle_errors, print_json, print_table
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
@@ -25,7 +27,7 @@ people = typer.Typer(help="People: agents, team leaders, analysts, planners.", n
 users = typer.Typer(help="Sign-ins, roles and scopes.", no_args_is_help=True)
 
 
-def _show(rows: list[schemas.BaseModel], title: str, columns: list[str], as_json: bool) -> None:
+def _show(rows: Sequence[BaseModel], title: str, columns: list[str], as_json: bool) -> None:
     dumped = [r.model_dump(mode="json") for r in rows]
     if as_json:
         print_json(dumped)

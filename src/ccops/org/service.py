@@ -14,7 +14,6 @@ from ccops.errors import Conflict, Invalid, NotFound, Problem
 from ccops.org import schemas
 from ccops.org.models import Channel, Person, PersonSkill, Queue, Site, Team, User, UserScope
 
-
 T = TypeVar("T", Site, Channel, Queue, Team)
 
 
@@ -64,7 +63,9 @@ def create_site(*, session: Session, data: schemas.SiteIn) -> schemas.SiteOut:
 
 def list_sites(*, session: Session) -> list[schemas.SiteOut]:
     """List sites by name."""
-    return [schemas.SiteOut.model_validate(s) for s in session.scalars(select(Site).order_by(Site.name))]
+    return [
+        schemas.SiteOut.model_validate(s) for s in session.scalars(select(Site).order_by(Site.name))
+    ]
 
 
 def create_channel(*, session: Session, data: schemas.ChannelIn) -> schemas.ChannelOut:

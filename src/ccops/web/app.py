@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from ccops import __version__
 from ccops.errors import CcopsError
+from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(org_routes.router)
+    app.include_router(metrics_routes.router)
     return app

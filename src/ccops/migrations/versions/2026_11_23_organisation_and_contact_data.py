@@ -107,9 +107,6 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=False),
         sa.Column("leader_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["leader_id"], ["person.id"], name="fk_team_leader_id_person", use_alter=True
-        ),
         sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_team_site_id_site")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team")),
         sa.UniqueConstraint("name", name=op.f("uq_team_name")),
@@ -177,6 +174,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
         sa.UniqueConstraint("login", name=op.f("uq_person_login")),
     )
+    # team.leader_id -> person.id closes a cycle (person.team_id -> team.id): added afterwards.
+    with op.batch_alter_table("team", schema=None) as batch_op:
+        batch_op.create_foreign_key("fk_team_leader_id_person", "person", ["leader_id"], ["id"])
     op.create_table(
         "agent_state_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -374,6 +374,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_agent_state_person_start")
 
     op.drop_table("agent_state_event")
+    with op.batch_alter_table("team", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_team_leader_id_person", type_="foreignkey")
     op.drop_table("person")
     op.drop_table("interval_report")
     op.drop_table("team")

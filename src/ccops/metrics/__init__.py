@@ -1,0 +1,1 @@
+"""KPI definitions (formula, unit, data source) and their computation with Ibis on any backend."""

@@ -1,0 +1,310 @@
+"""Compute KPIs with Ibis on the database in use (SQLite, PostgreSQL) or DuckDB over Parquet."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from sqlalchemy.engine import make_url
+
+from ccops.enums import ServiceLevelVariant
+from ccops.errors import Invalid, NotFound, Problem
+from ccops.metrics import expressions as ex
+from ccops.metrics import schemas
+
+EPOCH = date(1970, 1, 1)
+ALLOWED_INTERVALS = (15, 30, 60)
+
+
+@dataclass
+class KpiSource:
+    """An Ibis connection and how to read the contact, state and interval-report frames from it."""
+
+    con: Any
+    kind: str
+    parquet: Path | None = None
+
+    def __enter__(self) -> KpiSource:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the backend's connection."""
+        self.con.disconnect()
+
+    def contact_frame(self) -> ir.Table:
+        """One row per contact with its queue's settings denormalised onto it."""
+        if self.parquet is not None:
+            return self.con.read_parquet(str(self.parquet)).select(*ex.CONTACT_FRAME_COLUMNS)
+        c = self.con.table("contact")
+        q = self.con.table("queue")
+        j = c.join(q, c.queue_id == q.id)
+        return j.select(
+            queue=q.name,
+            target_s=q.target_s,
+            short_abandon_s=q.short_abandon_s,
+            service_level_variant=q.service_level_variant,
+            arrival_epoch_s=c.arrival_epoch_s,
+            arrival_local_min=c.arrival_local_min,
+            utc_offset_min=c.utc_offset_min,
+            outcome=c.outcome,
+            wait_s=c.wait_s,
+            talk_s=c.talk_s,
+            hold_s=c.hold_s,
+            wrap_s=c.wrap_s,
+            customer_hash=c.customer_hash,
+        )
+
+    def state_frame(self) -> ir.Table:
+        """One row per agent-state span with the person's login."""
+        if self.parquet is not None:
+            raise Invalid("agent KPIs read the database; a contact Parquet export has no states")
+        s = self.con.table("agent_state_event")
+        p = self.con.table("person")
+        j = s.join(p, s.person_id == p.id)
+        return j.select(
+            person=p.login,
+            state=s.state,
+            start_epoch_s=s.start_epoch_s,
+            end_epoch_s=s.end_epoch_s,
+            utc_offset_min=s.utc_offset_min,
+        )
+
+    def report_frame(self) -> ir.Table:
+        """One row per imported ACD interval report with its queue's settings."""
+        r = self.con.table("interval_report")
+        q = self.con.table("queue")
+        j = r.join(q, r.queue_id == q.id)
+        return j.select(
+            queue=q.name,
+            service_level_variant=q.service_level_variant,
+            target_s=q.target_s,
+            interval_local_min=r.interval_local_min,
+            utc_offset_min=r.utc_offset_min,
+            offered=r.offered,
+            answered=r.answered,
+            abandoned=r.abandoned,
+            short_abandoned=r.short_abandoned,
+            answered_within_target=r.answered_within_target,
+            handle_s=r.handle_s,
+            wait_s=r.wait_s,
+        )
+
+
+def source_for_database(url: str) -> KpiSource:
+    """Open an Ibis connection on the same database SQLAlchemy uses."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return KpiSource(ibis.sqlite.connect(parsed.database or ":memory:"), "sqlite")
+    if parsed.get_backend_name() == "postgresql":
+        con = ibis.postgres.connect(
+            host=parsed.host or "localhost",
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        return KpiSource(con, "postgres")
+    raise Invalid(f"KPIs are computed on SQLite or PostgreSQL, not {parsed.get_backend_name()}")
+
+
+def source_for_parquet(path: Path) -> KpiSource:
+    """Open DuckDB (in memory, no extension downloads) over a contact Parquet export."""
+    if not path.exists():
+        raise NotFound(f"{path}: no such Parquet file", [Problem("missing", file=str(path))])
+    return KpiSource(ibis.duckdb.connect(), "duckdb", parquet=path)
+
+
+def _days(first: date, last: date) -> tuple[int, int]:
+    if last < first:
+        raise Invalid(
+            f"--to {last} is before --from {first}", [Problem("before --from", field="to")]
+        )
+    return (first - EPOCH).days, (last - EPOCH).days
+
+
+def _check_interval(interval_min: int) -> None:
+    if interval_min not in ALLOWED_INTERVALS:
+        raise Invalid(
+            f"interval must be 15, 30 or 60 minutes, not {interval_min}",
+            [Problem("not 15, 30 or 60", field="interval")],
+        )
+
+
+def local_instant(local_min: int, offset_min: int) -> datetime:
+    """Return the aware datetime of a local wall-clock minute count at a UTC offset."""
+    naive = datetime(1970, 1, 1) + timedelta(minutes=int(local_min))
+    return naive.replace(tzinfo=timezone(timedelta(minutes=int(offset_min))))
+
+
+def _rows(expr: ir.Table, con: Any) -> list[dict[str, Any]]:
+    table = con.to_pyarrow(expr)
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _filter_queues(frame: ir.Table, queues: Sequence[str] | None) -> ir.Table:
+    return frame.filter(frame.queue.isin(list(queues))) if queues else frame
+
+
+def queue_interval_kpis(
+    *,
+    source: KpiSource,
+    first: date,
+    last: date,
+    interval_min: int = 15,
+    queues: Sequence[str] | None = None,
+) -> list[schemas.QueueIntervalKpi]:
+    """Compute every queue KPI per queue and local interval over local dates [first, last].
+
+    Queues with contact records use them; a queue with none in the period falls back to its
+    imported ACD interval reports (the ``data_source`` field says which).
+    """
+    _check_interval(interval_min)
+    day0, day1 = _days(first, last)
+    frame = _filter_queues(ex.local_day_range(source.contact_frame(), day0, day1), queues)
+    rows = [(r, "contacts") for r in _rows(ex.interval_kpis(frame, interval_min), source.con)]
+    if source.parquet is None:
+        have = {r["queue"] for r, _ in rows}
+        reports = source.report_frame()
+        reports = _filter_queues(
+            reports.filter(
+                (reports.interval_local_min >= day0 * 1440)
+                & (reports.interval_local_min < (day1 + 1) * 1440)
+            ),
+            queues,
+        )
+        rows += [
+            (r, "interval_reports")
+            for r in _rows(ex.report_interval_kpis(reports, interval_min), source.con)
+            if r["queue"] not in have
+        ]
+    out = [_queue_kpi(r, interval_min, data_source) for r, data_source in rows]
+    out.sort(key=lambda k: (k.queue, k.interval_start.astimezone(UTC)))
+    return out
+
+
+def _queue_kpi(r: dict[str, Any], interval_min: int, data_source: str) -> schemas.QueueIntervalKpi:
+    start = local_instant(r["interval_local_min"], r["utc_offset_min"])
+    within = r["answered_within_target"]
+    return schemas.QueueIntervalKpi(
+        queue=r["queue"],
+        interval_start=start,
+        interval_end=start + timedelta(minutes=interval_min),
+        interval_min=interval_min,
+        offered=int(r["offered"]),
+        answered=int(r["answered"]),
+        abandoned=int(r["abandoned"]),
+        short_abandoned=int(r["short_abandoned"]),
+        answered_within_target=None if within is None else int(within),
+        service_level=_num(r["service_level"]),
+        service_level_variant=ServiceLevelVariant(r["service_level_variant"]),
+        target_s=float(r["target_s"]),
+        asa_s=_num(r["asa_s"]),
+        aht_s=_num(r["aht_s"]),
+        abandon_rate=_num(r["abandon_rate"]),
+        max_wait_s=_num(r["max_wait_s"]),
+        data_source=data_source,
+    )
+
+
+def agent_interval_kpis(
+    *,
+    source: KpiSource,
+    first: date,
+    last: date,
+    interval_min: int = 15,
+    people: Sequence[str] | None = None,
+) -> list[schemas.AgentIntervalKpi]:
+    """Compute occupancy and utilisation per person and local interval over [first, last]."""
+    _check_interval(interval_min)
+    day0, day1 = _days(first, last)
+    frame = source.state_frame()
+    local_start = frame.start_epoch_s + frame.utc_offset_min * 60
+    frame = frame.filter(
+        (local_start < (day1 + 1) * 86400)
+        & (frame.end_epoch_s + frame.utc_offset_min * 60 > day0 * 86400)
+    )
+    if people:
+        frame = frame.filter(frame.person.isin(list(people)))
+    size = interval_min * 60
+    span = frame.mutate(n=(frame.end_epoch_s - frame.start_epoch_s) // size + 1).n.max()
+    max_span = source.con.execute(span)
+    if max_span is None or (isinstance(max_span, float) and math.isnan(max_span)):
+        return []
+    rows = _rows(ex.agent_interval_kpis(frame, interval_min, int(max_span)), source.con)
+    out = []
+    for r in rows:
+        start = local_instant(r["interval_local_min"], r["utc_offset_min"])
+        if not day0 * 1440 <= r["interval_local_min"] < (day1 + 1) * 1440:
+            continue
+        out.append(
+            schemas.AgentIntervalKpi(
+                person=r["person"],
+                interval_start=start,
+                interval_min=interval_min,
+                handling_s=float(r["handling_s"]),
+                available_s=float(r["available_s"]),
+                logged_in_s=float(r["logged_in_s"]),
+                occupancy=_num(r["occupancy"]),
+                utilisation=_num(r["utilisation"]),
+            )
+        )
+    out.sort(key=lambda k: (k.person, k.interval_start.astimezone(UTC)))
+    return out
+
+
+def repeat_contact_rates(
+    *,
+    source: KpiSource,
+    first: date,
+    last: date,
+    window_days: int = 7,
+    queues: Sequence[str] | None = None,
+) -> list[schemas.RepeatContactDay]:
+    """Compute the repeat-contact rate per queue and local day, with its sample size."""
+    if not 1 <= window_days <= 90:
+        raise Invalid("the repeat window must be 1 to 90 days", [Problem("out of range", "days")])
+    day0, day1 = _days(first, last)
+    frame = _filter_queues(source.contact_frame(), queues)
+    rows = _rows(ex.repeat_contacts(frame, window_days, day0, day1), source.con)
+    out = [
+        schemas.RepeatContactDay(
+            queue=r["queue"],
+            date=EPOCH + timedelta(days=int(r["local_day"])),
+            window_days=window_days,
+            contacts_with_key=int(r["contacts_with_key"]),
+            repeated=int(r["repeated"]),
+            repeat_contact_rate=_num(r["repeat_contact_rate"]),
+        )
+        for r in rows
+    ]
+    out.sort(key=lambda k: (k.queue, k.date))
+    return out
+
+
+def export_contacts_parquet(*, source: KpiSource, path: Path, first: date, last: date) -> int:
+    """Write the contact frame of [first, last] to Parquet for DuckDB or Spark; return rows."""
+    day0, day1 = _days(first, last)
+    frame = ex.local_day_range(source.contact_frame(), day0, day1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = source.con.to_pyarrow(frame)
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
+    return int(table.num_rows)

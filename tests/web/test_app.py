@@ -1,0 +1,67 @@
+"""The service edge: health, OpenAPI, JSON errors with fields, KPIs through the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from ccops.enums import Outcome
+from ccops.settings import Settings
+from ccops.web.app import create_app
+from tests.factories import make_org
+from tests.metrics.builders import add_contact
+
+
+@pytest.fixture
+def client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings))
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    assert client.get("/health").json()["status"] == "ok"
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/queues" in paths and "/api/v1/kpi/intervals" in paths
+
+
+def test_bad_input_gets_422_with_the_field(client: TestClient) -> None:
+    response = client.post("/api/v1/sites", json={"name": "X", "timezone": "Mars/Base"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["problems"][0]["field"] == "timezone"
+    assert "unknown time zone" in body["problems"][0]["message"]
+
+
+def test_conflict_and_not_found_are_4xx_json(client: TestClient) -> None:
+    assert client.post("/api/v1/sites", json={"name": "A", "timezone": "UTC"}).status_code == 201
+    dup = client.post("/api/v1/sites", json={"name": "A", "timezone": "UTC"})
+    assert dup.status_code == 409 and dup.json()["error"] == "Conflict"
+    missing = client.post("/api/v1/queues", json={"name": "Q", "channel": "nope", "site": "A"})
+    assert missing.status_code == 404 and "channel 'nope'" in missing.json()["message"]
+
+
+def test_kpis_through_the_api_equal_the_service(client: TestClient, session: Session) -> None:
+    make_org(session)
+    t = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+    add_contact(session, ext="1", queue="Sales", arrival=t, outcome=Outcome.answered, wait_s=5,
+                talk_s=100)  # fmt: skip
+    add_contact(session, ext="2", queue="Sales", arrival=t, outcome=Outcome.abandoned, wait_s=50)
+    session.commit()
+    rows = client.get("/api/v1/kpi/intervals", params={"from": "2024-01-15", "to": "2024-01-15"})
+    assert rows.status_code == 200
+    (row,) = rows.json()
+    assert row["offered"] == 2 and row["service_level"] == 0.5 and row["aht_s"] == 100.0
+    assert row["interval_start"] == "2024-01-15T09:00:00Z" or row["interval_start"].startswith(
+        "2024-01-15T09:00:00+00:00"
+    )
+    bad = client.get("/api/v1/kpi/intervals", params={"from": "2024-01-15", "to": "x"})
+    assert bad.status_code == 422
+
+
+def test_unmigrated_database_is_a_clear_503(tmp_path: object) -> None:
+    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")  # type: ignore[arg-type]
+    response = TestClient(create_app(settings)).get("/api/v1/sites")
+    assert response.status_code == 503
+    assert "ccops db upgrade" in response.json()["message"]
