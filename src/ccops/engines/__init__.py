@@ -1,0 +1,1 @@
+"""Pure computation engines (no I/O): queueing, simulation, forecasting, scheduling, stats."""
