@@ -121,3 +121,31 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Set
 def cli(cli_env: Settings) -> CliRunner:
     """A Typer runner for the `ccops` app on the test database."""
     return CliRunner()
+
+
+DEMO_END = "2026-11-22"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The demo centre seeded once per test worker (about 20 s), for tests to copy."""
+    from datetime import date
+
+    from ccops import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine)() as s:
+        demo.seed(s, secret_key="demo-secret", end=date.fromisoformat(DEMO_END))
+        s.commit()
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template: Path, tmp_path: Path) -> str:
+    """A private copy of the demo centre database."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"

@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 from ccops.cli_support import console, handle_errors
+from ccops.contacts import cli as contacts_cli
 from ccops.demo_cli import demo_app
 from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.settings import get_settings
+from ccops.wfm import cli as wfm_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -23,9 +25,13 @@ app.add_typer(org_cli.queues, name="queues")
 app.add_typer(org_cli.teams, name="teams")
 app.add_typer(org_cli.people, name="people")
 app.add_typer(org_cli.users, name="users")
+app.add_typer(contacts_cli.import_app, name="import")
+app.add_typer(contacts_cli.privacy_app, name="privacy")
 app.add_typer(metrics_cli.kpi_app, name="kpi")
 app.add_typer(metrics_cli.export_app, name="export")
 app.add_typer(demo_app, name="demo")
+app.command("staffing")(wfm_cli.staffing)
+app.command("simulate")(wfm_cli.simulate)
 
 
 @db.command("upgrade")

@@ -14,8 +14,6 @@ a day; agent-state history is kept for the last 7 days only, to keep the demo da
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +22,7 @@ import numpy as np
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from ccops.contacts.importers.base import hash_customer_key
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.engines import queueing
 from ccops.engines import simulation as sim
@@ -43,9 +42,30 @@ SOURCE = "demo"
 # Relative volume by weekday (Monday first): the Monday peak and a quiet weekend.
 WEEKDAY_FACTOR = np.array([1.25, 1.08, 1.0, 0.98, 0.95, 0.55, 0.4])
 FIRST_NAMES = (
-    "Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Amelia", "Oliver",
-    "Isla", "George", "Ava", "Noah", "Mia", "Leo", "Grace", "Jack", "Sofia", "Arthur", "Lily",
-)  # fmt: skip
+    "Li",
+    "Wang",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Zhao",
+    "Huang",
+    "Zhou",
+    "Wu",
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Grace",
+    "Jack",
+    "Sofia",
+    "Arthur",
+    "Lily",
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +95,11 @@ class DemoGroup:
 
 
 SITES = (("Shanghai", "Asia/Shanghai", "CN"), ("London", "Europe/London", "GB"))
-CHANNELS = (("voice", ChannelKind.voice, 1), ("chat", ChannelKind.chat, 2),
-            ("email", ChannelKind.email, 1))  # fmt: skip
+CHANNELS = (
+    ("voice", ChannelKind.voice, 1),
+    ("chat", ChannelKind.chat, 2),
+    ("email", ChannelKind.email, 1),
+)
 QUEUES = (
     DemoQueue("Billing", "Shanghai", "voice", 0.05, 280, 20, 0.8, 150, 8, 20),
     DemoQueue("Tech Support", "Shanghai", "voice", 0.032, 420, 30, 0.8, 200, 8, 20),
@@ -104,12 +127,7 @@ DEMO_USERS = (
 
 def demo_password(login: str) -> str:
     """The demo user's password; demo databases only, printed by `make run`."""
-    return f"demo-{login}"
-
-
-def customer_hash(secret_key: str, customer_key: str) -> str:
-    """Keyed hash of a customer key (HMAC-SHA256), as the importers store it."""
-    return hmac.new(secret_key.encode(), customer_key.encode(), hashlib.sha256).hexdigest()
+    return f"{login}-demo-pass"
 
 
 def launch_monday(end: date) -> date:
@@ -125,8 +143,9 @@ def _daily_shape(hours: np.ndarray, open_from: int, open_to: int) -> np.ndarray:
         + 0.7 * np.exp(-0.5 * ((hours - 15.0) / 1.8) ** 2)
     )
     if open_to - open_from >= 24:
-        return 0.6 + 0.4 * shape / shape.max()
-    return np.where((hours >= open_from) & (hours < open_to), shape / 1.35, 0.0)
+        return np.asarray(0.6 + 0.4 * shape / shape.max(), dtype=np.float64)
+    is_open = (hours >= open_from) & (hours < open_to)
+    return np.asarray(np.where(is_open, shape / 1.35, 0.0), dtype=np.float64)
 
 
 @dataclass
@@ -159,9 +178,14 @@ def _grid(zone: str, first: date, last: date) -> _Grid:
         local_min.append(int((naive - datetime(1970, 1, 1)).total_seconds() // 60))
         offset.append(int(off.total_seconds() // 60))
     return _Grid(
-        start, n, np.array(hours), np.array(weekday), np.array(day), np.array(local_min),
+        start,
+        n,
+        np.array(hours),
+        np.array(weekday),
+        np.array(day),
+        np.array(local_min),
         np.array(offset),
-    )  # fmt: skip
+    )
 
 
 def _org(session: Session) -> None:
@@ -178,10 +202,13 @@ def _org(session: Session) -> None:
         org_service.create_queue(
             session=session,
             data=schemas.QueueIn(
-                name=q.name, channel=q.channel, site=q.site, target_s=q.target_s,
+                name=q.name,
+                channel=q.channel,
+                site=q.site,
+                target_s=q.target_s,
                 service_level_goal=q.goal,
             ),
-        )  # fmt: skip
+        )
 
 
 def _people(session: Session, first: date) -> dict[str, list[int]]:
@@ -197,10 +224,13 @@ def _people(session: Session, first: date) -> dict[str, list[int]]:
             org_service.create_person(
                 session=session,
                 data=schemas.PersonIn(
-                    name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} (team leader)", login=leader,
-                    role=Role.supervisor, site=g.site, hire_date=first - timedelta(days=900),
+                    name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} (team leader)",
+                    login=leader,
+                    role=Role.supervisor,
+                    site=g.site,
+                    hire_date=first - timedelta(days=900),
                 ),
-            )  # fmt: skip
+            )
             org_service.create_team(
                 session=session, data=schemas.TeamIn(name=team, site=g.site, leader=leader)
             )
@@ -211,14 +241,16 @@ def _people(session: Session, first: date) -> dict[str, list[int]]:
                     session=session,
                     data=schemas.PersonIn(
                         name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {number:03d}",
-                        login=f"agent{number:03d}", site=g.site, team=team,
+                        login=f"agent{number:03d}",
+                        site=g.site,
+                        team=team,
                         hire_date=first - timedelta(days=tenure),
                         skills=[
                             schemas.SkillIn(queue=q, level=9 if p == 1 else 5)
                             for q, p in g.skills.items()
                         ],
                     ),
-                )  # fmt: skip
+                )
                 rosters[g.name].append(out.id)
     return rosters
 
@@ -229,11 +261,14 @@ def _users(session: Session) -> None:
         org_service.create_user(
             session=session,
             data=schemas.UserIn(
-                login=login, password=demo_password(login), role=role, scope=scope,
+                login=login,
+                password=demo_password(login),
+                role=role,
+                scope=scope,
                 person=first_agent.login if scope == ScopeKind.own and first_agent else None,
                 teams=["Billing 1"] if scope == ScopeKind.teams else [],
             ),
-        )  # fmt: skip
+        )
 
 
 def _rates(q: DemoQueue, grid: _Grid, launch_day: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -258,7 +293,7 @@ def _staffing(q: DemoQueue, expected: np.ndarray, rng: np.random.Generator) -> n
             expected[busy], q.aht_s, service_level=q.goal, target_s=q.target_s
         )
     absence = rng.binomial(required, 0.04)
-    return np.maximum(required - absence, 0)
+    return np.asarray(np.maximum(required - absence, 0), dtype=np.int64)
 
 
 def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[str, object]:
@@ -299,13 +334,25 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         ids = [queue_ids[q.name] for q in queues]
         rosters_by_group = [rosters[g.name] for g in groups]
         contacts += _store_contacts(
-            session, result, grid, site, ids, [channel_of[q.name] for q in queues],
-            rosters_by_group, secret_key, rng,
-        )  # fmt: skip
+            session,
+            result,
+            grid,
+            site,
+            ids,
+            [channel_of[q.name] for q in queues],
+            rosters_by_group,
+            secret_key,
+            rng,
+        )
         states += _store_states(session, result, grid, site, rosters_by_group)
     session.flush()
-    return {"first_day": first, "last_day": end, "launch_monday": launch,
-            "contacts": contacts, "agent_state_events": states}  # fmt: skip
+    return {
+        "first_day": first,
+        "last_day": end,
+        "launch_monday": launch,
+        "contacts": contacts,
+        "agent_state_events": states,
+    }
 
 
 def _person_of(
@@ -346,8 +393,9 @@ def _store_contacts(
     person = _person_of(result, c.agent, np.nan_to_num(c.answer_s), rosters)
     # Customers: a pool per site; repeat callers come from a small set of heavy users.
     pool = max(n // 3, 1)
-    customer = np.where(rng.random(n) < 0.3, rng.integers(0, pool // 20 + 1, n),
-                        rng.integers(0, pool, n))  # fmt: skip
+    customer = np.where(
+        rng.random(n) < 0.3, rng.integers(0, pool // 20 + 1, n), rng.integers(0, pool, n)
+    )
     known = rng.random(n) < 0.85
     outcome_names = np.asarray(sim.OUTCOME_NAMES)[c.outcome]
     wrap = np.where(c.outcome == sim.ANSWERED, np.round(rng.gamma(2.0, 15.0, n)), 0.0)
@@ -365,23 +413,26 @@ def _store_contacts(
                 "person_id": int(person[i]) if person[i] >= 0 else None,
                 "arrival_at": datetime.fromtimestamp(arrival, UTC),
                 "answered_at": datetime.fromtimestamp(base + float(c.answer_s[i]), UTC)
-                if answered else None,
+                if answered
+                else None,
                 "ended_at": datetime.fromtimestamp(base + float(c.end_s[i]), UTC)
-                if ended else None,
+                if ended
+                else None,
                 "outcome": str(outcome_names[i]),
                 "wait_s": round(float(c.wait_s[i]), 3),
                 "talk_s": round(float(c.talk_s[i]), 3),
                 "hold_s": 0.0,
                 "wrap_s": float(wrap[i]),
-                "customer_hash": customer_hash(secret_key, f"{site}-{customer[i]}")
-                if known[i] else None,
+                "customer_hash": hash_customer_key(f"{site}-{customer[i]}", secret_key)
+                if known[i]
+                else None,
                 "arrival_epoch_s": int(arrival),
                 "arrival_local_min": int(local_min[i]),
                 "utc_offset_min": int(grid.offset_min[interval[i]]),
                 "content_hash": "demo",
                 "batch_id": None,
             }
-        )  # fmt: skip
+        )
         if len(rows) >= 20000:
             session.execute(insert(Contact), rows)
             rows = []

@@ -8,11 +8,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from ccops import __version__
+from ccops.contacts import routes as contacts_routes
 from ccops.errors import CcopsError
 from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
+from ccops.wfm import routes as wfm_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,5 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(org_routes.router)
+    app.include_router(contacts_routes.router)
     app.include_router(metrics_routes.router)
+    app.include_router(wfm_routes.router)
     return app

@@ -1,0 +1,1 @@
+"""Workforce management: staffing, simulation scenarios (forecasts and schedules to come)."""

@@ -1,0 +1,72 @@
+"""The demo centre: its shape, its seasonality and the unannounced launch Monday."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from statistics import mean
+
+import sqlalchemy as sa
+
+from ccops import demo
+from ccops.metrics import service as kpi
+from ccops.org.models import Person, Queue, Site, User
+from tests.conftest import DEMO_END
+
+END = date.fromisoformat(DEMO_END)
+FIRST = END - timedelta(weeks=13) + timedelta(days=1)
+
+
+def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
+    engine = sa.create_engine(demo_url)
+    with engine.connect() as conn:
+        zones = set(conn.execute(sa.select(Site.timezone)).scalars())
+        queues = conn.execute(sa.select(sa.func.count()).select_from(Queue)).scalar()
+        agents = conn.execute(
+            sa.select(sa.func.count()).select_from(Person).where(Person.role == "agent")
+        ).scalar()
+        users = set(conn.execute(sa.select(User.login)).scalars())
+        span = conn.execute(sa.text("SELECT min(arrival_at), max(arrival_at) FROM contact")).one()
+    engine.dispose()
+    assert zones == {"Asia/Shanghai", "Europe/London"}
+    assert queues == 5 and agents is not None and agents >= 100
+    assert users == {login for login, _, _ in demo.DEMO_USERS}
+    assert str(span[0]).startswith(str(FIRST - timedelta(days=1))) or str(span[0]).startswith(
+        str(FIRST)
+    )
+    assert str(span[1]) < str(END + timedelta(days=1))
+
+
+def _daily_offered(rows: list[kpi.schemas.QueueIntervalKpi]) -> dict[date, int]:
+    days: dict[date, int] = defaultdict(int)
+    for r in rows:
+        days[r.interval_start.date()] += r.offered
+    return days
+
+
+def test_monday_peak_and_launch_monday_surge(demo_url: str) -> None:
+    launch = demo.launch_monday(END)
+    with kpi.source_for_database(demo_url) as source:
+        rows = kpi.queue_interval_kpis(
+            source=source, first=FIRST, last=END, interval_min=60, queues=["Billing"]
+        )
+    daily = _daily_offered(rows)
+    by_weekday: dict[int, list[int]] = defaultdict(list)
+    for day, n in daily.items():
+        if day != launch:
+            by_weekday[day.weekday()].append(n)
+    assert mean(by_weekday[0]) > 1.1 * mean(by_weekday[2])  # Monday peak over Wednesday
+    assert mean(by_weekday[6]) < 0.6 * mean(by_weekday[2])  # quiet Sunday
+
+    def after_nine(day: date) -> tuple[int, float]:
+        sel = [r for r in rows if r.interval_start.date() == day and r.interval_start.hour >= 9]
+        answered_in_target = sum(r.answered_within_target or 0 for r in sel)
+        base = sum(r.offered - r.short_abandoned for r in sel)
+        return sum(r.offered for r in sel), answered_in_target / base
+
+    previous = [launch - timedelta(weeks=k) for k in (1, 2, 3, 4)]
+    launch_volume, launch_sl = after_nine(launch)
+    normal = [after_nine(d) for d in previous]
+    assert launch_volume > 1.2 * mean(v for v, _ in normal)
+    assert launch_sl < min(sl for _, sl in normal) - 0.1
+    assert min(sl for _, sl in normal) > 0.75  # normal Mondays are staffed to the goal

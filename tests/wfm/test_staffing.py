@@ -1,0 +1,192 @@
+"""Staffing and simulation through the service, the CLI and the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from ccops.cli import app
+from ccops.engines import queueing
+from ccops.errors import Invalid
+from ccops.settings import Settings
+from ccops.web.app import create_app
+from ccops.wfm import schemas
+from ccops.wfm import service as wfm_service
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"
+
+
+def test_textbook_example_needs_14_agents() -> None:
+    """100 calls in 30 min, AHT 180 s, 80% in 20 s: 14 agents, SL 88.8%; 13 give 79.6%.
+
+    The classic worked example of Erlang C staffing (e.g. the Call Centre Helper Erlang
+    calculator's default case); values checked against the closed form here.
+    """
+    out = wfm_service.staffing(
+        data=schemas.StaffingIn(
+            calls=100, interval_s=1800, aht_s=180, target_s=20, service_level=0.8
+        )
+    )
+    assert out.agents == 14 and out.load_erlangs == pytest.approx(10.0)
+    assert out.service_level == pytest.approx(0.8883500, abs=1e-6)
+    below = next(r for r in out.table if r.agents == 13)
+    assert below.service_level == pytest.approx(0.7955948, abs=1e-6) and not below.meets_goals
+    assert [r.agents for r in out.table] == [12, 13, 14, 15, 16, 17]
+
+
+def test_erlang_a_and_shrinkage() -> None:
+    data = schemas.StaffingIn(
+        calls=100,
+        interval_s=1800,
+        aht_s=180,
+        target_s=20,
+        service_level=0.8,
+        patience_s=120,
+        max_occupancy=0.85,
+        shrinkage=0.3,
+    )
+    out = wfm_service.staffing(data=data)
+    assert out.model.startswith("Erlang A")
+    assert out.scheduled == queueing.scheduled_from_required(out.agents, 0.3)
+    row = {r.agents: r for r in out.table}
+    assert row[out.agents].meets_goals and not row[out.agents - 1].meets_goals
+    assert out.abandon_rate == pytest.approx(
+        queueing.abandon_probability(out.agents, 100 / 1800, 180, patience_s=120)
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"calls": -1}, "greater than or equal to 0"),
+        ({"aht_s": 0}, "greater than 0"),
+        ({"service_level": 1.2}, "less than 1"),
+        ({"target_s": None}, "service_level needs target_s"),
+        ({"calls": float("nan")}, "finite"),
+        ({"abandon_rate": 0.05}, "abandon_rate needs patience_s"),
+    ],
+)
+def test_bad_staffing_input_names_the_argument(fields: dict[str, object], message: str) -> None:
+    base: dict[str, object] = {
+        "calls": 100,
+        "aht_s": 180,
+        "target_s": 20,
+        "service_level": 0.8,
+    }
+    with pytest.raises(ValidationError, match=message):
+        schemas.StaffingIn.model_validate(base | fields)
+
+
+def test_infeasible_goal_is_a_clear_error() -> None:
+    data = schemas.StaffingIn(calls=100, aht_s=180, abandon_rate=0.0, patience_s=60)
+    with pytest.raises(Invalid, match="abandon"):
+        wfm_service.staffing(data=data)
+
+
+def test_cli_json_keys_and_exit_codes() -> None:
+    runner = CliRunner()
+    args = [
+        "staffing",
+        "--calls",
+        "100",
+        "--interval-s",
+        "1800",
+        "--aht-s",
+        "180",
+        "--target-s",
+        "20",
+        "--service-level",
+        "0.8",
+        "--shrinkage",
+        "0.3",
+        "--json",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"agents", "scheduled", "service_level", "asa_s", "abandon_rate", "occupancy"} <= set(
+        data
+    )
+    assert (data["agents"], data["scheduled"]) == (14, 20)
+    table = runner.invoke(app, args[:-1])
+    assert "14 ←" in table.stdout and "79.6%" in table.stdout
+    bad = runner.invoke(app, ["staffing", "--calls", "100", "--aht-s", "-5", "--asa-s", "20"])
+    assert bad.exit_code == 2 and "aht_s" in bad.stderr
+
+
+def test_api_staffing_and_bad_input(tmp_path: Path) -> None:
+    client = TestClient(create_app(Settings(database_url="sqlite://", data_dir=tmp_path)))
+    ok = client.post(
+        "/api/v1/staffing",
+        json={"calls": 100, "interval_s": 1800, "aht_s": 180, "target_s": 20, "service_level": 0.8},
+    )
+    assert ok.status_code == 200 and ok.json()["agents"] == 14
+    bad = client.post("/api/v1/staffing", json={"calls": "many", "aht_s": 180})
+    assert bad.status_code == 422
+    assert {p["field"] for p in bad.json()["problems"]} >= {"calls"}
+
+
+def test_simulate_example_scenario_matches_its_own_intervals() -> None:
+    out = wfm_service.simulate_file(path=EXAMPLE)
+    assert out.method == "replications" and out.replications == 20
+    names = [q.queue for q in out.queues]
+    assert names[:2] == ["Billing", "Tech"]
+    billing = out.queues[0]
+    assert 0.0 < billing.service_level.low <= billing.service_level.value  # type: ignore[operator]
+    assert billing.service_level.value <= billing.service_level.high <= 1.0  # type: ignore[operator]
+    assert billing.offered == pytest.approx(20 * 720, rel=0.05)
+
+
+def test_simulate_bad_scenario_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('interval_s = 900\n[[queue]]\nname = "A"\naht_s = 100\n', encoding="utf-8")
+    with pytest.raises(Invalid, match=r"bad.toml: no \[\[group\]\] table"):
+        wfm_service.simulate_file(path=path)
+    path.write_text(
+        '[[queue]]\nname = "A"\naht_s = 100\n[[group]]\nname="g"\nskills={A=1}\nstaffing=1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(Invalid, match="calls_per_interval or arrival_rate_per_s"):
+        wfm_service.simulate_file(path=path)
+    path.write_bytes(b"\x00\x01 not toml")
+    with pytest.raises(Invalid, match="not a TOML file"):
+        wfm_service.simulate_file(path=path)
+
+
+def test_api_series_and_simulate(tmp_path: Path) -> None:
+    import tomllib
+
+    client = TestClient(create_app(Settings(database_url="sqlite://", data_dir=tmp_path)))
+    series = client.post(
+        "/api/v1/staffing/intervals",
+        json={
+            "calls": [0, 100, 200],
+            "interval_s": 1800,
+            "aht_s": 180,
+            "target_s": 20,
+            "service_level": 0.8,
+            "shrinkage": 0.3,
+        },
+    )
+    assert series.status_code == 200, series.text
+    body = series.json()
+    assert body["agents"][1] == 14 and body["agents"][0] == 0
+    assert body["agents"][2] == queueing.required_agents(
+        200 / 1800, 180, service_level=0.8, target_s=20
+    )
+    assert body["scheduled"] == [0, 20, queueing.scheduled_from_required(body["agents"][2], 0.3)]
+    mismatch = client.post(
+        "/api/v1/staffing/intervals",
+        json={"calls": [1, 2], "aht_s": [100, 200, 300], "target_s": 20, "service_level": 0.8},
+    )
+    assert mismatch.status_code == 422 and "aht_s has 3 values" in mismatch.json()["message"]
+    doc = tomllib.loads(EXAMPLE.read_text(encoding="utf-8")) | {"replications": 3}
+    sim = client.post("/api/v1/staffing/simulate", json=doc)
+    assert sim.status_code == 200 and sim.json()["replications"] == 3
+    bad = client.post("/api/v1/staffing/simulate", json={"queue": []})
+    assert bad.status_code == 422 and "no [[queue]] table" in bad.json()["message"]
