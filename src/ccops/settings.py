@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CCOPS_", extra="ignore")
 
     data_dir: Path = Field(default=Path("var"), description="Where SQLite, secrets and reports go.")
-    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite in data_dir."
+    )
     secret_key: str = Field(default="", description="Keys session cookies and customer-key hashes.")
     default_site: str = Field(default="Main", description="Site that --create-missing uses.")
     repeat_window_days: int = Field(default=7, ge=1, le=90)

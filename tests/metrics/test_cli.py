@@ -15,9 +15,19 @@ from tests.factories import make_org
 from tests.metrics.builders import add_contact
 
 REQUIRED_KEYS = {
-    "queue", "interval_start", "offered", "answered", "abandoned", "short_abandoned",
-    "answered_within_target", "service_level", "asa_s", "aht_s", "abandon_rate", "max_wait_s",
-}  # fmt: skip
+    "queue",
+    "interval_start",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "answered_within_target",
+    "service_level",
+    "asa_s",
+    "aht_s",
+    "abandon_rate",
+    "max_wait_s",
+}
 
 
 def test_kpi_json_has_documented_keys_and_values(
@@ -25,8 +35,9 @@ def test_kpi_json_has_documented_keys_and_values(
 ) -> None:
     make_org(session, timezone="Asia/Shanghai")
     t = datetime(2024, 1, 15, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
-    add_contact(session, ext="1", queue="Sales", arrival=t, outcome=Outcome.answered, wait_s=25,
-                talk_s=90)  # fmt: skip
+    add_contact(
+        session, ext="1", queue="Sales", arrival=t, outcome=Outcome.answered, wait_s=25, talk_s=90
+    )
     session.commit()
     result = cli.invoke(app, ["kpi", "--from", "2024-01-15", "--to", "2024-01-15", "--json"])
     assert result.exit_code == 0, result.output
@@ -36,11 +47,24 @@ def test_kpi_json_has_documented_keys_and_values(
     assert (row["offered"], row["answered_within_target"], row["service_level"]) == (1, 0, 0.0)
     assert row["service_level_variant"] == "exclude_short_abandons"
     parquet = tmp_path / "c.parquet"
-    exported = cli.invoke(app, ["export", "contacts", "--from", "2024-01-15", "--to", "2024-01-15",
-                                "--to-file", str(parquet)])  # fmt: skip
+    exported = cli.invoke(
+        app,
+        [
+            "export",
+            "contacts",
+            "--from",
+            "2024-01-15",
+            "--to",
+            "2024-01-15",
+            "--to-file",
+            str(parquet),
+        ],
+    )
     assert exported.exit_code == 0 and "wrote 1 contacts" in exported.stdout
-    duck = cli.invoke(app, ["kpi", "--from", "2024-01-15", "--to", "2024-01-15", "--json",
-                            "--parquet", str(parquet)])  # fmt: skip
+    duck = cli.invoke(
+        app,
+        ["kpi", "--from", "2024-01-15", "--to", "2024-01-15", "--json", "--parquet", str(parquet)],
+    )
     assert json.loads(duck.stdout) == [row]
 
 

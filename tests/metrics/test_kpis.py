@@ -54,9 +54,16 @@ def _seed_basic(session: Session) -> None:
     ]
     for ext, hms, outcome, wait, talk, hold, wrap in rows:
         add_contact(
-            session, ext=ext, queue="Sales", arrival=_utc(f"2024-01-15T{hms}+00:00"),
-            outcome=outcome, wait_s=wait, talk_s=talk, hold_s=hold, wrap_s=wrap,
-        )  # fmt: skip
+            session,
+            ext=ext,
+            queue="Sales",
+            arrival=_utc(f"2024-01-15T{hms}+00:00"),
+            outcome=outcome,
+            wait_s=wait,
+            talk_s=talk,
+            hold_s=hold,
+            wrap_s=wrap,
+        )
     session.commit()
 
 
@@ -104,8 +111,14 @@ def test_service_level_variant_is_a_queue_setting(
 
 def test_empty_denominators_give_null_not_zero(session: Session, source: kpi.KpiSource) -> None:
     make_org(session)
-    add_contact(session, ext="x", queue="Sales", arrival=_utc("2024-01-15T10:00:00+00:00"),
-                outcome=AB, wait_s=2)  # fmt: skip
+    add_contact(
+        session,
+        ext="x",
+        queue="Sales",
+        arrival=_utc("2024-01-15T10:00:00+00:00"),
+        outcome=AB,
+        wait_s=2,
+    )
     session.commit()
     (row,) = kpi.queue_interval_kpis(source=source, first=date(2024, 1, 15), last=date(2024, 1, 15))
     assert (row.offered, row.short_abandoned) == (1, 1)
@@ -120,8 +133,15 @@ def test_dst_fall_back_day_has_25_hours_of_intervals(
     make_org(session)
     start = datetime(2024, 10, 26, 23, 0, tzinfo=UTC)  # 00:00 BST local
     for i in range(25 * 4):
-        add_contact(session, ext=f"d{i}", queue="Sales", arrival=start + timedelta(minutes=15 * i),
-                    outcome=A, wait_s=5, talk_s=60)  # fmt: skip
+        add_contact(
+            session,
+            ext=f"d{i}",
+            queue="Sales",
+            arrival=start + timedelta(minutes=15 * i),
+            outcome=A,
+            wait_s=5,
+            talk_s=60,
+        )
     session.commit()
     day = date(2024, 10, 27)
     rows = kpi.queue_interval_kpis(source=source, first=day, last=day)
@@ -136,8 +156,15 @@ def test_dst_spring_forward_day_has_23_hours(session: Session, source: kpi.KpiSo
     make_org(session)
     start = datetime(2024, 3, 31, 0, 0, tzinfo=UTC)  # 00:00 GMT local
     for i in range(23 * 4):
-        add_contact(session, ext=f"s{i}", queue="Sales", arrival=start + timedelta(minutes=15 * i),
-                    outcome=A, wait_s=5, talk_s=60)  # fmt: skip
+        add_contact(
+            session,
+            ext=f"s{i}",
+            queue="Sales",
+            arrival=start + timedelta(minutes=15 * i),
+            outcome=A,
+            wait_s=5,
+            talk_s=60,
+        )
     session.commit()
     day = date(2024, 3, 31)
     hourly = kpi.queue_interval_kpis(source=source, first=day, last=day, interval_min=60)
@@ -170,12 +197,30 @@ def test_agent_occupancy_and_utilisation_split_over_intervals(
     """
     make_org(session)
     t = _utc("2024-01-15T09:00:00+00:00")
-    add_state(session, ext="1", login="alice", state=AgentState.on_contact, start=t,
-              end=t + timedelta(minutes=10))  # fmt: skip
-    add_state(session, ext="2", login="alice", state=AgentState.available,
-              start=t + timedelta(minutes=10), end=t + timedelta(minutes=20))  # fmt: skip
-    add_state(session, ext="3", login="alice", state=AgentState.break_,
-              start=t + timedelta(minutes=20), end=t + timedelta(minutes=30))  # fmt: skip
+    add_state(
+        session,
+        ext="1",
+        login="alice",
+        state=AgentState.on_contact,
+        start=t,
+        end=t + timedelta(minutes=10),
+    )
+    add_state(
+        session,
+        ext="2",
+        login="alice",
+        state=AgentState.available,
+        start=t + timedelta(minutes=10),
+        end=t + timedelta(minutes=20),
+    )
+    add_state(
+        session,
+        ext="3",
+        login="alice",
+        state=AgentState.break_,
+        start=t + timedelta(minutes=20),
+        end=t + timedelta(minutes=30),
+    )
     session.commit()
     rows = kpi.agent_interval_kpis(source=source, first=date(2024, 1, 15), last=date(2024, 1, 15))
     assert [(r.handling_s, r.available_s, r.logged_in_s) for r in rows] == [
@@ -194,11 +239,25 @@ def test_repeat_contact_rate_counts_next_contact_within_window(
     make_org(session)
     day1 = _utc("2024-01-01T10:00:00+00:00")
     add_contact(session, ext="1", queue="Sales", arrival=day1, outcome=A, wait_s=1, customer="k1")
-    add_contact(session, ext="2", queue="Sales", arrival=day1 + timedelta(days=2), outcome=AB,
-                wait_s=30, customer="k1")  # fmt: skip
+    add_contact(
+        session,
+        ext="2",
+        queue="Sales",
+        arrival=day1 + timedelta(days=2),
+        outcome=AB,
+        wait_s=30,
+        customer="k1",
+    )
     add_contact(session, ext="3", queue="Sales", arrival=day1, outcome=A, wait_s=1, customer="k2")
-    add_contact(session, ext="4", queue="Sales", arrival=day1 + timedelta(days=11), outcome=A,
-                wait_s=1, customer="k2")  # fmt: skip
+    add_contact(
+        session,
+        ext="4",
+        queue="Sales",
+        arrival=day1 + timedelta(days=11),
+        outcome=A,
+        wait_s=1,
+        customer="k2",
+    )
     add_contact(session, ext="5", queue="Sales", arrival=day1, outcome=AB, wait_s=9, customer="k3")
     add_contact(session, ext="6", queue="Sales", arrival=day1, outcome=A, wait_s=9)
     session.commit()
@@ -254,8 +313,15 @@ def test_kpi_invariants_hold_for_any_contacts(
         make_org(s)
         base = _utc("2024-01-15T09:00:00+00:00")
         for i, (offset, outcome, wait, talk) in enumerate(data):
-            add_contact(s, ext=str(i), queue="Sales", arrival=base + timedelta(seconds=offset),
-                        outcome=outcome, wait_s=wait, talk_s=talk)  # fmt: skip
+            add_contact(
+                s,
+                ext=str(i),
+                queue="Sales",
+                arrival=base + timedelta(seconds=offset),
+                outcome=outcome,
+                wait_s=wait,
+                talk_s=talk,
+            )
         s.commit()
     engine.dispose()
     with kpi.source_for_database(url) as src:

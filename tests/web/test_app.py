@@ -45,8 +45,9 @@ def test_conflict_and_not_found_are_4xx_json(client: TestClient) -> None:
 def test_kpis_through_the_api_equal_the_service(client: TestClient, session: Session) -> None:
     make_org(session)
     t = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
-    add_contact(session, ext="1", queue="Sales", arrival=t, outcome=Outcome.answered, wait_s=5,
-                talk_s=100)  # fmt: skip
+    add_contact(
+        session, ext="1", queue="Sales", arrival=t, outcome=Outcome.answered, wait_s=5, talk_s=100
+    )
     add_contact(session, ext="2", queue="Sales", arrival=t, outcome=Outcome.abandoned, wait_s=50)
     session.commit()
     rows = client.get("/api/v1/kpi/intervals", params={"from": "2024-01-15", "to": "2024-01-15"})

@@ -72,9 +72,18 @@ def queue_kpis(
         print_json(data)
         return
     columns = [
-        "queue", "interval_start", "offered", "answered", "abandoned", "short_abandoned",
-        "service_level", "asa_s", "aht_s", "abandon_rate", "max_wait_s",
-    ]  # fmt: skip
+        "queue",
+        "interval_start",
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "service_level",
+        "asa_s",
+        "aht_s",
+        "abandon_rate",
+        "max_wait_s",
+    ]
     for row in data:
         for key in ("service_level", "abandon_rate"):
             row[key] = None if row[key] is None else f"{row[key]:.1%}"
@@ -103,8 +112,15 @@ def agent_kpis(
     if as_json:
         print_json(data)
     else:
-        columns = ["person", "interval_start", "handling_s", "available_s", "logged_in_s",
-                   "occupancy", "utilisation"]  # fmt: skip
+        columns = [
+            "person",
+            "interval_start",
+            "handling_s",
+            "available_s",
+            "logged_in_s",
+            "occupancy",
+            "utilisation",
+        ]
         print_table("Agent KPIs", data, columns)
 
 

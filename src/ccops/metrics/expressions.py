@@ -14,13 +14,27 @@ import ibis.expr.types as ir
 from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome, ServiceLevelVariant
 
 CONTACT_FRAME_COLUMNS = (
-    "queue", "target_s", "short_abandon_s", "service_level_variant", "arrival_epoch_s",
-    "arrival_local_min", "utc_offset_min", "outcome", "wait_s", "talk_s", "hold_s", "wrap_s",
+    "queue",
+    "target_s",
+    "short_abandon_s",
+    "service_level_variant",
+    "arrival_epoch_s",
+    "arrival_local_min",
+    "utc_offset_min",
+    "outcome",
+    "wait_s",
+    "talk_s",
+    "hold_s",
+    "wrap_s",
     "customer_hash",
-)  # fmt: skip
+)
 STATE_FRAME_COLUMNS = (
-    "person", "state", "start_epoch_s", "end_epoch_s", "utc_offset_min",
-)  # fmt: skip
+    "person",
+    "state",
+    "start_epoch_s",
+    "end_epoch_s",
+    "utc_offset_min",
+)
 
 
 def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:

@@ -86,9 +86,15 @@ def channel_list(as_json: JsonOpt = False) -> None:
 
 
 QUEUE_COLUMNS = [
-    "id", "name", "channel", "site", "target_s", "service_level_goal", "short_abandon_s",
+    "id",
+    "name",
+    "channel",
+    "site",
+    "target_s",
+    "service_level_goal",
+    "short_abandon_s",
     "service_level_variant",
-]  # fmt: skip
+]
 
 
 @queues.command("create")
