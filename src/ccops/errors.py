@@ -81,7 +81,7 @@ class Forbidden(CcopsError):
 
 
 class NotMigrated(CcopsError):
-    """The database schema is missing or older than this code."""
+    """The database schema is missing or older than this code (409: migrate, then retry)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, [], 503, 6)
+        super().__init__(message, [], 409, 6)

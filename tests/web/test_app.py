@@ -61,8 +61,8 @@ def test_kpis_through_the_api_equal_the_service(client: TestClient, session: Ses
     assert bad.status_code == 422
 
 
-def test_unmigrated_database_is_a_clear_503(tmp_path: object) -> None:
+def test_unmigrated_database_is_a_clear_409(tmp_path: object) -> None:
     settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")  # type: ignore[arg-type]
     response = TestClient(create_app(settings)).get("/api/v1/sites")
-    assert response.status_code == 503
+    assert response.status_code == 409
     assert "ccops db upgrade" in response.json()["message"]

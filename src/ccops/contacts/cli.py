@@ -1,0 +1,213 @@
+"""`ccops import contacts|agent-states|intervals` and `ccops privacy erase`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.contacts import schemas
+from ccops.contacts import service as contacts_service
+from ccops.contacts.importers import FORMATS
+from ccops.runtime import unit_of_work
+from ccops.settings import get_settings
+
+import_app = typer.Typer(
+    help="Import contact records, agent states and interval reports.", no_args_is_help=True
+)
+privacy_app = typer.Typer(help="Privacy requests about customers.", no_args_is_help=True)
+
+PathArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
+MappingOpt = Annotated[
+    Path | None, typer.Option("--mapping", help="TOML column mapping (csv and parquet).")
+]
+SiteOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Site whose wall clock times without an offset are in (default: each queue's site); "
+        "also where --create-missing creates queues and agents."
+    ),
+]
+SourceOpt = Annotated[
+    str | None, typer.Option(help="Source name of the records (default: per format).")
+]
+SkipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid", help="Import the good rows; write the bad ones to a rejects file."
+    ),
+]
+UpdateOpt = Annotated[
+    bool, typer.Option("--update", help="Replace stored records whose content differs.")
+]
+CreateOpt = Annotated[
+    bool, typer.Option("--create-missing", help="Create unknown queues and agents.")
+]
+ReportDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report-dir", help="Where the report and rejects go (default DATA_DIR/imports)."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+
+
+def _format_opt(kind: str) -> object:
+    return typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS[kind])}.")
+
+
+def _show(report: schemas.ImportReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.model_dump(mode="json"))
+        return
+    reports = [report] + ([report.agent_states] if report.agent_states else [])
+    for item in reports:
+        counts = [
+            {"what": "rows read", "count": item.rows_read},
+            {"what": "inserted", "count": item.inserted},
+            {"what": "updated", "count": item.updated},
+            {"what": "unchanged", "count": item.unchanged},
+            {"what": "rejected", "count": item.rejected},
+            {"what": "conflicts", "count": item.conflicts},
+        ]
+        counts += [{"what": f"skipped: {k}", "count": v} for k, v in item.skipped.items()]
+        counts += [{"what": f"warning: {k}", "count": v} for k, v in item.warnings_by_kind.items()]
+        counts += [{"what": f"note: {k}", "count": v} for k, v in item.notes.items()]
+        title = f"Import of {item.kind.replace('_', ' ')} from {item.file} ({item.format})"
+        print_table(title, counts, ["what", "count"])
+        if item.created_queues:
+            console.print(f"created queues: {', '.join(item.created_queues)}", highlight=False)
+        if item.created_people:
+            console.print(f"created agents: {', '.join(item.created_people)}", highlight=False)
+        if item.rejects_path:
+            console.print(f"rejected rows: {item.rejects_path}", highlight=False)
+        if item.report_path:
+            console.print(f"report: {item.report_path}", highlight=False)
+
+
+@import_app.command("contacts")
+@handle_errors
+def import_contacts(
+    path: PathArg,
+    format: Annotated[str, _format_opt("contacts")],
+    mapping: MappingOpt = None,
+    site: SiteOpt = None,
+    source: SourceOpt = None,
+    skip_invalid: SkipOpt = False,
+    update: UpdateOpt = False,
+    create_missing: CreateOpt = False,
+    report_dir: ReportDirOpt = None,
+    with_agent_states: Annotated[
+        bool,
+        typer.Option("--with-agent-states", help="Also import agent states (asterisk-queue-log)."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import contacts from PATH (one transaction: all rows, or none)."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        report = contacts_service.import_contacts(
+            session=session,
+            settings=settings,
+            path=path,
+            format=format,
+            mapping=mapping,
+            site=site,
+            source=source,
+            skip_invalid=skip_invalid,
+            update=update,
+            create_missing=create_missing,
+            report_dir=report_dir,
+            with_agent_states=with_agent_states,
+        )
+    _show(report, as_json)
+
+
+@import_app.command("agent-states")
+@handle_errors
+def import_agent_states(
+    path: PathArg,
+    format: Annotated[str, _format_opt("agent_states")],
+    mapping: MappingOpt = None,
+    site: SiteOpt = None,
+    source: SourceOpt = None,
+    skip_invalid: SkipOpt = False,
+    update: UpdateOpt = False,
+    create_missing: CreateOpt = False,
+    report_dir: ReportDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        report = contacts_service.import_agent_states(
+            session=session,
+            settings=settings,
+            path=path,
+            format=format,
+            mapping=mapping,
+            site=site,
+            source=source,
+            skip_invalid=skip_invalid,
+            update=update,
+            create_missing=create_missing,
+            report_dir=report_dir,
+        )
+    _show(report, as_json)
+
+
+@import_app.command("intervals")
+@handle_errors
+def import_intervals(
+    path: PathArg,
+    format: Annotated[str, _format_opt("intervals")],
+    mapping: MappingOpt = None,
+    site: SiteOpt = None,
+    source: SourceOpt = None,
+    skip_invalid: SkipOpt = False,
+    update: UpdateOpt = False,
+    create_missing: CreateOpt = False,
+    report_dir: ReportDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an ACD interval report (offered, answered, abandoned per queue and interval)."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        report = contacts_service.import_intervals(
+            session=session,
+            settings=settings,
+            path=path,
+            format=format,
+            mapping=mapping,
+            site=site,
+            source=source,
+            skip_invalid=skip_invalid,
+            update=update,
+            create_missing=create_missing,
+            report_dir=report_dir,
+        )
+    _show(report, as_json)
+
+
+@privacy_app.command("erase")
+@handle_errors
+def erase(
+    customer: Annotated[str, typer.Option("--customer", help="The customer's key as imported.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Erase a customer's link to their contacts (the contacts' statistics are kept)."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        affected = contacts_service.erase_customer(
+            session=session, customer_key=customer, secret_key=settings.resolved_secret_key()
+        )
+    if as_json:
+        print_json({"contacts_affected": affected})
+    else:
+        console.print(
+            f"erased the customer link of {affected} contact{'s' if affected != 1 else ''} "
+            "(their statistics are kept)",
+            highlight=False,
+        )

@@ -1,0 +1,25 @@
+"""Readers of contact-centre exports: Technion call logs, Asterisk queue_log, CSV and Parquet.
+
+Each reader streams a file and yields parsed rows (see `base`); `ccops.contacts.service` resolves
+names, checks idempotency and writes them.
+"""
+
+from __future__ import annotations
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "contacts": ("csv", "parquet", "technion", "asterisk-queue-log"),
+    "agent_states": ("csv", "parquet", "asterisk-queue-log"),
+    "intervals": ("csv", "parquet"),
+}
+"""The formats each kind of import reads."""
+
+TABULAR = ("csv", "parquet")
+"""Formats that take a column-mapping file."""
+
+DEFAULT_SOURCE = {
+    "csv": "csv",
+    "parquet": "parquet",
+    "technion": "technion",
+    "asterisk-queue-log": "asterisk",
+}
+"""The ``source`` of records when neither ``--source`` nor the mapping names one."""

@@ -1,0 +1,399 @@
+"""Asterisk's ``queue_log``: ``epoch|callid|queue|agent|event|data1|data2|…``, one event a line.
+
+Calls: ENTERQUEUE opens a contact (a call that enters several queues, or one queue again, makes
+one contact per entry: external id ``callid:queue:n``); CONNECT answers it (wait = CONNECT −
+ENTERQUEUE); COMPLETEAGENT / COMPLETECALLER end it answered; TRANSFER (and the later
+BLINDTRANSFER / ATTENDEDTRANSFER) after CONNECT ends it transferred; ABANDON ends it abandoned;
+EXITWITHTIMEOUT, EXITEMPTY and EXITWITHKEY end it offered but neither answered nor abandoned.
+Calls still waiting or talking at the end of the file, and events of calls that entered the
+queue before the file began, are counted and skipped.
+
+Agent states: AGENTLOGIN / ADDMEMBER → available, PAUSE / PAUSEALL → not_ready (reason code from
+data1), UNPAUSE / UNPAUSEALL → available, AGENTLOGOFF / REMOVEMEMBER of the last queue → offline;
+a CONNECT puts the agent on_contact until the call ends, then back to the state before. Spans
+of zero length are dropped; spans still open at the end of the file have no end. External id:
+``agent:start_epoch``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ccops.contacts.importers.base import (
+    AgentStateRow,
+    ContactRow,
+    RejectedRow,
+    Tally,
+    normalise_customer_key,
+)
+from ccops.enums import AgentState, Outcome
+from ccops.errors import Problem
+
+END_EVENTS = {
+    "COMPLETEAGENT": Outcome.answered,
+    "COMPLETECALLER": Outcome.answered,
+    "TRANSFER": Outcome.transferred,
+    "BLINDTRANSFER": Outcome.transferred,
+    "ATTENDEDTRANSFER": Outcome.transferred,
+    "ABANDON": Outcome.abandoned,
+    "EXITWITHTIMEOUT": Outcome.timed_out,
+    "EXITEMPTY": Outcome.exited_empty,
+    "EXITWITHKEY": Outcome.exited_key,
+}
+ANSWER_ENDS = {"COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
+AGENT_EVENTS = {
+    "AGENTLOGIN",
+    "AGENTCALLBACKLOGIN",
+    "AGENTLOGOFF",
+    "AGENTCALLBACKLOGOFF",
+    "ADDMEMBER",
+    "REMOVEMEMBER",
+    "PAUSE",
+    "PAUSEALL",
+    "UNPAUSE",
+    "UNPAUSEALL",
+}
+KNOWN_OTHER = {
+    "QUEUESTART",
+    "CONFIGRELOAD",
+    "RINGNOANSWER",
+    "RINGCANCELED",
+    "AGENTDUMP",
+    "SYSCOMPAT",
+    "PENALTY",
+    "JOINEMPTY",
+    "INFO",
+    "DID",
+}
+# Which data field of each event holds a duration we check for sign, by position.
+DURATION_FIELDS = {
+    "CONNECT": ((0, "holdtime"),),
+    "COMPLETEAGENT": ((0, "holdtime"), (1, "calltime")),
+    "COMPLETECALLER": ((0, "holdtime"), (1, "calltime")),
+    "TRANSFER": ((2, "holdtime"), (3, "calltime")),
+    "ABANDON": ((2, "waittime"),),
+    "EXITWITHTIMEOUT": ((2, "waittime"),),
+    "EXITEMPTY": ((2, "waittime"),),
+    "EXITWITHKEY": ((3, "waittime"),),
+}
+ANONYMOUS_CALLERS = {"unknown", "anonymous", "restricted", "private", "none"}
+
+
+@dataclass
+class _Call:
+    line: int
+    queue: str
+    external_id: str
+    arrival: int
+    last: int
+    customer: str | None
+    answered: int | None = None
+    agent: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    raw: str = ""
+    bad_raw: str | None = None
+
+
+@dataclass
+class _Agent:
+    queues: set[str] = field(default_factory=set)
+    logged_in: bool = False
+    paused: bool = False
+    reason: str | None = None
+    on_calls: int = 0
+    span: tuple[AgentState, str | None, int, int] | None = None  # state, reason, start, line
+
+    def state(self) -> tuple[AgentState, str | None]:
+        if self.on_calls > 0:
+            return AgentState.on_contact, None
+        if not (self.logged_in or self.queues):
+            return AgentState.offline, None
+        if self.paused:
+            return AgentState.not_ready, self.reason
+        return AgentState.available, None
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def read_queue_log(
+    path: Path, *, label: str, tally: Tally
+) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
+    """Yield contacts, agent-state spans and rejected rows of a queue_log, streaming by line.
+
+    Contacts are yielded when their call ends, spans when they close (open ones at the end).
+    Rejected rows carry ``applies_to`` (``contacts`` for call problems, ``all`` for lines that
+    cannot be read at all).
+    """
+    calls: dict[tuple[str, str], _Call] = {}
+    entries: Counter[tuple[str, str]] = Counter()
+    agents: dict[str, _Agent] = {}
+
+    def agent_changed(name: str, epoch: int, line: int) -> Iterator[AgentStateRow]:
+        agent = agents[name]
+        state, reason = agent.state()
+        if agent.span is not None:
+            old_state, old_reason, start, start_line = agent.span
+            if (old_state, old_reason) == (state, reason):
+                return
+            if epoch > start:
+                yield AgentStateRow(
+                    line=start_line,
+                    external_id=f"{name}:{start}",
+                    person=name,
+                    state=old_state,
+                    reason_code=old_reason,
+                    start_at=_at(start),
+                    end_at=_at(epoch),
+                )
+        agent.span = (state, reason, epoch, line)
+
+    with path.open("rb") as handle:
+        for line_no, raw_bytes in enumerate(handle, start=1):
+            ended_line = raw_bytes.endswith(b"\n")
+            try:
+                text = raw_bytes.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError:
+                tally.rows_read += 1
+                yield RejectedRow(
+                    line_no,
+                    [tally.problem("not text (undecodable bytes)", row=line_no)],
+                    raw_bytes.decode("utf-8", errors="replace").rstrip("\r\n"),
+                )
+                continue
+            if not text.strip():
+                tally.skipped["blank_line"] += 1
+                continue
+            tally.rows_read += 1
+            parts = text.split("|")
+            if len(parts) < 5 or "\x00" in text:
+                why = (
+                    "binary content"
+                    if "\x00" in text
+                    else f"expected epoch|callid|queue|agent|event|data…, found {len(parts)} fields"
+                )
+                if not ended_line:
+                    why += " (the file looks truncated)"
+                yield RejectedRow(line_no, [tally.problem(why, row=line_no)], text)
+                continue
+            epoch_text, callid, queue, agent_name, event = (p.strip() for p in parts[:5])
+            data = parts[5:]
+            try:
+                epoch = int(float(epoch_text))
+                if epoch < 0:
+                    raise ValueError
+            except ValueError:
+                yield RejectedRow(
+                    line_no,
+                    [
+                        tally.problem(
+                            f"{epoch_text!r} is not a Unix time", row=line_no, field="epoch"
+                        )
+                    ],
+                    text,
+                )
+                continue
+            event = event.upper()
+            agent = None if agent_name.upper() in ("NONE", "") else agent_name
+
+            if event in AGENT_EVENTS:
+                if agent is None:
+                    tally.notes["agent_event_without_agent"] += 1
+                    continue
+                member = agents.setdefault(agent, _Agent())
+                if event in ("AGENTLOGIN", "AGENTCALLBACKLOGIN"):
+                    member.logged_in = True
+                elif event in ("AGENTLOGOFF", "AGENTCALLBACKLOGOFF"):
+                    member.logged_in = False
+                    member.queues.clear()
+                    member.paused = False
+                    member.reason = None
+                elif event == "ADDMEMBER":
+                    member.queues.add(queue)
+                elif event == "REMOVEMEMBER":
+                    member.queues.discard(queue)
+                elif event in ("PAUSE", "PAUSEALL"):
+                    member.logged_in = member.logged_in or not member.queues
+                    member.paused = True
+                    reason = data[0].strip() if data else ""
+                    member.reason = reason or None
+                else:
+                    member.logged_in = member.logged_in or not member.queues
+                    member.paused = False
+                    member.reason = None
+                yield from agent_changed(agent, epoch, line_no)
+                continue
+
+            if event == "ENTERQUEUE":
+                key = (callid, queue)
+                if queue.upper() in ("NONE", ""):
+                    yield RejectedRow(
+                        line_no,
+                        [
+                            tally.problem(
+                                "ENTERQUEUE without a queue name", row=line_no, field="queue"
+                            )
+                        ],
+                        text,
+                        "contacts",
+                    )
+                    continue
+                if key in calls:
+                    open_call = calls[key]
+                    yield RejectedRow(
+                        line_no,
+                        [
+                            tally.problem(
+                                f"ENTERQUEUE for call {callid} already waiting in queue {queue} "
+                                f"(since line {open_call.line})",
+                                row=line_no,
+                                field="event",
+                            )
+                        ],
+                        text,
+                        "contacts",
+                    )
+                    continue
+                entries[key] += 1
+                caller = data[1].strip() if len(data) > 1 else ""
+                customer = (
+                    None if caller.lower() in ANONYMOUS_CALLERS else normalise_customer_key(caller)
+                )
+                calls[key] = _Call(
+                    line=line_no,
+                    queue=queue,
+                    external_id=f"{callid}:{queue}:{entries[key]}",
+                    arrival=epoch,
+                    last=epoch,
+                    customer=customer,
+                    raw=text,
+                )
+                continue
+
+            if event == "CONNECT" or event in END_EVENTS:
+                call = calls.get((callid, queue))
+                if call is None:
+                    tally.skipped["events_before_enterqueue"] += 1
+                    continue
+                bad = _check_event(call, event, epoch, data, line_no, tally)
+                if event == "CONNECT":
+                    if call.answered is not None:
+                        bad.append(
+                            tally.problem(
+                                f"second CONNECT for call {callid}",
+                                row=line_no,
+                                field="event",
+                            )
+                        )
+                    call.answered = epoch
+                    call.agent = agent
+                    call.last = max(call.last, epoch)
+                    call.problems.extend(bad)
+                    if bad and call.bad_raw is None:
+                        call.bad_raw = text
+                    if agent is not None:
+                        agents.setdefault(agent, _Agent()).on_calls += 1
+                        yield from agent_changed(agent, epoch, line_no)
+                    continue
+                # the call ends
+                del calls[(callid, queue)]
+                if event in ANSWER_ENDS and call.answered is None:
+                    bad.append(
+                        tally.problem(
+                            f"{event} of call {callid} that was never connected",
+                            row=line_no,
+                            field="event",
+                        )
+                    )
+                if event not in ANSWER_ENDS and call.answered is not None:
+                    bad.append(
+                        tally.problem(
+                            f"{event} of call {callid} after it was connected",
+                            row=line_no,
+                            field="event",
+                        )
+                    )
+                if call.agent is not None and call.answered is not None:
+                    connected = agents.setdefault(call.agent, _Agent())
+                    connected.on_calls = max(0, connected.on_calls - 1)
+                    yield from agent_changed(call.agent, epoch, line_no)
+                problems = call.problems + bad
+                if problems:
+                    raw = call.bad_raw if call.bad_raw is not None else text
+                    yield RejectedRow(call.line, problems, raw, "contacts")
+                    continue
+                answered_at = _at(call.answered) if call.answered is not None else None
+                yield ContactRow(
+                    line=call.line,
+                    external_id=call.external_id,
+                    queue=call.queue,
+                    arrival_at=_at(call.arrival),
+                    outcome=END_EVENTS[event],
+                    answered_at=answered_at,
+                    ended_at=_at(epoch),
+                    wait_s=float(
+                        (call.answered if call.answered is not None else epoch) - call.arrival
+                    ),
+                    talk_s=float(epoch - call.answered) if call.answered is not None else 0.0,
+                    agent=call.agent,
+                    customer_key=call.customer,
+                    raw=call.raw,
+                )
+                continue
+
+            if event == "RINGNOANSWER":
+                tally.notes["ring_no_answer"] += 1
+            elif event not in KNOWN_OTHER:
+                tally.warn("unknown_event", f"event {event} ignored", row=line_no, field="event")
+
+    for call in calls.values():
+        if call.problems:
+            yield RejectedRow(call.line, call.problems, call.bad_raw or call.raw, "contacts")
+        else:
+            tally.skipped["in_progress_at_end"] += 1
+    for name, agent_state in agents.items():
+        if agent_state.span is None:
+            continue
+        open_state, open_reason, start, start_line = agent_state.span
+        yield AgentStateRow(
+            line=start_line,
+            external_id=f"{name}:{start}",
+            person=name,
+            state=open_state,
+            reason_code=open_reason,
+            start_at=_at(start),
+            end_at=None,
+        )
+
+
+def _check_event(
+    call: _Call, event: str, epoch: int, data: list[str], line: int, tally: Tally
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if epoch < call.last:
+        what = "answer before arrival" if event == "CONNECT" else "timestamps go backwards"
+        problems.append(
+            tally.problem(
+                f"{what}: {event} at {epoch} is {call.last - epoch} s before the call's previous "
+                f"event (line {call.line} or later)",
+                row=line,
+                field="epoch",
+            )
+        )
+    for position, name in DURATION_FIELDS.get(event, ()):
+        if position >= len(data) or not data[position].strip():
+            continue
+        text = data[position].strip()
+        try:
+            value = float(text)
+        except ValueError:
+            problems.append(tally.problem(f"{text!r} is not a number", row=line, field=name))
+            continue
+        if value < 0:
+            problems.append(tally.problem(f"negative duration {text}", row=line, field=name))
+    return problems

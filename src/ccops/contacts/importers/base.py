@@ -1,0 +1,450 @@
+"""What every importer shares: parsed-row shapes, time helpers, the problem tally, the writer.
+
+Parsers turn a file into a stream of rows (`ContactRow`, `AgentStateRow`, `IntervalRow`) or
+`RejectedRow` (a row with located problems). They never touch the database; the service resolves
+names to ids and hands ready records to a `ChunkedWriter`, which writes a few thousand at a time
+inside the caller's transaction, so memory does not grow with the size of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy.orm import Session
+
+from ccops.enums import AgentState, Outcome
+from ccops.errors import Invalid, Problem
+
+SKEW_LIMIT_S = 15
+"""Largest disagreement (seconds) between a source's clocks that is clamped with a warning."""
+
+CHUNK_ROWS = 5000
+"""Records written (and looked up) per database round trip."""
+
+PROBLEM_CAP = 1000
+"""Problems kept in a report; the total is always counted."""
+
+WARNING_EXAMPLE_CAP = 20
+"""Located examples kept per warning kind."""
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NAIVE_EPOCH = datetime(1970, 1, 1)
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time skipped by a daylight-saving change (it never happened there)."""
+
+
+@dataclass(slots=True)
+class ContactRow:
+    """One contact as read from a file: names unresolved, times aware UTC."""
+
+    line: int
+    external_id: str
+    queue: str
+    arrival_at: datetime
+    outcome: Outcome
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    wait_s: float = 0.0
+    talk_s: float = 0.0
+    hold_s: float = 0.0
+    wrap_s: float = 0.0
+    agent: str | None = None
+    customer_key: str | None = None
+    channel: str | None = None
+    raw: object = ""
+
+
+@dataclass(slots=True)
+class AgentStateRow:
+    """One span of an agent's state as read from a file (``end_at`` None: still open)."""
+
+    line: int
+    external_id: str
+    person: str
+    state: AgentState
+    start_at: datetime
+    end_at: datetime | None = None
+    reason_code: str | None = None
+    raw: object = ""
+
+
+@dataclass(slots=True)
+class IntervalRow:
+    """One queue-interval row of an ACD interval report."""
+
+    line: int
+    queue: str
+    interval_start: datetime
+    interval_min: int
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int | None = None
+    answered_within_target: int | None = None
+    handle_s: float | None = None
+    wait_s: float | None = None
+    raw: object = ""
+
+
+@dataclass(slots=True)
+class RejectedRow:
+    """A row that cannot be imported, with every problem found in it."""
+
+    line: int
+    problems: list[Problem]
+    raw: object = ""
+    applies_to: str = "all"
+    """``all``, or the only kind of record the row would have made (``contacts``, ...)."""
+
+
+ParsedRow = ContactRow | AgentStateRow | IntervalRow | RejectedRow
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFields:
+    """The integer time columns stored beside an aware timestamp (see contacts.models)."""
+
+    epoch_s: int
+    local_min: int
+    utc_offset_min: int
+
+
+def time_fields(at: datetime, zone: ZoneInfo) -> TimeFields:
+    """Return epoch seconds (UTC), local wall-clock minutes since 1970 and the UTC offset.
+
+    Args:
+        at: an aware timestamp.
+        zone: the site's time zone.
+
+    Returns:
+        ``epoch_s`` = floor of seconds since 1970-01-01 UTC; ``local_min`` = floor of minutes
+        since 1970-01-01 00:00 of the site's wall clock at ``at``; ``utc_offset_min`` = the offset
+        in force at ``at`` in minutes (e.g. +120 for Asia/Jerusalem in winter).
+    """
+    if at.tzinfo is None:
+        raise ValueError("time_fields needs an aware timestamp")
+    epoch_s = (at - EPOCH) // timedelta(seconds=1)
+    offset = at.astimezone(zone).utcoffset() or timedelta(0)
+    offset_s = int(offset.total_seconds())
+    return TimeFields(epoch_s, (epoch_s + offset_s) // 60, offset_s // 60)
+
+
+def localize(naive: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """Interpret a wall-clock time in ``zone`` and return it in UTC.
+
+    Returns:
+        The UTC timestamp and whether the wall time was ambiguous (a fall-back hour that happened
+        twice; the first occurrence, fold=0, is taken).
+
+    Raises:
+        NonexistentLocalTime: the wall time fell in a spring-forward gap.
+    """
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC), False
+    as_utc = first.astimezone(UTC)
+    if as_utc.astimezone(zone).replace(tzinfo=None) != naive:
+        raise NonexistentLocalTime(
+            f"{naive.isoformat(sep=' ')} does not exist in {zone.key} (clocks went forward)"
+        )
+    return as_utc, True
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """Return ``value`` in UTC: aware values are converted, naive ones localised in ``zone``."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC), False
+    return localize(value, zone)
+
+
+def content_hash(values: Iterable[object]) -> str:
+    """Return the first 32 hex digits of sha256 over normalised values (idempotency check)."""
+    parts: list[str] = []
+    for value in values:
+        if value is None:
+            parts.append("")
+        elif isinstance(value, float):
+            parts.append(f"{value:.3f}")
+        elif isinstance(value, datetime):
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            parts.append(utc.isoformat())
+        else:
+            parts.append(str(value))
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def normalise_customer_key(value: object) -> str | None:
+    """Return the customer key, or None when it is empty or zero (unknown customer)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text.strip("0") == "":
+        return None
+    return text
+
+
+def hash_customer_key(key: str, secret_key: str) -> str:
+    """Return HMAC-SHA256(secret, key) in hex: a stable pseudonym that cannot be reversed."""
+    return hmac.new(secret_key.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def raw_text(raw: object) -> str:
+    """Return the text of a source row for a rejects file."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, list | tuple):
+        return ",".join("" if v is None else str(v) for v in raw)
+    if isinstance(raw, dict):
+        return json.dumps(raw, default=str, ensure_ascii=False)
+    return "" if raw is None else str(raw)
+
+
+def check_contact(row: ContactRow, file: str) -> list[Problem]:
+    """Return what is inconsistent in a parsed contact (order of times, signs, outcome)."""
+    problems: list[Problem] = []
+
+    def bad(message: str, fld: str) -> None:
+        problems.append(Problem(message, field=fld, row=row.line, file=file))
+
+    answered = row.outcome in (Outcome.answered, Outcome.transferred)
+    if answered and row.answered_at is None:
+        bad(f"outcome {row.outcome.value} needs an answer time", "answered_at")
+    if not answered and row.answered_at is not None:
+        bad(f"outcome {row.outcome.value} cannot have an answer time", "answered_at")
+    if row.answered_at is not None and row.answered_at < row.arrival_at:
+        gap = (row.arrival_at - row.answered_at).total_seconds()
+        bad(f"answer is {gap:g} s before arrival", "answered_at")
+    if row.ended_at is not None:
+        start = row.answered_at or row.arrival_at
+        if row.ended_at < start:
+            gap = (start - row.ended_at).total_seconds()
+            what = "answer" if row.answered_at else "arrival"
+            bad(f"timestamps go backwards: end is {gap:g} s before {what}", "ended_at")
+    for name in ("wait_s", "talk_s", "hold_s", "wrap_s"):
+        value = getattr(row, name)
+        if not math.isfinite(value):
+            bad(f"{name} is not a number", name)
+        elif value < 0:
+            bad(f"negative duration {value:g}", name)
+    if not row.external_id:
+        bad("empty external id", "external_id")
+    if not row.queue:
+        bad("empty queue", "queue")
+    return problems
+
+
+class Tally:
+    """Counts and located problems of one import: rejected rows, warnings by kind, skips."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.problem_total = 0
+        self.rejected = 0
+        self.warnings: Counter[str] = Counter()
+        self.warning_examples: list[Problem] = []
+        self._examples_by_kind: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
+        self.rows_read = 0
+        self._sink: RejectsSink | None = None
+
+    def attach_sink(self, sink: RejectsSink) -> None:
+        """Write every rejected row to ``sink`` from now on."""
+        self._sink = sink
+
+    def problem(self, message: str, *, row: int | None = None, field: str | None = None) -> Problem:
+        """Return a problem located in this file."""
+        return Problem(message, field=field, row=row, file=self.file)
+
+    def warn(self, kind: str, message: str, *, row: int | None, field: str | None = None) -> None:
+        """Count a warning of ``kind`` and keep a few located examples."""
+        self.warnings[kind] += 1
+        if self._examples_by_kind[kind] < WARNING_EXAMPLE_CAP:
+            self._examples_by_kind[kind] += 1
+            self.warning_examples.append(self.problem(f"{kind}: {message}", row=row, field=field))
+
+    def reject(self, rejected: RejectedRow) -> None:
+        """Count a rejected row, keep its problems (capped) and send it to the rejects file."""
+        self.rejected += 1
+        for item in rejected.problems:
+            self.problem_total += 1
+            if len(self.problems) < PROBLEM_CAP:
+                self.problems.append(item)
+        if self._sink is not None:
+            self._sink.write(rejected)
+
+    @property
+    def warning_total(self) -> int:
+        """Return the number of warnings of every kind."""
+        return sum(self.warnings.values())
+
+
+class RejectsSink:
+    """A CSV of rejected rows (line, field, message, raw), opened on the first rejection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] | None = None
+        self._writer: Any = None
+
+    def write(self, rejected: RejectedRow) -> None:
+        """Append one line per problem of ``rejected``."""
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "field", "message", "raw"])
+        text = raw_text(rejected.raw)
+        for item in rejected.problems:
+            self._writer.writerow([rejected.line, item.field or "", item.message, text])
+
+    @property
+    def used(self) -> bool:
+        """Return whether anything was written."""
+        return self._writer is not None
+
+    def close(self, *, discard: bool = False) -> None:
+        """Close the file; ``discard`` deletes it (the import was refused)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if discard and self.path.exists():
+            self.path.unlink()
+
+
+@dataclass
+class _Pending(Generic[Key]):
+    key: Key
+    record: dict[str, Any]
+    line: int
+    raw: object
+
+
+@dataclass
+class WriteCounts:
+    """What a writer did."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+
+
+Lookup = Callable[[Session, list[Key]], dict[Key, tuple[int, str]]]
+ConflictHandler = Callable[[int, Key, object], None]
+
+
+@dataclass
+class ChunkedWriter(Generic[Key]):
+    """Write records in chunks: insert new keys, skip equal ones, update or report changed ones.
+
+    ``lookup`` returns ``{key: (id, content_hash)}`` for the keys already stored; a stored key
+    whose hash differs is a conflict, reported to ``on_conflict`` unless ``update`` is set.
+    Once ``writing`` is turned off (the import will be refused) it keeps looking up, so every
+    conflict is still reported, but writes nothing more.
+    """
+
+    session: Session
+    model: type[Any]
+    lookup: Lookup[Key]
+    on_conflict: ConflictHandler[Key]
+    update: bool = False
+    chunk_rows: int = CHUNK_ROWS
+    writing: bool = True
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    _pending: list[_Pending[Key]] = field(default_factory=list)
+
+    def add(self, key: Key, record: dict[str, Any], *, line: int, raw: object) -> None:
+        """Queue one record (it must carry ``content_hash``); write when the chunk is full."""
+        self._pending.append(_Pending(key, record, line, raw))
+        if len(self._pending) >= self.chunk_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued records."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        existing = self.lookup(self.session, [p.key for p in pending])
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for item in pending:
+            found = existing.get(item.key)
+            if found is None:
+                inserts.append(item.record)
+            elif found[1] == item.record["content_hash"]:
+                self.counts.unchanged += 1
+            elif self.update:
+                updates.append({**item.record, "id": found[0]})
+            else:
+                self.counts.conflicts += 1
+                self.on_conflict(item.line, item.key, item.raw)
+        if not self.writing:
+            return
+        table: Table = self.model.__table__
+        if inserts:
+            # Core executemany: batched INSERTs without the ORM's per-row bookkeeping.
+            self.session.execute(insert(table), inserts)
+            self.counts.inserted += len(inserts)
+        if updates:
+            statement = update(table).where(table.c.id == bindparam("_row_id"))
+            rows = [{"_row_id": u.pop("id"), **u} for u in updates]
+            self.session.execute(statement, rows)
+            self.counts.updated += len(updates)
+
+
+def parse_date_yymmdd(text: str) -> date:
+    """Parse ``yymmdd`` (years 70–99 are 19xx, 00–69 are 20xx)."""
+    if len(text) != 6 or not text.isdigit():
+        raise ValueError(f"date {text!r} is not yymmdd")
+    yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
+    return date(1900 + yy if yy >= 70 else 2000 + yy, mm, dd)
+
+
+def first_binary_line(path: Path) -> int | None:
+    """Return the line of the first NUL byte in the start of ``path`` (None: looks like text)."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    at = head.find(b"\x00")
+    return None if at < 0 else head.count(b"\n", 0, at) + 1
+
+
+def file_sha256(path: Path) -> str:
+    """Return the sha256 of the file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def require_text_file(path: Path, label: str) -> None:
+    """Refuse a missing, empty or binary file with a message naming it."""
+    if not path.is_file():
+        raise Invalid(f"{label}: no such file", [Problem("no such file", file=label)])
+    if path.stat().st_size == 0:
+        raise Invalid(f"{label}: the file is empty", [Problem("the file is empty", file=label)])
+    line = first_binary_line(path)
+    if line is not None:
+        raise Invalid(
+            f"{label}: row {line}: the file is binary, not a text export (wrong format or corrupt)",
+            [Problem("binary content (NUL bytes)", file=label, row=line)],
+        )

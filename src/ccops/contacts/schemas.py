@@ -1,0 +1,155 @@
+"""Input and output shapes of contact data: import mappings, import reports, contacts, erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ccops.enums import AgentState, Outcome
+
+ImportKind = Literal["contacts", "agent_states", "intervals"]
+
+
+class MappingOptions(BaseModel):
+    """How to read a CSV or Parquet file (the ``[options]`` table of a mapping file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    timestamp_format: str | None = Field(
+        default=None,
+        description="strptime format of timestamps, or 'epoch' for Unix seconds; "
+        "default ISO 8601 (with or without an offset).",
+    )
+    timezone: str | None = Field(
+        default=None, description="IANA zone of timestamps without an offset (else the site's)."
+    )
+    source: str | None = Field(default=None, min_length=1, max_length=100)
+    delimiter: str = Field(default=",", description="CSV delimiter: one character, or 'tab'.")
+    interval_min: Literal[15, 30, 60] | None = Field(
+        default=None, description="Interval length when the file has no interval_min column."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if value.lower() == "tab":
+            return "\t"
+        if len(value) != 1:
+            raise ValueError("the delimiter is one character (or 'tab')")
+        return value
+
+
+class Mapping(BaseModel):
+    """A column-mapping file (TOML): our field names to the file's columns, and value maps."""
+
+    model_config = ConfigDict(extra="forbid")
+    columns: dict[str, str] = Field(default_factory=dict)
+    outcomes: dict[Outcome, list[str]] = Field(default_factory=dict)
+    states: dict[AgentState, list[str]] = Field(default_factory=dict)
+    options: MappingOptions = Field(default_factory=MappingOptions)
+
+
+class ProblemOut(BaseModel):
+    """One located complaint about an input."""
+
+    message: str
+    field: str | None = None
+    row: int | None = None
+    file: str | None = None
+
+
+class ImportReport(BaseModel):
+    """What an import did: counts, skips and warnings by kind, the problems of rejected rows."""
+
+    batch_id: int | None
+    kind: ImportKind
+    format: str
+    source: str
+    file: str
+    sha256: str
+    rows_read: int = Field(description="Data rows (lines, for line formats) read from the file.")
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int = Field(description="Rows refused (written to the rejects file when skipped).")
+    conflicts: int = Field(description="Stored ids whose content differs (updated with --update).")
+    warnings: int
+    warnings_by_kind: dict[str, int]
+    skipped: dict[str, int] = Field(description="Rows that are not records, by reason.")
+    notes: dict[str, int] = Field(description="Counts worth knowing that are not faults.")
+    created_queues: list[str]
+    created_people: list[str]
+    problems: list[ProblemOut] = Field(description="Problems of rejected rows (first 1,000).")
+    problems_total: int
+    warning_examples: list[ProblemOut]
+    report_path: str | None = None
+    rejects_path: str | None = None
+    seconds: float
+    agent_states: ImportReport | None = Field(
+        default=None, description="Agent states imported from the same file, when asked."
+    )
+
+
+class ImportBatchOut(BaseModel):
+    """A stored import batch."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    format: str
+    source: str
+    file_name: str
+    sha256: str
+    created_at: datetime
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    warnings: int
+
+
+class ContactOut(BaseModel):
+    """A stored contact (the customer appears only as whether one is known)."""
+
+    id: int
+    source: str
+    external_id: str
+    queue: str
+    channel: str
+    agent: str | None
+    arrival_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: Outcome
+    wait_s: float
+    talk_s: float
+    hold_s: float
+    wrap_s: float
+    customer_known: bool
+
+
+class ErasureIn(BaseModel):
+    """A customer key whose link to contacts is to be erased."""
+
+    model_config = ConfigDict(extra="forbid")
+    customer_key: str = Field(min_length=1, max_length=200)
+
+
+class ErasureOut(BaseModel):
+    """How many contacts lost their customer link (their statistics are kept)."""
+
+    contacts_affected: int

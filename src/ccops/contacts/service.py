@@ -1,0 +1,1118 @@
+"""Use cases of contact data: import contacts, agent states and interval reports; list; erase.
+
+An import is one transaction (a SAVEPOINT inside the caller's): a file with bad rows is refused
+whole with every bad row named, unless ``skip_invalid``, in which case the good rows are written
+and the bad ones go to a rejects file beside the report. Records are idempotent on
+(source, external id): equal content is left alone, different content is a conflict (refused, or
+written with ``update``). Files stream through in chunks; memory holds one chunk, the ids seen
+in the file and the state of calls still in progress (Asterisk).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ccops.contacts import schemas
+from ccops.contacts.importers import DEFAULT_SOURCE, FORMATS, TABULAR
+from ccops.contacts.importers import base as importer_base
+from ccops.contacts.importers.asterisk import read_queue_log
+from ccops.contacts.importers.base import (
+    AgentStateRow,
+    ChunkedWriter,
+    ContactRow,
+    IntervalRow,
+    ParsedRow,
+    RejectedRow,
+    RejectsSink,
+    Tally,
+    content_hash,
+    file_sha256,
+    hash_customer_key,
+    normalise_customer_key,
+    require_text_file,
+    time_fields,
+)
+from ccops.contacts.importers.tabular import (
+    load_mapping,
+    read_agent_states_table,
+    read_contacts_table,
+    read_intervals_table,
+)
+from ccops.contacts.importers.technion import read_technion
+from ccops.contacts.models import AgentStateEvent, Contact, Erasure, ImportBatch, IntervalReport
+from ccops.enums import ChannelKind
+from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.org.models import Channel, Person, Queue, Site
+from ccops.settings import Settings
+
+UTC_ZONE = ZoneInfo("UTC")
+LIST_LIMIT_MAX = 1000
+
+
+def _check_format(fmt: str, kind: str) -> str:
+    known = FORMATS[kind]
+    name = fmt.strip().lower()
+    if name not in known:
+        what = kind.replace("_", " ")
+        raise Invalid(
+            f"unknown format {fmt!r} for {what}: use one of {', '.join(known)}",
+            [Problem(f"unknown format {fmt!r}; known: {', '.join(known)}", field="format")],
+        )
+    return name
+
+
+def _check_file(path: Path, fmt: str, label: str) -> None:
+    if fmt == "parquet":
+        if not path.is_file():
+            raise Invalid(f"{label}: no such file", [Problem("no such file", file=label)])
+        if path.stat().st_size == 0:
+            raise Invalid(f"{label}: the file is empty", [Problem("the file is empty", file=label)])
+        return
+    require_text_file(path, label)
+
+
+@dataclass
+class _Org:
+    """Name lookups of one import, creating what is missing when asked, recording the unknown."""
+
+    session: Session
+    settings: Settings
+    site: Site | None
+    create_missing: bool
+    label: str
+    queues: dict[str, Queue | None] = field(default_factory=dict)
+    people: dict[str, Person | None] = field(default_factory=dict)
+    channels: dict[str, Channel | None] = field(default_factory=dict)
+    zones: dict[int, ZoneInfo] = field(default_factory=dict)
+    unknown_queues: dict[str, int | None] = field(default_factory=dict)
+    unknown_people: dict[str, int | None] = field(default_factory=dict)
+    invalid_names: list[Problem] = field(default_factory=list)
+    created_queues: list[str] = field(default_factory=list)
+    created_people: list[str] = field(default_factory=list)
+    tally: Tally | None = None
+    _home: Site | None = None
+    _queue_refs: dict[str, tuple[int, int, ZoneInfo]] = field(default_factory=dict)
+    _person_ids: dict[str, int] = field(default_factory=dict)
+
+    def home(self) -> Site:
+        """Return the site where missing queues and people are created."""
+        if self._home is not None:
+            return self._home
+        if self.site is not None:
+            self._home = self.site
+            return self.site
+        name = self.settings.default_site
+        found = self.session.scalars(select(Site).where(Site.name == name)).one_or_none()
+        if found is None:
+            org_service.create_site(
+                session=self.session, data=org_schemas.SiteIn(name=name, timezone="UTC")
+            )
+            found = org_service.get_site(session=self.session, name=name)
+            if self.tally is not None:
+                self.tally.warn(
+                    "default_site_created",
+                    f"site {name!r} created with time zone UTC for the missing queues and "
+                    "agents; give --site to choose the site",
+                    row=None,
+                    field="site",
+                )
+        self._home = found
+        return found
+
+    def zone_of_site(self, site_id: int) -> ZoneInfo:
+        zone = self.zones.get(site_id)
+        if zone is None:
+            site = self.session.get(Site, site_id)
+            zone = ZoneInfo(site.timezone if site else "UTC")
+            self.zones[site_id] = zone
+        return zone
+
+    def queue_ref(self, name: str, line: int) -> tuple[int, int, ZoneInfo] | None:
+        """Return (queue id, channel id, site zone) of a queue, or None when it is unknown."""
+        ref = self._queue_refs.get(name)
+        if ref is None:
+            queue = self.queue(name, line)
+            if queue is None:
+                return None
+            ref = (queue.id, queue.channel_id, self.zone_of_site(queue.site_id))
+            self._queue_refs[name] = ref
+        return ref
+
+    def person_id(self, login: str, line: int) -> int | None:
+        """Return the id of the person with ``login``, or None when unknown."""
+        found = self._person_ids.get(login)
+        if found is None:
+            person = self.person(login, line)
+            if person is None:
+                return None
+            found = self._person_ids[login] = person.id
+        return found
+
+    def queue(self, name: str, line: int | None) -> Queue | None:
+        if name in self.queues:
+            found = self.queues[name]
+            if found is None and name in self.unknown_queues and self.unknown_queues[name] is None:
+                self.unknown_queues[name] = line
+            return found
+        found = self.session.scalars(select(Queue).where(Queue.name == name)).one_or_none()
+        if found is None and self.create_missing:
+            found = self._create_queue(name, line)
+        elif found is None:
+            self.unknown_queues[name] = line
+        self.queues[name] = found
+        return found
+
+    def _create_queue(self, name: str, line: int | None) -> Queue | None:
+        home = self.home()
+        org_service.ensure_default_channel(session=self.session, kind=ChannelKind.voice)
+        try:
+            data = org_schemas.QueueIn(name=name, channel=ChannelKind.voice.value, site=home.name)
+        except ValidationError:
+            self.invalid_names.append(
+                Problem(
+                    f"queue name {name!r} is not valid", field="queue", row=line, file=self.label
+                )
+            )
+            return None
+        org_service.create_queue(session=self.session, data=data)
+        self.created_queues.append(name)
+        return org_service.get_queue(session=self.session, name=name)
+
+    def person(self, login: str, line: int | None) -> Person | None:
+        if login in self.people:
+            found = self.people[login]
+            if (
+                found is None
+                and login in self.unknown_people
+                and self.unknown_people[login] is None
+            ):
+                self.unknown_people[login] = line
+            return found
+        found = self.session.scalars(select(Person).where(Person.login == login)).one_or_none()
+        if found is None and self.create_missing:
+            home = self.home()
+            try:
+                data = org_schemas.PersonIn(name=login, login=login, site=home.name)
+            except ValidationError:
+                self.invalid_names.append(
+                    Problem(
+                        f"agent {login!r} is not a valid login",
+                        field="agent",
+                        row=line,
+                        file=self.label,
+                    )
+                )
+                found = None
+            else:
+                org_service.create_person(session=self.session, data=data)
+                self.created_people.append(login)
+                found = org_service.get_person(session=self.session, login=login)
+        elif found is None:
+            self.unknown_people[login] = line
+        self.people[login] = found
+        return found
+
+    def channel(self, name: str) -> Channel | None:
+        if name not in self.channels:
+            self.channels[name] = self.session.scalars(
+                select(Channel).where(Channel.name == name)
+            ).one_or_none()
+        return self.channels[name]
+
+    def zone_for_queue(self, name: str) -> ZoneInfo:
+        """Return the zone of a queue's wall-clock times: --site's, else the queue's site's."""
+        if self.site is not None:
+            return self.zone_of_site(self.site.id)
+        queue = self.queue(name, None)
+        return self.zone_of_site(queue.site_id) if queue is not None else UTC_ZONE
+
+    def zone_for_person(self, login: str) -> ZoneInfo:
+        """Return the zone of a person's wall-clock times: --site's, else the person's site's."""
+        if self.site is not None:
+            return self.zone_of_site(self.site.id)
+        person = self.person(login, None)
+        return self.zone_of_site(person.site_id) if person is not None else UTC_ZONE
+
+    def refuse_unknown(self, tally: Tally) -> None:
+        """Raise NotFound naming every unknown queue and agent (with the row first seen)."""
+        if self.invalid_names:
+            raise Invalid(
+                f"{self.label}: names that cannot be created: "
+                + ", ".join(p.message for p in self.invalid_names),
+                self.invalid_names,
+            )
+        if not (self.unknown_queues or self.unknown_people):
+            return
+        parts = []
+        problems: list[Problem] = []
+        if self.unknown_queues:
+            parts.append("queues " + ", ".join(sorted(self.unknown_queues)))
+            problems += [
+                Problem(f"unknown queue {n!r}", field="queue", row=r, file=self.label)
+                for n, r in sorted(self.unknown_queues.items())
+            ]
+        if self.unknown_people:
+            parts.append("agents " + ", ".join(sorted(self.unknown_people)))
+            problems += [
+                Problem(f"unknown agent {n!r}", field="agent", row=r, file=self.label)
+                for n, r in sorted(self.unknown_people.items())
+            ]
+        raise NotFound(
+            f"{self.label}: unknown {'; '.join(parts)}: create them first, or import with "
+            "--create-missing",
+            problems + tally.problems[: max(0, 1000 - len(problems))],
+        )
+
+
+class _Job:
+    """The bookkeeping of one kind of record from one file: batch, writer, duplicates, rejects."""
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        kind: schemas.ImportKind,
+        fmt: str,
+        source: str,
+        label: str,
+        sha256: str,
+        tally: Tally,
+        model: type[Any],
+        lookup: Callable[[Session, list[Any]], dict[Any, tuple[int, str]]],
+        skip_invalid: bool,
+        update: bool,
+        sink: RejectsSink | None,
+    ) -> None:
+        self.session = session
+        self.kind = kind
+        self.fmt = fmt
+        self.source = source
+        self.label = label
+        self.sha256 = sha256
+        self.tally = tally
+        self.skip_invalid = skip_invalid
+        self.sink = sink
+        if sink is not None:
+            tally.attach_sink(sink)
+        self.batch = ImportBatch(
+            kind=kind, format=fmt, source=source, file_name=label, sha256=sha256, summary_json="{}"
+        )
+        session.add(self.batch)
+        session.flush()
+        self.seen: dict[Any, int] = {}
+        self.conflicts: list[Problem] = []
+        self.writer: ChunkedWriter[Any] = ChunkedWriter(
+            session=session,
+            model=model,
+            lookup=lookup,
+            on_conflict=self._conflict,
+            update=update,
+            chunk_rows=importer_base.CHUNK_ROWS,
+        )
+
+    def _conflict(self, line: int, key: Any, raw: object) -> None:
+        shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)
+        self.reject(
+            RejectedRow(
+                line,
+                [
+                    self.tally.problem(
+                        f"{shown} is already stored with different content (import with "
+                        "--update to replace it)",
+                        row=line,
+                        field="external_id",
+                    )
+                ],
+                raw,
+            ),
+            conflict=True,
+        )
+
+    def reject(self, rejected: RejectedRow, *, conflict: bool = False) -> None:
+        if conflict:
+            self.conflicts.extend(rejected.problems)
+        self.tally.reject(rejected)
+        if not self.skip_invalid:
+            self.writer.writing = False
+
+    def first_time(self, key: Any, line: int, raw: object, what: str) -> bool:
+        """Return whether ``key`` is new in this file; reject the row naming both lines if not."""
+        first = self.seen.setdefault(key, line)
+        if first == line:
+            return True
+        shown = key if isinstance(key, str) else " / ".join(str(k) for k in key)
+        self.reject(
+            RejectedRow(
+                line,
+                [
+                    self.tally.problem(
+                        f"duplicate {what} {shown} (also on row {first})", row=line, field=what
+                    )
+                ],
+                raw,
+            )
+        )
+        return False
+
+    def add(self, key: Any, record: dict[str, Any], line: int, raw: object) -> None:
+        record["batch_id"] = self.batch.id
+        self.writer.add(key, record, line=line, raw=raw)
+
+    def finish(self) -> None:
+        """Write the last chunk; refuse the import when rows were bad and skipping is off."""
+        self.writer.flush()
+        if self.tally.rejected and not self.skip_invalid:
+            rows, total = self.tally.rejected, self.tally.problem_total
+            message = (
+                f"{self.label}: {rows} bad row{'s' if rows != 1 else ''} "
+                f"({total} problem{'s' if total != 1 else ''}); "
+                "nothing was imported (fix them, or import with --skip-invalid)"
+            )
+            if len(self.conflicts) == self.tally.problem_total:
+                raise Conflict(message, self.tally.problems)
+            raise Invalid(message, self.tally.problems)
+
+    def report(self, *, rows_read: int, org: _Org, started: float) -> schemas.ImportReport:
+        counts = self.writer.counts
+        tally = self.tally
+        self.batch.rows_read = rows_read
+        self.batch.inserted = counts.inserted
+        self.batch.updated = counts.updated
+        self.batch.unchanged = counts.unchanged
+        self.batch.rejected = tally.rejected
+        self.batch.warnings = tally.warning_total
+        self.batch.summary_json = json.dumps(
+            {
+                "skipped": dict(sorted(tally.skipped.items())),
+                "warnings": dict(sorted(tally.warnings.items())),
+                "notes": dict(sorted(tally.notes.items())),
+                "conflicts": counts.conflicts,
+                "created_queues": org.created_queues,
+                "created_people": org.created_people,
+            },
+            sort_keys=True,
+        )
+        self.session.flush()
+        return schemas.ImportReport(
+            batch_id=self.batch.id,
+            kind=self.kind,
+            format=self.fmt,
+            source=self.source,
+            file=self.label,
+            sha256=self.sha256,
+            rows_read=rows_read,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            rejected=tally.rejected,
+            conflicts=counts.conflicts,
+            warnings=tally.warning_total,
+            warnings_by_kind=dict(sorted(tally.warnings.items())),
+            skipped=dict(sorted(tally.skipped.items())),
+            notes=dict(sorted(tally.notes.items())),
+            created_queues=list(org.created_queues),
+            created_people=list(org.created_people),
+            problems=[_problem_out(p) for p in tally.problems],
+            problems_total=tally.problem_total,
+            warning_examples=[_problem_out(p) for p in tally.warning_examples],
+            rejects_path=str(self.sink.path) if self.sink is not None and self.sink.used else None,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+
+def _problem_out(problem: Problem) -> schemas.ProblemOut:
+    return schemas.ProblemOut(
+        message=problem.message, field=problem.field, row=problem.row, file=problem.file
+    )
+
+
+def _lookup_by_external_id(
+    model: type[Any], source: str
+) -> Callable[[Session, list[str]], dict[str, tuple[int, str]]]:
+    def lookup(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
+        rows = session.execute(
+            select(model.external_id, model.id, model.content_hash).where(
+                model.source == source, model.external_id.in_(keys)
+            )
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    return lookup
+
+
+def _lookup_intervals(
+    source: str,
+) -> Callable[[Session, list[tuple[int, int]]], dict[tuple[int, int], tuple[int, str]]]:
+    def lookup(
+        session: Session, keys: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[int, str]]:
+        queue_ids = sorted({k[0] for k in keys})
+        epochs = [k[1] for k in keys]
+        low, high = min(epochs), max(epochs)
+        rows = session.execute(
+            select(
+                IntervalReport.queue_id,
+                IntervalReport.interval_start,
+                IntervalReport.id,
+                IntervalReport.content_hash,
+            ).where(
+                IntervalReport.source == source,
+                IntervalReport.queue_id.in_(queue_ids),
+                IntervalReport.interval_start >= _from_epoch(low),
+                IntervalReport.interval_start <= _from_epoch(high),
+            )
+        )
+        wanted = set(keys)
+        found: dict[tuple[int, int], tuple[int, str]] = {}
+        for queue_id, start, row_id, digest in rows:
+            key = (queue_id, time_fields(start, UTC_ZONE).epoch_s)
+            if key in wanted:
+                found[key] = (row_id, digest)
+        return found
+
+    return lookup
+
+
+def _from_epoch(epoch_s: int) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+def _report_paths(
+    settings: Settings, report_dir: Path | None, label: str, kind: str
+) -> tuple[Path, Path]:
+    folder = report_dir or settings.data_dir / "imports"
+    stem = Path(label).stem
+    infix = "" if kind == "contacts" else "." + kind.replace("_", "-")
+    return folder / f"{stem}{infix}.import-report.json", folder / f"{stem}{infix}.rejects.csv"
+
+
+def _write_report(report: schemas.ImportReport, path: Path) -> schemas.ImportReport:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report = report.model_copy(update={"report_path": str(path)})
+    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return report
+
+
+@dataclass
+class _Common:
+    fmt: str
+    label: str
+    sha256: str
+    source: str
+    site: Site | None
+    mapping: schemas.Mapping
+    started: float = field(default_factory=time.perf_counter)
+
+
+def _prepare(
+    *,
+    session: Session,
+    path: Path,
+    fmt: str,
+    kind: str,
+    mapping: Path | None,
+    site: str | None,
+    source: str | None,
+) -> _Common:
+    started = time.perf_counter()
+    fmt = _check_format(fmt, kind)
+    label = path.name
+    if mapping is not None and fmt not in TABULAR:
+        raise Invalid(
+            f"--mapping applies to csv and parquet files, not {fmt}",
+            [Problem("not used by this format", field="mapping")],
+        )
+    mapping_obj = load_mapping(mapping, kind=kind)
+    _check_file(path, fmt, label)
+    site_obj = org_service.get_site(session=session, name=site) if site else None
+    chosen = source or mapping_obj.options.source or DEFAULT_SOURCE[fmt]
+    if not chosen.strip() or len(chosen) > 100:
+        raise Invalid("the source is 1–100 characters", [Problem("invalid", field="source")])
+    return _Common(fmt, label, file_sha256(path), chosen, site_obj, mapping_obj, started)
+
+
+def _contact_record(
+    row: ContactRow, org: _Org, job: _Job, secret_key: str
+) -> dict[str, Any] | None:
+    queue = org.queue_ref(row.queue, row.line)
+    person_id: int | None = None
+    if row.agent:
+        person_id = org.person_id(row.agent, row.line)
+        if person_id is None:
+            return None
+    if queue is None:
+        return None
+    queue_id, channel_id, zone = queue
+    if row.channel:
+        channel = org.channel(row.channel)
+        if channel is None:
+            job.reject(
+                RejectedRow(
+                    row.line,
+                    [
+                        job.tally.problem(
+                            f"unknown channel {row.channel!r}", row=row.line, field="channel"
+                        )
+                    ],
+                    row.raw,
+                )
+            )
+            return None
+        channel_id = channel.id
+    times = time_fields(row.arrival_at, zone)
+    customer = normalise_customer_key(row.customer_key)
+    record: dict[str, Any] = {
+        "source": job.source,
+        "external_id": row.external_id,
+        "queue_id": queue_id,
+        "channel_id": channel_id,
+        "person_id": person_id,
+        "arrival_at": row.arrival_at,
+        "answered_at": row.answered_at,
+        "ended_at": row.ended_at,
+        "outcome": row.outcome,
+        "wait_s": row.wait_s,
+        "talk_s": row.talk_s,
+        "hold_s": row.hold_s,
+        "wrap_s": row.wrap_s,
+        "customer_hash": hash_customer_key(customer, secret_key) if customer else None,
+        "arrival_epoch_s": times.epoch_s,
+        "arrival_local_min": times.local_min,
+        "utc_offset_min": times.utc_offset_min,
+    }
+    # The customer is left out of the hash: an erased customer stays erased when the same file
+    # is imported again, and the hash cannot be used to confirm a guessed key.
+    record["content_hash"] = content_hash(
+        (
+            queue_id,
+            channel_id,
+            person_id,
+            row.arrival_at,
+            row.answered_at,
+            row.ended_at,
+            row.outcome.value,
+            row.wait_s,
+            row.talk_s,
+            row.hold_s,
+            row.wrap_s,
+        )
+    )
+    return record
+
+
+def _agent_state_record(row: AgentStateRow, org: _Org, job: _Job) -> dict[str, Any] | None:
+    person = org.person(row.person, row.line)
+    if person is None:
+        return None
+    zone = org.zone_of_site(person.site_id)
+    start = time_fields(row.start_at, zone)
+    end = time_fields(row.end_at, zone) if row.end_at is not None else None
+    record: dict[str, Any] = {
+        "source": job.source,
+        "external_id": row.external_id,
+        "person_id": person.id,
+        "state": row.state,
+        "reason_code": row.reason_code,
+        "start_at": row.start_at,
+        "end_at": row.end_at,
+        "start_epoch_s": start.epoch_s,
+        "end_epoch_s": end.epoch_s if end is not None else None,
+        "utc_offset_min": start.utc_offset_min,
+    }
+    record["content_hash"] = content_hash(
+        (person.id, row.state.value, row.reason_code, row.start_at, row.end_at)
+    )
+    return record
+
+
+def _run_contacts(
+    rows: Iterable[ParsedRow],
+    *,
+    org: _Org,
+    contacts: _Job,
+    states: _Job | None,
+    secret_key: str,
+) -> None:
+    for row in rows:
+        if isinstance(row, ContactRow):
+            if not contacts.first_time(row.external_id, row.line, row.raw, "external_id"):
+                continue
+            record = _contact_record(row, org, contacts, secret_key)
+            if record is not None:
+                contacts.add(row.external_id, record, row.line, row.raw)
+        elif isinstance(row, AgentStateRow):
+            if states is None:
+                continue
+            if not states.first_time(row.external_id, row.line, row.raw, "external_id"):
+                continue
+            record = _agent_state_record(row, org, states)
+            if record is not None:
+                states.add(row.external_id, record, row.line, row.raw)
+        elif isinstance(row, RejectedRow):
+            contacts.reject(row)
+
+
+def import_contacts(
+    *,
+    session: Session,
+    settings: Settings,
+    path: Path,
+    format: str,
+    mapping: Path | None = None,
+    site: str | None = None,
+    source: str | None = None,
+    skip_invalid: bool = False,
+    update: bool = False,
+    create_missing: bool = False,
+    report_dir: Path | None = None,
+    with_agent_states: bool = False,
+) -> schemas.ImportReport:
+    """Import a file of contacts (csv, parquet, technion or asterisk-queue-log).
+
+    Args:
+        session: the caller's transaction; the import runs in a SAVEPOINT of it.
+        settings: gives the secret key of customer hashes and the default report folder.
+        path: the file.
+        format: one of `FORMATS["contacts"]`.
+        mapping: TOML column mapping (csv and parquet only).
+        site: site whose wall clock times without an offset are in (else each queue's site);
+            also where ``create_missing`` creates queues and agents.
+        source: the records' source name (default per format, or the mapping's).
+        skip_invalid: import the good rows and write the bad ones to a rejects file.
+        update: replace stored records whose content differs, instead of refusing them.
+        create_missing: create unknown queues and agents instead of refusing them.
+        report_dir: where the report and rejects file go (default ``data_dir/imports``).
+        with_agent_states: also import the agent states of an Asterisk queue_log.
+
+    Returns:
+        What was inserted, updated, left unchanged, rejected, skipped and warned about.
+
+    Raises:
+        Invalid: unknown format, unreadable file, missing columns, or bad rows (each located).
+        Conflict: stored records with the same ids but other content (without ``update``).
+        NotFound: unknown site, queues or agents (without ``create_missing``).
+    """
+    common = _prepare(
+        session=session,
+        path=path,
+        fmt=format,
+        kind="contacts",
+        mapping=mapping,
+        site=site,
+        source=source,
+    )
+    if common.fmt == "technion" and create_missing and common.site is None:
+        raise Invalid(
+            "technion: --create-missing needs --site (the log's times are the site's wall clock, "
+            "e.g. a site in Asia/Jerusalem)",
+            [Problem("required with --create-missing for technion", field="site")],
+        )
+    if with_agent_states and common.fmt != "asterisk-queue-log":
+        raise Invalid(
+            "--with-agent-states applies to asterisk-queue-log files",
+            [Problem("not used by this format", field="with_agent_states")],
+        )
+    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "contacts")
+    sink = RejectsSink(rejects_path) if skip_invalid else None
+    states_sink: RejectsSink | None = None
+    secret_key = settings.resolved_secret_key()
+    tally = Tally(common.label)
+    states_tally = Tally(common.label)
+    try:
+        with session.begin_nested():
+            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+            contacts = _Job(
+                session=session,
+                kind="contacts",
+                fmt=common.fmt,
+                source=common.source,
+                label=common.label,
+                sha256=common.sha256,
+                tally=tally,
+                model=Contact,
+                lookup=_lookup_by_external_id(Contact, common.source),
+                skip_invalid=skip_invalid,
+                update=update,
+                sink=sink,
+            )
+            states: _Job | None = None
+            if with_agent_states:
+                states_report, states_rejects = _report_paths(
+                    settings, report_dir, common.label, "agent_states"
+                )
+                states_sink = RejectsSink(states_rejects) if skip_invalid else None
+                states = _Job(
+                    session=session,
+                    kind="agent_states",
+                    fmt=common.fmt,
+                    source=common.source,
+                    label=common.label,
+                    sha256=common.sha256,
+                    tally=states_tally,
+                    model=AgentStateEvent,
+                    lookup=_lookup_by_external_id(AgentStateEvent, common.source),
+                    skip_invalid=skip_invalid,
+                    update=update,
+                    sink=states_sink,
+                )
+            rows: Iterable[ParsedRow]
+            if common.fmt == "technion":
+                rows = read_technion(
+                    path, label=common.label, zone_for=org.zone_for_queue, tally=tally
+                )
+            elif common.fmt == "asterisk-queue-log":
+                rows = read_queue_log(path, label=common.label, tally=tally)
+            else:
+                rows = read_contacts_table(
+                    path,
+                    common.fmt,
+                    label=common.label,
+                    mapping=common.mapping,
+                    zone_for=org.zone_for_queue,
+                    tally=tally,
+                )
+            _run_contacts(rows, org=org, contacts=contacts, states=states, secret_key=secret_key)
+            if states is not None:
+                states.writer.flush()
+            contacts.writer.flush()
+            org.refuse_unknown(tally)
+            contacts.finish()
+            if states is not None:
+                states.finish()
+            report = contacts.report(rows_read=tally.rows_read, org=org, started=common.started)
+            if states is not None:
+                nested = states.report(rows_read=tally.rows_read, org=org, started=common.started)
+                nested = _write_report(nested, states_report)
+                report = report.model_copy(update={"agent_states": nested})
+    except BaseException:
+        if sink is not None:
+            sink.close(discard=True)
+        if states_sink is not None:
+            states_sink.close(discard=True)
+        raise
+    if sink is not None:
+        sink.close()
+    if states_sink is not None:
+        states_sink.close()
+    return _write_report(report, report_path)
+
+
+def import_agent_states(
+    *,
+    session: Session,
+    settings: Settings,
+    path: Path,
+    format: str,
+    mapping: Path | None = None,
+    site: str | None = None,
+    source: str | None = None,
+    skip_invalid: bool = False,
+    update: bool = False,
+    create_missing: bool = False,
+    report_dir: Path | None = None,
+) -> schemas.ImportReport:
+    """Import agent-state spans (csv or parquet with a mapping, or an Asterisk queue_log).
+
+    Tabular files have the fields person (login), state, reason_code, start, end and optionally
+    external_id (default ``person:start_epoch``). Arguments and errors as `import_contacts`.
+    """
+    common = _prepare(
+        session=session,
+        path=path,
+        fmt=format,
+        kind="agent_states",
+        mapping=mapping,
+        site=site,
+        source=source,
+    )
+    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "agent_states")
+    sink = RejectsSink(rejects_path) if skip_invalid else None
+    tally = Tally(common.label)
+    try:
+        with session.begin_nested():
+            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+            job = _Job(
+                session=session,
+                kind="agent_states",
+                fmt=common.fmt,
+                source=common.source,
+                label=common.label,
+                sha256=common.sha256,
+                tally=tally,
+                model=AgentStateEvent,
+                lookup=_lookup_by_external_id(AgentStateEvent, common.source),
+                skip_invalid=skip_invalid,
+                update=update,
+                sink=sink,
+            )
+            rows: Iterable[ParsedRow]
+            if common.fmt == "asterisk-queue-log":
+                rows = read_queue_log(path, label=common.label, tally=tally)
+            else:
+                rows = read_agent_states_table(
+                    path,
+                    common.fmt,
+                    label=common.label,
+                    mapping=common.mapping,
+                    zone_for=org.zone_for_person,
+                    tally=tally,
+                )
+            for row in rows:
+                if isinstance(row, AgentStateRow):
+                    if not job.first_time(row.external_id, row.line, row.raw, "external_id"):
+                        continue
+                    record = _agent_state_record(row, org, job)
+                    if record is not None:
+                        job.add(row.external_id, record, row.line, row.raw)
+                elif isinstance(row, RejectedRow):
+                    if row.applies_to == "contacts":
+                        tally.notes["call_rows_not_used"] += 1
+                    else:
+                        job.reject(row)
+            job.writer.flush()
+            org.refuse_unknown(tally)
+            job.finish()
+            report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
+    except BaseException:
+        if sink is not None:
+            sink.close(discard=True)
+        raise
+    if sink is not None:
+        sink.close()
+    return _write_report(report, report_path)
+
+
+def import_intervals(
+    *,
+    session: Session,
+    settings: Settings,
+    path: Path,
+    format: str,
+    mapping: Path | None = None,
+    site: str | None = None,
+    source: str | None = None,
+    skip_invalid: bool = False,
+    update: bool = False,
+    create_missing: bool = False,
+    report_dir: Path | None = None,
+) -> schemas.ImportReport:
+    """Import an ACD interval report: offered, answered, abandoned, handle time per queue interval.
+
+    Fields: queue, interval_start, interval_min (15, 30 or 60; or ``[options] interval_min``),
+    offered, answered, abandoned, and optionally short_abandoned, answered_within_target,
+    handle_s (total) or aht_s, wait_s (total) or asa_s. Rows are idempotent on
+    (source, queue, interval_start). Arguments and errors as `import_contacts`.
+    """
+    common = _prepare(
+        session=session,
+        path=path,
+        fmt=format,
+        kind="intervals",
+        mapping=mapping,
+        site=site,
+        source=source,
+    )
+    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "intervals")
+    sink = RejectsSink(rejects_path) if skip_invalid else None
+    tally = Tally(common.label)
+    try:
+        with session.begin_nested():
+            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+            job = _Job(
+                session=session,
+                kind="intervals",
+                fmt=common.fmt,
+                source=common.source,
+                label=common.label,
+                sha256=common.sha256,
+                tally=tally,
+                model=IntervalReport,
+                lookup=_lookup_intervals(common.source),
+                skip_invalid=skip_invalid,
+                update=update,
+                sink=sink,
+            )
+            rows = read_intervals_table(
+                path,
+                common.fmt,
+                label=common.label,
+                mapping=common.mapping,
+                zone_for=org.zone_for_queue,
+                tally=tally,
+            )
+            for row in rows:
+                if isinstance(row, RejectedRow):
+                    job.reject(row)
+                    continue
+                record = _interval_record(row, org, job)
+                if record is None:
+                    continue
+                key = (record["queue_id"], time_fields(row.interval_start, UTC_ZONE).epoch_s)
+                if job.first_time(key, row.line, row.raw, "interval"):
+                    job.add(key, record, row.line, row.raw)
+            job.writer.flush()
+            org.refuse_unknown(tally)
+            job.finish()
+            report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
+    except BaseException:
+        if sink is not None:
+            sink.close(discard=True)
+        raise
+    if sink is not None:
+        sink.close()
+    return _write_report(report, report_path)
+
+
+def _interval_record(row: IntervalRow, org: _Org, job: _Job) -> dict[str, Any] | None:
+    queue = org.queue(row.queue, row.line)
+    if queue is None:
+        return None
+    times = time_fields(row.interval_start, org.zone_of_site(queue.site_id))
+    if times.local_min % row.interval_min:
+        job.reject(
+            RejectedRow(
+                row.line,
+                [
+                    job.tally.problem(
+                        f"{row.interval_start.isoformat()} does not start a "
+                        f"{row.interval_min}-minute interval of the site's clock",
+                        row=row.line,
+                        field="interval_start",
+                    )
+                ],
+                row.raw,
+            )
+        )
+        return None
+    record: dict[str, Any] = {
+        "source": job.source,
+        "queue_id": queue.id,
+        "interval_start": row.interval_start,
+        "interval_local_min": times.local_min,
+        "utc_offset_min": times.utc_offset_min,
+        "interval_min": row.interval_min,
+        "offered": row.offered,
+        "answered": row.answered,
+        "abandoned": row.abandoned,
+        "short_abandoned": row.short_abandoned,
+        "answered_within_target": row.answered_within_target,
+        "handle_s": row.handle_s,
+        "wait_s": row.wait_s,
+    }
+    record["content_hash"] = content_hash(
+        (
+            queue.id,
+            row.interval_start,
+            row.interval_min,
+            row.offered,
+            row.answered,
+            row.abandoned,
+            row.short_abandoned,
+            row.answered_within_target,
+            row.handle_s,
+            row.wait_s,
+        )
+    )
+    return record
+
+
+def list_batches(*, session: Session, limit: int = 100) -> list[schemas.ImportBatchOut]:
+    """List import batches, newest first."""
+    limit = max(1, min(limit, LIST_LIMIT_MAX))
+    rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+    return [schemas.ImportBatchOut.model_validate(b) for b in rows]
+
+
+def list_contacts(
+    *,
+    session: Session,
+    queue: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 100,
+) -> list[schemas.ContactOut]:
+    """List contacts by arrival, optionally of one queue and arriving in [start, end)."""
+    if not 1 <= limit <= LIST_LIMIT_MAX:
+        raise Invalid(
+            f"limit must be 1–{LIST_LIMIT_MAX}", [Problem(f"1–{LIST_LIMIT_MAX}", field="limit")]
+        )
+    query = (
+        select(Contact, Queue.name, Channel.name, Person.login)
+        .join(Queue, Contact.queue_id == Queue.id)
+        .join(Channel, Contact.channel_id == Channel.id)
+        .outerjoin(Person, Contact.person_id == Person.id)
+        .order_by(Contact.arrival_at, Contact.id)
+        .limit(limit)
+    )
+    if queue is not None:
+        query = query.where(
+            Contact.queue_id == org_service.get_queue(session=session, name=queue).id
+        )
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and value.tzinfo is None:
+            raise Invalid(
+                f"{name} needs a UTC offset (e.g. 2024-01-01T09:00:00+00:00)",
+                [Problem("timestamp without offset", field=name)],
+            )
+    if start is not None:
+        query = query.where(Contact.arrival_at >= start)
+    if end is not None:
+        query = query.where(Contact.arrival_at < end)
+    return [
+        schemas.ContactOut(
+            id=c.id,
+            source=c.source,
+            external_id=c.external_id,
+            queue=queue_name,
+            channel=channel_name,
+            agent=login,
+            arrival_at=c.arrival_at,
+            answered_at=c.answered_at,
+            ended_at=c.ended_at,
+            outcome=c.outcome,
+            wait_s=c.wait_s,
+            talk_s=c.talk_s,
+            hold_s=c.hold_s,
+            wrap_s=c.wrap_s,
+            customer_known=c.customer_hash is not None,
+        )
+        for c, queue_name, channel_name, login in session.execute(query)
+    ]
+
+
+def erase_customer(*, session: Session, customer_key: str, secret_key: str) -> int:
+    """Erase a customer's link to their contacts; keep every other field; record the count.
+
+    Returns:
+        The number of contacts whose customer hash was removed.
+    """
+    key = normalise_customer_key(customer_key)
+    if key is None:
+        raise Invalid(
+            "the customer key is empty or 0 (unknown customers have no link to erase)",
+            [Problem("empty or zero", field="customer_key")],
+        )
+    digest = hash_customer_key(key, secret_key)
+    result = session.execute(
+        update(Contact)
+        .where(Contact.customer_hash == digest)
+        .values(customer_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    affected = int(getattr(result, "rowcount", 0) or 0)
+    session.add(Erasure(contacts_affected=affected))
+    session.flush()
+    return affected
