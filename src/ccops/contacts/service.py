@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from ccops.contacts.importers.base import (
     file_sha256,
     hash_customer_key,
     normalise_customer_key,
+    rejects_sink,
     require_text_file,
     time_fields,
 )
@@ -726,87 +728,76 @@ def import_contacts(
             [Problem("not used by this format", field="with_agent_states")],
         )
     report_path, rejects_path = _report_paths(settings, report_dir, common.label, "contacts")
-    sink = RejectsSink(rejects_path) if skip_invalid else None
-    states_sink: RejectsSink | None = None
     secret_key = settings.resolved_secret_key()
     tally = Tally(common.label)
     states_tally = Tally(common.label)
-    try:
-        with session.begin_nested():
-            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
-            contacts = _Job(
+    with ExitStack() as stack:
+        sink = stack.enter_context(rejects_sink(rejects_path, skip_invalid))
+        stack.enter_context(session.begin_nested())
+        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        contacts = _Job(
+            session=session,
+            kind="contacts",
+            fmt=common.fmt,
+            source=common.source,
+            label=common.label,
+            sha256=common.sha256,
+            tally=tally,
+            model=Contact,
+            lookup=_lookup_by_external_id(Contact, common.source),
+            skip_invalid=skip_invalid,
+            update=update,
+            sink=sink,
+        )
+        states: _Job | None = None
+        if with_agent_states:
+            states_report, states_rejects = _report_paths(
+                settings, report_dir, common.label, "agent_states"
+            )
+            states_sink = stack.enter_context(rejects_sink(states_rejects, skip_invalid))
+            states = _Job(
                 session=session,
-                kind="contacts",
+                kind="agent_states",
                 fmt=common.fmt,
                 source=common.source,
                 label=common.label,
                 sha256=common.sha256,
-                tally=tally,
-                model=Contact,
-                lookup=_lookup_by_external_id(Contact, common.source),
+                tally=states_tally,
+                model=AgentStateEvent,
+                lookup=_lookup_by_external_id(AgentStateEvent, common.source),
                 skip_invalid=skip_invalid,
                 update=update,
-                sink=sink,
+                sink=states_sink,
             )
-            states: _Job | None = None
-            if with_agent_states:
-                states_report, states_rejects = _report_paths(
-                    settings, report_dir, common.label, "agent_states"
-                )
-                states_sink = RejectsSink(states_rejects) if skip_invalid else None
-                states = _Job(
-                    session=session,
-                    kind="agent_states",
-                    fmt=common.fmt,
-                    source=common.source,
-                    label=common.label,
-                    sha256=common.sha256,
-                    tally=states_tally,
-                    model=AgentStateEvent,
-                    lookup=_lookup_by_external_id(AgentStateEvent, common.source),
-                    skip_invalid=skip_invalid,
-                    update=update,
-                    sink=states_sink,
-                )
-            rows: Iterable[ParsedRow]
-            if common.fmt == "technion":
-                rows = read_technion(
-                    path, label=common.label, zone_for=org.zone_for_queue, tally=tally
-                )
-            elif common.fmt == "asterisk-queue-log":
-                rows = read_queue_log(path, label=common.label, tally=tally)
-            else:
-                rows = read_contacts_table(
-                    path,
-                    common.fmt,
-                    label=common.label,
-                    mapping=common.mapping,
-                    zone_for=org.zone_for_queue,
-                    tally=tally,
-                )
-            _run_contacts(rows, org=org, contacts=contacts, states=states, secret_key=secret_key)
-            if states is not None:
-                states.writer.flush()
-            contacts.writer.flush()
-            org.refuse_unknown(tally)
-            contacts.finish()
-            if states is not None:
-                states.finish()
-            report = contacts.report(rows_read=tally.rows_read, org=org, started=common.started)
-            if states is not None:
-                nested = states.report(rows_read=tally.rows_read, org=org, started=common.started)
-                nested = _write_report(nested, states_report)
-                report = report.model_copy(update={"agent_states": nested})
-    except BaseException:
-        if sink is not None:
-            sink.close(discard=True)
-        if states_sink is not None:
-            states_sink.close(discard=True)
-        raise
-    if sink is not None:
-        sink.close()
-    if states_sink is not None:
-        states_sink.close()
+        rows: Iterable[ParsedRow]
+        if common.fmt == "technion":
+            rows = read_technion(
+                path, label=common.label, zone_for=org.zone_for_queue, tally=tally
+            )
+        elif common.fmt == "asterisk-queue-log":
+            rows = read_queue_log(path, label=common.label, tally=tally)
+        else:
+            rows = read_contacts_table(
+                path,
+                common.fmt,
+                label=common.label,
+                mapping=common.mapping,
+                zone_for=org.zone_for_queue,
+                tally=tally,
+            )
+        _run_contacts(rows, org=org, contacts=contacts, states=states, secret_key=secret_key)
+        if states is not None:
+            states.writer.flush()
+        contacts.writer.flush()
+        org.refuse_unknown(tally)
+        contacts.finish()
+        if states is not None:
+            states.finish()
+        report = contacts.report(rows_read=tally.rows_read, org=org, started=common.started)
+        if states is not None:
+            nested = states.report(rows_read=tally.rows_read, org=org, started=common.started)
+            nested = _write_report(nested, states_report)
+            report = report.model_copy(update={"agent_states": nested})
     return _write_report(report, report_path)
 
 
@@ -839,59 +830,51 @@ def import_agent_states(
         source=source,
     )
     report_path, rejects_path = _report_paths(settings, report_dir, common.label, "agent_states")
-    sink = RejectsSink(rejects_path) if skip_invalid else None
     tally = Tally(common.label)
-    try:
-        with session.begin_nested():
-            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
-            job = _Job(
-                session=session,
-                kind="agent_states",
-                fmt=common.fmt,
-                source=common.source,
+    with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
+        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        job = _Job(
+            session=session,
+            kind="agent_states",
+            fmt=common.fmt,
+            source=common.source,
+            label=common.label,
+            sha256=common.sha256,
+            tally=tally,
+            model=AgentStateEvent,
+            lookup=_lookup_by_external_id(AgentStateEvent, common.source),
+            skip_invalid=skip_invalid,
+            update=update,
+            sink=sink,
+        )
+        rows: Iterable[ParsedRow]
+        if common.fmt == "asterisk-queue-log":
+            rows = read_queue_log(path, label=common.label, tally=tally)
+        else:
+            rows = read_agent_states_table(
+                path,
+                common.fmt,
                 label=common.label,
-                sha256=common.sha256,
+                mapping=common.mapping,
+                zone_for=org.zone_for_person,
                 tally=tally,
-                model=AgentStateEvent,
-                lookup=_lookup_by_external_id(AgentStateEvent, common.source),
-                skip_invalid=skip_invalid,
-                update=update,
-                sink=sink,
             )
-            rows: Iterable[ParsedRow]
-            if common.fmt == "asterisk-queue-log":
-                rows = read_queue_log(path, label=common.label, tally=tally)
-            else:
-                rows = read_agent_states_table(
-                    path,
-                    common.fmt,
-                    label=common.label,
-                    mapping=common.mapping,
-                    zone_for=org.zone_for_person,
-                    tally=tally,
-                )
-            for row in rows:
-                if isinstance(row, AgentStateRow):
-                    if not job.first_time(row.external_id, row.line, row.raw, "external_id"):
-                        continue
-                    record = _agent_state_record(row, org, job)
-                    if record is not None:
-                        job.add(row.external_id, record, row.line, row.raw)
-                elif isinstance(row, RejectedRow):
-                    if row.applies_to == "contacts":
-                        tally.notes["call_rows_not_used"] += 1
-                    else:
-                        job.reject(row)
-            job.writer.flush()
-            org.refuse_unknown(tally)
-            job.finish()
-            report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
-    except BaseException:
-        if sink is not None:
-            sink.close(discard=True)
-        raise
-    if sink is not None:
-        sink.close()
+        for row in rows:
+            if isinstance(row, AgentStateRow):
+                if not job.first_time(row.external_id, row.line, row.raw, "external_id"):
+                    continue
+                record = _agent_state_record(row, org, job)
+                if record is not None:
+                    job.add(row.external_id, record, row.line, row.raw)
+            elif isinstance(row, RejectedRow):
+                if row.applies_to == "contacts":
+                    tally.notes["call_rows_not_used"] += 1
+                else:
+                    job.reject(row)
+        job.writer.flush()
+        org.refuse_unknown(tally)
+        job.finish()
+        report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
     return _write_report(report, report_path)
 
 
@@ -926,53 +909,45 @@ def import_intervals(
         source=source,
     )
     report_path, rejects_path = _report_paths(settings, report_dir, common.label, "intervals")
-    sink = RejectsSink(rejects_path) if skip_invalid else None
     tally = Tally(common.label)
-    try:
-        with session.begin_nested():
-            org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
-            job = _Job(
-                session=session,
-                kind="intervals",
-                fmt=common.fmt,
-                source=common.source,
-                label=common.label,
-                sha256=common.sha256,
-                tally=tally,
-                model=IntervalReport,
-                lookup=_lookup_intervals(common.source),
-                skip_invalid=skip_invalid,
-                update=update,
-                sink=sink,
-            )
-            rows = read_intervals_table(
-                path,
-                common.fmt,
-                label=common.label,
-                mapping=common.mapping,
-                zone_for=org.zone_for_queue,
-                tally=tally,
-            )
-            for row in rows:
-                if isinstance(row, RejectedRow):
-                    job.reject(row)
-                    continue
-                record = _interval_record(row, org, job)
-                if record is None:
-                    continue
-                key = (record["queue_id"], time_fields(row.interval_start, UTC_ZONE).epoch_s)
-                if job.first_time(key, row.line, row.raw, "interval"):
-                    job.add(key, record, row.line, row.raw)
-            job.writer.flush()
-            org.refuse_unknown(tally)
-            job.finish()
-            report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
-    except BaseException:
-        if sink is not None:
-            sink.close(discard=True)
-        raise
-    if sink is not None:
-        sink.close()
+    with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
+        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        job = _Job(
+            session=session,
+            kind="intervals",
+            fmt=common.fmt,
+            source=common.source,
+            label=common.label,
+            sha256=common.sha256,
+            tally=tally,
+            model=IntervalReport,
+            lookup=_lookup_intervals(common.source),
+            skip_invalid=skip_invalid,
+            update=update,
+            sink=sink,
+        )
+        rows = read_intervals_table(
+            path,
+            common.fmt,
+            label=common.label,
+            mapping=common.mapping,
+            zone_for=org.zone_for_queue,
+            tally=tally,
+        )
+        for row in rows:
+            if isinstance(row, RejectedRow):
+                job.reject(row)
+                continue
+            record = _interval_record(row, org, job)
+            if record is None:
+                continue
+            key = (record["queue_id"], time_fields(row.interval_start, UTC_ZONE).epoch_s)
+            if job.first_time(key, row.line, row.raw, "interval"):
+                job.add(key, record, row.line, row.raw)
+        job.writer.flush()
+        org.refuse_unknown(tally)
+        job.finish()
+        report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
     return _write_report(report, report_path)
 
 

@@ -14,7 +14,8 @@ import hmac
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -328,6 +329,20 @@ class RejectsSink:
             self._handle = None
         if discard and self.path.exists():
             self.path.unlink()
+
+
+@contextmanager
+def rejects_sink(path: Path, enabled: bool) -> Iterator[RejectsSink | None]:
+    """Yield a rejects file (None unless skipping invalid rows); deleted if the import fails."""
+    sink = RejectsSink(path) if enabled else None
+    try:
+        yield sink
+    except BaseException:
+        if sink is not None:
+            sink.close(discard=True)
+        raise
+    if sink is not None:
+        sink.close()
 
 
 @dataclass
