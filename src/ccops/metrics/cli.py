@@ -36,6 +36,10 @@ def _date(text: str | None, option: str) -> date:
         ) from None
 
 
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:.1%}"
+
+
 def _database_source() -> kpi_service.KpiSource:
     settings = get_settings()
     session_factory(settings)  # refuses an unmigrated database with a clear message
@@ -86,7 +90,7 @@ def queue_kpis(
     ]
     for row in data:
         for key in ("service_level", "abandon_rate"):
-            row[key] = None if row[key] is None else f"{row[key]:.1%}"
+            row[key] = _pct(row[key])
         for key in ("asa_s", "aht_s"):
             row[key] = None if row[key] is None else f"{row[key]:.1f}"
     variants = sorted({r.service_level_variant.value for r in rows})
@@ -112,6 +116,8 @@ def agent_kpis(
     if as_json:
         print_json(data)
     else:
+        for row in data:
+            row["occupancy"], row["utilisation"] = _pct(row["occupancy"]), _pct(row["utilisation"])
         columns = [
             "person",
             "interval_start",
@@ -144,6 +150,8 @@ def repeat_kpis(
     if as_json:
         print_json(data)
     else:
+        for row in data:
+            row["repeat_contact_rate"] = _pct(row["repeat_contact_rate"])
         columns = ["queue", "date", "contacts_with_key", "repeated", "repeat_contact_rate"]
         print_table(f"Repeat contacts within {days} days", data, columns)
 
