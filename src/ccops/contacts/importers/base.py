@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -367,6 +368,35 @@ Lookup = Callable[[Session, list[Key]], dict[Key, tuple[int, str]]]
 ConflictHandler = Callable[[int, Key, object], None]
 
 
+def _copy_value(value: object) -> object:
+    """A value as COPY needs it: enums by value, aware datetimes as naive UTC (as UTCDateTime)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` in the session's transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    COPY is several times faster than batched INSERTs on PostgreSQL; it bypasses SQLAlchemy's
+    type processing, so values are converted as the column types would (``_copy_value``).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        # Core executemany: batched INSERTs without the ORM's per-row bookkeeping.
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = connection.connection.driver_connection
+    assert raw is not None, "a live DBAPI connection is checked out by session.connection()"
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row.get(c)) for c in columns])
+
+
 @dataclass
 class ChunkedWriter(Generic[Key]):
     """Write records in chunks: insert new keys, skip equal ones, update or report changed ones.
@@ -416,8 +446,7 @@ class ChunkedWriter(Generic[Key]):
             return
         table: Table = self.model.__table__
         if inserts:
-            # Core executemany: batched INSERTs without the ORM's per-row bookkeeping.
-            self.session.execute(insert(table), inserts)
+            insert_rows(self.session, table, inserts)
             self.counts.inserted += len(inserts)
         if updates:
             statement = update(table).where(table.c.id == bindparam("_row_id"))
