@@ -14,8 +14,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ("bench_queueing", "bench_simulation", "bench_contacts")
-QUICK = {"bench_simulation": ["--contacts", "50000"], "bench_contacts": ["--contacts", "20000"]}
+BENCHMARKS = (
+    "bench_queueing",
+    "bench_simulation",
+    "bench_contacts",
+    "bench_forecasting",
+    "bench_scheduling",
+)
+QUICK = {
+    "bench_simulation": ["--contacts", "50000"],
+    "bench_contacts": ["--contacts", "20000"],
+    "bench_forecasting": ["--peer-queues", "1"],
+}
 
 
 def main() -> None:
