@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -22,6 +23,7 @@ from ccops.migrate import upgrade
 from ccops.model_registry import Base
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings, get_settings
+from ccops.web.app import create_app
 
 PG_ADMIN_URL = os.environ.get(
     "CCOPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -49,8 +51,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_url(worker_id: str) -> Iterator[str]:
-    """A freshly migrated PostgreSQL database of this xdist worker."""
-    name = f"ccops_test_{worker_id}".replace("-", "_")
+    """A freshly migrated PostgreSQL database of this test process, dropped afterwards.
+
+    Named by process id, so two test runs on one server (two terminals, two checkouts) never
+    share or drop each other's database.
+    """
+    name = f"ccops_test_{worker_id}_{os.getpid()}".replace("-", "_")
     try:
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -61,6 +67,9 @@ def postgres_url(worker_id: str) -> Iterator[str]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     yield url
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.dispose()
 
 
@@ -104,6 +113,32 @@ def session(settings: Settings) -> Iterator[Session]:
         s.rollback()
         s.close()
         engine.dispose()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, sqlite_template: Path) -> Iterator[Settings]:
+    """Settings on a migrated, empty SQLite copy only (tests that need no second engine)."""
+    path = tmp_path / "only.sqlite"
+    shutil.copy(sqlite_template, path)
+    yield Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var", secret_key="k")
+    dispose_engines()
+
+
+def signed_in_client(settings: Settings, *, login: str = "root") -> TestClient:
+    """A TestClient of the app on ``settings`` signed in as a new administrator (API token)."""
+    from tests.factories import make_admin
+
+    engine = make_engine(settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        token = make_admin(s, login=login)
+    engine.dispose()
+    return TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def admin_client(settings: Settings) -> TestClient:
+    """A TestClient signed in as an administrator with an API token, on the test database."""
+    return signed_in_client(settings)
 
 
 @pytest.fixture

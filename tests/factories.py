@@ -47,3 +47,17 @@ def make_org(
             ),
         )
     session.flush()
+
+
+def make_token(session: Session, *, login: str, name: str = "tests") -> str:
+    """Create an API token for ``login`` (commits) and return the secret to send."""
+    _out, secret = org_service.create_token(session=session, login=login, name=name)
+    session.commit()
+    return secret
+
+
+def make_admin(session: Session, *, login: str = "root", password: str = "root-pass-123") -> str:
+    """Create an administrator with an API token (commits); return the token."""
+    org_service.create_admin(session=session, login=login, password=password)
+    session.commit()
+    return make_token(session, login=login)

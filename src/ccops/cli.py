@@ -32,6 +32,8 @@ app.add_typer(metrics_cli.export_app, name="export")
 app.add_typer(demo_app, name="demo")
 app.command("staffing")(wfm_cli.staffing)
 app.command("simulate")(wfm_cli.simulate)
+app.add_typer(wfm_cli.forecast_app, name="forecast")
+app.add_typer(wfm_cli.capacity_app, name="capacity")
 
 
 @db.command("upgrade")

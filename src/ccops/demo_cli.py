@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ccops.cli_support import console, handle_errors
 from ccops.errors import Conflict, Invalid
@@ -39,6 +40,8 @@ def seed(
         if session.scalar(select(func.count()).select_from(Queue)):
             if if_empty:
                 console.print("database already has data: demo not seeded")
+                if _is_demo(session):
+                    print_demo_users()
                 return
             raise Conflict("the database is not empty: the demo centre goes only into a new one")
         with console.status("simulating 13 weeks of contacts…"):
@@ -48,6 +51,16 @@ def seed(
         f"{made['last_day']}; launch Monday {made['launch_monday']} (+30% from 09:00)"
     )
     print_demo_users()
+
+
+def _is_demo(session: Session) -> bool:
+    """Whether the database is the demo centre: its executive signs in with the demo password."""
+    from ccops import demo
+    from ccops.auth_hash import verify_password
+    from ccops.org.models import User
+
+    user = session.scalars(select(User).where(User.login == "executive")).one_or_none()
+    return user is not None and verify_password(user.password_hash, demo.demo_password("executive"))
 
 
 def print_demo_users() -> None:

@@ -80,3 +80,11 @@ class AgentState(StrEnum):
 
 
 HANDLING_STATES = (AgentState.on_contact, AgentState.wrap_up)
+
+
+class Language(StrEnum):
+    """Languages of the user interface (gettext catalog names)."""
+
+    en = "en"
+    zh_Hans = "zh_Hans"
+    zh_Hant = "zh_Hant"

@@ -80,6 +80,13 @@ class Forbidden(CcopsError):
         super().__init__(message, problems or [], 403, 5)
 
 
+class NotAuthenticated(CcopsError):
+    """The request carries no valid sign-in (session cookie or API token)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message, problems or [], 401, 7)
+
+
 class NotMigrated(CcopsError):
     """The database schema is missing or older than this code (409: migrate, then retry)."""
 

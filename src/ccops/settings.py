@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Keys session cookies and customer-key hashes.")
     default_site: str = Field(default="Main", description="Site that --create-missing uses.")
     repeat_window_days: int = Field(default=7, ge=1, le=90)
+    session_max_age_s: int = Field(
+        default=12 * 3600, ge=60, description="A sign-in lasts this long (one long shift)."
+    )
+    lockout_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins in a row that lock an account."
+    )
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""

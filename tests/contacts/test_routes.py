@@ -16,8 +16,8 @@ from tests.factories import make_org
 
 
 @pytest.fixture
-def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings))
+def client(admin_client: TestClient) -> TestClient:
+    return admin_client
 
 
 def _upload(path: Path, name: str | None = None) -> tuple[str, bytes, str]:

@@ -16,13 +16,16 @@ from tests.metrics.builders import add_contact
 
 
 @pytest.fixture
-def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings))
+def client(admin_client: TestClient) -> TestClient:
+    return admin_client
 
 
-def test_health_and_openapi(client: TestClient) -> None:
-    assert client.get("/health").json()["status"] == "ok"
-    paths = client.get("/openapi.json").json()["paths"]
+def test_health_and_openapi(settings: Settings) -> None:
+    anonymous = TestClient(create_app(settings))
+    assert anonymous.get("/health").json()["status"] == "ok"
+    docs = anonymous.get("/docs").text
+    assert "/static/vendor/swagger-ui-bundle.js" in docs and "cdn." not in docs
+    paths = anonymous.get("/openapi.json").json()["paths"]
     assert "/api/v1/queues" in paths and "/api/v1/kpi/intervals" in paths
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -14,9 +13,9 @@ from ccops.cli import app
 from ccops.engines import queueing
 from ccops.errors import Invalid
 from ccops.settings import Settings
-from ccops.web.app import create_app
 from ccops.wfm import schemas
 from ccops.wfm import service as wfm_service
+from tests.conftest import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"
 
@@ -119,8 +118,8 @@ def test_cli_json_keys_and_exit_codes() -> None:
     assert bad.exit_code == 2 and "aht_s" in bad.stderr
 
 
-def test_api_staffing_and_bad_input(tmp_path: Path) -> None:
-    client = TestClient(create_app(Settings(database_url="sqlite://", data_dir=tmp_path)))
+def test_api_staffing_and_bad_input(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
     ok = client.post(
         "/api/v1/staffing",
         json={"calls": 100, "interval_s": 1800, "aht_s": 180, "target_s": 20, "service_level": 0.8},
@@ -158,10 +157,10 @@ def test_simulate_bad_scenario_names_file_and_key(tmp_path: Path) -> None:
         wfm_service.simulate_file(path=path)
 
 
-def test_api_series_and_simulate(tmp_path: Path) -> None:
+def test_api_series_and_simulate(sqlite_settings: Settings) -> None:
     import tomllib
 
-    client = TestClient(create_app(Settings(database_url="sqlite://", data_dir=tmp_path)))
+    client = signed_in_client(sqlite_settings)
     series = client.post(
         "/api/v1/staffing/intervals",
         json={

@@ -1,4 +1,4 @@
-"""JSON API of contact data under /api/v1: imports, contacts, privacy erasure."""
+"""Contact data: JSON API under /api/v1 (imports, contacts, erasure) and the import page."""
 
 from __future__ import annotations
 
@@ -6,15 +6,32 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from ccops.contacts import schemas
 from ccops.contacts import service as contacts_service
+from ccops.contacts.importers import FORMATS
+from ccops.errors import CcopsError
+from ccops.org import service as org_service
+from ccops.web import forms, permissions
+from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.i18n import N_
+from ccops.web.render import gettext_for, render
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
+pages = APIRouter(prefix="/import", include_in_schema=False)
+
+Importer = Annotated[Principal, Depends(require(*permissions.IMPORT, write=True))]
+BatchReader = Annotated[Principal, Depends(require(*permissions.IMPORT))]
+ContactReader = Annotated[Principal, Depends(require(*permissions.CONTACTS_READ))]
+Eraser = Annotated[Principal, Depends(require(*permissions.PRIVACY, write=True))]
 
 FileField = Annotated[UploadFile, File(description="The file to import.")]
 MappingField = Annotated[UploadFile | None, File(description="TOML column mapping.")]
@@ -26,7 +43,7 @@ SourceField = Annotated[str | None, Form(description="Source name of the records
 FlagField = Annotated[bool, Form()]
 
 
-def _save(upload: UploadFile, folder: Path) -> Path:
+def _save(upload: StarletteUpload, folder: Path) -> Path:
     """Copy an upload into ``folder`` under its own base name (the name reports use)."""
     folder.mkdir(parents=True, exist_ok=True)
     name = Path((upload.filename or "").replace("\\", "/")).name or "upload"
@@ -40,6 +57,7 @@ def _save(upload: UploadFile, folder: Path) -> Path:
 def import_contacts(
     session: SessionDep,
     settings: SettingsDep,
+    user: Importer,
     file: FileField,
     format: FormatField,
     mapping: MappingField = None,
@@ -66,6 +84,7 @@ def import_contacts(
             update=update,
             create_missing=create_missing,
             with_agent_states=with_agent_states,
+            allowed_site_ids=user.scope.site_ids,
         )
 
 
@@ -73,6 +92,7 @@ def import_contacts(
 def import_agent_states(
     session: SessionDep,
     settings: SettingsDep,
+    user: Importer,
     file: FileField,
     format: FormatField,
     mapping: MappingField = None,
@@ -97,6 +117,7 @@ def import_agent_states(
             skip_invalid=skip_invalid,
             update=update,
             create_missing=create_missing,
+            allowed_site_ids=user.scope.site_ids,
         )
 
 
@@ -104,6 +125,7 @@ def import_agent_states(
 def import_intervals(
     session: SessionDep,
     settings: SettingsDep,
+    user: Importer,
     file: FileField,
     format: FormatField,
     mapping: MappingField = None,
@@ -128,12 +150,13 @@ def import_intervals(
             skip_invalid=skip_invalid,
             update=update,
             create_missing=create_missing,
+            allowed_site_ids=user.scope.site_ids,
         )
 
 
 @router.get("/imports", response_model=list[schemas.ImportBatchOut])
 def list_imports(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    session: SessionDep, _user: BatchReader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[schemas.ImportBatchOut]:
     """List import batches, newest first."""
     return contacts_service.list_batches(session=session, limit=limit)
@@ -142,6 +165,7 @@ def list_imports(
 @router.get("/contacts", response_model=list[schemas.ContactOut])
 def list_contacts(
     session: SessionDep,
+    user: ContactReader,
     queue: str | None = None,
     start: Annotated[
         datetime | None, Query(alias="from", description="Arrivals from (with offset).")
@@ -151,18 +175,167 @@ def list_contacts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.ContactOut]:
-    """List contacts by arrival, optionally of one queue and time range."""
+    """List contacts by arrival, optionally of one queue and time range (queues in scope)."""
     return contacts_service.list_contacts(
-        session=session, queue=queue, start=start, end=end, limit=limit
+        session=session,
+        queue=queue,
+        start=start,
+        end=end,
+        limit=limit,
+        site_ids=user.scope.site_ids,
     )
 
 
 @router.post("/privacy/erase", response_model=schemas.ErasureOut)
 def erase_customer(
-    data: schemas.ErasureIn, session: SessionDep, settings: SettingsDep
+    data: schemas.ErasureIn, session: SessionDep, settings: SettingsDep, _user: Eraser
 ) -> schemas.ErasureOut:
     """Erase a customer's link to their contacts; their statistics are kept."""
     affected = contacts_service.erase_customer(
         session=session, customer_key=data.customer_key, secret_key=settings.resolved_secret_key()
     )
     return schemas.ErasureOut(contacts_affected=affected)
+
+
+# --- the import page ---------------------------------------------------------------------------
+
+KINDS = {
+    "contacts": N_("Contacts"),
+    "agent_states": N_("Agent states"),
+    "intervals": N_("ACD interval report"),
+}
+FLAGS = {
+    "skip_invalid": (
+        N_("Skip invalid rows"),
+        N_("Import the good rows; the bad ones go to a rejects file beside the report."),
+    ),
+    "update": (
+        N_("Update changed records"),
+        N_("Replace stored records with the same id whose content differs."),
+    ),
+    "create_missing": (
+        N_("Create missing queues and agents"),
+        N_("Unknown queues and agents are created at the chosen site instead of refused."),
+    ),
+    "with_agent_states": (
+        N_("Also import agent states"),
+        N_("Asterisk queue_log files only: the agents' states in the same file."),
+    ),
+}
+
+
+def _import_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    *,
+    state: forms.FormState | None = None,
+    report: schemas.ImportReport | None = None,
+    coverage: list[schemas.BatchCoverage] | None = None,
+    failure: CcopsError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    state = state or forms.FormState(
+        values={"kind": "contacts", "format": "csv", "site": "", "source": ""}
+        | dict.fromkeys(FLAGS, "")
+    )
+    _ = gettext_for(request, user)
+    sites = org_service.list_sites(session=session, scope=user.scope)
+    site_options = [(s.name, s.name) for s in sites]
+    if user.scope.everything:
+        site_options = [("", _("(each queue's own site)")), *site_options]
+    return render(
+        request,
+        "contacts/import.html",
+        {
+            "form": state,
+            "kind_options": [(k, _(label)) for k, label in KINDS.items()],
+            "format_options": [
+                (f, f) for f in sorted({f for kind in FORMATS.values() for f in kind})
+            ],
+            "site_options": site_options,
+            "flag_options": [(flag, _(label), _(hint)) for flag, (label, hint) in FLAGS.items()],
+            "site_required": not user.scope.everything,
+            "report": report,
+            "coverage": coverage or [],
+            "failure": failure,
+            "failure_problems": sorted(
+                failure.problems if failure is not None else [],
+                key=lambda p: (p.row is None, p.row or 0, p.field or ""),
+            ),
+            "batches": contacts_service.list_batches(session=session, limit=10),
+        },
+        principal=user,
+        status_code=status_code,
+        active="import",
+    )
+
+
+@pages.get("", response_class=HTMLResponse)
+def import_page(request: Request, user: BatchReader, session: SessionDep) -> HTMLResponse:
+    """Show the import form and the latest import batches."""
+    return _import_page(request, user, session)
+
+
+@pages.post("", response_class=HTMLResponse)
+async def import_upload(
+    request: Request, user: Importer, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Import an uploaded file; show its report, or every rejected row when it is refused."""
+    async with request.form() as form:
+        return await run_in_threadpool(_import_form, request, user, session, settings, form)
+
+
+def _import_form(
+    request: Request, user: Principal, session: SessionDep, settings: SettingsDep, form: FormData
+) -> HTMLResponse:
+    values = forms.text_values(form, ("kind", "format", "site", "source", *FLAGS))
+    _ = gettext_for(request, user)
+    state = forms.FormState(values=values | {"file": ""})
+    if values["kind"] not in KINDS:
+        state.add("kind", _("Choose one of the options."))
+    upload = forms.upload(form, "file")
+    if upload is None:
+        state.add("file", _("Choose a file to import."))
+    if not user.scope.everything and not values["site"]:
+        state.add("site", _("Choose one of your sites."))
+    if not state.ok or upload is None:
+        return _import_page(request, user, session, state=state, status_code=422)
+    mapping = forms.upload(form, "mapping")
+    flags = {flag: values[flag] in ("on", "true", "1") for flag in FLAGS}
+    kind = values["kind"]
+    args: dict[str, Any] = {
+        "session": session,
+        "settings": settings,
+        "format": values["format"],
+        "site": values["site"] or None,
+        "source": values["source"] or None,
+        "skip_invalid": flags["skip_invalid"],
+        "update": flags["update"],
+        "create_missing": flags["create_missing"],
+        "allowed_site_ids": user.scope.site_ids,
+    }
+    if kind == "contacts":
+        args["with_agent_states"] = flags["with_agent_states"]
+    run = {
+        "contacts": contacts_service.import_contacts,
+        "agent_states": contacts_service.import_agent_states,
+        "intervals": contacts_service.import_intervals,
+    }[kind]
+    try:
+        with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
+            path = _save(upload, Path(tmp) / "file")
+            mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
+            report = run(path=path, mapping=mapping_path, **args)
+    except CcopsError as exc:
+        session.rollback()
+        forms.domain_problems(exc, state, _, fallback=False)
+        return _import_page(
+            request, user, session, state=state, failure=exc, status_code=exc.status_code
+        )
+    coverage = (
+        contacts_service.batch_coverage(session=session, batch_id=report.batch_id)
+        if report.batch_id is not None
+        else []
+    )
+    return _import_page(request, user, session, state=state, report=report, coverage=coverage)

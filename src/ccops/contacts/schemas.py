@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -153,3 +153,20 @@ class ErasureOut(BaseModel):
     """How many contacts lost their customer link (their statistics are kept)."""
 
     contacts_affected: int
+
+
+class BatchCoverage(BaseModel):
+    """A queue an import wrote to and the local dates it covers."""
+
+    queue: str
+    first: date
+    last: date
+
+
+class HandledSummary(BaseModel):
+    """What one person answered over local dates [first, last]."""
+
+    first: date
+    last: date
+    answered: int
+    aht_s: float | None

@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts import schemas
@@ -53,8 +53,8 @@ from ccops.contacts.importers.tabular import (
 )
 from ccops.contacts.importers.technion import read_technion
 from ccops.contacts.models import AgentStateEvent, Contact, Erasure, ImportBatch, IntervalReport
-from ccops.enums import ChannelKind
-from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.enums import ANSWERED_OUTCOMES, ChannelKind
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Channel, Person, Queue, Site
@@ -105,6 +105,8 @@ class _Org:
     created_queues: list[str] = field(default_factory=list)
     created_people: list[str] = field(default_factory=list)
     tally: Tally | None = None
+    allowed_site_ids: frozenset[int] | None = None
+    out_of_scope: dict[tuple[str, str], int | None] = field(default_factory=dict)
     _home: Site | None = None
     _queue_refs: dict[str, tuple[int, int, ZoneInfo]] = field(default_factory=dict)
     _person_ids: dict[str, int] = field(default_factory=dict)
@@ -131,8 +133,20 @@ class _Org:
                     row=None,
                     field="site",
                 )
+        if self.allowed_site_ids is not None and found.id not in self.allowed_site_ids:
+            raise Forbidden(
+                f"site {found.name!r} is outside your scope: choose a site of yours",
+                [Problem("outside your scope", field="site")],
+            )
         self._home = found
         return found
+
+    def _in_scope(self, what: str, name: str, site_id: int, line: int | None) -> bool:
+        if self.allowed_site_ids is None or site_id in self.allowed_site_ids:
+            return True
+        if self.out_of_scope.get((what, name)) is None:
+            self.out_of_scope[(what, name)] = line
+        return False
 
     def zone_of_site(self, site_id: int) -> ZoneInfo:
         zone = self.zones.get(site_id)
@@ -168,8 +182,13 @@ class _Org:
             found = self.queues[name]
             if found is None and name in self.unknown_queues and self.unknown_queues[name] is None:
                 self.unknown_queues[name] = line
+            if found is None and self.out_of_scope.get(("queue", name), 0) is None:
+                self.out_of_scope[("queue", name)] = line
             return found
         found = self.session.scalars(select(Queue).where(Queue.name == name)).one_or_none()
+        if found is not None and not self._in_scope("queue", name, found.site_id, line):
+            self.queues[name] = None
+            return None
         if found is None and self.create_missing:
             found = self._create_queue(name, line)
         elif found is None:
@@ -202,8 +221,13 @@ class _Org:
                 and self.unknown_people[login] is None
             ):
                 self.unknown_people[login] = line
+            if found is None and self.out_of_scope.get(("agent", login), 0) is None:
+                self.out_of_scope[("agent", login)] = line
             return found
         found = self.session.scalars(select(Person).where(Person.login == login)).one_or_none()
+        if found is not None and not self._in_scope("agent", login, found.site_id, line):
+            self.people[login] = None
+            return None
         if found is None and self.create_missing:
             home = self.home()
             try:
@@ -249,7 +273,22 @@ class _Org:
         return self.zone_of_site(person.site_id) if person is not None else UTC_ZONE
 
     def refuse_unknown(self, tally: Tally) -> None:
-        """Raise NotFound naming every unknown queue and agent (with the row first seen)."""
+        """Raise NotFound naming every unknown queue and agent (with the row first seen).
+
+        Raises Forbidden first when the file names queues or agents outside the caller's scope.
+        """
+        if self.out_of_scope:
+            outside = [
+                Problem(
+                    f"{what} {name!r} is outside your scope", field=what, row=r, file=self.label
+                )
+                for (what, name), r in sorted(self.out_of_scope.items())
+            ]
+            raise Forbidden(
+                f"{self.label}: the file has data of queues or agents outside your scope: "
+                + ", ".join(f"{what} {name}" for what, name in sorted(self.out_of_scope)[:20]),
+                outside[:1000],
+            )
         if self.invalid_names:
             raise Invalid(
                 f"{self.label}: names that cannot be created: "
@@ -528,6 +567,7 @@ def _prepare(
     mapping: Path | None,
     site: str | None,
     source: str | None,
+    allowed_site_ids: frozenset[int] | None = None,
 ) -> _Common:
     started = time.perf_counter()
     fmt = _check_format(fmt, kind)
@@ -540,6 +580,15 @@ def _prepare(
     mapping_obj = load_mapping(mapping, kind=kind)
     _check_file(path, fmt, label)
     site_obj = org_service.get_site(session=session, name=site) if site else None
+    if (
+        site_obj is not None
+        and allowed_site_ids is not None
+        and site_obj.id not in allowed_site_ids
+    ):
+        raise Forbidden(
+            f"site {site_obj.name!r} is outside your scope",
+            [Problem("outside your scope", field="site")],
+        )
     chosen = source or mapping_obj.options.source or DEFAULT_SOURCE[fmt]
     if not chosen.strip() or len(chosen) > 100:
         raise Invalid("the source is 1–100 characters", [Problem("invalid", field="source")])
@@ -681,6 +730,7 @@ def import_contacts(
     create_missing: bool = False,
     report_dir: Path | None = None,
     with_agent_states: bool = False,
+    allowed_site_ids: frozenset[int] | None = None,
 ) -> schemas.ImportReport:
     """Import a file of contacts (csv, parquet, technion or asterisk-queue-log).
 
@@ -698,6 +748,8 @@ def import_contacts(
         create_missing: create unknown queues and agents instead of refusing them.
         report_dir: where the report and rejects file go (default ``data_dir/imports``).
         with_agent_states: also import the agent states of an Asterisk queue_log.
+        allowed_site_ids: the caller's scope; queues, agents and sites elsewhere are refused
+            (None: every site).
 
     Returns:
         What was inserted, updated, left unchanged, rejected, skipped and warned about.
@@ -706,6 +758,7 @@ def import_contacts(
         Invalid: unknown format, unreadable file, missing columns, or bad rows (each located).
         Conflict: stored records with the same ids but other content (without ``update``).
         NotFound: unknown site, queues or agents (without ``create_missing``).
+        Forbidden: the file or the site is outside ``allowed_site_ids``.
     """
     common = _prepare(
         session=session,
@@ -715,6 +768,7 @@ def import_contacts(
         mapping=mapping,
         site=site,
         source=source,
+        allowed_site_ids=allowed_site_ids,
     )
     if common.fmt == "technion" and create_missing and common.site is None:
         raise Invalid(
@@ -734,7 +788,15 @@ def import_contacts(
     with ExitStack() as stack:
         sink = stack.enter_context(rejects_sink(rejects_path, skip_invalid))
         stack.enter_context(session.begin_nested())
-        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        org = _Org(
+            session,
+            settings,
+            common.site,
+            create_missing,
+            common.label,
+            tally=tally,
+            allowed_site_ids=allowed_site_ids,
+        )
         contacts = _Job(
             session=session,
             kind="contacts",
@@ -771,9 +833,7 @@ def import_contacts(
             )
         rows: Iterable[ParsedRow]
         if common.fmt == "technion":
-            rows = read_technion(
-                path, label=common.label, zone_for=org.zone_for_queue, tally=tally
-            )
+            rows = read_technion(path, label=common.label, zone_for=org.zone_for_queue, tally=tally)
         elif common.fmt == "asterisk-queue-log":
             rows = read_queue_log(path, label=common.label, tally=tally)
         else:
@@ -814,6 +874,7 @@ def import_agent_states(
     update: bool = False,
     create_missing: bool = False,
     report_dir: Path | None = None,
+    allowed_site_ids: frozenset[int] | None = None,
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv or parquet with a mapping, or an Asterisk queue_log).
 
@@ -828,11 +889,20 @@ def import_agent_states(
         mapping=mapping,
         site=site,
         source=source,
+        allowed_site_ids=allowed_site_ids,
     )
     report_path, rejects_path = _report_paths(settings, report_dir, common.label, "agent_states")
     tally = Tally(common.label)
     with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
-        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        org = _Org(
+            session,
+            settings,
+            common.site,
+            create_missing,
+            common.label,
+            tally=tally,
+            allowed_site_ids=allowed_site_ids,
+        )
         job = _Job(
             session=session,
             kind="agent_states",
@@ -891,6 +961,7 @@ def import_intervals(
     update: bool = False,
     create_missing: bool = False,
     report_dir: Path | None = None,
+    allowed_site_ids: frozenset[int] | None = None,
 ) -> schemas.ImportReport:
     """Import an ACD interval report: offered, answered, abandoned, handle time per queue interval.
 
@@ -907,11 +978,20 @@ def import_intervals(
         mapping=mapping,
         site=site,
         source=source,
+        allowed_site_ids=allowed_site_ids,
     )
     report_path, rejects_path = _report_paths(settings, report_dir, common.label, "intervals")
     tally = Tally(common.label)
     with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
-        org = _Org(session, settings, common.site, create_missing, common.label, tally=tally)
+        org = _Org(
+            session,
+            settings,
+            common.site,
+            create_missing,
+            common.label,
+            tally=tally,
+            allowed_site_ids=allowed_site_ids,
+        )
         job = _Job(
             session=session,
             kind="intervals",
@@ -1018,8 +1098,12 @@ def list_contacts(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 100,
+    site_ids: frozenset[int] | None = None,
 ) -> list[schemas.ContactOut]:
-    """List contacts by arrival, optionally of one queue and arriving in [start, end)."""
+    """List contacts by arrival, optionally of one queue and arriving in [start, end).
+
+    ``site_ids`` limits the list to queues of those sites (the caller's scope; None: all).
+    """
     if not 1 <= limit <= LIST_LIMIT_MAX:
         raise Invalid(
             f"limit must be 1–{LIST_LIMIT_MAX}", [Problem(f"1–{LIST_LIMIT_MAX}", field="limit")]
@@ -1042,6 +1126,8 @@ def list_contacts(
                 f"{name} needs a UTC offset (e.g. 2024-01-01T09:00:00+00:00)",
                 [Problem("timestamp without offset", field=name)],
             )
+    if site_ids is not None:
+        query = query.where(Queue.site_id.in_(sorted(site_ids)))
     if start is not None:
         query = query.where(Contact.arrival_at >= start)
     if end is not None:
@@ -1091,3 +1177,79 @@ def erase_customer(*, session: Session, customer_key: str, secret_key: str) -> i
     session.add(Erasure(contacts_affected=affected))
     session.flush()
     return affected
+
+
+def batch_coverage(*, session: Session, batch_id: int) -> list[schemas.BatchCoverage]:
+    """Return the queues and local dates an import batch wrote contacts or intervals for."""
+    found: dict[str, tuple[int, int]] = {}
+    for model, column in (
+        (Contact, Contact.arrival_local_min),
+        (IntervalReport, IntervalReport.interval_local_min),
+    ):
+        rows = session.execute(
+            select(Queue.name, func.min(column), func.max(column))
+            .join(Queue, model.queue_id == Queue.id)
+            .where(model.batch_id == batch_id)
+            .group_by(Queue.name)
+        )
+        for name, low, high in rows:
+            if low is None or high is None:
+                continue
+            old = found.get(name)
+            found[name] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
+    epoch = date(1970, 1, 1)
+    return [
+        schemas.BatchCoverage(
+            queue=name,
+            first=epoch + timedelta(days=low // 1440),
+            last=epoch + timedelta(days=high // 1440),
+        )
+        for name, (low, high) in sorted(found.items())
+    ]
+
+
+def last_local_date(*, session: Session, queue: str) -> date | None:
+    """Return the last local date with contacts or interval reports of ``queue``, or None."""
+    queue_id = org_service.get_queue(session=session, name=queue).id
+    last = max(
+        (
+            value
+            for value in (
+                session.scalar(
+                    select(func.max(Contact.arrival_local_min)).where(Contact.queue_id == queue_id)
+                ),
+                session.scalar(
+                    select(func.max(IntervalReport.interval_local_min)).where(
+                        IntervalReport.queue_id == queue_id
+                    )
+                ),
+            )
+            if value is not None
+        ),
+        default=None,
+    )
+    return None if last is None else date(1970, 1, 1) + timedelta(days=int(last) // 1440)
+
+
+def handled_by(
+    *, session: Session, person_id: int, first: date, last: date
+) -> schemas.HandledSummary:
+    """Count the contacts a person answered on local dates [first, last] and their handle time."""
+    day0 = (first - date(1970, 1, 1)).days
+    day1 = (last - date(1970, 1, 1)).days
+    row = session.execute(
+        select(
+            func.count(Contact.id),
+            func.sum(Contact.talk_s + Contact.hold_s + Contact.wrap_s),
+        ).where(
+            Contact.person_id == person_id,
+            Contact.outcome.in_(list(ANSWERED_OUTCOMES)),
+            Contact.arrival_local_min >= day0 * 1440,
+            Contact.arrival_local_min < (day1 + 1) * 1440,
+        )
+    ).one()
+    count = int(row[0] or 0)
+    handle = float(row[1] or 0.0)
+    return schemas.HandledSummary(
+        first=first, last=last, answered=count, aht_s=handle / count if count else None
+    )

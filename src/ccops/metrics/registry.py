@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccops.text import N_
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -18,132 +20,141 @@ class Metric:
     group: str
 
 
-CONTACTS = "contact records (imported telephony / ACD exports, or the simulator)"
-STATES = "agent-state events (imported state logs, Asterisk queue_log agent events)"
+CONTACTS = N_("contact records (imported telephony / ACD exports, or the simulator)")
+STATES = N_("agent-state events (imported state logs, Asterisk queue_log agent events)")
 
 _METRICS = [
     Metric(
         "offered",
-        "Offered",
-        "contacts",
+        N_("Offered"),
+        N_("contacts"),
         "count of contacts arriving in the interval",
         CONTACTS,
-        "Every contact that reached the queue, whatever became of it.",
+        N_("Every contact that reached the queue, whatever became of it."),
         "queue",
     ),
     Metric(
         "answered",
-        "Answered",
-        "contacts",
+        N_("Answered"),
+        N_("contacts"),
         "count of contacts with outcome answered or transferred",
         CONTACTS,
-        "Contacts an agent took (a transfer after answer counts as answered).",
+        N_("Contacts an agent took (a transfer after answer counts as answered)."),
         "queue",
     ),
     Metric(
         "abandoned",
-        "Abandoned",
-        "contacts",
+        N_("Abandoned"),
+        N_("contacts"),
         "count of contacts with outcome abandoned",
         CONTACTS,
-        "Customers who gave up while waiting, short abandons included.",
+        N_("Customers who gave up while waiting, short abandons included."),
         "queue",
     ),
     Metric(
         "short_abandoned",
-        "Short abandons",
-        "contacts",
+        N_("Short abandons"),
+        N_("contacts"),
         "count of abandoned contacts with wait_s < the queue's short_abandon_s (default 5 s)",
         CONTACTS,
-        "Abandons too quick to have been served (misdials, instant hang-ups); excluded from "
-        "service level and abandonment rate.",
+        N_(
+            "Abandons too quick to have been served (misdials, instant hang-ups); excluded from "
+            "service level and abandonment rate."
+        ),
         "queue",
     ),
     Metric(
         "answered_within_target",
-        "Answered within target",
-        "contacts",
+        N_("Answered within target"),
+        N_("contacts"),
         "count of answered contacts with wait_s <= the queue's target_s",
         CONTACTS,
-        "The numerator of service level.",
+        N_("The numerator of service level."),
         "queue",
     ),
     Metric(
         "service_level",
-        "Service level",
-        "fraction",
+        N_("Service level"),
+        N_("fraction"),
         "answered_within_target / (offered - short_abandoned) [variant exclude_short_abandons, "
         "the default]; answered_within_target / offered [abandons_count_against]; "
         "answered_within_target / answered [abandons_ignored]; null when the denominator is 0",
         CONTACTS,
-        "Share of contacts answered within the queue's threshold T; the variant is a queue "
-        "setting and is reported with every value.",
+        N_(
+            "Share of contacts answered within the queue's threshold T; the variant is a queue "
+            "setting and is reported with every value."
+        ),
         "queue",
     ),
     Metric(
         "asa_s",
-        "Average speed of answer",
-        "seconds",
+        N_("Average speed of answer"),
+        N_("seconds"),
         "sum(wait_s of answered) / answered",
         CONTACTS,
-        "Mean wait of the contacts that were answered; null with no answered contact.",
+        N_("Mean wait of the contacts that were answered; null with no answered contact."),
         "queue",
     ),
     Metric(
         "aht_s",
-        "Average handle time",
-        "seconds",
+        N_("Average handle time"),
+        N_("seconds"),
         "sum(talk_s + hold_s + wrap_s) / answered",
         CONTACTS,
-        "Mean work per answered contact: talk, hold and after-contact work.",
+        N_("Mean work per answered contact: talk, hold and after-contact work."),
         "queue",
     ),
     Metric(
         "abandon_rate",
-        "Abandonment rate",
-        "fraction",
+        N_("Abandonment rate"),
+        N_("fraction"),
         "(abandoned - short_abandoned) / (offered - short_abandoned); null when the denominator "
         "is 0",
         CONTACTS,
-        "Share of real attempts that gave up waiting.",
+        N_("Share of real attempts that gave up waiting."),
         "queue",
     ),
     Metric(
         "max_wait_s",
-        "Longest wait",
-        "seconds",
+        N_("Longest wait"),
+        N_("seconds"),
         "max(wait_s) over all contacts of the interval",
         CONTACTS,
-        "The longest any customer waited, answered or not.",
+        N_("The longest any customer waited, answered or not."),
         "queue",
     ),
     Metric(
         "occupancy",
-        "Occupancy",
-        "fraction",
+        N_("Occupancy"),
+        N_("fraction"),
         "(on_contact + wrap_up seconds) / (on_contact + wrap_up + available seconds)",
         STATES,
-        "Share of an agent's ready time spent handling contacts.",
+        N_("Share of an agent's ready time spent handling contacts."),
         "agent",
     ),
     Metric(
         "utilisation",
-        "Utilisation",
-        "fraction",
+        N_("Utilisation"),
+        N_("fraction"),
         "(on_contact + wrap_up seconds) / logged-in seconds (every state but offline)",
         STATES,
-        "Share of logged-in time spent handling contacts; breaks, training and meetings lower it.",
+        N_(
+            "Share of logged-in time spent handling contacts; breaks, training and meetings "
+            "lower it."
+        ),
         "agent",
     ),
     Metric(
         "repeat_contact_rate",
-        "Repeat-contact rate (FCR proxy)",
-        "fraction",
+        N_("Repeat-contact rate (FCR proxy)"),
+        N_("fraction"),
         "answered contacts followed by another contact of the same customer key on the same "
         "queue within N days (default 7) / answered contacts with a known customer key",
         CONTACTS,
-        "How often a customer had to come back; 1 minus it approximates first-contact "
-        "resolution. Contacts without a customer key are not counted.",
+        N_(
+            "How often a customer had to come back; 1 minus it approximates first-contact "
+            "resolution. Contacts without a customer key are not counted."
+        ),
         "queue",
     ),
 ]

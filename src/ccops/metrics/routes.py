@@ -1,17 +1,35 @@
-"""JSON API of the KPIs under /api/v1/kpi."""
+"""KPIs: JSON API under /api/v1/kpi and the queue KPI dashboard under /kpi."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
+from ccops.contacts import service as contacts_service
+from ccops.errors import Forbidden, Problem
 from ccops.metrics import registry, schemas
 from ccops.metrics import service as kpi_service
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.settings import Settings
+from ccops.web import permissions
+from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.i18n import N_
+from ccops.web.render import gettext_for, render
 
 router = APIRouter(prefix="/api/v1/kpi", tags=["kpi"])
+pages = APIRouter(prefix="/kpi", include_in_schema=False)
+
+QueueReader = Annotated[Principal, Depends(require(*permissions.KPI_QUEUES))]
+AgentReader = Annotated[Principal, Depends(require(*permissions.KPI_AGENTS))]
 
 FromQ = Annotated[date, Query(alias="from", description="First local date")]
 ToQ = Annotated[date, Query(alias="to", description="Last local date, inclusive")]
@@ -19,55 +37,326 @@ IntervalQ = Annotated[int, Query(description="Interval minutes: 15, 30 or 60")]
 QueueQ = Annotated[list[str] | None, Query(description="Queue names")]
 
 
+def queues_in_scope(
+    session: Session, user: Principal, requested: list[str] | None
+) -> list[str] | None:
+    """Return the queues to compute: the requested ones if all are in scope, else the scope's.
+
+    Raises:
+        Forbidden: a requested queue is outside the user's scope.
+    """
+    allowed = org_service.queue_names_in_scope(session=session, scope=user.scope)
+    if allowed is None:
+        return requested
+    if requested:
+        outside = sorted(set(requested) - set(allowed))
+        if outside:
+            raise Forbidden(
+                f"queues outside your scope: {', '.join(outside)}",
+                [Problem("outside your scope", field="queue")],
+            )
+        return requested
+    return allowed
+
+
+def people_in_scope(
+    session: Session, user: Principal, requested: list[str] | None
+) -> list[str] | None:
+    """Return the people to compute: the requested ones if all are in scope, else the scope's.
+
+    Raises:
+        Forbidden: a requested person is outside the user's scope.
+    """
+    allowed = org_service.logins_in_scope(session=session, scope=user.scope)
+    if allowed is None:
+        return requested
+    if requested:
+        outside = sorted(set(requested) - set(allowed))
+        if outside:
+            raise Forbidden(
+                f"people outside your scope: {', '.join(outside)}",
+                [Problem("outside your scope", field="person")],
+            )
+        return requested
+    return allowed
+
+
 @router.get("/intervals", response_model=list[schemas.QueueIntervalKpi])
 def queue_intervals(
     settings: SettingsDep,
-    _session: SessionDep,
+    session: SessionDep,
+    user: QueueReader,
     first: FromQ,
     last: ToQ,
     queue: QueueQ = None,
     interval: IntervalQ = 15,
 ) -> list[schemas.QueueIntervalKpi]:
-    """Compute queue KPIs per queue and local interval."""
+    """Compute queue KPIs per queue and local interval (queues of the sites in scope)."""
+    queues = queues_in_scope(session, user, queue)
+    if queues == []:
+        return []
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
         return kpi_service.queue_interval_kpis(
-            source=source, first=first, last=last, interval_min=interval, queues=queue
+            source=source, first=first, last=last, interval_min=interval, queues=queues
         )
 
 
 @router.get("/agents", response_model=list[schemas.AgentIntervalKpi])
 def agent_intervals(
     settings: SettingsDep,
-    _session: SessionDep,
+    session: SessionDep,
+    user: AgentReader,
     first: FromQ,
     last: ToQ,
     person: Annotated[list[str] | None, Query(description="Person logins")] = None,
     interval: IntervalQ = 15,
 ) -> list[schemas.AgentIntervalKpi]:
-    """Compute agent occupancy and utilisation per local interval."""
+    """Compute agent occupancy and utilisation per local interval (people in scope)."""
+    people = people_in_scope(session, user, person)
+    if people == []:
+        return []
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
         return kpi_service.agent_interval_kpis(
-            source=source, first=first, last=last, interval_min=interval, people=person
+            source=source, first=first, last=last, interval_min=interval, people=people
         )
 
 
 @router.get("/repeats", response_model=list[schemas.RepeatContactDay])
 def repeats(
     settings: SettingsDep,
-    _session: SessionDep,
+    session: SessionDep,
+    user: QueueReader,
     first: FromQ,
     last: ToQ,
     queue: QueueQ = None,
     days: Annotated[int, Query(ge=1, le=90, description="Repeat window, days")] = 7,
 ) -> list[schemas.RepeatContactDay]:
-    """Compute the repeat-contact rate per queue and local day."""
+    """Compute the repeat-contact rate per queue and local day (queues in scope)."""
+    queues = queues_in_scope(session, user, queue)
+    if queues == []:
+        return []
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
         return kpi_service.repeat_contact_rates(
-            source=source, first=first, last=last, window_days=days, queues=queue
+            source=source, first=first, last=last, window_days=days, queues=queues
         )
 
 
 @router.get("/definitions")
-def definitions() -> list[dict[str, Any]]:
+def definitions(_user: QueueReader) -> list[dict[str, Any]]:
     """List every KPI's formula, unit and data source."""
     return [vars(m) for m in registry.METRICS.values()]
+
+
+# --- the queue KPI dashboard -------------------------------------------------------------------
+
+VARIANT_TEXT = {
+    "exclude_short_abandons": N_(
+        "short abandons excluded: answered within T / (offered − short abandons)"
+    ),
+    "abandons_count_against": N_("abandons count against: answered within T / offered"),
+    "abandons_ignored": N_("abandons ignored: answered within T / answered"),
+}
+SOURCE_TEXT = {
+    "contacts": N_("contact records"),
+    "interval_reports": N_("imported ACD interval reports"),
+}
+METRIC_LABELS = {
+    "offered": N_("Offered"),
+    "answered": N_("Answered"),
+    "abandoned": N_("Abandoned"),
+    "short_abandoned": N_("Short abandons"),
+    "answered_within_target": N_("Answered within target"),
+    "service_level": N_("Service level"),
+    "asa_s": N_("Average speed of answer"),
+    "aht_s": N_("Average handle time"),
+    "abandon_rate": N_("Abandonment rate"),
+    "max_wait_s": N_("Longest wait"),
+    "occupancy": N_("Occupancy"),
+    "utilisation": N_("Utilisation"),
+    "repeat_contact_rate": N_("Repeat-contact rate (FCR proxy)"),
+}
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Slot:
+    """One interval of the dashboard: its local start, its KPIs (None: no contact) and label."""
+
+    start: datetime
+    kpi: schemas.QueueIntervalKpi | None
+    label: str
+
+
+def _filled(
+    rows: list[schemas.QueueIntervalKpi], queue: org_schemas.QueueOut, interval_min: int
+) -> list[Slot]:
+    """Every interval from the first to the last with contacts; quiet intervals offer 0.
+
+    Labels are local wall-clock times; on a daylight-saving day they carry the UTC offset,
+    since one local time then names two intervals (or none).
+    """
+    if not rows:
+        return []
+    zone = ZoneInfo(queue.timezone)
+    by_start = {r.interval_start.astimezone(UTC): r for r in rows}
+    end = max(by_start)
+    out = []
+    at = min(by_start)
+    while at <= end:
+        local = at.astimezone(zone)
+        out.append(Slot(local, by_start.get(at), f"{local:%H:%M}"))
+        at += timedelta(minutes=interval_min)
+    if len({slot.start.utcoffset() for slot in out}) > 1:
+        for slot in out:
+            offset = slot.start.strftime("%z")
+            slot.label += f" {offset[:3]}:{offset[3:]}"
+    return out
+
+
+def _panel_context(
+    request: Request,
+    user: Principal,
+    session: Session,
+    settings: Settings,
+    queue_name: str,
+    day_text: str,
+    interval_text: str,
+) -> dict[str, Any]:
+    _ = gettext_for(request, user)
+    queues = org_service.list_queues(session=session, scope=user.scope)
+    by_name = {q.name: q for q in queues}
+    problems: dict[str, str] = {}
+    queue = by_name.get(queue_name) if queue_name else (queues[0] if queues else None)
+    if queue_name and queue is None:
+        problems["queue"] = _("Unknown queue, or outside your scope.")
+        queue = queues[0] if queues else None
+    try:
+        interval = int(interval_text) if interval_text else 30
+    except ValueError:
+        interval = 0
+    if interval not in kpi_service.ALLOWED_INTERVALS:
+        problems["interval"] = _("Choose 15, 30 or 60 minutes.")
+        interval = 30
+    day = _parse_date(day_text)
+    if day_text and day is None:
+        problems["date"] = _("Enter a date (YYYY-MM-DD).")
+    if day is None and queue is not None:
+        day = contacts_service.last_local_date(session=session, queue=queue.name)
+    day = day or (datetime.now(UTC).date() - timedelta(days=1))
+    rows: list[schemas.QueueIntervalKpi] = []
+    summary: schemas.QueuePeriodKpi | None = None
+    if queue is not None:
+        with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+            rows = kpi_service.queue_interval_kpis(
+                source=source, first=day, last=day, interval_min=interval, queues=[queue.name]
+            )
+        summaries = kpi_service.summarise_queue_kpis(rows, first=day, last=day)
+        summary = summaries[0] if summaries else None
+    filled = _filled(rows, queue, interval) if queue is not None else []
+    chart = {
+        "labels": [slot.label for slot in filled],
+        "offered": [slot.kpi.offered if slot.kpi else 0 for slot in filled],
+        "service_level": [_pct(slot.kpi, "service_level") for slot in filled],
+        "abandon_rate": [_pct(slot.kpi, "abandon_rate") for slot in filled],
+        "asa_s": [_round(slot.kpi, "asa_s") for slot in filled],
+        "goal": round(queue.service_level_goal * 100, 1) if queue else None,
+        "names": {
+            **{key: _(label) for key, label in METRIC_LABELS.items()},
+            "asa_s": _("ASA, s"),
+            "goal": _("Service-level goal"),
+            "contacts": _("contacts"),
+            "percent": "%",
+            "seconds": _("seconds"),
+        },
+        "title": _("%(queue)s on %(day)s, %(n)s-minute intervals")
+        % {"queue": queue.name if queue else "", "day": day.isoformat(), "n": interval},
+    }
+    sources = sorted({r.data_source for r in rows})
+    return {
+        "queues": queues,
+        "queue": queue,
+        "day": day,
+        "interval": interval,
+        "intervals": kpi_service.ALLOWED_INTERVALS,
+        "problems": problems,
+        "rows": filled,
+        "summary": summary,
+        "chart": chart,
+        "variant_text": VARIANT_TEXT[queue.service_level_variant.value] if queue else "",
+        "sources": [_(SOURCE_TEXT[s]) if s in SOURCE_TEXT else s for s in sources],
+        "labels": METRIC_LABELS,
+        "prev_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
+
+
+def _pct(kpi: schemas.QueueIntervalKpi | None, name: str) -> float | None:
+    value = getattr(kpi, name) if kpi is not None else None
+    return None if value is None else round(float(value) * 100, 2)
+
+
+def _round(kpi: schemas.QueueIntervalKpi | None, name: str) -> float | None:
+    value = getattr(kpi, name) if kpi is not None else None
+    return None if value is None else round(float(value), 1)
+
+
+@pages.get("", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    user: QueueReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    queue: str = "",
+    date: str = "",
+    interval: str = "",
+) -> HTMLResponse:
+    """Show one queue's KPIs of one day by interval: chart, table, definitions."""
+    context = _panel_context(request, user, session, settings, queue, date, interval)
+    status = 422 if context["problems"] else 200
+    return render(
+        request, "metrics/kpi.html", context, principal=user, status_code=status, active="kpi"
+    )
+
+
+@pages.get("/panel", response_class=HTMLResponse)
+def panel(
+    request: Request,
+    user: QueueReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    queue: str = "",
+    date: str = "",
+    interval: str = "",
+) -> HTMLResponse:
+    """Return the chart and table of the dashboard (the part htmx swaps in)."""
+    context = _panel_context(request, user, session, settings, queue, date, interval)
+    response = render(request, "metrics/kpi_panel.html", context, principal=user, active="kpi")
+    if context["queue"] is not None:
+        # the address bar follows the choice, so a reload or a shared link shows the same
+        shown = urlencode(
+            {
+                "queue": context["queue"].name,
+                "date": context["day"].isoformat(),
+                "interval": context["interval"],
+            }
+        )
+        response.headers["HX-Push-Url"] = f"/kpi?{shown}"
+    return response
+
+
+@pages.get("/definitions", response_class=HTMLResponse)
+def definitions_page(request: Request, user: QueueReader) -> HTMLResponse:
+    """Show every KPI's definition, formula, unit and data source (the registry)."""
+    return render(
+        request,
+        "metrics/definitions.html",
+        {"metrics": list(registry.METRICS.values()), "labels": METRIC_LABELS},
+        principal=user,
+        active="kpi",
+    )

@@ -53,3 +53,35 @@ class RepeatContactDay(BaseModel):
     contacts_with_key: int
     repeated: int
     repeat_contact_rate: float | None
+
+
+class QueuePeriodKpi(BaseModel):
+    """Queue KPIs over a whole period (a day, a week), summed from its intervals' counts."""
+
+    queue: str
+    first: date
+    last: date
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    answered_within_target: int | None
+    service_level: float | None
+    service_level_variant: ServiceLevelVariant
+    target_s: float
+    asa_s: float | None
+    aht_s: float | None
+    abandon_rate: float | None
+    max_wait_s: float | None
+    data_source: str
+
+
+class AgentPeriodKpi(BaseModel):
+    """Occupancy and utilisation of a group of people over a period, from summed seconds."""
+
+    people: int
+    handling_s: float
+    available_s: float
+    logged_in_s: float
+    occupancy: float | None
+    utilisation: float | None

@@ -308,3 +308,89 @@ def export_contacts_parquet(*, source: KpiSource, path: Path, first: date, last:
 
     pq.write_table(table, path)
     return int(table.num_rows)
+
+
+def _service_level(
+    variant: ServiceLevelVariant, within: int | None, offered: int, answered: int, short: int
+) -> float | None:
+    if within is None:
+        return None
+    denominator = {
+        ServiceLevelVariant.exclude_short_abandons: offered - short,
+        ServiceLevelVariant.abandons_count_against: offered,
+        ServiceLevelVariant.abandons_ignored: answered,
+    }[variant]
+    return within / denominator if denominator > 0 else None
+
+
+def summarise_queue_kpis(
+    rows: Sequence[schemas.QueueIntervalKpi], *, first: date, last: date
+) -> list[schemas.QueuePeriodKpi]:
+    """Sum interval KPIs into one row per queue over [first, last], by the registry's formulas.
+
+    Counts are added; ratios are recomputed from the summed counts (never averaged), and ASA
+    and AHT are weighted by answered contacts, so the result equals the KPI of the whole period.
+    """
+    by_queue: dict[str, list[schemas.QueueIntervalKpi]] = {}
+    for row in rows:
+        by_queue.setdefault(row.queue, []).append(row)
+    out = []
+    for queue, items in sorted(by_queue.items()):
+        offered = sum(r.offered for r in items)
+        answered = sum(r.answered for r in items)
+        abandoned = sum(r.abandoned for r in items)
+        short = sum(r.short_abandoned for r in items)
+        within_known = all(r.answered_within_target is not None for r in items)
+        within = sum(r.answered_within_target or 0 for r in items) if within_known else None
+        wait_total = sum((r.asa_s or 0.0) * r.answered for r in items)
+        handle_total = sum((r.aht_s or 0.0) * r.answered for r in items)
+        waits = [r.max_wait_s for r in items if r.max_wait_s is not None]
+        variant = items[0].service_level_variant
+        real = offered - short
+        out.append(
+            schemas.QueuePeriodKpi(
+                queue=queue,
+                first=first,
+                last=last,
+                offered=offered,
+                answered=answered,
+                abandoned=abandoned,
+                short_abandoned=short,
+                answered_within_target=within,
+                service_level=_service_level(variant, within, offered, answered, short),
+                service_level_variant=variant,
+                target_s=items[0].target_s,
+                asa_s=wait_total / answered if answered else None,
+                aht_s=handle_total / answered if answered else None,
+                abandon_rate=(abandoned - short) / real if real > 0 else None,
+                max_wait_s=max(waits) if waits else None,
+                data_source=", ".join(sorted({r.data_source for r in items})),
+            )
+        )
+    return out
+
+
+def queue_period_kpis(
+    *, source: KpiSource, first: date, last: date, queues: Sequence[str] | None = None
+) -> list[schemas.QueuePeriodKpi]:
+    """Compute each queue's KPIs over the local dates [first, last] as one row per queue."""
+    rows = queue_interval_kpis(
+        source=source, first=first, last=last, interval_min=60, queues=queues
+    )
+    return summarise_queue_kpis(rows, first=first, last=last)
+
+
+def summarise_agent_kpis(rows: Sequence[schemas.AgentIntervalKpi]) -> schemas.AgentPeriodKpi:
+    """Sum agent intervals into one period: occupancy and utilisation from the summed seconds."""
+    handling = sum(r.handling_s for r in rows)
+    available = sum(r.available_s for r in rows)
+    logged_in = sum(r.logged_in_s for r in rows)
+    ready = handling + available
+    return schemas.AgentPeriodKpi(
+        people=len({r.person for r in rows}),
+        handling_s=handling,
+        available_s=available,
+        logged_in_s=logged_in,
+        occupancy=handling / ready if ready > 0 else None,
+        utilisation=handling / logged_in if logged_in > 0 else None,
+    )

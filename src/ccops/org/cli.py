@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from ccops.cli_support import handle_errors, print_json, print_table
+from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import Invalid
 from ccops.org import schemas
@@ -265,3 +265,47 @@ def user_list(as_json: JsonOpt = False) -> None:
     with unit_of_work() as s:
         rows = org_service.list_users(session=s)
     _show(list(rows), "Users", ["id", "login", "role", "scope", "person"], as_json)
+
+
+tokens = typer.Typer(help="API tokens for integrations (Authorization: Bearer TOKEN).")
+users.add_typer(tokens, name="token", no_args_is_help=True)
+
+TOKEN_COLUMNS = ["id", "login", "name", "created_at", "last_used_at", "revoked_at"]
+
+
+@tokens.command("create")
+@handle_errors
+def token_create(
+    login: str,
+    name: Annotated[str, typer.Option(help="What uses the token, e.g. 'acd-export'")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API token for user LOGIN and print it once (only its hash is kept)."""
+    with unit_of_work() as s:
+        out, secret = org_service.create_token(session=s, login=login, name=name)
+    if as_json:
+        print_json(out.model_dump(mode="json") | {"token": secret})
+        return
+    console.print(f"token {out.id} for {out.login} ({out.name}); it is shown only this once:")
+    console.print(secret, highlight=False, soft_wrap=True)
+
+
+@tokens.command("list")
+@handle_errors
+def token_list(
+    login: Annotated[str | None, typer.Option(help="Only this user's tokens")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List API tokens (never the tokens themselves)."""
+    with unit_of_work() as s:
+        rows = org_service.list_tokens(session=s, login=login)
+    _show(list(rows), "API tokens", TOKEN_COLUMNS, as_json)
+
+
+@tokens.command("revoke")
+@handle_errors
+def token_revoke(token_id: int, as_json: JsonOpt = False) -> None:
+    """Revoke the API token with id TOKEN_ID."""
+    with unit_of_work() as s:
+        out = org_service.revoke_token(session=s, token_id=token_id)
+    _show([out], "API token", TOKEN_COLUMNS, as_json)

@@ -110,6 +110,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    """Raised by log-out and password change: every session cookie signed earlier stops working."""
+    locale: Mapped[str | None] = mapped_column(String(16))
+    """The language the user chose for the web pages (en, zh_Hans, zh_Hant); None: the browser's."""
     scope_items: Mapped[list[UserScope]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
@@ -123,3 +127,16 @@ class UserScope(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+
+
+class ApiToken(Base):
+    """A bearer token an integration signs in with; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -178,3 +178,38 @@ class UserOut(BaseModel):
     person: str | None
     teams: list[str]
     sites: list[str]
+
+
+class PasswordChangeIn(BaseModel):
+    """A new password, given twice, with the current one as proof."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+    repeat_password: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _same_twice(self) -> PasswordChangeIn:
+        if self.new_password != self.repeat_password:
+            raise ValueError("the two new passwords differ")
+        if self.new_password == self.current_password:
+            raise ValueError("the new password is the current one")
+        return self
+
+
+class ApiTokenIn(BaseModel):
+    """A token to create for an integration, named after what uses it."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Name
+
+
+class ApiTokenOut(BaseModel):
+    """A stored token (never the token itself, which is shown once when created)."""
+
+    id: int
+    login: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

@@ -2,19 +2,82 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
-from sqlalchemy import select
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ccops.auth_hash import hash_password
-from ccops.enums import ChannelKind, Role, ScopeKind
-from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.auth_hash import hash_password, needs_rehash, verify_password
+from ccops.db import utcnow
+from ccops.enums import ChannelKind, Language, Role, ScopeKind
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import schemas
-from ccops.org.models import Channel, Person, PersonSkill, Queue, Site, Team, User, UserScope
+from ccops.org.models import (
+    ApiToken,
+    Channel,
+    Person,
+    PersonSkill,
+    Queue,
+    Site,
+    Team,
+    User,
+    UserScope,
+)
 
 T = TypeVar("T", Site, Channel, Queue, Team)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the organisation a user may see and change.
+
+    ``site_ids`` None means every site (scope ``all``). A ``teams`` scope reaches the people of
+    its teams and the queues of their sites; an ``own`` scope reaches the user's own person and
+    the queues of that person's site.
+    """
+
+    kind: ScopeKind
+    site_ids: frozenset[int] | None
+    team_ids: frozenset[int] = frozenset()
+    person_id: int | None = None
+
+    @property
+    def everything(self) -> bool:
+        """Whether nothing is filtered out."""
+        return self.site_ids is None
+
+    def allows_site(self, site_id: int) -> bool:
+        """Whether data of the site ``site_id`` is in scope."""
+        return self.site_ids is None or site_id in self.site_ids
+
+    def people_clause(self) -> ColumnElement[bool]:
+        """A WHERE clause on Person selecting the people in scope."""
+        if self.site_ids is None:
+            return true()
+        own = Person.id == self.person_id if self.person_id is not None else false()
+        if self.kind == ScopeKind.own:
+            return own
+        if self.kind == ScopeKind.teams:
+            return or_(own, Person.team_id.in_(sorted(self.team_ids)))
+        return Person.site_id.in_(sorted(self.site_ids))
+
+    def teams_clause(self) -> ColumnElement[bool]:
+        """A WHERE clause on Team selecting the teams in scope."""
+        if self.site_ids is None:
+            return true()
+        if self.kind in (ScopeKind.own, ScopeKind.teams):
+            return Team.id.in_(sorted(self.team_ids))
+        return Team.site_id.in_(sorted(self.site_ids))
+
+
+EVERYTHING = Scope(kind=ScopeKind.all, site_ids=None)
 
 
 def _by_name(session: Session, model: type[T], name: str) -> T:
@@ -61,11 +124,20 @@ def create_site(*, session: Session, data: schemas.SiteIn) -> schemas.SiteOut:
     return schemas.SiteOut.model_validate(site)
 
 
-def list_sites(*, session: Session) -> list[schemas.SiteOut]:
-    """List sites by name."""
-    return [
-        schemas.SiteOut.model_validate(s) for s in session.scalars(select(Site).order_by(Site.name))
-    ]
+def list_sites(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.SiteOut]:
+    """List the sites in scope by name."""
+    query = select(Site).order_by(Site.name)
+    if scope.site_ids is not None:
+        query = query.where(Site.id.in_(sorted(scope.site_ids)))
+    return [schemas.SiteOut.model_validate(s) for s in session.scalars(query)]
+
+
+def _require_site_in_scope(scope: Scope, site: Site) -> None:
+    if not scope.allows_site(site.id):
+        raise Forbidden(
+            f"site {site.name!r} is outside your scope",
+            [Problem("outside your scope", field="site")],
+        )
 
 
 def create_channel(*, session: Session, data: schemas.ChannelIn) -> schemas.ChannelOut:
@@ -104,11 +176,14 @@ def queue_out(queue: Queue) -> schemas.QueueOut:
     )
 
 
-def create_queue(*, session: Session, data: schemas.QueueIn) -> schemas.QueueOut:
-    """Create a queue on a channel at a site."""
+def create_queue(
+    *, session: Session, data: schemas.QueueIn, scope: Scope = EVERYTHING
+) -> schemas.QueueOut:
+    """Create a queue on a channel at a site (a site in the caller's scope)."""
     _ensure_new(session, Queue, Queue.name, data.name, "queue")
     channel = _by_name(session, Channel, data.channel)
     site = _by_name(session, Site, data.site)
+    _require_site_in_scope(scope, site)
     queue = Queue(
         name=data.name,
         channel=channel,
@@ -123,9 +198,27 @@ def create_queue(*, session: Session, data: schemas.QueueIn) -> schemas.QueueOut
     return queue_out(queue)
 
 
-def list_queues(*, session: Session) -> list[schemas.QueueOut]:
-    """List queues by name."""
-    return [queue_out(q) for q in session.scalars(select(Queue).order_by(Queue.name))]
+def list_queues(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.QueueOut]:
+    """List the queues of the sites in scope by name."""
+    query = select(Queue).order_by(Queue.name)
+    if scope.site_ids is not None:
+        query = query.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    return [queue_out(q) for q in session.scalars(query)]
+
+
+def queue_names_in_scope(*, session: Session, scope: Scope) -> list[str] | None:
+    """Return the names of the queues in scope, or None when every queue is."""
+    if scope.site_ids is None:
+        return None
+    return [q.name for q in list_queues(session=session, scope=scope)]
+
+
+def logins_in_scope(*, session: Session, scope: Scope) -> list[str] | None:
+    """Return the logins of the people in scope, or None when everybody is."""
+    if scope.site_ids is None:
+        return None
+    query = select(Person.login).where(scope.people_clause()).order_by(Person.login)
+    return list(session.scalars(query))
 
 
 def ensure_default_channel(*, session: Session, kind: ChannelKind = ChannelKind.voice) -> Channel:
@@ -145,10 +238,13 @@ def _team_out(team: Team, session: Session) -> schemas.TeamOut:
     )
 
 
-def create_team(*, session: Session, data: schemas.TeamIn) -> schemas.TeamOut:
-    """Create a team at a site, optionally naming its leader."""
+def create_team(
+    *, session: Session, data: schemas.TeamIn, scope: Scope = EVERYTHING
+) -> schemas.TeamOut:
+    """Create a team at a site (in the caller's scope), optionally naming its leader."""
     _ensure_new(session, Team, Team.name, data.name, "team")
     site = _by_name(session, Site, data.site)
+    _require_site_in_scope(scope, site)
     leader = get_person(session=session, login=data.leader) if data.leader else None
     team = Team(name=data.name, site=site, leader_id=leader.id if leader else None)
     session.add(team)
@@ -156,9 +252,10 @@ def create_team(*, session: Session, data: schemas.TeamIn) -> schemas.TeamOut:
     return _team_out(team, session)
 
 
-def list_teams(*, session: Session) -> list[schemas.TeamOut]:
-    """List teams by name."""
-    return [_team_out(t, session) for t in session.scalars(select(Team).order_by(Team.name))]
+def list_teams(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.TeamOut]:
+    """List the teams in scope by name."""
+    query = select(Team).where(scope.teams_clause()).order_by(Team.name)
+    return [_team_out(t, session) for t in session.scalars(query)]
 
 
 def person_out(person: Person, session: Session) -> schemas.PersonOut:
@@ -179,11 +276,19 @@ def person_out(person: Person, session: Session) -> schemas.PersonOut:
     )
 
 
-def create_person(*, session: Session, data: schemas.PersonIn) -> schemas.PersonOut:
-    """Create a person with skills."""
+def create_person(
+    *, session: Session, data: schemas.PersonIn, scope: Scope = EVERYTHING
+) -> schemas.PersonOut:
+    """Create a person with skills at a site (in the caller's scope)."""
     _ensure_new(session, Person, Person.login, data.login, "person with login")
     site = _by_name(session, Site, data.site)
+    _require_site_in_scope(scope, site)
     team = _by_name(session, Team, data.team) if data.team else None
+    if team is not None and team.site_id != site.id:
+        raise Invalid(
+            f"team {team.name!r} is at another site than {site.name!r}",
+            [Problem("team of another site", field="team")],
+        )
     person = Person(
         name=data.name,
         login=data.login,
@@ -209,9 +314,11 @@ def create_person(*, session: Session, data: schemas.PersonIn) -> schemas.Person
     return person_out(person, session)
 
 
-def list_people(*, session: Session, team: str | None = None) -> list[schemas.PersonOut]:
-    """List people by login, optionally of one team."""
-    query = select(Person).order_by(Person.login)
+def list_people(
+    *, session: Session, team: str | None = None, scope: Scope = EVERYTHING
+) -> list[schemas.PersonOut]:
+    """List the people in scope by login, optionally of one team."""
+    query = select(Person).where(scope.people_clause()).order_by(Person.login)
     if team:
         query = query.where(Person.team_id == _by_name(session, Team, team).id)
     return [person_out(p, session) for p in session.scalars(query)]
@@ -260,6 +367,11 @@ def create_admin(*, session: Session, login: str, password: str) -> schemas.User
     )
 
 
+def describe_user(*, session: Session, login: str) -> schemas.UserOut:
+    """Return the user ``login`` with role and scope, or raise NotFound."""
+    return _user_out(get_user_by_login(session=session, login=login), session)
+
+
 def list_users(*, session: Session) -> list[schemas.UserOut]:
     """List users by login."""
     return [_user_out(u, session) for u in session.scalars(select(User).order_by(User.login))]
@@ -269,3 +381,195 @@ def names_missing(existing: Iterable[str], wanted: Iterable[str]) -> list[str]:
     """Return the sorted names in ``wanted`` that are not in ``existing``."""
     have = set(existing)
     return sorted({w for w in wanted if w not in have})
+
+
+# --- sign-in, sessions, passwords and API tokens ---------------------------------------------
+
+TOKEN_PREFIX = "ccops_"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The result of a sign-in attempt: the user, or why not (``locked_until`` when locked)."""
+
+    user: User | None
+    locked_until: datetime | None = None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    """Return the user with id ``user_id``, or None."""
+    return session.get(User, user_id)
+
+
+def get_user_by_login(*, session: Session, login: str) -> User:
+    """Return the user with ``login`` or raise NotFound."""
+    user = session.scalars(select(User).where(User.login == login)).one_or_none()
+    if user is None:
+        raise NotFound(f"user {login!r} does not exist", [Problem("unknown", field="login")])
+    return user
+
+
+def sign_in(
+    *,
+    session: Session,
+    login: str,
+    password: str,
+    max_failures: int = 5,
+    lock_minutes: int = 15,
+    now: datetime | None = None,
+) -> SignIn:
+    """Check a login and password, counting failures and locking after ``max_failures`` in a row.
+
+    An unknown login costs the same argon2 work as a known one, so timing does not tell which
+    logins exist. A locked account is refused even with the right password until the lock ends.
+    """
+    now = now or utcnow()
+    user = session.scalars(select(User).where(User.login == login)).one_or_none()
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        return SignIn(None)
+    if user.locked_until is not None:
+        if user.locked_until > now:
+            return SignIn(None, user.locked_until)
+        user.locked_until = None
+        user.failed_logins = 0
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+        session.flush()
+        return SignIn(None, user.locked_until)
+    user.failed_logins = 0
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.flush()
+    return SignIn(user)
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """Invalidate every session of ``user`` (log-out signs out every browser)."""
+    user.session_version += 1
+    session.flush()
+
+
+def change_password(*, session: Session, user: User, data: schemas.PasswordChangeIn) -> None:
+    """Replace the password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, data.current_password):
+        raise Invalid(
+            "the current password is wrong",
+            [Problem("the current password is wrong", field="current_password")],
+        )
+    user.password_hash = hash_password(data.new_password)
+    end_sessions(session=session, user=user)
+
+
+def set_language(*, session: Session, user: User, language: Language | None) -> None:
+    """Save the language the user chose for the web pages (None: follow the browser)."""
+    user.locale = language.value if language is not None else None
+    session.flush()
+
+
+def scope_of(*, session: Session, user: User) -> Scope:
+    """Return the scope of ``user``: its sites, teams or own person."""
+    person = session.get(Person, user.person_id) if user.person_id else None
+    if user.scope == ScopeKind.all:
+        return Scope(kind=ScopeKind.all, site_ids=None, person_id=user.person_id)
+    if user.scope == ScopeKind.sites:
+        sites = frozenset(i.site_id for i in user.scope_items if i.site_id is not None)
+        return Scope(kind=ScopeKind.sites, site_ids=sites, person_id=user.person_id)
+    if user.scope == ScopeKind.teams:
+        team_ids = frozenset(i.team_id for i in user.scope_items if i.team_id is not None)
+        team_sites = session.scalars(select(Team.site_id).where(Team.id.in_(sorted(team_ids))))
+        return Scope(
+            kind=ScopeKind.teams,
+            site_ids=frozenset(team_sites),
+            team_ids=team_ids,
+            person_id=user.person_id,
+        )
+    return Scope(
+        kind=ScopeKind.own,
+        site_ids=frozenset({person.site_id}) if person else frozenset(),
+        team_ids=frozenset({person.team_id}) if person and person.team_id else frozenset(),
+        person_id=person.id if person else None,
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _token_out(token: ApiToken, login: str) -> schemas.ApiTokenOut:
+    return schemas.ApiTokenOut(
+        id=token.id,
+        login=login,
+        name=token.name,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
+
+
+def create_token(*, session: Session, login: str, name: str) -> tuple[schemas.ApiTokenOut, str]:
+    """Create an API token for the user ``login``; return it and the secret (shown only once)."""
+    try:
+        data = schemas.ApiTokenIn(name=name)
+    except ValidationError:
+        raise Invalid(
+            "a token name is 1–100 characters without leading or trailing spaces",
+            [Problem("1–100 characters", field="name")],
+        ) from None
+    user = get_user_by_login(session=session, login=login)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=data.name, token_hash=_token_hash(secret))
+    session.add(token)
+    session.flush()
+    return _token_out(token, user.login), secret
+
+
+def list_tokens(*, session: Session, login: str | None = None) -> list[schemas.ApiTokenOut]:
+    """List API tokens, newest first, of one user or of all."""
+    query = select(ApiToken, User.login).join(User, ApiToken.user_id == User.id)
+    if login is not None:
+        query = query.where(User.login == login)
+    rows = session.execute(query.order_by(ApiToken.id.desc()))
+    return [_token_out(token, user_login) for token, user_login in rows]
+
+
+def revoke_token(
+    *, session: Session, token_id: int, login: str | None = None
+) -> schemas.ApiTokenOut:
+    """Revoke a token (of the user ``login`` when given); revoking twice changes nothing."""
+    found = session.execute(
+        select(ApiToken, User.login)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.id == token_id)
+    ).one_or_none()
+    if found is None or (login is not None and found[1] != login):
+        raise NotFound(f"token {token_id} does not exist", [Problem("unknown", field="token")])
+    token, user_login = found
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return _token_out(token, user_login)
+
+
+def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    """Return the user of a valid (not revoked) API token, noting when it was last used."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    found = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
+    ).one_or_none()
+    if found is None or found.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+        found.last_used_at = now
+        session.flush()
+    return session.get(User, found.user_id)

@@ -1,20 +1,57 @@
-"""The FastAPI application: JSON API under /api/v1, health check, error mapping."""
+"""The FastAPI application: pages, JSON API under /api/v1, static assets, health, error mapping."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ccops import __version__
 from ccops.contacts import routes as contacts_routes
-from ccops.errors import CcopsError
+from ccops.errors import CcopsError, NotAuthenticated
 from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
+from ccops.web import pages, security
+from ccops.web.auth import AccessDenied, Principal
+from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.wfm import routes as wfm_routes
+
+API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the request is an API call (JSON errors) rather than a page (HTML errors)."""
+    return request.url.path.startswith(API_PREFIXES)
+
+
+def _error_page(
+    request: Request, status_code: int, detail: str | None, principal: Principal | None = None
+) -> Response:
+    _ = gettext_for(request, principal)
+    titles = {
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        422: _("Invalid input"),
+    }
+    return render(
+        request,
+        "web/error.html",
+        {
+            "status": status_code,
+            "title": titles.get(status_code, _("Something went wrong")),
+            "detail": detail,
+        },
+        principal=principal,
+        status_code=status_code,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,16 +60,54 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="ccops",
         version=__version__,
-        description="Contact-centre operations: contact data, KPIs, workforce management.",
+        description="Contact-centre operations: contact data, KPIs, workforce management. "
+        "Every route but /health needs a sign-in: a session cookie from /login, or an API token "
+        "sent as `Authorization: Bearer TOKEN` (`ccops users token create LOGIN --name N`).",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.signer = security.CookieSigner(
+        settings.resolved_secret_key(), settings.session_max_age_s
+    )
+    app.state.renderer = Renderer()
+    app.add_middleware(security.SecurityHeadersMiddleware)
 
     @app.exception_handler(CcopsError)
-    async def _domain_error(_request: Request, exc: CcopsError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=exc.as_dict())
+    async def _domain_error(request: Request, exc: CcopsError) -> Response:
+        if isinstance(exc, NotAuthenticated):
+            if wants_json(request):
+                return JSONResponse(
+                    status_code=401,
+                    content=exc.as_dict(),
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            target = pages.login_redirect_target(request)
+            if request.headers.get("hx-request"):
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        if wants_json(request):
+            return JSONResponse(status_code=exc.status_code, content=exc.as_dict())
+        if isinstance(exc, AccessDenied):
+            _ = gettext_for(request, exc.principal)
+            detail = (
+                _("The form's security token is missing or out of date: reload the page.")
+                if exc.csrf
+                else _("Your role does not give access to this page.")
+            )
+            return _error_page(request, exc.status_code, detail, exc.principal)
+        return _error_page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_json(request) or request.url.path.startswith("/static/"):
+            return JSONResponse(
+                status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+            )
+        return _error_page(request, exc.status_code, None)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {
                 "message": e["msg"],
@@ -42,9 +117,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
             for e in exc.errors()
         ]
+        if not wants_json(request):
+            return _error_page(request, 422, "; ".join(str(p["message"]) for p in problems))
         return JSONResponse(
             status_code=422,
             content={"error": "Invalid", "message": "the request is invalid", "problems": problems},
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Show the interactive API documentation (Swagger UI served by the app, no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="ccops API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            oauth2_redirect_url=None,
         )
 
     @app.get("/health", tags=["service"])
@@ -58,4 +147,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contacts_routes.router)
     app.include_router(metrics_routes.router)
     app.include_router(wfm_routes.router)
+    app.include_router(wfm_routes.forecasts)
+    app.include_router(wfm_routes.capacity)
+    app.include_router(wfm_routes.events)
+    app.include_router(pages.router)
+    app.include_router(metrics_routes.pages)
+    app.include_router(wfm_routes.pages)
+    app.include_router(contacts_routes.pages)
+    app.include_router(org_routes.pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

@@ -1,0 +1,177 @@
+"""Who is asking: the signed-in user of a request (session cookie or API token), role checks.
+
+Every route but the health check, the API docs, the static files and the sign-in page depends on
+`require`, which answers 401 (API) or a redirect to /login (pages) without a valid sign-in, 403
+for a role that may not use the route, and 403 for an unsafe request from a session cookie
+without the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+API tokens (``Authorization: Bearer TOKEN``) need no CSRF token: browsers never send them on
+their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from ccops.enums import Language, Role
+from ccops.errors import Forbidden, NotAuthenticated, Problem
+from ccops.org import service as org_service
+from ccops.org.models import User
+from ccops.web import security
+from ccops.web.deps import get_session
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request, with role and scope."""
+
+    user_id: int
+    login: str
+    role: Role
+    scope: org_service.Scope
+    via: Literal["cookie", "token"]
+    csrf_token: str
+    language: Language | None
+    person_id: int | None
+
+
+class AccessDenied(Forbidden):
+    """The user's role may not use this route (or a form came without its CSRF token)."""
+
+    def __init__(
+        self, message: str, *, csrf: bool = False, principal: Principal | None = None
+    ) -> None:
+        super().__init__(message, [Problem(message)])
+        self.csrf = csrf
+        self.principal = principal
+
+
+def signer(request: Request) -> security.CookieSigner:
+    """Return the app's cookie signer."""
+    found: security.CookieSigner = request.app.state.signer
+    return found
+
+
+def _principal(
+    user: User, session: Session, via: Literal["cookie", "token"], csrf: str
+) -> Principal:
+    language = None
+    if user.locale:
+        try:
+            language = Language(user.locale)
+        except ValueError:
+            language = None
+    return Principal(
+        user_id=user.id,
+        login=user.login,
+        role=user.role,
+        scope=org_service.scope_of(session=session, user=user),
+        via=via,
+        csrf_token=csrf,
+        language=language,
+        person_id=user.person_id,
+    )
+
+
+def resolve_principal(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Principal | None:
+    """Return the signed-in user of the request, or None (noting an expired session)."""
+    header = request.headers.get("authorization", "")
+    if header:
+        kind, _, token = header.partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
+        user = org_service.user_for_token(session=session, token=token.strip())
+        if user is None:
+            raise NotAuthenticated("the API token is unknown or revoked")
+        return _principal(user, session, "token", "")
+    cookie = request.cookies.get(security.SESSION_COOKIE)
+    if not cookie:
+        return None
+    data, expired = signer(request).load_session(cookie)
+    if data is None:
+        request.state.session_expired = expired
+        return None
+    user = org_service.get_user(session=session, user_id=data.user_id)
+    if user is None or user.session_version != data.version:
+        request.state.session_expired = True
+        return None
+    return _principal(user, session, "cookie", data.csrf)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+async def submitted_csrf(request: Request) -> AsyncIterator[str | None]:
+    """Yield the CSRF token an unsafe request carries (header, or form field), if any.
+
+    A form read here is closed when the request ends (its uploads are temporary files).
+    """
+    if request.method in security.SAFE_METHODS:
+        yield None
+        return
+    header = request.headers.get(security.CSRF_HEADER)
+    if header:
+        yield header
+        return
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        yield None
+        return
+    form = await request.form()
+    try:
+        value = form.get(security.CSRF_FIELD)
+        yield value if isinstance(value, str) else None
+    finally:
+        await form.close()
+
+
+SubmittedCsrf = Annotated[str | None, Depends(submitted_csrf)]
+
+
+def check_csrf(request: Request, principal: Principal, submitted: str | None) -> None:
+    """Refuse an unsafe request from a session cookie that lacks the session's CSRF token."""
+    if principal.via != "cookie" or request.method in security.SAFE_METHODS:
+        return
+    if not security.tokens_match(principal.csrf_token, submitted):
+        raise AccessDenied(
+            "the form's security token is missing or out of date: reload the page and try again",
+            csrf=True,
+            principal=principal,
+        )
+
+
+def require(*roles: Role, write: bool = False) -> Callable[..., Principal]:
+    """Return a dependency admitting a signed-in user of one of ``roles``.
+
+    Args:
+        roles: the roles that may use the route.
+        write: the route changes data; executives (read-only) are never admitted.
+
+    Returns:
+        A FastAPI dependency that returns the `Principal` or raises NotAuthenticated/Forbidden.
+    """
+    allowed = frozenset(roles)
+    if write and Role.executive in allowed:
+        raise ValueError("executives are read-only: they cannot be given a route that writes")
+
+    def dependency(
+        request: Request, principal: OptionalPrincipal, submitted: SubmittedCsrf
+    ) -> Principal:
+        if principal is None:
+            raise NotAuthenticated("sign in first, or send 'Authorization: Bearer TOKEN'")
+        check_csrf(request, principal, submitted)
+        if principal.role not in allowed:
+            raise AccessDenied(
+                f"the role {principal.role.value} may not use this page or route",
+                principal=principal,
+            )
+        return principal
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return dependency

@@ -1,0 +1,147 @@
+"""HTML forms: read submitted values, validate with the domain's schemas, mark fields in error.
+
+A form that fails comes back with the user's input kept and each field's problem beside it;
+problems without a field go to the top of the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from ccops.errors import CcopsError
+
+M = TypeVar("M", bound=BaseModel)
+Gettext = Callable[[str], str]
+
+
+@dataclass
+class FormState:
+    """Values to show in a form and the problems to mark."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the form has no problem."""
+        return not self.errors and not self.general
+
+    def add(self, name: str | None, message: str) -> None:
+        """Mark ``name`` (or the whole form) with ``message``; the first problem of a field wins."""
+        if name and name in self.values:
+            self.errors.setdefault(name, message)
+        elif message not in self.general:
+            self.general.append(message)
+
+
+def text_values(form: FormData, names: Iterable[str], lists: Iterable[str] = ()) -> dict[str, Any]:
+    """Return the submitted text of ``names`` (stripped) and the lists of ``lists``."""
+    values: dict[str, Any] = {}
+    for name in names:
+        raw = form.get(name)
+        values[name] = raw.strip() if isinstance(raw, str) else ""
+    for name in lists:
+        values[name] = [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+    return values
+
+
+def upload(form: FormData, name: str) -> UploadFile | None:
+    """Return the file uploaded as ``name``, or None when none was chosen."""
+    value = form.get(name)
+    if isinstance(value, UploadFile) and value.filename:
+        return value
+    return None
+
+
+def _message(error: Any, _: Gettext) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return _("Required.")
+    if kind == "string_too_short":
+        return _("At least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind == "string_too_long":
+        return _("At most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "string_pattern_mismatch":
+        return _("Not in the expected form (no spaces at the start or end).")
+    if kind == "greater_than":
+        return _("Must be more than %(n)s.") % {"n": ctx.get("gt")}
+    if kind == "greater_than_equal":
+        return _("Must be at least %(n)s.") % {"n": ctx.get("ge")}
+    if kind == "less_than":
+        return _("Must be less than %(n)s.") % {"n": ctx.get("lt")}
+    if kind == "less_than_equal":
+        return _("Must be at most %(n)s.") % {"n": ctx.get("le")}
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return _("Enter a number.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Enter a whole number.")
+    if kind.startswith("date"):
+        return _("Enter a date (YYYY-MM-DD).")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of the options.")
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return translate_problem(message, _)
+
+
+def translate_problem(message: str, _: Gettext) -> str:
+    """Translate the domain's usual problem messages; others are shown as written."""
+    if message.startswith("unknown time zone"):
+        return _("Unknown time zone: use an IANA name such as Europe/London.")
+    known = {
+        "duplicate": _("Already exists."),
+        "outside your scope": _("Outside your scope."),
+        "the two new passwords differ": _("The two new passwords differ."),
+        "the new password is the current one": _("The new password is the current one."),
+        "the current password is wrong": _("The current password is wrong."),
+        "must be 1 for voice": _("A voice channel handles one contact at a time: 1."),
+        "team of another site": _("This team is at another site."),
+    }
+    if message in known:
+        return known[message]
+    if message.startswith("unknown "):
+        return _("Unknown: create it first.")
+    return message
+
+
+def validate(model: type[M], data: dict[str, Any], state: FormState, _: Gettext) -> M | None:
+    """Build ``model`` from ``data``; on failure mark ``state`` and return None.
+
+    A model-level problem is put on the field its message starts with (``scope 'teams' needs
+    at least one team`` marks ``scope``), else at the top of the form.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = error.get("loc") or ()
+            name = str(loc[0]) if loc else None
+            message = _message(error, _)
+            if name is None:
+                first = message.split(" ", 1)[0]
+                name = first if first in state.values else None
+            state.add(name, message)
+        return None
+
+
+def domain_problems(
+    exc: CcopsError, state: FormState, _: Gettext, *, fallback: bool = True
+) -> None:
+    """Mark ``state`` with the located problems of a domain error.
+
+    With ``fallback`` a problem that names no field of the form puts the error's message at
+    the top of the form (off where the page shows the error elsewhere, as the import report).
+    """
+    placed = False
+    for problem in exc.problems:
+        if problem.field and problem.field in state.values:
+            state.add(problem.field, translate_problem(problem.message, _))
+            placed = True
+    if not placed and fallback:
+        state.add(None, exc.message)

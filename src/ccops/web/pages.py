@@ -1,0 +1,479 @@
+"""Pages of the web edge: sign-in, sign-out, language, account (password, API tokens), home."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ccops.contacts import service as contacts_service
+from ccops.enums import Role
+from ccops.errors import CcopsError
+from ccops.metrics import schemas as kpi_schemas
+from ccops.metrics import service as kpi_service
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.web import forms, permissions, security
+from ccops.web.auth import AccessDenied, OptionalPrincipal, Principal, require, signer
+from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.i18n import parse_language
+from ccops.web.render import SCOPE_LABELS, gettext_for, pre_csrf_token, redirect, render
+
+router = APIRouter(include_in_schema=False)
+SignedIn = Annotated[Principal, Depends(require(*permissions.SIGNED_IN))]
+LANGUAGE_COOKIE_MAX_AGE_S = 365 * 86400
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    return forms.text_values(form, ("login", "password", "csrf_token", "next", "lang"))
+
+
+# --- sign-in, sign-out, language ---------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    request: Request, principal: OptionalPrincipal, next: str = "/", expired: str = ""
+) -> Response:
+    """Show the sign-in form (or go on when already signed in)."""
+    if principal is not None:
+        return RedirectResponse(security.safe_next(next), status_code=303)
+    _ = gettext_for(request, None)
+    notice = _("Your session has ended: sign in again.") if expired else None
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": forms.FormState(values={"login": "", "next": security.safe_next(next)}),
+            "notice": notice,
+        },
+        principal=None,
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Sign in with login and password; five failures in a row lock the account for a while."""
+    data = await _form(request)
+    _ = gettext_for(request, None)
+    target = security.safe_next(data["next"])
+    state = forms.FormState(values={"login": data["login"], "next": target})
+    expected = signer(request).load_pre_csrf(request.cookies.get(security.PRE_CSRF_COOKIE))
+    if not security.tokens_match(expected, data["csrf_token"]):
+        state.add(None, _("The form had expired: please sign in again."))
+        return render(request, "web/login.html", {"form": state}, principal=None, status_code=403)
+    if not data["login"] or not data["password"]:
+        if not data["login"]:
+            state.add("login", _("Required."))
+        state.values["password"] = ""
+        if not data["password"]:
+            state.add("password", _("Required."))
+        return render(request, "web/login.html", {"form": state}, principal=None, status_code=422)
+    result = org_service.sign_in(
+        session=session,
+        login=data["login"],
+        password=data["password"],
+        max_failures=settings.lockout_failures,
+        lock_minutes=settings.lockout_minutes,
+    )
+    if result.user is None:
+        if result.locked_until is not None:
+            left = max(1, math.ceil((result.locked_until - datetime.now(UTC)).total_seconds() / 60))
+            state.add(
+                None,
+                _(
+                    "This account is locked after %(n)s failed sign-ins in a row. "
+                    "Try again in %(m)s minutes, or ask an administrator."
+                )
+                % {"n": settings.lockout_failures, "m": left},
+            )
+        else:
+            state.add(None, _("Wrong login or password."))
+        return render(request, "web/login.html", {"form": state}, principal=None, status_code=401)
+    user = result.user
+    response = RedirectResponse(target, status_code=303)
+    cookie = signer(request).dump_session(
+        security.SessionData(user.id, user.session_version, security.new_csrf_token())
+    )
+    security.set_cookie(
+        response, request, security.SESSION_COOKIE, cookie, settings.session_max_age_s
+    )
+    security.clear_cookie(response, request, security.PRE_CSRF_COOKIE)
+    if user.locale:
+        security.set_cookie(
+            response, request, security.LANGUAGE_COOKIE, user.locale, LANGUAGE_COOKIE_MAX_AGE_S
+        )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, principal: SignedIn, session: SessionDep) -> Response:
+    """Sign out: this and every other session of the user ends."""
+    user = org_service.get_user(session=session, user_id=principal.user_id)
+    if user is not None:
+        org_service.end_sessions(session=session, user=user)
+    _ = gettext_for(request, principal)
+    response = redirect(request, "/login", flash=("success", _("You are signed out.")))
+    security.clear_cookie(response, request, security.SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+async def choose_language(
+    request: Request, principal: OptionalPrincipal, session: SessionDep
+) -> Response:
+    """Choose the language of the pages (saved on the user when signed in, and in a cookie)."""
+    data = await _form(request)
+    if principal is not None and principal.via == "cookie":
+        expected: str | None = principal.csrf_token
+    else:
+        expected = signer(request).load_pre_csrf(request.cookies.get(security.PRE_CSRF_COOKIE))
+    needs_token = principal is None or principal.via == "cookie"
+    if needs_token and not security.tokens_match(expected, data["csrf_token"]):
+        raise AccessDenied(
+            "the form's security token is missing or out of date: reload the page and try again",
+            csrf=True,
+        )
+    language = parse_language(data["lang"])
+    target = security.safe_next(data["next"])
+    response = RedirectResponse(target, status_code=303)
+    if language is None:
+        return response
+    if principal is not None:
+        user = org_service.get_user(session=session, user_id=principal.user_id)
+        if user is not None:
+            org_service.set_language(session=session, user=user, language=language)
+    security.set_cookie(
+        response, request, security.LANGUAGE_COOKIE, language.value, LANGUAGE_COOKIE_MAX_AGE_S
+    )
+    return response
+
+
+# --- account: password and API tokens ----------------------------------------------------------
+
+
+def _account(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    *,
+    password: forms.FormState | None = None,
+    token: forms.FormState | None = None,
+    new_token: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    account = org_service.describe_user(session=session, login=principal.login)
+    return render(
+        request,
+        "web/account.html",
+        {
+            "account": account,
+            "scope_label": SCOPE_LABELS[account.scope],
+            "password_form": password
+            or forms.FormState(
+                values={"current_password": "", "new_password": "", "repeat_password": ""}
+            ),
+            "token_form": token or forms.FormState(values={"name": ""}),
+            "tokens": org_service.list_tokens(session=session, login=principal.login),
+            "new_token": new_token,
+        },
+        principal=principal,
+        status_code=status_code,
+        active="account",
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, principal: SignedIn, session: SessionDep) -> HTMLResponse:
+    """Show the user's account: password change, language, API tokens."""
+    return _account(request, principal, session)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(
+    request: Request, principal: SignedIn, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Change the password; every other session of the user ends."""
+    form = await request.form()
+    values = forms.text_values(form, ("current_password", "new_password", "repeat_password"))
+    raw = {k: str(form.get(k) or "") for k in values}
+    _ = gettext_for(request, principal)
+    state = forms.FormState(values=dict.fromkeys(values, ""))
+    data = forms.validate(org_schemas.PasswordChangeIn, raw, state, _)
+    user = org_service.get_user(session=session, user_id=principal.user_id)
+    if data is not None and user is not None:
+        try:
+            org_service.change_password(session=session, user=user, data=data)
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    if not state.ok or user is None:
+        return _account(request, principal, session, password=state, status_code=422)
+    response = redirect(
+        request, "/account", flash=("success", _("Your password is changed; other sessions ended."))
+    )
+    cookie = signer(request).dump_session(
+        security.SessionData(user.id, user.session_version, principal.csrf_token)
+    )
+    security.set_cookie(
+        response, request, security.SESSION_COOKIE, cookie, settings.session_max_age_s
+    )
+    return response
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+async def create_token(request: Request, principal: SignedIn, session: SessionDep) -> HTMLResponse:
+    """Create an API token with the user's own role and scope; it is shown once."""
+    form = await request.form()
+    values = forms.text_values(form, ("name",))
+    _ = gettext_for(request, principal)
+    state = forms.FormState(values=values)
+    if not values["name"]:
+        state.add("name", _("Required."))
+        return _account(request, principal, session, token=state, status_code=422)
+    try:
+        _out, secret = org_service.create_token(
+            session=session, login=principal.login, name=values["name"]
+        )
+    except CcopsError as exc:
+        forms.domain_problems(exc, state, _)
+        return _account(request, principal, session, token=state, status_code=422)
+    return _account(request, principal, session, new_token=secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request, token_id: int, principal: SignedIn, session: SessionDep
+) -> Response:
+    """Revoke one of the user's own API tokens."""
+    out = org_service.revoke_token(session=session, token_id=token_id, login=principal.login)
+    _ = gettext_for(request, principal)
+    return redirect(
+        request, "/account", flash=("success", _("Token %(name)s is revoked.") % {"name": out.name})
+    )
+
+
+# --- home --------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueLine:
+    """One queue of the home page: its settings and its KPIs of the day and the week."""
+
+    queue: org_schemas.QueueOut
+    goal: float
+    day: kpi_schemas.QueuePeriodKpi | None
+    week: kpi_schemas.QueuePeriodKpi | None
+
+
+@dataclass
+class SiteBlock:
+    """The queues of one site with the site's totals."""
+
+    site: str
+    lines: list[QueueLine]
+    day_offered: int
+    week_offered: int
+
+
+def _latest_day(session: SessionDep, queues: list[org_schemas.QueueOut]) -> date:
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    found = [
+        d
+        for d in (contacts_service.last_local_date(session=session, queue=q.name) for q in queues)
+        if d is not None
+    ]
+    newest = max(found, default=None)
+    return min(yesterday, newest) if newest is not None else yesterday
+
+
+def _centre(
+    session: SessionDep, settings: SettingsDep, principal: Principal, day: date
+) -> list[SiteBlock]:
+    queues = org_service.list_queues(session=session, scope=principal.scope)
+    if not queues:
+        return []
+    names = [q.name for q in queues]
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        daily = {
+            r.queue: r
+            for r in kpi_service.queue_period_kpis(source=source, first=day, last=day, queues=names)
+        }
+        weekly = {
+            r.queue: r
+            for r in kpi_service.queue_period_kpis(
+                source=source, first=day - timedelta(days=6), last=day, queues=names
+            )
+        }
+    blocks: dict[str, SiteBlock] = {}
+    for q in queues:
+        block = blocks.setdefault(q.site, SiteBlock(q.site, [], 0, 0))
+        line = QueueLine(q, q.service_level_goal, daily.get(q.name), weekly.get(q.name))
+        block.lines.append(line)
+        block.day_offered += line.day.offered if line.day else 0
+        block.week_offered += line.week.offered if line.week else 0
+    return [blocks[k] for k in sorted(blocks)]
+
+
+def _team_numbers(
+    session: SessionDep, settings: SettingsDep, principal: Principal, day: date
+) -> dict[str, Any]:
+    logins = org_service.logins_in_scope(session=session, scope=principal.scope)
+    people = org_service.list_people(session=session, scope=principal.scope)
+    wanted = [p.login for p in people if p.role == Role.agent] if logins is not None else None
+    if wanted == []:
+        empty = kpi_service.summarise_agent_kpis([])
+        return {"people": people, "day": empty, "week": empty}
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        day_rows = kpi_service.agent_interval_kpis(
+            source=source, first=day, last=day, interval_min=60, people=wanted
+        )
+        week_rows = kpi_service.agent_interval_kpis(
+            source=source, first=day - timedelta(days=6), last=day, interval_min=60, people=wanted
+        )
+    return {
+        "people": people,
+        "day": kpi_service.summarise_agent_kpis(day_rows),
+        "week": kpi_service.summarise_agent_kpis(week_rows),
+    }
+
+
+def _own_numbers(
+    session: SessionDep, settings: SettingsDep, principal: Principal, day: date
+) -> dict[str, Any] | None:
+    if principal.person_id is None:
+        return None
+    person = [
+        p
+        for p in org_service.list_people(session=session, scope=principal.scope)
+        if p.id == principal.person_id
+    ]
+    if not person:
+        return None
+    me = person[0]
+    week_first = day - timedelta(days=6)
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        day_rows = kpi_service.agent_interval_kpis(
+            source=source, first=day, last=day, interval_min=60, people=[me.login]
+        )
+        week_rows = kpi_service.agent_interval_kpis(
+            source=source, first=week_first, last=day, interval_min=60, people=[me.login]
+        )
+    return {
+        "person": me,
+        "day": kpi_service.summarise_agent_kpis(day_rows),
+        "week": kpi_service.summarise_agent_kpis(week_rows),
+        "handled_day": contacts_service.handled_by(
+            session=session, person_id=me.id, first=day, last=day
+        ),
+        "handled_week": contacts_service.handled_by(
+            session=session, person_id=me.id, first=week_first, last=day
+        ),
+    }
+
+
+def _repeats(
+    session: SessionDep, settings: SettingsDep, principal: Principal, day: date
+) -> list[dict[str, Any]]:
+    names = org_service.queue_names_in_scope(session=session, scope=principal.scope)
+    if names == []:
+        return []
+    first = day - timedelta(days=6)
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        rows = kpi_service.repeat_contact_rates(
+            source=source,
+            first=first,
+            last=day,
+            window_days=settings.repeat_window_days,
+            queues=names,
+        )
+    totals: dict[str, list[int]] = {}
+    for r in rows:
+        pair = totals.setdefault(r.queue, [0, 0])
+        pair[0] += r.contacts_with_key
+        pair[1] += r.repeated
+    return [
+        {"queue": q, "with_key": n, "repeated": k, "rate": k / n if n else None}
+        for q, (n, k) in sorted(totals.items())
+    ]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    principal: SignedIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    day: str = "",
+) -> HTMLResponse:
+    """Show the home page of the user's role: their key numbers and links to their tasks."""
+    queues = org_service.list_queues(session=session, scope=principal.scope)
+    chosen: date | None = None
+    if day:
+        try:
+            chosen = date.fromisoformat(day)
+        except ValueError:
+            chosen = None
+    latest = _latest_day(session, queues)
+    shown = chosen or latest
+    role = principal.role
+    context: dict[str, Any] = {
+        "day": shown,
+        "week_first": shown - timedelta(days=6),
+        "latest": latest,
+        "yesterday": datetime.now(UTC).date() - timedelta(days=1),
+        "centre": [],
+        "team": None,
+        "own": None,
+        "repeats": [],
+        "counts": None,
+        "imports": [],
+        "can": {
+            "kpi": role in permissions.KPI_QUEUES,
+            "staffing": role in permissions.STAFFING,
+            "import": role in permissions.IMPORT,
+            "people": role in permissions.PEOPLE_PAGES,
+            "teams": role in permissions.TEAM_PAGES,
+            "org": role in permissions.ORG_PAGES,
+            "users": role in permissions.ORG_ADMIN,
+        },
+    }
+    if role in (Role.executive, Role.manager, Role.planner, Role.supervisor, Role.admin):
+        context["centre"] = _centre(session, settings, principal, shown)
+    if role == Role.supervisor:
+        context["team"] = _team_numbers(session, settings, principal, shown)
+    if role == Role.agent:
+        context["own"] = _own_numbers(session, settings, principal, shown)
+        context["centre"] = _centre(session, settings, principal, shown)
+    if role == Role.qa_analyst:
+        context["repeats"] = _repeats(session, settings, principal, shown)
+    if role == Role.admin:
+        context["counts"] = {
+            "sites": len(org_service.list_sites(session=session)),
+            "channels": len(org_service.list_channels(session=session)),
+            "queues": len(queues),
+            "teams": len(org_service.list_teams(session=session)),
+            "people": len(org_service.list_people(session=session)),
+            "users": len(org_service.list_users(session=session)),
+            "tokens": sum(1 for t in org_service.list_tokens(session=session) if not t.revoked_at),
+        }
+        context["imports"] = contacts_service.list_batches(session=session, limit=5)
+    return render(request, "web/home.html", context, principal=principal, active="home")
+
+
+def login_redirect_target(request: Request) -> str:
+    """The /login URL that comes back to this request's page after signing in."""
+    path = request.url.path + (("?" + request.url.query) if request.url.query else "")
+    from urllib.parse import urlencode
+
+    query = {"next": security.safe_next(path)}
+    if getattr(request.state, "session_expired", False):
+        query["expired"] = "1"
+    return "/login?" + urlencode(query)
+
+
+__all__ = ["login_redirect_target", "pre_csrf_token", "router"]

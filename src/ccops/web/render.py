@@ -1,0 +1,202 @@
+"""Server-rendered pages: one Jinja2 environment per language, the layout's context, flashes.
+
+Templates live beside their domain (``ccops/<domain>/templates``) and are named with the domain
+as prefix: ``web/base.html``, ``metrics/kpi.html``. Every page gets the signed-in user, the
+navigation of their role, the CSRF token for its forms, the flash messages, the language switch
+and locale-aware formatters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+
+from ccops import __version__
+from ccops.enums import Language, Role, ScopeKind
+from ccops.web import permissions, security
+from ccops.web.auth import Principal, signer
+from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, translations
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the navigation bar."""
+
+    href: str
+    label: str
+    key: str
+
+
+NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
+    ("home", "/", N_("Home"), permissions.SIGNED_IN),
+    ("kpi", "/kpi", N_("Queue KPIs"), permissions.KPI_QUEUES),
+    ("staffing", "/staffing", N_("Staffing"), permissions.STAFFING),
+    ("import", "/import", N_("Import"), permissions.IMPORT),
+)
+ADMIN_LABELS = {
+    "sites": N_("Sites"),
+    "channels": N_("Channels"),
+    "queues": N_("Queues"),
+    "teams": N_("Teams"),
+    "people": N_("People"),
+    "users": N_("Users"),
+}
+SCOPE_LABELS = {
+    ScopeKind.own: N_("own record"),
+    ScopeKind.teams: N_("teams"),
+    ScopeKind.sites: N_("sites"),
+    ScopeKind.all: N_("everything"),
+}
+ROLE_LABELS = {
+    Role.agent: N_("Agent"),
+    Role.supervisor: N_("Team leader"),
+    Role.qa_analyst: N_("QA analyst"),
+    Role.planner: N_("Workforce planner"),
+    Role.manager: N_("Centre manager"),
+    Role.executive: N_("Executive"),
+    Role.admin: N_("Administrator"),
+}
+
+
+def admin_pages(role: Role) -> list[str]:
+    """The organisation pages ``role`` may see, in navigation order."""
+    return [page for page, (read, _) in permissions.ADMIN_PAGES.items() if role in read]
+
+
+def navigation(principal: Principal | None) -> list[NavItem]:
+    """The navigation bar of the user's role (untranslated labels)."""
+    if principal is None:
+        return []
+    items = [
+        NavItem(href, label, key) for key, href, label, roles in NAV if principal.role in roles
+    ]
+    pages = admin_pages(principal.role)
+    if pages:
+        items.append(NavItem(f"/admin/{pages[0]}", N_("Organisation"), "admin"))
+    return items
+
+
+class Renderer:
+    """Jinja2 environments, one per language, with gettext installed (new-style)."""
+
+    def __init__(self) -> None:
+        loader = PrefixLoader(
+            {
+                domain: FileSystemLoader(PACKAGE_DIR / domain / "templates")
+                for domain in TEMPLATE_DOMAINS
+            }
+        )
+        self.envs: dict[Language, Environment] = {}
+        for language in Language:
+            env = Environment(
+                loader=loader,
+                autoescape=select_autoescape(["html"]),
+                undefined=StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+            env.globals["json_script"] = security.json_script
+            env.globals["zip"] = zip
+            self.envs[language] = env
+
+
+def language_of(request: Request, principal: Principal | None) -> Language:
+    """The language of this request's pages."""
+    return request_language(request, principal.language if principal else None)
+
+
+def gettext_for(request: Request, principal: Principal | None) -> Any:
+    """The gettext function of this request's language (for messages made in Python)."""
+    return translations(language_of(request, principal)).gettext
+
+
+def pre_csrf_token(request: Request) -> tuple[str, bool]:
+    """The CSRF token of a visitor not yet signed in, and whether the cookie must be (re)set."""
+    existing = signer(request).load_pre_csrf(request.cookies.get(security.PRE_CSRF_COOKIE))
+    if existing:
+        return existing, False
+    cached: str | None = getattr(request.state, "pre_csrf", None)
+    if cached:
+        return cached, True
+    token = security.new_csrf_token()
+    request.state.pre_csrf = token
+    return token, True
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    principal: Principal | None,
+    status_code: int = 200,
+    active: str = "",
+) -> HTMLResponse:
+    """Render a page (or an htmx fragment) in the request's language."""
+    renderer: Renderer = request.app.state.renderer
+    language = language_of(request, principal)
+    flashes = signer(request).load_flash(request.cookies.get(security.FLASH_COOKIE))
+    set_pre = False
+    if principal is not None and principal.via == "cookie":
+        csrf = principal.csrf_token
+    elif principal is None:
+        csrf, set_pre = pre_csrf_token(request)
+    else:
+        csrf = ""
+    base: dict[str, Any] = {
+        "request": request,
+        "user": principal,
+        "role_label": ROLE_LABELS[principal.role] if principal else "",
+        "nav": navigation(principal),
+        "active": active,
+        "csrf_token": csrf,
+        "flashes": flashes,
+        "lang": language.value,
+        "html_lang": HTML_LANG[language],
+        "languages": [(lang.value, NAMES[lang]) for lang in Language],
+        "fmt": Formats(language),
+        "version": __version__,
+        "path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+    }
+    base.update(context or {})
+    html = renderer.envs[language].get_template(template).render(base)
+    response = HTMLResponse(html, status_code=status_code)
+    if flashes:
+        security.clear_cookie(response, request, security.FLASH_COOKIE)
+    if set_pre:
+        security.set_cookie(
+            response,
+            request,
+            security.PRE_CSRF_COOKIE,
+            signer(request).dump_pre_csrf(csrf),
+            security.PRE_CSRF_MAX_AGE_S,
+        )
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def redirect(
+    request: Request, url: str, *, flash: tuple[str, str] | None = None
+) -> RedirectResponse:
+    """Answer 303 See Other to ``url``, optionally with a flash message for the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if flash is not None:
+        security.set_cookie(
+            response,
+            request,
+            security.FLASH_COOKIE,
+            signer(request).dump_flash([flash]),
+            security.FLASH_MAX_AGE_S,
+        )
+    return response

@@ -1,0 +1,195 @@
+"""Every route of the app with every role: allowed or refused, as this one table says.
+
+A route missing from the table fails the test, so a new route cannot ship without a decision.
+"Allowed" means neither 401 nor 403 and no server error (the empty requests sent here may
+well be 422); "refused" means 403. Without a sign-in, the API answers 401 and pages redirect to
+/login; public routes answer without one (the sign-in and language forms still refuse a post
+without their CSRF token, with 403, which is why public routes are only checked for "not 401").
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount, Route
+
+from ccops.enums import Role
+from tests.web.conftest import World
+
+A, S, Q, P, M, E, D = (
+    Role.agent,
+    Role.supervisor,
+    Role.qa_analyst,
+    Role.planner,
+    Role.manager,
+    Role.executive,
+    Role.admin,
+)
+EVERYONE = frozenset(Role)
+NOT_EXECUTIVE = EVERYONE - {E}
+STAFFING = frozenset({S, P, M, D})
+PLANNING = frozenset({P, M, D})
+MANAGING = frozenset({M, D})
+ADMIN = frozenset({D})
+PUBLIC = "public"
+
+TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
+    # service, documentation, static files, sign-in
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    # JSON API: organisation
+    ("GET", "/api/v1/sites"): EVERYONE,
+    ("POST", "/api/v1/sites"): ADMIN,
+    ("GET", "/api/v1/channels"): EVERYONE,
+    ("POST", "/api/v1/channels"): ADMIN,
+    ("GET", "/api/v1/queues"): EVERYONE,
+    ("POST", "/api/v1/queues"): MANAGING,
+    ("GET", "/api/v1/teams"): EVERYONE,
+    ("POST", "/api/v1/teams"): MANAGING,
+    ("GET", "/api/v1/people"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/people"): MANAGING,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    # JSON API: contact data
+    ("POST", "/api/v1/imports/contacts"): PLANNING,
+    ("POST", "/api/v1/imports/agent-states"): PLANNING,
+    ("POST", "/api/v1/imports/intervals"): PLANNING,
+    ("GET", "/api/v1/imports"): PLANNING,
+    ("GET", "/api/v1/contacts"): frozenset({Q, P, M, D}),
+    ("POST", "/api/v1/privacy/erase"): ADMIN,
+    # JSON API: KPIs
+    ("GET", "/api/v1/kpi/intervals"): EVERYONE,
+    ("GET", "/api/v1/kpi/agents"): NOT_EXECUTIVE,
+    ("GET", "/api/v1/kpi/repeats"): EVERYONE,
+    ("GET", "/api/v1/kpi/definitions"): EVERYONE,
+    # JSON API: staffing
+    ("POST", "/api/v1/staffing"): STAFFING,
+    ("POST", "/api/v1/staffing/intervals"): STAFFING,
+    ("POST", "/api/v1/staffing/simulate"): PLANNING,
+    # JSON API: forecasts, staffing requirements, capacity plans (planning; executives read)
+    ("POST", "/api/v1/forecasts"): PLANNING,
+    ("POST", "/api/v1/forecasts/backtest"): PLANNING,
+    ("GET", "/api/v1/forecasts"): PLANNING | {E},
+    ("GET", "/api/v1/forecasts/{forecast_id}"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/{forecast_id}/adjustments"): PLANNING,
+    ("GET", "/api/v1/forecasts/{forecast_id}/accuracy"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING,
+    ("GET", "/api/v1/forecasts/requirements/{requirement_id}"): PLANNING | {E},
+    ("POST", "/api/v1/capacity-plans"): PLANNING,
+    ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
+    ("POST", "/api/v1/calendar-events"): PLANNING,
+    ("GET", "/api/v1/calendar-events"): PLANNING | {E},
+    # pages: everyone signed in
+    ("GET", "/"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/account"): EVERYONE,
+    ("POST", "/account/password"): EVERYONE,
+    ("POST", "/account/tokens"): EVERYONE,
+    ("POST", "/account/tokens/{token_id}/revoke"): EVERYONE,
+    ("GET", "/kpi"): EVERYONE,
+    ("GET", "/kpi/panel"): EVERYONE,
+    ("GET", "/kpi/definitions"): EVERYONE,
+    # pages: work of some roles
+    ("GET", "/staffing"): STAFFING,
+    ("GET", "/staffing/result"): STAFFING,
+    ("GET", "/import"): PLANNING,
+    ("POST", "/import"): PLANNING,
+    ("GET", "/admin/sites"): PLANNING,
+    ("POST", "/admin/sites"): ADMIN,
+    ("GET", "/admin/channels"): PLANNING,
+    ("POST", "/admin/channels"): ADMIN,
+    ("GET", "/admin/queues"): PLANNING,
+    ("POST", "/admin/queues"): MANAGING,
+    ("GET", "/admin/teams"): frozenset({S, P, M, D}),
+    ("POST", "/admin/teams"): MANAGING,
+    ("GET", "/admin/people"): frozenset({S, Q, P, M, D}),
+    ("POST", "/admin/people"): MANAGING,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+}
+
+
+def _routes(world: World) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, routers included, the static mount as GET."""
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(world.client().app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute | Route):
+            for method in context.methods or ():
+                if method != "HEAD":
+                    found.add((method, str(context.path)))
+        elif isinstance(route, Mount):
+            found.add(("GET", str(context.path)))
+        else:  # pragma: no cover - a new kind of route needs a decision here
+            raise AssertionError(f"unknown route type {route!r}")
+    return found
+
+
+def _request(client: object, method: str, path: str) -> int:
+    from fastapi.testclient import TestClient
+
+    assert isinstance(client, TestClient)
+    url = re.sub(r"\{\w+\}", "999", path)
+    if path == "/static":
+        url = "/static/ccops.css"
+    if method == "GET":
+        return client.get(url).status_code
+    if path.startswith("/api/"):
+        return client.post(url, json={}).status_code
+    return client.post(url, data={}).status_code
+
+
+def test_the_table_names_every_route_and_no_other(world: World) -> None:
+    routes = _routes(world)
+    missing = sorted(routes - TABLE.keys())
+    stale = sorted(TABLE.keys() - routes)
+    assert not missing, f"routes without an allow/deny decision in TABLE: {missing}"
+    assert not stale, f"TABLE names routes that do not exist: {stale}"
+
+
+def test_every_role_is_allowed_or_refused_as_the_table_says(world: World) -> None:
+    wrong: list[str] = []
+    clients = {role: world.client(role) for role in Role}
+    for (method, path), allowed in sorted(TABLE.items()):
+        for role in Role:
+            status = _request(clients[role], method, path)
+            if status >= 500:
+                wrong.append(f"{method} {path} as {role.value}: server error {status}")
+            elif allowed == PUBLIC:
+                if status == 401:
+                    wrong.append(f"{method} {path} as {role.value}: 401, expected public")
+            elif role in allowed:
+                if status in (401, 403):
+                    wrong.append(f"{method} {path} as {role.value}: {status}, expected allowed")
+            elif status != 403:
+                wrong.append(f"{method} {path} as {role.value}: {status}, expected 403")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_without_a_sign_in_only_public_routes_answer(world: World) -> None:
+    client = world.client()
+    wrong: list[str] = []
+    for (method, path), allowed in sorted(TABLE.items()):
+        status = _request(client, method, path)
+        if allowed == PUBLIC:
+            if status == 401 or status >= 500:
+                wrong.append(f"{method} {path}: {status}, expected public")
+        elif path.startswith("/api/"):
+            if status != 401:
+                wrong.append(f"{method} {path}: {status}, expected 401")
+        elif status != 303:
+            wrong.append(f"{method} {path}: {status}, expected a redirect to /login")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_executives_write_nothing_but_their_own_account() -> None:
+    own = ("/logout", "/account/password", "/account/tokens", "/account/tokens/{token_id}/revoke")
+    for (method, path), allowed in TABLE.items():
+        if method == "POST" and allowed != PUBLIC and path not in own:
+            assert E not in allowed, f"{method} {path} lets executives write"

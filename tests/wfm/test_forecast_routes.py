@@ -1,0 +1,126 @@
+"""/api/v1/forecasts and /api/v1/capacity-plans: round trip, roles, errors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from ccops.enums import Role, ScopeKind
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.settings import Settings
+from ccops.web.app import create_app
+from tests.conftest import signed_in_client
+from tests.factories import make_org, make_token
+from tests.wfm.history import add_history
+
+
+def test_forecast_api_round_trip_and_roles(settings: Settings, session: Session) -> None:
+    make_org(session, timezone="Asia/Shanghai", queues=("Sales",))
+    add_history(session, queue="Sales", first_day=date(2026, 5, 11), days=14)
+    org_service.create_user(
+        session=session,
+        data=org_schemas.UserIn(
+            login="exec", password="exec-pass-123", role=Role.executive, scope=ScopeKind.all
+        ),
+    )
+    session.commit()
+    executive = TestClient(
+        create_app(settings),
+        headers={"Authorization": f"Bearer {make_token(session, login='exec')}"},
+    )
+    client = signed_in_client(settings)
+
+    body = {"queue": "Sales", "horizon_days": 3, "interval_min": 30, "methods": ["SeasonalNaive"]}
+    assert executive.post("/api/v1/forecasts", json=body).status_code == 403
+    built = client.post("/api/v1/forecasts", json=body)
+    assert built.status_code == 201, built.text
+    fc = built.json()
+    assert fc["created_by"] == "root" and len(fc["intervals"]) == 3 * 48
+    fid = fc["id"]
+
+    rows = client.post("/api/v1/forecasts/backtest", json={"queue": "Sales", "interval_min": 30})
+    assert rows.status_code == 200
+    assert {"method", "horizon_days", "mae", "rmse", "wmape", "mase", "chosen"} <= set(
+        rows.json()[0]
+    )
+    listed = executive.get("/api/v1/forecasts", params={"queue": "Sales"})
+    assert listed.status_code == 200 and [f["id"] for f in listed.json()] == [fid]
+    assert executive.get(f"/api/v1/forecasts/{fid}").status_code == 200
+
+    adj = client.post(
+        f"/api/v1/forecasts/{fid}/adjustments",
+        json={"factor": 2, "reason": "launch", "day": "2026-05-25"},
+    )
+    assert adj.status_code == 200, adj.text
+    assert adj.json()["intervals"][20]["factor"] == 2.0
+    bad = client.post(
+        f"/api/v1/forecasts/{fid}/adjustments",
+        json={"factor": -1, "reason": "x", "day": "2026-05-25"},
+    )
+    assert bad.status_code == 422 and "factor" in bad.text
+
+    acc = executive.get(f"/api/v1/forecasts/{fid}/accuracy")
+    assert acc.status_code == 200 and acc.json()["scored_intervals"] == 0
+
+    req = client.post(f"/api/v1/forecasts/{fid}/requirements", json={"breaks": 0.1})
+    assert req.status_code == 201, req.text
+    rid = req.json()["id"]
+    assert executive.get(f"/api/v1/forecasts/requirements/{rid}").status_code == 200
+
+    plan = client.post(
+        "/api/v1/capacity-plans", json={"forecast_id": fid, "current_fte": 2, "weeks": 4}
+    )
+    assert plan.status_code == 422 and "at least one whole week" in plan.text
+    far = client.post("/api/v1/forecasts", json={**body, "horizon_days": 30})
+    assert far.status_code == 422 and "horizon_days" in far.json()["message"]
+    week = client.post("/api/v1/forecasts", json={**body, "horizon_days": 7}).json()
+    plan = client.post(
+        "/api/v1/capacity-plans", json={"forecast_id": week["id"], "current_fte": 2, "weeks": 4}
+    )
+    assert plan.status_code == 201, plan.text
+    assert executive.get(f"/api/v1/capacity-plans/{plan.json()['id']}").status_code == 200
+
+    ev = {"site": "Main", "day": "2026-06-01", "kind": "bill_run", "name": "June bills"}
+    assert executive.post("/api/v1/calendar-events", json=ev).status_code == 403
+    created = client.post("/api/v1/calendar-events", json=ev)
+    assert created.status_code == 201, created.text
+    assert executive.get("/api/v1/calendar-events").json() == [created.json()]
+    assert client.post("/api/v1/calendar-events", json=ev).status_code == 409
+
+    missing = client.get("/api/v1/forecasts/999")
+    assert missing.status_code == 404
+    unknown = client.post("/api/v1/forecasts", json={**body, "queue": "Nope"})
+    assert unknown.status_code == 404 and "Nope" in unknown.json()["message"]
+
+
+def test_forecasts_of_other_sites_are_out_of_scope(settings: Settings, session: Session) -> None:
+    make_org(session, timezone="Asia/Shanghai", queues=("Sales",))
+    add_history(session, queue="Sales", first_day=date(2026, 5, 11), days=8)
+    org_service.create_site(
+        session=session, data=org_schemas.SiteIn(name="Other", timezone="Europe/London")
+    )
+    org_service.create_user(
+        session=session,
+        data=org_schemas.UserIn(
+            login="far-planner",
+            password="planner-pass-123",
+            role=Role.planner,
+            scope=ScopeKind.sites,
+            sites=["Other"],
+        ),
+    )
+    session.commit()
+    planner = TestClient(
+        create_app(settings),
+        headers={"Authorization": f"Bearer {make_token(session, login='far-planner')}"},
+    )
+    client = signed_in_client(settings)
+    body = {"queue": "Sales", "horizon_days": 1, "interval_min": 30}
+    fid = client.post("/api/v1/forecasts", json=body).json()["id"]
+    assert planner.post("/api/v1/forecasts", json=body).status_code == 403
+    assert planner.get(f"/api/v1/forecasts/{fid}").status_code == 403
+    assert planner.get("/api/v1/forecasts").json() == []
+    assert len(client.get("/api/v1/forecasts").json()) == 1
