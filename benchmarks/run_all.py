@@ -20,11 +20,13 @@ BENCHMARKS = (
     "bench_contacts",
     "bench_forecasting",
     "bench_scheduling",
+    "bench_web",
 )
 QUICK = {
     "bench_simulation": ["--contacts", "50000"],
     "bench_contacts": ["--contacts", "20000"],
     "bench_forecasting": ["--peer-queues", "1"],
+    "bench_web": ["--requests", "40"],
 }
 
 

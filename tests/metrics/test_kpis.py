@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -337,3 +338,16 @@ def test_kpi_invariants_hold_for_any_contacts(
         assert r.answered + r.abandoned + other == r.offered
         assert r.service_level is None or 0.0 <= r.service_level <= 1.0
         assert r.abandon_rate is None or 0.0 <= r.abandon_rate <= 1.0
+
+
+def test_kpi_api_refuses_a_name_with_a_nul_character(admin_client: TestClient) -> None:
+    """A queue or person filter with NUL is a 422, not a 500 from SQL compiled by ibis.
+
+    Found by schemathesis (tests/web/test_schemathesis.py): ``person=%00`` answered 500 with
+    ``sqlite3.ProgrammingError: the query contains a null character``.
+    """
+    day = {"from": "2026-05-11", "to": "2026-05-11"}
+    for path, name in (("/api/v1/kpi/agents", "person"), ("/api/v1/kpi/intervals", "queue")):
+        response = admin_client.get(path, params={**day, name: "a\x00b"})
+        assert response.status_code == 422, (path, response.text)
+        assert admin_client.get(path, params={**day, name: "nobody"}).status_code == 200

@@ -69,3 +69,15 @@ def test_unmigrated_database_is_a_clear_409(tmp_path: object) -> None:
     response = TestClient(create_app(settings)).get("/api/v1/sites")
     assert response.status_code == 409
     assert "ccops db upgrade" in response.json()["message"]
+
+
+def test_nul_in_a_query_is_refused_on_every_database(client: TestClient) -> None:
+    """PostgreSQL cannot compare text with NUL; the edge refuses it before any query runs."""
+    for url in (
+        "/api/v1/kpi/intervals?from=2024-01-15&to=2024-01-15&queue=%00",
+        "/api/v1/contacts?queue=a%00b",
+        "/kpi/panel?queue=%00",
+    ):
+        response = client.get(url)
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["message"] == "the request contains a NUL character"

@@ -124,3 +124,23 @@ def test_forecasts_of_other_sites_are_out_of_scope(settings: Settings, session: 
     assert planner.get(f"/api/v1/forecasts/{fid}").status_code == 403
     assert planner.get("/api/v1/forecasts").json() == []
     assert len(client.get("/api/v1/forecasts").json()) == 1
+
+
+def test_ids_beyond_integer_keys_are_refused_not_a_server_error(admin_client: TestClient) -> None:
+    """A path or body id past the INTEGER primary keys is a 422, not a driver overflow.
+
+    Found by schemathesis (tests/web/test_schemathesis.py): these answered 500 with
+    ``OverflowError: Python int too large to convert to SQLite INTEGER`` (2**63) and, on
+    PostgreSQL, ``NumericValueOutOfRange: integer out of range`` (2**31).
+    """
+    huge = 2**31
+    for path in (
+        f"/api/v1/forecasts/{huge}",
+        f"/api/v1/forecasts/{huge}/accuracy",
+        f"/api/v1/forecasts/requirements/{huge}",
+        f"/api/v1/capacity-plans/{huge}",
+    ):
+        assert admin_client.get(path).status_code == 422, path
+    body = {"forecast_id": huge, "current_fte": 10}
+    assert admin_client.post("/api/v1/capacity-plans", json=body).status_code == 422
+    assert admin_client.get(f"/api/v1/forecasts/{huge - 1}").status_code == 404

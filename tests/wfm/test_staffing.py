@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -189,3 +190,36 @@ def test_api_series_and_simulate(sqlite_settings: Settings) -> None:
     assert sim.status_code == 200 and sim.json()["replications"] == 3
     bad = client.post("/api/v1/staffing/simulate", json={"queue": []})
     assert bad.status_code == 422 and "no [[queue]] table" in bad.json()["message"]
+
+
+def test_staffing_api_documents_an_unbounded_wait_as_null(admin_client: TestClient) -> None:
+    """With no agents the wait is unbounded: ASA is null, and the schema says it may be.
+
+    Found by schemathesis (tests/web/test_schemathesis.py): the 0-agent row of the table sent
+    ``"asa_s": null`` (infinity in JSON) while the schema documented a number.
+    """
+    response = admin_client.post(
+        "/api/v1/staffing", json={"calls": 1, "aht_s": 60, "target_s": 20, "service_level": 0.8}
+    )
+    assert response.status_code == 200, response.text
+    zero = response.json()["table"][0]
+    assert zero["agents"] == 0 and zero["asa_s"] is None
+    schema = admin_client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"type": "null"} in schema["StaffingRow"]["properties"]["asa_s"]["anyOf"]
+
+
+def test_staffing_series_refuses_a_rate_that_overflows(admin_client: TestClient) -> None:
+    """calls / interval_s past the float range is a 422 on calls, not a numpy overflow (500).
+
+    Found by schemathesis: numpy's overflow warning became a 500 under warnings-as-errors.
+    """
+    body = {
+        "calls": [1e308],
+        "interval_s": 0.125,
+        "aht_s": 384,
+        "target_s": 20,
+        "service_level": 0.5,
+    }
+    response = admin_client.post("/api/v1/staffing/intervals", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["field"] == "calls", response.text

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from ccops.contacts import service as contacts_service
@@ -34,7 +35,10 @@ AgentReader = Annotated[Principal, Depends(require(*permissions.KPI_AGENTS))]
 FromQ = Annotated[date, Query(alias="from", description="First local date")]
 ToQ = Annotated[date, Query(alias="to", description="Last local date, inclusive")]
 IntervalQ = Annotated[int, Query(description="Interval minutes: 15, 30 or 60")]
-QueueQ = Annotated[list[str] | None, Query(description="Queue names")]
+# Names reach SQL compiled by ibis, where SQLite and PostgreSQL refuse a NUL character (a 500):
+# a name with one matches nothing anyway, so it is refused as invalid input (422).
+Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+QueueQ = Annotated[list[Name] | None, Query(description="Queue names")]
 
 
 def queues_in_scope(
@@ -108,7 +112,7 @@ def agent_intervals(
     user: AgentReader,
     first: FromQ,
     last: ToQ,
-    person: Annotated[list[str] | None, Query(description="Person logins")] = None,
+    person: Annotated[list[Name] | None, Query(description="Person logins")] = None,
     interval: IntervalQ = 15,
 ) -> list[schemas.AgentIntervalKpi]:
     """Compute agent occupancy and utilisation per local interval (people in scope)."""

@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_secret_key(), settings.session_max_age_s
     )
     app.state.renderer = Renderer()
+    app.add_middleware(security.RejectNulMiddleware)
     app.add_middleware(security.SecurityHeadersMiddleware)
 
     @app.exception_handler(CcopsError)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccops.contacts import service as contacts_service
+from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
 from ccops.metrics import schemas as kpi_schemas
@@ -247,7 +248,7 @@ async def create_token(request: Request, principal: SignedIn, session: SessionDe
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, token_id: int, principal: SignedIn, session: SessionDep
+    request: Request, token_id: RowId, principal: SignedIn, session: SessionDep
 ) -> Response:
     """Revoke one of the user's own API tokens."""
     out = org_service.revoke_token(session=session, token_id=token_id, login=principal.login)

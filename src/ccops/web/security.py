@@ -13,6 +13,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -161,6 +162,46 @@ SECURITY_HEADERS = {
 }
 """Headers on every response; pages (not the API docs, which load their own scripts) also get
 the Content-Security-Policy, which allows scripts, styles and data only from this site."""
+
+
+class RejectNulMiddleware:
+    """Refuse a NUL character in the path or query string with a 422 (pure ASGI).
+
+    No text a user means contains NUL, and PostgreSQL cannot store or compare it: without this
+    check such a request would end as a server error deep in a query.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            if b"\x00" in query or "\x00" in scope.get("path", ""):
+                body = json.dumps(
+                    {
+                        "error": "Invalid",
+                        "message": "the request contains a NUL character",
+                        "problems": [
+                            {
+                                "message": "NUL character",
+                                "field": "query",
+                                "row": None,
+                                "file": None,
+                            }
+                        ],
+                    }
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 422,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:

@@ -58,7 +58,7 @@ def staffing(
         {
             "agents": f"{r.agents} ←" if r.agents == out.agents else r.agents,
             "service level": _pct(r.service_level),
-            "ASA s": f"{r.asa_s:.1f}",
+            "ASA s": "∞" if r.asa_s is None else f"{r.asa_s:.1f}",
             "abandoned": _pct(r.abandon_rate),
             "occupancy": _pct(r.occupancy),
             "meets goals": "yes" if r.meets_goals else "no",

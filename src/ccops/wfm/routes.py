@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
 from ccops.web import forms, permissions
@@ -209,7 +210,7 @@ def list_forecasts(
 
 @forecasts.get("/{forecast_id}", response_model=schemas.ForecastDetailOut)
 def show_forecast(
-    forecast_id: int, session: SessionDep, user: PlanReader
+    forecast_id: RowId, session: SessionDep, user: PlanReader
 ) -> schemas.ForecastDetailOut:
     """Return a forecast with its intervals and adjusted volumes."""
     return forecast_service.get_forecast(session=session, forecast_id=forecast_id, scope=user.scope)
@@ -217,7 +218,7 @@ def show_forecast(
 
 @forecasts.post("/{forecast_id}/adjustments", response_model=schemas.ForecastDetailOut)
 def adjust_forecast(
-    forecast_id: int, data: schemas.AdjustmentIn, session: SessionDep, user: PlanWriter
+    forecast_id: RowId, data: schemas.AdjustmentIn, session: SessionDep, user: PlanWriter
 ) -> schemas.ForecastDetailOut:
     """Add an adjustment layer (a factor on a day or interval range)."""
     return forecast_service.adjust_forecast(
@@ -231,7 +232,7 @@ def adjust_forecast(
 
 @forecasts.get("/{forecast_id}/accuracy", response_model=schemas.AccuracyOut)
 def forecast_accuracy(
-    forecast_id: int, session: SessionDep, user: PlanReader
+    forecast_id: RowId, session: SessionDep, user: PlanReader
 ) -> schemas.AccuracyOut:
     """Compare a forecast with what arrived, per interval and overall."""
     return forecast_service.forecast_vs_actual(
@@ -243,7 +244,7 @@ def forecast_accuracy(
     "/{forecast_id}/requirements", response_model=schemas.RequirementOut, status_code=201
 )
 def build_requirement(
-    forecast_id: int, data: schemas.RequirementIn, session: SessionDep, user: PlanWriter
+    forecast_id: RowId, data: schemas.RequirementIn, session: SessionDep, user: PlanWriter
 ) -> schemas.RequirementOut:
     """Store the agents each forecast interval needs and the people to schedule."""
     return forecast_service.build_requirement(
@@ -257,7 +258,7 @@ def build_requirement(
 
 @forecasts.get("/requirements/{requirement_id}", response_model=schemas.RequirementOut)
 def show_requirement(
-    requirement_id: int, session: SessionDep, user: PlanReader
+    requirement_id: RowId, session: SessionDep, user: PlanReader
 ) -> schemas.RequirementOut:
     """Return a stored staffing requirement."""
     return forecast_service.get_requirement(
@@ -277,7 +278,7 @@ def build_capacity_plan(
 
 @capacity.get("/{plan_id}", response_model=schemas.CapacityPlanOut)
 def show_capacity_plan(
-    plan_id: int, session: SessionDep, user: PlanReader
+    plan_id: RowId, session: SessionDep, user: PlanReader
 ) -> schemas.CapacityPlanOut:
     """Return a stored capacity plan."""
     return forecast_service.get_capacity_plan(session=session, plan_id=plan_id, scope=user.scope)

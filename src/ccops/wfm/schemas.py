@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.db import RowId
+
 
 class StaffingIn(BaseModel):
     """One interval's load and the goals to staff it for."""
@@ -87,7 +89,9 @@ class StaffingRow(BaseModel):
 
     agents: int
     service_level: float | None
-    asa_s: float
+    asa_s: float | None = Field(
+        description="Average speed of answer, s; null when waits grow without bound"
+    )
     abandon_rate: float
     occupancy: float
     meets_goals: bool
@@ -101,7 +105,9 @@ class StaffingOut(BaseModel):
     agents: int
     scheduled: int
     service_level: float | None
-    asa_s: float
+    asa_s: float | None = Field(
+        description="Average speed of answer, s; null when waits grow without bound"
+    )
     abandon_rate: float
     occupancy: float
     table: list[StaffingRow]
@@ -350,7 +356,7 @@ class CapacityPlanIn(BaseModel):
     """Inputs of a capacity (hiring) plan."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    forecast_id: int
+    forecast_id: RowId
     current_fte: float = Field(ge=0, description="Productive FTE on the queue today")
     hours_per_fte_week: float = Field(default=40.0, gt=0, le=168)
     occupancy: float = Field(default=0.85, gt=0, le=1, description="Planned occupancy")

@@ -34,7 +34,8 @@ def _row(data: schemas.StaffingIn, agents: int) -> schemas.StaffingRow:
     return schemas.StaffingRow(
         agents=agents,
         service_level=sl,
-        asa_s=asa if math.isfinite(asa) else math.inf,
+        # JSON has no infinity: an unbounded wait is sent as null, as the schema says.
+        asa_s=asa if math.isfinite(asa) else None,
         abandon_rate=aband,
         occupancy=occ,
         meets_goals=meets,
@@ -75,7 +76,15 @@ def staffing(*, data: schemas.StaffingIn) -> schemas.StaffingOut:
 
 def staffing_intervals(*, data: schemas.StaffingSeriesIn) -> schemas.StaffingSeriesOut:
     """Return the agents each interval of a series needs (vectorised over the whole series)."""
-    rate = np.asarray(data.calls, dtype=float) / data.interval_s
+    # A huge count over a short interval overflows to infinity: refuse it as the single-interval
+    # calculator does, without numpy's overflow warning (an error under warnings-as-errors).
+    with np.errstate(over="ignore"):
+        rate = np.asarray(data.calls, dtype=float) / data.interval_s
+    if not np.isfinite(rate).all():
+        raise Invalid(
+            "calls / interval_s is too large",
+            [Problem("too many contacts for the interval length", field="calls")],
+        )
     aht = np.asarray(data.aht_s if isinstance(data.aht_s, list) else [data.aht_s], dtype=float)
     if aht.size not in (1, rate.size):
         raise Invalid(
