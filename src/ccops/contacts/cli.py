@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,6 +88,16 @@ def _show(report: schemas.ImportReport, as_json: bool) -> None:
             console.print(f"report: {item.report_path}", highlight=False)
 
 
+def _run_import(
+    import_file: Callable[..., schemas.ImportReport], as_json: bool, **options: Any
+) -> None:
+    """Run one import in its own transaction on the configured database and print the report."""
+    settings = get_settings()
+    with unit_of_work(settings) as session:
+        report = import_file(session=session, settings=settings, **options)
+    _show(report, as_json)
+
+
 @import_app.command("contacts")
 @handle_errors
 def import_contacts(
@@ -106,23 +117,20 @@ def import_contacts(
     as_json: JsonOpt = False,
 ) -> None:
     """Import contacts from PATH (one transaction: all rows, or none)."""
-    settings = get_settings()
-    with unit_of_work(settings) as session:
-        report = contacts_service.import_contacts(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            report_dir=report_dir,
-            with_agent_states=with_agent_states,
-        )
-    _show(report, as_json)
+    _run_import(
+        contacts_service.import_contacts,
+        as_json,
+        path=path,
+        format=format,
+        mapping=mapping,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        report_dir=report_dir,
+        with_agent_states=with_agent_states,
+    )
 
 
 @import_app.command("agent-states")
@@ -140,22 +148,19 @@ def import_agent_states(
     as_json: JsonOpt = False,
 ) -> None:
     """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
-    settings = get_settings()
-    with unit_of_work(settings) as session:
-        report = contacts_service.import_agent_states(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            report_dir=report_dir,
-        )
-    _show(report, as_json)
+    _run_import(
+        contacts_service.import_agent_states,
+        as_json,
+        path=path,
+        format=format,
+        mapping=mapping,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        report_dir=report_dir,
+    )
 
 
 @import_app.command("intervals")
@@ -173,22 +178,19 @@ def import_intervals(
     as_json: JsonOpt = False,
 ) -> None:
     """Import an ACD interval report (offered, answered, abandoned per queue and interval)."""
-    settings = get_settings()
-    with unit_of_work(settings) as session:
-        report = contacts_service.import_intervals(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            report_dir=report_dir,
-        )
-    _show(report, as_json)
+    _run_import(
+        contacts_service.import_intervals,
+        as_json,
+        path=path,
+        format=format,
+        mapping=mapping,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        report_dir=report_dir,
+    )
 
 
 @privacy_app.command("erase")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,6 +54,19 @@ def _save(upload: StarletteUpload, folder: Path) -> Path:
     return target
 
 
+def _import_upload(
+    import_file: Callable[..., schemas.ImportReport],
+    file: StarletteUpload,
+    mapping: StarletteUpload | None,
+    **options: Any,
+) -> schemas.ImportReport:
+    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it."""
+    with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
+        path = _save(file, Path(tmp) / "file")
+        mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
+        return import_file(path=path, mapping=mapping_path, **options)
+
+
 @router.post("/imports/contacts", response_model=schemas.ImportReport)
 def import_contacts(
     session: SessionDep,
@@ -69,23 +83,21 @@ def import_contacts(
     with_agent_states: FlagField = False,
 ) -> schemas.ImportReport:
     """Import a file of contacts (all rows or none, unless skip_invalid)."""
-    with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
-        path = _save(file, Path(tmp) / "file")
-        mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-        return contacts_service.import_contacts(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping_path,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            with_agent_states=with_agent_states,
-            allowed_site_ids=user.scope.site_ids,
-        )
+    return _import_upload(
+        contacts_service.import_contacts,
+        file,
+        mapping,
+        session=session,
+        settings=settings,
+        format=format,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        with_agent_states=with_agent_states,
+        allowed_site_ids=user.scope.site_ids,
+    )
 
 
 @router.post("/imports/agent-states", response_model=schemas.ImportReport)
@@ -103,22 +115,20 @@ def import_agent_states(
     create_missing: FlagField = False,
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv, parquet or an Asterisk queue_log)."""
-    with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
-        path = _save(file, Path(tmp) / "file")
-        mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-        return contacts_service.import_agent_states(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping_path,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            allowed_site_ids=user.scope.site_ids,
-        )
+    return _import_upload(
+        contacts_service.import_agent_states,
+        file,
+        mapping,
+        session=session,
+        settings=settings,
+        format=format,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        allowed_site_ids=user.scope.site_ids,
+    )
 
 
 @router.post("/imports/intervals", response_model=schemas.ImportReport)
@@ -136,22 +146,20 @@ def import_intervals(
     create_missing: FlagField = False,
 ) -> schemas.ImportReport:
     """Import an ACD interval report (offered, answered, abandoned per queue interval)."""
-    with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
-        path = _save(file, Path(tmp) / "file")
-        mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-        return contacts_service.import_intervals(
-            session=session,
-            settings=settings,
-            path=path,
-            format=format,
-            mapping=mapping_path,
-            site=site,
-            source=source,
-            skip_invalid=skip_invalid,
-            update=update,
-            create_missing=create_missing,
-            allowed_site_ids=user.scope.site_ids,
-        )
+    return _import_upload(
+        contacts_service.import_intervals,
+        file,
+        mapping,
+        session=session,
+        settings=settings,
+        format=format,
+        site=site,
+        source=source,
+        skip_invalid=skip_invalid,
+        update=update,
+        create_missing=create_missing,
+        allowed_site_ids=user.scope.site_ids,
+    )
 
 
 @router.get("/imports", response_model=list[schemas.ImportBatchOut])
@@ -323,10 +331,7 @@ def _import_form(
         "intervals": contacts_service.import_intervals,
     }[kind]
     try:
-        with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
-            path = _save(upload, Path(tmp) / "file")
-            mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-            report = run(path=path, mapping=mapping_path, **args)
+        report = _import_upload(run, upload, mapping, **args)
     except CcopsError as exc:
         session.rollback()
         forms.domain_problems(exc, state, _, fallback=False)

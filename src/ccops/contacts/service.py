@@ -557,6 +557,34 @@ class _Common:
     mapping: schemas.Mapping
     started: float = field(default_factory=time.perf_counter)
 
+    def job(
+        self,
+        session: Session,
+        kind: schemas.ImportKind,
+        model: type[Any],
+        lookup: Any,
+        tally: Tally,
+        *,
+        skip_invalid: bool,
+        update: bool,
+        sink: RejectsSink | None,
+    ) -> _Job:
+        """A writer of ``model`` rows for this file (its format, source, label and hash)."""
+        return _Job(
+            session=session,
+            kind=kind,
+            fmt=self.fmt,
+            source=self.source,
+            label=self.label,
+            sha256=self.sha256,
+            tally=tally,
+            model=model,
+            lookup=lookup,
+            skip_invalid=skip_invalid,
+            update=update,
+            sink=sink,
+        )
+
 
 def _prepare(
     *,
@@ -797,16 +825,12 @@ def import_contacts(
             tally=tally,
             allowed_site_ids=allowed_site_ids,
         )
-        contacts = _Job(
-            session=session,
-            kind="contacts",
-            fmt=common.fmt,
-            source=common.source,
-            label=common.label,
-            sha256=common.sha256,
-            tally=tally,
-            model=Contact,
-            lookup=_lookup_by_external_id(Contact, common.source),
+        contacts = common.job(
+            session,
+            "contacts",
+            Contact,
+            _lookup_by_external_id(Contact, common.source),
+            tally,
             skip_invalid=skip_invalid,
             update=update,
             sink=sink,
@@ -817,16 +841,12 @@ def import_contacts(
                 settings, report_dir, common.label, "agent_states"
             )
             states_sink = stack.enter_context(rejects_sink(states_rejects, skip_invalid))
-            states = _Job(
-                session=session,
-                kind="agent_states",
-                fmt=common.fmt,
-                source=common.source,
-                label=common.label,
-                sha256=common.sha256,
-                tally=states_tally,
-                model=AgentStateEvent,
-                lookup=_lookup_by_external_id(AgentStateEvent, common.source),
+            states = common.job(
+                session,
+                "agent_states",
+                AgentStateEvent,
+                _lookup_by_external_id(AgentStateEvent, common.source),
+                states_tally,
                 skip_invalid=skip_invalid,
                 update=update,
                 sink=states_sink,
@@ -903,16 +923,12 @@ def import_agent_states(
             tally=tally,
             allowed_site_ids=allowed_site_ids,
         )
-        job = _Job(
-            session=session,
-            kind="agent_states",
-            fmt=common.fmt,
-            source=common.source,
-            label=common.label,
-            sha256=common.sha256,
-            tally=tally,
-            model=AgentStateEvent,
-            lookup=_lookup_by_external_id(AgentStateEvent, common.source),
+        job = common.job(
+            session,
+            "agent_states",
+            AgentStateEvent,
+            _lookup_by_external_id(AgentStateEvent, common.source),
+            tally,
             skip_invalid=skip_invalid,
             update=update,
             sink=sink,
@@ -992,16 +1008,12 @@ def import_intervals(
             tally=tally,
             allowed_site_ids=allowed_site_ids,
         )
-        job = _Job(
-            session=session,
-            kind="intervals",
-            fmt=common.fmt,
-            source=common.source,
-            label=common.label,
-            sha256=common.sha256,
-            tally=tally,
-            model=IntervalReport,
-            lookup=_lookup_intervals(common.source),
+        job = common.job(
+            session,
+            "intervals",
+            IntervalReport,
+            _lookup_intervals(common.source),
+            tally,
             skip_invalid=skip_invalid,
             update=update,
             sink=sink,

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from ccops.contacts import service as contacts_service
@@ -35,54 +34,46 @@ AgentReader = Annotated[Principal, Depends(require(*permissions.KPI_AGENTS))]
 FromQ = Annotated[date, Query(alias="from", description="First local date")]
 ToQ = Annotated[date, Query(alias="to", description="Last local date, inclusive")]
 IntervalQ = Annotated[int, Query(description="Interval minutes: 15, 30 or 60")]
-# Names reach SQL compiled by ibis, where SQLite and PostgreSQL refuse a NUL character (a 500):
-# a name with one matches nothing anyway, so it is refused as invalid input (422).
-Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
-QueueQ = Annotated[list[Name] | None, Query(description="Queue names")]
+# Names reach SQL compiled by ibis, where a NUL character would fail the query: the app's
+# RejectNulMiddleware refuses any query string with one (422) before a route runs.
+QueueQ = Annotated[list[str] | None, Query(description="Queue names")]
+
+
+def _within_scope(
+    allowed: list[str] | None, requested: list[str] | None, what: str, field: str
+) -> list[str] | None:
+    """The requested names if all are allowed, else every allowed name; None means no limit.
+
+    Raises:
+        Forbidden: a requested name is outside the allowed ones.
+    """
+    if allowed is None:
+        return requested
+    if requested:
+        outside = sorted(set(requested) - set(allowed))
+        if outside:
+            raise Forbidden(
+                f"{what} outside your scope: {', '.join(outside)}",
+                [Problem("outside your scope", field=field)],
+            )
+        return requested
+    return allowed
 
 
 def queues_in_scope(
     session: Session, user: Principal, requested: list[str] | None
 ) -> list[str] | None:
-    """Return the queues to compute: the requested ones if all are in scope, else the scope's.
-
-    Raises:
-        Forbidden: a requested queue is outside the user's scope.
-    """
+    """Return the queues to compute: the requested ones if all are in scope, else the scope's."""
     allowed = org_service.queue_names_in_scope(session=session, scope=user.scope)
-    if allowed is None:
-        return requested
-    if requested:
-        outside = sorted(set(requested) - set(allowed))
-        if outside:
-            raise Forbidden(
-                f"queues outside your scope: {', '.join(outside)}",
-                [Problem("outside your scope", field="queue")],
-            )
-        return requested
-    return allowed
+    return _within_scope(allowed, requested, "queues", "queue")
 
 
 def people_in_scope(
     session: Session, user: Principal, requested: list[str] | None
 ) -> list[str] | None:
-    """Return the people to compute: the requested ones if all are in scope, else the scope's.
-
-    Raises:
-        Forbidden: a requested person is outside the user's scope.
-    """
+    """Return the people to compute: the requested ones if all are in scope, else the scope's."""
     allowed = org_service.logins_in_scope(session=session, scope=user.scope)
-    if allowed is None:
-        return requested
-    if requested:
-        outside = sorted(set(requested) - set(allowed))
-        if outside:
-            raise Forbidden(
-                f"people outside your scope: {', '.join(outside)}",
-                [Problem("outside your scope", field="person")],
-            )
-        return requested
-    return allowed
+    return _within_scope(allowed, requested, "people", "person")
 
 
 @router.get("/intervals", response_model=list[schemas.QueueIntervalKpi])
@@ -112,7 +103,7 @@ def agent_intervals(
     user: AgentReader,
     first: FromQ,
     last: ToQ,
-    person: Annotated[list[Name] | None, Query(description="Person logins")] = None,
+    person: Annotated[list[str] | None, Query(description="Person logins")] = None,
     interval: IntervalQ = 15,
 ) -> list[schemas.AgentIntervalKpi]:
     """Compute agent occupancy and utilisation per local interval (people in scope)."""
