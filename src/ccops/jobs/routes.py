@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from sqlalchemy.orm import Session
 
 from ccops.db import RowId
 from ccops.enums import Role
@@ -26,8 +27,10 @@ def owner_filter(user: Principal) -> str | None:
     return None if user.role == Role.admin else user.login
 
 
-def dispatch(request: Request, background: BackgroundTasks, job: JobOut) -> None:
-    """Get a just-queued job going the way the app is configured to run jobs."""
+def dispatch(request: Request, background: BackgroundTasks, session: Session, job: JobOut) -> None:
+    """Commit the request's transaction (a runner must see the job) and get the job going the
+    way the app is configured to run jobs."""
+    session.commit()
     settings: Settings = request.app.state.settings
     if settings.jobs_in_app == "after_response":
         background.add_task(jobs_service.run_one, session_factory(settings), job.id)

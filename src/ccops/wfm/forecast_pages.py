@@ -234,7 +234,9 @@ async def build(
     data = {
         "queue": values["queue"],
         "horizon_days": values["horizon_days"],
-        "interval_min": values["interval_min"],
+        "interval_min": int(values["interval_min"])
+        if values["interval_min"].isdigit()
+        else values["interval_min"],
         "backtest_weeks": values["backtest_weeks"],
         "methods": values["methods"] or None,
     }
@@ -248,7 +250,7 @@ async def build(
             session.rollback()
             forms.domain_problems(exc, state, _)
         else:
-            jobs_routes.dispatch(request, background, job)
+            jobs_routes.dispatch(request, background, session, job)
             return redirect(request, f"/forecasts?queue={model.queue}#job-{job.id}")
     return _index(request, session, user, state=state, queue=values["queue"], status_code=422)
 

@@ -213,7 +213,7 @@ def submit_forecast_build(
     job = wfm_jobs.submit_forecast_build(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
-    jobs_routes.dispatch(request, background, job)
+    jobs_routes.dispatch(request, background, session, job)
     return job
 
 
