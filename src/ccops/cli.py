@@ -9,6 +9,7 @@ import typer
 from ccops.cli_support import console, handle_errors
 from ccops.contacts import cli as contacts_cli
 from ccops.demo_cli import demo_app
+from ccops.jobs.cli import jobs_app
 from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.settings import get_settings
@@ -34,6 +35,7 @@ app.command("staffing")(wfm_cli.staffing)
 app.command("simulate")(wfm_cli.simulate)
 app.add_typer(wfm_cli.forecast_app, name="forecast")
 app.add_typer(wfm_cli.capacity_app, name="capacity")
+app.add_typer(jobs_app, name="jobs")
 
 
 @db.command("upgrade")
@@ -61,13 +63,22 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    jobs: Annotated[
+        bool,
+        typer.Option(help="Run background jobs in the app (--no-jobs: a `ccops jobs work`)"),
+    ] = True,
 ) -> None:
-    """Serve the web application and JSON API."""
+    """Serve the web application and JSON API (with a background-job runner thread)."""
     import uvicorn
 
     from ccops.web.app import create_app
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
+    settings = get_settings()
+    if jobs and settings.jobs_in_app == "off":
+        settings = settings.model_copy(update={"jobs_in_app": "thread"})
+    elif not jobs:
+        settings = settings.model_copy(update={"jobs_in_app": "off"})
+    uvicorn.run(create_app(settings), host=host, port=port)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Failed sign-ins in a row that lock an account."
     )
     lockout_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts.")
+    jobs_in_app: Literal["off", "thread", "after_response"] = Field(
+        default="off",
+        description="Who runs background jobs inside the web app: 'thread' (a runner thread "
+        "started with the app; `ccops serve` sets it), 'after_response' (each job right after "
+        "the request that queued it, for tests), or 'off' (a `ccops jobs work` process).",
+    )
+    jobs_poll_s: float = Field(default=1.0, gt=0, description="How often a job runner looks.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""

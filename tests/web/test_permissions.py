@@ -85,6 +85,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
     ("POST", "/api/v1/calendar-events"): PLANNING,
     ("GET", "/api/v1/calendar-events"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/jobs"): PLANNING,
+    ("GET", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING | {E},
+    ("GET", "/api/v1/capacity-plans"): PLANNING | {E},
+    # JSON API: background jobs (everyone reads their own; admins every job)
+    ("GET", "/api/v1/jobs"): EVERYONE,
+    ("GET", "/api/v1/jobs/{job_id}"): EVERYONE,
     # pages: everyone signed in
     ("GET", "/"): EVERYONE,
     ("POST", "/logout"): EVERYONE,
@@ -112,6 +118,17 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/admin/people"): MANAGING,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
+    # pages: forecasts, staffing requirements, capacity plans (planning; executives read)
+    ("GET", "/forecasts"): PLANNING | {E},
+    ("POST", "/forecasts"): PLANNING,
+    ("GET", "/forecasts/jobs/{job_id}"): PLANNING,
+    ("GET", "/forecasts/{forecast_id}"): PLANNING | {E},
+    ("POST", "/forecasts/{forecast_id}/adjustments"): PLANNING,
+    ("POST", "/forecasts/{forecast_id}/requirements"): PLANNING,
+    ("POST", "/forecasts/{forecast_id}/capacity-plans"): PLANNING,
+    ("GET", "/forecasts/requirements/{requirement_id}"): PLANNING | {E},
+    ("GET", "/capacity-plans"): PLANNING | {E},
+    ("GET", "/capacity-plans/{plan_id}"): PLANNING | {E},
 }
 
 

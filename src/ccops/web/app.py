@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -13,13 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ccops import __version__
 from ccops.contacts import routes as contacts_routes
 from ccops.errors import CcopsError, NotAuthenticated
+from ccops.jobs import routes as jobs_routes
+from ccops.jobs import service as jobs_service
 from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
-from ccops.runtime import engine_for
+from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
+from ccops.wfm import forecast_pages
 from ccops.wfm import routes as wfm_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -57,7 +63,25 @@ def _error_page(
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (tests pass their own)."""
     settings = settings or get_settings()
+    run_settings = settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if run_settings.jobs_in_app == "thread":
+            runner = jobs_service.Runner(
+                lambda: session_factory(run_settings), poll_s=run_settings.jobs_poll_s
+            )
+            runner.start()
+            app.state.job_runner = runner
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ccops",
         version=__version__,
         description="Contact-centre operations: contact data, KPIs, workforce management. "
@@ -151,9 +175,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.forecasts)
     app.include_router(wfm_routes.capacity)
     app.include_router(wfm_routes.events)
+    app.include_router(jobs_routes.router)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)
+    app.include_router(forecast_pages.pages)
+    app.include_router(forecast_pages.capacity_pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

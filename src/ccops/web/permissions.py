@@ -39,6 +39,10 @@ ORG_ADMIN = frozenset({R.admin})
 """Creating sites, channels and users; listing users."""
 ORG_MANAGE = frozenset({R.manager, R.admin})
 """Creating queues, teams and people (at sites in scope)."""
+FORECASTS = frozenset({R.planner, R.manager, R.admin, R.executive})
+"""Forecast, staffing-requirement and capacity-plan pages (queues of the sites in scope)."""
+FORECASTS_WRITE = frozenset({R.planner, R.manager, R.admin})
+"""Building and adjusting forecasts, requirements and capacity plans (executives read)."""
 SIGNED_IN = EVERY_ROLE
 """Home, account, password, own API tokens, language, log-out."""
 

@@ -40,6 +40,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("home", "/", N_("Home"), permissions.SIGNED_IN),
     ("kpi", "/kpi", N_("Queue KPIs"), permissions.KPI_QUEUES),
     ("staffing", "/staffing", N_("Staffing"), permissions.STAFFING),
+    ("forecasts", "/forecasts", N_("Forecasts"), permissions.FORECASTS),
     ("import", "/import", N_("Import"), permissions.IMPORT),
 )
 ADMIN_LABELS = {

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, err_console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.runtime import unit_of_work
 from ccops.wfm import forecast_service, schemas
@@ -196,11 +197,31 @@ def forecast_build(
         methods=method or None,
         backtest_weeks=backtest_weeks,
     )
-    with unit_of_work() as s:
-        out = forecast_service.build_forecast(session=s, data=data, created_by=_who())
     if as_json:
+        with unit_of_work() as s:
+            out = forecast_service.build_forecast(session=s, data=data, created_by=_who())
         print_json(out.model_dump(mode="json", exclude={"intervals"}))
         return
+    with (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar,
+        unit_of_work() as s,
+    ):
+        task = bar.add_task(f"forecast of {queue}", total=1.0)
+
+        def report(fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=message)
+
+        out = forecast_service.build_forecast(
+            session=s, data=data, created_by=_who(), progress=report
+        )
+        bar.update(task, completed=1.0)
     _print_summary(out)
     print_table("Daily totals", _daily(out), ["day", "forecast", "adjusted", "AHT s"])
     console.print(f"built in {out.build_seconds:.1f} s", highlight=False)
@@ -441,6 +462,10 @@ def capacity_plan(
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
+    _print_plan(out)
+
+
+def _print_plan(out: schemas.CapacityPlanOut) -> None:
     print_table(
         f"Capacity plan {out.id} ({out.queue}): {out.total_hires} hires",
         [
@@ -467,6 +492,53 @@ def capacity_plan(
     )
     if out.notes:
         console.print(out.notes, highlight=False)
+
+
+@capacity_app.command("list")
+@handle_errors
+def capacity_list(
+    forecast_id: Annotated[
+        int | None, typer.Option("--forecast", help="Only this forecast")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored capacity plans, newest first."""
+    with unit_of_work() as s:
+        rows = forecast_service.list_capacity_plans(session=s, forecast_id=forecast_id)
+    if as_json:
+        print_json([r.model_dump(mode="json", exclude={"weeks"}) for r in rows])
+        return
+    print_table(
+        "Capacity plans",
+        [
+            {
+                "id": r.id,
+                "forecast": r.forecast_id,
+                "queue": r.queue,
+                "first week": r.first_week,
+                "weeks": len(r.weeks),
+                "current FTE": f"{r.current_fte:g}",
+                "hires": r.total_hires,
+                "by": r.created_by,
+            }
+            for r in rows
+        ],
+        ["id", "forecast", "queue", "first week", "weeks", "current FTE", "hires", "by"],
+    )
+
+
+@capacity_app.command("show")
+@handle_errors
+def capacity_show(
+    plan_id: Annotated[int, typer.Argument(help="Capacity plan id")], as_json: JsonOpt = False
+) -> None:
+    """Show a capacity plan week by week."""
+    with unit_of_work() as s:
+        out = forecast_service.get_capacity_plan(session=s, plan_id=plan_id)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    _print_plan(out)
 
 
 events_app = typer.Typer(

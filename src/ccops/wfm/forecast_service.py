@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import Contact, IntervalReport
 from ccops.engines import forecasting as fc
 from ccops.engines import queueing
+from ccops.enums import ChannelKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Queue, Site
@@ -55,6 +56,12 @@ seconds; each origin's forecast is still scored on every weekday at the 7- and 2
 SHRINKAGE_CATEGORIES = ("breaks", "training", "coaching", "meetings", "absence")
 
 FloatArray = NDArray[np.float64]
+Progress = Callable[[float, str], None]
+"""``progress(fraction, message)``: how far a long build is (0-1) and what it is doing."""
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Ignore progress (a build nobody watches)."""
 
 
 def _invalid(message: str, field: str) -> Invalid:
@@ -81,6 +88,11 @@ def _queue(session: Session, name: str, scope: org_service.Scope) -> Queue:
     queue = org_service.get_queue(session=session, name=name)
     _check_scope(queue, scope)
     return queue
+
+
+def queue_in_scope(*, session: Session, name: str, scope: org_service.Scope) -> Queue:
+    """Return the queue called ``name`` if it is in ``scope`` (NotFound, Forbidden otherwise)."""
+    return _queue(session, name, scope)
 
 
 def _check_scope(queue: Queue, scope: org_service.Scope) -> None:
@@ -319,20 +331,31 @@ def _run_backtest(
     calendar: fc.EventCalendar,
     weeks: int,
     queue: Queue,
+    progress: Progress = _no_progress,
+    span: tuple[float, float] = (0.0, 1.0),
 ) -> tuple[list[fc.BacktestRow], str | None]:
+    """Backtest each method in turn (reporting progress over ``span``); choose at 7 days."""
     whole_days = int(series.history_days())
     horizons = [h for h in BACKTEST_HORIZONS if whole_days >= 7 + h]
     if not horizons:
         return [], None
+    rows: list[fc.BacktestRow] = []
     try:
-        rows = fc.backtest(
-            series,
-            methods,
-            horizons,
-            weeks=weeks,
-            step_days=BACKTEST_STEP_DAYS,
-            calendar=calendar,
-        )
+        for k, method in enumerate(methods):
+            progress(
+                span[0] + (span[1] - span[0]) * k / len(methods),
+                f"backtesting {method.name} ({k + 1} of {len(methods)})",
+            )
+            rows.extend(
+                fc.backtest(
+                    series,
+                    [method],
+                    horizons,
+                    weeks=weeks,
+                    step_days=BACKTEST_STEP_DAYS,
+                    calendar=calendar,
+                )
+            )
     except fc.ForecastInputError as exc:
         raise _invalid(f"backtest of queue {queue.name!r}: {exc}", "history") from None
     try:
@@ -406,10 +429,15 @@ def build_forecast(
     data: schemas.ForecastBuildIn,
     created_by: str,
     scope: org_service.Scope = org_service.EVERYTHING,
+    progress: Progress = _no_progress,
 ) -> schemas.ForecastDetailOut:
-    """Backtest the methods on the queue's history, forecast with the best at 7 days, store it."""
+    """Backtest the methods on the queue's history, forecast with the best at 7 days, store it.
+
+    ``progress`` hears of each stage (history, each method's backtest, the fit, storing); every
+    report comes before the first write, so a job can record it in a transaction of its own."""
     started = time.perf_counter()
     queue = _queue(session, data.queue, scope)
+    progress(0.02, "reading history")
     series, source = history_series(session=session, queue=queue, interval_min=data.interval_min)
     days = series.history_days()
     if data.horizon_days > days:
@@ -423,7 +451,9 @@ def build_forecast(
     last_day = end_day + timedelta(days=data.horizon_days - 1)
     calendar = _calendar(session, queue, first_year, last_day.year)
     methods = _methods(data.methods)
-    rows, chosen = _run_backtest(series, methods, calendar, data.backtest_weeks, queue)
+    rows, chosen = _run_backtest(
+        series, methods, calendar, data.backtest_weeks, queue, progress, (0.05, 0.85)
+    )
     notes: list[str] = [data.notes] if data.notes else []
     by_name = {m.name: m for m in methods}
     naive = fc.SeasonalNaive()
@@ -438,6 +468,7 @@ def build_forecast(
             notes.append(f"{row.method} skipped: {row.skipped_reason}")
     spd = series.slots_per_day
     h = data.horizon_days * spd
+    progress(0.88, f"forecasting {data.horizon_days} days with {chosen}")
     try:
         forecast = by_name.get(chosen, naive).fit_predict(series, h, calendar)
     except fc.ForecastInputError as exc:
@@ -449,6 +480,7 @@ def build_forecast(
         aht = np.zeros(h)
         notes.append("no answered contact with a handle time in the history: AHT set to 0")
     wmape_7d = {r.method: r.wmape for r in rows if r.horizon_days == DECIDING_HORIZON}
+    progress(0.95, "storing the forecast")
     record = Forecast(
         queue_id=queue.id,
         method=chosen,
@@ -706,6 +738,8 @@ def _requirement_out(
         target_s=req.target_s,
         service_level_goal=req.service_level_goal,
         patience_s=req.patience_s,
+        staffing_model=req.staffing_model
+        or ("erlang_a" if req.patience_s is not None else "erlang_c"),
         shrinkage=shrinkage,
         total_shrinkage=sum(shrinkage.values()),
         intervals=[
@@ -722,6 +756,51 @@ def _requirement_out(
     )
 
 
+def _required_agents(
+    record: Forecast,
+    queue: Queue,
+    volume: FloatArray,
+    aht: FloatArray,
+    patience_s: float | None,
+) -> tuple[NDArray[np.int64], str]:
+    """Agents per interval by the model of the queue's channel kind, and the model's name."""
+    interval_s = record.interval_min * 60.0
+    busy = volume > 0
+    agents = np.zeros(volume.size, dtype=np.int64)
+    kind = queue.channel.kind
+    try:
+        if kind == ChannelKind.email:
+            if busy.any():
+                typical = float(np.average(aht[busy], weights=volume[busy]))
+                work_aht = np.where(aht > 0, aht, typical)
+                raw = queueing.deferred_required_agents(
+                    volume, work_aht, interval_s, queue.target_s
+                )
+                agents = np.ceil(raw * (1.0 - 1e-12)).astype(np.int64)
+            return agents, "deferred"
+        if kind in (ChannelKind.chat, ChannelKind.messaging):
+            if busy.any():
+                agents[busy] = queueing.chat_required_agents(
+                    volume[busy] / interval_s,
+                    aht[busy],
+                    np.full(int(busy.sum()), queue.channel.max_concurrency),
+                    service_level=queue.service_level_goal,
+                    target_s=queue.target_s,
+                )
+            return agents, "chat_concurrency"
+        if busy.any():
+            agents[busy] = queueing.required_agents(
+                volume[busy] / interval_s,
+                aht[busy],
+                service_level=queue.service_level_goal,
+                target_s=queue.target_s,
+                patience_s=patience_s,
+            )
+    except queueing.QueueingInputError as exc:
+        raise _invalid(f"queue {queue.name!r}: {exc}", "queue") from None
+    return agents, ("erlang_a" if patience_s is not None else "erlang_c")
+
+
 def build_requirement(
     *,
     session: Session,
@@ -732,9 +811,12 @@ def build_requirement(
 ) -> schemas.RequirementOut:
     """Turn a forecast (adjusted) into net agents per interval and people to schedule; store it.
 
-    Agents: ``queueing.required_agents`` at the queue's service-level goal within its target_s
-    (Erlang C; Erlang A when ``patience_s`` is given); scheduled = ceil(agents / (1 - total
-    shrinkage)), total = the sum of the categories.
+    The model follows the queue's channel kind: voice, ``queueing.required_agents`` at the
+    queue's service-level goal within its target_s (Erlang C; Erlang A when ``patience_s`` is
+    given); chat and messaging, ``queueing.chat_required_agents`` with the channel's
+    max_concurrency sessions per agent; email, ``queueing.deferred_required_agents`` with every
+    item answered within target_s (the agents of each interval rounded up). Scheduled =
+    ceil(agents / (1 - total shrinkage)), total = the sum of the categories.
     """
     record, queue = _get(session, forecast_id, scope)
     volume = np.array([iv.volume for iv in record.intervals]) * _factors(record)
@@ -745,18 +827,7 @@ def build_requirement(
             f"forecast {forecast_id} has intervals with contacts but no handle time (aht_s 0)",
             "aht_s",
         )
-    agents = np.zeros(volume.size, dtype=np.int64)
-    if busy.any():
-        try:
-            agents[busy] = queueing.required_agents(
-                volume[busy] / (record.interval_min * 60.0),
-                aht[busy],
-                service_level=queue.service_level_goal,
-                target_s=queue.target_s,
-                patience_s=data.patience_s,
-            )
-        except queueing.QueueingInputError as exc:
-            raise _invalid(f"queue {queue.name!r}: {exc}", "queue") from None
+    agents, model = _required_agents(record, queue, volume, aht, data.patience_s)
     total = sum(data.shrinkage.values())
     scheduled = queueing.scheduled_from_required(agents, np.full(agents.size, total))
     req = StaffingRequirement(
@@ -766,6 +837,7 @@ def build_requirement(
         service_level_goal=queue.service_level_goal,
         patience_s=data.patience_s,
         shrinkage_json=json.dumps(data.shrinkage),
+        staffing_model=model,
     )
     for iv, v, a, s in zip(record.intervals, volume, agents, scheduled, strict=True):
         req.intervals.append(
@@ -796,6 +868,42 @@ def get_requirement(
         )
     record, queue = _get(session, req.forecast_id, scope)
     return _requirement_out(session, req, record, queue)
+
+
+def list_requirements(
+    *, session: Session, forecast_id: int, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[schemas.RequirementSummaryOut]:
+    """List the staffing requirements built from a forecast, newest first."""
+    _get(session, forecast_id, scope)
+    peaks = (
+        select(
+            RequirementInterval.requirement_id,
+            func.max(RequirementInterval.required_agents),
+            func.max(RequirementInterval.scheduled),
+        )
+        .group_by(RequirementInterval.requirement_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(StaffingRequirement, peaks.c[1], peaks.c[2])
+        .outerjoin(peaks, peaks.c.requirement_id == StaffingRequirement.id)
+        .where(StaffingRequirement.forecast_id == forecast_id)
+        .order_by(StaffingRequirement.id.desc())
+    ).all()
+    return [
+        schemas.RequirementSummaryOut(
+            id=req.id,
+            forecast_id=req.forecast_id,
+            created_by=req.created_by,
+            created_at=req.created_at,
+            staffing_model=req.staffing_model
+            or ("erlang_a" if req.patience_s is not None else "erlang_c"),
+            total_shrinkage=sum(json.loads(req.shrinkage_json).values()),
+            peak_required=int(peak_required or 0),
+            peak_scheduled=int(peak_scheduled or 0),
+        )
+        for req, peak_required, peak_scheduled in rows
+    ]
 
 
 # --- capacity plan --------------------------------------------------------------------------------
@@ -1006,3 +1114,24 @@ def get_capacity_plan(
         )
     _record, queue = _get(session, plan.forecast_id, scope)
     return _plan_out(plan, queue)
+
+
+def list_capacity_plans(
+    *,
+    session: Session,
+    forecast_id: int | None = None,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> list[schemas.CapacityPlanOut]:
+    """List stored capacity plans (of queues in scope), newest first, optionally of a forecast."""
+    stmt = (
+        select(CapacityPlan, Queue)
+        .join(Forecast, Forecast.id == CapacityPlan.forecast_id)
+        .join(Queue, Queue.id == Forecast.queue_id)
+    )
+    if forecast_id is not None:
+        _get(session, forecast_id, scope)
+        stmt = stmt.where(CapacityPlan.forecast_id == forecast_id)
+    if scope.site_ids is not None:
+        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    rows = session.execute(stmt.order_by(CapacityPlan.id.desc())).all()
+    return [_plan_out(plan, queue) for plan, queue in rows]

@@ -100,6 +100,7 @@ class StaffingRequirement(Base):
     service_level_goal: Mapped[float] = mapped_column(Float)
     patience_s: Mapped[float | None] = mapped_column(Float)
     shrinkage_json: Mapped[str] = mapped_column(Text, default="{}")
+    staffing_model: Mapped[str | None] = mapped_column(String(32))
     intervals: Mapped[list[RequirementInterval]] = relationship(
         cascade="all, delete-orphan", order_by="RequirementInterval.interval_start"
     )

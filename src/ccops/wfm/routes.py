@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
+from ccops.jobs import routes as jobs_routes
+from ccops.jobs.schemas import JobOut
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
 from ccops.wfm import forecast_service, schemas
+from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm import service as wfm_service
 
 router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
@@ -186,10 +189,32 @@ PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITE, write=True))]
 def build_forecast(
     data: schemas.ForecastBuildIn, session: SessionDep, user: PlanWriter
 ) -> schemas.ForecastDetailOut:
-    """Backtest the methods on a queue's history and store a forecast with the best one."""
+    """Backtest the methods on a queue's history and store a forecast with the best one.
+
+    This call waits for the build (seconds to a minute on long histories), for scripts. To
+    build in the background instead, POST the same body to /api/v1/forecasts/jobs: it answers
+    202 with a job at once; poll GET /api/v1/jobs/{job_id} for its progress, and its result
+    holds the forecast_id when it is done.
+    """
     return forecast_service.build_forecast(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
+
+
+@forecasts.post("/jobs", response_model=JobOut, status_code=202)
+def submit_forecast_build(
+    data: schemas.ForecastBuildIn,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    user: PlanWriter,
+) -> JobOut:
+    """Queue a forecast build as a background job; poll GET /api/v1/jobs/{job_id}."""
+    job = wfm_jobs.submit_forecast_build(
+        session=session, data=data, created_by=user.login, scope=user.scope
+    )
+    jobs_routes.dispatch(request, background, session, job)
+    return job
 
 
 @forecasts.post("/backtest", response_model=list[schemas.BacktestRowOut])
@@ -256,6 +281,16 @@ def build_requirement(
     )
 
 
+@forecasts.get("/{forecast_id}/requirements", response_model=list[schemas.RequirementSummaryOut])
+def list_requirements(
+    forecast_id: RowId, session: SessionDep, user: PlanReader
+) -> list[schemas.RequirementSummaryOut]:
+    """List the staffing requirements built from a forecast, newest first."""
+    return forecast_service.list_requirements(
+        session=session, forecast_id=forecast_id, scope=user.scope
+    )
+
+
 @forecasts.get("/requirements/{requirement_id}", response_model=schemas.RequirementOut)
 def show_requirement(
     requirement_id: RowId, session: SessionDep, user: PlanReader
@@ -273,6 +308,16 @@ def build_capacity_plan(
     """Plan hires week by week from a forecast's workload."""
     return forecast_service.capacity_plan(
         session=session, data=data, created_by=user.login, scope=user.scope
+    )
+
+
+@capacity.get("", response_model=list[schemas.CapacityPlanOut])
+def list_capacity_plans(
+    session: SessionDep, user: PlanReader, forecast_id: RowId | None = None
+) -> list[schemas.CapacityPlanOut]:
+    """List stored capacity plans, newest first (optionally of one forecast)."""
+    return forecast_service.list_capacity_plans(
+        session=session, forecast_id=forecast_id, scope=user.scope
     )
 
 

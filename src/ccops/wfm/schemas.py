@@ -347,9 +347,26 @@ class RequirementOut(BaseModel):
     target_s: float
     service_level_goal: float
     patience_s: float | None
+    staffing_model: str = Field(
+        description="erlang_c, erlang_a (voice), chat_concurrency (chat, messaging) or "
+        "deferred (email: every item answered within target_s)"
+    )
     shrinkage: dict[str, float]
     total_shrinkage: float
     intervals: list[RequirementIntervalOut]
+
+
+class RequirementSummaryOut(BaseModel):
+    """A stored staffing requirement without its intervals (for lists)."""
+
+    id: int
+    forecast_id: int
+    created_by: str
+    created_at: datetime
+    staffing_model: str
+    total_shrinkage: float
+    peak_required: int
+    peak_scheduled: int
 
 
 class CapacityPlanIn(BaseModel):

@@ -1,0 +1,1 @@
+"""Background jobs: long work (forecast builds, schedule optimisation) run with progress."""

@@ -1,0 +1,83 @@
+"""`ccops jobs work` (the worker process), `ccops jobs list` and `ccops jobs show`."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.jobs import service as jobs_service
+from ccops.jobs.schemas import JobOut
+from ccops.runtime import session_factory, unit_of_work
+
+jobs_app = typer.Typer(help="Background jobs: the worker, and what it did.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@jobs_app.command("work")
+@handle_errors
+def work(
+    once: Annotated[bool, typer.Option(help="Run what is queued now, then stop")] = False,
+    poll_s: Annotated[float, typer.Option(help="Seconds between looks at the job table")] = 1.0,
+) -> None:
+    """Run queued jobs (forecast builds, ...) until stopped with Ctrl-C."""
+    factory = session_factory()
+    console.print("ccops job worker: waiting for jobs (Ctrl-C stops)", highlight=False)
+    try:
+        while True:
+            for job in jobs_service.run_pending(factory):
+                detail = job.error if job.error else job.result
+                console.print(f"job {job.id} {job.kind}: {job.status.value} {detail}")
+            if once:
+                return
+            time.sleep(poll_s)
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+def _rows(jobs: list[JobOut]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": j.id,
+            "kind": j.kind,
+            "status": j.status.value,
+            "progress": f"{j.progress:.0%}",
+            "message": j.error or j.message,
+            "by": j.created_by,
+            "created": j.created_at.isoformat(timespec="seconds"),
+        }
+        for j in jobs
+    ]
+
+
+COLUMNS = ["id", "kind", "status", "progress", "message", "by", "created"]
+
+
+@jobs_app.command("list")
+@handle_errors
+def list_jobs(as_json: JsonOpt = False) -> None:
+    """List the newest 50 jobs."""
+    with unit_of_work() as s:
+        jobs = jobs_service.list_own(session=s, login=None)
+    if as_json:
+        print_json([j.model_dump(mode="json") for j in jobs])
+        return
+    print_table("Jobs", _rows(jobs), COLUMNS)
+
+
+@jobs_app.command("show")
+@handle_errors
+def show_job(
+    job_id: Annotated[int, typer.Argument(help="Job id")], as_json: JsonOpt = False
+) -> None:
+    """Show a job: status, progress, result or error."""
+    with unit_of_work() as s:
+        job = jobs_service.get(session=s, job_id=job_id)
+    if as_json:
+        print_json(job.model_dump(mode="json"))
+        return
+    print_table(f"Job {job.id}", _rows([job]), COLUMNS)
+    if job.result:
+        print_json(job.result)

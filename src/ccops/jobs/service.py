@@ -1,0 +1,215 @@
+"""Jobs: submit long work, report its progress, run it in a worker, read it back.
+
+A job's function runs in its own transaction: what it stores commits together with the job's
+``done`` status, or not at all (a crash rolls it back and marks the job ``failed`` with the
+message). Progress is written in short transactions of its own so that pollers see it while the
+work runs; a job function reports progress before it starts writing (SQLite lets one writer in
+at a time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ccops.db import transaction, utcnow
+from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.jobs import registry
+from ccops.jobs.models import Job
+from ccops.jobs.schemas import JobOut, JobStatus
+
+log = logging.getLogger(__name__)
+
+
+def _out(job: Job) -> JobOut:
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        params=json.loads(job.params_json),
+        status=JobStatus(job.status),
+        progress=job.progress,
+        message=job.message,
+        result=None if job.result_json is None else json.loads(job.result_json),
+        error=job.error,
+        created_by=job.created_by,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+def submit(*, session: Session, kind: str, params: dict[str, Any], created_by: str) -> JobOut:
+    """Queue a job of a registered kind; a worker (or the app's runner thread) picks it up."""
+    if kind not in registry.kinds():
+        raise Invalid(
+            f"kind: unknown job kind {kind!r}; known: {', '.join(sorted(registry.kinds()))}",
+            [Problem("unknown job kind", field="kind")],
+        )
+    job = Job(
+        kind=kind,
+        params_json=json.dumps(params, allow_nan=False),
+        status=JobStatus.queued.value,
+        progress=0.0,
+        message="queued",
+        created_by=created_by,
+    )
+    session.add(job)
+    session.flush()
+    return _out(job)
+
+
+def get(*, session: Session, job_id: int, login: str | None = None) -> JobOut:
+    """Return a job; with ``login``, only a job that user submitted (others look absent)."""
+    job = session.get(Job, job_id)
+    if job is None or (login is not None and job.created_by != login):
+        raise NotFound(f"job {job_id} does not exist", [Problem("unknown job", field="job_id")])
+    return _out(job)
+
+
+def list_own(*, session: Session, login: str | None, limit: int = 50) -> list[JobOut]:
+    """List the newest jobs a user submitted (``login`` None: everyone's)."""
+    stmt = select(Job)
+    if login is not None:
+        stmt = stmt.where(Job.created_by == login)
+    return [_out(j) for j in session.scalars(stmt.order_by(Job.id.desc()).limit(limit))]
+
+
+def update_progress(*, session: Session, job_id: int, progress: float, message: str) -> None:
+    """Record how far a running job is (0-1, clipped) and what it is doing."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.running.value)
+        .values(progress=min(max(float(progress), 0.0), 1.0), message=message[:500])
+    )
+    session.flush()
+
+
+def claim(*, session: Session, job_id: int | None = None) -> int | None:
+    """Mark the oldest queued job (or ``job_id`` if queued) running; return its id or None.
+
+    The claim is one conditional UPDATE, so two workers never take the same job."""
+    while True:
+        stmt = select(Job.id).where(Job.status == JobStatus.queued.value)
+        if job_id is not None:
+            stmt = stmt.where(Job.id == job_id)
+        candidate = session.scalar(stmt.order_by(Job.id).limit(1))
+        if candidate is None:
+            return None
+        taken = session.execute(
+            update(Job)
+            .where(Job.id == candidate, Job.status == JobStatus.queued.value)
+            .values(status=JobStatus.running.value, started_at=utcnow(), message="started")
+        )
+        session.flush()
+        if getattr(taken, "rowcount", 0) == 1:
+            return int(candidate)
+        if job_id is not None:
+            return None
+
+
+def _fail(factory: sessionmaker[Session], job_id: int, error: str) -> None:
+    with transaction(factory) as s:
+        job = s.get(Job, job_id)
+        if job is not None:
+            job.status = JobStatus.failed.value
+            job.error = error
+            job.message = "failed"
+            job.finished_at = utcnow()
+
+
+def run(factory: sessionmaker[Session], job_id: int) -> JobOut:
+    """Run a claimed (running) job to its end: done with its result, or failed with a message."""
+    with transaction(factory) as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"job {job_id} does not exist", [Problem("unknown job")])
+        kind, params = job.kind, json.loads(job.params_json)
+
+    def progress(fraction: float, message: str) -> None:
+        with transaction(factory) as ps:
+            update_progress(session=ps, job_id=job_id, progress=fraction, message=message)
+
+    try:
+        function = registry.kinds().get(kind)
+        if function is None:
+            raise Invalid(f"unknown job kind {kind!r}", [Problem("unknown job kind")])
+        with transaction(factory) as s:
+            result = function(s, params, progress)
+            job = s.get(Job, job_id)
+            assert job is not None
+            job.status = JobStatus.done.value
+            job.progress = 1.0
+            job.message = "done"
+            job.result_json = json.dumps(result, allow_nan=False)
+            job.finished_at = utcnow()
+    except CcopsError as exc:
+        _fail(factory, job_id, exc.message)
+    except Exception as exc:  # a crash of any kind: the job fails, the worker lives on
+        log.exception("job %s (%s) crashed", job_id, kind)
+        _fail(factory, job_id, f"{type(exc).__name__}: {exc}")
+    with transaction(factory) as s:
+        return get(session=s, job_id=job_id)
+
+
+def run_pending(factory: sessionmaker[Session], *, limit: int | None = None) -> list[JobOut]:
+    """Claim and run queued jobs, oldest first, until none is left (or ``limit`` ran)."""
+    done: list[JobOut] = []
+    while limit is None or len(done) < limit:
+        with transaction(factory) as s:
+            job_id = claim(session=s)
+        if job_id is None:
+            break
+        done.append(run(factory, job_id))
+    return done
+
+
+def run_one(factory: sessionmaker[Session], job_id: int) -> JobOut | None:
+    """Claim and run one given job now (the app's after-response mode); None if not queued."""
+    with transaction(factory) as s:
+        claimed = claim(session=s, job_id=job_id)
+    return None if claimed is None else run(factory, claimed)
+
+
+class Runner:
+    """A thread that polls the job table and runs what is queued (the web app's own worker)."""
+
+    def __init__(
+        self, factory: Callable[[], sessionmaker[Session]], *, poll_s: float = 1.0
+    ) -> None:
+        self._factory = factory
+        self._poll_s = poll_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start polling in a daemon thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="ccops-jobs", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop after the job under way (if any) and wait for the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_pending(self._factory())
+            except Exception:  # the database may be away for a moment: try again later
+                log.exception("the job runner could not poll the job table")
+            self._wake.wait(self._poll_s)
+            self._wake.clear()

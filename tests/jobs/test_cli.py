@@ -1,0 +1,93 @@
+"""`ccops jobs work/list/show`, `ccops capacity list/show` and the build's progress bar."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from ccops.cli import app
+from ccops.wfm import jobs as wfm_jobs
+from ccops.wfm import schemas
+from tests.factories import make_org
+from tests.wfm.history import add_history
+
+
+@pytest.fixture
+def history(session: Session) -> None:
+    make_org(session, timezone="Asia/Shanghai", queues=("Sales",))
+    add_history(session, queue="Sales", first_day=date(2026, 5, 11), days=14)
+    session.commit()
+
+
+def _ok(runner: CliRunner, *args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.usefixtures("history")
+def test_the_worker_runs_a_queued_forecast_build(cli: CliRunner, session: Session) -> None:
+    data = schemas.ForecastBuildIn(
+        queue="Sales", horizon_days=3, interval_min=30, methods=["SeasonalNaive"]
+    )
+    job = wfm_jobs.submit_forecast_build(session=session, data=data, created_by="pat")
+    session.commit()
+    out = _ok(cli, "jobs", "work", "--once")
+    assert f"job {job.id} forecast.build: done" in out
+    shown = json.loads(_ok(cli, "jobs", "show", str(job.id), "--json"))
+    assert shown["status"] == "done" and shown["progress"] == 1.0
+    forecast = json.loads(
+        _ok(cli, "forecast", "show", str(shown["result"]["forecast_id"]), "--json")
+    )
+    assert forecast["created_by"] == "pat" and len(forecast["intervals"]) == 3 * 48
+    listed = json.loads(_ok(cli, "jobs", "list", "--json"))
+    assert [j["id"] for j in listed] == [job.id]
+    missing = cli.invoke(app, ["jobs", "show", "999"])
+    assert missing.exit_code != 0 and "job 999 does not exist" in missing.output
+
+
+@pytest.mark.usefixtures("history")
+def test_build_prints_a_table_and_capacity_plans_list_and_show(cli: CliRunner) -> None:
+    out = _ok(
+        cli,
+        "forecast",
+        "build",
+        "--queue",
+        "Sales",
+        "--horizon-days",
+        "7",
+        "--interval",
+        "30",
+        "--method",
+        "SeasonalNaive",
+        "--backtest-weeks",
+        "1",
+    )
+    assert "Daily totals" in out and "built in" in out
+    fid = json.loads(_ok(cli, "forecast", "list", "--json"))[0]["id"]
+    plan = json.loads(
+        _ok(
+            cli,
+            "capacity",
+            "plan",
+            "--forecast",
+            str(fid),
+            "--current-fte",
+            "3",
+            "--weeks",
+            "4",
+            "--json",
+        )
+    )
+    listed = json.loads(_ok(cli, "capacity", "list", "--json"))
+    assert [(p["id"], p["forecast_id"]) for p in listed] == [(plan["id"], fid)]
+    assert "weeks" not in listed[0]
+    shown = json.loads(_ok(cli, "capacity", "show", str(plan["id"]), "--json"))
+    assert shown == plan
+    assert "Capacity plan" in _ok(cli, "capacity", "show", str(plan["id"]))
+    bad = cli.invoke(app, ["capacity", "show", "999"])
+    assert bad.exit_code != 0 and "capacity plan 999 does not exist" in bad.output
