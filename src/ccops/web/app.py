@@ -14,6 +14,7 @@ from ccops import __version__
 from ccops.contacts import routes as contacts_routes
 from ccops.errors import CcopsError, NotAuthenticated
 from ccops.metrics import routes as metrics_routes
+from ccops.notifications import routes as notifications_routes
 from ccops.org import routes as org_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
@@ -21,6 +22,7 @@ from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.wfm import routes as wfm_routes
+from ccops.wfm import schedule_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
 
@@ -156,5 +158,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
+    app.include_router(schedule_routes.router)
+    app.include_router(schedule_routes.pages)
+    app.include_router(schedule_routes.calendar)
+    app.include_router(notifications_routes.router)
+    app.include_router(notifications_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app
