@@ -197,10 +197,25 @@ async def build_page(
     )
 
 
-def _chart(detail: schemas.ScheduleDetailOut, zone: ZoneInfo) -> dict[str, Any]:
-    queues: dict[str, dict[str, list[Any]]] = {}
+def _chart(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> dict[str, Any]:
+    names = {
+        "required": _("Required"),
+        "scheduled": _("Scheduled"),
+        "sl": _("Predicted service level, %"),
+    }
+    queues: dict[str, dict[str, Any]] = {}
     for r in detail.intervals:
-        q = queues.setdefault(r.queue, {"labels": [], "required": [], "scheduled": [], "sl": []})
+        q = queues.setdefault(
+            r.queue,
+            {
+                "queue": r.queue,
+                "names": names,
+                "labels": [],
+                "required": [],
+                "scheduled": [],
+                "sl": [],
+            },
+        )
         q["labels"].append(r.interval_start.astimezone(zone).strftime("%a %H:%M"))
         q["required"].append(round(r.required, 2))
         q["scheduled"].append(round(r.scheduled, 2))
@@ -311,7 +326,7 @@ def schedule_page(
         "wfm/schedule.html",
         {
             "s": detail,
-            "chart": _chart(detail, zone),
+            "chart": _chart(detail, zone, gettext_for(request, user)),
             "days": days,
             "people": people,
             "can_write": user.role in permissions.SCHEDULE_WRITE,

@@ -1138,7 +1138,8 @@ def run_build(
             failed = s.get(Schedule, schedule_id)
             if failed is not None:
                 failed.status = "failed"
-                failed.error = "\n".join([exc.message, *(p.message for p in exc.problems)])
+                lines = [exc.message, *(p.message for p in exc.problems)]
+                failed.error = "\n".join(dict.fromkeys(lines))
                 failed.progress = "failed"
 
 
