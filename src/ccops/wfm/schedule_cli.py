@@ -124,7 +124,7 @@ def _n(x: float | None) -> str:
 def build(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W48 (site's local time)")],
     site: Annotated[str | None, typer.Option(help="Site (default: every site)")] = None,
-    time_limit_s: Annotated[float, typer.Option(help="Time limit of each stage, s")] = 60.0,
+    time_limit_s: Annotated[float, typer.Option(help="Time limit of each stage, s")] = 25.0,
     workers: Annotated[int, typer.Option(help="CP-SAT workers (1: deterministic)")] = 2,
     seed: Annotated[int, typer.Option(help="Solver seed")] = 0,
     as_json: JsonOpt = False,

@@ -30,7 +30,7 @@ TEA2 = schemas.BreakIn(
 )
 TEMPLATES = (
     ("early", "06:00", "09:00", 510, (TEA, LUNCH, TEA2), 20.0, False, False),
-    ("late", "11:00", "13:00", 510, (TEA, LUNCH, TEA2), 22.0, False, True),
+    ("late", "11:00", "13:30", 510, (TEA, LUNCH, TEA2), 22.0, False, True),
     ("part", "08:00", "16:00", 240, (TEA,), 20.0, False, False),
     ("night", "22:00", "23:00", 480, (TEA, LUNCH), 26.0, True, False),
 )
