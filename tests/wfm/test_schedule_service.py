@@ -217,6 +217,11 @@ def test_dst_week_has_the_real_utc_intervals(session: Session) -> None:
     assert len(sales) == 7 * 96 - 4
     monday = [s for s in out.shift_rows if s.local_start.date() == date(2026, 3, 23)]
     assert monday and all(s.start.hour == s.local_start.hour for s in monday)  # GMT = UTC
+    store_requirement(session, "Sales", week="2026-W43")  # and falls back on 25 October
+    autumn = _build(session, week="2026-W43")
+    assert len([r for r in autumn.intervals if r.queue == "Sales"]) == 7 * 96 + 4
+    monday = [s for s in autumn.shift_rows if s.local_start.date() == date(2026, 10, 19)]
+    assert monday and all(s.start.hour == s.local_start.hour - 1 for s in monday)  # BST
 
 
 def test_calendar_feed_shows_only_published_shifts(session: Session) -> None:

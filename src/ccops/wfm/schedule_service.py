@@ -1141,6 +1141,14 @@ def run_build(
                 lines = [exc.message, *(p.message for p in exc.problems)]
                 failed.error = "\n".join(dict.fromkeys(lines))
                 failed.progress = "failed"
+    except Exception as exc:  # a job must never stay "building": say what broke
+        with transaction(factory) as s:
+            failed = s.get(Schedule, schedule_id)
+            if failed is not None:
+                failed.status = "failed"
+                failed.error = f"unexpected error ({type(exc).__name__}): {exc}"
+                failed.progress = "failed"
+        raise
 
 
 # --- reading ----------------------------------------------------------------------------------
