@@ -14,6 +14,7 @@ from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
+from ccops.wfm import schedule_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -36,6 +37,7 @@ app.command("simulate")(wfm_cli.simulate)
 app.add_typer(wfm_cli.forecast_app, name="forecast")
 app.add_typer(wfm_cli.capacity_app, name="capacity")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(schedule_cli.schedule_app, name="schedule")
 
 
 @db.command("upgrade")

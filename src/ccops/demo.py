@@ -30,6 +30,7 @@ from ccops.enums import ChannelKind, Role, ScopeKind
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue
+from ccops.wfm import schedule_demo
 
 SEED = 20261123
 WEEKS = 13
@@ -306,6 +307,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     _org(session)
     rosters = _people(session, first)
     _users(session)
+    schedule_demo.seed_demo(session)
     session.flush()
     queue_ids = {q.name: q.id for q in session.scalars(select(Queue))}
     channel_of = {q.name: q.channel_id for q in session.scalars(select(Queue))}

@@ -3,7 +3,17 @@
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.jobs import models as jobs_models
+from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.wfm import models as wfm_models
+from ccops.wfm import schedule_models
 
-__all__ = ["Base", "contacts_models", "jobs_models", "org_models", "wfm_models"]
+__all__ = [
+    "Base",
+    "contacts_models",
+    "jobs_models",
+    "notifications_models",
+    "org_models",
+    "schedule_models",
+    "wfm_models",
+]

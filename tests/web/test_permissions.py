@@ -91,6 +91,17 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # JSON API: background jobs (everyone reads their own; admins every job)
     ("GET", "/api/v1/jobs"): EVERYONE,
     ("GET", "/api/v1/jobs/{job_id}"): EVERYONE,
+    # JSON API: schedules (planning writes; supervisors and executives read; own week for all)
+    ("POST", "/api/v1/schedules"): PLANNING,
+    ("GET", "/api/v1/schedules"): STAFFING | {E},
+    ("GET", "/api/v1/schedules/{schedule_id}"): STAFFING | {E},
+    ("POST", "/api/v1/schedules/{schedule_id}/publish"): PLANNING,
+    ("POST", "/api/v1/schedules/{schedule_id}/edits"): PLANNING,
+    ("POST", "/api/v1/schedules/time-off"): STAFFING,
+    ("GET", "/api/v1/schedules/people/{login}/week"): EVERYONE,
+    # JSON API: own notifications
+    ("GET", "/api/v1/notifications"): EVERYONE,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): EVERYONE,
     # pages: everyone signed in
     ("GET", "/"): EVERYONE,
     ("POST", "/logout"): EVERYONE,
@@ -129,6 +140,18 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/forecasts/requirements/{requirement_id}"): PLANNING | {E},
     ("GET", "/capacity-plans"): PLANNING | {E},
     ("GET", "/capacity-plans/{plan_id}"): PLANNING | {E},
+    # pages: schedules, one's own week and calendar feed, notifications
+    ("GET", "/schedules"): STAFFING | {E},
+    ("POST", "/schedules/build"): PLANNING,
+    ("GET", "/schedules/{schedule_id}"): STAFFING | {E},
+    ("GET", "/schedules/{schedule_id}/status"): STAFFING | {E},
+    ("POST", "/schedules/{schedule_id}/publish"): PLANNING,
+    ("GET", "/schedules/my"): EVERYONE,
+    ("POST", "/schedules/my/feed"): EVERYONE,
+    ("POST", "/schedules/my/feed/revoke"): EVERYONE,
+    ("GET", "/notifications"): EVERYONE,
+    ("POST", "/notifications/{notification_id}/read"): EVERYONE,
+    ("GET", "/calendar/{token}.ics"): PUBLIC,
 }
 
 
@@ -206,7 +229,16 @@ def test_without_a_sign_in_only_public_routes_answer(world: World) -> None:
 
 
 def test_executives_write_nothing_but_their_own_account() -> None:
-    own = ("/logout", "/account/password", "/account/tokens", "/account/tokens/{token_id}/revoke")
+    own = (
+        "/logout",
+        "/account/password",
+        "/account/tokens",
+        "/account/tokens/{token_id}/revoke",
+        "/api/v1/notifications/{notification_id}/read",
+        "/notifications/{notification_id}/read",
+        "/schedules/my/feed",
+        "/schedules/my/feed/revoke",
+    )
     for (method, path), allowed in TABLE.items():
         if method == "POST" and allowed != PUBLIC and path not in own:
             assert E not in allowed, f"{method} {path} lets executives write"

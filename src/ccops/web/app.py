@@ -19,13 +19,14 @@ from ccops.errors import CcopsError, NotAuthenticated
 from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.metrics import routes as metrics_routes
+from ccops.notifications import routes as notifications_routes
 from ccops.org import routes as org_routes
 from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
-from ccops.wfm import forecast_pages
+from ccops.wfm import forecast_pages, schedule_routes
 from ccops.wfm import routes as wfm_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -183,5 +184,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forecast_pages.capacity_pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
+    app.include_router(schedule_routes.router)
+    app.include_router(schedule_routes.pages)
+    app.include_router(schedule_routes.calendar)
+    app.include_router(notifications_routes.router)
+    app.include_router(notifications_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

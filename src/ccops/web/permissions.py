@@ -55,3 +55,11 @@ ADMIN_PAGES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "users": (ORG_ADMIN, ORG_ADMIN),
 }
 """Each organisation page: the roles that may see it and the roles that may create there."""
+SCHEDULE_WRITE = frozenset({R.planner, R.manager, R.admin})
+"""Building, editing and publishing schedules; templates and contracts (sites in scope)."""
+SCHEDULE_READ = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""Schedule versions and coverage (supervisors see their teams' shifts)."""
+TIME_OFF = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Recording people's time off (people in scope)."""
+MY_SCHEDULE = EVERY_ROLE
+"""One's own published week, calendar feed and notifications."""

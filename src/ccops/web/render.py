@@ -23,7 +23,7 @@ from ccops.web.auth import Principal, signer
 from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, translations
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts")
+TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts", "notifications")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -42,6 +42,9 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("staffing", "/staffing", N_("Staffing"), permissions.STAFFING),
     ("forecasts", "/forecasts", N_("Forecasts"), permissions.FORECASTS),
     ("import", "/import", N_("Import"), permissions.IMPORT),
+    ("schedules", "/schedules", N_("Schedules"), permissions.SCHEDULE_READ),
+    ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
+    ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
 )
 ADMIN_LABELS = {
     "sites": N_("Sites"),
@@ -135,6 +138,21 @@ def pre_csrf_token(request: Request) -> tuple[str, bool]:
     return token, True
 
 
+def unread_notifications(request: Request, principal: Principal | None) -> int:
+    """The signed-in user's unread notifications (the count in the navigation)."""
+    if principal is None:
+        return 0
+    from ccops.errors import CcopsError
+    from ccops.notifications import service as notifications_service
+    from ccops.runtime import session_factory
+
+    try:
+        with session_factory(request.app.state.settings)() as session:
+            return notifications_service.unread_count(session=session, user_id=principal.user_id)
+    except CcopsError:  # an unmigrated database: the error page still renders
+        return 0
+
+
 def render(
     request: Request,
     template: str,
@@ -169,6 +187,7 @@ def render(
         "fmt": Formats(language),
         "version": __version__,
         "path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
+        "unread": unread_notifications(request, principal),
     }
     base.update(context or {})
     html = renderer.envs[language].get_template(template).render(base)

@@ -1,0 +1,55 @@
+"""Notifications: JSON API (own notifications, mark read) and the /notifications page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ccops.db import RowId
+from ccops.notifications import schemas, service
+from ccops.web import permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep
+from ccops.web.render import redirect, render
+
+router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+pages = APIRouter(prefix="/notifications", include_in_schema=False)
+Anyone = Annotated[Principal, Depends(require(*permissions.SIGNED_IN))]
+
+
+@router.get("", response_model=list[schemas.NotificationOut])
+def list_own(
+    session: SessionDep, user: Anyone, unread: bool = False
+) -> list[schemas.NotificationOut]:
+    """List your own notifications, newest first."""
+    return service.list_own(session=session, user_id=user.user_id, unread_only=unread)
+
+
+@router.post("/{notification_id}/read", response_model=schemas.NotificationOut)
+def mark_read(notification_id: RowId, session: SessionDep, user: Anyone) -> schemas.NotificationOut:
+    """Mark one of your notifications read."""
+    return service.mark_read(session=session, user_id=user.user_id, notification_id=notification_id)
+
+
+@pages.get("", response_class=HTMLResponse)
+def notifications_page(request: Request, session: SessionDep, user: Anyone) -> HTMLResponse:
+    """Show your notifications, unread first marked."""
+    rows = service.list_own(session=session, user_id=user.user_id)
+    return render(
+        request,
+        "notifications/list.html",
+        {"rows": rows},
+        principal=user,
+        active="notifications",
+    )
+
+
+@pages.post("/{notification_id}/read", response_class=HTMLResponse)
+def mark_read_page(
+    request: Request, notification_id: RowId, session: SessionDep, user: Anyone
+) -> Response:
+    """Mark a notification read and go back to the list."""
+    service.mark_read(session=session, user_id=user.user_id, notification_id=notification_id)
+    return redirect(request, "/notifications")

@@ -1,0 +1,495 @@
+"""`ccops schedule ...`: build, show, list, publish and edit schedules; templates, contracts,
+time off and fixed activities."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.errors import Invalid, Problem
+from ccops.org.models import Site
+from ccops.runtime import unit_of_work
+from ccops.wfm import schedule_schemas as schemas
+from ccops.wfm import schedule_service as service
+from ccops.wfm.cli import _who
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+schedule_app = typer.Typer(help="Schedules: build, show, publish, edit.", no_args_is_help=True)
+template_app = typer.Typer(help="Shift templates of a site.", no_args_is_help=True)
+contract_app = typer.Typer(help="Contracts and who has which.", no_args_is_help=True)
+timeoff_app = typer.Typer(help="Time off of people.", no_args_is_help=True)
+activity_app = typer.Typer(help="Fixed activities (meetings, training, ...).", no_args_is_help=True)
+schedule_app.add_typer(template_app, name="template")
+schedule_app.add_typer(contract_app, name="contract")
+schedule_app.add_typer(timeoff_app, name="timeoff")
+schedule_app.add_typer(activity_app, name="activity")
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what the solvers' C++ code prints on file descriptor 1 to standard error."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _week(value: str) -> str:
+    try:
+        schemas.parse_week(value)
+    except ValueError as exc:
+        raise Invalid(str(exc), [Problem(str(exc), field="week")]) from None
+    return value.strip()
+
+
+def _result(outs: list[schemas.ScheduleDetailOut]) -> dict[str, Any]:
+    """The one object `schedule build --json` prints (summed over sites when several)."""
+    objective = sum(o.objective or 0.0 for o in outs)
+    bound = sum(o.bound or 0.0 for o in outs)
+    gap = (objective - bound) / abs(objective) if objective else 0.0
+    result: dict[str, Any] = {
+        "objective": objective,
+        "bound": bound,
+        "gap": gap,
+        "solve_s": sum(o.solve_s or 0.0 for o in outs),
+        "paid_hours": sum(o.paid_hours or 0.0 for o in outs),
+        "cost": sum(o.cost or 0.0 for o in outs),
+        "under_coverage_h": sum(o.under_coverage_h or 0.0 for o in outs),
+        "over_coverage_h": sum(o.over_coverage_h or 0.0 for o in outs),
+        "schedules": [
+            {"id": o.id, "site": o.site, "week": o.week, "version": o.version, "notes": o.notes}
+            for o in outs
+        ],
+        "intervals": [
+            {
+                "queue": r.queue,
+                "interval_start": r.interval_start.isoformat(),
+                "required": r.required,
+                "scheduled": r.scheduled,
+                "predicted_service_level": r.predicted_service_level,
+            }
+            for o in outs
+            for r in o.intervals
+        ],
+    }
+    if len(outs) == 1:
+        result["schedule_id"] = outs[0].id
+        result["version"] = outs[0].version
+    return result
+
+
+def _print_summary(out: schemas.ScheduleOut) -> None:
+    gap = "" if out.gap is None else f"{out.gap:.2%}"
+    print_table(
+        f"Schedule {out.id}: {out.site} {out.week} version {out.version} ({out.status})",
+        [
+            {"measure": "objective", "value": _n(out.objective)},
+            {"measure": "bound (LP)", "value": _n(out.bound)},
+            {"measure": "gap", "value": gap},
+            {"measure": "solve s", "value": _n(out.solve_s)},
+            {"measure": "paid hours", "value": _n(out.paid_hours)},
+            {"measure": "cost", "value": _n(out.cost)},
+            {"measure": "under-coverage agent-h", "value": _n(out.under_coverage_h)},
+            {"measure": "over-coverage agent-h", "value": _n(out.over_coverage_h)},
+            {"measure": "people / shifts", "value": f"{out.people} / {out.shifts}"},
+        ],
+        ["measure", "value"],
+    )
+    for note in out.notes:
+        console.print(f"  {note}", highlight=False)
+    if out.error:
+        console.print(f"[red]{out.error}[/]", highlight=False)
+
+
+def _n(x: float | None) -> str:
+    return "" if x is None else f"{x:,.2f}"
+
+
+@schedule_app.command("build")
+@handle_errors
+def build(
+    week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W48 (site's local time)")],
+    site: Annotated[str | None, typer.Option(help="Site (default: every site)")] = None,
+    time_limit_s: Annotated[float, typer.Option(help="Time limit of each stage, s")] = 25.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT workers (1: deterministic)")] = 2,
+    seed: Annotated[int, typer.Option(help="Solver seed")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build a week's schedule (a new draft version) for a site or every site."""
+    week = _week(week)
+    options = schemas.SolveOptionsIn(
+        plan_time_limit_s=time_limit_s,
+        roster_time_limit_s=time_limit_s,
+        workers=workers,
+        seed=seed,
+    )
+    with unit_of_work() as s:
+        sites = [site] if site else list(s.scalars(select(Site.name).order_by(Site.name)))
+    if not sites:
+        raise Invalid("there is no site to schedule", [Problem("no sites", field="site")])
+    outs: list[schemas.ScheduleDetailOut] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+        transient=True,
+    ) as bar:
+        for name in sites:
+            task = bar.add_task(f"{name} {week}", total=1.0)
+
+            def progress(share: float, message: str, task: Any = task, name: str = name) -> None:
+                bar.update(task, completed=share, description=f"{name} {week}: {message}")
+
+            with unit_of_work() as s, _quiet_stdout():
+                outs.append(
+                    service.build_schedule(
+                        session=s,
+                        site=name,
+                        week=week,
+                        created_by=_who(),
+                        options=options,
+                        progress=progress,
+                    )
+                )
+    if as_json:
+        print_json(_result(outs))
+        return
+    for out in outs:
+        _print_summary(out)
+
+
+@schedule_app.command("show")
+@handle_errors
+def show(
+    schedule_id: Annotated[int, typer.Argument(help="Schedule id")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a schedule version: measures, each person's shifts and the audit trail."""
+    with unit_of_work() as s:
+        out = service.get_schedule(session=s, schedule_id=schedule_id)
+    if as_json:
+        data = _result([out])
+        data.update(out.model_dump(mode="json", exclude={"intervals"}))
+        print_json(data)
+        return
+    _print_summary(out)
+    print_table(
+        "Shifts (site's local time)",
+        [
+            {
+                "person": r.login,
+                "day": r.local_start.strftime("%a %d %b"),
+                "time": f"{r.local_start:%H:%M}-{r.local_end:%H:%M}",
+                "template": r.template,
+                "queues": ", ".join(r.queues),
+                "paid h": f"{r.paid_h:.2f}",
+            }
+            for r in out.shift_rows
+        ],
+        ["person", "day", "time", "template", "queues", "paid h"],
+    )
+    print_table(
+        "Audit trail",
+        [a.model_dump() for a in out.audit],
+        ["created_at", "action", "detail", "created_by"],
+    )
+
+
+@schedule_app.command("list")
+@handle_errors
+def list_(
+    site: Annotated[str | None, typer.Option(help="Site")] = None,
+    week: Annotated[str | None, typer.Option(help="ISO week")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List schedule versions, newest first."""
+    with unit_of_work() as s:
+        rows = service.list_schedules(session=s, site=site, week=week)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        "Schedules",
+        [
+            {
+                "id": r.id,
+                "site": r.site,
+                "week": r.week,
+                "version": r.version,
+                "status": r.status,
+                "gap": "" if r.gap is None else f"{r.gap:.2%}",
+                "paid h": _n(r.paid_hours),
+                "under agent-h": _n(r.under_coverage_h),
+                "created by": r.created_by,
+            }
+            for r in rows
+        ],
+        ["id", "site", "week", "version", "status", "gap", "paid h", "under agent-h", "created by"],
+    )
+
+
+@schedule_app.command("publish")
+@handle_errors
+def publish(
+    schedule_id: Annotated[int, typer.Argument(help="Schedule id (a complete draft)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Publish a draft; the week's published version becomes superseded; people are notified."""
+    with unit_of_work() as s:
+        out = service.publish(session=s, schedule_id=schedule_id, published_by=_who())
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"published schedule {out.id} ({out.site} {out.week} v{out.version})")
+
+
+@schedule_app.command("swap")
+@handle_errors
+def swap(
+    schedule_id: Annotated[int, typer.Argument(help="Schedule id")],
+    day: Annotated[str, typer.Option(help="Local day, YYYY-MM-DD")],
+    login_a: Annotated[str, typer.Option("--a", help="One person's login")],
+    login_b: Annotated[str, typer.Option("--b", help="The other person's login")],
+    reason: Annotated[str, typer.Option(help="Why")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Swap two people's shifts of a day: a new draft version with an audit entry."""
+    data = schemas.EditIn(
+        kind="swap", day=date.fromisoformat(day), login_a=login_a, login_b=login_b, reason=reason
+    )
+    with unit_of_work() as s:
+        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+    _edited(out, as_json)
+
+
+@schedule_app.command("grant")
+@handle_errors
+def grant(
+    schedule_id: Annotated[int, typer.Argument(help="Schedule id")],
+    time_off_id: Annotated[int, typer.Option(help="Time off id (e.g. a pending one)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Grant time off in a schedule: a new draft version without the person's shifts then."""
+    data = schemas.EditIn(kind="time_off", time_off_id=time_off_id)
+    with unit_of_work() as s:
+        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+    _edited(out, as_json)
+
+
+def _edited(out: schemas.ScheduleOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"new draft: schedule {out.id} (version {out.version}); publish it to apply")
+
+
+@template_app.command("add")
+@handle_errors
+def template_add(
+    site: Annotated[str, typer.Option(help="Site")],
+    name: Annotated[str, typer.Option(help="Template name")],
+    first: Annotated[str, typer.Option(help="First start, HH:MM local")],
+    last: Annotated[str, typer.Option(help="Last start, HH:MM local")],
+    length_min: Annotated[int, typer.Option(help="Length incl. breaks, minutes")],
+    step_min: Annotated[int, typer.Option(help="Minutes between starts")] = 15,
+    weekdays: Annotated[str, typer.Option(help="Weekdays, 0=Monday, e.g. 01234")] = "0123456",
+    brk: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--break",
+            help="LENGTH@EARLIEST-LATEST[/GAP][:unpaid], minutes after the start (repeatable)",
+        ),
+    ] = None,
+    cost_per_hour: Annotated[float, typer.Option(help="Cost of a paid hour")] = 1.0,
+    night: Annotated[bool, typer.Option(help="A night shift")] = False,
+    late: Annotated[bool, typer.Option(help="A late shift (rotated fairly)")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a shift template to a site."""
+    breaks = [_break(b) for b in brk or []]
+    data = schemas.ShiftTemplateIn(
+        site=site,
+        name=name,
+        first_start=first,
+        last_start=last,
+        step_min=step_min,
+        weekdays=[int(c) for c in weekdays if c.isdigit()],
+        length_min=length_min,
+        breaks=breaks,
+        cost_per_hour=cost_per_hour,
+        is_night=night,
+        is_late=late,
+    )
+    with unit_of_work() as s:
+        out = service.create_template(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"template {out.name} added at {out.site}")
+
+
+def _break(text: str) -> schemas.BreakIn:
+    try:
+        spec, _, kind = text.partition(":")
+        length, _, window = spec.partition("@")
+        window, _, gap = window.partition("/")
+        lo, _, hi = window.partition("-")
+        return schemas.BreakIn(
+            length_min=int(length),
+            earliest_after_start_min=int(lo),
+            latest_after_start_min=int(hi),
+            min_gap_min=int(gap or 0),
+            paid=kind != "unpaid",
+        )
+    except ValueError as exc:
+        raise Invalid(
+            f"--break {text!r}: write LENGTH@EARLIEST-LATEST[/GAP][:unpaid] ({exc})",
+            [Problem("bad break", field="break")],
+        ) from None
+
+
+@template_app.command("list")
+@handle_errors
+def template_list(
+    site: Annotated[str, typer.Option(help="Site")], as_json: JsonOpt = False
+) -> None:
+    """List a site's shift templates."""
+    with unit_of_work() as s:
+        rows = service.list_templates(session=s, site=site)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        f"Shift templates of {site}",
+        [
+            {
+                "name": r.name,
+                "length min": r.length_min,
+                "starts": ", ".join(f"{d}: {v[0]}-{v[-1]}" for d, v in r.starts.items() if v),
+                "breaks": len(r.breaks),
+                "cost/h": r.cost_per_hour,
+            }
+            for r in rows
+        ],
+        ["name", "length min", "starts", "breaks", "cost/h"],
+    )
+
+
+@contract_app.command("add")
+@handle_errors
+def contract_add(
+    name: Annotated[str, typer.Option(help="Contract name")],
+    weekly_min_h: Annotated[float, typer.Option(help="Least paid hours a week")] = 0.0,
+    weekly_max_h: Annotated[float, typer.Option(help="Most paid hours a week")] = 40.0,
+    days_min: Annotated[int, typer.Option(help="Least days a week")] = 0,
+    days_max: Annotated[int, typer.Option(help="Most days a week")] = 5,
+    max_consecutive_days: Annotated[int, typer.Option(help="Most days in a row")] = 6,
+    min_rest_h: Annotated[float, typer.Option(help="Least rest between shifts, h")] = 11.0,
+    max_nights: Annotated[int, typer.Option(help="Most night shifts a week")] = 7,
+    max_weekend_days: Annotated[int, typer.Option(help="Most weekend days a week")] = 2,
+    template: Annotated[
+        list[str] | None, typer.Option("--template", help="Allowed template (repeatable)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a contract; a self-contradicting one is refused with every contradiction."""
+    data = schemas.ContractIn(
+        name=name,
+        weekly_min_h=weekly_min_h,
+        weekly_max_h=weekly_max_h,
+        days_min=days_min,
+        days_max=days_max,
+        max_consecutive_days=max_consecutive_days,
+        min_rest_h=min_rest_h,
+        max_nights=max_nights,
+        max_weekend_days=max_weekend_days,
+        templates=template or None,
+    )
+    with unit_of_work() as s:
+        out = service.create_contract(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"contract {out.name} added")
+
+
+@contract_app.command("list")
+@handle_errors
+def contract_list(as_json: JsonOpt = False) -> None:
+    """List the contracts."""
+    with unit_of_work() as s:
+        rows = service.list_contracts(session=s)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        "Contracts",
+        [r.model_dump() for r in rows],
+        ["name", "weekly_min_h", "weekly_max_h", "days_min", "days_max", "min_rest_h"],
+    )
+
+
+@contract_app.command("assign")
+@handle_errors
+def contract_assign(
+    login: Annotated[str, typer.Argument(help="Person's login")],
+    contract: Annotated[str, typer.Option(help="Contract name")],
+) -> None:
+    """Give a person a contract."""
+    with unit_of_work() as s:
+        service.assign_contract(session=s, login=login, contract=contract)
+    console.print(f"{login} now has contract {contract}")
+
+
+@timeoff_app.command("add")
+@handle_errors
+def timeoff_add(
+    login: Annotated[str, typer.Argument(help="Person's login")],
+    start: Annotated[datetime, typer.Option(help="Start, ISO time with offset")],
+    end: Annotated[datetime, typer.Option(help="End, ISO time with offset")],
+    reason: Annotated[str, typer.Option(help="Reason")] = "time off",
+    credit_h_per_day: Annotated[float, typer.Option(help="Paid hours credited a day")] = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record time off; against published cover it becomes a change request for the planner."""
+    data = schemas.TimeOffIn(
+        login=login, start=start, end=end, reason=reason, credit_h_per_day=credit_h_per_day
+    )
+    with unit_of_work() as s:
+        out = service.add_time_off(session=s, data=data, created_by=_who())
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"time off {out.id}: {out.status}. {out.message}", highlight=False)
+
+
+@activity_app.command("add")
+@handle_errors
+def activity_add(
+    login: Annotated[str, typer.Argument(help="Person's login")],
+    kind: Annotated[str, typer.Option(help="meeting, training, coaching or huddle")],
+    name: Annotated[str, typer.Option(help="What it is")],
+    start: Annotated[datetime, typer.Option(help="Start, ISO time with offset")],
+    end: Annotated[datetime, typer.Option(help="End, ISO time with offset")],
+) -> None:
+    """Add a fixed activity the person must attend during a shift."""
+    data = schemas.ActivityIn(login=login, kind=kind, name=name, start=start, end=end)
+    with unit_of_work() as s:
+        activity_id = service.add_activity(session=s, data=data)
+    console.print(f"activity {activity_id} added")

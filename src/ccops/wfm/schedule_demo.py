@@ -1,0 +1,165 @@
+"""Demo scheduling data: shift templates of both sites, contracts for every demo person (team
+leaders too: they take contacts on their team's primary queue a day or two a week), a
+vacation, a team meeting, a coaching session and a few preferences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.enums import Role
+from ccops.org.models import Person, PersonSkill, Queue, Site, Team
+from ccops.wfm import schedule_schemas as schemas
+from ccops.wfm import schedule_service as service
+from ccops.wfm.schedule_models import FixedActivity, ShiftPreference, TimeOff
+
+DEMO_WEEK = "2026-W48"
+LUNCH = schemas.BreakIn(
+    length_min=30,
+    earliest_after_start_min=180,
+    latest_after_start_min=300,
+    min_gap_min=60,
+    paid=False,
+)
+TEA = schemas.BreakIn(length_min=15, earliest_after_start_min=90, latest_after_start_min=150)
+TEA2 = schemas.BreakIn(
+    length_min=15, earliest_after_start_min=360, latest_after_start_min=420, min_gap_min=45
+)
+TEMPLATES = (
+    ("early", "06:00", "09:00", 510, (TEA, LUNCH, TEA2), 20.0, False, False),
+    ("late", "11:00", "13:30", 510, (TEA, LUNCH, TEA2), 22.0, False, True),
+    ("part", "08:00", "16:00", 240, (TEA,), 20.0, False, False),
+    ("night", "22:00", "23:00", 480, (TEA, LUNCH), 26.0, True, False),
+)
+CONTRACTS = (
+    schemas.ContractIn(
+        name="full-time 40h",
+        weekly_min_h=32,
+        weekly_max_h=40,
+        days_min=4,
+        days_max=5,
+        max_consecutive_days=5,
+        min_rest_h=11,
+        max_nights=3,
+        max_weekend_days=2,
+        templates=["early", "late", "night"],
+    ),
+    schemas.ContractIn(
+        name="part-time 24h",
+        weekly_min_h=12,
+        weekly_max_h=28,
+        days_min=3,
+        days_max=5,
+        max_consecutive_days=5,
+        min_rest_h=11,
+        max_nights=0,
+        max_weekend_days=2,
+        templates=["part"],
+    ),
+    schemas.ContractIn(
+        name="team leader on the floor",
+        weekly_min_h=0,
+        weekly_max_h=16,
+        days_min=0,
+        days_max=2,
+        max_consecutive_days=2,
+        min_rest_h=11,
+        max_nights=0,
+        max_weekend_days=0,
+        templates=["early", "late"],
+    ),
+)
+
+
+def _at(zone: str, day: date, clock: str) -> datetime:
+    h, m = (int(x) for x in clock.split(":"))
+    return datetime.combine(day, time(h, m)).replace(tzinfo=ZoneInfo(zone))
+
+
+def seed_demo(session: Session) -> dict[str, int]:
+    """Templates, contracts (70% full-time, 30% part-time, leaders), time off and activities."""
+    sites = list(session.scalars(select(Site).order_by(Site.id)))
+    for site in sites:
+        for name, first, last, length, breaks, cost, night, late in TEMPLATES:
+            service.create_template(
+                session=session,
+                data=schemas.ShiftTemplateIn(
+                    site=site.name,
+                    name=name,
+                    first_start=first,
+                    last_start=last,
+                    length_min=length,
+                    breaks=list(breaks),
+                    cost_per_hour=cost,
+                    is_night=night,
+                    is_late=late,
+                ),
+            )
+    for terms in CONTRACTS:
+        service.create_contract(session=session, data=terms)
+    people = list(session.scalars(select(Person).order_by(Person.id)))
+    agents = [p for p in people if p.role == Role.agent]
+    for k, person in enumerate(agents):
+        contract = "part-time 24h" if k % 10 in (3, 6, 9) else "full-time 40h"
+        service.assign_contract(session=session, login=person.login, contract=contract)
+    leaders = 0
+    for team in session.scalars(select(Team).where(Team.leader_id.is_not(None))):
+        leader = session.get(Person, team.leader_id)
+        member = session.scalars(
+            select(PersonSkill)
+            .join(Person)
+            .where(Person.team_id == team.id)
+            .order_by(PersonSkill.level.desc(), PersonSkill.id)
+        ).first()
+        if leader is None or member is None:
+            continue
+        queue = session.get(Queue, member.queue_id)
+        assert queue is not None
+        if not any(s.queue_id == queue.id for s in leader.skills):
+            leader.skills.append(PersonSkill(queue_id=queue.id, level=7))
+        service.assign_contract(
+            session=session, login=leader.login, contract="team leader on the floor"
+        )
+        leaders += 1
+    monday = schemas.parse_week(DEMO_WEEK)
+    zone_of = {s.id: s.timezone for s in sites}
+    anchor = agents[0]
+    zone = zone_of[anchor.site_id]
+    session.add(
+        TimeOff(
+            person_id=agents[4].id,
+            start_at=_at(zone_of[agents[4].site_id], monday + timedelta(days=2), "00:00"),
+            end_at=_at(zone_of[agents[4].site_id], monday + timedelta(days=4), "00:00"),
+            reason="vacation",
+            credit_h_per_day=8.0,
+            status="approved",
+            created_by="demo",
+        )
+    )
+    team_mates = [p for p in agents if p.team_id == anchor.team_id][:4]
+    for p in team_mates:
+        session.add(
+            FixedActivity(
+                person_id=p.id,
+                kind="meeting",
+                name="Team meeting",
+                start_at=_at(zone, monday + timedelta(days=1), "10:00"),
+                end_at=_at(zone, monday + timedelta(days=1), "10:30"),
+            )
+        )
+    session.add(
+        FixedActivity(
+            person_id=agents[1].id,
+            kind="coaching",
+            name="Call review with team leader",
+            start_at=_at(zone, monday + timedelta(days=3), "14:00"),
+            end_at=_at(zone, monday + timedelta(days=3), "14:30"),
+        )
+    )
+    session.add(ShiftPreference(person_id=agents[2].id, weight=2.0, template="early"))
+    session.add(ShiftPreference(person_id=agents[5].id, weight=-3.0, weekday=6))
+    session.flush()
+    return {"templates": len(TEMPLATES) * len(sites), "people": len(agents) + leaders}

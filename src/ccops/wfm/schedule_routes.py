@@ -1,0 +1,380 @@
+"""Schedules: JSON API under /api/v1/schedules, the pages under /schedules (week grid, coverage
+chart, build with progress, publish, one's own week) and the public iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.db import RowId
+from ccops.enums import Role
+from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.org import service as org_service
+from ccops.org.models import Person, Site
+from ccops.runtime import session_factory
+from ccops.web import forms, permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.render import gettext_for, redirect, render
+from ccops.wfm import schedule_schemas as schemas
+from ccops.wfm import schedule_service as service
+
+router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
+pages = APIRouter(prefix="/schedules", include_in_schema=False)
+calendar = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Principal, Depends(require(*permissions.SCHEDULE_READ))]
+Writer = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write=True))]
+TimeOffWriter = Annotated[Principal, Depends(require(*permissions.TIME_OFF, write=True))]
+Anyone = Annotated[Principal, Depends(require(*permissions.MY_SCHEDULE))]
+
+
+def _start(
+    session: Session,
+    settings: Any,
+    background: BackgroundTasks,
+    data: schemas.BuildIn,
+    user: Principal,
+) -> schemas.ScheduleOut:
+    out = service.start_build(session=session, data=data, created_by=user.login, scope=user.scope)
+    session.commit()
+    background.add_task(
+        service.run_build,
+        factory=session_factory(settings),
+        schedule_id=out.id,
+        created_by=user.login,
+        scope=user.scope,
+        options=data.options,
+    )
+    return out
+
+
+@router.post("", response_model=schemas.ScheduleOut, status_code=202)
+def build(
+    data: schemas.BuildIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    user: Writer,
+) -> schemas.ScheduleOut:
+    """Start building a site's week (status building; poll GET /{id} for draft or failed)."""
+    return _start(session, settings, background, data, user)
+
+
+@router.get("", response_model=list[schemas.ScheduleOut])
+def list_schedules(
+    session: SessionDep, user: Reader, site: str | None = None, week: str | None = None
+) -> list[schemas.ScheduleOut]:
+    """List schedule versions of the sites in scope, newest first."""
+    return service.list_schedules(session=session, site=site, week=week, scope=user.scope)
+
+
+@router.get("/people/{login}/week", response_model=schemas.PersonWeekOut)
+def person_week(login: str, week: str, session: SessionDep, user: Anyone) -> schemas.PersonWeekOut:
+    """Return a person's published week (agents: their own; supervisors: their teams)."""
+    _check_week(week)
+    return service.person_week(session=session, login=login, week=week, scope=user.scope)
+
+
+@router.get("/{schedule_id}", response_model=schemas.ScheduleDetailOut)
+def get_schedule(
+    schedule_id: RowId, session: SessionDep, user: Reader
+) -> schemas.ScheduleDetailOut:
+    """Return a schedule version: measures, coverage, shifts in scope, audit trail."""
+    return service.get_schedule(session=session, schedule_id=schedule_id, scope=user.scope)
+
+
+@router.post("/{schedule_id}/publish", response_model=schemas.ScheduleOut)
+def publish(schedule_id: RowId, session: SessionDep, user: Writer) -> schemas.ScheduleOut:
+    """Publish a complete draft; the previous published version becomes superseded."""
+    return service.publish(
+        session=session, schedule_id=schedule_id, published_by=user.login, scope=user.scope
+    )
+
+
+@router.post("/{schedule_id}/edits", response_model=schemas.ScheduleOut, status_code=201)
+def edit(
+    schedule_id: RowId, data: schemas.EditIn, session: SessionDep, user: Writer
+) -> schemas.ScheduleOut:
+    """Apply an edit (swap, time off granted) as a new draft version with an audit entry."""
+    return service.edit(
+        session=session, schedule_id=schedule_id, data=data, edited_by=user.login, scope=user.scope
+    )
+
+
+@router.post("/time-off", response_model=schemas.TimeOffOut, status_code=201)
+def add_time_off(
+    data: schemas.TimeOffIn, session: SessionDep, user: TimeOffWriter
+) -> schemas.TimeOffOut:
+    """Record time off; against published cover it becomes a change request (pending)."""
+    return service.add_time_off(session=session, data=data, created_by=user.login, scope=user.scope)
+
+
+def _check_week(week: str) -> None:
+    try:
+        schemas.parse_week(week)
+    except ValueError as exc:
+        raise Invalid(str(exc), [Problem(str(exc), field="week")]) from None
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _current_week() -> str:
+    year, week, _ = (datetime.now(UTC).date() + timedelta(days=0)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _sites(session: Session, user: Principal) -> list[str]:
+    return [
+        s.name
+        for s in session.scalars(select(Site).order_by(Site.name))
+        if user.scope.allows_site(s.id)
+    ]
+
+
+@pages.get("", response_class=HTMLResponse)
+def schedules_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
+    """Show the schedule versions and (for planners) the build form."""
+    rows = service.list_schedules(session=session, scope=user.scope)
+    state = forms.FormState(
+        values={"site": (_sites(session, user) or [""])[0], "week": _current_week()}
+    )
+    return render(
+        request,
+        "wfm/schedules.html",
+        {
+            "rows": rows,
+            "form": state,
+            "sites": _sites(session, user),
+            "can_write": user.role in permissions.SCHEDULE_WRITE,
+        },
+        principal=user,
+        active="schedules",
+    )
+
+
+@pages.post("/build", response_class=HTMLResponse)
+async def build_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    user: Writer,
+) -> Response:
+    """Start a build from the form and go to its page (which shows the progress)."""
+    form = await request.form()
+    values = forms.text_values(form, ("site", "week"))
+    _ = gettext_for(request, user)
+    state = forms.FormState(values=dict(values))
+    try:
+        data = schemas.BuildIn(site=values["site"], week=values["week"])
+        out = _start(session, settings, background, data, user)
+    except ValueError as exc:
+        state.add("week", str(exc).splitlines()[-1])
+    except CcopsError as exc:
+        state.add(None, exc.message)
+    else:
+        return redirect(request, f"/schedules/{out.id}", flash=("success", _("Build started.")))
+    return render(
+        request,
+        "wfm/schedules.html",
+        {
+            "rows": service.list_schedules(session=session, scope=user.scope),
+            "form": state,
+            "sites": _sites(session, user),
+            "can_write": True,
+        },
+        principal=user,
+        status_code=422,
+        active="schedules",
+    )
+
+
+def _chart(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> dict[str, Any]:
+    names = {
+        "required": _("Required"),
+        "scheduled": _("Scheduled"),
+        "sl": _("Predicted service level, %"),
+    }
+    queues: dict[str, dict[str, Any]] = {}
+    for r in detail.intervals:
+        q = queues.setdefault(
+            r.queue,
+            {
+                "queue": r.queue,
+                "names": names,
+                "labels": [],
+                "required": [],
+                "scheduled": [],
+                "sl": [],
+            },
+        )
+        q["labels"].append(r.interval_start.astimezone(zone).strftime("%a %H:%M"))
+        q["required"].append(round(r.required, 2))
+        q["scheduled"].append(round(r.scheduled, 2))
+        sl = r.predicted_service_level
+        q["sl"].append(None if sl is None else round(100 * sl, 1))
+    return queues
+
+
+def _person_grid(
+    detail: schemas.ScheduleDetailOut,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    days = [(detail.week_start + timedelta(days=d)) for d in range(7)]
+    people: dict[str, dict[str, Any]] = {}
+    for s in detail.shift_rows:
+        row = people.setdefault(
+            s.login, {"login": s.login, "name": s.name, "days": [[] for _ in days], "paid_h": 0.0}
+        )
+        index = (s.local_start.date() - detail.week_start).days
+        if 0 <= index < 7:
+            row["days"][index].append(s)
+        row["paid_h"] += s.paid_h
+    return [d.isoformat() for d in days], sorted(people.values(), key=lambda r: r["login"])
+
+
+def _zone(session: Session, site: str) -> ZoneInfo:
+    found = session.scalars(select(Site).where(Site.name == site)).one()
+    return ZoneInfo(found.timezone)
+
+
+@pages.get("/my", response_class=HTMLResponse)
+def my_week_page(
+    request: Request, session: SessionDep, user: Anyone, week: str | None = None
+) -> HTMLResponse:
+    """Show the signed-in person's published week and their calendar feed."""
+    return _my_week(request, session, user, week, None)
+
+
+def _my_week(
+    request: Request,
+    session: Session,
+    user: Principal,
+    week: str | None,
+    feed_url: str | None,
+) -> HTMLResponse:
+    label = week or _current_week()
+    try:
+        _check_week(label)
+    except Invalid:
+        label = _current_week()
+    out = None
+    person = session.get(Person, user.person_id) if user.person_id else None
+    if person is not None:
+        out = service.person_week(
+            session=session, login=person.login, week=label, scope=org_service.EVERYTHING
+        )
+    monday = schemas.parse_week(label)
+    prev_week = (monday - timedelta(days=7)).isocalendar()
+    next_week = (monday + timedelta(days=7)).isocalendar()
+    return render(
+        request,
+        "wfm/my_week.html",
+        {
+            "week": label,
+            "out": out,
+            "prev_week": f"{prev_week[0]}-W{prev_week[1]:02d}",
+            "next_week": f"{next_week[0]}-W{next_week[1]:02d}",
+            "has_feed": person is not None
+            and service.has_feed(session=session, person_id=person.id),
+            "feed_url": feed_url,
+            "has_person": person is not None,
+        },
+        principal=user,
+        active="my-week",
+    )
+
+
+@pages.post("/my/feed", response_class=HTMLResponse)
+def create_feed(request: Request, session: SessionDep, user: Anyone) -> Response:
+    """Create a new secret calendar feed address (the old one stops working)."""
+    if user.person_id is None:
+        _ = gettext_for(request, user)
+        message = _("Your account is not linked to a person, so you have no schedule.")
+        return redirect(request, "/schedules/my", flash=("error", message))
+    token = service.create_feed(session=session, person_id=user.person_id)
+    url = str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
+    return _my_week(request, session, user, None, url)
+
+
+@pages.post("/my/feed/revoke", response_class=HTMLResponse)
+def revoke_feed(request: Request, session: SessionDep, user: Anyone) -> Response:
+    """Stop the calendar feed."""
+    if user.person_id is not None:
+        service.revoke_feed(session=session, person_id=user.person_id)
+    _ = gettext_for(request, user)
+    return redirect(request, "/schedules/my", flash=("success", _("Calendar feed revoked.")))
+
+
+@pages.get("/{schedule_id}", response_class=HTMLResponse)
+def schedule_page(
+    request: Request, schedule_id: RowId, session: SessionDep, user: Reader
+) -> HTMLResponse:
+    """Show a schedule: measures, coverage versus requirement per queue, each person's week."""
+    detail = service.get_schedule(session=session, schedule_id=schedule_id, scope=user.scope)
+    zone = _zone(session, detail.site)
+    days, people = _person_grid(detail)
+    return render(
+        request,
+        "wfm/schedule.html",
+        {
+            "s": detail,
+            "chart": _chart(detail, zone, gettext_for(request, user)),
+            "days": days,
+            "people": people,
+            "can_write": user.role in permissions.SCHEDULE_WRITE,
+        },
+        principal=user,
+        active="schedules",
+    )
+
+
+@pages.get("/{schedule_id}/status", response_class=HTMLResponse)
+def schedule_status(
+    request: Request, schedule_id: RowId, session: SessionDep, user: Reader
+) -> HTMLResponse:
+    """Return the build's status (the fragment the page polls while it builds)."""
+    out = service.get_summary(session=session, schedule_id=schedule_id, scope=user.scope)
+    return render(request, "wfm/schedule_status.html", {"s": out}, principal=user)
+
+
+@pages.post("/{schedule_id}/publish", response_class=HTMLResponse)
+def publish_page(
+    request: Request, schedule_id: RowId, session: SessionDep, user: Writer
+) -> Response:
+    """Publish the draft from its page."""
+    _ = gettext_for(request, user)
+    try:
+        out = service.publish(
+            session=session, schedule_id=schedule_id, published_by=user.login, scope=user.scope
+        )
+    except CcopsError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return redirect(request, f"/schedules/{schedule_id}", flash=("error", exc.message))
+    return redirect(
+        request,
+        f"/schedules/{out.id}",
+        flash=("success", _("Version %(v)s published.") % {"v": out.version}),
+    )
+
+
+@calendar.get("/calendar/{token}.ics")
+def calendar_feed(token: str, session: SessionDep) -> Response:
+    """Return a person's published shifts as an iCalendar feed (secret address, no sign-in)."""
+    text = service.calendar_for_token(session=session, token=token)
+    return Response(
+        content=text.encode("utf-8"),
+        media_type="text/calendar; charset=utf-8",
+        headers={"cache-control": "no-store"},
+    )
+
+
+__all__ = ["Role", "calendar", "pages", "router"]

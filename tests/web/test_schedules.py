@@ -1,0 +1,118 @@
+"""Schedules with the two-site world: scope of builds, own weeks, supervisors' teams."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ccops.db import make_engine, make_session_factory
+from ccops.enums import Language, Role
+from ccops.web.app import create_app
+from ccops.web.i18n import Formats
+from ccops.wfm import schedule_schemas as ss
+from ccops.wfm import schedule_service as svc
+from tests.web.conftest import World, sign_in
+from tests.wfm.schedule_factories import store_requirement
+
+WEEK = "2026-W48"
+
+
+def test_scope_and_roles(world: World) -> None:
+    planner = world.client(Role.planner)
+    other = planner.post("/api/v1/schedules", json={"site": "Other", "week": WEEK})
+    assert other.status_code == 403 and "outside your scope" in other.json()["message"]
+    agent = world.client(Role.agent)
+    own = agent.get(f"/api/v1/schedules/people/alice/week?week={WEEK}")
+    assert own.status_code == 200 and own.json()["schedule_id"] is None
+    assert agent.get(f"/api/v1/schedules/people/bob/week?week={WEEK}").status_code == 403
+    supervisor = world.client(Role.supervisor)
+    assert supervisor.get(f"/api/v1/schedules/people/alice/week?week={WEEK}").status_code == 200
+    assert supervisor.get(f"/api/v1/schedules/people/bob/week?week={WEEK}").status_code == 403
+    assert world.client(Role.executive).get("/api/v1/schedules").status_code == 200
+    page = agent.get("/schedules/my")
+    assert page.status_code == 200 and "No schedule is published" in page.text
+
+
+def _prepare(world: World) -> None:
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        svc.create_template(
+            session=s,
+            data=ss.ShiftTemplateIn(
+                site="Main",
+                name="day",
+                first_start="08:00",
+                last_start="10:00",
+                step_min=60,
+                weekdays=[0, 1, 2, 3, 4],
+                length_min=480,
+                breaks=[
+                    ss.BreakIn(
+                        length_min=30,
+                        earliest_after_start_min=180,
+                        latest_after_start_min=300,
+                        paid=False,
+                    )
+                ],
+                cost_per_hour=20.0,
+            ),
+        )
+        svc.create_contract(session=s, data=ss.ContractIn(name="flex", weekly_max_h=40))
+        for login in ("alice", "bob"):
+            svc.assign_contract(session=s, login=login, contract="flex")
+        store_requirement(
+            s, "Sales", agents=lambda t: 1 if t.weekday() < 5 and 9 <= t.hour < 17 else 0
+        )
+        s.commit()
+    engine.dispose()
+
+
+def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None:
+    _prepare(world)
+    client = TestClient(create_app(world.settings), follow_redirects=False)
+    csrf = sign_in(client, "u-planner")
+    listed = client.get("/schedules")
+    assert listed.status_code == 200 and 'id="build-form"' in listed.text
+    bad = client.post(
+        "/schedules/build", data={"site": "Main", "week": "2026-W61", "csrf_token": csrf}
+    )
+    assert bad.status_code == 422 and "2026-W61" in bad.text
+    started = client.post(
+        "/schedules/build", data={"site": "Main", "week": WEEK, "csrf_token": csrf}
+    )
+    assert started.status_code == 303
+    target = started.headers["location"]
+    schedule_id = int(target.rsplit("/", 1)[-1])
+    status = client.get(f"/schedules/{schedule_id}/status")
+    assert status.status_code == 200 and 'id="show-schedule"' in status.text
+    assert "hx-trigger" not in status.text
+    page = client.get(target)
+    assert 'data-status="draft"' in page.text and 'id="publish-form"' in page.text
+    published = client.post(f"/schedules/{schedule_id}/publish", data={"csrf_token": csrf})
+    assert published.status_code == 303
+    page = client.get(target)
+    api = world.client(Role.planner).get(f"/api/v1/schedules/{schedule_id}").json()
+    assert api["status"] == "published" and 'data-status="published"' in page.text
+    fmt = Formats(Language.en)
+    for key, text in (
+        ("gap", fmt.pct(api["gap"], 2)),
+        ("paid_hours", fmt.num(api["paid_hours"], 2)),
+        ("under_coverage_h", fmt.num(api["under_coverage_h"], 2)),
+    ):
+        assert f'data-measure="{key}">{text}</dd>' in page.text, key
+    again = client.post(f"/schedules/{schedule_id}/publish", data={"csrf_token": csrf})
+    assert again.status_code == 303
+    assert "only a complete draft" in client.get(target).text
+    agent = TestClient(create_app(world.settings), follow_redirects=False)
+    agent_csrf = sign_in(agent, "u-agent")
+    mine = agent.get(f"/schedules/my?week={WEEK}")
+    assert mine.status_code == 200 and 'id="my-shifts"' in mine.text
+    assert 'data-unread="1"' in mine.text
+    feed = agent.post("/schedules/my/feed", data={"csrf_token": agent_csrf})
+    url = feed.text.split('id="feed-url">', 1)[1].split("<", 1)[0]
+    ics = agent.get(url.replace("http://testserver", ""))
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    shifts = api["shift_rows"]
+    assert ics.text.count("BEGIN:VEVENT") == sum(1 for s in shifts if s["login"] == "alice")
+    revoked = agent.post("/schedules/my/feed/revoke", data={"csrf_token": agent_csrf})
+    assert revoked.status_code == 303
+    assert agent.get(url.replace("http://testserver", "")).status_code == 404
