@@ -271,10 +271,11 @@ def test_navigation_follows_the_role(world: World) -> None:
         return re.findall(r'href="([^"]+)"', block)
 
     assert nav(Role.agent) == ["/", "/kpi"]
-    assert nav(Role.executive) == ["/", "/kpi"]
+    assert nav(Role.executive) == ["/", "/kpi", "/forecasts"]
     assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/admin/teams"]
-    assert nav(Role.planner) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
-    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
+    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/admin/sites"]
+    assert nav(Role.planner) == planning
+    assert nav(Role.admin) == planning
 
 
 def test_flash_messages_show_once(world: World) -> None:
