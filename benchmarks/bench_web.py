@@ -56,6 +56,8 @@ PAGES = (
     "/kpi/definitions",
     "/staffing",
     "/staffing/result",
+    "/forecasts",
+    "/capacity-plans",
     "/import",
     "/account",
 )

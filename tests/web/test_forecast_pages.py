@@ -4,6 +4,7 @@ forms (errors marked, input kept), executives read only; and the jobs API."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
@@ -234,4 +235,19 @@ def test_the_jobs_api_builds_in_the_background_and_shows_only_your_jobs(
     too_far = planner.post("/api/v1/forecasts/jobs", json={**body, "horizon_days": 300})
     failed = planner.get(f"/api/v1/jobs/{too_far.json()['id']}").json()
     assert failed["status"] == "failed" and "horizon_days" in failed["error"]
+    assert _count(world_jobs, Forecast) == 1
+
+
+def test_the_app_runs_jobs_in_its_own_thread_when_the_setting_says_so(world_jobs: World) -> None:
+    settings = world_jobs.settings.model_copy(update={"jobs_in_app": "thread", "jobs_poll_s": 0.1})
+    headers = {"Authorization": f"Bearer {world_jobs.tokens[Role.planner]}"}
+    body = {"queue": "Sales", "horizon_days": 2, "interval_min": 30, "methods": ["SeasonalNaive"]}
+    with TestClient(create_app(settings), headers=headers) as client:  # runs the lifespan
+        job_id = client.post("/api/v1/forecasts/jobs", json=body).json()["id"]
+        deadline = time.monotonic() + 120
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job = client.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["status"] == "done" and job["progress"] == 1.0
     assert _count(world_jobs, Forecast) == 1

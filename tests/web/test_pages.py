@@ -272,9 +272,10 @@ def test_navigation_follows_the_role(world: World) -> None:
 
     mine = ["/schedules/my", "/notifications"]
     assert nav(Role.agent) == ["/", "/kpi", *mine]
-    assert nav(Role.executive) == ["/", "/kpi", "/schedules", *mine]
+    assert nav(Role.executive) == ["/", "/kpi", "/forecasts", "/schedules", *mine]
     assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/schedules", *mine, "/admin/teams"]
-    planning = ["/", "/kpi", "/staffing", "/import", "/schedules", *mine, "/admin/sites"]
+    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", *mine]
+    planning.append("/admin/sites")
     assert nav(Role.planner) == planning
     assert nav(Role.admin) == planning
 
