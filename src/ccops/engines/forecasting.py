@@ -110,6 +110,7 @@ _Z95: Final = 1.959963984540054  # standard normal quantile 0.975
 _QUANTILES: Final = np.array([0.025, 0.1, 0.9, 0.975])
 _MIN_RESIDUALS: Final = 50  # fewer standardised residuals than this: Poisson bands instead
 _MIN_DAY_SHARE: Final = 0.75  # a day's total is estimated when this much of its profile is seen
+_UNUSUAL_Z: Final = 4.0  # an unusual day also differs from the median by > 4 Poisson sd
 _LEVELS: Final = [80, 95]
 _EPOCH_WEEKDAY: Final = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
@@ -718,6 +719,44 @@ def _fill_profile(profile: FloatArray, slot_of_day: IntArray, spd: int) -> Float
     return out
 
 
+def _damp_unusual_days(
+    y: FloatArray, phase: int, spd: int, low: float, high: float, n_days: int = 8
+) -> FloatArray:
+    """``y`` with unusual whole days set to NaN (missing), for the averages to skip.
+
+    A complete, fully observed day is unusual when its total is below ``low`` or above
+    ``high`` times the median total of the ``n_days`` nearest other complete days of the same
+    weekday in ``y`` (at least 3 are needed; a median of 0, a closed weekday, judges nothing):
+    an outage, a holiday or eve missing from the calendar, a one-off surge. The averages then
+    fall back to older weeks, as for a gap (a robust, outlier-damped average).
+    """
+    lead_in = phase % spd
+    padded = np.concatenate([np.full(lead_in, np.nan), y])
+    n_full = padded.size // spd
+    days = padded[: n_full * spd].reshape(n_full, spd)
+    complete = np.isfinite(days).all(axis=1)
+    totals = np.where(complete, np.where(np.isfinite(days), days, 0.0).sum(axis=1), np.nan)
+    weekday = ((phase - lead_in) // spd + np.arange(n_full)) % _DAYS_PER_WEEK
+    unusual = np.zeros(n_full, dtype=bool)
+    for w in range(_DAYS_PER_WEEK):
+        idx = np.flatnonzero((weekday == w) & complete)
+        if idx.size < 4:
+            continue
+        for i in idx:
+            others = idx[idx != i]
+            near = others[np.argsort(np.abs(others - i), kind="stable")][:n_days]
+            med = float(np.median(totals[near]))
+            outside = not low * med <= totals[i] <= high * med
+            if med > 0.0 and outside and abs(totals[i] - med) > _UNUSUAL_Z * math.sqrt(med):
+                unusual[i] = True
+    if not unusual.any():
+        return y
+    out = padded.copy()
+    out[: n_full * spd][np.repeat(unusual, spd)] = np.nan
+    result: FloatArray = out[lead_in:]
+    return result
+
+
 def _rolling_mean_forecasts(rows: FloatArray, n_weeks: int, lead: int) -> FloatArray:
     """F[r] = mean of the finite entries of rows [r - lead - n_weeks + 1, r - lead], per column.
 
@@ -965,26 +1004,51 @@ class HistoricalAverage(_GridMethod):
     :class:`SeasonalNaive`, from the in-sample errors of the same N-week average made k weeks
     ahead.
 
+    With ``unusual_day=(low, high)`` the average is robust: whole days whose total falls
+    outside [low, high] x the median of the nearest same weekdays are skipped like gaps
+    (:func:`_damp_unusual_days`), so that an outage or a holiday missing from the calendar
+    does not drag N weeks of forecasts.
+
     Attributes:
         weeks: N, weeks averaged.
         name: Name in tables.
         window_weeks: Weeks of history used, ``None`` = all (at least ``weeks`` + 4 is best).
+        unusual_day: (low, high) ratio bounds of a usual day's total, ``None`` = keep every day.
     """
 
     weeks: int = 6
     name: str = "HistoricalAverage"
     window_weeks: int | None = 16
+    unusual_day: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         _positive_int(self.weeks, "weeks")
         _check_window(self.window_weeks)
+        _check_unusual_day(self.unusual_day)
 
     @property
     def min_history_days(self) -> int:
         return 14
 
     def _predict(self, y: FloatArray, phase: int, spd: int, h: int) -> _Bands:
+        if self.unusual_day is not None:
+            y = _damp_unusual_days(y, phase, spd, *self.unusual_day)
         return _average_predict(y, phase, spd, h, self.weeks)
+
+
+def _check_unusual_day(bounds: tuple[float, float] | None) -> None:
+    if bounds is None:
+        return
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ForecastInputError(
+            f"unusual_day must be a pair (low, high), got {bounds!r}"
+        ) from None
+    if not (0.0 <= low < 1.0 < high < math.inf):
+        raise ForecastInputError(
+            f"unusual_day must satisfy 0 <= low < 1 < high < inf, got {bounds!r}"
+        )
 
 
 def _average_predict(y: FloatArray, phase: int, spd: int, h: int, n_weeks: int) -> _Bands:
@@ -1037,6 +1101,8 @@ class TopDown(_GridMethod):
         profile_weeks: Same-weekday days averaged for the intraday profile.
         name: Name in tables.
         window_weeks: Weeks of history used, ``None`` = all.
+        unusual_day: (low, high) ratio bounds of a usual day's total; days outside are skipped
+            like gaps (see :class:`HistoricalAverage`), ``None`` = keep every day.
     """
 
     daily_model: Literal["average", "ets"] = "average"
@@ -1044,6 +1110,7 @@ class TopDown(_GridMethod):
     profile_weeks: int = 8
     name: str = "TopDown"
     window_weeks: int | None = 16
+    unusual_day: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.daily_model not in ("average", "ets"):
@@ -1053,12 +1120,15 @@ class TopDown(_GridMethod):
         _positive_int(self.daily_weeks, "daily_weeks")
         _positive_int(self.profile_weeks, "profile_weeks")
         _check_window(self.window_weeks)
+        _check_unusual_day(self.unusual_day)
 
     @property
     def min_history_days(self) -> int:
         return 28 if self.daily_model == "ets" else 14
 
     def _predict(self, y: FloatArray, phase: int, spd: int, h: int) -> _Bands:
+        if self.unusual_day is not None:
+            y = _damp_unusual_days(y, phase, spd, *self.unusual_day)
         lead_in = phase % spd
         padded = np.concatenate([np.full(lead_in, np.nan), y])
         n_full = padded.size // spd  # complete days; a partial last day is forecast whole
