@@ -15,6 +15,7 @@ from ccops.contacts import routes as contacts_routes
 from ccops.errors import CcopsError, NotAuthenticated
 from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
+from ccops.performance import routes as performance_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
@@ -151,10 +152,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.forecasts)
     app.include_router(wfm_routes.capacity)
     app.include_router(wfm_routes.events)
+    app.include_router(performance_routes.router)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
+    app.include_router(performance_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app
