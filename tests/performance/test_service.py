@@ -326,7 +326,7 @@ def test_simulated_equal_team_flags_no_more_than_the_false_alarm_rate(session: S
 def test_funnel_helper_false_alarm_rate_on_many_simulated_teams() -> None:
     rng = np.random.default_rng(7)
     flagged = total = 0
-    for team in range(300):
+    for _team in range(300):
         trials = rng.integers(30, 400, size=40)
         people = [
             (f"p{i}", f"P {i:02d}", int(rng.binomial(n, 0.3)), int(n)) for i, n in enumerate(trials)

@@ -107,7 +107,7 @@ def team_scorecard(
     return service.team_scorecard(session=session, team=team, first=a, last=b, scope=user.scope)
 
 
-@router.get("/teams/{team}/people", response_model=list[s.KpiValue])
+@router.get("/teams/{team}/people", response_model=list[s.PersonValue])
 def team_people(
     team: str,
     session: SessionDep,
@@ -115,13 +115,13 @@ def team_people(
     kpi: str = "repeat_contact_rate",
     first: date | None = None,
     last: date | None = None,
-) -> list[s.KpiValue]:
+) -> list[s.PersonValue]:
     """One KPI of each team member with its interval, in name order (never ranked)."""
     a, b = period(first, last)
     rows = service.team_people_values(
         session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope
     )
-    return [v.model_copy(update={"objective": p.login}) for p, v in rows]
+    return [s.PersonValue(person=p.login, name=p.name, value=v) for p, v in rows]
 
 
 @router.get("/teams/{team}/funnel", response_model=s.FunnelOut)

@@ -187,6 +187,14 @@ class KpiValue(BaseModel):
     note: str
 
 
+class PersonValue(BaseModel):
+    """One person's value of one KPI (lists of these are in name order, never ranked)."""
+
+    person: str
+    name: str
+    value: KpiValue
+
+
 class ScorecardReportOut(BaseModel):
     """A scorecard filled in for one person or team and period."""
 
