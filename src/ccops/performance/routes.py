@@ -48,6 +48,9 @@ AUDIENCES_OF_ROLE = {
 
 def period(first: date | None, last: date | None) -> tuple[date, date]:
     """The period asked for; by default the 28 days up to yesterday (UTC)."""
+    for day in (first, last):
+        if day is not None:
+            service.check_period(day, day)
     last = last or datetime.now(UTC).date() - timedelta(days=1)
     return first or last - timedelta(days=27), last
 
@@ -327,7 +330,7 @@ def attrition(
     team: str | None = None,
 ) -> s.AttritionOut:
     """Leavers, monthly attrition per team with intervals, and tenure survival."""
-    last = last or datetime.now(UTC).date() - timedelta(days=1)
+    first, last = period(first, last) if first else (None, period(None, last)[1])
     first = first or (last - timedelta(days=365)).replace(day=1)
     return service.attrition(session=session, first=first, last=last, scope=user.scope, team=team)
 
@@ -422,8 +425,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
+    cache: service.RowCache = {}
     card = service.team_scorecard(
-        session=session, team=team, first=first, last=last, scope=user.scope
+        session=session, team=team, first=first, last=last, scope=user.scope, cache=cache
     )
     fun = service.funnel(
         session=session,
@@ -432,6 +436,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         first=first,
         last=last,
         scope=user.scope,
+        cache=cache,
     )
     chart_first = last - timedelta(days=7 * 12 - 1)
     chart = service.control_chart(
@@ -443,7 +448,13 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         scope=user.scope,
     )
     people = service.team_people_values(
-        session=session, team=team, kpi="aht_s", first=first, last=last, scope=user.scope
+        session=session,
+        team=team,
+        kpi="aht_s",
+        first=first,
+        last=last,
+        scope=user.scope,
+        cache=cache,
     )
     funnel_data = {
         "title": _("Repeat-contact rate by number of contacts"),

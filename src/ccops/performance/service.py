@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, exists, func, select, true
+from sqlalchemy import ColumnElement, String, exists, func, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from ccops.contacts.models import AgentStateEvent, Contact
@@ -151,7 +151,21 @@ def _centre_subject(scope: org_service.Scope) -> Subject:
     return Subject("centre", "centre", "centre", site_ids=scope.site_ids)
 
 
+OLDEST = date(1990, 1, 1)
+NEWEST = date(2200, 12, 31)
+
+
+def check_period(first: date, last: date) -> None:
+    """Refuse a period outside 1990-2200 (dates a contact centre's data can have)."""
+    for name, day in (("first", first), ("last", last)):
+        if not OLDEST <= day <= NEWEST:
+            raise Invalid(
+                f"{name} {day} is outside {OLDEST} to {NEWEST}", [Problem("out of range", name)]
+            )
+
+
 def _day_span(first: date, last: date) -> tuple[int, int]:
+    check_period(first, last)
     if last < first:
         raise Invalid(f"the period ends ({last}) before it starts ({first})", [Problem("", "last")])
     if (last - first).days > 400:
@@ -232,8 +246,9 @@ def mean_of(values: Sequence[float], *, min_values: int = MIN_VALUES) -> Measure
 
 
 Row = tuple[Any, ...]
+RowCache = dict[tuple[str, str, date, date], list[Row]]
 """(person_id, outcome, wait_s, handle_s, target_s, short_abandon_s, variant, has_key,
-repeated, repeat_observable) of one contact."""
+repeated, repeat_observable, arrival_local_min) of one contact."""
 
 
 def _contact_rows(
@@ -241,7 +256,7 @@ def _contact_rows(
     subject: Subject,
     first: date,
     last: date,
-    cache: dict[tuple[str, str, date, date], list[Row]] | None = None,
+    cache: RowCache | None = None,
 ) -> list[Row]:
     """The contacts of a subject and period; a repeat counts only where its whole window is
     inside the data (the last days before the newest contact cannot show their repeats yet)."""
@@ -265,15 +280,16 @@ def _contact_rows(
     query = (
         select(
             Contact.person_id,
-            Contact.outcome,
+            type_coerce(Contact.outcome, String),
             Contact.wait_s,
             Contact.talk_s + Contact.hold_s + Contact.wrap_s,
             Queue.target_s,
             Queue.short_abandon_s,
-            Queue.service_level_variant,
+            type_coerce(Queue.service_level_variant, String),
             Contact.customer_hash.is_not(None),
             repeated,
             Contact.arrival_epoch_s + window_s <= horizon,
+            Contact.arrival_local_min,
         )
         .join(Queue, Contact.queue_id == Queue.id)
         .where(
@@ -467,7 +483,7 @@ def measure(
     kpi: str,
     first: date,
     last: date,
-    cache: dict[tuple[str, str, date, date], list[Row]] | None = None,
+    cache: RowCache | None = None,
 ) -> Measure:
     """Compute KPI ``kpi`` of ``subject`` over the local dates [first, last]."""
     metric(kpi)
@@ -527,22 +543,35 @@ def kpi_value(
     line: m.ScorecardKpi | None = None,
     target: float | None = None,
     higher_is_better: bool = True,
-    cache: dict[tuple[str, str, date, date], list[Row]] | None = None,
+    cache: RowCache | None = None,
 ) -> s.KpiValue:
     """Fill in one KPI for a subject: actual, target, gap, interval, trend against the period
     before (same length), and a note when the sample is too small."""
-    d = metric(kpi)
     cache = {} if cache is None else cache
     now = measure(session=session, subject=subject, kpi=kpi, first=first, last=last, cache=cache)
     span = last - first + timedelta(days=1)
-    before = measure(
-        session=session,
-        subject=subject,
-        kpi=kpi,
-        first=first - span,
-        last=first - timedelta(1),
-        cache=cache,
-    )
+    before = Measure(None, 0, None, None, now.method, False, "before the oldest date")
+    if first - span >= OLDEST:
+        before = measure(
+            session=session,
+            subject=subject,
+            kpi=kpi,
+            first=first - span,
+            last=first - timedelta(1),
+            cache=cache,
+        )
+    return _value_of(kpi, now, before, line, target, higher_is_better)
+
+
+def _value_of(
+    kpi: str,
+    now: Measure,
+    before: Measure,
+    line: m.ScorecardKpi | None,
+    target: float | None,
+    higher_is_better: bool,
+) -> s.KpiValue:
+    d = metric(kpi)
     if line is not None:
         target, higher_is_better = line.target, line.higher_is_better
     status, gap = _status(now, target, higher_is_better)
@@ -766,8 +795,9 @@ def _fill(
     defaults: Sequence[str],
     first: date,
     last: date,
+    cache: RowCache | None = None,
 ) -> s.ScorecardReportOut:
-    cache: dict[tuple[str, str, date, date], list[Row]] = {}
+    cache = {} if cache is None else cache
     if card is not None:
         values = [
             kpi_value(
@@ -807,14 +837,20 @@ def person_scorecard(
 
 
 def team_scorecard(
-    *, session: Session, team: str, first: date, last: date, scope: org_service.Scope
+    *,
+    session: Session,
+    team: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: RowCache | None = None,
 ) -> s.ScorecardReportOut:
     """Fill in a team's scorecard (or the default team KPIs) for a period."""
     found = team_in_scope(session=session, name=team, scope=scope)
     card = session.scalars(
         select(m.Scorecard).where(m.Scorecard.team_id == found.id).order_by(m.Scorecard.id)
     ).first()
-    return _fill(session, _team_subject(found), card, DEFAULT_TEAM_KPIS, first, last)
+    return _fill(session, _team_subject(found), card, DEFAULT_TEAM_KPIS, first, last, cache)
 
 
 def centre_scorecard(
@@ -840,14 +876,42 @@ def team_members(session: Session, team_id: int) -> list[Person]:
 
 
 def team_people_values(
-    *, session: Session, team: str, kpi: str, first: date, last: date, scope: org_service.Scope
+    *,
+    session: Session,
+    team: str,
+    kpi: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: RowCache | None = None,
 ) -> list[tuple[Person, s.KpiValue]]:
     """Each team member's value of one KPI, in name order."""
+    metric(kpi)
     found = team_in_scope(session=session, name=team, scope=scope)
-    return [
-        (p, kpi_value(session=session, subject=_person_subject(p), kpi=kpi, first=first, last=last))
-        for p in team_members(session, found.id)
-    ]
+    members = team_members(session, found.id)
+    if kpi not in (PROPORTIONS | MEANS) - CENTRE_ONLY:
+        return [
+            (
+                p,
+                kpi_value(
+                    session=session, subject=_person_subject(p), kpi=kpi, first=first, last=last
+                ),
+            )
+            for p in members
+        ]
+    cache = {} if cache is None else cache
+    subject = _team_subject(found)
+    span = last - first + timedelta(days=1)
+    now_rows = _contact_rows(session, subject, first, last, cache)
+    before_rows: list[Row] = []
+    if first - span >= OLDEST:
+        before_rows = _contact_rows(session, subject, first - span, first - timedelta(1), cache)
+    out = []
+    for p in members:
+        now = _from_contacts(kpi, [r for r in now_rows if r[0] == p.id])
+        before = _from_contacts(kpi, [r for r in before_rows if r[0] == p.id])
+        out.append((p, _value_of(kpi, now, before, None, None, True)))
+    return out
 
 
 # --- funnel plot and control chart ------------------------------------------------------------
@@ -939,6 +1003,7 @@ def funnel(
     first: date,
     last: date,
     scope: org_service.Scope,
+    cache: RowCache | None = None,
 ) -> s.FunnelOut:
     """Compare a team's people on one proportion with a funnel plot around the team's rate."""
     d = metric(kpi)
@@ -948,7 +1013,7 @@ def funnel(
             [Problem("not a per-person proportion", "kpi")],
         )
     found = team_in_scope(session=session, name=team, scope=scope)
-    rows = _contact_rows(session, _team_subject(found), first, last)
+    rows = _contact_rows(session, _team_subject(found), first, last, cache)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         if r[0] is not None and _repeat_trial(r):
@@ -1001,11 +1066,16 @@ def control_chart(
         raise Invalid("days per point must be 1 to 31", [Problem("out of range", "days")])
     _day_span(first, last)
     subject = _team_subject(found)
+    all_rows = _contact_rows(session, subject, first, last)
+    day0 = (first - EPOCH).days
+    buckets: dict[int, list[Row]] = defaultdict(list)
+    for r in all_rows:
+        buckets[(int(r[10]) // 1440 - day0) // days_per_point].append(r)
     periods: list[tuple[date, date, Measure]] = []
     start = first
     while start <= last:
         end = min(start + timedelta(days=days_per_point - 1), last)
-        rows = _contact_rows(session, subject, start, end)
+        rows = buckets[(start - first).days // days_per_point]
         periods.append((start, end, _from_contacts(kpi, rows)))
         start = end + timedelta(days=1)
     points: list[s.ControlPoint] = []
@@ -1390,7 +1460,7 @@ def level_report(
         query = query.where(m.Publication.rhythm == rhythm.value)
     pubs = list(session.scalars(query.order_by(m.Publication.kpi)))
     lines = []
-    cache: dict[tuple[str, str, date, date], list[Row]] = {}
+    cache: RowCache = {}
     for subject in _subjects(session, audience, scope):
         for p in pubs:
             value = kpi_value(
