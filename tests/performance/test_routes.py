@@ -62,6 +62,10 @@ def test_weights_not_100_are_a_422_naming_the_field(world: World) -> None:
     tree = admin.get("/api/v1/performance/cascade").json()
     assert tree[0]["scorecard"]["name"] == "Centre"
     assert tree[0]["children"][0]["scorecard"]["kpis"][0]["data_source"].startswith("contact")
+    page = world.client(Role.manager).get("/performance/cascade")
+    assert page.status_code == 200 and "Internal process" in page.text and "70%" in page.text
+    assert world.client(Role.manager).get("/performance/attrition").status_code == 200
+    assert world.client(Role.executive).get(f"/performance{Q}").status_code == 200
 
 
 def test_agents_see_their_own_records_only(world: World) -> None:

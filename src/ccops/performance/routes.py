@@ -18,6 +18,7 @@ from ccops.performance import service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 
 router = APIRouter(prefix="/api/v1/performance", tags=["performance"])
@@ -338,13 +339,45 @@ def attrition(
 # --- pages ------------------------------------------------------------------------------------
 
 
+VALUE_LABELS = {
+    "centre": N_("Centre"),
+    "team": N_("Team"),
+    "position": N_("Position"),
+    "person": N_("Person"),
+    "agent": N_("Agent"),
+    "team_leader": N_("Team leader"),
+    "qa_analyst": N_("QA analyst"),
+    "planner": N_("Planner"),
+    "executive": N_("Executive"),
+    "financial": N_("Financial"),
+    "customer": N_("Customer"),
+    "internal_process": N_("Internal process"),
+    "learning_growth": N_("Learning and growth"),
+    "hourly": N_("Hourly"),
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "recognition": N_("Recognition"),
+    "coaching": N_("Coaching"),
+    "root_cause_analysis": N_("Root-cause analysis"),
+    "none": N_("Nothing"),
+    "up": N_("up"),
+    "down": N_("down"),
+    "flat": N_("flat"),
+    "no_clear_change": N_("no clear change"),
+    "unknown": N_("not comparable"),
+    "training_need": N_("Training need"),
+    "promotion_readiness": N_("Ready for promotion"),
+    "transfer_readiness": N_("Ready for transfer"),
+}
+"""Page labels of the stored vocabulary values (levels, perspectives, rhythms, trends)."""
+
 STATUS_TEXT = {
-    "better": "better than target",
-    "worse": "worse than target",
-    "within_noise": "within noise of the target",
-    "too_few": "too few observations",
-    "no_data": "no data",
-    "no_target": "no target set",
+    "better": N_("better than target"),
+    "worse": N_("worse than target"),
+    "within_noise": N_("within noise of the target"),
+    "too_few": N_("too few observations"),
+    "no_data": N_("no data"),
+    "no_target": N_("no target set"),
 }
 
 
@@ -389,6 +422,7 @@ def home(request: Request, session: SessionDep, user: PageReader) -> Response:
         "can_attrition": user.role in P.PERF_ATTRITION,
         "can_cascade": user.role in P.PERF_CASCADE,
     }
+    context["vl"] = VALUE_LABELS
     return render(request, "performance/home.html", context, principal=user, active="performance")
 
 
@@ -417,6 +451,7 @@ def person_page(request: Request, login: str, session: SessionDep, user: PersonR
         "form": forms.FormState(values={}),
         "today": datetime.now(UTC).date(),
     }
+    context["vl"] = VALUE_LABELS
     return render(request, "performance/person.html", context, principal=user, active="performance")
 
 
@@ -501,6 +536,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         "chart_data": chart_data,
         "status_text": STATUS_TEXT,
     }
+    context["vl"] = VALUE_LABELS
     return render(request, "performance/team.html", context, principal=user, active="performance")
 
 
@@ -510,6 +546,7 @@ def cascade_page(request: Request, session: SessionDep, user: CascadeReader) -> 
     context = {
         "trees": service.cascade(session=session),
         "publications": service.list_publications(session=session),
+        "vl": VALUE_LABELS,
     }
     return render(
         request, "performance/cascade.html", context, principal=user, active="performance"
