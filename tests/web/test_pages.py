@@ -270,11 +270,12 @@ def test_navigation_follows_the_role(world: World) -> None:
         block = html.split('class="mainnav"')[1].split("</nav>")[0]
         return re.findall(r'href="([^"]+)"', block)
 
-    assert nav(Role.agent) == ["/", "/kpi"]
-    assert nav(Role.executive) == ["/", "/kpi"]
-    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/admin/teams"]
-    assert nav(Role.planner) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
-    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
+    assert nav(Role.agent) == ["/", "/kpi", "/performance"]
+    assert nav(Role.executive) == ["/", "/kpi", "/performance"]
+    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/performance", "/admin/teams"]
+    planning = ["/", "/kpi", "/staffing", "/import", "/performance", "/admin/sites"]
+    assert nav(Role.planner) == planning
+    assert nav(Role.admin) == planning
 
 
 def test_flash_messages_show_once(world: World) -> None:
