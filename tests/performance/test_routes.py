@@ -66,6 +66,9 @@ def test_weights_not_100_are_a_422_naming_the_field(world: World) -> None:
     assert page.status_code == 200 and "Internal process" in page.text and "70%" in page.text
     assert world.client(Role.manager).get("/performance/attrition").status_code == 200
     assert world.client(Role.executive).get(f"/performance{Q}").status_code == 200
+    planner = world.client(Role.planner).get(f"/performance{Q}")  # no team page: no team links
+    assert planner.status_code == 200 and "/performance/teams/" not in planner.text
+    assert "/performance/teams/Team%20A" in world.client(Role.supervisor).get("/performance").text
 
 
 def test_agents_see_their_own_records_only(world: World) -> None:

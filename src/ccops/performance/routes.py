@@ -412,7 +412,7 @@ def home(request: Request, session: SessionDep, user: PageReader) -> Response:
     centre = None
     if user.role in P.PERF_CENTRE:
         centre = service.centre_scorecard(session=session, first=first, last=last, scope=user.scope)
-    teams = _teams_in_scope(session, user) if user.role in P.PERF_TEAM else []
+    teams = _teams_in_scope(session, user) if user.role in P.PERF_COMPARE else []
     context = {
         "first": first,
         "last": last,
