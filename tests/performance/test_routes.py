@@ -193,3 +193,31 @@ def test_cli_refuses_bad_weights_and_shows_values(
     assert due.exit_code == 0 and json.loads(due.stdout)[0]["audience"] == "agent"
     again = cli.invoke(app, ["performance", "reports-due", "--json"])
     assert json.loads(again.stdout) == []
+
+
+def test_supervisor_records_coaching_from_the_person_page(world: World) -> None:
+    from tests.web.conftest import sign_in
+
+    client = world.client()
+    csrf = sign_in(client, "u-supervisor")
+    page = client.get("/performance/people/alice")
+    assert page.status_code == 200 and "Record a coaching session" in page.text
+    form = {
+        "csrf_token": csrf,
+        "person": "alice",
+        "held_on": str(DAY),
+        "kpi": "repeat_contact_rate",
+        "monitoring_points": "listened to 5 calls",
+        "gap": "refund callbacks",
+        "analysis": "answer lacks the refund date",
+        "action_plan": "confirm the date",
+        "follow_up_on": str(DAY + timedelta(days=14)),
+    }
+    response = client.post("/performance/coaching", data=form)
+    assert response.status_code == 303
+    stored = world.client(Role.admin).get("/api/v1/performance/people/alice/coaching").json()
+    assert [c["action_plan"] for c in stored] == ["confirm the date"]
+    assert stored[0]["coach"] == "u-supervisor" and stored[0]["agreed_by_person"] is False
+    bad = client.post("/performance/coaching", data=dict(form, person="carol"))  # Team C
+    assert bad.status_code == 303
+    assert world.client(Role.admin).get("/api/v1/performance/people/carol/coaching").json() == []
