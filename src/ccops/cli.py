@@ -12,6 +12,7 @@ from ccops.demo_cli import demo_app
 from ccops.jobs.cli import jobs_app
 from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
+from ccops.performance import cli as performance_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
 from ccops.wfm import schedule_cli
@@ -32,6 +33,7 @@ app.add_typer(contacts_cli.privacy_app, name="privacy")
 app.add_typer(metrics_cli.kpi_app, name="kpi")
 app.add_typer(metrics_cli.export_app, name="export")
 app.add_typer(demo_app, name="demo")
+app.add_typer(performance_cli.performance_app, name="performance")
 app.command("staffing")(wfm_cli.staffing)
 app.command("simulate")(wfm_cli.simulate)
 app.add_typer(wfm_cli.forecast_app, name="forecast")

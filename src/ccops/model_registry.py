@@ -5,6 +5,7 @@ from ccops.db import Base
 from ccops.jobs import models as jobs_models
 from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
+from ccops.performance import models as performance_models
 from ccops.wfm import models as wfm_models
 from ccops.wfm import schedule_models
 
@@ -14,6 +15,7 @@ __all__ = [
     "jobs_models",
     "notifications_models",
     "org_models",
+    "performance_models",
     "schedule_models",
     "wfm_models",
 ]

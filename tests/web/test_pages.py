@@ -270,7 +270,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         block = html.split('class="mainnav"')[1].split("</nav>")[0]
         return re.findall(r'href="([^"]+)"', block)
 
-    mine = ["/schedules/my", "/notifications"]
+    mine = ["/performance", "/schedules/my", "/notifications"]
     assert nav(Role.agent) == ["/", "/kpi", *mine]
     assert nav(Role.executive) == ["/", "/kpi", "/forecasts", "/schedules", *mine]
     assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/schedules", *mine, "/admin/teams"]

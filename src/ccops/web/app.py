@@ -21,6 +21,7 @@ from ccops.jobs import service as jobs_service
 from ccops.metrics import routes as metrics_routes
 from ccops.notifications import routes as notifications_routes
 from ccops.org import routes as org_routes
+from ccops.performance import routes as performance_routes
 from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.capacity)
     app.include_router(wfm_routes.events)
     app.include_router(jobs_routes.router)
+    app.include_router(performance_routes.router)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)
@@ -189,5 +191,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(schedule_routes.calendar)
     app.include_router(notifications_routes.router)
     app.include_router(notifications_routes.pages)
+    app.include_router(performance_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

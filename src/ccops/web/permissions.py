@@ -63,3 +63,31 @@ TIME_OFF = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Recording people's time off (people in scope)."""
 MY_SCHEDULE = EVERY_ROLE
 """One's own published week, calendar feed and notifications."""
+
+# Performance management (scope narrows further: agents see their own record only).
+PERF_CASCADE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})
+"""The scorecard cascade and publication rules (read)."""
+PERF_MANAGE = frozenset({R.manager, R.admin})
+"""Creating scorecards, cascading them, setting publication rules, producing due reports."""
+PERF_PERSON = frozenset({R.agent, R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""A person's scorecard, coaching and recognition (agents: their own)."""
+PERF_TEAM = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Team scorecards and control charts."""
+PERF_COMPARE = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Funnel plots and per-person values of a team (always in name order)."""
+PERF_CENTRE = frozenset({R.planner, R.manager, R.executive, R.admin})
+"""The centre's scorecard (the executive's read-only summary)."""
+PERF_COACH = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Recording coaching sessions, their outcomes and recognition."""
+PERF_PARTY = frozenset({R.agent, R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Agreeing to a coaching plan and signing a review (as one of its parties)."""
+PERF_REVIEW_READ = frozenset({R.agent, R.supervisor, R.manager, R.admin})
+"""Formal reviews and development notes (agents: their own)."""
+PERF_REVIEW = frozenset({R.supervisor, R.manager, R.admin})
+"""Writing formal reviews and development notes."""
+PERF_REPORTS = frozenset({R.supervisor, R.manager, R.executive, R.admin})
+"""The report of a level (supervisors: agent and team; executives: executive)."""
+PERF_LEADERS = frozenset({R.supervisor, R.manager, R.admin})
+"""Team leaders' recorded activities and floor time share."""
+PERF_ATTRITION = frozenset({R.supervisor, R.manager, R.executive, R.admin})
+"""Leavers, attrition rates and tenure survival (teams in scope)."""

@@ -1,0 +1,1 @@
+"""Performance management: cascaded balanced scorecards, honest comparisons, coaching, reviews."""

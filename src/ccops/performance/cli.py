@@ -1,0 +1,438 @@
+"""`ccops performance ...` — scorecards, comparisons, coaching, reports, floor time, attrition.
+
+The CLI acts with the whole centre in scope (like an administrator on the server).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+
+from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.errors import Invalid, NotFound, Problem
+from ccops.org import service as org_service
+from ccops.performance import schemas as s
+from ccops.performance import service
+from ccops.runtime import unit_of_work
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+FirstOpt = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD")]
+LastOpt = Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD")]
+ALL = org_service.EVERYTHING
+CLI_USER = "cli"
+
+performance_app = typer.Typer(
+    help="Performance management: scorecards, funnel plots, coaching, reviews, attrition.",
+    no_args_is_help=True,
+)
+
+
+def _period(first: str | None, last: str | None) -> tuple[date, date]:
+    from ccops.performance.routes import period
+
+    try:
+        a = date.fromisoformat(first) if first else None
+        b = date.fromisoformat(last) if last else None
+    except ValueError as exc:
+        raise Invalid(f"dates are YYYY-MM-DD: {exc}", [Problem("bad date", "from/to")]) from None
+    return period(a, b)
+
+
+def _read_json(path: Path) -> Any:
+    if not path.exists():
+        raise NotFound(f"{path}: no such file", [Problem("missing", file=str(path))])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{path}: not JSON ({exc})", [Problem(str(exc), file=str(path))]) from None
+
+
+def _values_table(report: s.ScorecardReportOut) -> None:
+    rows = [
+        {
+            "kpi": v.kpi,
+            "actual": "—" if v.actual is None else f"{v.actual:.4g}",
+            "95% interval": "" if v.low is None else f"{v.low:.4g}–{v.high:.4g}",
+            "n": v.n,
+            "target": v.target,
+            "gap": None if v.gap is None else f"{v.gap:+.4g}",
+            "status": v.status,
+            "trend": v.trend,
+            "note": v.note,
+        }
+        for v in report.values
+    ]
+    title = f"{report.subject_name} {report.first} – {report.last}"
+    print_table(title, rows, list(rows[0]) if rows else ["kpi"])
+
+
+def _out(data: BaseModel | list[Any], as_json: bool) -> bool:
+    if as_json:
+        print_json(data)
+    return as_json
+
+
+@performance_app.command("scorecard-create")
+@handle_errors
+def scorecard_create(
+    file: Annotated[Path, typer.Argument(help="JSON file: one scorecard or a list of them")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create scorecards from a JSON file (all or none; weights must sum to 100%)."""
+    raw = _read_json(file)
+    items = raw if isinstance(raw, list) else [raw]
+    with unit_of_work() as ses:
+        out = [
+            service.create_scorecard(
+                session=ses, data=s.ScorecardIn.model_validate(i), created_by=CLI_USER, scope=ALL
+            )
+            for i in items
+        ]
+    if not _out(out, as_json):
+        for card in out:
+            console.print(
+                f"created scorecard {card.name} ({card.level.value}, {len(card.kpis)} KPIs)"
+            )
+
+
+@performance_app.command("scorecard-parent")
+@handle_errors
+def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> None:
+    """Cascade scorecard NAME from PARENT (a cycle is refused)."""
+    with unit_of_work() as ses:
+        service.set_parent(session=ses, name=name, parent=parent)
+    console.print(f"{name} is cascaded from {parent}")
+
+
+@performance_app.command("cascade")
+@handle_errors
+def cascade(as_json: JsonOpt = False) -> None:
+    """Show the scorecard cascade."""
+    with unit_of_work() as ses:
+        trees = service.cascade(session=ses)
+    if _out(trees, as_json):
+        return
+
+    def show(nodes: list[s.CascadeNode], depth: int) -> None:
+        for node in nodes:
+            c = node.scorecard
+            kpis = ", ".join(f"{k.kpi} {k.weight_pct:g}%" for k in c.kpis)
+            console.print(f"{'  ' * depth}{c.name} [{c.level.value}] {kpis}", highlight=False)
+            show(node.children, depth + 1)
+
+    show(trees, 0)
+
+
+@performance_app.command("scorecard")
+@handle_errors
+def scorecard(
+    person: Annotated[str | None, typer.Option(help="A person's login")] = None,
+    team: Annotated[str | None, typer.Option(help="A team's name")] = None,
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fill in the scorecard of a person, a team, or (neither given) the centre."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        if person:
+            out = service.person_scorecard(session=ses, login=person, first=a, last=b, scope=ALL)
+        elif team:
+            out = service.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
+        else:
+            out = service.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
+    if not _out(out, as_json):
+        _values_table(out)
+
+
+@performance_app.command("funnel")
+@handle_errors
+def funnel(
+    team: str,
+    kpi: Annotated[str, typer.Option(help="A per-person proportion")] = "repeat_contact_rate",
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare a team's people on a funnel plot (name order, flags only outside 99.8%)."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        out = service.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
+    if _out(out, as_json):
+        return
+    rows = [
+        {
+            "person": p.name,
+            "repeats/contacts": f"{p.successes}/{p.trials}",
+            "rate": "—" if p.rate is None else f"{p.rate:.3f}",
+            "99.8% limits": "" if p.lower_998 is None else f"{p.lower_998:.3f}–{p.upper_998:.3f}",
+            "signal": "outside 99.8%: look at the process" if p.flagged else "",
+        }
+        for p in out.points
+    ]
+    print_table(
+        f"{out.team}: {out.label}",
+        rows,
+        ["person", "repeats/contacts", "rate", "99.8% limits", "signal"],
+    )
+    console.print(out.note, highlight=False)
+
+
+@performance_app.command("control-chart")
+@handle_errors
+def control_chart(
+    team: str,
+    kpi: Annotated[str, typer.Option(help="repeat_contact_rate or aht_s")] = "repeat_contact_rate",
+    days: Annotated[int, typer.Option(help="Days per point")] = 7,
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Chart a team KPI over time with control limits."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        out = service.control_chart(
+            session=ses, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=ALL
+        )
+    if _out(out, as_json):
+        return
+    rows = [p.model_dump(mode="json") for p in out.points]
+    print_table(
+        f"{out.team}: {out.label} ({out.chart})",
+        rows,
+        ["first", "n", "value", "lower", "upper", "special_cause"],
+    )
+    console.print(out.note, highlight=False)
+
+
+def _record(model: type[BaseModel], file: Path) -> Any:
+    return model.model_validate(_read_json(file))
+
+
+@performance_app.command("coaching-add")
+@handle_errors
+def coaching_add(
+    file: Path,
+    coach: Annotated[str, typer.Option(help="Who coached")] = CLI_USER,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a coaching session from a JSON file."""
+    with unit_of_work() as ses:
+        out = service.create_coaching(
+            session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=ALL
+        )
+    if not _out(out, as_json):
+        console.print(f"coaching session {out.id} recorded for {out.person}")
+
+
+@performance_app.command("coaching")
+@handle_errors
+def coaching_list(person: str, as_json: JsonOpt = False) -> None:
+    """List a person's coaching sessions."""
+    with unit_of_work() as ses:
+        out = service.list_coaching(session=ses, login=person, scope=ALL)
+    if not _out(out, as_json):
+        print_table(
+            person,
+            [o.model_dump(mode="json") for o in out],
+            ["id", "held_on", "coach", "kpi", "action_plan", "follow_up_on", "outcome"],
+        )
+
+
+@performance_app.command("review-add")
+@handle_errors
+def review_add(
+    file: Path,
+    reviewer: Annotated[str, typer.Option(help="Who reviewed")] = CLI_USER,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a formal review from a JSON file."""
+    with unit_of_work() as ses:
+        out = service.create_review(
+            session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=ALL
+        )
+    if not _out(out, as_json):
+        console.print(f"review {out.id} recorded for {out.person}")
+
+
+@performance_app.command("reviews")
+@handle_errors
+def reviews_list(person: str, as_json: JsonOpt = False) -> None:
+    """List a person's reviews."""
+    with unit_of_work() as ses:
+        out = service.list_reviews(session=ses, login=person, scope=ALL)
+    if not _out(out, as_json):
+        print_table(
+            person,
+            [o.model_dump(mode="json") for o in out],
+            ["id", "period_first", "period_last", "reviewer", "next_review_on"],
+        )
+
+
+@performance_app.command("recognise")
+@handle_errors
+def recognise(
+    person: str,
+    text: Annotated[str, typer.Option(help="What was done well")],
+    given_by: Annotated[str, typer.Option(help="Who recognises")] = CLI_USER,
+    on: Annotated[str | None, typer.Option(help="Date, YYYY-MM-DD (default today)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record appreciation for a person."""
+    given_on = _period(on, on)[1] if on else date.today()
+    with unit_of_work() as ses:
+        out = service.create_recognition(
+            session=ses,
+            data=s.RecognitionIn(person=person, given_on=given_on, text=text),
+            given_by=given_by,
+            scope=ALL,
+        )
+    if not _out(out, as_json):
+        console.print(f"recognition {out.id} recorded for {out.person}")
+
+
+@performance_app.command("publish")
+@handle_errors
+def publish(
+    kpi: str,
+    audience: Annotated[s.Audience, typer.Option(help="agent, team, centre or executive")],
+    rhythm: Annotated[s.Rhythm, typer.Option(help="hourly, daily or weekly")],
+    target: Annotated[float | None, typer.Option(help="Target value")] = None,
+    lower_is_better: Annotated[bool, typer.Option("--lower-is-better")] = False,
+    on_good: Annotated[s.FollowUp, typer.Option()] = s.FollowUp.recognition,
+    on_bad: Annotated[s.FollowUp, typer.Option()] = s.FollowUp.coaching,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set who sees a KPI, how often, and what follows a good or bad result."""
+    data = s.PublicationIn(
+        kpi=kpi,
+        audience=audience,
+        rhythm=rhythm,
+        target=target,
+        higher_is_better=not lower_is_better,
+        on_good=on_good,
+        on_bad=on_bad,
+    )
+    with unit_of_work() as ses:
+        out = service.set_publication(session=ses, data=data)
+    if not _out(out, as_json):
+        console.print(f"{kpi} is published {rhythm.value} to {audience.value}")
+
+
+def _print_report(r: s.LevelReportOut) -> None:
+    rows = [
+        {
+            "subject": line.subject,
+            "kpi": line.kpi,
+            "value": "—" if line.value.actual is None else f"{line.value.actual:.4g}",
+            "n": line.value.n,
+            "result": line.result,
+            "follow-up": line.follow_up,
+        }
+        for line in r.lines
+    ]
+    title = f"{r.audience.value} report {r.first} – {r.last}"
+    print_table(title, rows, ["subject", "kpi", "value", "n", "result", "follow-up"])
+
+
+@performance_app.command("report")
+@handle_errors
+def report(
+    audience: Annotated[s.Audience, typer.Argument(help="agent, team, centre or executive")],
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Produce the report one level receives, on demand."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        out = service.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
+    if not _out(out, as_json):
+        _print_report(out)
+
+
+@performance_app.command("reports-due")
+@handle_errors
+def reports_due(as_json: JsonOpt = False) -> None:
+    """Produce every report whose rhythm has come round (run it from cron every hour)."""
+    with unit_of_work() as ses:
+        out = service.due_reports(session=ses, scope=ALL)
+    if _out(out, as_json):
+        return
+    if not out:
+        console.print("no report is due")
+    for r in out:
+        _print_report(r)
+
+
+@performance_app.command("activity")
+@handle_errors
+def activity(
+    person: str,
+    day: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    kind: Annotated[s.ActivityKind, typer.Option(help="floor, planning, reports or other")],
+    minutes: Annotated[int, typer.Option()],
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a team leader's minutes on one kind of work."""
+    d = _period(day, day)[1]
+    with unit_of_work() as ses:
+        out = service.record_activity(
+            session=ses,
+            data=s.ActivityIn(person=person, day=d, kind=kind, minutes=minutes),
+            scope=ALL,
+        )
+    if not _out(out, as_json):
+        console.print(f"recorded {minutes} min of {kind.value} for {person} on {d}")
+
+
+@performance_app.command("floor-time")
+@handle_errors
+def floor_time(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = False) -> None:
+    """Show team leaders' share of time on the floor against 75%."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        out = service.floor_time(session=ses, first=a, last=b, scope=ALL)
+    if not _out(out, as_json):
+        print_table(
+            "Floor time",
+            [o.model_dump(mode="json") for o in out],
+            ["name", "floor_share", "days", "note"],
+        )
+
+
+@performance_app.command("attrition")
+@handle_errors
+def attrition(
+    team: Annotated[str | None, typer.Option(help="One team")] = None,
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show leavers, monthly attrition per team and the tenure survival curve."""
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        out = service.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
+    if _out(out, as_json):
+        return
+    print_table(
+        "Leavers",
+        [x.model_dump(mode="json") for x in out.leavers],
+        ["name", "team", "termination_date", "tenure_days", "reason"],
+    )
+    months = [x.model_dump(mode="json") for x in out.months if x.leavers]
+    print_table(
+        "Monthly attrition",
+        months,
+        ["team", "month", "leavers", "average_headcount", "rate", "low", "high"],
+    )
+    print_table(
+        "Tenure survival",
+        [x.model_dump(mode="json") for x in out.survival],
+        ["tenure_days", "at_risk", "leavers", "survival", "low", "high"],
+    )

@@ -1,0 +1,613 @@
+"""Performance management: JSON API under /api/v1/performance and pages under /performance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from ccops.db import RowId
+from ccops.enums import Role
+from ccops.errors import CcopsError, Forbidden, Problem
+from ccops.org.models import Person, Team
+from ccops.performance import schemas as s
+from ccops.performance import service
+from ccops.web import forms, permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep
+from ccops.web.i18n import N_
+from ccops.web.render import gettext_for, redirect, render
+
+router = APIRouter(prefix="/api/v1/performance", tags=["performance"])
+pages = APIRouter(prefix="/performance", include_in_schema=False)
+
+P = permissions
+CascadeReader = Annotated[Principal, Depends(require(*P.PERF_CASCADE))]
+Manager = Annotated[Principal, Depends(require(*P.PERF_MANAGE, write=True))]
+PersonReader = Annotated[Principal, Depends(require(*P.PERF_PERSON))]
+TeamReader = Annotated[Principal, Depends(require(*P.PERF_TEAM))]
+Comparer = Annotated[Principal, Depends(require(*P.PERF_COMPARE))]
+CentreReader = Annotated[Principal, Depends(require(*P.PERF_CENTRE))]
+Coach = Annotated[Principal, Depends(require(*P.PERF_COACH, write=True))]
+PartyWriter = Annotated[Principal, Depends(require(*P.PERF_PARTY, write=True))]
+ReviewReader = Annotated[Principal, Depends(require(*P.PERF_REVIEW_READ))]
+Reviewer = Annotated[Principal, Depends(require(*P.PERF_REVIEW, write=True))]
+ReportReader = Annotated[Principal, Depends(require(*P.PERF_REPORTS))]
+LeaderWriter = Annotated[Principal, Depends(require(*P.PERF_LEADERS, write=True))]
+LeaderReader = Annotated[Principal, Depends(require(*P.PERF_LEADERS))]
+AttritionReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION))]
+PageReader = Annotated[Principal, Depends(require(*P.SIGNED_IN))]
+
+AUDIENCES_OF_ROLE = {
+    Role.supervisor: {s.Audience.agent, s.Audience.team},
+    Role.executive: {s.Audience.executive},
+}
+
+
+def period(first: date | None, last: date | None) -> tuple[date, date]:
+    """The period asked for; by default the 28 days up to yesterday (UTC)."""
+    for day in (first, last):
+        if day is not None:
+            service.check_period(day, day)
+    last = last or datetime.now(UTC).date() - timedelta(days=1)
+    return first or last - timedelta(days=27), last
+
+
+# --- scorecards and cascade -------------------------------------------------------------------
+
+
+@router.get("/scorecards", response_model=list[s.ScorecardOut])
+def list_scorecards(session: SessionDep, _user: CascadeReader) -> list[s.ScorecardOut]:
+    """List the scorecards of the cascade by name."""
+    return service.list_scorecards(session=session)
+
+
+@router.post("/scorecards", response_model=s.ScorecardOut, status_code=status.HTTP_201_CREATED)
+def create_scorecard(data: s.ScorecardIn, session: SessionDep, user: Manager) -> s.ScorecardOut:
+    """Create a scorecard of one cascade level (weights must sum to 100%)."""
+    return service.create_scorecard(
+        session=session, data=data, created_by=user.login, scope=user.scope
+    )
+
+
+@router.post("/scorecards/{name}/parent", response_model=s.ScorecardOut)
+def set_parent(name: str, data: s.ParentIn, session: SessionDep, _user: Manager) -> s.ScorecardOut:
+    """Cascade a scorecard from another (a cycle is refused and named)."""
+    return service.set_parent(session=session, name=name, parent=data.parent)
+
+
+@router.get("/cascade", response_model=list[s.CascadeNode])
+def cascade(session: SessionDep, _user: CascadeReader) -> list[s.CascadeNode]:
+    """Return the cascade centre → team → position → person as trees."""
+    return service.cascade(session=session)
+
+
+@router.get("/people/{login}/scorecard", response_model=s.ScorecardReportOut)
+def person_scorecard(
+    login: str,
+    session: SessionDep,
+    user: PersonReader,
+    first: date | None = None,
+    last: date | None = None,
+) -> s.ScorecardReportOut:
+    """Fill in a person's scorecard for a period, with intervals and sample sizes."""
+    a, b = period(first, last)
+    return service.person_scorecard(session=session, login=login, first=a, last=b, scope=user.scope)
+
+
+@router.get("/teams/{team}/scorecard", response_model=s.ScorecardReportOut)
+def team_scorecard(
+    team: str,
+    session: SessionDep,
+    user: TeamReader,
+    first: date | None = None,
+    last: date | None = None,
+) -> s.ScorecardReportOut:
+    """Fill in a team's scorecard for a period."""
+    a, b = period(first, last)
+    return service.team_scorecard(session=session, team=team, first=a, last=b, scope=user.scope)
+
+
+@router.get("/teams/{team}/people", response_model=list[s.PersonValue])
+def team_people(
+    team: str,
+    session: SessionDep,
+    user: Comparer,
+    kpi: str = "repeat_contact_rate",
+    first: date | None = None,
+    last: date | None = None,
+) -> list[s.PersonValue]:
+    """One KPI of each team member with its interval, in name order (never ranked)."""
+    a, b = period(first, last)
+    rows = service.team_people_values(
+        session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope
+    )
+    return [s.PersonValue(person=p.login, name=p.name, value=v) for p, v in rows]
+
+
+@router.get("/teams/{team}/funnel", response_model=s.FunnelOut)
+def funnel(
+    team: str,
+    session: SessionDep,
+    user: Comparer,
+    kpi: str = "repeat_contact_rate",
+    first: date | None = None,
+    last: date | None = None,
+) -> s.FunnelOut:
+    """Compare the team's people on a funnel plot (95% and 99.8% limits), in name order."""
+    a, b = period(first, last)
+    return service.funnel(session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope)
+
+
+@router.get("/teams/{team}/control-chart", response_model=s.ControlChartOut)
+def control_chart(
+    team: str,
+    session: SessionDep,
+    user: TeamReader,
+    kpi: str = "repeat_contact_rate",
+    first: date | None = None,
+    last: date | None = None,
+    days: int = 7,
+) -> s.ControlChartOut:
+    """Chart a team KPI over time with control limits (p-chart or XmR)."""
+    a, b = period(first, last)
+    return service.control_chart(
+        session=session, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=user.scope
+    )
+
+
+@router.get("/centre/scorecard", response_model=s.ScorecardReportOut)
+def centre_scorecard(
+    session: SessionDep, user: CentreReader, first: date | None = None, last: date | None = None
+) -> s.ScorecardReportOut:
+    """Fill in the centre's scorecard for the sites in scope (the executive summary)."""
+    a, b = period(first, last)
+    return service.centre_scorecard(session=session, first=a, last=b, scope=user.scope)
+
+
+# --- coaching, reviews, recognition, development ----------------------------------------------
+
+
+@router.get("/people/{login}/coaching", response_model=list[s.CoachingOut])
+def list_coaching(login: str, session: SessionDep, user: PersonReader) -> list[s.CoachingOut]:
+    """List a person's coaching sessions, newest first."""
+    return service.list_coaching(session=session, login=login, scope=user.scope)
+
+
+@router.post("/coaching", response_model=s.CoachingOut, status_code=status.HTTP_201_CREATED)
+def create_coaching(data: s.CoachingIn, session: SessionDep, user: Coach) -> s.CoachingOut:
+    """Record a coaching session with a person in scope."""
+    return service.create_coaching(session=session, data=data, coach=user.login, scope=user.scope)
+
+
+@router.post("/coaching/{coaching_id}/agree", response_model=s.CoachingOut)
+def agree_coaching(coaching_id: RowId, session: SessionDep, user: PartyWriter) -> s.CoachingOut:
+    """Agree to the action plan of one's own coaching session."""
+    return service.agree_coaching(
+        session=session, coaching_id=coaching_id, person_id=user.person_id, scope=user.scope
+    )
+
+
+@router.post("/coaching/{coaching_id}/outcome", response_model=s.CoachingOut)
+def coaching_outcome(
+    coaching_id: RowId, data: s.OutcomeIn, session: SessionDep, user: Coach
+) -> s.CoachingOut:
+    """Record the outcome of a coaching plan at its follow-up."""
+    return service.record_outcome(
+        session=session, coaching_id=coaching_id, data=data, scope=user.scope
+    )
+
+
+@router.get("/people/{login}/reviews", response_model=list[s.ReviewOut])
+def list_reviews(login: str, session: SessionDep, user: ReviewReader) -> list[s.ReviewOut]:
+    """List a person's formal reviews, newest first."""
+    return service.list_reviews(session=session, login=login, scope=user.scope)
+
+
+@router.post("/reviews", response_model=s.ReviewOut, status_code=status.HTTP_201_CREATED)
+def create_review(data: s.ReviewIn, session: SessionDep, user: Reviewer) -> s.ReviewOut:
+    """Record a formal review of a person in scope."""
+    return service.create_review(session=session, data=data, reviewer=user.login, scope=user.scope)
+
+
+@router.post("/reviews/{review_id}/sign", response_model=s.ReviewOut)
+def sign_review(review_id: RowId, session: SessionDep, user: PartyWriter) -> s.ReviewOut:
+    """Sign a review as the reviewed person or as the reviewer."""
+    return service.sign_review(
+        session=session,
+        review_id=review_id,
+        login=user.login,
+        person_id=user.person_id,
+        scope=user.scope,
+    )
+
+
+@router.get("/people/{login}/recognitions", response_model=list[s.RecognitionOut])
+def list_recognitions(
+    login: str, session: SessionDep, user: PersonReader
+) -> list[s.RecognitionOut]:
+    """List a person's recognitions, newest first."""
+    return service.list_recognitions(session=session, login=login, scope=user.scope)
+
+
+@router.post("/recognitions", response_model=s.RecognitionOut, status_code=status.HTTP_201_CREATED)
+def create_recognition(data: s.RecognitionIn, session: SessionDep, user: Coach) -> s.RecognitionOut:
+    """Record appreciation for a person in scope."""
+    return service.create_recognition(
+        session=session, data=data, given_by=user.login, scope=user.scope
+    )
+
+
+@router.get("/people/{login}/development", response_model=list[s.NoteOut])
+def list_notes(login: str, session: SessionDep, user: ReviewReader) -> list[s.NoteOut]:
+    """List a person's training needs and readiness notes."""
+    return service.list_notes(session=session, login=login, scope=user.scope)
+
+
+@router.post("/development", response_model=s.NoteOut, status_code=status.HTTP_201_CREATED)
+def create_note(data: s.NoteIn, session: SessionDep, user: Reviewer) -> s.NoteOut:
+    """Record a training need or a readiness note about a person in scope."""
+    return service.create_note(session=session, data=data, written_by=user.login, scope=user.scope)
+
+
+# --- publication, leaders' time, attrition ----------------------------------------------------
+
+
+@router.get("/publications", response_model=list[s.PublicationOut])
+def list_publications(session: SessionDep, _user: CascadeReader) -> list[s.PublicationOut]:
+    """List which KPI is published to whom, how often, and what follows."""
+    return service.list_publications(session=session)
+
+
+@router.post("/publications", response_model=s.PublicationOut, status_code=status.HTTP_201_CREATED)
+def set_publication(data: s.PublicationIn, session: SessionDep, _user: Manager) -> s.PublicationOut:
+    """Set who sees a KPI, how often, and what follows a good or bad result."""
+    return service.set_publication(session=session, data=data)
+
+
+def _check_audience(user: Principal, audience: s.Audience) -> None:
+    allowed = AUDIENCES_OF_ROLE.get(user.role)
+    if allowed is not None and audience not in allowed:
+        raise Forbidden(
+            f"the role {user.role.value} does not receive the {audience.value} report",
+            [Problem("not your level's report", "audience")],
+        )
+
+
+@router.get("/reports/{audience}", response_model=s.LevelReportOut)
+def level_report(
+    audience: s.Audience,
+    session: SessionDep,
+    user: ReportReader,
+    first: date | None = None,
+    last: date | None = None,
+) -> s.LevelReportOut:
+    """Produce the report one level receives, on demand."""
+    _check_audience(user, audience)
+    a, b = period(first, last)
+    return service.level_report(
+        session=session, audience=audience, first=a, last=b, scope=user.scope
+    )
+
+
+@router.post("/reports/due", response_model=list[s.LevelReportOut])
+def due_reports(session: SessionDep, user: Manager) -> list[s.LevelReportOut]:
+    """Produce every report whose rhythm has come round."""
+    return service.due_reports(session=session, scope=user.scope)
+
+
+@router.post(
+    "/leader-activities", response_model=s.ActivityOut, status_code=status.HTTP_201_CREATED
+)
+def record_activity(data: s.ActivityIn, session: SessionDep, user: LeaderWriter) -> s.ActivityOut:
+    """Record a team leader's minutes on floor, planning, reports or other work."""
+    if user.role == Role.supervisor:
+        own = session.get(Person, user.person_id) if user.person_id else None
+        if own is None or own.login != data.person:
+            raise Forbidden(
+                "team leaders record their own activities only", [Problem("not you", "person")]
+            )
+    return service.record_activity(session=session, data=data, scope=user.scope)
+
+
+@router.get("/floor-time", response_model=list[s.FloorShareOut])
+def floor_time(
+    session: SessionDep, user: LeaderReader, first: date | None = None, last: date | None = None
+) -> list[s.FloorShareOut]:
+    """Each team leader's share of time on the floor against the 75% target, in name order."""
+    a, b = period(first, last)
+    return service.floor_time(session=session, first=a, last=b, scope=user.scope)
+
+
+@router.get("/attrition", response_model=s.AttritionOut)
+def attrition(
+    session: SessionDep,
+    user: AttritionReader,
+    first: date | None = None,
+    last: date | None = None,
+    team: str | None = None,
+) -> s.AttritionOut:
+    """Leavers, monthly attrition per team with intervals, and tenure survival."""
+    first, last = period(first, last) if first else (None, period(None, last)[1])
+    first = first or (last - timedelta(days=365)).replace(day=1)
+    return service.attrition(session=session, first=first, last=last, scope=user.scope, team=team)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+VALUE_LABELS = {
+    "centre": N_("Centre"),
+    "team": N_("Team"),
+    "position": N_("Position"),
+    "person": N_("Person"),
+    "agent": N_("Agent"),
+    "team_leader": N_("Team leader"),
+    "qa_analyst": N_("QA analyst"),
+    "planner": N_("Planner"),
+    "executive": N_("Executive"),
+    "financial": N_("Financial"),
+    "customer": N_("Customer"),
+    "internal_process": N_("Internal process"),
+    "learning_growth": N_("Learning and growth"),
+    "hourly": N_("Hourly"),
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "recognition": N_("Recognition"),
+    "coaching": N_("Coaching"),
+    "root_cause_analysis": N_("Root-cause analysis"),
+    "none": N_("Nothing"),
+    "up": N_("up"),
+    "down": N_("down"),
+    "flat": N_("flat"),
+    "no_clear_change": N_("no clear change"),
+    "unknown": N_("not comparable"),
+    "training_need": N_("Training need"),
+    "promotion_readiness": N_("Ready for promotion"),
+    "transfer_readiness": N_("Ready for transfer"),
+}
+"""Page labels of the stored vocabulary values (levels, perspectives, rhythms, trends)."""
+
+STATUS_TEXT = {
+    "better": N_("better than target"),
+    "worse": N_("worse than target"),
+    "within_noise": N_("within noise of the target"),
+    "too_few": N_("too few observations"),
+    "no_data": N_("no data"),
+    "no_target": N_("no target set"),
+}
+
+
+def _page_period(request: Request) -> tuple[date, date, dict[str, str]]:
+    errors: dict[str, str] = {}
+    values: dict[str, date | None] = {}
+    for name in ("first", "last"):
+        raw = request.query_params.get(name, "")
+        try:
+            values[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[name] = raw
+            values[name] = None
+    a, b = period(values["first"], values["last"])
+    if b < a:
+        a = b - timedelta(days=27)
+    return a, b, errors
+
+
+def _teams_in_scope(session: SessionDep, user: Principal) -> list[Team]:
+    return list(session.scalars(select(Team).where(user.scope.teams_clause()).order_by(Team.name)))
+
+
+@pages.get("", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, user: PageReader) -> Response:
+    """Show the performance start page of the user's role."""
+    if user.role == Role.agent and user.person_id:
+        person = session.get(Person, user.person_id)
+        if person is not None:
+            return person_page(request, person.login, session, user)
+    first, last, _e = _page_period(request)
+    centre = None
+    if user.role in P.PERF_CENTRE:
+        centre = service.centre_scorecard(session=session, first=first, last=last, scope=user.scope)
+    teams = _teams_in_scope(session, user) if user.role in P.PERF_COMPARE else []
+    context = {
+        "first": first,
+        "last": last,
+        "centre": centre,
+        "teams": teams,
+        "status_text": STATUS_TEXT,
+        "can_attrition": user.role in P.PERF_ATTRITION,
+        "can_cascade": user.role in P.PERF_CASCADE,
+    }
+    context["vl"] = VALUE_LABELS
+    return render(request, "performance/home.html", context, principal=user, active="performance")
+
+
+@pages.get("/people/{login}", response_class=HTMLResponse)
+def person_page(request: Request, login: str, session: SessionDep, user: PersonReader) -> Response:
+    """Show a person's scorecard, coaching, reviews, recognition and development notes."""
+    first, last, _e = _page_period(request)
+    card = service.person_scorecard(
+        session=session, login=login, first=first, last=last, scope=user.scope
+    )
+    reviews_allowed = user.role in P.PERF_REVIEW_READ
+    context: dict[str, Any] = {
+        "first": first,
+        "last": last,
+        "card": card,
+        "status_text": STATUS_TEXT,
+        "coaching": service.list_coaching(session=session, login=login, scope=user.scope),
+        "reviews": service.list_reviews(session=session, login=login, scope=user.scope)
+        if reviews_allowed
+        else [],
+        "notes": service.list_notes(session=session, login=login, scope=user.scope)
+        if reviews_allowed
+        else [],
+        "recognitions": service.list_recognitions(session=session, login=login, scope=user.scope),
+        "can_coach": user.role in P.PERF_COACH,
+        "form": forms.FormState(values={}),
+        "today": datetime.now(UTC).date(),
+    }
+    context["vl"] = VALUE_LABELS
+    return render(request, "performance/person.html", context, principal=user, active="performance")
+
+
+@pages.get("/teams/{team}", response_class=HTMLResponse)
+def team_page(request: Request, team: str, session: SessionDep, user: Comparer) -> Response:
+    """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
+    first, last, _e = _page_period(request)
+    _ = gettext_for(request, user)
+    cache: service.RowCache = {}
+    card = service.team_scorecard(
+        session=session, team=team, first=first, last=last, scope=user.scope, cache=cache
+    )
+    fun = service.funnel(
+        session=session,
+        team=team,
+        kpi="repeat_contact_rate",
+        first=first,
+        last=last,
+        scope=user.scope,
+        cache=cache,
+    )
+    chart_first = last - timedelta(days=7 * 12 - 1)
+    chart = service.control_chart(
+        session=session,
+        team=team,
+        kpi="repeat_contact_rate",
+        first=chart_first,
+        last=last,
+        scope=user.scope,
+    )
+    people = service.team_people_values(
+        session=session,
+        team=team,
+        kpi="aht_s",
+        first=first,
+        last=last,
+        scope=user.scope,
+        cache=cache,
+    )
+    funnel_data = {
+        "title": _("Repeat-contact rate by number of contacts"),
+        "x": _("Answered contacts with a customer key"),
+        "y": _("Repeat-contact rate, %"),
+        "team_rate": fun.team_rate,
+        "points": [
+            {"name": p.name, "n": p.trials, "rate": p.rate, "flagged": p.flagged}
+            for p in fun.points
+            if p.rate is not None
+        ],
+        "curve": [c.model_dump() for c in fun.curve],
+        "labels": {
+            "team": _("Team rate"),
+            "l95": _("95% limits"),
+            "l998": _("99.8% limits"),
+            "people": _("People"),
+            "flagged": _("Outside 99.8%: look at the process"),
+        },
+    }
+    chart_data = {
+        "title": _("Team repeat-contact rate per week (p-chart)"),
+        "labels": [p.first.isoformat() for p in chart.points],
+        "value": [p.value for p in chart.points],
+        "lower": [p.lower for p in chart.points],
+        "upper": [p.upper for p in chart.points],
+        "centre": [p.centre for p in chart.points],
+        "special": [p.special_cause for p in chart.points],
+        "names": {
+            "value": _("Weekly rate"),
+            "centre": _("Centre line"),
+            "limits": _("Control limits (3 sigma)"),
+            "special": _("Special cause"),
+        },
+    }
+    context = {
+        "first": first,
+        "last": last,
+        "card": card,
+        "funnel": fun,
+        "chart": chart,
+        "people": people,
+        "funnel_data": funnel_data,
+        "chart_data": chart_data,
+        "status_text": STATUS_TEXT,
+    }
+    context["vl"] = VALUE_LABELS
+    return render(request, "performance/team.html", context, principal=user, active="performance")
+
+
+@pages.get("/cascade", response_class=HTMLResponse)
+def cascade_page(request: Request, session: SessionDep, user: CascadeReader) -> Response:
+    """Show the scorecard cascade with each KPI's formula, source, target, benchmark, weight."""
+    context = {
+        "trees": service.cascade(session=session),
+        "publications": service.list_publications(session=session),
+        "vl": VALUE_LABELS,
+    }
+    return render(
+        request, "performance/cascade.html", context, principal=user, active="performance"
+    )
+
+
+@pages.get("/attrition", response_class=HTMLResponse)
+def attrition_page(request: Request, session: SessionDep, user: AttritionReader) -> Response:
+    """Show leavers, monthly attrition per team and the tenure survival curve."""
+    last = datetime.now(UTC).date() - timedelta(days=1)
+    first = (last - timedelta(days=365)).replace(day=1)
+    data = service.attrition(session=session, first=first, last=last, scope=user.scope)
+    _ = gettext_for(request, user)
+    km = {
+        "title": _("Share still employed by tenure (Kaplan-Meier)"),
+        "x": _("Tenure, days"),
+        "y": _("Still employed, %"),
+        "times": [0.0] + [p.tenure_days for p in data.survival],
+        "survival": [1.0] + [p.survival for p in data.survival],
+        "low": [1.0] + [p.low for p in data.survival],
+        "high": [1.0] + [p.high for p in data.survival],
+        "names": {"survival": _("Survival"), "band": _("95% band")},
+    }
+    floor = (
+        service.floor_time(
+            session=session, first=last - timedelta(days=27), last=last, scope=user.scope
+        )
+        if user.role in P.PERF_LEADERS
+        else []
+    )
+    context = {"data": data, "km": km, "floor": floor}
+    return render(
+        request, "performance/attrition.html", context, principal=user, active="performance"
+    )
+
+
+@pages.post("/coaching", response_class=HTMLResponse)
+async def coaching_form(request: Request, session: SessionDep, user: Coach) -> Response:
+    """Record a coaching session from the person page's form."""
+    form = await request.form()
+    names = (
+        "person",
+        "held_on",
+        "kpi",
+        "monitoring_points",
+        "gap",
+        "analysis",
+        "action_plan",
+        "follow_up_on",
+    )
+    values = forms.text_values(form, names)
+    _ = gettext_for(request, user)
+    login = values.get("person", "")
+    data = {k: (v or None) for k, v in values.items()}
+    try:
+        model = s.CoachingIn.model_validate(data)
+        service.create_coaching(session=session, data=model, coach=user.login, scope=user.scope)
+    except CcopsError as exc:
+        return redirect(request, f"/performance/people/{login}", flash=("error", exc.message))
+    except ValueError as exc:
+        return redirect(request, f"/performance/people/{login}", flash=("error", str(exc)[:300]))
+    return redirect(
+        request, f"/performance/people/{login}", flash=("success", _("Coaching session recorded."))
+    )

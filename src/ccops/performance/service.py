@@ -1,0 +1,1703 @@
+"""Use cases of performance management: cascaded scorecards filled in with honest statistics,
+funnel plots and control charts (never league tables), coaching, reviews, recognition,
+publication by level, team leaders' floor time and attrition.
+
+KPI definitions come from the metrics registry (label, formula, data source); the values of one
+person, one team or the centre are computed here from the same contact records and agent-state
+events the registry names, because the interval services aggregate by queue, not by person.
+Every rate carries its sample size and a 95% interval (Wilson for proportions, Student t for
+means); below the minimum sample the value is withheld and the reason said.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, String, exists, func, select, true, type_coerce
+from sqlalchemy.orm import Session, aliased
+
+from ccops.contacts.models import AgentStateEvent, Contact
+from ccops.db import utcnow
+from ccops.engines import stats
+from ccops.enums import ANSWERED_OUTCOMES, AgentState, Outcome, Role, ServiceLevelVariant
+from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.metrics import registry
+from ccops.org import service as org_service
+from ccops.org.models import Person, Queue, Site, Team
+from ccops.performance import models as m
+from ccops.performance import schemas as s
+from ccops.text import N_
+
+EPOCH = date(1970, 1, 1)
+MIN_TRIALS = 30
+"""Fewer trials than this: a rate is not shown (its 95% interval is wider than about ±18 points)."""
+MIN_VALUES = 10
+"""Fewer values than this: a mean is not shown."""
+MIN_DAYS = 3
+"""Fewer days with agent-state data than this: occupancy and utilisation are not shown."""
+REPEAT_WINDOW_DAYS = 7
+FLOOR_TARGET = 0.75
+FUNNEL_KPIS = ("repeat_contact_rate",)
+"""Proportions measured per person, the only KPIs a funnel plot compares people on."""
+
+PERFORMANCE_METRICS: dict[str, registry.Metric] = {
+    m_.key: m_
+    for m_ in (
+        registry.Metric(
+            "floor_time_share",
+            N_("Floor time share"),
+            N_("fraction"),
+            "minutes recorded as floor time / all recorded minutes of the team leader",
+            N_("team leaders' recorded activities (performance activity log)"),
+            N_("Share of a team leader's time spent with agents on the floor; target 75%."),
+            "leader",
+        ),
+        registry.Metric(
+            "attrition_rate",
+            N_("Attrition rate"),
+            N_("fraction"),
+            "leavers in the period / average headcount ((start + end) / 2)",
+            N_("people records (hire and termination dates)"),
+            N_("Share of the team who left in the period."),
+            "team",
+        ),
+    )
+}
+PROPORTIONS = {"repeat_contact_rate", "service_level", "abandon_rate"}
+MEANS = {"aht_s", "asa_s"}
+STATE_RATIOS = {"occupancy", "utilisation"}
+MEASURABLE = PROPORTIONS | MEANS | STATE_RATIOS | set(PERFORMANCE_METRICS)
+CENTRE_ONLY = {"service_level", "abandon_rate", "asa_s"}
+"""Queue KPIs: measured for the centre (queues of its sites), not for a person or a team."""
+DEFAULT_PERSON_KPIS = ("repeat_contact_rate", "aht_s", "occupancy")
+DEFAULT_TEAM_KPIS = ("repeat_contact_rate", "aht_s", "occupancy", "attrition_rate")
+LEVEL_RANK = {s.Level.centre: 0, s.Level.team: 1, s.Level.position: 2, s.Level.person: 3}
+POSITION_OF_ROLE = {
+    Role.agent: s.Position.agent,
+    Role.supervisor: s.Position.team_leader,
+    Role.qa_analyst: s.Position.qa_analyst,
+    Role.planner: s.Position.planner,
+}
+RHYTHM_PERIOD = {
+    s.Rhythm.hourly: timedelta(hours=1),
+    s.Rhythm.daily: timedelta(days=1),
+    s.Rhythm.weekly: timedelta(days=7),
+}
+
+
+def metric(key: str) -> registry.Metric:
+    """Return the definition of KPI ``key`` (metrics registry or performance KPIs)."""
+    found = registry.METRICS.get(key) or PERFORMANCE_METRICS.get(key)
+    if found is None:
+        known = ", ".join(sorted(MEASURABLE))
+        raise Invalid(f"unknown KPI {key!r}; use one of: {known}", [Problem("unknown", "kpi")])
+    return found
+
+
+# --- subjects and scope -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose KPIs are measured: one person, one team, or the centre (sites; None = all)."""
+
+    kind: str
+    key: str
+    name: str
+    person_id: int | None = None
+    team_id: int | None = None
+    site_ids: frozenset[int] | None = None
+
+
+def person_in_scope(*, session: Session, login: str, scope: org_service.Scope) -> Person:
+    """Return the person ``login`` if the scope reaches them, else raise NotFound."""
+    found = session.scalars(
+        select(Person).where(Person.login == login, scope.people_clause())
+    ).one_or_none()
+    if found is None:
+        raise NotFound(
+            f"no person {login!r} in your scope", [Problem("unknown or outside scope", "person")]
+        )
+    return found
+
+
+def team_in_scope(*, session: Session, name: str, scope: org_service.Scope) -> Team:
+    """Return the team ``name`` if the scope reaches it, else raise NotFound."""
+    found = session.scalars(
+        select(Team).where(Team.name == name, scope.teams_clause())
+    ).one_or_none()
+    if found is None:
+        raise NotFound(
+            f"no team {name!r} in your scope", [Problem("unknown or outside scope", "team")]
+        )
+    return found
+
+
+def _person_subject(p: Person) -> Subject:
+    return Subject("person", p.login, p.name, person_id=p.id)
+
+
+def _team_subject(t: Team) -> Subject:
+    return Subject("team", t.name, t.name, team_id=t.id)
+
+
+def _centre_subject(scope: org_service.Scope) -> Subject:
+    return Subject("centre", "centre", "centre", site_ids=scope.site_ids)
+
+
+OLDEST = date(1990, 1, 1)
+NEWEST = date(2200, 12, 31)
+
+
+def check_period(first: date, last: date) -> None:
+    """Refuse a period outside 1990-2200 (dates a contact centre's data can have)."""
+    for name, day in (("first", first), ("last", last)):
+        if not OLDEST <= day <= NEWEST:
+            raise Invalid(
+                f"{name} {day} is outside {OLDEST} to {NEWEST}", [Problem("out of range", name)]
+            )
+
+
+def _day_span(first: date, last: date) -> tuple[int, int]:
+    check_period(first, last)
+    if last < first:
+        raise Invalid(f"the period ends ({last}) before it starts ({first})", [Problem("", "last")])
+    if (last - first).days > 400:
+        raise Invalid("a period is at most 400 days", [Problem("too long", "last")])
+    return (first - EPOCH).days * 1440, ((last - EPOCH).days + 1) * 1440
+
+
+def _contact_where(subject: Subject) -> ColumnElement[bool]:
+    if subject.kind == "person":
+        return Contact.person_id == subject.person_id
+    if subject.kind == "team":
+        return Contact.person_id.in_(select(Person.id).where(Person.team_id == subject.team_id))
+    if subject.site_ids is None:
+        return true()
+    return Contact.queue_id.in_(select(Queue.id).where(Queue.site_id.in_(sorted(subject.site_ids))))
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """A KPI's value for one subject and period with its sample size and 95% interval."""
+
+    actual: float | None
+    n: int
+    low: float | None
+    high: float | None
+    method: str
+    enough: bool
+    note: str
+    successes: int | None = None
+    values: list[float] = field(default_factory=list)
+
+
+def _finite(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def proportion(successes: int, trials: int, *, min_trials: int = MIN_TRIALS) -> Measure:
+    """A rate with its Wilson 95% interval; withheld below ``min_trials``."""
+    if trials == 0:
+        return Measure(None, 0, None, None, "wilson", False, "no observations", successes)
+    ci = stats.wilson_interval(successes, trials)
+    if trials < min_trials:
+        return Measure(
+            None,
+            trials,
+            None,
+            None,
+            "wilson",
+            False,
+            f"too few observations to show a rate: {trials} (at least {min_trials} needed)",
+            successes,
+        )
+    return Measure(successes / trials, trials, ci.low, ci.high, "wilson", True, "", successes)
+
+
+def mean_of(values: Sequence[float], *, min_values: int = MIN_VALUES) -> Measure:
+    """A mean with its Student t 95% interval; withheld below ``min_values``."""
+    n = len(values)
+    if n == 0:
+        return Measure(None, 0, None, None, "t", False, "no observations")
+    if n < min_values:
+        return Measure(
+            None,
+            n,
+            None,
+            None,
+            "t",
+            False,
+            f"too few observations to show a mean: {n} (at least {min_values} needed)",
+        )
+    ci = stats.mean_interval(np.asarray(values, dtype=np.float64))
+    return Measure(
+        ci.point, n, _finite(ci.low), _finite(ci.high), "t", True, "", None, list(values)
+    )
+
+
+Row = tuple[Any, ...]
+RowCache = dict[tuple[str, str, date, date], list[Row]]
+"""(person_id, outcome, wait_s, handle_s, target_s, short_abandon_s, variant, has_key,
+repeated, repeat_observable, arrival_local_min) of one contact."""
+
+
+def _contact_rows(
+    session: Session,
+    subject: Subject,
+    first: date,
+    last: date,
+    cache: RowCache | None = None,
+) -> list[Row]:
+    """The contacts of a subject and period; a repeat counts only where its whole window is
+    inside the data (the last days before the newest contact cannot show their repeats yet)."""
+    key = (subject.kind, subject.key, first, last)
+    if cache is not None and key in cache:
+        return cache[key]
+    lo, hi = _day_span(first, last)
+    window_s = REPEAT_WINDOW_DAYS * 86400
+    horizon = session.scalar(select(func.max(Contact.arrival_epoch_s))) or 0
+    later = aliased(Contact)
+    repeated = (
+        exists()
+        .where(
+            later.customer_hash == Contact.customer_hash,
+            later.queue_id == Contact.queue_id,
+            later.arrival_epoch_s > Contact.arrival_epoch_s,
+            later.arrival_epoch_s <= Contact.arrival_epoch_s + window_s,
+        )
+        .label("repeated")
+    )
+    query = (
+        select(
+            Contact.person_id,
+            type_coerce(Contact.outcome, String),
+            Contact.wait_s,
+            Contact.talk_s + Contact.hold_s + Contact.wrap_s,
+            Queue.target_s,
+            Queue.short_abandon_s,
+            type_coerce(Queue.service_level_variant, String),
+            Contact.customer_hash.is_not(None),
+            repeated,
+            Contact.arrival_epoch_s + window_s <= horizon,
+            Contact.arrival_local_min,
+        )
+        .join(Queue, Contact.queue_id == Queue.id)
+        .where(
+            _contact_where(subject),
+            Contact.arrival_local_min >= lo,
+            Contact.arrival_local_min < hi,
+        )
+    )
+    rows: list[Row] = [tuple(r) for r in session.execute(query)]
+    if cache is not None:
+        cache[key] = rows
+    return rows
+
+
+def _repeat_trial(row: Row) -> bool:
+    """Whether a contact counts in the repeat-contact rate's denominator."""
+    return row[1] in ANSWERED_OUTCOMES and bool(row[7]) and bool(row[9])
+
+
+def _from_contacts(kpi: str, rows: Sequence[Row]) -> Measure:
+    answered = [r for r in rows if r[1] in ANSWERED_OUTCOMES]
+    if kpi == "repeat_contact_rate":
+        keyed = [r for r in rows if _repeat_trial(r)]
+        return proportion(sum(1 for r in keyed if r[8]), len(keyed))
+    if kpi == "aht_s":
+        return mean_of([float(r[3]) for r in answered])
+    if kpi == "asa_s":
+        return mean_of([float(r[2]) for r in answered])
+    short = [r for r in rows if r[1] == Outcome.abandoned and r[2] < r[5]]
+    if kpi == "abandon_rate":
+        real = len(rows) - len(short)
+        abandoned = sum(1 for r in rows if r[1] == Outcome.abandoned) - len(short)
+        return proportion(abandoned, real)
+    # service level: the numerator and denominator of each queue's own variant, summed
+    within = sum(1 for r in answered if r[2] <= r[4])
+    denominator = 0
+    for r in rows:
+        variant = r[6]
+        if variant == ServiceLevelVariant.abandons_ignored:
+            denominator += r[1] in ANSWERED_OUTCOMES
+        elif variant == ServiceLevelVariant.abandons_count_against:
+            denominator += 1
+        else:
+            denominator += not (r[1] == Outcome.abandoned and r[2] < r[5])
+    return proportion(within, denominator)
+
+
+def _state_measure(
+    session: Session, subject: Subject, kpi: str, first: date, last: date
+) -> dict[int, Measure] | Measure:
+    lo, hi = _day_span(first, last)
+    if subject.kind == "person":
+        where: ColumnElement[bool] = AgentStateEvent.person_id == subject.person_id
+    elif subject.kind == "team":
+        where = AgentStateEvent.person_id.in_(
+            select(Person.id).where(Person.team_id == subject.team_id)
+        )
+    else:
+        return Measure(None, 0, None, None, "none", False, "measured for people and teams")
+    rows = session.execute(
+        select(
+            AgentStateEvent.state,
+            AgentStateEvent.start_epoch_s,
+            AgentStateEvent.end_epoch_s,
+            AgentStateEvent.utc_offset_min,
+        ).where(
+            where,
+            AgentStateEvent.end_epoch_s.is_not(None),
+            AgentStateEvent.start_epoch_s + AgentStateEvent.utc_offset_min * 60 < hi * 60,
+            AgentStateEvent.end_epoch_s + AgentStateEvent.utc_offset_min * 60 > lo * 60,
+        )
+    )
+    handling: dict[int, float] = defaultdict(float)
+    denominator: dict[int, float] = defaultdict(float)
+    for state, start, end, offset in rows:
+        if end is None:
+            continue
+        a = max(start + offset * 60, lo * 60)
+        b = min(end + offset * 60, hi * 60)
+        while a < b:  # split at local midnight: one value per local day
+            day = a // 86400
+            stop = min(b, (day + 1) * 86400)
+            span = float(stop - a)
+            if state in (AgentState.on_contact, AgentState.wrap_up):
+                handling[day] += span
+                denominator[day] += span
+            elif kpi == "occupancy" and state == AgentState.available:
+                denominator[day] += span
+            elif kpi == "utilisation" and state != AgentState.offline:
+                denominator[day] += span
+            a = stop
+    days = sorted(d for d, v in denominator.items() if v > 0)
+    if not days:
+        return Measure(None, 0, None, None, "t over days", False, "no agent-state data")
+    if len(days) < MIN_DAYS:
+        return Measure(
+            None,
+            len(days),
+            None,
+            None,
+            "t over days",
+            False,
+            f"too few days of agent-state data: {len(days)} (at least {MIN_DAYS} needed)",
+        )
+    daily = np.array([handling[d] / denominator[d] for d in days])
+    ci = stats.mean_interval(daily)
+    ratio = sum(handling[d] for d in days) / sum(denominator[d] for d in days)
+    return Measure(
+        ratio,
+        len(days),
+        _finite(ci.low),
+        _finite(ci.high),
+        "t over days",
+        True,
+        "ratio of summed seconds; interval from the spread of daily values",
+    )
+
+
+def _floor_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
+    if subject.kind == "person":
+        ids = [subject.person_id]
+    elif subject.kind == "team":
+        team = session.get(Team, subject.team_id)
+        ids = [team.leader_id] if team and team.leader_id else []
+    else:
+        ids = list(session.scalars(select(Person.id).where(Person.role == Role.supervisor)))
+    rows = session.execute(
+        select(m.LeaderActivity.day, m.LeaderActivity.kind, m.LeaderActivity.minutes).where(
+            m.LeaderActivity.person_id.in_(ids),
+            m.LeaderActivity.day >= first,
+            m.LeaderActivity.day <= last,
+        )
+    ).all()
+    total = sum(r[2] for r in rows)
+    days = len({r[0] for r in rows})
+    if total == 0:
+        return Measure(None, 0, None, None, "none", False, "no recorded activities")
+    floor = sum(r[2] for r in rows if r[1] == s.ActivityKind.floor)
+    return Measure(
+        floor / total, days, None, None, "none", True, f"from recorded activities on {days} days"
+    )
+
+
+def _attrition_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
+    if subject.kind == "person":
+        return Measure(None, 0, None, None, "none", False, "measured for teams and the centre")
+    people = _people_for(session, subject)
+    leavers, average = _attrition_counts(people, first, last)
+    if average <= 0:
+        return Measure(None, 0, None, None, "wilson", False, "no headcount in the period")
+    n = max(round(average), leavers)
+    ci = stats.wilson_interval(leavers, n)
+    return Measure(
+        leavers / average,
+        n,
+        ci.low,
+        ci.high,
+        "wilson (approximate: n = average headcount)",
+        True,
+        f"{leavers} leavers over an average headcount of {average:g}",
+        leavers,
+    )
+
+
+def _people_for(session: Session, subject: Subject) -> list[Person]:
+    query = select(Person)
+    if subject.kind == "team":
+        query = query.where(Person.team_id == subject.team_id)
+    elif subject.site_ids is not None:
+        query = query.where(Person.site_id.in_(sorted(subject.site_ids)))
+    return list(session.scalars(query))
+
+
+def _attrition_counts(people: Sequence[Person], first: date, last: date) -> tuple[int, float]:
+    def employed(p: Person, day: date) -> bool:
+        hired = p.hire_date is None or p.hire_date <= day
+        return hired and (p.termination_date is None or p.termination_date > day)
+
+    start = sum(1 for p in people if employed(p, first - timedelta(days=1)))
+    end = sum(1 for p in people if employed(p, last))
+    leavers = sum(
+        1 for p in people if p.termination_date is not None and first <= p.termination_date <= last
+    )
+    return leavers, (start + end) / 2
+
+
+def measure(
+    *,
+    session: Session,
+    subject: Subject,
+    kpi: str,
+    first: date,
+    last: date,
+    cache: RowCache | None = None,
+) -> Measure:
+    """Compute KPI ``kpi`` of ``subject`` over the local dates [first, last]."""
+    metric(kpi)
+    if kpi not in MEASURABLE:
+        return Measure(None, 0, None, None, "none", False, "no data source for this KPI yet")
+    if kpi in CENTRE_ONLY and subject.kind != "centre":
+        return Measure(None, 0, None, None, "none", False, "a queue KPI: measured for the centre")
+    if kpi in PROPORTIONS | MEANS:
+        return _from_contacts(kpi, _contact_rows(session, subject, first, last, cache))
+    if kpi in STATE_RATIOS:
+        result = _state_measure(session, subject, kpi, first, last)
+        assert isinstance(result, Measure)
+        return result
+    if kpi == "floor_time_share":
+        return _floor_measure(session, subject, first, last)
+    return _attrition_measure(session, subject, first, last)
+
+
+def _status(value: Measure, target: float | None, higher: bool) -> tuple[str, float | None]:
+    if value.actual is None:
+        return ("too_few" if value.n else "no_data"), None
+    if target is None:
+        return "no_target", None
+    gap = value.actual - target
+    low = value.low if value.low is not None else value.actual
+    high = value.high if value.high is not None else value.actual
+    if low > target:
+        return ("better" if higher else "worse"), gap
+    if high < target:
+        return ("worse" if higher else "better"), gap
+    if value.low is None:
+        return ("better" if (gap >= 0) == higher else "worse"), gap
+    return "within_noise", gap
+
+
+def _trend(now: Measure, before: Measure) -> str:
+    if now.actual is None or before.actual is None:
+        return "unknown"
+    if now.low is None or before.low is None or now.high is None or before.high is None:
+        return (
+            "up" if now.actual > before.actual else "down" if now.actual < before.actual else "flat"
+        )
+    if now.low > before.high:
+        return "up"
+    if now.high < before.low:
+        return "down"
+    return "no_clear_change"
+
+
+def kpi_value(
+    *,
+    session: Session,
+    subject: Subject,
+    kpi: str,
+    first: date,
+    last: date,
+    line: m.ScorecardKpi | None = None,
+    target: float | None = None,
+    higher_is_better: bool = True,
+    cache: RowCache | None = None,
+) -> s.KpiValue:
+    """Fill in one KPI for a subject: actual, target, gap, interval, trend against the period
+    before (same length), and a note when the sample is too small."""
+    cache = {} if cache is None else cache
+    now = measure(session=session, subject=subject, kpi=kpi, first=first, last=last, cache=cache)
+    span = last - first + timedelta(days=1)
+    before = Measure(None, 0, None, None, now.method, False, "before the oldest date")
+    if first - span >= OLDEST:
+        before = measure(
+            session=session,
+            subject=subject,
+            kpi=kpi,
+            first=first - span,
+            last=first - timedelta(1),
+            cache=cache,
+        )
+    return _value_of(kpi, now, before, line, target, higher_is_better)
+
+
+def _value_of(
+    kpi: str,
+    now: Measure,
+    before: Measure,
+    line: m.ScorecardKpi | None,
+    target: float | None,
+    higher_is_better: bool,
+) -> s.KpiValue:
+    d = metric(kpi)
+    if line is not None:
+        target, higher_is_better = line.target, line.higher_is_better
+    status, gap = _status(now, target, higher_is_better)
+    return s.KpiValue(
+        kpi=kpi,
+        label=d.label,
+        unit=d.unit,
+        formula=d.formula,
+        data_source=d.data_source,
+        perspective=s.Perspective(line.perspective) if line else None,
+        objective=line.objective if line else None,
+        weight_pct=line.weight_pct if line else None,
+        target=target,
+        benchmark=line.benchmark if line else None,
+        higher_is_better=higher_is_better,
+        actual=now.actual,
+        n=now.n,
+        low=now.low,
+        high=now.high,
+        interval_method=now.method,
+        enough_data=now.enough,
+        gap=gap,
+        status=status,
+        previous=before.actual,
+        trend=_trend(now, before),
+        note=now.note,
+    )
+
+
+# --- scorecards and the cascade ---------------------------------------------------------------
+
+
+def _kpi_out(line: m.ScorecardKpi) -> s.ScorecardKpiOut:
+    d = metric(line.kpi)
+    return s.ScorecardKpiOut(
+        perspective=s.Perspective(line.perspective),
+        objective=line.objective,
+        kpi=line.kpi,
+        target=line.target,
+        higher_is_better=line.higher_is_better,
+        benchmark=line.benchmark,
+        benchmark_source=line.benchmark_source,
+        weight_pct=line.weight_pct,
+        label=d.label,
+        unit=d.unit,
+        formula=d.formula,
+        data_source=d.data_source,
+    )
+
+
+def scorecard_out(session: Session, card: m.Scorecard) -> s.ScorecardOut:
+    """Return the output shape of a stored scorecard."""
+    parent = session.get(m.Scorecard, card.parent_id) if card.parent_id else None
+    site = session.get(Site, card.site_id) if card.site_id else None
+    team = session.get(Team, card.team_id) if card.team_id else None
+    person = session.get(Person, card.person_id) if card.person_id else None
+    return s.ScorecardOut(
+        id=card.id,
+        name=card.name,
+        level=s.Level(card.level),
+        position=s.Position(card.position) if card.position else None,
+        parent=parent.name if parent else None,
+        site=site.name if site else None,
+        team=team.name if team else None,
+        person=person.login if person else None,
+        kpis=[_kpi_out(k) for k in card.kpis],
+    )
+
+
+def _check_kpis(kpis: Sequence[s.ScorecardKpiIn]) -> None:
+    problems = []
+    seen: set[str] = set()
+    for i, k in enumerate(kpis):
+        if k.kpi not in registry.METRICS and k.kpi not in PERFORMANCE_METRICS:
+            problems.append(Problem(f"unknown KPI {k.kpi!r}", f"kpis.{i}.kpi"))
+        if k.kpi in seen:
+            problems.append(Problem(f"KPI {k.kpi!r} listed twice", f"kpis.{i}.kpi"))
+        seen.add(k.kpi)
+    if problems:
+        raise Invalid("; ".join(p.message for p in problems), problems)
+    total = sum(k.weight_pct for k in kpis)
+    if abs(total - 100.0) > 1e-6:
+        parts = " + ".join(f"{k.kpi} {k.weight_pct:g}%" for k in kpis)
+        raise Invalid(
+            f"the KPI weights must sum to 100%, these sum to {total:g}% ({parts})",
+            [Problem(f"weights sum to {total:g}%, not 100%", "kpis.weight_pct")],
+        )
+
+
+def get_scorecard(*, session: Session, name: str) -> m.Scorecard:
+    """Return the scorecard called ``name`` or raise NotFound."""
+    card = session.scalars(select(m.Scorecard).where(m.Scorecard.name == name)).one_or_none()
+    if card is None:
+        raise NotFound(f"scorecard {name!r} does not exist", [Problem("unknown", "scorecard")])
+    return card
+
+
+def _check_parent(session: Session, card_level: s.Level, parent: m.Scorecard) -> None:
+    if LEVEL_RANK[s.Level(parent.level)] > LEVEL_RANK[card_level]:
+        raise Invalid(
+            f"a {card_level.value} scorecard cannot be cascaded from the "
+            f"{parent.level} scorecard {parent.name!r} (the cascade runs centre → team → "
+            "position → person)",
+            [Problem("level above the parent's", "parent")],
+        )
+
+
+def create_scorecard(
+    *, session: Session, data: s.ScorecardIn, created_by: str, scope: org_service.Scope
+) -> s.ScorecardOut:
+    """Create a scorecard of one cascade level with weighted KPIs summing to 100%."""
+    _check_kpis(data.kpis)
+    if session.scalars(select(m.Scorecard).where(m.Scorecard.name == data.name)).first():
+        raise Conflict(f"scorecard {data.name!r} already exists", [Problem("duplicate", "name")])
+    parent = get_scorecard(session=session, name=data.parent) if data.parent else None
+    if parent is not None:
+        _check_parent(session, data.level, parent)
+    site = org_service.get_site(session=session, name=data.site) if data.site else None
+    if site is not None and not scope.allows_site(site.id):
+        raise NotFound(f"no site {data.site!r} in your scope", [Problem("outside scope", "site")])
+    team = team_in_scope(session=session, name=data.team, scope=scope) if data.team else None
+    person = (
+        person_in_scope(session=session, login=data.person, scope=scope) if data.person else None
+    )
+    card = m.Scorecard(
+        name=data.name,
+        level=data.level.value,
+        position=data.position.value if data.position else None,
+        parent_id=parent.id if parent else None,
+        site_id=site.id if site else None,
+        team_id=team.id if team else None,
+        person_id=person.id if person else None,
+        created_by=created_by,
+    )
+    for k in data.kpis:
+        card.kpis.append(
+            m.ScorecardKpi(
+                perspective=k.perspective.value,
+                objective=k.objective,
+                kpi=k.kpi,
+                target=k.target,
+                higher_is_better=k.higher_is_better,
+                benchmark=k.benchmark,
+                benchmark_source=k.benchmark_source,
+                weight_pct=k.weight_pct,
+            )
+        )
+    session.add(card)
+    session.flush()
+    return scorecard_out(session, card)
+
+
+def set_parent(*, session: Session, name: str, parent: str | None) -> s.ScorecardOut:
+    """Cascade scorecard ``name`` from ``parent``; a change that would close a cycle is refused."""
+    card = get_scorecard(session=session, name=name)
+    if parent is None:
+        card.parent_id = None
+        session.flush()
+        return scorecard_out(session, card)
+    new_parent = get_scorecard(session=session, name=parent)
+    _check_parent(session, s.Level(card.level), new_parent)
+    chain = [card.name, new_parent.name]
+    walker: m.Scorecard | None = new_parent
+    while walker is not None:
+        if walker.id == card.id:
+            cycle = " → ".join(chain)
+            raise Invalid(
+                f"the cascade would contain a cycle: {cycle}",
+                [Problem(f"cycle {cycle}", "parent")],
+            )
+        walker = session.get(m.Scorecard, walker.parent_id) if walker.parent_id else None
+        if walker is not None:
+            chain.append(walker.name)
+    card.parent_id = new_parent.id
+    session.flush()
+    return scorecard_out(session, card)
+
+
+def list_scorecards(*, session: Session) -> list[s.ScorecardOut]:
+    """List scorecards by name."""
+    cards = session.scalars(select(m.Scorecard).order_by(m.Scorecard.name))
+    return [scorecard_out(session, c) for c in cards]
+
+
+def cascade(*, session: Session) -> list[s.CascadeNode]:
+    """Return the cascade as trees from each top scorecard, children by level then name."""
+    cards = list(session.scalars(select(m.Scorecard)))
+    children: dict[int | None, list[m.Scorecard]] = defaultdict(list)
+    for c in cards:
+        children[c.parent_id].append(c)
+
+    def node(c: m.Scorecard) -> s.CascadeNode:
+        kids = sorted(children[c.id], key=lambda k: (LEVEL_RANK[s.Level(k.level)], k.name))
+        return s.CascadeNode(scorecard=scorecard_out(session, c), children=[node(k) for k in kids])
+
+    tops = sorted(children[None], key=lambda k: (LEVEL_RANK[s.Level(k.level)], k.name))
+    return [node(c) for c in tops]
+
+
+def scorecard_for_person(session: Session, person: Person) -> m.Scorecard | None:
+    """The person's own scorecard, else the scorecard of their position, else None."""
+    own = session.scalars(
+        select(m.Scorecard).where(m.Scorecard.person_id == person.id).order_by(m.Scorecard.id)
+    ).first()
+    if own is not None:
+        return own
+    position = POSITION_OF_ROLE.get(person.role)
+    if position is None:
+        return None
+    return session.scalars(
+        select(m.Scorecard)
+        .where(m.Scorecard.level == s.Level.position.value, m.Scorecard.position == position.value)
+        .order_by(m.Scorecard.id)
+    ).first()
+
+
+def _fill(
+    session: Session,
+    subject: Subject,
+    card: m.Scorecard | None,
+    defaults: Sequence[str],
+    first: date,
+    last: date,
+    cache: RowCache | None = None,
+) -> s.ScorecardReportOut:
+    cache = {} if cache is None else cache
+    if card is not None:
+        values = [
+            kpi_value(
+                session=session,
+                subject=subject,
+                kpi=k.kpi,
+                first=first,
+                last=last,
+                line=k,
+                cache=cache,
+            )
+            for k in card.kpis
+        ]
+    else:
+        values = [
+            kpi_value(session=session, subject=subject, kpi=k, first=first, last=last, cache=cache)
+            for k in defaults
+        ]
+    return s.ScorecardReportOut(
+        subject_kind=subject.kind,
+        subject=subject.key,
+        subject_name=subject.name,
+        scorecard=card.name if card else None,
+        first=first,
+        last=last,
+        values=values,
+    )
+
+
+def person_scorecard(
+    *, session: Session, login: str, first: date, last: date, scope: org_service.Scope
+) -> s.ScorecardReportOut:
+    """Fill in a person's scorecard (own, else their position's) for a period."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    card = scorecard_for_person(session, person)
+    return _fill(session, _person_subject(person), card, DEFAULT_PERSON_KPIS, first, last)
+
+
+def team_scorecard(
+    *,
+    session: Session,
+    team: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: RowCache | None = None,
+) -> s.ScorecardReportOut:
+    """Fill in a team's scorecard (or the default team KPIs) for a period."""
+    found = team_in_scope(session=session, name=team, scope=scope)
+    card = session.scalars(
+        select(m.Scorecard).where(m.Scorecard.team_id == found.id).order_by(m.Scorecard.id)
+    ).first()
+    return _fill(session, _team_subject(found), card, DEFAULT_TEAM_KPIS, first, last, cache)
+
+
+def centre_scorecard(
+    *, session: Session, first: date, last: date, scope: org_service.Scope
+) -> s.ScorecardReportOut:
+    """Fill in the centre's scorecard (the top of the cascade) for the sites in scope."""
+    card = session.scalars(
+        select(m.Scorecard)
+        .where(m.Scorecard.level == s.Level.centre.value)
+        .order_by(m.Scorecard.id)
+    ).first()
+    defaults = ("service_level", "abandon_rate", "repeat_contact_rate", "attrition_rate")
+    return _fill(session, _centre_subject(scope), card, defaults, first, last)
+
+
+def team_members(session: Session, team_id: int) -> list[Person]:
+    """The team's people, in name order (never in the order of any KPI)."""
+    return list(
+        session.scalars(
+            select(Person).where(Person.team_id == team_id).order_by(Person.name, Person.login)
+        )
+    )
+
+
+def team_people_values(
+    *,
+    session: Session,
+    team: str,
+    kpi: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: RowCache | None = None,
+) -> list[tuple[Person, s.KpiValue]]:
+    """Each team member's value of one KPI, in name order."""
+    metric(kpi)
+    found = team_in_scope(session=session, name=team, scope=scope)
+    members = team_members(session, found.id)
+    if kpi not in (PROPORTIONS | MEANS) - CENTRE_ONLY:
+        return [
+            (
+                p,
+                kpi_value(
+                    session=session, subject=_person_subject(p), kpi=kpi, first=first, last=last
+                ),
+            )
+            for p in members
+        ]
+    cache = {} if cache is None else cache
+    subject = _team_subject(found)
+    span = last - first + timedelta(days=1)
+    now_rows = _contact_rows(session, subject, first, last, cache)
+    before_rows: list[Row] = []
+    if first - span >= OLDEST:
+        before_rows = _contact_rows(session, subject, first - span, first - timedelta(1), cache)
+    out = []
+    for p in members:
+        now = _from_contacts(kpi, [r for r in now_rows if r[0] == p.id])
+        before = _from_contacts(kpi, [r for r in before_rows if r[0] == p.id])
+        out.append((p, _value_of(kpi, now, before, None, None, True)))
+    return out
+
+
+# --- funnel plot and control chart ------------------------------------------------------------
+
+
+def funnel_points(
+    people: Sequence[tuple[str, str, int, int]], *, method: stats.FunnelMethod = "exact"
+) -> tuple[float | None, list[s.FunnelPoint], list[s.FunnelCurvePoint]]:
+    """Place people (login, name, successes, trials) on a funnel around their pooled rate.
+
+    A person is flagged only outside the 99.8% limits (exact binomial test, so the false-alarm
+    probability is at most 0.2% per person); output is in name order, never by rate.
+    """
+    ordered = sorted(people, key=lambda p: (p[1], p[0]))
+    succ = np.array([p[2] for p in ordered], dtype=np.float64)
+    trials = np.array([p[3] for p in ordered], dtype=np.float64)
+    if trials.sum() == 0:
+        points = [
+            s.FunnelPoint(
+                person=p[0],
+                name=p[1],
+                successes=p[2],
+                trials=p[3],
+                rate=None,
+                lower_95=None,
+                upper_95=None,
+                lower_998=None,
+                upper_998=None,
+                flagged=False,
+                note="no observations",
+            )
+            for p in ordered
+        ]
+        return None, points, []
+    team_rate = float(succ.sum() / trials.sum())
+    flags = stats.flag_outliers(succ, trials, team_rate, confidence=0.998, method=method)
+    l95 = stats.funnel_limits(team_rate, trials, 0.95, method)
+    points = []
+    for i, p in enumerate(ordered):
+        has = p[3] > 0
+        note = ""
+        if flags.flagged[i]:
+            side = "below" if flags.below[i] else "above"
+            note = (
+                f"{side} the team's 99.8% limits: a signal worth a look at the process and the "
+                "work this person received, not a verdict on the person"
+            )
+        elif has:
+            note = "within the limits: common-cause variation, no difference from the team"
+        else:
+            note = "no observations"
+        points.append(
+            s.FunnelPoint(
+                person=p[0],
+                name=p[1],
+                successes=p[2],
+                trials=p[3],
+                rate=float(flags.rate[i]) if has else None,
+                lower_95=float(l95.lower[i]) if has else None,
+                upper_95=float(l95.upper[i]) if has else None,
+                lower_998=float(flags.limits.lower[i]) if has else None,
+                upper_998=float(flags.limits.upper[i]) if has else None,
+                flagged=bool(flags.flagged[i]),
+                note=note,
+            )
+        )
+    top = int(max(trials.max(), 10) * 1.1)
+    grid = np.unique(np.linspace(1, top, 60).round().astype(np.int64)).astype(np.float64)
+    c95 = stats.funnel_limits(team_rate, grid, 0.95, method)
+    c998 = stats.funnel_limits(team_rate, grid, 0.998, method)
+    curve = [
+        s.FunnelCurvePoint(
+            trials=int(n),
+            lower_95=float(c95.lower[j]),
+            upper_95=float(c95.upper[j]),
+            lower_998=float(c998.lower[j]),
+            upper_998=float(c998.upper[j]),
+        )
+        for j, n in enumerate(grid)
+    ]
+    return team_rate, points, curve
+
+
+def funnel(
+    *,
+    session: Session,
+    team: str,
+    kpi: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: RowCache | None = None,
+) -> s.FunnelOut:
+    """Compare a team's people on one proportion with a funnel plot around the team's rate."""
+    d = metric(kpi)
+    if kpi not in FUNNEL_KPIS:
+        raise Invalid(
+            f"a funnel plot compares proportions measured per person: {', '.join(FUNNEL_KPIS)}",
+            [Problem("not a per-person proportion", "kpi")],
+        )
+    found = team_in_scope(session=session, name=team, scope=scope)
+    rows = _contact_rows(session, _team_subject(found), first, last, cache)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        if r[0] is not None and _repeat_trial(r):
+            counts[r[0]][1] += 1
+            counts[r[0]][0] += bool(r[8])
+    people = [
+        (p.login, p.name, counts[p.id][0], counts[p.id][1]) for p in team_members(session, found.id)
+    ]
+    rate, points, curve = funnel_points(people)
+    flagged = sum(p.flagged for p in points)
+    note = (
+        "Each point is one person's rate against the team's rate; the funnel narrows as the "
+        "number of contacts grows. Inside the 99.8% limits the differences are noise. "
+        f"{flagged} of {len(points)} people outside the 99.8% limits."
+    )
+    return s.FunnelOut(
+        team=found.name,
+        kpi=kpi,
+        label=d.label,
+        formula=d.formula,
+        first=first,
+        last=last,
+        team_rate=rate,
+        method="exact binomial limits (Spiegelhalter 2005), flags by exact test at 99.8%",
+        points=points,
+        curve=curve,
+        note=note,
+    )
+
+
+def control_chart(
+    *,
+    session: Session,
+    team: str,
+    kpi: str,
+    first: date,
+    last: date,
+    days_per_point: int = 7,
+    scope: org_service.Scope,
+) -> s.ControlChartOut:
+    """Chart a team KPI per period (p-chart for a proportion, XmR for a mean) with its limits."""
+    d = metric(kpi)
+    found = team_in_scope(session=session, name=team, scope=scope)
+    if kpi not in PROPORTIONS | MEANS or kpi in CENTRE_ONLY:
+        raise Invalid(
+            "control charts of a team are drawn for repeat_contact_rate (p-chart) and aht_s (XmR)",
+            [Problem("unsupported KPI", "kpi")],
+        )
+    if not 1 <= days_per_point <= 31:
+        raise Invalid("days per point must be 1 to 31", [Problem("out of range", "days")])
+    _day_span(first, last)
+    subject = _team_subject(found)
+    all_rows = _contact_rows(session, subject, first, last)
+    day0 = (first - EPOCH).days
+    buckets: dict[int, list[Row]] = defaultdict(list)
+    for r in all_rows:
+        buckets[(int(r[10]) // 1440 - day0) // days_per_point].append(r)
+    periods: list[tuple[date, date, Measure]] = []
+    start = first
+    while start <= last:
+        end = min(start + timedelta(days=days_per_point - 1), last)
+        rows = buckets[(start - first).days // days_per_point]
+        periods.append((start, end, _from_contacts(kpi, rows)))
+        start = end + timedelta(days=1)
+    points: list[s.ControlPoint] = []
+    if kpi in PROPORTIONS:
+        succ = sum(p[2].successes or 0 for p in periods)
+        n = sum(p[2].n for p in periods)
+        pbar = succ / n if n else None
+        for a, b, v in periods:
+            rate = (v.successes or 0) / v.n if v.n else None
+            lim = stats.p_chart_limits(pbar, v.n) if pbar is not None and v.n else None
+            signal = bool(
+                lim is not None and rate is not None and (rate < lim.lower or rate > lim.upper)
+            )
+            points.append(
+                s.ControlPoint(
+                    first=a,
+                    last=b,
+                    value=rate,
+                    n=v.n,
+                    lower=lim.lower if lim else None,
+                    centre=pbar,
+                    upper=lim.upper if lim else None,
+                    special_cause=signal,
+                )
+            )
+        chart = "p"
+    else:
+        means = [(a, b, float(np.mean(v.values)) if v.values else None, v.n) for a, b, v in periods]
+        valid = [x[2] for x in means if x[2] is not None]
+        xmr = stats.xmr_limits(np.array(valid)) if len(valid) >= 2 else None
+        for a, b, value, n in means:
+            signal = bool(
+                xmr is not None and value is not None and (value < xmr.lower or value > xmr.upper)
+            )
+            points.append(
+                s.ControlPoint(
+                    first=a,
+                    last=b,
+                    value=value,
+                    n=n,
+                    lower=xmr.lower if xmr else None,
+                    centre=xmr.centre if xmr else None,
+                    upper=xmr.upper if xmr else None,
+                    special_cause=signal,
+                )
+            )
+        chart = "xmr"
+    specials = sum(p.special_cause for p in points)
+    note = (
+        "Points inside the limits are common-cause variation of the process: explain the "
+        f"system, not single points. {specials} point(s) show special-cause variation."
+    )
+    return s.ControlChartOut(
+        team=found.name, kpi=kpi, label=d.label, chart=chart, points=points, note=note
+    )
+
+
+# --- coaching, reviews, recognition, development ----------------------------------------------
+
+
+def _login(session: Session, person_id: int) -> str:
+    p = session.get(Person, person_id)
+    return p.login if p else "?"
+
+
+def _coaching_out(session: Session, c: m.CoachingSession) -> s.CoachingOut:
+    return s.CoachingOut(
+        id=c.id,
+        person=_login(session, c.person_id),
+        coach=c.coach,
+        held_on=c.held_on,
+        kpi=c.kpi,
+        reference=c.reference,
+        monitoring_points=c.monitoring_points,
+        gap=c.gap,
+        analysis=c.analysis,
+        action_plan=c.action_plan,
+        agreed_by_person=c.agreed_by_person,
+        follow_up_on=c.follow_up_on,
+        outcome=c.outcome,
+    )
+
+
+def create_coaching(
+    *, session: Session, data: s.CoachingIn, coach: str, scope: org_service.Scope
+) -> s.CoachingOut:
+    """Record a coaching session with a person in scope."""
+    person = person_in_scope(session=session, login=data.person, scope=scope)
+    if data.kpi is not None:
+        metric(data.kpi)
+    c = m.CoachingSession(
+        person_id=person.id,
+        coach=coach,
+        held_on=data.held_on,
+        kpi=data.kpi,
+        reference=data.reference,
+        monitoring_points=data.monitoring_points,
+        gap=data.gap,
+        analysis=data.analysis,
+        action_plan=data.action_plan,
+        follow_up_on=data.follow_up_on,
+    )
+    session.add(c)
+    session.flush()
+    return _coaching_out(session, c)
+
+
+def _coaching(session: Session, coaching_id: int, scope: org_service.Scope) -> m.CoachingSession:
+    c = session.get(m.CoachingSession, coaching_id)
+    if (
+        c is None
+        or session.scalars(
+            select(Person.id).where(Person.id == c.person_id, scope.people_clause())
+        ).first()
+        is None
+    ):
+        raise NotFound(f"coaching session {coaching_id} does not exist in your scope")
+    return c
+
+
+def agree_coaching(
+    *, session: Session, coaching_id: int, person_id: int | None, scope: org_service.Scope
+) -> s.CoachingOut:
+    """Record that the coached person agrees with the action plan (only they can)."""
+    c = _coaching(session, coaching_id, scope)
+    if person_id != c.person_id:
+        raise NotFound(
+            f"coaching session {coaching_id} is not yours to agree to",
+            [Problem("only the coached person agrees", "coaching")],
+        )
+    c.agreed_by_person = True
+    session.flush()
+    return _coaching_out(session, c)
+
+
+def record_outcome(
+    *, session: Session, coaching_id: int, data: s.OutcomeIn, scope: org_service.Scope
+) -> s.CoachingOut:
+    """Record the outcome of a coaching plan at its follow-up."""
+    c = _coaching(session, coaching_id, scope)
+    c.outcome = data.outcome
+    session.flush()
+    return _coaching_out(session, c)
+
+
+def list_coaching(*, session: Session, login: str, scope: org_service.Scope) -> list[s.CoachingOut]:
+    """List a person's coaching sessions, newest first."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    rows = session.scalars(
+        select(m.CoachingSession)
+        .where(m.CoachingSession.person_id == person.id)
+        .order_by(m.CoachingSession.held_on.desc(), m.CoachingSession.id.desc())
+    )
+    return [_coaching_out(session, c) for c in rows]
+
+
+def _review_out(session: Session, r: m.Review) -> s.ReviewOut:
+    return s.ReviewOut(
+        id=r.id,
+        person=_login(session, r.person_id),
+        reviewer=r.reviewer,
+        period_first=r.period_first,
+        period_last=r.period_last,
+        strengths=r.strengths,
+        weaknesses=r.weaknesses,
+        improvement_plan=r.improvement_plan,
+        person_commitments=r.person_commitments,
+        support_commitments=r.support_commitments,
+        next_review_on=r.next_review_on,
+        next_review_criteria=r.next_review_criteria,
+        signed_by_person_at=r.signed_by_person_at,
+        signed_by_reviewer_at=r.signed_by_reviewer_at,
+    )
+
+
+def create_review(
+    *, session: Session, data: s.ReviewIn, reviewer: str, scope: org_service.Scope
+) -> s.ReviewOut:
+    """Record a formal review of a person in scope (signed later by both sides)."""
+    person = person_in_scope(session=session, login=data.person, scope=scope)
+    r = m.Review(person_id=person.id, reviewer=reviewer, **data.model_dump(exclude={"person"}))
+    session.add(r)
+    session.flush()
+    return _review_out(session, r)
+
+
+def sign_review(
+    *,
+    session: Session,
+    review_id: int,
+    login: str,
+    person_id: int | None,
+    scope: org_service.Scope,
+    now: datetime | None = None,
+) -> s.ReviewOut:
+    """Sign a review as the reviewed person or as the reviewer; anybody else is refused."""
+    r = session.get(m.Review, review_id)
+    visible = r is not None and (
+        session.scalars(
+            select(Person.id).where(Person.id == r.person_id, scope.people_clause())
+        ).first()
+        is not None
+    )
+    if r is None or not visible:
+        raise NotFound(f"review {review_id} does not exist in your scope")
+    now = now or utcnow()
+    if person_id is not None and person_id == r.person_id:
+        r.signed_by_person_at = r.signed_by_person_at or now
+    elif login == r.reviewer:
+        r.signed_by_reviewer_at = r.signed_by_reviewer_at or now
+    else:
+        raise Invalid(
+            f"review {review_id} is signed by {_login(session, r.person_id)} and {r.reviewer} only",
+            [Problem("not a party to this review", "review")],
+        )
+    session.flush()
+    return _review_out(session, r)
+
+
+def list_reviews(*, session: Session, login: str, scope: org_service.Scope) -> list[s.ReviewOut]:
+    """List a person's reviews, newest first."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    rows = session.scalars(
+        select(m.Review)
+        .where(m.Review.person_id == person.id)
+        .order_by(m.Review.period_last.desc(), m.Review.id.desc())
+    )
+    return [_review_out(session, r) for r in rows]
+
+
+def create_recognition(
+    *, session: Session, data: s.RecognitionIn, given_by: str, scope: org_service.Scope
+) -> s.RecognitionOut:
+    """Record appreciation for a person in scope."""
+    person = person_in_scope(session=session, login=data.person, scope=scope)
+    if data.kpi is not None:
+        metric(data.kpi)
+    r = m.Recognition(
+        person_id=person.id, given_by=given_by, given_on=data.given_on, kpi=data.kpi, text=data.text
+    )
+    session.add(r)
+    session.flush()
+    return s.RecognitionOut(
+        id=r.id, person=person.login, given_by=given_by, given_on=r.given_on, kpi=r.kpi, text=r.text
+    )
+
+
+def list_recognitions(
+    *, session: Session, login: str, scope: org_service.Scope
+) -> list[s.RecognitionOut]:
+    """List a person's recognitions, newest first."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    rows = session.scalars(
+        select(m.Recognition)
+        .where(m.Recognition.person_id == person.id)
+        .order_by(m.Recognition.given_on.desc(), m.Recognition.id.desc())
+    )
+    return [
+        s.RecognitionOut(
+            id=r.id, person=login, given_by=r.given_by, given_on=r.given_on, kpi=r.kpi, text=r.text
+        )
+        for r in rows
+    ]
+
+
+def create_note(
+    *, session: Session, data: s.NoteIn, written_by: str, scope: org_service.Scope
+) -> s.NoteOut:
+    """Record a training need or readiness note about a person in scope."""
+    person = person_in_scope(session=session, login=data.person, scope=scope)
+    n = m.DevelopmentNote(
+        person_id=person.id,
+        kind=data.kind.value,
+        text=data.text,
+        written_by=written_by,
+        written_on=data.written_on,
+    )
+    session.add(n)
+    session.flush()
+    return s.NoteOut(
+        id=n.id,
+        person=person.login,
+        kind=data.kind,
+        text=n.text,
+        written_by=written_by,
+        written_on=n.written_on,
+    )
+
+
+def list_notes(*, session: Session, login: str, scope: org_service.Scope) -> list[s.NoteOut]:
+    """List a person's development notes, newest first."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    rows = session.scalars(
+        select(m.DevelopmentNote)
+        .where(m.DevelopmentNote.person_id == person.id)
+        .order_by(m.DevelopmentNote.written_on.desc(), m.DevelopmentNote.id.desc())
+    )
+    return [
+        s.NoteOut(
+            id=n.id,
+            person=login,
+            kind=s.NoteKind(n.kind),
+            text=n.text,
+            written_by=n.written_by,
+            written_on=n.written_on,
+        )
+        for n in rows
+    ]
+
+
+# --- publication by level ---------------------------------------------------------------------
+
+
+def _publication_out(p: m.Publication) -> s.PublicationOut:
+    return s.PublicationOut(
+        id=p.id,
+        kpi=p.kpi,
+        audience=s.Audience(p.audience),
+        rhythm=s.Rhythm(p.rhythm),
+        target=p.target,
+        higher_is_better=p.higher_is_better,
+        on_good=s.FollowUp(p.on_good),
+        on_bad=s.FollowUp(p.on_bad),
+        label=metric(p.kpi).label,
+        last_produced_at=p.last_produced_at,
+    )
+
+
+def set_publication(*, session: Session, data: s.PublicationIn) -> s.PublicationOut:
+    """Say who sees a KPI, how often, and what follows a result (replaces the same KPI+audience)."""
+    metric(data.kpi)
+    found = session.scalars(
+        select(m.Publication).where(
+            m.Publication.kpi == data.kpi, m.Publication.audience == data.audience.value
+        )
+    ).one_or_none()
+    p = found or m.Publication(kpi=data.kpi, audience=data.audience.value)
+    p.rhythm = data.rhythm.value
+    p.target = data.target
+    p.higher_is_better = data.higher_is_better
+    p.on_good = data.on_good.value
+    p.on_bad = data.on_bad.value
+    session.add(p)
+    session.flush()
+    return _publication_out(p)
+
+
+def list_publications(*, session: Session) -> list[s.PublicationOut]:
+    """List the publication rules by audience and KPI."""
+    rows = session.scalars(
+        select(m.Publication).order_by(m.Publication.audience, m.Publication.kpi)
+    )
+    return [_publication_out(p) for p in rows]
+
+
+def _subjects(session: Session, audience: s.Audience, scope: org_service.Scope) -> list[Subject]:
+    if audience == s.Audience.agent:
+        people = session.scalars(
+            select(Person)
+            .where(scope.people_clause(), Person.role == Role.agent)
+            .order_by(Person.name, Person.login)
+        )
+        return [_person_subject(p) for p in people]
+    if audience == s.Audience.team:
+        teams = session.scalars(select(Team).where(scope.teams_clause()).order_by(Team.name))
+        return [_team_subject(t) for t in teams]
+    return [_centre_subject(scope)]
+
+
+def level_report(
+    *,
+    session: Session,
+    audience: s.Audience,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    rhythm: s.Rhythm | None = None,
+) -> s.LevelReportOut:
+    """Produce the report one level receives: each published KPI per subject and what follows."""
+    query = select(m.Publication).where(m.Publication.audience == audience.value)
+    if rhythm is not None:
+        query = query.where(m.Publication.rhythm == rhythm.value)
+    pubs = list(session.scalars(query.order_by(m.Publication.kpi)))
+    lines = []
+    cache: RowCache = {}
+    for subject in _subjects(session, audience, scope):
+        for p in pubs:
+            value = kpi_value(
+                session=session,
+                subject=subject,
+                kpi=p.kpi,
+                first=first,
+                last=last,
+                target=p.target,
+                higher_is_better=p.higher_is_better,
+                cache=cache,
+            )
+            result = {"better": "good", "worse": "bad"}.get(value.status, "no_signal")
+            follow = {"good": p.on_good, "bad": p.on_bad}.get(result, "none")
+            lines.append(
+                s.ReportLine(
+                    subject=subject.name,
+                    kpi=p.kpi,
+                    label=value.label,
+                    value=value,
+                    result=result,
+                    follow_up=follow,
+                )
+            )
+    return s.LevelReportOut(audience=audience, rhythm=rhythm, first=first, last=last, lines=lines)
+
+
+def due_reports(
+    *, session: Session, now: datetime | None = None, scope: org_service.Scope
+) -> list[s.LevelReportOut]:
+    """Produce every report whose rhythm has come round since it was last produced."""
+    now = now or utcnow()
+    pubs = list(session.scalars(select(m.Publication)))
+    due: dict[tuple[str, str], list[m.Publication]] = defaultdict(list)
+    for p in pubs:
+        last_at = p.last_produced_at
+        if last_at is None or now - last_at >= RHYTHM_PERIOD[s.Rhythm(p.rhythm)]:
+            due[(p.audience, p.rhythm)].append(p)
+    out = []
+    today = now.astimezone(UTC).date()
+    for (audience, rhythm), group in sorted(due.items()):
+        r = s.Rhythm(rhythm)
+        if r == s.Rhythm.hourly:
+            first, last = today, today
+        elif r == s.Rhythm.daily:
+            first = last = today - timedelta(days=1)
+        else:
+            first, last = today - timedelta(days=7), today - timedelta(days=1)
+        out.append(
+            level_report(
+                session=session,
+                audience=s.Audience(audience),
+                first=first,
+                last=last,
+                scope=scope,
+                rhythm=r,
+            )
+        )
+        for p in group:
+            p.last_produced_at = now
+    session.flush()
+    return out
+
+
+# --- team leaders' time -----------------------------------------------------------------------
+
+
+def record_activity(
+    *, session: Session, data: s.ActivityIn, scope: org_service.Scope
+) -> s.ActivityOut:
+    """Record minutes a team leader in scope spent on floor, planning, reports or other work."""
+    person = person_in_scope(session=session, login=data.person, scope=scope)
+    total = session.scalar(
+        select(func.coalesce(func.sum(m.LeaderActivity.minutes), 0)).where(
+            m.LeaderActivity.person_id == person.id, m.LeaderActivity.day == data.day
+        )
+    )
+    if int(total or 0) + data.minutes > 1440:
+        raise Invalid(
+            f"{data.person} would have more than 24 hours recorded on {data.day}",
+            [Problem("more than 1440 minutes in the day", "minutes")],
+        )
+    a = m.LeaderActivity(
+        person_id=person.id, day=data.day, kind=data.kind.value, minutes=data.minutes
+    )
+    session.add(a)
+    session.flush()
+    return s.ActivityOut(id=a.id, **data.model_dump())
+
+
+def floor_time(
+    *, session: Session, first: date, last: date, scope: org_service.Scope
+) -> list[s.FloorShareOut]:
+    """Each team leader's share of recorded time on the floor against 75%, in name order."""
+    _day_span(first, last)
+    leaders = session.scalars(
+        select(Person)
+        .where(scope.people_clause(), Person.role == Role.supervisor)
+        .order_by(Person.name, Person.login)
+    )
+    out = []
+    for p in leaders:
+        rows = session.execute(
+            select(m.LeaderActivity.day, m.LeaderActivity.kind, m.LeaderActivity.minutes).where(
+                m.LeaderActivity.person_id == p.id,
+                m.LeaderActivity.day >= first,
+                m.LeaderActivity.day <= last,
+            )
+        ).all()
+        by_kind: dict[str, int] = defaultdict(int)
+        for _day, kind, minutes in rows:
+            by_kind[kind] += minutes
+        total = sum(by_kind.values())
+        days = len({r[0] for r in rows})
+        share = by_kind["floor"] / total if total else None
+        note = (
+            "no recorded activities"
+            if share is None
+            else f"from {total} recorded minutes on {days} days"
+        )
+        out.append(
+            s.FloorShareOut(
+                person=p.login,
+                name=p.name,
+                first=first,
+                last=last,
+                days=days,
+                floor_min=by_kind["floor"],
+                planning_min=by_kind["planning"],
+                reports_min=by_kind["reports"],
+                other_min=by_kind["other"],
+                floor_share=share,
+                target_share=FLOOR_TARGET,
+                note=note,
+            )
+        )
+    return out
+
+
+# --- attrition --------------------------------------------------------------------------------
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    out = []
+    start = first.replace(day=1)
+    while start <= last:
+        nxt = (start + timedelta(days=32)).replace(day=1)
+        out.append((max(start, first), min(nxt - timedelta(days=1), last)))
+        start = nxt
+    return out
+
+
+def attrition(
+    *,
+    session: Session,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    team: str | None = None,
+) -> s.AttritionOut:
+    """Leavers with reason and tenure, monthly attrition per team, and tenure survival (KM)."""
+    _day_span(first, last)
+    teams = (
+        [team_in_scope(session=session, name=team, scope=scope)]
+        if team
+        else list(session.scalars(select(Team).where(scope.teams_clause()).order_by(Team.name)))
+    )
+    team_ids = [t.id for t in teams]
+    people = list(
+        session.scalars(
+            select(Person).where(Person.team_id.in_(team_ids)).order_by(Person.name, Person.login)
+        )
+    )
+    names = {t.id: t.name for t in teams}
+    leavers = [
+        s.Leaver(
+            person=p.login,
+            name=p.name,
+            team=names.get(p.team_id) if p.team_id else None,
+            hire_date=p.hire_date,
+            termination_date=p.termination_date,
+            reason=p.termination_reason,
+            tenure_days=(p.termination_date - p.hire_date).days if p.hire_date else None,
+        )
+        for p in people
+        if p.termination_date is not None and first <= p.termination_date <= last
+    ]
+    months = []
+    for t in teams:
+        members = [p for p in people if p.team_id == t.id]
+        for a, b in _months(first, last):
+            n_left, average = _attrition_counts(members, a, b)
+            rate: float | None = None
+            low: float | None = None
+            high: float | None = None
+            if average > 0:
+                ci = stats.wilson_interval(n_left, max(round(average), n_left))
+                rate, low, high = n_left / average, ci.low, ci.high
+            months.append(
+                s.AttritionMonth(
+                    team=t.name,
+                    month=a.strftime("%Y-%m"),
+                    leavers=n_left,
+                    average_headcount=average,
+                    rate=rate,
+                    low=low,
+                    high=high,
+                )
+            )
+    durations, observed = [], []
+    for p in people:
+        if p.hire_date is None or p.hire_date > last:
+            continue
+        left = p.termination_date is not None and p.termination_date <= last
+        end = p.termination_date if left and p.termination_date else last
+        durations.append(float((end - p.hire_date).days))
+        observed.append(left)
+    survival: list[s.SurvivalPoint] = []
+    if durations:
+        km = stats.kaplan_meier(np.array(durations), np.array(observed, dtype=bool))
+        survival = [
+            s.SurvivalPoint(
+                tenure_days=float(km.times[i]),
+                at_risk=int(km.at_risk[i]),
+                leavers=int(km.events[i]),
+                survival=float(km.survival[i]),
+                low=_finite(float(km.low[i])),
+                high=_finite(float(km.high[i])),
+            )
+            for i in range(len(km.times))
+            if km.events[i] > 0 or i == len(km.times) - 1
+        ]
+    note = (
+        "Monthly rate = leavers / average headcount ((start + end) / 2); the interval is a "
+        "Wilson interval with n = the average headcount (an approximation). Survival is "
+        "Kaplan-Meier over tenure, people still employed counted as censored."
+    )
+    return s.AttritionOut(
+        first=first, last=last, leavers=leavers, months=months, survival=survival, note=note
+    )
