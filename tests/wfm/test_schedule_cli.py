@@ -50,7 +50,7 @@ def test_build_prints_one_object_and_the_rest_round_trips(cli: CliRunner) -> Non
         "Main",
         "--workers",
         "1",
-        "--time-limit-s",
+        "--plan-time-limit-s",
         "20",
     )
     assert BUILD_KEYS <= set(out)

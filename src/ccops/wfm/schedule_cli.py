@@ -124,7 +124,8 @@ def _n(x: float | None) -> str:
 def build(
     week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W48 (site's local time)")],
     site: Annotated[str | None, typer.Option(help="Site (default: every site)")] = None,
-    time_limit_s: Annotated[float, typer.Option(help="Time limit of each stage, s")] = 25.0,
+    plan_time_limit_s: Annotated[float, typer.Option(help="Stage 1 (HiGHS) limit, s")] = 40.0,
+    roster_time_limit_s: Annotated[float, typer.Option(help="Stage 2 (CP-SAT) limit, s")] = 20.0,
     workers: Annotated[int, typer.Option(help="CP-SAT workers (1: deterministic)")] = 2,
     seed: Annotated[int, typer.Option(help="Solver seed")] = 0,
     as_json: JsonOpt = False,
@@ -132,8 +133,8 @@ def build(
     """Build a week's schedule (a new draft version) for a site or every site."""
     week = _week(week)
     options = schemas.SolveOptionsIn(
-        plan_time_limit_s=time_limit_s,
-        roster_time_limit_s=time_limit_s,
+        plan_time_limit_s=plan_time_limit_s,
+        roster_time_limit_s=roster_time_limit_s,
         workers=workers,
         seed=seed,
     )

@@ -149,8 +149,8 @@ class SolveOptionsIn(BaseModel):
     """Solver settings (defaults suit a real week; tests use one CP-SAT worker)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    plan_time_limit_s: float = Field(default=60.0, gt=0, le=600)
-    roster_time_limit_s: float = Field(default=60.0, gt=0, le=600)
+    plan_time_limit_s: float = Field(default=40.0, gt=0, le=600)
+    roster_time_limit_s: float = Field(default=20.0, gt=0, le=600)
     mip_rel_gap: float = Field(default=0.01, ge=0, lt=1)
     threads: int = Field(default=2, ge=1, le=8)
     workers: int = Field(default=2, ge=1, le=8)
