@@ -339,6 +339,12 @@ def attrition(
 # --- pages ------------------------------------------------------------------------------------
 
 
+ATTRITION_NOTE = N_(
+    "Monthly rate = leavers / average headcount ((start + end) / 2); the interval is a "
+    "Wilson interval with n = the average headcount (an approximation). Survival is "
+    "Kaplan-Meier over tenure, people still employed counted as censored."
+)
+"""The service's note on the attrition figures, marked here so the template can translate it."""
 VALUE_LABELS = {
     "centre": N_("Centre"),
     "team": N_("Team"),

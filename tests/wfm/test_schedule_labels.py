@@ -1,0 +1,13 @@
+"""Every stored schedule state and activity kind has a message id, so pages translate it."""
+
+from ccops.wfm import schedule_labels, schedule_service
+
+
+def test_every_fixed_activity_kind_has_a_label() -> None:
+    assert set(schedule_service.FIXED_KINDS) <= set(schedule_labels.ACTIVITY_LABELS)
+    assert {"work", "break", "lunch"} <= set(schedule_labels.ACTIVITY_LABELS)
+
+
+def test_labels_are_their_own_message_ids() -> None:
+    for labels in (schedule_labels.STATUS_LABELS, schedule_labels.ACTIVITY_LABELS):
+        assert all(key == msgid for key, msgid in labels.items())
