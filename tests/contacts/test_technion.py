@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -291,11 +290,8 @@ def test_real_two_weeks_import_with_measured_counts_and_idempotence(
     assert session.scalar(select(func.count()).select_from(Contact)) == 0
     assert session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
-    started = time.perf_counter()
     report = _import(session, settings, TECHNION_FILE, create_missing=True, skip_invalid=True)
     session.commit()
-    seconds = time.perf_counter() - started
-    assert seconds < 10
     assert report.rows_read == 17456
     assert report.inserted == 16203
     assert report.rejected == 87

@@ -371,8 +371,10 @@ def test_break_counts_always_decompose_into_valid_shifts(
             if not any(b.start_min <= minute < b.end_min for b in s.breaks):
                 cov[minute // 15] += s.count / 15
     assert_allclose(plan.coverage.scheduled[0], cov, atol=1e-9)
+    # HiGHS reports the objective of its own (tolerance-feasible) point: 1e-6 is its default MIP
+    # feasibility tolerance, so agreement to ~1e-6 is all that can be asked.
     assert plan.objective == pytest.approx(
-        plan.cost + plan.under_coverage_h * 10.0 + plan.over_coverage_h * 0.05, rel=1e-9
+        plan.cost + plan.under_coverage_h * 10.0 + plan.over_coverage_h * 0.05, rel=1e-6, abs=1e-6
     )
 
 
@@ -962,12 +964,16 @@ def test_clock_helpers() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_realistic_week_is_within_one_percent_of_the_lp_bound() -> None:
     """Quality on the demo-sized week; its speed (< 60 s on 2 cores) is measured in
-    benchmarks/bench_scheduling.py, not here: a timed test would fail on a loaded machine."""
+    benchmarks/bench_scheduling.py, not here: a timed test would fail on a loaded machine.
+
+    HiGHS stops as soon as the gap is 1%; the time limit is only a backstop, set far above the
+    unloaded solve time (about 20 s), and one thread keeps the search the same on every run."""
     problem = sch.example_problem(120, seed=0)
     assert len(problem.people) == 120 and problem.requirement.intervals == 7 * 96
-    plan = sch.plan_shifts(problem, PlanOptions(time_limit_s=120.0, threads=2))
+    plan = sch.plan_shifts(problem, PlanOptions(time_limit_s=400.0, threads=1))
     roster = sch.assign_shifts(problem, plan, RosterOptions(time_limit_s=60.0, workers=2))
     assert plan.lp_gap <= 0.01
     check_week(problem, roster)
