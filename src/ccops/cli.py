@@ -11,6 +11,7 @@ from ccops.contacts import cli as contacts_cli
 from ccops.demo_cli import demo_app
 from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
+from ccops.quality import cli as quality_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
 
@@ -34,6 +35,7 @@ app.command("staffing")(wfm_cli.staffing)
 app.command("simulate")(wfm_cli.simulate)
 app.add_typer(wfm_cli.forecast_app, name="forecast")
 app.add_typer(wfm_cli.capacity_app, name="capacity")
+app.add_typer(quality_cli.quality_app, name="quality")
 
 
 @db.command("upgrade")

@@ -15,6 +15,7 @@ from ccops.contacts import routes as contacts_routes
 from ccops.errors import CcopsError, NotAuthenticated
 from ccops.metrics import routes as metrics_routes
 from ccops.org import routes as org_routes
+from ccops.quality import routes as quality_routes
 from ccops.runtime import engine_for
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
@@ -156,5 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
+    app.include_router(quality_routes.router)
+    app.include_router(quality_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

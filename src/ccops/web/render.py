@@ -23,7 +23,7 @@ from ccops.web.auth import Principal, signer
 from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, translations
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts")
+TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts", "quality")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -41,6 +41,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("kpi", "/kpi", N_("Queue KPIs"), permissions.KPI_QUEUES),
     ("staffing", "/staffing", N_("Staffing"), permissions.STAFFING),
     ("import", "/import", N_("Import"), permissions.IMPORT),
+    ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
 )
 ADMIN_LABELS = {
     "sites": N_("Sites"),
