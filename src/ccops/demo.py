@@ -30,6 +30,7 @@ from ccops.enums import ChannelKind, Role, ScopeKind
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue
+from ccops.quality import demo as quality_demo
 
 SEED = 20261123
 WEEKS = 13
@@ -346,6 +347,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         )
         states += _store_states(session, result, grid, site, rosters_by_group)
     session.flush()
+    quality_demo.seed_demo(session, end=end)
     return {
         "first_day": first,
         "last_day": end,
