@@ -270,11 +270,11 @@ def test_navigation_follows_the_role(world: World) -> None:
         block = html.split('class="mainnav"')[1].split("</nav>")[0]
         return re.findall(r'href="([^"]+)"', block)
 
-    assert nav(Role.agent) == ["/", "/kpi"]
-    assert nav(Role.executive) == ["/", "/kpi"]
-    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/admin/teams"]
+    assert nav(Role.agent) == ["/", "/kpi", "/quality"]
+    assert nav(Role.executive) == ["/", "/kpi", "/quality"]
+    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/quality", "/admin/teams"]
     assert nav(Role.planner) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
-    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
+    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/quality", "/admin/sites"]
 
 
 def test_flash_messages_show_once(world: World) -> None:

@@ -31,6 +31,9 @@ from ccops.web.render import gettext_for, redirect, render
 router = APIRouter(prefix="/api/v1/quality", tags=["quality"])
 pages = APIRouter(prefix="/quality", include_in_schema=False)
 
+DISPUTE_STATUS = (N_("open"), N_("upheld"), N_("amended"))
+"""The states of a dispute, as the pages show them."""
+
 Reader = Annotated[Principal, Depends(require(*permissions.QA_READ))]
 FormReader = Annotated[Principal, Depends(require(*(permissions.QA_FORMS | permissions.QA_READ)))]
 FormWriter = Annotated[Principal, Depends(require(*permissions.QA_FORMS_WRITE, write=True))]

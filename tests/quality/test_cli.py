@@ -1,0 +1,72 @@
+"""`ccops quality ...`: JSON output, exit codes and messages for bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from ccops.cli import app
+from tests.quality.builders import ALL_TOP, FORM, MIXED, answers_json, make_centre
+
+
+def test_cli_creates_forms_evaluates_and_reports_scores(
+    cli: CliRunner, session: Session, tmp_path: Path
+) -> None:
+    centre: dict[str, Any] = make_centre(session)
+    session.commit()
+    bad = {**FORM, "name": "Bad"}
+    bad["sections"] = [{**FORM["sections"][2], "weight_pct": 40}, *FORM["sections"][:2]]
+    bad_file = tmp_path / "bad.json"
+    bad_file.write_text(json.dumps(bad))
+    result = cli.invoke(app, ["quality", "forms", "create", str(bad_file)])
+    assert result.exit_code == 2
+    assert "the section weights sum to 110%, not 100%" in result.stderr
+    listed = cli.invoke(app, ["quality", "forms", "list", "--json"])
+    assert [f["name"] for f in json.loads(listed.stdout)] == ["Standard call"]
+
+    version_id = centre["form"].versions[0].id
+    for contact, pattern in zip(centre["contacts"]["zoe"][:2], (ALL_TOP, MIXED), strict=True):
+        doc = tmp_path / f"e{contact}.json"
+        doc.write_text(
+            json.dumps(
+                {
+                    "contact_id": contact,
+                    "form_version_id": version_id,
+                    "answers": answers_json(pattern),
+                }
+            )
+        )
+        done = cli.invoke(app, ["quality", "evaluate", str(doc), "--by", "qa1", "--json"])
+        assert done.exit_code == 0, done.stderr
+    off = tmp_path / "off.json"
+    off.write_text(
+        json.dumps(
+            {
+                "contact_id": centre["contacts"]["zoe"][3],
+                "form_version_id": version_id,
+                "answers": answers_json({**ALL_TOP, "greet": 2}),
+            }
+        )
+    )
+    refused = cli.invoke(app, ["quality", "evaluate", str(off)])
+    assert refused.exit_code == 2
+    assert "item 'greet': 2 is not on its scale yes_no (0, 1)" in refused.stderr
+    score = cli.invoke(
+        app, ["quality", "score", "zoe", "--from", "2026-11-02", "--to", "2026-11-02", "--json"]
+    )
+    body = json.loads(score.stdout)["score"]
+    assert (body["n"], body["mean_pct"], body["passes"]) == (2, 86.25, 1)
+    assert body["enough"] is False
+    size = cli.invoke(
+        app,
+        ["quality", "sample-size", "zoe", "--from", "2026-11-02", "--to", "2026-11-02", "--json"],
+    )
+    assert json.loads(size.stdout)["population"] == 12
+    unknown = cli.invoke(
+        app, ["quality", "score", "nobody", "--from", "2026-11-02", "--to", "2026-11-02"]
+    )
+    assert unknown.exit_code == 3 and "person 'nobody' does not exist" in unknown.stderr
