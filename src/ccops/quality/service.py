@@ -597,13 +597,27 @@ def get_evaluation(
     return _evaluation_out(session, evaluation)
 
 
-def _period(session: Session, person: Person, first: date, last: date) -> tuple[datetime, datetime]:
-    """The UTC bounds [start, end) of the local days first..last at the person's site."""
+FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(2200, 12, 31)
+"""The days a period may cover (outside them local-to-UTC conversion is meaningless)."""
+
+
+def _check_days(first: date, last: date) -> None:
+    for name, day in (("first_day", first), ("last_day", last)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid(
+                f"{name} {day} is outside {FIRST_DAY} to {LAST_DAY}",
+                [Problem("out of range", field=name)],
+            )
     if last < first:
         raise Invalid(
             f"the period ends ({last}) before it starts ({first})",
             [Problem("ends before it starts", field="last_day")],
         )
+
+
+def _period(session: Session, person: Person, first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC bounds [start, end) of the local days first..last at the person's site."""
+    _check_days(first, last)
     site = session.get(Site, person.site_id)
     zone = ZoneInfo(site.timezone if site else "UTC")
     start = datetime.combine(first, time(0), zone).astimezone(UTC)
@@ -743,11 +757,7 @@ def summary(
     with_people: bool = True,
 ) -> schemas.SummaryOut:
     """QA scores of the teams in scope with intervals; people listed by name, never ranked."""
-    if last_day < first_day:
-        raise Invalid(
-            f"the period ends ({last_day}) before it starts ({first_day})",
-            [Problem("ends before it starts", field="last_day")],
-        )
+    _check_days(first_day, last_day)
     teams = session.scalars(select(Team).where(scope.teams_clause()).order_by(Team.name)).all()
     out: list[schemas.TeamSummary] = []
     for team in teams:
