@@ -56,6 +56,8 @@ def test_analyst_evaluates_on_the_page_and_the_agent_disputes_it(world: World) -
     # the analyst who scored may not decide; the team leader decides on the page
     assert 'id="decide-form"' not in qa_client.get(url).text
     lead, lead_csrf = _client(world, "u-supervisor")
+    team = lead.get("/quality/team", params=PERIOD).text
+    assert f'href="{url}"' in team.split('id="open-disputes"')[1]
     decide_page = lead.get(url)
     assert 'id="decide-form"' in decide_page.text
     dispute_id = decide_page.text.split('action="/quality/disputes/')[1].split("/")[0]

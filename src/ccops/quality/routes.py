@@ -782,10 +782,16 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
             )
         except CcopsError as exc:
             problem = exc.message
+    disputes = (
+        qa_service.list_disputes(session=session, scope=user.scope, open_only=True)
+        if user.role in permissions.QA_DECIDE
+        else []
+    )
     return render(
         request,
         "quality/team.html",
         {
+            "disputes": disputes,
             "summary": result,
             "first_day": first,
             "last_day": last,
