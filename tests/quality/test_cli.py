@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
-from tests.quality.builders import ALL_TOP, FORM, MIXED, answers_json, make_centre
+from ccops.quality import schemas
+from ccops.quality import service as qa
+from tests.quality.builders import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
 
 
 def test_cli_creates_forms_evaluates_and_reports_scores(
@@ -70,3 +72,65 @@ def test_cli_creates_forms_evaluates_and_reports_scores(
         app, ["quality", "score", "nobody", "--from", "2026-11-02", "--to", "2026-11-02"]
     )
     assert unknown.exit_code == 3 and "person 'nobody' does not exist" in unknown.stderr
+
+
+def test_cli_opens_a_calibration_and_decides_a_dispute(
+    cli: CliRunner, session: Session, tmp_path: Path
+) -> None:
+    centre: dict[str, Any] = make_centre(session)
+    version_id = centre["form"].versions[0].id
+    zoe = centre["contacts"]["zoe"]
+    evaluation = qa.evaluate(
+        session=session,
+        data=schemas.EvaluationIn(
+            contact_id=zoe[0], form_version_id=version_id, answers=answers(MIXED)
+        ),
+        by="qa1",
+    )
+    dispute = qa.raise_dispute(
+        session=session,
+        evaluation_id=evaluation.id,
+        data=schemas.DisputeIn(reason="verified"),
+        by="zoe",
+        by_person_id=centre["people"]["zoe"],
+    )
+    session.commit()
+    opened = cli.invoke(
+        app,
+        [
+            "quality",
+            "calibration-create",
+            "Week 45",
+            "--version",
+            str(version_id),
+            "--contacts",
+            f"{zoe[1]},{zoe[2]}",
+            "--json",
+        ],
+    )
+    assert opened.exit_code == 0, opened.stderr
+    assert json.loads(opened.stdout)["contact_ids"] == [zoe[1], zoe[2]]
+    same = cli.invoke(
+        app, ["quality", "decide", str(dispute.id), "--comment", "fine", "--by", "qa1"]
+    )
+    assert same.exit_code == 5 and "a second evaluator decides" in same.stderr
+    doc = tmp_path / "amend.json"
+    doc.write_text(json.dumps({"answers": answers_json({**MIXED, "verify": 1})}))
+    decided = cli.invoke(
+        app,
+        [
+            "quality",
+            "decide",
+            str(dispute.id),
+            "--comment",
+            "verified",
+            "--amend",
+            str(doc),
+            "--by",
+            "qa2",
+            "--json",
+        ],
+    )
+    assert decided.exit_code == 0, decided.stderr
+    body = json.loads(decided.stdout)[0]
+    assert (body["score_pct"], body["revision"]) == (82.5, 2)

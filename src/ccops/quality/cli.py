@@ -348,3 +348,47 @@ def disputes(
         [r.model_dump(mode="json") for r in rows],
         ["id", "evaluation_id", "person", "status", "raised_by", "decided_by", "reason"],
     )
+
+
+@quality_app.command("calibration-create")
+@handle_errors
+def calibration_create(
+    name: str,
+    version: Annotated[int, typer.Option("--version", help="Form version id (in use)")],
+    contacts: Annotated[str, typer.Option(help="Contact ids, comma-separated")],
+    by: ByOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a calibration session: every evaluator scores the same contacts."""
+    try:
+        ids = [int(c) for c in contacts.split(",") if c.strip()]
+    except ValueError:
+        raise Invalid(f"--contacts: {contacts!r} is not a list of contact ids") from None
+    data = schemas.CalibrationIn(name=name, form_version_id=version, contact_ids=ids)
+    with unit_of_work() as s:
+        out = qa_service.create_calibration(session=s, data=data, by=by)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"calibration session {out.id} {out.name!r}: contacts {out.contact_ids}")
+
+
+@quality_app.command("decide")
+@handle_errors
+def decide(
+    dispute_id: int,
+    comment: Annotated[str, typer.Option(help="Reason for the decision")],
+    amend: Annotated[
+        Path | None, typer.Option(help="TOML or JSON with the amended answers (else uphold)")
+    ] = None,
+    by: ByOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide a dispute as the second evaluator: uphold, or amend with a file of answers."""
+    answers = _load(amend).get("answers") if amend is not None else None
+    data = schemas.DecisionIn.model_validate(
+        {"decision": "amend" if amend else "uphold", "comment": comment, "answers": answers}
+    )
+    with unit_of_work() as s:
+        out = qa_service.decide_dispute(session=s, dispute_id=dispute_id, data=data, by=by)
+    _show_evaluations([out], as_json)
