@@ -13,6 +13,7 @@ from ccops.jobs.cli import jobs_app
 from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.performance import cli as performance_cli
+from ccops.quality import cli as quality_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
 from ccops.wfm import schedule_cli
@@ -40,6 +41,7 @@ app.add_typer(wfm_cli.forecast_app, name="forecast")
 app.add_typer(wfm_cli.capacity_app, name="capacity")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
+app.add_typer(quality_cli.quality_app, name="quality")
 
 
 @db.command("upgrade")

@@ -31,6 +31,7 @@ from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue
 from ccops.performance import seed as performance_seed
+from ccops.quality import demo as quality_demo
 from ccops.wfm import schedule_demo
 
 SEED = 20261123
@@ -350,6 +351,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         states += _store_states(session, result, grid, site, rosters_by_group)
     session.flush()
     performance_seed.seed_demo(session, end=end)
+    quality_demo.seed_demo(session, end=end)
     return {
         "first_day": first,
         "last_day": end,

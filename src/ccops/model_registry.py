@@ -6,6 +6,7 @@ from ccops.jobs import models as jobs_models
 from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
+from ccops.quality import models as quality_models
 from ccops.wfm import models as wfm_models
 from ccops.wfm import schedule_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "notifications_models",
     "org_models",
     "performance_models",
+    "quality_models",
     "schedule_models",
     "wfm_models",
 ]

@@ -270,14 +270,30 @@ def test_navigation_follows_the_role(world: World) -> None:
         block = html.split('class="mainnav"')[1].split("</nav>")[0]
         return re.findall(r'href="([^"]+)"', block)
 
-    mine = ["/performance", "/schedules/my", "/notifications"]
-    assert nav(Role.agent) == ["/", "/kpi", *mine]
-    assert nav(Role.executive) == ["/", "/kpi", "/forecasts", "/schedules", *mine]
-    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/schedules", *mine, "/admin/teams"]
-    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", *mine]
-    planning.append("/admin/sites")
-    assert nav(Role.planner) == planning
-    assert nav(Role.admin) == planning
+    mine = ["/schedules/my", "/notifications"]
+    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *mine]
+    assert nav(Role.executive) == [
+        "/",
+        "/kpi",
+        "/forecasts",
+        "/schedules",
+        "/performance",
+        "/quality",
+        *mine,
+    ]
+    assert nav(Role.supervisor) == [
+        "/",
+        "/kpi",
+        "/staffing",
+        "/schedules",
+        "/performance",
+        "/quality",
+        *mine,
+        "/admin/teams",
+    ]
+    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/performance"]
+    assert nav(Role.planner) == [*planning, *mine, "/admin/sites"]
+    assert nav(Role.admin) == [*planning, "/quality", *mine, "/admin/sites"]
 
 
 def test_flash_messages_show_once(world: World) -> None:

@@ -22,6 +22,7 @@ from ccops.metrics import routes as metrics_routes
 from ccops.notifications import routes as notifications_routes
 from ccops.org import routes as org_routes
 from ccops.performance import routes as performance_routes
+from ccops.quality import routes as quality_routes
 from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
@@ -192,5 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_routes.router)
     app.include_router(notifications_routes.pages)
     app.include_router(performance_routes.pages)
+    app.include_router(quality_routes.router)
+    app.include_router(quality_routes.pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

@@ -91,3 +91,21 @@ PERF_LEADERS = frozenset({R.supervisor, R.manager, R.admin})
 """Team leaders' recorded activities and floor time share."""
 PERF_ATTRITION = frozenset({R.supervisor, R.manager, R.executive, R.admin})
 """Leavers, attrition rates and tenure survival (teams in scope)."""
+QA_READ = frozenset({R.agent, R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Quality evaluations: agents their own, team leaders their teams, analysts and managers scope."""
+QA_EVALUATE = frozenset({R.qa_analyst, R.admin})
+"""Scoring contacts and drawing samples (QA analysts, of people in scope)."""
+QA_FORMS = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Reading evaluation forms and calibration results."""
+QA_FORMS_WRITE = frozenset({R.qa_analyst, R.manager, R.admin})
+"""Creating, changing (a new version) and retiring evaluation forms."""
+QA_CALIBRATE = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Opening calibration sessions and scoring in them."""
+QA_DISPUTE = frozenset({R.agent})
+"""Disputing one's own evaluation."""
+QA_DECIDE = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Deciding a dispute as the second evaluator (never the one who scored)."""
+QA_SUMMARY = frozenset({R.supervisor, R.qa_analyst, R.manager, R.executive, R.admin})
+"""Team QA summaries with intervals (executives: teams only, no person)."""
+QA_PAGES = QA_READ | QA_SUMMARY
+"""The quality pages (each shows what the role may see)."""

@@ -23,7 +23,16 @@ from ccops.web.auth import Principal, signer
 from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, translations
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATE_DOMAINS = ("web", "org", "metrics", "wfm", "contacts", "notifications", "performance")
+TEMPLATE_DOMAINS = (
+    "web",
+    "org",
+    "metrics",
+    "wfm",
+    "contacts",
+    "notifications",
+    "performance",
+    "quality",
+)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -44,6 +53,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("import", "/import", N_("Import"), permissions.IMPORT),
     ("schedules", "/schedules", N_("Schedules"), permissions.SCHEDULE_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
+    ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
 )

@@ -1,0 +1,1 @@
+"""Quality management: evaluation forms, evaluations, sampling, calibration and disputes."""
