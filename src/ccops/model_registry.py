@@ -3,6 +3,7 @@
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.org import models as org_models
+from ccops.wfm import intraday_models
 from ccops.wfm import models as wfm_models
 
-__all__ = ["Base", "contacts_models", "org_models", "wfm_models"]
+__all__ = ["Base", "contacts_models", "intraday_models", "org_models", "wfm_models"]
