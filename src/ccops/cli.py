@@ -13,6 +13,7 @@ from ccops.metrics import cli as metrics_cli
 from ccops.org import cli as org_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
+from ccops.wfm import intraday_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -34,6 +35,9 @@ app.command("staffing")(wfm_cli.staffing)
 app.command("simulate")(wfm_cli.simulate)
 app.add_typer(wfm_cli.forecast_app, name="forecast")
 app.add_typer(wfm_cli.capacity_app, name="capacity")
+app.add_typer(intraday_cli.events_app, name="events")
+app.add_typer(intraday_cli.intraday_app, name="intraday")
+app.add_typer(intraday_cli.exceptions_app, name="exceptions")
 
 
 @db.command("upgrade")

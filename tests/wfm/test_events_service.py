@@ -238,3 +238,30 @@ def test_follow_sends_only_new_rows_of_a_growing_file(session: Session, tmp_path
         is None
     )
     assert agg(session)[T0].offered == 2
+
+
+def test_an_arrival_counts_as_offered_until_the_contact_ends(session: Session) -> None:
+    make_org(session, timezone="UTC")
+    arrival = json.dumps(
+        {
+            "id": "arr-1",
+            "type": "contact",
+            "queue": "Sales",
+            "external_id": "call-9",
+            "arrival": (T0 + timedelta(minutes=14)).isoformat(),
+        }
+    )
+    out = ingest(session, [arrival])
+    assert out.results[0].applied and "waiting" in out.results[0].detail
+    assert agg(session)[T0].offered == 1 and agg(session)[T0].answered == 0
+    done = contact("end-1", 14, wait=30, external_id="call-9")
+    ingest(session, [done])
+    row = agg(session)[T0]
+    assert (row.offered, row.answered) == (1, 1)
+    late = ingest(session, [arrival.replace("arr-1", "arr-2")])
+    assert not late.results[0].applied and "already ended" in late.results[0].detail
+    assert agg(session)[T0].offered == 1
+    bad = json.dumps(
+        {"id": "arr-3", "type": "contact", "queue": "Sales", "talk_s": 3, "arrival": T0.isoformat()}
+    )
+    assert ingest(session, [bad]).results[0].field == "talk_s"

@@ -20,6 +20,7 @@ from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
+from ccops.wfm import intraday_routes
 from ccops.wfm import routes as wfm_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -151,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.forecasts)
     app.include_router(wfm_routes.capacity)
     app.include_router(wfm_routes.events)
+    app.include_router(intraday_routes.events)
+    app.include_router(intraday_routes.router)
+    app.include_router(intraday_routes.pages)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)

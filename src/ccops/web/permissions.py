@@ -51,3 +51,14 @@ ADMIN_PAGES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "users": (ORG_ADMIN, ORG_ADMIN),
 }
 """Each organisation page: the roles that may see it and the roles that may create there."""
+EVENT_INTAKE = frozenset({R.planner, R.admin})
+"""Sending contact and agent-state events to the intake (an integration's planner/admin token)."""
+INTRADAY_READ = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""The intraday view, board, exceptions, plans and service-level explanations (queues in scope:
+supervisors see the queues their teams work, planners and managers their sites')."""
+INTRADAY_ACT = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Acknowledging, actioning and closing exceptions."""
+INTRADAY_PLAN = frozenset({R.planner, R.manager, R.admin})
+"""Agreeing exception plans (tiers, backup resources, owners)."""
+ADHERENCE_READ = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Adherence and conformance of people (team leaders see their teams)."""

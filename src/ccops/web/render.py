@@ -41,6 +41,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("kpi", "/kpi", N_("Queue KPIs"), permissions.KPI_QUEUES),
     ("staffing", "/staffing", N_("Staffing"), permissions.STAFFING),
     ("import", "/import", N_("Import"), permissions.IMPORT),
+    ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
 )
 ADMIN_LABELS = {
     "sites": N_("Sites"),

@@ -65,7 +65,7 @@ from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Channel, Person, PersonSkill, Queue, Site
 from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm.intraday_models import IntakeEvent, IntradayInterval
+from ccops.wfm.intraday_models import IntakeEvent, IntradayInterval, LiveContact
 
 INTERVAL_MIN = 15
 INTERVAL_S = INTERVAL_MIN * 60
@@ -490,6 +490,15 @@ def _validate_contact(
 ) -> schemas.EventResultOut | None:
     record = _alias(c.payload, [("arrival", "arrival_at")])
     record.setdefault("external_id", c.event_id)
+    arrival_only = "outcome" not in record
+    if arrival_only:
+        # An arrival: the contact is waiting; validated as a contact that has not ended yet.
+        for name in ("answered_at", "ended_at", "talk_s", "hold_s", "wrap_s", "agent"):
+            if name in record:
+                return _reject(
+                    c.line, c.event_id, f"{name} needs an outcome (the contact has ended)", name
+                )
+        record = {**record, "outcome": "other", "wait_s": 0}
     parsed = parse_contact_record(
         record, line=c.line, label="events", zone_for=look.queue_zone, tally=tally
     )
@@ -561,6 +570,8 @@ def _validate_contact(
     c.record = rec
     c.event_at = c.event_at or max(t for t in (row.arrival_at, row.answered_at, row.ended_at) if t)
     c.target = f"contact:{source}:{row.external_id}"
+    if arrival_only:
+        c.kind = "arrival"
     return None
 
 
@@ -747,7 +758,12 @@ def ingest(
     contacts = _load_contacts(
         session,
         source,
-        [c.record["external_id"] for c in valid if c.kind == "contact" and c.record],
+        [c.record["external_id"] for c in valid if c.kind in ("contact", "arrival") and c.record],
+    )
+    lives = _load_lives(
+        session,
+        source,
+        [c.record["external_id"] for c in valid if c.kind in ("contact", "arrival") and c.record],
     )
     states = _load_states(
         session,
@@ -761,8 +777,11 @@ def ingest(
     open_spans = _open_spans(session, source, valid)
     for c in valid:
         assert c.record is not None and c.event_at is not None
-        if c.kind == "contact":
-            applied, detail = _apply_contact(c, contacts, look, deltas)
+        if c.kind == "arrival":
+            applied, detail = _apply_arrival(c, contacts, lives, look, deltas)
+            touched[int(c.record["queue_id"])].add(_local_day(c.record))
+        elif c.kind == "contact":
+            applied, detail = _apply_contact(c, contacts, lives, look, deltas)
             queue = look.queue_by_id(int(c.record["queue_id"]))
             touched[queue.id].add(_local_day(c.record))
         else:
@@ -790,6 +809,7 @@ def ingest(
             }
         )
     _write_records(session, Contact, contacts)
+    _write_lives(session, lives)
     _write_records(session, AgentStateEvent, states)
     if log_rows:
         session.execute(insert(IntakeEvent), log_rows)
@@ -820,8 +840,73 @@ def _local_day(rec: dict[str, Any]) -> date:
     return (EPOCH + timedelta(minutes=int(rec["arrival_local_min"]))).date()
 
 
+def _load_lives(session: Session, source: str, ext_ids: list[str]) -> dict[str, _Stored]:
+    out: dict[str, _Stored] = {}
+    for part in _chunks(sorted(set(ext_ids))):
+        for live in session.scalars(
+            select(LiveContact).where(
+                LiveContact.source == source, LiveContact.external_id.in_(part)
+            )
+        ):
+            rec = {
+                "source": live.source,
+                "external_id": live.external_id,
+                "queue_id": live.queue_id,
+                "arrival_at": _aware(live.arrival_at),
+                "arrival_local_min": live.arrival_local_min,
+                "utc_offset_min": live.utc_offset_min,
+            }
+            out[live.external_id] = _Stored(live.id, rec, None)
+    return out
+
+
+def _live_delta(deltas: Deltas, rec: dict[str, Any], sign: float) -> None:
+    local = int(rec["arrival_local_min"])
+    bucket = local - local % INTERVAL_MIN
+    offset = int(rec["utc_offset_min"])
+    deltas.add(int(rec["queue_id"]), (bucket - offset) * 60, bucket, offset, offered=sign)
+
+
+def _apply_arrival(
+    c: _Candidate,
+    contacts: dict[str, _Stored],
+    lives: dict[str, _Stored],
+    look: _Lookups,
+    deltas: Deltas,
+) -> tuple[bool, str]:
+    assert c.record is not None
+    ext = c.record["external_id"]
+    if ext in contacts:
+        return False, f"contact {ext} has already ended: its arrival changes nothing"
+    if ext in lives and not lives[ext].record.get("_deleted"):
+        return False, f"contact {ext} is already waiting: nothing changed"
+    live = {k: c.record[k] for k in ("source", "external_id", "queue_id", "arrival_at")}
+    live["arrival_local_min"] = c.record["arrival_local_min"]
+    live["utc_offset_min"] = c.record["utc_offset_min"]
+    lives[ext] = _Stored(None, live, c.event_at, dirty=True)
+    _live_delta(deltas, live, +1)
+    return True, f"contact {ext} waiting (counted as offered)"
+
+
+def _write_lives(session: Session, lives: dict[str, _Stored]) -> None:
+    gone = [s.id for s in lives.values() if s.record.get("_deleted") and s.id is not None]
+    new = [
+        s.record
+        for s in lives.values()
+        if s.dirty and s.id is None and not s.record.get("_deleted")
+    ]
+    for part in _chunks(gone):
+        session.execute(delete(LiveContact).where(LiveContact.id.in_(part)))
+    if new:
+        session.execute(insert(LiveContact), new)
+
+
 def _apply_contact(
-    c: _Candidate, contacts: dict[str, _Stored], look: _Lookups, deltas: Deltas
+    c: _Candidate,
+    contacts: dict[str, _Stored],
+    lives: dict[str, _Stored],
+    look: _Lookups,
+    deltas: Deltas,
 ) -> tuple[bool, str]:
     assert c.record is not None and c.event_at is not None
     ext = c.record["external_id"]
@@ -829,6 +914,11 @@ def _apply_contact(
     current = contacts.get(ext)
     if current is None:
         contacts[ext] = _Stored(None, c.record, c.event_at, dirty=True)
+        waiting = lives.get(ext)
+        if waiting is not None and not waiting.record.get("_deleted"):
+            # The arrival counted it as offered: take that out before counting the contact.
+            _live_delta(deltas, waiting.record, -1)
+            waiting.record["_deleted"] = True
         deltas.contact(c.record, queue, +1)
         return True, f"contact {ext} recorded"
     if current.record["content_hash"] == c.record["content_hash"]:

@@ -535,7 +535,7 @@ def _get(session: Session, exception_id: int, scope: org_service.Scope) -> Excep
             f"exception {exception_id} does not exist", [Problem("unknown exception", field="id")]
         )
     queue = session.get(Queue, record.queue_id)
-    if queue is None or not scope.allows_site(queue.site_id):
+    if queue is None or not intraday_service.queue_allowed(session, scope, queue):
         raise Forbidden(
             f"exception {exception_id} is outside your scope", [Problem("outside your scope")]
         )
@@ -587,7 +587,17 @@ def list_exceptions(
         )
     if day is not None:
         query = query.where(ExceptionRecord.day == day)
-    return [_exception_out(session, r) for r in session.scalars(query)]
+    allowed: dict[int, bool] = {}
+    out = []
+    for r in session.scalars(query).all():
+        if r.queue_id not in allowed:
+            q = session.get(Queue, r.queue_id)
+            allowed[r.queue_id] = q is not None and intraday_service.queue_allowed(
+                session, scope, q
+            )
+        if allowed[r.queue_id]:
+            out.append(_exception_out(session, r))
+    return out
 
 
 def step(

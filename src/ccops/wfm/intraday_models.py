@@ -171,3 +171,17 @@ class AdherenceAlert(Base):
     actual: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class LiveContact(Base):
+    """A contact that has arrived and not yet ended (its arrival event counted it as offered)."""
+
+    __tablename__ = "live_contact"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"), index=True)
+    arrival_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    arrival_local_min: Mapped[int] = mapped_column(BigInteger)
+    utc_offset_min: Mapped[int] = mapped_column(Integer)

@@ -37,14 +37,19 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import AgentStateEvent
 from ccops.db import utcnow
 from ccops.engines import attribution, queueing
-from ccops.enums import ServiceLevelVariant
+from ccops.enums import ScopeKind, ServiceLevelVariant
 from ccops.errors import Forbidden, Invalid, Problem
 from ccops.org import service as org_service
-from ccops.org.models import PersonSkill, Queue
+from ccops.org.models import Person, PersonSkill, Queue
 from ccops.wfm import intraday_schemas as schemas
 from ccops.wfm.events_service import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
 from ccops.wfm.intraday_models import IntradayInterval
-from ccops.wfm.models import Forecast, StaffingRequirement
+from ccops.wfm.models import (
+    Forecast,
+    ForecastInterval,
+    RequirementInterval,
+    StaffingRequirement,
+)
 
 REFORECAST_WINDOW = 4
 DAMPING_CONTACTS = 30.0
@@ -105,10 +110,27 @@ def day_grid(day: date, zone: ZoneInfo) -> tuple[list[datetime], list[datetime]]
     return utc, [u.astimezone(zone).replace(tzinfo=None) for u in utc]
 
 
+def queue_allowed(session: Session, scope: org_service.Scope, queue: Queue) -> bool:
+    """Whether a queue is in scope: its site's, and for team leaders a queue their teams work."""
+    if not scope.allows_site(queue.site_id):
+        return False
+    if scope.kind in (ScopeKind.teams, ScopeKind.own) and scope.site_ids is not None:
+        members = select(Person.id).where(Person.team_id.in_(sorted(scope.team_ids)))
+        if scope.person_id is not None and scope.kind == ScopeKind.own:
+            members = select(Person.id).where(Person.id == scope.person_id)
+        found = session.scalar(
+            select(PersonSkill.id)
+            .where(PersonSkill.queue_id == queue.id, PersonSkill.person_id.in_(members))
+            .limit(1)
+        )
+        return found is not None
+    return True
+
+
 def get_queue(session: Session, name: str, scope: org_service.Scope) -> Queue:
     """Return a queue in scope, or raise NotFound/Forbidden naming it."""
     queue = org_service.get_queue(session=session, name=name)
-    if not scope.allows_site(queue.site_id):
+    if not queue_allowed(session, scope, queue):
         raise Forbidden(
             f"queue {queue.name!r} is outside your scope",
             [Problem("outside your scope", field="queue")],
@@ -137,12 +159,22 @@ def load_day(*, session: Session, queue: Queue, day: date) -> DayPlan:
         notes.append(f"no forecast of queue {queue.name} covers {day}: forecast is unknown")
     else:
         index = {s: i for i, s in enumerate(starts)}
-        factor = np.ones(len(record.intervals))
-        lm = np.array([iv.interval_local_min for iv in record.intervals], dtype=np.int64)
+        last = starts[-1]
+        ivs = session.scalars(
+            select(ForecastInterval)
+            .where(
+                ForecastInterval.forecast_id == record.id,
+                ForecastInterval.interval_start >= starts[0],
+                ForecastInterval.interval_start <= last,
+            )
+            .order_by(ForecastInterval.interval_start)
+        ).all()
+        lm = np.array([iv.interval_local_min for iv in ivs], dtype=np.int64)
+        factor = np.ones(len(ivs))
         for adj in record.adjustments:
             factor[(lm >= adj.first_local_min) & (lm <= adj.last_local_min)] *= adj.factor
         step = record.interval_min // INTERVAL_MIN
-        for iv, f in zip(record.intervals, factor, strict=True):
+        for iv, f in zip(ivs, factor, strict=True):
             i = index.get(_aware(iv.interval_start))
             if i is None:
                 continue
@@ -159,7 +191,13 @@ def load_day(*, session: Session, queue: Queue, day: date) -> DayPlan:
             requirement_id = req.id
             patience = req.patience_s
             required = np.zeros(n)
-            for riv in req.intervals:
+            for riv in session.scalars(
+                select(RequirementInterval).where(
+                    RequirementInterval.requirement_id == req.id,
+                    RequirementInterval.interval_start >= starts[0],
+                    RequirementInterval.interval_start <= last,
+                )
+            ):
                 i = index.get(_aware(riv.interval_start))
                 if i is not None:
                     for j in range(i, min(i + step, n)):
@@ -480,7 +518,7 @@ def explain(
         queues = [
             q
             for q in session.scalars(select(Queue).order_by(Queue.name))
-            if scope.allows_site(q.site_id)
+            if queue_allowed(session, scope, q)
         ]
     out = []
     for q in queues:

@@ -80,6 +80,26 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "live_contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=100), nullable=False),
+        sa.Column("external_id", sa.String(length=200), nullable=False),
+        sa.Column("queue_id", sa.Integer(), nullable=False),
+        sa.Column("arrival_at", sa.DateTime(), nullable=False),
+        sa.Column("arrival_local_min", sa.BigInteger(), nullable=False),
+        sa.Column("utc_offset_min", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["queue_id"], ["queue.id"], name=op.f("fk_live_contact_queue_id_queue")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_live_contact")),
+        sa.UniqueConstraint(
+            "source", "external_id", name=op.f("uq_live_contact_source_external_id")
+        ),
+    )
+    with op.batch_alter_table("live_contact", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_live_contact_queue_id"), ["queue_id"], unique=False)
+
+    op.create_table(
         "adherence_alert",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -231,6 +251,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_adherence_alert_person_id"))
 
     op.drop_table("adherence_alert")
+    with op.batch_alter_table("live_contact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_live_contact_queue_id"))
+
+    op.drop_table("live_contact")
     op.drop_table("intraday_interval")
     op.drop_table("exception_plan")
     with op.batch_alter_table("intake_event", schema=None) as batch_op:
