@@ -68,7 +68,9 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
     day_min = (day - date(1970, 1, 1)).days * 1440
     start = datetime.combine(day, time(0), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    logins = {pid: login for pid, login in session.execute(select(Person.id, Person.login))}
+    logins: dict[int, str] = {}
+    for pid, login in session.execute(select(Person.id, Person.login)):
+        logins[pid] = login
     events: list[tuple[datetime, dict[str, Any]]] = []
     contacts = session.scalars(
         select(Contact).where(
