@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.importers.asterisk import read_queue_log
@@ -49,6 +49,7 @@ from ccops.contacts.importers.base import (
     Tally,
     content_hash,
     hash_customer_key,
+    insert_rows,
     normalise_customer_key,
     time_fields,
 )
@@ -231,7 +232,7 @@ def apply_deltas(session: Session, deltas: Deltas) -> int:
                 }
             )
     if inserts:
-        session.execute(insert(IntradayInterval), inserts)
+        insert_rows(session, table, inserts)
     if updates:
         statement = (
             update(table)
@@ -248,6 +249,14 @@ def apply_deltas(session: Session, deltas: Deltas) -> int:
 # --- intake ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _PersonRef:
+    """A person as the intake needs them: id and site."""
+
+    id: int
+    site_id: int
+
+
 @dataclass
 class _Lookups:
     """Name lookups of one batch (queues, people, channels, primary queues, zones)."""
@@ -255,7 +264,7 @@ class _Lookups:
     session: Session
     allowed_site_ids: frozenset[int] | None
     queues: dict[str, Queue | None] = field(default_factory=dict)
-    people: dict[str, Person | None] = field(default_factory=dict)
+    people: dict[str, _PersonRef | None] = field(default_factory=dict)
     channels: dict[str, int | None] = field(default_factory=dict)
     zones: dict[int, ZoneInfo] = field(default_factory=dict)
     primary: dict[int, int | None] = field(default_factory=dict)
@@ -276,12 +285,33 @@ class _Lookups:
             self.queues_by_id[queue_id] = found
         return self.queues_by_id[queue_id]
 
-    def person(self, login: str) -> Person | None:
+    def person(self, login: str) -> _PersonRef | None:
         if login not in self.people:
-            self.people[login] = self.session.scalars(
-                select(Person).where(Person.login == login)
-            ).one_or_none()
+            self.prefetch_people([login])
         return self.people[login]
+
+    def prefetch_people(self, logins: Sequence[str]) -> None:
+        """Look up many people in one query each chunk (ids, sites, primary queues)."""
+        wanted = sorted({x for x in logins if x not in self.people})
+        for part in _chunks(wanted):
+            found = {
+                login: _PersonRef(pid, site_id)
+                for pid, login, site_id in self.session.execute(
+                    select(Person.id, Person.login, Person.site_id).where(Person.login.in_(part))
+                )
+            }
+            for login in part:
+                self.people[login] = found.get(login)
+            ids = [ref.id for ref in found.values() if ref.id not in self.primary]
+            for pid in ids:
+                self.primary[pid] = None
+            for pid, queue_id in self.session.execute(
+                select(PersonSkill.person_id, PersonSkill.queue_id)
+                .where(PersonSkill.person_id.in_(ids))
+                .order_by(PersonSkill.person_id, PersonSkill.level.desc(), PersonSkill.queue_id)
+            ):
+                if self.primary[pid] is None:
+                    self.primary[pid] = int(queue_id)
 
     def channel(self, name: str) -> int | None:
         if name not in self.channels:
@@ -736,6 +766,14 @@ def ingest(
     results: list[schemas.EventResultOut] = []
     candidates = _dedupe(session, _parse_lines(items, results), results)
     look = _Lookups(session, allowed_site_ids)
+    look.prefetch_people(
+        [
+            str(c.payload.get(k))
+            for c in candidates
+            for k in ("agent", "person")
+            if isinstance(c.payload.get(k), str)
+        ]
+    )
     tally = Tally("events")
     valid: list[_Candidate] = []
     for c in candidates:
@@ -812,7 +850,7 @@ def ingest(
     _write_lives(session, lives)
     _write_records(session, AgentStateEvent, states)
     if log_rows:
-        session.execute(insert(IntakeEvent), log_rows)
+        insert_rows(session, cast(Table, IntakeEvent.__table__), log_rows)
     apply_deltas(session, deltas)
     session.flush()
     opened: list[int] = []
@@ -898,7 +936,7 @@ def _write_lives(session: Session, lives: dict[str, _Stored]) -> None:
     for part in _chunks(gone):
         session.execute(delete(LiveContact).where(LiveContact.id.in_(part)))
     if new:
-        session.execute(insert(LiveContact), new)
+        insert_rows(session, cast(Table, LiveContact.__table__), new)
 
 
 def _apply_contact(
@@ -1019,7 +1057,7 @@ def _write_records(session: Session, model: type[Any], store: dict[str, _Stored]
     columns = {c.name for c in table.columns} - {"id"}
     if inserts:
         full = [{k: v for k, v in r.items() if k in columns} for r in inserts]
-        session.execute(insert(table), full)
+        insert_rows(session, table, full)
     groups: dict[tuple[str, ...], list[_Stored]] = defaultdict(list)
     for s in updates:
         keys = tuple(sorted(set(s.record) & columns - {"source", "external_id", "batch_id"}))
