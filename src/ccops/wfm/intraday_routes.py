@@ -182,6 +182,14 @@ COLUMNS = (
 )
 
 
+STATUS_LABELS = {
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "actioned": N_("actioned"),
+    "closed": N_("closed"),
+}
+
+
 def _queues(session: SessionDep, user: Principal) -> list[Queue]:
     return [
         q
@@ -243,6 +251,7 @@ def _board(
         "exceptions": exceptions,
         "problems": problems,
         "columns": COLUMNS,
+        "status_labels": STATUS_LABELS,
         "chart": chart,
         "refresh_s": REFRESH_S,
         "can_act": user.role in permissions.INTRADAY_ACT,
@@ -269,7 +278,12 @@ def panel(
 
 @pages.post("/exceptions/{exception_id}/acknowledge", response_model=None)
 def acknowledge(
-    request: Request, exception_id: RowId, session: SessionDep, user: Actor, queue: str = ""
+    request: Request,
+    exception_id: RowId,
+    session: SessionDep,
+    user: Actor,
+    queue: str = "",
+    date: str = "",
 ) -> Response:
     """Acknowledge an exception from the board and go back to it."""
     _ = gettext_for(request, user)
@@ -280,7 +294,7 @@ def acknowledge(
         actor=user.login,
         scope=user.scope,
     )
-    target = f"/intraday?queue={quote(out.queue)}"
+    target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(date)}" if date else "")
     return redirect(
         request, target, flash=("success", _("Exception %(id)s acknowledged.") % {"id": out.id})
     )

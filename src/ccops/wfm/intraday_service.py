@@ -481,12 +481,18 @@ def _report(out: schemas.ExplainOut, offered: int, planned: float) -> str:
         if name == "volume":
             text += f" ({offered} offered against {planned:.0f} forecast, {change:+.0f}%)"
         lines.append(text + ".")
-    gains = [(n, v) for n, v in order if v < -0.0005]
+    gains = [(n, v) for n, v in order if v < -0.0005 and n != "other"]
     if gains:
         lines.append(
             "Working the other way: "
             + ", ".join(f"{PART_WORDS[n]} ({_pts(-v)} points)" for n, v in gains)
             + "."
+        )
+    other = out.parts.get("other", 0.0)
+    if other < -0.0005:
+        lines.append(
+            f"The queue model predicted a day {_pts(-other)} points worse than happened: help "
+            "from agents of other queues, callers who gave up and routing are outside it."
         )
     top = order[0][0]
     if top in ("volume", "staffing", "handle_time"):
