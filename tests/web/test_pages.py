@@ -271,10 +271,10 @@ def test_navigation_follows_the_role(world: World) -> None:
         return re.findall(r'href="([^"]+)"', block)
 
     assert nav(Role.agent) == ["/", "/kpi"]
-    assert nav(Role.executive) == ["/", "/kpi"]
-    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/admin/teams"]
-    assert nav(Role.planner) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
-    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/admin/sites"]
+    assert nav(Role.executive) == ["/", "/kpi", "/intraday"]
+    assert nav(Role.supervisor) == ["/", "/kpi", "/staffing", "/intraday", "/admin/teams"]
+    assert nav(Role.planner) == ["/", "/kpi", "/staffing", "/import", "/intraday", "/admin/sites"]
+    assert nav(Role.admin) == ["/", "/kpi", "/staffing", "/import", "/intraday", "/admin/sites"]
 
 
 def test_flash_messages_show_once(world: World) -> None:
