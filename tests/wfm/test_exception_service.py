@@ -250,3 +250,50 @@ def test_view_shows_scheduled_unknown_without_a_schedule_and_uses_coverage_when_
     )
     assert intraday_service.NO_SCHEDULE not in covered.notes
     assert next(iv for iv in covered.intervals if iv.interval_start == OPEN).scheduled == 5.0
+
+
+def test_the_published_schedule_plugs_in_when_its_module_exists(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+    from datetime import date as date_
+
+    _world(session)
+    send(session, contacts(OPEN, 20, prefix="a"), OPEN + timedelta(minutes=15))
+    module = types.ModuleType("ccops.wfm.schedule_service")
+    calls: list[int] = []
+
+    def published_coverage(*, session: Session, queue_id: int, start: object, end: object) -> dict:  # type: ignore[type-arg]
+        calls.append(queue_id)
+        return {OPEN + timedelta(minutes=15 * i): 2.0 for i in range(32)}
+
+    module.published_coverage = published_coverage  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ccops.wfm.schedule_service", module)
+    intraday_service._schedule_module.cache_clear()
+    try:
+        view = intraday_service.status(session=session, queue="Sales", day=DAY, as_of=OPEN)
+        assert intraday_service.NO_SCHEDULE not in view.notes and calls
+        nine = next(iv for iv in view.intervals if iv.interval_start == OPEN)
+        assert nine.scheduled == 2.0
+        [day] = intraday_service.explain(session=session, day=date_(2026, 11, 23), queue="Sales")
+        assert day.parts["staffing"] != 0.0
+    finally:
+        intraday_service._schedule_module.cache_clear()
+
+
+def test_a_daylight_saving_day_has_23_or_25_hours_of_intervals() -> None:
+    from datetime import date as date_
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Europe/London")
+    assert len(intraday_service.day_grid(date_(2026, 3, 29), zone)[0]) == 92
+    assert len(intraday_service.day_grid(date_(2026, 10, 25), zone)[0]) == 100
+    utc, local = intraday_service.day_grid(date_(2026, 10, 25), zone)
+    assert [t.strftime("%H:%M") for t in local[4:9]] == [
+        "01:00",
+        "01:15",
+        "01:30",
+        "01:45",
+        "01:00",
+    ]

@@ -23,6 +23,7 @@ from ccops.errors import Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, Site, Team
 from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm import intraday_service
 from ccops.wfm.intraday_models import AdherenceAlert
 from ccops.wfm.intraday_service import PlannedActivity
 
@@ -144,23 +145,31 @@ def day_adherence(
     grace_s: float = DEFAULT_GRACE_S,
     threshold: float = DEFAULT_THRESHOLD,
     now: datetime | None = None,
+    published: bool = False,
 ) -> list[schemas.AdherenceOut]:
     """Adherence of every person in scope with planned activities on ``day`` (or one person).
+
+    ``published``: read the activities from the published schedule when none are given.
 
     Raises:
         NotFound: there is no published schedule (``activities`` None) or no such person.
     """
-    if activities is None:
-        raise NotFound(
-            f"no published schedule for {day}: adherence needs the planned activities",
-            [Problem("no published schedule", field="date")],
-        )
     query = select(Person).where(scope.people_clause()).order_by(Person.login)
     if person is not None:
         query = query.where(Person.login == person)
     people = {p.id: p for p in session.scalars(query)}
     if person is not None and not people:
         raise NotFound(f"no person {person!r} in your scope", [Problem("unknown", field="person")])
+    if activities is None and published and people:
+        start = datetime.combine(day - timedelta(days=1), time(0), UTC)
+        activities = intraday_service.published_activities(
+            session, sorted(people), start, start + timedelta(days=3)
+        )
+    if activities is None:
+        raise NotFound(
+            f"no published schedule for {day}: adherence needs the planned activities",
+            [Problem("no published schedule", field="date")],
+        )
     planned_ids = {a.person_id for a in activities}
     return [
         person_day(

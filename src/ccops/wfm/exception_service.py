@@ -306,6 +306,7 @@ def evaluate_queue(
     rules = [r for r in rules if r.id not in already]
     if not rules:
         return []
+    coverage = coverage or intraday_service.published_coverage(session)
     plan = intraday_service.load_day(session=session, queue=queue, day=day)
     done = [i for i, s in enumerate(plan.starts) if s + timedelta(seconds=INTERVAL_S) <= as_of]
     opened: list[int] = []

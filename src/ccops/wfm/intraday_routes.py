@@ -162,7 +162,7 @@ def adherence(
     day = _day(date)
     assert day is not None
     return adherence_service.day_adherence(
-        session=session, day=day, person=person, scope=user.scope, activities=None
+        session=session, day=day, person=person, scope=user.scope, activities=None, published=True
     )
 
 

@@ -23,11 +23,13 @@ requirement has a patience).
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -76,6 +78,51 @@ class PlannedActivity:
 
 CoverageFn = Callable[[int, datetime, datetime], dict[datetime, float]]
 """(queue id, start, end) -> scheduled agents per interval start (the published schedule)."""
+SCHEDULE_MODULE = "ccops.wfm.schedule_service"
+
+
+@functools.lru_cache(maxsize=1)
+def _schedule_module() -> Any:
+    try:
+        return importlib.import_module(SCHEDULE_MODULE)
+    except ImportError:
+        return None
+
+
+def published_coverage(session: Session) -> CoverageFn | None:
+    """The published schedule's coverage, when the schedule module is installed (else None)."""
+    module = _schedule_module()
+    fn = getattr(module, "published_coverage", None) if module is not None else None
+    if fn is None:
+        return None
+
+    def coverage(queue_id: int, start: datetime, end: datetime) -> dict[datetime, float]:
+        found: dict[datetime, float] = fn(session=session, queue_id=queue_id, start=start, end=end)
+        return {_aware(k): float(v) for k, v in found.items()}
+
+    return coverage
+
+
+def published_activities(
+    session: Session, person_ids: list[int], start: datetime, end: datetime
+) -> list[PlannedActivity] | None:
+    """The people's planned activities from the published schedule (None without one)."""
+    module = _schedule_module()
+    fn = getattr(module, "published_activities", None) if module is not None else None
+    if fn is None:
+        return None
+    return [
+        PlannedActivity(
+            person_id=a.person_id,
+            kind=a.kind,
+            start=_aware(a.start),
+            end=_aware(a.end),
+            queue_id=getattr(a, "queue_id", None),
+            earliest_start=getattr(a, "earliest_start", None),
+            latest_start=getattr(a, "latest_start", None),
+        )
+        for a in fn(session=session, person_ids=person_ids, start=start, end=end)
+    ]
 
 
 @dataclass
@@ -346,6 +393,7 @@ def status(
         coverage: The published schedule's agents per interval; None shows scheduled as unknown.
     """
     q = get_queue(session, queue, scope)
+    coverage = coverage or published_coverage(session)
     zone = ZoneInfo(q.site.timezone)
     now = utcnow()
     if day is None:
@@ -526,6 +574,7 @@ def explain(
             for q in session.scalars(select(Queue).order_by(Queue.name))
             if queue_allowed(session, scope, q)
         ]
+    coverage = coverage or published_coverage(session)
     out = []
     for q in queues:
         plan = load_day(session=session, queue=q, day=day)
