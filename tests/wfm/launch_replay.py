@@ -39,13 +39,14 @@ class Replay:
     events: list[tuple[datetime, dict[str, Any]]]
 
     def batches(
-        self, until: datetime | None = None
+        self, until: datetime | None = None, *, step_min: int = 1
     ) -> Iterator[tuple[datetime, list[dict[str, Any]]]]:
-        """Events grouped by minute of emission; the clock is the minute's end."""
+        """Events grouped by ``step_min`` minutes of emission; the clock is the step's end."""
         by_minute: dict[datetime, list[dict[str, Any]]] = defaultdict(list)
         for at, event in self.events:
-            minute = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
-            by_minute[minute].append(event)
+            minute = at.replace(second=0, microsecond=0)
+            minute -= timedelta(minutes=minute.minute % step_min)
+            by_minute[minute + timedelta(minutes=step_min)].append(event)
         for minute in sorted(by_minute):
             if until is not None and minute > until:
                 return

@@ -97,7 +97,7 @@ def test_launch_monday_opens_tier_1_in_time_and_blames_the_forecast(demo_url: st
         assert tier1.recommended_extra_agents == max(extras) > 0
 
         # The rest of the day, then the explanation.
-        for now, batch in replay.batches():
+        for now, batch in replay.batches(step_min=15):
             if now <= deadline:
                 continue
             events_service.ingest(session=session, events=batch, secret_key="demo-secret", now=now)

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from ccops.db import RowId
 from ccops.errors import CcopsError, Invalid, Problem
@@ -63,7 +64,9 @@ async def post_events(
 ) -> schemas.IntakeOut:
     """Take a batch of contact and agent-state events (JSON lines); answer per event."""
     items = _lines(await request.body())
-    return events_service.ingest(
+    # The write is synchronous database work: run it off the event loop.
+    return await run_in_threadpool(
+        events_service.ingest,
         session=session,
         events=items,
         secret_key=settings.resolved_secret_key(),
