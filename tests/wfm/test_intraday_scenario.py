@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import numpy as np
+import pytest
 from sqlalchemy.orm import Session
 
 from ccops.db import make_engine, make_session_factory
@@ -17,6 +18,7 @@ from ccops.wfm import intraday_schemas as schemas
 from tests.wfm import launch_replay
 
 
+@pytest.mark.timeout(900)  # the first user of the demo fixture pays its seeding (minutes)
 def test_launch_monday_opens_tier_1_in_time_and_blames_the_forecast(demo_url: str) -> None:
     engine = make_engine(demo_url)
     session: Session = make_session_factory(engine)()
