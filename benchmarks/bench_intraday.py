@@ -117,7 +117,8 @@ class Source:
                     ext, queue = f"c{self.n}", QUEUES[self.n % len(QUEUES)]
                     arrival_iso = (at - timedelta(seconds=60)).isoformat()
                 answered = self.rng.random() < 0.88
-                wait = float(np.round(self.rng.exponential(10), 1))
+                in_system = (at - datetime.fromisoformat(arrival_iso)).total_seconds()
+                wait = min(float(np.round(self.rng.exponential(10), 1)), in_system)
                 body: dict[str, Any] = {
                     "id": f"e{self.n}",
                     "type": "contact",
@@ -126,11 +127,15 @@ class Source:
                     "arrival": arrival_iso,
                     "outcome": "answered" if answered else "abandoned",
                     "wait_s": wait,
-                    "ended_at": at.isoformat(),
                 }
                 if answered:
                     body["agent"] = f"a{self.n % AGENTS}"
+                    body["talk_s"] = round(in_system - wait, 3)
                     body["wrap_s"] = 10
+                else:
+                    body["ended_at"] = (
+                        datetime.fromisoformat(arrival_iso) + timedelta(seconds=wait)
+                    ).isoformat()
                 out.append(json.dumps(body))
             else:
                 person = int(self.rng.integers(0, AGENTS))
