@@ -122,6 +122,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/intraday/plans"): frozenset({S, P, M, E, D}),
     ("POST", "/api/v1/intraday/plans"): PLANNING,
     ("GET", "/api/v1/intraday/adherence"): STAFFING,
+    ("GET", "/api/v1/intraday/adherence/alerts"): STAFFING,
     ("GET", "/intraday"): frozenset({S, P, M, E, D}),
     ("GET", "/intraday/panel"): frozenset({S, P, M, E, D}),
     ("POST", "/intraday/exceptions/{exception_id}/acknowledge"): STAFFING,

@@ -57,7 +57,7 @@ class Actual:
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch out of adherence: what was planned and what happened (first of each)."""
+    """A stretch out of adherence: one planned activity kind and one actual state."""
 
     start_s: float
     end_s: float
@@ -161,7 +161,7 @@ def compute(planned: list[Planned], actual: list[Actual], *, grace_s: float = 0.
             work_planned += length
         if matches(kind, state):
             adherent += length
-        elif raw and raw[-1][1] == a_s:
+        elif raw and raw[-1][1] == a_s and raw[-1][2:] == (kind, state or OFF):
             first = raw[-1]
             raw[-1] = (first[0], b_s, first[2], first[3])
         else:

@@ -274,3 +274,35 @@ def move_break(activity: PlannedActivity, new_start: datetime) -> PlannedActivit
         earliest_start=activity.earliest_start,
         latest_start=activity.latest_start,
     )
+
+
+def list_alerts(
+    *, session: Session, scope: org_service.Scope = org_service.EVERYTHING, limit: int = 200
+) -> list[schemas.AlertOut]:
+    """List adherence alerts of the people in scope (a team leader: their teams), newest first."""
+    people = select(Person.id).where(scope.people_clause())
+    rows = session.scalars(
+        select(AdherenceAlert)
+        .where(AdherenceAlert.person_id.in_(people))
+        .order_by(AdherenceAlert.id.desc())
+        .limit(max(1, min(limit, 1000)))
+    ).all()
+    wanted = {r.person_id for r in rows} | {r.leader_id for r in rows if r.leader_id}
+    logins: dict[int, str] = {}
+    for pid, login in session.execute(
+        select(Person.id, Person.login).where(Person.id.in_(sorted(wanted)))
+    ):
+        logins[pid] = login
+    return [
+        schemas.AlertOut(
+            id=r.id,
+            person=logins.get(r.person_id, ""),
+            leader=logins.get(r.leader_id) if r.leader_id else None,
+            start_at=r.start_at,
+            planned=r.planned,
+            actual=r.actual,
+            status=r.status,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]

@@ -853,6 +853,11 @@ def ingest(
         insert_rows(session, cast(Table, IntakeEvent.__table__), log_rows)
     apply_deltas(session, deltas)
     session.flush()
+    people = sorted(
+        {int(c.record["person_id"]) for c in valid if c.kind == "agent_state" and c.record}
+    )
+    if evaluate and people:
+        _adherence_alerts(session, people, now)
     opened: list[int] = []
     if evaluate and touched:
         from ccops.wfm import exception_service
@@ -872,6 +877,18 @@ def ingest(
         exceptions_opened=opened,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def _adherence_alerts(session: Session, people: list[int], now: datetime) -> None:
+    """Alert team leaders about people out of adherence beyond the grace period (needs the
+    published schedule's activities; without a schedule there is nothing to adhere to)."""
+    from ccops.wfm import adherence_service, intraday_service
+
+    activities = intraday_service.published_activities(
+        session, people, now - timedelta(days=1), now + timedelta(days=1)
+    )
+    if activities:
+        adherence_service.raise_alerts(session=session, activities=activities, now=now)
 
 
 def _local_day(rec: dict[str, Any]) -> date:

@@ -157,6 +157,12 @@ def create_plan(data: schemas.PlanIn, session: SessionDep, user: Planner) -> sch
     )
 
 
+@router.get("/adherence/alerts", response_model=list[schemas.AlertOut])
+def adherence_alerts(session: SessionDep, user: People) -> list[schemas.AlertOut]:
+    """List out-of-adherence alerts of the people in scope (team leaders: their teams)."""
+    return adherence_service.list_alerts(session=session, scope=user.scope)
+
+
 @router.get("/adherence", response_model=list[schemas.AdherenceOut])
 def adherence(
     date: str, session: SessionDep, user: People, person: str | None = None

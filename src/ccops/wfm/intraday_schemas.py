@@ -243,3 +243,16 @@ class AdherenceOut(BaseModel):
     threshold: float
     meets_threshold: bool | None
     spans: list[AdherenceSpanOut]
+
+
+class AlertOut(BaseModel):
+    """An out-of-adherence alert for a team leader."""
+
+    id: int
+    person: str
+    leader: str | None
+    start_at: datetime
+    planned: str
+    actual: str
+    status: str
+    created_at: datetime
