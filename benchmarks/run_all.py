@@ -21,12 +21,14 @@ BENCHMARKS = (
     "bench_forecasting",
     "bench_scheduling",
     "bench_web",
+    "bench_intraday",
 )
 QUICK = {
     "bench_simulation": ["--contacts", "50000"],
     "bench_contacts": ["--contacts", "20000"],
     "bench_forecasting": ["--peer-queues", "1"],
     "bench_web": ["--requests", "40"],
+    "bench_intraday": ["--seconds", "5"],
 }
 
 

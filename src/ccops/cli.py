@@ -16,7 +16,7 @@ from ccops.performance import cli as performance_cli
 from ccops.quality import cli as quality_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
-from ccops.wfm import schedule_cli
+from ccops.wfm import intraday_cli, schedule_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -42,6 +42,9 @@ app.add_typer(wfm_cli.capacity_app, name="capacity")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
 app.add_typer(quality_cli.quality_app, name="quality")
+app.add_typer(intraday_cli.events_app, name="events")
+app.add_typer(intraday_cli.intraday_app, name="intraday")
+app.add_typer(intraday_cli.exceptions_app, name="exceptions")
 
 
 @db.command("upgrade")

@@ -7,12 +7,13 @@ from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
+from ccops.wfm import intraday_models, schedule_models
 from ccops.wfm import models as wfm_models
-from ccops.wfm import schedule_models
 
 __all__ = [
     "Base",
     "contacts_models",
+    "intraday_models",
     "jobs_models",
     "notifications_models",
     "org_models",

@@ -277,6 +277,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/kpi",
         "/forecasts",
         "/schedules",
+        "/intraday",
         "/performance",
         "/quality",
         *mine,
@@ -286,14 +287,15 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/kpi",
         "/staffing",
         "/schedules",
+        "/intraday",
         "/performance",
         "/quality",
         *mine,
         "/admin/teams",
     ]
-    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/performance"]
-    assert nav(Role.planner) == [*planning, *mine, "/admin/sites"]
-    assert nav(Role.admin) == [*planning, "/quality", *mine, "/admin/sites"]
+    planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
+    assert nav(Role.planner) == [*planning, "/performance", *mine, "/admin/sites"]
+    assert nav(Role.admin) == [*planning, "/performance", "/quality", *mine, "/admin/sites"]
 
 
 def test_flash_messages_show_once(world: World) -> None:

@@ -221,6 +221,20 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/performance/cascade"): frozenset({S, Q, P, M, E, D}),
     ("GET", "/performance/attrition"): frozenset({S, M, E, D}),
     ("POST", "/performance/coaching"): frozenset({S, Q, M, D}),
+    # intraday: event intake, view, exceptions, plans, explanations, adherence, the board
+    ("POST", "/api/v1/events"): frozenset({P, D}),
+    ("GET", "/api/v1/intraday/status"): frozenset({S, P, M, E, D}),
+    ("GET", "/api/v1/intraday/explain"): frozenset({S, P, M, E, D}),
+    ("GET", "/api/v1/intraday/exceptions"): frozenset({S, P, M, E, D}),
+    ("GET", "/api/v1/intraday/exceptions/{exception_id}"): frozenset({S, P, M, E, D}),
+    ("POST", "/api/v1/intraday/exceptions/{exception_id}/{step}"): STAFFING,
+    ("GET", "/api/v1/intraday/plans"): frozenset({S, P, M, E, D}),
+    ("POST", "/api/v1/intraday/plans"): PLANNING,
+    ("GET", "/api/v1/intraday/adherence"): STAFFING,
+    ("GET", "/api/v1/intraday/adherence/alerts"): STAFFING,
+    ("GET", "/intraday"): frozenset({S, P, M, E, D}),
+    ("GET", "/intraday/panel"): frozenset({S, P, M, E, D}),
+    ("POST", "/intraday/exceptions/{exception_id}/acknowledge"): STAFFING,
 }
 
 

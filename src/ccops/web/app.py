@@ -28,7 +28,7 @@ from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
-from ccops.wfm import forecast_pages, schedule_routes
+from ccops.wfm import forecast_pages, intraday_routes, schedule_routes
 from ccops.wfm import routes as wfm_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -180,6 +180,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.events)
     app.include_router(jobs_routes.router)
     app.include_router(performance_routes.router)
+    app.include_router(intraday_routes.events)
+    app.include_router(intraday_routes.router)
+    app.include_router(intraday_routes.pages)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)

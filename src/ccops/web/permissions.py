@@ -109,3 +109,14 @@ QA_SUMMARY = frozenset({R.supervisor, R.qa_analyst, R.manager, R.executive, R.ad
 """Team QA summaries with intervals (executives: teams only, no person)."""
 QA_PAGES = QA_READ | QA_SUMMARY
 """The quality pages (each shows what the role may see)."""
+EVENT_INTAKE = frozenset({R.planner, R.admin})
+"""Sending contact and agent-state events to the intake (an integration's planner/admin token)."""
+INTRADAY_READ = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""The intraday view, board, exceptions, plans and service-level explanations (queues in scope:
+supervisors see the queues their teams work, planners and managers their sites')."""
+INTRADAY_ACT = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Acknowledging, actioning and closing exceptions."""
+INTRADAY_PLAN = frozenset({R.planner, R.manager, R.admin})
+"""Agreeing exception plans (tiers, backup resources, owners)."""
+ADHERENCE_READ = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Adherence and conformance of people (team leaders see their teams)."""

@@ -52,6 +52,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("forecasts", "/forecasts", N_("Forecasts"), permissions.FORECASTS),
     ("import", "/import", N_("Import"), permissions.IMPORT),
     ("schedules", "/schedules", N_("Schedules"), permissions.SCHEDULE_READ),
+    ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),

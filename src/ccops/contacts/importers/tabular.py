@@ -748,3 +748,37 @@ def _interval(
         wait_s=wait,
         raw=raw,
     )
+
+
+def parse_contact_record(
+    record: dict[str, Any],
+    *,
+    line: int,
+    label: str,
+    zone_for: Callable[[str], ZoneInfo],
+    tally: Tally,
+) -> ContactRow | RejectedRow:
+    """Validate one contact given as a mapping of our field names (an event), like a file row."""
+    reader = _Reader({name: name for name in CONTACT_FIELDS if name in record}, Mapping())
+    try:
+        row = _contact(reader, record, line, record, _value_map({}, Outcome), zone_for, tally)
+    except _RowError as exc:
+        return RejectedRow(line, [tally.problem(exc.message, row=line, field=exc.field)], record)
+    problems = check_contact(row, label)
+    return RejectedRow(line, problems, record) if problems else row
+
+
+def parse_agent_state_record(
+    record: dict[str, Any],
+    *,
+    line: int,
+    zone_for: Callable[[str], ZoneInfo],
+    tally: Tally,
+) -> AgentStateRow | RejectedRow:
+    """Validate one agent-state span given as a mapping of our field names, like a file row."""
+    present = [name for name in AGENT_STATE_FIELDS if name in record]
+    table = _Table(present, iter([(line, record, record)]))
+    columns = {name: name for name in present}
+    for row in _agent_states(table, columns, Mapping(), zone_for, tally):
+        return row
+    raise AssertionError("one record in, one row out")  # pragma: no cover

@@ -8,11 +8,43 @@
     return value ? value.trim() : fallback;
   }
 
+  function drawIntradayChart(el, data) {
+    var old = window.echarts.getInstanceByDom(el);
+    if (old) { old.dispose(); }
+    var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    var n = data.names;
+    chart.setOption({
+      animation: false,
+      aria: { enabled: true, decal: { show: true } },
+      color: [css("--chart-offered", "#8fb3d9"), css("--chart-asa", "#7a5c00"),
+              css("--chart-abandon", "#b42318"), css("--chart-sl", "#1f4e79")],
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 56, right: 56, top: 40, bottom: 36 },
+      xAxis: { type: "category", data: data.labels, axisLabel: { hideOverlap: true } },
+      yAxis: [
+        { type: "value", name: n.contacts, position: "left", minInterval: 1 },
+        { type: "value", name: n.percent, position: "right", min: 0, max: 100 }
+      ],
+      series: [
+        { name: n.offered, type: "bar", yAxisIndex: 0, data: data.offered },
+        { name: n.forecast, type: "line", yAxisIndex: 0, data: data.forecast,
+          symbol: "none", lineStyle: { width: 2 } },
+        { name: n.reforecast, type: "line", yAxisIndex: 0, data: data.reforecast,
+          symbol: "none", lineStyle: { type: "dashed", width: 2 } },
+        { name: n.service_level, type: "line", yAxisIndex: 1, data: data.service_level,
+          symbol: "circle", symbolSize: 5, lineStyle: { type: "dotted", width: 2 } }
+      ]
+    });
+    el.setAttribute("data-drawn", "true");
+  }
+
   function drawKpiChart(el) {
     if (typeof window.echarts === "undefined") { return; }
     var source = document.getElementById(el.getAttribute("data-chart"));
     if (!source) { return; }
     var data = JSON.parse(source.textContent);
+    if (data.kind === "intraday") { drawIntradayChart(el, data); return; }
     var old = window.echarts.getInstanceByDom(el);
     if (old) { old.dispose(); }
     var chart = window.echarts.init(el, null, { renderer: "canvas" });

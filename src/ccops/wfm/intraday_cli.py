@@ -1,0 +1,287 @@
+"""`ccops events follow|send`, `ccops intraday status|explain|rebuild`, `ccops exceptions ...`."""
+
+from __future__ import annotations
+
+import getpass
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.errors import Invalid, Problem
+from ccops.org import service as org_service
+from ccops.runtime import unit_of_work
+from ccops.settings import get_settings
+from ccops.wfm import events_service, exception_service, intraday_service
+from ccops.wfm import intraday_schemas as schemas
+
+events_app = typer.Typer(help="Live contact and agent-state events.", no_args_is_help=True)
+intraday_app = typer.Typer(help="The intraday view and its explanations.", no_args_is_help=True)
+exceptions_app = typer.Typer(help="Exception plans and exceptions.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _pct(x: float | None) -> str:
+    return "" if x is None else f"{x:.1%}"
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+@events_app.command("send")
+@handle_errors
+def send(
+    path: Annotated[Path, typer.Argument(help="A file of JSON lines (one event per line)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a file of JSON-line events through the intake (as POST /api/v1/events does)."""
+    if not path.is_file():
+        raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+    settings = get_settings()
+    with unit_of_work() as session:
+        out = events_service.ingest(
+            session=session,
+            events=path.read_text(encoding="utf-8").splitlines(),
+            secret_key=settings.resolved_secret_key(),
+        )
+    _print_intake(out, as_json)
+
+
+def _print_intake(out: schemas.IntakeOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(
+        f"{out.accepted} accepted, {out.duplicate} duplicate, {out.rejected} rejected "
+        f"({out.seconds:.3f} s)"
+    )
+    for r in out.results:
+        if r.status == "rejected":
+            console.print(f"  line {r.line}: {r.id or ''} {r.detail}", highlight=False)
+
+
+@events_app.command("follow")
+@handle_errors
+def follow(
+    path: Annotated[Path, typer.Argument(help="A growing Asterisk queue_log or CSV call log")],
+    format: Annotated[
+        str, typer.Option("--format", help="asterisk-queue-log or csv")
+    ] = "asterisk-queue-log",
+    kind: Annotated[str, typer.Option(help="csv only: contacts or agent_states")] = "contacts",
+    mapping: Annotated[Path | None, typer.Option(help="csv only: TOML column mapping")] = None,
+    poll_s: Annotated[float, typer.Option(help="Seconds between looks at the file")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Send what is there, then stop")] = False,
+    until_idle: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without new events")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tail a growing file and send its new contacts and agent states to the intake.
+
+    Each row becomes an event whose id holds its content, so a row seen again is a duplicate
+    and a row that changed (a call that ended, a span that closed) updates its record.
+    """
+    if format not in ("asterisk-queue-log", "csv"):
+        raise Invalid(
+            f"--format {format!r}: use asterisk-queue-log or csv",
+            [Problem("unknown format", field="format")],
+        )
+    settings = get_settings()
+    sent: set[str] = set()
+    idle_since = time.monotonic()
+    totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    while True:
+        with unit_of_work() as session:
+            out = events_service.follow_once(
+                session=session,
+                path=path,
+                fmt=format,
+                secret_key=settings.resolved_secret_key(),
+                sent=sent,
+                kind=kind,
+                mapping=mapping,
+            )
+        if out is not None:
+            idle_since = time.monotonic()
+            for key in totals:
+                totals[key] += getattr(out, key)
+            if not as_json:
+                _print_intake(out, False)
+        if once or (until_idle is not None and time.monotonic() - idle_since >= until_idle):
+            break
+        time.sleep(poll_s)
+    if as_json:
+        print_json(totals)
+
+
+@intraday_app.command("status")
+@handle_errors
+def status(
+    queue: Annotated[str, typer.Option(help="Queue name")],
+    date: Annotated[str | None, typer.Option(help="Local date YYYY-MM-DD (default today)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast, actual, reforecast, required, scheduled and staffed per interval of a day."""
+    with unit_of_work() as session:
+        out = intraday_service.status(
+            session=session, queue=queue, day=intraday_service.parse_day(date)
+        )
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "interval": iv.local_start.strftime("%H:%M"),
+            "forecast": _num(iv.forecast),
+            "offered": iv.offered if iv.state != "future" else "",
+            "reforecast": _num(iv.reforecast),
+            "required": iv.required,
+            "scheduled": _num(iv.scheduled),
+            "staffed": _num(iv.staffed),
+            "SL": _pct(iv.service_level),
+            "abandon": _pct(iv.abandon_rate),
+            "ASA s": _num(iv.asa_s),
+            "occupancy": _pct(iv.occupancy),
+        }
+        for iv in out.intervals
+        if iv.forecast or iv.offered or iv.staffed
+    ]
+    print_table(
+        f"{out.queue} on {out.date} (as of {out.as_of:%H:%M} UTC; reforecast x"
+        f"{out.reforecast_factor:.3f})",
+        rows,
+        list(rows[0]) if rows else ["interval"],
+    )
+    for note in out.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+@intraday_app.command("explain")
+@handle_errors
+def explain(
+    date: Annotated[str, typer.Option(help="Local date YYYY-MM-DD")],
+    queue: Annotated[str | None, typer.Option(help="Queue name (default every queue)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Split each queue's service-level shortfall into volume, handle time, staffing, schedule
+    loss and other (service-level points), with a report in words."""
+    day = intraday_service.parse_day(date)
+    assert day is not None
+    with unit_of_work() as session:
+        out = intraday_service.explain(session=session, day=day, queue=queue)
+    if as_json:
+        print_json([o.model_dump(mode="json") for o in out])
+        return
+    for o in out:
+        console.print(o.report, highlight=False)
+
+
+@intraday_app.command("rebuild")
+@handle_errors
+def rebuild(
+    queue: Annotated[str, typer.Option(help="Queue name")],
+    date: Annotated[str, typer.Option(help="Local date YYYY-MM-DD")],
+) -> None:
+    """Recompute a queue-day's interval aggregates from stored records (after a file import)."""
+    day = intraday_service.parse_day(date)
+    assert day is not None
+    with unit_of_work() as session:
+        q = org_service.get_queue(session=session, name=queue)
+        n = events_service.rebuild_day(session=session, queue_id=q.id, day=day)
+    console.print(f"{n} intervals of {queue} on {day} rebuilt")
+
+
+@exceptions_app.command("list")
+@handle_errors
+def list_exceptions(
+    status: Annotated[
+        str | None, typer.Option(help="open, acknowledged, actioned, closed or active")
+    ] = None,
+    queue: Annotated[str | None, typer.Option(help="Queue name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List exceptions, newest first."""
+    with unit_of_work() as session:
+        out = exception_service.list_exceptions(session=session, status=status, queue=queue)
+    if as_json:
+        print_json([o.model_dump(mode="json") for o in out])
+        return
+    print_table(
+        "Exceptions",
+        [
+            {
+                "id": o.id,
+                "queue": o.queue,
+                "day": o.day,
+                "tier": o.tier,
+                "status": o.status,
+                "extra agents": o.recommended_extra_agents,
+                "summary": o.summary,
+            }
+            for o in out
+        ],
+        ["id", "queue", "day", "tier", "status", "extra agents", "summary"],
+    )
+
+
+def _step(exception_id: int, action: str, note: str) -> None:
+    with unit_of_work() as session:
+        out = exception_service.step(
+            session=session,
+            exception_id=exception_id,
+            action=action,
+            actor=getpass.getuser(),
+            note=note,
+        )
+    console.print(f"exception {out.id} is {out.status}")
+
+
+@exceptions_app.command("acknowledge")
+@handle_errors
+def acknowledge(exception_id: Annotated[int, typer.Argument(help="Exception id")]) -> None:
+    """Acknowledge an exception (recorded in its trail)."""
+    _step(exception_id, "acknowledge", "")
+
+
+@exceptions_app.command("action")
+@handle_errors
+def action(
+    exception_id: Annotated[int, typer.Argument(help="Exception id")],
+    note: Annotated[str, typer.Option(help="What was done")],
+) -> None:
+    """Record what was done about an exception."""
+    _step(exception_id, "action", note)
+
+
+@exceptions_app.command("close")
+@handle_errors
+def close(
+    exception_id: Annotated[int, typer.Argument(help="Exception id")],
+    note: Annotated[str, typer.Option(help="Closing note")] = "",
+) -> None:
+    """Close an exception."""
+    _step(exception_id, "close", note)
+
+
+@exceptions_app.command("plan")
+@handle_errors
+def plan(
+    path: Annotated[Path, typer.Argument(help="A JSON file of an exception plan (PlanIn)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Store an exception plan from a JSON file."""
+    if not path.is_file():
+        raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+    data = schemas.PlanIn.model_validate_json(path.read_text(encoding="utf-8"))
+    with unit_of_work() as session:
+        out = exception_service.create_plan(
+            session=session, data=data, created_by=getpass.getuser()
+        )
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"exception plan {out.id} {out.name!r} stored with {len(out.rules)} rules")
