@@ -61,10 +61,17 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (about one per CPU core)")
+    ] = 1,
 ) -> None:
     """Serve the web application and JSON API."""
     import uvicorn
 
+    if workers > 1:
+        # each worker process builds its own app (and engine pool) from the environment
+        uvicorn.run("ccops.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+        return
     from ccops.web.app import create_app
 
     uvicorn.run(create_app(get_settings()), host=host, port=port)

@@ -11,8 +11,8 @@ from functools import lru_cache
 from typing import TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from ccops.auth_hash import hash_password, needs_rehash, verify_password
 from ccops.db import utcnow
@@ -318,10 +318,36 @@ def list_people(
     *, session: Session, team: str | None = None, scope: Scope = EVERYTHING
 ) -> list[schemas.PersonOut]:
     """List the people in scope by login, optionally of one team."""
-    query = select(Person).where(scope.people_clause()).order_by(Person.login)
+    query = (
+        select(Person)
+        .where(scope.people_clause())
+        .order_by(Person.login)
+        .options(selectinload(Person.skills))
+    )
     if team:
         query = query.where(Person.team_id == _by_name(session, Team, team).id)
-    return [person_out(p, session) for p in session.scalars(query)]
+    people = list(session.scalars(query))
+    # every site and team at once, held here so person_out finds them in the session (no N+1)
+    held = [*session.scalars(select(Site)), *session.scalars(select(Team))]
+    out = [person_out(p, session) for p in people]
+    del held
+    return out
+
+
+def installation_counts(*, session: Session) -> dict[str, int]:
+    """Count sites, channels, teams, people, users and active API tokens in one query."""
+    counts = {
+        "sites": select(func.count()).select_from(Site),
+        "channels": select(func.count()).select_from(Channel),
+        "teams": select(func.count()).select_from(Team),
+        "people": select(func.count()).select_from(Person),
+        "users": select(func.count()).select_from(User),
+        "tokens": select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)),
+    }
+    row = session.execute(
+        select(*(query.scalar_subquery().label(name) for name, query in counts.items()))
+    ).one()
+    return {name: int(value) for name, value in zip(counts, row, strict=True)}
 
 
 def _user_out(user: User, session: Session) -> schemas.UserOut:
