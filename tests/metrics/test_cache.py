@@ -150,3 +150,35 @@ def test_the_version_is_read_even_when_requests_hold_every_pooled_connection(
         for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
             held.enter_context(engine.connect())
         assert cache.data_version(url) is not None
+
+
+def test_concurrent_misses_compute_once_and_the_cache_stays_bounded() -> None:
+    """Twenty requests missing one key at once wait for a single computation."""
+    import threading
+    import time
+
+    calls = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        time.sleep(0.05)
+        return [1, 2, 3]
+
+    key = ("test", "concurrent-misses", object())
+    results: list[list[int]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_compute(key, compute)))
+        for _ in range(20)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results == [[1, 2, 3]] * 20
+    for i in range(cache.MAX_ENTRIES + 10):
+        cache.get_or_compute(("test", "bound", i), lambda: [0] * 300)
+    held = cache.stats()
+    assert held["entries"] <= cache.MAX_ENTRIES and held["rows"] <= cache.MAX_TOTAL_ROWS
+    too_big = cache.get_or_compute(("test", "big"), lambda: [0] * (cache.MAX_ROWS + 1))
+    assert len(too_big) == cache.MAX_ROWS + 1
+    assert cache.get_or_compute(("test", "big"), lambda: [1]) == [1]  # not kept

@@ -24,13 +24,16 @@ from ccops.runtime import engine_for
 T = TypeVar("T")
 
 MAX_ENTRIES = 256
-# Larger results (long ranges at 15 minutes) are computed each time rather than kept in memory.
+# Larger results (long ranges at 15 minutes) are computed each time rather than kept in memory,
+# and the rows kept in all are bounded too (tens of megabytes at most per process).
 MAX_ROWS = 5000
+MAX_TOTAL_ROWS = 50_000
 
 _lock = threading.Lock()
 _entries: OrderedDict[Hashable, list[Any]] = OrderedDict()
 _gates: dict[Hashable, threading.Lock] = {}
 _stats = {"hits": 0, "misses": 0}
+_rows = [0]  # rows held in _entries
 
 DataVersion = tuple[str, int]
 
@@ -76,9 +79,12 @@ def get_or_compute(key: Hashable, compute: Callable[[], Sequence[T]]) -> list[T]
         with _lock:
             _stats["misses"] += 1
             if len(value) <= MAX_ROWS:
+                old = _entries.pop(key, None)
+                _rows[0] -= len(old) if old is not None else 0
                 _entries[key] = value
-                while len(_entries) > MAX_ENTRIES:
-                    _entries.popitem(last=False)
+                _rows[0] += len(value)
+                while len(_entries) > MAX_ENTRIES or _rows[0] > MAX_TOTAL_ROWS:
+                    _rows[0] -= len(_entries.popitem(last=False)[1])
             _gates.pop(key, None)
         return list(value)
 
@@ -87,10 +93,11 @@ def clear() -> None:
     """Forget every cached result (tests; never needed for correctness)."""
     with _lock:
         _entries.clear()
+        _rows[0] = 0
         _stats.update(hits=0, misses=0)
 
 
 def stats() -> dict[str, int]:
-    """Return the hits, misses and entries of this process's cache."""
+    """Return the hits, misses, entries and rows held of this process's cache."""
     with _lock:
-        return {**_stats, "entries": len(_entries)}
+        return {**_stats, "entries": len(_entries), "rows": _rows[0]}
