@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, false, func, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ccops.auth_hash import hash_password, needs_rehash, verify_password
 from ccops.db import utcnow
@@ -317,21 +317,55 @@ def create_person(
 def list_people(
     *, session: Session, team: str | None = None, scope: Scope = EVERYTHING
 ) -> list[schemas.PersonOut]:
-    """List the people in scope by login, optionally of one team."""
-    query = (
-        select(Person)
-        .where(scope.people_clause())
-        .order_by(Person.login)
-        .options(selectinload(Person.skills))
-    )
+    """List the people in scope by login, optionally of one team.
+
+    Two queries of plain columns (people with site and team names, then their skills in queue
+    order, as SQLite returned them before), not an object per person, skill and queue.
+    """
+    where = [scope.people_clause()]
     if team:
-        query = query.where(Person.team_id == _by_name(session, Team, team).id)
-    people = list(session.scalars(query))
-    # every site and team at once, held here so person_out finds them in the session (no N+1)
-    held = [*session.scalars(select(Site)), *session.scalars(select(Team))]
-    out = [person_out(p, session) for p in people]
-    del held
-    return out
+        where.append(Person.team_id == _by_name(session, Team, team).id)
+    rows = session.execute(
+        select(
+            Person.id,
+            Person.name,
+            Person.login,
+            Person.role,
+            Site.name,
+            Team.name,
+            Person.hire_date,
+            Person.termination_date,
+            Person.termination_reason,
+        )
+        .outerjoin(Site, Person.site_id == Site.id)
+        .outerjoin(Team, Person.team_id == Team.id)
+        .where(*where)
+        .order_by(Person.login)
+    ).all()
+    skills: dict[int, list[schemas.SkillIn]] = {}
+    for person_id, queue, level in session.execute(
+        select(PersonSkill.person_id, Queue.name, PersonSkill.level)
+        .join(Queue, PersonSkill.queue_id == Queue.id)
+        .join(Person, PersonSkill.person_id == Person.id)
+        .where(*where)
+        .order_by(PersonSkill.person_id, PersonSkill.queue_id)
+    ):
+        skills.setdefault(person_id, []).append(schemas.SkillIn(queue=queue, level=level))
+    return [
+        schemas.PersonOut(
+            id=pid,
+            name=name,
+            login=login,
+            role=role,
+            site=site or "",
+            team=team_name,
+            hire_date=hired,
+            termination_date=ended,
+            termination_reason=reason,
+            skills=skills.get(pid, []),
+        )
+        for pid, name, login, role, site, team_name, hired, ended, reason in rows
+    ]
 
 
 def installation_counts(*, session: Session) -> dict[str, int]:
