@@ -46,7 +46,7 @@ USERS = 20
 REQUESTS = 200
 GOAL_MS = 200.0
 ROUTE_TIME_LIMIT_S = 120.0
-START_TIME_LIMIT_S = 60.0
+START_TIME_LIMIT_S = 180.0
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CCOPS = str(Path(sys.executable).with_name("ccops"))
 

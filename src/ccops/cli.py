@@ -70,7 +70,17 @@ def serve(
 
     if workers > 1:
         # each worker process builds its own app (and engine pool) from the environment
-        uvicorn.run("ccops.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+        # each worker process builds its own app (and engine pool) from the environment; a
+        # worker importing ccops on a busy machine, or busy serving, may take longer than
+        # uvicorn's 5 s to answer its supervisor's ping, and would be killed and restarted
+        uvicorn.run(
+            "ccops.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=60,
+        )
         return
     from ccops.web.app import create_app
 
