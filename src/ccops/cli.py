@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -76,18 +77,37 @@ def serve(
         bool,
         typer.Option(help="Run background jobs in the app (--no-jobs: a `ccops jobs work`)"),
     ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (about one per CPU core)")
+    ] = 1,
 ) -> None:
     """Serve the web application and JSON API (with a background-job runner thread)."""
     import uvicorn
 
+    settings = get_settings()
+    mode = settings.jobs_in_app
+    if jobs and mode == "off":
+        mode = "thread"
+    elif not jobs:
+        mode = "off"
+    if workers > 1:
+        # Each worker process builds its own app (and engine pool) from the environment, with a
+        # job-runner thread of its own (claiming a job is atomic, so runners never share one).
+        # A worker importing ccops on a busy machine, or busy serving, may take longer than
+        # uvicorn's 5 s to answer its supervisor's ping, and would be killed and restarted.
+        os.environ["CCOPS_JOBS_IN_APP"] = mode
+        uvicorn.run(
+            "ccops.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=60,
+        )
+        return
     from ccops.web.app import create_app
 
-    settings = get_settings()
-    if jobs and settings.jobs_in_app == "off":
-        settings = settings.model_copy(update={"jobs_in_app": "thread"})
-    elif not jobs:
-        settings = settings.model_copy(update={"jobs_in_app": "off"})
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings.model_copy(update={"jobs_in_app": mode})), host=host, port=port)
 
 
 def main() -> None:

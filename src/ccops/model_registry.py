@@ -3,6 +3,7 @@
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.jobs import models as jobs_models
+from ccops.metrics import models as metrics_models
 from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
@@ -15,6 +16,7 @@ __all__ = [
     "contacts_models",
     "intraday_models",
     "jobs_models",
+    "metrics_models",
     "notifications_models",
     "org_models",
     "performance_models",

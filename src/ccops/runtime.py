@@ -12,18 +12,26 @@ from ccops.db import make_engine, make_session_factory, require_migrated, transa
 from ccops.settings import Settings, get_settings
 
 _engines: dict[str, Engine] = {}
+# Session factories of engines found migrated: checked once per engine, not on every request.
+_factories: dict[Engine, sessionmaker[Session]] = {}
 
 
-def engine_for(url: str) -> Engine:
-    """Return the process's engine for ``url`` (one pool per database)."""
-    engine = _engines.get(url)
+def engine_for(url: str, *, purpose: str = "") -> Engine:
+    """Return the process's engine for ``url`` (one pool per database and purpose).
+
+    A ``purpose`` gets a pool of its own, for short reads made while a request's session holds
+    a connection of the main pool (sharing that pool could wait on itself under load).
+    """
+    key = f"{purpose}|{url}" if purpose else url
+    engine = _engines.get(key)
     if engine is None:
-        engine = _engines[url] = make_engine(url)
+        engine = _engines[key] = make_engine(url)
     return engine
 
 
 def dispose_engines() -> None:
     """Close every pooled connection and forget the engines (tests, forked workers)."""
+    _factories.clear()
     while _engines:
         _engines.popitem()[1].dispose()
 
@@ -32,8 +40,11 @@ def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
     """Return a session factory for the configured database, refusing an unmigrated one."""
     settings = settings or get_settings()
     engine = engine_for(settings.resolved_database_url())
-    require_migrated(engine)
-    return make_session_factory(engine)
+    factory = _factories.get(engine)
+    if factory is None:
+        require_migrated(engine)
+        factory = _factories[engine] = make_session_factory(engine)
+    return factory
 
 
 @contextmanager

@@ -346,3 +346,29 @@ def test_language_switch_to_traditional_chinese_and_back(browse: Browse) -> None
         page.get_by_label("語言").select_option("en")
         submit(page, page.get_by_role("button", name="套用"))
         page.wait_for_selector('html[lang="en"]')
+
+
+def test_executive_home_shows_a_long_queue_name_whole(browse: Browse) -> None:
+    """A long queue name wraps inside its row header at 1366×768 instead of being cut off."""
+    name = "Premium business customers - billing disputes and refunds (second line)"
+    engine = make_engine(browse.server.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        org_service.create_queue(
+            session=s,
+            data=org_schemas.QueueIn(name=name, channel="voice", site="London"),
+        )
+        s.commit()
+    engine.dispose()
+    page = browse.page()
+    browse.sign_in(page, "executive")
+    header = page.locator(f'tr[data-queue="{name}"] th[scope="row"]')
+    assert name in header.inner_text()
+    clipped = header.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert clipped <= 0, f"the queue name is cut off by {clipped} px"
+    lines = header.locator("a").evaluate("el => el.getClientRects().length")
+    assert lines >= 2, "the long name should wrap onto more lines"
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1, f"the page is {overflow} px wider than 1366"
+    browse.shot(page, "long-queue-name", full_page=True)

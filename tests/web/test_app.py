@@ -81,3 +81,28 @@ def test_nul_in_a_query_is_refused_on_every_database(client: TestClient) -> None
         response = client.get(url)
         assert response.status_code == 422, (url, response.text)
         assert response.json()["message"] == "the request contains a NUL character"
+
+
+def test_nul_in_a_json_or_form_body_is_a_422_naming_the_field(client: TestClient) -> None:
+    """A JSON ``\\u0000`` escape (or a form's %00) never reaches the database (PostgreSQL: 500)."""
+    cases = (
+        ("/api/v1/sites", {"name": "A\x00B", "timezone": "UTC"}, "name"),
+        ("/api/v1/sites", {"name": "A", "timezone": "UTC\x00"}, "timezone"),
+        (
+            "/api/v1/people",
+            {"name": "N", "login": "n", "site": "A", "skills": [{"queue": "Q\x00"}]},
+            "skills.0.queue",
+        ),
+    )
+    for path, body, field in cases:
+        response = client.post(path, json=body)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["problems"][0]["field"] == field
+        assert response.json()["message"] == f"the request contains a NUL character in {field}"
+    assert client.get("/api/v1/sites").json() == []
+    # the same bodies without NUL still reach the route whole (the body is replayed to it)
+    assert client.post("/api/v1/sites", json={"name": "A", "timezone": "UTC"}).status_code == 201
+    assert [s["name"] for s in client.get("/api/v1/sites").json()] == ["A"]
+    form = client.post("/login", data={"login": "root\x00", "password": "x", "csrf_token": "t"})
+    assert form.status_code == 422
+    assert form.json()["problems"][0]["field"] == "login"

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.web.render import STATIC_DIR
 from tests.conftest import TEST_DATA
 from tests.metrics.builders import add_contact
 from tests.web.conftest import World, csrf_of, sign_in
@@ -354,3 +357,25 @@ def test_the_dashboard_panel_keeps_the_address_in_step(world: World) -> None:
     )
     assert panel.headers["hx-push-url"] == "/kpi?queue=Sales&date=2024-01-15&interval=60"
     assert "<html" not in panel.text  # a fragment, not a page
+
+
+def test_the_centre_table_wraps_long_queue_names_instead_of_cutting_them(world: World) -> None:
+    """The executive's row headers wrap (tests/browser checks the rendering at 1366×768)."""
+    css = (STATIC_DIR / "ccops.css").read_text(encoding="utf-8")
+    rules = re.findall(r'table\.centre th\[scope="row"\] \{([^}]*)\}', css)
+    assert rules, "the stylesheet has no rule for the centre table's row headers"
+    last = rules[-1]
+    assert "white-space: normal" in last and "overflow-wrap: anywhere" in last
+    assert "ellipsis" not in css.split('table.centre th[scope="row"]', 1)[1].split("}", 1)[0]
+    long_name = "Premium business customers - billing disputes and refunds"
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        org_service.create_queue(
+            session=s, data=org_schemas.QueueIn(name=long_name, channel="voice", site="Main")
+        )
+        s.commit()
+    engine.dispose()
+    client = world.client()
+    sign_in(client, "u-executive")
+    page = client.get("/").text
+    assert f'<tr data-queue="{long_name}">' in page and f">{long_name}</a>" in page

@@ -54,6 +54,7 @@ class Contact(Base):
         UniqueConstraint("source", "external_id"),
         Index("ix_contact_queue_local", "queue_id", "arrival_local_min"),
         Index("ix_contact_customer", "customer_hash", "queue_id", "arrival_epoch_s"),
+        Index("ix_contact_person_local", "person_id", "arrival_local_min"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100))
@@ -104,7 +105,10 @@ class IntervalReport(Base):
     """One queue-interval row of an ACD's interval report (aggregates, no contact detail)."""
 
     __tablename__ = "interval_report"
-    __table_args__ = (UniqueConstraint("source", "queue_id", "interval_start"),)
+    __table_args__ = (
+        UniqueConstraint("source", "queue_id", "interval_start"),
+        Index("ix_interval_report_queue_local", "queue_id", "interval_local_min"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100))
     queue_id: Mapped[int] = mapped_column(ForeignKey("queue.id"))

@@ -1243,6 +1243,32 @@ def last_local_date(*, session: Session, queue: str) -> date | None:
     return None if last is None else date(1970, 1, 1) + timedelta(days=int(last) // 1440)
 
 
+def last_local_dates(*, session: Session, queues: Iterable[str]) -> dict[str, date]:
+    """Return the last local date with contacts or interval reports of each queue that has one.
+
+    One query for every queue (an index lookup each), where ``last_local_date`` takes three.
+    """
+    contact_last = (
+        select(func.max(Contact.arrival_local_min))
+        .where(Contact.queue_id == Queue.id)
+        .scalar_subquery()
+    )
+    report_last = (
+        select(func.max(IntervalReport.interval_local_min))
+        .where(IntervalReport.queue_id == Queue.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Queue.name, contact_last, report_last).where(Queue.name.in_(list(queues)))
+    )
+    out = {}
+    for name, from_contacts, from_reports in rows:
+        found = [int(v) for v in (from_contacts, from_reports) if v is not None]
+        if found:
+            out[name] = date(1970, 1, 1) + timedelta(days=max(found) // 1440)
+    return out
+
+
 def handled_by(
     *, session: Session, person_id: int, first: date, last: date
 ) -> schemas.HandledSummary:

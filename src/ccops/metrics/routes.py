@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from ccops.contacts import service as contacts_service
@@ -24,6 +25,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
+from ccops.web.responses import typed_json
 
 router = APIRouter(prefix="/api/v1/kpi", tags=["kpi"])
 pages = APIRouter(prefix="/kpi", include_in_schema=False)
@@ -37,6 +39,12 @@ IntervalQ = Annotated[int, Query(description="Interval minutes: 15, 30 or 60")]
 # Names reach SQL compiled by ibis, where a NUL character would fail the query: the app's
 # RejectNulMiddleware refuses any query string with one (422) before a route runs.
 QueueQ = Annotated[list[str] | None, Query(description="Queue names")]
+
+
+# The routes answer with typed_json (one serialisation); response_model documents the shape.
+QUEUE_ROWS = TypeAdapter(list[schemas.QueueIntervalKpi])
+AGENT_ROWS = TypeAdapter(list[schemas.AgentIntervalKpi])
+REPEAT_ROWS = TypeAdapter(list[schemas.RepeatContactDay])
 
 
 def _within_scope(
@@ -85,15 +93,16 @@ def queue_intervals(
     last: ToQ,
     queue: QueueQ = None,
     interval: IntervalQ = 15,
-) -> list[schemas.QueueIntervalKpi]:
+) -> Response:
     """Compute queue KPIs per queue and local interval (queues of the sites in scope)."""
     queues = queues_in_scope(session, user, queue)
     if queues == []:
-        return []
+        return typed_json(QUEUE_ROWS, [])
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
-        return kpi_service.queue_interval_kpis(
+        rows = kpi_service.queue_interval_kpis(
             source=source, first=first, last=last, interval_min=interval, queues=queues
         )
+    return typed_json(QUEUE_ROWS, rows)
 
 
 @router.get("/agents", response_model=list[schemas.AgentIntervalKpi])
@@ -105,15 +114,16 @@ def agent_intervals(
     last: ToQ,
     person: Annotated[list[str] | None, Query(description="Person logins")] = None,
     interval: IntervalQ = 15,
-) -> list[schemas.AgentIntervalKpi]:
+) -> Response:
     """Compute agent occupancy and utilisation per local interval (people in scope)."""
     people = people_in_scope(session, user, person)
     if people == []:
-        return []
+        return typed_json(AGENT_ROWS, [])
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
-        return kpi_service.agent_interval_kpis(
+        rows = kpi_service.agent_interval_kpis(
             source=source, first=first, last=last, interval_min=interval, people=people
         )
+    return typed_json(AGENT_ROWS, rows)
 
 
 @router.get("/repeats", response_model=list[schemas.RepeatContactDay])
@@ -125,15 +135,16 @@ def repeats(
     last: ToQ,
     queue: QueueQ = None,
     days: Annotated[int, Query(ge=1, le=90, description="Repeat window, days")] = 7,
-) -> list[schemas.RepeatContactDay]:
+) -> Response:
     """Compute the repeat-contact rate per queue and local day (queues in scope)."""
     queues = queues_in_scope(session, user, queue)
     if queues == []:
-        return []
+        return typed_json(REPEAT_ROWS, [])
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
-        return kpi_service.repeat_contact_rates(
+        rows = kpi_service.repeat_contact_rates(
             source=source, first=first, last=last, window_days=days, queues=queues
         )
+    return typed_json(REPEAT_ROWS, rows)
 
 
 @router.get("/definitions")

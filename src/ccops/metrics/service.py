@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -15,20 +14,42 @@ from sqlalchemy.engine import make_url
 
 from ccops.enums import ServiceLevelVariant
 from ccops.errors import Invalid, NotFound, Problem
+from ccops.metrics import cache, schemas
 from ccops.metrics import expressions as ex
-from ccops.metrics import schemas
 
 EPOCH = date(1970, 1, 1)
 ALLOWED_INTERVALS = (15, 30, 60)
+T = TypeVar("T")
 
 
-@dataclass
 class KpiSource:
-    """An Ibis connection and how to read the contact, state and interval-report frames from it."""
+    """An Ibis connection and how to read the contact, state and interval-report frames from it.
 
-    con: Any
-    kind: str
-    parquet: Path | None = None
+    A source on a database (``url`` set) opens its Ibis connection only when a query is not
+    answered from the process's KPI cache, and keys that cache by the database's data version.
+    """
+
+    def __init__(
+        self,
+        con: Any = None,
+        kind: str = "",
+        parquet: Path | None = None,
+        *,
+        url: str | None = None,
+        connect: Callable[[], Any] | None = None,
+    ) -> None:
+        self._con = con
+        self._connect = connect
+        self.kind = kind
+        self.parquet = parquet
+        self.url = url
+
+    @property
+    def con(self) -> Any:
+        """The Ibis backend connection (opened on first use)."""
+        if self._con is None and self._connect is not None:
+            self._con = self._connect()
+        return self._con
 
     def __enter__(self) -> KpiSource:
         return self
@@ -37,8 +58,24 @@ class KpiSource:
         self.close()
 
     def close(self) -> None:
-        """Release the backend's connection."""
-        self.con.disconnect()
+        """Release the backend's connection (if one was opened)."""
+        if self._con is not None:
+            self._con.disconnect()
+            self._con = None
+
+    def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Sequence[T]]) -> list[T]:
+        """Return ``compute()``, from the process's cache when the data has not changed since.
+
+        The data version is read before any data (so a result is never filed under a newer
+        version than its data) on every call (a source may outlive a write); Parquet and
+        in-memory sources are never cached.
+        """
+        if self.url is None:
+            return list(compute())
+        version = cache.data_version(self.url)
+        if version is None:
+            return list(compute())
+        return cache.get_or_compute((self.url, version, *key), compute)
 
     def contact_frame(self) -> ir.Table:
         """One row per contact with its queue's settings denormalised onto it."""
@@ -103,16 +140,24 @@ def source_for_database(url: str) -> KpiSource:
     """Open an Ibis connection on the same database SQLAlchemy uses."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return KpiSource(ibis.sqlite.connect(parsed.database or ":memory:"), "sqlite")
-    if parsed.get_backend_name() == "postgresql":
-        con = ibis.postgres.connect(
-            host=parsed.host or "localhost",
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
+        path = parsed.database or ":memory:"
+        return KpiSource(
+            kind="sqlite",
+            url=None if path == ":memory:" else url,
+            connect=lambda: ibis.sqlite.connect(path),
         )
-        return KpiSource(con, "postgres")
+    if parsed.get_backend_name() == "postgresql":
+        return KpiSource(
+            kind="postgres",
+            url=url,
+            connect=lambda: ibis.postgres.connect(
+                host=parsed.host or "localhost",
+                port=parsed.port or 5432,
+                user=parsed.username,
+                password=parsed.password,
+                database=parsed.database,
+            ),
+        )
     raise Invalid(f"KPIs are computed on SQLite or PostgreSQL, not {parsed.get_backend_name()}")
 
 
@@ -176,6 +221,25 @@ def queue_interval_kpis(
     imported ACD interval reports (the ``data_source`` field says which).
     """
     _check_interval(interval_min)
+    _days(first, last)
+    return source.cached(
+        ("queue_interval_kpis", first, last, interval_min, _key_names(queues)),
+        lambda: _queue_interval_kpis(source, first, last, interval_min, queues),
+    )
+
+
+def _key_names(names: Sequence[str] | None) -> tuple[str, ...] | None:
+    """The cache-key form of a name filter (order and repeats do not change the result)."""
+    return tuple(sorted(set(names))) if names else None
+
+
+def _queue_interval_kpis(
+    source: KpiSource,
+    first: date,
+    last: date,
+    interval_min: int,
+    queues: Sequence[str] | None,
+) -> list[schemas.QueueIntervalKpi]:
     day0, day1 = _days(first, last)
     frame = _filter_queues(ex.local_day_range(source.contact_frame(), day0, day1), queues)
     rows = [(r, "contacts") for r in _rows(ex.interval_kpis(frame, interval_min), source.con)]
@@ -233,6 +297,20 @@ def agent_interval_kpis(
 ) -> list[schemas.AgentIntervalKpi]:
     """Compute occupancy and utilisation per person and local interval over [first, last]."""
     _check_interval(interval_min)
+    _days(first, last)
+    return source.cached(
+        ("agent_interval_kpis", first, last, interval_min, _key_names(people)),
+        lambda: _agent_interval_kpis(source, first, last, interval_min, people),
+    )
+
+
+def _agent_interval_kpis(
+    source: KpiSource,
+    first: date,
+    last: date,
+    interval_min: int,
+    people: Sequence[str] | None,
+) -> list[schemas.AgentIntervalKpi]:
     day0, day1 = _days(first, last)
     frame = source.state_frame()
     local_start = frame.start_epoch_s + frame.utc_offset_min * 60
@@ -280,6 +358,20 @@ def repeat_contact_rates(
     """Compute the repeat-contact rate per queue and local day, with its sample size."""
     if not 1 <= window_days <= 90:
         raise Invalid("the repeat window must be 1 to 90 days", [Problem("out of range", "days")])
+    _days(first, last)
+    return source.cached(
+        ("repeat_contact_rates", first, last, window_days, _key_names(queues)),
+        lambda: _repeat_contact_rates(source, first, last, window_days, queues),
+    )
+
+
+def _repeat_contact_rates(
+    source: KpiSource,
+    first: date,
+    last: date,
+    window_days: int,
+    queues: Sequence[str] | None,
+) -> list[schemas.RepeatContactDay]:
     day0, day1 = _days(first, last)
     frame = _filter_queues(source.contact_frame(), queues)
     rows = _rows(ex.repeat_contacts(frame, window_days, day0, day1), source.con)
@@ -374,10 +466,15 @@ def queue_period_kpis(
     *, source: KpiSource, first: date, last: date, queues: Sequence[str] | None = None
 ) -> list[schemas.QueuePeriodKpi]:
     """Compute each queue's KPIs over the local dates [first, last] as one row per queue."""
-    rows = queue_interval_kpis(
-        source=source, first=first, last=last, interval_min=60, queues=queues
-    )
-    return summarise_queue_kpis(rows, first=first, last=last)
+
+    def compute() -> list[schemas.QueuePeriodKpi]:
+        rows = queue_interval_kpis(
+            source=source, first=first, last=last, interval_min=60, queues=queues
+        )
+        return summarise_queue_kpis(rows, first=first, last=last)
+
+    _days(first, last)
+    return source.cached(("queue_period_kpis", first, last, _key_names(queues)), compute)
 
 
 def summarise_agent_kpis(rows: Sequence[schemas.AgentIntervalKpi]) -> schemas.AgentPeriodKpi:

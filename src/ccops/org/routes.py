@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
@@ -29,6 +29,7 @@ from ccops.web.render import (
     redirect,
     render,
 )
+from ccops.web.responses import typed_json
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 pages = APIRouter(prefix="/admin", include_in_schema=False)
@@ -90,12 +91,14 @@ def create_team(data: schemas.TeamIn, session: SessionDep, user: OrgManager) -> 
     return org_service.create_team(session=session, data=data, scope=user.scope)
 
 
+PEOPLE = TypeAdapter(list[schemas.PersonOut])
+
+
 @router.get("/people", response_model=list[schemas.PersonOut])
-def list_people(
-    session: SessionDep, user: PeopleReader, team: str | None = None
-) -> list[schemas.PersonOut]:
+def list_people(session: SessionDep, user: PeopleReader, team: str | None = None) -> Response:
     """List the people in scope, optionally of one team."""
-    return org_service.list_people(session=session, team=team, scope=user.scope)
+    people = org_service.list_people(session=session, team=team, scope=user.scope)
+    return typed_json(PEOPLE, people)
 
 
 @router.post("/people", response_model=schemas.PersonOut, status_code=status.HTTP_201_CREATED)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ccops.auth_hash import hash_password, needs_rehash, verify_password
@@ -317,11 +317,71 @@ def create_person(
 def list_people(
     *, session: Session, team: str | None = None, scope: Scope = EVERYTHING
 ) -> list[schemas.PersonOut]:
-    """List the people in scope by login, optionally of one team."""
-    query = select(Person).where(scope.people_clause()).order_by(Person.login)
+    """List the people in scope by login, optionally of one team.
+
+    Two queries of plain columns (people with site and team names, then their skills in queue
+    order, as SQLite returned them before), not an object per person, skill and queue.
+    """
+    where = [scope.people_clause()]
     if team:
-        query = query.where(Person.team_id == _by_name(session, Team, team).id)
-    return [person_out(p, session) for p in session.scalars(query)]
+        where.append(Person.team_id == _by_name(session, Team, team).id)
+    rows = session.execute(
+        select(
+            Person.id,
+            Person.name,
+            Person.login,
+            Person.role,
+            Site.name,
+            Team.name,
+            Person.hire_date,
+            Person.termination_date,
+            Person.termination_reason,
+        )
+        .outerjoin(Site, Person.site_id == Site.id)
+        .outerjoin(Team, Person.team_id == Team.id)
+        .where(*where)
+        .order_by(Person.login)
+    ).all()
+    skills: dict[int, list[schemas.SkillIn]] = {}
+    for person_id, queue, level in session.execute(
+        select(PersonSkill.person_id, Queue.name, PersonSkill.level)
+        .join(Queue, PersonSkill.queue_id == Queue.id)
+        .join(Person, PersonSkill.person_id == Person.id)
+        .where(*where)
+        .order_by(PersonSkill.person_id, PersonSkill.queue_id)
+    ):
+        skills.setdefault(person_id, []).append(schemas.SkillIn(queue=queue, level=level))
+    return [
+        schemas.PersonOut(
+            id=pid,
+            name=name,
+            login=login,
+            role=role,
+            site=site or "",
+            team=team_name,
+            hire_date=hired,
+            termination_date=ended,
+            termination_reason=reason,
+            skills=skills.get(pid, []),
+        )
+        for pid, name, login, role, site, team_name, hired, ended, reason in rows
+    ]
+
+
+def installation_counts(*, session: Session) -> dict[str, int]:
+    """Count sites, channels, teams, people, users and active API tokens in one query."""
+    counts = {
+        "sites": select(func.count()).select_from(Site),
+        "channels": select(func.count()).select_from(Channel),
+        "teams": select(func.count()).select_from(Team),
+        "people": select(func.count()).select_from(Person),
+        "users": select(func.count()).select_from(User),
+        "tokens": select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)),
+    }
+    row = session.execute(
+        select(*(query.scalar_subquery().label(name) for name, query in counts.items()))
+    ).one()
+    return {name: int(value) for name, value in zip(counts, row, strict=True)}
 
 
 def _user_out(user: User, session: Session) -> schemas.UserOut:

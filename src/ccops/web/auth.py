@@ -10,7 +10,7 @@ their own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -146,7 +146,7 @@ def check_csrf(request: Request, principal: Principal, submitted: str | None) ->
         )
 
 
-def require(*roles: Role, write: bool = False) -> Callable[..., Principal]:
+def require(*roles: Role, write: bool = False) -> Callable[..., Awaitable[Principal]]:
     """Return a dependency admitting a signed-in user of one of ``roles``.
 
     Args:
@@ -160,9 +160,10 @@ def require(*roles: Role, write: bool = False) -> Callable[..., Principal]:
     if write and Role.executive in allowed:
         raise ValueError("executives are read-only: they cannot be given a route that writes")
 
-    def dependency(
+    async def dependency(
         request: Request, principal: OptionalPrincipal, submitted: SubmittedCsrf
     ) -> Principal:
+        # async: these checks do no I/O, so they need no trip to a worker thread
         if principal is None:
             raise NotAuthenticated("sign in first, or send 'Authorization: Bearer TOKEN'")
         check_csrf(request, principal, submitted)

@@ -13,8 +13,8 @@ from ccops.runtime import session_factory
 from ccops.settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
-    """Return the settings the app was created with."""
+async def get_app_settings(request: Request) -> Settings:
+    """Return the settings the app was created with (async: no worker thread for a lookup)."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -13,14 +13,15 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from decimal import Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import Translations
 from starlette.requests import Request
 
@@ -105,6 +106,31 @@ def request_language(request: Request, saved: Language | None) -> Language:
     )
 
 
+@cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(BABEL_LOCALES[language])
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+def _apply(pattern: str, value: float | int, language: Language) -> str:
+    """What ``format_decimal``/``format_percent`` with ``format=pattern`` return (their
+    defaults), without parsing pattern and locale again for each of a page's numbers."""
+    return _formatted(pattern, str(value), language)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(pattern: str, value: str, language: Language) -> str:
+    # keyed by str(value), which is all Babel reads of it (it formats Decimal(str(value)))
+    text: str = _pattern(pattern).apply(
+        Decimal(value), _locale(language), decimal_quantization=True, group_separator=True
+    )
+    return text
+
+
 @dataclass(frozen=True)
 class Formats:
     """Numbers, percentages, durations and dates in one locale; None shows as a dash."""
@@ -114,21 +140,21 @@ class Formats:
     @property
     def locale(self) -> Locale:
         """The Babel locale."""
-        return Locale.parse(BABEL_LOCALES[self.language])
+        return _locale(self.language)
 
     def num(self, value: float | int | None, digits: int = 0) -> str:
         """A number with grouping and ``digits`` decimals."""
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return DASH
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return _apply(pattern, value, self.language)
 
     def pct(self, value: float | None, digits: int = 1) -> str:
         """A fraction as a percentage with ``digits`` decimals."""
         if value is None or not math.isfinite(value):
             return DASH
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return format_percent(value, format=pattern, locale=self.locale)
+        return _apply(pattern, value, self.language)
 
     def secs(self, value: float | None, digits: int = 0) -> str:
         """A duration in seconds, e.g. ``23 s``."""

@@ -283,12 +283,8 @@ class SiteBlock:
 
 def _latest_day(session: SessionDep, queues: list[org_schemas.QueueOut]) -> date:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    found = [
-        d
-        for d in (contacts_service.last_local_date(session=session, queue=q.name) for q in queues)
-        if d is not None
-    ]
-    newest = max(found, default=None)
+    found = contacts_service.last_local_dates(session=session, queues=[q.name for q in queues])
+    newest = max(found.values(), default=None)
     return min(yesterday, newest) if newest is not None else yesterday
 
 
@@ -454,13 +450,8 @@ def home(
         context["repeats"] = _repeats(session, settings, principal, shown)
     if role == Role.admin:
         context["counts"] = {
-            "sites": len(org_service.list_sites(session=session)),
-            "channels": len(org_service.list_channels(session=session)),
+            **org_service.installation_counts(session=session),
             "queues": len(queues),
-            "teams": len(org_service.list_teams(session=session)),
-            "people": len(org_service.list_people(session=session)),
-            "users": len(org_service.list_users(session=session)),
-            "tokens": sum(1 for t in org_service.list_tokens(session=session) if not t.revoked_at),
         }
         context["imports"] = contacts_service.list_batches(session=session, limit=5)
     return render(request, "web/home.html", context, principal=principal, active="home")

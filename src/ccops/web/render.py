@@ -8,13 +8,23 @@ and locale-aware formatters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from ccops import __version__
 from ccops.enums import Language, Role, ScopeKind
@@ -101,6 +111,24 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     return items
 
 
+def _direct_gettext(catalog: Any) -> Callable[..., str]:
+    """Jinja's new-style ``gettext`` in one call instead of three (a page makes a hundred).
+
+    Same result as the i18n extension's: the message marked safe when autoescaping, then always
+    %-formatted with the (escaped) keyword arguments.
+    """
+    lookup = catalog.gettext
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+        text: str = lookup(message)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return gettext
+
+
 class Renderer:
     """Jinja2 environments, one per language, with gettext installed (new-style)."""
 
@@ -122,6 +150,7 @@ class Renderer:
                 lstrip_blocks=True,
             )
             env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+            env.globals["_"] = env.globals["gettext"] = _direct_gettext(translations(language))
             env.globals["json_script"] = security.json_script
             env.globals["zip"] = zip
             self.envs[language] = env

@@ -13,7 +13,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -164,44 +164,119 @@ SECURITY_HEADERS = {
 the Content-Security-Policy, which allows scripts, styles and data only from this site."""
 
 
+def _nul_field(value: Any, path: tuple[str | int, ...] = ()) -> str | None:
+    """The dotted path (``skills.0.queue``) of the first key or string holding NUL, or None."""
+    if isinstance(value, str):
+        return (".".join(str(p) for p in path) or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return ".".join(str(p) for p in (*path, key))
+            found = _nul_field(item, (*path, key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_field(item, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+def _body_nul_field(content_type: str, body: bytes) -> str | None:
+    """The field of a JSON or form body that holds a NUL character, or None.
+
+    JSON can carry NUL only as the escape ``\\u0000``, so the body is decoded to find which
+    field; a body that does not parse is left for the route to refuse in its own words.
+    """
+    if content_type.startswith("application/json"):
+        try:
+            return _nul_field(json.loads(body))
+        except ValueError:
+            return None
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        for key, item in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in key or "\x00" in item:
+                return key.replace("\x00", "") or "body"
+    return None
+
+
+def _nul_problem(field: str) -> bytes:
+    return json.dumps(
+        {
+            "error": "Invalid",
+            "message": "the request contains a NUL character"
+            + ("" if field == "query" else f" in {field}"),
+            "problems": [{"message": "NUL character", "field": field, "row": None, "file": None}],
+        }
+    ).encode()
+
+
 class RejectNulMiddleware:
-    """Refuse a NUL character in the path or query string with a 422 (pure ASGI).
+    """Refuse a NUL character in the path, query string or a JSON or form body with 422 (ASGI).
 
     No text a user means contains NUL, and PostgreSQL cannot store or compare it: without this
-    check such a request would end as a server error deep in a query.
+    check such a request would end as a server error deep in a query. The answer names the field
+    (``query`` for the path and query string, else the body field's dotted path).
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    async def _refuse(self, send: Send, field: str) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 422,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": _nul_problem(field)})
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query = unquote_to_bytes(scope.get("query_string", b""))
-            if b"\x00" in query or "\x00" in scope.get("path", ""):
-                body = json.dumps(
-                    {
-                        "error": "Invalid",
-                        "message": "the request contains a NUL character",
-                        "problems": [
-                            {
-                                "message": "NUL character",
-                                "field": "query",
-                                "row": None,
-                                "file": None,
-                            }
-                        ],
-                    }
-                ).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 422,
-                        "headers": [(b"content-type", b"application/json")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = unquote_to_bytes(scope.get("query_string", b""))
+        if b"\x00" in query or "\x00" in scope.get("path", ""):
+            await self._refuse(send, "query")
+            return
+        content_type = ""
+        for key, value in scope.get("headers", []):
+            if key == b"content-type":
+                content_type = value.decode("latin-1").lower()
+        if scope.get("method") in SAFE_METHODS or not content_type.startswith(
+            ("application/json", "application/x-www-form-urlencoded")
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        first: Message | None = None
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                first = message
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        field = _body_nul_field(content_type, body)
+        if field is not None:
+            await self._refuse(send, field)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                if first is not None:
+                    return first
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 class SecurityHeadersMiddleware:

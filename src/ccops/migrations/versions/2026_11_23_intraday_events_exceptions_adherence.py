@@ -1,7 +1,7 @@
 """intraday events exceptions adherence
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0007
 Create Date: 2026-11-23
 """
 

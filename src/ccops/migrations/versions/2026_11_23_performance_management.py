@@ -1,7 +1,7 @@
 """performance management
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23
 """
 

@@ -1,7 +1,7 @@
 """quality management: evaluation forms, evaluations, samples, calibration, disputes
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-23
 """
 

@@ -1,7 +1,7 @@
 """schedules and notifications
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0008
 Create Date: 2026-11-23
 """
 

@@ -1,0 +1,184 @@
+"""The per-process KPI cache: keyed by the data version that database triggers keep current."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from ccops.contacts.models import Contact, IntervalReport
+from ccops.enums import AgentState, Outcome
+from ccops.metrics import cache
+from ccops.metrics import service as kpi
+from ccops.org.models import Person, Queue
+from ccops.settings import Settings
+from tests.conftest import TEST_DATA
+from tests.factories import make_admin, make_org
+from tests.metrics.builders import add_contact, add_state
+
+AT = datetime(2024, 10, 27, 9, tzinfo=UTC)
+DAY = "2024-10-27"  # the day of tests/data/contacts_dst_london.csv (London, clocks go back)
+OFFERED_DAY = re.compile(r'<tr data-queue="Sales">.*?data-kpi="offered-day">([\d,]+)<', re.S)
+
+
+def _version(settings: Settings) -> tuple[str, int]:
+    found = cache.data_version(settings.resolved_database_url())
+    assert found is not None
+    return found
+
+
+def _committed(session: Session, settings: Settings, step: Callable[[], Any]) -> tuple[str, int]:
+    step()
+    session.commit()
+    return _version(settings)
+
+
+def test_every_write_to_a_kpi_source_table_bumps_the_data_version(
+    session: Session, settings: Settings
+) -> None:
+    """Insert, update and delete on each table KPIs read move the version; other tables do not."""
+    report = IntervalReport(
+        source="acd",
+        queue_id=1,
+        interval_start=AT,
+        interval_local_min=0,
+        utc_offset_min=0,
+        interval_min=15,
+        offered=1,
+        answered=1,
+        abandoned=0,
+        content_hash="x",
+    )
+    steps: list[Callable[[], Any]] = [
+        lambda: make_org(session),
+        lambda: add_contact(
+            session, ext="1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5
+        ),
+        lambda: session.execute(update(Contact).values(wait_s=50)),
+        lambda: session.execute(delete(Contact)),
+        lambda: add_state(
+            session,
+            ext="s",
+            login="alice",
+            state=AgentState.available,
+            start=AT,
+            end=AT.replace(hour=10),
+        ),
+        lambda: session.execute(update(Queue).values(target_s=30)),
+        lambda: session.execute(update(Person).where(Person.login == "bob").values(name="B")),
+        lambda: session.add(report),
+        lambda: session.execute(update(IntervalReport).values(offered=2)),
+    ]
+    seen = [_version(settings)] + [_committed(session, settings, step) for step in steps]
+    assert len({epoch for epoch, _ in seen}) == 1, seen
+    versions = [version for _, version in seen]
+    assert all(b > a for a, b in zip(versions, versions[1:], strict=False)), versions
+    make_admin(session, login="someone")  # users and API tokens are not KPI data
+    assert _version(settings) == seen[-1]
+
+
+def test_a_repeated_kpi_query_is_answered_from_the_cache(
+    session: Session, settings: Settings
+) -> None:
+    make_org(session)
+    add_contact(session, ext="1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5)
+    session.commit()
+    day = date(2024, 10, 27)
+    with kpi.source_for_database(settings.resolved_database_url()) as source:
+        first = kpi.queue_interval_kpis(source=source, first=day, last=day, queues=["Sales"])
+        hits = cache.stats()["hits"]
+        again = kpi.queue_interval_kpis(source=source, first=day, last=day, queues=["Sales"])
+        assert cache.stats()["hits"] == hits + 1 and again == first
+        assert [r.offered for r in again] == [1]
+        add_contact(
+            session, ext="2", queue="Sales", arrival=AT, outcome=Outcome.abandoned, wait_s=50
+        )
+        session.commit()
+        after = kpi.queue_interval_kpis(source=source, first=day, last=day, queues=["Sales"])
+        assert [r.offered for r in after] == [2]
+        assert [r.abandoned for r in after] == [1]
+
+
+def test_a_new_import_changes_the_home_page_and_the_api(
+    admin_client: TestClient, session: Session
+) -> None:
+    """The numbers shown follow an import at once, though the same page was just cached."""
+    make_org(session)
+    add_contact(session, ext="x1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5)
+    session.commit()
+    params = {"from": DAY, "to": DAY}
+
+    def shown() -> tuple[int, int]:
+        page = admin_client.get("/", params={"day": DAY})
+        assert page.status_code == 200
+        found = OFFERED_DAY.search(page.text)
+        assert found, "the home page has no offered count for Sales"
+        rows = admin_client.get("/api/v1/kpi/intervals", params=params).json()
+        return int(found[1].replace(",", "")), sum(r["offered"] for r in rows)
+
+    assert shown() == (1, 1)
+    assert shown() == (1, 1)  # from the cache now
+    response = admin_client.post(
+        "/api/v1/imports/contacts",
+        files={"file": ("calls.csv", (TEST_DATA / "contacts_dst_london.csv").read_bytes())},
+        data={"format": "csv"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["inserted"] == 5
+    assert shown() == (6, 6)
+
+
+def test_the_version_is_read_even_when_requests_hold_every_pooled_connection(
+    session: Session, settings: Settings
+) -> None:
+    """Twenty concurrent requests each hold a session connection; the version read must not wait
+    for one of them (it once did: a 30 s pool timeout under the page-load benchmark)."""
+    from contextlib import ExitStack
+
+    from ccops.runtime import engine_for
+
+    make_org(session)
+    session.commit()
+    url = settings.resolved_database_url()
+    engine = engine_for(url)
+    with ExitStack() as held:
+        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+            held.enter_context(engine.connect())
+        assert cache.data_version(url) is not None
+
+
+def test_concurrent_misses_compute_once_and_the_cache_stays_bounded() -> None:
+    """Twenty requests missing one key at once wait for a single computation."""
+    import threading
+    import time
+
+    calls = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        time.sleep(0.05)
+        return [1, 2, 3]
+
+    key = ("test", "concurrent-misses", object())
+    results: list[list[int]] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_compute(key, compute)))
+        for _ in range(20)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results == [[1, 2, 3]] * 20
+    for i in range(cache.MAX_ENTRIES + 10):
+        cache.get_or_compute(("test", "bound", i), lambda: [0] * 300)
+    held = cache.stats()
+    assert held["entries"] <= cache.MAX_ENTRIES and held["rows"] <= cache.MAX_TOTAL_ROWS
+    too_big = cache.get_or_compute(("test", "big"), lambda: [0] * (cache.MAX_ROWS + 1))
+    assert len(too_big) == cache.MAX_ROWS + 1
+    assert cache.get_or_compute(("test", "big"), lambda: [1]) == [1]  # not kept
