@@ -62,6 +62,11 @@ PAGES = (
     "/capacity-plans",
     "/import",
     "/account",
+    "/performance",
+    "/performance/teams/Billing%201",
+    "/performance/people/agent001",
+    "/performance/cascade",
+    "/performance/attrition",
 )
 # JSON API reads, as the administrator's bearer token (the demo's last day keeps KPI reads
 # to one day, as the dashboard asks for them).
@@ -79,6 +84,11 @@ API_READS = (
     "/api/v1/kpi/definitions",
     "/api/v1/forecasts",
     "/api/v1/calendar-events",
+    "/api/v1/performance/centre/scorecard",
+    "/api/v1/performance/teams/Billing%201/scorecard",
+    "/api/v1/performance/teams/Billing%201/people?kpi=aht_s",
+    "/api/v1/performance/teams/Billing%201/funnel?kpi=repeat_contact_rate",
+    "/api/v1/performance/people/agent001/scorecard",
 )
 
 

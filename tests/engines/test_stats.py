@@ -743,3 +743,22 @@ def test_bad_input_raises_an_error_naming_the_argument(call: object, name: str) 
     with pytest.raises(StatsInputError, match=f"^{name}"):
         call()  # type: ignore[operator]
     assert issubclass(StatsInputError, ValueError)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=5000.0, allow_nan=False), min_size=2, max_size=200)
+)
+def test_mean_interval_from_sums_equals_the_interval_from_the_values(values: list[float]) -> None:
+    x = np.array(values)
+    want = stats.mean_interval(x)
+    got = stats.mean_interval_from_sums(len(values), float(x.sum()), float((x * x).sum()))
+    assert got.n == want.n and got.point == pytest.approx(want.point, rel=1e-12, abs=1e-9)
+    assert got.low == pytest.approx(want.low, rel=1e-7, abs=1e-6)
+    assert got.high == pytest.approx(want.high, rel=1e-7, abs=1e-6)
+
+
+def test_mean_interval_from_sums_of_none_or_one_value_is_nan() -> None:
+    assert math.isnan(stats.mean_interval_from_sums(0, 0.0, 0.0).point)
+    one = stats.mean_interval_from_sums(1, 7.0, 49.0)
+    assert one.point == 7.0 and math.isnan(one.low) and math.isnan(one.high)

@@ -1076,3 +1076,23 @@ def minimum_sample_size(
     size = np.minimum(np.maximum(np.ceil(n - 1e-9), 1.0), n_pop)
     result: int | IntArray = _int_out(size, all(_is_scalar(v) for v in values))
     return result
+
+
+def mean_interval_from_sums(
+    n: int, total: float, total_sq: float, confidence: float = 0.95
+) -> Interval[float, int]:
+    """Student t confidence interval for a mean from n, the sum and the sum of squares.
+
+    The same interval as :func:`mean_interval` for values whose count, sum and sum of squares
+    were aggregated elsewhere (in SQL), so the values need not be fetched; the sample variance
+    is (sum of squares - sum * mean) / (n - 1), clipped at zero against rounding.
+    """
+    c = _confidence(confidence)
+    if n <= 0:
+        return Interval(low=math.nan, high=math.nan, point=math.nan, n=0)
+    mean = total / n
+    if n == 1:
+        return Interval(low=math.nan, high=math.nan, point=mean, n=1)
+    variance = max(total_sq - total * mean, 0.0) / (n - 1)
+    half = float(sps.t.ppf(0.5 + 0.5 * c, n - 1)) * math.sqrt(variance) / math.sqrt(n)
+    return Interval(low=mean - half, high=mean + half, point=mean, n=n)

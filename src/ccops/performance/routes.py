@@ -466,7 +466,16 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
-    cache: service.RowCache = {}
+    cache: service.ContactCache = {}
+    chart_first = last - timedelta(days=7 * 12 - 1)
+    service.load_team_contacts(
+        session=session,
+        team=team,
+        first=max(service.OLDEST, min(chart_first, first - (last - first) - timedelta(days=1))),
+        last=last,
+        scope=user.scope,
+        cache=cache,
+    )
     card = service.team_scorecard(
         session=session, team=team, first=first, last=last, scope=user.scope, cache=cache
     )
@@ -479,7 +488,6 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         scope=user.scope,
         cache=cache,
     )
-    chart_first = last - timedelta(days=7 * 12 - 1)
     chart = service.control_chart(
         session=session,
         team=team,
@@ -487,6 +495,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         first=chart_first,
         last=last,
         scope=user.scope,
+        cache=cache,
     )
     people = service.team_people_values(
         session=session,

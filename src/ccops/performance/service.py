@@ -5,6 +5,8 @@ publication by level, team leaders' floor time and attrition.
 KPI definitions come from the metrics registry (label, formula, data source); the values of one
 person, one team or the centre are computed here from the same contact records and agent-state
 events the registry names, because the interval services aggregate by queue, not by person.
+Contacts and agent states are summed in SQL, grouped by person and local day (one query per
+subject and page, cached in a ContactCache), never fetched row by row.
 Every rate carries its sample size and a 95% interval (Wilson for proportions, Student t for
 means); below the minimum sample the value is withheld and the reason said.
 """
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, exists, func, select, true, type_coerce
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from ccops.contacts.models import AgentStateEvent, Contact
@@ -245,51 +247,154 @@ def mean_of(values: Sequence[float], *, min_values: int = MIN_VALUES) -> Measure
     )
 
 
-Row = tuple[Any, ...]
-RowCache = dict[tuple[str, str, date, date], list[Row]]
-"""(person_id, outcome, wait_s, handle_s, target_s, short_abandon_s, variant, has_key,
-repeated, repeat_observable, arrival_local_min) of one contact."""
+def mean_of_sums(n: int, total: float, total_sq: float, *, min_values: int = MIN_VALUES) -> Measure:
+    """A mean from its count, sum and sum of squares (aggregated in SQL) with its Student t 95%
+    interval; withheld below ``min_values``, like :func:`mean_of`."""
+    if n == 0:
+        return Measure(None, 0, None, None, "t", False, "no observations")
+    if n < min_values:
+        return Measure(
+            None,
+            n,
+            None,
+            None,
+            "t",
+            False,
+            f"too few observations to show a mean: {n} (at least {min_values} needed)",
+        )
+    ci = stats.mean_interval_from_sums(n, total, total_sq)
+    return Measure(ci.point, n, _finite(ci.low), _finite(ci.high), "t", True, "")
 
 
-def _contact_rows(
+@dataclass
+class ContactSums:
+    """The counts and sums every contact KPI is computed from, for one group of contacts."""
+
+    contacts: int = 0
+    answered: int = 0
+    handle_s: float = 0.0
+    handle_sq: float = 0.0
+    wait_s: float = 0.0
+    wait_sq: float = 0.0
+    repeat_trials: int = 0
+    repeats: int = 0
+    abandoned: int = 0
+    short_abandons: int = 0
+    within_target: int = 0
+    sl_denominator: int = 0
+
+
+SUM_FIELDS = tuple(ContactSums.__dataclass_fields__)
+COUNT_FIELDS = frozenset(n for n in SUM_FIELDS if isinstance(getattr(ContactSums(), n), int))
+
+
+@dataclass
+class ContactDays:
+    """A subject's contact sums per (person, local day) over the local days [lo_day, hi_day):
+    one row of ``sums`` (columns in the order of ContactSums' fields) per key in ``keys``."""
+
+    lo_day: int
+    hi_day: int
+    person_ids: np.ndarray[Any, np.dtype[np.int64]]
+    days: np.ndarray[Any, np.dtype[np.int64]]
+    sums: np.ndarray[Any, np.dtype[np.float64]]
+
+    def total(self, first: date, last: date, person_id: int | None = None) -> ContactSums:
+        """The sums over the local dates [first, last], of one person or (None) of all."""
+        lo, hi = (first - EPOCH).days, (last - EPOCH).days + 1
+        mask = (self.days >= lo) & (self.days < hi)
+        if person_id is not None:
+            mask &= self.person_ids == person_id
+        totals = self.sums[mask].sum(axis=0) if self.sums.size else np.zeros(len(SUM_FIELDS))
+        values: list[Any] = [
+            int(round(v)) if name in COUNT_FIELDS else float(v)
+            for name, v in zip(SUM_FIELDS, totals, strict=True)
+        ]
+        return ContactSums(*values)
+
+
+ContactCache = dict[tuple[str, str], ContactDays]
+"""A page's contact sums by subject (kind, key): each page reads the contact table once."""
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _total(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, value), else_=0.0)), 0.0)
+
+
+def contact_days(
+    *,
     session: Session,
     subject: Subject,
     first: date,
     last: date,
-    cache: RowCache | None = None,
-) -> list[Row]:
-    """The contacts of a subject and period; a repeat counts only where its whole window is
-    inside the data (the last days before the newest contact cannot show their repeats yet)."""
-    key = (subject.kind, subject.key, first, last)
-    if cache is not None and key in cache:
-        return cache[key]
+    cache: ContactCache | None = None,
+) -> ContactDays:
+    """The subject's contact sums per person and local day over [first, last], from one
+    grouped query (or the cache when an earlier query of the page covers the dates).
+
+    A repeat counts only where its whole window is inside the data (the last days before the
+    newest contact cannot show their repeats yet).
+    """
     lo, hi = _day_span(first, last)
+    key = (subject.kind, subject.key)
+    found = cache.get(key) if cache is not None else None
+    if found is not None and found.lo_day <= lo // 1440 and hi // 1440 <= found.hi_day:
+        return found
     window_s = REPEAT_WINDOW_DAYS * 86400
+    if session.get_bind().dialect.name == "postgresql":
+        # the EXISTS per contact makes the plan's cost estimate huge, so PostgreSQL would spend
+        # seconds compiling the query (JIT) that then runs in a fraction of that time
+        session.execute(text("SET LOCAL jit = off"))
     horizon = session.scalar(select(func.max(Contact.arrival_epoch_s))) or 0
     later = aliased(Contact)
-    repeated = (
-        exists()
-        .where(
-            later.customer_hash == Contact.customer_hash,
-            later.queue_id == Contact.queue_id,
-            later.arrival_epoch_s > Contact.arrival_epoch_s,
-            later.arrival_epoch_s <= Contact.arrival_epoch_s + window_s,
-        )
-        .label("repeated")
+    repeated = exists().where(
+        later.customer_hash == Contact.customer_hash,
+        later.queue_id == Contact.queue_id,
+        later.arrival_epoch_s > Contact.arrival_epoch_s,
+        later.arrival_epoch_s <= Contact.arrival_epoch_s + window_s,
     )
+    answered = Contact.outcome.in_(ANSWERED_OUTCOMES)
+    abandoned = Contact.outcome == Outcome.abandoned
+    short = and_(abandoned, Contact.wait_s < Queue.short_abandon_s)
+    trial = and_(
+        answered,
+        Contact.customer_hash.is_not(None),
+        Contact.arrival_epoch_s + window_s <= horizon,
+    )
+    handle = Contact.talk_s + Contact.hold_s + Contact.wrap_s
+    variant = Queue.service_level_variant
+    counted = or_(
+        and_(variant == ServiceLevelVariant.abandons_ignored, answered),
+        variant == ServiceLevelVariant.abandons_count_against,
+        and_(
+            variant.not_in(
+                [ServiceLevelVariant.abandons_ignored, ServiceLevelVariant.abandons_count_against]
+            ),
+            not_(short),
+        ),
+    )
+    day = (Contact.arrival_local_min // 1440).label("day")
+    # a team's page compares its people; a person or the centre needs only the days
+    keys: list[Any] = [Contact.person_id, day] if subject.kind == "team" else [day]
     query = (
         select(
-            Contact.person_id,
-            type_coerce(Contact.outcome, String),
-            Contact.wait_s,
-            Contact.talk_s + Contact.hold_s + Contact.wrap_s,
-            Queue.target_s,
-            Queue.short_abandon_s,
-            type_coerce(Queue.service_level_variant, String),
-            Contact.customer_hash.is_not(None),
-            repeated,
-            Contact.arrival_epoch_s + window_s <= horizon,
-            Contact.arrival_local_min,
+            *keys,
+            func.count(),
+            _count(answered),
+            _total(answered, handle),
+            _total(answered, handle * handle),
+            _total(answered, Contact.wait_s),
+            _total(answered, Contact.wait_s * Contact.wait_s),
+            _count(trial),
+            _count(and_(trial, repeated)),
+            _count(abandoned),
+            _count(short),
+            _count(and_(answered, Contact.wait_s <= Queue.target_s)),
+            _count(counted),
         )
         .join(Queue, Contact.queue_id == Queue.id)
         .where(
@@ -297,49 +402,94 @@ def _contact_rows(
             Contact.arrival_local_min >= lo,
             Contact.arrival_local_min < hi,
         )
+        .group_by(*keys)
     )
-    rows: list[Row] = [tuple(r) for r in session.execute(query)]
+    rows = [(None, *r) if len(keys) == 1 else tuple(r) for r in session.execute(query)]
+    out = ContactDays(
+        lo // 1440,
+        hi // 1440,
+        np.array([-1 if r[0] is None else r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.int64),
+        np.array([[float(v) for v in r[2:]] for r in rows], dtype=np.float64).reshape(
+            len(rows), len(SUM_FIELDS)
+        ),
+    )
     if cache is not None:
-        cache[key] = rows
-    return rows
+        cache[key] = out
+    return out
 
 
-def _repeat_trial(row: Row) -> bool:
-    """Whether a contact counts in the repeat-contact rate's denominator."""
-    return row[1] in ANSWERED_OUTCOMES and bool(row[7]) and bool(row[9])
-
-
-def _from_contacts(kpi: str, rows: Sequence[Row]) -> Measure:
-    answered = [r for r in rows if r[1] in ANSWERED_OUTCOMES]
+def _from_sums(kpi: str, c: ContactSums) -> Measure:
     if kpi == "repeat_contact_rate":
-        keyed = [r for r in rows if _repeat_trial(r)]
-        return proportion(sum(1 for r in keyed if r[8]), len(keyed))
+        return proportion(c.repeats, c.repeat_trials)
     if kpi == "aht_s":
-        return mean_of([float(r[3]) for r in answered])
+        return mean_of_sums(c.answered, c.handle_s, c.handle_sq)
     if kpi == "asa_s":
-        return mean_of([float(r[2]) for r in answered])
-    short = [r for r in rows if r[1] == Outcome.abandoned and r[2] < r[5]]
+        return mean_of_sums(c.answered, c.wait_s, c.wait_sq)
     if kpi == "abandon_rate":
-        real = len(rows) - len(short)
-        abandoned = sum(1 for r in rows if r[1] == Outcome.abandoned) - len(short)
-        return proportion(abandoned, real)
+        return proportion(c.abandoned - c.short_abandons, c.contacts - c.short_abandons)
     # service level: the numerator and denominator of each queue's own variant, summed
-    within = sum(1 for r in answered if r[2] <= r[4])
-    denominator = 0
-    for r in rows:
-        variant = r[6]
-        if variant == ServiceLevelVariant.abandons_ignored:
-            denominator += r[1] in ANSWERED_OUTCOMES
-        elif variant == ServiceLevelVariant.abandons_count_against:
-            denominator += 1
-        else:
-            denominator += not (r[1] == Outcome.abandoned and r[2] < r[5])
-    return proportion(within, denominator)
+    return proportion(c.within_target, c.sl_denominator)
+
+
+HANDLING = (AgentState.on_contact, AgentState.wrap_up)
+
+
+def _state_days(
+    session: Session, where: ColumnElement[bool], lo_s: int, hi_s: int
+) -> dict[int, dict[str, float]]:
+    """Seconds per local day and state class (handling, available, other, offline) in
+    [lo_s, hi_s): spans inside one local day summed in SQL, the rest split in Python."""
+    local_start = AgentStateEvent.start_epoch_s + AgentStateEvent.utc_offset_min * 60
+    local_end = AgentStateEvent.end_epoch_s + AgentStateEvent.utc_offset_min * 60
+    base = and_(
+        where,
+        AgentStateEvent.end_epoch_s.is_not(None),
+        local_start < hi_s,
+        local_end > lo_s,
+    )
+    day = (local_start // 86400).label("day")
+    simple = and_(
+        AgentStateEvent.end_epoch_s > AgentStateEvent.start_epoch_s,
+        local_start >= lo_s,
+        local_end <= hi_s,
+        day == (local_end - 1) // 86400,
+    )
+    kind = case(
+        (AgentStateEvent.state.in_(HANDLING), "handling"),
+        (AgentStateEvent.state == AgentState.available, "available"),
+        (AgentStateEvent.state == AgentState.offline, "offline"),
+        else_="other",
+    ).label("kind")
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    grouped = (
+        select(day, kind, func.sum(local_end - local_start)).where(base, simple).group_by(day, kind)
+    )
+    for d, k, seconds in session.execute(grouped):
+        out[int(d)][str(k)] += float(seconds)
+    rest = select(AgentStateEvent.state, local_start, local_end).where(base, not_(simple))
+    for state, start, end in session.execute(rest):
+        k = (
+            "handling"
+            if state in HANDLING
+            else "available"
+            if state == AgentState.available
+            else "offline"
+            if state == AgentState.offline
+            else "other"
+        )
+        a, b = max(int(start or 0), lo_s), min(int(end or 0), hi_s)
+        while a < b:  # split at local midnight: one value per local day
+            d = a // 86400
+            stop = min(b, (d + 1) * 86400)
+            out[d][k] += float(stop - a)
+            a = stop
+    return out
 
 
 def _state_measure(
     session: Session, subject: Subject, kpi: str, first: date, last: date
-) -> dict[int, Measure] | Measure:
+) -> Measure:
     lo, hi = _day_span(first, last)
     if subject.kind == "person":
         where: ColumnElement[bool] = AgentStateEvent.person_id == subject.person_id
@@ -349,38 +499,13 @@ def _state_measure(
         )
     else:
         return Measure(None, 0, None, None, "none", False, "measured for people and teams")
-    rows = session.execute(
-        select(
-            AgentStateEvent.state,
-            AgentStateEvent.start_epoch_s,
-            AgentStateEvent.end_epoch_s,
-            AgentStateEvent.utc_offset_min,
-        ).where(
-            where,
-            AgentStateEvent.end_epoch_s.is_not(None),
-            AgentStateEvent.start_epoch_s + AgentStateEvent.utc_offset_min * 60 < hi * 60,
-            AgentStateEvent.end_epoch_s + AgentStateEvent.utc_offset_min * 60 > lo * 60,
-        )
-    )
-    handling: dict[int, float] = defaultdict(float)
-    denominator: dict[int, float] = defaultdict(float)
-    for state, start, end, offset in rows:
-        if end is None:
-            continue
-        a = max(start + offset * 60, lo * 60)
-        b = min(end + offset * 60, hi * 60)
-        while a < b:  # split at local midnight: one value per local day
-            day = a // 86400
-            stop = min(b, (day + 1) * 86400)
-            span = float(stop - a)
-            if state in (AgentState.on_contact, AgentState.wrap_up):
-                handling[day] += span
-                denominator[day] += span
-            elif kpi == "occupancy" and state == AgentState.available:
-                denominator[day] += span
-            elif kpi == "utilisation" and state != AgentState.offline:
-                denominator[day] += span
-            a = stop
+    handling: dict[int, float] = {}
+    denominator: dict[int, float] = {}
+    for d, seconds in _state_days(session, where, lo * 60, hi * 60).items():
+        handling[d] = seconds["handling"]
+        denominator[d] = seconds["handling"] + seconds["available"]
+        if kpi == "utilisation":
+            denominator[d] += seconds["other"]
     days = sorted(d for d, v in denominator.items() if v > 0)
     if not days:
         return Measure(None, 0, None, None, "t over days", False, "no agent-state data")
@@ -483,7 +608,7 @@ def measure(
     kpi: str,
     first: date,
     last: date,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> Measure:
     """Compute KPI ``kpi`` of ``subject`` over the local dates [first, last]."""
     metric(kpi)
@@ -492,11 +617,10 @@ def measure(
     if kpi in CENTRE_ONLY and subject.kind != "centre":
         return Measure(None, 0, None, None, "none", False, "a queue KPI: measured for the centre")
     if kpi in PROPORTIONS | MEANS:
-        return _from_contacts(kpi, _contact_rows(session, subject, first, last, cache))
+        days = contact_days(session=session, subject=subject, first=first, last=last, cache=cache)
+        return _from_sums(kpi, days.total(first, last))
     if kpi in STATE_RATIOS:
-        result = _state_measure(session, subject, kpi, first, last)
-        assert isinstance(result, Measure)
-        return result
+        return _state_measure(session, subject, kpi, first, last)
     if kpi == "floor_time_share":
         return _floor_measure(session, subject, first, last)
     return _attrition_measure(session, subject, first, last)
@@ -543,13 +667,17 @@ def kpi_value(
     line: m.ScorecardKpi | None = None,
     target: float | None = None,
     higher_is_better: bool = True,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> s.KpiValue:
     """Fill in one KPI for a subject: actual, target, gap, interval, trend against the period
     before (same length), and a note when the sample is too small."""
     cache = {} if cache is None else cache
-    now = measure(session=session, subject=subject, kpi=kpi, first=first, last=last, cache=cache)
     span = last - first + timedelta(days=1)
+    if kpi in PROPORTIONS | MEANS and (kpi not in CENTRE_ONLY or subject.kind == "centre"):
+        # one query for both periods: the cache then answers the period before
+        start = first - span if first - span >= OLDEST else first
+        contact_days(session=session, subject=subject, first=start, last=last, cache=cache)
+    now = measure(session=session, subject=subject, kpi=kpi, first=first, last=last, cache=cache)
     before = Measure(None, 0, None, None, now.method, False, "before the oldest date")
     if first - span >= OLDEST:
         before = measure(
@@ -795,7 +923,7 @@ def _fill(
     defaults: Sequence[str],
     first: date,
     last: date,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> s.ScorecardReportOut:
     cache = {} if cache is None else cache
     if card is not None:
@@ -843,7 +971,7 @@ def team_scorecard(
     first: date,
     last: date,
     scope: org_service.Scope,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> s.ScorecardReportOut:
     """Fill in a team's scorecard (or the default team KPIs) for a period."""
     found = team_in_scope(session=session, name=team, scope=scope)
@@ -866,6 +994,21 @@ def centre_scorecard(
     return _fill(session, _centre_subject(scope), card, defaults, first, last)
 
 
+def load_team_contacts(
+    *,
+    session: Session,
+    team: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: ContactCache,
+) -> None:
+    """Read a team's contact sums per person and day over [first, last] into ``cache``, so
+    the scorecard, funnel, control chart and people of one page come from a single query."""
+    found = team_in_scope(session=session, name=team, scope=scope)
+    contact_days(session=session, subject=_team_subject(found), first=first, last=last, cache=cache)
+
+
 def team_members(session: Session, team_id: int) -> list[Person]:
     """The team's people, in name order (never in the order of any KPI)."""
     return list(
@@ -883,7 +1026,7 @@ def team_people_values(
     first: date,
     last: date,
     scope: org_service.Scope,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> list[tuple[Person, s.KpiValue]]:
     """Each team member's value of one KPI, in name order."""
     metric(kpi)
@@ -899,17 +1042,17 @@ def team_people_values(
             )
             for p in members
         ]
-    cache = {} if cache is None else cache
-    subject = _team_subject(found)
     span = last - first + timedelta(days=1)
-    now_rows = _contact_rows(session, subject, first, last, cache)
-    before_rows: list[Row] = []
-    if first - span >= OLDEST:
-        before_rows = _contact_rows(session, subject, first - span, first - timedelta(1), cache)
+    start = max(first - span, OLDEST)
+    days = contact_days(
+        session=session, subject=_team_subject(found), first=start, last=last, cache=cache
+    )
     out = []
     for p in members:
-        now = _from_contacts(kpi, [r for r in now_rows if r[0] == p.id])
-        before = _from_contacts(kpi, [r for r in before_rows if r[0] == p.id])
+        now = _from_sums(kpi, days.total(first, last, p.id))
+        before = Measure(None, 0, None, None, now.method, False, "before the oldest date")
+        if first - span >= OLDEST:
+            before = _from_sums(kpi, days.total(first - span, first - timedelta(1), p.id))
         out.append((p, _value_of(kpi, now, before, None, None, True)))
     return out
 
@@ -1003,7 +1146,7 @@ def funnel(
     first: date,
     last: date,
     scope: org_service.Scope,
-    cache: RowCache | None = None,
+    cache: ContactCache | None = None,
 ) -> s.FunnelOut:
     """Compare a team's people on one proportion with a funnel plot around the team's rate."""
     d = metric(kpi)
@@ -1013,15 +1156,13 @@ def funnel(
             [Problem("not a per-person proportion", "kpi")],
         )
     found = team_in_scope(session=session, name=team, scope=scope)
-    rows = _contact_rows(session, _team_subject(found), first, last, cache)
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for r in rows:
-        if r[0] is not None and _repeat_trial(r):
-            counts[r[0]][1] += 1
-            counts[r[0]][0] += bool(r[8])
-    people = [
-        (p.login, p.name, counts[p.id][0], counts[p.id][1]) for p in team_members(session, found.id)
-    ]
+    days = contact_days(
+        session=session, subject=_team_subject(found), first=first, last=last, cache=cache
+    )
+    people = []
+    for p in team_members(session, found.id):
+        sums = days.total(first, last, p.id)
+        people.append((p.login, p.name, sums.repeats, sums.repeat_trials))
     rate, points, curve = funnel_points(people)
     flagged = sum(p.flagged for p in points)
     note = (
@@ -1053,6 +1194,7 @@ def control_chart(
     last: date,
     days_per_point: int = 7,
     scope: org_service.Scope,
+    cache: ContactCache | None = None,
 ) -> s.ControlChartOut:
     """Chart a team KPI per period (p-chart for a proportion, XmR for a mean) with its limits."""
     d = metric(kpi)
@@ -1065,18 +1207,14 @@ def control_chart(
     if not 1 <= days_per_point <= 31:
         raise Invalid("days per point must be 1 to 31", [Problem("out of range", "days")])
     _day_span(first, last)
-    subject = _team_subject(found)
-    all_rows = _contact_rows(session, subject, first, last)
-    day0 = (first - EPOCH).days
-    buckets: dict[int, list[Row]] = defaultdict(list)
-    for r in all_rows:
-        buckets[(int(r[10]) // 1440 - day0) // days_per_point].append(r)
+    days = contact_days(
+        session=session, subject=_team_subject(found), first=first, last=last, cache=cache
+    )
     periods: list[tuple[date, date, Measure]] = []
     start = first
     while start <= last:
         end = min(start + timedelta(days=days_per_point - 1), last)
-        rows = buckets[(start - first).days // days_per_point]
-        periods.append((start, end, _from_contacts(kpi, rows)))
+        periods.append((start, end, _from_sums(kpi, days.total(start, end))))
         start = end + timedelta(days=1)
     points: list[s.ControlPoint] = []
     if kpi in PROPORTIONS:
@@ -1103,7 +1241,7 @@ def control_chart(
             )
         chart = "p"
     else:
-        means = [(a, b, float(np.mean(v.values)) if v.values else None, v.n) for a, b, v in periods]
+        means = [(a, b, v.actual, v.n) for a, b, v in periods]
         valid = [x[2] for x in means if x[2] is not None]
         xmr = stats.xmr_limits(np.array(valid)) if len(valid) >= 2 else None
         for a, b, value, n in means:
@@ -1460,7 +1598,7 @@ def level_report(
         query = query.where(m.Publication.rhythm == rhythm.value)
     pubs = list(session.scalars(query.order_by(m.Publication.kpi)))
     lines = []
-    cache: RowCache = {}
+    cache: ContactCache = {}
     for subject in _subjects(session, audience, scope):
         for p in pubs:
             value = kpi_value(
