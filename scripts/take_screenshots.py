@@ -1,10 +1,16 @@
 """Take the README's screenshots from a running ccops with the demo centre (`make run`).
 
-Usage: .venv/bin/python scripts/take_screenshots.py [BASE_URL]   (default http://127.0.0.1:8000)
+Usage: .venv/bin/python scripts/take_screenshots.py [BASE_URL [QUEUE:DAY]]
+(default http://127.0.0.1:8000 and Billing:yesterday)
 
-Drives Debian's Chromium (/usr/bin/chromium) with Playwright at 1366×768 (the agent's page at
+Drives Debian's Chromium (/usr/bin/chromium) with Playwright at 1366×768 (the agent's pages at
 390×844) and writes docs/screenshots/*.png. It imports nothing into the database: the import
 screenshot shows a refused file, which changes nothing.
+
+The forecast, schedule and intraday pages need a forecast and a published schedule; build them
+first (the README's tour does): `ccops forecast build --queue Billing`,
+`ccops schedule build --week 2026-W48 --site Shanghai`, `ccops schedule publish 1`. Pass the
+intraday board's queue and day as INTRADAY (default Billing on yesterday).
 """
 
 from __future__ import annotations
@@ -49,7 +55,18 @@ def sign_in(page: Page, base: str, login: str) -> None:
     submit(page, "Sign in")
 
 
-def main(base: str) -> None:
+def newest(page: Page, base: str, listing: str, pattern: str) -> str | None:
+    """Return the address of the item with the highest id linked from a list page."""
+    page.goto(base + listing)
+    links = page.locator(f"main a[href^='{pattern}']")
+    hrefs = [h for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))") if h]
+    ids = sorted(
+        (int(h[len(pattern) :]) for h in hrefs if h[len(pattern) :].isdigit()), reverse=True
+    )
+    return f"{base}{pattern}{ids[0]}" if ids else None
+
+
+def main(base: str, intraday: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     monday = date.today() - timedelta(days=1)
     monday -= timedelta(days=monday.weekday())
@@ -107,10 +124,46 @@ def main(base: str) -> None:
 
         page = page_for("agent", ViewportSize(width=390, height=844))
         page.screenshot(path=OUT / "home-agent-phone.png")
+        first_day = monday - timedelta(days=21)
+        page.goto(
+            f"{base}/quality/mine?first_day={first_day}&last_day={monday + timedelta(days=6)}"
+        )
+        page.screenshot(path=OUT / "quality-agent-phone.png")
+
+        page = page_for("planner")
+        forecast = newest(page, base, "/forecasts", "/forecasts/")
+        if forecast:
+            page.goto(forecast)
+            page.wait_for_selector("[data-forecast-chart][data-drawn='true']")
+            page.screenshot(path=OUT / "forecast.png")
+        schedule = newest(page, base, "/schedules", "/schedules/")
+        if schedule:
+            page.goto(schedule)
+            page.wait_for_selector("[data-schedule-chart][data-drawn]")
+            page.screenshot(path=OUT / "schedule.png")
+        queue, _, day = intraday.partition(":")
+        page.goto(f"{base}/intraday?queue={queue}&date={day or monday + timedelta(days=6)}")
+        page.wait_for_selector('.kpi-chart[data-drawn="true"] canvas')
+        page.screenshot(path=OUT / "intraday.png")
+
+        page = page_for("supervisor")
+        page.goto(
+            f"{base}/performance/teams/Billing%201?first={monday - timedelta(days=21)}"
+            f"&last={monday - timedelta(days=1)}"
+        )
+        page.wait_for_selector('#funnel-chart[data-drawn="true"]')
+        page.wait_for_selector('#control-chart[data-drawn="true"]')
+        page.get_by_role("heading", name="Funnel plot: repeat-contact rate").evaluate(
+            "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 8)"
+        )
+        page.screenshot(path=OUT / "performance-team.png")
         browser.close()
     for path in sorted(OUT.glob("*.png")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000",
+        sys.argv[2] if len(sys.argv) > 2 else "Billing",
+    )
