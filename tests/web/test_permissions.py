@@ -93,6 +93,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/jobs/{job_id}"): EVERYONE,
     # JSON API: schedules (planning writes; supervisors and executives read; own week for all)
     ("POST", "/api/v1/schedules"): PLANNING,
+    ("POST", "/api/v1/schedules/jobs"): PLANNING,
     ("GET", "/api/v1/schedules"): STAFFING | {E},
     ("GET", "/api/v1/schedules/{schedule_id}"): STAFFING | {E},
     ("POST", "/api/v1/schedules/{schedule_id}/publish"): PLANNING,
@@ -144,7 +145,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/schedules"): STAFFING | {E},
     ("POST", "/schedules/build"): PLANNING,
     ("GET", "/schedules/{schedule_id}"): STAFFING | {E},
-    ("GET", "/schedules/{schedule_id}/status"): STAFFING | {E},
+    ("GET", "/schedules/jobs/{job_id}"): PLANNING,
     ("POST", "/schedules/{schedule_id}/publish"): PLANNING,
     ("GET", "/schedules/my"): EVERYONE,
     ("POST", "/schedules/my/feed"): EVERYONE,

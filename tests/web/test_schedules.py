@@ -68,7 +68,8 @@ def _prepare(world: World) -> None:
 
 def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None:
     _prepare(world)
-    client = TestClient(create_app(world.settings), follow_redirects=False)
+    settings = world.settings.model_copy(update={"jobs_in_app": "after_response"})
+    client = TestClient(create_app(settings), follow_redirects=False)
     csrf = sign_in(client, "u-planner")
     listed = client.get("/schedules")
     assert listed.status_code == 200 and 'id="build-form"' in listed.text
@@ -76,15 +77,24 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
         "/schedules/build", data={"site": "Main", "week": "2026-W61", "csrf_token": csrf}
     )
     assert bad.status_code == 422 and "2026-W61" in bad.text
+    other = client.post(
+        "/schedules/build", data={"site": "Other", "week": WEEK, "csrf_token": csrf}
+    )
+    assert other.status_code == 422 and "outside your scope" in other.text
     started = client.post(
         "/schedules/build", data={"site": "Main", "week": WEEK, "csrf_token": csrf}
     )
     assert started.status_code == 303
-    target = started.headers["location"]
-    schedule_id = int(target.rsplit("/", 1)[-1])
-    status = client.get(f"/schedules/{schedule_id}/status")
-    assert status.status_code == 200 and 'id="show-schedule"' in status.text
+    job_id = int(started.headers["location"].rsplit("#job-", 1)[-1])
+    listed = client.get("/schedules")
+    assert f'id="job-{job_id}"' in listed.text and 'data-status="done"' in listed.text
+    status = client.get(f"/schedules/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert status.status_code == 200 and f'id="show-schedule-{job_id}"' in status.text
     assert "hx-trigger" not in status.text
+    target = status.headers["HX-Redirect"]
+    schedule_id = int(target.rsplit("/", 1)[-1])
+    other_planner = world.client(Role.manager)
+    assert other_planner.get(f"/schedules/jobs/{job_id}").status_code == 404
     page = client.get(target)
     assert 'data-status="draft"' in page.text and 'id="publish-form"' in page.text
     published = client.post(f"/schedules/{schedule_id}/publish", data={"csrf_token": csrf})

@@ -64,6 +64,29 @@ def test_build_covers_the_requirement_at_the_bound(session: Session) -> None:
     assert [a.action for a in out.audit] == ["build"]
 
 
+def test_run_build_reports_progress_then_stores_a_draft(session: Session) -> None:
+    make_small_site(session)
+    seen: list[tuple[float, str]] = []
+    out = svc.run_build(
+        session=session,
+        data=ss.BuildIn(site="Main", week=WEEK, options=FAST),
+        created_by="planner",
+        progress=lambda share, message: seen.append((share, message)),
+    )
+    assert out.status == "draft" and out.version == 1 and out.shifts > 0
+    shares = [s for s, _ in seen]
+    assert shares == sorted(shares) and shares[-1] == 0.9
+    assert [m for _, m in seen] == [
+        "reading the requirement",
+        "planning shifts and breaks for 3 people (HiGHS)",
+        "giving shifts to people (CP-SAT)",
+        "storing the schedule",
+    ]
+    with pytest.raises(NotFound, match="Nowhere"):
+        svc.check_build(session=session, data=ss.BuildIn(site="Nowhere", week=WEEK))
+    assert session.scalar(select(func.count()).select_from(Schedule)) == 1
+
+
 def test_publish_supersedes_notifies_and_feeds_intraday(session: Session) -> None:
     make_small_site(session)
     alice_user = _user(session, "u-alice", "alice")

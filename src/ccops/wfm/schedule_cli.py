@@ -111,8 +111,6 @@ def _print_summary(out: schemas.ScheduleOut) -> None:
     )
     for note in out.notes:
         console.print(f"  {note}", highlight=False)
-    if out.error:
-        console.print(f"[red]{out.error}[/]", highlight=False)
 
 
 def _n(x: float | None) -> str:

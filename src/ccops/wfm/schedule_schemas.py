@@ -249,7 +249,6 @@ class ScheduleOut(BaseModel):
     version: int
     parent_id: int | None
     status: str
-    progress: str
     created_by: str
     created_at: datetime
     published_by: str | None
@@ -263,7 +262,6 @@ class ScheduleOut(BaseModel):
     under_coverage_h: float | None
     over_coverage_h: float | None
     notes: list[str]
-    error: str | None
     people: int = 0
     shifts: int = 0
 

@@ -30,10 +30,10 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session
 
-from ccops.db import transaction, utcnow
+from ccops.db import utcnow
 from ccops.engines import queueing
 from ccops.engines import scheduling as sch
 from ccops.enums import Role, ScopeKind
@@ -790,16 +790,16 @@ def _next_version(session: Session, site_id: int, week: str) -> int:
 
 
 def new_record(
-    *, session: Session, site: Site, week: str, created_by: str, status: str = "building"
+    *, session: Session, site: Site, week: str, created_by: str, status: str = "draft"
 ) -> Schedule:
-    """A new schedule version of the site's week (status building), flushed."""
+    """A new schedule version of the site's week, flushed."""
     record = Schedule(
         site_id=site.id,
         week=week,
         week_start=schemas.parse_week(week),
         version=_next_version(session, site.id, week),
         status=status,
-        progress="queued",
+        progress="",
         created_by=created_by,
         notes="",
     )
@@ -808,22 +808,11 @@ def new_record(
     return record
 
 
-def start_build(
-    *,
-    session: Session,
-    data: schemas.BuildIn,
-    created_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-) -> schemas.ScheduleOut:
-    """Create the record of a build (status building) that :func:`run_build` fills later."""
-    site = _site(session, data.site, scope)
-    Week(site, data.week)
-    record = new_record(session=session, site=site, week=data.week, created_by=created_by)
-    return _summary(session, record)
-
-
-def _set_progress(record: Schedule, share: float, message: str) -> None:
-    record.progress = f"{round(100 * share)}% {message}"[:500]
+def check_build(
+    *, session: Session, data: schemas.BuildIn, scope: org_service.Scope = org_service.EVERYTHING
+) -> None:
+    """Refuse a build of a site outside ``scope`` or of a week the site's calendar lacks."""
+    Week(_site(session, data.site, scope), data.week)
 
 
 def _solve_options(
@@ -951,24 +940,17 @@ def solve(
     )
 
 
-def store(
-    *, session: Session, solved: Solved, created_by: str, record: Schedule | None = None
-) -> Schedule:
-    """Store a computed week as a draft version (into ``record`` when one is building)."""
-    if record is None:
-        site = session.get(Site, solved.site_id)
-        assert site is not None
-        record = new_record(
-            session=session, site=site, week=solved.week.label, created_by=created_by
-        )
+def store(*, session: Session, solved: Solved, created_by: str) -> Schedule:
+    """Store a computed week as a new draft version."""
+    site = session.get(Site, solved.site_id)
+    assert site is not None
+    record = new_record(session=session, site=site, week=solved.week.label, created_by=created_by)
     plan, roster = solved.plan, solved.roster
-    record.status = "draft"
     record.objective = float(plan.objective)
     record.bound = float(plan.bound)
     record.gap = float(plan.gap)
     record.solve_s = round(float(plan.solve_s + roster.solve_s), 3)
     record.notes = "\n".join(solved.notes)
-    record.error = None
     _store_roster(session, record, solved)
     _totals(session, record)
     session.add(
@@ -979,7 +961,6 @@ def store(
             created_by=created_by,
         )
     )
-    _set_progress(record, 1.0, "done")
     session.flush()
     return record
 
@@ -1087,68 +1068,40 @@ def _totals(session: Session, record: Schedule) -> None:
 
 def run_build(
     *,
-    factory: sessionmaker[Session],
-    schedule_id: int,
+    session: Session,
+    data: schemas.BuildIn,
     created_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-    options: schemas.SolveOptionsIn | None = None,
-) -> None:
-    """Fill a building record (a background job); progress and failure go to the record.
+    progress: Progress = _none,
+) -> schemas.ScheduleOut:
+    """Build a site's week in one transaction (a job's): a failure stores nothing of it.
 
-    Three transactions: missing requirements are built and committed, the solve only reads
-    (progress is written meanwhile in short transactions the page polls), the result is stored.
+    SQLite lets one writer in at a time, so once this transaction has written (a missing
+    forecast built) progress goes quiet there until the end rather than wait on the lock.
     """
+    wrote = [False]
 
-    def progress(share: float, message: str) -> None:
-        with transaction(factory) as s:
-            found = s.get(Schedule, schedule_id)
-            if found is not None:
-                _set_progress(found, share, message)
+    def mark(*_args: object) -> None:
+        wrote[0] = True
 
-    with transaction(factory) as s:
-        record = s.get(Schedule, schedule_id)
-        if record is None or record.status != "building":
-            return
-        site = s.get(Site, record.site_id)
-        assert site is not None
-        site_name, week = site.name, record.week
+    def guarded(share: float, message: str) -> None:
+        if not (wrote[0] and session.get_bind().dialect.name == "sqlite"):
+            progress(share, message)
+
+    event.listen(session, "after_flush", mark)
     try:
-        with transaction(factory) as s:
-            found = org_service.get_site(session=s, name=site_name)
-            ensure_requirements(
-                session=s, site=found, week=Week(found, week), created_by=created_by, scope=scope
-            )
-        with transaction(factory) as s:
-            solved = solve(
-                session=s,
-                site=site_name,
-                week=week,
-                created_by=created_by,
-                scope=scope,
-                options=options,
-                progress=progress,
-            )
-        progress(0.9, "storing the schedule")
-        with transaction(factory) as s:
-            record = s.get(Schedule, schedule_id)
-            assert record is not None
-            store(session=s, solved=solved, created_by=created_by, record=record)
-    except (Invalid, Conflict, Forbidden, NotFound) as exc:
-        with transaction(factory) as s:
-            failed = s.get(Schedule, schedule_id)
-            if failed is not None:
-                failed.status = "failed"
-                lines = [exc.message, *(p.message for p in exc.problems)]
-                failed.error = "\n".join(dict.fromkeys(lines))
-                failed.progress = "failed"
-    except Exception as exc:  # a job must never stay "building": say what broke
-        with transaction(factory) as s:
-            failed = s.get(Schedule, schedule_id)
-            if failed is not None:
-                failed.status = "failed"
-                failed.error = f"unexpected error ({type(exc).__name__}): {exc}"
-                failed.progress = "failed"
-        raise
+        solved = solve(
+            session=session,
+            site=data.site,
+            week=data.week,
+            created_by=created_by,
+            options=data.options,
+            progress=guarded,
+        )
+        guarded(0.9, "storing the schedule")
+        record = store(session=session, solved=solved, created_by=created_by)
+    finally:
+        event.remove(session, "after_flush", mark)
+    return _summary(session, record)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -1180,7 +1133,6 @@ def _summary(session: Session, record: Schedule) -> schemas.ScheduleOut:
         version=record.version,
         parent_id=record.parent_id,
         status=record.status,
-        progress=record.progress,
         created_by=record.created_by,
         created_at=record.created_at,
         published_by=record.published_by,
@@ -1194,7 +1146,6 @@ def _summary(session: Session, record: Schedule) -> schemas.ScheduleOut:
         under_coverage_h=record.under_coverage_h,
         over_coverage_h=record.over_coverage_h,
         notes=[n for n in record.notes.split("\n") if n],
-        error=record.error,
         people=int(people),
         shifts=int(shifts),
     )
@@ -1433,7 +1384,6 @@ def _copy(session: Session, base: Schedule, by: str) -> Schedule:
     assert site is not None
     new = new_record(session=session, site=site, week=base.week, created_by=by, status="draft")
     new.parent_id = base.id
-    new.progress = "edited"
     new.notes = base.notes
     new.solve_s = base.solve_s
     shift_map: dict[int, int] = {}
