@@ -100,6 +100,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/schedules/{schedule_id}/edits"): PLANNING,
     ("POST", "/api/v1/schedules/time-off"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/week"): EVERYONE,
+    ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
+    ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
+    ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},
+    ("POST", "/api/v1/schedules/people/{login}/preferences"): STAFFING,
     # JSON API: own notifications
     ("GET", "/api/v1/notifications"): EVERYONE,
     ("POST", "/api/v1/notifications/{notification_id}/read"): EVERYONE,

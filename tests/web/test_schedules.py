@@ -126,3 +126,40 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
     revoked = agent.post("/schedules/my/feed/revoke", data={"csrf_token": agent_csrf})
     assert revoked.status_code == 303
     assert agent.get(url.replace("http://testserver", "")).status_code == 404
+
+
+def test_availability_and_preferences_over_the_api_with_scope(world: World) -> None:
+    _prepare(world)
+    supervisor = world.client(Role.supervisor)
+    body = {"spans": [{"weekday": 0, "start": "08:00", "end": "16:00"}]}
+    done = supervisor.post("/api/v1/schedules/people/alice/availability", json=body)
+    assert done.status_code == 200, done.text
+    assert done.json() == {"login": "alice", "any_time": False, "spans": body["spans"]}
+    refused = supervisor.post("/api/v1/schedules/people/bob/availability", json=body)
+    assert refused.status_code == 403 and "outside your scope" in refused.json()["message"]
+    assert supervisor.get("/api/v1/schedules/people/bob/preferences").status_code == 403
+    agent = world.client(Role.agent)
+    assert agent.post("/api/v1/schedules/people/alice/availability", json=body).status_code == 403
+    executive = world.client(Role.executive)
+    read = executive.get("/api/v1/schedules/people/alice/availability")
+    assert read.status_code == 200 and read.json()["spans"] == body["spans"]
+    late = {"spans": [{"weekday": 7, "start": "08:00", "end": "25:00"}]}
+    bad = supervisor.post("/api/v1/schedules/people/alice/availability", json=late)
+    assert bad.status_code == 422
+    assert {p["field"] for p in bad.json()["problems"]} == {"spans.0.weekday", "spans.0.end"}
+    planner = world.client(Role.planner)
+    prefs = {"preferences": [{"weight": 2, "template": "nope"}]}
+    unknown = planner.post("/api/v1/schedules/people/bob/preferences", json=prefs)
+    assert unknown.status_code == 422
+    assert unknown.json()["problems"][0]["field"] == "preferences.0.template"
+    assert "template 'nope' does not exist" in unknown.json()["problems"][0]["message"]
+    prefs = {"preferences": [{"weight": 2, "template": "day", "weekday": 1}]}
+    stored = planner.post("/api/v1/schedules/people/bob/preferences", json=prefs)
+    assert stored.status_code == 200
+    assert stored.json()["preferences"] == [
+        {"weight": 2.0, "template": "day", "weekday": 1, "start": None, "end": None}
+    ]
+    assert planner.get("/api/v1/schedules/people/bob/preferences").json() == stored.json()
+    assert planner.get("/api/v1/schedules/people/ghost/preferences").status_code == 404
+    unchanged = executive.get("/api/v1/schedules/people/alice/availability").json()
+    assert unchanged["spans"] == body["spans"]

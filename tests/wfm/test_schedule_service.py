@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role, ScopeKind
-from ccops.errors import Conflict, Invalid, NotFound
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound
 from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -288,3 +288,21 @@ def test_notifications_are_own_and_marked_read(session: Session) -> None:
     assert done.read_at is not None
     assert notify_service.unread_count(session=session, user_id=a) == 0
     assert notify_service.unread_count(session=session, user_id=b) == 1
+
+
+def test_the_build_respects_availability_set_through_the_service(session: Session) -> None:
+    make_small_site(session)
+    spans = [ss.AvailabilitySpanIn(weekday=d, start="07:00", end="19:00") for d in (0, 1)]
+    out = svc.set_availability(session=session, login="alice", data=ss.AvailabilityIn(spans=spans))
+    assert out.any_time is False and [s.weekday for s in out.spans] == [0, 1]
+    prefs = ss.PreferencesIn(preferences=[ss.PreferenceIn(weight=-5, weekday=4)])
+    assert svc.set_preferences(session=session, login="bob", data=prefs).preferences == [
+        ss.PreferenceIn(weight=-5, weekday=4)
+    ]
+    built = _build(session)
+    alice = [s for s in built.shift_rows if s.login == "alice"]
+    assert all(s.local_start.weekday() in (0, 1) for s in alice)
+    assert {s.local_start.weekday() for s in built.shift_rows} == {0, 1, 2, 3, 4}
+    outside = org_service.Scope(kind=ScopeKind.teams, site_ids=frozenset(), team_ids=frozenset())
+    with pytest.raises(Forbidden, match="person 'alice' is outside your scope"):
+        svc.list_availability(session=session, login="alice", scope=outside)

@@ -87,6 +87,34 @@ def person_week(login: str, week: str, session: SessionDep, user: Anyone) -> sch
     return service.person_week(session=session, login=login, week=week, scope=user.scope)
 
 
+@router.get("/people/{login}/availability", response_model=schemas.AvailabilityOut)
+def get_availability(login: str, session: SessionDep, user: Reader) -> schemas.AvailabilityOut:
+    """Return when a person in scope can work (no spans: any time)."""
+    return service.list_availability(session=session, login=login, scope=user.scope)
+
+
+@router.post("/people/{login}/availability", response_model=schemas.AvailabilityOut)
+def put_availability(
+    login: str, data: schemas.AvailabilityIn, session: SessionDep, user: TimeOffWriter
+) -> schemas.AvailabilityOut:
+    """Replace a person's availability (the next build respects it; published weeks stay)."""
+    return service.set_availability(session=session, login=login, data=data, scope=user.scope)
+
+
+@router.get("/people/{login}/preferences", response_model=schemas.PreferencesOut)
+def get_preferences(login: str, session: SessionDep, user: Reader) -> schemas.PreferencesOut:
+    """Return a person's shift preferences (soft goals of the next build)."""
+    return service.list_preferences(session=session, login=login, scope=user.scope)
+
+
+@router.post("/people/{login}/preferences", response_model=schemas.PreferencesOut)
+def put_preferences(
+    login: str, data: schemas.PreferencesIn, session: SessionDep, user: TimeOffWriter
+) -> schemas.PreferencesOut:
+    """Replace a person's shift preferences (the next build weighs them)."""
+    return service.set_preferences(session=session, login=login, data=data, scope=user.scope)
+
+
 @router.get("/{schedule_id}", response_model=schemas.ScheduleDetailOut)
 def get_schedule(
     schedule_id: RowId, session: SessionDep, user: Reader

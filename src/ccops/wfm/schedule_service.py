@@ -1831,3 +1831,131 @@ def calendar_for_token(*, session: Session, token: str, now: datetime | None = N
                 ]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+# --- availability and preferences ---------------------------------------------------------
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def list_availability(
+    *, session: Session, login: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> schemas.AvailabilityOut:
+    """Return when a person can work (no spans: any time)."""
+    person = _person(session, login, scope)
+    rows = session.scalars(
+        select(Availability)
+        .where(Availability.person_id == person.id)
+        .order_by(Availability.weekday, Availability.start_min)
+    ).all()
+    return schemas.AvailabilityOut(
+        login=person.login,
+        any_time=not rows,
+        spans=[
+            schemas.AvailabilitySpanIn(
+                weekday=r.weekday, start=_hm(r.start_min), end=_hm(r.end_min)
+            )
+            for r in rows
+        ],
+    )
+
+
+def set_availability(
+    *,
+    session: Session,
+    login: str,
+    data: schemas.AvailabilityIn,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schemas.AvailabilityOut:
+    """Replace a person's availability; overlapping spans of a weekday are refused by name."""
+    person = _person(session, login, scope)
+    spans = sorted(
+        (s.weekday, schemas.minutes_of(s.start), schemas.minutes_of(s.end), i)
+        for i, s in enumerate(data.spans)
+    )
+    problems = [
+        Problem(
+            f"{schemas.WEEKDAYS[a[0]]} {_hm(a[1])}-{_hm(a[2])} overlaps {_hm(b[1])}-{_hm(b[2])}",
+            field=f"spans.{b[3]}",
+        )
+        for a, b in zip(spans, spans[1:], strict=False)
+        if a[0] == b[0] and b[1] < a[2]
+    ]
+    if problems:
+        raise Invalid(f"availability of {login!r}: spans overlap", problems)
+    for old in session.scalars(select(Availability).where(Availability.person_id == person.id)):
+        session.delete(old)
+    session.flush()
+    for weekday, start, end, _ in spans:
+        session.add(
+            Availability(person_id=person.id, weekday=weekday, start_min=start, end_min=end)
+        )
+    session.flush()
+    return list_availability(session=session, login=login, scope=scope)
+
+
+def list_preferences(
+    *, session: Session, login: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> schemas.PreferencesOut:
+    """Return a person's shift preferences."""
+    person = _person(session, login, scope)
+    rows = session.scalars(
+        select(ShiftPreference)
+        .where(ShiftPreference.person_id == person.id)
+        .order_by(ShiftPreference.id)
+    ).all()
+    return schemas.PreferencesOut(
+        login=person.login,
+        preferences=[
+            schemas.PreferenceIn(
+                weight=r.weight,
+                template=r.template,
+                weekday=r.weekday,
+                start=None if r.start_min is None else _hm(r.start_min),
+                end=None if r.end_min is None else _hm(r.end_min),
+            )
+            for r in rows
+        ],
+    )
+
+
+def set_preferences(
+    *,
+    session: Session,
+    login: str,
+    data: schemas.PreferencesIn,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schemas.PreferencesOut:
+    """Replace a person's preferences; a template no site has is refused by name."""
+    person = _person(session, login, scope)
+    known = set(session.scalars(select(ShiftTemplate.name)))
+    problems = [
+        Problem(
+            f"template {p.template!r} does not exist; known: {', '.join(sorted(known)) or 'none'}",
+            field=f"preferences.{i}.template",
+        )
+        for i, p in enumerate(data.preferences)
+        if p.template is not None and p.template not in known
+    ]
+    if problems:
+        raise Invalid(f"preferences of {login!r}: unknown shift template", problems)
+    for old in session.scalars(
+        select(ShiftPreference).where(ShiftPreference.person_id == person.id)
+    ):
+        session.delete(old)
+    session.flush()
+    for p in data.preferences:
+        session.add(
+            ShiftPreference(
+                person_id=person.id,
+                weight=p.weight,
+                template=p.template,
+                weekday=p.weekday,
+                start_min=None if p.start is None else schemas.minutes_of(p.start),
+                end_min=None if p.end is None else schemas.minutes_of(p.end),
+            )
+        )
+    session.flush()
+    return list_preferences(session=session, login=login, scope=scope)
