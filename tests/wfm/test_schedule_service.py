@@ -306,3 +306,57 @@ def test_the_build_respects_availability_set_through_the_service(session: Sessio
     outside = org_service.Scope(kind=ScopeKind.teams, site_ids=frozenset(), team_ids=frozenset())
     with pytest.raises(Forbidden, match="person 'alice' is outside your scope"):
         svc.list_availability(session=session, login="alice", scope=outside)
+
+
+def test_a_swap_past_weekly_hours_or_days_of_a_contract_is_refused_by_rule(
+    session: Session,
+) -> None:
+    make_small_site(session)
+    v1 = _build(session)
+    session.commit()
+    worked = {
+        login: {s.local_start.date() for s in v1.shift_rows if s.login == login}
+        for login in ("alice", "bob", "carol")
+    }
+    hours = {
+        login: sum(s.paid_h for s in v1.shift_rows if s.login == login)
+        for login in ("alice", "bob", "carol")
+    }
+    giver, taker, day = next(
+        (g, t, d) for g in worked for t in worked if g != t for d in sorted(worked[g] - worked[t])
+    )
+    swap = ss.EditIn(kind="swap", day=day, login_a=giver, login_b=taker)
+
+    def refused(contract: ss.ContractIn, login: str) -> Conflict:
+        svc.create_contract(session=session, data=contract)
+        svc.assign_contract(session=session, login=login, contract=contract.name)
+        session.commit()
+        with pytest.raises(Conflict) as caught:
+            svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(Schedule)) == 1  # nothing kept
+        svc.assign_contract(session=session, login=login, contract="flex")
+        session.commit()
+        return caught.value
+
+    tight = ss.ContractIn(
+        name="tight", weekly_max_h=hours[taker], days_max=len(worked[taker]), days_min=0
+    )
+    exc = refused(tight, taker)
+    assert f"leaves {taker} " in exc.message and "'tight'" in exc.message
+    assert [p.message.split(":")[0] for p in exc.problems] == ["weekly_max_h", "days_max"]
+    assert exc.problems[0].message == (
+        f"weekly_max_h: {hours[taker] + 7.5:g} paid hours, above the most, {hours[taker]:g}"
+    )
+    floor = ss.ContractIn(
+        name="floor",
+        weekly_min_h=hours[giver],
+        weekly_max_h=40,
+        days_min=len(worked[giver]),
+        days_max=5,
+    )
+    exc = refused(floor, giver)
+    assert [p.message.split(":")[0] for p in exc.problems] == ["weekly_min_h", "days_min"]
+    assert f"{len(worked[giver]) - 1} working days, below the least" in exc.message
+    done = svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+    assert done.version == 2  # within flex (40 h, 5 days) the same swap is allowed

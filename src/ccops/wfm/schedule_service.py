@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
@@ -1479,6 +1479,73 @@ def _check_rest(session: Session, schedule_id: int, person: Person) -> None:
             )
 
 
+def _contract_of(session: Session, person: Person) -> WorkContract | None:
+    return session.scalars(
+        select(WorkContract)
+        .join(PersonContract, PersonContract.contract_id == WorkContract.id)
+        .where(PersonContract.person_id == person.id)
+    ).first()
+
+
+def _week_totals(session: Session, record: Schedule, person: Person) -> tuple[float, int]:
+    """A person's paid hours and working days in a schedule version, credited time off
+    included the way the build counts them."""
+    site = session.get(Site, record.site_id)
+    assert site is not None
+    week = Week(site, record.week)
+    shifts = session.scalars(
+        select(ScheduledShift).where(
+            ScheduledShift.schedule_id == record.id, ScheduledShift.person_id == person.id
+        )
+    ).all()
+    hours = sum(s.paid_h for s in shifts)
+    days = len({week.local(s.start_at).date() for s in shifts})
+    for off in session.scalars(
+        select(TimeOff).where(
+            TimeOff.person_id == person.id,
+            TimeOff.status == "approved",
+            TimeOff.start_at < week.end_utc,
+            TimeOff.end_at > week.start_utc,
+        )
+    ):
+        span = _clip(week, off.start_at, off.end_at)
+        if span and off.credit_h_per_day > 0:
+            n = math.ceil((span[1] - span[0]) / 1440)
+            hours += off.credit_h_per_day * n
+            days += n
+    return hours, days
+
+
+def _check_contract_week(
+    session: Session, record: Schedule, person: Person, before: tuple[float, int], day: date
+) -> None:
+    """Refuse a swap that takes a person's week past a contract limit (or further past it)."""
+    contract = _contract_of(session, person)
+    if contract is None:
+        return
+    hours, days = _week_totals(session, record, person)
+    broken: list[tuple[str, str]] = []
+    if hours > contract.weekly_max_h + 1e-6 and hours > before[0] + 1e-6:
+        broken.append(
+            ("weekly_max_h", f"{hours:g} paid hours, above the most, {contract.weekly_max_h:g}")
+        )
+    if hours < contract.weekly_min_h - 1e-6 and hours < before[0] - 1e-6:
+        broken.append(
+            ("weekly_min_h", f"{hours:g} paid hours, below the least, {contract.weekly_min_h:g}")
+        )
+    if days > contract.days_max and days > before[1]:
+        broken.append(("days_max", f"{days} working days, above the most, {contract.days_max}"))
+    if days < contract.days_min and days < before[1]:
+        broken.append(("days_min", f"{days} working days, below the least, {contract.days_min}"))
+    if broken:
+        rules = "; ".join(f"{text} ({rule})" for rule, text in broken)
+        raise Conflict(
+            f"the swap on {day} leaves {person.login} {rules} in {record.week}, against their "
+            f"contract {contract.name!r}",
+            [Problem(f"{rule}: {text}", field="login_b") for rule, text in broken],
+        )
+
+
 def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_service.Scope) -> str:
     assert data.login_a and data.login_b and data.day
     a, b = _person(session, data.login_a, scope), _person(session, data.login_b, scope)
@@ -1504,6 +1571,7 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
         )
 
     shifts_a, shifts_b = day_shifts(a), day_shifts(b)
+    before = {p.id: _week_totals(session, new, p) for p in (a, b)}
     if not shifts_a and not shifts_b:
         raise _invalid(f"neither {a.login} nor {b.login} has a shift on {data.day}", "day")
     for giver, taker, shifts in ((a, b, shifts_a), (b, a, shifts_b)):
@@ -1540,6 +1608,8 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
     session.flush()
     _check_rest(session, new.id, a)
     _check_rest(session, new.id, b)
+    for p in (a, b):
+        _check_contract_week(session, new, p, before[p.id], data.day)
     return f"swapped the shifts of {a.login} and {b.login} on {data.day}"
 
 
