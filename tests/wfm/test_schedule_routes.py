@@ -122,3 +122,24 @@ def test_failed_job_says_why_and_stores_nothing(settings: Settings) -> None:
     direct = client.post("/api/v1/schedules", json={"site": "Main", "week": WEEK})
     assert direct.status_code == 422 and "no contacts" in direct.json()["message"]
     assert _count(settings, Schedule) == 0
+
+
+def test_a_version_left_building_by_the_old_mechanism_says_so(
+    settings: Settings, admin_client: TestClient
+) -> None:
+    from ccops.org.models import Site
+    from ccops.wfm import schedule_service as svc
+
+    engine = make_engine(settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        make_small_site(s)
+        site = s.query(Site).filter_by(name="Main").one()
+        old = svc.new_record(session=s, site=site, week=WEEK, created_by="x", status="building")
+        s.commit()
+        old_id = old.id
+    engine.dispose()
+    page = admin_client.get(f"/schedules/{old_id}")
+    assert page.status_code == 200 and 'id="legacy-build"' in page.text
+    assert 'id="publish-form"' not in page.text
+    refused = admin_client.post(f"/api/v1/schedules/{old_id}/publish")
+    assert refused.status_code == 409 and "schedule" in refused.json()["message"]
