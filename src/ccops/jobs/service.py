@@ -4,7 +4,8 @@ A job's function runs in its own transaction: what it stores commits together wi
 ``done`` status, or not at all (a crash rolls it back and marks the job ``failed`` with the
 message). Progress is written in short transactions of its own so that pollers see it while the
 work runs; a job function reports progress before it starts writing (SQLite lets one writer in
-at a time).
+at a time). A job left ``running`` by a worker that died is failed by :func:`sweep_stale`, which
+runners call when they start and then periodically.
 """
 
 from __future__ import annotations
