@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         "the request that queued it, for tests), or 'off' (a `ccops jobs work` process).",
     )
     jobs_poll_s: float = Field(default=1.0, gt=0, description="How often a job runner looks.")
+    jobs_stale_after_s: float = Field(
+        default=2 * 3600.0,
+        gt=0,
+        description="A job still running this long after it started is failed as abandoned "
+        "(its worker died); longer than any job's solver limits.",
+    )
+    jobs_sweep_s: float = Field(
+        default=60.0, gt=0, description="How often a job runner looks for abandoned jobs."
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""

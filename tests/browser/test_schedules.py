@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Language
+from ccops.jobs import service as jobs_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
+from ccops.runtime import session_factory
 from ccops.web.i18n import Formats
 from ccops.wfm import schedule_schemas as ss
 from ccops.wfm import schedule_service as svc
@@ -76,10 +80,17 @@ def test_build_and_publish_a_small_site(browse: Browse) -> None:
     page.get_by_label("Site").select_option("Tiny")
     page.get_by_label("ISO week").fill(WEEK)
     submit(page, page.get_by_role("button", name="Build schedule"))
+    # The job waits for a worker (none runs yet): the page shows it, then polls its progress.
+    card = page.locator(".job[data-status='queued']").first
+    expect(card).to_contain_text("waiting for a worker")
+    expect(card.locator("progress")).to_be_visible()
     browse.shot(page, "building")
-    ready = page.locator("#show-schedule")
-    expect(ready).to_be_visible(timeout=60_000)
-    submit(page, ready)
+    runner = jobs_service.Runner(lambda: session_factory(browse.server.settings), poll_s=0.1)
+    runner.start()
+    try:
+        page.wait_for_url(re.compile(r".*/schedules/\d+$"), timeout=90_000)
+    finally:
+        runner.stop()
     expect(page.locator('[data-status="draft"]')).to_be_visible()
     schedule_id = page.url.rsplit("/", 1)[-1]
     expect(page.locator("[data-schedule-chart][data-drawn]")).to_have_count(1)

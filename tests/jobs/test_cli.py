@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -91,3 +91,26 @@ def test_build_prints_a_table_and_capacity_plans_list_and_show(cli: CliRunner) -
     assert "Capacity plan" in _ok(cli, "capacity", "show", str(plan["id"]))
     bad = cli.invoke(app, ["capacity", "show", "999"])
     assert bad.exit_code != 0 and "capacity plan 999 does not exist" in bad.output
+
+
+def test_the_worker_fails_jobs_a_dead_worker_left_running(cli: CliRunner, session: Session) -> None:
+    from sqlalchemy import update
+
+    from ccops.db import utcnow
+    from ccops.jobs import service as jobs_service
+    from ccops.jobs.models import Job
+
+    job = jobs_service.submit(
+        session=session, kind=wfm_jobs.SCHEDULE_BUILD, params={}, created_by="pat"
+    )
+    assert jobs_service.claim(session=session, job_id=job.id) == job.id
+    session.execute(
+        update(Job).where(Job.id == job.id).values(started_at=utcnow() - timedelta(minutes=90))
+    )
+    session.commit()
+    young = cli.invoke(app, ["jobs", "work", "--once"])  # the default limit is 2 h
+    assert young.exit_code == 0 and "failed" not in young.output
+    out = _ok(cli, "jobs", "work", "--once", "--stale-after-s", "3600")
+    assert f"job {job.id} schedule.build: failed the worker running this job stopped" in out
+    shown = json.loads(_ok(cli, "jobs", "show", str(job.id), "--json"))
+    assert shown["status"] == "failed" and "(the limit is 1 h 00 min)" in shown["error"]

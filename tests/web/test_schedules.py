@@ -68,7 +68,8 @@ def _prepare(world: World) -> None:
 
 def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None:
     _prepare(world)
-    client = TestClient(create_app(world.settings), follow_redirects=False)
+    settings = world.settings.model_copy(update={"jobs_in_app": "after_response"})
+    client = TestClient(create_app(settings), follow_redirects=False)
     csrf = sign_in(client, "u-planner")
     listed = client.get("/schedules")
     assert listed.status_code == 200 and 'id="build-form"' in listed.text
@@ -76,15 +77,24 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
         "/schedules/build", data={"site": "Main", "week": "2026-W61", "csrf_token": csrf}
     )
     assert bad.status_code == 422 and "2026-W61" in bad.text
+    other = client.post(
+        "/schedules/build", data={"site": "Other", "week": WEEK, "csrf_token": csrf}
+    )
+    assert other.status_code == 422 and "outside your scope" in other.text
     started = client.post(
         "/schedules/build", data={"site": "Main", "week": WEEK, "csrf_token": csrf}
     )
     assert started.status_code == 303
-    target = started.headers["location"]
-    schedule_id = int(target.rsplit("/", 1)[-1])
-    status = client.get(f"/schedules/{schedule_id}/status")
-    assert status.status_code == 200 and 'id="show-schedule"' in status.text
+    job_id = int(started.headers["location"].rsplit("#job-", 1)[-1])
+    listed = client.get("/schedules")
+    assert f'id="job-{job_id}"' in listed.text and 'data-status="done"' in listed.text
+    status = client.get(f"/schedules/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert status.status_code == 200 and f'id="show-schedule-{job_id}"' in status.text
     assert "hx-trigger" not in status.text
+    target = status.headers["HX-Redirect"]
+    schedule_id = int(target.rsplit("/", 1)[-1])
+    other_planner = world.client(Role.manager)
+    assert other_planner.get(f"/schedules/jobs/{job_id}").status_code == 404
     page = client.get(target)
     assert 'data-status="draft"' in page.text and 'id="publish-form"' in page.text
     published = client.post(f"/schedules/{schedule_id}/publish", data={"csrf_token": csrf})
@@ -116,3 +126,40 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
     revoked = agent.post("/schedules/my/feed/revoke", data={"csrf_token": agent_csrf})
     assert revoked.status_code == 303
     assert agent.get(url.replace("http://testserver", "")).status_code == 404
+
+
+def test_availability_and_preferences_over_the_api_with_scope(world: World) -> None:
+    _prepare(world)
+    supervisor = world.client(Role.supervisor)
+    body = {"spans": [{"weekday": 0, "start": "08:00", "end": "16:00"}]}
+    done = supervisor.post("/api/v1/schedules/people/alice/availability", json=body)
+    assert done.status_code == 200, done.text
+    assert done.json() == {"login": "alice", "any_time": False, "spans": body["spans"]}
+    refused = supervisor.post("/api/v1/schedules/people/bob/availability", json=body)
+    assert refused.status_code == 403 and "outside your scope" in refused.json()["message"]
+    assert supervisor.get("/api/v1/schedules/people/bob/preferences").status_code == 403
+    agent = world.client(Role.agent)
+    assert agent.post("/api/v1/schedules/people/alice/availability", json=body).status_code == 403
+    executive = world.client(Role.executive)
+    read = executive.get("/api/v1/schedules/people/alice/availability")
+    assert read.status_code == 200 and read.json()["spans"] == body["spans"]
+    late = {"spans": [{"weekday": 7, "start": "08:00", "end": "25:00"}]}
+    bad = supervisor.post("/api/v1/schedules/people/alice/availability", json=late)
+    assert bad.status_code == 422
+    assert {p["field"] for p in bad.json()["problems"]} == {"spans.0.weekday", "spans.0.end"}
+    planner = world.client(Role.planner)
+    prefs = {"preferences": [{"weight": 2, "template": "nope"}]}
+    unknown = planner.post("/api/v1/schedules/people/bob/preferences", json=prefs)
+    assert unknown.status_code == 422
+    assert unknown.json()["problems"][0]["field"] == "preferences.0.template"
+    assert "template 'nope' does not exist" in unknown.json()["problems"][0]["message"]
+    prefs = {"preferences": [{"weight": 2, "template": "day", "weekday": 1}]}
+    stored = planner.post("/api/v1/schedules/people/bob/preferences", json=prefs)
+    assert stored.status_code == 200
+    assert stored.json()["preferences"] == [
+        {"weight": 2.0, "template": "day", "weekday": 1, "start": None, "end": None}
+    ]
+    assert planner.get("/api/v1/schedules/people/bob/preferences").json() == stored.json()
+    assert planner.get("/api/v1/schedules/people/ghost/preferences").status_code == 404
+    unchanged = executive.get("/api/v1/schedules/people/alice/availability").json()
+    assert unchanged["spans"] == body["spans"]

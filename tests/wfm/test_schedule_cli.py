@@ -152,3 +152,55 @@ def test_templates_and_contracts_are_listed(cli: CliRunner) -> None:
     names = [t["name"] for t in _json(cli, "schedule", "template", "list", "--site", "Main")]
     assert names == ["day", "late"]
     assert [c["name"] for c in _json(cli, "schedule", "contract", "list")] == ["flex"]
+
+
+def test_availability_and_preferences_set_show_and_bad_input(cli: CliRunner, site: None) -> None:
+    out = _json(
+        cli, "schedule", "availability", "set", "alice", "mon 08:00-12:00", "Tue 13:00-24:00"
+    )
+    assert out == {
+        "login": "alice",
+        "any_time": False,
+        "spans": [
+            {"weekday": 0, "start": "08:00", "end": "12:00"},
+            {"weekday": 1, "start": "13:00", "end": "24:00"},
+        ],
+    }
+    assert _json(cli, "schedule", "availability", "show", "alice") == out
+    for args, message in (
+        (["noday 08:00-12:00"], "'noday' is not a weekday"),
+        (["mon 12:00-08:00"], "end 08:00 must be after start 12:00"),
+        (["mon 08:00-12:00", "mon 11:00-13:00"], "mon 08:00-12:00 overlaps 11:00-13:00"),
+        (["mon 8-12"], "start: Value error, '8' is not a time of day HH:MM"),
+        (["mon"], "'mon' is not like 'mon 08:00-17:00'"),
+        ([], "or --clear for any time"),
+    ):
+        bad = cli.invoke(app, ["schedule", "availability", "set", "alice", *args])
+        assert bad.exit_code == 2, (args, bad.output)
+        assert message in bad.output.replace("\n", " "), (args, bad.output)
+    assert _json(cli, "schedule", "availability", "show", "alice") == out  # unchanged
+    missing = cli.invoke(app, ["schedule", "availability", "show", "nobody"])
+    assert missing.exit_code == 3 and "nobody" in missing.output
+    cleared = _json(cli, "schedule", "availability", "set", "alice", "--clear")
+    assert cleared == {"login": "alice", "any_time": True, "spans": []}
+
+    prefs = _json(
+        cli, "schedule", "preferences", "set", "bob", "weight=2,template=day", "weight=-3,day=sat"
+    )
+    assert prefs["preferences"] == [
+        {"weight": 2.0, "template": "day", "weekday": None, "start": None, "end": None},
+        {"weight": -3.0, "template": None, "weekday": 5, "start": None, "end": None},
+    ]
+    for args, message in (
+        (["weight=2,template=late"], "template 'late' does not exist; known: day"),
+        (["weight=0,day=mon"], "weight must not be 0"),
+        (["weight=1"], "needs a template, a weekday or a start and end"),
+        (["weight=1,from=08:00"], "start and end go together"),
+        (["weight=x,day=mon"], "weight 'x' is not a number"),
+        (["day=mon"], "has no weight="),
+        (["weight=1,colour=red"], "'colour=red' is not one of"),
+    ):
+        bad = cli.invoke(app, ["schedule", "preferences", "set", "bob", *args])
+        assert bad.exit_code == 2, (args, bad.output)
+        assert message in bad.output.replace("\n", " "), (args, bad.output)
+    assert _json(cli, "schedule", "preferences", "show", "bob") == prefs  # unchanged

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role, ScopeKind
-from ccops.errors import Conflict, Invalid, NotFound
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound
 from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -62,6 +62,29 @@ def test_build_covers_the_requirement_at_the_bound(session: Session) -> None:
         assert {a.kind for a in segs} <= {"work", "lunch"}
         assert shift.local_start.hour in (8, 9, 10)
     assert [a.action for a in out.audit] == ["build"]
+
+
+def test_run_build_reports_progress_then_stores_a_draft(session: Session) -> None:
+    make_small_site(session)
+    seen: list[tuple[float, str]] = []
+    out = svc.run_build(
+        session=session,
+        data=ss.BuildIn(site="Main", week=WEEK, options=FAST),
+        created_by="planner",
+        progress=lambda share, message: seen.append((share, message)),
+    )
+    assert out.status == "draft" and out.version == 1 and out.shifts > 0
+    shares = [s for s, _ in seen]
+    assert shares == sorted(shares) and shares[-1] == 0.9
+    assert [m for _, m in seen] == [
+        "reading the requirement",
+        "planning shifts and breaks for 3 people (HiGHS)",
+        "giving shifts to people (CP-SAT)",
+        "storing the schedule",
+    ]
+    with pytest.raises(NotFound, match="Nowhere"):
+        svc.check_build(session=session, data=ss.BuildIn(site="Nowhere", week=WEEK))
+    assert session.scalar(select(func.count()).select_from(Schedule)) == 1
 
 
 def test_publish_supersedes_notifies_and_feeds_intraday(session: Session) -> None:
@@ -265,3 +288,75 @@ def test_notifications_are_own_and_marked_read(session: Session) -> None:
     assert done.read_at is not None
     assert notify_service.unread_count(session=session, user_id=a) == 0
     assert notify_service.unread_count(session=session, user_id=b) == 1
+
+
+def test_the_build_respects_availability_set_through_the_service(session: Session) -> None:
+    make_small_site(session)
+    spans = [ss.AvailabilitySpanIn(weekday=d, start="07:00", end="19:00") for d in (0, 1)]
+    out = svc.set_availability(session=session, login="alice", data=ss.AvailabilityIn(spans=spans))
+    assert out.any_time is False and [s.weekday for s in out.spans] == [0, 1]
+    prefs = ss.PreferencesIn(preferences=[ss.PreferenceIn(weight=-5, weekday=4)])
+    assert svc.set_preferences(session=session, login="bob", data=prefs).preferences == [
+        ss.PreferenceIn(weight=-5, weekday=4)
+    ]
+    built = _build(session)
+    alice = [s for s in built.shift_rows if s.login == "alice"]
+    assert all(s.local_start.weekday() in (0, 1) for s in alice)
+    assert {s.local_start.weekday() for s in built.shift_rows} == {0, 1, 2, 3, 4}
+    outside = org_service.Scope(kind=ScopeKind.teams, site_ids=frozenset(), team_ids=frozenset())
+    with pytest.raises(Forbidden, match="person 'alice' is outside your scope"):
+        svc.list_availability(session=session, login="alice", scope=outside)
+
+
+def test_a_swap_past_weekly_hours_or_days_of_a_contract_is_refused_by_rule(
+    session: Session,
+) -> None:
+    make_small_site(session)
+    v1 = _build(session)
+    session.commit()
+    worked = {
+        login: {s.local_start.date() for s in v1.shift_rows if s.login == login}
+        for login in ("alice", "bob", "carol")
+    }
+    hours = {
+        login: sum(s.paid_h for s in v1.shift_rows if s.login == login)
+        for login in ("alice", "bob", "carol")
+    }
+    giver, taker, day = next(
+        (g, t, d) for g in worked for t in worked if g != t for d in sorted(worked[g] - worked[t])
+    )
+    swap = ss.EditIn(kind="swap", day=day, login_a=giver, login_b=taker)
+
+    def refused(contract: ss.ContractIn, login: str) -> Conflict:
+        svc.create_contract(session=session, data=contract)
+        svc.assign_contract(session=session, login=login, contract=contract.name)
+        session.commit()
+        with pytest.raises(Conflict) as caught:
+            svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(Schedule)) == 1  # nothing kept
+        svc.assign_contract(session=session, login=login, contract="flex")
+        session.commit()
+        return caught.value
+
+    tight = ss.ContractIn(
+        name="tight", weekly_max_h=hours[taker], days_max=len(worked[taker]), days_min=0
+    )
+    exc = refused(tight, taker)
+    assert f"leaves {taker} " in exc.message and "'tight'" in exc.message
+    assert [p.message.split(":")[0] for p in exc.problems] == ["weekly_max_h", "days_max"]
+    assert exc.problems[0].message == (
+        f"weekly_max_h: {hours[taker] + 7.5:g} paid hours, above the most, {hours[taker]:g}"
+    )
+    floor = ss.ContractIn(
+        name="floor",
+        weekly_min_h=hours[giver],
+        weekly_max_h=40,
+        days_min=len(worked[giver]),
+        days_max=5,
+    )
+    exc = refused(floor, giver)
+    assert [p.message.split(":")[0] for p in exc.problems] == ["weekly_min_h", "days_min"]
+    assert f"{len(worked[giver]) - 1} working days, below the least" in exc.message
+    done = svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+    assert done.version == 2  # within flex (40 h, 5 days) the same swap is allowed

@@ -11,6 +11,7 @@ from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
 from ccops.runtime import session_factory, unit_of_work
+from ccops.settings import get_settings
 
 jobs_app = typer.Typer(help="Background jobs: the worker, and what it did.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -21,12 +22,26 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 def work(
     once: Annotated[bool, typer.Option(help="Run what is queued now, then stop")] = False,
     poll_s: Annotated[float, typer.Option(help="Seconds between looks at the job table")] = 1.0,
+    stale_after_s: Annotated[
+        float | None,
+        typer.Option(help="Fail jobs running longer than this, s (default: the setting)", min=1),
+    ] = None,
 ) -> None:
-    """Run queued jobs (forecast builds, ...) until stopped with Ctrl-C."""
+    """Run queued jobs (forecast and schedule builds) until stopped with Ctrl-C.
+
+    Jobs left running by a worker that died are failed at start and every minute or so."""
     factory = session_factory()
+    settings = get_settings()
+    sweeper = jobs_service.Runner(
+        lambda: factory,
+        stale_after_s=stale_after_s or settings.jobs_stale_after_s,
+        sweep_every_s=settings.jobs_sweep_s,
+    )
     console.print("ccops job worker: waiting for jobs (Ctrl-C stops)", highlight=False)
     try:
         while True:
+            for swept in sweeper.sweep_if_due():
+                console.print(f"job {swept.id} {swept.kind}: failed {swept.error}")
             for job in jobs_service.run_pending(factory):
                 detail = job.error if job.error else job.result
                 console.print(f"job {job.id} {job.kind}: {job.status.value} {detail}")

@@ -4,7 +4,8 @@ A job's function runs in its own transaction: what it stores commits together wi
 ``done`` status, or not at all (a crash rolls it back and marks the job ``failed`` with the
 message). Progress is written in short transactions of its own so that pollers see it while the
 work runs; a job function reports progress before it starts writing (SQLite lets one writer in
-at a time).
+at a time). A job left ``running`` by a worker that died is failed by :func:`sweep_stale`, which
+runners call when they start and then periodically.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ccops.db import transaction, utcnow
-from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.errors import CcopsError, Conflict, Invalid, NotFound, Problem
 from ccops.jobs import registry
 from ccops.jobs.models import Job
 from ccops.jobs.schemas import JobOut, JobStatus
@@ -113,6 +116,49 @@ def claim(*, session: Session, job_id: int | None = None) -> int | None:
             return None
 
 
+def sweep_stale(
+    *, session: Session, older_than_s: float, now: datetime | None = None
+) -> list[JobOut]:
+    """Fail the jobs still ``running`` longer than ``older_than_s`` after they started.
+
+    Their worker died (killed, machine restarted) before recording an end; their work rolled
+    back with it, so the message says nothing was stored and the job can be submitted again.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=older_than_s)
+    began = func.coalesce(Job.started_at, Job.created_at)
+    stale = session.execute(
+        select(Job.id, began).where(Job.status == JobStatus.running.value, began < cutoff)
+    ).all()
+    swept: list[JobOut] = []
+    limit = _duration(timedelta(seconds=older_than_s))
+    for job_id, started in stale:
+        error = (
+            f"the worker running this job stopped without finishing it: still running "
+            f"{_duration(now - started)} after it started at "
+            f"{started:%Y-%m-%d %H:%M} UTC (the limit is {limit}); nothing of it was stored, "
+            "submit it again"
+        )
+        done = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.running.value)
+            .values(status=JobStatus.failed.value, error=error, message="failed", finished_at=now)
+        )
+        if getattr(done, "rowcount", 0) == 1:
+            log.warning("job %s: %s", job_id, error)
+            job = session.get(Job, job_id)
+            assert job is not None
+            session.refresh(job)
+            swept.append(_out(job))
+    session.flush()
+    return swept
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
 def _fail(factory: sessionmaker[Session], job_id: int, error: str) -> None:
     with transaction(factory) as s:
         job = s.get(Job, job_id)
@@ -121,6 +167,10 @@ def _fail(factory: sessionmaker[Session], job_id: int, error: str) -> None:
             job.error = error
             job.message = "failed"
             job.finished_at = utcnow()
+
+
+class _Swept(Conflict):
+    """The job is no longer running (a sweep failed it): its work must not be stored."""
 
 
 def run(factory: sessionmaker[Session], job_id: int) -> JobOut:
@@ -141,13 +191,23 @@ def run(factory: sessionmaker[Session], job_id: int) -> JobOut:
             raise Invalid(f"unknown job kind {kind!r}", [Problem("unknown job kind")])
         with transaction(factory) as s:
             result = function(s, params, progress)
-            job = s.get(Job, job_id)
-            assert job is not None
-            job.status = JobStatus.done.value
-            job.progress = 1.0
-            job.message = "done"
-            job.result_json = json.dumps(result, allow_nan=False)
-            job.finished_at = utcnow()
+            ended = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == JobStatus.running.value)
+                .values(
+                    status=JobStatus.done.value,
+                    progress=1.0,
+                    message="done",
+                    result_json=json.dumps(result, allow_nan=False),
+                    finished_at=utcnow(),
+                )
+            )
+            if getattr(ended, "rowcount", 0) != 1:  # swept as stale meanwhile: keep nothing
+                raise _Swept(f"job {job_id} was marked failed while it ran")
+    except _Swept:
+        log.warning(
+            "job %s (%s) ended after it was swept as stale: its work is discarded", job_id, kind
+        )
     except CcopsError as exc:
         _fail(factory, job_id, exc.message)
     except Exception as exc:  # a crash of any kind: the job fails, the worker lives on
@@ -180,10 +240,18 @@ class Runner:
     """A thread that polls the job table and runs what is queued (the web app's own worker)."""
 
     def __init__(
-        self, factory: Callable[[], sessionmaker[Session]], *, poll_s: float = 1.0
+        self,
+        factory: Callable[[], sessionmaker[Session]],
+        *,
+        poll_s: float = 1.0,
+        stale_after_s: float | None = None,
+        sweep_every_s: float = 60.0,
     ) -> None:
         self._factory = factory
         self._poll_s = poll_s
+        self._stale_after_s = stale_after_s
+        self._sweep_every_s = sweep_every_s
+        self._swept_at: float | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -205,9 +273,21 @@ class Runner:
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
 
+    def sweep_if_due(self) -> list[JobOut]:
+        """Fail stale running jobs at the first look and then every ``sweep_every_s``."""
+        now = time.monotonic()
+        if self._stale_after_s is None or (
+            self._swept_at is not None and now - self._swept_at < self._sweep_every_s
+        ):
+            return []
+        self._swept_at = now
+        with transaction(self._factory()) as s:
+            return sweep_stale(session=s, older_than_s=self._stale_after_s)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.sweep_if_due()
                 run_pending(self._factory())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("the job runner could not poll the job table")

@@ -73,7 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = None
         if run_settings.jobs_in_app == "thread":
             runner = jobs_service.Runner(
-                lambda: session_factory(run_settings), poll_s=run_settings.jobs_poll_s
+                lambda: session_factory(run_settings),
+                poll_s=run_settings.jobs_poll_s,
+                stale_after_s=run_settings.jobs_stale_after_s,
+                sweep_every_s=run_settings.jobs_sweep_s,
             )
             runner.start()
             app.state.job_runner = runner

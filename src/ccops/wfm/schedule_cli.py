@@ -11,7 +11,13 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import select
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
@@ -32,6 +38,10 @@ schedule_app.add_typer(template_app, name="template")
 schedule_app.add_typer(contract_app, name="contract")
 schedule_app.add_typer(timeoff_app, name="timeoff")
 schedule_app.add_typer(activity_app, name="activity")
+availability_app = typer.Typer(help="When people can work.", no_args_is_help=True)
+preferences_app = typer.Typer(help="People's shift preferences.", no_args_is_help=True)
+schedule_app.add_typer(availability_app, name="availability")
+schedule_app.add_typer(preferences_app, name="preferences")
 
 
 @contextmanager
@@ -111,8 +121,6 @@ def _print_summary(out: schemas.ScheduleOut) -> None:
     )
     for note in out.notes:
         console.print(f"  {note}", highlight=False)
-    if out.error:
-        console.print(f"[red]{out.error}[/]", highlight=False)
 
 
 def _n(x: float | None) -> str:
@@ -146,6 +154,7 @@ def build(
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
         console=console,
         disable=as_json,
@@ -494,3 +503,164 @@ def activity_add(
     with unit_of_work() as s:
         activity_id = service.add_activity(session=s, data=data)
     console.print(f"activity {activity_id} added")
+
+
+def _weekday(text: str, where: str) -> int:
+    name = text.strip().lower()[:3]
+    if name not in schemas.WEEKDAYS:
+        raise Invalid(
+            f"{where}: {text!r} is not a weekday (mon, tue, wed, thu, fri, sat, sun)",
+            [Problem("unknown weekday", field=where)],
+        )
+    return schemas.WEEKDAYS.index(name)
+
+
+def _span(text: str, where: str) -> schemas.AvailabilitySpanIn:
+    day, _, times = text.strip().partition(" ")
+    start, dash, end = times.strip().partition("-")
+    if not dash:
+        raise Invalid(
+            f"{where}: {text!r} is not like 'mon 08:00-17:00'", [Problem("format", field=where)]
+        )
+    return schemas.AvailabilitySpanIn(weekday=_weekday(day, where), start=start, end=end)
+
+
+def _print_availability(out: schemas.AvailabilityOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    if out.any_time:
+        console.print(f"{out.login}: available any time (no spans stored)", highlight=False)
+        return
+    rows = [{"day": schemas.WEEKDAYS[s.weekday], "from": s.start, "to": s.end} for s in out.spans]
+    print_table(f"Availability of {out.login}", rows, ["day", "from", "to"])
+
+
+@availability_app.command("set")
+@handle_errors
+def availability_set(
+    login: Annotated[str, typer.Argument(help="Person's login")],
+    spans: Annotated[
+        list[str] | None, typer.Argument(help="Spans like 'mon 08:00-17:00' (local time)")
+    ] = None,
+    clear: Annotated[bool, typer.Option(help="Remove every span: available any time")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace when a person can work (the next build respects it)."""
+    if not spans and not clear:
+        raise Invalid(
+            "give spans like 'mon 08:00-17:00', or --clear for any time",
+            [Problem("no spans", field="spans")],
+        )
+    if spans and clear:
+        raise Invalid("give spans or --clear, not both", [Problem("both", field="spans")])
+    data = schemas.AvailabilityIn(
+        spans=[_span(text, f"spans.{i}") for i, text in enumerate(spans or [])]
+    )
+    with unit_of_work() as s:
+        out = service.set_availability(session=s, login=login, data=data)
+    _print_availability(out, as_json)
+
+
+@availability_app.command("show")
+@handle_errors
+def availability_show(
+    login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
+) -> None:
+    """Show when a person can work."""
+    with unit_of_work() as s:
+        out = service.list_availability(session=s, login=login)
+    _print_availability(out, as_json)
+
+
+PREF_KEYS = {"weight", "template", "day", "from", "to"}
+
+
+def _preference(text: str, where: str) -> schemas.PreferenceIn:
+    values: dict[str, str] = {}
+    for part in text.split(","):
+        key, eq, value = part.partition("=")
+        key = key.strip().lower()
+        if not eq or key not in PREF_KEYS:
+            raise Invalid(
+                f"{where}: {part.strip()!r} is not one of weight=, template=, day=, from=, to=",
+                [Problem("format", field=where)],
+            )
+        values[key] = value.strip()
+    if "weight" not in values:
+        raise Invalid(f"{where}: {text!r} has no weight=", [Problem("no weight", field=where)])
+    try:
+        weight = float(values["weight"])
+    except ValueError:
+        raise Invalid(
+            f"{where}: weight {values['weight']!r} is not a number",
+            [Problem("not a number", field=where)],
+        ) from None
+    return schemas.PreferenceIn(
+        weight=weight,
+        template=values.get("template") or None,
+        weekday=_weekday(values["day"], where) if values.get("day") else None,
+        start=values.get("from") or None,
+        end=values.get("to") or None,
+    )
+
+
+def _print_preferences(out: schemas.PreferencesOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    if not out.preferences:
+        console.print(f"{out.login}: no preferences", highlight=False)
+        return
+    rows = [
+        {
+            "weight": f"{p.weight:g}",
+            "template": p.template or "",
+            "day": "" if p.weekday is None else schemas.WEEKDAYS[p.weekday],
+            "from": p.start or "",
+            "to": p.end or "",
+        }
+        for p in out.preferences
+    ]
+    print_table(f"Preferences of {out.login}", rows, ["weight", "template", "day", "from", "to"])
+
+
+@preferences_app.command("set")
+@handle_errors
+def preferences_set(
+    login: Annotated[str, typer.Argument(help="Person's login")],
+    preferences: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Like 'weight=2,template=early' or 'weight=-3,day=sat' or "
+            "'weight=1,day=mon,from=08:00,to=12:00' (negative: avoid)"
+        ),
+    ] = None,
+    clear: Annotated[bool, typer.Option(help="Remove every preference")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace a person's shift preferences (soft goals the next build weighs)."""
+    if not preferences and not clear:
+        raise Invalid(
+            "give preferences like 'weight=2,template=early', or --clear",
+            [Problem("no preferences", field="preferences")],
+        )
+    if preferences and clear:
+        raise Invalid("give preferences or --clear, not both", [Problem("both", field="clear")])
+    data = schemas.PreferencesIn(
+        preferences=[_preference(p, f"preferences.{i}") for i, p in enumerate(preferences or [])]
+    )
+    with unit_of_work() as s:
+        out = service.set_preferences(session=s, login=login, data=data)
+    _print_preferences(out, as_json)
+
+
+@preferences_app.command("show")
+@handle_errors
+def preferences_show(
+    login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
+) -> None:
+    """Show a person's shift preferences."""
+    with unit_of_work() as s:
+        out = service.list_preferences(session=s, login=login)
+    _print_preferences(out, as_json)

@@ -114,7 +114,11 @@ class FixedActivity(Base):
 
 
 class Schedule(Base):
-    """One version of a site's week: building -> draft -> published -> superseded (or failed)."""
+    """One version of a site's week: draft -> published -> superseded.
+
+    A build runs as a job and stores its version only when complete; ``progress`` and ``error``
+    date from builds that ran in the record itself and stay empty (no migration to drop them).
+    """
 
     __tablename__ = "schedule"
     __table_args__ = (UniqueConstraint("site_id", "week", "version"),)

@@ -1,5 +1,5 @@
 """Schedules: JSON API under /api/v1/schedules, the pages under /schedules (week grid, coverage
-chart, build with progress, publish, one's own week) and the public iCalendar feed."""
+chart, build as a job with progress, publish, one's own week) and the public iCalendar feed."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from sqlalchemy.orm import Session
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.jobs import routes as jobs_routes
+from ccops.jobs import service as jobs_service
+from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.org import service as org_service
 from ccops.org.models import Person, Site
-from ccops.runtime import session_factory
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
-from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
+from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm import schedule_schemas as schemas
 from ccops.wfm import schedule_service as service
 
@@ -33,38 +36,40 @@ Reader = Annotated[Principal, Depends(require(*permissions.SCHEDULE_READ))]
 Writer = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write=True))]
 TimeOffWriter = Annotated[Principal, Depends(require(*permissions.TIME_OFF, write=True))]
 Anyone = Annotated[Principal, Depends(require(*permissions.MY_SCHEDULE))]
+Builder = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE))]
 
 
-def _start(
-    session: Session,
-    settings: Any,
-    background: BackgroundTasks,
-    data: schemas.BuildIn,
-    user: Principal,
-) -> schemas.ScheduleOut:
-    out = service.start_build(session=session, data=data, created_by=user.login, scope=user.scope)
-    session.commit()
-    background.add_task(
-        service.run_build,
-        factory=session_factory(settings),
-        schedule_id=out.id,
+@router.post("", response_model=schemas.ScheduleDetailOut, status_code=201)
+def build(data: schemas.BuildIn, session: SessionDep, user: Writer) -> schemas.ScheduleDetailOut:
+    """Build a site's week into a new draft version and return it (waits for the solve).
+
+    To build in the background instead, POST the same body to /api/v1/schedules/jobs: it
+    answers 202 with a job; poll GET /api/v1/jobs/{job_id}, whose result names the schedule.
+    """
+    return service.build_schedule(
+        session=session,
+        site=data.site,
+        week=data.week,
         created_by=user.login,
         scope=user.scope,
         options=data.options,
     )
-    return out
 
 
-@router.post("", response_model=schemas.ScheduleOut, status_code=202)
-def build(
+@router.post("/jobs", response_model=JobOut, status_code=202)
+def build_job(
     data: schemas.BuildIn,
-    session: SessionDep,
-    settings: SettingsDep,
+    request: Request,
     background: BackgroundTasks,
+    session: SessionDep,
     user: Writer,
-) -> schemas.ScheduleOut:
-    """Start building a site's week (status building; poll GET /{id} for draft or failed)."""
-    return _start(session, settings, background, data, user)
+) -> JobOut:
+    """Queue a schedule build as a background job; poll GET /api/v1/jobs/{job_id}."""
+    job = wfm_jobs.submit_schedule_build(
+        session=session, data=data, created_by=user.login, scope=user.scope
+    )
+    jobs_routes.dispatch(request, background, session, job)
+    return job
 
 
 @router.get("", response_model=list[schemas.ScheduleOut])
@@ -80,6 +85,34 @@ def person_week(login: str, week: str, session: SessionDep, user: Anyone) -> sch
     """Return a person's published week (agents: their own; supervisors: their teams)."""
     _check_week(week)
     return service.person_week(session=session, login=login, week=week, scope=user.scope)
+
+
+@router.get("/people/{login}/availability", response_model=schemas.AvailabilityOut)
+def get_availability(login: str, session: SessionDep, user: Reader) -> schemas.AvailabilityOut:
+    """Return when a person in scope can work (no spans: any time)."""
+    return service.list_availability(session=session, login=login, scope=user.scope)
+
+
+@router.post("/people/{login}/availability", response_model=schemas.AvailabilityOut)
+def put_availability(
+    login: str, data: schemas.AvailabilityIn, session: SessionDep, user: TimeOffWriter
+) -> schemas.AvailabilityOut:
+    """Replace a person's availability (the next build respects it; published weeks stay)."""
+    return service.set_availability(session=session, login=login, data=data, scope=user.scope)
+
+
+@router.get("/people/{login}/preferences", response_model=schemas.PreferencesOut)
+def get_preferences(login: str, session: SessionDep, user: Reader) -> schemas.PreferencesOut:
+    """Return a person's shift preferences (soft goals of the next build)."""
+    return service.list_preferences(session=session, login=login, scope=user.scope)
+
+
+@router.post("/people/{login}/preferences", response_model=schemas.PreferencesOut)
+def put_preferences(
+    login: str, data: schemas.PreferencesIn, session: SessionDep, user: TimeOffWriter
+) -> schemas.PreferencesOut:
+    """Replace a person's shift preferences (the next build weighs them)."""
+    return service.set_preferences(session=session, login=login, data=data, scope=user.scope)
 
 
 @router.get("/{schedule_id}", response_model=schemas.ScheduleDetailOut)
@@ -139,49 +172,23 @@ def _sites(session: Session, user: Principal) -> list[str]:
     ]
 
 
-@pages.get("", response_class=HTMLResponse)
-def schedules_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
-    """Show the schedule versions and (for planners) the build form."""
-    rows = service.list_schedules(session=session, scope=user.scope)
-    state = forms.FormState(
-        values={"site": (_sites(session, user) or [""])[0], "week": _current_week()}
-    )
-    return render(
-        request,
-        "wfm/schedules.html",
-        {
-            "rows": rows,
-            "form": state,
-            "sites": _sites(session, user),
-            "can_write": user.role in permissions.SCHEDULE_WRITE,
-        },
-        principal=user,
-        active="schedules",
-    )
+def _schedule_jobs(session: Session, user: Principal) -> list[JobOut]:
+    jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
+    return [j for j in jobs if j.kind == wfm_jobs.SCHEDULE_BUILD][:5]
 
 
-@pages.post("/build", response_class=HTMLResponse)
-async def build_page(
+def _index(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    background: BackgroundTasks,
-    user: Writer,
-) -> Response:
-    """Start a build from the form and go to its page (which shows the progress)."""
-    form = await request.form()
-    values = forms.text_values(form, ("site", "week"))
-    _ = gettext_for(request, user)
-    state = forms.FormState(values=dict(values))
-    try:
-        data = schemas.BuildIn(site=values["site"], week=values["week"])
-        out = _start(session, settings, background, data, user)
-    except ValueError as exc:
-        state.add("week", str(exc).splitlines()[-1])
-    except CcopsError as exc:
-        state.add(None, exc.message)
-    else:
-        return redirect(request, f"/schedules/{out.id}", flash=("success", _("Build started.")))
+    session: Session,
+    user: Principal,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    can_write = user.role in permissions.SCHEDULE_WRITE
+    if state is None:
+        state = forms.FormState(
+            values={"site": (_sites(session, user) or [""])[0], "week": _current_week()}
+        )
     return render(
         request,
         "wfm/schedules.html",
@@ -189,12 +196,57 @@ async def build_page(
             "rows": service.list_schedules(session=session, scope=user.scope),
             "form": state,
             "sites": _sites(session, user),
-            "can_write": True,
+            "can_write": can_write,
+            "jobs": _schedule_jobs(session, user) if can_write else [],
         },
         principal=user,
-        status_code=422,
+        status_code=status_code,
         active="schedules",
     )
+
+
+@pages.get("", response_class=HTMLResponse)
+def schedules_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
+    """Show the schedule versions and (for planners) the build form and their builds."""
+    return _index(request, session, user)
+
+
+@pages.post("/build", response_class=HTMLResponse)
+async def build_page(
+    request: Request, session: SessionDep, background: BackgroundTasks, user: Writer
+) -> Response:
+    """Queue a build from the form; the page then shows the job's progress."""
+    form = await request.form()
+    values = forms.text_values(form, ("site", "week"))
+    state = forms.FormState(values=dict(values))
+    try:
+        data = schemas.BuildIn(site=values["site"], week=values["week"])
+        job = wfm_jobs.submit_schedule_build(
+            session=session, data=data, created_by=user.login, scope=user.scope
+        )
+    except ValueError as exc:
+        state.add("week", str(exc).splitlines()[-1])
+    except CcopsError as exc:
+        session.rollback()
+        state.add(None, exc.message)
+    else:
+        jobs_routes.dispatch(request, background, session, job)
+        return redirect(request, f"/schedules#job-{job.id}")
+    return _index(request, session, user, state, status_code=422)
+
+
+@pages.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Builder) -> Response:
+    """Show a schedule build's progress (htmx polls it); when done, go to the schedule."""
+    job = jobs_service.get(session=session, job_id=job_id, login=user.login)
+    if job.kind != wfm_jobs.SCHEDULE_BUILD:
+        raise NotFound(
+            f"job {job_id} is not a schedule build", [Problem("unknown job", field="job_id")]
+        )
+    response = render(request, "wfm/schedule_job.html", {"job": job}, principal=user)
+    if job.status == JobStatus.done and job.result and request.headers.get("hx-request"):
+        response.headers["HX-Redirect"] = f"/schedules/{job.result['schedule_id']}"
+    return response
 
 
 def _chart(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> dict[str, Any]:
@@ -334,15 +386,6 @@ def schedule_page(
         principal=user,
         active="schedules",
     )
-
-
-@pages.get("/{schedule_id}/status", response_class=HTMLResponse)
-def schedule_status(
-    request: Request, schedule_id: RowId, session: SessionDep, user: Reader
-) -> HTMLResponse:
-    """Return the build's status (the fragment the page polls while it builds)."""
-    out = service.get_summary(session=session, schedule_id=schedule_id, scope=user.scope)
-    return render(request, "wfm/schedule_status.html", {"s": out}, principal=user)
 
 
 @pages.post("/{schedule_id}/publish", response_class=HTMLResponse)

@@ -249,7 +249,6 @@ class ScheduleOut(BaseModel):
     version: int
     parent_id: int | None
     status: str
-    progress: str
     created_by: str
     created_at: datetime
     published_by: str | None
@@ -263,7 +262,6 @@ class ScheduleOut(BaseModel):
     under_coverage_h: float | None
     over_coverage_h: float | None
     notes: list[str]
-    error: str | None
     people: int = 0
     shifts: int = 0
 
@@ -294,3 +292,105 @@ class FeedTokenOut(BaseModel):
 
     id: int
     url: str
+
+
+TIME_OF_DAY = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def time_of_day(text: str) -> str:
+    """Check an ``HH:MM`` local time of day (00:00 to 24:00) and return it stripped."""
+    value = text.strip()
+    if not re.fullmatch(TIME_OF_DAY, value):
+        raise ValueError(f"{text!r} is not a time of day HH:MM between 00:00 and 24:00")
+    return value
+
+
+def minutes_of(text: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` time (``24:00`` is the end of the day)."""
+    hours, _, minutes = text.partition(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class AvailabilitySpanIn(BaseModel):
+    """A local time span of a weekday when a person can work (0 Monday ... 6 Sunday)."""
+
+    model_config = ConfigDict(extra="forbid")
+    weekday: int = Field(ge=0, le=6, description="0 Monday ... 6 Sunday")
+    start: str = Field(description="HH:MM, local time")
+    end: str = Field(description="HH:MM, local time (24:00: midnight)")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        return time_of_day(value)
+
+    @model_validator(mode="after")
+    def _order(self) -> AvailabilitySpanIn:
+        if minutes_of(self.end) <= minutes_of(self.start):
+            raise ValueError(
+                f"end {self.end} must be after start {self.start} (a night that passes "
+                "midnight is two spans, one on each weekday)"
+            )
+        return self
+
+
+class AvailabilityIn(BaseModel):
+    """A person's whole availability (replaces what was stored; no spans: any time)."""
+
+    model_config = ConfigDict(extra="forbid")
+    spans: list[AvailabilitySpanIn] = Field(max_length=100)
+
+
+class AvailabilityOut(BaseModel):
+    """When a person can work; ``any_time`` when no span is stored."""
+
+    login: str
+    any_time: bool
+    spans: list[AvailabilitySpanIn]
+
+
+class PreferenceIn(BaseModel):
+    """A soft wish: positive weight asks for matching shifts, negative avoids them.
+
+    A shift matches if it is of ``template`` (when given) and overlaps the weekday's span
+    (``weekday`` alone: the whole day; ``start``/``end`` alone: that span on every day)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    weight: float = Field(ge=-100, le=100, description="Cost units per matching shift, nonzero")
+    template: str | None = Field(default=None, min_length=1, max_length=100)
+    weekday: int | None = Field(default=None, ge=0, le=6, description="0 Monday ... 6 Sunday")
+    start: str | None = Field(default=None, description="HH:MM, local time")
+    end: str | None = Field(default=None, description="HH:MM, local time (24:00: midnight)")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        return None if value is None else time_of_day(value)
+
+    @model_validator(mode="after")
+    def _shape(self) -> PreferenceIn:
+        if self.weight == 0:
+            raise ValueError("weight must not be 0 (positive asks for, negative avoids)")
+        if (self.start is None) != (self.end is None):
+            raise ValueError("start and end go together")
+        if self.start is not None and self.end is not None:
+            if minutes_of(self.end) <= minutes_of(self.start):
+                raise ValueError(f"end {self.end} must be after start {self.start}")
+        if self.template is None and self.weekday is None and self.start is None:
+            raise ValueError("a preference needs a template, a weekday or a start and end")
+        return self
+
+
+class PreferencesIn(BaseModel):
+    """A person's whole set of preferences (replaces what was stored; empty: none)."""
+
+    model_config = ConfigDict(extra="forbid")
+    preferences: list[PreferenceIn] = Field(max_length=100)
+
+
+class PreferencesOut(BaseModel):
+    """A person's preferences."""
+
+    login: str
+    preferences: list[PreferenceIn]

@@ -25,15 +25,15 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session
 
-from ccops.db import transaction, utcnow
+from ccops.db import utcnow
 from ccops.engines import queueing
 from ccops.engines import scheduling as sch
 from ccops.enums import Role, ScopeKind
@@ -790,16 +790,16 @@ def _next_version(session: Session, site_id: int, week: str) -> int:
 
 
 def new_record(
-    *, session: Session, site: Site, week: str, created_by: str, status: str = "building"
+    *, session: Session, site: Site, week: str, created_by: str, status: str = "draft"
 ) -> Schedule:
-    """A new schedule version of the site's week (status building), flushed."""
+    """A new schedule version of the site's week, flushed."""
     record = Schedule(
         site_id=site.id,
         week=week,
         week_start=schemas.parse_week(week),
         version=_next_version(session, site.id, week),
         status=status,
-        progress="queued",
+        progress="",
         created_by=created_by,
         notes="",
     )
@@ -808,22 +808,11 @@ def new_record(
     return record
 
 
-def start_build(
-    *,
-    session: Session,
-    data: schemas.BuildIn,
-    created_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-) -> schemas.ScheduleOut:
-    """Create the record of a build (status building) that :func:`run_build` fills later."""
-    site = _site(session, data.site, scope)
-    Week(site, data.week)
-    record = new_record(session=session, site=site, week=data.week, created_by=created_by)
-    return _summary(session, record)
-
-
-def _set_progress(record: Schedule, share: float, message: str) -> None:
-    record.progress = f"{round(100 * share)}% {message}"[:500]
+def check_build(
+    *, session: Session, data: schemas.BuildIn, scope: org_service.Scope = org_service.EVERYTHING
+) -> None:
+    """Refuse a build of a site outside ``scope`` or of a week the site's calendar lacks."""
+    Week(_site(session, data.site, scope), data.week)
 
 
 def _solve_options(
@@ -951,24 +940,17 @@ def solve(
     )
 
 
-def store(
-    *, session: Session, solved: Solved, created_by: str, record: Schedule | None = None
-) -> Schedule:
-    """Store a computed week as a draft version (into ``record`` when one is building)."""
-    if record is None:
-        site = session.get(Site, solved.site_id)
-        assert site is not None
-        record = new_record(
-            session=session, site=site, week=solved.week.label, created_by=created_by
-        )
+def store(*, session: Session, solved: Solved, created_by: str) -> Schedule:
+    """Store a computed week as a new draft version."""
+    site = session.get(Site, solved.site_id)
+    assert site is not None
+    record = new_record(session=session, site=site, week=solved.week.label, created_by=created_by)
     plan, roster = solved.plan, solved.roster
-    record.status = "draft"
     record.objective = float(plan.objective)
     record.bound = float(plan.bound)
     record.gap = float(plan.gap)
     record.solve_s = round(float(plan.solve_s + roster.solve_s), 3)
     record.notes = "\n".join(solved.notes)
-    record.error = None
     _store_roster(session, record, solved)
     _totals(session, record)
     session.add(
@@ -979,7 +961,6 @@ def store(
             created_by=created_by,
         )
     )
-    _set_progress(record, 1.0, "done")
     session.flush()
     return record
 
@@ -1087,68 +1068,40 @@ def _totals(session: Session, record: Schedule) -> None:
 
 def run_build(
     *,
-    factory: sessionmaker[Session],
-    schedule_id: int,
+    session: Session,
+    data: schemas.BuildIn,
     created_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-    options: schemas.SolveOptionsIn | None = None,
-) -> None:
-    """Fill a building record (a background job); progress and failure go to the record.
+    progress: Progress = _none,
+) -> schemas.ScheduleOut:
+    """Build a site's week in one transaction (a job's): a failure stores nothing of it.
 
-    Three transactions: missing requirements are built and committed, the solve only reads
-    (progress is written meanwhile in short transactions the page polls), the result is stored.
+    SQLite lets one writer in at a time, so once this transaction has written (a missing
+    forecast built) progress goes quiet there until the end rather than wait on the lock.
     """
+    wrote = [False]
 
-    def progress(share: float, message: str) -> None:
-        with transaction(factory) as s:
-            found = s.get(Schedule, schedule_id)
-            if found is not None:
-                _set_progress(found, share, message)
+    def mark(*_args: object) -> None:
+        wrote[0] = True
 
-    with transaction(factory) as s:
-        record = s.get(Schedule, schedule_id)
-        if record is None or record.status != "building":
-            return
-        site = s.get(Site, record.site_id)
-        assert site is not None
-        site_name, week = site.name, record.week
+    def guarded(share: float, message: str) -> None:
+        if not (wrote[0] and session.get_bind().dialect.name == "sqlite"):
+            progress(share, message)
+
+    event.listen(session, "after_flush", mark)
     try:
-        with transaction(factory) as s:
-            found = org_service.get_site(session=s, name=site_name)
-            ensure_requirements(
-                session=s, site=found, week=Week(found, week), created_by=created_by, scope=scope
-            )
-        with transaction(factory) as s:
-            solved = solve(
-                session=s,
-                site=site_name,
-                week=week,
-                created_by=created_by,
-                scope=scope,
-                options=options,
-                progress=progress,
-            )
-        progress(0.9, "storing the schedule")
-        with transaction(factory) as s:
-            record = s.get(Schedule, schedule_id)
-            assert record is not None
-            store(session=s, solved=solved, created_by=created_by, record=record)
-    except (Invalid, Conflict, Forbidden, NotFound) as exc:
-        with transaction(factory) as s:
-            failed = s.get(Schedule, schedule_id)
-            if failed is not None:
-                failed.status = "failed"
-                lines = [exc.message, *(p.message for p in exc.problems)]
-                failed.error = "\n".join(dict.fromkeys(lines))
-                failed.progress = "failed"
-    except Exception as exc:  # a job must never stay "building": say what broke
-        with transaction(factory) as s:
-            failed = s.get(Schedule, schedule_id)
-            if failed is not None:
-                failed.status = "failed"
-                failed.error = f"unexpected error ({type(exc).__name__}): {exc}"
-                failed.progress = "failed"
-        raise
+        solved = solve(
+            session=session,
+            site=data.site,
+            week=data.week,
+            created_by=created_by,
+            options=data.options,
+            progress=guarded,
+        )
+        guarded(0.9, "storing the schedule")
+        record = store(session=session, solved=solved, created_by=created_by)
+    finally:
+        event.remove(session, "after_flush", mark)
+    return _summary(session, record)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -1180,7 +1133,6 @@ def _summary(session: Session, record: Schedule) -> schemas.ScheduleOut:
         version=record.version,
         parent_id=record.parent_id,
         status=record.status,
-        progress=record.progress,
         created_by=record.created_by,
         created_at=record.created_at,
         published_by=record.published_by,
@@ -1194,7 +1146,6 @@ def _summary(session: Session, record: Schedule) -> schemas.ScheduleOut:
         under_coverage_h=record.under_coverage_h,
         over_coverage_h=record.over_coverage_h,
         notes=[n for n in record.notes.split("\n") if n],
-        error=record.error,
         people=int(people),
         shifts=int(shifts),
     )
@@ -1433,7 +1384,6 @@ def _copy(session: Session, base: Schedule, by: str) -> Schedule:
     assert site is not None
     new = new_record(session=session, site=site, week=base.week, created_by=by, status="draft")
     new.parent_id = base.id
-    new.progress = "edited"
     new.notes = base.notes
     new.solve_s = base.solve_s
     shift_map: dict[int, int] = {}
@@ -1529,6 +1479,73 @@ def _check_rest(session: Session, schedule_id: int, person: Person) -> None:
             )
 
 
+def _contract_of(session: Session, person: Person) -> WorkContract | None:
+    return session.scalars(
+        select(WorkContract)
+        .join(PersonContract, PersonContract.contract_id == WorkContract.id)
+        .where(PersonContract.person_id == person.id)
+    ).first()
+
+
+def _week_totals(session: Session, record: Schedule, person: Person) -> tuple[float, int]:
+    """A person's paid hours and working days in a schedule version, credited time off
+    included the way the build counts them."""
+    site = session.get(Site, record.site_id)
+    assert site is not None
+    week = Week(site, record.week)
+    shifts = session.scalars(
+        select(ScheduledShift).where(
+            ScheduledShift.schedule_id == record.id, ScheduledShift.person_id == person.id
+        )
+    ).all()
+    hours = sum(s.paid_h for s in shifts)
+    days = len({week.local(s.start_at).date() for s in shifts})
+    for off in session.scalars(
+        select(TimeOff).where(
+            TimeOff.person_id == person.id,
+            TimeOff.status == "approved",
+            TimeOff.start_at < week.end_utc,
+            TimeOff.end_at > week.start_utc,
+        )
+    ):
+        span = _clip(week, off.start_at, off.end_at)
+        if span and off.credit_h_per_day > 0:
+            n = math.ceil((span[1] - span[0]) / 1440)
+            hours += off.credit_h_per_day * n
+            days += n
+    return hours, days
+
+
+def _check_contract_week(
+    session: Session, record: Schedule, person: Person, before: tuple[float, int], day: date
+) -> None:
+    """Refuse a swap that takes a person's week past a contract limit (or further past it)."""
+    contract = _contract_of(session, person)
+    if contract is None:
+        return
+    hours, days = _week_totals(session, record, person)
+    broken: list[tuple[str, str]] = []
+    if hours > contract.weekly_max_h + 1e-6 and hours > before[0] + 1e-6:
+        broken.append(
+            ("weekly_max_h", f"{hours:g} paid hours, above the most, {contract.weekly_max_h:g}")
+        )
+    if hours < contract.weekly_min_h - 1e-6 and hours < before[0] - 1e-6:
+        broken.append(
+            ("weekly_min_h", f"{hours:g} paid hours, below the least, {contract.weekly_min_h:g}")
+        )
+    if days > contract.days_max and days > before[1]:
+        broken.append(("days_max", f"{days} working days, above the most, {contract.days_max}"))
+    if days < contract.days_min and days < before[1]:
+        broken.append(("days_min", f"{days} working days, below the least, {contract.days_min}"))
+    if broken:
+        rules = "; ".join(f"{text} ({rule})" for rule, text in broken)
+        raise Conflict(
+            f"the swap on {day} leaves {person.login} {rules} in {record.week}, against their "
+            f"contract {contract.name!r}",
+            [Problem(f"{rule}: {text}", field="login_b") for rule, text in broken],
+        )
+
+
 def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_service.Scope) -> str:
     assert data.login_a and data.login_b and data.day
     a, b = _person(session, data.login_a, scope), _person(session, data.login_b, scope)
@@ -1554,6 +1571,7 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
         )
 
     shifts_a, shifts_b = day_shifts(a), day_shifts(b)
+    before = {p.id: _week_totals(session, new, p) for p in (a, b)}
     if not shifts_a and not shifts_b:
         raise _invalid(f"neither {a.login} nor {b.login} has a shift on {data.day}", "day")
     for giver, taker, shifts in ((a, b, shifts_a), (b, a, shifts_b)):
@@ -1590,6 +1608,8 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
     session.flush()
     _check_rest(session, new.id, a)
     _check_rest(session, new.id, b)
+    for p in (a, b):
+        _check_contract_week(session, new, p, before[p.id], data.day)
     return f"swapped the shifts of {a.login} and {b.login} on {data.day}"
 
 
@@ -1881,3 +1901,131 @@ def calendar_for_token(*, session: Session, token: str, now: datetime | None = N
                 ]
     lines.append("END:VCALENDAR")
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+# --- availability and preferences ---------------------------------------------------------
+
+
+def _hm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def list_availability(
+    *, session: Session, login: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> schemas.AvailabilityOut:
+    """Return when a person can work (no spans: any time)."""
+    person = _person(session, login, scope)
+    rows = session.scalars(
+        select(Availability)
+        .where(Availability.person_id == person.id)
+        .order_by(Availability.weekday, Availability.start_min)
+    ).all()
+    return schemas.AvailabilityOut(
+        login=person.login,
+        any_time=not rows,
+        spans=[
+            schemas.AvailabilitySpanIn(
+                weekday=r.weekday, start=_hm(r.start_min), end=_hm(r.end_min)
+            )
+            for r in rows
+        ],
+    )
+
+
+def set_availability(
+    *,
+    session: Session,
+    login: str,
+    data: schemas.AvailabilityIn,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schemas.AvailabilityOut:
+    """Replace a person's availability; overlapping spans of a weekday are refused by name."""
+    person = _person(session, login, scope)
+    spans = sorted(
+        (s.weekday, schemas.minutes_of(s.start), schemas.minutes_of(s.end), i)
+        for i, s in enumerate(data.spans)
+    )
+    problems = [
+        Problem(
+            f"{schemas.WEEKDAYS[a[0]]} {_hm(a[1])}-{_hm(a[2])} overlaps {_hm(b[1])}-{_hm(b[2])}",
+            field=f"spans.{b[3]}",
+        )
+        for a, b in zip(spans, spans[1:], strict=False)
+        if a[0] == b[0] and b[1] < a[2]
+    ]
+    if problems:
+        raise Invalid(f"availability of {login!r}: spans overlap", problems)
+    for old in session.scalars(select(Availability).where(Availability.person_id == person.id)):
+        session.delete(old)
+    session.flush()
+    for weekday, start, end, _ in spans:
+        session.add(
+            Availability(person_id=person.id, weekday=weekday, start_min=start, end_min=end)
+        )
+    session.flush()
+    return list_availability(session=session, login=login, scope=scope)
+
+
+def list_preferences(
+    *, session: Session, login: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> schemas.PreferencesOut:
+    """Return a person's shift preferences."""
+    person = _person(session, login, scope)
+    rows = session.scalars(
+        select(ShiftPreference)
+        .where(ShiftPreference.person_id == person.id)
+        .order_by(ShiftPreference.id)
+    ).all()
+    return schemas.PreferencesOut(
+        login=person.login,
+        preferences=[
+            schemas.PreferenceIn(
+                weight=r.weight,
+                template=r.template,
+                weekday=r.weekday,
+                start=None if r.start_min is None else _hm(r.start_min),
+                end=None if r.end_min is None else _hm(r.end_min),
+            )
+            for r in rows
+        ],
+    )
+
+
+def set_preferences(
+    *,
+    session: Session,
+    login: str,
+    data: schemas.PreferencesIn,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schemas.PreferencesOut:
+    """Replace a person's preferences; a template no site has is refused by name."""
+    person = _person(session, login, scope)
+    known = set(session.scalars(select(ShiftTemplate.name)))
+    problems = [
+        Problem(
+            f"template {p.template!r} does not exist; known: {', '.join(sorted(known)) or 'none'}",
+            field=f"preferences.{i}.template",
+        )
+        for i, p in enumerate(data.preferences)
+        if p.template is not None and p.template not in known
+    ]
+    if problems:
+        raise Invalid(f"preferences of {login!r}: unknown shift template", problems)
+    for old in session.scalars(
+        select(ShiftPreference).where(ShiftPreference.person_id == person.id)
+    ):
+        session.delete(old)
+    session.flush()
+    for p in data.preferences:
+        session.add(
+            ShiftPreference(
+                person_id=person.id,
+                weight=p.weight,
+                template=p.template,
+                weekday=p.weekday,
+                start_min=None if p.start is None else schemas.minutes_of(p.start),
+                end_min=None if p.end is None else schemas.minutes_of(p.end),
+            )
+        )
+    session.flush()
+    return list_preferences(session=session, login=login, scope=scope)
