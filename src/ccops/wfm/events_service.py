@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.importers.asterisk import read_queue_log
@@ -66,7 +66,7 @@ from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Channel, Person, PersonSkill, Queue, Site
 from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm.intraday_models import IntakeEvent, IntradayInterval, LiveContact
+from ccops.wfm.intraday_models import AdherenceAlert, IntakeEvent, IntradayInterval, LiveContact
 
 INTERVAL_MIN = 15
 INTERVAL_S = INTERVAL_MIN * 60
@@ -856,7 +856,7 @@ def ingest(
     people = sorted(
         {int(c.record["person_id"]) for c in valid if c.kind == "agent_state" and c.record}
     )
-    if evaluate and people:
+    if evaluate:
         _adherence_alerts(session, people, now)
     opened: list[int] = []
     if evaluate and touched:
@@ -881,11 +881,34 @@ def ingest(
 
 def _adherence_alerts(session: Session, people: list[int], now: datetime) -> None:
     """Alert team leaders about people out of adherence beyond the grace period (needs the
-    published schedule's activities; without a schedule there is nothing to adhere to)."""
+    published schedule's activities; without a schedule there is nothing to adhere to).
+
+    Checked: the batch's agents, and everyone whose open state span (break, lunch, not ready,
+    ...; not offline) passed the grace period without an alert yet, so that someone who stays on
+    lunch is caught by whatever batch arrives next, without an event of their own.
+    """
     from ccops.wfm import adherence_service, intraday_service
 
+    grace = timedelta(seconds=adherence_service.DEFAULT_GRACE_S)
+    lingering = session.scalars(
+        select(AgentStateEvent.person_id)
+        .where(
+            AgentStateEvent.end_at.is_(None),
+            AgentStateEvent.state.not_in([*STAFFED_STATES, AgentState.offline]),
+            AgentStateEvent.start_at <= now - grace,
+            AgentStateEvent.start_at >= now - timedelta(hours=12),
+            ~exists().where(
+                AdherenceAlert.person_id == AgentStateEvent.person_id,
+                AdherenceAlert.start_at >= AgentStateEvent.start_at,
+            ),
+        )
+        .distinct()
+    )
+    wanted = sorted({*people, *lingering})
+    if not wanted:
+        return
     activities = intraday_service.published_activities(
-        session, people, now - timedelta(days=1), now + timedelta(days=1)
+        session, wanted, now - timedelta(days=1), now + timedelta(days=1)
     )
     if activities:
         adherence_service.raise_alerts(session=session, activities=activities, now=now)
