@@ -8,10 +8,12 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role, ScopeKind
+from ccops.errors import Invalid
 from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -174,3 +176,100 @@ def test_lunch_during_planned_work_alerts_the_team_leader_in_the_app(
     assert day.adherence is not None and day.adherence < 1.0
     queue = session.scalars(select(Queue).where(Queue.name == "Sales")).one()
     assert queue.id in {a.queue_id for a in shift.activities if a.kind == "work"}
+
+
+def _lunch(shift: ss.ShiftOut) -> ss.ScheduledActivityOut:
+    return next(a for a in shift.activities if a.kind == "lunch")
+
+
+def test_moving_a_published_break_makes_a_new_published_version(
+    session: Session, published: ss.ScheduleDetailOut
+) -> None:
+    shift = _monday_shift(published)
+    lunch = _lunch(shift)
+    # the template allows the 30-minute lunch to start 180 to 300 minutes after the shift start
+    earliest = shift.start + timedelta(minutes=180)
+    latest = shift.start + timedelta(minutes=300)
+    target = earliest if lunch.start != earliest else latest
+    person = session.scalars(select(Person).where(Person.login == shift.login)).one()
+    queue = session.scalars(select(Queue).where(Queue.name == "Sales")).one()
+    day_start = datetime.combine(DAY, datetime.min.time()).replace(tzinfo=lunch.start.tzinfo)
+    cover_before = svc.published_coverage(
+        session=session, queue_id=queue.id, start=day_start, end=day_start + timedelta(days=1)
+    )
+    with pytest.raises(Invalid, match="outside the allowed window"):
+        adherence_service.move_published_break(
+            session=session,
+            login=shift.login,
+            break_start=lunch.start,
+            new_start=latest + timedelta(minutes=15),
+            moved_by="planner",
+        )
+    assert [s.version for s in svc.list_schedules(session=session)] == [published.version]
+    out = adherence_service.move_published_break(
+        session=session,
+        login=shift.login,
+        break_start=lunch.start,
+        new_start=target,
+        moved_by="planner",
+        reason="team huddle",
+    )
+    assert (out.version, out.status) == (2, "published")
+    old = svc.get_schedule(session=session, schedule_id=published.id)
+    assert old.status == "superseded"
+    detail = svc.get_schedule(session=session, schedule_id=out.id)
+    assert [a.action for a in detail.audit][-2:] == ["move_break", "publish"]
+    assert "team huddle" in detail.audit[-2].detail and shift.login in detail.audit[-2].detail
+    acts = svc.published_activities(
+        session=session, person_ids=[person.id], start=shift.start, end=shift.end
+    )
+    assert [a.start for a in acts if a.kind == "lunch"] == [target]
+    assert acts[0].start == shift.start and acts[-1].end == shift.end
+    assert all(a.end == b.start for a, b in zip(acts, acts[1:], strict=False))
+    cover_after = svc.published_coverage(
+        session=session, queue_id=queue.id, start=day_start, end=day_start + timedelta(days=1)
+    )
+    # the same work, moved: the lunch's old intervals gain an agent, the new ones lose one
+    assert sum(cover_after.values()) == pytest.approx(sum(cover_before.values()))
+    for k in range(2):
+        was, now = lunch.start + timedelta(minutes=15 * k), target + timedelta(minutes=15 * k)
+        assert cover_after[was] - cover_before[was] == pytest.approx(1.0)
+        assert cover_after[now] - cover_before[now] == pytest.approx(-1.0)
+
+
+def test_the_board_form_moves_a_break(
+    admin_client: TestClient, session: Session, published: ss.ScheduleDetailOut
+) -> None:
+    session.commit()
+    shift = _monday_shift(published)
+    lunch = _lunch(shift)
+    target = shift.start + timedelta(minutes=180)
+    if target == lunch.start:
+        target += timedelta(minutes=15)
+    base = "/intraday/breaks/move?queue=Sales&date=2026-11-23"
+    bad = admin_client.post(
+        base,
+        data={"person": shift.login, "break_at": f"{lunch.start:%H:%M}", "new_at": "23:00"},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 303
+    page = admin_client.get(bad.headers["location"])
+    assert "outside the allowed window" in page.text
+    good = admin_client.post(
+        base,
+        data={
+            "person": shift.login,
+            "break_at": f"{lunch.start:%H:%M}",
+            "new_at": f"{target:%H:%M}",
+        },
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    page = admin_client.get(good.headers["location"])
+    assert "schedule version 2 published" in page.text and 'id="move-break-form"' in page.text
+    session.rollback()
+    person = session.scalars(select(Person).where(Person.login == shift.login)).one()
+    acts = svc.published_activities(
+        session=session, person_ids=[person.id], start=shift.start, end=shift.end
+    )
+    assert [a.start for a in acts if a.kind == "lunch"] == [target]

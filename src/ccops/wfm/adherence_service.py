@@ -24,7 +24,7 @@ from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, Site, Team, User
 from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm import intraday_service
+from ccops.wfm import intraday_service, schedule_schemas, schedule_service
 from ccops.wfm.intraday_models import AdherenceAlert
 from ccops.wfm.intraday_service import PlannedActivity
 
@@ -300,6 +300,69 @@ def move_break(activity: PlannedActivity, new_start: datetime) -> PlannedActivit
         queue_id=activity.queue_id,
         earliest_start=activity.earliest_start,
         latest_start=activity.latest_start,
+    )
+
+
+def move_published_break(
+    *,
+    session: Session,
+    login: str,
+    break_start: datetime,
+    new_start: datetime,
+    moved_by: str,
+    scope: org_service.Scope = org_service.EVERYTHING,
+    reason: str = "",
+) -> schedule_schemas.ScheduleOut:
+    """Move a person's published break to ``new_start`` inside its allowed window.
+
+    The published version is never changed in place: the schedule service makes a new version
+    (audited ``move_break``) and publishes it, which supersedes the old one and tells the person.
+
+    Raises:
+        NotFound: no such person in scope, or no published break of theirs at ``break_start``.
+        Invalid: the break has no window, or ``new_start`` lies outside it.
+        Conflict: the moved break would overlap another activity or the shift's end.
+    """
+    person = session.scalars(
+        select(Person).where(Person.login == login, scope.people_clause())
+    ).first()
+    if person is None:
+        raise NotFound(f"no person {login!r} in your scope", [Problem("unknown", field="person")])
+    found = schedule_service.published_break(
+        session=session, person_id=person.id, start=_aware(break_start)
+    )
+    if found is None:
+        raise NotFound(
+            f"{login} has no published break starting at "
+            f"{_aware(break_start).isoformat(timespec='minutes')}",
+            [Problem("no such break", field="break_start")],
+        )
+    moved = move_break(
+        PlannedActivity(
+            person_id=person.id,
+            kind=found.kind,
+            start=_aware(found.start),
+            end=_aware(found.end),
+            earliest_start=found.earliest_start,
+            latest_start=found.latest_start,
+        ),
+        new_start,
+    )
+    draft = schedule_service.edit(
+        session=session,
+        schedule_id=found.schedule_id,
+        data=schedule_schemas.EditIn(
+            kind="move_break",
+            login_a=login,
+            break_start=_aware(found.start),
+            new_start=moved.start,
+            reason=reason,
+        ),
+        edited_by=moved_by,
+        scope=scope,
+    )
+    return schedule_service.publish(
+        session=session, schedule_id=draft.id, published_by=moved_by, scope=scope
     )
 
 
