@@ -190,7 +190,8 @@ def test_moving_a_published_break_makes_a_new_published_version(
     # the template allows the 30-minute lunch to start 180 to 300 minutes after the shift start
     earliest = shift.start + timedelta(minutes=180)
     latest = shift.start + timedelta(minutes=300)
-    target = earliest if lunch.start != earliest else latest
+    # the end of the window farther from the lunch: at least an hour away, no shared interval
+    target = max(earliest, latest, key=lambda at: abs((at - lunch.start).total_seconds()))
     person = session.scalars(select(Person).where(Person.login == shift.login)).one()
     queue = session.scalars(select(Queue).where(Queue.name == "Sales")).one()
     day_start = datetime.combine(DAY, datetime.min.time()).replace(tzinfo=lunch.start.tzinfo)
