@@ -240,6 +240,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/intraday"): frozenset({S, P, M, E, D}),
     ("GET", "/intraday/panel"): frozenset({S, P, M, E, D}),
     ("POST", "/intraday/exceptions/{exception_id}/acknowledge"): STAFFING,
+    ("POST", "/intraday/breaks/move"): STAFFING,
 }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.org.models import Person, PersonSkill, Queue
+from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSampleContact
 from ccops.wfm import forecast_service
 from ccops.wfm import schemas as wfm_schemas
 
@@ -151,7 +152,16 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
             )
         )
     events.sort(key=lambda e: e[0])
-    # Take the day (and everything after it) out: the replay brings the day back.
+    # Take the day (and everything after it) out: the replay brings the day back. The demo's
+    # quality reviews of those contacts go first (they refer to the contacts).
+    gone = select(Contact.id).where(
+        Contact.queue_id == queue.id, Contact.arrival_local_min >= day_min
+    )
+    reviewed = select(Evaluation.id).where(Evaluation.contact_id.in_(gone))
+    session.execute(delete(Dispute).where(Dispute.evaluation_id.in_(reviewed)))
+    session.execute(delete(Evaluation).where(Evaluation.id.in_(reviewed)))
+    session.execute(delete(CalibrationContact).where(CalibrationContact.contact_id.in_(gone)))
+    session.execute(delete(QaSampleContact).where(QaSampleContact.contact_id.in_(gone)))
     session.execute(
         delete(Contact).where(Contact.queue_id == queue.id, Contact.arrival_local_min >= day_min)
     )

@@ -107,29 +107,9 @@ def test_a_break_moves_within_its_window() -> None:
         adherence_service.move_break(brk, datetime(2026, 11, 23, 11, 30, tzinfo=UTC))
 
 
-def test_state_events_alert_the_leader_when_a_schedule_is_published(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import sys
-    import types
-
-    from ccops.wfm import intraday_service
-
+def test_without_a_published_schedule_state_events_raise_no_alert(session: Session) -> None:
     make_org(session, timezone="UTC")
-    alice = session.scalars(select(Person).where(Person.login == "alice")).one()
-    plan = [PlannedActivity(alice.id, "work", OPEN, OPEN + timedelta(hours=4), queue_id=1)]
-    module = types.ModuleType("ccops.wfm.schedule_service")
-
-    def published_activities(**_kw: object) -> list[PlannedActivity]:
-        return plan
-
-    module.published_activities = published_activities  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ccops.wfm.schedule_service", module)
-    intraday_service._schedule_module.cache_clear()
-    try:
-        now = OPEN + timedelta(minutes=30)
-        send(session, [_state("s1", "alice", "lunch", 10, None)], now)
-        [alert] = adherence_service.list_alerts(session=session)
-        assert (alert.person, alert.planned, alert.actual) == ("alice", "work", "lunch")
-    finally:
-        intraday_service._schedule_module.cache_clear()
+    send(session, [_state("s1", "alice", "lunch", 10, None)], OPEN + timedelta(minutes=30))
+    assert adherence_service.list_alerts(session=session) == []
+    with pytest.raises(NotFound, match="no published schedule"):
+        adherence_service.day_adherence(session=session, day=DAY, activities=None, published=True)

@@ -10,13 +10,16 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.engines import queueing
 from ccops.enums import Role, ScopeKind
 from ccops.errors import Conflict, Invalid, NotFound
+from ccops.notifications import service as notifications_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
+from ccops.org.models import User
 from ccops.wfm import exception_service, intraday_service
 from ccops.wfm import intraday_schemas as schemas
 from tests.factories import make_org
@@ -117,9 +120,12 @@ def test_tier_fires_after_two_intervals_over_and_notifies_by_webhook(
     assert x.recommendation["intervals"][0]["required"] == need
     assert x.recommended_extra_agents == need - plan_need > 0
     assert {(n.channel, n.owner, n.status) for n in x.notifications} == {
-        ("in_app", "planner1", "pending"),
+        ("in_app", "planner1", "delivered"),
         ("webhook", "planner1", "delivered"),
     }
+    planner = session.scalars(select(User.id).where(User.login == "planner1")).one()
+    [note] = notifications_service.list_own(session=session, user_id=planner)
+    assert (note.kind, note.subject) == ("intraday_exception", x.summary[:200])
     assert [n for n in x.notifications if n.channel == "webhook"][0].delivered_at is not None
     assert len(_Hook.received) == 1
     body = _Hook.received[0]
@@ -252,34 +258,33 @@ def test_view_shows_scheduled_unknown_without_a_schedule_and_uses_coverage_when_
     assert next(iv for iv in covered.intervals if iv.interval_start == OPEN).scheduled == 5.0
 
 
-def test_the_published_schedule_plugs_in_when_its_module_exists(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+def test_explain_takes_scheduled_from_the_coverage_and_an_empty_coverage_as_unknown(
+    session: Session,
 ) -> None:
-    import sys
-    import types
     from datetime import date as date_
 
     _world(session)
     send(session, contacts(OPEN, 20, prefix="a"), OPEN + timedelta(minutes=15))
-    module = types.ModuleType("ccops.wfm.schedule_service")
     calls: list[int] = []
 
-    def published_coverage(*, session: Session, queue_id: int, start: object, end: object) -> dict:  # type: ignore[type-arg]
+    def two_agents(queue_id: int, start: object, end: object) -> dict:  # type: ignore[type-arg]
         calls.append(queue_id)
         return {OPEN + timedelta(minutes=15 * i): 2.0 for i in range(32)}
 
-    module.published_coverage = published_coverage  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ccops.wfm.schedule_service", module)
-    intraday_service._schedule_module.cache_clear()
-    try:
-        view = intraday_service.status(session=session, queue="Sales", day=DAY, as_of=OPEN)
-        assert intraday_service.NO_SCHEDULE not in view.notes and calls
-        nine = next(iv for iv in view.intervals if iv.interval_start == OPEN)
-        assert nine.scheduled == 2.0
-        [day] = intraday_service.explain(session=session, day=date_(2026, 11, 23), queue="Sales")
-        assert day.parts["staffing"] != 0.0
-    finally:
-        intraday_service._schedule_module.cache_clear()
+    view = intraday_service.status(
+        session=session, queue="Sales", day=DAY, as_of=OPEN, coverage=two_agents
+    )
+    assert intraday_service.NO_SCHEDULE not in view.notes and calls
+    assert next(iv for iv in view.intervals if iv.interval_start == OPEN).scheduled == 2.0
+    [day] = intraday_service.explain(
+        session=session, day=date_(2026, 11, 23), queue="Sales", coverage=two_agents
+    )
+    assert day.parts["staffing"] != 0.0
+    assert not any(intraday_service.NO_SCHEDULE in n for n in day.notes)
+    # no published schedule in this database: the real coverage is empty, scheduled unknown
+    [bare] = intraday_service.explain(session=session, day=date_(2026, 11, 23), queue="Sales")
+    assert bare.parts["staffing"] == 0.0
+    assert any(intraday_service.NO_SCHEDULE in n for n in bare.notes)
 
 
 def test_a_daylight_saving_day_has_23_or_25_hours_of_intervals() -> None:

@@ -14,6 +14,7 @@ from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
 from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
+from ccops.wfm import events_service
 
 import_app = typer.Typer(
     help="Import contact records, agent states and interval reports.", no_args_is_help=True
@@ -91,10 +92,13 @@ def _show(report: schemas.ImportReport, as_json: bool) -> None:
 def _run_import(
     import_file: Callable[..., schemas.ImportReport], as_json: bool, **options: Any
 ) -> None:
-    """Run one import in its own transaction on the configured database and print the report."""
+    """Run one import in its own transaction on the configured database and print the report;
+    the intraday interval totals of the queue-days it wrote are rebuilt in the same transaction
+    (see ``events_service.rebuild_after_import`` for why here and not in the service)."""
     settings = get_settings()
     with unit_of_work(settings) as session:
         report = import_file(session=session, settings=settings, **options)
+        events_service.rebuild_after_import(session=session, report=report)
     _show(report, as_json)
 
 

@@ -25,6 +25,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
+from ccops.wfm import events_service
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 pages = APIRouter(prefix="/import", include_in_schema=False)
@@ -60,11 +61,15 @@ def _import_upload(
     mapping: StarletteUpload | None,
     **options: Any,
 ) -> schemas.ImportReport:
-    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it."""
+    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it; then
+    rebuild the intraday totals of the queue-days it wrote, in the same transaction (why at this
+    edge: ``events_service.rebuild_after_import``)."""
     with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
         path = _save(file, Path(tmp) / "file")
         mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-        return import_file(path=path, mapping=mapping_path, **options)
+        report = import_file(path=path, mapping=mapping_path, **options)
+    events_service.rebuild_after_import(session=options["session"], report=report)
+    return report
 
 
 @router.post("/imports/contacts", response_model=schemas.ImportReport)

@@ -1,9 +1,9 @@
 """Adherence and conformance per person and day, live alerts for team leaders, and moving a break
 inside its allowed window.
 
-Planned activities come from the published schedule (``PlannedActivity``; the schedule module
-supplies them later through ``schedule_service.published_activities``); actual states are the
-stored agent-state spans. The computation is ``engines.adherence``.
+Planned activities come from the published schedule (``schedule_service.published_activities``
+through ``intraday_service.published_activities``); actual states are the stored agent-state
+spans. The computation is ``engines.adherence``. Alerts reach the team leader in the app.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from ccops.contacts.models import AgentStateEvent
 from ccops.db import utcnow
 from ccops.engines import adherence as engine
 from ccops.errors import Invalid, NotFound, Problem
+from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
-from ccops.org.models import Person, Site, Team
+from ccops.org.models import Person, Site, Team, User
 from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm import intraday_service
+from ccops.wfm import intraday_service, schedule_schemas, schedule_service
 from ccops.wfm.intraday_models import AdherenceAlert
 from ccops.wfm.intraday_service import PlannedActivity
 
@@ -162,8 +163,11 @@ def day_adherence(
         raise NotFound(f"no person {person!r} in your scope", [Problem("unknown", field="person")])
     if activities is None and published and people:
         start = datetime.combine(day - timedelta(days=1), time(0), UTC)
-        activities = intraday_service.published_activities(
-            session, sorted(people), start, start + timedelta(days=3)
+        activities = (
+            intraday_service.published_activities(
+                session, sorted(people), start, start + timedelta(days=3)
+            )
+            or None
         )
     if activities is None:
         raise NotFound(
@@ -236,7 +240,30 @@ def raise_alerts(
         session.add(alert)
         session.flush()
         created.append(alert.id)
+        if leader is not None:
+            _notify_leader(session, leader, person, span)
     return created
+
+
+def _notify_leader(
+    session: Session, leader_id: int, person: Person, span: schemas.AdherenceSpanOut
+) -> None:
+    """Tell the team leader's user account(s) in the app that someone is out of adherence."""
+    users = list(session.scalars(select(User.id).where(User.person_id == leader_id)))
+    if not users:
+        return
+    since = _aware(span.start).strftime("%H:%M UTC")
+    notifications_service.notify(
+        session=session,
+        user_ids=users,
+        kind="adherence_alert",
+        subject=f"{person.name or person.login} is out of adherence since {since}",
+        body=(
+            f"Planned {span.planned}, actual {span.actual} since {since}, beyond the grace period. "
+            "Check whether they need help before anything else."
+        ),
+        link="/intraday",
+    )
 
 
 def move_break(activity: PlannedActivity, new_start: datetime) -> PlannedActivity:
@@ -273,6 +300,69 @@ def move_break(activity: PlannedActivity, new_start: datetime) -> PlannedActivit
         queue_id=activity.queue_id,
         earliest_start=activity.earliest_start,
         latest_start=activity.latest_start,
+    )
+
+
+def move_published_break(
+    *,
+    session: Session,
+    login: str,
+    break_start: datetime,
+    new_start: datetime,
+    moved_by: str,
+    scope: org_service.Scope = org_service.EVERYTHING,
+    reason: str = "",
+) -> schedule_schemas.ScheduleOut:
+    """Move a person's published break to ``new_start`` inside its allowed window.
+
+    The published version is never changed in place: the schedule service makes a new version
+    (audited ``move_break``) and publishes it, which supersedes the old one and tells the person.
+
+    Raises:
+        NotFound: no such person in scope, or no published break of theirs at ``break_start``.
+        Invalid: the break has no window, or ``new_start`` lies outside it.
+        Conflict: the moved break would overlap another activity or the shift's end.
+    """
+    person = session.scalars(
+        select(Person).where(Person.login == login, scope.people_clause())
+    ).first()
+    if person is None:
+        raise NotFound(f"no person {login!r} in your scope", [Problem("unknown", field="person")])
+    found = schedule_service.published_break(
+        session=session, person_id=person.id, start=_aware(break_start)
+    )
+    if found is None:
+        raise NotFound(
+            f"{login} has no published break starting at "
+            f"{_aware(break_start).isoformat(timespec='minutes')}",
+            [Problem("no such break", field="break_start")],
+        )
+    moved = move_break(
+        PlannedActivity(
+            person_id=person.id,
+            kind=found.kind,
+            start=_aware(found.start),
+            end=_aware(found.end),
+            earliest_start=found.earliest_start,
+            latest_start=found.latest_start,
+        ),
+        new_start,
+    )
+    draft = schedule_service.edit(
+        session=session,
+        schedule_id=found.schedule_id,
+        data=schedule_schemas.EditIn(
+            kind="move_break",
+            login_a=login,
+            break_start=_aware(found.start),
+            new_start=moved.start,
+            reason=reason,
+        ),
+        edited_by=moved_by,
+        scope=scope,
+    )
+    return schedule_service.publish(
+        session=session, schedule_id=draft.id, published_by=moved_by, scope=scope
     )
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.importers.asterisk import read_queue_log
@@ -61,12 +61,13 @@ from ccops.contacts.importers.tabular import (
     read_contacts_table,
 )
 from ccops.contacts.models import AgentStateEvent, Contact
+from ccops.contacts.schemas import ImportReport
 from ccops.db import utcnow
 from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Channel, Person, PersonSkill, Queue, Site
 from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm.intraday_models import IntakeEvent, IntradayInterval, LiveContact
+from ccops.wfm.intraday_models import AdherenceAlert, IntakeEvent, IntradayInterval, LiveContact
 
 INTERVAL_MIN = 15
 INTERVAL_S = INTERVAL_MIN * 60
@@ -856,7 +857,7 @@ def ingest(
     people = sorted(
         {int(c.record["person_id"]) for c in valid if c.kind == "agent_state" and c.record}
     )
-    if evaluate and people:
+    if evaluate:
         _adherence_alerts(session, people, now)
     opened: list[int] = []
     if evaluate and touched:
@@ -881,11 +882,34 @@ def ingest(
 
 def _adherence_alerts(session: Session, people: list[int], now: datetime) -> None:
     """Alert team leaders about people out of adherence beyond the grace period (needs the
-    published schedule's activities; without a schedule there is nothing to adhere to)."""
+    published schedule's activities; without a schedule there is nothing to adhere to).
+
+    Checked: the batch's agents, and everyone whose open state span (break, lunch, not ready,
+    ...; not offline) passed the grace period without an alert yet, so that someone who stays on
+    lunch is caught by whatever batch arrives next, without an event of their own.
+    """
     from ccops.wfm import adherence_service, intraday_service
 
+    grace = timedelta(seconds=adherence_service.DEFAULT_GRACE_S)
+    lingering = session.scalars(
+        select(AgentStateEvent.person_id)
+        .where(
+            AgentStateEvent.end_at.is_(None),
+            AgentStateEvent.state.not_in([*STAFFED_STATES, AgentState.offline]),
+            AgentStateEvent.start_at <= now - grace,
+            AgentStateEvent.start_at >= now - timedelta(hours=12),
+            ~exists().where(
+                AdherenceAlert.person_id == AgentStateEvent.person_id,
+                AdherenceAlert.start_at >= AgentStateEvent.start_at,
+            ),
+        )
+        .distinct()
+    )
+    wanted = sorted({*people, *lingering})
+    if not wanted:
+        return
     activities = intraday_service.published_activities(
-        session, people, now - timedelta(days=1), now + timedelta(days=1)
+        session, wanted, now - timedelta(days=1), now + timedelta(days=1)
     )
     if activities:
         adherence_service.raise_alerts(session=session, activities=activities, now=now)
@@ -1146,6 +1170,58 @@ def rebuild_day(*, session: Session, queue_id: int, day: date) -> int:
                 +1,
             )
     return apply_deltas(session, deltas)
+
+
+def rebuild_after_import(*, session: Session, report: ImportReport) -> list[tuple[str, date]]:
+    """Rebuild the interval totals of every queue-day a contacts or agent-state import wrote, in
+    the import's transaction; return the (queue, local day) pairs rebuilt.
+
+    Called by the import edges (``ccops import ...``, ``POST /api/v1/imports/...``, the import
+    page), not by ``contacts.service``: the contacts domain sits below wfm (wfm reads its models
+    and importers), so a call from it up into wfm would make an import cycle, and a hook that
+    wfm registers into contacts would hide the dependency behind import order. The edges already
+    compose domains, so the dependency stays one-way and visible. Interval-report imports write
+    no contacts or spans and rebuild nothing.
+    """
+    if report.kind == "intervals":
+        return []
+    batch_ids = [report.batch_id]
+    if report.agent_states is not None:
+        batch_ids.append(report.agent_states.batch_id)
+    wanted = [b for b in batch_ids if b is not None]
+    if not wanted:
+        return []
+    days: set[tuple[int, date]] = set()
+    for queue_id, day_index in session.execute(
+        select(Contact.queue_id, Contact.arrival_local_min // 1440)
+        .where(Contact.batch_id.in_(wanted))
+        .distinct()
+    ):
+        days.add((int(queue_id), EPOCH.date() + timedelta(days=int(day_index))))
+    look = _Lookups(session, None)
+    for person_id, first_s, last_s in session.execute(
+        select(
+            AgentStateEvent.person_id,
+            func.min(AgentStateEvent.start_epoch_s),
+            func.max(func.coalesce(AgentStateEvent.end_epoch_s, AgentStateEvent.start_epoch_s)),
+        )
+        .where(AgentStateEvent.batch_id.in_(wanted))
+        .group_by(AgentStateEvent.person_id)
+    ):
+        primary = look.primary_queue(int(person_id))
+        if primary is None:
+            continue
+        zone = look.zone(look.queue_by_id(primary).site_id)
+        day = datetime.fromtimestamp(int(first_s), UTC).astimezone(zone).date()
+        last = datetime.fromtimestamp(int(last_s), UTC).astimezone(zone).date()
+        while day <= last:
+            days.add((primary, day))
+            day += timedelta(days=1)
+    done = []
+    for queue_id, day in sorted(days):
+        rebuild_day(session=session, queue_id=queue_id, day=day)
+        done.append((look.queue_by_id(queue_id).name, day))
+    return done
 
 
 # --- following a growing file --------------------------------------------------------------------

@@ -21,7 +21,6 @@ exception is acknowledged, actioned and closed, each step in its audit trail.
 
 from __future__ import annotations
 
-import importlib
 import json
 import urllib.error
 import urllib.request
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
 from ccops.org.models import Queue, Site, User
 from ccops.wfm import intraday_schemas as schemas
@@ -318,7 +318,7 @@ def evaluate_queue(
         if not all(ok for ok, _ in checks):
             continue
         end = plan.starts[-1] + timedelta(seconds=INTERVAL_S)
-        scheduled = coverage(queue.id, plan.starts[0], end) if coverage else None
+        scheduled = intraday_service.scheduled_agents(coverage, queue.id, plan.starts[0], end)
         rec = recommend(plan, as_of, scheduled)
         opened.append(_open(session, rule, queue, day, as_of, [m for _, m in checks], rec))
     return opened
@@ -427,14 +427,13 @@ def _post(url: str, body: dict[str, Any]) -> str | None:
 def deliver(*, session: Session, exception_id: int) -> list[schemas.NotificationOut]:
     """Deliver an exception's pending notifications; record each delivery or its failure.
 
-    In-app notifications go to ``ccops.notifications.service.notify`` when that module exists;
-    until then they stay ``pending`` here (shown on the board and by ``exceptions list``).
+    In-app notifications go to ``notifications.service.notify`` (an owner without a user account
+    stays ``failed`` with the reason); webhooks are POSTed.
     """
     record = session.get(ExceptionRecord, exception_id)
     if record is None:
         raise NotFound(f"exception {exception_id} does not exist", [Problem("unknown", field="id")])
     out = _exception_out(session, record)
-    notify = _in_app_notifier()
     pending = session.scalars(
         select(ExceptionNotification).where(
             ExceptionNotification.exception_id == exception_id,
@@ -449,29 +448,25 @@ def deliver(*, session: Session, exception_id: int) -> list[schemas.Notification
             n.status = "delivered" if error is None else "failed"
             n.error = error
             n.delivered_at = utcnow() if error is None else None
-        elif n.channel == "in_app" and notify is not None:
+        elif n.channel == "in_app":
             user_id = session.scalar(select(User.id).where(User.login == n.owner))
-            if user_id is not None:
-                notify(
-                    session=session,
-                    user_ids=[user_id],
-                    kind="intraday_exception",
-                    subject=out.summary[:200],
-                    body=out.summary,
-                    link=f"/intraday?queue={out.queue}",
-                )
-                n.status = "delivered"
-                n.delivered_at = utcnow()
+            if user_id is None:
+                n.status = "failed"
+                n.error = f"no user account {n.owner!r} to notify in the app"
+                continue
+            notifications_service.notify(
+                session=session,
+                user_ids=[user_id],
+                kind="intraday_exception",
+                subject=out.summary[:200],
+                body=out.summary,
+                link=f"/intraday?queue={out.queue}",
+            )
+            n.status = "delivered"
+            n.error = None
+            n.delivered_at = utcnow()
     session.flush()
     return _exception_out(session, record).notifications
-
-
-def _in_app_notifier() -> Any:
-    try:
-        module = importlib.import_module("ccops.notifications.service")
-    except ImportError:
-        return None
-    return getattr(module, "notify", None)
 
 
 # --- reading and stepping -----------------------------------------------------------------------

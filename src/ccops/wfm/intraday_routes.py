@@ -5,9 +5,10 @@ exceptions and their plans, the explanation of a missed service level and adhere
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -306,4 +307,62 @@ def acknowledge(
     target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(date)}" if date else "")
     return redirect(
         request, target, flash=("success", _("Exception %(id)s acknowledged.") % {"id": out.id})
+    )
+
+
+@pages.post("/breaks/move", response_model=None)
+async def move_break(
+    request: Request, session: SessionDep, user: Actor, queue: str = "", date: str = ""
+) -> Response:
+    """Move a person's published break within its window from the board (a new, published
+    schedule version with an audit entry); go back to the board."""
+    async with request.form() as form:
+        fields = {k: str(form.get(k) or "").strip() for k in ("person", "break_at", "new_at")}
+    return await run_in_threadpool(_move_break, request, session, user, queue, date, fields)
+
+
+def _local_moment(day: date, text: str, zone: ZoneInfo, field: str) -> datetime:
+    try:
+        hh, mm = (int(x) for x in text.split(":"))
+        return datetime.combine(day, time(hh, mm), zone).astimezone(UTC)
+    except ValueError:
+        raise Invalid(
+            f"{field}: {text!r} is not a time of day (HH:MM)", [Problem("HH:MM", field=field)]
+        ) from None
+
+
+def _move_break(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    queue: str,
+    day: str,
+    fields: dict[str, str],
+) -> Response:
+    _ = gettext_for(request, user)
+    target = f"/intraday?queue={quote(queue)}" + (f"&date={quote(day)}" if day else "")
+    try:
+        q = intraday_service.get_queue(session, queue, user.scope)
+        zone = ZoneInfo(q.site.timezone)
+        local_day = _day(day) or datetime.now(UTC).astimezone(zone).date()
+        out = adherence_service.move_published_break(
+            session=session,
+            login=fields["person"],
+            break_start=_local_moment(local_day, fields["break_at"], zone, "break_at"),
+            new_start=_local_moment(local_day, fields["new_at"], zone, "new_at"),
+            moved_by=user.login,
+            scope=user.scope,
+            reason=str(_("moved from the intraday board")),
+        )
+    except CcopsError as exc:
+        session.rollback()
+        return redirect(request, target, flash=("error", exc.message))
+    return redirect(
+        request,
+        target,
+        flash=(
+            "success",
+            _("Break of %(person)s moved to %(time)s; schedule version %(version)s published.")
+            % {"person": fields["person"], "time": fields["new_at"], "version": out.version},
+        ),
     )

@@ -23,13 +23,11 @@ requirement has a patience).
 
 from __future__ import annotations
 
-import functools
-import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -44,6 +42,7 @@ from ccops.errors import Forbidden, Invalid, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm import schedule_service
 from ccops.wfm.events_service import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
 from ccops.wfm.intraday_models import IntradayInterval
 from ccops.wfm.models import (
@@ -78,50 +77,47 @@ class PlannedActivity:
 
 CoverageFn = Callable[[int, datetime, datetime], dict[datetime, float]]
 """(queue id, start, end) -> scheduled agents per interval start (the published schedule)."""
-SCHEDULE_MODULE = "ccops.wfm.schedule_service"
 
 
-@functools.lru_cache(maxsize=1)
-def _schedule_module() -> Any:
-    try:
-        return importlib.import_module(SCHEDULE_MODULE)
-    except ImportError:
-        return None
+def published_coverage(session: Session) -> CoverageFn:
+    """The published schedules' coverage (``schedule_service.published_coverage``) as a function.
 
-
-def published_coverage(session: Session) -> CoverageFn | None:
-    """The published schedule's coverage, when the schedule module is installed (else None)."""
-    module = _schedule_module()
-    fn = getattr(module, "published_coverage", None) if module is not None else None
-    if fn is None:
-        return None
+    It returns an empty mapping when no published schedule covers the queue and period.
+    """
 
     def coverage(queue_id: int, start: datetime, end: datetime) -> dict[datetime, float]:
-        found: dict[datetime, float] = fn(session=session, queue_id=queue_id, start=start, end=end)
+        found = schedule_service.published_coverage(
+            session=session, queue_id=queue_id, start=start, end=end
+        )
         return {_aware(k): float(v) for k, v in found.items()}
 
     return coverage
 
 
+def scheduled_agents(
+    coverage: CoverageFn, queue_id: int, start: datetime, end: datetime
+) -> dict[datetime, float] | None:
+    """Scheduled agents per interval start, or None when no published schedule covers the period
+    (an empty coverage: scheduled is unknown, not zero)."""
+    found = coverage(queue_id, start, end)
+    return found or None
+
+
 def published_activities(
     session: Session, person_ids: list[int], start: datetime, end: datetime
-) -> list[PlannedActivity] | None:
-    """The people's planned activities from the published schedule (None without one)."""
-    module = _schedule_module()
-    fn = getattr(module, "published_activities", None) if module is not None else None
-    if fn is None:
-        return None
+) -> list[PlannedActivity]:
+    """The people's planned activities from the published schedules (empty without one)."""
     return [
         PlannedActivity(
             person_id=a.person_id,
             kind=a.kind,
             start=_aware(a.start),
             end=_aware(a.end),
-            queue_id=getattr(a, "queue_id", None),
-            earliest_start=getattr(a, "earliest_start", None),
-            latest_start=getattr(a, "latest_start", None),
+            queue_id=a.queue_id,
         )
-        for a in fn(session=session, person_ids=person_ids, start=start, end=end)
+        for a in schedule_service.published_activities(
+            session=session, person_ids=person_ids, start=start, end=end
+        )
     ]
 
 
@@ -390,7 +386,8 @@ def status(
         day: Local date at the queue's site (default today there).
         as_of: The moment the view is taken (default now, capped to the day's end).
         scope: The caller's scope.
-        coverage: The published schedule's agents per interval; None shows scheduled as unknown.
+        coverage: Agents per interval (default the published schedules'); an empty answer shows
+            scheduled as unknown.
     """
     q = get_queue(session, queue, scope)
     coverage = coverage or published_coverage(session)
@@ -407,7 +404,7 @@ def status(
     fallback = float(np.median(known)) if known.size else 0.0
     aht[aht <= 0] = fallback
     required = _required(refc.volume, aht, q, plan.patience_s)
-    scheduled = coverage(q.id, plan.starts[0], end) if coverage else None
+    scheduled = scheduled_agents(coverage, q.id, plan.starts[0], end)
     notes = list(plan.notes)
     if scheduled is None:
         notes.append(NO_SCHEDULE)
@@ -584,7 +581,7 @@ def explain(
     return out
 
 
-def _explain_one(plan: DayPlan, coverage: CoverageFn | None) -> schemas.ExplainOut:
+def _explain_one(plan: DayPlan, coverage: CoverageFn) -> schemas.ExplainOut:
     q = plan.queue
     notes = list(plan.notes)
     rows = [plan.rows.get(s) for s in plan.starts]
@@ -619,7 +616,7 @@ def _explain_one(plan: DayPlan, coverage: CoverageFn | None) -> schemas.ExplainO
     actual_aht = np.where(answered > 0, handle / np.maximum(answered, 1), planned_aht)
     actual_aht[actual_aht <= 0] = planned_aht[actual_aht <= 0]
     end = plan.starts[-1] + timedelta(seconds=INTERVAL_S)
-    cover = coverage(q.id, plan.starts[0], end) if coverage else None
+    cover = scheduled_agents(coverage, q.id, plan.starts[0], end)
     if cover is None:
         scheduled = plan.required
         notes.append(

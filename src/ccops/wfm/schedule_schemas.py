@@ -173,14 +173,17 @@ class BuildIn(BaseModel):
 
 
 class EditIn(BaseModel):
-    """An edit of a schedule: swap two people's shifts on a local day, or grant time off."""
+    """An edit of a schedule: swap two people's shifts on a local day, grant time off, or move a
+    person's break (``login_a``) from ``break_start`` to ``new_start`` inside its window."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["swap", "time_off"]
+    kind: Literal["swap", "time_off", "move_break"]
     day: date | None = Field(default=None, description="swap: the local day of the shifts")
     login_a: str | None = None
     login_b: str | None = None
     time_off_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    break_start: datetime | None = Field(default=None, description="move_break: its start now")
+    new_start: datetime | None = Field(default=None, description="move_break: where it goes")
     reason: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")
@@ -189,6 +192,12 @@ class EditIn(BaseModel):
             raise ValueError("a swap needs day, login_a and login_b")
         if self.kind == "time_off" and self.time_off_id is None:
             raise ValueError("granting time off needs time_off_id")
+        if self.kind == "move_break" and not (self.login_a and self.break_start and self.new_start):
+            raise ValueError("moving a break needs login_a, break_start and new_start")
+        for name in ("break_start", "new_start"):
+            at = getattr(self, name)
+            if at is not None and at.tzinfo is None:
+                raise ValueError(f"{name} needs a UTC offset")
         return self
 
 
@@ -394,3 +403,15 @@ class PreferencesOut(BaseModel):
 
     login: str
     preferences: list[PreferenceIn]
+
+
+class BreakWindowOut(BaseModel):
+    """A published break of a person with the window its template allows it to start in."""
+
+    schedule_id: int
+    person_id: int
+    kind: str
+    start: datetime
+    end: datetime
+    earliest_start: datetime | None
+    latest_start: datetime | None

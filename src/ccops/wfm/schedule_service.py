@@ -1691,6 +1691,212 @@ def _grant_time_off(
     )
 
 
+BREAK_KINDS = ("break", "lunch")
+"""Segments a template places (paid ``break``, unpaid ``lunch``): the ones that can be moved."""
+
+
+def _break_window(
+    session: Session, shift: ScheduledShift, act: ScheduledActivity
+) -> tuple[datetime, datetime] | None:
+    """The window the shift's template allows this break to start in (None: no such rule)."""
+    person = session.get(Person, shift.person_id)
+    template = session.scalars(
+        select(ShiftTemplate).where(
+            ShiftTemplate.name == shift.template,
+            ShiftTemplate.site_id == (person.site_id if person else -1),
+        )
+    ).first()
+    if template is None:
+        return None
+    length_s = (act.end_at - act.start_at).total_seconds()
+    windows = [
+        (
+            shift.start_at + timedelta(minutes=b.earliest_after_start_min),
+            shift.start_at + timedelta(minutes=b.latest_after_start_min),
+        )
+        for b in (schemas.BreakIn(**raw) for raw in json.loads(template.breaks_json))
+        if b.paid == (act.kind == "break") and abs(b.length_min * 60 - length_s) < 1
+    ]
+    inside = [w for w in windows if w[0] <= act.start_at <= w[1]]
+    if inside:
+        return inside[0]
+    return windows[0] if windows else None
+
+
+def published_break(
+    *, session: Session, person_id: int, start: datetime
+) -> schemas.BreakWindowOut | None:
+    """The person's published break (or lunch) starting at ``start``, with its allowed window."""
+    act = session.scalars(
+        select(ScheduledActivity)
+        .join(Schedule, Schedule.id == ScheduledActivity.schedule_id)
+        .where(
+            Schedule.status == "published",
+            ScheduledActivity.person_id == person_id,
+            ScheduledActivity.start_at == start,
+            ScheduledActivity.kind.in_(BREAK_KINDS),
+        )
+    ).first()
+    if act is None:
+        return None
+    shift = session.get(ScheduledShift, act.shift_id)
+    assert shift is not None
+    window = _break_window(session, shift, act)
+    return schemas.BreakWindowOut(
+        schedule_id=act.schedule_id,
+        person_id=person_id,
+        kind=act.kind,
+        start=act.start_at,
+        end=act.end_at,
+        earliest_start=window[0] if window else None,
+        latest_start=window[1] if window else None,
+    )
+
+
+def _work_shares(
+    segments: Iterable[ScheduledActivity],
+) -> dict[tuple[int | None, datetime], float]:
+    """Share of each 15-minute interval the work segments cover, by queue (None: the shift's)."""
+    out: dict[tuple[int | None, datetime], float] = defaultdict(float)
+    for seg in segments:
+        at = seg.start_at.replace(minute=seg.start_at.minute // 15 * 15, second=0, microsecond=0)
+        while at < seg.end_at:
+            nxt = at + timedelta(minutes=STEP_MIN)
+            out[(seg.queue_id, at)] += (
+                min(nxt, seg.end_at) - max(at, seg.start_at)
+            ).total_seconds() / 900
+            at = nxt
+    return out
+
+
+def _move_break(
+    session: Session, new: Schedule, data: schemas.EditIn, scope: org_service.Scope
+) -> str:
+    assert data.login_a and data.break_start and data.new_start
+    person = _person(session, data.login_a, scope)
+    old_at, new_at = data.break_start.astimezone(UTC), data.new_start.astimezone(UTC)
+    act = session.scalars(
+        select(ScheduledActivity).where(
+            ScheduledActivity.schedule_id == new.id,
+            ScheduledActivity.person_id == person.id,
+            ScheduledActivity.start_at == old_at,
+            ScheduledActivity.kind.in_(BREAK_KINDS),
+        )
+    ).first()
+    if act is None:
+        raise _invalid(
+            f"{person.login} has no break starting at {old_at:%Y-%m-%d %H:%M} UTC in this schedule",
+            "break_start",
+        )
+    shift = session.get(ScheduledShift, act.shift_id)
+    assert shift is not None
+    window = _break_window(session, shift, act)
+    if window is None:
+        raise _invalid(
+            f"{person.login}'s {act.kind} at {old_at:%H:%M} UTC has no allowed window in template "
+            f"{shift.template!r}: it cannot be moved",
+            "break_start",
+        )
+    if not window[0] <= new_at <= window[1]:
+        raise _invalid(
+            f"{new_at:%H:%M} UTC is outside the allowed window {window[0]:%H:%M}–"
+            f"{window[1]:%H:%M} UTC of {person.login}'s {act.kind}",
+            "new_start",
+        )
+    new_end = new_at + (act.end_at - act.start_at)
+    segments = list(
+        session.scalars(
+            select(ScheduledActivity)
+            .where(ScheduledActivity.shift_id == shift.id)
+            .order_by(ScheduledActivity.start_at)
+        )
+    )
+    work = [a for a in segments if a.kind == WORK]
+    others = [a for a in segments if a.kind != WORK and a.id != act.id]
+    clash = next((o for o in others if o.start_at < new_end and o.end_at > new_at), None)
+    if clash is not None or new_end > shift.end_at:
+        what = f"their {clash.kind} at {clash.start_at:%H:%M} UTC" if clash else "the shift's end"
+        raise Conflict(
+            f"{person.login}'s {act.kind} moved to {new_at:%H:%M} UTC would overlap {what}",
+            [Problem("overlap", field="new_start")],
+        )
+    before = _work_shares(work)
+    queue_id = work[0].queue_id if work else None
+    for w in work:
+        session.delete(w)
+    act.start_at, act.end_at = new_at, new_end
+    made: list[ScheduledActivity] = []
+    at = shift.start_at
+    for lo, hi in sorted([(o.start_at, o.end_at) for o in others] + [(new_at, new_end)]):
+        if lo > at:
+            made.append(
+                ScheduledActivity(
+                    schedule_id=new.id,
+                    shift_id=shift.id,
+                    person_id=person.id,
+                    kind=WORK,
+                    queue_id=queue_id,
+                    start_at=at,
+                    end_at=lo,
+                )
+            )
+        at = max(at, hi)
+    if at < shift.end_at:
+        made.append(
+            ScheduledActivity(
+                schedule_id=new.id,
+                shift_id=shift.id,
+                person_id=person.id,
+                kind=WORK,
+                queue_id=queue_id,
+                start_at=at,
+                end_at=shift.end_at,
+            )
+        )
+    session.add_all(made)
+    session.flush()
+    after = _work_shares(made)
+    queue_ids = dict(session.execute(select(Queue.name, Queue.id)).all())
+    shift_queues = [queue_ids[q] for q in shift.queues.split(",") if q in queue_ids]
+    cover = {
+        (c.queue_id, c.interval_start): c
+        for c in session.scalars(
+            select(CoverageInterval).where(CoverageInterval.schedule_id == new.id)
+        )
+    }
+    touched: set[tuple[int, datetime]] = set()
+    for key in set(before) | set(after):
+        change = after.get(key, 0.0) - before.get(key, 0.0)
+        if abs(change) < 1e-12:
+            continue
+        qid, at_ = key
+        rows = [cover.get((q, at_)) for q in ([qid] if qid is not None else shift_queues)]
+        need = [r.required if r else 0.0 for r in rows]
+        total = sum(need)
+        for r, n in zip(rows, need, strict=True):
+            if r is None:
+                continue
+            part = n / total if total > 0 else 1.0 / len(rows)
+            r.scheduled = max(round(r.scheduled + change * part, 6), 0.0)
+            touched.add((r.queue_id, r.interval_start))
+    queues_by_id = {q.id: q for q in session.scalars(select(Queue))}
+    for key in touched:
+        row = cover[key]
+        if row.rate_per_s > 0:
+            sl = queueing.service_level(
+                np.array([row.scheduled]),
+                row.rate_per_s,
+                row.aht_s,
+                queues_by_id[row.queue_id].target_s,
+            )
+            row.predicted_service_level = float(sl[0])
+    session.flush()
+    return (
+        f"moved {person.login}'s {act.kind} from {old_at:%Y-%m-%d %H:%M} to {new_at:%H:%M} UTC "
+        f"(window {window[0]:%H:%M}–{window[1]:%H:%M})"
+    )
+
+
 def edit(
     *,
     session: Session,
@@ -1711,7 +1917,8 @@ def edit(
             [Problem(f"status {base.status}", field="status")],
         )
     new = _copy(session, base, edited_by)
-    detail = (_swap if data.kind == "swap" else _grant_time_off)(session, new, data, scope)
+    apply = {"swap": _swap, "time_off": _grant_time_off, "move_break": _move_break}[data.kind]
+    detail = apply(session, new, data, scope)
     if data.reason:
         detail += f": {data.reason}"
     new.objective = new.bound = new.gap = None
@@ -1723,7 +1930,7 @@ def edit(
     session.add(
         ScheduleAudit(
             schedule_id=new.id,
-            action="swap" if data.kind == "swap" else "time_off",
+            action=data.kind,
             detail=detail,
             created_by=edited_by,
         )
