@@ -302,3 +302,14 @@ def test_a_daylight_saving_day_has_23_or_25_hours_of_intervals() -> None:
         "01:45",
         "01:00",
     ]
+
+
+def test_explain_without_a_forecast_says_so_instead_of_splitting(session: Session) -> None:
+    make_org(session, timezone="UTC")  # no forecast for the day
+    slow = [line.replace('"wait_s": 8', '"wait_s": 90') for line in contacts(OPEN, 20)]
+    send(session, slow, OPEN + timedelta(minutes=15))
+    [day] = intraday_service.explain(session=session, day=DAY, queue="Sales")
+    assert day.achieved_service_level == 0.0
+    assert day.shortfall == pytest.approx(day.target_service_level)
+    assert day.parts == {} and day.largest_cause is None
+    assert "No forecast covers this day" in day.report

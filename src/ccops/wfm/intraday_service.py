@@ -516,6 +516,11 @@ def _report(out: schemas.ExplainOut, offered: int, planned: float) -> str:
     )
     if out.shortfall <= 0:
         return head + " — the goal was met."
+    if not out.parts:
+        return (
+            f"{head}: {_pts(out.shortfall)} points short. No forecast covers this day, so the "
+            "shortfall cannot be split into its causes: build a forecast for the queue first."
+        )
     order = sorted(out.parts.items(), key=lambda kv: -kv[1])
     lines = [f"{head}: {_pts(out.shortfall)} points short."]
     change = (offered / planned - 1) * 100 if planned > 0 else 0.0
