@@ -189,9 +189,10 @@ async def _drive(
                 try:
                     response = await client.get(path)
                     await response.aread()
-                except httpx.TimeoutException:
-                    # a request slower than the client's 30 s limit is a failed request, counted
-                    # with its waited time, not a reason to lose the other routes' figures
+                except (httpx.TimeoutException, httpx.RemoteProtocolError):
+                    # a request slower than the client's 30 s limit, or one whose worker was
+                    # restarted under it, is a failed request counted with its waited time, not a
+                    # reason to lose the other routes' figures
                     times.append((time.perf_counter() - started) * 1000)
                     errors += 1
                     continue
@@ -251,6 +252,8 @@ def run(requests: int = REQUESTS, workers: int = 1, database_url: str | None = N
                     _drive(base, path, cookies=cookies, headers=headers, total=requests)
                 )
                 rows.append(_row(path, who, times, errors))
+                row = rows[-1]
+                print(f"  {path} ({who}): {row}", file=sys.stderr, flush=True)
         finally:
             server.terminate()
             try:
