@@ -182,3 +182,26 @@ def test_concurrent_misses_compute_once_and_the_cache_stays_bounded() -> None:
     too_big = cache.get_or_compute(("test", "big"), lambda: [0] * (cache.MAX_ROWS + 1))
     assert len(too_big) == cache.MAX_ROWS + 1
     assert cache.get_or_compute(("test", "big"), lambda: [1]) == [1]  # not kept
+
+
+def test_the_unread_count_is_read_even_when_requests_hold_every_pooled_connection(
+    session: Session, settings: Settings
+) -> None:
+    """Every page renders the navigation's unread count while its request holds a connection; with
+    the main pool taken by twenty such requests the count must not wait for one of them (it did:
+    the whole app hung for the pool's 30 s timeout with 20 users on the home page)."""
+    from contextlib import ExitStack
+    from types import SimpleNamespace
+
+    from ccops.runtime import engine_for
+    from ccops.web.render import unread_notifications
+
+    make_org(session)
+    session.commit()
+    engine = engine_for(settings.resolved_database_url())
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+    principal = SimpleNamespace(user_id=1)
+    with ExitStack() as held:
+        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+            held.enter_context(engine.connect())
+        assert unread_notifications(request, principal) == 0  # type: ignore[arg-type]

@@ -183,12 +183,17 @@ def unread_notifications(request: Request, principal: Principal | None) -> int:
     """The signed-in user's unread notifications (the count in the navigation)."""
     if principal is None:
         return 0
+    from sqlalchemy.orm import Session
+
     from ccops.errors import CcopsError
     from ccops.notifications import service as notifications_service
-    from ccops.runtime import session_factory
+    from ccops.runtime import engine_for
 
+    # A pool of its own: the request's session already holds a connection of the main pool, and
+    # twenty pages rendering at once waited on that pool for each other until its 30 s timeout.
+    url = request.app.state.settings.resolved_database_url()
     try:
-        with session_factory(request.app.state.settings)() as session:
+        with Session(engine_for(url, purpose="navigation")) as session:
             return notifications_service.unread_count(session=session, user_id=principal.user_id)
     except CcopsError:  # an unmigrated database: the error page still renders
         return 0
