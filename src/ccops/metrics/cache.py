@@ -18,6 +18,8 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import exc, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from ccops.runtime import engine_for
 
@@ -30,7 +32,7 @@ MAX_ROWS = 5000
 MAX_TOTAL_ROWS = 50_000
 
 _lock = threading.Lock()
-_entries: OrderedDict[Hashable, list[Any]] = OrderedDict()
+_entries: OrderedDict[Hashable, tuple[list[Any], int]] = OrderedDict()  # (value, weight)
 _gates: dict[Hashable, threading.Lock] = {}
 _stats = {"hits": 0, "misses": 0}
 _rows = [0]  # rows held in _entries
@@ -54,14 +56,21 @@ def data_version(url: str) -> DataVersion | None:
     return None if row is None else (str(row[0]), int(row[1]))
 
 
-def get_or_compute(key: Hashable, compute: Callable[[], Sequence[T]]) -> list[T]:
-    """Return the cached result of ``key`` (a copy of the list), computing it once on a miss."""
+def get_or_compute(
+    key: Hashable,
+    compute: Callable[[], Sequence[T]],
+    weigh: Callable[[list[T]], int] = len,
+) -> list[T]:
+    """Return the cached result of ``key`` (a copy of the list), computing it once on a miss.
+
+    ``weigh`` gives the rows a result counts as against the bounds (by default its length).
+    """
     with _lock:
         found = _entries.get(key)
         if found is not None:
             _entries.move_to_end(key)
             _stats["hits"] += 1
-            return list(found)
+            return list(found[0])
         gate = _gates.setdefault(key, threading.Lock())
     with gate:
         with _lock:
@@ -69,22 +78,23 @@ def get_or_compute(key: Hashable, compute: Callable[[], Sequence[T]]) -> list[T]
             if found is not None:
                 _entries.move_to_end(key)
                 _stats["hits"] += 1
-                return list(found)
+                return list(found[0])
         try:
             value = list(compute())
         except BaseException:
             with _lock:
                 _gates.pop(key, None)
             raise
+        weight = max(1, weigh(value))
         with _lock:
             _stats["misses"] += 1
-            if len(value) <= MAX_ROWS:
+            if weight <= MAX_ROWS:
                 old = _entries.pop(key, None)
-                _rows[0] -= len(old) if old is not None else 0
-                _entries[key] = value
-                _rows[0] += len(value)
+                _rows[0] -= old[1] if old is not None else 0
+                _entries[key] = (value, weight)
+                _rows[0] += weight
                 while len(_entries) > MAX_ENTRIES or _rows[0] > MAX_TOTAL_ROWS:
-                    _rows[0] -= len(_entries.popitem(last=False)[1])
+                    _rows[0] -= _entries.popitem(last=False)[1][1]
             _gates.pop(key, None)
         return list(value)
 
@@ -101,3 +111,52 @@ def stats() -> dict[str, int]:
     """Return the hits, misses, entries and rows held of this process's cache."""
     with _lock:
         return {**_stats, "entries": len(_entries), "rows": _rows[0]}
+
+
+def _database_url(session: Session) -> str:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return engine.url.render_as_string(hide_password=False)
+
+
+def committed_version(session: Session, url: str) -> DataVersion | None:
+    """The committed data version, if the session's own transaction sees exactly that data.
+
+    None (do not share) when the session sees another version: it has written to a KPI source
+    table itself (a result from uncommitted data must never reach other requests), or (SQLite)
+    its snapshot predates the latest commit. When both agree, the session's data is the committed
+    data of that version (on PostgreSQL its later statements may see newer commits, which is
+    never older than the key says).
+    """
+    own = session.execute(text("SELECT epoch, version FROM kpi_data_version WHERE id = 1")).first()
+    if own is None:
+        return None
+    committed = data_version(url)
+    return committed if committed == (str(own[0]), int(own[1])) else None
+
+
+def session_cached(
+    session: Session,
+    key: tuple[Hashable, ...],
+    compute: Callable[[], T],
+    *,
+    versioned: bool = True,
+    rows: Callable[[T], int] | None = None,
+) -> T:
+    """``compute()`` for the session's database, shared by the process's requests.
+
+    ``versioned``: the value derives from KPI source data (contacts, agent states, interval
+    reports, queues, people) and is kept while their committed data version is unchanged.
+    Otherwise the key itself must identify immutable data (e.g. a stored forecast's id, creation
+    time and adjustment ids). ``rows``: how many rows the value counts as against the cache's
+    bounds (default 1). Callers must not modify the value: every request shares it.
+    """
+    url = _database_url(session)
+    version: DataVersion | None = None
+    if versioned:
+        version = committed_version(session, url)
+        if version is None:
+            return compute()
+    weigh = (lambda value: rows(value[0])) if rows is not None else len
+    found: list[T] = get_or_compute((url, version, *key), lambda: [compute()], weigh)
+    return found[0]

@@ -6,7 +6,10 @@ KPI definitions come from the metrics registry (label, formula, data source); th
 person, one team or the centre are computed here from the same contact records and agent-state
 events the registry names, because the interval services aggregate by queue, not by person.
 Contacts and agent states are summed in SQL, grouped by person and local day (one query per
-subject and page, cached in a ContactCache), never fetched row by row.
+subject and page, cached in a ContactCache), never fetched row by row; the sums are also kept in
+the process's KPI cache under the database's data version, so the next page that asks for the
+same subject and days reads them from memory until a write to contacts, agent states, queues or
+people changes the version.
 Every rate carries its sample size and a 95% interval (Wilson for proportions, Student t for
 means); below the minimum sample the value is withheld and the reason said.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +32,7 @@ from ccops.db import utcnow
 from ccops.engines import stats
 from ccops.enums import ANSWERED_OUTCOMES, AgentState, Outcome, Role, ServiceLevelVariant
 from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.metrics import cache as kpi_cache
 from ccops.metrics import registry
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team
@@ -183,6 +187,11 @@ def _contact_where(subject: Subject) -> ColumnElement[bool]:
     if subject.site_ids is None:
         return true()
     return Contact.queue_id.in_(select(Queue.id).where(Queue.site_id.in_(sorted(subject.site_ids))))
+
+
+def _subject_key(subject: Subject) -> tuple[Hashable, ...]:
+    sites = None if subject.site_ids is None else tuple(sorted(subject.site_ids))
+    return (subject.kind, subject.key, subject.person_id, subject.team_id, sites)
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -344,6 +353,19 @@ def contact_days(
     found = cache.get(key) if cache is not None else None
     if found is not None and found.lo_day <= lo // 1440 and hi // 1440 <= found.hi_day:
         return found
+    out = kpi_cache.session_cached(
+        session,
+        ("contact_days", *_subject_key(subject), lo, hi),
+        lambda: _query_contact_days(session, subject, lo, hi),
+        rows=lambda days: len(days.days),
+    )
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def _query_contact_days(session: Session, subject: Subject, lo: int, hi: int) -> ContactDays:
+    """Run contact_days' grouped query over the local minutes [lo, hi) (whole days)."""
     window_s = REPEAT_WINDOW_DAYS * 86400
     if session.get_bind().dialect.name == "postgresql":
         # the EXISTS per contact makes the plan's cost estimate huge, so PostgreSQL would spend
@@ -414,8 +436,8 @@ def contact_days(
             len(rows), len(SUM_FIELDS)
         ),
     )
-    if cache is not None:
-        cache[key] = out
+    for array in (out.person_ids, out.days, out.sums):
+        array.flags.writeable = False  # shared by every request of the process
     return out
 
 
@@ -433,6 +455,7 @@ def _from_sums(kpi: str, c: ContactSums) -> Measure:
 
 
 HANDLING = (AgentState.on_contact, AgentState.wrap_up)
+STATE_CLASSES = ("handling", "available", "other", "offline")
 
 
 def _state_days(
@@ -484,7 +507,8 @@ def _state_days(
             stop = min(b, (d + 1) * 86400)
             out[d][k] += float(stop - a)
             a = stop
-    return out
+    # plain dicts with every class present: the result is shared by the process's requests
+    return {d: {k: v.get(k, 0.0) for k in STATE_CLASSES} for d, v in out.items()}
 
 
 def _state_measure(
@@ -501,7 +525,13 @@ def _state_measure(
         return Measure(None, 0, None, None, "none", False, "measured for people and teams")
     handling: dict[int, float] = {}
     denominator: dict[int, float] = {}
-    for d, seconds in _state_days(session, where, lo * 60, hi * 60).items():
+    by_day = kpi_cache.session_cached(
+        session,
+        ("state_days", *_subject_key(subject), lo, hi),
+        lambda: _state_days(session, where, lo * 60, hi * 60),
+        rows=len,
+    )
+    for d, seconds in by_day.items():
         handling[d] = seconds["handling"]
         denominator[d] = seconds["handling"] + seconds["available"]
         if kpi == "utilisation":
