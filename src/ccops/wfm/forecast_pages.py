@@ -21,7 +21,9 @@ from ccops.errors import CcopsError, Invalid
 from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut, JobStatus
+from ccops.metrics import cache as kpi_cache
 from ccops.org import service as org_service
+from ccops.org.models import Queue
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -268,6 +270,21 @@ def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Bui
 # --- one forecast ---------------------------------------------------------------------------
 
 
+def _history(
+    session: Session, queue: Queue, interval_min: int, first: int
+) -> tuple[list[str], list[float | None]]:
+    """The chart's labels and actual volumes of the HISTORY_DAYS before local minute ``first``."""
+    series, _source = forecast_service.history_series(
+        session=session,
+        queue=queue,
+        interval_min=interval_min,
+        first_local_min=first - HISTORY_DAYS * 1440,
+        end_local_min=first,
+    )
+    starts = series.start.astype("datetime64[m]").astype(object).tolist()
+    return [s.strftime("%Y-%m-%d %H:%M") for s in starts], [_r(v) for v in series.values.tolist()]
+
+
 def _chart(
     session: Session, detail: schemas.ForecastDetailOut, user: Principal, _: forms.Gettext
 ) -> dict[str, Any]:
@@ -277,16 +294,13 @@ def _chart(
     labels: list[str] = []
     actual: list[float | None] = []
     try:
-        series, _source = forecast_service.history_series(
-            session=session,
-            queue=queue,
-            interval_min=detail.interval_min,
-            first_local_min=first - HISTORY_DAYS * 1440,
-            end_local_min=first,
+        labels, actual = kpi_cache.session_cached(
+            session,
+            ("forecast_page_history", queue.id, detail.interval_min, first),
+            lambda: _history(session, queue, detail.interval_min, first),
+            rows=lambda found: len(found[0]),
         )
-        starts = series.start.astype("datetime64[m]").astype(object).tolist()
-        labels = [s.strftime("%Y-%m-%d %H:%M") for s in starts]
-        actual = [_r(v) for v in series.values.tolist()]
+        labels, actual = list(labels), list(actual)
     except Invalid:
         pass
     n_hist = len(labels)

@@ -18,6 +18,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from ccops.engines import forecasting as fc
 from ccops.engines import queueing
 from ccops.enums import ChannelKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.metrics import cache as kpi_cache
 from ccops.org import service as org_service
 from ccops.org.models import Queue, Site
 from ccops.wfm import schemas
@@ -46,6 +48,7 @@ from ccops.wfm.models import (
 )
 
 EPOCH = datetime(1970, 1, 1)
+UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MIN_PER_DAY = 1440
 BACKTEST_HORIZONS = (1, 7, 28)
 DECIDING_HORIZON = 7
@@ -535,8 +538,48 @@ def _get(session: Session, forecast_id: int, scope: org_service.Scope) -> tuple[
     return record, queue
 
 
-def _factors(record: Forecast) -> FloatArray:
-    local = np.array([iv.interval_local_min for iv in record.intervals], dtype=np.int64)
+@dataclass(frozen=True)
+class _Interval:
+    """One forecast interval read as plain values (a page reads thousands: no ORM objects)."""
+
+    local_min: int
+    utc_offset_min: int
+    volume: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+    aht_s: float
+
+    @property
+    def start(self) -> datetime:
+        """The interval's start in UTC (local minutes less the site's offset then)."""
+        return UTC_EPOCH + timedelta(minutes=self.local_min - self.utc_offset_min)
+
+
+def _intervals(session: Session, record: Forecast) -> list[_Interval]:
+    """The forecast's intervals in time order, from one column query."""
+    fi = ForecastInterval
+    rows = session.execute(
+        select(
+            fi.interval_local_min,
+            fi.utc_offset_min,
+            fi.volume,
+            fi.lo80,
+            fi.hi80,
+            fi.lo95,
+            fi.hi95,
+            fi.aht_s,
+        )
+        .where(fi.forecast_id == record.id)
+        .order_by(fi.interval_start)
+    )
+    return [_Interval(*row) for row in rows]
+
+
+def _factors(record: Forecast, local_min: Sequence[int]) -> FloatArray:
+    """Each interval's product of the adjustment layers covering its local start."""
+    local = np.array(local_min, dtype=np.int64)
     factor = np.ones(local.size)
     for adj in record.adjustments:
         factor[(local >= adj.first_local_min) & (local <= adj.last_local_min)] *= adj.factor
@@ -577,13 +620,14 @@ def _summary(record: Forecast, queue: Queue) -> schemas.ForecastOut:
 def _detail(session: Session, record: Forecast) -> schemas.ForecastDetailOut:
     queue = session.get(Queue, record.queue_id)
     assert queue is not None
-    factor = _factors(record)
+    intervals = _intervals(session, record)
+    factor = _factors(record, [iv.local_min for iv in intervals])
     return schemas.ForecastDetailOut(
         **_summary(record, queue).model_dump(),
         intervals=[
             schemas.ForecastIntervalOut(
-                interval_start=iv.interval_start,
-                local_start=_local(iv.interval_local_min),
+                interval_start=iv.start,
+                local_start=_local(iv.local_min),
                 utc_offset_min=iv.utc_offset_min,
                 volume=iv.volume,
                 adjusted_volume=iv.volume * float(f),
@@ -594,7 +638,7 @@ def _detail(session: Session, record: Forecast) -> schemas.ForecastDetailOut:
                 hi95=iv.hi95,
                 aht_s=iv.aht_s,
             )
-            for iv, f in zip(record.intervals, factor, strict=True)
+            for iv, f in zip(intervals, factor, strict=True)
         ],
     )
 
@@ -604,7 +648,19 @@ def get_forecast(
 ) -> schemas.ForecastDetailOut:
     """Return a forecast with its intervals, adjusted volumes included."""
     record, _queue_row = _get(session, forecast_id, scope)
-    return _detail(session, record)
+    return kpi_cache.session_cached(
+        session,
+        ("forecast_detail", *_identity(record)),
+        lambda: _detail(session, record),
+        versioned=False,
+        rows=lambda detail: len(detail.intervals),
+    )
+
+
+def _identity(record: Forecast) -> tuple[int, datetime, tuple[int, ...]]:
+    """What identifies a stored forecast's content: its id, creation time (an id can be reused
+    after a deletion) and adjustment layers (the only part that changes after it is stored)."""
+    return record.id, record.created_at, tuple(a.id for a in record.adjustments)
 
 
 def list_forecasts(
@@ -667,6 +723,15 @@ def forecast_vs_actual(
 ) -> schemas.AccuracyOut:
     """Compare a forecast (and its adjusted form) with what arrived, per interval and overall."""
     record, queue = _get(session, forecast_id, scope)
+    return kpi_cache.session_cached(
+        session,
+        ("forecast_vs_actual", *_identity(record)),
+        lambda: _forecast_vs_actual(session, record, queue),
+        rows=lambda out: len(out.intervals),
+    )
+
+
+def _forecast_vs_actual(session: Session, record: Forecast, queue: Queue) -> schemas.AccuracyOut:
     first = _day_min(record.first_day)
     end = _day_min(record.last_day) + MIN_PER_DAY
     actual_by_min: dict[int, float] = {}
@@ -685,12 +750,13 @@ def forecast_vs_actual(
         actual_by_min = {
             m: float(v) for m, v in zip(starts, series.values.tolist(), strict=True) if v == v
         }
-    factor = _factors(record)
+    intervals = _intervals(session, record)
+    factor = _factors(record, [iv.local_min for iv in intervals])
     rows: list[schemas.AccuracyRowOut] = []
     err, err_adj, total_actual, n = 0.0, 0.0, 0.0, 0
-    for iv, f in zip(record.intervals, factor, strict=True):
+    for iv, f in zip(intervals, factor, strict=True):
         adjusted = iv.volume * float(f)
-        actual = actual_by_min.get(iv.interval_local_min)
+        actual = actual_by_min.get(iv.local_min)
         if actual is not None:
             err += abs(iv.volume - actual)
             err_adj += abs(adjusted - actual)
@@ -698,8 +764,8 @@ def forecast_vs_actual(
             n += 1
         rows.append(
             schemas.AccuracyRowOut(
-                interval_start=iv.interval_start,
-                local_start=_local(iv.interval_local_min),
+                interval_start=iv.start,
+                local_start=_local(iv.local_min),
                 forecast=iv.volume,
                 adjusted=adjusted,
                 actual=actual,
@@ -819,7 +885,9 @@ def build_requirement(
     ceil(agents / (1 - total shrinkage)), total = the sum of the categories.
     """
     record, queue = _get(session, forecast_id, scope)
-    volume = np.array([iv.volume for iv in record.intervals]) * _factors(record)
+    volume = np.array([iv.volume for iv in record.intervals]) * _factors(
+        record, [iv.interval_local_min for iv in record.intervals]
+    )
     aht = np.array([iv.aht_s for iv in record.intervals], dtype=np.float64)
     busy = volume > 0
     if np.any(busy & ~(aht > 0)):
@@ -1035,7 +1103,9 @@ def capacity_plan(
             "forecast_id",
         )
     day0 = _day_min(record.first_day)
-    volume = np.array([iv.volume for iv in record.intervals]) * _factors(record)
+    volume = np.array([iv.volume for iv in record.intervals]) * _factors(
+        record, [iv.interval_local_min for iv in record.intervals]
+    )
     aht = np.array([iv.aht_s for iv in record.intervals], dtype=np.float64)
     week = (np.array([iv.interval_local_min for iv in record.intervals]) - day0) // (
         7 * MIN_PER_DAY

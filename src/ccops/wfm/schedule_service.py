@@ -38,6 +38,7 @@ from ccops.engines import queueing
 from ccops.engines import scheduling as sch
 from ccops.enums import Role, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.metrics import cache as kpi_cache
 from ccops.notifications import service as notify_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site, User
@@ -1234,10 +1235,30 @@ def get_schedule(
         .where(ScheduleAudit.schedule_id == record.id)
         .order_by(ScheduleAudit.id)
     )
+    intervals: list[schemas.CoverageRowOut]
+    shifts: list[schemas.ShiftOut]
+    if record.status == "draft":  # a draft's rows may still change in its own transaction
+        intervals = coverage_rows(session=session, schedule_id=record.id)
+        shifts = _shift_rows(session, record, person_filter)
+    else:  # a published (or superseded) version's rows never change: shared by the process
+        version = (record.id, record.created_at)
+        intervals = kpi_cache.session_cached(
+            session,
+            ("schedule_coverage", *version),
+            lambda: coverage_rows(session=session, schedule_id=record.id),
+            versioned=False,
+            rows=len,
+        )
+        shifts = kpi_cache.session_cached(  # versioned: people's names may change
+            session,
+            ("schedule_shifts", *version, scope),
+            lambda: _shift_rows(session, record, person_filter),
+            rows=len,
+        )
     return schemas.ScheduleDetailOut(
         **summary.model_dump(),
-        intervals=coverage_rows(session=session, schedule_id=record.id),
-        shift_rows=_shift_rows(session, record, person_filter),
+        intervals=intervals,
+        shift_rows=shifts,
         audit=[
             schemas.AuditOut(
                 action=a.action, detail=a.detail, created_by=a.created_by, created_at=a.created_at
