@@ -27,7 +27,7 @@ QUICK = {
     "bench_simulation": ["--contacts", "50000"],
     "bench_contacts": ["--contacts", "20000"],
     "bench_forecasting": ["--peer-queues", "1"],
-    "bench_web": ["--requests", "40"],
+    "bench_web": ["--duration", "60"],
     "bench_intraday": ["--seconds", "5"],
 }
 

@@ -106,3 +106,18 @@ def test_nul_in_a_json_or_form_body_is_a_422_naming_the_field(client: TestClient
     form = client.post("/login", data={"login": "root\x00", "password": "x", "csrf_token": "t"})
     assert form.status_code == 422
     assert form.json()["problems"][0]["field"] == "login"
+
+
+def test_every_response_says_the_apps_own_time(client: TestClient) -> None:
+    """Server-Timing carries the app's time (read by browsers' tools and the web benchmark)."""
+    from ccops.web.timing import server_ms
+
+    for path, code in (("/health", 200), ("/login", 200), ("/no-such-page", 404)):
+        response = client.get(path)
+        assert response.status_code == code
+        ms = server_ms(response.headers.get("server-timing"))
+        assert ms is not None and 0.0 <= ms < 60_000, response.headers.get("server-timing")
+    assert server_ms("db;dur=3, app;desc=x;dur=12.5") == 12.5
+    assert server_ms("app;dur=abc") is None
+    assert server_ms("db;dur=3") is None
+    assert server_ms(None) is None

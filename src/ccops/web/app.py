@@ -28,6 +28,7 @@ from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
+from ccops.web.timing import ServerTimingMiddleware
 from ccops.wfm import forecast_pages, intraday_routes, schedule_routes
 from ccops.wfm import routes as wfm_routes
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.renderer = Renderer()
     app.add_middleware(security.RejectNulMiddleware)
     app.add_middleware(security.SecurityHeadersMiddleware)
+    app.add_middleware(ServerTimingMiddleware)  # outermost: times the other middleware too
 
     @app.exception_handler(CcopsError)
     async def _domain_error(request: Request, exc: CcopsError) -> Response:
