@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     jobs_sweep_s: float = Field(
         default=60.0, gt=0, description="How often a job runner looks for abandoned jobs."
     )
+    page_max_stale_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="While new contact data keeps arriving, a page may show KPI figures computed "
+        "up to this long ago (and says 'as of' when) while the new ones are computed in the "
+        "background; 0: every page waits for the newest figures. The JSON API always does.",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""

@@ -123,6 +123,7 @@ def test_a_new_import_changes_the_home_page_and_the_api(
 
     assert shown() == (1, 1)
     assert shown() == (1, 1)  # from the cache now
+    assert "data-as-of" not in admin_client.get("/", params={"day": DAY}).text
     response = admin_client.post(
         "/api/v1/imports/contacts",
         files={"file": ("calls.csv", (TEST_DATA / "contacts_dst_london.csv").read_bytes())},
@@ -130,7 +131,39 @@ def test_a_new_import_changes_the_home_page_and_the_api(
     )
     assert response.status_code == 200, response.text
     assert response.json()["inserted"] == 5
+    # whoever imported sees the new figures at once, on the API and on the pages
     assert shown() == (6, 6)
+    assert "data-as-of" not in admin_client.get("/", params={"day": DAY}).text
+
+
+def test_while_a_feed_writes_a_page_shows_its_last_figures_and_says_so(
+    settings: Settings, session: Session
+) -> None:
+    """Writes by someone else (a telephony feed): a page computed seconds ago is answered once
+    more with its figures and an "as of" notice, the API waits for the new figures, and the
+    page has them as soon as the background refresh is done."""
+    from tests.conftest import signed_in_client
+
+    make_org(session)
+    add_contact(session, ext="f1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5)
+    session.commit()
+    viewer = signed_in_client(settings)
+
+    def page() -> tuple[int, bool]:
+        text = viewer.get("/", params={"day": DAY}).text
+        found = OFFERED_DAY.search(text)
+        assert found, "the home page has no offered count for Sales"
+        return int(found[1].replace(",", "")), "data-as-of" in text
+
+    assert page() == (1, False)
+    add_contact(session, ext="f2", queue="Sales", arrival=AT, outcome=Outcome.abandoned, wait_s=9)
+    session.commit()  # the feed's write, by another process
+    assert page() == (1, True)
+    assert "Figures as of" in viewer.get("/", params={"day": DAY}).text
+    api = viewer.get("/api/v1/kpi/intervals", params={"from": DAY, "to": DAY}).json()
+    assert sum(r["offered"] for r in api) == 2
+    cache.wait_for_refreshes()
+    assert page() == (2, False)
 
 
 def test_the_version_is_read_even_when_requests_hold_every_pooled_connection(
@@ -205,3 +238,56 @@ def test_the_unread_count_is_read_even_when_requests_hold_every_pooled_connectio
         for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
             held.enter_context(engine.connect())
         assert unread_notifications(request, principal) == 0  # type: ignore[arg-type]
+
+
+def test_pages_may_get_the_last_result_while_the_api_never_does() -> None:
+    """Within the page's limit an outrun result is served (and refreshed in the background);
+    without the page's permission, or past the limit, the current one is computed first."""
+    base = ("test", "stale", object())
+    calls: list[str] = []
+
+    def compute(label: str) -> Callable[[], list[str]]:
+        return lambda: calls.append(label) or [label]  # type: ignore[func-returns-value]
+
+    def refresh() -> tuple[cache.DataVersion | None, list[str]]:
+        calls.append("refresh")
+        return ("e", 3), ["v3 (refreshed)"]
+
+    assert cache.shared(base, ("e", 1), compute("v1")) == ["v1"]
+    # the API (no permission): the new version is computed before answering
+    assert cache.shared(base, ("e", 2), compute("v2"), refresh) == ["v2"]
+    assert calls == ["v1", "v2"]
+    token = cache.accept_stale(60.0)
+    try:
+        assert cache.shared(base, ("e", 3), compute("v3"), refresh) == ["v2"]
+        assert cache.served_as_of() is not None
+        cache.wait_for_refreshes()
+        assert calls == ["v1", "v2", "refresh"]
+        # the refresh filed its own version: asked for it, the page gets it exactly
+        assert cache.shared(base, ("e", 3), compute("never"), refresh) == ["v3 (refreshed)"]
+    finally:
+        cache.reset_stale(token)
+    token = cache.accept_stale(0.0)  # past the limit: computed now
+    try:
+        assert cache.shared(base, ("e", 4), compute("v4"), refresh) == ["v4"]
+    finally:
+        cache.reset_stale(token)
+    assert calls[-1] == "v4" and cache.served_as_of() is None
+
+
+def test_a_result_computed_for_the_current_version_never_contains_an_older_one() -> None:
+    """A page computing an outer result exactly must not build it from a stale inner one."""
+    inner = ("test", "inner", object())
+    outer = ("test", "outer", object())
+    assert cache.shared(inner, ("e", 1), lambda: ["inner v1"]) == ["inner v1"]
+    token = cache.accept_stale(60.0)
+    try:
+        got = cache.shared(
+            outer,
+            ("e", 2),
+            lambda: [f"outer of {cache.shared(inner, ('e', 2), lambda: ['inner v2'])[0]}"],
+            lambda: (("e", 2), ["unused"]),
+        )
+    finally:
+        cache.reset_stale(token)
+    assert got == ["outer of inner v2"]

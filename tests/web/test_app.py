@@ -121,3 +121,33 @@ def test_every_response_says_the_apps_own_time(client: TestClient) -> None:
     assert server_ms("app;dur=abc") is None
     assert server_ms("db;dur=3") is None
     assert server_ms(None) is None
+
+
+def test_a_write_is_committed_before_its_response_is_sent(settings: Settings) -> None:
+    """What a request stored is in the database when its response starts: a page opened right
+    after a form's redirect sees it (it did not always: the commit ran after the response)."""
+    from sqlalchemy import text
+    from starlette.types import Message, Receive, Scope, Send
+
+    from ccops.runtime import engine_for
+    from tests.conftest import signed_in_client
+
+    client = signed_in_client(settings)
+    app = client.app
+    seen: list[int] = []
+    probe = engine_for(settings.resolved_database_url(), purpose="test-probe")
+
+    async def watching(scope: Scope, receive: Receive, send: Send) -> None:
+        async def on_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope["method"] == "POST":
+                with probe.connect() as conn:
+                    query = text("SELECT count(*) FROM site WHERE name = 'Probe'")
+                    seen.append(conn.execute(query).one()[0])
+            await send(message)
+
+        await app(scope, receive, on_send)
+
+    watched = TestClient(watching, headers=dict(client.headers))
+    response = watched.post("/api/v1/sites", json={"name": "Probe", "timezone": "UTC"})
+    assert response.status_code == 201, response.text
+    assert seen == [1]

@@ -63,19 +63,29 @@ class KpiSource:
             self._con.disconnect()
             self._con = None
 
-    def cached(self, key: tuple[Hashable, ...], compute: Callable[[], Sequence[T]]) -> list[T]:
-        """Return ``compute()``, from the process's cache when the data has not changed since.
+    def cached(
+        self, key: tuple[Hashable, ...], compute: Callable[[KpiSource], Sequence[T]]
+    ) -> list[T]:
+        """Return ``compute(self)``, from the process's cache when the data has not changed since.
 
         The data version is read before any data (so a result is never filed under a newer
         version than its data) on every call (a source may outlive a write); Parquet and
-        in-memory sources are never cached.
+        in-memory sources are never cached. A page may get the previous result while a source
+        of its own recomputes it in the background (see ``ccops.metrics.cache``).
         """
         if self.url is None:
-            return list(compute())
-        version = cache.data_version(self.url)
+            return list(compute(self))
+        url = self.url
+        version = cache.data_version(url)
         if version is None:
-            return list(compute())
-        return cache.get_or_compute((self.url, version, *key), compute)
+            return list(compute(self))
+
+        def refresh() -> tuple[cache.DataVersion | None, Sequence[T]]:
+            with source_for_database(url) as own:
+                now = cache.data_version(url)
+                return now, compute(own)
+
+        return cache.shared((url, *key), version, lambda: compute(self), refresh)
 
     def contact_frame(self) -> ir.Table:
         """One row per contact with its queue's settings denormalised onto it."""
@@ -224,7 +234,7 @@ def queue_interval_kpis(
     _days(first, last)
     return source.cached(
         ("queue_interval_kpis", first, last, interval_min, _key_names(queues)),
-        lambda: _queue_interval_kpis(source, first, last, interval_min, queues),
+        lambda src: _queue_interval_kpis(src, first, last, interval_min, queues),
     )
 
 
@@ -300,7 +310,7 @@ def agent_interval_kpis(
     _days(first, last)
     return source.cached(
         ("agent_interval_kpis", first, last, interval_min, _key_names(people)),
-        lambda: _agent_interval_kpis(source, first, last, interval_min, people),
+        lambda src: _agent_interval_kpis(src, first, last, interval_min, people),
     )
 
 
@@ -361,7 +371,7 @@ def repeat_contact_rates(
     _days(first, last)
     return source.cached(
         ("repeat_contact_rates", first, last, window_days, _key_names(queues)),
-        lambda: _repeat_contact_rates(source, first, last, window_days, queues),
+        lambda src: _repeat_contact_rates(src, first, last, window_days, queues),
     )
 
 
@@ -467,9 +477,9 @@ def queue_period_kpis(
 ) -> list[schemas.QueuePeriodKpi]:
     """Compute each queue's KPIs over the local dates [first, last] as one row per queue."""
 
-    def compute() -> list[schemas.QueuePeriodKpi]:
+    def compute(src: KpiSource) -> list[schemas.QueuePeriodKpi]:
         rows = queue_interval_kpis(
-            source=source, first=first, last=last, interval_min=60, queues=queues
+            source=src, first=first, last=last, interval_min=60, queues=queues
         )
         return summarise_queue_kpis(rows, first=first, last=last)
 

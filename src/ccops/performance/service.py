@@ -356,7 +356,7 @@ def contact_days(
     out = kpi_cache.session_cached(
         session,
         ("contact_days", *_subject_key(subject), lo, hi),
-        lambda: _query_contact_days(session, subject, lo, hi),
+        lambda own: _query_contact_days(own, subject, lo, hi),
         rows=lambda days: len(days.days),
     )
     if cache is not None:
@@ -528,7 +528,7 @@ def _state_measure(
     by_day = kpi_cache.session_cached(
         session,
         ("state_days", *_subject_key(subject), lo, hi),
-        lambda: _state_days(session, where, lo * 60, hi * 60),
+        lambda own: _state_days(own, where, lo * 60, hi * 60),
         rows=len,
     )
     for d, seconds in by_day.items():

@@ -27,6 +27,7 @@ from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
 from ccops.web import pages, security
 from ccops.web.auth import AccessDenied, Principal
+from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
 from ccops.wfm import forecast_pages, intraday_routes, schedule_routes
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.renderer = Renderer()
     app.add_middleware(security.RejectNulMiddleware)
     app.add_middleware(security.SecurityHeadersMiddleware)
+    app.add_middleware(PageFreshnessMiddleware, max_stale_s=settings.page_max_stale_s)
     app.add_middleware(ServerTimingMiddleware)  # outermost: times the other middleware too
 
     @app.exception_handler(CcopsError)

@@ -22,7 +22,7 @@ from ccops.errors import Forbidden, NotAuthenticated, Problem
 from ccops.org import service as org_service
 from ccops.org.models import User
 from ccops.web import security
-from ccops.web.deps import get_session
+from ccops.web.deps import SessionDep
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,7 @@ def _principal(
     )
 
 
-def resolve_principal(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Principal | None:
+def resolve_principal(request: Request, session: SessionDep) -> Principal | None:
     """Return the signed-in user of the request, or None (noting an expired session)."""
     header = request.headers.get("authorization", "")
     if header:

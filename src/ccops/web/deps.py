@@ -25,5 +25,8 @@ def get_session(settings: Annotated[Settings, Depends(get_app_settings)]) -> Ite
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits when the route returns, before the response is sent,
+# so a page opened right after a form's redirect sees what the form stored, and a failed commit
+# is the request's error rather than a silent loss after a success was already sent
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from ccops import __version__
 from ccops.enums import Language, Role, ScopeKind
+from ccops.metrics import cache as kpi_cache
 from ccops.web import permissions, security
 from ccops.web.auth import Principal, signer
 from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, translations
@@ -234,6 +235,7 @@ def render(
         "version": __version__,
         "path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
         "unread": unread_notifications(request, principal),
+        "data_as_of": kpi_cache.served_as_of(),
     }
     base.update(context or {})
     html = renderer.envs[language].get_template(template).render(base)

@@ -271,9 +271,11 @@ def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Bui
 
 
 def _history(
-    session: Session, queue: Queue, interval_min: int, first: int
+    session: Session, queue_id: int, interval_min: int, first: int
 ) -> tuple[list[str], list[float | None]]:
     """The chart's labels and actual volumes of the HISTORY_DAYS before local minute ``first``."""
+    queue = session.get(Queue, queue_id)
+    assert queue is not None
     series, _source = forecast_service.history_series(
         session=session,
         queue=queue,
@@ -293,11 +295,12 @@ def _chart(
     first = (detail.first_day - date(1970, 1, 1)).days * 1440
     labels: list[str] = []
     actual: list[float | None] = []
+    queue_id, interval_min = queue.id, detail.interval_min
     try:
         labels, actual = kpi_cache.session_cached(
             session,
-            ("forecast_page_history", queue.id, detail.interval_min, first),
-            lambda: _history(session, queue, detail.interval_min, first),
+            ("forecast_page_history", queue_id, interval_min, first),
+            lambda own: _history(own, queue_id, interval_min, first),
             rows=lambda found: len(found[0]),
         )
         labels, actual = list(labels), list(actual)

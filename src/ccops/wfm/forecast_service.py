@@ -651,7 +651,7 @@ def get_forecast(
     return kpi_cache.session_cached(
         session,
         ("forecast_detail", *_identity(record)),
-        lambda: _detail(session, record),
+        lambda own: _detail(own, record),
         versioned=False,
         rows=lambda detail: len(detail.intervals),
     )
@@ -723,15 +723,19 @@ def forecast_vs_actual(
 ) -> schemas.AccuracyOut:
     """Compare a forecast (and its adjusted form) with what arrived, per interval and overall."""
     record, queue = _get(session, forecast_id, scope)
+    queue_id = queue.id
     return kpi_cache.session_cached(
         session,
         ("forecast_vs_actual", *_identity(record)),
-        lambda: _forecast_vs_actual(session, record, queue),
+        lambda own: _forecast_vs_actual(own, forecast_id, queue_id),
         rows=lambda out: len(out.intervals),
     )
 
 
-def _forecast_vs_actual(session: Session, record: Forecast, queue: Queue) -> schemas.AccuracyOut:
+def _forecast_vs_actual(session: Session, forecast_id: int, queue_id: int) -> schemas.AccuracyOut:
+    """forecast_vs_actual's computation, from ids (it may run on a session of its own)."""
+    record, queue = session.get(Forecast, forecast_id), session.get(Queue, queue_id)
+    assert record is not None and queue is not None
     first = _day_min(record.first_day)
     end = _day_min(record.last_day) + MIN_PER_DAY
     actual_by_min: dict[int, float] = {}

@@ -1118,6 +1118,12 @@ def _get(session: Session, schedule_id: int, scope: org_service.Scope) -> Schedu
     return record
 
 
+def _by_id(session: Session, schedule_id: int) -> Schedule:
+    found = session.get(Schedule, schedule_id)
+    assert found is not None
+    return found
+
+
 def _summary(session: Session, record: Schedule) -> schemas.ScheduleOut:
     site = session.get(Site, record.site_id)
     assert site is not None
@@ -1241,18 +1247,19 @@ def get_schedule(
         intervals = coverage_rows(session=session, schedule_id=record.id)
         shifts = _shift_rows(session, record, person_filter)
     else:  # a published (or superseded) version's rows never change: shared by the process
-        version = (record.id, record.created_at)
+        schedule_id = record.id
+        version = (schedule_id, record.created_at)
         intervals = kpi_cache.session_cached(
             session,
             ("schedule_coverage", *version),
-            lambda: coverage_rows(session=session, schedule_id=record.id),
+            lambda own: coverage_rows(session=own, schedule_id=schedule_id),
             versioned=False,
             rows=len,
         )
         shifts = kpi_cache.session_cached(  # versioned: people's names may change
             session,
             ("schedule_shifts", *version, scope),
-            lambda: _shift_rows(session, record, person_filter),
+            lambda own: _shift_rows(own, _by_id(own, schedule_id), person_filter),
             rows=len,
         )
     return schemas.ScheduleDetailOut(
