@@ -34,7 +34,6 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team
 from ccops.performance import models as m
 from ccops.performance import schemas as s
-from ccops.text import N_
 
 EPOCH = date(1970, 1, 1)
 MIN_TRIALS = 30
@@ -44,33 +43,14 @@ MIN_VALUES = 10
 MIN_DAYS = 3
 """Fewer days with agent-state data than this: occupancy and utilisation are not shown."""
 REPEAT_WINDOW_DAYS = 7
-FLOOR_TARGET = 0.75
+FLOOR_TARGET = registry.FLOOR_TARGET
 FUNNEL_KPIS = ("repeat_contact_rate",)
 """Proportions measured per person, the only KPIs a funnel plot compares people on."""
 
 PERFORMANCE_METRICS: dict[str, registry.Metric] = {
-    m_.key: m_
-    for m_ in (
-        registry.Metric(
-            "floor_time_share",
-            N_("Floor time share"),
-            N_("fraction"),
-            "minutes recorded as floor time / all recorded minutes of the team leader",
-            N_("team leaders' recorded activities (performance activity log)"),
-            N_("Share of a team leader's time spent with agents on the floor; target 75%."),
-            "leader",
-        ),
-        registry.Metric(
-            "attrition_rate",
-            N_("Attrition rate"),
-            N_("fraction"),
-            "leavers in the period / average headcount ((start + end) / 2)",
-            N_("people records (hire and termination dates)"),
-            N_("Share of the team who left in the period."),
-            "team",
-        ),
-    )
+    key: registry.METRICS[key] for key in ("floor_time_share", "attrition_rate")
 }
+"""The registry's people KPIs, measured here (from schedules, activity logs and people records)."""
 PROPORTIONS = {"repeat_contact_rate", "service_level", "abandon_rate"}
 MEANS = {"aht_s", "asa_s"}
 STATE_RATIOS = {"occupancy", "utilisation"}
@@ -95,7 +75,7 @@ RHYTHM_PERIOD = {
 
 def metric(key: str) -> registry.Metric:
     """Return the definition of KPI ``key`` (metrics registry or performance KPIs)."""
-    found = registry.METRICS.get(key) or PERFORMANCE_METRICS.get(key)
+    found = registry.METRICS.get(key)
     if found is None:
         known = ", ".join(sorted(MEASURABLE))
         raise Invalid(f"unknown KPI {key!r}; use one of: {known}", [Problem("unknown", "kpi")])
@@ -773,7 +753,7 @@ def _check_kpis(kpis: Sequence[s.ScorecardKpiIn]) -> None:
     problems = []
     seen: set[str] = set()
     for i, k in enumerate(kpis):
-        if k.kpi not in registry.METRICS and k.kpi not in PERFORMANCE_METRICS:
+        if k.kpi not in registry.METRICS:
             problems.append(Problem(f"unknown KPI {k.kpi!r}", f"kpis.{i}.kpi"))
         if k.kpi in seen:
             problems.append(Problem(f"KPI {k.kpi!r} listed twice", f"kpis.{i}.kpi"))
