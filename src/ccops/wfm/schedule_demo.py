@@ -1,6 +1,7 @@
 """Demo scheduling data: shift templates of both sites, contracts for every demo person (team
 leaders too: they take contacts on their team's primary queue a day or two a week), a
-vacation, a team meeting, a coaching session and a few preferences."""
+vacation, a team meeting, a coaching session, a few preferences, and the team leaders' planning
+and reports time (about a quarter of their scheduled days, the 75/25 split of source 004)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,48 @@ CONTRACTS = (
 )
 
 
+LEADER_DAYS = (
+    # (weekday, [(kind, name, start, end)]): a huddle opens the day on the floor; planning and
+    # reports are the leader's off-floor quarter. The solver puts a leader shift around them.
+    (
+        1,
+        [
+            ("huddle", "Team huddle", "09:00", "09:15"),
+            ("planning", "Week planning: coaching and monitoring", "09:15", "10:15"),
+            ("reports", "Daily team report", "14:00", "15:00"),
+        ],
+    ),
+    (
+        3,
+        [
+            ("huddle", "Team huddle", "09:00", "09:15"),
+            ("planning", "Analysis of the week's results", "09:15", "{planning_end}"),
+            ("reports", "Weekly team report", "14:00", "15:00"),
+        ],
+    ),
+)
+"""Each leader's scheduled day is 450 working minutes (510 less 60 of breaks); 225 of 900
+off the floor is 25%. ``planning_end`` varies by leader (09:45-10:15) so the figures differ;
+every second leader has these days a day later (Wednesday and Friday)."""
+
+
+def _leader_activities(session: Session, leader: Person, zone: str, monday: date, k: int) -> None:
+    planning_end = ("10:00", "10:15", "09:45")[k % 3]
+    shift = k % 2  # the two leaders of a queue group plan on different days
+    for weekday, items in LEADER_DAYS:
+        day = monday + timedelta(days=weekday + shift)
+        for kind, name, start, end in items:
+            session.add(
+                FixedActivity(
+                    person_id=leader.id,
+                    kind=kind,
+                    name=name,
+                    start_at=_at(zone, day, start),
+                    end_at=_at(zone, day, end.format(planning_end=planning_end)),
+                )
+            )
+
+
 def _at(zone: str, day: date, clock: str) -> datetime:
     h, m = (int(x) for x in clock.split(":"))
     return datetime.combine(day, time(h, m)).replace(tzinfo=ZoneInfo(zone))
@@ -105,6 +148,8 @@ def seed_demo(session: Session) -> dict[str, int]:
     for k, person in enumerate(agents):
         contract = "part-time 24h" if k % 10 in (3, 6, 9) else "full-time 40h"
         service.assign_contract(session=session, login=person.login, contract=contract)
+    monday = schemas.parse_week(DEMO_WEEK)
+    zone_of = {s.id: s.timezone for s in sites}
     leaders = 0
     for team in session.scalars(select(Team).where(Team.leader_id.is_not(None))):
         leader = session.get(Person, team.leader_id)
@@ -123,9 +168,9 @@ def seed_demo(session: Session) -> dict[str, int]:
         service.assign_contract(
             session=session, login=leader.login, contract="team leader on the floor"
         )
+        if leader.site_id is not None:
+            _leader_activities(session, leader, zone_of[leader.site_id], monday, leaders)
         leaders += 1
-    monday = schemas.parse_week(DEMO_WEEK)
-    zone_of = {s.id: s.timezone for s in sites}
     anchor = agents[0]
     zone = zone_of[anchor.site_id]
     session.add(
