@@ -53,7 +53,7 @@ def create_site(data: schemas.SiteIn, session: SessionDep, _user: OrgAdmin) -> s
     return org_service.create_site(session=session, data=data)
 
 
-@router.put("/sites/{name}/leaver-cost", response_model=schemas.LeaverCostOut)
+@router.post("/sites/{name}/leaver-cost", response_model=schemas.LeaverCostOut)
 def set_leaver_cost(
     name: str, data: schemas.LeaverCostIn, session: SessionDep, _user: OrgAdmin
 ) -> schemas.LeaverCostOut:

@@ -413,9 +413,9 @@ def floor_time(
         {
             "name": o.name,
             "team": o.team or "—",
-            "scheduled_share": _share(o.scheduled.share),
+            "scheduled": _share(o.scheduled.share),
             "scheduled_basis": o.scheduled.note,
-            "recorded_share": _share(o.recorded.share),
+            "recorded": _share(o.recorded.share),
             "recorded_basis": o.recorded.note,
         }
         for o in out
@@ -426,9 +426,9 @@ def floor_time(
         [
             "name",
             "team",
-            "scheduled_share",
+            "scheduled",
             "scheduled_basis",
-            "recorded_share",
+            "recorded",
             "recorded_basis",
         ],
     )

@@ -76,35 +76,30 @@ CONTRACTS = (
 
 
 LEADER_DAYS = (
-    # (weekday, [(kind, name, start, end)]): a huddle opens the day on the floor; planning and
-    # reports are the leader's off-floor quarter. The solver puts a leader shift around them.
-    (
-        1,
-        [
-            ("huddle", "Team huddle", "09:00", "09:15"),
-            ("planning", "Week planning: coaching and monitoring", "09:15", "10:15"),
-            ("reports", "Daily team report", "14:00", "15:00"),
-        ],
-    ),
-    (
-        3,
-        [
-            ("huddle", "Team huddle", "09:00", "09:15"),
-            ("planning", "Analysis of the week's results", "09:15", "{planning_end}"),
-            ("reports", "Weekly team report", "14:00", "15:00"),
-        ],
-    ),
+    # a huddle opens the day on the floor; planning and reports are the leader's off-floor
+    # quarter. The solver puts a leader shift around them (its breaks outside them).
+    [
+        ("huddle", "Team huddle", "09:00", "09:15"),
+        ("planning", "Week planning: coaching and monitoring", "09:15", "10:15"),
+        ("reports", "Daily team report", "14:00", "15:00"),
+    ],
+    [
+        ("huddle", "Team huddle", "09:00", "09:15"),
+        ("planning", "Analysis of the week's results", "09:15", "{planning_end}"),
+        ("reports", "Weekly team report", "14:00", "15:00"),
+    ],
 )
 """Each leader's scheduled day is 450 working minutes (510 less 60 of breaks); 225 of 900
-off the floor is 25%. ``planning_end`` varies by leader (09:45-10:15) so the figures differ;
-every second leader has these days a day later (Wednesday and Friday)."""
+off the floor is 25%. ``planning_end`` varies by leader (09:45-10:15) so the figures differ."""
+LEADER_WEEKDAYS = ((0, 2), (1, 2))
+"""The two days of the even and of the odd leaders (the two leaders of a queue group differ)."""
 
 
 def _leader_activities(session: Session, leader: Person, zone: str, monday: date, k: int) -> None:
+    """Fixed huddles, planning and reports of the ``k``-th demo team leader in the demo week."""
     planning_end = ("10:00", "10:15", "09:45")[k % 3]
-    shift = k % 2  # the two leaders of a queue group plan on different days
-    for weekday, items in LEADER_DAYS:
-        day = monday + timedelta(days=weekday + shift)
+    for weekday, items in zip(LEADER_WEEKDAYS[k % 2], LEADER_DAYS, strict=True):
+        day = monday + timedelta(days=weekday)
         for kind, name, start, end in items:
             session.add(
                 FixedActivity(
