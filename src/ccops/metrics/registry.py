@@ -205,7 +205,7 @@ _METRICS = [
         "leavers in the period / average headcount ((headcount at the start + at the end) / 2); "
         "95% Wilson interval with n = the average headcount (an approximation)",
         N_("people records (hire and termination dates)"),
-        N_("Share of the team or centre who left in the period."),
+        N_("Share of the team who left in the period."),
         "people",
         direction="lower",
         variant="monthly per team on the attrition page; over the last 12 months per site in "

@@ -29,11 +29,21 @@ TEA = schemas.BreakIn(length_min=15, earliest_after_start_min=90, latest_after_s
 TEA2 = schemas.BreakIn(
     length_min=15, earliest_after_start_min=360, latest_after_start_min=420, min_gap_min=45
 )
+LEADER_BREAKS = (
+    schemas.BreakIn(length_min=15, earliest_after_start_min=120, latest_after_start_min=120),
+    schemas.BreakIn(
+        length_min=30, earliest_after_start_min=210, latest_after_start_min=210, paid=False
+    ),
+    schemas.BreakIn(length_min=15, earliest_after_start_min=390, latest_after_start_min=390),
+)
+"""The team leader's day 09:00-17:30 has fixed breaks (11:00, 12:30 lunch, 15:30), so the
+huddle, planning and reports fixed around them always fit the shift the planner builds."""
 TEMPLATES = (
     ("early", "06:00", "09:00", 510, (TEA, LUNCH, TEA2), 20.0, False, False),
     ("late", "11:00", "13:30", 510, (TEA, LUNCH, TEA2), 22.0, False, True),
     ("part", "08:00", "16:00", 240, (TEA,), 20.0, False, False),
     ("night", "22:00", "23:00", 480, (TEA, LUNCH), 26.0, True, False),
+    ("leader day", "09:00", "09:00", 510, LEADER_BREAKS, 24.0, False, False),
 )
 CONTRACTS = (
     schemas.ContractIn(
@@ -70,7 +80,7 @@ CONTRACTS = (
         min_rest_h=11,
         max_nights=0,
         max_weekend_days=0,
-        templates=["early", "late"],
+        templates=["leader day"],
     ),
 )
 
@@ -91,8 +101,9 @@ LEADER_DAYS = (
 )
 """Each leader's scheduled day is 450 working minutes (510 less 60 of breaks); 225 of 900
 off the floor is 25%. ``planning_end`` varies by leader (09:45-10:15) so the figures differ."""
-LEADER_WEEKDAYS = ((0, 2), (1, 2))
-"""The two days of the even and of the odd leaders (the two leaders of a queue group differ)."""
+LEADER_WEEKDAYS = ((1, 3), (2, 4))
+"""The two days of the even and of the odd leaders (Tuesday and Thursday, Wednesday and Friday),
+so the two leaders of a queue group are not off the floor on the same days."""
 
 
 def _leader_activities(session: Session, leader: Person, zone: str, monday: date, k: int) -> None:
