@@ -43,5 +43,44 @@ def test_demo_has_a_cascade_coaching_reviews_and_leavers(demo_url: str) -> None:
         floor = service.floor_time(
             session=session, first=date(2026, 10, 26), last=date(2026, 11, 22), scope=ALL
         )
-        assert len(floor) == 10 and all(0.5 < (f.floor_share or 0) < 0.9 for f in floor)
+        assert len(floor) == 10 and all(0.5 < (f.recorded.share or 0) < 0.9 for f in floor)
+        # no schedule is published in the demo until a planner builds one
+        assert all(f.scheduled.state == "no_schedule" for f in floor)
+    engine.dispose()
+
+
+def test_demo_leaders_have_a_plausible_quarter_off_the_floor_scheduled(demo_url: str) -> None:
+    """Each leader's huddles, planning and reports fall on two weekdays of the demo week,
+    inside the leader day (09:00-17:30) and outside its fixed breaks; off the floor they take
+    210-240 of the 900 working minutes, so a published week shows 73-77% on the floor."""
+    from collections import defaultdict
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from ccops.org.models import Person, Site
+    from ccops.wfm.schedule_models import FixedActivity
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        zones = {s.id: ZoneInfo(s.timezone) for s in session.scalars(select(Site))}
+        rows = session.execute(
+            select(Person.login, Person.site_id, FixedActivity)
+            .join(FixedActivity, FixedActivity.person_id == Person.id)
+            .where(Person.role == "supervisor")
+        ).all()
+        off: dict[str, int] = defaultdict(int)
+        days: dict[str, set[int]] = defaultdict(set)
+        breaks = ((660, 675), (750, 780), (930, 945))
+        for login, site_id, act in rows:
+            start = act.start_at.astimezone(zones[site_id])
+            end = act.end_at.astimezone(zones[site_id])
+            lo, hi = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+            assert 540 <= lo < hi <= 1050 and start.weekday() < 5
+            assert not any(b0 < hi and lo < b1 for b0, b1 in breaks)
+            days[login].add(start.weekday())
+            if act.kind in ("planning", "reports"):
+                off[login] += hi - lo
+        assert len(off) == 10 and all(len(d) == 2 for d in days.values())
+        assert all(210 <= minutes <= 240 for minutes in off.values())
     engine.dispose()

@@ -424,7 +424,8 @@ def test_floor_time_share_against_75_percent(session: Session) -> None:
             scope=ALL,
         )
     [out] = service.floor_time(session=session, first=DAY, last=DAY, scope=ALL)
-    assert out.floor_share == pytest.approx(0.75) and out.days == 1 and out.target_share == 0.75
+    assert out.recorded.share == pytest.approx(0.75) and out.recorded.days == 1
+    assert out.target_share == 0.75 and out.scheduled.state == "no_schedule"
 
 
 def test_level_report_says_what_follows(session: Session) -> None:

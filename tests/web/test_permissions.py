@@ -46,6 +46,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # JSON API: organisation
     ("GET", "/api/v1/sites"): EVERYONE,
     ("POST", "/api/v1/sites"): ADMIN,
+    ("POST", "/api/v1/sites/{name}/leaver-cost"): ADMIN,
     ("GET", "/api/v1/channels"): EVERYONE,
     ("POST", "/api/v1/channels"): ADMIN,
     ("GET", "/api/v1/queues"): EVERYONE,
@@ -220,6 +221,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/performance/leader-activities"): frozenset({S, M, D}),
     ("GET", "/api/v1/performance/floor-time"): frozenset({S, M, D}),
     ("GET", "/api/v1/performance/attrition"): frozenset({S, M, E, D}),
+    ("GET", "/api/v1/performance/attrition-cost"): frozenset({M, E, D}),
     ("GET", "/performance"): EVERYONE,
     ("GET", "/performance/people/{login}"): frozenset({A, S, Q, M, D}),
     ("GET", "/performance/teams/{team}"): frozenset({S, Q, M, D}),

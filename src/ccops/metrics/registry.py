@@ -18,10 +18,21 @@ class Metric:
     data_source: str
     description: str
     group: str
+    direction: str = "none"
+    """Which way is better: "higher", "lower", or "none" (a band or context decides)."""
+    variant: str | None = None
+    """How the value may be computed when there is more than one source or formula."""
 
 
 CONTACTS = N_("contact records (imported telephony / ACD exports, or the simulator)")
 STATES = N_("agent-state events (imported state logs, Asterisk queue_log agent events)")
+FLOOR_TARGET = 0.75
+"""Seed 004: a team leader spends 75% of the time on the floor and 25% on planning and reports."""
+DIRECTION_TEXT = {
+    "higher": N_("higher is better"),
+    "lower": N_("lower is better"),
+    "none": N_("no better direction (read against a target or band)"),
+}
 
 _METRICS = [
     Metric(
@@ -50,6 +61,7 @@ _METRICS = [
         CONTACTS,
         N_("Customers who gave up while waiting, short abandons included."),
         "queue",
+        direction="lower",
     ),
     Metric(
         "short_abandoned",
@@ -62,6 +74,7 @@ _METRICS = [
             "service level and abandonment rate."
         ),
         "queue",
+        direction="none",
     ),
     Metric(
         "answered_within_target",
@@ -71,6 +84,7 @@ _METRICS = [
         CONTACTS,
         N_("The numerator of service level."),
         "queue",
+        direction="higher",
     ),
     Metric(
         "service_level",
@@ -85,6 +99,7 @@ _METRICS = [
             "setting and is reported with every value."
         ),
         "queue",
+        direction="higher",
     ),
     Metric(
         "asa_s",
@@ -94,6 +109,7 @@ _METRICS = [
         CONTACTS,
         N_("Mean wait of the contacts that were answered; null with no answered contact."),
         "queue",
+        direction="lower",
     ),
     Metric(
         "aht_s",
@@ -113,6 +129,7 @@ _METRICS = [
         CONTACTS,
         N_("Share of real attempts that gave up waiting."),
         "queue",
+        direction="lower",
     ),
     Metric(
         "max_wait_s",
@@ -122,6 +139,7 @@ _METRICS = [
         CONTACTS,
         N_("The longest any customer waited, answered or not."),
         "queue",
+        direction="lower",
     ),
     Metric(
         "occupancy",
@@ -156,6 +174,42 @@ _METRICS = [
             "resolution. Contacts without a customer key are not counted."
         ),
         "queue",
+        direction="lower",
+    ),
+    Metric(
+        "floor_time_share",
+        N_("Floor time share"),
+        N_("fraction"),
+        "floor minutes / (floor + off-floor minutes) of the team leader; scheduled: queue work, "
+        "floor support, coaching and huddles are floor, meetings, training, planning and reports "
+        "are off floor, breaks are left out; recorded: minutes logged as floor / all logged "
+        "minutes",
+        N_(
+            "team leaders' published schedules (scheduled share) and their recorded activities "
+            "(performance activity log, recorded share)"
+        ),
+        N_(
+            "Share of a team leader's working time spent with agents on the floor; the target "
+            "is three quarters on the floor and one quarter on planning, analysis and reports."
+        ),
+        "people",
+        direction="higher",
+        variant="scheduled (published schedules) or recorded (activity log); a scorecard "
+        "uses the recorded share and falls back to the scheduled one when nothing is "
+        "recorded, and says which",
+    ),
+    Metric(
+        "attrition_rate",
+        N_("Attrition rate"),
+        N_("fraction"),
+        "leavers in the period / average headcount ((headcount at the start + at the end) / 2); "
+        "95% Wilson interval with n = the average headcount (an approximation)",
+        N_("people records (hire and termination dates)"),
+        N_("Share of the team who left in the period."),
+        "people",
+        direction="lower",
+        variant="monthly per team on the attrition page; over the last 12 months per site in "
+        "the executive view, where cost = leavers x the site's replacement cost per leaver",
     ),
 ]
 
@@ -171,7 +225,8 @@ def markdown() -> str:
         "do not edit by hand.",
         "",
     ]
-    for group, title in (("queue", "Queue KPIs"), ("agent", "Agent KPIs")):
+    groups = (("queue", "Queue KPIs"), ("agent", "Agent KPIs"), ("people", "People KPIs"))
+    for group, title in groups:
         lines += [f"## {title}", ""]
         for m in _METRICS:
             if m.group != group:
@@ -184,6 +239,11 @@ def markdown() -> str:
                 f"- Formula: {m.formula}",
                 f"- Unit: {m.unit}",
                 f"- Data source: {m.data_source}",
+                f"- Direction: {DIRECTION_TEXT[m.direction]}",
+            ]
+            if m.variant:
+                lines.append(f"- Variant: {m.variant}")
+            lines += [
                 "",
             ]
     return "\n".join(lines)

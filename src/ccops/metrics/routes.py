@@ -362,7 +362,11 @@ def definitions_page(request: Request, user: QueueReader) -> HTMLResponse:
     return render(
         request,
         "metrics/definitions.html",
-        {"metrics": list(registry.METRICS.values()), "labels": METRIC_LABELS},
+        {
+            "metrics": list(registry.METRICS.values()),
+            "labels": METRIC_LABELS,
+            "directions": registry.DIRECTION_TEXT,
+        },
         principal=user,
         active="kpi",
     )

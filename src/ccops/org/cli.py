@@ -51,6 +51,29 @@ def site_create(
     _show([out], "Site", ["id", "name", "timezone", "country_code"], as_json)
 
 
+@sites.command("leaver-cost")
+@handle_errors
+def site_leaver_cost(
+    name: str,
+    cost: Annotated[
+        float | None, typer.Option(help="Cost of replacing one leaver, in the currency")
+    ] = None,
+    currency: Annotated[str | None, typer.Option(help="ISO 4217 code, e.g. GBP")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the cost")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set (or --clear) a site's replacement cost per leaver for the executive view."""
+    if clear == (cost is not None):
+        raise Invalid("give either --cost (with --currency) or --clear")
+    with unit_of_work() as s:
+        out = org_service.set_leaver_cost(
+            session=s,
+            site=name,
+            data=schemas.LeaverCostIn(cost_per_leaver=cost, currency=currency),
+        )
+    _show([out], "Cost per leaver", ["site", "cost_per_leaver", "currency"], as_json)
+
+
 @sites.command("list")
 @handle_errors
 def site_list(as_json: JsonOpt = False) -> None:

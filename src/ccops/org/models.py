@@ -23,6 +23,11 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     country_code: Mapped[str | None] = mapped_column(String(2))
+    cost_per_leaver: Mapped[float | None] = mapped_column(Float)
+    """What replacing one leaver costs the site (recruiting, training, lost output); NULL: not
+    set, and the executive view says so instead of showing a cost."""
+    currency: Mapped[str | None] = mapped_column(String(3))
+    """ISO 4217 code of the site's money amounts (cost per leaver)."""
 
 
 class Channel(Base):

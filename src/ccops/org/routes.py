@@ -53,6 +53,15 @@ def create_site(data: schemas.SiteIn, session: SessionDep, _user: OrgAdmin) -> s
     return org_service.create_site(session=session, data=data)
 
 
+@router.post("/sites/{name}/leaver-cost", response_model=schemas.LeaverCostOut)
+def set_leaver_cost(
+    name: str, data: schemas.LeaverCostIn, session: SessionDep, _user: OrgAdmin
+) -> schemas.LeaverCostOut:
+    """Set a site's replacement cost per leaver and its currency, or clear it (administrators);
+    the executive view multiplies the site's leavers by it."""
+    return org_service.set_leaver_cost(session=session, site=name, data=data)
+
+
 @router.get("/channels", response_model=list[schemas.ChannelOut])
 def list_channels(session: SessionDep, _user: OrgReader) -> list[schemas.ChannelOut]:
     """List channels."""

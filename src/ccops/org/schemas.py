@@ -37,6 +37,33 @@ class SiteOut(SiteIn):
     id: int
 
 
+class LeaverCostIn(BaseModel):
+    """A site's replacement cost per leaver in its currency; ``null`` cost clears it."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    cost_per_leaver: float | None = Field(
+        ge=0, le=10_000_000, description="Cost of replacing one leaver; null: not set"
+    )
+    currency: str | None = Field(
+        default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. GBP or CNY"
+    )
+
+    @model_validator(mode="after")
+    def _currency_with_cost(self) -> LeaverCostIn:
+        if self.cost_per_leaver is not None and self.currency is None:
+            raise ValueError("give the currency of the cost (ISO 4217, e.g. GBP)")
+        return self
+
+
+class LeaverCostOut(BaseModel):
+    """A site's replacement cost per leaver as stored (None: not set)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    site: str
+    cost_per_leaver: float | None
+    currency: str | None
+
+
 class ChannelIn(BaseModel):
     """A channel to create."""
 

@@ -132,6 +132,24 @@ def list_sites(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.S
     return [schemas.SiteOut.model_validate(s) for s in session.scalars(query)]
 
 
+def set_leaver_cost(
+    *, session: Session, site: str, data: schemas.LeaverCostIn
+) -> schemas.LeaverCostOut:
+    """Store (or clear, with a null cost) what replacing one leaver costs the site."""
+    found = get_site(session=session, name=site)
+    found.cost_per_leaver = data.cost_per_leaver
+    found.currency = data.currency if data.cost_per_leaver is not None else None
+    session.flush()
+    return leaver_cost(found)
+
+
+def leaver_cost(site: Site) -> schemas.LeaverCostOut:
+    """A site's stored replacement cost per leaver."""
+    return schemas.LeaverCostOut(
+        site=site.name, cost_per_leaver=site.cost_per_leaver, currency=site.currency
+    )
+
+
 def _require_site_in_scope(scope: Scope, site: Site) -> None:
     if not scope.allows_site(site.id):
         raise Forbidden(

@@ -391,19 +391,47 @@ def activity(
         console.print(f"recorded {minutes} min of {kind.value} for {person} on {d}")
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 @performance_app.command("floor-time")
 @handle_errors
-def floor_time(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = False) -> None:
-    """Show team leaders' share of time on the floor against 75%."""
+def floor_time(
+    person: Annotated[str | None, typer.Option(help="One team leader's login")] = None,
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show team leaders' share of time on the floor, scheduled and recorded, against 75%."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.floor_time(session=ses, first=a, last=b, scope=ALL)
-    if not _out(out, as_json):
-        print_table(
-            "Floor time",
-            [o.model_dump(mode="json") for o in out],
-            ["name", "floor_share", "days", "note"],
-        )
+        out = service.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
+    if _out(out, as_json):
+        return
+    rows = [
+        {
+            "name": o.name,
+            "team": o.team or "—",
+            "scheduled": _share(o.scheduled.share),
+            "scheduled_basis": o.scheduled.note,
+            "recorded": _share(o.recorded.share),
+            "recorded_basis": o.recorded.note,
+        }
+        for o in out
+    ]
+    print_table(
+        f"Floor time {a} to {b} (target {service.FLOOR_TARGET:.0%})",
+        rows,
+        [
+            "name",
+            "team",
+            "scheduled",
+            "scheduled_basis",
+            "recorded",
+            "recorded_basis",
+        ],
+    )
 
 
 @performance_app.command("attrition")

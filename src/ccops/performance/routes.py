@@ -39,6 +39,7 @@ ReportReader = Annotated[Principal, Depends(require(*P.PERF_REPORTS))]
 LeaderWriter = Annotated[Principal, Depends(require(*P.PERF_LEADERS, write=True))]
 LeaderReader = Annotated[Principal, Depends(require(*P.PERF_LEADERS))]
 AttritionReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION))]
+CostReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION_COST))]
 PageReader = Annotated[Principal, Depends(require(*P.SIGNED_IN))]
 
 AUDIENCES_OF_ROLE = {
@@ -315,11 +316,16 @@ def record_activity(data: s.ActivityIn, session: SessionDep, user: LeaderWriter)
 
 @router.get("/floor-time", response_model=list[s.FloorShareOut])
 def floor_time(
-    session: SessionDep, user: LeaderReader, first: date | None = None, last: date | None = None
+    session: SessionDep,
+    user: LeaderReader,
+    first: date | None = None,
+    last: date | None = None,
+    person: str | None = None,
 ) -> list[s.FloorShareOut]:
-    """Each team leader's share of time on the floor against the 75% target, in name order."""
+    """Each team leader's share of time on the floor, from the published schedules and from
+    the recorded log side by side, against the 75% target, in name order."""
     a, b = period(first, last)
-    return service.floor_time(session=session, first=a, last=b, scope=user.scope)
+    return service.floor_time(session=session, first=a, last=b, scope=user.scope, person=person)
 
 
 @router.get("/attrition", response_model=s.AttritionOut)
@@ -334,6 +340,15 @@ def attrition(
     first, last = period(first, last) if first else (None, period(None, last)[1])
     first = first or (last - timedelta(days=365)).replace(day=1)
     return service.attrition(session=session, first=first, last=last, scope=user.scope, team=team)
+
+
+@router.get("/attrition-cost", response_model=s.AttritionCostOut)
+def attrition_cost(
+    session: SessionDep, user: CostReader, last: date | None = None
+) -> s.AttritionCostOut:
+    """Per site in scope: leavers of the 12 months up to ``last`` (default yesterday), the
+    attrition rate with its 95% interval, and the cost at the site's cost per leaver."""
+    return service.attrition_cost(session=session, last=period(None, last)[1], scope=user.scope)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -403,6 +418,26 @@ def _page_period(request: Request) -> tuple[date, date, dict[str, str]]:
     return a, b, errors
 
 
+def floor_period(today: date | None = None) -> tuple[date, date]:
+    """Four weeks of floor time: this week (its published schedule) and the three before."""
+    today = today or datetime.now(UTC).date()
+    sunday = today + timedelta(days=6 - today.weekday())
+    return sunday - timedelta(days=27), sunday
+
+
+def _own_floor(session: SessionDep, user: Principal) -> list[s.FloorShareOut]:
+    """The signed-in team leader's floor time, or nothing for other roles."""
+    if user.role != Role.supervisor or user.person_id is None:
+        return []
+    own = session.get(Person, user.person_id)
+    if own is None or own.role != Role.supervisor:
+        return []
+    first, last = floor_period()
+    return service.floor_time(
+        session=session, first=first, last=last, scope=user.scope, person=own.login
+    )
+
+
 def _teams_in_scope(session: SessionDep, user: Principal) -> list[Team]:
     return list(session.scalars(select(Team).where(user.scope.teams_clause()).order_by(Team.name)))
 
@@ -427,6 +462,9 @@ def home(request: Request, session: SessionDep, user: PageReader) -> Response:
         "status_text": STATUS_TEXT,
         "can_attrition": user.role in P.PERF_ATTRITION,
         "can_cascade": user.role in P.PERF_CASCADE,
+        "own_floor": _own_floor(session, user),
+        "floor_first": floor_period()[0],
+        "floor_last": floor_period()[1],
     }
     context["vl"] = VALUE_LABELS
     return render(request, "performance/home.html", context, principal=user, active="performance")
@@ -457,6 +495,16 @@ def person_page(request: Request, login: str, session: SessionDep, user: PersonR
         "form": forms.FormState(values={}),
         "today": datetime.now(UTC).date(),
     }
+    subject = session.scalars(select(Person).where(Person.login == login)).one_or_none()
+    floor_first, floor_last = (first, last) if request.query_params else floor_period()
+    context["floor"] = (
+        service.floor_time(
+            session=session, first=floor_first, last=floor_last, scope=user.scope, person=login
+        )
+        if subject is not None and subject.role == Role.supervisor
+        else []
+    )
+    context.update(floor_first=floor_first, floor_last=floor_last)
     context["vl"] = VALUE_LABELS
     return render(request, "performance/person.html", context, principal=user, active="performance")
 
@@ -585,14 +633,25 @@ def attrition_page(request: Request, session: SessionDep, user: AttritionReader)
         "high": [1.0] + [p.high for p in data.survival],
         "names": {"survival": _("Survival"), "band": _("95% band")},
     }
-    floor = (
-        service.floor_time(
-            session=session, first=last - timedelta(days=27), last=last, scope=user.scope
-        )
-        if user.role in P.PERF_LEADERS
-        else []
+    cost = (
+        service.attrition_cost(session=session, last=last, scope=user.scope)
+        if user.role in P.PERF_ATTRITION_COST
+        else None
     )
-    context = {"data": data, "km": km, "floor": floor}
+    floor_first, floor_last = floor_period()
+    floor = (
+        service.floor_time(session=session, first=floor_first, last=floor_last, scope=user.scope)
+        if user.role in P.PERF_LEADERS
+        else None
+    )
+    context = {
+        "data": data,
+        "km": km,
+        "floor": floor,
+        "cost": cost,
+        "floor_first": floor_first,
+        "floor_last": floor_last,
+    }
     return render(
         request, "performance/attrition.html", context, principal=user, active="performance"
     )

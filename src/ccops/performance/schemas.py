@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -185,6 +186,8 @@ class KpiValue(BaseModel):
     previous: float | None
     trend: str
     note: str
+    source: str | None = None
+    """Which source a KPI with several took its value from (floor time: recorded, scheduled)."""
 
 
 class PersonValue(BaseModel):
@@ -474,21 +477,34 @@ class ActivityOut(ActivityIn):
     id: int
 
 
+class FloorBasis(BaseModel):
+    """A team leader's floor time from one source, with the days and minutes it rests on."""
+
+    source: Literal["scheduled", "recorded"]
+    days: int
+    """Days of the period with scheduled segments (or recorded minutes)."""
+    floor_min: int
+    off_floor_min: int
+    minutes: dict[str, int]
+    """Minutes per kind: schedule segment kinds (breaks included, never counted), or recorded
+    kinds (floor, planning, reports, other)."""
+    share: float | None
+    """floor_min / (floor_min + off_floor_min); None when there is nothing to measure."""
+    state: Literal["measured", "no_schedule", "nothing_recorded"]
+    note: str
+
+
 class FloorShareOut(BaseModel):
-    """A team leader's share of recorded time on the floor against the 75% target."""
+    """A team leader's share of time on the floor, scheduled and recorded, against 75%."""
 
     person: str
     name: str
+    team: str | None
     first: date
     last: date
-    days: int
-    floor_min: int
-    planning_min: int
-    reports_min: int
-    other_min: int
-    floor_share: float | None
     target_share: float
-    note: str
+    scheduled: FloorBasis
+    recorded: FloorBasis
 
 
 # --- attrition ---------------------------------------------------------------------------------
@@ -538,3 +554,30 @@ class AttritionOut(BaseModel):
     months: list[AttritionMonth]
     survival: list[SurvivalPoint]
     note: str
+
+
+class SiteAttritionCost(BaseModel):
+    """A site's leavers over the last 12 months, its attrition rate with a 95% interval, and
+    the cost = leavers x the site's replacement cost per leaver (None when no cost is set)."""
+
+    site: str
+    first: date
+    last: date
+    leavers: int
+    average_headcount: float
+    rate: float | None
+    low: float | None
+    high: float | None
+    cost_per_leaver: float | None
+    currency: str | None
+    cost: float | None
+    note: str
+
+
+class AttritionCostOut(BaseModel):
+    """The executive view of attrition: one row per site in scope, in name order."""
+
+    first: date
+    last: date
+    sites: list[SiteAttritionCost]
+    basis: str

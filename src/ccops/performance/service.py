@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, text, true
@@ -38,7 +39,7 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team
 from ccops.performance import models as m
 from ccops.performance import schemas as s
-from ccops.text import N_
+from ccops.wfm.schedule_models import Schedule, ScheduledActivity
 
 EPOCH = date(1970, 1, 1)
 MIN_TRIALS = 30
@@ -48,33 +49,14 @@ MIN_VALUES = 10
 MIN_DAYS = 3
 """Fewer days with agent-state data than this: occupancy and utilisation are not shown."""
 REPEAT_WINDOW_DAYS = 7
-FLOOR_TARGET = 0.75
+FLOOR_TARGET = registry.FLOOR_TARGET
 FUNNEL_KPIS = ("repeat_contact_rate",)
 """Proportions measured per person, the only KPIs a funnel plot compares people on."""
 
 PERFORMANCE_METRICS: dict[str, registry.Metric] = {
-    m_.key: m_
-    for m_ in (
-        registry.Metric(
-            "floor_time_share",
-            N_("Floor time share"),
-            N_("fraction"),
-            "minutes recorded as floor time / all recorded minutes of the team leader",
-            N_("team leaders' recorded activities (performance activity log)"),
-            N_("Share of a team leader's time spent with agents on the floor; target 75%."),
-            "leader",
-        ),
-        registry.Metric(
-            "attrition_rate",
-            N_("Attrition rate"),
-            N_("fraction"),
-            "leavers in the period / average headcount ((start + end) / 2)",
-            N_("people records (hire and termination dates)"),
-            N_("Share of the team who left in the period."),
-            "team",
-        ),
-    )
+    key: registry.METRICS[key] for key in ("floor_time_share", "attrition_rate")
 }
+"""The registry's people KPIs, measured here (from schedules, activity logs and people records)."""
 PROPORTIONS = {"repeat_contact_rate", "service_level", "abandon_rate"}
 MEANS = {"aht_s", "asa_s"}
 STATE_RATIOS = {"occupancy", "utilisation"}
@@ -99,7 +81,7 @@ RHYTHM_PERIOD = {
 
 def metric(key: str) -> registry.Metric:
     """Return the definition of KPI ``key`` (metrics registry or performance KPIs)."""
-    found = registry.METRICS.get(key) or PERFORMANCE_METRICS.get(key)
+    found = registry.METRICS.get(key)
     if found is None:
         known = ", ".join(sorted(MEASURABLE))
         raise Invalid(f"unknown KPI {key!r}; use one of: {known}", [Problem("unknown", "kpi")])
@@ -210,6 +192,9 @@ class Measure:
     note: str
     successes: int | None = None
     values: list[float] = field(default_factory=list)
+    source: str | None = None
+    """Where a KPI with more than one source took its value from (floor time: recorded or
+    scheduled)."""
 
 
 def _finite(x: float) -> float | None:
@@ -563,29 +548,52 @@ def _state_measure(
     )
 
 
-def _floor_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
+def _leaders_of(session: Session, subject: Subject) -> list[Person]:
     if subject.kind == "person":
-        ids = [subject.person_id]
-    elif subject.kind == "team":
+        person = session.get(Person, subject.person_id)
+        return [person] if person is not None else []
+    if subject.kind == "team":
         team = session.get(Team, subject.team_id)
-        ids = [team.leader_id] if team and team.leader_id else []
-    else:
-        ids = list(session.scalars(select(Person.id).where(Person.role == Role.supervisor)))
-    rows = session.execute(
-        select(m.LeaderActivity.day, m.LeaderActivity.kind, m.LeaderActivity.minutes).where(
-            m.LeaderActivity.person_id.in_(ids),
-            m.LeaderActivity.day >= first,
-            m.LeaderActivity.day <= last,
+        leader = session.get(Person, team.leader_id) if team and team.leader_id else None
+        return [leader] if leader is not None else []
+    query = select(Person).where(Person.role == Role.supervisor)
+    if subject.site_ids is not None:
+        query = query.where(Person.site_id.in_(sorted(subject.site_ids)))
+    return list(session.scalars(query))
+
+
+def _floor_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
+    """The scorecard's floor time share: the recorded log when there is one (what happened),
+    else the published schedules (what was planned); the note and ``source`` say which."""
+    leaders = _leaders_of(session, subject)
+    recorded = _recorded_time(session, [p.id for p in leaders], first, last)
+    floor, off, days = _sum_basis(recorded.values(), RECORDED_FLOOR_KINDS, RECORDED_PAUSE_KINDS)
+    if floor + off > 0:
+        return Measure(
+            floor / (floor + off),
+            days,
+            None,
+            None,
+            "none",
+            True,
+            f"from {round(floor + off)} recorded minutes on {days} days",
+            source="recorded",
         )
-    ).all()
-    total = sum(r[2] for r in rows)
-    days = len({r[0] for r in rows})
-    if total == 0:
-        return Measure(None, 0, None, None, "none", False, "no recorded activities")
-    floor = sum(r[2] for r in rows if r[1] == s.ActivityKind.floor)
-    return Measure(
-        floor / total, days, None, None, "none", True, f"from recorded activities on {days} days"
-    )
+    scheduled = scheduled_leader_time(session, leaders, first, last)
+    floor, off, days = _sum_basis(scheduled.values(), SCHEDULED_FLOOR_KINDS, SCHEDULED_PAUSE_KINDS)
+    if floor + off > 0:
+        return Measure(
+            floor / (floor + off),
+            days,
+            None,
+            None,
+            "none",
+            True,
+            f"nothing recorded: from {round(floor + off)} scheduled minutes on {days} days of "
+            "published schedules",
+            source="scheduled",
+        )
+    return Measure(None, 0, None, None, "none", False, "nothing recorded and no schedule published")
 
 
 def _attrition_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
@@ -756,6 +764,7 @@ def _value_of(
         previous=before.actual,
         trend=_trend(now, before),
         note=now.note,
+        source=now.source,
     )
 
 
@@ -803,7 +812,7 @@ def _check_kpis(kpis: Sequence[s.ScorecardKpiIn]) -> None:
     problems = []
     seen: set[str] = set()
     for i, k in enumerate(kpis):
-        if k.kpi not in registry.METRICS and k.kpi not in PERFORMANCE_METRICS:
+        if k.kpi not in registry.METRICS:
             problems.append(Problem(f"unknown KPI {k.kpi!r}", f"kpis.{i}.kpi"))
         if k.kpi in seen:
             problems.append(Problem(f"KPI {k.kpi!r} listed twice", f"kpis.{i}.kpi"))
@@ -1719,53 +1728,197 @@ def record_activity(
     return s.ActivityOut(id=a.id, **data.model_dump())
 
 
-def floor_time(
-    *, session: Session, first: date, last: date, scope: org_service.Scope
-) -> list[s.FloorShareOut]:
-    """Each team leader's share of recorded time on the floor against 75%, in name order."""
-    _day_span(first, last)
-    leaders = session.scalars(
-        select(Person)
-        .where(scope.people_clause(), Person.role == Role.supervisor)
-        .order_by(Person.name, Person.login)
+SCHEDULED_FLOOR_KINDS = frozenset({"work", "floor_support", "coaching", "huddle"})
+"""Scheduled segments on the floor: taking contacts among the team, floor support (walking the
+floor, helping agents), coaching and huddles with agents (source 004's "doing")."""
+SCHEDULED_PAUSE_KINDS = frozenset({"break", "lunch"})
+"""Scheduled segments that are no working time: left out of both sides."""
+SCHEDULED_OFF_FLOOR_KINDS = frozenset({"meeting", "training", "planning", "reports"})
+"""Scheduled segments off the floor (any other kind a schedule holds counts here too)."""
+RECORDED_FLOOR_KINDS = frozenset({s.ActivityKind.floor.value})
+RECORDED_PAUSE_KINDS: frozenset[str] = frozenset()
+
+
+@dataclass
+class LeaderTime:
+    """Minutes per kind of one team leader over a period, and the days they fall on."""
+
+    days: set[date] = field(default_factory=set)
+    minutes: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def _sum_basis(
+    times: Iterable[LeaderTime], floor_kinds: frozenset[str], pauses: frozenset[str]
+) -> tuple[float, float, int]:
+    floor = off = 0.0
+    days = 0
+    for lt in times:
+        days += len(lt.days)
+        for kind, minutes in lt.minutes.items():
+            if kind in floor_kinds:
+                floor += minutes
+            elif kind not in pauses:
+                off += minutes
+    return floor, off, days
+
+
+def _recorded_time(
+    session: Session, person_ids: Sequence[int], first: date, last: date
+) -> dict[int, LeaderTime]:
+    out: dict[int, LeaderTime] = defaultdict(LeaderTime)
+    rows = session.execute(
+        select(
+            m.LeaderActivity.person_id,
+            m.LeaderActivity.day,
+            m.LeaderActivity.kind,
+            m.LeaderActivity.minutes,
+        ).where(
+            m.LeaderActivity.person_id.in_(sorted(set(person_ids))),
+            m.LeaderActivity.day >= first,
+            m.LeaderActivity.day <= last,
+        )
     )
-    out = []
-    for p in leaders:
-        rows = session.execute(
-            select(m.LeaderActivity.day, m.LeaderActivity.kind, m.LeaderActivity.minutes).where(
-                m.LeaderActivity.person_id == p.id,
-                m.LeaderActivity.day >= first,
-                m.LeaderActivity.day <= last,
-            )
-        ).all()
-        by_kind: dict[str, int] = defaultdict(int)
-        for _day, kind, minutes in rows:
-            by_kind[kind] += minutes
-        total = sum(by_kind.values())
-        days = len({r[0] for r in rows})
-        share = by_kind["floor"] / total if total else None
-        note = (
-            "no recorded activities"
-            if share is None
-            else f"from {total} recorded minutes on {days} days"
-        )
-        out.append(
-            s.FloorShareOut(
-                person=p.login,
-                name=p.name,
-                first=first,
-                last=last,
-                days=days,
-                floor_min=by_kind["floor"],
-                planning_min=by_kind["planning"],
-                reports_min=by_kind["reports"],
-                other_min=by_kind["other"],
-                floor_share=share,
-                target_share=FLOOR_TARGET,
-                note=note,
-            )
-        )
+    for person_id, day, kind, minutes in rows:
+        lt = out[person_id]
+        lt.days.add(day)
+        lt.minutes[kind] += minutes
     return out
+
+
+def scheduled_leader_time(
+    session: Session, people: Sequence[Person], first: date, last: date
+) -> dict[int, LeaderTime]:
+    """Published schedule segments of ``people`` per kind over their sites' local dates
+    [first, last]; a segment across local midnight is split between the two days."""
+    if not people:
+        return {}
+    site_ids = sorted({p.site_id for p in people if p.site_id is not None})
+    zones = {
+        site.id: ZoneInfo(site.timezone)
+        for site in session.scalars(select(Site).where(Site.id.in_(site_ids)))
+    }
+    zone_of = {p.id: zones.get(p.site_id, UTC) if p.site_id else UTC for p in people}
+    window_start = datetime.combine(first, time(), UTC) - timedelta(days=1)
+    window_end = datetime.combine(last + timedelta(days=1), time(), UTC) + timedelta(days=1)
+    rows = session.execute(
+        select(
+            ScheduledActivity.person_id,
+            ScheduledActivity.kind,
+            ScheduledActivity.start_at,
+            ScheduledActivity.end_at,
+        )
+        .join(Schedule, Schedule.id == ScheduledActivity.schedule_id)
+        .where(
+            Schedule.status == "published",
+            ScheduledActivity.person_id.in_(sorted(zone_of)),
+            ScheduledActivity.start_at < window_end,
+            ScheduledActivity.end_at > window_start,
+        )
+    )
+    out: dict[int, LeaderTime] = defaultdict(LeaderTime)
+    for person_id, kind, start, end in rows:
+        zone = zone_of[person_id]
+        at = start.astimezone(zone)
+        stop = end.astimezone(zone)
+        while at < stop:
+            day = at.date()
+            midnight = datetime.combine(day + timedelta(days=1), time(), zone)
+            upto = min(stop, midnight)
+            if first <= day <= last:
+                minutes = (upto.astimezone(UTC) - at.astimezone(UTC)).total_seconds() / 60
+                lt = out[person_id]
+                lt.minutes[kind] += minutes
+                if kind not in SCHEDULED_PAUSE_KINDS:
+                    lt.days.add(day)
+            at = upto
+    return out
+
+
+def _basis(
+    lt: LeaderTime | None,
+    source: Literal["scheduled", "recorded"],
+    floor_kinds: frozenset[str],
+    pauses: frozenset[str],
+) -> s.FloorBasis:
+    lt = lt or LeaderTime()
+    floor, off, days = _sum_basis([lt], floor_kinds, pauses)
+    minutes = {k: round(v) for k, v in sorted(lt.minutes.items()) if round(v)}
+    worked = round(floor) + round(off)
+    if worked == 0:
+        state: Literal["measured", "no_schedule", "nothing_recorded"] = (
+            "no_schedule" if source == "scheduled" else "nothing_recorded"
+        )
+        note = (
+            "no schedule published for these days"
+            if source == "scheduled"
+            else "nothing recorded in the period"
+        )
+        return s.FloorBasis(
+            source=source,
+            days=0,
+            floor_min=0,
+            off_floor_min=0,
+            minutes=minutes,
+            share=None,
+            state=state,
+            note=note,
+        )
+    what = "scheduled minutes (breaks left out)" if source == "scheduled" else "recorded minutes"
+    return s.FloorBasis(
+        source=source,
+        days=days,
+        floor_min=round(floor),
+        off_floor_min=round(off),
+        minutes=minutes,
+        share=round(floor) / worked,
+        state="measured",
+        note=f"{round(floor)} of {worked} {what} on the floor, on {days} days",
+    )
+
+
+def floor_time(
+    *,
+    session: Session,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    person: str | None = None,
+) -> list[s.FloorShareOut]:
+    """Each team leader in scope (or the one named): the share of time on the floor from the
+    published schedules and from the recorded log, side by side, against 75%; name order."""
+    _day_span(first, last)
+    query = select(Person).where(scope.people_clause(), Person.role == Role.supervisor)
+    if person is not None:
+        query = query.where(Person.login == person)
+    leaders = list(session.scalars(query.order_by(Person.name, Person.login)))
+    if person is not None and not leaders:
+        raise NotFound(f"no team leader {person!r} in your scope", [Problem("unknown", "person")])
+    recorded = _recorded_time(session, [p.id for p in leaders], first, last)
+    scheduled = scheduled_leader_time(session, leaders, first, last)
+    teams = dict(
+        session.execute(
+            select(Team.leader_id, Team.name)
+            .where(Team.leader_id.in_([p.id for p in leaders]))
+            .order_by(Team.name)
+        ).all()
+    )
+    return [
+        s.FloorShareOut(
+            person=p.login,
+            name=p.name,
+            team=teams.get(p.id),
+            first=first,
+            last=last,
+            target_share=FLOOR_TARGET,
+            scheduled=_basis(
+                scheduled.get(p.id), "scheduled", SCHEDULED_FLOOR_KINDS, SCHEDULED_PAUSE_KINDS
+            ),
+            recorded=_basis(
+                recorded.get(p.id), "recorded", RECORDED_FLOOR_KINDS, RECORDED_PAUSE_KINDS
+            ),
+        )
+        for p in leaders
+    ]
 
 
 # --- attrition --------------------------------------------------------------------------------
@@ -1869,3 +2022,58 @@ def attrition(
     return s.AttritionOut(
         first=first, last=last, leavers=leavers, months=months, survival=survival, note=note
     )
+
+
+def attrition_cost(*, session: Session, last: date, scope: org_service.Scope) -> s.AttritionCostOut:
+    """Per site in scope: leavers of the 12 months up to ``last``, the attrition rate over the
+    average headcount with a Wilson 95% interval, and the cost = leavers x cost per leaver."""
+    first = _year_before(last)
+    _day_span(first, last)
+    query = select(Site).order_by(Site.name)
+    if scope.site_ids is not None:
+        query = query.where(Site.id.in_(sorted(scope.site_ids)))
+    rows = []
+    for site in session.scalars(query):
+        people = list(session.scalars(select(Person).where(Person.site_id == site.id)))
+        leavers, average = _attrition_counts(people, first, last)
+        rate = low = high = None
+        if average > 0:
+            ci = stats.wilson_interval(leavers, max(round(average), leavers))
+            rate, low, high = leavers / average, ci.low, ci.high
+        cost = None if site.cost_per_leaver is None else leavers * site.cost_per_leaver
+        if site.cost_per_leaver is None:
+            note = "no replacement cost per leaver set for this site"
+        else:
+            note = f"{leavers} leavers x {site.cost_per_leaver:g} {site.currency} per leaver"
+        rows.append(
+            s.SiteAttritionCost(
+                site=site.name,
+                first=first,
+                last=last,
+                leavers=leavers,
+                average_headcount=average,
+                rate=rate,
+                low=low,
+                high=high,
+                cost_per_leaver=site.cost_per_leaver,
+                currency=site.currency,
+                cost=cost,
+                note=note,
+            )
+        )
+    basis = (
+        "Leavers: people of the site whose termination date falls in the 12 months. Rate = "
+        "leavers / average headcount ((start + end) / 2), 95% Wilson interval with n = the "
+        "average headcount (an approximation). Cost = leavers x the site's replacement cost "
+        "per leaver, set by an administrator, in the site's currency."
+    )
+    return s.AttritionCostOut(first=first, last=last, sites=rows, basis=basis)
+
+
+def _year_before(last: date) -> date:
+    """The first day of the 12 months ending on ``last`` (29 February falls back to the 28th)."""
+    try:
+        start = last.replace(year=last.year - 1)
+    except ValueError:
+        start = last.replace(year=last.year - 1, day=28)
+    return start + timedelta(days=1)

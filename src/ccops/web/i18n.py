@@ -21,7 +21,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import NumberPattern, parse_pattern
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from babel.support import Translations
 from starlette.requests import Request
 
@@ -155,6 +155,14 @@ class Formats:
             return DASH
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
         return _apply(pattern, value, self.language)
+
+    def money(self, value: float | None, currency: str | None) -> str:
+        """An amount in an ISO 4217 currency in the locale's form, e.g. ``£4,500.00``."""
+        if value is None or not math.isfinite(value):
+            return DASH
+        if not currency:
+            return self.num(value, 2)
+        return str(format_currency(value, currency, locale=self.locale))
 
     def secs(self, value: float | None, digits: int = 0) -> str:
         """A duration in seconds, e.g. ``23 s``."""

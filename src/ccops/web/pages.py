@@ -18,6 +18,7 @@ from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
+from ccops.performance import service as performance_service
 from ccops.web import forms, permissions, security
 from ccops.web.auth import AccessDenied, OptionalPrincipal, Principal, require, signer
 from ccops.web.deps import SessionDep, SettingsDep
@@ -429,6 +430,7 @@ def home(
         "repeats": [],
         "counts": None,
         "imports": [],
+        "attrition_cost": None,
         "can": {
             "kpi": role in permissions.KPI_QUEUES,
             "staffing": role in permissions.STAFFING,
@@ -441,6 +443,12 @@ def home(
     }
     if role in (Role.executive, Role.manager, Role.planner, Role.supervisor, Role.admin):
         context["centre"] = _centre(session, settings, principal, shown)
+    if role == Role.executive:
+        context["attrition_cost"] = performance_service.attrition_cost(
+            session=session,
+            last=datetime.now(UTC).date() - timedelta(days=1),
+            scope=principal.scope,
+        )
     if role == Role.supervisor:
         context["team"] = _team_numbers(session, settings, principal, shown)
     if role == Role.agent:

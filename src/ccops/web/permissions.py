@@ -91,6 +91,8 @@ PERF_LEADERS = frozenset({R.supervisor, R.manager, R.admin})
 """Team leaders' recorded activities and floor time share."""
 PERF_ATTRITION = frozenset({R.supervisor, R.manager, R.executive, R.admin})
 """Leavers, attrition rates and tenure survival (teams in scope)."""
+PERF_ATTRITION_COST = frozenset({R.manager, R.executive, R.admin})
+"""Attrition cost per site: leavers of 12 months x the site's replacement cost per leaver."""
 QA_READ = frozenset({R.agent, R.supervisor, R.qa_analyst, R.manager, R.admin})
 """Quality evaluations: agents their own, team leaders their teams, analysts and managers scope."""
 QA_EVALUATE = frozenset({R.qa_analyst, R.admin})

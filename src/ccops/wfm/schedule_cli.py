@@ -493,7 +493,13 @@ def timeoff_add(
 @handle_errors
 def activity_add(
     login: Annotated[str, typer.Argument(help="Person's login")],
-    kind: Annotated[str, typer.Option(help="meeting, training, coaching or huddle")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="meeting, training, coaching, huddle, or a team leader's floor_support, "
+            "planning or reports"
+        ),
+    ],
     name: Annotated[str, typer.Option(help="What it is")],
     start: Annotated[datetime, typer.Option(help="Start, ISO time with offset")],
     end: Annotated[datetime, typer.Option(help="End, ISO time with offset")],

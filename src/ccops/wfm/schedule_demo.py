@@ -1,6 +1,7 @@
 """Demo scheduling data: shift templates of both sites, contracts for every demo person (team
 leaders too: they take contacts on their team's primary queue a day or two a week), a
-vacation, a team meeting, a coaching session and a few preferences."""
+vacation, a team meeting, a coaching session, a few preferences, and the team leaders' planning
+and reports time (about a quarter of their scheduled days, the 75/25 split of source 004)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,21 @@ TEA = schemas.BreakIn(length_min=15, earliest_after_start_min=90, latest_after_s
 TEA2 = schemas.BreakIn(
     length_min=15, earliest_after_start_min=360, latest_after_start_min=420, min_gap_min=45
 )
+LEADER_BREAKS = (
+    schemas.BreakIn(length_min=15, earliest_after_start_min=120, latest_after_start_min=120),
+    schemas.BreakIn(
+        length_min=30, earliest_after_start_min=210, latest_after_start_min=210, paid=False
+    ),
+    schemas.BreakIn(length_min=15, earliest_after_start_min=390, latest_after_start_min=390),
+)
+"""The team leader's day 09:00-17:30 has fixed breaks (11:00, 12:30 lunch, 15:30), so the
+huddle, planning and reports fixed around them always fit the shift the planner builds."""
 TEMPLATES = (
     ("early", "06:00", "09:00", 510, (TEA, LUNCH, TEA2), 20.0, False, False),
     ("late", "11:00", "13:30", 510, (TEA, LUNCH, TEA2), 22.0, False, True),
     ("part", "08:00", "16:00", 240, (TEA,), 20.0, False, False),
     ("night", "22:00", "23:00", 480, (TEA, LUNCH), 26.0, True, False),
+    ("leader day", "09:00", "09:00", 510, LEADER_BREAKS, 24.0, False, False),
 )
 CONTRACTS = (
     schemas.ContractIn(
@@ -69,9 +80,47 @@ CONTRACTS = (
         min_rest_h=11,
         max_nights=0,
         max_weekend_days=0,
-        templates=["early", "late"],
+        templates=["leader day"],
     ),
 )
+
+
+LEADER_DAYS = (
+    # a huddle opens the day on the floor; planning and reports are the leader's off-floor
+    # quarter. The solver puts a leader shift around them (its breaks outside them).
+    [
+        ("huddle", "Team huddle", "09:00", "09:15"),
+        ("planning", "Week planning: coaching and monitoring", "09:15", "10:15"),
+        ("reports", "Daily team report", "14:00", "15:00"),
+    ],
+    [
+        ("huddle", "Team huddle", "09:00", "09:15"),
+        ("planning", "Analysis of the week's results", "09:15", "{planning_end}"),
+        ("reports", "Weekly team report", "14:00", "15:00"),
+    ],
+)
+"""Each leader's scheduled day is 450 working minutes (510 less 60 of breaks); 225 of 900
+off the floor is 25%. ``planning_end`` varies by leader (09:45-10:15) so the figures differ."""
+LEADER_WEEKDAYS = ((1, 3), (2, 4))
+"""The two days of the even and of the odd leaders (Tuesday and Thursday, Wednesday and Friday),
+so the two leaders of a queue group are not off the floor on the same days."""
+
+
+def _leader_activities(session: Session, leader: Person, zone: str, monday: date, k: int) -> None:
+    """Fixed huddles, planning and reports of the ``k``-th demo team leader in the demo week."""
+    planning_end = ("10:00", "10:15", "09:45")[k % 3]
+    for weekday, items in zip(LEADER_WEEKDAYS[k % 2], LEADER_DAYS, strict=True):
+        day = monday + timedelta(days=weekday)
+        for kind, name, start, end in items:
+            session.add(
+                FixedActivity(
+                    person_id=leader.id,
+                    kind=kind,
+                    name=name,
+                    start_at=_at(zone, day, start),
+                    end_at=_at(zone, day, end.format(planning_end=planning_end)),
+                )
+            )
 
 
 def _at(zone: str, day: date, clock: str) -> datetime:
@@ -105,6 +154,8 @@ def seed_demo(session: Session) -> dict[str, int]:
     for k, person in enumerate(agents):
         contract = "part-time 24h" if k % 10 in (3, 6, 9) else "full-time 40h"
         service.assign_contract(session=session, login=person.login, contract=contract)
+    monday = schemas.parse_week(DEMO_WEEK)
+    zone_of = {s.id: s.timezone for s in sites}
     leaders = 0
     for team in session.scalars(select(Team).where(Team.leader_id.is_not(None))):
         leader = session.get(Person, team.leader_id)
@@ -123,9 +174,9 @@ def seed_demo(session: Session) -> dict[str, int]:
         service.assign_contract(
             session=session, login=leader.login, contract="team leader on the floor"
         )
+        if leader.site_id is not None:
+            _leader_activities(session, leader, zone_of[leader.site_id], monday, leaders)
         leaders += 1
-    monday = schemas.parse_week(DEMO_WEEK)
-    zone_of = {s.id: s.timezone for s in sites}
     anchor = agents[0]
     zone = zone_of[anchor.site_id]
     session.add(

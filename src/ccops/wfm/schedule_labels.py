@@ -21,4 +21,7 @@ ACTIVITY_LABELS = {
     "training": N_("training"),
     "coaching": N_("coaching"),
     "huddle": N_("huddle"),
+    "floor_support": N_("floor_support"),
+    "planning": N_("planning"),
+    "reports": N_("reports"),
 }

@@ -127,11 +127,14 @@ class TimeOffOut(BaseModel):
 
 
 class ActivityIn(BaseModel):
-    """A fixed activity of a person."""
+    """A fixed activity of a person; floor support, planning and reports are a team leader's
+    work off the queues (on and off the floor), so their schedule shows the leader's day."""
 
     model_config = ConfigDict(extra="forbid")
     login: str = Field(min_length=1)
-    kind: Literal["meeting", "training", "coaching", "huddle"]
+    kind: Literal[
+        "meeting", "training", "coaching", "huddle", "floor_support", "planning", "reports"
+    ]
     name: str = Field(min_length=1, max_length=200)
     start: datetime
     end: datetime

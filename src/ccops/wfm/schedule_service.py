@@ -68,7 +68,16 @@ WEEK_MIN = 7 * 1440
 N_INT = WEEK_MIN // STEP_MIN
 FORECAST_HORIZON_DAYS = 28
 WORK = "work"
-FIXED_KINDS = ("meeting", "training", "coaching", "huddle")
+FIXED_KINDS = (
+    "meeting",
+    "training",
+    "coaching",
+    "huddle",
+    "floor_support",
+    "planning",
+    "reports",
+)
+"""Kinds of fixed activities (a team leader's floor support, planning and reports included)."""
 Progress = Callable[[float, str], None]
 
 
