@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy import stats as sp_stats
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
@@ -729,6 +729,37 @@ def _scores_of(
     out: dict[int, list[tuple[float, bool]]] = defaultdict(list)
     for person_id, value, passed in rows:
         out[person_id].append((value, passed))
+    return out
+
+
+def pass_counts(
+    *, session: Session, people: list[Person], first_day: date, last_day: date
+) -> dict[int, tuple[int, int]]:
+    """Evaluations passed and evaluated per person over local days (calibration excluded).
+
+    Each person's days are read in their site's time zone; the performance funnel plot
+    compares people's pass rates with these counts.
+    """
+    _check_days(first_day, last_day)
+    out = {p.id: (0, 0) for p in people}
+    by_site: dict[int, list[int]] = defaultdict(list)
+    for p in people:
+        by_site[p.site_id].append(p.id)
+    passed = func.sum(case((Evaluation.passed.is_(True), 1), else_=0))
+    for site_id, ids in sorted(by_site.items()):
+        site = session.get(Site, site_id)
+        zone = ZoneInfo(site.timezone if site else "UTC")
+        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
+        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        rows = session.execute(
+            select(Evaluation.person_id, passed, func.count())
+            .where(Evaluation.person_id.in_(ids))
+            .where(Evaluation.calibration_id.is_(None))
+            .where(Evaluation.contact_at >= start, Evaluation.contact_at < end)
+            .group_by(Evaluation.person_id)
+        )
+        for person_id, k, n in rows:
+            out[person_id] = (int(k or 0), int(n))
     return out
 
 
