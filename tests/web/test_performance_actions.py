@@ -311,3 +311,42 @@ def test_a_bad_coaching_form_comes_back_marked_and_stores_nothing(world: World) 
         json=COACHING | {"reference": f"evaluation:{bobs}"},
     )
     assert api.status_code == 422 and api.json()["problems"][0]["field"] == "reference"
+
+
+def test_team_page_and_api_compare_people_on_the_qa_pass_rate(world: World) -> None:
+    seed = _seed(world)
+    for n, pattern in enumerate((ALL_TOP, ALL_TOP, MIXED)):
+        _evaluate(world, seed, "alice", n, pattern)
+    _evaluate(world, seed, "bob", 0, MIXED)  # Team B: not in Team A's funnel
+    lead = world.client(Role.supervisor)  # Team A
+    period = {"first": DAY, "last": DAY}
+    api = lead.get(
+        "/api/v1/performance/teams/Team A/funnel", params=period | {"kpi": "qa_pass_rate"}
+    )
+    assert api.status_code == 200
+    body = api.json()
+    assert body["kpi"] == "qa_pass_rate" and body["team_rate"] == pytest.approx(2 / 3)
+    assert [(p["person"], p["successes"], p["trials"]) for p in body["points"]] == [("alice", 2, 3)]
+    page = lead.get("/performance/teams/Team A", params=period | {"kpi": "qa_pass_rate"})
+    assert page.status_code == 200
+    assert "Funnel plot: QA pass rate" in page.text and "Passed / evaluated" in page.text
+    assert '<option value="qa_pass_rate" selected>' in page.text
+    row = page.text.split('id="funnel-table"')[1].split("</table>")[0]
+    assert 'data-person="alice"' in row and "2 / 3" in row and 'data-rate="0.666667"' in row
+    default = lead.get("/performance/teams/Team A", params=period)
+    assert "Funnel plot: repeat-contact rate" in default.text
+    bad = lead.get("/api/v1/performance/teams/Team A/funnel", params={"kpi": "aht_s"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "kpi"
+    assert (
+        lead.get(
+            "/api/v1/performance/teams/Team B/funnel", params={"kpi": "qa_pass_rate"}
+        ).status_code
+        == 404
+    )
+    agent = world.client(Role.agent)
+    assert (
+        agent.get(
+            "/api/v1/performance/teams/Team A/funnel", params={"kpi": "qa_pass_rate"}
+        ).status_code
+        == 403
+    )

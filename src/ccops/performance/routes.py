@@ -587,11 +587,34 @@ def person_page(request: Request, login: str, session: SessionDep, user: PersonR
     return _person_page(request, login, session, user)
 
 
+def _funnel_texts(kpi: str, _: forms.Gettext) -> dict[str, str]:
+    """The team page's words for the funnel of one KPI (heading, axes, the count column)."""
+    if kpi == "qa_pass_rate":
+        return {
+            "heading": _("Funnel plot: QA pass rate"),
+            "title": _("QA pass rate by number of evaluations"),
+            "x": _("Evaluations (calibration scores excluded)"),
+            "y": _("QA pass rate, %"),
+            "counts": _("Passed / evaluated"),
+            "widen": _("The limits widen for fewer evaluations."),
+        }
+    return {
+        "heading": _("Funnel plot: repeat-contact rate"),
+        "title": _("Repeat-contact rate by number of contacts"),
+        "x": _("Answered contacts with a customer key"),
+        "y": _("Repeat-contact rate, %"),
+        "counts": _("Repeats / contacts"),
+        "widen": _("The limits widen for fewer contacts."),
+    }
+
+
 @pages.get("/teams/{team}", response_class=HTMLResponse)
 def team_page(request: Request, team: str, session: SessionDep, user: Comparer) -> Response:
     """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
+    kpi = request.query_params.get("kpi") or service.FUNNEL_KPIS[0]
+    texts = _funnel_texts(kpi, _)
     cache: service.ContactCache = {}
     chart_first = last - timedelta(days=7 * 12 - 1)
     service.load_team_contacts(
@@ -608,7 +631,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     fun = service.funnel(
         session=session,
         team=team,
-        kpi="repeat_contact_rate",
+        kpi=kpi,
         first=first,
         last=last,
         scope=user.scope,
@@ -633,9 +656,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         cache=cache,
     )
     funnel_data = {
-        "title": _("Repeat-contact rate by number of contacts"),
-        "x": _("Answered contacts with a customer key"),
-        "y": _("Repeat-contact rate, %"),
+        "title": texts["title"],
+        "x": texts["x"],
+        "y": texts["y"],
         "team_rate": fun.team_rate,
         "points": [
             {"name": p.name, "n": p.trials, "rate": p.rate, "flagged": p.flagged}
@@ -674,6 +697,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         "chart": chart,
         "people": people,
         "funnel_data": funnel_data,
+        "funnel_kpi": kpi,
+        "funnel_texts": texts,
+        "funnel_options": [(k, _(service.metric(k).label)) for k in service.FUNNEL_KPIS],
         "chart_data": chart_data,
         "status_text": STATUS_TEXT,
     }
