@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from ccops.db import make_engine, make_session_factory
+from ccops.engines import stats
 from ccops.enums import Role
 from ccops.quality import schemas as qa_schemas
 from ccops.quality import service as qa
@@ -347,6 +349,88 @@ def test_team_page_and_api_compare_people_on_the_qa_pass_rate(world: World) -> N
     assert (
         agent.get(
             "/api/v1/performance/teams/Team A/funnel", params={"kpi": "qa_pass_rate"}
+        ).status_code
+        == 403
+    )
+
+
+def _items(pattern: dict[str, int | None]) -> dict[str, str]:
+    return {f"item-{k}": "na" if v is None else str(v) for k, v in pattern.items()}
+
+
+def test_calibration_is_opened_and_scored_on_pages_then_alpha_shown(any_world: World) -> None:
+    world = any_world
+    seed = _seed(world)
+    alice, carol = seed["contacts"]["alice"], seed["contacts"]["carol"]
+    qa_client, qa_csrf = _client(world, "u-qa")
+    assert 'id="calibration-form"' in qa_client.get("/quality/calibrations").text
+    form = {"csrf_token": qa_csrf, "name": "", "version": str(seed["version_id"])}
+    bad = qa_client.post("/quality/calibrations", data=form | {"contacts": f"{alice[0]}, x"})
+    assert bad.status_code == 422 and 'id="e-contacts"' in bad.text
+    unnamed = qa_client.post("/quality/calibrations", data=form | {"contacts": str(alice[0])})
+    assert unnamed.status_code == 422 and 'id="e-name"' in unnamed.text
+    unknown = qa_client.post(
+        "/quality/calibrations", data=form | {"name": "Nov", "contacts": "999999"}
+    )
+    assert unknown.status_code == 422 and "contact 999999 does not exist" in unknown.text
+    assert world.client(Role.admin).get("/api/v1/quality/calibrations").json() == []
+    opened = qa_client.post(
+        "/quality/calibrations",
+        data=form | {"name": "Nov", "contacts": f"{alice[0]}, {alice[1]}; {carol[0]}"},
+    )
+    assert opened.status_code == 303
+    [session] = world.client(Role.admin).get("/api/v1/quality/calibrations").json()
+    assert session["contact_ids"] == sorted([alice[0], alice[1], carol[0]])
+    assert opened.headers["location"] == f"/quality/calibrations/{session['id']}"
+    base = f"/quality/calibrations/{session['id']}/contacts"
+
+    lead, lead_csrf = _client(world, "u-supervisor")  # Team A: alice, not carol
+    detail = lead.get(f"/quality/calibrations/{session['id']}").text
+    assert f'href="{base}/{alice[0]}"' in detail
+    page = lead.get(f"{base}/{alice[0]}")
+    assert page.status_code == 200 and 'id="calibration-note"' in page.text
+    assert f'action="{base}/{alice[0]}"' in page.text and 'name="item-accuracy"' in page.text
+    assert lead.get(f"{base}/{carol[0]}").status_code == 404  # outside the lead's scope
+    assert lead.get(f"{base}/{seed['contacts']['bob'][0]}").status_code == 404  # not in it
+    partial = {k: v for k, v in _items(MIXED).items() if k != "item-disclosure"}
+    missing = lead.post(f"{base}/{alice[0]}", data={"csrf_token": lead_csrf, **partial})
+    assert missing.status_code == 422 and 'id="e-disclosure"' in missing.text
+    assert (
+        world.client(Role.admin)
+        .get(f"/api/v1/quality/calibrations/{session['id']}")
+        .json()["evaluators"]
+        == []
+    )
+    for client, csrf, contact, pattern in (
+        (lead, lead_csrf, alice[0], MIXED),
+        (lead, lead_csrf, alice[1], MIXED),
+        (qa_client, qa_csrf, alice[0], ALL_TOP),
+        (qa_client, qa_csrf, alice[1], MIXED),
+    ):
+        saved = client.post(f"{base}/{contact}", data={"csrf_token": csrf, **_items(pattern)})
+        assert saved.status_code == 303, saved.text[:2000]
+    again = lead.post(f"{base}/{alice[0]}", data={"csrf_token": lead_csrf, **_items(MIXED)})
+    assert again.status_code == 422 and "already scored" in again.text
+    assert 'id="already-scored"' in lead.get(f"{base}/{alice[0]}").text
+    report = world.client(Role.admin).get(f"/api/v1/quality/calibrations/{session['id']}").json()
+    assert report["evaluators"] == ["u-qa", "u-supervisor"]
+    assert report["totals"][str(alice[0])] == {"u-qa": 100.0, "u-supervisor": 72.5}
+    ratings = np.array([[100.0, 72.5], [72.5, 72.5], [np.nan, np.nan]])
+    order = {c: n for n, c in enumerate(report["contact_ids"])}
+    expected = stats.krippendorff_alpha(
+        ratings[[0 if c == alice[0] else 1 if c == alice[1] else 2 for c in order]], "interval"
+    ).alpha
+    assert report["total_alpha"] == pytest.approx(expected)
+    shown = lead.get(f"/quality/calibrations/{session['id']}").text
+    assert f"{expected:.3f}" in shown.split('id="total-alpha"')[1].split("</p>")[0]
+    assert shown.count("data-scored=") == 2  # the lead's two contacts
+    items = shown.split('id="item-agreement"')[1].split("</table>")[0]
+    assert "Accurate answer" in items and "1 / 2" in items  # 5 vs 4 on one contact of two
+    agent, agent_csrf = _client(world, "u-agent")
+    assert agent.get(f"{base}/{alice[1]}").status_code == 403
+    assert (
+        agent.post(
+            f"{base}/{alice[1]}", data={"csrf_token": agent_csrf, **_items(MIXED)}
         ).status_code
         == 403
     )

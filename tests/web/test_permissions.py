@@ -166,6 +166,13 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/quality/worklist"): frozenset({Q, D}),
     ("GET", "/quality/calibrations"): frozenset({S, Q, M, D}),
     ("GET", "/quality/calibrations/{calibration_id}"): frozenset({S, Q, M, D}),
+    ("POST", "/quality/calibrations"): frozenset({S, Q, M, D}),
+    ("GET", "/quality/calibrations/{calibration_id}/contacts/{contact_id}"): frozenset(
+        {S, Q, M, D}
+    ),
+    ("POST", "/quality/calibrations/{calibration_id}/contacts/{contact_id}"): frozenset(
+        {S, Q, M, D}
+    ),
     ("GET", "/quality/team"): frozenset({S, Q, M, E, D}),
     ("POST", "/admin/users"): ADMIN,
     # pages: forecasts, staffing requirements, capacity plans (planning; executives read)

@@ -1101,6 +1101,29 @@ def create_calibration(
     return calibration_report(session=session, calibration_id=calibration.id)
 
 
+def check_calibration_contact(
+    *, session: Session, calibration_id: int, contact_id: int, scope: Scope = EVERYTHING
+) -> None:
+    """Refuse a contact that is not in the session or was handled by someone out of scope.
+
+    The scoring page shows the contact's facts (the agent's name among them), so it answers
+    "not found" before showing anything a scorer's scope does not reach.
+    """
+    calibration = _calibration(session, calibration_id)
+    contact = session.get(Contact, contact_id)
+    if (
+        contact is None
+        or contact.person_id is None
+        or contact_id not in {c.contact_id for c in calibration.contacts}
+        or not _person_in_scope(session, scope, contact.person_id)
+    ):
+        raise NotFound(
+            f"contact {contact_id} is not in calibration session {calibration.name!r} "
+            "or is outside your scope",
+            [Problem("not in the session", field="contact_id")],
+        )
+
+
 def list_calibrations(*, session: Session) -> list[schemas.CalibrationOut]:
     """List calibration sessions, newest first, with their agreement."""
     ids = session.scalars(select(CalibrationSession.id).order_by(CalibrationSession.id.desc()))
