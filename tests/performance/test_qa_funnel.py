@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from ccops.cli import app
 from ccops.engines import stats
 from ccops.errors import Invalid
 from ccops.org import service as org_service
@@ -108,3 +110,16 @@ def test_qa_pass_rate_is_a_measured_kpi_with_its_interval(session: Session) -> N
     )
     assert [(p.login, v.n, v.actual) for p, v in red] == [("amy", 0, None), ("zoe", 3, None)]
     assert "too few" in red[1][1].note  # 3 evaluations: withheld, the reason said
+
+
+def test_cli_prints_the_qa_funnel_with_its_counts(session: Session, cli: CliRunner) -> None:
+    centre = make_centre(session)
+    version = centre["form"].versions[0].id
+    for n, contact in enumerate(centre["contacts"]["amy"][:4]):
+        _score(session, contact, version, ALL_TOP if n < 3 else MIXED)
+    session.commit()
+    args = ["performance", "funnel", "Red", "--kpi", "qa_pass_rate"]
+    result = cli.invoke(app, [*args, "--from", str(DAY), "--to", str(DAY)])
+    assert result.exit_code == 0, result.output
+    assert "passed/evaluated" in result.output and "3/4" in result.output
+    assert "Zoe Adams" in result.output and "0/0" in result.output

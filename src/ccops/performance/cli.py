@@ -181,7 +181,7 @@ def funnel(
     print_table(
         f"{out.team}: {out.label}",
         rows,
-        ["person", "repeats/contacts", "rate", "99.8% limits", "signal"],
+        ["person", counts, "rate", "99.8% limits", "signal"],
     )
     console.print(out.note, highlight=False)
 
