@@ -494,6 +494,7 @@ def _person_page(
     state: PersonForms | None = None,
     status_code: int = 200,
 ) -> Response:
+    """Render the person page; ``state`` brings back a failed form marked with its input."""
     first, last, _e = _page_period(request)
     person = service.person_in_scope(session=session, login=login, scope=user.scope)
     card = service.person_scorecard(
@@ -756,6 +757,7 @@ def _refused(exc: CcopsError) -> bool:
 
 
 def _person_url(login: str) -> str:
+    """The person page of ``login`` (quoted: logins may hold characters a path does not)."""
     return f"/performance/people/{quote(login)}"
 
 
