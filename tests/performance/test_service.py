@@ -228,7 +228,7 @@ def test_coaching_and_review_are_agreed_and_signed_by_both_sides(session: Sessio
             person="bob",
             held_on=DAY,
             kpi="repeat_contact_rate",
-            reference="evaluation:17",
+            reference="ticket:17",
             monitoring_points="5 calls",
             gap="repeats",
             analysis="refund answer unclear",
@@ -241,7 +241,7 @@ def test_coaching_and_review_are_agreed_and_signed_by_both_sides(session: Sessio
     agreed = service.agree_coaching(
         session=session, coaching_id=c.id, person_id=bob.person_id, scope=bob
     )
-    assert agreed.agreed_by_person and agreed.reference == "evaluation:17"
+    assert agreed.agreed_by_person and agreed.reference == "ticket:17"
     done = service.record_outcome(
         session=session, coaching_id=c.id, data=s.OutcomeIn(outcome="repeats down"), scope=ALL
     )

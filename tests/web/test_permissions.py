@@ -167,6 +167,13 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/quality/worklist"): frozenset({Q, D}),
     ("GET", "/quality/calibrations"): frozenset({S, Q, M, D}),
     ("GET", "/quality/calibrations/{calibration_id}"): frozenset({S, Q, M, D}),
+    ("POST", "/quality/calibrations"): frozenset({S, Q, M, D}),
+    ("GET", "/quality/calibrations/{calibration_id}/contacts/{contact_id}"): frozenset(
+        {S, Q, M, D}
+    ),
+    ("POST", "/quality/calibrations/{calibration_id}/contacts/{contact_id}"): frozenset(
+        {S, Q, M, D}
+    ),
     ("GET", "/quality/team"): frozenset({S, Q, M, E, D}),
     ("POST", "/admin/users"): ADMIN,
     # pages: forecasts, staffing requirements, capacity plans (planning; executives read)
@@ -228,6 +235,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/performance/cascade"): frozenset({S, Q, P, M, E, D}),
     ("GET", "/performance/attrition"): frozenset({S, M, E, D}),
     ("POST", "/performance/coaching"): frozenset({S, Q, M, D}),
+    ("POST", "/performance/coaching/{coaching_id}/agree"): frozenset({A, S, Q, M, D}),
+    ("POST", "/performance/coaching/{coaching_id}/outcome"): frozenset({S, Q, M, D}),
+    ("POST", "/performance/reviews"): frozenset({S, M, D}),
+    ("POST", "/performance/reviews/{review_id}/sign"): frozenset({A, S, Q, M, D}),
+    ("POST", "/performance/recognitions"): frozenset({S, Q, M, D}),
+    ("POST", "/performance/development"): frozenset({S, M, D}),
     # intraday: event intake, view, exceptions, plans, explanations, adherence, the board
     ("POST", "/api/v1/events"): frozenset({P, D}),
     ("GET", "/api/v1/intraday/status"): frozenset({S, P, M, E, D}),

@@ -211,6 +211,17 @@ _METRICS = [
         variant="monthly per team on the attrition page; over the last 12 months per site in "
         "the executive view, where cost = leavers x the site's replacement cost per leaver",
     ),
+    Metric(
+        "qa_pass_rate",
+        N_("QA pass rate"),
+        N_("fraction"),
+        "evaluations at or above the form's pass mark (no critical item failed) / evaluations, "
+        "calibration scores excluded; 95% Wilson interval",
+        N_("quality evaluations (QA evaluation records)"),
+        N_("Share of a person's evaluated contacts that passed the evaluation form."),
+        "quality",
+        direction="higher",
+    ),
 ]
 
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
@@ -225,7 +236,12 @@ def markdown() -> str:
         "do not edit by hand.",
         "",
     ]
-    groups = (("queue", "Queue KPIs"), ("agent", "Agent KPIs"), ("people", "People KPIs"))
+    groups = (
+        ("queue", "Queue KPIs"),
+        ("agent", "Agent KPIs"),
+        ("people", "People KPIs"),
+        ("quality", "Quality KPIs"),
+    )
     for group, title in groups:
         lines += [f"## {title}", ""]
         for m in _METRICS:

@@ -154,7 +154,9 @@ def scorecard(
 @handle_errors
 def funnel(
     team: str,
-    kpi: Annotated[str, typer.Option(help="A per-person proportion")] = "repeat_contact_rate",
+    kpi: Annotated[
+        str, typer.Option(help="A per-person proportion: repeat_contact_rate or qa_pass_rate")
+    ] = "repeat_contact_rate",
     first: FirstOpt = None,
     last: LastOpt = None,
     as_json: JsonOpt = False,
@@ -165,10 +167,11 @@ def funnel(
         out = service.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
     if _out(out, as_json):
         return
+    counts = "passed/evaluated" if kpi == "qa_pass_rate" else "repeats/contacts"
     rows = [
         {
             "person": p.name,
-            "repeats/contacts": f"{p.successes}/{p.trials}",
+            counts: f"{p.successes}/{p.trials}",
             "rate": "—" if p.rate is None else f"{p.rate:.3f}",
             "99.8% limits": "" if p.lower_998 is None else f"{p.lower_998:.3f}–{p.upper_998:.3f}",
             "signal": "outside 99.8%: look at the process" if p.flagged else "",
@@ -178,7 +181,7 @@ def funnel(
     print_table(
         f"{out.team}: {out.label}",
         rows,
-        ["person", "repeats/contacts", "rate", "99.8% limits", "signal"],
+        ["person", counts, "rate", "99.8% limits", "signal"],
     )
     console.print(out.note, highlight=False)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, Response
@@ -11,10 +13,11 @@ from sqlalchemy import select
 
 from ccops.db import RowId
 from ccops.enums import Role
-from ccops.errors import CcopsError, Forbidden, Problem
+from ccops.errors import CcopsError, Forbidden, NotFound, Problem
 from ccops.org.models import Person, Team
 from ccops.performance import schemas as s
 from ccops.performance import service
+from ccops.quality import service as qa_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -41,6 +44,8 @@ LeaderReader = Annotated[Principal, Depends(require(*P.PERF_LEADERS))]
 AttritionReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION))]
 CostReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION_COST))]
 PageReader = Annotated[Principal, Depends(require(*P.SIGNED_IN))]
+EVALUATION_DAYS = 90
+"""The person page offers the evaluations of this many days as what prompted a coaching."""
 
 AUDIENCES_OF_ROLE = {
     Role.supervisor: {s.Audience.agent, s.Audience.team},
@@ -470,30 +475,139 @@ def home(request: Request, session: SessionDep, user: PageReader) -> Response:
     return render(request, "performance/home.html", context, principal=user, active="performance")
 
 
-@pages.get("/people/{login}", response_class=HTMLResponse)
-def person_page(request: Request, login: str, session: SessionDep, user: PersonReader) -> Response:
-    """Show a person's scorecard, coaching, reviews, recognition and development notes."""
+COACHING_FIELDS = (
+    "held_on",
+    "kpi",
+    "evaluation",
+    "monitoring_points",
+    "gap",
+    "analysis",
+    "action_plan",
+    "follow_up_on",
+)
+REVIEW_FIELDS = (
+    "period_first",
+    "period_last",
+    "strengths",
+    "weaknesses",
+    "improvement_plan",
+    "person_commitments",
+    "support_commitments",
+    "next_review_on",
+    "next_review_criteria",
+)
+RECOGNITION_FIELDS = ("given_on", "kpi", "text")
+NOTE_FIELDS = ("kind", "text", "written_on")
+PERSON_KPIS = (
+    "repeat_contact_rate",
+    "qa_pass_rate",
+    "aht_s",
+    "occupancy",
+    "utilisation",
+)
+"""KPIs a coaching session or a recognition may name on the person page's forms."""
+
+
+@dataclass
+class PersonForms:
+    """The forms of the person page; a failed one comes back marked, the others empty."""
+
+    coaching: forms.FormState | None = None
+    review: forms.FormState | None = None
+    recognition: forms.FormState | None = None
+    note: forms.FormState | None = None
+    outcome: dict[int, forms.FormState] = field(default_factory=dict)
+
+
+def _blank(names: tuple[str, ...], **defaults: str) -> forms.FormState:
+    return forms.FormState(values={n: defaults.get(n, "") for n in names})
+
+
+def _person_page(
+    request: Request,
+    login: str,
+    session: SessionDep,
+    user: Principal,
+    *,
+    state: PersonForms | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render the person page; ``state`` brings back a failed form marked with its input."""
     first, last, _e = _page_period(request)
+    person = service.person_in_scope(session=session, login=login, scope=user.scope)
     card = service.person_scorecard(
         session=session, login=login, first=first, last=last, scope=user.scope
     )
+    state = state or PersonForms()
+    today = datetime.now(UTC).date()
     reviews_allowed = user.role in P.PERF_REVIEW_READ
+    can_coach = user.role in P.PERF_COACH
+    can_review = user.role in P.PERF_REVIEW
+    evaluations = []
+    if can_coach and user.role in P.QA_READ:
+        evaluations = qa_service.list_evaluations(
+            session=session,
+            scope=user.scope,
+            person=login,
+            first_day=today - timedelta(days=EVALUATION_DAYS),
+            last_day=today,
+        )
+    _ = gettext_for(request, user)
+    coaching = service.list_coaching(session=session, login=login, scope=user.scope)
+    evaluation_options = [("", _("None"))] + [
+        (
+            str(e.id),
+            " · ".join(
+                (
+                    _("Evaluation %(id)s") % {"id": e.id},
+                    e.contact_at.date().isoformat(),
+                    f"{e.score_pct:.1f}%",
+                    _("passed") if e.passed else _("not passed"),
+                )
+            ),
+        )
+        for e in evaluations
+    ]
     context: dict[str, Any] = {
         "first": first,
         "last": last,
         "card": card,
         "status_text": STATUS_TEXT,
-        "coaching": service.list_coaching(session=session, login=login, scope=user.scope),
+        "coaching": coaching,
         "reviews": service.list_reviews(session=session, login=login, scope=user.scope)
         if reviews_allowed
         else [],
         "notes": service.list_notes(session=session, login=login, scope=user.scope)
         if reviews_allowed
         else [],
+        "reviews_allowed": reviews_allowed,
         "recognitions": service.list_recognitions(session=session, login=login, scope=user.scope),
-        "can_coach": user.role in P.PERF_COACH,
-        "form": forms.FormState(values={}),
-        "today": datetime.now(UTC).date(),
+        "person_name": person.name,
+        "own": user.person_id is not None and user.person_id == person.id,
+        "can_coach": can_coach,
+        "can_review": can_review,
+        "can_agree": user.role in P.PERF_PARTY,
+        "evaluation_options": evaluation_options,
+        "evaluation_days": EVALUATION_DAYS,
+        "kpi_options": [("", _("None"))] + [(k, _(service.metric(k).label)) for k in PERSON_KPIS],
+        "note_options": [(k.value, _(VALUE_LABELS[k.value])) for k in s.NoteKind],
+        "form": state.coaching or _blank(COACHING_FIELDS, held_on=today.isoformat()),
+        "review_form": state.review
+        or _blank(
+            REVIEW_FIELDS,
+            period_first=(today - timedelta(days=90)).isoformat(),
+            period_last=(today - timedelta(days=1)).isoformat(),
+            next_review_on=(today + timedelta(days=90)).isoformat(),
+        ),
+        "recognition_form": state.recognition
+        or _blank(RECOGNITION_FIELDS, given_on=today.isoformat()),
+        "note_form": state.note
+        or _blank(NOTE_FIELDS, kind="training_need", written_on=today.isoformat()),
+        "outcome_forms": {
+            c.id: state.outcome.get(c.id) or forms.FormState(values={"outcome": c.outcome or ""})
+            for c in coaching
+        },
+        "today": today,
     }
     subject = session.scalars(select(Person).where(Person.login == login)).one_or_none()
     floor_first, floor_last = (first, last) if request.query_params else floor_period()
@@ -506,7 +620,41 @@ def person_page(request: Request, login: str, session: SessionDep, user: PersonR
     )
     context.update(floor_first=floor_first, floor_last=floor_last)
     context["vl"] = VALUE_LABELS
-    return render(request, "performance/person.html", context, principal=user, active="performance")
+    return render(
+        request,
+        "performance/person.html",
+        context,
+        principal=user,
+        active="performance",
+        status_code=status_code,
+    )
+
+
+@pages.get("/people/{login}", response_class=HTMLResponse)
+def person_page(request: Request, login: str, session: SessionDep, user: PersonReader) -> Response:
+    """Show a person's scorecard, coaching, reviews, recognition and development notes."""
+    return _person_page(request, login, session, user)
+
+
+def _funnel_texts(kpi: str, _: forms.Gettext) -> dict[str, str]:
+    """The team page's words for the funnel of one KPI (heading, axes, the count column)."""
+    if kpi == "qa_pass_rate":
+        return {
+            "heading": _("Funnel plot: QA pass rate"),
+            "title": _("QA pass rate by number of evaluations"),
+            "x": _("Evaluations (calibration scores excluded)"),
+            "y": _("QA pass rate, %"),
+            "counts": _("Passed / evaluated"),
+            "widen": _("The limits widen for fewer evaluations."),
+        }
+    return {
+        "heading": _("Funnel plot: repeat-contact rate"),
+        "title": _("Repeat-contact rate by number of contacts"),
+        "x": _("Answered contacts with a customer key"),
+        "y": _("Repeat-contact rate, %"),
+        "counts": _("Repeats / contacts"),
+        "widen": _("The limits widen for fewer contacts."),
+    }
 
 
 @pages.get("/teams/{team}", response_class=HTMLResponse)
@@ -514,6 +662,8 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
+    kpi = request.query_params.get("kpi") or service.FUNNEL_KPIS[0]
+    texts = _funnel_texts(kpi, _)
     cache: service.ContactCache = {}
     chart_first = last - timedelta(days=7 * 12 - 1)
     service.load_team_contacts(
@@ -530,7 +680,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     fun = service.funnel(
         session=session,
         team=team,
-        kpi="repeat_contact_rate",
+        kpi=kpi,
         first=first,
         last=last,
         scope=user.scope,
@@ -555,9 +705,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         cache=cache,
     )
     funnel_data = {
-        "title": _("Repeat-contact rate by number of contacts"),
-        "x": _("Answered contacts with a customer key"),
-        "y": _("Repeat-contact rate, %"),
+        "title": texts["title"],
+        "x": texts["x"],
+        "y": texts["y"],
         "team_rate": fun.team_rate,
         "points": [
             {"name": p.name, "n": p.trials, "rate": p.rate, "flagged": p.flagged}
@@ -596,6 +746,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         "chart": chart,
         "people": people,
         "funnel_data": funnel_data,
+        "funnel_kpi": kpi,
+        "funnel_texts": texts,
+        "funnel_options": [(k, _(service.metric(k).label)) for k in service.FUNNEL_KPIS],
         "chart_data": chart_data,
         "status_text": STATUS_TEXT,
     }
@@ -657,31 +810,228 @@ def attrition_page(request: Request, session: SessionDep, user: AttritionReader)
     )
 
 
+def _refused(exc: CcopsError) -> bool:
+    """A refusal the error page answers (unknown or out of scope, forbidden), not a form."""
+    return isinstance(exc, NotFound | Forbidden)
+
+
+def _person_url(login: str) -> str:
+    """The person page of ``login`` (quoted: logins may hold characters a path does not)."""
+    return f"/performance/people/{quote(login)}"
+
+
 @pages.post("/coaching", response_class=HTMLResponse)
 async def coaching_form(request: Request, session: SessionDep, user: Coach) -> Response:
-    """Record a coaching session from the person page's form."""
-    form = await request.form()
-    names = (
-        "person",
-        "held_on",
-        "kpi",
-        "monitoring_points",
-        "gap",
-        "analysis",
-        "action_plan",
-        "follow_up_on",
-    )
-    values = forms.text_values(form, names)
+    """Record a coaching session from the person page's form (linked to a KPI or evaluation)."""
+    async with request.form() as form:
+        values = forms.text_values(form, ("person", *COACHING_FIELDS))
     _ = gettext_for(request, user)
-    login = values.get("person", "")
-    data = {k: (v or None) for k, v in values.items()}
-    try:
-        model = s.CoachingIn.model_validate(data)
-        service.create_coaching(session=session, data=model, coach=user.login, scope=user.scope)
-    except CcopsError as exc:
-        return redirect(request, f"/performance/people/{login}", flash=("error", exc.message))
-    except ValueError as exc:
-        return redirect(request, f"/performance/people/{login}", flash=("error", str(exc)[:300]))
+    login = values.pop("person")
+    service.person_in_scope(session=session, login=login, scope=user.scope)
+    state = forms.FormState(values=values)
+    data: dict[str, Any] = {k: v for k, v in values.items() if v and k != "evaluation"}
+    data["person"] = login
+    evaluation = values["evaluation"]
+    if evaluation:
+        if evaluation.isdigit():
+            data["reference"] = service.evaluation_reference(int(evaluation))
+        else:
+            state.add("evaluation", _("Choose one of the options."))
+    elif values["kpi"]:
+        data["reference"] = f"kpi:{values['kpi']}"
+    model = forms.validate(s.CoachingIn, data, state, _)
+    if model is not None and state.ok:
+        try:
+            service.create_coaching(session=session, data=model, coach=user.login, scope=user.scope)
+            return redirect(
+                request, _person_url(login), flash=("success", _("Coaching session recorded."))
+            )
+        except CcopsError as exc:
+            session.rollback()
+            if _refused(exc):
+                raise
+            if any(p.field == "reference" for p in exc.problems):
+                state.add("evaluation", _("Not an evaluation of this person."))
+            else:
+                forms.domain_problems(exc, state, _)
+    _mark_follow_up(state, _)
+    return _person_page(
+        request, login, session, user, state=PersonForms(coaching=state), status_code=422
+    )
+
+
+def _mark_follow_up(state: forms.FormState, _: forms.Gettext) -> None:
+    """Put the model's date-order problems on the date field they concern."""
+    for message in list(state.general):
+        if message == "the follow-up date is before the session":
+            state.general.remove(message)
+            state.add("follow_up_on", _("The follow-up date is before the session."))
+        elif message == "the review period ends before it starts":
+            state.general.remove(message)
+            state.add("period_last", _("The period ends before it starts."))
+        elif message == "the next review must come after the period reviewed":
+            state.general.remove(message)
+            state.add("next_review_on", _("The next review must come after the period reviewed."))
+
+
+@pages.post("/coaching/{coaching_id}/agree", response_class=HTMLResponse)
+def coaching_agree(
+    request: Request, coaching_id: RowId, session: SessionDep, user: PartyWriter
+) -> Response:
+    """Agree to the action plan of one's own coaching session (only the coached person)."""
+    _ = gettext_for(request, user)
+    out = service.agree_coaching(
+        session=session, coaching_id=coaching_id, person_id=user.person_id, scope=user.scope
+    )
     return redirect(
-        request, f"/performance/people/{login}", flash=("success", _("Coaching session recorded."))
+        request,
+        _person_url(out.person) + f"#coaching-{out.id}",
+        flash=("success", _("You agreed to the action plan.")),
+    )
+
+
+@pages.post("/coaching/{coaching_id}/outcome", response_class=HTMLResponse)
+async def coaching_outcome_form(
+    request: Request, coaching_id: RowId, session: SessionDep, user: Coach
+) -> Response:
+    """Record the outcome of a coaching plan at its follow-up."""
+    found = service.get_coaching(session=session, coaching_id=coaching_id, scope=user.scope)
+    async with request.form() as form:
+        values = forms.text_values(form, ("outcome",))
+    _ = gettext_for(request, user)
+    state = forms.FormState(values=values)
+    model = forms.validate(s.OutcomeIn, values, state, _)
+    if model is not None:
+        service.record_outcome(
+            session=session, coaching_id=coaching_id, data=model, scope=user.scope
+        )
+        return redirect(
+            request,
+            _person_url(found.person) + f"#coaching-{found.id}",
+            flash=("success", _("Outcome recorded.")),
+        )
+    return _person_page(
+        request,
+        found.person,
+        session,
+        user,
+        state=PersonForms(outcome={coaching_id: state}),
+        status_code=422,
+    )
+
+
+@pages.post("/reviews", response_class=HTMLResponse)
+async def review_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
+    """Record a formal review from the person page's form (both sides sign it afterwards)."""
+    async with request.form() as form:
+        values = forms.text_values(form, ("person", *REVIEW_FIELDS))
+    _ = gettext_for(request, user)
+    login = values.pop("person")
+    service.person_in_scope(session=session, login=login, scope=user.scope)
+    state = forms.FormState(values=values)
+    data: dict[str, Any] = {k: v for k, v in values.items() if v}
+    model = forms.validate(s.ReviewIn, data | {"person": login}, state, _)
+    if model is not None:
+        try:
+            service.create_review(
+                session=session, data=model, reviewer=user.login, scope=user.scope
+            )
+            return redirect(
+                request,
+                _person_url(login) + "#reviews",
+                flash=("success", _("Review recorded: it is complete when both sides sign it.")),
+            )
+        except CcopsError as exc:
+            session.rollback()
+            if _refused(exc):
+                raise
+            forms.domain_problems(exc, state, _)
+    _mark_follow_up(state, _)
+    return _person_page(
+        request, login, session, user, state=PersonForms(review=state), status_code=422
+    )
+
+
+@pages.post("/reviews/{review_id}/sign", response_class=HTMLResponse)
+def review_sign(
+    request: Request, review_id: RowId, session: SessionDep, user: PartyWriter
+) -> Response:
+    """Sign a review as the reviewed person or as the reviewer; anybody else is refused."""
+    _ = gettext_for(request, user)
+    found = service.get_review(session=session, review_id=review_id, scope=user.scope)
+    try:
+        service.sign_review(
+            session=session,
+            review_id=review_id,
+            login=user.login,
+            person_id=user.person_id,
+            scope=user.scope,
+        )
+    except CcopsError as exc:
+        session.rollback()
+        if _refused(exc):
+            raise
+        return redirect(
+            request,
+            _person_url(found.person) + "#reviews",
+            flash=("error", _("Only the reviewed person and the reviewer sign a review.")),
+        )
+    return redirect(
+        request,
+        _person_url(found.person) + f"#review-{review_id}",
+        flash=("success", _("Review signed.")),
+    )
+
+
+@pages.post("/recognitions", response_class=HTMLResponse)
+async def recognition_form(request: Request, session: SessionDep, user: Coach) -> Response:
+    """Record appreciation for a person from the person page's form."""
+    async with request.form() as form:
+        values = forms.text_values(form, ("person", *RECOGNITION_FIELDS))
+    _ = gettext_for(request, user)
+    login = values.pop("person")
+    service.person_in_scope(session=session, login=login, scope=user.scope)
+    state = forms.FormState(values=values)
+    data: dict[str, Any] = {k: v for k, v in values.items() if v}
+    model = forms.validate(s.RecognitionIn, data | {"person": login}, state, _)
+    if model is not None:
+        try:
+            service.create_recognition(
+                session=session, data=model, given_by=user.login, scope=user.scope
+            )
+            return redirect(
+                request,
+                _person_url(login) + "#recognition",
+                flash=("success", _("Recognition recorded.")),
+            )
+        except CcopsError as exc:
+            session.rollback()
+            if _refused(exc):
+                raise
+            forms.domain_problems(exc, state, _)
+    return _person_page(
+        request, login, session, user, state=PersonForms(recognition=state), status_code=422
+    )
+
+
+@pages.post("/development", response_class=HTMLResponse)
+async def note_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
+    """Record a training need or a readiness note from the person page's form."""
+    async with request.form() as form:
+        values = forms.text_values(form, ("person", *NOTE_FIELDS))
+    _ = gettext_for(request, user)
+    login = values.pop("person")
+    service.person_in_scope(session=session, login=login, scope=user.scope)
+    state = forms.FormState(values=values)
+    data: dict[str, Any] = {k: v for k, v in values.items() if v}
+    model = forms.validate(s.NoteIn, data | {"person": login}, state, _)
+    if model is not None:
+        service.create_note(session=session, data=model, written_by=user.login, scope=user.scope)
+        return redirect(
+            request,
+            _person_url(login) + "#reviews",
+            flash=("success", _("Development note recorded.")),
+        )
+    return _person_page(
+        request, login, session, user, state=PersonForms(note=state), status_code=422
     )

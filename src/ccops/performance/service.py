@@ -39,6 +39,8 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team
 from ccops.performance import models as m
 from ccops.performance import schemas as s
+from ccops.quality import models as qa_models
+from ccops.quality import service as qa_service
 from ccops.wfm.schedule_models import Schedule, ScheduledActivity
 
 EPOCH = date(1970, 1, 1)
@@ -50,11 +52,13 @@ MIN_DAYS = 3
 """Fewer days with agent-state data than this: occupancy and utilisation are not shown."""
 REPEAT_WINDOW_DAYS = 7
 FLOOR_TARGET = registry.FLOOR_TARGET
-FUNNEL_KPIS = ("repeat_contact_rate",)
+FUNNEL_KPIS = ("repeat_contact_rate", "qa_pass_rate")
 """Proportions measured per person, the only KPIs a funnel plot compares people on."""
+MIN_QA_EVALUATIONS = qa_service.MIN_EVALUATIONS
+"""Fewer evaluations than this: a QA pass rate is not shown (the quality pages' own minimum)."""
 
 PERFORMANCE_METRICS: dict[str, registry.Metric] = {
-    key: registry.METRICS[key] for key in ("floor_time_share", "attrition_rate")
+    key: registry.METRICS[key] for key in ("floor_time_share", "attrition_rate", "qa_pass_rate")
 }
 """The registry's people KPIs, measured here (from schedules, activity logs and people records)."""
 PROPORTIONS = {"repeat_contact_rate", "service_level", "abandon_rate"}
@@ -596,6 +600,18 @@ def _floor_measure(session: Session, subject: Subject, first: date, last: date) 
     return Measure(None, 0, None, None, "none", False, "nothing recorded and no schedule published")
 
 
+def _qa_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
+    if subject.kind == "person":
+        person = session.get(Person, subject.person_id)
+        people = [person] if person is not None else []
+    else:
+        people = _people_for(session, subject)
+    counts = qa_service.pass_counts(session=session, people=people, first_day=first, last_day=last)
+    passed = sum(k for k, _n in counts.values())
+    evaluated = sum(n for _k, n in counts.values())
+    return proportion(passed, evaluated, min_trials=MIN_QA_EVALUATIONS)
+
+
 def _attrition_measure(session: Session, subject: Subject, first: date, last: date) -> Measure:
     if subject.kind == "person":
         return Measure(None, 0, None, None, "none", False, "measured for teams and the centre")
@@ -661,6 +677,8 @@ def measure(
         return _state_measure(session, subject, kpi, first, last)
     if kpi == "floor_time_share":
         return _floor_measure(session, subject, first, last)
+    if kpi == "qa_pass_rate":
+        return _qa_measure(session, subject, first, last)
     return _attrition_measure(session, subject, first, last)
 
 
@@ -1195,18 +1213,27 @@ def funnel(
             [Problem("not a per-person proportion", "kpi")],
         )
     found = team_in_scope(session=session, name=team, scope=scope)
-    days = contact_days(
-        session=session, subject=_team_subject(found), first=first, last=last, cache=cache
-    )
+    members = team_members(session, found.id)
     people = []
-    for p in team_members(session, found.id):
-        sums = days.total(first, last, p.id)
-        people.append((p.login, p.name, sums.repeats, sums.repeat_trials))
+    if kpi == "qa_pass_rate":
+        counts = qa_service.pass_counts(
+            session=session, people=members, first_day=first, last_day=last
+        )
+        people = [(p.login, p.name, *counts[p.id]) for p in members]
+        unit = "evaluations"
+    else:
+        days = contact_days(
+            session=session, subject=_team_subject(found), first=first, last=last, cache=cache
+        )
+        for p in members:
+            sums = days.total(first, last, p.id)
+            people.append((p.login, p.name, sums.repeats, sums.repeat_trials))
+        unit = "contacts"
     rate, points, curve = funnel_points(people)
     flagged = sum(p.flagged for p in points)
     note = (
         "Each point is one person's rate against the team's rate; the funnel narrows as the "
-        "number of contacts grows. Inside the 99.8% limits the differences are noise. "
+        f"number of {unit} grows. Inside the 99.8% limits the differences are noise. "
         f"{flagged} of {len(points)} people outside the 99.8% limits."
     )
     return s.FunnelOut(
@@ -1343,6 +1370,7 @@ def create_coaching(
     person = person_in_scope(session=session, login=data.person, scope=scope)
     if data.kpi is not None:
         metric(data.kpi)
+    _check_reference(session, data.reference, person)
     c = m.CoachingSession(
         person_id=person.id,
         coach=coach,
@@ -1360,6 +1388,31 @@ def create_coaching(
     return _coaching_out(session, c)
 
 
+def evaluation_reference(evaluation_id: int) -> str:
+    """The reference of a coaching session prompted by a QA evaluation."""
+    return f"evaluation:{evaluation_id}"
+
+
+def _check_reference(session: Session, reference: str | None, person: Person) -> None:
+    """Refuse a reference to an evaluation of someone else or to an unknown KPI.
+
+    References of the form ``evaluation:<id>`` and ``kpi:<key>`` are links the pages follow;
+    any other text (a ticket number, a call id) is kept as written.
+    """
+    if reference is None:
+        return
+    kind, _sep, key = reference.partition(":")
+    if kind == "evaluation":
+        found = session.get(qa_models.Evaluation, int(key)) if key.isdigit() else None
+        if found is None or found.person_id != person.id or found.calibration_id is not None:
+            raise Invalid(
+                f"{reference!r} is not an evaluation of {person.login}",
+                [Problem("not an evaluation of this person", "reference")],
+            )
+    elif kind == "kpi":
+        metric(key)
+
+
 def _coaching(session: Session, coaching_id: int, scope: org_service.Scope) -> m.CoachingSession:
     c = session.get(m.CoachingSession, coaching_id)
     if (
@@ -1371,6 +1424,11 @@ def _coaching(session: Session, coaching_id: int, scope: org_service.Scope) -> m
     ):
         raise NotFound(f"coaching session {coaching_id} does not exist in your scope")
     return c
+
+
+def get_coaching(*, session: Session, coaching_id: int, scope: org_service.Scope) -> s.CoachingOut:
+    """Return one coaching session of a person in scope."""
+    return _coaching_out(session, _coaching(session, coaching_id, scope))
 
 
 def agree_coaching(
@@ -1436,6 +1494,20 @@ def create_review(
     r = m.Review(person_id=person.id, reviewer=reviewer, **data.model_dump(exclude={"person"}))
     session.add(r)
     session.flush()
+    return _review_out(session, r)
+
+
+def get_review(*, session: Session, review_id: int, scope: org_service.Scope) -> s.ReviewOut:
+    """Return one review of a person in scope."""
+    r = session.get(m.Review, review_id)
+    visible = r is not None and (
+        session.scalars(
+            select(Person.id).where(Person.id == r.person_id, scope.people_clause())
+        ).first()
+        is not None
+    )
+    if r is None or not visible:
+        raise NotFound(f"review {review_id} does not exist in your scope")
     return _review_out(session, r)
 
 

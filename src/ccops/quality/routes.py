@@ -7,6 +7,7 @@ second evaluators and see team summaries; executives see team summaries only.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -510,6 +511,9 @@ def _evaluate_page(
             "versions": active,
             "version": version,
             "calibration": calibration,
+            "calibration_name": None,
+            "action": None,
+            "scored": False,
             "scale_values": SCALE_VALUES,
             "form": state,
         },
@@ -736,18 +740,100 @@ async def worklist_draw(request: Request, user: Evaluator, session: SessionDep) 
     return _worklist(request, user, session, state=state, size=size, status_code=422)
 
 
+def _calibrations_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    *,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    active = [v for f in qa_service.list_forms(session=session) for v in f.versions if v.active]
+    state = state or forms.FormState(
+        values={"name": "", "version": str(active[0].id) if active else "", "contacts": ""}
+    )
+    return render(
+        request,
+        "quality/calibrations.html",
+        {
+            "sessions": qa_service.list_calibrations(session=session),
+            "detail": None,
+            "can_score": user.role in permissions.QA_CALIBRATE,
+            "form": state,
+            "version_options": [(str(v.id), f"{v.form} v{v.version}") for v in active],
+        },
+        principal=user,
+        status_code=status_code,
+        active="quality",
+    )
+
+
 @pages.get("/calibrations", response_class=HTMLResponse)
 def calibrations_page(
     request: Request, user: CalibrationReader, session: SessionDep
 ) -> HTMLResponse:
-    """Show calibration sessions and their agreement."""
-    return render(
-        request,
-        "quality/calibrations.html",
-        {"sessions": qa_service.list_calibrations(session=session), "detail": None},
-        principal=user,
-        active="quality",
-    )
+    """Show calibration sessions, their agreement, and the form to open one."""
+    return _calibrations_page(request, user, session)
+
+
+CONTACT_LIST = re.compile(r"[\s,;]+")
+CALIBRATION_FIELDS = {"name": "name", "form_version_id": "version", "contact_ids": "contacts"}
+"""The page's field of each field of a calibration session."""
+
+
+@pages.post("/calibrations", response_class=HTMLResponse)
+async def calibration_open(request: Request, user: Calibrator, session: SessionDep) -> Response:
+    """Open a calibration session on contacts given by number; a bad one comes back marked."""
+    async with request.form() as form:
+        values = forms.text_values(form, ("name", "version", "contacts"))
+    _ = gettext_for(request, user)
+    state = forms.FormState(values=values)
+    parts = [p for p in CONTACT_LIST.split(values["contacts"]) if p]
+    if not all(p.isdigit() for p in parts):
+        state.add("contacts", _("Contact numbers separated by commas, e.g. 12, 15, 18."))
+    if not values["version"].isdigit():
+        state.add("version", _("Choose one of the options."))
+    if state.ok:
+        data: dict[str, Any] = {
+            "name": values["name"],
+            "form_version_id": int(values["version"]),
+            "contact_ids": [int(p) for p in parts],
+        }
+        check = forms.FormState(values=dict(data))
+        model = forms.validate(schemas.CalibrationIn, data, check, _)
+        for key, message in check.errors.items():
+            state.add(CALIBRATION_FIELDS.get(key, key), message)
+        for message in check.general:
+            state.add(None, message)
+        if model is not None:
+            try:
+                out = qa_service.create_calibration(
+                    session=session, data=model, by=user.login, scope=user.scope
+                )
+                return redirect(
+                    request,
+                    f"/quality/calibrations/{out.id}",
+                    flash=(
+                        "success",
+                        _("Calibration session opened: each evaluator scores its contacts."),
+                    ),
+                )
+            except CcopsError as exc:
+                session.rollback()
+                placed = False
+                for problem in exc.problems:
+                    key = (problem.field or "").split("[", 1)[0]
+                    if key in CALIBRATION_FIELDS:
+                        message = (
+                            forms.translate_problem(problem.message, _)
+                            if key == "name"
+                            else exc.message
+                        )
+                        state.add(CALIBRATION_FIELDS[key], message)
+                        placed = True
+                if not placed:
+                    state.add(None, exc.message)
+    return _calibrations_page(request, user, session, state=state, status_code=422)
 
 
 @pages.get("/calibrations/{calibration_id}", response_class=HTMLResponse)
@@ -759,9 +845,108 @@ def calibration_page(
     return render(
         request,
         "quality/calibrations.html",
-        {"sessions": [], "detail": detail},
+        {"sessions": [], "detail": detail, "can_score": user.role in permissions.QA_CALIBRATE},
         principal=user,
         active="quality",
+    )
+
+
+def _calibration_score_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    calibration_id: int,
+    contact_id: int,
+    *,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    detail = qa_service.calibration_report(session=session, calibration_id=calibration_id)
+    version = qa_service.get_version(session=session, version_id=detail.form_version_id)
+    return render(
+        request,
+        "quality/evaluate.html",
+        {
+            "contact": _contact_facts(session, contact_id),
+            "versions": [version],
+            "version": version,
+            "calibration": str(calibration_id),
+            "calibration_name": detail.name,
+            "action": f"/quality/calibrations/{calibration_id}/contacts/{contact_id}",
+            "scored": user.login in detail.totals.get(contact_id, {}),
+            "scale_values": SCALE_VALUES,
+            "form": state or forms.FormState(values={"comment": ""}),
+        },
+        principal=user,
+        status_code=status_code,
+        active="quality",
+    )
+
+
+@pages.get("/calibrations/{calibration_id}/contacts/{contact_id}", response_class=HTMLResponse)
+def calibration_score_page(
+    calibration_id: RowId,
+    contact_id: RowId,
+    request: Request,
+    user: CalibrationReader,
+    session: SessionDep,
+) -> HTMLResponse:
+    """Show the session's form version for one of its contacts, to score it independently."""
+    qa_service.check_calibration_contact(
+        session=session, calibration_id=calibration_id, contact_id=contact_id, scope=user.scope
+    )
+    return _calibration_score_page(request, user, session, calibration_id, contact_id)
+
+
+@pages.post("/calibrations/{calibration_id}/contacts/{contact_id}", response_class=HTMLResponse)
+async def calibration_score_submit(
+    calibration_id: RowId,
+    contact_id: RowId,
+    request: Request,
+    user: Calibrator,
+    session: SessionDep,
+) -> Response:
+    """Score a contact of a calibration session; a problem comes back beside its item."""
+    qa_service.check_calibration_contact(
+        session=session, calibration_id=calibration_id, contact_id=contact_id, scope=user.scope
+    )
+    detail = qa_service.calibration_report(session=session, calibration_id=calibration_id)
+    version = qa_service.get_version(session=session, version_id=detail.form_version_id)
+    _ = gettext_for(request, user)
+    async with request.form() as form:
+        comment_raw = form.get("comment")
+        state = forms.FormState(
+            values={"comment": comment_raw.strip() if isinstance(comment_raw, str) else ""}
+        )
+        answers = _answers_from_form(form, version, _, state)
+    if state.ok:
+        try:
+            out = qa_service.evaluate(
+                session=session,
+                data=schemas.EvaluationIn(
+                    contact_id=contact_id,
+                    form_version_id=version.id,
+                    answers=answers,
+                    comment=state.values["comment"],
+                    calibration_id=calibration_id,
+                ),
+                by=user.login,
+                by_person_id=user.person_id,
+                scope=user.scope,
+            )
+            return redirect(
+                request,
+                f"/quality/calibrations/{calibration_id}",
+                flash=(
+                    "success",
+                    _("Calibration score saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
+                ),
+            )
+        except CcopsError as exc:
+            session.rollback()
+            _place_problems(exc, state, answers)
+    return _calibration_score_page(
+        request, user, session, calibration_id, contact_id, state=state, status_code=422
     )
 
 

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from scipy import stats as sp_stats
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
@@ -732,6 +732,37 @@ def _scores_of(
     return out
 
 
+def pass_counts(
+    *, session: Session, people: list[Person], first_day: date, last_day: date
+) -> dict[int, tuple[int, int]]:
+    """Evaluations passed and evaluated per person over local days (calibration excluded).
+
+    Each person's days are read in their site's time zone; the performance funnel plot
+    compares people's pass rates with these counts.
+    """
+    _check_days(first_day, last_day)
+    out = {p.id: (0, 0) for p in people}
+    by_site: dict[int, list[int]] = defaultdict(list)
+    for p in people:
+        by_site[p.site_id].append(p.id)
+    passed = func.sum(case((Evaluation.passed.is_(True), 1), else_=0))
+    for site_id, ids in sorted(by_site.items()):
+        site = session.get(Site, site_id)
+        zone = ZoneInfo(site.timezone if site else "UTC")
+        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
+        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        rows = session.execute(
+            select(Evaluation.person_id, passed, func.count())
+            .where(Evaluation.person_id.in_(ids))
+            .where(Evaluation.calibration_id.is_(None))
+            .where(Evaluation.contact_at >= start, Evaluation.contact_at < end)
+            .group_by(Evaluation.person_id)
+        )
+        for person_id, k, n in rows:
+            out[person_id] = (int(k or 0), int(n))
+    return out
+
+
 def person_score(
     *, session: Session, person: str, first_day: date, last_day: date, scope: Scope = EVERYTHING
 ) -> schemas.PersonSummary:
@@ -1068,6 +1099,29 @@ def create_calibration(
     session.add(calibration)
     session.flush()
     return calibration_report(session=session, calibration_id=calibration.id)
+
+
+def check_calibration_contact(
+    *, session: Session, calibration_id: int, contact_id: int, scope: Scope = EVERYTHING
+) -> None:
+    """Refuse a contact that is not in the session or was handled by someone out of scope.
+
+    The scoring page shows the contact's facts (the agent's name among them), so it answers
+    "not found" before showing anything a scorer's scope does not reach.
+    """
+    calibration = _calibration(session, calibration_id)
+    contact = session.get(Contact, contact_id)
+    if (
+        contact is None
+        or contact.person_id is None
+        or contact_id not in {c.contact_id for c in calibration.contacts}
+        or not _person_in_scope(session, scope, contact.person_id)
+    ):
+        raise NotFound(
+            f"contact {contact_id} is not in calibration session {calibration.name!r} "
+            "or is outside your scope",
+            [Problem("not in the session", field="contact_id")],
+        )
 
 
 def list_calibrations(*, session: Session) -> list[schemas.CalibrationOut]:
