@@ -239,7 +239,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/intraday/adherence/alerts"): STAFFING,
     ("GET", "/intraday"): frozenset({S, P, M, E, D}),
     ("GET", "/intraday/panel"): frozenset({S, P, M, E, D}),
-    ("POST", "/intraday/exceptions/{exception_id}/acknowledge"): STAFFING,
+    ("POST", "/intraday/exceptions/{exception_id}/{step}"): STAFFING,
     ("POST", "/intraday/breaks/move"): STAFFING,
 }
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ccops.db import RowId
-from ccops.errors import CcopsError, Invalid, Problem
+from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org.models import Queue
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
@@ -199,6 +199,14 @@ STATUS_LABELS = {
     "closed": N_("closed"),
 }
 
+ACTION_LABELS = {
+    "opened": N_("opened"),
+    "acknowledged": N_("acknowledged"),
+    "actioned": N_("actioned"),
+    "closed": N_("closed"),
+}
+"""The steps of an exception's trail as the board names them."""
+
 
 def _queues(session: SessionDep, user: Principal) -> list[Queue]:
     return [
@@ -217,6 +225,7 @@ def _board(
     problems: dict[str, str] = {}
     view = None
     exceptions: list[schemas.ExceptionOut] = []
+    closed: list[schemas.ExceptionOut] = []
     try:
         parsed = _day(day) if day else None
         if chosen:
@@ -225,6 +234,9 @@ def _board(
             )
             exceptions = exception_service.list_exceptions(
                 session=session, scope=user.scope, status="active", queue=chosen
+            )
+            closed = exception_service.list_exceptions(
+                session=session, scope=user.scope, status="closed", queue=chosen, day=view.date
             )
     except CcopsError as exc:
         for p in exc.problems or [Problem(exc.message)]:
@@ -259,6 +271,10 @@ def _board(
         "day": day,
         "view": view,
         "exceptions": exceptions,
+        "closed": closed,
+        "zone": next((ZoneInfo(q.site.timezone) for q in queues if q.name == chosen), UTC),
+        "step_error": None,
+        "action_labels": ACTION_LABELS,
         "problems": problems,
         "columns": COLUMNS,
         "status_labels": STATUS_LABELS,
@@ -286,28 +302,76 @@ def panel(
     return render(request, "wfm/intraday_panel.html", context, principal=user, active="intraday")
 
 
-@pages.post("/exceptions/{exception_id}/acknowledge", response_model=None)
-def acknowledge(
+STEP_DONE = {
+    "acknowledge": N_("Exception %(id)s acknowledged."),
+    "action": N_("Exception %(id)s marked as actioned."),
+    "close": N_("Exception %(id)s closed."),
+}
+
+
+@pages.post("/exceptions/{exception_id}/{step}", response_model=None)
+async def step_page(
     request: Request,
     exception_id: RowId,
+    step: str,
     session: SessionDep,
     user: Actor,
     queue: str = "",
     date: str = "",
 ) -> Response:
-    """Acknowledge an exception from the board and go back to it."""
+    """Take a step on an exception from the board (acknowledge, action with a note saying what
+    was done, close with an optional note) and go back to the board; a refused step comes back
+    on the board with the note kept and the problem beside it."""
+    async with request.form() as form:
+        note = str(form.get("note") or "").strip()
+    return await run_in_threadpool(
+        _step_page, request, session, user, exception_id, step, note, queue, date
+    )
+
+
+def _step_page(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    exception_id: int,
+    step: str,
+    note: str,
+    queue: str,
+    day: str,
+) -> Response:
     _ = gettext_for(request, user)
-    out = exception_service.step(
-        session=session,
-        exception_id=exception_id,
-        action="acknowledge",
-        actor=user.login,
-        scope=user.scope,
-    )
-    target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(date)}" if date else "")
-    return redirect(
-        request, target, flash=("success", _("Exception %(id)s acknowledged.") % {"id": out.id})
-    )
+    try:
+        out = exception_service.step(
+            session=session,
+            exception_id=exception_id,
+            action=step,
+            actor=user.login,
+            note=note,
+            scope=user.scope,
+        )
+    except CcopsError as exc:
+        session.rollback()
+        if isinstance(exc, NotFound | Forbidden):
+            raise
+        context = _board(request, session, user, queue, day)
+        field = (exc.problems[0].field if exc.problems else None) or "status"
+        context["step_error"] = {
+            "id": exception_id,
+            "step": step,
+            "field": field,
+            "message": exc.message,
+            "note": note,
+        }
+        return render(
+            request,
+            "wfm/intraday_board.html",
+            context,
+            principal=user,
+            active="intraday",
+            status_code=409 if isinstance(exc, Conflict) else 422,
+        )
+    target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(day)}" if day else "")
+    return redirect(request, target, flash=("success", _(STEP_DONE[step]) % {"id": out.id}))
 
 
 @pages.post("/breaks/move", response_model=None)
