@@ -241,6 +241,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/intraday/panel"): frozenset({S, P, M, E, D}),
     ("POST", "/intraday/exceptions/{exception_id}/{step}"): STAFFING,
     ("POST", "/intraday/breaks/move"): STAFFING,
+    ("GET", "/intraday/adherence"): STAFFING,
+    ("GET", "/intraday/adherence/panel"): STAFFING,
 }
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ccops.db import RowId
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org.models import Queue
+from ccops.org.models import Person, Queue, Site
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
@@ -25,6 +25,7 @@ from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm import adherence_service, events_service, exception_service, intraday_service
 from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.schedule_labels import ACTIVITY_LABELS
 
 events = APIRouter(prefix="/api/v1/events", tags=["intraday"])
 router = APIRouter(prefix="/api/v1/intraday", tags=["intraday"])
@@ -207,6 +208,21 @@ ACTION_LABELS = {
 }
 """The steps of an exception's trail as the board names them."""
 
+STATE_LABELS = {
+    "available": N_("available"),
+    "on_contact": N_("on a contact"),
+    "wrap_up": N_("wrap-up"),
+    "break": N_("break"),
+    "lunch": N_("lunch"),
+    "training": N_("training"),
+    "meeting": N_("meeting"),
+    "coaching": N_("coaching"),
+    "other_work": N_("other work"),
+    "not_ready": N_("not ready"),
+    "offline": N_("offline"),
+}
+"""Agent states (and the planned kinds spans name) as the adherence page says them."""
+
 
 def _queues(session: SessionDep, user: Principal) -> list[Queue]:
     return [
@@ -281,6 +297,7 @@ def _board(
         "chart": chart,
         "refresh_s": REFRESH_S,
         "can_act": user.role in permissions.INTRADAY_ACT,
+        "can_adherence": user.role in permissions.ADHERENCE_READ,
     }
 
 
@@ -430,3 +447,75 @@ def _move_break(
             % {"person": fields["person"], "time": fields["new_at"], "version": out.version},
         ),
     )
+
+
+# --- adherence of the floor ----------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    """The moment the adherence page is "now" (a function so tests can set the clock)."""
+    return datetime.now(UTC)
+
+
+def _adherence(
+    request: Request, session: SessionDep, user: Principal, site: str, day: str
+) -> dict[str, Any]:
+    sites = [
+        s
+        for s in session.scalars(select(Site).order_by(Site.name))
+        if user.scope.allows_site(s.id)
+        and session.scalar(
+            select(Person.id).where(user.scope.people_clause(), Person.site_id == s.id).limit(1)
+        )
+    ]
+    chosen = next((s for s in sites if s.name == site), sites[0] if sites else None)
+    problems: dict[str, str] = {}
+    rows: list[adherence_service.FloorRow] = []
+    zone = ZoneInfo(chosen.timezone) if chosen else ZoneInfo("UTC")
+    now = _now()
+    local_day = now.astimezone(zone).date()
+    try:
+        parsed = _day(day) if day else None
+        if parsed is not None:
+            local_day = parsed
+        if chosen is not None:
+            rows = adherence_service.floor(
+                session=session, site_id=chosen.id, day=local_day, scope=user.scope, now=now
+            )
+    except CcopsError as exc:
+        for p in exc.problems or [Problem(exc.message)]:
+            problems[p.field or "site"] = p.message
+    return {
+        "sites": sites,
+        "site": chosen.name if chosen else "",
+        "day": day,
+        "local_day": local_day,
+        "is_today": local_day == now.astimezone(zone).date(),
+        "now": now.astimezone(zone),
+        "zone": zone,
+        "rows": rows,
+        "problems": problems,
+        "threshold": adherence_service.DEFAULT_THRESHOLD,
+        "grace_min": round(adherence_service.DEFAULT_GRACE_S / 60),
+        "refresh_s": REFRESH_S,
+        "state_labels": STATE_LABELS | ACTIVITY_LABELS,
+    }
+
+
+@pages.get("/adherence", response_class=HTMLResponse)
+def adherence_page(
+    request: Request, session: SessionDep, user: People, site: str = "", date: str = ""
+) -> HTMLResponse:
+    """Show adherence of the people in scope at a site: planned and actual now, the day's
+    adherence and conformance, out-of-adherence spans and open alerts (refreshed by htmx)."""
+    context = _adherence(request, session, user, site, date)
+    return render(request, "wfm/adherence.html", context, principal=user, active="intraday")
+
+
+@pages.get("/adherence/panel", response_class=HTMLResponse)
+def adherence_panel(
+    request: Request, session: SessionDep, user: People, site: str = "", date: str = ""
+) -> HTMLResponse:
+    """Return the adherence table (what htmx refreshes)."""
+    context = _adherence(request, session, user, site, date)
+    return render(request, "wfm/adherence_panel.html", context, principal=user, active="intraday")
