@@ -29,16 +29,20 @@ class RequestIn(BaseModel):
     def _fields(self) -> RequestIn:
         self.reason = self.reason.strip()
         if self.kind == "time_off":
-            if self.start_day is None or self.end_day is None:
-                raise ValueError("time off needs start_day and end_day")
+            if self.start_day is None:
+                raise ValueError("start_day is needed for time off")
+            if self.end_day is None:
+                raise ValueError("end_day is needed for time off")
             if self.end_day < self.start_day:
                 raise ValueError("end_day must be on or after start_day")
             if (self.end_day - self.start_day).days > 60:
-                raise ValueError("one request covers at most 61 days")
+                raise ValueError("end_day is more than 60 days after start_day (ask in parts)")
             if not self.reason:
-                raise ValueError("say why (reason)")
-        elif self.day is None or not (self.colleague or "").strip():
-            raise ValueError("a swap needs day and colleague")
+                raise ValueError("reason is needed for time off (say why)")
+        elif self.day is None:
+            raise ValueError("day is needed for a swap")
+        elif not (self.colleague or "").strip():
+            raise ValueError("colleague is needed for a swap")
         return self
 
 
