@@ -387,6 +387,7 @@ def _step_page(
             active="intraday",
             status_code=409 if isinstance(exc, Conflict) else 422,
         )
+    session.commit()  # before the redirect: the request's own commit runs after the response
     target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(day)}" if day else "")
     return redirect(request, target, flash=("success", _(STEP_DONE[step]) % {"id": out.id}))
 

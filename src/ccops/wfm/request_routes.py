@@ -106,6 +106,7 @@ async def create_page(request: Request, session: SessionDep, user: Asker) -> Res
             session.rollback()
             forms.domain_problems(exc, state, _)
     if out is not None:
+        _committed(session)
         message = (
             _("Time off requested; your planner will decide.")
             if out.kind == "time_off"
@@ -117,6 +118,12 @@ async def create_page(request: Request, session: SessionDep, user: Asker) -> Res
     return schedule_routes.my_week_response(
         request, session, user, week, state=state, status_code=422
     )
+
+
+def _committed(session: SessionDep) -> None:
+    """Commit before answering with a redirect: the request's own commit runs only after the
+    response is sent, and the browser's next page could otherwise read the old state."""
+    session.commit()
 
 
 def _back(request: Request, text: str, error: CcopsError | None = None) -> Response:
@@ -142,6 +149,7 @@ async def answer_page(
     except CcopsError as exc:
         session.rollback()
         return _back(request, "", exc)
+    _committed(session)
     return _back(
         request,
         _("Swap accepted; it now waits for the planner.") if accept else _("Swap declined."),
@@ -161,6 +169,7 @@ def withdraw_page(
     except CcopsError as exc:
         session.rollback()
         return _back(request, "", exc)
+    _committed(session)
     return _back(request, _("Request withdrawn."))
 
 
@@ -192,6 +201,7 @@ async def decide_page(
         return schedule_routes.index_response(
             request, session, user, decide_error=decide_error, status_code=422
         )
+    _committed(session)
     if out.status == "granted":
         flash = (
             "success",
