@@ -13,6 +13,10 @@ RequestStatus = Literal[
 ]
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""The days a request may name (a schedule lives in this century)."""
+
+
 class RequestIn(BaseModel):
     """A request of the signed-in person: time off from ``start_day`` to ``end_day`` (local
     days, both included), or a swap of their shift on ``day`` with ``colleague`` (a login)."""
@@ -28,6 +32,10 @@ class RequestIn(BaseModel):
     @model_validator(mode="after")
     def _fields(self) -> RequestIn:
         self.reason = self.reason.strip()
+        for name in ("start_day", "end_day", "day"):
+            value = getattr(self, name)
+            if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+                raise ValueError(f"{name} must lie between {FIRST_DAY} and {LAST_DAY}")
         if self.kind == "time_off":
             if self.start_day is None:
                 raise ValueError("start_day is needed for time off")
