@@ -81,13 +81,16 @@ def test_a_swap_goes_from_my_week_to_the_colleague_and_the_planner(
     other_c, planner = _client(settings, tokens[f"u-{third}"]), _client(settings, tokens["u-plan"])
 
     my_week = giver_c.get(f"/schedules/my?week={week}")
-    assert 'id="swap-form"' in my_week.text and '<option value="zoe">Zoe</option>' in my_week.text
+    # only colleagues with the giver's skills are offered; zoe has none
+    assert 'id="swap-form"' in my_week.text and f'<option value="{taker}">' in my_week.text
+    assert 'value="zoe"' not in my_week.text
     lacking = giver_c.post(
         "/schedules/my/requests",
         data={"kind": "swap", "day": day.isoformat(), "colleague": "zoe", "week": week},
     )
     assert lacking.status_code == 422 and "zoe has no skill for Sales" in lacking.text
-    assert '<option value="zoe" selected>' in lacking.text  # the input is kept
+    assert f'value="{day.isoformat()}" required aria-invalid' not in lacking.text  # day is fine
+    assert f'value="{day.isoformat()}"' in lacking.text  # the input is kept
     missing = giver_c.post(
         "/schedules/my/requests", data={"kind": "swap", "day": "", "colleague": taker}
     )

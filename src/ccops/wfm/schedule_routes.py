@@ -19,7 +19,7 @@ from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.org import service as org_service
-from ccops.org.models import Person, Site
+from ccops.org.models import Person, PersonSkill, Site
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -375,16 +375,27 @@ def _form_of(state: forms.FormState | None, kind: str) -> forms.FormState:
 
 
 def _colleagues(session: Session, person: Person | None) -> list[Person]:
-    """The people of one's site a swap can be proposed to, in name order."""
+    """The people of one's site with at least one's own skills (those a swap can be proposed
+    to), in name order; the swap itself checks the queues of the shifts concerned."""
     if person is None:
         return []
-    return list(
-        session.scalars(
+    skills: dict[int, set[int]] = {}
+    for pid, qid in session.execute(
+        select(PersonSkill.person_id, PersonSkill.queue_id)
+        .join(Person, Person.id == PersonSkill.person_id)
+        .where(Person.site_id == person.site_id)
+    ):
+        skills.setdefault(pid, set()).add(qid)
+    mine = skills.get(person.id, set())
+    return [
+        p
+        for p in session.scalars(
             select(Person)
             .where(Person.site_id == person.site_id, Person.id != person.id)
             .order_by(Person.name, Person.login)
         )
-    )
+        if mine <= skills.get(p.id, set())
+    ]
 
 
 @pages.post("/my/feed", response_class=HTMLResponse)
