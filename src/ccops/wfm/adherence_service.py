@@ -57,6 +57,9 @@ def _states(
         .where(
             AgentStateEvent.person_id == person_id,
             AgentStateEvent.start_at < end,
+            # only spans reaching into the day: without this every past span of the person was
+            # loaded (the whole history, thousands of rows per person on the adherence page)
+            or_(AgentStateEvent.end_at.is_(None), AgentStateEvent.end_at > start),
         )
         .order_by(AgentStateEvent.start_epoch_s)
     )
