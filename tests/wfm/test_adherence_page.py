@@ -84,6 +84,7 @@ def test_the_floor_lists_everyone_planned_in_name_order_with_now_and_the_day(
         session=session, site_id=site.id, day=DAY + timedelta(days=1), now=now
     )
     assert later and all(r.planned_now is None and r.actual_now is None for r in later)
+    assert all(not r.alerts for r in later)  # the alert belongs to the day it was raised
 
 
 def test_the_adherence_page_shows_the_floor_and_refreshes(

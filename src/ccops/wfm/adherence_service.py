@@ -408,7 +408,8 @@ def list_alerts(
 @dataclass(frozen=True)
 class FloorRow:
     """One person on the adherence page: what is planned and what they do now, the day's
-    adherence and conformance with its out-of-adherence spans, and their open alerts."""
+    adherence and conformance with its out-of-adherence spans, and their open alerts of the
+    day."""
 
     login: str
     name: str
@@ -474,7 +475,7 @@ def floor(
     queues = {q.id: q.name for q in session.scalars(select(Queue))}
     open_alerts: dict[str, list[schemas.AlertOut]] = defaultdict(list)
     for alert in list_alerts(session=session, scope=scope):
-        if alert.status == "open":
+        if alert.status == "open" and start <= _aware(alert.start_at) < end:
             open_alerts[alert.person].append(alert)
     rows: list[FloorRow] = []
     for p in people:
