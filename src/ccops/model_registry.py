@@ -8,7 +8,7 @@ from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
-from ccops.wfm import intraday_models, schedule_models
+from ccops.wfm import intraday_models, request_models, schedule_models
 from ccops.wfm import models as wfm_models
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "org_models",
     "performance_models",
     "quality_models",
+    "request_models",
     "schedule_models",
     "wfm_models",
 ]

@@ -1,4 +1,5 @@
-"""The intraday board in a real browser: a planner acknowledges an open exception."""
+"""The intraday board in a real browser: a planner acknowledges an open exception, marks it
+actioned (a note is needed) and closes it; its history stays on the board."""
 
 from __future__ import annotations
 
@@ -80,7 +81,9 @@ def _open_an_exception(url: str) -> int:
     return opened
 
 
-def test_a_planner_acknowledges_an_exception_on_the_board(browse: Browse) -> None:
+def test_a_planner_acknowledges_actions_and_closes_an_exception_on_the_board(
+    browse: Browse,
+) -> None:
     exception_id = _open_an_exception(browse.server.settings.resolved_database_url())
     page = browse.page()
     browse.sign_in(page, "planner")
@@ -101,3 +104,26 @@ def test_a_planner_acknowledges_an_exception_on_the_board(browse: Browse) -> Non
         ("acknowledged", "planner"),
     ]
     browse.shot(page, "acknowledged")
+    # marking it actioned needs a note: the board comes back with the field marked
+    submit(page, item.get_by_role("button", name=f"Mark exception {exception_id} as actioned"))
+    item = page.locator(f'[data-exception="{exception_id}"]')
+    expect(item.locator(".has-error")).to_contain_text("say what was done")
+    item.get_by_label("Note: what was done").fill("Two agents of the Tech team moved to Billing")
+    submit(page, item.get_by_role("button", name=f"Mark exception {exception_id} as actioned"))
+    item = page.locator(f'[data-exception="{exception_id}"]')
+    expect(item.locator("[data-status]")).to_have_text("actioned")
+    item.get_by_label("Note: what was done").fill("Queue back under forecast")
+    submit(page, item.get_by_role("button", name=f"Close exception {exception_id}"))
+    expect(page.get_by_role("status").first).to_contain_text(f"Exception {exception_id} closed")
+    closed = page.locator(f'#intraday-exceptions [data-exception="{exception_id}"]')
+    expect(closed.locator("[data-status]")).to_have_text("closed")
+    closed.locator("summary").click()
+    expect(closed.locator("[data-trail] li")).to_have_count(4)
+    expect(closed.locator("[data-trail]")).to_contain_text("Two agents of the Tech team")
+    trail = browse.api(page, f"/api/v1/intraday/exceptions/{exception_id}")
+    assert [(a["action"], a["note"]) for a in trail["trail"]][1:] == [
+        ("acknowledged", ""),
+        ("actioned", "Two agents of the Tech team moved to Billing"),
+        ("closed", "Queue back under forecast"),
+    ]
+    browse.shot(page, "closed", full_page=True)

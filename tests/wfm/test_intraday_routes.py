@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy.orm import Session
 
 from ccops.db import make_engine, make_session_factory
@@ -113,3 +114,48 @@ def test_status_explain_and_exception_steps_over_the_api(
     page = admin_client.get("/intraday", params={"queue": "Sales", "date": "2026-11-23"})
     assert page.status_code == 200 and 'id="intraday-table"' in page.text
     assert 'hx-trigger="every 30s"' in page.text
+
+
+def test_the_board_steps_an_exception_through_to_closed_and_shows_its_history(
+    admin_client: TestClient, settings: Settings
+) -> None:
+    _setup(settings)
+
+    def post(url: str, data: dict[str, str]) -> Response:
+        return admin_client.post(url, data=data, follow_redirects=False)
+
+    [x] = admin_client.get("/api/v1/intraday/exceptions").json()
+    board = f"?queue=Sales&date={x['day']}"
+    base = f"/intraday/exceptions/{x['id']}"
+    page = admin_client.get("/intraday" + board).text
+    assert f'formaction="{base}/acknowledge' in page and f'formaction="{base}/action' in page
+    ok = post(f"{base}/acknowledge{board}", data={"note": ""})
+    assert ok.status_code == 303 and ok.headers["location"] == "/intraday" + board
+    # actioning needs a note: the board comes back with the field marked and the input kept
+    refused = post(f"{base}/action{board}", data={"note": "   "})
+    assert refused.status_code == 422
+    assert 'aria-invalid="true"' in refused.text and "say what was done" in refused.text
+    assert admin_client.get(f"/api/v1/intraday/exceptions/{x['id']}").json()["status"] == (
+        "acknowledged"
+    )
+    done = post(f"{base}/action{board}", data={"note": "Called in the Tech team"})
+    assert done.status_code == 303
+    twice = post(f"{base}/acknowledge{board}", data={"note": "late"})
+    assert twice.status_code == 409 and "it cannot be acknowledged now" in twice.text
+    unknown = post(f"{base}/escalate{board}", data={})
+    assert unknown.status_code == 422 and "unknown step" in unknown.text
+    closed = post(f"{base}/close{board}", data={"note": "Volume back to forecast"})
+    assert closed.status_code == 303
+    trail = admin_client.get(f"/api/v1/intraday/exceptions/{x['id']}").json()["trail"]
+    assert [(a["action"], a["note"]) for a in trail] == [
+        ("opened", x["summary"]),
+        ("acknowledged", ""),
+        ("actioned", "Called in the Tech team"),
+        ("closed", "Volume back to forecast"),
+    ]
+    page = admin_client.get("/intraday" + board).text
+    assert "No open exception for this queue." in page
+    history = page[page.index('id="closed-exceptions-h"') :]
+    assert f'data-exception="{x["id"]}"' in history
+    assert "Called in the Tech team" in history and "Volume back to forecast" in history
+    assert post("/intraday/exceptions/999/close", data={}).status_code == 404

@@ -30,7 +30,7 @@ from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
-from ccops.wfm import forecast_pages, intraday_routes, schedule_routes
+from ccops.wfm import forecast_pages, intraday_routes, request_routes, schedule_routes
 from ccops.wfm import routes as wfm_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -197,6 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forecast_pages.capacity_pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
+    app.include_router(request_routes.router)  # before /api/v1/schedules/{schedule_id}
+    app.include_router(request_routes.pages)
     app.include_router(schedule_routes.router)
     app.include_router(schedule_routes.pages)
     app.include_router(schedule_routes.calendar)

@@ -63,6 +63,9 @@ TIME_OFF = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Recording people's time off (people in scope)."""
 MY_SCHEDULE = EVERY_ROLE
 """One's own published week, calendar feed and notifications."""
+SCHEDULE_REQUEST = EVERY_ROLE - {R.executive}
+"""One's own schedule requests: asking for time off, proposing and answering shift swaps
+(planners, managers and admins also see the requests of their sites there)."""
 
 # Performance management (scope narrows further: agents see their own record only).
 PERF_CASCADE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})

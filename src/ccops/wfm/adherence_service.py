@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent
@@ -22,7 +23,7 @@ from ccops.engines import adherence as engine
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
-from ccops.org.models import Person, Site, Team, User
+from ccops.org.models import Person, Queue, Site, Team, User
 from ccops.wfm import intraday_schemas as schemas
 from ccops.wfm import intraday_service, schedule_schemas, schedule_service
 from ccops.wfm.intraday_models import AdherenceAlert
@@ -56,6 +57,9 @@ def _states(
         .where(
             AgentStateEvent.person_id == person_id,
             AgentStateEvent.start_at < end,
+            # only spans reaching into the day: without this every past span of the person was
+            # loaded (the whole history, thousands of rows per person on the adherence page)
+            or_(AgentStateEvent.end_at.is_(None), AgentStateEvent.end_at > start),
         )
         .order_by(AgentStateEvent.start_epoch_s)
     )
@@ -396,3 +400,122 @@ def list_alerts(
         )
         for r in rows
     ]
+
+
+# --- the floor: everyone in scope at a site, now -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FloorRow:
+    """One person on the adherence page: what is planned and what they do now, the day's
+    adherence and conformance with its out-of-adherence spans, and their open alerts of the
+    day."""
+
+    login: str
+    name: str
+    team: str | None
+    planned_now: str | None
+    planned_queue: str | None
+    planned_until: datetime | None
+    actual_now: str | None
+    actual_since: datetime | None
+    out_now: bool
+    day: schemas.AdherenceOut
+    alerts: list[schemas.AlertOut]
+
+
+def _state_now(session: Session, person_id: int, moment: datetime) -> AgentStateEvent | None:
+    return session.scalars(
+        select(AgentStateEvent)
+        .where(
+            AgentStateEvent.person_id == person_id,
+            AgentStateEvent.start_at <= moment,
+            or_(AgentStateEvent.end_at.is_(None), AgentStateEvent.end_at > moment),
+        )
+        .order_by(AgentStateEvent.start_epoch_s.desc())
+        .limit(1)
+    ).first()
+
+
+def floor(
+    *,
+    session: Session,
+    site_id: int,
+    day: date,
+    scope: org_service.Scope = org_service.EVERYTHING,
+    now: datetime | None = None,
+    grace_s: float = DEFAULT_GRACE_S,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[FloorRow]:
+    """Adherence of every person in scope at a site with published activities on a local day,
+    in name order; "now" columns only when ``day`` is the site's today.
+
+    Empty when no published schedule plans anyone of the site that day.
+    """
+    site = session.get(Site, site_id)
+    if site is None or not scope.allows_site(site_id):
+        raise NotFound(f"site {site_id} is not in your scope", [Problem("unknown", field="site")])
+    zone = ZoneInfo(site.timezone)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    moment = _aware(now) if now is not None else utcnow()
+    live = start <= moment < end
+    people = list(
+        session.scalars(
+            select(Person)
+            .where(scope.people_clause(), Person.site_id == site_id)
+            .order_by(Person.name, Person.login)
+        )
+    )
+    if not people:
+        return []
+    activities = intraday_service.published_activities(session, [p.id for p in people], start, end)
+    planned = {a.person_id for a in activities}
+    teams = {t.id: t.name for t in session.scalars(select(Team))}
+    queues = {q.id: q.name for q in session.scalars(select(Queue))}
+    open_alerts: dict[str, list[schemas.AlertOut]] = defaultdict(list)
+    for alert in list_alerts(session=session, scope=scope):
+        if alert.status == "open" and start <= _aware(alert.start_at) < end:
+            open_alerts[alert.person].append(alert)
+    rows: list[FloorRow] = []
+    for p in people:
+        if p.id not in planned:
+            continue
+        out = person_day(
+            session=session,
+            person=p,
+            day=day,
+            activities=activities,
+            grace_s=grace_s,
+            threshold=threshold,
+            now=moment,
+        )
+        current = state = None
+        if live:
+            current = next(
+                (a for a in activities if a.person_id == p.id and a.start <= moment < a.end),
+                None,
+            )
+            state = _state_now(session, p.id, moment)
+        rows.append(
+            FloorRow(
+                login=p.login,
+                name=p.name or p.login,
+                team=teams.get(p.team_id) if p.team_id is not None else None,
+                planned_now=_kind(current) if current else None,
+                planned_queue=queues.get(current.queue_id)
+                if current and current.queue_id
+                else None,
+                planned_until=current.end if current else None,
+                actual_now=str(state.state.value) if state else None,
+                actual_since=_aware(state.start_at) if state else None,
+                out_now=live
+                and any(
+                    s.beyond_grace and _aware(s.end) >= moment - timedelta(seconds=1)
+                    for s in out.spans
+                ),
+                day=out,
+                alerts=open_alerts.get(p.login, []),
+            )
+        )
+    return rows

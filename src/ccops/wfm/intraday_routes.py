@@ -16,8 +16,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ccops.db import RowId
-from ccops.errors import CcopsError, Invalid, Problem
-from ccops.org.models import Queue
+from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.org.models import Person, Queue, Site
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
@@ -25,6 +25,7 @@ from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm import adherence_service, events_service, exception_service, intraday_service
 from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.schedule_labels import ACTIVITY_LABELS
 
 events = APIRouter(prefix="/api/v1/events", tags=["intraday"])
 router = APIRouter(prefix="/api/v1/intraday", tags=["intraday"])
@@ -199,6 +200,29 @@ STATUS_LABELS = {
     "closed": N_("closed"),
 }
 
+ACTION_LABELS = {
+    "opened": N_("opened"),
+    "acknowledged": N_("acknowledged"),
+    "actioned": N_("actioned"),
+    "closed": N_("closed"),
+}
+"""The steps of an exception's trail as the board names them."""
+
+STATE_LABELS = {
+    "available": N_("available"),
+    "on_contact": N_("on a contact"),
+    "wrap_up": N_("wrap-up"),
+    "break": N_("break"),
+    "lunch": N_("lunch"),
+    "training": N_("training"),
+    "meeting": N_("meeting"),
+    "coaching": N_("coaching"),
+    "other_work": N_("other work"),
+    "not_ready": N_("not ready"),
+    "offline": N_("offline"),
+}
+"""Agent states (and the planned kinds spans name) as the adherence page says them."""
+
 
 def _queues(session: SessionDep, user: Principal) -> list[Queue]:
     return [
@@ -217,6 +241,7 @@ def _board(
     problems: dict[str, str] = {}
     view = None
     exceptions: list[schemas.ExceptionOut] = []
+    closed: list[schemas.ExceptionOut] = []
     try:
         parsed = _day(day) if day else None
         if chosen:
@@ -225,6 +250,9 @@ def _board(
             )
             exceptions = exception_service.list_exceptions(
                 session=session, scope=user.scope, status="active", queue=chosen
+            )
+            closed = exception_service.list_exceptions(
+                session=session, scope=user.scope, status="closed", queue=chosen, day=view.date
             )
     except CcopsError as exc:
         for p in exc.problems or [Problem(exc.message)]:
@@ -259,12 +287,17 @@ def _board(
         "day": day,
         "view": view,
         "exceptions": exceptions,
+        "closed": closed,
+        "zone": next((ZoneInfo(q.site.timezone) for q in queues if q.name == chosen), UTC),
+        "step_error": None,
+        "action_labels": ACTION_LABELS,
         "problems": problems,
         "columns": COLUMNS,
         "status_labels": STATUS_LABELS,
         "chart": chart,
         "refresh_s": REFRESH_S,
         "can_act": user.role in permissions.INTRADAY_ACT,
+        "can_adherence": user.role in permissions.ADHERENCE_READ,
     }
 
 
@@ -286,28 +319,77 @@ def panel(
     return render(request, "wfm/intraday_panel.html", context, principal=user, active="intraday")
 
 
-@pages.post("/exceptions/{exception_id}/acknowledge", response_model=None)
-def acknowledge(
+STEP_DONE = {
+    "acknowledge": N_("Exception %(id)s acknowledged."),
+    "action": N_("Exception %(id)s marked as actioned."),
+    "close": N_("Exception %(id)s closed."),
+}
+
+
+@pages.post("/exceptions/{exception_id}/{step}", response_model=None)
+async def step_page(
     request: Request,
     exception_id: RowId,
+    step: str,
     session: SessionDep,
     user: Actor,
     queue: str = "",
     date: str = "",
 ) -> Response:
-    """Acknowledge an exception from the board and go back to it."""
+    """Take a step on an exception from the board (acknowledge, action with a note saying what
+    was done, close with an optional note) and go back to the board; a refused step comes back
+    on the board with the note kept and the problem beside it."""
+    async with request.form() as form:
+        note = str(form.get("note") or "").strip()
+    return await run_in_threadpool(
+        _step_page, request, session, user, exception_id, step, note, queue, date
+    )
+
+
+def _step_page(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    exception_id: int,
+    step: str,
+    note: str,
+    queue: str,
+    day: str,
+) -> Response:
     _ = gettext_for(request, user)
-    out = exception_service.step(
-        session=session,
-        exception_id=exception_id,
-        action="acknowledge",
-        actor=user.login,
-        scope=user.scope,
-    )
-    target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(date)}" if date else "")
-    return redirect(
-        request, target, flash=("success", _("Exception %(id)s acknowledged.") % {"id": out.id})
-    )
+    try:
+        out = exception_service.step(
+            session=session,
+            exception_id=exception_id,
+            action=step,
+            actor=user.login,
+            note=note,
+            scope=user.scope,
+        )
+    except CcopsError as exc:
+        session.rollback()
+        if isinstance(exc, NotFound | Forbidden):
+            raise
+        context = _board(request, session, user, queue, day)
+        field = (exc.problems[0].field if exc.problems else None) or "status"
+        context["step_error"] = {
+            "id": exception_id,
+            "step": step,
+            "field": field,
+            "message": exc.message,
+            "note": note,
+        }
+        return render(
+            request,
+            "wfm/intraday_board.html",
+            context,
+            principal=user,
+            active="intraday",
+            status_code=409 if isinstance(exc, Conflict) else 422,
+        )
+    session.commit()  # before the redirect: the request's own commit runs after the response
+    target = f"/intraday?queue={quote(out.queue)}" + (f"&date={quote(day)}" if day else "")
+    return redirect(request, target, flash=("success", _(STEP_DONE[step]) % {"id": out.id}))
 
 
 @pages.post("/breaks/move", response_model=None)
@@ -366,3 +448,75 @@ def _move_break(
             % {"person": fields["person"], "time": fields["new_at"], "version": out.version},
         ),
     )
+
+
+# --- adherence of the floor ----------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    """The moment the adherence page is "now" (a function so tests can set the clock)."""
+    return datetime.now(UTC)
+
+
+def _adherence(
+    request: Request, session: SessionDep, user: Principal, site: str, day: str
+) -> dict[str, Any]:
+    sites = [
+        s
+        for s in session.scalars(select(Site).order_by(Site.name))
+        if user.scope.allows_site(s.id)
+        and session.scalar(
+            select(Person.id).where(user.scope.people_clause(), Person.site_id == s.id).limit(1)
+        )
+    ]
+    chosen = next((s for s in sites if s.name == site), sites[0] if sites else None)
+    problems: dict[str, str] = {}
+    rows: list[adherence_service.FloorRow] = []
+    zone = ZoneInfo(chosen.timezone) if chosen else ZoneInfo("UTC")
+    now = _now()
+    local_day = now.astimezone(zone).date()
+    try:
+        parsed = _day(day) if day else None
+        if parsed is not None:
+            local_day = parsed
+        if chosen is not None:
+            rows = adherence_service.floor(
+                session=session, site_id=chosen.id, day=local_day, scope=user.scope, now=now
+            )
+    except CcopsError as exc:
+        for p in exc.problems or [Problem(exc.message)]:
+            problems[p.field or "site"] = p.message
+    return {
+        "sites": sites,
+        "site": chosen.name if chosen else "",
+        "day": day,
+        "local_day": local_day,
+        "is_today": local_day == now.astimezone(zone).date(),
+        "now": now.astimezone(zone),
+        "zone": zone,
+        "rows": rows,
+        "problems": problems,
+        "threshold": adherence_service.DEFAULT_THRESHOLD,
+        "grace_min": round(adherence_service.DEFAULT_GRACE_S / 60),
+        "refresh_s": REFRESH_S,
+        "state_labels": STATE_LABELS | ACTIVITY_LABELS,
+    }
+
+
+@pages.get("/adherence", response_class=HTMLResponse)
+def adherence_page(
+    request: Request, session: SessionDep, user: People, site: str = "", date: str = ""
+) -> HTMLResponse:
+    """Show adherence of the people in scope at a site: planned and actual now, the day's
+    adherence and conformance, out-of-adherence spans and open alerts (refreshed by htmx)."""
+    context = _adherence(request, session, user, site, date)
+    return render(request, "wfm/adherence.html", context, principal=user, active="intraday")
+
+
+@pages.get("/adherence/panel", response_class=HTMLResponse)
+def adherence_panel(
+    request: Request, session: SessionDep, user: People, site: str = "", date: str = ""
+) -> HTMLResponse:
+    """Return the adherence table (what htmx refreshes)."""
+    context = _adherence(request, session, user, site, date)
+    return render(request, "wfm/adherence_panel.html", context, principal=user, active="intraday")

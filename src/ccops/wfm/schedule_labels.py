@@ -25,3 +25,12 @@ ACTIVITY_LABELS = {
     "planning": N_("planning"),
     "reports": N_("reports"),
 }
+REQUEST_LABELS = {
+    "awaiting_colleague": N_("waiting for the colleague"),
+    "pending": N_("waiting for the planner"),
+    "granted": N_("granted"),
+    "refused": N_("refused"),
+    "declined": N_("declined by the colleague"),
+    "withdrawn": N_("withdrawn"),
+}
+"""Where a schedule request stands, as the pages say it."""

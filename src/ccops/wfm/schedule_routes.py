@@ -19,14 +19,16 @@ from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.org import service as org_service
-from ccops.org.models import Person, Site
+from ccops.org.models import Person, PersonSkill, Site
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm import jobs as wfm_jobs
+from ccops.wfm import request_service
 from ccops.wfm import schedule_schemas as schemas
 from ccops.wfm import schedule_service as service
+from ccops.wfm.schedule_labels import REQUEST_LABELS
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 pages = APIRouter(prefix="/schedules", include_in_schema=False)
@@ -177,13 +179,16 @@ def _schedule_jobs(session: Session, user: Principal) -> list[JobOut]:
     return [j for j in jobs if j.kind == wfm_jobs.SCHEDULE_BUILD][:5]
 
 
-def _index(
+def index_response(
     request: Request,
     session: Session,
     user: Principal,
     state: forms.FormState | None = None,
     status_code: int = 200,
+    decide_error: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    """The schedules page: versions, the build form and builds, and (for planners) the
+    requests of people in scope waiting for a decision."""
     can_write = user.role in permissions.SCHEDULE_WRITE
     if state is None:
         state = forms.FormState(
@@ -198,6 +203,11 @@ def _index(
             "sites": _sites(session, user),
             "can_write": can_write,
             "jobs": _schedule_jobs(session, user) if can_write else [],
+            "requests": request_service.list_for_planner(session=session, scope=user.scope)
+            if can_write
+            else [],
+            "decide_error": decide_error,
+            "request_labels": REQUEST_LABELS,
         },
         principal=user,
         status_code=status_code,
@@ -208,7 +218,7 @@ def _index(
 @pages.get("", response_class=HTMLResponse)
 def schedules_page(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
     """Show the schedule versions and (for planners) the build form and their builds."""
-    return _index(request, session, user)
+    return index_response(request, session, user)
 
 
 @pages.post("/build", response_class=HTMLResponse)
@@ -232,7 +242,7 @@ async def build_page(
     else:
         jobs_routes.dispatch(request, background, session, job)
         return redirect(request, f"/schedules#job-{job.id}")
-    return _index(request, session, user, state, status_code=422)
+    return index_response(request, session, user, state, status_code=422)
 
 
 @pages.get("/jobs/{job_id}", response_class=HTMLResponse)
@@ -302,16 +312,20 @@ def my_week_page(
     request: Request, session: SessionDep, user: Anyone, week: str | None = None
 ) -> HTMLResponse:
     """Show the signed-in person's published week and their calendar feed."""
-    return _my_week(request, session, user, week, None)
+    return my_week_response(request, session, user, week)
 
 
-def _my_week(
+def my_week_response(
     request: Request,
     session: Session,
     user: Principal,
     week: str | None,
-    feed_url: str | None,
+    feed_url: str | None = None,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
+    """The "My week" page: the published week, the person's requests and the swaps proposed to
+    them with their forms (``state``: a request form that came back with problems), the feed."""
     label = week or _current_week()
     try:
         _check_week(label)
@@ -338,10 +352,50 @@ def _my_week(
             and service.has_feed(session=session, person_id=person.id),
             "feed_url": feed_url,
             "has_person": person is not None,
+            "can_request": person is not None and user.role in permissions.SCHEDULE_REQUEST,
+            "requests": request_service.list_own(session=session, person_id=user.person_id),
+            "colleagues": _colleagues(session, person),
+            "my_login": person.login if person is not None else "",
+            "time_off_form": _form_of(state, "time_off"),
+            "swap_form": _form_of(state, "swap"),
+            "request_labels": REQUEST_LABELS,
+            "today": datetime.now(UTC).date().isoformat(),
         },
         principal=user,
         active="my-week",
+        status_code=status_code,
     )
+
+
+def _form_of(state: forms.FormState | None, kind: str) -> forms.FormState:
+    """The request form of ``kind`` as it came back, or an empty one."""
+    if state is not None and state.values.get("kind") == kind:
+        return state
+    return forms.FormState(values={})
+
+
+def _colleagues(session: Session, person: Person | None) -> list[Person]:
+    """The people of one's site with at least one's own skills (those a swap can be proposed
+    to), in name order; the swap itself checks the queues of the shifts concerned."""
+    if person is None:
+        return []
+    skills: dict[int, set[int]] = {}
+    for pid, qid in session.execute(
+        select(PersonSkill.person_id, PersonSkill.queue_id)
+        .join(Person, Person.id == PersonSkill.person_id)
+        .where(Person.site_id == person.site_id)
+    ):
+        skills.setdefault(pid, set()).add(qid)
+    mine = skills.get(person.id, set())
+    return [
+        p
+        for p in session.scalars(
+            select(Person)
+            .where(Person.site_id == person.site_id, Person.id != person.id)
+            .order_by(Person.name, Person.login)
+        )
+        if mine <= skills.get(p.id, set())
+    ]
 
 
 @pages.post("/my/feed", response_class=HTMLResponse)
@@ -353,7 +407,7 @@ def create_feed(request: Request, session: SessionDep, user: Anyone) -> Response
         return redirect(request, "/schedules/my", flash=("error", message))
     token = service.create_feed(session=session, person_id=user.person_id)
     url = str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
-    return _my_week(request, session, user, None, url)
+    return my_week_response(request, session, user, None, url)
 
 
 @pages.post("/my/feed/revoke", response_class=HTMLResponse)
