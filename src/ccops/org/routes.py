@@ -412,6 +412,7 @@ ENTITIES: dict[str, Entity] = {
             ("site", N_("Site")),
             ("team", N_("Team")),
             ("hire_date", N_("Hired")),
+            ("termination_date", N_("Left")),
         ),
         (
             FormField(
@@ -449,6 +450,8 @@ ENTITIES: dict[str, Entity] = {
             ("person", N_("Person")),
             ("teams", N_("Teams")),
             ("sites", N_("Sites")),
+            ("disabled", N_("Status")),
+            ("locked_until", N_("Locked out until")),
         ),
         (
             FormField("login", N_("Login"), required=True),
@@ -529,6 +532,7 @@ def _page(
             "tabs": [(key, ADMIN_LABELS[key]) for key in admin_pages(user.role)],
             "rows": [[_cell(r, c) for c, _label in entity.columns] for r in rows],
             "can_create": user.role in write,
+            "can_edit": user.role in write and entity.key != "channels",
             "form": state,
             "options": options,
             "labels": {f.name: _(f.label) for f in entity.fields},
