@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -9,8 +10,10 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from ccops.auth_hash import verify_password
+from ccops.cli import app
 from ccops.enums import Outcome, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound
 from ccops.org import changes, schemas
@@ -367,3 +370,26 @@ def test_api_patch_answers_404_409_422_with_the_field(
     assert [u["disabled"] for u in user if u["login"] == "alice"] == [True]
     team = admin_client.patch("/api/v1/teams/Team%20A", json={"leader": "bob"})
     assert team.status_code == 200 and team.json()["leader"] == "bob"
+
+
+def test_cli_updates_queue_person_and_user(cli: CliRunner, session: Session) -> None:
+    _org(session)
+    session.commit()
+    queue = cli.invoke(app, ["queues", "update", "Sales", "--target-s", "40", "--json"])
+    assert queue.exit_code == 0, queue.output
+    assert json.loads(queue.stdout)[0]["target_s"] == 40.0
+    left = cli.invoke(
+        app,
+        ["people", "update", "alice", "--left", "2026-11-01", "--reason", "retired", "--json"],
+    )
+    assert left.exit_code == 0, left.output
+    assert json.loads(left.stdout)[0]["termination_reason"] == "retired"
+    back = cli.invoke(app, ["people", "update", "alice", "--not-left", "--no-team", "--json"])
+    (person,) = json.loads(back.stdout)
+    assert (person["termination_date"], person["team"]) == (None, None)
+    last = cli.invoke(app, ["users", "update", "root", "--disable"])
+    assert last.exit_code == 4 and "last active administrator" in last.output
+    nothing = cli.invoke(app, ["users", "update", "alice"])
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.output
+    unknown = cli.invoke(app, ["teams", "update", "Nope", "--no-leader"])
+    assert unknown.exit_code == 3
