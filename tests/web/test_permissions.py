@@ -57,6 +57,11 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/people"): MANAGING,
     ("GET", "/api/v1/users"): ADMIN,
     ("POST", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/sites/{name}"): ADMIN,
+    ("PATCH", "/api/v1/queues/{name}"): MANAGING,
+    ("PATCH", "/api/v1/teams/{name}"): MANAGING,
+    ("PATCH", "/api/v1/people/{login}"): MANAGING,
+    ("PATCH", "/api/v1/users/{login}"): ADMIN,
     # JSON API: contact data
     ("POST", "/api/v1/imports/contacts"): PLANNING,
     ("POST", "/api/v1/imports/agent-states"): PLANNING,
@@ -181,6 +186,17 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ),
     ("GET", "/quality/team"): frozenset({S, Q, M, E, D}),
     ("POST", "/admin/users"): ADMIN,
+    # the edit page of one record (and its actions: leaver, disable, unlock, password)
+    ("GET", "/admin/sites/{item}"): ADMIN,
+    ("POST", "/admin/sites/{item}"): ADMIN,
+    ("GET", "/admin/queues/{item}"): MANAGING,
+    ("POST", "/admin/queues/{item}"): MANAGING,
+    ("GET", "/admin/teams/{item}"): MANAGING,
+    ("POST", "/admin/teams/{item}"): MANAGING,
+    ("GET", "/admin/people/{item}"): MANAGING,
+    ("POST", "/admin/people/{item}"): MANAGING,
+    ("GET", "/admin/users/{item}"): ADMIN,
+    ("POST", "/admin/users/{item}"): ADMIN,
     # pages: forecasts, staffing requirements, capacity plans (planning; executives read)
     ("GET", "/forecasts"): PLANNING | {E},
     ("POST", "/forecasts"): PLANNING,
@@ -295,6 +311,8 @@ def _request(client: object, method: str, path: str) -> int:
         url = "/static/ccops.css"
     if method == "GET":
         return client.get(url).status_code
+    if method == "PATCH":
+        return client.patch(url, json={}).status_code
     if path.startswith("/api/"):
         return client.post(url, json={}).status_code
     return client.post(url, data={}).status_code
@@ -355,5 +373,5 @@ def test_executives_write_nothing_but_their_own_account() -> None:
         "/schedules/my/feed/revoke",
     )
     for (method, path), allowed in TABLE.items():
-        if method == "POST" and allowed != PUBLIC and path not in own:
+        if method in ("POST", "PATCH") and allowed != PUBLIC and path not in own:
             assert E not in allowed, f"{method} {path} lets executives write"

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import Invalid
-from ccops.org import schemas
+from ccops.org import changes, schemas
 from ccops.org import service as org_service
 from ccops.runtime import unit_of_work
 
@@ -25,6 +25,15 @@ queues = typer.Typer(help="Queues (skills) with service-level targets.", no_args
 teams = typer.Typer(help="Teams and their leaders.", no_args_is_help=True)
 people = typer.Typer(help="People: agents, team leaders, analysts, planners.", no_args_is_help=True)
 users = typer.Typer(help="Sign-ins, roles and scopes.", no_args_is_help=True)
+
+
+def _patch(values: dict[str, object], cleared: set[str]) -> dict[str, object]:
+    """Keep the options given (and those asked to be cleared, as null) for a partial change."""
+    data = {k: v for k, v in values.items() if v is not None}
+    data.update(dict.fromkeys(cleared))
+    if not data:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    return data
 
 
 def _show(rows: Sequence[BaseModel], title: str, columns: list[str], as_json: bool) -> None:
@@ -72,6 +81,24 @@ def site_leaver_cost(
             data=schemas.LeaverCostIn(cost_per_leaver=cost, currency=currency),
         )
     _show([out], "Cost per leaver", ["site", "cost_per_leaver", "currency"], as_json)
+
+
+@sites.command("update")
+@handle_errors
+def site_update(
+    name: str,
+    new_name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone (only while the site has no contact data)")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="ISO 3166 country code")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rename site NAME, or change its time zone or country."""
+    data = _patch({"name": new_name, "timezone": timezone, "country_code": country}, set())
+    with unit_of_work() as s:
+        out = changes.update_site(session=s, name=name, data=schemas.SitePatch(**data))
+    _show([out], "Site", ["id", "name", "timezone", "country_code"], as_json)
 
 
 @sites.command("list")
@@ -149,6 +176,37 @@ def queue_create(
     _show([out], "Queue", QUEUE_COLUMNS, as_json)
 
 
+@queues.command("update")
+@handle_errors
+def queue_update(
+    name: str,
+    new_name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
+    target_s: Annotated[float | None, typer.Option(help="Service-level threshold T, s")] = None,
+    goal: Annotated[float | None, typer.Option(help="Service-level goal, fraction")] = None,
+    short_abandon_s: Annotated[
+        float | None, typer.Option(help="Short-abandon threshold, s")
+    ] = None,
+    variant: Annotated[
+        ServiceLevelVariant | None, typer.Option(help="Service-level formula")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change queue NAME's name or targets; its KPIs are recomputed from the new settings."""
+    data = _patch(
+        {
+            "name": new_name,
+            "target_s": target_s,
+            "service_level_goal": goal,
+            "short_abandon_s": short_abandon_s,
+            "service_level_variant": variant,
+        },
+        set(),
+    )
+    with unit_of_work() as s:
+        out = changes.update_queue(session=s, name=name, data=schemas.QueuePatch(**data))
+    _show([out], "Queue", QUEUE_COLUMNS, as_json)
+
+
 @queues.command("list")
 @handle_errors
 def queue_list(as_json: JsonOpt = False) -> None:
@@ -171,6 +229,26 @@ def team_create(
         out = org_service.create_team(
             session=s, data=schemas.TeamIn(name=name, site=site, leader=leader)
         )
+    _show([out], "Team", ["id", "name", "site", "leader"], as_json)
+
+
+@teams.command("update")
+@handle_errors
+def team_update(
+    name: str,
+    new_name: Annotated[str | None, typer.Option("--name", help="New name")] = None,
+    site: Annotated[str | None, typer.Option(help="Move to this site (with its people)")] = None,
+    leader: Annotated[str | None, typer.Option(help="Login of the new team leader")] = None,
+    no_leader: Annotated[bool, typer.Option("--no-leader", help="Clear the leader")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rename team NAME, move it to another site, set or clear its leader."""
+    data = _patch(
+        {"name": new_name, "site": site, "leader": leader},
+        {"leader"} if no_leader else set(),
+    )
+    with unit_of_work() as s:
+        out = changes.update_team(session=s, name=name, data=schemas.TeamPatch(**data))
     _show([out], "Team", ["id", "name", "site", "leader"], as_json)
 
 
@@ -215,6 +293,51 @@ def person_create(
     with unit_of_work() as s:
         out = org_service.create_person(session=s, data=data)
     _show([out], "Person", ["id", "login", "name", "role", "site", "team"], as_json)
+
+
+@people.command("update")
+@handle_errors
+def person_update(
+    login: str,
+    name: Annotated[str | None, typer.Option(help="Full name")] = None,
+    role: Annotated[Role | None, typer.Option(help="Position")] = None,
+    site: Annotated[str | None, typer.Option(help="Site name")] = None,
+    team: Annotated[str | None, typer.Option(help="Team name")] = None,
+    no_team: Annotated[bool, typer.Option("--no-team", help="Take out of any team")] = False,
+    hire_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    left: Annotated[
+        str | None, typer.Option(help="Record a leaver: termination date YYYY-MM-DD")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why the person left")] = None,
+    not_left: Annotated[
+        bool, typer.Option("--not-left", help="Undo a mistaken leaver record")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change person LOGIN, record them as a leaver (their sign-ins are disabled) or undo it."""
+    cleared = {"team"} if no_team else set()
+    if not_left:
+        cleared |= {"termination_date", "termination_reason"}
+    data = _patch(
+        {
+            "name": name,
+            "role": role,
+            "site": site,
+            "team": team,
+            "hire_date": date.fromisoformat(hire_date) if hire_date else None,
+            "termination_date": date.fromisoformat(left) if left else None,
+            "termination_reason": reason,
+        },
+        cleared,
+    )
+    with unit_of_work() as s:
+        out = changes.update_person(session=s, login=login, data=schemas.PersonPatch(**data))
+    _show(
+        [out],
+        "Person",
+        ["id", "login", "name", "role", "site", "team", "termination_date", "termination_reason"],
+        as_json,
+    )
 
 
 @people.command("list")
@@ -281,13 +404,58 @@ def user_create_admin(
     print_json(out)
 
 
+@users.command("update")
+@handle_errors
+def user_update(
+    login: str,
+    role: Annotated[Role | None, typer.Option(help="Role")] = None,
+    scope: Annotated[ScopeKind | None, typer.Option(help="own, teams, sites or all")] = None,
+    person: Annotated[str | None, typer.Option(help="Login of the person")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team in scope, repeatable")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Site in scope, repeatable")] = None,
+    disable: Annotated[
+        bool | None, typer.Option("--disable/--enable", help="Disable or re-enable the sign-in")
+    ] = None,
+    unlock: Annotated[bool, typer.Option("--unlock", help="End a lock-out")] = False,
+    reset_password: Annotated[
+        bool, typer.Option("--reset-password", help="Set a temporary password (prompted)")
+    ] = False,
+    password: Annotated[
+        str | None, typer.Option(envvar="CCOPS_NEW_PASSWORD", help="The temporary password")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change user LOGIN's role or scope, disable/enable, unlock, or reset its password."""
+    data = _patch(
+        {
+            "role": role,
+            "scope": scope,
+            "person": person,
+            "teams": team,
+            "sites": site,
+            "disabled": disable,
+            "unlock": True if unlock else None,
+            "password": _password(password) if reset_password else None,
+        },
+        set(),
+    )
+    with unit_of_work() as s:
+        out = changes.update_user(session=s, login=login, data=schemas.UserPatch(**data))
+    _show([out], "User", ["id", "login", "role", "scope", "person", "disabled"], as_json)
+
+
 @users.command("list")
 @handle_errors
 def user_list(as_json: JsonOpt = False) -> None:
     """List users."""
     with unit_of_work() as s:
         rows = org_service.list_users(session=s)
-    _show(list(rows), "Users", ["id", "login", "role", "scope", "person"], as_json)
+    _show(
+        list(rows),
+        "Users",
+        ["id", "login", "role", "scope", "person", "disabled", "locked_until"],
+        as_json,
+    )
 
 
 tokens = typer.Typer(help="API tokens for integrations (Authorization: Bearer TOKEN).")

@@ -119,6 +119,10 @@ class User(Base):
     """Raised by log-out and password change: every session cookie signed earlier stops working."""
     locale: Mapped[str | None] = mapped_column(String(16))
     """The language the user chose for the web pages (en, zh_Hans, zh_Hant); None: the browser's."""
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When an administrator disabled the sign-in (or its person was recorded as a leaver)."""
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    """Why it is disabled; ``leaver`` when recording the person's leaving did it."""
     scope_items: Mapped[list[UserScope]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import CcopsError, NotFound
-from ccops.org import schemas
+from ccops.org import changes, schemas
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -128,6 +128,46 @@ def list_users(session: SessionDep, _user: UserAdmin) -> list[schemas.UserOut]:
 def create_user(data: schemas.UserIn, session: SessionDep, _user: OrgAdmin) -> schemas.UserOut:
     """Create a user with a role and scope (administrators)."""
     return org_service.create_user(session=session, data=data)
+
+
+@router.patch("/sites/{name}", response_model=schemas.SiteOut)
+def update_site(
+    name: str, data: schemas.SitePatch, session: SessionDep, _user: OrgAdmin
+) -> schemas.SiteOut:
+    """Rename a site; change its time zone only while it has no contact data (else 409)."""
+    return changes.update_site(session=session, name=name, data=data)
+
+
+@router.patch("/queues/{name}", response_model=schemas.QueueOut)
+def update_queue(
+    name: str, data: schemas.QueuePatch, session: SessionDep, user: OrgManager
+) -> schemas.QueueOut:
+    """Change a queue's name or targets; its KPIs are recomputed from the new settings."""
+    return changes.update_queue(session=session, name=name, data=data, scope=user.scope)
+
+
+@router.patch("/teams/{name}", response_model=schemas.TeamOut)
+def update_team(
+    name: str, data: schemas.TeamPatch, session: SessionDep, user: OrgManager
+) -> schemas.TeamOut:
+    """Rename a team, move it (with its people) to another site, set or clear its leader."""
+    return changes.update_team(session=session, name=name, data=data, scope=user.scope)
+
+
+@router.patch("/people/{login}", response_model=schemas.PersonOut)
+def update_person(
+    login: str, data: schemas.PersonPatch, session: SessionDep, user: OrgManager
+) -> schemas.PersonOut:
+    """Change a person, record a leaver (termination date and reason) or undo one (null)."""
+    return changes.update_person(session=session, login=login, data=data, scope=user.scope)
+
+
+@router.patch("/users/{login}", response_model=schemas.UserOut)
+def update_user(
+    login: str, data: schemas.UserPatch, session: SessionDep, _user: OrgAdmin
+) -> schemas.UserOut:
+    """Change a user's role or scope, disable, unlock, or set a temporary password."""
+    return changes.update_user(session=session, login=login, data=data)
 
 
 # --- the organisation pages --------------------------------------------------------------------
@@ -381,6 +421,7 @@ ENTITIES: dict[str, Entity] = {
             ("site", N_("Site")),
             ("team", N_("Team")),
             ("hire_date", N_("Hired")),
+            ("termination_date", N_("Left")),
         ),
         (
             FormField(
@@ -418,6 +459,8 @@ ENTITIES: dict[str, Entity] = {
             ("person", N_("Person")),
             ("teams", N_("Teams")),
             ("sites", N_("Sites")),
+            ("disabled", N_("Status")),
+            ("locked_until", N_("Locked out until")),
         ),
         (
             FormField("login", N_("Login"), required=True),
@@ -498,6 +541,7 @@ def _page(
             "tabs": [(key, ADMIN_LABELS[key]) for key in admin_pages(user.role)],
             "rows": [[_cell(r, c) for c, _label in entity.columns] for r in rows],
             "can_create": user.role in write,
+            "can_edit": user.role in write and entity.key != "channels",
             "form": state,
             "options": options,
             "labels": {f.name: _(f.label) for f in entity.fields},

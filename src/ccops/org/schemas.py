@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+OptionalName = Field(default=None, min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 
 
 class SiteIn(BaseModel):
@@ -28,6 +29,20 @@ class SiteIn(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
+
+
+class SitePatch(BaseModel):
+    """Changes to a site: a new name, or a new time zone while it has no contact data."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = OptionalName
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else SiteIn._known_zone(value)
 
 
 class SiteOut(SiteIn):
@@ -93,6 +108,17 @@ class QueueIn(BaseModel):
     service_level_variant: ServiceLevelVariant = ServiceLevelVariant.exclude_short_abandons
 
 
+class QueuePatch(BaseModel):
+    """Changes to a queue's name and targets; KPIs are recomputed from the new settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = OptionalName
+    target_s: float | None = Field(default=None, gt=0, le=7 * 86400)
+    service_level_goal: float | None = Field(default=None, gt=0, lt=1)
+    short_abandon_s: float | None = Field(default=None, ge=0, le=600)
+    service_level_variant: ServiceLevelVariant | None = None
+
+
 class QueueOut(BaseModel):
     """A stored queue."""
 
@@ -115,6 +141,16 @@ class TeamIn(BaseModel):
     name: str = Name
     site: str = Name
     leader: str | None = Field(default=None, description="login of the team leader")
+
+
+class TeamPatch(BaseModel):
+    """Changes to a team: rename, move to another site (its people move along), set or clear
+    the leader (``leader: null`` clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = OptionalName
+    site: str | None = OptionalName
+    leader: str | None = Field(default=None, description="login of the team leader; null clears")
 
 
 class TeamOut(BaseModel):
@@ -157,6 +193,20 @@ class PersonIn(BaseModel):
         return self
 
 
+class PersonPatch(BaseModel):
+    """Changes to a person. ``team: null`` takes the person out of any team; a
+    ``termination_date`` records a leaver (with ``termination_reason``) and ``null`` undoes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    site: str | None = OptionalName
+    team: str | None = None
+    hire_date: date | None = None
+    termination_date: date | None = None
+    termination_reason: str | None = Field(default=None, min_length=1, max_length=200)
+
+
 class PersonOut(BaseModel):
     """A stored person."""
 
@@ -186,17 +236,38 @@ class UserIn(BaseModel):
 
     @model_validator(mode="after")
     def _scope_consistent(self) -> UserIn:
-        if self.scope == ScopeKind.teams and not self.teams:
-            raise ValueError("scope 'teams' needs at least one team")
-        if self.scope == ScopeKind.sites and not self.sites:
-            raise ValueError("scope 'sites' needs at least one site")
-        if self.scope == ScopeKind.own and not self.person:
-            raise ValueError("scope 'own' needs the person the user is")
+        check_scope(self.scope, self.person, self.teams, self.sites)
         return self
 
 
+def check_scope(scope: ScopeKind, person: str | None, teams: list[str], sites: list[str]) -> None:
+    """Raise ValueError when a scope lacks what it needs (teams, sites, or the own person)."""
+    if scope == ScopeKind.teams and not teams:
+        raise ValueError("scope 'teams' needs at least one team")
+    if scope == ScopeKind.sites and not sites:
+        raise ValueError("scope 'sites' needs at least one site")
+    if scope == ScopeKind.own and not person:
+        raise ValueError("scope 'own' needs the person the user is")
+
+
+class UserPatch(BaseModel):
+    """Changes to a user: role and scope (checked as on creation once merged with what is
+    stored), disable or re-enable, unlock after lock-out, and a temporary password set by an
+    administrator (which ends the user's sessions)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    scope: ScopeKind | None = None
+    person: str | None = Field(default=None, description="login of the person; null unlinks")
+    teams: list[str] | None = None
+    sites: list[str] | None = None
+    disabled: bool | None = None
+    unlock: bool | None = Field(default=None, description="true clears a lock-out")
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
 class UserOut(BaseModel):
-    """A stored user (never the password)."""
+    """A stored user (never the password), with whether it is disabled or locked out."""
 
     id: int
     login: str
@@ -205,6 +276,8 @@ class UserOut(BaseModel):
     person: str | None
     teams: list[str]
     sites: list[str]
+    disabled: bool = False
+    locked_until: datetime | None = None
 
 
 class PasswordChangeIn(BaseModel):

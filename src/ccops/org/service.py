@@ -414,6 +414,8 @@ def _user_out(user: User, session: Session) -> schemas.UserOut:
         person=person.login if person else None,
         teams=sorted(t.name for t in teams if t),
         sites=sorted(s.name for s in sites if s),
+        disabled=user.disabled_at is not None,
+        locked_until=user.locked_until,
     )
 
 
@@ -468,10 +470,12 @@ TOKEN_PREFIX = "ccops_"
 
 @dataclass(frozen=True)
 class SignIn:
-    """The result of a sign-in attempt: the user, or why not (``locked_until`` when locked)."""
+    """The result of a sign-in attempt: the user, or why not (``locked_until`` when locked,
+    ``disabled`` when an administrator disabled the sign-in or its person left)."""
 
     user: User | None
     locked_until: datetime | None = None
+    disabled: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -524,6 +528,9 @@ def sign_in(
         session.flush()
         return SignIn(None, user.locked_until)
     user.failed_logins = 0
+    if user.disabled_at is not None:
+        session.flush()
+        return SignIn(None, disabled=True)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.flush()
@@ -646,8 +653,11 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
     ).one_or_none()
     if found is None or found.revoked_at is not None:
         return None
+    user = session.get(User, found.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
     now = now or utcnow()
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         found.last_used_at = now
         session.flush()
-    return session.get(User, found.user_id)
+    return user

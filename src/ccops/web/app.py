@@ -20,6 +20,7 @@ from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.metrics import routes as metrics_routes
 from ccops.notifications import routes as notifications_routes
+from ccops.org import edit_pages as org_edit_pages
 from ccops.org import routes as org_routes
 from ccops.performance import routes as performance_routes
 from ccops.quality import routes as quality_routes
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(org_routes.pages)
     app.include_router(request_routes.router)  # before /api/v1/schedules/{schedule_id}
     app.include_router(request_routes.pages)
+    app.include_router(org_edit_pages.pages)
     app.include_router(schedule_routes.router)
     app.include_router(schedule_routes.pages)
     app.include_router(schedule_routes.calendar)

@@ -96,7 +96,7 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
         request.state.session_expired = expired
         return None
     user = org_service.get_user(session=session, user_id=data.user_id)
-    if user is None or user.session_version != data.version:
+    if user is None or user.session_version != data.version or user.disabled_at is not None:
         request.state.session_expired = True
         return None
     return _principal(user, session, "cookie", data.csrf)

@@ -96,12 +96,26 @@ def translate_problem(message: str, _: Gettext) -> str:
         return _("Unknown time zone: use an IANA name such as Europe/London.")
     known = {
         "duplicate": _("Already exists."),
+        "Required.": _("Required."),
         "outside your scope": _("Outside your scope."),
         "the two new passwords differ": _("The two new passwords differ."),
         "the new password is the current one": _("The new password is the current one."),
         "the current password is wrong": _("The current password is wrong."),
         "must be 1 for voice": _("A voice channel handles one contact at a time: 1."),
         "team of another site": _("This team is at another site."),
+        "the site has contact data": _(
+            "The site already has contact data whose local times were computed in this time "
+            "zone: it cannot change."
+        ),
+        "the last active administrator": _(
+            "This is the last active administrator: make another user an administrator first."
+        ),
+        "this person has left": _("This person has left."),
+        "the person has left": _(
+            "The person has left: undo the leaver record to re-enable this sign-in."
+        ),
+        "a reason needs a termination date": _("A reason needs a termination date."),
+        "before the hire date": _("Before the hire date."),
     }
     if message in known:
         return known[message]

@@ -94,6 +94,8 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
                 )
                 % {"n": settings.lockout_failures, "m": left},
             )
+        elif result.disabled:
+            state.add(None, _("This account is disabled: ask an administrator."))
         else:
             state.add(None, _("Wrong login or password."))
         return render(request, "web/login.html", {"form": state}, principal=None, status_code=401)
