@@ -61,8 +61,11 @@ def test_simplified_and_traditional_differ_where_the_scripts_do() -> None:
         hant = {m.id: m.string for m in read_po(handle) if m.id}
     assert hans["Sign in"] == "登录" and hant["Sign in"] == "登入"
     assert hans["Service level"] == "服务水平" and hant["Service level"] == "服務水準"
-    same = [m for m in hans if hans[m] == hant[m] and re.search(r"[\u4e00-\u9fff]{4}", hans[m])]
-    assert len(same) < 25, same
+    # many short phrases are written alike in both scripts (原因分析, 返回列表); a catalog copied
+    # from the other script would have nearly all of them alike
+    long = [m for m in hans if re.search(r"[\u4e00-\u9fff]{4}", hans[m])]
+    same = [m for m in long if hans[m] == hant[m]]
+    assert len(same) < 0.06 * len(long), same
 
 
 def test_the_browser_language_is_followed_until_the_user_chooses(world: World) -> None:
