@@ -233,6 +233,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/performance/teams/{team}/scorecard"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/performance/teams/{team}/people"): frozenset({S, Q, M, D}),
     ("GET", "/api/v1/performance/teams/{team}/funnel"): frozenset({S, Q, M, D}),
+    ("GET", "/api/v1/performance/teams/{team}/training-needs"): frozenset({S, Q, M, D}),
     ("GET", "/api/v1/performance/teams/{team}/control-chart"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/performance/centre/scorecard"): frozenset({P, M, E, D}),
     ("GET", "/api/v1/performance/people/{login}/coaching"): frozenset({A, S, Q, M, D}),

@@ -51,6 +51,8 @@ AUDIENCES_OF_ROLE = {
     Role.supervisor: {s.Audience.agent, s.Audience.team},
     Role.executive: {s.Audience.executive},
 }
+TRAINING_DAYS = 90
+"""QA items are read over the 90 days up to the period's end: enough answers per item."""
 
 
 def period(first: date | None, last: date | None) -> tuple[date, date]:
@@ -146,6 +148,21 @@ def funnel(
     """Compare the team's people on a funnel plot (95% and 99.8% limits), in name order."""
     a, b = period(first, last)
     return service.funnel(session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope)
+
+
+@router.get("/teams/{team}/training-needs", response_model=s.TrainingNeedsOut)
+def team_training_needs(
+    team: str,
+    session: SessionDep,
+    user: Comparer,
+    first: date | None = None,
+    last: date | None = None,
+) -> s.TrainingNeedsOut:
+    """The team's QA items clearly below the pass mark and its people's development notes."""
+    a, b = period(first, last)
+    return service.team_training_needs(
+        session=session, team=team, first=a, last=b, scope=user.scope
+    )
 
 
 @router.get("/teams/{team}/control-chart", response_model=s.ControlChartOut)
@@ -581,6 +598,13 @@ def _person_page(
         if reviews_allowed
         else [],
         "reviews_allowed": reviews_allowed,
+        "training": service.person_training_needs(
+            session=session,
+            login=login,
+            first=last - timedelta(days=TRAINING_DAYS - 1),
+            last=last,
+            scope=user.scope,
+        ),
         "recognitions": service.list_recognitions(session=session, login=login, scope=user.scope),
         "person_name": person.name,
         "own": user.person_id is not None and user.person_id == person.id,
@@ -738,10 +762,18 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
             "special": _("Special cause"),
         },
     }
+    training = service.team_training_needs(
+        session=session,
+        team=team,
+        first=last - timedelta(days=TRAINING_DAYS - 1),
+        last=last,
+        scope=user.scope,
+    )
     context = {
         "first": first,
         "last": last,
         "card": card,
+        "training": training,
         "funnel": fun,
         "chart": chart,
         "people": people,

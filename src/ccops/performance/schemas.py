@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.quality.schemas import ItemScoreOut
+
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 Text = Field(min_length=1, max_length=4000)
 OptText = Field(default=None, max_length=4000)
@@ -411,6 +413,18 @@ class NoteOut(BaseModel):
     text: str
     written_by: str
     written_on: date
+
+
+class TrainingNeedsOut(BaseModel):
+    """A team's or a person's training needs: the QA items their evaluations score clearly
+    below the pass mark (with every item's mean and interval, in the form's order) and the
+    training-need and readiness notes written about them (people in name order)."""
+
+    subject: str
+    first: date
+    last: date
+    items: list[ItemScoreOut]
+    notes: list[NoteOut]
 
 
 # --- publication -------------------------------------------------------------------------------

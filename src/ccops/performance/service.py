@@ -1635,6 +1635,60 @@ def list_notes(*, session: Session, login: str, scope: org_service.Scope) -> lis
     ]
 
 
+def _notes_out(session: Session, people: Sequence[Person]) -> list[s.NoteOut]:
+    by_id = {p.id: p for p in people}
+    rows = session.scalars(
+        select(m.DevelopmentNote).where(m.DevelopmentNote.person_id.in_(sorted(by_id)))
+    )
+    notes = [
+        s.NoteOut(
+            id=n.id,
+            person=by_id[n.person_id].login,
+            kind=s.NoteKind(n.kind),
+            text=n.text,
+            written_by=n.written_by,
+            written_on=n.written_on,
+        )
+        for n in rows
+    ]
+    names = {p.login: (p.name, p.login) for p in people}
+    return sorted(notes, key=lambda n: (names[n.person], -n.written_on.toordinal(), -n.id))
+
+
+def team_training_needs(
+    *, session: Session, team: str, first: date, last: date, scope: org_service.Scope
+) -> s.TrainingNeedsOut:
+    """A team's training needs from its results: QA items its evaluations score clearly below
+    the pass mark, and the training-need and readiness notes of its people (name order)."""
+    found = team_in_scope(session=session, name=team, scope=scope)
+    members = team_members(session, found.id)
+    return s.TrainingNeedsOut(
+        subject=found.name,
+        first=first,
+        last=last,
+        items=qa_service.item_scores(
+            session=session, people=members, first_day=first, last_day=last
+        ),
+        notes=_notes_out(session, members),
+    )
+
+
+def person_training_needs(
+    *, session: Session, login: str, first: date, last: date, scope: org_service.Scope
+) -> s.TrainingNeedsOut:
+    """One person's training needs, the same way as a team's."""
+    person = person_in_scope(session=session, login=login, scope=scope)
+    return s.TrainingNeedsOut(
+        subject=person.login,
+        first=first,
+        last=last,
+        items=qa_service.item_scores(
+            session=session, people=[person], first_day=first, last_day=last
+        ),
+        notes=_notes_out(session, [person]),
+    )
+
+
 # --- publication by level ---------------------------------------------------------------------
 
 

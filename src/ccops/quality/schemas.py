@@ -228,6 +228,25 @@ class ScoreSummary(BaseModel):
     note: str
 
 
+class ItemScoreOut(BaseModel):
+    """How a group's evaluations scored one item of a form: the mean share of the item's weight
+    earned, with its 95% t interval; a training need when the whole interval lies below the
+    form's pass mark."""
+
+    form: str
+    section: str
+    item: str
+    text: str
+    scale: Scale
+    n: int
+    mean_pct: float | None
+    low_pct: float | None
+    high_pct: float | None
+    pass_mark_pct: float
+    training_need: bool
+    note: str
+
+
 class PersonSummary(BaseModel):
     """A person's QA score in a period."""
 

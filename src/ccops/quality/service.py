@@ -763,6 +763,102 @@ def pass_counts(
     return out
 
 
+MIN_ITEM_ANSWERS = 10
+"""Fewer applicable answers than this: an item's mean is not shown."""
+
+
+def item_scores(
+    *, session: Session, people: list[Person], first_day: date, last_day: date
+) -> list[schemas.ItemScoreOut]:
+    """Each form item as the people's evaluations over local days scored it (their latest
+    revision, calibration excluded, N/A left out), in the form's own order.
+
+    Items whose whole 95% interval lies below the form's pass mark are the group's training
+    needs: a topic to train, found in the results rather than in anyone's impression.
+    """
+    _check_days(first_day, last_day)
+    earned: dict[tuple[int, str], list[float]] = defaultdict(list)
+    by_site: dict[int, list[int]] = defaultdict(list)
+    for p in people:
+        by_site[p.site_id].append(p.id)
+    for site_id, ids in sorted(by_site.items()):
+        site = session.get(Site, site_id)
+        zone = ZoneInfo(site.timezone if site else "UTC")
+        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
+        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        rows = session.execute(
+            select(Evaluation.form_version_id, EvaluationAnswer.item_key, EvaluationAnswer.value)
+            .join(
+                EvaluationRevision,
+                (EvaluationRevision.evaluation_id == Evaluation.id)
+                & (EvaluationRevision.revision == Evaluation.revision),
+            )
+            .join(EvaluationAnswer, EvaluationAnswer.revision_id == EvaluationRevision.id)
+            .where(Evaluation.person_id.in_(ids), Evaluation.calibration_id.is_(None))
+            .where(Evaluation.contact_at >= start, Evaluation.contact_at < end)
+            .where(EvaluationAnswer.not_applicable.is_(False), EvaluationAnswer.value.is_not(None))
+        )
+        for version_id, key, value in rows:
+            if value is not None:
+                earned[(version_id, key)].append(float(value))
+    out: list[schemas.ItemScoreOut] = []
+    versions = sorted({v for v, _k in earned})
+    for version_id in versions:
+        version = _version(session, version_id)
+        form = session.get(QaForm, version.form_id)
+        definition = _definition(version)
+        for section in definition.sections:
+            for item in section.items:
+                values = earned.get((version_id, item.key), [])
+                shares = [float(_fraction(item.scale, v)) * 100 for v in values]
+                out.append(_item_score(form.name if form else "?", version, section, item, shares))
+    return out
+
+
+def _item_score(
+    form: str,
+    version: QaFormVersion,
+    section: schemas.SectionIn,
+    item: schemas.ItemIn,
+    shares: list[float],
+) -> schemas.ItemScoreOut:
+    mark = version.pass_mark_pct
+    name = f"{form} v{version.version}"
+    if len(shares) < MIN_ITEM_ANSWERS:
+        return schemas.ItemScoreOut(
+            form=name,
+            section=section.title,
+            item=item.key,
+            text=item.text,
+            scale=item.scale,
+            n=len(shares),
+            mean_pct=None,
+            low_pct=None,
+            high_pct=None,
+            pass_mark_pct=mark,
+            training_need=False,
+            note=f"too few answers to show: {len(shares)} (at least {MIN_ITEM_ANSWERS} needed)",
+        )
+    ci = stats.mean_interval(np.array(shares))
+    low = float(ci.low) if math.isfinite(ci.low) else None
+    high = float(ci.high) if math.isfinite(ci.high) else None
+    need = high is not None and high < mark
+    return schemas.ItemScoreOut(
+        form=name,
+        section=section.title,
+        item=item.key,
+        text=item.text,
+        scale=item.scale,
+        n=len(shares),
+        mean_pct=float(ci.point),
+        low_pct=low,
+        high_pct=high,
+        pass_mark_pct=mark,
+        training_need=need,
+        note="clearly below the pass mark: a training topic" if need else "",
+    )
+
+
 def person_score(
     *, session: Session, person: str, first_day: date, last_day: date, scope: Scope = EVERYTHING
 ) -> schemas.PersonSummary:
