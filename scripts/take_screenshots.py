@@ -157,6 +157,13 @@ def main(base: str, intraday: str) -> None:
             "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 8)"
         )
         page.screenshot(path=OUT / "performance-team.png")
+        page.get_by_role("heading", name="Training needs of the team").evaluate(
+            "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 8)"
+        )
+        page.screenshot(path=OUT / "training-needs.png")
+        page.goto(f"{base}/intraday/adherence")
+        page.wait_for_selector("main h1")
+        page.screenshot(path=OUT / "adherence.png")
         browser.close()
     for path in sorted(OUT.glob("*.png")):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")

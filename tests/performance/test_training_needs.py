@@ -72,11 +72,12 @@ def test_a_teams_training_topics_are_the_items_clearly_below_the_pass_mark(
         got = items[key]
         assert got.n == 12
         assert got.mean_pct == pytest.approx(mean, rel=1e-12)
-        assert got.low_pct == pytest.approx(low, rel=1e-9)
-        assert got.high_pct == pytest.approx(high, rel=1e-9)
+        assert got.low_pct == pytest.approx(max(low, 0.0), rel=1e-9)
+        assert got.high_pct == pytest.approx(min(high, 100.0), rel=1e-9)
         assert got.training_need == (high < 80.0), key
     assert {k for k, i in items.items() if i.training_need} == {"verify", "ownership"}
     assert items["greet"].mean_pct == 100.0 and not items["greet"].training_need
+    assert items["verify"].low_pct == 0.0  # the t interval (-8.1 to 41.4) is cut at 0
     assert [(n.person, n.text) for n in red.notes] == [("zoe", "Identity checks")]
     blue = service.team_training_needs(session=session, team="Blue", first=DAY, last=DAY, scope=ALL)
     assert all(i.n == 3 and i.mean_pct is None and "too few" in i.note for i in blue.items)

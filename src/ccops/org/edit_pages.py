@@ -19,13 +19,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccops.enums import ServiceLevelVariant
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
 from ccops.org import changes, schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team
 from ccops.org.routes import (
-    VARIANT_LABELS,
+    QUEUE_SETTING_FIELDS,
     FormField,
     _all_sites,
     _all_teams,
@@ -166,38 +165,7 @@ EDITORS: dict[str, Editor] = {
         N_("Queue"),
         (
             FormField("name", N_("Name"), required=True),
-            FormField(
-                "target_s",
-                N_("Service-level threshold T, seconds"),
-                kind="number",
-                required=True,
-                minimum="1",
-                step="any",
-            ),
-            FormField(
-                "service_level_goal",
-                N_("Service-level goal, %"),
-                kind="number",
-                required=True,
-                minimum="1",
-                maximum="99.9",
-                step="any",
-            ),
-            FormField(
-                "short_abandon_s",
-                N_("Short-abandon threshold, seconds"),
-                kind="number",
-                required=True,
-                minimum="0",
-                step="any",
-            ),
-            FormField(
-                "service_level_variant",
-                N_("Service-level formula"),
-                kind="select",
-                required=True,
-                options=lambda s, u: [(v.value, VARIANT_LABELS[v]) for v in ServiceLevelVariant],
-            ),
+            *QUEUE_SETTING_FIELDS,
         ),
         _queue_values,
         _queue_build,

@@ -253,6 +253,43 @@ def _variants(_session: Session, _user: Principal) -> list[tuple[str, str]]:
     return [(v.value, VARIANT_LABELS[v]) for v in ServiceLevelVariant]
 
 
+QUEUE_SETTING_FIELDS = (
+    FormField(
+        "target_s",
+        N_("Service-level threshold T, seconds"),
+        kind="number",
+        required=True,
+        minimum="1",
+        step="any",
+    ),
+    FormField(
+        "service_level_goal",
+        N_("Service-level goal, %"),
+        kind="number",
+        required=True,
+        minimum="1",
+        maximum="99.9",
+        step="any",
+    ),
+    FormField(
+        "short_abandon_s",
+        N_("Short-abandon threshold, seconds"),
+        kind="number",
+        required=True,
+        minimum="0",
+        step="any",
+    ),
+    FormField(
+        "service_level_variant",
+        N_("Service-level formula"),
+        kind="select",
+        required=True,
+        options=_variants,
+    ),
+)
+"""The service-level settings of a queue, on its create and its edit form."""
+
+
 def _none_if_blank(values: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: (None if k in names and v == "" else v) for k, v in values.items()}
 
@@ -357,38 +394,7 @@ ENTITIES: dict[str, Entity] = {
             FormField("name", N_("Name"), required=True),
             FormField("channel", N_("Channel"), kind="select", required=True, options=_channels),
             FormField("site", N_("Site"), kind="select", required=True, options=_sites),
-            FormField(
-                "target_s",
-                N_("Service-level threshold T, seconds"),
-                kind="number",
-                required=True,
-                minimum="1",
-                step="any",
-            ),
-            FormField(
-                "service_level_goal",
-                N_("Service-level goal, %"),
-                kind="number",
-                required=True,
-                minimum="1",
-                maximum="99.9",
-                step="any",
-            ),
-            FormField(
-                "short_abandon_s",
-                N_("Short-abandon threshold, seconds"),
-                kind="number",
-                required=True,
-                minimum="0",
-                step="any",
-            ),
-            FormField(
-                "service_level_variant",
-                N_("Service-level formula"),
-                kind="select",
-                required=True,
-                options=_variants,
-            ),
+            *QUEUE_SETTING_FIELDS,
         ),
         lambda s, u, q: list(org_service.list_queues(session=s, scope=u.scope)),
         _queue_build,

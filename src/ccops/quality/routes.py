@@ -523,6 +523,31 @@ def _evaluate_page(
     )
 
 
+def _submit(
+    session: SessionDep,
+    user: Principal,
+    contact_id: int,
+    version_id: int,
+    answers: list[schemas.AnswerIn],
+    state: forms.FormState,
+    calibration_id: int | None,
+) -> schemas.EvaluationOut:
+    """Store an evaluation (or a calibration score) from a page's form, as the signed-in user."""
+    return qa_service.evaluate(
+        session=session,
+        data=schemas.EvaluationIn(
+            contact_id=contact_id,
+            form_version_id=version_id,
+            answers=answers,
+            comment=state.values["comment"],
+            calibration_id=calibration_id,
+        ),
+        by=user.login,
+        by_person_id=user.person_id,
+        scope=user.scope,
+    )
+
+
 @pages.get("/evaluate/{contact_id}", response_class=HTMLResponse)
 def evaluate_page(
     contact_id: RowId, request: Request, user: EvaluatorReader, session: SessionDep
@@ -559,19 +584,7 @@ async def evaluate_submit(
     )
     if state.ok:
         try:
-            out = qa_service.evaluate(
-                session=session,
-                data=schemas.EvaluationIn(
-                    contact_id=contact_id,
-                    form_version_id=version.id,
-                    answers=answers,
-                    comment=state.values["comment"],
-                    calibration_id=calibration_id,
-                ),
-                by=user.login,
-                by_person_id=user.person_id,
-                scope=user.scope,
-            )
+            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
             target = (
                 f"/quality/calibrations/{calibration_id}"
                 if calibration_id
@@ -921,19 +934,7 @@ async def calibration_score_submit(
         answers = _answers_from_form(form, version, _, state)
     if state.ok:
         try:
-            out = qa_service.evaluate(
-                session=session,
-                data=schemas.EvaluationIn(
-                    contact_id=contact_id,
-                    form_version_id=version.id,
-                    answers=answers,
-                    comment=state.values["comment"],
-                    calibration_id=calibration_id,
-                ),
-                by=user.login,
-                by_person_id=user.person_id,
-                scope=user.scope,
-            )
+            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
             return redirect(
                 request,
                 f"/quality/calibrations/{calibration_id}",

@@ -840,8 +840,10 @@ def _item_score(
             note=f"too few answers to show: {len(shares)} (at least {MIN_ITEM_ANSWERS} needed)",
         )
     ci = stats.mean_interval(np.array(shares))
-    low = float(ci.low) if math.isfinite(ci.low) else None
-    high = float(ci.high) if math.isfinite(ci.high) else None
+    # a share earned lies in [0, 100]: the t interval is cut there (it never changes a decision,
+    # since a pass mark is at most 100)
+    low = max(0.0, float(ci.low)) if math.isfinite(ci.low) else None
+    high = min(100.0, float(ci.high)) if math.isfinite(ci.high) else None
     need = high is not None and high < mark
     return schemas.ItemScoreOut(
         form=name,
