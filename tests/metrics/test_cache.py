@@ -155,11 +155,20 @@ def test_while_a_feed_writes_a_page_shows_its_last_figures_and_says_so(
         assert found, "the home page has no offered count for Sales"
         return int(found[1].replace(",", "")), "data-as-of" in text
 
+    def panel() -> str:  # the dashboard's part that htmx swaps in: no page around it
+        found = viewer.get(
+            "/kpi/panel", params={"queue": "Sales", "date": DAY}, headers={"HX-Request": "true"}
+        )
+        assert found.status_code == 200
+        return found.text
+
     assert page() == (1, False)
+    assert "data-as-of" not in panel()
     add_contact(session, ext="f2", queue="Sales", arrival=AT, outcome=Outcome.abandoned, wait_s=9)
     session.commit()  # the feed's write, by another process
     assert page() == (1, True)
     assert "Figures as of" in viewer.get("/", params={"day": DAY}).text
+    assert "Figures as of" in panel()  # a swapped-in part says so too
     api = viewer.get("/api/v1/kpi/intervals", params={"from": DAY, "to": DAY}).json()
     assert sum(r["offered"] for r in api) == 2
     cache.wait_for_refreshes()
