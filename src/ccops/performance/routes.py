@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from ccops.db import RowId
@@ -955,33 +957,55 @@ async def coaching_outcome_form(
 @pages.post("/reviews", response_class=HTMLResponse)
 async def review_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
     """Record a formal review from the person page's form (both sides sign it afterwards)."""
+    return await _person_form(
+        request,
+        session,
+        user,
+        REVIEW_FIELDS,
+        s.ReviewIn,
+        lambda model: service.create_review(
+            session=session, data=model, reviewer=user.login, scope=user.scope
+        ),
+        "review",
+        "#reviews",
+        N_("Review recorded: it is complete when both sides sign it."),
+    )
+
+
+async def _person_form(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    fields: tuple[str, ...],
+    schema: type[BaseModel],
+    store: Callable[[Any], object],
+    slot: str,
+    anchor: str,
+    done: str,
+) -> Response:
+    """Store one of the person page's simple forms, or bring it back marked (422) with the
+    user's input kept and the page's other forms empty; nothing is stored half."""
     async with request.form() as form:
-        values = forms.text_values(form, ("person", *REVIEW_FIELDS))
+        values = forms.text_values(form, ("person", *fields))
     _ = gettext_for(request, user)
     login = values.pop("person")
     service.person_in_scope(session=session, login=login, scope=user.scope)
     state = forms.FormState(values=values)
     data: dict[str, Any] = {k: v for k, v in values.items() if v}
-    model = forms.validate(s.ReviewIn, data | {"person": login}, state, _)
+    model = forms.validate(schema, data | {"person": login}, state, _)
     if model is not None:
         try:
-            service.create_review(
-                session=session, data=model, reviewer=user.login, scope=user.scope
-            )
-            return redirect(
-                request,
-                _person_url(login) + "#reviews",
-                flash=("success", _("Review recorded: it is complete when both sides sign it.")),
-            )
+            store(model)
+            return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
         except CcopsError as exc:
             session.rollback()
             if _refused(exc):
                 raise
             forms.domain_problems(exc, state, _)
     _mark_follow_up(state, _)
-    return _person_page(
-        request, login, session, user, state=PersonForms(review=state), status_code=422
-    )
+    marked = PersonForms()
+    setattr(marked, slot, state)
+    return _person_page(request, login, session, user, state=marked, status_code=422)
 
 
 @pages.post("/reviews/{review_id}/sign", response_class=HTMLResponse)
@@ -1018,52 +1042,34 @@ def review_sign(
 @pages.post("/recognitions", response_class=HTMLResponse)
 async def recognition_form(request: Request, session: SessionDep, user: Coach) -> Response:
     """Record appreciation for a person from the person page's form."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("person", *RECOGNITION_FIELDS))
-    _ = gettext_for(request, user)
-    login = values.pop("person")
-    service.person_in_scope(session=session, login=login, scope=user.scope)
-    state = forms.FormState(values=values)
-    data: dict[str, Any] = {k: v for k, v in values.items() if v}
-    model = forms.validate(s.RecognitionIn, data | {"person": login}, state, _)
-    if model is not None:
-        try:
-            service.create_recognition(
-                session=session, data=model, given_by=user.login, scope=user.scope
-            )
-            return redirect(
-                request,
-                _person_url(login) + "#recognition",
-                flash=("success", _("Recognition recorded.")),
-            )
-        except CcopsError as exc:
-            session.rollback()
-            if _refused(exc):
-                raise
-            forms.domain_problems(exc, state, _)
-    return _person_page(
-        request, login, session, user, state=PersonForms(recognition=state), status_code=422
+    return await _person_form(
+        request,
+        session,
+        user,
+        RECOGNITION_FIELDS,
+        s.RecognitionIn,
+        lambda model: service.create_recognition(
+            session=session, data=model, given_by=user.login, scope=user.scope
+        ),
+        "recognition",
+        "#recognition",
+        N_("Recognition recorded."),
     )
 
 
 @pages.post("/development", response_class=HTMLResponse)
 async def note_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
     """Record a training need or a readiness note from the person page's form."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("person", *NOTE_FIELDS))
-    _ = gettext_for(request, user)
-    login = values.pop("person")
-    service.person_in_scope(session=session, login=login, scope=user.scope)
-    state = forms.FormState(values=values)
-    data: dict[str, Any] = {k: v for k, v in values.items() if v}
-    model = forms.validate(s.NoteIn, data | {"person": login}, state, _)
-    if model is not None:
-        service.create_note(session=session, data=model, written_by=user.login, scope=user.scope)
-        return redirect(
-            request,
-            _person_url(login) + "#reviews",
-            flash=("success", _("Development note recorded.")),
-        )
-    return _person_page(
-        request, login, session, user, state=PersonForms(note=state), status_code=422
+    return await _person_form(
+        request,
+        session,
+        user,
+        NOTE_FIELDS,
+        s.NoteIn,
+        lambda model: service.create_note(
+            session=session, data=model, written_by=user.login, scope=user.scope
+        ),
+        "note",
+        "#reviews",
+        N_("Development note recorded."),
     )
