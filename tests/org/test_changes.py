@@ -328,6 +328,38 @@ def test_the_last_admins_person_cannot_be_recorded_as_a_leaver(session: Session)
     assert bob.termination_date is None
 
 
+def test_a_manager_neither_moves_people_into_teams_outside_scope_nor_records_an_admin_leaving(
+    session: Session,
+) -> None:
+    """Found in review: a team-scoped manager could move a person into any team of the site,
+    and record an administrator's person as a leaver (which disables the admin's sign-in)."""
+    _org(session)
+    org_service.create_team(session=session, data=schemas.TeamIn(name="Team C", site="Main"))
+    team_a, main = session.execute(
+        select(Person.team_id, Person.site_id).where(Person.login == "alice")
+    ).one()
+    assert team_a is not None
+    scope = org_service.Scope(
+        kind=ScopeKind.teams, site_ids=frozenset({main}), team_ids=frozenset({team_a})
+    )
+    with pytest.raises(NotFound) as outside:
+        changes.update_person(
+            session=session, login="alice", data=schemas.PersonPatch(team="Team C"), scope=scope
+        )
+    assert outside.value.problems[0].field == "team"
+    org_service.create_admin(session=session, login="root2", password="root-pass-456")
+    changes.update_user(session=session, login="root2", data=schemas.UserPatch(person="alice"))
+    leaving = schemas.PersonPatch(termination_date=date(2026, 11, 1), termination_reason="x")
+    with pytest.raises(Forbidden) as not_admin:
+        changes.update_person(
+            session=session, login="alice", data=leaving, scope=scope, by_admin=False
+        )
+    assert not_admin.value.problems[0].field == "termination_date"
+    assert _user(session, "root2").disabled_at is None
+    alice = session.scalars(select(Person).where(Person.login == "alice")).one()
+    assert alice.termination_date is None and alice.team_id == team_a
+
+
 def test_api_patch_answers_404_409_422_with_the_field(
     admin_client: TestClient, session: Session
 ) -> None:

@@ -116,6 +116,16 @@ def test_time_off_is_requested_refused_on_overlap_and_granted_into_a_new_version
         service.decide(session=session, request_id=out.id, grant=False, note=" ", decided_by="p")
     [pending] = service.list_for_planner(session=session)
     assert pending.id == out.id
+    with pytest.raises(Forbidden, match="someone else decides it"):  # found in review
+        service.decide(
+            session=session,
+            request_id=out.id,
+            grant=True,
+            note="",
+            decided_by=login,
+            decider_person_id=pid,
+        )
+    assert service.list_for_planner(session=session)[0].status == "pending"
     granted = service.decide(
         session=session, request_id=out.id, grant=True, note="", decided_by="u-plan"
     )

@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ccops.auth_hash import hash_password
 from ccops.contacts.models import AgentStateEvent, Contact, IntervalReport
 from ccops.db import utcnow
 from ccops.enums import Role
-from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import schemas
 from ccops.org.models import Person, Queue, Site, Team, User, UserScope
 from ccops.org.service import (
@@ -164,14 +164,12 @@ def update_team(
 
 
 def _active_admins(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.admin, User.disabled_at.is_(None))
-        )
-        or 0
+    """Count the active administrators, locking their rows (PostgreSQL) so that two changes at
+    once cannot each see another admin left and together remove the last two."""
+    ids = session.scalars(
+        select(User.id).where(User.role == Role.admin, User.disabled_at.is_(None)).with_for_update()
     )
+    return len(list(ids))
 
 
 def _guard_last_admin(session: Session, user: User, field: str) -> None:
@@ -191,7 +189,12 @@ def _disable(user: User, reason: str, now: datetime) -> None:
 
 
 def update_person(
-    *, session: Session, login: str, data: schemas.PersonPatch, scope: Scope = EVERYTHING
+    *,
+    session: Session,
+    login: str,
+    data: schemas.PersonPatch,
+    scope: Scope = EVERYTHING,
+    by_admin: bool = True,
 ) -> schemas.PersonOut:
     """Change a person's name, position, site, team or hire date, record or undo a leaver.
 
@@ -213,6 +216,16 @@ def update_person(
     team = session.get(Team, person.team_id) if person.team_id else None
     if "team" in fields:
         team = _by_name(session, Team, data.team) if data.team else None
+        if (
+            team is not None
+            and not session.scalars(
+                select(Team.id).where(Team.id == team.id, scope.teams_clause())
+            ).first()
+        ):
+            raise NotFound(
+                f"team {team.name!r} is outside your scope",
+                [Problem("outside your scope", field="team")],
+            )
     if team is not None and team.site_id != site.id:
         raise Invalid(
             f"team {team.name!r} is at another site than {site.name!r}",
@@ -245,6 +258,12 @@ def update_person(
     returning = ended is None and person.termination_date is not None
     if leaving:
         for user in users:
+            if user.disabled_at is None and user.role == Role.admin and not by_admin:
+                raise Forbidden(
+                    f"{login!r} signs in as an administrator: only an administrator records "
+                    "them as a leaver",
+                    [Problem("an administrator's sign-in", field="termination_date")],
+                )
             if user.disabled_at is None:
                 _guard_last_admin(session, user, "termination_date")
     if data.name is not None:

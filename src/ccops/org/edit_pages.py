@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
 from ccops.org import changes, schemas
 from ccops.org import service as org_service
@@ -209,7 +210,9 @@ EDITORS: dict[str, Editor] = {
         _person_values,
         lambda v: _blank_none(v, "team", "hire_date"),
         schemas.PersonPatch,
-        lambda s, u, k, d: changes.update_person(session=s, login=k, data=d, scope=u.scope),
+        lambda s, u, k, d: changes.update_person(
+            session=s, login=k, data=d, scope=u.scope, by_admin=u.role == Role.admin
+        ),
     ),
     "users": Editor(
         "users",

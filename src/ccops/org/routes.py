@@ -159,7 +159,13 @@ def update_person(
     login: str, data: schemas.PersonPatch, session: SessionDep, user: OrgManager
 ) -> schemas.PersonOut:
     """Change a person, record a leaver (termination date and reason) or undo one (null)."""
-    return changes.update_person(session=session, login=login, data=data, scope=user.scope)
+    return changes.update_person(
+        session=session,
+        login=login,
+        data=data,
+        scope=user.scope,
+        by_admin=user.role == Role.admin,
+    )
 
 
 @router.patch("/users/{login}", response_model=schemas.UserOut)

@@ -76,6 +76,7 @@ def decide_request(
         note=data.note,
         decided_by=user.login,
         scope=user.scope,
+        decider_person_id=user.person_id,
     )
 
 
@@ -191,6 +192,7 @@ async def decide_page(
             note=note,
             decided_by=user.login,
             scope=user.scope,
+            decider_person_id=user.person_id,
         )
     except (NotFound, Forbidden):
         raise

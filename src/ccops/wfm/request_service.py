@@ -269,7 +269,9 @@ def _tell_planners(session: Session, record: ScheduleRequest, out: schemas.Reque
 
 
 def _get(session: Session, request_id: int) -> ScheduleRequest:
-    record = session.get(ScheduleRequest, request_id)
+    # the row is locked (PostgreSQL) until the decision or answer commits: two planners granting
+    # at once, or a grant racing a withdrawal, cannot both act on a request seen as pending
+    record = session.get(ScheduleRequest, request_id, with_for_update=True)
     if record is None:
         raise _problem(NotFound, f"request {request_id} does not exist", "id")
     return record
@@ -452,6 +454,7 @@ def decide(
     note: str,
     decided_by: str,
     scope: org_service.Scope = org_service.EVERYTHING,
+    decider_person_id: int | None = None,
 ) -> schemas.RequestOut:
     """Grant (apply the edit to the published schedule and publish it) or refuse a pending
     request; the people concerned are notified. A grant the schedule rules refuse (skills,
@@ -464,11 +467,16 @@ def decide(
         Invalid: refusing without a note.
     """
     record = _get(session, request_id)
+    people = [record.person_id] + ([record.colleague_id] if record.colleague_id else [])
     in_scope = session.scalars(
-        select(Person.id).where(Person.id == record.person_id, scope.people_clause())
-    ).first()
-    if in_scope is None or not scope.allows_site(record.site_id):
+        select(Person.id).where(Person.id.in_(people), scope.people_clause())
+    ).all()
+    if len(set(in_scope)) < len(set(people)) or not scope.allows_site(record.site_id):
         raise _problem(Forbidden, f"request {request_id} is outside your scope", None)
+    if decider_person_id is not None and decider_person_id in people:
+        raise _problem(
+            Forbidden, f"request {request_id} concerns you: someone else decides it", None
+        )
     if record.status != "pending":
         raise _problem(
             Conflict,
