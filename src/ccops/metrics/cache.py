@@ -127,10 +127,9 @@ def stats() -> dict[str, int]:
         return {**_stats, "entries": len(_entries), "rows": _rows[0], "latest": len(_latest)}
 
 
-def _database_url(session: Session) -> str:
+def _engine(session: Session) -> Engine:
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    return engine.url.render_as_string(hide_password=False)
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def committed_version(session: Session, url: str) -> DataVersion | None:
@@ -302,15 +301,14 @@ def session_cached(
     time and adjustment ids). ``rows``: how many rows the value counts as against the cache's
     bounds (default 1). Callers must not modify the value: every request shares it.
     """
-    url = _database_url(session)
+    engine = _engine(session)
+    url = engine.url.render_as_string(hide_password=False)
     weigh: Callable[[list[T]], int] = (lambda value: rows(value[0])) if rows is not None else len
     if not versioned:
         return get_or_compute(((url, *key), None), lambda: [compute(session)], weigh)[0]
     version = committed_version(session, url)
     if version is None:
         return compute(session)
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
 
     def refresh() -> tuple[DataVersion | None, list[T]]:
         with Session(bind=engine) as own:

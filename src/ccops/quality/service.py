@@ -615,14 +615,21 @@ def _check_days(first: date, last: date) -> None:
         )
 
 
-def _period(session: Session, person: Person, first: date, last: date) -> tuple[datetime, datetime]:
-    """The UTC bounds [start, end) of the local days first..last at the person's site."""
-    _check_days(first, last)
-    site = session.get(Site, person.site_id)
+def _site_period(
+    session: Session, site_id: int, first: date, last: date
+) -> tuple[datetime, datetime]:
+    """The UTC bounds [start, end) of the local days first..last at a site."""
+    site = session.get(Site, site_id)
     zone = ZoneInfo(site.timezone if site else "UTC")
     start = datetime.combine(first, time(0), zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
     return start, end
+
+
+def _period(session: Session, person: Person, first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC bounds [start, end) of the local days first..last at the person's site."""
+    _check_days(first, last)
+    return _site_period(session, person.site_id, first, last)
 
 
 def _person_by_login(session: Session, login: str, scope: Scope) -> Person:
@@ -747,10 +754,7 @@ def pass_counts(
         by_site[p.site_id].append(p.id)
     passed = func.sum(case((Evaluation.passed.is_(True), 1), else_=0))
     for site_id, ids in sorted(by_site.items()):
-        site = session.get(Site, site_id)
-        zone = ZoneInfo(site.timezone if site else "UTC")
-        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
-        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        start, end = _site_period(session, site_id, first_day, last_day)
         rows = session.execute(
             select(Evaluation.person_id, passed, func.count())
             .where(Evaluation.person_id.in_(ids))
@@ -782,10 +786,7 @@ def item_scores(
     for p in people:
         by_site[p.site_id].append(p.id)
     for site_id, ids in sorted(by_site.items()):
-        site = session.get(Site, site_id)
-        zone = ZoneInfo(site.timezone if site else "UTC")
-        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
-        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        start, end = _site_period(session, site_id, first_day, last_day)
         rows = session.execute(
             select(Evaluation.form_version_id, EvaluationAnswer.item_key, EvaluationAnswer.value)
             .join(
@@ -891,9 +892,7 @@ def summary(
     out: list[schemas.TeamSummary] = []
     for team in teams:
         site = session.get(Site, team.site_id)
-        zone = ZoneInfo(site.timezone if site else "UTC")
-        start = datetime.combine(first_day, time(0), zone).astimezone(UTC)
-        end = datetime.combine(last_day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        start, end = _site_period(session, team.site_id, first_day, last_day)
         people = session.scalars(
             select(Person)
             .where(Person.team_id == team.id)
