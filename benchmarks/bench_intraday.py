@@ -34,8 +34,10 @@ from ccops.enums import ChannelKind
 from ccops.migrate import upgrade
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.wfm import events_service, exception_service, intraday_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
 
 PG_ADMIN = os.environ.get(
     "CCOPS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -17,7 +17,8 @@ from ccops.performance import cli as performance_cli
 from ccops.quality import cli as quality_cli
 from ccops.settings import get_settings
 from ccops.wfm import cli as wfm_cli
-from ccops.wfm import intraday_cli, schedule_cli
+from ccops.wfm.intraday import cli as intraday_cli
+from ccops.wfm.schedules import cli as schedule_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False

@@ -32,7 +32,7 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, Queue
 from ccops.performance import seed as performance_seed
 from ccops.quality import demo as quality_demo
-from ccops.wfm import schedule_demo
+from ccops.wfm.schedules import demo as schedule_demo
 
 SEED = 20261123
 WEEKS = 13

@@ -8,8 +8,10 @@ from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
-from ccops.wfm import intraday_models, request_models, schedule_models
 from ccops.wfm import models as wfm_models
+from ccops.wfm.intraday import models as intraday_models
+from ccops.wfm.requests import models as request_models
+from ccops.wfm.schedules import models as schedule_models
 
 __all__ = [
     "Base",

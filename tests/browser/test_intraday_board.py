@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from ccops.db import make_engine, make_session_factory
 from ccops.org.models import Queue
-from ccops.wfm import events_service, exception_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
 from ccops.wfm.models import Forecast, ForecastInterval
 from tests.browser.conftest import Browse, submit
 

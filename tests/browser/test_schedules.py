@@ -14,8 +14,8 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.runtime import session_factory
 from ccops.web.i18n import Formats
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
 from tests.browser.conftest import Browse, submit
 from tests.wfm.schedule_factories import WEEK, store_requirement
 

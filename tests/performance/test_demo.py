@@ -59,7 +59,7 @@ def test_demo_leaders_have_a_plausible_quarter_off_the_floor_scheduled(demo_url:
     from sqlalchemy import select
 
     from ccops.org.models import Person, Site
-    from ccops.wfm.schedule_models import FixedActivity
+    from ccops.wfm.schedules.models import FixedActivity
 
     engine = make_engine(demo_url)
     with make_session_factory(engine)() as session:

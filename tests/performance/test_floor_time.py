@@ -18,9 +18,9 @@ from ccops.org import service as org_service
 from ccops.org.models import Person
 from ccops.performance import schemas as s
 from ccops.performance import service
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
-from ccops.wfm.schedule_models import Schedule, ScheduledActivity, ScheduledShift
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
 from tests.wfm.schedule_factories import FAST, WEEK, make_small_site
 
 ALL = org_service.EVERYTHING

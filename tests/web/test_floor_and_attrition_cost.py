@@ -15,7 +15,7 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.org.models import Person, Site
 from ccops.performance.routes import floor_period
-from ccops.wfm.schedule_models import Schedule, ScheduledActivity, ScheduledShift
+from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
 from tests.web.conftest import World
 
 LONDON = ZoneInfo("Europe/London")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.org.models import Person
-from ccops.wfm import request_service
-from ccops.wfm.request_schemas import RequestIn
+from ccops.wfm.requests import service as request_service
+from ccops.wfm.requests.schemas import RequestIn
 from tests.web.conftest import World
 
 

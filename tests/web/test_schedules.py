@@ -8,8 +8,8 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import Language, Role
 from ccops.web.app import create_app
 from ccops.web.i18n import Formats
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
 from tests.web.conftest import World, sign_in
 from tests.wfm.schedule_factories import store_requirement
 

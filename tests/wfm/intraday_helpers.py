@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ccops.org.models import Queue
-from ccops.wfm import events_service
+from ccops.wfm.intraday import events as events_service
 from ccops.wfm.models import Forecast, ForecastInterval
 
 DAY = date(2026, 11, 23)

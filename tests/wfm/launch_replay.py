@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSampleContact
-from ccops.wfm import forecast_service
 from ccops.wfm import schemas as wfm_schemas
+from ccops.wfm.forecasts import service as forecast_service
 
 LAUNCH = date(2026, 11, 16)
 QUEUE = "Billing"

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.org.models import Person, Site
-from ccops.wfm import adherence_service, intraday_routes
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
+from ccops.wfm.intraday import adherence as adherence_service
+from ccops.wfm.intraday import routes as intraday_routes
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
 from tests.wfm.intraday_helpers import DAY, send
 from tests.wfm.schedule_factories import FAST, make_small_site
 

@@ -14,9 +14,9 @@ from ccops.errors import Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Team
-from ccops.wfm import adherence_service
-from ccops.wfm.intraday_models import AdherenceAlert
-from ccops.wfm.intraday_service import PlannedActivity
+from ccops.wfm.intraday import adherence as adherence_service
+from ccops.wfm.intraday.models import AdherenceAlert
+from ccops.wfm.intraday.service import PlannedActivity
 from tests.factories import make_org
 from tests.wfm.intraday_helpers import DAY, OPEN, send
 

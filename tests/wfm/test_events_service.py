@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.metrics import service as metrics_service
 from ccops.settings import Settings
-from ccops.wfm import events_service
-from ccops.wfm.intraday_models import IntakeEvent, IntradayInterval
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday.models import IntakeEvent, IntradayInterval
 from tests.factories import make_org
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -20,8 +20,9 @@ from ccops.notifications import service as notifications_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import User
-from ccops.wfm import exception_service, intraday_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
 from tests.factories import make_org
 from tests.wfm.intraday_helpers import DAY, OPEN, contacts, flat_forecast, send
 

@@ -6,8 +6,8 @@ import numpy as np
 
 from ccops.db import make_engine, make_session_factory
 from ccops.engines import queueing
-from ccops.wfm import forecast_service as fs
 from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as fs
 
 
 def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(

@@ -16,8 +16,8 @@ from ccops.contacts.models import IntervalReport
 from ccops.engines import queueing
 from ccops.errors import Conflict, Invalid, NotFound
 from ccops.org import service as org_service
-from ccops.wfm import forecast_service as fs
 from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as fs
 from ccops.wfm.models import Forecast, ForecastAdjustment, ForecastInterval
 from tests.factories import make_org
 from tests.wfm.history import SHANGHAI_OFFSET_MIN, add_history

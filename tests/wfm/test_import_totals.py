@@ -18,8 +18,9 @@ from ccops.cli import app
 from ccops.metrics import service as metrics_service
 from ccops.org.models import Queue
 from ccops.settings import Settings
-from ccops.wfm import events_service, intraday_service
-from ccops.wfm.intraday_models import IntradayInterval
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday.models import IntradayInterval
 from tests.conftest import TEST_DATA
 from tests.factories import make_org
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
-from ccops.wfm import exception_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
 from tests.factories import make_org
 from tests.wfm.intraday_helpers import OPEN, contacts, flat_forecast, send
 

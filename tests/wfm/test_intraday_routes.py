@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from ccops.db import make_engine, make_session_factory
 from ccops.settings import Settings
-from ccops.wfm import exception_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
 from tests.factories import make_org
 from tests.wfm.intraday_helpers import OPEN, contacts, flat_forecast, send
 

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from ccops.db import make_engine, make_session_factory
 from ccops.engines import queueing
-from ccops.wfm import events_service, exception_service, intraday_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
 from tests.wfm import launch_replay
 
 

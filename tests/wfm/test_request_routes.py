@@ -14,7 +14,7 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from ccops.wfm import schedule_service as svc
+from ccops.wfm.schedules import service as svc
 from tests.factories import make_token
 from tests.wfm.schedule_factories import FAST, make_small_site, store_requirement
 

@@ -16,11 +16,11 @@ from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, User
-from ccops.wfm import request_service as service
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
-from ccops.wfm.request_schemas import RequestIn
-from ccops.wfm.schedule_models import TimeOff
+from ccops.wfm.requests import service
+from ccops.wfm.requests.schemas import RequestIn
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules.models import TimeOff
 from tests.wfm.schedule_factories import FAST, make_small_site
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the Friday before the week 2026-W48

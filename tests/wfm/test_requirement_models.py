@@ -12,8 +12,8 @@ from ccops.engines import queueing
 from ccops.enums import ChannelKind
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.wfm import forecast_service as fs
 from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as fs
 from ccops.wfm.models import Forecast, ForecastInterval
 
 FIRST = date(2026, 5, 11)

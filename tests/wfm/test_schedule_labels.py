@@ -1,6 +1,7 @@
 """Every stored schedule state and activity kind has a message id, so pages translate it."""
 
-from ccops.wfm import schedule_labels, schedule_service
+from ccops.wfm.schedules import labels as schedule_labels
+from ccops.wfm.schedules import service as schedule_service
 
 
 def test_every_fixed_activity_kind_has_a_label() -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ccops.db import make_engine, make_session_factory
 from ccops.settings import Settings
 from ccops.wfm.models import Forecast
-from ccops.wfm.schedule_models import Schedule, ScheduledShift
+from ccops.wfm.schedules.models import Schedule, ScheduledShift
 from tests.conftest import signed_in_client
 from tests.wfm.schedule_factories import WEEK, make_small_site
 
@@ -128,7 +128,7 @@ def test_a_version_left_building_by_the_old_mechanism_says_so(
     settings: Settings, admin_client: TestClient
 ) -> None:
     from ccops.org.models import Site
-    from ccops.wfm import schedule_service as svc
+    from ccops.wfm.schedules import service as svc
 
     engine = make_engine(settings.resolved_database_url())
     with make_session_factory(engine)() as s:

@@ -15,9 +15,9 @@ from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue, User
-from ccops.wfm import schedule_schemas as ss
-from ccops.wfm import schedule_service as svc
-from ccops.wfm.schedule_models import ChangeRequest, Schedule
+from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules.models import ChangeRequest, Schedule
 from tests.wfm.schedule_factories import FAST, WEEK, make_small_site, store_requirement
 
 

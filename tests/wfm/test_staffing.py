@@ -15,7 +15,7 @@ from ccops.engines import queueing
 from ccops.errors import Invalid
 from ccops.settings import Settings
 from ccops.wfm import schemas
-from ccops.wfm import service as wfm_service
+from ccops.wfm.staffing import service as wfm_service
 from tests.conftest import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"

@@ -14,7 +14,7 @@ from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
 from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
-from ccops.wfm import events_service
+from ccops.wfm.intraday import events as events_service
 
 import_app = typer.Typer(
     help="Import contact records, agent states and interval reports.", no_args_is_help=True

@@ -25,7 +25,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
-from ccops.wfm import events_service
+from ccops.wfm.intraday import events as events_service
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 pages = APIRouter(prefix="/import", include_in_schema=False)

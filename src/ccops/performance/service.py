@@ -41,7 +41,7 @@ from ccops.performance import models as m
 from ccops.performance import schemas as s
 from ccops.quality import models as qa_models
 from ccops.quality import service as qa_service
-from ccops.wfm.schedule_models import Schedule, ScheduledActivity
+from ccops.wfm.schedules.models import Schedule, ScheduledActivity
 
 EPOCH = date(1970, 1, 1)
 MIN_TRIALS = 30

@@ -31,8 +31,11 @@ from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
-from ccops.wfm import forecast_pages, intraday_routes, request_routes, schedule_routes
 from ccops.wfm import routes as wfm_routes
+from ccops.wfm.forecasts import pages as forecast_pages
+from ccops.wfm.intraday import routes as intraday_routes
+from ccops.wfm.requests import routes as request_routes
+from ccops.wfm.schedules import routes as schedule_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
 

@@ -12,8 +12,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from ccops.cli_support import console, err_console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.runtime import unit_of_work
-from ccops.wfm import forecast_service, schemas
-from ccops.wfm import service as wfm_service
+from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.staffing import service as wfm_service
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

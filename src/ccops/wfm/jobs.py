@@ -10,7 +10,10 @@ from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
 from ccops.org import service as org_service
-from ccops.wfm import forecast_service, schedule_schemas, schedule_service, schemas
+from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.schedules import schemas as schedule_schemas
+from ccops.wfm.schedules import service as schedule_service
 
 FORECAST_BUILD = "forecast.build"
 

@@ -19,9 +19,10 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
-from ccops.wfm import forecast_service, schemas
 from ccops.wfm import jobs as wfm_jobs
-from ccops.wfm import service as wfm_service
+from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.staffing import service as wfm_service
 
 router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
 pages = APIRouter(prefix="/staffing", include_in_schema=False)

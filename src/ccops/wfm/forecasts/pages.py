@@ -29,8 +29,9 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
-from ccops.wfm import forecast_service, schemas
 from ccops.wfm import jobs as wfm_jobs
+from ccops.wfm import schemas
+from ccops.wfm.forecasts import service as forecast_service
 
 pages = APIRouter(prefix="/forecasts", include_in_schema=False)
 capacity_pages = APIRouter(prefix="/capacity-plans", include_in_schema=False)

@@ -42,11 +42,11 @@ from ccops.metrics import cache as kpi_cache
 from ccops.notifications import service as notify_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site, User
-from ccops.wfm import forecast_service
-from ccops.wfm import schedule_schemas as schemas
 from ccops.wfm import schemas as wfm_schemas
+from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.models import Forecast, StaffingRequirement
-from ccops.wfm.schedule_models import (
+from ccops.wfm.schedules import schemas
+from ccops.wfm.schedules.models import (
     Availability,
     CalendarFeed,
     ChangeRequest,

@@ -21,11 +21,11 @@ from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Pro
 from ccops.notifications import service as notify_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site
-from ccops.wfm import request_schemas as schemas
-from ccops.wfm import schedule_schemas
-from ccops.wfm import schedule_service as schedules
-from ccops.wfm.request_models import ScheduleRequest
-from ccops.wfm.schedule_models import Schedule, ScheduledShift, TimeOff
+from ccops.wfm.requests import schemas
+from ccops.wfm.requests.models import ScheduleRequest
+from ccops.wfm.schedules import schemas as schedule_schemas
+from ccops.wfm.schedules import service as schedules
+from ccops.wfm.schedules.models import Schedule, ScheduledShift, TimeOff
 
 OPEN = ("awaiting_colleague", "pending")
 """Statuses of a request still to be answered or decided."""

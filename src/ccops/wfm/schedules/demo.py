@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from ccops.enums import Role
 from ccops.org.models import Person, PersonSkill, Queue, Site, Team
-from ccops.wfm import schedule_schemas as schemas
-from ccops.wfm import schedule_service as service
-from ccops.wfm.schedule_models import FixedActivity, ShiftPreference, TimeOff
+from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules.models import FixedActivity, ShiftPreference, TimeOff
 
 DEMO_WEEK = "2026-W48"
 LUNCH = schemas.BreakIn(

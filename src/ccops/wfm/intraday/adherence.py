@@ -24,10 +24,12 @@ from ccops.errors import Invalid, NotFound, Problem
 from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team, User
-from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm import intraday_service, schedule_schemas, schedule_service
-from ccops.wfm.intraday_models import AdherenceAlert
-from ccops.wfm.intraday_service import PlannedActivity
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday.models import AdherenceAlert
+from ccops.wfm.intraday.service import PlannedActivity
+from ccops.wfm.schedules import schemas as schedule_schemas
+from ccops.wfm.schedules import service as schedule_service
 
 DEFAULT_GRACE_S = 300.0
 DEFAULT_THRESHOLD = 0.9

@@ -25,10 +25,9 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm import jobs as wfm_jobs
-from ccops.wfm import request_service
-from ccops.wfm import schedule_schemas as schemas
-from ccops.wfm import schedule_service as service
-from ccops.wfm.schedule_labels import REQUEST_LABELS
+from ccops.wfm.requests import service as request_service
+from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules.labels import REQUEST_LABELS
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 pages = APIRouter(prefix="/schedules", include_in_schema=False)

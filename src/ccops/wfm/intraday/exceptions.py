@@ -36,10 +36,10 @@ from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
 from ccops.org.models import Queue, Site, User
-from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm import intraday_service
-from ccops.wfm.events_service import INTERVAL_S
-from ccops.wfm.intraday_models import (
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday.events import INTERVAL_S
+from ccops.wfm.intraday.models import (
     ExceptionAction,
     ExceptionNotification,
     ExceptionPlan,

@@ -24,9 +24,8 @@ from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Site
 from ccops.runtime import unit_of_work
-from ccops.wfm import schedule_schemas as schemas
-from ccops.wfm import schedule_service as service
 from ccops.wfm.cli import _who
+from ccops.wfm.schedules import schemas, service
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 schedule_app = typer.Typer(help="Schedules: build, show, publish, edit.", no_args_is_help=True)

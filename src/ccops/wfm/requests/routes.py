@@ -15,9 +15,8 @@ from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect
-from ccops.wfm import request_schemas as schemas
-from ccops.wfm import request_service as service
-from ccops.wfm import schedule_routes
+from ccops.wfm.requests import schemas, service
+from ccops.wfm.schedules import routes as schedule_routes
 
 router = APIRouter(prefix="/api/v1/schedules/requests", tags=["schedules"])
 pages = APIRouter(prefix="/schedules", include_in_schema=False)

@@ -14,8 +14,10 @@ from ccops.errors import Invalid, Problem
 from ccops.org import service as org_service
 from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
-from ccops.wfm import events_service, exception_service, intraday_service
-from ccops.wfm import intraday_schemas as schemas
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
 
 events_app = typer.Typer(help="Live contact and agent-state events.", no_args_is_help=True)
 intraday_app = typer.Typer(help="The intraday view and its explanations.", no_args_is_help=True)

@@ -66,8 +66,8 @@ from ccops.db import utcnow
 from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Channel, Person, PersonSkill, Queue, Site
-from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm.intraday_models import AdherenceAlert, IntakeEvent, IntradayInterval, LiveContact
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday.models import AdherenceAlert, IntakeEvent, IntradayInterval, LiveContact
 
 INTERVAL_MIN = 15
 INTERVAL_S = INTERVAL_MIN * 60
@@ -861,7 +861,7 @@ def ingest(
         _adherence_alerts(session, people, now)
     opened: list[int] = []
     if evaluate and touched:
-        from ccops.wfm import exception_service
+        from ccops.wfm.intraday import exceptions as exception_service
 
         for queue_id, days in sorted(touched.items()):
             for day in sorted(days):
@@ -888,7 +888,8 @@ def _adherence_alerts(session: Session, people: list[int], now: datetime) -> Non
     ...; not offline) passed the grace period without an alert yet, so that someone who stays on
     lunch is caught by whatever batch arrives next, without an event of their own.
     """
-    from ccops.wfm import adherence_service, intraday_service
+    from ccops.wfm.intraday import adherence as adherence_service
+    from ccops.wfm.intraday import service as intraday_service
 
     grace = timedelta(seconds=adherence_service.DEFAULT_GRACE_S)
     lingering = session.scalars(

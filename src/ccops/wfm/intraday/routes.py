@@ -23,9 +23,12 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
-from ccops.wfm import adherence_service, events_service, exception_service, intraday_service
-from ccops.wfm import intraday_schemas as schemas
-from ccops.wfm.schedule_labels import ACTIVITY_LABELS
+from ccops.wfm.intraday import adherence as adherence_service
+from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import exceptions as exception_service
+from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.schedules.labels import ACTIVITY_LABELS
 
 events = APIRouter(prefix="/api/v1/events", tags=["intraday"])
 router = APIRouter(prefix="/api/v1/intraday", tags=["intraday"])
