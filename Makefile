@@ -51,6 +51,7 @@ run: install assets
 	$(BIN)/ccops serve --host $(HOST) --port $(PORT)
 
 test: install-dev assets
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2
 
 test-browser: install-dev assets

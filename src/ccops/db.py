@@ -95,6 +95,27 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def attempt(session: Session) -> Iterator[Session]:
+    """Run one attempt of a request in a savepoint: on an error undo only the attempt, re-raise.
+
+    A form handler that shows the form again after a refused change (a domain error) keeps its
+    request's transaction going: what the attempt wrote is rolled back to the savepoint (on
+    PostgreSQL a failed statement would otherwise poison the whole transaction), and what the
+    request did before it stays. Only the edge (``transaction``) commits.
+
+    Example::
+
+        try:
+            with attempt(session):
+                service.create(session=session, data=data)
+        except CcopsError as exc:
+            state.add(None, exc.message)
+    """
+    with session.begin_nested():
+        yield session
+
+
 def require_migrated(engine: Engine) -> None:
     """Raise NotMigrated unless the schema is at the newest Alembic revision."""
     from ccops.migrate import head_revision

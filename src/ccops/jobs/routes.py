@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends
 
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
-from ccops.runtime import session_factory
-from ccops.settings import Settings
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -27,19 +24,6 @@ def owner_filter(user: Principal) -> str | None:
     return None if user.role == Role.admin else user.login
 
 
-def dispatch(request: Request, background: BackgroundTasks, session: Session, job: JobOut) -> None:
-    """Commit the request's transaction (a runner must see the job) and get the job going the
-    way the app is configured to run jobs."""
-    session.commit()
-    settings: Settings = request.app.state.settings
-    if settings.jobs_in_app == "after_response":
-        background.add_task(jobs_service.run_one, session_factory(settings), job.id)
-    elif settings.jobs_in_app == "thread":
-        runner = getattr(request.app.state, "job_runner", None)
-        if runner is not None:
-            runner.wake()
-
-
 @router.get("/{job_id}", response_model=JobOut)
 def show_job(job_id: RowId, session: SessionDep, user: Reader) -> JobOut:
     """Return a job you submitted (admins: any job): status, progress, result or error."""
@@ -50,3 +34,6 @@ def show_job(job_id: RowId, session: SessionDep, user: Reader) -> JobOut:
 def list_jobs(session: SessionDep, user: Reader) -> list[JobOut]:
     """List the newest 50 jobs you submitted (admins: everyone's)."""
     return jobs_service.list_own(session=session, login=owner_filter(user))
+
+
+routers: tuple[APIRouter, ...] = (router,)

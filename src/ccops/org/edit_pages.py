@@ -16,14 +16,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.db import attempt
 from ccops.enums import Role
-from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.errors import CcopsError, Invalid, Problem
 from ccops.org import changes, schemas
 from ccops.org import service as org_service
-from ccops.org.models import Person, Queue, Site, Team
 from ccops.org.routes import (
     QUEUE_SETTING_FIELDS,
     FormField,
@@ -61,21 +60,13 @@ class Editor:
     multiselect: tuple[str, ...] = field(default=())
 
 
-def _not_found(what: str, key: str) -> NotFound:
-    return NotFound(f"{what} {key!r} does not exist", [Problem("unknown", field="name")])
-
-
 def _site_values(session: Session, _user: Principal, key: str) -> dict[str, Any]:
-    site = session.scalars(select(Site).where(Site.name == key)).one_or_none()
-    if site is None:
-        raise _not_found("site", key)
+    site = org_service.find_site(session=session, name=key)
     return {"name": site.name, "timezone": site.timezone, "country_code": site.country_code or ""}
 
 
 def _queue_values(session: Session, user: Principal, key: str) -> dict[str, Any]:
-    queue = session.scalars(select(Queue).where(Queue.name == key)).one_or_none()
-    if queue is None or not user.scope.allows_site(queue.site_id):
-        raise _not_found("queue", key)
+    queue = org_service.find_queue(session=session, name=key, scope=user.scope)
     return {
         "name": queue.name,
         "target_s": f"{queue.target_s:g}",
@@ -86,26 +77,16 @@ def _queue_values(session: Session, user: Principal, key: str) -> dict[str, Any]
 
 
 def _team_values(session: Session, user: Principal, key: str) -> dict[str, Any]:
-    team = session.scalars(
-        select(Team).where(Team.name == key, user.scope.teams_clause())
-    ).one_or_none()
-    if team is None:
-        raise _not_found("team", key)
-    leader = session.get(Person, team.leader_id) if team.leader_id else None
-    return {"name": team.name, "site": team.site.name, "leader": leader.login if leader else ""}
+    team = org_service.find_team(session=session, name=key, scope=user.scope)
+    return {"name": team.name, "site": team.site, "leader": team.leader or ""}
 
 
-def _person(session: Session, user: Principal, key: str) -> Person:
-    person = session.scalars(
-        select(Person).where(Person.login == key, user.scope.people_clause())
-    ).one_or_none()
-    if person is None:
-        raise NotFound(f"person {key!r} does not exist", [Problem("unknown", field="login")])
-    return person
+def _person(session: Session, user: Principal, key: str) -> schemas.PersonOut:
+    return org_service.find_person(session=session, login=key, scope=user.scope)
 
 
 def _person_values(session: Session, user: Principal, key: str) -> dict[str, Any]:
-    out = org_service.person_out(_person(session, user, key), session)
+    out = _person(session, user, key)
     return {
         "name": out.name,
         "role": out.role.value,
@@ -270,7 +251,7 @@ def _page(
         "note": _(editor.note) if editor.note else "",
     }
     if editor.key == "people":
-        person = org_service.person_out(_person(session, user, key), session)
+        person = _person(session, user, key)
         context["person"] = person
         context["leaver_form"] = leaver or _empty("termination_date", "termination_reason")
         context["has_left"] = person.termination_date is not None
@@ -298,14 +279,14 @@ def _apply(
     _: Gettext,
     schema: type[BaseModel] | None = None,
 ) -> BaseModel | None:
-    """Validate ``data`` and save it; on a problem mark ``state``, roll back, return None."""
+    """Validate ``data`` and save it; on a problem mark ``state``, undo the attempt, return None."""
     model = forms.validate(schema or editor.schema, data, state, _)
     if model is None or not state.ok:
         return None
     try:
-        return editor.save(session, user, key, model)
+        with attempt(session):
+            return editor.save(session, user, key, model)
     except CcopsError as exc:
-        session.rollback()
         forms.domain_problems(exc, state, _)
         return None
 
@@ -413,3 +394,5 @@ def _register(key: str) -> None:
 
 for _key in EDITORS:
     _register(_key)
+
+routers: tuple[APIRouter, ...] = (pages,)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
+from ccops.db import attempt
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import CcopsError, NotFound
 from ccops.org import changes, schemas
@@ -587,9 +588,9 @@ async def _create(request: Request, entity: Entity, user: Principal, session: Se
     model = forms.validate(entity.schema, data, state, _)
     if model is not None and state.ok:
         try:
-            created = entity.create(session, user, model)
+            with attempt(session):
+                created = entity.create(session, user, model)
         except CcopsError as exc:
-            session.rollback()
             forms.domain_problems(exc, state, _)
         else:
             name = getattr(created, "name", None) or getattr(created, "login", "")
@@ -644,3 +645,5 @@ def _register(key: str) -> None:
 
 for _key in permissions.ADMIN_PAGES:
     _register(_key)
+
+routers: tuple[APIRouter, ...] = (router, pages)

@@ -115,6 +115,42 @@ def get_person(*, session: Session, login: str) -> Person:
     return found
 
 
+def find_site(*, session: Session, name: str) -> schemas.SiteOut:
+    """Return the site called ``name`` or raise NotFound (on the form's ``name`` field)."""
+    site = session.scalars(select(Site).where(Site.name == name)).one_or_none()
+    if site is None:
+        raise NotFound(f"site {name!r} does not exist", [Problem("unknown", field="name")])
+    return schemas.SiteOut.model_validate(site)
+
+
+def find_queue(*, session: Session, name: str, scope: Scope = EVERYTHING) -> schemas.QueueOut:
+    """Return the queue called ``name`` at a site in scope, or raise NotFound."""
+    queue = session.scalars(select(Queue).where(Queue.name == name)).one_or_none()
+    if queue is None or not scope.allows_site(queue.site_id):
+        raise NotFound(f"queue {name!r} does not exist", [Problem("unknown", field="name")])
+    return queue_out(queue)
+
+
+def find_team(*, session: Session, name: str, scope: Scope = EVERYTHING) -> schemas.TeamOut:
+    """Return the team called ``name`` if it is in scope, or raise NotFound."""
+    team = session.scalars(
+        select(Team).where(Team.name == name, scope.teams_clause())
+    ).one_or_none()
+    if team is None:
+        raise NotFound(f"team {name!r} does not exist", [Problem("unknown", field="name")])
+    return _team_out(team, session)
+
+
+def find_person(*, session: Session, login: str, scope: Scope = EVERYTHING) -> schemas.PersonOut:
+    """Return the person with ``login`` if they are in scope, or raise NotFound."""
+    person = session.scalars(
+        select(Person).where(Person.login == login, scope.people_clause())
+    ).one_or_none()
+    if person is None:
+        raise NotFound(f"person {login!r} does not exist", [Problem("unknown", field="login")])
+    return person_out(person, session)
+
+
 def create_site(*, session: Session, data: schemas.SiteIn) -> schemas.SiteOut:
     """Create a site."""
     _ensure_new(session, Site, Site.name, data.name, "site")

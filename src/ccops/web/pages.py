@@ -478,4 +478,6 @@ def login_redirect_target(request: Request) -> str:
     return "/login?" + urlencode(query)
 
 
-__all__ = ["login_redirect_target", "pre_csrf_token", "router"]
+routers: tuple[APIRouter, ...] = (router,)
+
+__all__ = ["login_redirect_target", "pre_csrf_token", "router", "routers"]

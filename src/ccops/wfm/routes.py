@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
-from ccops.jobs import routes as jobs_routes
 from ccops.jobs.schemas import JobOut
 from ccops.web import forms, permissions
+from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
@@ -214,7 +214,7 @@ def submit_forecast_build(
     job = wfm_jobs.submit_forecast_build(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
-    jobs_routes.dispatch(request, background, session, job)
+    web_jobs.dispatch(request, background, job)
     return job
 
 

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from ccops.db import RowId
 from ccops.engines import forecasting as fc
 from ccops.errors import CcopsError, Invalid
-from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.metrics import cache as kpi_cache
 from ccops.org import service as org_service
 from ccops.org.models import Queue
 from ccops.web import forms, permissions
+from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
@@ -253,7 +253,7 @@ async def build(
             session.rollback()
             forms.domain_problems(exc, state, _)
         else:
-            jobs_routes.dispatch(request, background, session, job)
+            web_jobs.dispatch(request, background, job)
             return redirect(request, f"/forecasts?queue={model.queue}#job-{job.id}")
     return _index(request, session, user, state=state, queue=values["queue"], status_code=422)
 

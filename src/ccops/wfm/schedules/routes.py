@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
-from ccops.jobs import routes as jobs_routes
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Site
 from ccops.web import forms, permissions
+from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
@@ -69,7 +69,7 @@ def build_job(
     job = wfm_jobs.submit_schedule_build(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
-    jobs_routes.dispatch(request, background, session, job)
+    web_jobs.dispatch(request, background, job)
     return job
 
 
@@ -239,7 +239,7 @@ async def build_page(
         session.rollback()
         state.add(None, exc.message)
     else:
-        jobs_routes.dispatch(request, background, session, job)
+        web_jobs.dispatch(request, background, job)
         return redirect(request, f"/schedules#job-{job.id}")
     return index_response(request, session, user, state, status_code=422)
 
