@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ENGINES = Path(__file__).resolve().parents[2] / "src" / "ccops" / "engines"
@@ -37,3 +39,16 @@ def test_engines_import_only_engines_and_numerics() -> None:
             assert not (top == "ccops" and not inside), (path, name)
             assert top not in FORBIDDEN_TOP, (path, name)
 
+
+def test_importing_the_engines_loads_no_solver_nor_statsforecast() -> None:
+    """HiGHS, OR-Tools and statsforecast load only when a plan, roster or model is solved."""
+    code = (
+        "import sys\n"
+        "from ccops.engines import forecasting, queueing, scheduling, simulation, stats\n"
+        "heavy = ('highspy', 'ortools', 'statsforecast')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
