@@ -2,10 +2,11 @@
 
 Rows:
 
-1. The realistic week (:func:`ccops.engines.scheduling.example_problem`: 120 people, two queues,
-   7 days x 96 quarter-hours, four templates with paid and unpaid breaks on 15-minute windows,
-   contracts, vacations, availability, activities): stage 1 (HiGHS MILP) objective, dual bound,
-   LP relaxation, gaps and time; stage 2 (CP-SAT roster) time, unstaffed and extra shifts.
+1. The realistic week (:func:`tests.engines.scheduling_examples.example_problem`: 120 people,
+   two queues, 7 days x 96 quarter-hours, four templates with paid and unpaid breaks on
+   15-minute windows, contracts, vacations, availability, activities): stage 1 (HiGHS MILP)
+   objective, dual bound, LP relaxation, gaps and time; stage 2 (CP-SAT roster) time, unstaffed
+   and extra shifts.
 2. pyworkforce's shift scheduling (``MinAbsDifference``, ``MinRequiredResources``; CP-SAT
    models) against stage 1 on the same requirement and shift set, with the same time limit.
 
@@ -38,12 +39,17 @@ run); ``run()`` returns the rows for a combined report.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ccops.engines import scheduling as sch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the example week lives in tests/
+from tests.engines import scheduling_examples as examples  # noqa: E402
 
 PEER_MISSING = "not installed (pip install -e .[bench])"
 SEED = 0
@@ -83,7 +89,7 @@ def _row(case: str, method: str, **values: Any) -> dict[str, Any]:
 
 def realistic_week(people: int, time_limit_s: float, seed: int = SEED) -> list[dict[str, Any]]:
     """Both stages on the realistic week; one row per stage."""
-    problem = sch.example_problem(people, seed=seed)
+    problem = examples.example_problem(people, seed=seed)
     case = f"realistic week: {people} people, 2 queues, 7 x 96 intervals"
     started = time.perf_counter()
     plan = sch.plan_shifts(problem, sch.PlanOptions(time_limit_s=time_limit_s, threads=2))
@@ -134,7 +140,7 @@ def realistic_week(people: int, time_limit_s: float, seed: int = SEED) -> list[d
 
 def comparison_problem(with_breaks: bool, people: int = 120) -> sch.SchedulingProblem:
     """The realistic week's Billing requirement and templates with the same starts every day."""
-    week = sch.example_problem(people, seed=SEED, with_people=False, with_breaks=with_breaks)
+    week = examples.example_problem(people, seed=SEED, with_people=False, with_breaks=with_breaks)
     templates = [
         sch.ShiftTemplate(
             t.name,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from ccops.engines import forecasting as fc
-from ccops.engines.forecasting import ForecastInputError, Series
+from ccops.engines.forecasting import ForecastInputError, Series, arrays
 
 from .test_forecasting import SPD, SPW, TECHNION_FILE, expected_volume
 
@@ -84,10 +84,10 @@ def test_small_queues_are_not_damped_by_poisson_noise() -> None:
     y[5 * SPW + 20] = 10.0  # ratio 0.5, below 0.6, but only 2.2 sd
     y[5 * SPW + SPD + 20] = 32.0  # ratio 1.6, above 1.5, but only 2.7 sd
     phase = 0  # Monday 00:00
-    out = fc._damp_unusual_days(y, phase, SPD, *ROBUST)
+    out = arrays._damp_unusual_days(y, phase, SPD, *ROBUST)
     assert_array_equal(out, y)
     y[5 * SPW + 2 * SPD + 20] = 0.0  # a whole day lost: 4.5 sd below the median
-    out = fc._damp_unusual_days(y, phase, SPD, *ROBUST)
+    out = arrays._damp_unusual_days(y, phase, SPD, *ROBUST)
     lost = slice(5 * SPW + 2 * SPD, 5 * SPW + 3 * SPD)
     assert np.isnan(out[lost]).all()
     assert np.isfinite(np.delete(out, np.arange(lost.start, lost.stop))).all()
@@ -139,7 +139,7 @@ def test_damping_only_blanks_whole_observed_days(
     y = rng.poisson(level).astype(float).ravel()[lead_in:]
     y[rng.random(y.size) < 0.02] = np.nan
     phase = phase_day * SPD + lead_in
-    out = fc._damp_unusual_days(y, phase, SPD, low, high)
+    out = arrays._damp_unusual_days(y, phase, SPD, low, high)
     assert out.shape == y.shape
     kept = np.isfinite(out)
     assert_array_equal(out[kept], y[kept])

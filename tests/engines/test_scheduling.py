@@ -39,8 +39,10 @@ from ccops.engines.scheduling import (
     ShiftTemplate,
     Span,
     TimeOff,
+    milp,
     start_times,
 )
+from tests.engines import scheduling_examples as examples
 
 EXACT = PlanOptions(mip_rel_gap=0.0, threads=1, time_limit_s=60.0)
 QUICK = PlanOptions(mip_rel_gap=0.05, threads=1, time_limit_s=30.0)
@@ -262,7 +264,7 @@ def test_fixed_counts_reproduce_the_plan() -> None:
 
 @pytest.fixture(scope="module")
 def small_week() -> tuple[SchedulingProblem, sch.ShiftPlan, sch.Roster]:
-    problem = sch.example_problem(20, seed=0, n_days=7, interval_min=30)
+    problem = examples.example_problem(20, seed=0, n_days=7, interval_min=30)
     plan = sch.plan_shifts(problem, QUICK)
     roster = sch.assign_shifts(problem, plan, ROSTER)
     return problem, plan, roster
@@ -412,8 +414,8 @@ def test_shortfall_goes_where_it_loses_least_service() -> None:
 
 
 def test_shortfall_prices_are_convex_in_the_shortfall() -> None:
-    problem = sch.example_problem(10, n_days=2, interval_min=30, with_people=False)
-    q, i, ub, cost = sch._under_segments(
+    problem = examples.example_problem(10, n_days=2, interval_min=30, with_people=False)
+    q, i, ub, cost = milp._under_segments(
         problem.compiled, problem.requirement, problem.plan_weights
     )
     for key in set(zip(q.tolist(), i.tolist(), strict=True)):
@@ -536,7 +538,7 @@ def test_roster_respects_every_rule_on_a_generated_week(seed: int, small_week: A
     if seed == 0:
         problem, plan, roster = small_week
     else:
-        problem = sch.example_problem(18, seed=seed, n_days=7, interval_min=30)
+        problem = examples.example_problem(18, seed=seed, n_days=7, interval_min=30)
         problem = SchedulingProblem(  # with rest and consecutive days carried from last week
             requirement=problem.requirement,
             templates=problem.templates,
@@ -971,7 +973,7 @@ def test_realistic_week_is_within_one_percent_of_the_lp_bound() -> None:
 
     HiGHS stops as soon as the gap is 1%; the time limit is only a backstop, set far above the
     unloaded solve time (about 20 s), and one thread keeps the search the same on every run."""
-    problem = sch.example_problem(120, seed=0)
+    problem = examples.example_problem(120, seed=0)
     assert len(problem.people) == 120 and problem.requirement.intervals == 7 * 96
     plan = sch.plan_shifts(problem, PlanOptions(time_limit_s=400.0, threads=1))
     roster = sch.assign_shifts(problem, plan, RosterOptions(time_limit_s=60.0, workers=2))

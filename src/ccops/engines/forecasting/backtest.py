@@ -1,0 +1,268 @@
+"""Rolling-origin backtests (MAE, RMSE, wMAPE, MASE) and the choice of a method."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ccops.engines.forecasting.arrays import (
+    _positive_int,
+)
+from ccops.engines.forecasting.events import (
+    EventCalendar,
+)
+from ccops.engines.forecasting.methods import (
+    Method,
+    _check_window,
+)
+from ccops.engines.forecasting.series import (
+    _DAYS_PER_WEEK,
+    FloatArray,
+    Forecast,
+    ForecastInputError,
+    InsufficientHistoryError,
+    Series,
+)
+
+# ---------------------------------------------------------------------------------------------
+# backtests
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    """Accuracy of one method at one horizon over the rolling origins.
+
+    Attributes:
+        method: Method name.
+        horizon_days: h; each origin's forecast is scored on the h days that follow it.
+        mae: Mean absolute error per interval, contacts.
+        rmse: Root mean square error per interval, contacts.
+        wmape: sum|y - y_hat| / sum y over all scored intervals (NaN if sum y = 0).
+        mase: mean of |y - y_hat| / Q, Q the in-sample MAE of the weekly seasonal naive on the
+            origin's history (Hyndman & Koehler 2006); NaN where no origin has a week pair.
+        coverage80: Share of actuals inside the 80% interval, over the intervals not closed
+            (a closed interval, actual and upper bound both 0, is covered trivially).
+        coverage95: Share of actuals inside the 95% interval, likewise.
+        n_origins: Origins scored.
+        skipped_reason: Why the method was not scored (then the measures are NaN), else None.
+    """
+
+    method: str
+    horizon_days: int
+    mae: float
+    rmse: float
+    wmape: float
+    mase: float
+    coverage80: float
+    coverage95: float
+    n_origins: int
+    skipped_reason: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The row as a plain dict."""
+        return {
+            "method": self.method,
+            "horizon_days": self.horizon_days,
+            "mae": self.mae,
+            "rmse": self.rmse,
+            "wmape": self.wmape,
+            "mase": self.mase,
+            "coverage80": self.coverage80,
+            "coverage95": self.coverage95,
+            "n_origins": self.n_origins,
+            "skipped_reason": self.skipped_reason,
+        }
+
+
+@dataclass
+class _Score:
+    abs_err: float = 0.0
+    sq_err: float = 0.0
+    actual: float = 0.0
+    scaled: float = 0.0
+    n: int = 0
+    n_scaled: int = 0
+    n_open: int = 0
+    in80: int = 0
+    in95: int = 0
+    origins: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def _seasonal_naive_mae(y: FloatArray, spw: int) -> float:
+    """In-sample MAE of the weekly seasonal naive, mean |y[t] - y[t - m]| over finite pairs."""
+    if y.size <= spw:
+        return math.nan
+    diff = np.abs(y[spw:] - y[:-spw])
+    ok = np.isfinite(diff)
+    return float(diff[ok].mean()) if ok.any() else math.nan
+
+
+def backtest(
+    series: Series,
+    methods: Sequence[Method],
+    horizons_days: Sequence[int] = (1, 7, 28),
+    *,
+    weeks: int = 4,
+    window_weeks: int | None = None,
+    step_days: int = 1,
+    calendar: EventCalendar | None = None,
+) -> list[BacktestRow]:
+    """Rolling-origin evaluation of ``methods`` over the last ``weeks`` weeks.
+
+    Origins are local midnights, every ``step_days`` days counted back from the last one that
+    leaves a full horizon; for horizon h an origin o is scored on the h days [o, o + h) when
+    that window ends within the last ``weeks`` weeks of the series (so each horizon has about
+    7 weeks / step_days origins) and o has at least 7 days of history (the seasonal naive's
+    minimum). Each method is fitted once per origin on the history before it (its last
+    ``window_weeks`` weeks when given, and the method's own window) and forecasts the longest
+    horizon needed there. Missing actuals are not scored; event days are. A series ending
+    inside a day is scored up to its last midnight. Measures pool all scored intervals
+    (Hyndman & Athanasopoulos 2021, section 5.10):
+
+    MAE = mean|e|, RMSE = sqrt(mean e^2), wMAPE = sum|e| / sum y,
+    MASE = mean(|e| / Q_o), Q_o = mean over t < o of |y[t] - y[t - m]| (m = one week).
+
+    Args:
+        series: The history.
+        methods: Methods to compare (each name once).
+        horizons_days: Horizons, days.
+        weeks: Weeks of evaluation period at the end of the series.
+        window_weeks: Training window at each origin, weeks (``None`` = all before it).
+        step_days: Days between origins (1 = every day; 7 scores one weekday at h = 1).
+        calendar: Special days, passed to every method.
+
+    Returns:
+        One row per method and horizon, in the order given; a method whose history is too
+        short at every origin is reported with ``skipped_reason`` and NaN measures.
+
+    Raises:
+        ForecastInputError: Empty or duplicated methods, bad horizons, weeks or step, or a
+            horizon that no origin with 7 days of history can reach within the series.
+    """
+    if not isinstance(series, Series):
+        raise ForecastInputError(f"series must be a Series, got {type(series).__name__}")
+    methods = list(methods)
+    if not methods:
+        raise ForecastInputError("methods must not be empty")
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names):
+        raise ForecastInputError(f"methods must have distinct names, got {names}")
+    horizons = [_positive_int(h, "horizons_days") for h in horizons_days]
+    if not horizons:
+        raise ForecastInputError("horizons_days must not be empty")
+    weeks = _positive_int(weeks, "weeks")
+    step_days = _positive_int(step_days, "step_days")
+    _check_window(window_weeks)
+    spd = series.slots_per_day
+    spw = spd * _DAYS_PER_WEEK
+    y = series.values
+    observed = np.flatnonzero(np.isfinite(y))
+    if observed.size == 0:
+        raise ForecastInputError("series has no observed interval")
+    first_day = int(observed[0]) // spd
+    n_days = y.size // spd
+    eval_start = n_days - weeks * _DAYS_PER_WEEK
+    plan: dict[int, list[int]] = {}  # origin day -> horizons scored there
+    for h in horizons:
+        origins = [
+            o
+            for o in range(n_days - h, -1, -step_days)
+            if o + h > eval_start and o - first_day >= 7
+        ]
+        if not origins:
+            raise ForecastInputError(
+                f"horizons_days: {h} days cannot be backtested: it needs 7 days of history "
+                f"plus {h} days to score, the series has {n_days - first_day} whole days"
+            )
+        for o in origins:
+            plan.setdefault(o, []).append(h)
+    scores = {(m.name, h): _Score() for m in methods for h in horizons}
+    for o in sorted(plan):
+        stop = o * spd
+        start = 0 if window_weeks is None else max(0, stop - window_weeks * spw)
+        history = series._head(stop, start)
+        q = _seasonal_naive_mae(history.values, spw)
+        h_max = max(plan[o]) * spd
+        for method in methods:
+            try:
+                fc = method.fit_predict(history, h_max, calendar)
+            except InsufficientHistoryError as exc:
+                for h in plan[o]:
+                    scores[(method.name, h)].reasons.append(str(exc))
+                continue
+            for h in plan[o]:
+                _score(scores[(method.name, h)], fc, y[stop : stop + h * spd], q)
+    rows = []
+    for method in methods:
+        for h in horizons:
+            s = scores[(method.name, h)]
+            if s.origins == 0:
+                reason = s.reasons[-1] if s.reasons else "no scorable interval"
+                nan = math.nan
+                rows.append(BacktestRow(method.name, h, nan, nan, nan, nan, nan, nan, 0, reason))
+                continue
+            rows.append(
+                BacktestRow(
+                    method=method.name,
+                    horizon_days=h,
+                    mae=s.abs_err / s.n if s.n else math.nan,
+                    rmse=math.sqrt(s.sq_err / s.n) if s.n else math.nan,
+                    wmape=s.abs_err / s.actual if s.actual > 0 else math.nan,
+                    mase=s.scaled / s.n_scaled if s.n_scaled else math.nan,
+                    coverage80=s.in80 / s.n_open if s.n_open else math.nan,
+                    coverage95=s.in95 / s.n_open if s.n_open else math.nan,
+                    n_origins=s.origins,
+                )
+            )
+    return rows
+
+
+def _score(score: _Score, fc: Forecast, actual: FloatArray, q: float) -> None:
+    k = actual.size
+    ok = np.isfinite(actual)
+    if not ok.any():
+        return
+    a = actual[ok]
+    err = np.abs(a - fc.point[:k][ok])
+    score.abs_err += float(err.sum())
+    score.sq_err += float(np.square(err).sum())
+    score.actual += float(a.sum())
+    score.n += int(a.size)
+    if math.isfinite(q) and q > 0.0:
+        score.scaled += float(err.sum()) / q
+        score.n_scaled += int(a.size)
+    open_ = (a > 0.0) | (fc.hi95[:k][ok] > 0.0)  # closed hours are covered trivially
+    lo80, hi80 = fc.lo80[:k][ok][open_], fc.hi80[:k][ok][open_]
+    lo95, hi95 = fc.lo95[:k][ok][open_], fc.hi95[:k][ok][open_]
+    score.n_open += int(open_.sum())
+    score.in80 += int(((a[open_] >= lo80) & (a[open_] <= hi80)).sum())
+    score.in95 += int(((a[open_] >= lo95) & (a[open_] <= hi95)).sum())
+    score.origins += 1
+
+
+def choose_method(rows: Sequence[BacktestRow], horizon_days: int = 7) -> str:
+    """The method with the lowest wMAPE at ``horizon_days`` (first listed wins a tie).
+
+    Args:
+        rows: Rows from :func:`backtest`.
+        horizon_days: The horizon that decides, days (the issue's choice: 7).
+
+    Returns:
+        The method's name.
+
+    Raises:
+        ForecastInputError: No scored row at that horizon.
+    """
+    candidates = [
+        r
+        for r in rows
+        if r.horizon_days == horizon_days and r.skipped_reason is None and math.isfinite(r.wmape)
+    ]
+    if not candidates:
+        raise ForecastInputError(f"rows: no scored method at horizon_days={horizon_days}")
+    return min(candidates, key=lambda r: r.wmape).method
