@@ -128,9 +128,7 @@ def test_the_graph_sees_function_level_imports() -> None:
 
 def test_no_import_cycle() -> None:
     cycles = _cycles(_graph())
-    unknown = [
-        c for c in cycles if not any(set(c) <= allowed for allowed in KNOWN_CYCLES.values())
-    ]
+    unknown = [c for c in cycles if not any(set(c) <= allowed for allowed in KNOWN_CYCLES.values())]
     assert not unknown, "import cycles:\n" + "\n".join(" -> ".join(c) for c in unknown)
 
 
