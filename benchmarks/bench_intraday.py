@@ -7,7 +7,7 @@ database) two things are measured:
 * paced: events are emitted at ``--rate`` per second (70% contact records, 20% arrivals, 10%
   agent-state spans, over 5 queues and 300 agents; one queue has an exception plan, so rules are
   evaluated on every batch); every ``--batch-s`` seconds the events emitted since the last batch
-  are sent through ``events_service.ingest`` and committed, then a separate session reads the
+  are sent through ``flows.ingest_events`` and committed, then a separate session reads the
   intraday view. An event's latency is the moment the view read returned, showing it, minus the
   moment it was emitted (batching delay included). The goal: keep up with 1,000 events/s and
   show every event within 5 s.
@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from ccops import flows
 from ccops.db import make_engine, make_session_factory, transaction
 from ccops.enums import ChannelKind
 from ccops.migrate import upgrade
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
@@ -188,7 +188,7 @@ def _bench(url: str, rate: int, seconds: float, batch_s: float) -> dict[str, Any
         emitted_until = tick_end
         t0 = time.perf_counter()
         with transaction(factory) as s:
-            out = events_service.ingest(session=s, events=lines, secret_key="bench", now=at)
+            out = flows.ingest_events(session=s, events=lines, secret_key="bench", now=at)
         rejected += out.rejected
         sent += count
         with factory() as reader:
@@ -209,7 +209,7 @@ def _bench(url: str, rate: int, seconds: float, batch_s: float) -> dict[str, Any
     for _ in range(fast_batches):
         lines = source.emit(at, 1000)
         with transaction(factory) as s:
-            events_service.ingest(session=s, events=lines, secret_key="bench", now=at)
+            flows.ingest_events(session=s, events=lines, secret_key="bench", now=at)
     unpaced = fast_batches * 1000 / (time.perf_counter() - t0)
     engine.dispose()
     return {

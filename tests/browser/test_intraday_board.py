@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from ccops.db import make_engine, make_session_factory
 from ccops.org.models import Queue
-from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import exceptions as exception_service
-from ccops.wfm.intraday import schemas
+from ccops.wfm.intraday import schemas, totals
 from ccops.wfm.models import Forecast, ForecastInterval
 from tests.browser.conftest import Browse, submit
 
@@ -27,7 +26,7 @@ def _open_an_exception(url: str) -> int:
     with make_session_factory(engine)() as s:
         queue = s.scalars(select(Queue).where(Queue.name == "Billing")).one()
         zone = ZoneInfo(queue.site.timezone)
-        events_service.rebuild_day(session=s, queue_id=queue.id, day=LAUNCH)
+        totals.rebuild_day(session=s, queue_id=queue.id, day=LAUNCH)
         record = Forecast(
             queue_id=queue.id,
             method="browser test",

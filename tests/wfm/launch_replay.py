@@ -4,7 +4,7 @@ test and the intraday benchmark).
 The Monday's contacts of one queue (and the agent states of the people whose primary queue it is)
 are taken out of a copy of the demo database, a forecast and a requirement are built from the
 history before the Monday (the launch is in no event calendar), an exception plan is agreed,
-and the Monday is sent back through `events_service.ingest` in the order a live feed would
+and the Monday is sent back through `flows.ingest_events` in the order a live feed would
 emit it: an arrival event when a contact arrives, the full record when it ends, each agent-state
 span when it closes; one batch per simulated minute, with the replayed clock as ``now``.
 """

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ccops.org.models import Person, Site
 from ccops.wfm.intraday import adherence as adherence_service
-from ccops.wfm.intraday import routes as intraday_routes
+from ccops.wfm.intraday import pages as intraday_pages
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
 from tests.wfm.intraday_helpers import DAY, send
@@ -98,7 +98,7 @@ def test_the_adherence_page_shows_the_floor_and_refreshes(
     _lunch_at, now = _lunch_instead_of_work(session, shift)
     name = session.scalars(select(Person.name).where(Person.login == shift.login)).one()
     session.commit()
-    monkeypatch.setattr(intraday_routes, "_now", lambda: now.astimezone(UTC))
+    monkeypatch.setattr(intraday_pages, "_now", lambda: now.astimezone(UTC))
     page = admin_client.get("/intraday/adherence", params={"site": "Main"})
     assert page.status_code == 200
     assert 'hx-get="/intraday/adherence/panel?site=Main' in page.text

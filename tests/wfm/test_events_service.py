@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ccops import flows
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.metrics import service as metrics_service
 from ccops.settings import Settings
-from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import schemas as intraday_schemas
+from ccops.wfm.intraday import totals
 from ccops.wfm.intraday.models import IntakeEvent, IntradayInterval
 from tests.factories import make_org
 
@@ -40,8 +42,8 @@ def contact(
     return json.dumps(body)
 
 
-def ingest(session: Session, lines: list[str], **kw: object) -> events_service.schemas.IntakeOut:
-    return events_service.ingest(
+def ingest(session: Session, lines: list[str], **kw: object) -> intraday_schemas.IntakeOut:
+    return flows.ingest_events(
         session=session,
         events=lines,
         secret_key="k",
@@ -212,7 +214,7 @@ def test_aggregates_agree_with_the_metrics_registry(session: Session, settings: 
         assert r.answered_within_target / real == pytest.approx(k.service_level, abs=1e-12)
         assert r.answered_wait_sum_s / r.answered == pytest.approx(k.asa_s, abs=1e-9)
         assert r.handle_sum_s / r.answered == pytest.approx(k.aht_s, abs=1e-9)
-    events_service.rebuild_day(session=session, queue_id=1, day=date(2026, 11, 23))
+    totals.rebuild_day(session=session, queue_id=1, day=date(2026, 11, 23))
     rebuilt = agg(session)
     assert {k: v.offered for k, v in rebuilt.items()} == {k: v.offered for k, v in rows.items()}
 
@@ -223,18 +225,16 @@ def test_follow_sends_only_new_rows_of_a_growing_file(session: Session, tmp_path
     header = "external_id,queue,arrival,outcome,wait_s,talk_s,agent\n"
     path.write_text(header + "c1,Sales,2026-11-23T09:01:00+00:00,answered,5,100,alice\n")
     sent: set[str] = set()
-    first = events_service.follow_once(
-        session=session, path=path, fmt="csv", secret_key="k", sent=sent
-    )
+    first = flows.follow_file_once(session=session, path=path, fmt="csv", secret_key="k", sent=sent)
     assert first is not None and first.accepted == 1
     with path.open("a") as f:
         f.write("c2,Sales,2026-11-23T09:02:00+00:00,abandoned,30,,\n")
-    second = events_service.follow_once(
+    second = flows.follow_file_once(
         session=session, path=path, fmt="csv", secret_key="k", sent=sent
     )
     assert second is not None and second.accepted == 1
     assert (
-        events_service.follow_once(session=session, path=path, fmt="csv", secret_key="k", sent=sent)
+        flows.follow_file_once(session=session, path=path, fmt="csv", secret_key="k", sent=sent)
         is None
     )
     assert agg(session)[T0].offered == 2

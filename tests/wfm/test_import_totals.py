@@ -18,8 +18,8 @@ from ccops.cli import app
 from ccops.metrics import service as metrics_service
 from ccops.org.models import Queue
 from ccops.settings import Settings
-from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday import totals
 from ccops.wfm.intraday.models import IntradayInterval
 from tests.conftest import TEST_DATA
 from tests.factories import make_org
@@ -93,7 +93,7 @@ def test_cli_import_of_a_queue_log_fills_the_intraday_totals(
     assert _view_equals_kpis(session, settings, ("Sales", "Support")) >= 2
     # what the import left equals a full rebuild of the same queue-days
     for queue_id in sorted({q for q, _ in stored}):
-        events_service.rebuild_day(session=session, queue_id=queue_id, day=DAY)
+        totals.rebuild_day(session=session, queue_id=queue_id, day=DAY)
     session.flush()
     rebuilt = {
         (r.queue_id, r.interval_start.astimezone(UTC)): (

@@ -159,3 +159,32 @@ def test_the_board_steps_an_exception_through_to_closed_and_shows_its_history(
     assert f'data-exception="{x["id"]}"' in history
     assert "Called in the Tech team" in history and "Volume back to forecast" in history
     assert post("/intraday/exceptions/999/close", data={}).status_code == 404
+
+
+def test_routers_are_exported_and_no_path_shadows_another() -> None:
+    """Every router of the intraday routes and pages is in their ``routers``, and no literal
+    path is matched by another route's pattern (so the order the app registers them in does
+    not matter)."""
+    from fastapi import APIRouter
+    from fastapi.routing import APIRoute
+
+    from ccops.wfm.intraday import pages, routes
+
+    for module in (routes, pages):
+        defined = {id(v) for v in vars(module).values() if isinstance(v, APIRouter)}
+        assert defined == {id(r) for r in module.routers}, module.__name__
+    found = [
+        (method, route)
+        for module in (routes, pages)
+        for router in module.routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    ]
+    assert found
+    for method, route in found:
+        if "{" in route.path:
+            continue
+        for other_method, other in found:
+            if other is not route and other_method == method:
+                assert not other.path_regex.match(route.path), (route.path, other.path)

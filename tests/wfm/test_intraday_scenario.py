@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from ccops import flows
 from ccops.db import make_engine, make_session_factory
 from ccops.engines import queueing
-from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
@@ -61,7 +61,7 @@ def test_launch_monday_opens_tier_1_in_time_and_blames_the_forecast(demo_url: st
         deadline = surge + timedelta(minutes=30)  # the end of the second surge interval
         opened_at: datetime | None = None
         for now, batch in replay.batches(until=deadline):
-            out = events_service.ingest(
+            out = flows.ingest_events(
                 session=session, events=batch, secret_key="demo-secret", now=now
             )
             assert out.rejected == 0, [r for r in out.results if r.status == "rejected"][:3]
@@ -104,7 +104,7 @@ def test_launch_monday_opens_tier_1_in_time_and_blames_the_forecast(demo_url: st
         for now, batch in replay.batches(step_min=15):
             if now <= deadline:
                 continue
-            events_service.ingest(session=session, events=batch, secret_key="demo-secret", now=now)
+            flows.ingest_events(session=session, events=batch, secret_key="demo-secret", now=now)
         explained = intraday_service.explain(
             session=session, day=launch_replay.LAUNCH, queue="Billing"
         )

@@ -14,7 +14,6 @@ from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
 from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
-from ccops.wfm.intraday import events as events_service
 
 import_app = typer.Typer(
     help="Import contact records, agent states and interval reports.", no_args_is_help=True
@@ -94,11 +93,14 @@ def _run_import(
 ) -> None:
     """Run one import in its own transaction on the configured database and print the report;
     the intraday interval totals of the queue-days it wrote are rebuilt in the same transaction
-    (see ``events_service.rebuild_after_import`` for why here and not in the service)."""
+    (``flows.import_records``)."""
+    from ccops import flows
+
     settings = get_settings()
     with unit_of_work(settings) as session:
-        report = import_file(session=session, settings=settings, **options)
-        events_service.rebuild_after_import(session=session, report=report)
+        report = flows.import_records(
+            run=import_file, session=session, settings=settings, **options
+        )
     _show(report, as_json)
 
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from ccops import flows
 from ccops.contacts import schemas
 from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
@@ -25,7 +26,6 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
-from ccops.wfm.intraday import events as events_service
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 pages = APIRouter(prefix="/import", include_in_schema=False)
@@ -61,15 +61,13 @@ def _import_upload(
     mapping: StarletteUpload | None,
     **options: Any,
 ) -> schemas.ImportReport:
-    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it; then
-    rebuild the intraday totals of the queue-days it wrote, in the same transaction (why at this
-    edge: ``events_service.rebuild_after_import``)."""
+    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it with
+    what follows an import (``flows.import_records``: the intraday totals of the queue-days it
+    wrote are rebuilt in the same transaction)."""
     with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
         path = _save(file, Path(tmp) / "file")
         mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
-        report = import_file(path=path, mapping=mapping_path, **options)
-    events_service.rebuild_after_import(session=options["session"], report=report)
-    return report
+        return flows.import_records(run=import_file, path=path, mapping=mapping_path, **options)
 
 
 @router.post("/imports/contacts", response_model=schemas.ImportReport)

@@ -33,6 +33,7 @@ from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
 from ccops.wfm import routes as wfm_routes
 from ccops.wfm.forecasts import pages as forecast_pages
+from ccops.wfm.intraday import pages as intraday_pages
 from ccops.wfm.intraday import routes as intraday_routes
 from ccops.wfm.requests import routes as request_routes
 from ccops.wfm.schedules import routes as schedule_routes
@@ -191,9 +192,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wfm_routes.events)
     app.include_router(jobs_routes.router)
     app.include_router(performance_routes.router)
-    app.include_router(intraday_routes.events)
-    app.include_router(intraday_routes.router)
-    app.include_router(intraday_routes.pages)
+    for intraday_router in (*intraday_routes.routers, *intraday_pages.routers):
+        app.include_router(intraday_router)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
     app.include_router(wfm_routes.pages)

@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent
 from ccops.db import utcnow
 from ccops.engines import adherence as engine
+from ccops.enums import AgentState
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.notifications import service as notifications_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site, Team, User
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday.constants import STAFFED_STATES
 from ccops.wfm.intraday.models import AdherenceAlert
 from ccops.wfm.intraday.service import PlannedActivity
 from ccops.wfm.schedules import schemas as schedule_schemas
@@ -224,12 +226,12 @@ def raise_alerts(
         if not live:
             continue
         span = live[-1]
-        exists = session.scalar(
+        already = session.scalar(
             select(AdherenceAlert.id).where(
                 AdherenceAlert.person_id == person_id, AdherenceAlert.start_at == span.start
             )
         )
-        if exists:
+        if already:
             continue
         leader = None
         if person.team_id is not None:
@@ -249,6 +251,40 @@ def raise_alerts(
         if leader is not None:
             _notify_leader(session, leader, person, span)
     return created
+
+
+def alert_after_intake(*, session: Session, people: list[int], now: datetime) -> None:
+    """After an intake batch: alert team leaders about people out of adherence beyond the grace
+    period (needs the published schedule's activities; without a schedule there is nothing to
+    adhere to).
+
+    Checked: the batch's agents, and everyone whose open state span (break, lunch, not ready,
+    ...; not offline) passed the grace period without an alert yet, so that someone who stays on
+    lunch is caught by whatever batch arrives next, without an event of their own.
+    """
+    grace = timedelta(seconds=DEFAULT_GRACE_S)
+    lingering = session.scalars(
+        select(AgentStateEvent.person_id)
+        .where(
+            AgentStateEvent.end_at.is_(None),
+            AgentStateEvent.state.not_in([*STAFFED_STATES, AgentState.offline]),
+            AgentStateEvent.start_at <= now - grace,
+            AgentStateEvent.start_at >= now - timedelta(hours=12),
+            ~exists().where(
+                AdherenceAlert.person_id == AgentStateEvent.person_id,
+                AdherenceAlert.start_at >= AgentStateEvent.start_at,
+            ),
+        )
+        .distinct()
+    )
+    wanted = sorted({*people, *lingering})
+    if not wanted:
+        return
+    activities = intraday_service.published_activities(
+        session, wanted, now - timedelta(days=1), now + timedelta(days=1)
+    )
+    if activities:
+        raise_alerts(session=session, activities=activities, now=now)
 
 
 def _notify_leader(
@@ -437,6 +473,19 @@ def _state_now(session: Session, person_id: int, moment: datetime) -> AgentState
         .order_by(AgentStateEvent.start_epoch_s.desc())
         .limit(1)
     ).first()
+
+
+def sites_with_people(*, session: Session, scope: org_service.Scope) -> list[Site]:
+    """The sites in scope with at least one person in scope, in name order (the adherence
+    page's choice of site)."""
+    return [
+        s
+        for s in session.scalars(select(Site).order_by(Site.name))
+        if scope.allows_site(s.id)
+        and session.scalar(
+            select(Person.id).where(scope.people_clause(), Person.site_id == s.id).limit(1)
+        )
+    ]
 
 
 def floor(

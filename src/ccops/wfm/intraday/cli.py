@@ -1,4 +1,7 @@
-"""`ccops events follow|send`, `ccops intraday status|explain|rebuild`, `ccops exceptions ...`."""
+"""`ccops events follow|send`, `ccops intraday status|explain|rebuild`, `ccops exceptions ...`.
+
+The services (and the database, numpy, the solvers they pull in) are imported inside the
+commands, so that ``ccops --help`` stays quick."""
 
 from __future__ import annotations
 
@@ -11,13 +14,8 @@ import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
-from ccops.org import service as org_service
-from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
-from ccops.wfm.intraday import events as events_service
-from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
-from ccops.wfm.intraday import service as intraday_service
 
 events_app = typer.Typer(help="Live contact and agent-state events.", no_args_is_help=True)
 intraday_app = typer.Typer(help="The intraday view and its explanations.", no_args_is_help=True)
@@ -43,9 +41,12 @@ def send(
     """Send a file of JSON-line events through the intake (as POST /api/v1/events does)."""
     if not path.is_file():
         raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+    from ccops import flows
+    from ccops.runtime import unit_of_work
+
     settings = get_settings()
     with unit_of_work() as session:
-        out = events_service.ingest(
+        out = flows.ingest_events(
             session=session,
             events=path.read_text(encoding="utf-8").splitlines(),
             secret_key=settings.resolved_secret_key(),
@@ -92,13 +93,16 @@ def follow(
             f"--format {format!r}: use asterisk-queue-log or csv",
             [Problem("unknown format", field="format")],
         )
+    from ccops import flows
+    from ccops.runtime import unit_of_work
+
     settings = get_settings()
     sent: set[str] = set()
     idle_since = time.monotonic()
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
     while True:
         with unit_of_work() as session:
-            out = events_service.follow_once(
+            out = flows.follow_file_once(
                 session=session,
                 path=path,
                 fmt=format,
@@ -128,6 +132,9 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast, actual, reforecast, required, scheduled and staffed per interval of a day."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import service as intraday_service
+
     with unit_of_work() as session:
         out = intraday_service.status(
             session=session, queue=queue, day=intraday_service.parse_day(date)
@@ -171,6 +178,9 @@ def explain(
 ) -> None:
     """Split each queue's service-level shortfall into volume, handle time, staffing, schedule
     loss and other (service-level points), with a report in words."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import service as intraday_service
+
     day = intraday_service.parse_day(date)
     assert day is not None
     with unit_of_work() as session:
@@ -189,11 +199,14 @@ def rebuild(
     date: Annotated[str, typer.Option(help="Local date YYYY-MM-DD")],
 ) -> None:
     """Recompute a queue-day's interval aggregates from stored records (after a file import)."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import service as intraday_service
+    from ccops.wfm.intraday import totals
+
     day = intraday_service.parse_day(date)
     assert day is not None
     with unit_of_work() as session:
-        q = org_service.get_queue(session=session, name=queue)
-        n = events_service.rebuild_day(session=session, queue_id=q.id, day=day)
+        n = totals.rebuild_queue_day(session=session, queue=queue, day=day)
     console.print(f"{n} intervals of {queue} on {day} rebuilt")
 
 
@@ -207,6 +220,9 @@ def list_exceptions(
     as_json: JsonOpt = False,
 ) -> None:
     """List exceptions, newest first."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import exceptions as exception_service
+
     with unit_of_work() as session:
         out = exception_service.list_exceptions(session=session, status=status, queue=queue)
     if as_json:
@@ -231,6 +247,9 @@ def list_exceptions(
 
 
 def _step(exception_id: int, action: str, note: str) -> None:
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import exceptions as exception_service
+
     with unit_of_work() as session:
         out = exception_service.step(
             session=session,
@@ -278,6 +297,9 @@ def plan(
     """Store an exception plan from a JSON file."""
     if not path.is_file():
         raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday import exceptions as exception_service
+
     data = schemas.PlanIn.model_validate_json(path.read_text(encoding="utf-8"))
     with unit_of_work() as session:
         out = exception_service.create_plan(

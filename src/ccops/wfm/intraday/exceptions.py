@@ -38,7 +38,7 @@ from ccops.org import service as org_service
 from ccops.org.models import Queue, Site, User
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
-from ccops.wfm.intraday.events import INTERVAL_S
+from ccops.wfm.intraday.constants import INTERVAL_S
 from ccops.wfm.intraday.models import (
     ExceptionAction,
     ExceptionNotification,
@@ -223,8 +223,7 @@ def _measure(
         seen["service_level"] = sl
         return sl is not None and sl < rule.threshold, seen
     if rule.measure == "abandon_rate_above":
-        real = offered - short
-        rate = ((row.abandoned if row else 0) - short) / real if real > 0 else None
+        rate = intraday_service.abandon_rate(row.abandoned if row else 0, short, offered)
         seen["abandon_rate"] = rate
         return rate is not None and rate > rule.threshold, seen
     aht = float(plan.forecast_aht_s[i])

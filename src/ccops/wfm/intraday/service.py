@@ -42,7 +42,7 @@ from ccops.errors import Forbidden, Invalid, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.wfm.intraday import schemas
-from ccops.wfm.intraday.events import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
+from ccops.wfm.intraday.constants import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
 from ccops.wfm.intraday.models import IntradayInterval
 from ccops.wfm.models import (
     Forecast,
@@ -168,6 +168,15 @@ def queue_allowed(session: Session, scope: org_service.Scope, queue: Queue) -> b
         )
         return found is not None
     return True
+
+
+def queues_in_scope(*, session: Session, scope: org_service.Scope) -> list[Queue]:
+    """The queues in scope (``queue_allowed``), in name order."""
+    return [
+        q
+        for q in session.scalars(select(Queue).order_by(Queue.name))
+        if queue_allowed(session, scope, q)
+    ]
 
 
 def get_queue(session: Session, name: str, scope: org_service.Scope) -> Queue:
@@ -319,6 +328,13 @@ def service_level(
     return within / denominator if denominator > 0 else None
 
 
+def abandon_rate(abandoned: float, short: float, offered: float) -> float | None:
+    """Abandonment rate: abandons other than short abandons over contacts offered other than
+    short abandons (None without any)."""
+    real = offered - short
+    return (abandoned - short) / real if real > 0 else None
+
+
 @dataclass
 class Reforecast:
     """The reforecast of a day at a moment: factor, observed ratio and volumes per interval."""
@@ -438,7 +454,6 @@ def status(
         tot["abandoned"] += abandoned
         tot["short"] += short
         tot["wait"] += r.answered_wait_sum_s if r else 0.0
-        real = offered - short
         out_rows.append(
             schemas.IntervalOut(
                 interval_start=s,
@@ -455,13 +470,12 @@ def status(
                 service_level=service_level(
                     q.service_level_variant, within, offered, answered, short
                 ),
-                abandon_rate=(abandoned - short) / real if real > 0 else None,
+                abandon_rate=abandon_rate(abandoned, short, offered),
                 asa_s=r.answered_wait_sum_s / answered if r and answered else None,
                 aht_s=r.handle_sum_s / answered if r and answered else None,
                 occupancy=r.handling_s / ready if r and ready > 0 else None,
             )
         )
-    real_total = tot["offered"] - tot["short"]
     return schemas.IntradayOut(
         queue=q.name,
         site=q.site.name,
@@ -484,7 +498,7 @@ def status(
             int(tot["answered"]),
             int(tot["short"]),
         ),
-        abandon_rate=(tot["abandoned"] - tot["short"]) / real_total if real_total > 0 else None,
+        abandon_rate=abandon_rate(tot["abandoned"], tot["short"], tot["offered"]),
         asa_s=tot["wait"] / tot["answered"] if tot["answered"] else None,
         notes=notes,
         intervals=out_rows,

@@ -1,0 +1,306 @@
+"""The interval totals of the intraday view (``IntradayInterval``): changes to them (``Deltas``:
+one contact's or agent-state span's contribution, added or taken out), written in place by
+``apply_deltas``, and rebuilt from every stored contact and span of a queue-day (after a file
+import, or a change of the queue's threshold)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ccops.contacts.importers.base import EPOCH, insert_rows, time_fields
+from ccops.contacts.models import AgentStateEvent, Contact
+from ccops.contacts.schemas import ImportReport
+from ccops.db import utcnow
+from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
+from ccops.org import service as org_service
+from ccops.org.models import PersonSkill, Queue
+from ccops.wfm.intraday.constants import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
+from ccops.wfm.intraday.lookups import Lookups, aware, chunks
+from ccops.wfm.intraday.models import IntradayInterval
+
+AGG_FIELDS = (
+    "offered",
+    "answered",
+    "answered_within_target",
+    "abandoned",
+    "short_abandoned",
+    "handle_sum_s",
+    "answered_wait_sum_s",
+    "staffed_s",
+    "handling_s",
+    "available_s",
+)
+
+
+INT_FIELDS = frozenset(AGG_FIELDS[:5])
+
+
+CONTACT_KEYS = (
+    "queue_id",
+    "arrival_epoch_s",
+    "arrival_local_min",
+    "utc_offset_min",
+    "outcome",
+    "wait_s",
+    "talk_s",
+    "hold_s",
+    "wrap_s",
+)
+
+
+def contact_flags(outcome: Outcome, wait_s: float, queue: Queue) -> tuple[bool, bool, bool, bool]:
+    """The KPI rules of the live totals for one contact: whether it was answered, answered
+    within the queue's target, abandoned, and a short abandon (left before the queue's
+    short-abandon threshold)."""
+    answered = outcome in ANSWERED_OUTCOMES
+    abandoned = outcome == Outcome.abandoned
+    within = answered and wait_s <= queue.target_s
+    short = abandoned and wait_s < queue.short_abandon_s
+    return answered, within, abandoned, short
+
+
+@dataclass
+class Deltas:
+    """Changes to interval aggregates, keyed by (queue id, interval start epoch seconds)."""
+
+    values: dict[tuple[int, int], list[float]] = field(default_factory=dict)
+    local: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, queue_id: int, start_s: int, local_min: int, offset_min: int, **d: float) -> None:
+        key = (queue_id, start_s)
+        row = self.values.get(key)
+        if row is None:
+            row = self.values[key] = [0.0] * len(AGG_FIELDS)
+            self.local[key] = (local_min, offset_min)
+        for name, value in d.items():
+            row[AGG_FIELDS.index(name)] += value
+
+    def contact(self, rec: dict[str, Any], queue: Queue, sign: float) -> None:
+        """Add (sign +1) or remove (-1) one contact's contribution, by the registry's rules."""
+        local = int(rec["arrival_local_min"])
+        bucket = local - local % INTERVAL_MIN
+        offset = int(rec["utc_offset_min"])
+        start_s = (bucket - offset) * 60
+        wait = float(rec["wait_s"])
+        answered, within, abandoned, short = contact_flags(Outcome(rec["outcome"]), wait, queue)
+        self.add(
+            queue.id,
+            start_s,
+            bucket,
+            offset,
+            offered=sign,
+            answered=sign * answered,
+            answered_within_target=sign * within,
+            abandoned=sign * abandoned,
+            short_abandoned=sign * short,
+            handle_sum_s=sign * answered * (rec["talk_s"] + rec["hold_s"] + rec["wrap_s"]),
+            answered_wait_sum_s=sign * answered * wait,
+        )
+
+    def span(
+        self,
+        queue_id: int,
+        zone: ZoneInfo,
+        state: AgentState,
+        start_s: int,
+        end_s: int,
+        sign: float,
+    ) -> None:
+        """Add or remove an agent-state span's seconds, split over the 15-minute intervals."""
+        staffed = state in STAFFED_STATES
+        handling = state in HANDLING_STATES
+        if not staffed or end_s <= start_s:
+            return
+        first = start_s - start_s % INTERVAL_S
+        for s in range(first, end_s, INTERVAL_S):
+            seconds = min(end_s, s + INTERVAL_S) - max(start_s, s)
+            if seconds <= 0:
+                continue
+            tf = time_fields(datetime.fromtimestamp(s, UTC), zone)
+            self.add(
+                queue_id,
+                s,
+                tf.local_min,
+                tf.utc_offset_min,
+                staffed_s=sign * seconds,
+                handling_s=sign * seconds * handling,
+                available_s=sign * seconds * (not handling),
+            )
+
+
+def apply_deltas(session: Session, deltas: Deltas) -> int:
+    """Write aggregate changes in place (additive UPDATE, INSERT for new intervals)."""
+    keys = [k for k, v in deltas.values.items() if any(x != 0 for x in v)]
+    if not keys:
+        return 0
+    table = cast(Table, IntradayInterval.__table__)
+    existing: dict[tuple[int, int], int] = {}
+    by_queue: dict[int, list[int]] = defaultdict(list)
+    for queue_id, start_s in keys:
+        by_queue[queue_id].append(start_s)
+    for queue_id, starts in by_queue.items():
+        for part in chunks(sorted(starts)):
+            rows = session.execute(
+                select(IntradayInterval.id, IntradayInterval.interval_start).where(
+                    IntradayInterval.queue_id == queue_id,
+                    IntradayInterval.interval_start.in_(
+                        [datetime.fromtimestamp(s, UTC) for s in part]
+                    ),
+                )
+            )
+            for row_id, start in rows:
+                existing[(queue_id, int(aware(start).timestamp()))] = row_id
+    now = utcnow()
+    inserts, updates = [], []
+    for key in keys:
+        values = deltas.values[key]
+        named = {
+            n: (round(v) if n in INT_FIELDS else v) for n, v in zip(AGG_FIELDS, values, strict=True)
+        }
+        if key in existing:
+            updates.append(
+                {"_id": existing[key], "_now": now, **{f"d_{n}": v for n, v in named.items()}}
+            )
+        else:
+            local_min, offset = deltas.local[key]
+            inserts.append(
+                {
+                    "queue_id": key[0],
+                    "interval_start": datetime.fromtimestamp(key[1], UTC),
+                    "interval_local_min": local_min,
+                    "utc_offset_min": offset,
+                    "updated_at": now,
+                    **named,
+                }
+            )
+    if inserts:
+        insert_rows(session, table, inserts)
+    if updates:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                updated_at=bindparam("_now"),
+                **{n: table.c[n] + bindparam(f"d_{n}") for n in AGG_FIELDS},
+            )
+        )
+        session.execute(statement, updates)
+    return len(keys)
+
+
+def rebuild_day(*, session: Session, queue_id: int, day: date) -> int:
+    """Recompute one queue-day's aggregates from every stored contact and span (after a file
+    import, or a change of the queue's threshold); return the intervals written."""
+    look = Lookups(session, None)
+    queue = look.queue_by_id(queue_id)
+    zone = look.zone(queue.site_id)
+    day_min = (day - EPOCH.date()).days * 1440
+    start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+    session.execute(
+        delete(IntradayInterval).where(
+            IntradayInterval.queue_id == queue_id,
+            IntradayInterval.interval_start >= start,
+            IntradayInterval.interval_start < end,
+        )
+    )
+    deltas = Deltas()
+    rows = session.execute(
+        select(*[getattr(Contact, k) for k in CONTACT_KEYS]).where(
+            Contact.queue_id == queue_id,
+            Contact.arrival_local_min >= day_min,
+            Contact.arrival_local_min < day_min + 1440,
+        )
+    )
+    for r in rows:
+        rec = dict(zip(CONTACT_KEYS, r, strict=True))
+        deltas.contact(rec, queue, +1)
+    people = [
+        pid
+        for (pid,) in session.execute(
+            select(PersonSkill.person_id).where(PersonSkill.queue_id == queue_id)
+        )
+        if look.primary_queue(pid) == queue_id
+    ]
+    start_s, end_s = int(start.timestamp()), int(end.timestamp())
+    for part in chunks(sorted(people)):
+        for s in session.scalars(
+            select(AgentStateEvent).where(
+                AgentStateEvent.person_id.in_(part),
+                AgentStateEvent.end_epoch_s > start_s,
+                AgentStateEvent.start_epoch_s < end_s,
+            )
+        ):
+            assert s.end_epoch_s is not None
+            deltas.span(
+                queue_id,
+                zone,
+                AgentState(s.state),
+                max(s.start_epoch_s, start_s),
+                min(s.end_epoch_s, end_s),
+                +1,
+            )
+    return apply_deltas(session, deltas)
+
+
+def rebuild_queue_day(*, session: Session, queue: str, day: date) -> int:
+    """``rebuild_day`` of a queue named ``queue`` (NotFound naming it when there is none)."""
+    found = org_service.get_queue(session=session, name=queue)
+    return rebuild_day(session=session, queue_id=found.id, day=day)
+
+
+def rebuild_after_import(*, session: Session, report: ImportReport) -> list[tuple[str, date]]:
+    """Rebuild the interval totals of every queue-day a contacts or agent-state import wrote, in
+    the import's transaction; return the (queue, local day) pairs rebuilt.
+
+    Called by ``ccops.flows.after_import`` (which the import edges call), not by
+    ``contacts.service``: the contacts domain sits below wfm (wfm reads its models and
+    importers), so a call from it up into wfm would make an import cycle. Interval-report
+    imports write no contacts or spans and rebuild nothing.
+    """
+    if report.kind == "intervals":
+        return []
+    batch_ids = [report.batch_id]
+    if report.agent_states is not None:
+        batch_ids.append(report.agent_states.batch_id)
+    wanted = [b for b in batch_ids if b is not None]
+    if not wanted:
+        return []
+    days: set[tuple[int, date]] = set()
+    for queue_id, day_index in session.execute(
+        select(Contact.queue_id, Contact.arrival_local_min // 1440)
+        .where(Contact.batch_id.in_(wanted))
+        .distinct()
+    ):
+        days.add((int(queue_id), EPOCH.date() + timedelta(days=int(day_index))))
+    look = Lookups(session, None)
+    for person_id, first_s, last_s in session.execute(
+        select(
+            AgentStateEvent.person_id,
+            func.min(AgentStateEvent.start_epoch_s),
+            func.max(func.coalesce(AgentStateEvent.end_epoch_s, AgentStateEvent.start_epoch_s)),
+        )
+        .where(AgentStateEvent.batch_id.in_(wanted))
+        .group_by(AgentStateEvent.person_id)
+    ):
+        primary = look.primary_queue(int(person_id))
+        if primary is None:
+            continue
+        zone = look.zone(look.queue_by_id(primary).site_id)
+        day = datetime.fromtimestamp(int(first_s), UTC).astimezone(zone).date()
+        last = datetime.fromtimestamp(int(last_s), UTC).astimezone(zone).date()
+        while day <= last:
+            days.add((primary, day))
+            day += timedelta(days=1)
+    done = []
+    for queue_id, day in sorted(days):
+        rebuild_day(session=session, queue_id=queue_id, day=day)
+        done.append((look.queue_by_id(queue_id).name, day))
+    return done
