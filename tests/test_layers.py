@@ -30,7 +30,6 @@ ALLOWED_FOR_NOW = frozenset(
         "ccops/performance/routes.py",  # TODO(#14 merge): performance.routes -- performance split
         "ccops/quality/routes.py",  # TODO(#14 merge): ccops.quality.routes -- quality split
         "ccops/wfm/forecasts/pages.py",  # TODO(#14 merge): ccops.wfm.forecasts.pages -- wfm split
-        "ccops/wfm/intraday/routes.py",  # TODO(#14 merge): ccops.wfm.intraday.routes -- wfm split
         "ccops/wfm/requests/routes.py",  # TODO(#14 merge): ccops.wfm.requests.routes -- wfm split
         "ccops/wfm/schedules/routes.py",  # TODO(#14 merge): ccops.wfm.schedules.routes -- wfm split
     }
