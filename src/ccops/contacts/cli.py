@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.contacts import imports as contacts_imports
+from ccops.contacts import privacy as contacts_privacy
 from ccops.contacts import schemas
-from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
 from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
@@ -122,7 +123,7 @@ def import_contacts(
 ) -> None:
     """Import contacts from PATH (one transaction: all rows, or none)."""
     _run_import(
-        contacts_service.import_contacts,
+        contacts_imports.import_contacts,
         as_json,
         path=path,
         format=format,
@@ -153,7 +154,7 @@ def import_agent_states(
 ) -> None:
     """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
     _run_import(
-        contacts_service.import_agent_states,
+        contacts_imports.import_agent_states,
         as_json,
         path=path,
         format=format,
@@ -183,7 +184,7 @@ def import_intervals(
 ) -> None:
     """Import an ACD interval report (offered, answered, abandoned per queue and interval)."""
     _run_import(
-        contacts_service.import_intervals,
+        contacts_imports.import_intervals,
         as_json,
         path=path,
         format=format,
@@ -206,7 +207,7 @@ def erase(
     """Erase a customer's link to their contacts (the contacts' statistics are kept)."""
     settings = get_settings()
     with unit_of_work(settings) as session:
-        affected = contacts_service.erase_customer(
+        affected = contacts_privacy.erase_customer(
             session=session, customer_key=customer, secret_key=settings.resolved_secret_key()
         )
     if as_json:

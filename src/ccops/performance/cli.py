@@ -16,8 +16,16 @@ from pydantic import BaseModel
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.org import service as org_service
+from ccops.performance import attrition as perf_attrition
+from ccops.performance import charts as perf_charts
+from ccops.performance import coaching as perf_coaching
+from ccops.performance import floor_time as perf_floor_time
+from ccops.performance import measures as perf_measures
+from ccops.performance import recognition as perf_recognition
+from ccops.performance import reports as perf_reports
+from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
-from ccops.performance import service
+from ccops.performance import scorecards as perf_scorecards
 from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -88,7 +96,7 @@ def scorecard_create(
     items = raw if isinstance(raw, list) else [raw]
     with unit_of_work() as ses:
         out = [
-            service.create_scorecard(
+            perf_scorecards.create_scorecard(
                 session=ses, data=s.ScorecardIn.model_validate(i), created_by=CLI_USER, scope=ALL
             )
             for i in items
@@ -105,7 +113,7 @@ def scorecard_create(
 def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> None:
     """Cascade scorecard NAME from PARENT (a cycle is refused)."""
     with unit_of_work() as ses:
-        service.set_parent(session=ses, name=name, parent=parent)
+        perf_scorecards.set_parent(session=ses, name=name, parent=parent)
     console.print(f"{name} is cascaded from {parent}")
 
 
@@ -114,7 +122,7 @@ def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> Non
 def cascade(as_json: JsonOpt = False) -> None:
     """Show the scorecard cascade."""
     with unit_of_work() as ses:
-        trees = service.cascade(session=ses)
+        trees = perf_scorecards.cascade(session=ses)
     if _out(trees, as_json):
         return
 
@@ -141,11 +149,13 @@ def scorecard(
     a, b = _period(first, last)
     with unit_of_work() as ses:
         if person:
-            out = service.person_scorecard(session=ses, login=person, first=a, last=b, scope=ALL)
+            out = perf_scorecards.person_scorecard(
+                session=ses, login=person, first=a, last=b, scope=ALL
+            )
         elif team:
-            out = service.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
+            out = perf_scorecards.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
         else:
-            out = service.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
+            out = perf_scorecards.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
     if not _out(out, as_json):
         _values_table(out)
 
@@ -164,7 +174,7 @@ def funnel(
     """Compare a team's people on a funnel plot (name order, flags only outside 99.8%)."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
+        out = perf_charts.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
     if _out(out, as_json):
         return
     counts = "passed/evaluated" if kpi == "qa_pass_rate" else "repeats/contacts"
@@ -199,7 +209,7 @@ def control_chart(
     """Chart a team KPI over time with control limits."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.control_chart(
+        out = perf_charts.control_chart(
             session=ses, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=ALL
         )
     if _out(out, as_json):
@@ -226,7 +236,7 @@ def coaching_add(
 ) -> None:
     """Record a coaching session from a JSON file."""
     with unit_of_work() as ses:
-        out = service.create_coaching(
+        out = perf_coaching.create_coaching(
             session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=ALL
         )
     if not _out(out, as_json):
@@ -238,7 +248,7 @@ def coaching_add(
 def coaching_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's coaching sessions."""
     with unit_of_work() as ses:
-        out = service.list_coaching(session=ses, login=person, scope=ALL)
+        out = perf_coaching.list_coaching(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
         print_table(
             person,
@@ -256,7 +266,7 @@ def review_add(
 ) -> None:
     """Record a formal review from a JSON file."""
     with unit_of_work() as ses:
-        out = service.create_review(
+        out = perf_reviews.create_review(
             session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=ALL
         )
     if not _out(out, as_json):
@@ -268,7 +278,7 @@ def review_add(
 def reviews_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's reviews."""
     with unit_of_work() as ses:
-        out = service.list_reviews(session=ses, login=person, scope=ALL)
+        out = perf_reviews.list_reviews(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
         print_table(
             person,
@@ -289,7 +299,7 @@ def recognise(
     """Record appreciation for a person."""
     given_on = _period(on, on)[1] if on else date.today()
     with unit_of_work() as ses:
-        out = service.create_recognition(
+        out = perf_recognition.create_recognition(
             session=ses,
             data=s.RecognitionIn(person=person, given_on=given_on, text=text),
             given_by=given_by,
@@ -322,7 +332,7 @@ def publish(
         on_bad=on_bad,
     )
     with unit_of_work() as ses:
-        out = service.set_publication(session=ses, data=data)
+        out = perf_reports.set_publication(session=ses, data=data)
     if not _out(out, as_json):
         console.print(f"{kpi} is published {rhythm.value} to {audience.value}")
 
@@ -354,7 +364,7 @@ def report(
     """Produce the report one level receives, on demand."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
+        out = perf_reports.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
     if not _out(out, as_json):
         _print_report(out)
 
@@ -364,7 +374,7 @@ def report(
 def reports_due(as_json: JsonOpt = False) -> None:
     """Produce every report whose rhythm has come round (run it from cron every hour)."""
     with unit_of_work() as ses:
-        out = service.due_reports(session=ses, scope=ALL)
+        out = perf_reports.due_reports(session=ses, scope=ALL)
     if _out(out, as_json):
         return
     if not out:
@@ -385,7 +395,7 @@ def activity(
     """Record a team leader's minutes on one kind of work."""
     d = _period(day, day)[1]
     with unit_of_work() as ses:
-        out = service.record_activity(
+        out = perf_floor_time.record_activity(
             session=ses,
             data=s.ActivityIn(person=person, day=d, kind=kind, minutes=minutes),
             scope=ALL,
@@ -409,7 +419,7 @@ def floor_time(
     """Show team leaders' share of time on the floor, scheduled and recorded, against 75%."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
+        out = perf_floor_time.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
     if _out(out, as_json):
         return
     rows = [
@@ -424,7 +434,7 @@ def floor_time(
         for o in out
     ]
     print_table(
-        f"Floor time {a} to {b} (target {service.FLOOR_TARGET:.0%})",
+        f"Floor time {a} to {b} (target {perf_measures.FLOOR_TARGET:.0%})",
         rows,
         [
             "name",
@@ -448,7 +458,7 @@ def attrition(
     """Show leavers, monthly attrition per team and the tenure survival curve."""
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
+        out = perf_attrition.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
     if _out(out, as_json):
         return
     print_table(

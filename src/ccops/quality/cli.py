@@ -12,8 +12,13 @@ import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
+from ccops.quality import calibration as qa_calibration
+from ccops.quality import disputes as qa_disputes
+from ccops.quality import evaluations as qa_evaluations
+from ccops.quality import forms as qa_forms
+from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
-from ccops.quality import service as qa_service
+from ccops.quality import scores as qa_scores
 from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -63,7 +68,7 @@ def form_create(
     """Create a form (version 1) from a file; weights must sum to 100% per section and overall."""
     data = schemas.FormIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.create_form(session=s, data=data, by=by)
+        out = qa_forms.create_form(session=s, data=data, by=by)
     _show_forms([out], as_json)
 
 
@@ -78,7 +83,7 @@ def form_publish(
     """Publish a change as the form's next version (the previous one is retired)."""
     data = schemas.FormVersionIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.publish_version(session=s, form_id=form_id, data=data, by=by)
+        out = qa_forms.publish_version(session=s, form_id=form_id, data=data, by=by)
     _show_forms([out], as_json)
 
 
@@ -87,7 +92,7 @@ def form_publish(
 def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
     """Retire the form's current version."""
     with unit_of_work() as s:
-        out = qa_service.retire_form(session=s, form_id=form_id)
+        out = qa_forms.retire_form(session=s, form_id=form_id)
     _show_forms([out], as_json)
 
 
@@ -96,7 +101,7 @@ def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
 def form_list(as_json: JsonOpt = False) -> None:
     """List forms and their versions."""
     with unit_of_work() as s:
-        rows = qa_service.list_forms(session=s)
+        rows = qa_forms.list_forms(session=s)
     _show_forms(rows, as_json)
 
 
@@ -135,7 +140,7 @@ def evaluate(
     """Score a contact from a file of answers."""
     data = schemas.EvaluationIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.evaluate(session=s, data=data, by=by)
+        out = qa_evaluations.evaluate(session=s, data=data, by=by)
     _show_evaluations([out], as_json)
 
 
@@ -149,7 +154,7 @@ def evaluations(
 ) -> None:
     """List evaluations (calibration scores excluded), newest contact first."""
     with unit_of_work() as s:
-        rows = qa_service.list_evaluations(
+        rows = qa_evaluations.list_evaluations(
             session=s,
             person=person,
             first_day=_day(first_day, "--from"),
@@ -208,7 +213,7 @@ def score(
 ) -> None:
     """A person's QA score with its 95% interval (t for the mean, Wilson for the pass rate)."""
     with unit_of_work() as s:
-        out = qa_service.person_score(
+        out = qa_scores.person_score(
             session=s,
             person=person,
             first_day=_required_day(first_day, "--from"),
@@ -229,7 +234,7 @@ def summary(
 ) -> None:
     """QA scores per team with intervals; people in name order, never ranked."""
     with unit_of_work() as s:
-        out = qa_service.summary(
+        out = qa_scores.summary(
             session=s,
             first_day=_required_day(first_day, "--from"),
             last_day=_required_day(last_day, "--to"),
@@ -257,7 +262,7 @@ def sample_size(
 ) -> None:
     """Evaluations needed for a margin of error on a person's mean QA score."""
     with unit_of_work() as s:
-        out = qa_service.sample_size(
+        out = qa_sampling.sample_size(
             session=s,
             person=person,
             first_day=_required_day(first_day, "--from"),
@@ -302,7 +307,7 @@ def sample(
         }
     )
     with unit_of_work() as s:
-        out = qa_service.draw_sample(session=s, data=data, by=by)
+        out = qa_sampling.draw_sample(session=s, data=data, by=by)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -318,7 +323,7 @@ def sample(
 def calibration(calibration_id: int, as_json: JsonOpt = False) -> None:
     """Agreement of a calibration session (Krippendorff's alpha on totals and per item)."""
     with unit_of_work() as s:
-        out = qa_service.calibration_report(session=s, calibration_id=calibration_id)
+        out = qa_calibration.calibration_report(session=s, calibration_id=calibration_id)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -339,7 +344,7 @@ def disputes(
 ) -> None:
     """List disputes, oldest first."""
     with unit_of_work() as s:
-        rows = qa_service.list_disputes(session=s, open_only=open_only)
+        rows = qa_disputes.list_disputes(session=s, open_only=open_only)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -366,7 +371,7 @@ def calibration_create(
         raise Invalid(f"--contacts: {contacts!r} is not a list of contact ids") from None
     data = schemas.CalibrationIn(name=name, form_version_id=version, contact_ids=ids)
     with unit_of_work() as s:
-        out = qa_service.create_calibration(session=s, data=data, by=by)
+        out = qa_calibration.create_calibration(session=s, data=data, by=by)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -390,5 +395,5 @@ def decide(
         {"decision": "amend" if amend else "uphold", "comment": comment, "answers": answers}
     )
     with unit_of_work() as s:
-        out = qa_service.decide_dispute(session=s, dispute_id=dispute_id, data=data, by=by)
+        out = qa_disputes.decide_dispute(session=s, dispute_id=dispute_id, data=data, by=by)
     _show_evaluations([out], as_json)
