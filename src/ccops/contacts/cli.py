@@ -9,11 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
-from ccops.contacts import imports as contacts_imports
-from ccops.contacts import privacy as contacts_privacy
 from ccops.contacts import schemas
 from ccops.contacts.importers import FORMATS
-from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
 from ccops.wfm.intraday import events as events_service
 
@@ -96,6 +93,8 @@ def _run_import(
     """Run one import in its own transaction on the configured database and print the report;
     the intraday interval totals of the queue-days it wrote are rebuilt in the same transaction
     (see ``events_service.rebuild_after_import`` for why here and not in the service)."""
+    from ccops.runtime import unit_of_work
+
     settings = get_settings()
     with unit_of_work(settings) as session:
         report = import_file(session=session, settings=settings, **options)
@@ -122,6 +121,8 @@ def import_contacts(
     as_json: JsonOpt = False,
 ) -> None:
     """Import contacts from PATH (one transaction: all rows, or none)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
         contacts_imports.import_contacts,
         as_json,
@@ -153,6 +154,8 @@ def import_agent_states(
     as_json: JsonOpt = False,
 ) -> None:
     """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
         contacts_imports.import_agent_states,
         as_json,
@@ -183,6 +186,8 @@ def import_intervals(
     as_json: JsonOpt = False,
 ) -> None:
     """Import an ACD interval report (offered, answered, abandoned per queue and interval)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
         contacts_imports.import_intervals,
         as_json,
@@ -205,6 +210,9 @@ def erase(
     as_json: JsonOpt = False,
 ) -> None:
     """Erase a customer's link to their contacts (the contacts' statistics are kept)."""
+    from ccops.contacts import privacy as contacts_privacy
+    from ccops.runtime import unit_of_work
+
     settings = get_settings()
     with unit_of_work(settings) as session:
         affected = contacts_privacy.erase_customer(

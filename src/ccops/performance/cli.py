@@ -16,17 +16,7 @@ from pydantic import BaseModel
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.org import service as org_service
-from ccops.performance import attrition as perf_attrition
-from ccops.performance import charts as perf_charts
-from ccops.performance import coaching as perf_coaching
-from ccops.performance import floor_time as perf_floor_time
-from ccops.performance import measures as perf_measures
-from ccops.performance import recognition as perf_recognition
-from ccops.performance import reports as perf_reports
-from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
-from ccops.performance import scorecards as perf_scorecards
-from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 FirstOpt = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD")]
@@ -92,6 +82,9 @@ def scorecard_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create scorecards from a JSON file (all or none; weights must sum to 100%)."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     raw = _read_json(file)
     items = raw if isinstance(raw, list) else [raw]
     with unit_of_work() as ses:
@@ -112,6 +105,9 @@ def scorecard_create(
 @handle_errors
 def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> None:
     """Cascade scorecard NAME from PARENT (a cycle is refused)."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         perf_scorecards.set_parent(session=ses, name=name, parent=parent)
     console.print(f"{name} is cascaded from {parent}")
@@ -121,6 +117,9 @@ def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> Non
 @handle_errors
 def cascade(as_json: JsonOpt = False) -> None:
     """Show the scorecard cascade."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         trees = perf_scorecards.cascade(session=ses)
     if _out(trees, as_json):
@@ -146,6 +145,9 @@ def scorecard(
     as_json: JsonOpt = False,
 ) -> None:
     """Fill in the scorecard of a person, a team, or (neither given) the centre."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         if person:
@@ -172,6 +174,9 @@ def funnel(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare a team's people on a funnel plot (name order, flags only outside 99.8%)."""
+    from ccops.performance import charts as perf_charts
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_charts.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
@@ -207,6 +212,9 @@ def control_chart(
     as_json: JsonOpt = False,
 ) -> None:
     """Chart a team KPI over time with control limits."""
+    from ccops.performance import charts as perf_charts
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_charts.control_chart(
@@ -235,6 +243,9 @@ def coaching_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a coaching session from a JSON file."""
+    from ccops.performance import coaching as perf_coaching
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         out = perf_coaching.create_coaching(
             session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=ALL
@@ -247,6 +258,9 @@ def coaching_add(
 @handle_errors
 def coaching_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's coaching sessions."""
+    from ccops.performance import coaching as perf_coaching
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         out = perf_coaching.list_coaching(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
@@ -265,6 +279,9 @@ def review_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a formal review from a JSON file."""
+    from ccops.performance import reviews as perf_reviews
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         out = perf_reviews.create_review(
             session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=ALL
@@ -277,6 +294,9 @@ def review_add(
 @handle_errors
 def reviews_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's reviews."""
+    from ccops.performance import reviews as perf_reviews
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         out = perf_reviews.list_reviews(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
@@ -297,6 +317,9 @@ def recognise(
     as_json: JsonOpt = False,
 ) -> None:
     """Record appreciation for a person."""
+    from ccops.performance import recognition as perf_recognition
+    from ccops.runtime import unit_of_work
+
     given_on = _period(on, on)[1] if on else date.today()
     with unit_of_work() as ses:
         out = perf_recognition.create_recognition(
@@ -322,6 +345,9 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Set who sees a KPI, how often, and what follows a good or bad result."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     data = s.PublicationIn(
         kpi=kpi,
         audience=audience,
@@ -362,6 +388,9 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """Produce the report one level receives, on demand."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_reports.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
@@ -373,6 +402,9 @@ def report(
 @handle_errors
 def reports_due(as_json: JsonOpt = False) -> None:
     """Produce every report whose rhythm has come round (run it from cron every hour)."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
         out = perf_reports.due_reports(session=ses, scope=ALL)
     if _out(out, as_json):
@@ -393,6 +425,9 @@ def activity(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a team leader's minutes on one kind of work."""
+    from ccops.performance import floor_time as perf_floor_time
+    from ccops.runtime import unit_of_work
+
     d = _period(day, day)[1]
     with unit_of_work() as ses:
         out = perf_floor_time.record_activity(
@@ -417,6 +452,10 @@ def floor_time(
     as_json: JsonOpt = False,
 ) -> None:
     """Show team leaders' share of time on the floor, scheduled and recorded, against 75%."""
+    from ccops.performance import floor_time as perf_floor_time
+    from ccops.performance import measures as perf_measures
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_floor_time.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
@@ -456,6 +495,9 @@ def attrition(
     as_json: JsonOpt = False,
 ) -> None:
     """Show leavers, monthly attrition per team and the tenure survival curve."""
+    from ccops.performance import attrition as perf_attrition
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_attrition.attrition(session=ses, first=a, last=b, scope=ALL, team=team)

@@ -12,14 +12,7 @@ import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
-from ccops.quality import calibration as qa_calibration
-from ccops.quality import disputes as qa_disputes
-from ccops.quality import evaluations as qa_evaluations
-from ccops.quality import forms as qa_forms
-from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
-from ccops.quality import scores as qa_scores
-from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Login recorded as the one who acts")]
@@ -66,6 +59,9 @@ def form_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a form (version 1) from a file; weights must sum to 100% per section and overall."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     data = schemas.FormIn.model_validate(_load(path))
     with unit_of_work() as s:
         out = qa_forms.create_form(session=s, data=data, by=by)
@@ -81,6 +77,9 @@ def form_publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a change as the form's next version (the previous one is retired)."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     data = schemas.FormVersionIn.model_validate(_load(path))
     with unit_of_work() as s:
         out = qa_forms.publish_version(session=s, form_id=form_id, data=data, by=by)
@@ -91,6 +90,9 @@ def form_publish(
 @handle_errors
 def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
     """Retire the form's current version."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = qa_forms.retire_form(session=s, form_id=form_id)
     _show_forms([out], as_json)
@@ -100,6 +102,9 @@ def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
 @handle_errors
 def form_list(as_json: JsonOpt = False) -> None:
     """List forms and their versions."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = qa_forms.list_forms(session=s)
     _show_forms(rows, as_json)
@@ -138,6 +143,9 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Score a contact from a file of answers."""
+    from ccops.quality import evaluations as qa_evaluations
+    from ccops.runtime import unit_of_work
+
     data = schemas.EvaluationIn.model_validate(_load(path))
     with unit_of_work() as s:
         out = qa_evaluations.evaluate(session=s, data=data, by=by)
@@ -153,6 +161,9 @@ def evaluations(
     as_json: JsonOpt = False,
 ) -> None:
     """List evaluations (calibration scores excluded), newest contact first."""
+    from ccops.quality import evaluations as qa_evaluations
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = qa_evaluations.list_evaluations(
             session=s,
@@ -212,6 +223,9 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """A person's QA score with its 95% interval (t for the mean, Wilson for the pass rate)."""
+    from ccops.quality import scores as qa_scores
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = qa_scores.person_score(
             session=s,
@@ -233,6 +247,9 @@ def summary(
     as_json: JsonOpt = False,
 ) -> None:
     """QA scores per team with intervals; people in name order, never ranked."""
+    from ccops.quality import scores as qa_scores
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = qa_scores.summary(
             session=s,
@@ -261,6 +278,9 @@ def sample_size(
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluations needed for a margin of error on a person's mean QA score."""
+    from ccops.quality import sampling as qa_sampling
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = qa_sampling.sample_size(
             session=s,
@@ -295,6 +315,9 @@ def sample(
     as_json: JsonOpt = False,
 ) -> None:
     """Draw a seeded sample of a person's handled contacts to evaluate."""
+    from ccops.quality import sampling as qa_sampling
+    from ccops.runtime import unit_of_work
+
     data = schemas.SampleIn.model_validate(
         {
             "person": person,
@@ -322,6 +345,9 @@ def sample(
 @handle_errors
 def calibration(calibration_id: int, as_json: JsonOpt = False) -> None:
     """Agreement of a calibration session (Krippendorff's alpha on totals and per item)."""
+    from ccops.quality import calibration as qa_calibration
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = qa_calibration.calibration_report(session=s, calibration_id=calibration_id)
     if as_json:
@@ -343,6 +369,9 @@ def disputes(
     as_json: JsonOpt = False,
 ) -> None:
     """List disputes, oldest first."""
+    from ccops.quality import disputes as qa_disputes
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = qa_disputes.list_disputes(session=s, open_only=open_only)
     if as_json:
@@ -365,6 +394,9 @@ def calibration_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a calibration session: every evaluator scores the same contacts."""
+    from ccops.quality import calibration as qa_calibration
+    from ccops.runtime import unit_of_work
+
     try:
         ids = [int(c) for c in contacts.split(",") if c.strip()]
     except ValueError:
@@ -390,6 +422,9 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a dispute as the second evaluator: uphold, or amend with a file of answers."""
+    from ccops.quality import disputes as qa_disputes
+    from ccops.runtime import unit_of_work
+
     answers = _load(amend).get("answers") if amend is not None else None
     data = schemas.DecisionIn.model_validate(
         {"decision": "amend" if amend else "uphold", "comment": comment, "answers": answers}
