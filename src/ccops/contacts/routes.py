@@ -338,9 +338,9 @@ def _import_form(
         "intervals": contacts_imports.import_intervals,
     }[kind]
     try:
-        report = _import_upload(run, upload, mapping, **args)
+        with session.begin_nested():
+            report = _import_upload(run, upload, mapping, **args)
     except CcopsError as exc:
-        session.rollback()
         forms.domain_problems(exc, state, _, fallback=False)
         return _import_page(
             request, user, session, state=state, failure=exc, status_code=exc.status_code

@@ -11,12 +11,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound, Problem
-from ccops.org.models import Person, Team
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching
@@ -353,8 +351,8 @@ def due_reports(session: SessionDep, user: Manager) -> list[s.LevelReportOut]:
 def record_activity(data: s.ActivityIn, session: SessionDep, user: LeaderWriter) -> s.ActivityOut:
     """Record a team leader's minutes on floor, planning, reports or other work."""
     if user.role == Role.supervisor:
-        own = session.get(Person, user.person_id) if user.person_id else None
-        if own is None or own.login != data.person:
+        own = perf_subjects.person_login(session=session, person_id=user.person_id)
+        if own is None or own != data.person:
             raise Forbidden(
                 "team leaders record their own activities only", [Problem("not you", "person")]
             )
@@ -482,33 +480,33 @@ def _own_floor(session: SessionDep, user: Principal) -> list[s.FloorShareOut]:
     """The signed-in team leader's floor time, or nothing for other roles."""
     if user.role != Role.supervisor or user.person_id is None:
         return []
-    own = session.get(Person, user.person_id)
-    if own is None or own.role != Role.supervisor:
+    own = perf_subjects.supervisor_login(session=session, person_id=user.person_id)
+    if own is None:
         return []
     first, last = floor_period()
     return perf_floor_time.floor_time(
-        session=session, first=first, last=last, scope=user.scope, person=own.login
+        session=session, first=first, last=last, scope=user.scope, person=own
     )
-
-
-def _teams_in_scope(session: SessionDep, user: Principal) -> list[Team]:
-    return list(session.scalars(select(Team).where(user.scope.teams_clause()).order_by(Team.name)))
 
 
 @pages.get("", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, user: PageReader) -> Response:
     """Show the performance start page of the user's role."""
     if user.role == Role.agent and user.person_id:
-        person = session.get(Person, user.person_id)
-        if person is not None:
-            return person_page(request, person.login, session, user)
+        login = perf_subjects.person_login(session=session, person_id=user.person_id)
+        if login is not None:
+            return person_page(request, login, session, user)
     first, last, _e = _page_period(request)
     centre = None
     if user.role in P.PERF_CENTRE:
         centre = perf_scorecards.centre_scorecard(
             session=session, first=first, last=last, scope=user.scope
         )
-    teams = _teams_in_scope(session, user) if user.role in P.PERF_COMPARE else []
+    teams = (
+        perf_subjects.teams_in_scope(session=session, scope=user.scope)
+        if user.role in P.PERF_COMPARE
+        else []
+    )
     context = {
         "first": first,
         "last": last,
@@ -669,13 +667,12 @@ def _person_page(
         },
         "today": today,
     }
-    subject = session.scalars(select(Person).where(Person.login == login)).one_or_none()
     floor_first, floor_last = (first, last) if request.query_params else floor_period()
     context["floor"] = (
         perf_floor_time.floor_time(
             session=session, first=floor_first, last=floor_last, scope=user.scope, person=login
         )
-        if subject is not None and subject.role == Role.supervisor
+        if perf_subjects.is_supervisor(session=session, login=login)
         else []
     )
     context.update(floor_first=floor_first, floor_last=floor_last)
@@ -916,14 +913,14 @@ async def coaching_form(request: Request, session: SessionDep, user: Coach) -> R
     model = forms.validate(s.CoachingIn, data, state, _)
     if model is not None and state.ok:
         try:
-            perf_coaching.create_coaching(
-                session=session, data=model, coach=user.login, scope=user.scope
-            )
-            return redirect(
-                request, _person_url(login), flash=("success", _("Coaching session recorded."))
-            )
+            with session.begin_nested():
+                perf_coaching.create_coaching(
+                    session=session, data=model, coach=user.login, scope=user.scope
+                )
+                return redirect(
+                    request, _person_url(login), flash=("success", _("Coaching session recorded."))
+                )
         except CcopsError as exc:
-            session.rollback()
             if _refused(exc):
                 raise
             if any(p.field == "reference" for p in exc.problems):
@@ -1037,10 +1034,10 @@ async def _person_form(
     model = forms.validate(schema, data | {"person": login}, state, _)
     if model is not None:
         try:
-            store(model)
-            return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
+            with session.begin_nested():
+                store(model)
+                return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
         except CcopsError as exc:
-            session.rollback()
             if _refused(exc):
                 raise
             forms.domain_problems(exc, state, _)
@@ -1058,15 +1055,15 @@ def review_sign(
     _ = gettext_for(request, user)
     found = perf_reviews.get_review(session=session, review_id=review_id, scope=user.scope)
     try:
-        perf_reviews.sign_review(
-            session=session,
-            review_id=review_id,
-            login=user.login,
-            person_id=user.person_id,
-            scope=user.scope,
-        )
+        with session.begin_nested():
+            perf_reviews.sign_review(
+                session=session,
+                review_id=review_id,
+                login=user.login,
+                person_id=user.person_id,
+                scope=user.scope,
+            )
     except CcopsError as exc:
-        session.rollback()
         if _refused(exc):
             raise
         return redirect(

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
+from ccops.enums import Role
 from ccops.errors import NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Team
@@ -95,3 +96,26 @@ def team_members(session: Session, team_id: int) -> list[Person]:
             select(Person).where(Person.team_id == team_id).order_by(Person.name, Person.login)
         )
     )
+
+
+def person_login(*, session: Session, person_id: int | None) -> str | None:
+    """Return the login of person ``person_id``, or None when there is no such person."""
+    person = session.get(Person, person_id) if person_id else None
+    return person.login if person is not None else None
+
+
+def supervisor_login(*, session: Session, person_id: int | None) -> str | None:
+    """Return the login of person ``person_id`` when they are a team leader, else None."""
+    person = session.get(Person, person_id) if person_id else None
+    return person.login if person is not None and person.role == Role.supervisor else None
+
+
+def is_supervisor(*, session: Session, login: str) -> bool:
+    """Tell whether ``login`` names a team leader."""
+    person = session.scalars(select(Person).where(Person.login == login)).one_or_none()
+    return person is not None and person.role == Role.supervisor
+
+
+def teams_in_scope(*, session: Session, scope: org_service.Scope) -> list[Team]:
+    """List the teams in ``scope`` by name."""
+    return list(session.scalars(select(Team).where(scope.teams_clause()).order_by(Team.name)))

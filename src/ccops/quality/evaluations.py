@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -356,3 +357,28 @@ def list_evaluations(
 def count_evaluations(*, session: Session) -> int:
     """Number of stored evaluations (calibration scores included)."""
     return int(session.scalar(select(func.count()).select_from(Evaluation)) or 0)
+
+
+def person_login(*, session: Session, person_id: int | None) -> str | None:
+    """Return the login of person ``person_id``, or None when there is no such person."""
+    person = session.get(Person, person_id) if person_id else None
+    return person.login if person is not None else None
+
+
+def contact_facts(*, session: Session, contact_id: int) -> dict[str, Any]:
+    """Describe contact ``contact_id`` for the evaluation page: queue, times and agent."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} does not exist")
+    person = session.get(Person, contact.person_id) if contact.person_id else None
+    queue = session.get(Queue, contact.queue_id)
+    return {
+        "id": contact.id,
+        "queue": queue.name if queue else "",
+        "arrival_at": contact.arrival_at,
+        "talk_s": contact.talk_s,
+        "hold_s": contact.hold_s,
+        "wrap_s": contact.wrap_s,
+        "person": person.login if person else None,
+        "person_name": person.name if person else None,
+    }

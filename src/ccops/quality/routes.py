@@ -15,11 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from ccops.contacts.models import Contact
 from ccops.db import RowId, utcnow
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound, Problem
-from ccops.org.models import Person, Queue
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
@@ -281,8 +279,7 @@ def person_score(
 
 
 def _own_login(session: SessionDep, user: Principal) -> str | None:
-    person = session.get(Person, user.person_id) if user.person_id else None
-    return person.login if person else None
+    return qa_evaluations.person_login(session=session, person_id=user.person_id)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -410,20 +407,23 @@ async def dispute_page(
         state.add("reason", _("Required."))
     else:
         try:
-            qa_disputes.raise_dispute(
-                session=session,
-                evaluation_id=evaluation_id,
-                data=schemas.DisputeIn(reason=values["reason"]),
-                by=user.login,
-                by_person_id=user.person_id,
-            )
-            return redirect(
-                request,
-                f"/quality/evaluations/{evaluation_id}",
-                flash=("success", _("Your dispute is recorded: a second evaluator will decide.")),
-            )
+            with session.begin_nested():
+                qa_disputes.raise_dispute(
+                    session=session,
+                    evaluation_id=evaluation_id,
+                    data=schemas.DisputeIn(reason=values["reason"]),
+                    by=user.login,
+                    by_person_id=user.person_id,
+                )
+                return redirect(
+                    request,
+                    f"/quality/evaluations/{evaluation_id}",
+                    flash=(
+                        "success",
+                        _("Your dispute is recorded: a second evaluator will decide."),
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             if not isinstance(exc, Forbidden | NotFound):
                 forms.domain_problems(exc, state, _)
             else:
@@ -475,21 +475,7 @@ def _place_problems(exc: CcopsError, state: forms.FormState, answers: list[Any])
 
 
 def _contact_facts(session: SessionDep, contact_id: int) -> dict[str, Any]:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist")
-    person = session.get(Person, contact.person_id) if contact.person_id else None
-    queue = session.get(Queue, contact.queue_id)
-    return {
-        "id": contact.id,
-        "queue": queue.name if queue else "",
-        "arrival_at": contact.arrival_at,
-        "talk_s": contact.talk_s,
-        "hold_s": contact.hold_s,
-        "wrap_s": contact.wrap_s,
-        "person": person.login if person else None,
-        "person_name": person.name if person else None,
-    }
+    return qa_evaluations.contact_facts(session=session, contact_id=contact_id)
 
 
 def _evaluate_page(
@@ -589,22 +575,22 @@ async def evaluate_submit(
     )
     if state.ok:
         try:
-            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
-            target = (
-                f"/quality/calibrations/{calibration_id}"
-                if calibration_id
-                else f"/quality/evaluations/{out.id}"
-            )
-            return redirect(
-                request,
-                target,
-                flash=(
-                    "success",
-                    _("Evaluation saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
-                ),
-            )
+            with session.begin_nested():
+                out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
+                target = (
+                    f"/quality/calibrations/{calibration_id}"
+                    if calibration_id
+                    else f"/quality/evaluations/{out.id}"
+                )
+                return redirect(
+                    request,
+                    target,
+                    flash=(
+                        "success",
+                        _("Evaluation saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers)
     return _evaluate_page(request, user, session, contact_id, state=state, status_code=422)
 
@@ -639,24 +625,24 @@ async def decide_page(
         state.add("comment", _("Required."))
     if state.ok:
         try:
-            qa_disputes.decide_dispute(
-                session=session,
-                dispute_id=dispute_id,
-                data=schemas.DecisionIn(
-                    decision=decision,
-                    comment=state.values["comment"],
-                    answers=answers,
-                ),
-                by=user.login,
-                scope=user.scope,
-            )
-            return redirect(
-                request,
-                f"/quality/evaluations/{evaluation.id}",
-                flash=("success", _("The dispute is decided.")),
-            )
+            with session.begin_nested():
+                qa_disputes.decide_dispute(
+                    session=session,
+                    dispute_id=dispute_id,
+                    data=schemas.DecisionIn(
+                        decision=decision,
+                        comment=state.values["comment"],
+                        answers=answers,
+                    ),
+                    by=user.login,
+                    scope=user.scope,
+                )
+                return redirect(
+                    request,
+                    f"/quality/evaluations/{evaluation.id}",
+                    flash=("success", _("The dispute is decided.")),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers or [])
     return _evaluation_page(request, user, session, evaluation, state=state, status_code=422)
 
@@ -734,28 +720,28 @@ async def worklist_draw(request: Request, user: Evaluator, session: SessionDep) 
     size = None
     if model is not None:
         try:
-            size = qa_sampling.sample_size(
-                session=session,
-                person=model.person,
-                first_day=model.first_day,
-                last_day=model.last_day,
-                margin_pct=model.margin_pct,
-                scope=user.scope,
-            )
-            out = qa_sampling.draw_sample(
-                session=session, data=model, by=user.login, scope=user.scope
-            )
-            return redirect(
-                request,
-                "/quality/worklist",
-                flash=(
-                    "success",
-                    _("Sample drawn: %(n)s contacts of %(person)s.")
-                    % {"n": len(out.contacts), "person": out.person},
-                ),
-            )
+            with session.begin_nested():
+                size = qa_sampling.sample_size(
+                    session=session,
+                    person=model.person,
+                    first_day=model.first_day,
+                    last_day=model.last_day,
+                    margin_pct=model.margin_pct,
+                    scope=user.scope,
+                )
+                out = qa_sampling.draw_sample(
+                    session=session, data=model, by=user.login, scope=user.scope
+                )
+                return redirect(
+                    request,
+                    "/quality/worklist",
+                    flash=(
+                        "success",
+                        _("Sample drawn: %(n)s contacts of %(person)s.")
+                        % {"n": len(out.contacts), "person": out.person},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             forms.domain_problems(exc, state, _)
     return _worklist(request, user, session, state=state, size=size, status_code=422)
 
@@ -827,19 +813,19 @@ async def calibration_open(request: Request, user: Calibrator, session: SessionD
             state.add(None, message)
         if model is not None:
             try:
-                out = qa_calibration.create_calibration(
-                    session=session, data=model, by=user.login, scope=user.scope
-                )
-                return redirect(
-                    request,
-                    f"/quality/calibrations/{out.id}",
-                    flash=(
-                        "success",
-                        _("Calibration session opened: each evaluator scores its contacts."),
-                    ),
-                )
+                with session.begin_nested():
+                    out = qa_calibration.create_calibration(
+                        session=session, data=model, by=user.login, scope=user.scope
+                    )
+                    return redirect(
+                        request,
+                        f"/quality/calibrations/{out.id}",
+                        flash=(
+                            "success",
+                            _("Calibration session opened: each evaluator scores its contacts."),
+                        ),
+                    )
             except CcopsError as exc:
-                session.rollback()
                 placed = False
                 for problem in exc.problems:
                     key = (problem.field or "").split("[", 1)[0]
@@ -941,17 +927,18 @@ async def calibration_score_submit(
         answers = _answers_from_form(form, version, _, state)
     if state.ok:
         try:
-            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
-            return redirect(
-                request,
-                f"/quality/calibrations/{calibration_id}",
-                flash=(
-                    "success",
-                    _("Calibration score saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
-                ),
-            )
+            with session.begin_nested():
+                out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
+                return redirect(
+                    request,
+                    f"/quality/calibrations/{calibration_id}",
+                    flash=(
+                        "success",
+                        _("Calibration score saved: %(score)s.")
+                        % {"score": f"{out.score_pct:.1f}"},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers)
     return _calibration_score_page(
         request, user, session, calibration_id, contact_id, state=state, status_code=422
