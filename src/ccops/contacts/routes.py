@@ -351,3 +351,7 @@ def _import_form(
         else []
     )
     return _import_page(request, user, session, state=state, report=report, coverage=coverage)
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""

@@ -1112,3 +1112,7 @@ async def note_form(request: Request, session: SessionDep, user: Reviewer) -> Re
         "#reviews",
         N_("Development note recorded."),
     )
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""

@@ -981,3 +981,7 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
         status_code=422 if problem else 200,
         active="quality",
     )
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""
