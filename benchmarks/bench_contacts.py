@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from ccops.contacts import service as contacts_service
+from ccops.contacts import imports as contacts_imports
 from ccops.db import make_engine, make_session_factory, transaction
 from ccops.enums import ChannelKind
 from ccops.metrics import service as kpi
@@ -88,7 +88,7 @@ def _bench_database(
     settings = Settings(database_url=url, data_dir=work / "var", secret_key="bench")
     t0 = time.perf_counter()
     with transaction(factory) as s:
-        report = contacts_service.import_contacts(
+        report = contacts_imports.import_contacts(
             session=s,
             settings=settings,
             path=csv_path,

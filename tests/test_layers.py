@@ -26,9 +26,6 @@ UNIT_OF_WORK = frozenset({"ccops/db.py"})
 # Files still calling commit()/rollback() in a route while their domain is being re-laid out.
 ALLOWED_FOR_NOW = frozenset(
     {
-        "ccops/contacts/routes.py",  # TODO(#14 merge): ccops.contacts.routes -- contacts split
-        "ccops/performance/routes.py",  # TODO(#14 merge): performance.routes -- performance split
-        "ccops/quality/routes.py",  # TODO(#14 merge): ccops.quality.routes -- quality split
         "ccops/wfm/forecasts/pages.py",  # TODO(#14 merge): ccops.wfm.forecasts.pages -- wfm split
         "ccops/wfm/requests/routes.py",  # TODO(#14 merge): ccops.wfm.requests.routes -- wfm split
         "ccops/wfm/schedules/routes.py",  # TODO(#14 merge): ccops.wfm.schedules.routes -- wfm split

@@ -27,8 +27,8 @@ from ccops.enums import AgentState, Role
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person
+from ccops.performance import reports as perf_reports
 from ccops.performance import schemas as performance_schemas
-from ccops.performance import service as performance_service
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
 from tests.performance.conftest import add_contacts, add_horizon
@@ -91,7 +91,7 @@ def _seed(session: Session) -> None:
             ],
         )
     add_horizon(session, DAY + timedelta(days=30))
-    performance_service.set_publication(
+    perf_reports.set_publication(
         session=session,
         data=performance_schemas.PublicationIn(
             kpi="repeat_contact_rate", audience="agent", rhythm="weekly", target=0.2

@@ -30,7 +30,7 @@ from ccops.enums import ChannelKind, Role, ScopeKind
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue
-from ccops.performance import seed as performance_seed
+from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.wfm.schedules import demo as schedule_demo
 
@@ -350,7 +350,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         )
         states += _store_states(session, result, grid, site, rosters_by_group)
     session.flush()
-    performance_seed.seed_demo(session, end=end)
+    performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     return {
         "first_day": first,

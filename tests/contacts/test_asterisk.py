@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccops.contacts import service
+from ccops.contacts import imports as contacts_imports
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import Invalid
 from ccops.org.models import Person, Queue
@@ -174,7 +174,7 @@ def _expected_states() -> list[tuple[object, ...]]:
 
 
 def test_calls_are_stored_field_by_field(main_org: Session, settings: Settings) -> None:
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=main_org, settings=settings, path=SAMPLE, format="asterisk-queue-log"
     )
     assert (report.rows_read, report.inserted, report.rejected, report.warnings) == (28, 8, 0, 0)
@@ -190,7 +190,7 @@ def test_calls_are_stored_field_by_field(main_org: Session, settings: Settings) 
 
 
 def test_agent_events_become_state_spans(main_org: Session, settings: Settings) -> None:
-    report = service.import_agent_states(
+    report = contacts_imports.import_agent_states(
         session=main_org, settings=settings, path=SAMPLE, format="asterisk-queue-log"
     )
     assert (report.kind, report.inserted, report.rejected) == ("agent_states", 12, 0)
@@ -200,7 +200,7 @@ def test_agent_events_become_state_spans(main_org: Session, settings: Settings) 
 
 
 def test_contacts_with_agent_states_in_one_pass(main_org: Session, settings: Settings) -> None:
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=main_org,
         settings=settings,
         path=SAMPLE,
@@ -211,7 +211,7 @@ def test_contacts_with_agent_states_in_one_pass(main_org: Session, settings: Set
     assert report.agent_states is not None and report.agent_states.inserted == 12
     assert report.agent_states.batch_id != report.batch_id
     assert _states(main_org) == _expected_states()
-    again = service.import_contacts(
+    again = contacts_imports.import_contacts(
         session=main_org,
         settings=settings,
         path=SAMPLE,
@@ -237,7 +237,7 @@ def test_a_call_entering_a_queue_twice_makes_two_contacts(
         f"{T0 + 70}|c1|Support|bob|COMPLETEAGENT|4|60|1\n",
         encoding="utf-8",
     )
-    service.import_contacts(
+    contacts_imports.import_contacts(
         session=main_org, settings=settings, path=path, format="asterisk-queue-log"
     )
     stored = _stored(main_org)
@@ -310,7 +310,7 @@ def test_bad_events_are_located_and_nothing_is_stored(
     path = tmp_path / "queue_log"
     path.write_text("\n".join(lines) + ("" if message.endswith("truncated)") else "\n"))
     with pytest.raises(Invalid) as caught:
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=main_org, settings=settings, path=path, format="asterisk-queue-log"
         )
     (problem,) = caught.value.problems
@@ -330,7 +330,7 @@ def test_agent_state_import_ignores_call_faults(
         f"{T0 + 60}|NONE|NONE|alice|PAUSE|Training\n",
         encoding="utf-8",
     )
-    report = service.import_agent_states(
+    report = contacts_imports.import_agent_states(
         session=main_org, settings=settings, path=path, format="asterisk-queue-log"
     )
     assert report.notes == {"call_rows_not_used": 1}

@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ccops.contacts import service
+from ccops.contacts import imports as contacts_imports
+from ccops.contacts import privacy as contacts_privacy
+from ccops.contacts import queries as contacts_queries
 from ccops.contacts.importers.base import Tally, hash_customer_key
 from ccops.contacts.importers.tabular import load_mapping, read_contacts_table
 from ccops.contacts.models import Contact, Erasure, ImportBatch
@@ -33,7 +35,7 @@ HEADER = "external_id,queue,arrival,answered_at,ended_at,outcome,wait_s,talk_s,a
 
 
 def _generic(session: Session, settings: Settings, path: Path = GENERIC, **kw: Any) -> ImportReport:
-    return service.import_contacts(
+    return contacts_imports.import_contacts(
         session=session, settings=settings, path=path, format="csv", mapping=MAPPING, **kw
     )
 
@@ -97,7 +99,7 @@ def test_skip_invalid_writes_rejects_and_report_beside_each_other(
         "a4,Sales,2024-01-15T09:03:00+00:00,,,abandoned,7,0,,\n",
         encoding="utf-8",
     )
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=main_org, settings=settings, path=path, format="csv", skip_invalid=True
     )
     assert (report.inserted, report.rejected, report.problems_total) == (2, 2, 2)
@@ -131,7 +133,9 @@ def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
     )
     before = counts()
     with pytest.raises(NotFound) as caught:
-        service.import_contacts(session=main_org, settings=settings, path=path, format="csv")
+        contacts_imports.import_contacts(
+            session=main_org, settings=settings, path=path, format="csv"
+        )
     assert caught.value.message == (
         "calls.csv: unknown queues Billing, Claims; agents carol, dave: create them first, or "
         "import with --create-missing"
@@ -144,7 +148,7 @@ def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
     ]
     assert counts() == before
 
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=main_org, settings=settings, path=path, format="csv", create_missing=True
     )
     assert report.inserted == 4
@@ -160,7 +164,7 @@ def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
 def test_create_missing_without_any_site_creates_the_default_site_in_utc(
     session: Session, settings: Settings
 ) -> None:
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=session,
         settings=settings,
         path=GENERIC,
@@ -181,7 +185,7 @@ def test_refusal_keeps_the_callers_earlier_work(
     path = tmp_path / "bad.csv"
     path.write_text(f"{HEADER}\na1,New,2024-01-15T09:00:00+00:00,,,abandoned,-5,0,,\n", "utf-8")
     with pytest.raises(Invalid):
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=session,
             settings=settings,
             path=path,
@@ -200,10 +204,14 @@ def test_unknown_format_lists_the_known_ones(
 ) -> None:
     if fmt == "TECHNION ":  # names are case- and space-insensitive
         with pytest.raises(Invalid, match="a Technion call log has"):
-            service.import_contacts(session=main_org, settings=settings, path=GENERIC, format=fmt)
+            contacts_imports.import_contacts(
+                session=main_org, settings=settings, path=GENERIC, format=fmt
+            )
         return
     with pytest.raises(Invalid) as caught:
-        service.import_contacts(session=main_org, settings=settings, path=GENERIC, format=fmt)
+        contacts_imports.import_contacts(
+            session=main_org, settings=settings, path=GENERIC, format=fmt
+        )
     assert caught.value.message == (
         f"unknown format {fmt!r} for contacts: use one of csv, parquet, technion, "
         "asterisk-queue-log"
@@ -213,15 +221,15 @@ def test_unknown_format_lists_the_known_ones(
 
 def test_unknown_site_and_missing_file_are_named(main_org: Session, settings: Settings) -> None:
     with pytest.raises(NotFound, match="site 'Mars' does not exist"):
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=main_org, settings=settings, path=GENERIC, format="csv", site="Mars"
         )
     with pytest.raises(Invalid, match=r"nothing.csv: no such file"):
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=main_org, settings=settings, path=GENERIC.with_name("nothing.csv"), format="csv"
         )
     with pytest.raises(Invalid, match="--mapping applies to csv and parquet"):
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=main_org, settings=settings, path=GENERIC, format="technion", mapping=MAPPING
         )
 
@@ -237,7 +245,10 @@ def test_erase_customer_keeps_statistics_and_never_the_key(
     secret = settings.resolved_secret_key()
     assert before["C1"][4] == before["C3"][4] == hash_customer_key("441234", secret)
 
-    assert service.erase_customer(session=main_org, customer_key="441234", secret_key=secret) == 2
+    assert (
+        contacts_privacy.erase_customer(session=main_org, customer_key="441234", secret_key=secret)
+        == 2
+    )
     after = {
         c.external_id: (c.arrival_at, c.wait_s, c.talk_s, c.outcome, c.customer_hash)
         for c in main_org.scalars(select(Contact))
@@ -255,12 +266,12 @@ def test_erase_customer_keeps_statistics_and_never_the_key(
     c1 = main_org.scalars(select(Contact).where(Contact.external_id == "C1")).one()
     assert c1.customer_hash is None
     with pytest.raises(Invalid, match="empty or 0"):
-        service.erase_customer(session=main_org, customer_key=" 0 ", secret_key=secret)
+        contacts_privacy.erase_customer(session=main_org, customer_key=" 0 ", secret_key=secret)
 
 
 def test_list_contacts_filters_and_bounds(main_org: Session, settings: Settings) -> None:
     _generic(main_org, settings)
-    rows = service.list_contacts(
+    rows = contacts_queries.list_contacts(
         session=main_org,
         queue="Sales",
         start=datetime(2024, 1, 15, 9, 2, tzinfo=UTC),
@@ -272,10 +283,10 @@ def test_list_contacts_filters_and_bounds(main_org: Session, settings: Settings)
         ("C4", "alice", False),
     ]
     with pytest.raises(Invalid, match="limit must be 1–1000"):
-        service.list_contacts(session=main_org, limit=5000)
+        contacts_queries.list_contacts(session=main_org, limit=5000)
     with pytest.raises(Invalid, match="from needs a UTC offset"):
-        service.list_contacts(session=main_org, start=datetime(2024, 1, 15))
-    batches = service.list_batches(session=main_org)
+        contacts_queries.list_contacts(session=main_org, start=datetime(2024, 1, 15))
+    batches = contacts_queries.list_batches(session=main_org)
     assert [(b.kind, b.format, b.source, b.inserted) for b in batches] == [
         ("contacts", "csv", "acme-acd", 6)
     ]
@@ -330,7 +341,9 @@ def test_writer_flushes_in_chunks(
         for i in range(250)
     ]
     path.write_text(HEADER + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    report = service.import_contacts(session=main_org, settings=settings, path=path, format="csv")
+    report = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="csv"
+    )
     assert report.inserted == 250
     assert [n for n in sizes if n] == [100, 100, 50]
     assert main_org.scalar(select(func.count()).select_from(Person)) == 2

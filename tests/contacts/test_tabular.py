@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccops.contacts import service
+from ccops.contacts import imports as contacts_imports
 from ccops.contacts.models import AgentStateEvent, Contact, IntervalReport
 from ccops.contacts.schemas import ImportReport
 from ccops.errors import Invalid
@@ -37,7 +37,9 @@ def _local_min(wall: str) -> int:
 
 def _contacts(session: Session, settings: Settings, path: Path, **options: Any) -> ImportReport:
     options.setdefault("format", "csv")
-    return service.import_contacts(session=session, settings=settings, path=path, **options)
+    return contacts_imports.import_contacts(
+        session=session, settings=settings, path=path, **options
+    )
 
 
 def _stored(session: Session) -> dict[str, tuple[object, ...]]:
@@ -267,7 +269,7 @@ def test_mapping_timezone_overrides_the_site(
 
 
 def test_agent_states_csv_is_stored_field_by_field(main_org: Session, settings: Settings) -> None:
-    report = service.import_agent_states(
+    report = contacts_imports.import_agent_states(
         session=main_org, settings=settings, path=TEST_DATA / "agent_states.csv", format="csv"
     )
     assert (report.kind, report.inserted) == ("agent_states", 7)
@@ -294,7 +296,9 @@ def test_agent_states_csv_is_stored_field_by_field(main_org: Session, settings: 
 
 def test_interval_report_is_stored_and_idempotent(main_org: Session, settings: Settings) -> None:
     path = TEST_DATA / "intervals.csv"
-    report = service.import_intervals(session=main_org, settings=settings, path=path, format="csv")
+    report = contacts_imports.import_intervals(
+        session=main_org, settings=settings, path=path, format="csv"
+    )
     assert (report.kind, report.inserted) == ("intervals", 4)
     rows = main_org.execute(
         select(IntervalReport, Queue.name)
@@ -322,7 +326,9 @@ def test_interval_report_is_stored_and_idempotent(main_org: Session, settings: S
         ("Sales", _z("2024-01-15 09:30"), 15, 30, 26, 4, 2, 18, 7800.0, 420.0, 28421850),
         ("Support", _z("2024-01-15 09:00"), 15, 10, 9, 1, 0, 9, 2700.0, 45.0, 28421820),
     ]
-    again = service.import_intervals(session=main_org, settings=settings, path=path, format="csv")
+    again = contacts_imports.import_intervals(
+        session=main_org, settings=settings, path=path, format="csv"
+    )
     assert (again.inserted, again.unchanged) == (0, 4)
 
 
@@ -341,7 +347,7 @@ def test_interval_off_the_site_grid_is_refused(
     mapping = tmp_path / "iv.toml"
     mapping.write_text("[options]\ninterval_min = 30\n", encoding="utf-8")
     with pytest.raises(Invalid) as caught:
-        service.import_intervals(
+        contacts_imports.import_intervals(
             session=main_org, settings=settings, path=path, format="csv", mapping=mapping
         )
     assert [(p.row, p.field) for p in caught.value.problems] == [

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ccops.contacts import service
+from ccops.contacts import imports as contacts_imports
 from ccops.contacts.importers.base import hash_customer_key
 from ccops.contacts.models import Contact, ImportBatch
 from ccops.contacts.schemas import ImportReport
@@ -51,7 +51,7 @@ EXPECTED = {
 
 
 def _import(session: Session, settings: Settings, path: Path, **options: Any) -> ImportReport:
-    return service.import_contacts(
+    return contacts_imports.import_contacts(
         session=session, settings=settings, path=path, format="technion", site="Bank", **options
     )
 
@@ -79,7 +79,7 @@ def _stored(session: Session) -> dict[str, tuple[object, ...]]:
 
 
 def test_sample_contacts_are_stored_field_by_field(bank: Session, settings: Settings) -> None:
-    report = service.import_contacts(
+    report = contacts_imports.import_contacts(
         session=bank, settings=settings, path=SAMPLE, format="technion", site="Bank"
     )
     assert (report.rows_read, report.inserted, report.rejected) == (13, 11, 0)
@@ -141,7 +141,7 @@ def test_create_missing_needs_site_and_creates_queues_and_agents(
     session: Session, settings: Settings
 ) -> None:
     with pytest.raises(Invalid, match="--create-missing needs --site"):
-        service.import_contacts(
+        contacts_imports.import_contacts(
             session=session, settings=settings, path=SAMPLE, format="technion", create_missing=True
         )
     from ccops.org import schemas as org_schemas

@@ -19,7 +19,7 @@ from ccops.errors import Conflict, Forbidden, Invalid, NotFound
 from ccops.org import changes, schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, User
-from ccops.performance import service as perf_service
+from ccops.performance import attrition as perf_attrition
 from tests.factories import make_org
 from tests.metrics.builders import add_contact
 
@@ -196,7 +196,7 @@ def test_leaver_is_recorded_disables_the_sign_in_and_counts_in_attrition(
     assert user.session_version == version + 1
     refused = org_service.sign_in(session=session, login="alice", password="alice-pass-1")
     assert refused.user is None and refused.disabled
-    report = perf_service.attrition(
+    report = perf_attrition.attrition(
         session=session,
         first=date(2026, 10, 1),
         last=date(2026, 10, 31),
@@ -214,7 +214,7 @@ def test_leaver_is_recorded_disables_the_sign_in_and_counts_in_attrition(
     assert (undone.termination_date, undone.termination_reason) == (None, None)
     assert _user(session, "alice").disabled_at is None
     assert org_service.sign_in(session=session, login="alice", password="alice-pass-1").user
-    report = perf_service.attrition(
+    report = perf_attrition.attrition(
         session=session,
         first=date(2026, 10, 1),
         last=date(2026, 10, 31),

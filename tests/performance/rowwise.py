@@ -19,17 +19,13 @@ from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.engines import stats
 from ccops.enums import ANSWERED_OUTCOMES, AgentState, Outcome, ServiceLevelVariant
 from ccops.org.models import Person, Queue
-from ccops.performance.service import (
-    MIN_DAYS,
-    REPEAT_WINDOW_DAYS,
-    Measure,
-    Subject,
-    _contact_where,
-    _day_span,
-    _finite,
-    mean_of,
-    proportion,
-)
+from ccops.performance.estimates import Measure, mean_of, proportion
+from ccops.performance.estimates import finite as _finite
+from ccops.performance.measures import MIN_DAYS
+from ccops.performance.periods import day_span as _day_span
+from ccops.performance.subjects import Subject
+from ccops.performance.subjects import contact_where as _contact_where
+from ccops.performance.sums import REPEAT_WINDOW_DAYS
 
 Row = tuple[Any, ...]
 RowCache = dict[tuple[str, str, date, date], list[Row]]

@@ -20,8 +20,13 @@ from ccops.enums import AgentState, ChannelKind, Outcome, Role, ServiceLevelVari
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Team
-from ccops.performance import service
-from ccops.performance.service import Measure, Subject
+from ccops.performance import charts as perf_charts
+from ccops.performance import measures as perf_measures
+from ccops.performance import scorecards as perf_scorecards
+from ccops.performance import subjects as perf_subjects
+from ccops.performance import sums as perf_sums
+from ccops.performance.estimates import Measure
+from ccops.performance.subjects import Subject
 from tests.performance import rowwise
 
 ALL = org_service.EVERYTHING
@@ -151,18 +156,18 @@ PERIODS = (
 
 def test_aggregates_equal_the_row_by_row_computation(session: Session) -> None:
     _seed(session)
-    subjects: list[Subject] = [service._centre_subject(ALL)]
-    subjects += [service._team_subject(t) for t in session.scalars(select(Team))]
-    subjects += [service._person_subject(p) for p in session.scalars(select(Person))]
+    subjects: list[Subject] = [perf_subjects.centre_subject(ALL)]
+    subjects += [perf_subjects.team_subject(t) for t in session.scalars(select(Team))]
+    subjects += [perf_subjects.person_subject(p) for p in session.scalars(select(Person))]
     compared = 0
     for first, last in PERIODS:
         for subject in subjects:
             rows = rowwise._contact_rows(session, subject, first, last)
-            cache: service.ContactCache = {}
+            cache: perf_sums.ContactCache = {}
             for kpi in CONTACT_KPIS:
-                if kpi in service.CENTRE_ONLY and subject.kind != "centre":
+                if kpi in perf_measures.CENTRE_ONLY and subject.kind != "centre":
                     continue
-                new = service.measure(
+                new = perf_measures.measure(
                     session=session, subject=subject, kpi=kpi, first=first, last=last, cache=cache
                 )
                 _same(new, rowwise._from_contacts(kpi, rows))
@@ -170,7 +175,7 @@ def test_aggregates_equal_the_row_by_row_computation(session: Session) -> None:
             for kpi in ("occupancy", "utilisation"):
                 if subject.kind == "centre":
                     continue
-                new = service.measure(
+                new = perf_measures.measure(
                     session=session, subject=subject, kpi=kpi, first=first, last=last
                 )
                 old = rowwise._state_measure(session, subject, kpi, first, last)
@@ -179,7 +184,7 @@ def test_aggregates_equal_the_row_by_row_computation(session: Session) -> None:
                 compared += 1
     assert compared == len(PERIODS) * (5 + 4 * (len(subjects) - 1))
     # at least some values are shown, not all withheld, so the comparison is not vacuous
-    whole = service.measure(
+    whole = perf_measures.measure(
         session=session, subject=subjects[0], kpi="repeat_contact_rate", first=START, last=last
     )
     assert whole.enough and whole.successes and whole.successes > 100
@@ -189,12 +194,12 @@ def test_team_views_equal_the_row_by_row_computation(session: Session) -> None:
     _seed(session)
     first, last = START + timedelta(days=28), START + timedelta(days=55)
     for team in TEAMS:
-        found = service.team_in_scope(session=session, name=team, scope=ALL)
-        subject = service._team_subject(found)
+        found = perf_subjects.team_in_scope(session=session, name=team, scope=ALL)
+        subject = perf_subjects.team_subject(found)
         now_rows = rowwise._contact_rows(session, subject, first, last)
         before_rows = rowwise._contact_rows(session, subject, START, first - timedelta(1))
-        cache: service.ContactCache = {}
-        people = service.team_people_values(
+        cache: perf_sums.ContactCache = {}
+        people = perf_scorecards.team_people_values(
             session=session, team=team, kpi="aht_s", first=first, last=last, scope=ALL, cache=cache
         )
         assert [p.name for p, _v in people] == sorted(TEAMS[team])
@@ -204,7 +209,7 @@ def test_team_views_equal_the_row_by_row_computation(session: Session) -> None:
             assert (value.n, value.low is None) == (old.n, old.low is None)
             assert value.actual == pytest.approx(old.actual)
             assert value.previous == pytest.approx(before.actual)
-        fun = service.funnel(
+        fun = perf_charts.funnel(
             session=session,
             team=team,
             kpi="repeat_contact_rate",
@@ -218,7 +223,7 @@ def test_team_views_equal_the_row_by_row_computation(session: Session) -> None:
             mine = [r for r in now_rows if r[0] == pid and rowwise._repeat_trial(r)]
             assert (point.successes, point.trials) == (sum(bool(r[8]) for r in mine), len(mine))
         for kpi in ("repeat_contact_rate", "aht_s"):
-            chart = service.control_chart(
+            chart = perf_charts.control_chart(
                 session=session, team=team, kpi=kpi, first=START, last=last, scope=ALL
             )
             assert len(chart.points) == 8

@@ -16,8 +16,11 @@ from ccops.errors import Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person
+from ccops.performance import attrition as perf_attrition
+from ccops.performance import floor_time as perf_floor_time
+from ccops.performance import measures as perf_measures
 from ccops.performance import schemas as s
-from ccops.performance import service
+from ccops.performance import subjects as perf_subjects
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
@@ -124,12 +127,12 @@ def test_scheduled_and_recorded_shares_side_by_side(session: Session) -> None:
     _schedule(session, "ann", "draft", 3, [("2026-01-05", "planning", "08:00", "16:00")])
     _schedule(session, "ann", "superseded", 1, [("2026-01-05", "reports", "08:00", "16:00")])
     for kind, minutes in (("floor", 300), ("planning", 60), ("reports", 40)):
-        service.record_activity(
+        perf_floor_time.record_activity(
             session=session,
             data=s.ActivityIn(person="ann", day=MON, kind=s.ActivityKind(kind), minutes=minutes),
             scope=ALL,
         )
-    ann, bob = service.floor_time(session=session, first=MON, last=TUE, scope=ALL)
+    ann, bob = perf_floor_time.floor_time(session=session, first=MON, last=TUE, scope=ALL)
     assert (ann.name, bob.name) == ("Ann Lead", "Bob Lead")  # name order, never by share
     assert ann.team == "Care 1" and bob.team is None and ann.target_share == 0.75
     # Monday: floor = work 60 + huddle 15 + work 90 + coaching 30 + floor support 150 = 345,
@@ -159,7 +162,7 @@ def test_scheduled_and_recorded_shares_side_by_side(session: Session) -> None:
     assert bob.scheduled.note == "no schedule published for these days"
     assert bob.recorded.share is None and bob.recorded.state == "nothing_recorded"
     # Wednesday alone holds the two hours after midnight
-    [wed] = service.floor_time(
+    [wed] = perf_floor_time.floor_time(
         session=session,
         first=TUE + timedelta(days=1),
         last=TUE + timedelta(days=1),
@@ -176,36 +179,36 @@ def test_scheduled_and_recorded_shares_side_by_side(session: Session) -> None:
 def test_scorecard_says_which_source_it_used(session: Session) -> None:
     _centre(session)
     _schedule(session, "ann", "published", 1, ANN_DAY[:9])
-    value = service.kpi_value(
+    value = perf_measures.kpi_value(
         session=session,
-        subject=service.Subject("person", "ann", "Ann Lead", person_id=_id(session, "ann")),
+        subject=perf_subjects.Subject("person", "ann", "Ann Lead", person_id=_id(session, "ann")),
         kpi="floor_time_share",
         first=MON,
         last=MON,
     )
     assert value.source == "scheduled" and value.actual == pytest.approx(345 / 465)
     assert value.note.startswith("nothing recorded: from 465 scheduled minutes on 1 days")
-    service.record_activity(
+    perf_floor_time.record_activity(
         session=session,
         data=s.ActivityIn(person="ann", day=MON, kind=s.ActivityKind.floor, minutes=240),
         scope=ALL,
     )
-    service.record_activity(
+    perf_floor_time.record_activity(
         session=session,
         data=s.ActivityIn(person="ann", day=MON, kind=s.ActivityKind.reports, minutes=160),
         scope=ALL,
     )
-    value = service.kpi_value(
+    value = perf_measures.kpi_value(
         session=session,
-        subject=service.Subject("team", "Care 1", "Care 1", team_id=_team_id(session)),
+        subject=perf_subjects.Subject("team", "Care 1", "Care 1", team_id=_team_id(session)),
         kpi="floor_time_share",
         first=MON,
         last=MON,
     )
     assert value.source == "recorded" and value.actual == pytest.approx(0.6)
-    nothing = service.kpi_value(
+    nothing = perf_measures.kpi_value(
         session=session,
-        subject=service.Subject("person", "bob", "Bob Lead", person_id=_id(session, "bob")),
+        subject=perf_subjects.Subject("person", "bob", "Bob Lead", person_id=_id(session, "bob")),
         kpi="floor_time_share",
         first=MON,
         last=MON,
@@ -227,16 +230,16 @@ def _team_id(session: Session) -> int:
 def test_floor_time_bad_input(session: Session) -> None:
     _centre(session)
     with pytest.raises(NotFound, match="no team leader 'nobody'"):
-        service.floor_time(session=session, first=MON, last=MON, scope=ALL, person="nobody")
+        perf_floor_time.floor_time(session=session, first=MON, last=MON, scope=ALL, person="nobody")
     with pytest.raises(Invalid, match="before it starts"):
-        service.floor_time(session=session, first=TUE, last=MON, scope=ALL)
+        perf_floor_time.floor_time(session=session, first=TUE, last=MON, scope=ALL)
     # an agent is no team leader: the leader filter names them unknown
     org_service.create_person(
         session=session,
         data=org_schemas.PersonIn(name="Agent", login="agent", site="East", role=Role.agent),
     )
     with pytest.raises(NotFound):
-        service.floor_time(session=session, first=MON, last=MON, scope=ALL, person="agent")
+        perf_floor_time.floor_time(session=session, first=MON, last=MON, scope=ALL, person="agent")
 
 
 def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: Session) -> None:
@@ -261,7 +264,7 @@ def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: 
         session=session, site="Main", week=WEEK, created_by="planner", options=FAST
     )
     svc.publish(session=session, schedule_id=built.id, published_by="planner")
-    [out] = service.floor_time(session=session, first=tuesday, last=tuesday, scope=ALL)
+    [out] = perf_floor_time.floor_time(session=session, first=tuesday, last=tuesday, scope=ALL)
     # an 8-hour shift with a 30-minute unpaid lunch: 450 working minutes, 120 off the floor
     assert out.scheduled.minutes["planning"] == 60 and out.scheduled.minutes["reports"] == 60
     assert out.scheduled.minutes["lunch"] == 30
@@ -319,7 +322,7 @@ def test_attrition_cost_per_site_with_interval_and_cost(session: Session) -> Non
         data=org_schemas.LeaverCostIn(cost_per_leaver=4500, currency="GBP"),
     )
     assert out == org_schemas.LeaverCostOut(site="Main", cost_per_leaver=4500, currency="GBP")
-    cost = service.attrition_cost(session=session, last=date(2026, 11, 22), scope=ALL)
+    cost = perf_attrition.attrition_cost(session=session, last=date(2026, 11, 22), scope=ALL)
     assert (cost.first, cost.last) == (date(2025, 11, 23), date(2026, 11, 22))
     main, other = cost.sites
     # start headcount 10 (on 22 Nov 2025), end 8: average 9; 2 leavers -> 2/9
@@ -336,7 +339,7 @@ def test_attrition_cost_per_site_with_interval_and_cost(session: Session) -> Non
     assert other.note == "no replacement cost per leaver set for this site"
     # scope: a manager of Other sees Other only
     other_id = org_service.get_site(session=session, name="Other").id
-    scoped = service.attrition_cost(
+    scoped = perf_attrition.attrition_cost(
         session=session,
         last=date(2026, 11, 22),
         scope=org_service.Scope(kind=org_service.ScopeKind.sites, site_ids=frozenset({other_id})),

@@ -13,9 +13,11 @@ from ccops.cli import app
 from ccops.engines import stats
 from ccops.errors import Invalid
 from ccops.org import service as org_service
-from ccops.performance import service
+from ccops.performance import charts as perf_charts
+from ccops.performance import scorecards as perf_scorecards
+from ccops.quality import calibration as qa_calibration
+from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas as qa_schemas
-from ccops.quality import service as qa
 from tests.quality.builders import ALL_TOP, MIXED, answers, make_centre
 
 DAY = date(2026, 11, 2)
@@ -23,7 +25,7 @@ ALL = org_service.EVERYTHING
 
 
 def _score(session: Session, contact: int, version: int, pattern: dict[str, int | None]) -> None:
-    qa.evaluate(
+    qa_evaluations.evaluate(
         session=session,
         data=qa_schemas.EvaluationIn(
             contact_id=contact, form_version_id=version, answers=answers(pattern)
@@ -41,12 +43,12 @@ def test_qa_funnel_counts_passes_per_person_against_the_team_rate(session: Sessi
     for n, contact in enumerate(amy[:10]):
         _score(session, contact, version, ALL_TOP if n < 2 else MIXED)  # 72.5 < 80: fails
     # a calibration score of amy's eleventh contact never counts towards her pass rate
-    calibration = qa.create_calibration(
+    calibration = qa_calibration.create_calibration(
         session=session,
         data=qa_schemas.CalibrationIn(name="c", form_version_id=version, contact_ids=[amy[10]]),
         by="qa1",
     )
-    qa.evaluate(
+    qa_evaluations.evaluate(
         session=session,
         data=qa_schemas.EvaluationIn(
             contact_id=amy[10],
@@ -56,7 +58,7 @@ def test_qa_funnel_counts_passes_per_person_against_the_team_rate(session: Sessi
         ),
         by="qa1",
     )
-    out = service.funnel(
+    out = perf_charts.funnel(
         session=session, team="Red", kpi="qa_pass_rate", first=DAY, last=DAY, scope=ALL
     )
     assert out.kpi == "qa_pass_rate" and out.label == "QA pass rate"
@@ -77,7 +79,7 @@ def test_qa_funnel_counts_passes_per_person_against_the_team_rate(session: Sessi
     assert not amy_point.flagged and not zoe_point.flagged
     assert "evaluations" in out.note and "0 of 2 people" in out.note
     # another day: nobody evaluated, no rate, no flag
-    empty = service.funnel(
+    empty = perf_charts.funnel(
         session=session,
         team="Red",
         kpi="qa_pass_rate",
@@ -87,7 +89,7 @@ def test_qa_funnel_counts_passes_per_person_against_the_team_rate(session: Sessi
     )
     assert empty.team_rate is None and all(p.rate is None for p in empty.points)
     with pytest.raises(Invalid) as refused:
-        service.funnel(session=session, team="Red", kpi="aht_s", first=DAY, last=DAY, scope=ALL)
+        perf_charts.funnel(session=session, team="Red", kpi="aht_s", first=DAY, last=DAY, scope=ALL)
     assert refused.value.problems[0].field == "kpi"
 
 
@@ -98,14 +100,14 @@ def test_qa_pass_rate_is_a_measured_kpi_with_its_interval(session: Session) -> N
         _score(session, contact, version, ALL_TOP if n < 6 else MIXED)
     for contact in centre["contacts"]["zoe"][:3]:
         _score(session, contact, version, ALL_TOP)
-    [(ben, value)] = service.team_people_values(
+    [(ben, value)] = perf_scorecards.team_people_values(
         session=session, team="Blue", kpi="qa_pass_rate", first=DAY, last=DAY, scope=ALL
     )
     wilson = stats.wilson_interval(6, 8)
     assert ben.login == "ben" and value.actual == pytest.approx(0.75) and value.n == 8
     assert value.low == pytest.approx(wilson.low) and value.high == pytest.approx(wilson.high)
     assert value.unit == "fraction" and value.interval_method == "wilson"
-    red = service.team_people_values(
+    red = perf_scorecards.team_people_values(
         session=session, team="Red", kpi="qa_pass_rate", first=DAY, last=DAY, scope=ALL
     )
     assert [(p.login, v.n, v.actual) for p, v in red] == [("amy", 0, None), ("zoe", 3, None)]

@@ -14,9 +14,15 @@ from ccops.errors import Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person
+from ccops.performance import attrition as perf_attrition
+from ccops.performance import charts as perf_charts
+from ccops.performance import coaching as perf_coaching
+from ccops.performance import floor_time as perf_floor_time
 from ccops.performance import models as m
+from ccops.performance import reports as perf_reports
+from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
-from ccops.performance import service
+from ccops.performance import scorecards as perf_scorecards
 from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
@@ -61,7 +67,9 @@ def test_person_rate_has_the_hand_computed_wilson_interval(session: Session) -> 
     make_centre(session)
     add_contacts(session, login="alice", day=DAY, answered=40, repeats=10)
     add_horizon(session, DAY + timedelta(days=30))
-    card = service.person_scorecard(session=session, login="alice", first=DAY, last=DAY, scope=ALL)
+    card = perf_scorecards.person_scorecard(
+        session=session, login="alice", first=DAY, last=DAY, scope=ALL
+    )
     repeat = next(v for v in card.values if v.kpi == "repeat_contact_rate")
     # Wilson (1927), p = 10/40, n = 40, z = 1.959964:
     # (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n) = 0.271904 -+ 0.130034
@@ -85,7 +93,9 @@ def test_mean_has_the_hand_computed_t_interval(session: Session) -> None:
         repeats=0,
         handle_s=[100.0 + 10 * i for i in range(10)],
     )
-    card = service.person_scorecard(session=session, login="alice", first=DAY, last=DAY, scope=ALL)
+    card = perf_scorecards.person_scorecard(
+        session=session, login="alice", first=DAY, last=DAY, scope=ALL
+    )
     aht = next(v for v in card.values if v.kpi == "aht_s")
     # mean 145, s = 30.2765, t(9, 0.975) = 2.262157: 145 -+ 2.262157 * 30.2765 / sqrt(10)
     assert aht.actual == pytest.approx(145.0)
@@ -98,7 +108,9 @@ def test_too_few_observations_are_said_not_shown(session: Session) -> None:
     make_centre(session)
     add_contacts(session, login="bob", day=DAY, answered=12, repeats=6)
     add_horizon(session, DAY + timedelta(days=30))
-    card = service.person_scorecard(session=session, login="bob", first=DAY, last=DAY, scope=ALL)
+    card = perf_scorecards.person_scorecard(
+        session=session, login="bob", first=DAY, last=DAY, scope=ALL
+    )
     repeat = next(v for v in card.values if v.kpi == "repeat_contact_rate")
     assert repeat.actual is None and repeat.low is None
     assert repeat.n == 12
@@ -110,7 +122,9 @@ def test_repeats_not_yet_observable_are_left_out(session: Session) -> None:
     make_centre(session)
     add_contacts(session, login="alice", day=DAY, answered=40, repeats=10)
     # no later data: the 7-day windows are not complete, nothing can be counted yet
-    card = service.person_scorecard(session=session, login="alice", first=DAY, last=DAY, scope=ALL)
+    card = perf_scorecards.person_scorecard(
+        session=session, login="alice", first=DAY, last=DAY, scope=ALL
+    )
     repeat = next(v for v in card.values if v.kpi == "repeat_contact_rate")
     assert repeat.n == 0 and repeat.status == "no_data"
 
@@ -118,7 +132,7 @@ def test_repeats_not_yet_observable_are_left_out(session: Session) -> None:
 def test_weights_must_sum_to_100_and_nothing_is_stored(session: Session) -> None:
     make_centre(session)
     with pytest.raises(Invalid) as err:
-        service.create_scorecard(
+        perf_scorecards.create_scorecard(
             session=session, data=_card("Bad", s.Level.centre, (60, 30)), created_by="t", scope=ALL
         )
     assert "sum to 100%" in err.value.message and "sum to 90%" in err.value.message
@@ -130,33 +144,33 @@ def test_unknown_kpi_is_named(session: Session) -> None:
     data = _card("X", s.Level.centre)
     data.kpis[0].kpi = "happiness"
     with pytest.raises(Invalid) as err:
-        service.create_scorecard(session=session, data=data, created_by="t", scope=ALL)
+        perf_scorecards.create_scorecard(session=session, data=data, created_by="t", scope=ALL)
     assert "happiness" in err.value.message
     assert err.value.problems[0].field == "kpis.0.kpi"
 
 
 def test_cascade_cycle_is_refused_with_the_cycle_named(session: Session) -> None:
     make_centre(session)
-    service.create_scorecard(
+    perf_scorecards.create_scorecard(
         session=session, data=_card("Centre", s.Level.centre), created_by="t", scope=ALL
     )
-    service.create_scorecard(
+    perf_scorecards.create_scorecard(
         session=session,
         data=_card("Dept", s.Level.team, team="Team A", parent="Centre"),
         created_by="t",
         scope=ALL,
     )
-    service.create_scorecard(
+    perf_scorecards.create_scorecard(
         session=session,
         data=_card("Team", s.Level.team, team="Team B", parent="Dept"),
         created_by="t",
         scope=ALL,
     )
     with pytest.raises(Invalid) as err:
-        service.set_parent(session=session, name="Dept", parent="Team")
+        perf_scorecards.set_parent(session=session, name="Dept", parent="Team")
     assert "Dept → Team → Dept" in err.value.message
-    assert service.get_scorecard(session=session, name="Dept").parent_id is not None
-    tree = service.cascade(session=session)
+    assert perf_scorecards.get_scorecard(session=session, name="Dept").parent_id is not None
+    tree = perf_scorecards.cascade(session=session)
     assert [n.scorecard.name for n in tree] == ["Centre"]
     assert tree[0].children[0].children[0].scorecard.name == "Team"
     assert tree[0].scorecard.kpis[0].formula  # the registry's formula is shown
@@ -164,14 +178,14 @@ def test_cascade_cycle_is_refused_with_the_cycle_named(session: Session) -> None
 
 def test_a_centre_cannot_be_cascaded_from_a_person(session: Session) -> None:
     make_centre(session)
-    service.create_scorecard(
+    perf_scorecards.create_scorecard(
         session=session,
         data=_card("Alice", s.Level.person, person="alice"),
         created_by="t",
         scope=ALL,
     )
     with pytest.raises(Invalid) as err:
-        service.create_scorecard(
+        perf_scorecards.create_scorecard(
             session=session,
             data=_card("C", s.Level.centre, parent="Alice"),
             created_by="t",
@@ -182,20 +196,22 @@ def test_a_centre_cannot_be_cascaded_from_a_person(session: Session) -> None:
 
 def test_position_scorecard_applies_to_the_role(session: Session) -> None:
     make_centre(session)
-    service.create_scorecard(
+    perf_scorecards.create_scorecard(
         session=session,
         data=_card("Agents", s.Level.position, position=s.Position.agent),
         created_by="t",
         scope=ALL,
     )
-    card = service.person_scorecard(session=session, login="carol", first=DAY, last=DAY, scope=ALL)
+    card = perf_scorecards.person_scorecard(
+        session=session, login="carol", first=DAY, last=DAY, scope=ALL
+    )
     assert card.scorecard == "Agents"
     assert [v.weight_pct for v in card.values] == [60, 40]
 
 
 def test_someone_elses_records_are_not_found(session: Session) -> None:
     make_centre(session)
-    coaching = service.create_coaching(
+    coaching = perf_coaching.create_coaching(
         session=session,
         data=s.CoachingIn(
             person="bob", held_on=DAY, monitoring_points="m", gap="g", analysis="a", action_plan="p"
@@ -205,24 +221,29 @@ def test_someone_elses_records_are_not_found(session: Session) -> None:
     )
     alice = _own_scope(session, "alice")
     with pytest.raises(NotFound):
-        service.person_scorecard(session=session, login="bob", first=DAY, last=DAY, scope=alice)
+        perf_scorecards.person_scorecard(
+            session=session, login="bob", first=DAY, last=DAY, scope=alice
+        )
     with pytest.raises(NotFound):
-        service.list_coaching(session=session, login="bob", scope=alice)
+        perf_coaching.list_coaching(session=session, login="bob", scope=alice)
     with pytest.raises(NotFound):
-        service.agree_coaching(
+        perf_coaching.agree_coaching(
             session=session, coaching_id=coaching.id, person_id=alice.person_id, scope=alice
         )
     with pytest.raises(NotFound):
-        service.team_scorecard(session=session, team="Team B", first=DAY, last=DAY, scope=alice)
+        perf_scorecards.team_scorecard(
+            session=session, team="Team B", first=DAY, last=DAY, scope=alice
+        )
     assert (
-        service.list_coaching(session=session, login="bob", scope=ALL)[0].agreed_by_person is False
+        perf_coaching.list_coaching(session=session, login="bob", scope=ALL)[0].agreed_by_person
+        is False
     )
 
 
 def test_coaching_and_review_are_agreed_and_signed_by_both_sides(session: Session) -> None:
     make_centre(session)
     bob = _own_scope(session, "bob")
-    c = service.create_coaching(
+    c = perf_coaching.create_coaching(
         session=session,
         data=s.CoachingIn(
             person="bob",
@@ -238,15 +259,15 @@ def test_coaching_and_review_are_agreed_and_signed_by_both_sides(session: Sessio
         coach="lead",
         scope=ALL,
     )
-    agreed = service.agree_coaching(
+    agreed = perf_coaching.agree_coaching(
         session=session, coaching_id=c.id, person_id=bob.person_id, scope=bob
     )
     assert agreed.agreed_by_person and agreed.reference == "ticket:17"
-    done = service.record_outcome(
+    done = perf_coaching.record_outcome(
         session=session, coaching_id=c.id, data=s.OutcomeIn(outcome="repeats down"), scope=ALL
     )
     assert done.outcome == "repeats down"
-    r = service.create_review(
+    r = perf_reviews.create_review(
         session=session,
         data=s.ReviewIn(
             person="bob",
@@ -264,13 +285,13 @@ def test_coaching_and_review_are_agreed_and_signed_by_both_sides(session: Sessio
         scope=ALL,
     )
     with pytest.raises(Invalid):
-        service.sign_review(
+        perf_reviews.sign_review(
             session=session, review_id=r.id, login="stranger", person_id=None, scope=ALL
         )
-    service.sign_review(
+    perf_reviews.sign_review(
         session=session, review_id=r.id, login="u-bob", person_id=bob.person_id, scope=bob
     )
-    signed = service.sign_review(
+    signed = perf_reviews.sign_review(
         session=session, review_id=r.id, login="lead", person_id=None, scope=ALL
     )
     assert signed.signed_by_person_at is not None and signed.signed_by_reviewer_at is not None
@@ -284,7 +305,7 @@ def test_funnel_flags_only_outside_998_and_lists_people_by_name(session: Session
     ):
         add_contacts(session, login=name.lower(), day=DAY, answered=answered, repeats=repeats)
     add_horizon(session, DAY + timedelta(days=30))
-    out = service.funnel(
+    out = perf_charts.funnel(
         session=session, team="Team A", kpi="repeat_contact_rate", first=DAY, last=DAY, scope=ALL
     )
     assert [p.name for p in out.points] == ["Adam", "Ben", "Mia", "Zoe"]
@@ -314,7 +335,7 @@ def test_simulated_equal_team_flags_no_more_than_the_false_alarm_rate(session: S
     add_horizon(session, DAY + timedelta(days=30))
     flagged = 0
     for team in teams:
-        out = service.funnel(
+        out = perf_charts.funnel(
             session=session, team=team, kpi="repeat_contact_rate", first=DAY, last=DAY, scope=ALL
         )
         assert len(out.points) == 40
@@ -331,7 +352,7 @@ def test_funnel_helper_false_alarm_rate_on_many_simulated_teams() -> None:
         people = [
             (f"p{i}", f"P {i:02d}", int(rng.binomial(n, 0.3)), int(n)) for i, n in enumerate(trials)
         ]
-        _rate, points, _curve = service.funnel_points(people)
+        _rate, points, _curve = perf_charts.funnel_points(people)
         flagged += sum(p.flagged for p in points)
         total += len(points)
     # exact test at 99.8%: at most 0.2% per person (pooled centre makes it a little lower)
@@ -346,7 +367,7 @@ def test_p_chart_limits_are_the_hand_computed_ones(session: Session) -> None:
             session, login="alice", day=DAY + timedelta(days=7 * week), answered=100, repeats=20
         )
     add_horizon(session, DAY + timedelta(days=60))
-    out = service.control_chart(
+    out = perf_charts.control_chart(
         session=session,
         team="Team A",
         kpi="repeat_contact_rate",
@@ -373,7 +394,7 @@ def test_xmr_chart_separates_a_special_cause(session: Session) -> None:
             repeats=0,
             handle_s=[float(handle)] * 10,
         )
-    out = service.control_chart(
+    out = perf_charts.control_chart(
         session=session,
         team="Team A",
         kpi="aht_s",
@@ -391,7 +412,7 @@ def test_attrition_rate_and_survival(session: Session) -> None:
         person.termination_date = date(2026, 3, 10 + i)
         person.termination_reason = "moved city"
     session.flush()
-    out = service.attrition(
+    out = perf_attrition.attrition(
         session=session, first=date(2026, 3, 1), last=date(2026, 3, 31), scope=ALL
     )
     march = out.months[0]
@@ -412,18 +433,18 @@ def test_floor_time_share_against_75_percent(session: Session) -> None:
         data=org_schemas.PersonIn(name="Lead", login="lead", site="Main", role=Role.supervisor),
     )
     for kind, minutes in (("floor", 300), ("planning", 60), ("reports", 40)):
-        service.record_activity(
+        perf_floor_time.record_activity(
             session=session,
             data=s.ActivityIn(person="lead", day=DAY, kind=s.ActivityKind(kind), minutes=minutes),
             scope=ALL,
         )
     with pytest.raises(Invalid):
-        service.record_activity(
+        perf_floor_time.record_activity(
             session=session,
             data=s.ActivityIn(person="lead", day=DAY, kind=s.ActivityKind.floor, minutes=1100),
             scope=ALL,
         )
-    [out] = service.floor_time(session=session, first=DAY, last=DAY, scope=ALL)
+    [out] = perf_floor_time.floor_time(session=session, first=DAY, last=DAY, scope=ALL)
     assert out.recorded.share == pytest.approx(0.75) and out.recorded.days == 1
     assert out.target_share == 0.75 and out.scheduled.state == "no_schedule"
 
@@ -433,7 +454,7 @@ def test_level_report_says_what_follows(session: Session) -> None:
     add_contacts(session, login="alice", day=DAY, answered=200, repeats=80)
     add_contacts(session, login="bob", day=DAY, answered=200, repeats=10)
     add_horizon(session, DAY + timedelta(days=30))
-    service.set_publication(
+    perf_reports.set_publication(
         session=session,
         data=s.PublicationIn(
             kpi="repeat_contact_rate",
@@ -443,7 +464,7 @@ def test_level_report_says_what_follows(session: Session) -> None:
             higher_is_better=False,
         ),
     )
-    report = service.level_report(
+    report = perf_reports.level_report(
         session=session, audience=s.Audience.agent, first=DAY, last=DAY, scope=ALL
     )
     by = {line.subject: line for line in report.lines}
@@ -451,6 +472,6 @@ def test_level_report_says_what_follows(session: Session) -> None:
     assert by["Bob"].result == "good" and by["Bob"].follow_up == "recognition"
     assert by["Carol"].result == "no_signal"  # no contacts: nothing follows
     assert [line.subject for line in report.lines] == ["Alice", "Bob", "Carol"]
-    due = service.due_reports(session=session, scope=ALL)
+    due = perf_reports.due_reports(session=session, scope=ALL)
     assert len(due) == 1 and due[0].rhythm == s.Rhythm.weekly
-    assert service.due_reports(session=session, scope=ALL) == []
+    assert perf_reports.due_reports(session=session, scope=ALL) == []

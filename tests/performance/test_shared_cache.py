@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ccops.metrics import cache
 from ccops.org import service as org_service
-from ccops.performance import service
+from ccops.performance import measures as perf_measures
+from ccops.performance import subjects as perf_subjects
 from ccops.runtime import session_factory
 from ccops.settings import Settings
 from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
@@ -19,10 +20,10 @@ LAST = DAY + timedelta(days=6)
 
 
 def _repeat(session: Session) -> tuple[int | None, int]:
-    team = service.team_in_scope(session=session, name="Team A", scope=ALL)
-    value = service.measure(
+    team = perf_subjects.team_in_scope(session=session, name="Team A", scope=ALL)
+    value = perf_measures.measure(
         session=session,
-        subject=service._team_subject(team),
+        subject=perf_subjects.team_subject(team),
         kpi="repeat_contact_rate",
         first=DAY,
         last=LAST,

@@ -13,10 +13,10 @@ from scipy import stats as sp_stats
 from sqlalchemy.orm import Session
 
 from ccops.org import service as org_service
+from ccops.performance import coaching as perf_coaching
 from ccops.performance import schemas as s
-from ccops.performance import service
+from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas as qs
-from ccops.quality import service as qa
 from ccops.settings import Settings
 from tests.quality.builders import ALL_TOP, MIXED, answers, make_centre
 
@@ -36,14 +36,14 @@ def _seed(session: Session) -> dict[str, Any]:
     plan = [("zoe", MIXED, 10), ("amy", ALL_TOP, 2), ("ben", ALL_TOP, 3)]
     for login, pattern, count in plan:
         for contact_id in centre["contacts"][login][:count]:
-            qa.evaluate(
+            qa_evaluations.evaluate(
                 session=session,
                 data=qs.EvaluationIn(
                     contact_id=contact_id, form_version_id=version, answers=answers(pattern)
                 ),
                 by="qa1",
             )
-    service.create_note(
+    perf_coaching.create_note(
         session=session,
         data=s.NoteIn(
             person="zoe", kind=s.NoteKind.training_need, text="Identity checks", written_on=DAY
@@ -59,7 +59,9 @@ def test_a_teams_training_topics_are_the_items_clearly_below_the_pass_mark(
     session: Session,
 ) -> None:
     _seed(session)
-    red = service.team_training_needs(session=session, team="Red", first=DAY, last=DAY, scope=ALL)
+    red = perf_coaching.team_training_needs(
+        session=session, team="Red", first=DAY, last=DAY, scope=ALL
+    )
     items = {i.item: i for i in red.items}
     assert [i.item for i in red.items] == ["greet", "verify", "accuracy", "ownership", "disclosure"]
     expected = {
@@ -79,10 +81,12 @@ def test_a_teams_training_topics_are_the_items_clearly_below_the_pass_mark(
     assert items["greet"].mean_pct == 100.0 and not items["greet"].training_need
     assert items["verify"].low_pct == 0.0  # the t interval (-8.1 to 41.4) is cut at 0
     assert [(n.person, n.text) for n in red.notes] == [("zoe", "Identity checks")]
-    blue = service.team_training_needs(session=session, team="Blue", first=DAY, last=DAY, scope=ALL)
+    blue = perf_coaching.team_training_needs(
+        session=session, team="Blue", first=DAY, last=DAY, scope=ALL
+    )
     assert all(i.n == 3 and i.mean_pct is None and "too few" in i.note for i in blue.items)
     assert blue.notes == []
-    ben = service.person_training_needs(
+    ben = perf_coaching.person_training_needs(
         session=session, login="ben", first=DAY, last=DAY, scope=ALL
     )
     assert [i.n for i in ben.items] == [3] * 5

@@ -13,8 +13,8 @@ from ccops.enums import ChannelKind, Outcome, Role
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue
+from ccops.quality import forms as qa_forms
 from ccops.quality import schemas
-from ccops.quality import service as qa
 
 DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 """A Monday; the site is in UTC so local days are UTC days."""
@@ -153,5 +153,5 @@ def make_centre(session: Session, *, contacts_per_agent: int = 12) -> dict[str, 
             session.add(contact)
             session.flush()
             contacts[login].append(contact.id)
-    form = qa.create_form(session=session, data=schemas.FormIn.model_validate(FORM), by="qa1")
+    form = qa_forms.create_form(session=session, data=schemas.FormIn.model_validate(FORM), by="qa1")
     return {"people": people, "contacts": contacts, "form": form}

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
+from ccops.quality import disputes as qa_disputes
+from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas
-from ccops.quality import service as qa
 from tests.quality.builders import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
 
 
@@ -80,14 +81,14 @@ def test_cli_opens_a_calibration_and_decides_a_dispute(
     centre: dict[str, Any] = make_centre(session)
     version_id = centre["form"].versions[0].id
     zoe = centre["contacts"]["zoe"]
-    evaluation = qa.evaluate(
+    evaluation = qa_evaluations.evaluate(
         session=session,
         data=schemas.EvaluationIn(
             contact_id=zoe[0], form_version_id=version_id, answers=answers(MIXED)
         ),
         by="qa1",
     )
-    dispute = qa.raise_dispute(
+    dispute = qa_disputes.raise_dispute(
         session=session,
         evaluation_id=evaluation.id,
         data=schemas.DisputeIn(reason="verified"),

@@ -11,8 +11,8 @@ from ccops.contacts.models import Contact
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role
 from ccops.org.models import Person, Queue
+from ccops.quality import forms as qa_forms
 from ccops.quality import schemas
-from ccops.quality import service as qa
 from tests.quality.builders import ALL_TOP, FORM, MIXED, answers_json
 from tests.web.conftest import World
 
@@ -23,7 +23,7 @@ def _seed(world: World) -> dict[str, Any]:
     """A form and three handled contacts each for alice (Team A), bob (Team B), carol (Other)."""
     engine = make_engine(world.settings.resolved_database_url())
     with make_session_factory(engine)() as s:
-        form = qa.create_form(session=s, data=schemas.FormIn.model_validate(FORM), by="u-qa")
+        form = qa_forms.create_form(session=s, data=schemas.FormIn.model_validate(FORM), by="u-qa")
         contacts: dict[str, list[int]] = {}
         for login in ("alice", "bob", "carol"):
             person = s.scalars(select(Person).where(Person.login == login)).one()

@@ -17,8 +17,13 @@ from ccops.enums import ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid
 from ccops.org.models import Team
 from ccops.org.service import Scope
+from ccops.quality import calibration as qa_calibration
+from ccops.quality import disputes as qa_disputes
+from ccops.quality import evaluations as qa_evaluations
+from ccops.quality import forms as qa_forms
+from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
-from ccops.quality import service as qa
+from ccops.quality import scores as qa_scores
 from tests.quality.builders import (
     ALL_TOP,
     CRITICAL,
@@ -47,7 +52,7 @@ def _evaluate(
     version_id: int | None = None,
     calibration_id: int | None = None,
 ) -> schemas.EvaluationOut:
-    return qa.evaluate(
+    return qa_evaluations.evaluate(
         session=session,
         data=schemas.EvaluationIn(
             contact_id=contact_id,
@@ -102,14 +107,16 @@ def test_weights_off_100_are_refused_naming_the_section_and_nothing_is_stored(
         + FORM["sections"][1]["items"][1:],
     }
     with pytest.raises(Invalid) as caught:
-        qa.create_form(session=session, data=schemas.FormIn.model_validate(bad), by="qa1")
+        qa_forms.create_form(session=session, data=schemas.FormIn.model_validate(bad), by="qa1")
     assert "section 'Resolution': the item weights sum to 90%, not 100%" in caught.value.message
     assert caught.value.problems[0].field == "sections[1].items"
     bad_total = {**FORM, "name": "Bad total"}
     bad_total["sections"] = [{**FORM["sections"][0], "weight_pct": 25}, *FORM["sections"][1:]]
     with pytest.raises(Invalid, match="the section weights sum to 105%, not 100%"):
-        qa.create_form(session=session, data=schemas.FormIn.model_validate(bad_total), by="qa1")
-    assert qa.list_forms(session=session) == []
+        qa_forms.create_form(
+            session=session, data=schemas.FormIn.model_validate(bad_total), by="qa1"
+        )
+    assert qa_forms.list_forms(session=session) == []
 
 
 def test_critical_item_must_be_yes_no(session: Session) -> None:
@@ -131,7 +138,7 @@ def test_critical_item_must_be_yes_no(session: Session) -> None:
         }
     ]
     with pytest.raises(Invalid, match="section 'Only', item 'x': a critical"):
-        qa.create_form(session=session, data=schemas.FormIn.model_validate(bad), by="qa1")
+        qa_forms.create_form(session=session, data=schemas.FormIn.model_validate(bad), by="qa1")
 
 
 def test_scores_off_the_scale_are_refused_naming_the_item_and_nothing_is_stored(
@@ -149,7 +156,7 @@ def test_scores_off_the_scale_are_refused_naming_the_item_and_nothing_is_stored(
     missing = {k: v for k, v in ALL_TOP.items() if k != "disclosure"}
     with pytest.raises(Invalid, match="item 'disclosure' has no score"):
         _evaluate(session, centre, contact, missing)
-    assert qa.count_evaluations(session=session) == 0
+    assert qa_evaluations.count_evaluations(session=session) == 0
 
 
 def test_publishing_makes_a_version_and_a_retired_version_is_refused(
@@ -163,7 +170,7 @@ def test_publishing_makes_a_version_and_a_retired_version_is_refused(
         {**FORM["sections"][1], "weight_pct": 40},
         FORM["sections"][2],
     ]
-    form = qa.publish_version(
+    form = qa_forms.publish_version(
         session=session,
         form_id=centre["form"].id,
         data=schemas.FormVersionIn.model_validate({**change, "change_note": "more opening"}),
@@ -174,9 +181,9 @@ def test_publishing_makes_a_version_and_a_retired_version_is_refused(
         _evaluate(session, centre, centre["contacts"]["zoe"][1], MIXED, version_id=v1.id)
     assert "'Standard call' version 1 was retired" in caught.value.message
     assert f"evaluate on version 2 (id {form.versions[1].id})" in caught.value.message
-    assert qa.count_evaluations(session=session) == 1
+    assert qa_evaluations.count_evaluations(session=session) == 1
     # the old evaluation keeps its version and score; the same answers on v2 score differently
-    again = qa.get_evaluation(session=session, evaluation_id=kept.id)
+    again = qa_evaluations.get_evaluation(session=session, evaluation_id=kept.id)
     assert (again.form_version, again.score_pct) == (1, 72.5)
     v2 = _evaluate(
         session, centre, centre["contacts"]["zoe"][1], MIXED, version_id=form.versions[1].id
@@ -194,7 +201,7 @@ def test_score_summary_shows_t_interval_wilson_and_too_few(
     zoe = centre["contacts"]["zoe"]
     for contact, pattern in zip(zoe[:3], (ALL_TOP, MIXED, CRITICAL), strict=True):
         _evaluate(session, centre, contact, pattern)
-    few = qa.person_score(session=session, person="zoe", first_day=FIRST, last_day=LAST)
+    few = qa_scores.person_score(session=session, person="zoe", first_day=FIRST, last_day=LAST)
     scores = [100.0, 72.5, 0.0]
     sd = float(np.std(scores, ddof=1))
     margin = float(sp_stats.t.ppf(0.975, 2)) * sd / math.sqrt(3)
@@ -213,14 +220,14 @@ def test_score_summary_shows_t_interval_wilson_and_too_few(
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     assert few.score.pass_low == pytest.approx(centre_w - half, rel=1e-9)
     assert few.score.pass_high == pytest.approx(centre_w + half, rel=1e-9)
-    nobody = qa.person_score(session=session, person="amy", first_day=FIRST, last_day=LAST)
+    nobody = qa_scores.person_score(session=session, person="amy", first_day=FIRST, last_day=LAST)
     assert nobody.score.n == 0 and nobody.score.mean_pct is None
     assert nobody.score.note == "no evaluations"
 
 
 def test_sample_size_matches_the_formula_by_hand(session: Session) -> None:
     make_centre(session, contacts_per_agent=40)
-    out = qa.sample_size(
+    out = qa_sampling.sample_size(
         session=session, person="zoe", first_day=FIRST, last_day=LAST, margin_pct=5
     )
     # z = 1.959964, s = 15 (assumed), E = 5: n0 = (1.959964 * 15 / 5)^2 = 34.5731...
@@ -230,12 +237,12 @@ def test_sample_size_matches_the_formula_by_hand(session: Session) -> None:
     assert out.n_infinite == pytest.approx(34.57312938624712, rel=1e-12)
     assert out.n_required == 19
     assert out.still_needed == 19
-    n0, n, _z = qa.required_sample_size(sd_pct=10, margin_pct=2, population=10_000)
+    n0, n, _z = qa_sampling.required_sample_size(sd_pct=10, margin_pct=2, population=10_000)
     # (1.959964 * 5)^2 = 96.0365; 96.0365 / (1 + 95.0365/10000) = 95.1324 -> 96
     assert n0 == pytest.approx(96.03647051928, rel=1e-10)
     assert n == 96
     # N = 10: 34.5731 / (1 + 33.5731 / 10) = 7.934 -> 8 of the 10
-    assert qa.required_sample_size(sd_pct=15, margin_pct=5, population=10)[1] == 8
+    assert qa_sampling.required_sample_size(sd_pct=15, margin_pct=5, population=10)[1] == 8
 
 
 def test_samples_are_seeded_and_stratified_by_queue_and_type(
@@ -244,20 +251,20 @@ def test_samples_are_seeded_and_stratified_by_queue_and_type(
     data = schemas.SampleIn(
         person="zoe", first_day=FIRST, last_day=LAST, method="stratified", size=4, seed=3
     )
-    first = qa.draw_sample(session=session, data=data, by="qa1")
-    second = qa.draw_sample(session=session, data=data, by="qa1")
+    first = qa_sampling.draw_sample(session=session, data=data, by="qa1")
+    second = qa_sampling.draw_sample(session=session, data=data, by="qa1")
     assert [c.contact_id for c in first.contacts] == [c.contact_id for c in second.contacts]
     # 12 contacts: 9 Sales voice, 3 Chat chat -> 4 * 9/12 = 3 and 4 * 3/12 = 1
     assert first.strata == {"Chat · chat": 1, "Sales · voice": 3}
     assert first.population == 12
-    random = qa.draw_sample(
+    random = qa_sampling.draw_sample(
         session=session, data=data.model_copy(update={"method": "random"}), by="qa1"
     )
     assert len(random.contacts) == 4
     assert {c.contact_id for c in random.contacts} <= set(centre["contacts"]["zoe"])
     empty = data.model_copy(update={"first_day": date(2026, 1, 1), "last_day": date(2026, 1, 2)})
     with pytest.raises(Invalid, match="zoe has no unevaluated handled contacts"):
-        qa.draw_sample(session=session, data=empty, by="qa1")
+        qa_sampling.draw_sample(session=session, data=empty, by="qa1")
 
 
 # --- calibration ------------------------------------------------------------------------------
@@ -267,7 +274,7 @@ def test_calibration_agreement_uses_krippendorff_alpha(
     session: Session, centre: dict[str, Any]
 ) -> None:
     contacts = centre["contacts"]["amy"][:3]
-    calibration = qa.create_calibration(
+    calibration = qa_calibration.create_calibration(
         session=session,
         data=schemas.CalibrationIn(
             name="November", form_version_id=centre["form"].versions[-1].id, contact_ids=contacts
@@ -280,7 +287,7 @@ def test_calibration_agreement_uses_krippendorff_alpha(
             _evaluate(
                 session, centre, contact, pattern, by=evaluator, calibration_id=calibration.id
             )
-    report = qa.calibration_report(session=session, calibration_id=calibration.id)
+    report = qa_calibration.calibration_report(session=session, calibration_id=calibration.id)
     assert report.evaluators == ["qa1", "qa2"]
     assert report.totals[contacts[1]] == {"qa1": 72.5, "qa2": 100.0}
     # interval alpha by hand: values 100 x3, 72.5 x3 (n = 6); one unit differs by 27.5:
@@ -299,7 +306,10 @@ def test_calibration_agreement_uses_krippendorff_alpha(
     assert report.interpretation.startswith("agreement too low")
     # calibration scores never count towards the person's QA score
     assert (
-        qa.person_score(session=session, person="amy", first_day=FIRST, last_day=LAST).score.n == 0
+        qa_scores.person_score(
+            session=session, person="amy", first_day=FIRST, last_day=LAST
+        ).score.n
+        == 0
     )
     with pytest.raises(Conflict, match="already scored contact"):
         _evaluate(session, centre, contacts[0], ALL_TOP, by="qa1", calibration_id=calibration.id)
@@ -315,19 +325,19 @@ def test_disputes_own_only_second_evaluator_decides_and_history_stays(
     evaluation = _evaluate(session, centre, centre["contacts"]["zoe"][0], MIXED)
     reason = schemas.DisputeIn(reason="I verified the customer in the chat before the call")
     with pytest.raises(Forbidden, match="is of someone else: you can dispute only your own"):
-        qa.raise_dispute(
+        qa_disputes.raise_dispute(
             session=session,
             evaluation_id=evaluation.id,
             data=reason,
             by="ben",
             by_person_id=ben_id,
         )
-    dispute = qa.raise_dispute(
+    dispute = qa_disputes.raise_dispute(
         session=session, evaluation_id=evaluation.id, data=reason, by="zoe", by_person_id=zoe_id
     )
     assert dispute.status == "open" and dispute.revision_disputed == 1
     with pytest.raises(Conflict, match="already has an open dispute"):
-        qa.raise_dispute(
+        qa_disputes.raise_dispute(
             session=session,
             evaluation_id=evaluation.id,
             data=reason,
@@ -338,8 +348,10 @@ def test_disputes_own_only_second_evaluator_decides_and_history_stays(
         decision="amend", comment="identity was verified", answers=answers({**MIXED, "verify": 1})
     )
     with pytest.raises(Forbidden, match="a second evaluator decides"):
-        qa.decide_dispute(session=session, dispute_id=dispute.id, data=amend, by="qa1")
-    decided = qa.decide_dispute(session=session, dispute_id=dispute.id, data=amend, by="qa2")
+        qa_disputes.decide_dispute(session=session, dispute_id=dispute.id, data=amend, by="qa1")
+    decided = qa_disputes.decide_dispute(
+        session=session, dispute_id=dispute.id, data=amend, by="qa2"
+    )
     # opening now 1: 20 + 32.5 + 30 = 82.5, a pass
     assert (decided.score_pct, decided.revision, decided.passed) == (82.5, 2, True)
     assert [(r.revision, r.score_pct, r.scored_by) for r in decided.revisions] == [
@@ -349,12 +361,12 @@ def test_disputes_own_only_second_evaluator_decides_and_history_stays(
     assert decided.disputes[0].status == "amended"
     assert decided.disputes[0].resulting_revision == 2
     with pytest.raises(Conflict, match="already decided"):
-        qa.decide_dispute(session=session, dispute_id=dispute.id, data=amend, by="qa2")
+        qa_disputes.decide_dispute(session=session, dispute_id=dispute.id, data=amend, by="qa2")
     # a second dispute, upheld, keeps the scores
-    second = qa.raise_dispute(
+    second = qa_disputes.raise_dispute(
         session=session, evaluation_id=evaluation.id, data=reason, by="zoe", by_person_id=zoe_id
     )
-    upheld = qa.decide_dispute(
+    upheld = qa_disputes.decide_dispute(
         session=session,
         dispute_id=second.id,
         data=schemas.DecisionIn(decision="uphold", comment="the scores stand"),
@@ -372,7 +384,7 @@ def test_scope_limits_evaluation_and_the_summary_lists_people_by_name(
         kind=ScopeKind.teams, site_ids=frozenset({red.site_id}), team_ids=frozenset({red.id})
     )
     with pytest.raises(Forbidden, match="outside your scope"):
-        qa.evaluate(
+        qa_evaluations.evaluate(
             session=session,
             data=schemas.EvaluationIn(
                 contact_id=centre["contacts"]["ben"][0],
@@ -386,7 +398,7 @@ def test_scope_limits_evaluation_and_the_summary_lists_people_by_name(
     for contact in centre["contacts"]["zoe"][:2]:
         _evaluate(session, centre, contact, ALL_TOP)
     _evaluate(session, centre, centre["contacts"]["amy"][0], CRITICAL)
-    result = qa.summary(session=session, first_day=FIRST, last_day=LAST, scope=red_only)
+    result = qa_scores.summary(session=session, first_day=FIRST, last_day=LAST, scope=red_only)
     assert [t.team for t in result.teams] == ["Red"]
     assert [p.name for p in result.teams[0].people] == ["Amy Brown", "Zoe Adams"]
     assert result.teams[0].score.n == 3

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from ccops.db import make_engine, make_session_factory
 from ccops.engines import stats
 from ccops.enums import Role
+from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas as qa_schemas
-from ccops.quality import service as qa
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
 from ccops.web.app import create_app
@@ -48,7 +48,7 @@ def _client(world: World, login: str) -> tuple[TestClient, str]:
 def _evaluate(world: World, seed: dict[str, Any], login: str, n: int, pattern: Any) -> int:
     engine = make_engine(world.settings.resolved_database_url())
     with make_session_factory(engine)() as s:
-        out = qa.evaluate(
+        out = qa_evaluations.evaluate(
             session=s,
             data=qa_schemas.EvaluationIn(
                 contact_id=seed["contacts"][login][n],

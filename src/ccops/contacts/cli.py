@@ -10,9 +10,7 @@ import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.contacts import schemas
-from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
-from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
 
 import_app = typer.Typer(
@@ -95,6 +93,7 @@ def _run_import(
     the intraday interval totals of the queue-days it wrote are rebuilt in the same transaction
     (``flows.import_records``)."""
     from ccops import flows
+    from ccops.runtime import unit_of_work
 
     settings = get_settings()
     with unit_of_work(settings) as session:
@@ -123,8 +122,10 @@ def import_contacts(
     as_json: JsonOpt = False,
 ) -> None:
     """Import contacts from PATH (one transaction: all rows, or none)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
-        contacts_service.import_contacts,
+        contacts_imports.import_contacts,
         as_json,
         path=path,
         format=format,
@@ -154,8 +155,10 @@ def import_agent_states(
     as_json: JsonOpt = False,
 ) -> None:
     """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
-        contacts_service.import_agent_states,
+        contacts_imports.import_agent_states,
         as_json,
         path=path,
         format=format,
@@ -184,8 +187,10 @@ def import_intervals(
     as_json: JsonOpt = False,
 ) -> None:
     """Import an ACD interval report (offered, answered, abandoned per queue and interval)."""
+    from ccops.contacts import imports as contacts_imports
+
     _run_import(
-        contacts_service.import_intervals,
+        contacts_imports.import_intervals,
         as_json,
         path=path,
         format=format,
@@ -206,9 +211,12 @@ def erase(
     as_json: JsonOpt = False,
 ) -> None:
     """Erase a customer's link to their contacts (the contacts' statistics are kept)."""
+    from ccops.contacts import privacy as contacts_privacy
+    from ccops.runtime import unit_of_work
+
     settings = get_settings()
     with unit_of_work(settings) as session:
-        affected = contacts_service.erase_customer(
+        affected = contacts_privacy.erase_customer(
             session=session, customer_key=customer, secret_key=settings.resolved_secret_key()
         )
     if as_json:

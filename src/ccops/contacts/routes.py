@@ -16,8 +16,10 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ccops import flows
+from ccops.contacts import imports as contacts_imports
+from ccops.contacts import privacy as contacts_privacy
+from ccops.contacts import queries as contacts_queries
 from ccops.contacts import schemas
-from ccops.contacts import service as contacts_service
 from ccops.contacts.importers import FORMATS
 from ccops.errors import CcopsError
 from ccops.org import service as org_service
@@ -87,7 +89,7 @@ def import_contacts(
 ) -> schemas.ImportReport:
     """Import a file of contacts (all rows or none, unless skip_invalid)."""
     return _import_upload(
-        contacts_service.import_contacts,
+        contacts_imports.import_contacts,
         file,
         mapping,
         session=session,
@@ -119,7 +121,7 @@ def import_agent_states(
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv, parquet or an Asterisk queue_log)."""
     return _import_upload(
-        contacts_service.import_agent_states,
+        contacts_imports.import_agent_states,
         file,
         mapping,
         session=session,
@@ -150,7 +152,7 @@ def import_intervals(
 ) -> schemas.ImportReport:
     """Import an ACD interval report (offered, answered, abandoned per queue interval)."""
     return _import_upload(
-        contacts_service.import_intervals,
+        contacts_imports.import_intervals,
         file,
         mapping,
         session=session,
@@ -170,7 +172,7 @@ def list_imports(
     session: SessionDep, _user: BatchReader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[schemas.ImportBatchOut]:
     """List import batches, newest first."""
-    return contacts_service.list_batches(session=session, limit=limit)
+    return contacts_queries.list_batches(session=session, limit=limit)
 
 
 @router.get("/contacts", response_model=list[schemas.ContactOut])
@@ -187,7 +189,7 @@ def list_contacts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[schemas.ContactOut]:
     """List contacts by arrival, optionally of one queue and time range (queues in scope)."""
-    return contacts_service.list_contacts(
+    return contacts_queries.list_contacts(
         session=session,
         queue=queue,
         start=start,
@@ -202,7 +204,7 @@ def erase_customer(
     data: schemas.ErasureIn, session: SessionDep, settings: SettingsDep, _user: Eraser
 ) -> schemas.ErasureOut:
     """Erase a customer's link to their contacts; their statistics are kept."""
-    affected = contacts_service.erase_customer(
+    affected = contacts_privacy.erase_customer(
         session=session, customer_key=data.customer_key, secret_key=settings.resolved_secret_key()
     )
     return schemas.ErasureOut(contacts_affected=affected)
@@ -274,7 +276,7 @@ def _import_page(
                 failure.problems if failure is not None else [],
                 key=lambda p: (p.row is None, p.row or 0, p.field or ""),
             ),
-            "batches": contacts_service.list_batches(session=session, limit=10),
+            "batches": contacts_queries.list_batches(session=session, limit=10),
         },
         principal=user,
         status_code=status_code,
@@ -329,21 +331,25 @@ def _import_form(
     if kind == "contacts":
         args["with_agent_states"] = flags["with_agent_states"]
     run = {
-        "contacts": contacts_service.import_contacts,
-        "agent_states": contacts_service.import_agent_states,
-        "intervals": contacts_service.import_intervals,
+        "contacts": contacts_imports.import_contacts,
+        "agent_states": contacts_imports.import_agent_states,
+        "intervals": contacts_imports.import_intervals,
     }[kind]
     try:
-        report = _import_upload(run, upload, mapping, **args)
+        with session.begin_nested():
+            report = _import_upload(run, upload, mapping, **args)
     except CcopsError as exc:
-        session.rollback()
         forms.domain_problems(exc, state, _, fallback=False)
         return _import_page(
             request, user, session, state=state, failure=exc, status_code=exc.status_code
         )
     coverage = (
-        contacts_service.batch_coverage(session=session, batch_id=report.batch_id)
+        contacts_queries.batch_coverage(session=session, batch_id=report.batch_id)
         if report.batch_id is not None
         else []
     )
     return _import_page(request, user, session, state=state, report=report, coverage=coverage)
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""

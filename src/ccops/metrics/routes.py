@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
-from ccops.contacts import service as contacts_service
+from ccops.contacts import queries as contacts_queries
 from ccops.errors import Forbidden, Problem
 from ccops.metrics import registry, schemas
 from ccops.metrics import service as kpi_service
@@ -253,7 +253,7 @@ def _panel_context(
     if day_text and day is None:
         problems["date"] = _("Enter a date (YYYY-MM-DD).")
     if day is None and queue is not None:
-        day = contacts_service.last_local_date(session=session, queue=queue.name)
+        day = contacts_queries.last_local_date(session=session, queue=queue.name)
     day = day or (datetime.now(UTC).date() - timedelta(days=1))
     rows: list[schemas.QueueIntervalKpi] = []
     summary: schemas.QueuePeriodKpi | None = None

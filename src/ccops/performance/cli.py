@@ -17,8 +17,6 @@ from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.performance import schemas as s
-from ccops.performance import service
-from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 FirstOpt = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD")]
@@ -84,11 +82,14 @@ def scorecard_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create scorecards from a JSON file (all or none; weights must sum to 100%)."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     raw = _read_json(file)
     items = raw if isinstance(raw, list) else [raw]
     with unit_of_work() as ses:
         out = [
-            service.create_scorecard(
+            perf_scorecards.create_scorecard(
                 session=ses, data=s.ScorecardIn.model_validate(i), created_by=CLI_USER, scope=ALL
             )
             for i in items
@@ -104,8 +105,11 @@ def scorecard_create(
 @handle_errors
 def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> None:
     """Cascade scorecard NAME from PARENT (a cycle is refused)."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        service.set_parent(session=ses, name=name, parent=parent)
+        perf_scorecards.set_parent(session=ses, name=name, parent=parent)
     console.print(f"{name} is cascaded from {parent}")
 
 
@@ -113,8 +117,11 @@ def scorecard_parent(name: str, parent: Annotated[str, typer.Argument()]) -> Non
 @handle_errors
 def cascade(as_json: JsonOpt = False) -> None:
     """Show the scorecard cascade."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        trees = service.cascade(session=ses)
+        trees = perf_scorecards.cascade(session=ses)
     if _out(trees, as_json):
         return
 
@@ -138,14 +145,19 @@ def scorecard(
     as_json: JsonOpt = False,
 ) -> None:
     """Fill in the scorecard of a person, a team, or (neither given) the centre."""
+    from ccops.performance import scorecards as perf_scorecards
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
         if person:
-            out = service.person_scorecard(session=ses, login=person, first=a, last=b, scope=ALL)
+            out = perf_scorecards.person_scorecard(
+                session=ses, login=person, first=a, last=b, scope=ALL
+            )
         elif team:
-            out = service.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
+            out = perf_scorecards.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
         else:
-            out = service.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
+            out = perf_scorecards.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
     if not _out(out, as_json):
         _values_table(out)
 
@@ -162,9 +174,12 @@ def funnel(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare a team's people on a funnel plot (name order, flags only outside 99.8%)."""
+    from ccops.performance import charts as perf_charts
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
+        out = perf_charts.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
     if _out(out, as_json):
         return
     counts = "passed/evaluated" if kpi == "qa_pass_rate" else "repeats/contacts"
@@ -197,9 +212,12 @@ def control_chart(
     as_json: JsonOpt = False,
 ) -> None:
     """Chart a team KPI over time with control limits."""
+    from ccops.performance import charts as perf_charts
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.control_chart(
+        out = perf_charts.control_chart(
             session=ses, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=ALL
         )
     if _out(out, as_json):
@@ -225,8 +243,11 @@ def coaching_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a coaching session from a JSON file."""
+    from ccops.performance import coaching as perf_coaching
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        out = service.create_coaching(
+        out = perf_coaching.create_coaching(
             session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=ALL
         )
     if not _out(out, as_json):
@@ -237,8 +258,11 @@ def coaching_add(
 @handle_errors
 def coaching_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's coaching sessions."""
+    from ccops.performance import coaching as perf_coaching
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        out = service.list_coaching(session=ses, login=person, scope=ALL)
+        out = perf_coaching.list_coaching(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
         print_table(
             person,
@@ -255,8 +279,11 @@ def review_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a formal review from a JSON file."""
+    from ccops.performance import reviews as perf_reviews
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        out = service.create_review(
+        out = perf_reviews.create_review(
             session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=ALL
         )
     if not _out(out, as_json):
@@ -267,8 +294,11 @@ def review_add(
 @handle_errors
 def reviews_list(person: str, as_json: JsonOpt = False) -> None:
     """List a person's reviews."""
+    from ccops.performance import reviews as perf_reviews
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        out = service.list_reviews(session=ses, login=person, scope=ALL)
+        out = perf_reviews.list_reviews(session=ses, login=person, scope=ALL)
     if not _out(out, as_json):
         print_table(
             person,
@@ -287,9 +317,12 @@ def recognise(
     as_json: JsonOpt = False,
 ) -> None:
     """Record appreciation for a person."""
+    from ccops.performance import recognition as perf_recognition
+    from ccops.runtime import unit_of_work
+
     given_on = _period(on, on)[1] if on else date.today()
     with unit_of_work() as ses:
-        out = service.create_recognition(
+        out = perf_recognition.create_recognition(
             session=ses,
             data=s.RecognitionIn(person=person, given_on=given_on, text=text),
             given_by=given_by,
@@ -312,6 +345,9 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Set who sees a KPI, how often, and what follows a good or bad result."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     data = s.PublicationIn(
         kpi=kpi,
         audience=audience,
@@ -322,7 +358,7 @@ def publish(
         on_bad=on_bad,
     )
     with unit_of_work() as ses:
-        out = service.set_publication(session=ses, data=data)
+        out = perf_reports.set_publication(session=ses, data=data)
     if not _out(out, as_json):
         console.print(f"{kpi} is published {rhythm.value} to {audience.value}")
 
@@ -352,9 +388,12 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """Produce the report one level receives, on demand."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
+        out = perf_reports.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
     if not _out(out, as_json):
         _print_report(out)
 
@@ -363,8 +402,11 @@ def report(
 @handle_errors
 def reports_due(as_json: JsonOpt = False) -> None:
     """Produce every report whose rhythm has come round (run it from cron every hour)."""
+    from ccops.performance import reports as perf_reports
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as ses:
-        out = service.due_reports(session=ses, scope=ALL)
+        out = perf_reports.due_reports(session=ses, scope=ALL)
     if _out(out, as_json):
         return
     if not out:
@@ -383,9 +425,12 @@ def activity(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a team leader's minutes on one kind of work."""
+    from ccops.performance import floor_time as perf_floor_time
+    from ccops.runtime import unit_of_work
+
     d = _period(day, day)[1]
     with unit_of_work() as ses:
-        out = service.record_activity(
+        out = perf_floor_time.record_activity(
             session=ses,
             data=s.ActivityIn(person=person, day=d, kind=kind, minutes=minutes),
             scope=ALL,
@@ -407,9 +452,13 @@ def floor_time(
     as_json: JsonOpt = False,
 ) -> None:
     """Show team leaders' share of time on the floor, scheduled and recorded, against 75%."""
+    from ccops.performance import floor_time as perf_floor_time
+    from ccops.performance import measures as perf_measures
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
+        out = perf_floor_time.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
     if _out(out, as_json):
         return
     rows = [
@@ -424,7 +473,7 @@ def floor_time(
         for o in out
     ]
     print_table(
-        f"Floor time {a} to {b} (target {service.FLOOR_TARGET:.0%})",
+        f"Floor time {a} to {b} (target {perf_measures.FLOOR_TARGET:.0%})",
         rows,
         [
             "name",
@@ -446,9 +495,12 @@ def attrition(
     as_json: JsonOpt = False,
 ) -> None:
     """Show leavers, monthly attrition per team and the tenure survival curve."""
+    from ccops.performance import attrition as perf_attrition
+    from ccops.runtime import unit_of_work
+
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = service.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
+        out = perf_attrition.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
     if _out(out, as_json):
         return
     print_table(

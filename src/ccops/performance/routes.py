@@ -11,15 +11,24 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound, Problem
-from ccops.org.models import Person, Team
+from ccops.performance import attrition as perf_attrition
+from ccops.performance import charts as perf_charts
+from ccops.performance import coaching as perf_coaching
+from ccops.performance import floor_time as perf_floor_time
+from ccops.performance import measures as perf_measures
+from ccops.performance import periods as perf_periods
+from ccops.performance import recognition as perf_recognition
+from ccops.performance import reports as perf_reports
+from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
-from ccops.performance import service
-from ccops.quality import service as qa_service
+from ccops.performance import scorecards as perf_scorecards
+from ccops.performance import subjects as perf_subjects
+from ccops.performance import sums as perf_sums
+from ccops.quality import evaluations as qa_evaluations
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -61,7 +70,7 @@ def period(first: date | None, last: date | None) -> tuple[date, date]:
     """The period asked for; by default the 28 days up to yesterday (UTC)."""
     for day in (first, last):
         if day is not None:
-            service.check_period(day, day)
+            perf_periods.check_period(day, day)
     last = last or datetime.now(UTC).date() - timedelta(days=1)
     return first or last - timedelta(days=27), last
 
@@ -72,13 +81,13 @@ def period(first: date | None, last: date | None) -> tuple[date, date]:
 @router.get("/scorecards", response_model=list[s.ScorecardOut])
 def list_scorecards(session: SessionDep, _user: CascadeReader) -> list[s.ScorecardOut]:
     """List the scorecards of the cascade by name."""
-    return service.list_scorecards(session=session)
+    return perf_scorecards.list_scorecards(session=session)
 
 
 @router.post("/scorecards", response_model=s.ScorecardOut, status_code=status.HTTP_201_CREATED)
 def create_scorecard(data: s.ScorecardIn, session: SessionDep, user: Manager) -> s.ScorecardOut:
     """Create a scorecard of one cascade level (weights must sum to 100%)."""
-    return service.create_scorecard(
+    return perf_scorecards.create_scorecard(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
 
@@ -86,13 +95,13 @@ def create_scorecard(data: s.ScorecardIn, session: SessionDep, user: Manager) ->
 @router.post("/scorecards/{name}/parent", response_model=s.ScorecardOut)
 def set_parent(name: str, data: s.ParentIn, session: SessionDep, _user: Manager) -> s.ScorecardOut:
     """Cascade a scorecard from another (a cycle is refused and named)."""
-    return service.set_parent(session=session, name=name, parent=data.parent)
+    return perf_scorecards.set_parent(session=session, name=name, parent=data.parent)
 
 
 @router.get("/cascade", response_model=list[s.CascadeNode])
 def cascade(session: SessionDep, _user: CascadeReader) -> list[s.CascadeNode]:
     """Return the cascade centre → team → position → person as trees."""
-    return service.cascade(session=session)
+    return perf_scorecards.cascade(session=session)
 
 
 @router.get("/people/{login}/scorecard", response_model=s.ScorecardReportOut)
@@ -105,7 +114,9 @@ def person_scorecard(
 ) -> s.ScorecardReportOut:
     """Fill in a person's scorecard for a period, with intervals and sample sizes."""
     a, b = period(first, last)
-    return service.person_scorecard(session=session, login=login, first=a, last=b, scope=user.scope)
+    return perf_scorecards.person_scorecard(
+        session=session, login=login, first=a, last=b, scope=user.scope
+    )
 
 
 @router.get("/teams/{team}/scorecard", response_model=s.ScorecardReportOut)
@@ -118,7 +129,9 @@ def team_scorecard(
 ) -> s.ScorecardReportOut:
     """Fill in a team's scorecard for a period."""
     a, b = period(first, last)
-    return service.team_scorecard(session=session, team=team, first=a, last=b, scope=user.scope)
+    return perf_scorecards.team_scorecard(
+        session=session, team=team, first=a, last=b, scope=user.scope
+    )
 
 
 @router.get("/teams/{team}/people", response_model=list[s.PersonValue])
@@ -132,7 +145,7 @@ def team_people(
 ) -> list[s.PersonValue]:
     """One KPI of each team member with its interval, in name order (never ranked)."""
     a, b = period(first, last)
-    rows = service.team_people_values(
+    rows = perf_scorecards.team_people_values(
         session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope
     )
     return [s.PersonValue(person=p.login, name=p.name, value=v) for p, v in rows]
@@ -149,7 +162,9 @@ def funnel(
 ) -> s.FunnelOut:
     """Compare the team's people on a funnel plot (95% and 99.8% limits), in name order."""
     a, b = period(first, last)
-    return service.funnel(session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope)
+    return perf_charts.funnel(
+        session=session, team=team, kpi=kpi, first=a, last=b, scope=user.scope
+    )
 
 
 @router.get("/teams/{team}/training-needs", response_model=s.TrainingNeedsOut)
@@ -162,7 +177,7 @@ def team_training_needs(
 ) -> s.TrainingNeedsOut:
     """The team's QA items clearly below the pass mark and its people's development notes."""
     a, b = period(first, last)
-    return service.team_training_needs(
+    return perf_coaching.team_training_needs(
         session=session, team=team, first=a, last=b, scope=user.scope
     )
 
@@ -179,7 +194,7 @@ def control_chart(
 ) -> s.ControlChartOut:
     """Chart a team KPI over time with control limits (p-chart or XmR)."""
     a, b = period(first, last)
-    return service.control_chart(
+    return perf_charts.control_chart(
         session=session, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=user.scope
     )
 
@@ -190,7 +205,7 @@ def centre_scorecard(
 ) -> s.ScorecardReportOut:
     """Fill in the centre's scorecard for the sites in scope (the executive summary)."""
     a, b = period(first, last)
-    return service.centre_scorecard(session=session, first=a, last=b, scope=user.scope)
+    return perf_scorecards.centre_scorecard(session=session, first=a, last=b, scope=user.scope)
 
 
 # --- coaching, reviews, recognition, development ----------------------------------------------
@@ -199,19 +214,21 @@ def centre_scorecard(
 @router.get("/people/{login}/coaching", response_model=list[s.CoachingOut])
 def list_coaching(login: str, session: SessionDep, user: PersonReader) -> list[s.CoachingOut]:
     """List a person's coaching sessions, newest first."""
-    return service.list_coaching(session=session, login=login, scope=user.scope)
+    return perf_coaching.list_coaching(session=session, login=login, scope=user.scope)
 
 
 @router.post("/coaching", response_model=s.CoachingOut, status_code=status.HTTP_201_CREATED)
 def create_coaching(data: s.CoachingIn, session: SessionDep, user: Coach) -> s.CoachingOut:
     """Record a coaching session with a person in scope."""
-    return service.create_coaching(session=session, data=data, coach=user.login, scope=user.scope)
+    return perf_coaching.create_coaching(
+        session=session, data=data, coach=user.login, scope=user.scope
+    )
 
 
 @router.post("/coaching/{coaching_id}/agree", response_model=s.CoachingOut)
 def agree_coaching(coaching_id: RowId, session: SessionDep, user: PartyWriter) -> s.CoachingOut:
     """Agree to the action plan of one's own coaching session."""
-    return service.agree_coaching(
+    return perf_coaching.agree_coaching(
         session=session, coaching_id=coaching_id, person_id=user.person_id, scope=user.scope
     )
 
@@ -221,7 +238,7 @@ def coaching_outcome(
     coaching_id: RowId, data: s.OutcomeIn, session: SessionDep, user: Coach
 ) -> s.CoachingOut:
     """Record the outcome of a coaching plan at its follow-up."""
-    return service.record_outcome(
+    return perf_coaching.record_outcome(
         session=session, coaching_id=coaching_id, data=data, scope=user.scope
     )
 
@@ -229,19 +246,21 @@ def coaching_outcome(
 @router.get("/people/{login}/reviews", response_model=list[s.ReviewOut])
 def list_reviews(login: str, session: SessionDep, user: ReviewReader) -> list[s.ReviewOut]:
     """List a person's formal reviews, newest first."""
-    return service.list_reviews(session=session, login=login, scope=user.scope)
+    return perf_reviews.list_reviews(session=session, login=login, scope=user.scope)
 
 
 @router.post("/reviews", response_model=s.ReviewOut, status_code=status.HTTP_201_CREATED)
 def create_review(data: s.ReviewIn, session: SessionDep, user: Reviewer) -> s.ReviewOut:
     """Record a formal review of a person in scope."""
-    return service.create_review(session=session, data=data, reviewer=user.login, scope=user.scope)
+    return perf_reviews.create_review(
+        session=session, data=data, reviewer=user.login, scope=user.scope
+    )
 
 
 @router.post("/reviews/{review_id}/sign", response_model=s.ReviewOut)
 def sign_review(review_id: RowId, session: SessionDep, user: PartyWriter) -> s.ReviewOut:
     """Sign a review as the reviewed person or as the reviewer."""
-    return service.sign_review(
+    return perf_reviews.sign_review(
         session=session,
         review_id=review_id,
         login=user.login,
@@ -255,13 +274,13 @@ def list_recognitions(
     login: str, session: SessionDep, user: PersonReader
 ) -> list[s.RecognitionOut]:
     """List a person's recognitions, newest first."""
-    return service.list_recognitions(session=session, login=login, scope=user.scope)
+    return perf_recognition.list_recognitions(session=session, login=login, scope=user.scope)
 
 
 @router.post("/recognitions", response_model=s.RecognitionOut, status_code=status.HTTP_201_CREATED)
 def create_recognition(data: s.RecognitionIn, session: SessionDep, user: Coach) -> s.RecognitionOut:
     """Record appreciation for a person in scope."""
-    return service.create_recognition(
+    return perf_recognition.create_recognition(
         session=session, data=data, given_by=user.login, scope=user.scope
     )
 
@@ -269,13 +288,15 @@ def create_recognition(data: s.RecognitionIn, session: SessionDep, user: Coach) 
 @router.get("/people/{login}/development", response_model=list[s.NoteOut])
 def list_notes(login: str, session: SessionDep, user: ReviewReader) -> list[s.NoteOut]:
     """List a person's training needs and readiness notes."""
-    return service.list_notes(session=session, login=login, scope=user.scope)
+    return perf_coaching.list_notes(session=session, login=login, scope=user.scope)
 
 
 @router.post("/development", response_model=s.NoteOut, status_code=status.HTTP_201_CREATED)
 def create_note(data: s.NoteIn, session: SessionDep, user: Reviewer) -> s.NoteOut:
     """Record a training need or a readiness note about a person in scope."""
-    return service.create_note(session=session, data=data, written_by=user.login, scope=user.scope)
+    return perf_coaching.create_note(
+        session=session, data=data, written_by=user.login, scope=user.scope
+    )
 
 
 # --- publication, leaders' time, attrition ----------------------------------------------------
@@ -284,13 +305,13 @@ def create_note(data: s.NoteIn, session: SessionDep, user: Reviewer) -> s.NoteOu
 @router.get("/publications", response_model=list[s.PublicationOut])
 def list_publications(session: SessionDep, _user: CascadeReader) -> list[s.PublicationOut]:
     """List which KPI is published to whom, how often, and what follows."""
-    return service.list_publications(session=session)
+    return perf_reports.list_publications(session=session)
 
 
 @router.post("/publications", response_model=s.PublicationOut, status_code=status.HTTP_201_CREATED)
 def set_publication(data: s.PublicationIn, session: SessionDep, _user: Manager) -> s.PublicationOut:
     """Set who sees a KPI, how often, and what follows a good or bad result."""
-    return service.set_publication(session=session, data=data)
+    return perf_reports.set_publication(session=session, data=data)
 
 
 def _check_audience(user: Principal, audience: s.Audience) -> None:
@@ -313,7 +334,7 @@ def level_report(
     """Produce the report one level receives, on demand."""
     _check_audience(user, audience)
     a, b = period(first, last)
-    return service.level_report(
+    return perf_reports.level_report(
         session=session, audience=audience, first=a, last=b, scope=user.scope
     )
 
@@ -321,7 +342,7 @@ def level_report(
 @router.post("/reports/due", response_model=list[s.LevelReportOut])
 def due_reports(session: SessionDep, user: Manager) -> list[s.LevelReportOut]:
     """Produce every report whose rhythm has come round."""
-    return service.due_reports(session=session, scope=user.scope)
+    return perf_reports.due_reports(session=session, scope=user.scope)
 
 
 @router.post(
@@ -330,12 +351,12 @@ def due_reports(session: SessionDep, user: Manager) -> list[s.LevelReportOut]:
 def record_activity(data: s.ActivityIn, session: SessionDep, user: LeaderWriter) -> s.ActivityOut:
     """Record a team leader's minutes on floor, planning, reports or other work."""
     if user.role == Role.supervisor:
-        own = session.get(Person, user.person_id) if user.person_id else None
-        if own is None or own.login != data.person:
+        own = perf_subjects.person_login(session=session, person_id=user.person_id)
+        if own is None or own != data.person:
             raise Forbidden(
                 "team leaders record their own activities only", [Problem("not you", "person")]
             )
-    return service.record_activity(session=session, data=data, scope=user.scope)
+    return perf_floor_time.record_activity(session=session, data=data, scope=user.scope)
 
 
 @router.get("/floor-time", response_model=list[s.FloorShareOut])
@@ -349,7 +370,9 @@ def floor_time(
     """Each team leader's share of time on the floor, from the published schedules and from
     the recorded log side by side, against the 75% target, in name order."""
     a, b = period(first, last)
-    return service.floor_time(session=session, first=a, last=b, scope=user.scope, person=person)
+    return perf_floor_time.floor_time(
+        session=session, first=a, last=b, scope=user.scope, person=person
+    )
 
 
 @router.get("/attrition", response_model=s.AttritionOut)
@@ -363,7 +386,9 @@ def attrition(
     """Leavers, monthly attrition per team with intervals, and tenure survival."""
     first, last = period(first, last) if first else (None, period(None, last)[1])
     first = first or (last - timedelta(days=365)).replace(day=1)
-    return service.attrition(session=session, first=first, last=last, scope=user.scope, team=team)
+    return perf_attrition.attrition(
+        session=session, first=first, last=last, scope=user.scope, team=team
+    )
 
 
 @router.get("/attrition-cost", response_model=s.AttritionCostOut)
@@ -372,7 +397,9 @@ def attrition_cost(
 ) -> s.AttritionCostOut:
     """Per site in scope: leavers of the 12 months up to ``last`` (default yesterday), the
     attrition rate with its 95% interval, and the cost at the site's cost per leaver."""
-    return service.attrition_cost(session=session, last=period(None, last)[1], scope=user.scope)
+    return perf_attrition.attrition_cost(
+        session=session, last=period(None, last)[1], scope=user.scope
+    )
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -453,31 +480,33 @@ def _own_floor(session: SessionDep, user: Principal) -> list[s.FloorShareOut]:
     """The signed-in team leader's floor time, or nothing for other roles."""
     if user.role != Role.supervisor or user.person_id is None:
         return []
-    own = session.get(Person, user.person_id)
-    if own is None or own.role != Role.supervisor:
+    own = perf_subjects.supervisor_login(session=session, person_id=user.person_id)
+    if own is None:
         return []
     first, last = floor_period()
-    return service.floor_time(
-        session=session, first=first, last=last, scope=user.scope, person=own.login
+    return perf_floor_time.floor_time(
+        session=session, first=first, last=last, scope=user.scope, person=own
     )
-
-
-def _teams_in_scope(session: SessionDep, user: Principal) -> list[Team]:
-    return list(session.scalars(select(Team).where(user.scope.teams_clause()).order_by(Team.name)))
 
 
 @pages.get("", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep, user: PageReader) -> Response:
     """Show the performance start page of the user's role."""
     if user.role == Role.agent and user.person_id:
-        person = session.get(Person, user.person_id)
-        if person is not None:
-            return person_page(request, person.login, session, user)
+        login = perf_subjects.person_login(session=session, person_id=user.person_id)
+        if login is not None:
+            return person_page(request, login, session, user)
     first, last, _e = _page_period(request)
     centre = None
     if user.role in P.PERF_CENTRE:
-        centre = service.centre_scorecard(session=session, first=first, last=last, scope=user.scope)
-    teams = _teams_in_scope(session, user) if user.role in P.PERF_COMPARE else []
+        centre = perf_scorecards.centre_scorecard(
+            session=session, first=first, last=last, scope=user.scope
+        )
+    teams = (
+        perf_subjects.teams_in_scope(session=session, scope=user.scope)
+        if user.role in P.PERF_COMPARE
+        else []
+    )
     context = {
         "first": first,
         "last": last,
@@ -553,8 +582,8 @@ def _person_page(
 ) -> Response:
     """Render the person page; ``state`` brings back a failed form marked with its input."""
     first, last, _e = _page_period(request)
-    person = service.person_in_scope(session=session, login=login, scope=user.scope)
-    card = service.person_scorecard(
+    person = perf_subjects.person_in_scope(session=session, login=login, scope=user.scope)
+    card = perf_scorecards.person_scorecard(
         session=session, login=login, first=first, last=last, scope=user.scope
     )
     state = state or PersonForms()
@@ -564,7 +593,7 @@ def _person_page(
     can_review = user.role in P.PERF_REVIEW
     evaluations = []
     if can_coach and user.role in P.QA_READ:
-        evaluations = qa_service.list_evaluations(
+        evaluations = qa_evaluations.list_evaluations(
             session=session,
             scope=user.scope,
             person=login,
@@ -572,7 +601,7 @@ def _person_page(
             last_day=today,
         )
     _ = gettext_for(request, user)
-    coaching = service.list_coaching(session=session, login=login, scope=user.scope)
+    coaching = perf_coaching.list_coaching(session=session, login=login, scope=user.scope)
     evaluation_options = [("", _("None"))] + [
         (
             str(e.id),
@@ -593,21 +622,23 @@ def _person_page(
         "card": card,
         "status_text": STATUS_TEXT,
         "coaching": coaching,
-        "reviews": service.list_reviews(session=session, login=login, scope=user.scope)
+        "reviews": perf_reviews.list_reviews(session=session, login=login, scope=user.scope)
         if reviews_allowed
         else [],
-        "notes": service.list_notes(session=session, login=login, scope=user.scope)
+        "notes": perf_coaching.list_notes(session=session, login=login, scope=user.scope)
         if reviews_allowed
         else [],
         "reviews_allowed": reviews_allowed,
-        "training": service.person_training_needs(
+        "training": perf_coaching.person_training_needs(
             session=session,
             login=login,
             first=last - timedelta(days=TRAINING_DAYS - 1),
             last=last,
             scope=user.scope,
         ),
-        "recognitions": service.list_recognitions(session=session, login=login, scope=user.scope),
+        "recognitions": perf_recognition.list_recognitions(
+            session=session, login=login, scope=user.scope
+        ),
         "person_name": person.name,
         "own": user.person_id is not None and user.person_id == person.id,
         "can_coach": can_coach,
@@ -615,7 +646,8 @@ def _person_page(
         "can_agree": user.role in P.PERF_PARTY,
         "evaluation_options": evaluation_options,
         "evaluation_days": EVALUATION_DAYS,
-        "kpi_options": [("", _("None"))] + [(k, _(service.metric(k).label)) for k in PERSON_KPIS],
+        "kpi_options": [("", _("None"))]
+        + [(k, _(perf_measures.metric(k).label)) for k in PERSON_KPIS],
         "note_options": [(k.value, _(VALUE_LABELS[k.value])) for k in s.NoteKind],
         "form": state.coaching or _blank(COACHING_FIELDS, held_on=today.isoformat()),
         "review_form": state.review
@@ -635,13 +667,12 @@ def _person_page(
         },
         "today": today,
     }
-    subject = session.scalars(select(Person).where(Person.login == login)).one_or_none()
     floor_first, floor_last = (first, last) if request.query_params else floor_period()
     context["floor"] = (
-        service.floor_time(
+        perf_floor_time.floor_time(
             session=session, first=floor_first, last=floor_last, scope=user.scope, person=login
         )
-        if subject is not None and subject.role == Role.supervisor
+        if perf_subjects.is_supervisor(session=session, login=login)
         else []
     )
     context.update(floor_first=floor_first, floor_last=floor_last)
@@ -688,22 +719,24 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
     """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
-    kpi = request.query_params.get("kpi") or service.FUNNEL_KPIS[0]
+    kpi = request.query_params.get("kpi") or perf_measures.FUNNEL_KPIS[0]
     texts = _funnel_texts(kpi, _)
-    cache: service.ContactCache = {}
+    cache: perf_sums.ContactCache = {}
     chart_first = last - timedelta(days=7 * 12 - 1)
-    service.load_team_contacts(
+    perf_scorecards.load_team_contacts(
         session=session,
         team=team,
-        first=max(service.OLDEST, min(chart_first, first - (last - first) - timedelta(days=1))),
+        first=max(
+            perf_periods.OLDEST, min(chart_first, first - (last - first) - timedelta(days=1))
+        ),
         last=last,
         scope=user.scope,
         cache=cache,
     )
-    card = service.team_scorecard(
+    card = perf_scorecards.team_scorecard(
         session=session, team=team, first=first, last=last, scope=user.scope, cache=cache
     )
-    fun = service.funnel(
+    fun = perf_charts.funnel(
         session=session,
         team=team,
         kpi=kpi,
@@ -712,7 +745,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         scope=user.scope,
         cache=cache,
     )
-    chart = service.control_chart(
+    chart = perf_charts.control_chart(
         session=session,
         team=team,
         kpi="repeat_contact_rate",
@@ -721,7 +754,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         scope=user.scope,
         cache=cache,
     )
-    people = service.team_people_values(
+    people = perf_scorecards.team_people_values(
         session=session,
         team=team,
         kpi="aht_s",
@@ -764,7 +797,7 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
             "special": _("Special cause"),
         },
     }
-    training = service.team_training_needs(
+    training = perf_coaching.team_training_needs(
         session=session,
         team=team,
         first=last - timedelta(days=TRAINING_DAYS - 1),
@@ -782,7 +815,9 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
         "funnel_data": funnel_data,
         "funnel_kpi": kpi,
         "funnel_texts": texts,
-        "funnel_options": [(k, _(service.metric(k).label)) for k in service.FUNNEL_KPIS],
+        "funnel_options": [
+            (k, _(perf_measures.metric(k).label)) for k in perf_measures.FUNNEL_KPIS
+        ],
         "chart_data": chart_data,
         "status_text": STATUS_TEXT,
     }
@@ -794,8 +829,8 @@ def team_page(request: Request, team: str, session: SessionDep, user: Comparer) 
 def cascade_page(request: Request, session: SessionDep, user: CascadeReader) -> Response:
     """Show the scorecard cascade with each KPI's formula, source, target, benchmark, weight."""
     context = {
-        "trees": service.cascade(session=session),
-        "publications": service.list_publications(session=session),
+        "trees": perf_scorecards.cascade(session=session),
+        "publications": perf_reports.list_publications(session=session),
         "vl": VALUE_LABELS,
     }
     return render(
@@ -808,7 +843,7 @@ def attrition_page(request: Request, session: SessionDep, user: AttritionReader)
     """Show leavers, monthly attrition per team and the tenure survival curve."""
     last = datetime.now(UTC).date() - timedelta(days=1)
     first = (last - timedelta(days=365)).replace(day=1)
-    data = service.attrition(session=session, first=first, last=last, scope=user.scope)
+    data = perf_attrition.attrition(session=session, first=first, last=last, scope=user.scope)
     _ = gettext_for(request, user)
     km = {
         "title": _("Share still employed by tenure (Kaplan-Meier)"),
@@ -821,13 +856,15 @@ def attrition_page(request: Request, session: SessionDep, user: AttritionReader)
         "names": {"survival": _("Survival"), "band": _("95% band")},
     }
     cost = (
-        service.attrition_cost(session=session, last=last, scope=user.scope)
+        perf_attrition.attrition_cost(session=session, last=last, scope=user.scope)
         if user.role in P.PERF_ATTRITION_COST
         else None
     )
     floor_first, floor_last = floor_period()
     floor = (
-        service.floor_time(session=session, first=floor_first, last=floor_last, scope=user.scope)
+        perf_floor_time.floor_time(
+            session=session, first=floor_first, last=floor_last, scope=user.scope
+        )
         if user.role in P.PERF_LEADERS
         else None
     )
@@ -861,14 +898,14 @@ async def coaching_form(request: Request, session: SessionDep, user: Coach) -> R
         values = forms.text_values(form, ("person", *COACHING_FIELDS))
     _ = gettext_for(request, user)
     login = values.pop("person")
-    service.person_in_scope(session=session, login=login, scope=user.scope)
+    perf_subjects.person_in_scope(session=session, login=login, scope=user.scope)
     state = forms.FormState(values=values)
     data: dict[str, Any] = {k: v for k, v in values.items() if v and k != "evaluation"}
     data["person"] = login
     evaluation = values["evaluation"]
     if evaluation:
         if evaluation.isdigit():
-            data["reference"] = service.evaluation_reference(int(evaluation))
+            data["reference"] = perf_coaching.evaluation_reference(int(evaluation))
         else:
             state.add("evaluation", _("Choose one of the options."))
     elif values["kpi"]:
@@ -876,12 +913,14 @@ async def coaching_form(request: Request, session: SessionDep, user: Coach) -> R
     model = forms.validate(s.CoachingIn, data, state, _)
     if model is not None and state.ok:
         try:
-            service.create_coaching(session=session, data=model, coach=user.login, scope=user.scope)
-            return redirect(
-                request, _person_url(login), flash=("success", _("Coaching session recorded."))
-            )
+            with session.begin_nested():
+                perf_coaching.create_coaching(
+                    session=session, data=model, coach=user.login, scope=user.scope
+                )
+                return redirect(
+                    request, _person_url(login), flash=("success", _("Coaching session recorded."))
+                )
         except CcopsError as exc:
-            session.rollback()
             if _refused(exc):
                 raise
             if any(p.field == "reference" for p in exc.problems):
@@ -914,7 +953,7 @@ def coaching_agree(
 ) -> Response:
     """Agree to the action plan of one's own coaching session (only the coached person)."""
     _ = gettext_for(request, user)
-    out = service.agree_coaching(
+    out = perf_coaching.agree_coaching(
         session=session, coaching_id=coaching_id, person_id=user.person_id, scope=user.scope
     )
     return redirect(
@@ -929,14 +968,14 @@ async def coaching_outcome_form(
     request: Request, coaching_id: RowId, session: SessionDep, user: Coach
 ) -> Response:
     """Record the outcome of a coaching plan at its follow-up."""
-    found = service.get_coaching(session=session, coaching_id=coaching_id, scope=user.scope)
+    found = perf_coaching.get_coaching(session=session, coaching_id=coaching_id, scope=user.scope)
     async with request.form() as form:
         values = forms.text_values(form, ("outcome",))
     _ = gettext_for(request, user)
     state = forms.FormState(values=values)
     model = forms.validate(s.OutcomeIn, values, state, _)
     if model is not None:
-        service.record_outcome(
+        perf_coaching.record_outcome(
             session=session, coaching_id=coaching_id, data=model, scope=user.scope
         )
         return redirect(
@@ -963,7 +1002,7 @@ async def review_form(request: Request, session: SessionDep, user: Reviewer) -> 
         user,
         REVIEW_FIELDS,
         s.ReviewIn,
-        lambda model: service.create_review(
+        lambda model: perf_reviews.create_review(
             session=session, data=model, reviewer=user.login, scope=user.scope
         ),
         "review",
@@ -989,16 +1028,16 @@ async def _person_form(
         values = forms.text_values(form, ("person", *fields))
     _ = gettext_for(request, user)
     login = values.pop("person")
-    service.person_in_scope(session=session, login=login, scope=user.scope)
+    perf_subjects.person_in_scope(session=session, login=login, scope=user.scope)
     state = forms.FormState(values=values)
     data: dict[str, Any] = {k: v for k, v in values.items() if v}
     model = forms.validate(schema, data | {"person": login}, state, _)
     if model is not None:
         try:
-            store(model)
-            return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
+            with session.begin_nested():
+                store(model)
+                return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
         except CcopsError as exc:
-            session.rollback()
             if _refused(exc):
                 raise
             forms.domain_problems(exc, state, _)
@@ -1014,17 +1053,17 @@ def review_sign(
 ) -> Response:
     """Sign a review as the reviewed person or as the reviewer; anybody else is refused."""
     _ = gettext_for(request, user)
-    found = service.get_review(session=session, review_id=review_id, scope=user.scope)
+    found = perf_reviews.get_review(session=session, review_id=review_id, scope=user.scope)
     try:
-        service.sign_review(
-            session=session,
-            review_id=review_id,
-            login=user.login,
-            person_id=user.person_id,
-            scope=user.scope,
-        )
+        with session.begin_nested():
+            perf_reviews.sign_review(
+                session=session,
+                review_id=review_id,
+                login=user.login,
+                person_id=user.person_id,
+                scope=user.scope,
+            )
     except CcopsError as exc:
-        session.rollback()
         if _refused(exc):
             raise
         return redirect(
@@ -1048,7 +1087,7 @@ async def recognition_form(request: Request, session: SessionDep, user: Coach) -
         user,
         RECOGNITION_FIELDS,
         s.RecognitionIn,
-        lambda model: service.create_recognition(
+        lambda model: perf_recognition.create_recognition(
             session=session, data=model, given_by=user.login, scope=user.scope
         ),
         "recognition",
@@ -1066,10 +1105,14 @@ async def note_form(request: Request, session: SessionDep, user: Reviewer) -> Re
         user,
         NOTE_FIELDS,
         s.NoteIn,
-        lambda model: service.create_note(
+        lambda model: perf_coaching.create_note(
             session=session, data=model, written_by=user.login, scope=user.scope
         ),
         "note",
         "#reviews",
         N_("Development note recorded."),
     )
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""

@@ -13,8 +13,6 @@ import typer
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.quality import schemas
-from ccops.quality import service as qa_service
-from ccops.runtime import unit_of_work
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Login recorded as the one who acts")]
@@ -61,9 +59,12 @@ def form_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a form (version 1) from a file; weights must sum to 100% per section and overall."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     data = schemas.FormIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.create_form(session=s, data=data, by=by)
+        out = qa_forms.create_form(session=s, data=data, by=by)
     _show_forms([out], as_json)
 
 
@@ -76,9 +77,12 @@ def form_publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a change as the form's next version (the previous one is retired)."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     data = schemas.FormVersionIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.publish_version(session=s, form_id=form_id, data=data, by=by)
+        out = qa_forms.publish_version(session=s, form_id=form_id, data=data, by=by)
     _show_forms([out], as_json)
 
 
@@ -86,8 +90,11 @@ def form_publish(
 @handle_errors
 def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
     """Retire the form's current version."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        out = qa_service.retire_form(session=s, form_id=form_id)
+        out = qa_forms.retire_form(session=s, form_id=form_id)
     _show_forms([out], as_json)
 
 
@@ -95,8 +102,11 @@ def form_retire(form_id: int, as_json: JsonOpt = False) -> None:
 @handle_errors
 def form_list(as_json: JsonOpt = False) -> None:
     """List forms and their versions."""
+    from ccops.quality import forms as qa_forms
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        rows = qa_service.list_forms(session=s)
+        rows = qa_forms.list_forms(session=s)
     _show_forms(rows, as_json)
 
 
@@ -133,9 +143,12 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Score a contact from a file of answers."""
+    from ccops.quality import evaluations as qa_evaluations
+    from ccops.runtime import unit_of_work
+
     data = schemas.EvaluationIn.model_validate(_load(path))
     with unit_of_work() as s:
-        out = qa_service.evaluate(session=s, data=data, by=by)
+        out = qa_evaluations.evaluate(session=s, data=data, by=by)
     _show_evaluations([out], as_json)
 
 
@@ -148,8 +161,11 @@ def evaluations(
     as_json: JsonOpt = False,
 ) -> None:
     """List evaluations (calibration scores excluded), newest contact first."""
+    from ccops.quality import evaluations as qa_evaluations
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        rows = qa_service.list_evaluations(
+        rows = qa_evaluations.list_evaluations(
             session=s,
             person=person,
             first_day=_day(first_day, "--from"),
@@ -207,8 +223,11 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """A person's QA score with its 95% interval (t for the mean, Wilson for the pass rate)."""
+    from ccops.quality import scores as qa_scores
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        out = qa_service.person_score(
+        out = qa_scores.person_score(
             session=s,
             person=person,
             first_day=_required_day(first_day, "--from"),
@@ -228,8 +247,11 @@ def summary(
     as_json: JsonOpt = False,
 ) -> None:
     """QA scores per team with intervals; people in name order, never ranked."""
+    from ccops.quality import scores as qa_scores
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        out = qa_service.summary(
+        out = qa_scores.summary(
             session=s,
             first_day=_required_day(first_day, "--from"),
             last_day=_required_day(last_day, "--to"),
@@ -256,8 +278,11 @@ def sample_size(
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluations needed for a margin of error on a person's mean QA score."""
+    from ccops.quality import sampling as qa_sampling
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        out = qa_service.sample_size(
+        out = qa_sampling.sample_size(
             session=s,
             person=person,
             first_day=_required_day(first_day, "--from"),
@@ -290,6 +315,9 @@ def sample(
     as_json: JsonOpt = False,
 ) -> None:
     """Draw a seeded sample of a person's handled contacts to evaluate."""
+    from ccops.quality import sampling as qa_sampling
+    from ccops.runtime import unit_of_work
+
     data = schemas.SampleIn.model_validate(
         {
             "person": person,
@@ -302,7 +330,7 @@ def sample(
         }
     )
     with unit_of_work() as s:
-        out = qa_service.draw_sample(session=s, data=data, by=by)
+        out = qa_sampling.draw_sample(session=s, data=data, by=by)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -317,8 +345,11 @@ def sample(
 @handle_errors
 def calibration(calibration_id: int, as_json: JsonOpt = False) -> None:
     """Agreement of a calibration session (Krippendorff's alpha on totals and per item)."""
+    from ccops.quality import calibration as qa_calibration
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        out = qa_service.calibration_report(session=s, calibration_id=calibration_id)
+        out = qa_calibration.calibration_report(session=s, calibration_id=calibration_id)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -338,8 +369,11 @@ def disputes(
     as_json: JsonOpt = False,
 ) -> None:
     """List disputes, oldest first."""
+    from ccops.quality import disputes as qa_disputes
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
-        rows = qa_service.list_disputes(session=s, open_only=open_only)
+        rows = qa_disputes.list_disputes(session=s, open_only=open_only)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -360,13 +394,16 @@ def calibration_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a calibration session: every evaluator scores the same contacts."""
+    from ccops.quality import calibration as qa_calibration
+    from ccops.runtime import unit_of_work
+
     try:
         ids = [int(c) for c in contacts.split(",") if c.strip()]
     except ValueError:
         raise Invalid(f"--contacts: {contacts!r} is not a list of contact ids") from None
     data = schemas.CalibrationIn(name=name, form_version_id=version, contact_ids=ids)
     with unit_of_work() as s:
-        out = qa_service.create_calibration(session=s, data=data, by=by)
+        out = qa_calibration.create_calibration(session=s, data=data, by=by)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -385,10 +422,13 @@ def decide(
     as_json: JsonOpt = False,
 ) -> None:
     """Decide a dispute as the second evaluator: uphold, or amend with a file of answers."""
+    from ccops.quality import disputes as qa_disputes
+    from ccops.runtime import unit_of_work
+
     answers = _load(amend).get("answers") if amend is not None else None
     data = schemas.DecisionIn.model_validate(
         {"decision": "amend" if amend else "uphold", "comment": comment, "answers": answers}
     )
     with unit_of_work() as s:
-        out = qa_service.decide_dispute(session=s, dispute_id=dispute_id, data=data, by=by)
+        out = qa_disputes.decide_dispute(session=s, dispute_id=dispute_id, data=data, by=by)
     _show_evaluations([out], as_json)

@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
 from ccops.org.models import Person, Team, User
+from ccops.quality import calibration as qa_calibration
+from ccops.quality import disputes as qa_disputes
+from ccops.quality import evaluations as qa_evaluations
+from ccops.quality import forms as qa_forms
+from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
-from ccops.quality import service as qa
 
 SEED = 947
 DEMO_FORM: dict[str, Any] = {
@@ -114,7 +118,7 @@ def _evaluate(
     by: str,
     calibration_id: int | None = None,
 ) -> schemas.EvaluationOut:
-    return qa.evaluate(
+    return qa_evaluations.evaluate(
         session=session,
         data=schemas.EvaluationIn(
             contact_id=contact_id,
@@ -130,7 +134,9 @@ def _evaluate(
 def seed_demo(session: Session, *, end: date) -> dict[str, int]:
     """Seed the quality demo into the demo centre whose last day is ``end``."""
     rng = np.random.default_rng(SEED)
-    form = qa.create_form(session=session, data=schemas.FormIn.model_validate(DEMO_FORM), by="qa")
+    form = qa_forms.create_form(
+        session=session, data=schemas.FormIn.model_validate(DEMO_FORM), by="qa"
+    )
     v1 = form.versions[0].id
     window_end = datetime.combine(end + timedelta(days=1), time(0), UTC)
     change_at = window_end - timedelta(days=14)
@@ -161,7 +167,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         DEMO_FORM["sections"][2],
     ]
     change["change_note"] = "more weight on resolution, after the calibration of week 45"
-    form = qa.publish_version(
+    form = qa_forms.publish_version(
         session=session,
         form_id=form.id,
         data=schemas.FormVersionIn.model_validate(change),
@@ -178,7 +184,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
     )
     disputes = 0
     if agent is not None:
-        qa.draw_sample(
+        qa_sampling.draw_sample(
             session=session,
             data=schemas.SampleIn(
                 person=agent.login,
@@ -192,7 +198,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         )
         own = evaluations.get(agent.id, [])
         if own:
-            first = qa.raise_dispute(
+            first = qa_disputes.raise_dispute(
                 session=session,
                 evaluation_id=own[0],
                 data=schemas.DisputeIn(
@@ -202,14 +208,14 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
                 by="agent",
                 by_person_id=agent.id,
             )
-            evaluation = qa.get_evaluation(session=session, evaluation_id=own[0])
+            evaluation = qa_evaluations.get_evaluation(session=session, evaluation_id=own[0])
             amended = [
                 schemas.AnswerIn(item="verification", na=True)
                 if a.item == "verification"
                 else schemas.AnswerIn(item=a.item, value=a.value, na=a.na)
                 for a in evaluation.revisions[-1].answers
             ]
-            qa.decide_dispute(
+            qa_disputes.decide_dispute(
                 session=session,
                 dispute_id=first.id,
                 data=schemas.DecisionIn(
@@ -221,7 +227,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
             )
             disputes += 1
         if len(own) > 1:
-            qa.raise_dispute(
+            qa_disputes.raise_dispute(
                 session=session,
                 evaluation_id=own[-1],
                 data=schemas.DisputeIn(reason="The answer I gave is the one in the FAQ."),
@@ -240,7 +246,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         if free:
             calibration_contacts.append(free[0])
     if calibration_contacts:
-        calibration = qa.create_calibration(
+        calibration = qa_calibration.create_calibration(
             session=session,
             data=schemas.CalibrationIn(
                 name="Calibration week 47", form_version_id=v2, contact_ids=calibration_contacts

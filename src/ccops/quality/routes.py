@@ -15,13 +15,16 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from ccops.contacts.models import Contact
 from ccops.db import RowId, utcnow
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound, Problem
-from ccops.org.models import Person, Queue
+from ccops.quality import calibration as qa_calibration
+from ccops.quality import disputes as qa_disputes
+from ccops.quality import evaluations as qa_evaluations
+from ccops.quality import forms as qa_forms
+from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
-from ccops.quality import service as qa_service
+from ccops.quality import scores as qa_scores
 from ccops.quality.schemas import SCALE_VALUES
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -68,19 +71,19 @@ def default_period(days: int = 28) -> tuple[date, date]:
 @router.get("/forms", response_model=list[schemas.FormOut])
 def list_forms(session: SessionDep, _user: FormReader) -> list[schemas.FormOut]:
     """List evaluation forms with every version."""
-    return qa_service.list_forms(session=session)
+    return qa_forms.list_forms(session=session)
 
 
 @router.post("/forms", response_model=schemas.FormOut, status_code=status.HTTP_201_CREATED)
 def create_form(data: schemas.FormIn, session: SessionDep, user: FormWriter) -> schemas.FormOut:
     """Create an evaluation form (its version 1); weights must sum to 100%."""
-    return qa_service.create_form(session=session, data=data, by=user.login)
+    return qa_forms.create_form(session=session, data=data, by=user.login)
 
 
 @router.get("/forms/{form_id}", response_model=schemas.FormOut)
 def get_form(form_id: RowId, session: SessionDep, _user: FormReader) -> schemas.FormOut:
     """Return a form with every version."""
-    return qa_service.get_form(session=session, form_id=form_id)
+    return qa_forms.get_form(session=session, form_id=form_id)
 
 
 @router.post("/forms/{form_id}/versions", response_model=schemas.FormOut, status_code=201)
@@ -88,13 +91,13 @@ def publish_version(
     form_id: RowId, data: schemas.FormVersionIn, session: SessionDep, user: FormWriter
 ) -> schemas.FormOut:
     """Publish a change as the form's next version (the previous one is retired)."""
-    return qa_service.publish_version(session=session, form_id=form_id, data=data, by=user.login)
+    return qa_forms.publish_version(session=session, form_id=form_id, data=data, by=user.login)
 
 
 @router.post("/forms/{form_id}/retire", response_model=schemas.FormOut)
 def retire_form(form_id: RowId, session: SessionDep, _user: FormWriter) -> schemas.FormOut:
     """Retire the form's current version (no new evaluation may use it)."""
-    return qa_service.retire_form(session=session, form_id=form_id)
+    return qa_forms.retire_form(session=session, form_id=form_id)
 
 
 @router.get("/evaluations", response_model=list[schemas.EvaluationOut])
@@ -106,7 +109,7 @@ def list_evaluations(
     last_day: date | None = None,
 ) -> list[schemas.EvaluationOut]:
     """List evaluations in scope (agents: their own), newest contact first."""
-    return qa_service.list_evaluations(
+    return qa_evaluations.list_evaluations(
         session=session, scope=user.scope, person=person, first_day=first_day, last_day=last_day
     )
 
@@ -125,7 +128,7 @@ def evaluate(
 ) -> schemas.EvaluationOut:
     """Score a contact on a form version in use (or in a calibration session)."""
     _check_scorer(user, data)
-    return qa_service.evaluate(
+    return qa_evaluations.evaluate(
         session=session, data=data, by=user.login, by_person_id=user.person_id, scope=user.scope
     )
 
@@ -135,7 +138,7 @@ def get_evaluation(
     evaluation_id: RowId, session: SessionDep, user: Reader
 ) -> schemas.EvaluationOut:
     """Return an evaluation in scope with its revisions and disputes."""
-    return qa_service.get_evaluation(
+    return qa_evaluations.get_evaluation(
         session=session,
         evaluation_id=evaluation_id,
         scope=user.scope,
@@ -150,7 +153,7 @@ def raise_dispute(
     evaluation_id: RowId, data: schemas.DisputeIn, session: SessionDep, user: Disputer
 ) -> schemas.DisputeOut:
     """Dispute your own evaluation; a second evaluator decides."""
-    return qa_service.raise_dispute(
+    return qa_disputes.raise_dispute(
         session=session,
         evaluation_id=evaluation_id,
         data=data,
@@ -164,7 +167,7 @@ def list_disputes(
     session: SessionDep, user: DisputeReader, open_only: bool = False
 ) -> list[schemas.DisputeOut]:
     """List disputes of evaluations in scope, oldest first."""
-    return qa_service.list_disputes(session=session, scope=user.scope, open_only=open_only)
+    return qa_disputes.list_disputes(session=session, scope=user.scope, open_only=open_only)
 
 
 @router.post("/disputes/{dispute_id}/decision", response_model=schemas.EvaluationOut)
@@ -172,7 +175,7 @@ def decide_dispute(
     dispute_id: RowId, data: schemas.DecisionIn, session: SessionDep, user: Decider
 ) -> schemas.EvaluationOut:
     """Uphold or amend a disputed evaluation (never by one who scored it)."""
-    return qa_service.decide_dispute(
+    return qa_disputes.decide_dispute(
         session=session, dispute_id=dispute_id, data=data, by=user.login, scope=user.scope
     )
 
@@ -188,7 +191,7 @@ def sample_size(
     confidence: Annotated[float, Query(gt=0, lt=1)] = 0.95,
 ) -> schemas.SampleSizeOut:
     """Evaluations a person needs in a period for a margin of error on their QA score."""
-    return qa_service.sample_size(
+    return qa_sampling.sample_size(
         session=session,
         person=person,
         first_day=first_day,
@@ -202,13 +205,13 @@ def sample_size(
 @router.post("/samples", response_model=schemas.SampleOut, status_code=201)
 def draw_sample(data: schemas.SampleIn, session: SessionDep, user: Evaluator) -> schemas.SampleOut:
     """Draw a seeded random or stratified sample of a person's contacts to evaluate."""
-    return qa_service.draw_sample(session=session, data=data, by=user.login, scope=user.scope)
+    return qa_sampling.draw_sample(session=session, data=data, by=user.login, scope=user.scope)
 
 
 @router.get("/samples", response_model=list[schemas.SampleOut])
 def list_samples(session: SessionDep, user: EvaluatorReader) -> list[schemas.SampleOut]:
     """List the samples of people in scope (the worklist), newest first."""
-    return qa_service.list_samples(session=session, scope=user.scope)
+    return qa_sampling.list_samples(session=session, scope=user.scope)
 
 
 @router.get("/calibrations", response_model=list[schemas.CalibrationOut])
@@ -216,7 +219,7 @@ def list_calibrations(
     session: SessionDep, _user: CalibrationReader
 ) -> list[schemas.CalibrationOut]:
     """List calibration sessions with their agreement."""
-    return qa_service.list_calibrations(session=session)
+    return qa_calibration.list_calibrations(session=session)
 
 
 @router.post("/calibrations", response_model=schemas.CalibrationOut, status_code=201)
@@ -224,7 +227,7 @@ def create_calibration(
     data: schemas.CalibrationIn, session: SessionDep, user: Calibrator
 ) -> schemas.CalibrationOut:
     """Open a calibration session: several evaluators score the same contacts."""
-    return qa_service.create_calibration(
+    return qa_calibration.create_calibration(
         session=session, data=data, by=user.login, scope=user.scope
     )
 
@@ -234,7 +237,7 @@ def calibration_report(
     calibration_id: RowId, session: SessionDep, _user: CalibrationReader
 ) -> schemas.CalibrationOut:
     """Return a session's agreement: Krippendorff's alpha on totals and per item."""
-    return qa_service.calibration_report(session=session, calibration_id=calibration_id)
+    return qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
 
 
 @router.get("/summary", response_model=schemas.SummaryOut)
@@ -246,7 +249,7 @@ def summary(
 ) -> schemas.SummaryOut:
     """QA scores of the teams in scope with 95% intervals; people in name order, not ranked."""
     first, last = default_period()
-    return qa_service.summary(
+    return qa_scores.summary(
         session=session,
         first_day=first_day or first,
         last_day=last_day or last,
@@ -270,14 +273,13 @@ def person_score(
         if own is None:
             raise NotFound("you are not linked to a person: name one with ?person=")
         login = own
-    return qa_service.person_score(
+    return qa_scores.person_score(
         session=session, person=login, first_day=first_day, last_day=last_day, scope=user.scope
     )
 
 
 def _own_login(session: SessionDep, user: Principal) -> str | None:
-    person = session.get(Person, user.person_id) if user.person_id else None
-    return person.login if person else None
+    return qa_evaluations.person_login(session=session, person_id=user.person_id)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -315,10 +317,10 @@ def my_evaluations(request: Request, user: Reader, session: SessionDep) -> HTMLR
     evaluations: list[schemas.EvaluationOut] = []
     if login is not None and problem is None:
         try:
-            score = qa_service.person_score(
+            score = qa_scores.person_score(
                 session=session, person=login, first_day=first, last_day=last, scope=user.scope
             )
-            evaluations = qa_service.list_evaluations(
+            evaluations = qa_evaluations.list_evaluations(
                 session=session, scope=user.scope, person=login, first_day=first, last_day=last
             )
         except CcopsError as exc:
@@ -345,7 +347,7 @@ def evaluation_page(
     evaluation_id: RowId, request: Request, user: Reader, session: SessionDep
 ) -> HTMLResponse:
     """Show an evaluation: scores per item, history of revisions and disputes."""
-    evaluation = qa_service.get_evaluation(
+    evaluation = qa_evaluations.get_evaluation(
         session=session,
         evaluation_id=evaluation_id,
         scope=user.scope,
@@ -366,7 +368,7 @@ def _evaluation_page(
     own = user.person_id is not None and _own_login(session, user) == evaluation.person
     open_dispute = next((d for d in evaluation.disputes if d.status == "open"), None)
     scorers = {r.scored_by for r in evaluation.revisions}
-    version = qa_service.get_version(session=session, version_id=evaluation.form_version_id)
+    version = qa_forms.get_version(session=session, version_id=evaluation.form_version_id)
     current = {a.item: a for a in evaluation.revisions[-1].answers}
     return render(
         request,
@@ -405,25 +407,28 @@ async def dispute_page(
         state.add("reason", _("Required."))
     else:
         try:
-            qa_service.raise_dispute(
-                session=session,
-                evaluation_id=evaluation_id,
-                data=schemas.DisputeIn(reason=values["reason"]),
-                by=user.login,
-                by_person_id=user.person_id,
-            )
-            return redirect(
-                request,
-                f"/quality/evaluations/{evaluation_id}",
-                flash=("success", _("Your dispute is recorded: a second evaluator will decide.")),
-            )
+            with session.begin_nested():
+                qa_disputes.raise_dispute(
+                    session=session,
+                    evaluation_id=evaluation_id,
+                    data=schemas.DisputeIn(reason=values["reason"]),
+                    by=user.login,
+                    by_person_id=user.person_id,
+                )
+                return redirect(
+                    request,
+                    f"/quality/evaluations/{evaluation_id}",
+                    flash=(
+                        "success",
+                        _("Your dispute is recorded: a second evaluator will decide."),
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             if not isinstance(exc, Forbidden | NotFound):
                 forms.domain_problems(exc, state, _)
             else:
                 raise
-    evaluation = qa_service.get_evaluation(
+    evaluation = qa_evaluations.get_evaluation(
         session=session, evaluation_id=evaluation_id, scope=user.scope, calibration=False
     )
     return _evaluation_page(request, user, session, evaluation, state=state, status_code=422)
@@ -470,21 +475,7 @@ def _place_problems(exc: CcopsError, state: forms.FormState, answers: list[Any])
 
 
 def _contact_facts(session: SessionDep, contact_id: int) -> dict[str, Any]:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist")
-    person = session.get(Person, contact.person_id) if contact.person_id else None
-    queue = session.get(Queue, contact.queue_id)
-    return {
-        "id": contact.id,
-        "queue": queue.name if queue else "",
-        "arrival_at": contact.arrival_at,
-        "talk_s": contact.talk_s,
-        "hold_s": contact.hold_s,
-        "wrap_s": contact.wrap_s,
-        "person": person.login if person else None,
-        "person_name": person.name if person else None,
-    }
+    return qa_evaluations.contact_facts(session=session, contact_id=contact_id)
 
 
 def _evaluate_page(
@@ -497,7 +488,7 @@ def _evaluate_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     contact = _contact_facts(session, contact_id)
-    forms_list = qa_service.list_forms(session=session)
+    forms_list = qa_forms.list_forms(session=session)
     active = [v for f in forms_list for v in f.versions if v.active]
     wanted = request.query_params.get("version", "")
     version = next((v for v in active if str(v.id) == wanted), active[0] if active else None)
@@ -533,7 +524,7 @@ def _submit(
     calibration_id: int | None,
 ) -> schemas.EvaluationOut:
     """Store an evaluation (or a calibration score) from a page's form, as the signed-in user."""
-    return qa_service.evaluate(
+    return qa_evaluations.evaluate(
         session=session,
         data=schemas.EvaluationIn(
             contact_id=contact_id,
@@ -572,7 +563,7 @@ async def evaluate_submit(
         )
         try:
             version_id = int(version_raw) if isinstance(version_raw, str) else 0
-            version = qa_service.get_version(session=session, version_id=version_id)
+            version = qa_forms.get_version(session=session, version_id=version_id)
         except (ValueError, CcopsError):
             state.add(None, _("Choose a form version in use."))
             return _evaluate_page(request, user, session, contact_id, state=state, status_code=422)
@@ -584,22 +575,22 @@ async def evaluate_submit(
     )
     if state.ok:
         try:
-            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
-            target = (
-                f"/quality/calibrations/{calibration_id}"
-                if calibration_id
-                else f"/quality/evaluations/{out.id}"
-            )
-            return redirect(
-                request,
-                target,
-                flash=(
-                    "success",
-                    _("Evaluation saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
-                ),
-            )
+            with session.begin_nested():
+                out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
+                target = (
+                    f"/quality/calibrations/{calibration_id}"
+                    if calibration_id
+                    else f"/quality/evaluations/{out.id}"
+                )
+                return redirect(
+                    request,
+                    target,
+                    flash=(
+                        "success",
+                        _("Evaluation saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers)
     return _evaluate_page(request, user, session, contact_id, state=state, status_code=422)
 
@@ -609,13 +600,13 @@ async def decide_page(
     dispute_id: RowId, request: Request, user: Decider, session: SessionDep
 ) -> Response:
     """Uphold or amend a disputed evaluation as the second evaluator."""
-    disputes = {d.id: d for d in qa_service.list_disputes(session=session, scope=user.scope)}
+    disputes = {d.id: d for d in qa_disputes.list_disputes(session=session, scope=user.scope)}
     if dispute_id not in disputes:
         raise NotFound(f"dispute {dispute_id} does not exist")
-    evaluation = qa_service.get_evaluation(
+    evaluation = qa_evaluations.get_evaluation(
         session=session, evaluation_id=disputes[dispute_id].evaluation_id, scope=user.scope
     )
-    version = qa_service.get_version(session=session, version_id=evaluation.form_version_id)
+    version = qa_forms.get_version(session=session, version_id=evaluation.form_version_id)
     _ = gettext_for(request, user)
     async with request.form() as form:
         decision = str(form.get("decision") or "")
@@ -634,24 +625,24 @@ async def decide_page(
         state.add("comment", _("Required."))
     if state.ok:
         try:
-            qa_service.decide_dispute(
-                session=session,
-                dispute_id=dispute_id,
-                data=schemas.DecisionIn(
-                    decision=decision,
-                    comment=state.values["comment"],
-                    answers=answers,
-                ),
-                by=user.login,
-                scope=user.scope,
-            )
-            return redirect(
-                request,
-                f"/quality/evaluations/{evaluation.id}",
-                flash=("success", _("The dispute is decided.")),
-            )
+            with session.begin_nested():
+                qa_disputes.decide_dispute(
+                    session=session,
+                    dispute_id=dispute_id,
+                    data=schemas.DecisionIn(
+                        decision=decision,
+                        comment=state.values["comment"],
+                        answers=answers,
+                    ),
+                    by=user.login,
+                    scope=user.scope,
+                )
+                return redirect(
+                    request,
+                    f"/quality/evaluations/{evaluation.id}",
+                    flash=("success", _("The dispute is decided.")),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers or [])
     return _evaluation_page(request, user, session, evaluation, state=state, status_code=422)
 
@@ -662,7 +653,7 @@ def forms_page(request: Request, user: SampleSizeReader, session: SessionDep) ->
     return render(
         request,
         "quality/forms.html",
-        {"forms": qa_service.list_forms(session=session)},
+        {"forms": qa_forms.list_forms(session=session)},
         principal=user,
         active="quality",
     )
@@ -695,8 +686,10 @@ def _worklist(
         {
             "form": state,
             "size": size,
-            "samples": qa_service.list_samples(session=session, scope=user.scope),
-            "disputes": qa_service.list_disputes(session=session, scope=user.scope, open_only=True),
+            "samples": qa_sampling.list_samples(session=session, scope=user.scope),
+            "disputes": qa_disputes.list_disputes(
+                session=session, scope=user.scope, open_only=True
+            ),
             "method_options": [
                 ("stratified", gettext_for(request, user)(N_("Stratified by queue and type"))),
                 ("random", gettext_for(request, user)(N_("Simple random"))),
@@ -727,28 +720,28 @@ async def worklist_draw(request: Request, user: Evaluator, session: SessionDep) 
     size = None
     if model is not None:
         try:
-            size = qa_service.sample_size(
-                session=session,
-                person=model.person,
-                first_day=model.first_day,
-                last_day=model.last_day,
-                margin_pct=model.margin_pct,
-                scope=user.scope,
-            )
-            out = qa_service.draw_sample(
-                session=session, data=model, by=user.login, scope=user.scope
-            )
-            return redirect(
-                request,
-                "/quality/worklist",
-                flash=(
-                    "success",
-                    _("Sample drawn: %(n)s contacts of %(person)s.")
-                    % {"n": len(out.contacts), "person": out.person},
-                ),
-            )
+            with session.begin_nested():
+                size = qa_sampling.sample_size(
+                    session=session,
+                    person=model.person,
+                    first_day=model.first_day,
+                    last_day=model.last_day,
+                    margin_pct=model.margin_pct,
+                    scope=user.scope,
+                )
+                out = qa_sampling.draw_sample(
+                    session=session, data=model, by=user.login, scope=user.scope
+                )
+                return redirect(
+                    request,
+                    "/quality/worklist",
+                    flash=(
+                        "success",
+                        _("Sample drawn: %(n)s contacts of %(person)s.")
+                        % {"n": len(out.contacts), "person": out.person},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             forms.domain_problems(exc, state, _)
     return _worklist(request, user, session, state=state, size=size, status_code=422)
 
@@ -761,7 +754,7 @@ def _calibrations_page(
     state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    active = [v for f in qa_service.list_forms(session=session) for v in f.versions if v.active]
+    active = [v for f in qa_forms.list_forms(session=session) for v in f.versions if v.active]
     state = state or forms.FormState(
         values={"name": "", "version": str(active[0].id) if active else "", "contacts": ""}
     )
@@ -769,7 +762,7 @@ def _calibrations_page(
         request,
         "quality/calibrations.html",
         {
-            "sessions": qa_service.list_calibrations(session=session),
+            "sessions": qa_calibration.list_calibrations(session=session),
             "detail": None,
             "can_score": user.role in permissions.QA_CALIBRATE,
             "form": state,
@@ -820,19 +813,19 @@ async def calibration_open(request: Request, user: Calibrator, session: SessionD
             state.add(None, message)
         if model is not None:
             try:
-                out = qa_service.create_calibration(
-                    session=session, data=model, by=user.login, scope=user.scope
-                )
-                return redirect(
-                    request,
-                    f"/quality/calibrations/{out.id}",
-                    flash=(
-                        "success",
-                        _("Calibration session opened: each evaluator scores its contacts."),
-                    ),
-                )
+                with session.begin_nested():
+                    out = qa_calibration.create_calibration(
+                        session=session, data=model, by=user.login, scope=user.scope
+                    )
+                    return redirect(
+                        request,
+                        f"/quality/calibrations/{out.id}",
+                        flash=(
+                            "success",
+                            _("Calibration session opened: each evaluator scores its contacts."),
+                        ),
+                    )
             except CcopsError as exc:
-                session.rollback()
                 placed = False
                 for problem in exc.problems:
                     key = (problem.field or "").split("[", 1)[0]
@@ -854,7 +847,7 @@ def calibration_page(
     calibration_id: RowId, request: Request, user: CalibrationReader, session: SessionDep
 ) -> HTMLResponse:
     """Show one calibration session: alpha on totals, per item, and each evaluator's offset."""
-    detail = qa_service.calibration_report(session=session, calibration_id=calibration_id)
+    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
     return render(
         request,
         "quality/calibrations.html",
@@ -874,8 +867,8 @@ def _calibration_score_page(
     state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    detail = qa_service.calibration_report(session=session, calibration_id=calibration_id)
-    version = qa_service.get_version(session=session, version_id=detail.form_version_id)
+    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    version = qa_forms.get_version(session=session, version_id=detail.form_version_id)
     return render(
         request,
         "quality/evaluate.html",
@@ -905,7 +898,7 @@ def calibration_score_page(
     session: SessionDep,
 ) -> HTMLResponse:
     """Show the session's form version for one of its contacts, to score it independently."""
-    qa_service.check_calibration_contact(
+    qa_calibration.check_calibration_contact(
         session=session, calibration_id=calibration_id, contact_id=contact_id, scope=user.scope
     )
     return _calibration_score_page(request, user, session, calibration_id, contact_id)
@@ -920,11 +913,11 @@ async def calibration_score_submit(
     session: SessionDep,
 ) -> Response:
     """Score a contact of a calibration session; a problem comes back beside its item."""
-    qa_service.check_calibration_contact(
+    qa_calibration.check_calibration_contact(
         session=session, calibration_id=calibration_id, contact_id=contact_id, scope=user.scope
     )
-    detail = qa_service.calibration_report(session=session, calibration_id=calibration_id)
-    version = qa_service.get_version(session=session, version_id=detail.form_version_id)
+    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    version = qa_forms.get_version(session=session, version_id=detail.form_version_id)
     _ = gettext_for(request, user)
     async with request.form() as form:
         comment_raw = form.get("comment")
@@ -934,17 +927,18 @@ async def calibration_score_submit(
         answers = _answers_from_form(form, version, _, state)
     if state.ok:
         try:
-            out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
-            return redirect(
-                request,
-                f"/quality/calibrations/{calibration_id}",
-                flash=(
-                    "success",
-                    _("Calibration score saved: %(score)s.") % {"score": f"{out.score_pct:.1f}"},
-                ),
-            )
+            with session.begin_nested():
+                out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
+                return redirect(
+                    request,
+                    f"/quality/calibrations/{calibration_id}",
+                    flash=(
+                        "success",
+                        _("Calibration score saved: %(score)s.")
+                        % {"score": f"{out.score_pct:.1f}"},
+                    ),
+                )
         except CcopsError as exc:
-            session.rollback()
             _place_problems(exc, state, answers)
     return _calibration_score_page(
         request, user, session, calibration_id, contact_id, state=state, status_code=422
@@ -959,7 +953,7 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
     result = None
     if problem is None:
         try:
-            result = qa_service.summary(
+            result = qa_scores.summary(
                 session=session,
                 first_day=first,
                 last_day=last,
@@ -969,7 +963,7 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
         except CcopsError as exc:
             problem = exc.message
     disputes = (
-        qa_service.list_disputes(session=session, scope=user.scope, open_only=True)
+        qa_disputes.list_disputes(session=session, scope=user.scope, open_only=True)
         if user.role in permissions.QA_DECIDE
         else []
     )
@@ -987,3 +981,7 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
         status_code=422 if problem else 200,
         active="quality",
     )
+
+
+routers: tuple[APIRouter, ...] = (router, pages)
+"""Every router of this module, for the app to include."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ccops.contacts import service as contacts_service
+from ccops.contacts import queries as contacts_queries
 from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
@@ -18,7 +18,7 @@ from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.performance import service as performance_service
+from ccops.performance import attrition as perf_attrition
 from ccops.web import forms, permissions, security
 from ccops.web.auth import AccessDenied, OptionalPrincipal, Principal, require, signer
 from ccops.web.deps import SessionDep, SettingsDep
@@ -286,7 +286,7 @@ class SiteBlock:
 
 def _latest_day(session: SessionDep, queues: list[org_schemas.QueueOut]) -> date:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
-    found = contacts_service.last_local_dates(session=session, queues=[q.name for q in queues])
+    found = contacts_queries.last_local_dates(session=session, queues=[q.name for q in queues])
     newest = max(found.values(), default=None)
     return min(yesterday, newest) if newest is not None else yesterday
 
@@ -367,10 +367,10 @@ def _own_numbers(
         "person": me,
         "day": kpi_service.summarise_agent_kpis(day_rows),
         "week": kpi_service.summarise_agent_kpis(week_rows),
-        "handled_day": contacts_service.handled_by(
+        "handled_day": contacts_queries.handled_by(
             session=session, person_id=me.id, first=day, last=day
         ),
-        "handled_week": contacts_service.handled_by(
+        "handled_week": contacts_queries.handled_by(
             session=session, person_id=me.id, first=week_first, last=day
         ),
     }
@@ -446,7 +446,7 @@ def home(
     if role in (Role.executive, Role.manager, Role.planner, Role.supervisor, Role.admin):
         context["centre"] = _centre(session, settings, principal, shown)
     if role == Role.executive:
-        context["attrition_cost"] = performance_service.attrition_cost(
+        context["attrition_cost"] = perf_attrition.attrition_cost(
             session=session,
             last=datetime.now(UTC).date() - timedelta(days=1),
             scope=principal.scope,
@@ -463,7 +463,7 @@ def home(
             **org_service.installation_counts(session=session),
             "queues": len(queues),
         }
-        context["imports"] = contacts_service.list_batches(session=session, limit=5)
+        context["imports"] = contacts_queries.list_batches(session=session, limit=5)
     return render(request, "web/home.html", context, principal=principal, active="home")
 
 

@@ -1,6 +1,6 @@
 """Readers of contact-centre exports: Technion call logs, Asterisk queue_log, CSV and Parquet.
 
-Each reader streams a file and yields parsed rows (see `base`); `ccops.contacts.service` resolves
+Each reader streams a file and yields parsed rows (see `base`); `ccops.contacts.imports` resolves
 names, checks idempotency and writes them.
 """
 

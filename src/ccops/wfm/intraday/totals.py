@@ -261,7 +261,7 @@ def rebuild_after_import(*, session: Session, report: ImportReport) -> list[tupl
     the import's transaction; return the (queue, local day) pairs rebuilt.
 
     Called by ``ccops.flows.after_import`` (which the import edges call), not by
-    ``contacts.service``: the contacts domain sits below wfm (wfm reads its models and
+    ``contacts.imports``: the contacts domain sits below wfm (wfm reads its models and
     importers), so a call from it up into wfm would make an import cycle. Interval-report
     imports write no contacts or spans and rebuild nothing.
     """

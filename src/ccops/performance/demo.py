@@ -12,9 +12,13 @@ from ccops.enums import Role
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Team
+from ccops.performance import coaching as perf_coaching
 from ccops.performance import models as m
+from ccops.performance import recognition as perf_recognition
+from ccops.performance import reports as perf_reports
+from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
-from ccops.performance import service
+from ccops.performance import scorecards as perf_scorecards
 
 SEED = 9
 P = s.Perspective
@@ -237,7 +241,9 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
     scope = org_service.EVERYTHING
     teams = list(session.scalars(select(Team).order_by(Team.name)))
     for card in _cards(teams):
-        service.create_scorecard(session=session, data=card, created_by="manager", scope=scope)
+        perf_scorecards.create_scorecard(
+            session=session, data=card, created_by="manager", scope=scope
+        )
     publications = [
         ("repeat_contact_rate", s.Audience.agent, s.Rhythm.weekly, 0.15, False),
         ("aht_s", s.Audience.team, s.Rhythm.daily, 330.0, False),
@@ -248,7 +254,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         ("attrition_rate", s.Audience.executive, s.Rhythm.weekly, 0.03, False),
     ]
     for kpi, audience, rhythm, target, higher in publications:
-        service.set_publication(
+        perf_reports.set_publication(
             session=session,
             data=s.PublicationIn(
                 kpi=kpi,
@@ -292,7 +298,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
     )
     for n, person in enumerate(agents[:3]):
         held = end - timedelta(days=20 - 6 * n)
-        service.create_coaching(
+        perf_coaching.create_coaching(
             session=session,
             data=s.CoachingIn(
                 person=person.login,
@@ -310,7 +316,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
             coach="supervisor",
             scope=scope,
         )
-    review = service.create_review(
+    review = perf_reviews.create_review(
         session=session,
         data=s.ReviewIn(
             person=agents[0].login,
@@ -336,7 +342,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         "Coached a new colleague through their first week.",
     )
     for n, text in enumerate(texts):
-        service.create_recognition(
+        perf_recognition.create_recognition(
             session=session,
             data=s.RecognitionIn(
                 person=agents[n % len(agents)].login,
@@ -346,7 +352,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
             given_by="supervisor",
             scope=scope,
         )
-    service.create_note(
+    perf_coaching.create_note(
         session=session,
         data=s.NoteIn(
             person=agents[1].login,
@@ -357,7 +363,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         written_by="supervisor",
         scope=scope,
     )
-    service.create_note(
+    perf_coaching.create_note(
         session=session,
         data=s.NoteIn(
             person=agents[0].login,

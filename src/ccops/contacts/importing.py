@@ -1,39 +1,29 @@
-"""Use cases of contact data: import contacts, agent states and interval reports; list; erase.
-
-An import is one transaction (a SAVEPOINT inside the caller's): a file with bad rows is refused
-whole with every bad row named, unless ``skip_invalid``, in which case the good rows are written
-and the bad ones go to a rejects file beside the report. Records are idempotent on
-(source, external id): equal content is left alone, different content is a conflict (refused, or
-written with ``update``). Files stream through in chunks; memory holds one chunk, the ids seen
-in the file and the state of calls still in progress (Asterisk).
+"""The machinery every contact-data import shares: file checks, organisation lookups, the
+import job (batch, chunks, idempotency, rejects) and the records built from parsed rows.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.contacts import schemas
 from ccops.contacts.importers import DEFAULT_SOURCE, FORMATS, TABULAR
 from ccops.contacts.importers import base as importer_base
-from ccops.contacts.importers.asterisk import read_queue_log
 from ccops.contacts.importers.base import (
     AgentStateRow,
     ChunkedWriter,
     ContactRow,
-    IntervalRow,
-    ParsedRow,
     RejectedRow,
     RejectsSink,
     Tally,
@@ -41,19 +31,14 @@ from ccops.contacts.importers.base import (
     file_sha256,
     hash_customer_key,
     normalise_customer_key,
-    rejects_sink,
     require_text_file,
     time_fields,
 )
 from ccops.contacts.importers.tabular import (
     load_mapping,
-    read_agent_states_table,
-    read_contacts_table,
-    read_intervals_table,
 )
-from ccops.contacts.importers.technion import read_technion
-from ccops.contacts.models import AgentStateEvent, Contact, Erasure, ImportBatch, IntervalReport
-from ccops.enums import ANSWERED_OUTCOMES, ChannelKind
+from ccops.contacts.models import ImportBatch, IntervalReport
+from ccops.enums import ChannelKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -61,7 +46,6 @@ from ccops.org.models import Channel, Person, Queue, Site
 from ccops.settings import Settings
 
 UTC_ZONE = ZoneInfo("UTC")
-LIST_LIMIT_MAX = 1000
 
 
 def _check_format(fmt: str, kind: str) -> str:
@@ -87,7 +71,7 @@ def _check_file(path: Path, fmt: str, label: str) -> None:
 
 
 @dataclass
-class _Org:
+class Org:
     """Name lookups of one import, creating what is missing when asked, recording the unknown."""
 
     session: Session
@@ -318,7 +302,7 @@ class _Org:
         )
 
 
-class _Job:
+class Job:
     """The bookkeeping of one kind of record from one file: batch, writer, duplicates, rejects."""
 
     def __init__(
@@ -426,7 +410,7 @@ class _Job:
                 raise Conflict(message, self.tally.problems)
             raise Invalid(message, self.tally.problems)
 
-    def report(self, *, rows_read: int, org: _Org, started: float) -> schemas.ImportReport:
+    def report(self, *, rows_read: int, org: Org, started: float) -> schemas.ImportReport:
         counts = self.writer.counts
         tally = self.tally
         self.batch.rows_read = rows_read
@@ -480,7 +464,7 @@ def _problem_out(problem: Problem) -> schemas.ProblemOut:
     )
 
 
-def _lookup_by_external_id(
+def lookup_by_external_id(
     model: type[Any], source: str
 ) -> Callable[[Session, list[str]], dict[str, tuple[int, str]]]:
     def lookup(session: Session, keys: list[str]) -> dict[str, tuple[int, str]]:
@@ -494,7 +478,7 @@ def _lookup_by_external_id(
     return lookup
 
 
-def _lookup_intervals(
+def lookup_intervals(
     source: str,
 ) -> Callable[[Session, list[tuple[int, int]]], dict[tuple[int, int], tuple[int, str]]]:
     def lookup(
@@ -531,7 +515,7 @@ def _from_epoch(epoch_s: int) -> datetime:
     return datetime.fromtimestamp(epoch_s, UTC)
 
 
-def _report_paths(
+def report_paths(
     settings: Settings, report_dir: Path | None, label: str, kind: str
 ) -> tuple[Path, Path]:
     folder = report_dir or settings.data_dir / "imports"
@@ -540,7 +524,7 @@ def _report_paths(
     return folder / f"{stem}{infix}.import-report.json", folder / f"{stem}{infix}.rejects.csv"
 
 
-def _write_report(report: schemas.ImportReport, path: Path) -> schemas.ImportReport:
+def write_report(report: schemas.ImportReport, path: Path) -> schemas.ImportReport:
     path.parent.mkdir(parents=True, exist_ok=True)
     report = report.model_copy(update={"report_path": str(path)})
     path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
@@ -568,9 +552,9 @@ class _Common:
         skip_invalid: bool,
         update: bool,
         sink: RejectsSink | None,
-    ) -> _Job:
+    ) -> Job:
         """A writer of ``model`` rows for this file (its format, source, label and hash)."""
-        return _Job(
+        return Job(
             session=session,
             kind=kind,
             fmt=self.fmt,
@@ -586,7 +570,7 @@ class _Common:
         )
 
 
-def _prepare(
+def prepare(
     *,
     session: Session,
     path: Path,
@@ -623,9 +607,7 @@ def _prepare(
     return _Common(fmt, label, file_sha256(path), chosen, site_obj, mapping_obj, started)
 
 
-def _contact_record(
-    row: ContactRow, org: _Org, job: _Job, secret_key: str
-) -> dict[str, Any] | None:
+def contact_record(row: ContactRow, org: Org, job: Job, secret_key: str) -> dict[str, Any] | None:
     queue = org.queue_ref(row.queue, row.line)
     person_id: int | None = None
     if row.agent:
@@ -692,7 +674,7 @@ def _contact_record(
     return record
 
 
-def _agent_state_record(row: AgentStateRow, org: _Org, job: _Job) -> dict[str, Any] | None:
+def agent_state_record(row: AgentStateRow, org: Org, job: Job) -> dict[str, Any] | None:
     person = org.person(row.person, row.line)
     if person is None:
         return None
@@ -715,579 +697,3 @@ def _agent_state_record(row: AgentStateRow, org: _Org, job: _Job) -> dict[str, A
         (person.id, row.state.value, row.reason_code, row.start_at, row.end_at)
     )
     return record
-
-
-def _run_contacts(
-    rows: Iterable[ParsedRow],
-    *,
-    org: _Org,
-    contacts: _Job,
-    states: _Job | None,
-    secret_key: str,
-) -> None:
-    for row in rows:
-        if isinstance(row, ContactRow):
-            if not contacts.first_time(row.external_id, row.line, row.raw, "external_id"):
-                continue
-            record = _contact_record(row, org, contacts, secret_key)
-            if record is not None:
-                contacts.add(row.external_id, record, row.line, row.raw)
-        elif isinstance(row, AgentStateRow):
-            if states is None:
-                continue
-            if not states.first_time(row.external_id, row.line, row.raw, "external_id"):
-                continue
-            record = _agent_state_record(row, org, states)
-            if record is not None:
-                states.add(row.external_id, record, row.line, row.raw)
-        elif isinstance(row, RejectedRow):
-            contacts.reject(row)
-
-
-def import_contacts(
-    *,
-    session: Session,
-    settings: Settings,
-    path: Path,
-    format: str,
-    mapping: Path | None = None,
-    site: str | None = None,
-    source: str | None = None,
-    skip_invalid: bool = False,
-    update: bool = False,
-    create_missing: bool = False,
-    report_dir: Path | None = None,
-    with_agent_states: bool = False,
-    allowed_site_ids: frozenset[int] | None = None,
-) -> schemas.ImportReport:
-    """Import a file of contacts (csv, parquet, technion or asterisk-queue-log).
-
-    Args:
-        session: the caller's transaction; the import runs in a SAVEPOINT of it.
-        settings: gives the secret key of customer hashes and the default report folder.
-        path: the file.
-        format: one of `FORMATS["contacts"]`.
-        mapping: TOML column mapping (csv and parquet only).
-        site: site whose wall clock times without an offset are in (else each queue's site);
-            also where ``create_missing`` creates queues and agents.
-        source: the records' source name (default per format, or the mapping's).
-        skip_invalid: import the good rows and write the bad ones to a rejects file.
-        update: replace stored records whose content differs, instead of refusing them.
-        create_missing: create unknown queues and agents instead of refusing them.
-        report_dir: where the report and rejects file go (default ``data_dir/imports``).
-        with_agent_states: also import the agent states of an Asterisk queue_log.
-        allowed_site_ids: the caller's scope; queues, agents and sites elsewhere are refused
-            (None: every site).
-
-    Returns:
-        What was inserted, updated, left unchanged, rejected, skipped and warned about.
-
-    Raises:
-        Invalid: unknown format, unreadable file, missing columns, or bad rows (each located).
-        Conflict: stored records with the same ids but other content (without ``update``).
-        NotFound: unknown site, queues or agents (without ``create_missing``).
-        Forbidden: the file or the site is outside ``allowed_site_ids``.
-    """
-    common = _prepare(
-        session=session,
-        path=path,
-        fmt=format,
-        kind="contacts",
-        mapping=mapping,
-        site=site,
-        source=source,
-        allowed_site_ids=allowed_site_ids,
-    )
-    if common.fmt == "technion" and create_missing and common.site is None:
-        raise Invalid(
-            "technion: --create-missing needs --site (the log's times are the site's wall clock, "
-            "e.g. a site in Asia/Jerusalem)",
-            [Problem("required with --create-missing for technion", field="site")],
-        )
-    if with_agent_states and common.fmt != "asterisk-queue-log":
-        raise Invalid(
-            "--with-agent-states applies to asterisk-queue-log files",
-            [Problem("not used by this format", field="with_agent_states")],
-        )
-    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "contacts")
-    secret_key = settings.resolved_secret_key()
-    tally = Tally(common.label)
-    states_tally = Tally(common.label)
-    with ExitStack() as stack:
-        sink = stack.enter_context(rejects_sink(rejects_path, skip_invalid))
-        stack.enter_context(session.begin_nested())
-        org = _Org(
-            session,
-            settings,
-            common.site,
-            create_missing,
-            common.label,
-            tally=tally,
-            allowed_site_ids=allowed_site_ids,
-        )
-        contacts = common.job(
-            session,
-            "contacts",
-            Contact,
-            _lookup_by_external_id(Contact, common.source),
-            tally,
-            skip_invalid=skip_invalid,
-            update=update,
-            sink=sink,
-        )
-        states: _Job | None = None
-        if with_agent_states:
-            states_report, states_rejects = _report_paths(
-                settings, report_dir, common.label, "agent_states"
-            )
-            states_sink = stack.enter_context(rejects_sink(states_rejects, skip_invalid))
-            states = common.job(
-                session,
-                "agent_states",
-                AgentStateEvent,
-                _lookup_by_external_id(AgentStateEvent, common.source),
-                states_tally,
-                skip_invalid=skip_invalid,
-                update=update,
-                sink=states_sink,
-            )
-        rows: Iterable[ParsedRow]
-        if common.fmt == "technion":
-            rows = read_technion(path, label=common.label, zone_for=org.zone_for_queue, tally=tally)
-        elif common.fmt == "asterisk-queue-log":
-            rows = read_queue_log(path, label=common.label, tally=tally)
-        else:
-            rows = read_contacts_table(
-                path,
-                common.fmt,
-                label=common.label,
-                mapping=common.mapping,
-                zone_for=org.zone_for_queue,
-                tally=tally,
-            )
-        _run_contacts(rows, org=org, contacts=contacts, states=states, secret_key=secret_key)
-        if states is not None:
-            states.writer.flush()
-        contacts.writer.flush()
-        org.refuse_unknown(tally)
-        contacts.finish()
-        if states is not None:
-            states.finish()
-        report = contacts.report(rows_read=tally.rows_read, org=org, started=common.started)
-        if states is not None:
-            nested = states.report(rows_read=tally.rows_read, org=org, started=common.started)
-            nested = _write_report(nested, states_report)
-            report = report.model_copy(update={"agent_states": nested})
-    return _write_report(report, report_path)
-
-
-def import_agent_states(
-    *,
-    session: Session,
-    settings: Settings,
-    path: Path,
-    format: str,
-    mapping: Path | None = None,
-    site: str | None = None,
-    source: str | None = None,
-    skip_invalid: bool = False,
-    update: bool = False,
-    create_missing: bool = False,
-    report_dir: Path | None = None,
-    allowed_site_ids: frozenset[int] | None = None,
-) -> schemas.ImportReport:
-    """Import agent-state spans (csv or parquet with a mapping, or an Asterisk queue_log).
-
-    Tabular files have the fields person (login), state, reason_code, start, end and optionally
-    external_id (default ``person:start_epoch``). Arguments and errors as `import_contacts`.
-    """
-    common = _prepare(
-        session=session,
-        path=path,
-        fmt=format,
-        kind="agent_states",
-        mapping=mapping,
-        site=site,
-        source=source,
-        allowed_site_ids=allowed_site_ids,
-    )
-    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "agent_states")
-    tally = Tally(common.label)
-    with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
-        org = _Org(
-            session,
-            settings,
-            common.site,
-            create_missing,
-            common.label,
-            tally=tally,
-            allowed_site_ids=allowed_site_ids,
-        )
-        job = common.job(
-            session,
-            "agent_states",
-            AgentStateEvent,
-            _lookup_by_external_id(AgentStateEvent, common.source),
-            tally,
-            skip_invalid=skip_invalid,
-            update=update,
-            sink=sink,
-        )
-        rows: Iterable[ParsedRow]
-        if common.fmt == "asterisk-queue-log":
-            rows = read_queue_log(path, label=common.label, tally=tally)
-        else:
-            rows = read_agent_states_table(
-                path,
-                common.fmt,
-                label=common.label,
-                mapping=common.mapping,
-                zone_for=org.zone_for_person,
-                tally=tally,
-            )
-        for row in rows:
-            if isinstance(row, AgentStateRow):
-                if not job.first_time(row.external_id, row.line, row.raw, "external_id"):
-                    continue
-                record = _agent_state_record(row, org, job)
-                if record is not None:
-                    job.add(row.external_id, record, row.line, row.raw)
-            elif isinstance(row, RejectedRow):
-                if row.applies_to == "contacts":
-                    tally.notes["call_rows_not_used"] += 1
-                else:
-                    job.reject(row)
-        job.writer.flush()
-        org.refuse_unknown(tally)
-        job.finish()
-        report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
-    return _write_report(report, report_path)
-
-
-def import_intervals(
-    *,
-    session: Session,
-    settings: Settings,
-    path: Path,
-    format: str,
-    mapping: Path | None = None,
-    site: str | None = None,
-    source: str | None = None,
-    skip_invalid: bool = False,
-    update: bool = False,
-    create_missing: bool = False,
-    report_dir: Path | None = None,
-    allowed_site_ids: frozenset[int] | None = None,
-) -> schemas.ImportReport:
-    """Import an ACD interval report: offered, answered, abandoned, handle time per queue interval.
-
-    Fields: queue, interval_start, interval_min (15, 30 or 60; or ``[options] interval_min``),
-    offered, answered, abandoned, and optionally short_abandoned, answered_within_target,
-    handle_s (total) or aht_s, wait_s (total) or asa_s. Rows are idempotent on
-    (source, queue, interval_start). Arguments and errors as `import_contacts`.
-    """
-    common = _prepare(
-        session=session,
-        path=path,
-        fmt=format,
-        kind="intervals",
-        mapping=mapping,
-        site=site,
-        source=source,
-        allowed_site_ids=allowed_site_ids,
-    )
-    report_path, rejects_path = _report_paths(settings, report_dir, common.label, "intervals")
-    tally = Tally(common.label)
-    with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
-        org = _Org(
-            session,
-            settings,
-            common.site,
-            create_missing,
-            common.label,
-            tally=tally,
-            allowed_site_ids=allowed_site_ids,
-        )
-        job = common.job(
-            session,
-            "intervals",
-            IntervalReport,
-            _lookup_intervals(common.source),
-            tally,
-            skip_invalid=skip_invalid,
-            update=update,
-            sink=sink,
-        )
-        rows = read_intervals_table(
-            path,
-            common.fmt,
-            label=common.label,
-            mapping=common.mapping,
-            zone_for=org.zone_for_queue,
-            tally=tally,
-        )
-        for row in rows:
-            if isinstance(row, RejectedRow):
-                job.reject(row)
-                continue
-            record = _interval_record(row, org, job)
-            if record is None:
-                continue
-            key = (record["queue_id"], time_fields(row.interval_start, UTC_ZONE).epoch_s)
-            if job.first_time(key, row.line, row.raw, "interval"):
-                job.add(key, record, row.line, row.raw)
-        job.writer.flush()
-        org.refuse_unknown(tally)
-        job.finish()
-        report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
-    return _write_report(report, report_path)
-
-
-def _interval_record(row: IntervalRow, org: _Org, job: _Job) -> dict[str, Any] | None:
-    queue = org.queue(row.queue, row.line)
-    if queue is None:
-        return None
-    times = time_fields(row.interval_start, org.zone_of_site(queue.site_id))
-    if times.local_min % row.interval_min:
-        job.reject(
-            RejectedRow(
-                row.line,
-                [
-                    job.tally.problem(
-                        f"{row.interval_start.isoformat()} does not start a "
-                        f"{row.interval_min}-minute interval of the site's clock",
-                        row=row.line,
-                        field="interval_start",
-                    )
-                ],
-                row.raw,
-            )
-        )
-        return None
-    record: dict[str, Any] = {
-        "source": job.source,
-        "queue_id": queue.id,
-        "interval_start": row.interval_start,
-        "interval_local_min": times.local_min,
-        "utc_offset_min": times.utc_offset_min,
-        "interval_min": row.interval_min,
-        "offered": row.offered,
-        "answered": row.answered,
-        "abandoned": row.abandoned,
-        "short_abandoned": row.short_abandoned,
-        "answered_within_target": row.answered_within_target,
-        "handle_s": row.handle_s,
-        "wait_s": row.wait_s,
-    }
-    record["content_hash"] = content_hash(
-        (
-            queue.id,
-            row.interval_start,
-            row.interval_min,
-            row.offered,
-            row.answered,
-            row.abandoned,
-            row.short_abandoned,
-            row.answered_within_target,
-            row.handle_s,
-            row.wait_s,
-        )
-    )
-    return record
-
-
-def list_batches(*, session: Session, limit: int = 100) -> list[schemas.ImportBatchOut]:
-    """List import batches, newest first."""
-    limit = max(1, min(limit, LIST_LIMIT_MAX))
-    rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
-    return [schemas.ImportBatchOut.model_validate(b) for b in rows]
-
-
-def list_contacts(
-    *,
-    session: Session,
-    queue: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    limit: int = 100,
-    site_ids: frozenset[int] | None = None,
-) -> list[schemas.ContactOut]:
-    """List contacts by arrival, optionally of one queue and arriving in [start, end).
-
-    ``site_ids`` limits the list to queues of those sites (the caller's scope; None: all).
-    """
-    if not 1 <= limit <= LIST_LIMIT_MAX:
-        raise Invalid(
-            f"limit must be 1–{LIST_LIMIT_MAX}", [Problem(f"1–{LIST_LIMIT_MAX}", field="limit")]
-        )
-    query = (
-        select(Contact, Queue.name, Channel.name, Person.login)
-        .join(Queue, Contact.queue_id == Queue.id)
-        .join(Channel, Contact.channel_id == Channel.id)
-        .outerjoin(Person, Contact.person_id == Person.id)
-        .order_by(Contact.arrival_at, Contact.id)
-        .limit(limit)
-    )
-    if queue is not None:
-        query = query.where(
-            Contact.queue_id == org_service.get_queue(session=session, name=queue).id
-        )
-    for name, value in (("from", start), ("to", end)):
-        if value is not None and value.tzinfo is None:
-            raise Invalid(
-                f"{name} needs a UTC offset (e.g. 2024-01-01T09:00:00+00:00)",
-                [Problem("timestamp without offset", field=name)],
-            )
-    if site_ids is not None:
-        query = query.where(Queue.site_id.in_(sorted(site_ids)))
-    if start is not None:
-        query = query.where(Contact.arrival_at >= start)
-    if end is not None:
-        query = query.where(Contact.arrival_at < end)
-    return [
-        schemas.ContactOut(
-            id=c.id,
-            source=c.source,
-            external_id=c.external_id,
-            queue=queue_name,
-            channel=channel_name,
-            agent=login,
-            arrival_at=c.arrival_at,
-            answered_at=c.answered_at,
-            ended_at=c.ended_at,
-            outcome=c.outcome,
-            wait_s=c.wait_s,
-            talk_s=c.talk_s,
-            hold_s=c.hold_s,
-            wrap_s=c.wrap_s,
-            customer_known=c.customer_hash is not None,
-        )
-        for c, queue_name, channel_name, login in session.execute(query)
-    ]
-
-
-def erase_customer(*, session: Session, customer_key: str, secret_key: str) -> int:
-    """Erase a customer's link to their contacts; keep every other field; record the count.
-
-    Returns:
-        The number of contacts whose customer hash was removed.
-    """
-    key = normalise_customer_key(customer_key)
-    if key is None:
-        raise Invalid(
-            "the customer key is empty or 0 (unknown customers have no link to erase)",
-            [Problem("empty or zero", field="customer_key")],
-        )
-    digest = hash_customer_key(key, secret_key)
-    result = session.execute(
-        update(Contact)
-        .where(Contact.customer_hash == digest)
-        .values(customer_hash=None)
-        .execution_options(synchronize_session=False)
-    )
-    affected = int(getattr(result, "rowcount", 0) or 0)
-    session.add(Erasure(contacts_affected=affected))
-    session.flush()
-    return affected
-
-
-def batch_coverage(*, session: Session, batch_id: int) -> list[schemas.BatchCoverage]:
-    """Return the queues and local dates an import batch wrote contacts or intervals for."""
-    found: dict[str, tuple[int, int]] = {}
-    for model, column in (
-        (Contact, Contact.arrival_local_min),
-        (IntervalReport, IntervalReport.interval_local_min),
-    ):
-        rows = session.execute(
-            select(Queue.name, func.min(column), func.max(column))
-            .join(Queue, model.queue_id == Queue.id)
-            .where(model.batch_id == batch_id)
-            .group_by(Queue.name)
-        )
-        for name, low, high in rows:
-            if low is None or high is None:
-                continue
-            old = found.get(name)
-            found[name] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
-    epoch = date(1970, 1, 1)
-    return [
-        schemas.BatchCoverage(
-            queue=name,
-            first=epoch + timedelta(days=low // 1440),
-            last=epoch + timedelta(days=high // 1440),
-        )
-        for name, (low, high) in sorted(found.items())
-    ]
-
-
-def last_local_date(*, session: Session, queue: str) -> date | None:
-    """Return the last local date with contacts or interval reports of ``queue``, or None."""
-    queue_id = org_service.get_queue(session=session, name=queue).id
-    last = max(
-        (
-            value
-            for value in (
-                session.scalar(
-                    select(func.max(Contact.arrival_local_min)).where(Contact.queue_id == queue_id)
-                ),
-                session.scalar(
-                    select(func.max(IntervalReport.interval_local_min)).where(
-                        IntervalReport.queue_id == queue_id
-                    )
-                ),
-            )
-            if value is not None
-        ),
-        default=None,
-    )
-    return None if last is None else date(1970, 1, 1) + timedelta(days=int(last) // 1440)
-
-
-def last_local_dates(*, session: Session, queues: Iterable[str]) -> dict[str, date]:
-    """Return the last local date with contacts or interval reports of each queue that has one.
-
-    One query for every queue (an index lookup each), where ``last_local_date`` takes three.
-    """
-    contact_last = (
-        select(func.max(Contact.arrival_local_min))
-        .where(Contact.queue_id == Queue.id)
-        .scalar_subquery()
-    )
-    report_last = (
-        select(func.max(IntervalReport.interval_local_min))
-        .where(IntervalReport.queue_id == Queue.id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(Queue.name, contact_last, report_last).where(Queue.name.in_(list(queues)))
-    )
-    out = {}
-    for name, from_contacts, from_reports in rows:
-        found = [int(v) for v in (from_contacts, from_reports) if v is not None]
-        if found:
-            out[name] = date(1970, 1, 1) + timedelta(days=max(found) // 1440)
-    return out
-
-
-def handled_by(
-    *, session: Session, person_id: int, first: date, last: date
-) -> schemas.HandledSummary:
-    """Count the contacts a person answered on local dates [first, last] and their handle time."""
-    day0 = (first - date(1970, 1, 1)).days
-    day1 = (last - date(1970, 1, 1)).days
-    row = session.execute(
-        select(
-            func.count(Contact.id),
-            func.sum(Contact.talk_s + Contact.hold_s + Contact.wrap_s),
-        ).where(
-            Contact.person_id == person_id,
-            Contact.outcome.in_(list(ANSWERED_OUTCOMES)),
-            Contact.arrival_local_min >= day0 * 1440,
-            Contact.arrival_local_min < (day1 + 1) * 1440,
-        )
-    ).one()
-    count = int(row[0] or 0)
-    handle = float(row[1] or 0.0)
-    return schemas.HandledSummary(
-        first=first, last=last, answered=count, aht_s=handle / count if count else None
-    )

@@ -1,0 +1,166 @@
+"""Publication of KPIs by level and the reports due to each audience."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.db import utcnow
+from ccops.enums import Role
+from ccops.org import service as org_service
+from ccops.org.models import Person, Team
+from ccops.performance import measures as perf_measures
+from ccops.performance import models as m
+from ccops.performance import schemas as s
+from ccops.performance import subjects as perf_subjects
+from ccops.performance import sums as perf_sums
+
+RHYTHM_PERIOD = {
+    s.Rhythm.hourly: timedelta(hours=1),
+    s.Rhythm.daily: timedelta(days=1),
+    s.Rhythm.weekly: timedelta(days=7),
+}
+
+
+# --- publication by level ---------------------------------------------------------------------
+
+
+def _publication_out(p: m.Publication) -> s.PublicationOut:
+    return s.PublicationOut(
+        id=p.id,
+        kpi=p.kpi,
+        audience=s.Audience(p.audience),
+        rhythm=s.Rhythm(p.rhythm),
+        target=p.target,
+        higher_is_better=p.higher_is_better,
+        on_good=s.FollowUp(p.on_good),
+        on_bad=s.FollowUp(p.on_bad),
+        label=perf_measures.metric(p.kpi).label,
+        last_produced_at=p.last_produced_at,
+    )
+
+
+def set_publication(*, session: Session, data: s.PublicationIn) -> s.PublicationOut:
+    """Say who sees a KPI, how often, and what follows a result (replaces the same KPI+audience)."""
+    perf_measures.metric(data.kpi)
+    found = session.scalars(
+        select(m.Publication).where(
+            m.Publication.kpi == data.kpi, m.Publication.audience == data.audience.value
+        )
+    ).one_or_none()
+    p = found or m.Publication(kpi=data.kpi, audience=data.audience.value)
+    p.rhythm = data.rhythm.value
+    p.target = data.target
+    p.higher_is_better = data.higher_is_better
+    p.on_good = data.on_good.value
+    p.on_bad = data.on_bad.value
+    session.add(p)
+    session.flush()
+    return _publication_out(p)
+
+
+def list_publications(*, session: Session) -> list[s.PublicationOut]:
+    """List the publication rules by audience and KPI."""
+    rows = session.scalars(
+        select(m.Publication).order_by(m.Publication.audience, m.Publication.kpi)
+    )
+    return [_publication_out(p) for p in rows]
+
+
+def _subjects(
+    session: Session, audience: s.Audience, scope: org_service.Scope
+) -> list[perf_subjects.Subject]:
+    if audience == s.Audience.agent:
+        people = session.scalars(
+            select(Person)
+            .where(scope.people_clause(), Person.role == Role.agent)
+            .order_by(Person.name, Person.login)
+        )
+        return [perf_subjects.person_subject(p) for p in people]
+    if audience == s.Audience.team:
+        teams = session.scalars(select(Team).where(scope.teams_clause()).order_by(Team.name))
+        return [perf_subjects.team_subject(t) for t in teams]
+    return [perf_subjects.centre_subject(scope)]
+
+
+def level_report(
+    *,
+    session: Session,
+    audience: s.Audience,
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    rhythm: s.Rhythm | None = None,
+) -> s.LevelReportOut:
+    """Produce the report one level receives: each published KPI per subject and what follows."""
+    query = select(m.Publication).where(m.Publication.audience == audience.value)
+    if rhythm is not None:
+        query = query.where(m.Publication.rhythm == rhythm.value)
+    pubs = list(session.scalars(query.order_by(m.Publication.kpi)))
+    lines = []
+    cache: perf_sums.ContactCache = {}
+    for subject in _subjects(session, audience, scope):
+        for p in pubs:
+            value = perf_measures.kpi_value(
+                session=session,
+                subject=subject,
+                kpi=p.kpi,
+                first=first,
+                last=last,
+                target=p.target,
+                higher_is_better=p.higher_is_better,
+                cache=cache,
+            )
+            result = {"better": "good", "worse": "bad"}.get(value.status, "no_signal")
+            follow = {"good": p.on_good, "bad": p.on_bad}.get(result, "none")
+            lines.append(
+                s.ReportLine(
+                    subject=subject.name,
+                    kpi=p.kpi,
+                    label=value.label,
+                    value=value,
+                    result=result,
+                    follow_up=follow,
+                )
+            )
+    return s.LevelReportOut(audience=audience, rhythm=rhythm, first=first, last=last, lines=lines)
+
+
+def due_reports(
+    *, session: Session, now: datetime | None = None, scope: org_service.Scope
+) -> list[s.LevelReportOut]:
+    """Produce every report whose rhythm has come round since it was last produced."""
+    now = now or utcnow()
+    pubs = list(session.scalars(select(m.Publication)))
+    due: dict[tuple[str, str], list[m.Publication]] = defaultdict(list)
+    for p in pubs:
+        last_at = p.last_produced_at
+        if last_at is None or now - last_at >= RHYTHM_PERIOD[s.Rhythm(p.rhythm)]:
+            due[(p.audience, p.rhythm)].append(p)
+    out = []
+    today = now.astimezone(UTC).date()
+    for (audience, rhythm), group in sorted(due.items()):
+        r = s.Rhythm(rhythm)
+        if r == s.Rhythm.hourly:
+            first, last = today, today
+        elif r == s.Rhythm.daily:
+            first = last = today - timedelta(days=1)
+        else:
+            first, last = today - timedelta(days=7), today - timedelta(days=1)
+        out.append(
+            level_report(
+                session=session,
+                audience=s.Audience(audience),
+                first=first,
+                last=last,
+                scope=scope,
+                rhythm=r,
+            )
+        )
+        for p in group:
+            p.last_produced_at = now
+    session.flush()
+    return out

@@ -1,0 +1,210 @@
+"""Calibration sessions: several evaluators score the same contacts; Krippendorff's alpha
+says how far they agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.contacts.models import Contact
+from ccops.engines import stats
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.org.service import EVERYTHING, Scope
+from ccops.quality import evaluations as qa_evaluations
+from ccops.quality import forms as qa_forms
+from ccops.quality import schemas
+from ccops.quality.models import (
+    CalibrationContact,
+    CalibrationSession,
+    Evaluation,
+)
+from ccops.quality.schemas import Scale
+
+# --- calibration ------------------------------------------------------------------------------
+
+
+def find_calibration(session: Session, calibration_id: int) -> CalibrationSession:
+    found = session.get(CalibrationSession, calibration_id)
+    if found is None:
+        raise NotFound(
+            f"calibration session {calibration_id} does not exist",
+            [Problem("unknown", field="calibration_id")],
+        )
+    return found
+
+
+def create_calibration(
+    *, session: Session, data: schemas.CalibrationIn, by: str, scope: Scope = EVERYTHING
+) -> schemas.CalibrationOut:
+    """Open a calibration session on contacts handled by people in scope."""
+    version = qa_evaluations.usable_version(session, data.form_version_id)
+    if session.scalar(select(CalibrationSession.id).where(CalibrationSession.name == data.name)):
+        raise Conflict(
+            f"calibration session {data.name!r} already exists",
+            [Problem("duplicate", field="name")],
+        )
+    ids = sorted(set(data.contact_ids))
+    for n, cid in enumerate(ids):
+        contact = session.get(Contact, cid)
+        if contact is None or contact.person_id is None:
+            raise Invalid(
+                f"contact {cid} does not exist or was not handled by an agent",
+                [Problem("unknown or unhandled contact", field=f"contact_ids[{n}]")],
+            )
+        if not qa_evaluations.person_in_scope(session, scope, contact.person_id):
+            raise Forbidden(
+                f"contact {cid} was handled by someone outside your scope",
+                [Problem("outside your scope", field=f"contact_ids[{n}]")],
+            )
+    calibration = CalibrationSession(
+        name=data.name,
+        form_version_id=version.id,
+        created_by=by,
+        contacts=[CalibrationContact(contact_id=cid) for cid in ids],
+    )
+    session.add(calibration)
+    session.flush()
+    return calibration_report(session=session, calibration_id=calibration.id)
+
+
+def check_calibration_contact(
+    *, session: Session, calibration_id: int, contact_id: int, scope: Scope = EVERYTHING
+) -> None:
+    """Refuse a contact that is not in the session or was handled by someone out of scope.
+
+    The scoring page shows the contact's facts (the agent's name among them), so it answers
+    "not found" before showing anything a scorer's scope does not reach.
+    """
+    calibration = find_calibration(session, calibration_id)
+    contact = session.get(Contact, contact_id)
+    if (
+        contact is None
+        or contact.person_id is None
+        or contact_id not in {c.contact_id for c in calibration.contacts}
+        or not qa_evaluations.person_in_scope(session, scope, contact.person_id)
+    ):
+        raise NotFound(
+            f"contact {contact_id} is not in calibration session {calibration.name!r} "
+            "or is outside your scope",
+            [Problem("not in the session", field="contact_id")],
+        )
+
+
+def list_calibrations(*, session: Session) -> list[schemas.CalibrationOut]:
+    """List calibration sessions, newest first, with their agreement."""
+    ids = session.scalars(select(CalibrationSession.id).order_by(CalibrationSession.id.desc()))
+    return [calibration_report(session=session, calibration_id=i) for i in ids]
+
+
+def _alpha(matrix: np.ndarray, level: str) -> tuple[float | None, int]:
+    if matrix.size == 0:
+        return None, 0
+    agreement = stats.krippendorff_alpha(matrix, level)  # type: ignore[arg-type]
+    alpha = None if math.isnan(agreement.alpha) else float(agreement.alpha)
+    return alpha, int(agreement.pairable_values)
+
+
+def interpret_alpha(alpha: float | None) -> str:
+    """Krippendorff's reading of an alpha (rely at >= 0.800, tentative from 0.667)."""
+    if alpha is None:
+        return "not enough ratings to measure agreement"
+    if alpha >= 0.8:
+        return "reliable agreement (alpha ≥ 0.800)"
+    if alpha >= 0.667:
+        return "tentative agreement (0.667 ≤ alpha < 0.800): discuss the items that differ"
+    return (
+        "agreement too low to rely on (alpha < 0.667): review the wording of the items that "
+        "differ most and how the evaluators read them"
+    )
+
+
+def calibration_report(*, session: Session, calibration_id: int) -> schemas.CalibrationOut:
+    """Agreement of a session: alpha on totals (interval), per item (nominal/ordinal)."""
+    calibration = find_calibration(session, calibration_id)
+    version = qa_forms.find_version(session, calibration.form_version_id)
+    definition = qa_forms.definition_of(version)
+    contact_ids = [c.contact_id for c in calibration.contacts]
+    evaluations = session.scalars(
+        select(Evaluation)
+        .where(Evaluation.calibration_id == calibration.id)
+        .order_by(Evaluation.id)
+    ).all()
+    evaluators = sorted({e.evaluator for e in evaluations})
+    row = {cid: n for n, cid in enumerate(contact_ids)}
+    col = {login: n for n, login in enumerate(evaluators)}
+    totals = np.full((len(contact_ids), len(evaluators)), np.nan)
+    items = [i for s in definition.sections for i in s.items]
+    per_item = {i.key: np.full((len(contact_ids), len(evaluators)), np.nan) for i in items}
+    totals_out: dict[int, dict[str, float]] = {cid: {} for cid in contact_ids}
+    for e in evaluations:
+        r, c = row[e.contact_id], col[e.evaluator]
+        totals[r, c] = e.score_pct
+        totals_out[e.contact_id][e.evaluator] = e.score_pct
+        for a in e.revisions[-1].answers:
+            if a.value is not None and a.item_key in per_item:
+                per_item[a.item_key][r, c] = a.value
+    total_alpha, total_pairable = _alpha(totals, "interval")
+    item_rows = []
+    for item in items:
+        matrix = per_item[item.key]
+        level = "nominal" if item.scale == Scale.yes_no else "ordinal"
+        alpha, pairable = _alpha(matrix, level)
+        rated = 0
+        differing = 0
+        spread: float | None = None
+        for values in matrix:
+            present = values[~np.isnan(values)]
+            if len(present) >= 2:
+                rated += 1
+                width = float(present.max() - present.min())
+                differing += width > 0
+                spread = width if spread is None else max(spread, width)
+        item_rows.append(
+            schemas.ItemAgreement(
+                item=item.key,
+                text=item.text,
+                level=level,
+                alpha=alpha,
+                pairable_values=pairable,
+                contacts_disagreeing=differing,
+                contacts_rated=rated,
+                max_spread=spread,
+            )
+        )
+    deviations = []
+    for login, c in col.items():
+        diffs = []
+        for r in range(len(contact_ids)):
+            own = totals[r, c]
+            others = np.delete(totals[r], c)
+            others = others[~np.isnan(others)]
+            if not np.isnan(own) and len(others):
+                diffs.append(float(own - others.mean()))
+        deviations.append(
+            schemas.EvaluatorDeviation(
+                evaluator=login,
+                contacts=len(diffs),
+                mean_deviation_pct=float(np.mean(diffs)) if diffs else None,
+            )
+        )
+    return schemas.CalibrationOut(
+        id=calibration.id,
+        name=calibration.name,
+        form=version.form.name,
+        form_version=version.version,
+        form_version_id=version.id,
+        created_by=calibration.created_by,
+        created_at=calibration.created_at,
+        contact_ids=contact_ids,
+        evaluators=evaluators,
+        totals=totals_out,
+        total_alpha=total_alpha,
+        total_pairable_values=total_pairable,
+        items=item_rows,
+        evaluator_deviation=deviations,
+        interpretation=interpret_alpha(total_alpha),
+    )
