@@ -697,3 +697,11 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
         found.last_used_at = now
         session.flush()
     return user
+
+
+def person_id_in_scope(*, session: Session, scope: Scope, person_id: int) -> bool:
+    """Whether the person with this id is in the scope (False for an unknown id)."""
+    found = session.scalar(
+        select(Person.id).where(Person.id == person_id).where(scope.people_clause())
+    )
+    return found is not None

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from ccops.enums import Role
 from ccops.errors import Invalid, NotFound, Problem
+from ccops.metrics import registry
 from ccops.org import service as org_service
 from ccops.org.models import Person, Site, Team
 from ccops.performance import estimates as perf_estimates
-from ccops.performance import measures as perf_measures
 from ccops.performance import models as m
 from ccops.performance import periods as perf_periods
 from ccops.performance import schemas as s
@@ -284,7 +284,7 @@ def floor_time(
             team=teams.get(p.id),
             first=first,
             last=last,
-            target_share=perf_measures.FLOOR_TARGET,
+            target_share=registry.FLOOR_TARGET,
             scheduled=_basis(
                 scheduled.get(p.id), "scheduled", SCHEDULED_FLOOR_KINDS, SCHEDULED_PAUSE_KINDS
             ),

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import Contact
 from ccops.engines import stats
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.org import service as org_service
 from ccops.org.service import EVERYTHING, Scope
-from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas
 from ccops.quality.models import (
@@ -41,7 +41,7 @@ def create_calibration(
     *, session: Session, data: schemas.CalibrationIn, by: str, scope: Scope = EVERYTHING
 ) -> schemas.CalibrationOut:
     """Open a calibration session on contacts handled by people in scope."""
-    version = qa_evaluations.usable_version(session, data.form_version_id)
+    version = qa_forms.usable_version(session, data.form_version_id)
     if session.scalar(select(CalibrationSession.id).where(CalibrationSession.name == data.name)):
         raise Conflict(
             f"calibration session {data.name!r} already exists",
@@ -55,7 +55,9 @@ def create_calibration(
                 f"contact {cid} does not exist or was not handled by an agent",
                 [Problem("unknown or unhandled contact", field=f"contact_ids[{n}]")],
             )
-        if not qa_evaluations.person_in_scope(session, scope, contact.person_id):
+        if not org_service.person_id_in_scope(
+            session=session, scope=scope, person_id=contact.person_id
+        ):
             raise Forbidden(
                 f"contact {cid} was handled by someone outside your scope",
                 [Problem("outside your scope", field=f"contact_ids[{n}]")],
@@ -85,7 +87,9 @@ def check_calibration_contact(
         contact is None
         or contact.person_id is None
         or contact_id not in {c.contact_id for c in calibration.contacts}
-        or not qa_evaluations.person_in_scope(session, scope, contact.person_id)
+        or not org_service.person_id_in_scope(
+            session=session, scope=scope, person_id=contact.person_id
+        )
     ):
         raise NotFound(
             f"contact {contact_id} is not in calibration session {calibration.name!r} "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site
 from ccops.org.service import EVERYTHING, Scope
 from ccops.quality import calibration as qa_calibration
@@ -28,13 +29,6 @@ from ccops.quality.models import (
 # --- evaluations ------------------------------------------------------------------------------
 
 
-def person_in_scope(session: Session, scope: Scope, person_id: int) -> bool:
-    found = session.scalar(
-        select(Person.id).where(Person.id == person_id).where(scope.people_clause())
-    )
-    return found is not None
-
-
 def _contact(session: Session, contact_id: int) -> Contact:
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -42,27 +36,6 @@ def _contact(session: Session, contact_id: int) -> Contact:
             f"contact {contact_id} does not exist", [Problem("unknown", field="contact_id")]
         )
     return contact
-
-
-def usable_version(session: Session, version_id: int) -> QaFormVersion:
-    version = qa_forms.find_version(session, version_id)
-    if version.retired_at is not None:
-        current = session.scalars(
-            select(QaFormVersion)
-            .where(QaFormVersion.form_id == version.form_id)
-            .where(QaFormVersion.retired_at.is_(None))
-        ).first()
-        hint = (
-            f": evaluate on version {current.version} (id {current.id})"
-            if current
-            else ": the form has no version in use"
-        )
-        raise Conflict(
-            f"form {version.form.name!r} version {version.version} was retired on "
-            f"{version.retired_at:%Y-%m-%d}{hint}",
-            [Problem("retired form version", field="form_version_id")],
-        )
-    return version
 
 
 def answers_rows(
@@ -96,7 +69,9 @@ def evaluate(
             f"contact {contact.id} was not handled by an agent: there is nobody to evaluate",
             [Problem("no agent", field="contact_id")],
         )
-    if not person_in_scope(session, scope, contact.person_id):
+    if not org_service.person_id_in_scope(
+        session=session, scope=scope, person_id=contact.person_id
+    ):
         raise Forbidden(
             f"contact {contact.id} was handled by someone outside your scope",
             [Problem("outside your scope", field="contact_id")],
@@ -105,7 +80,7 @@ def evaluate(
         raise Forbidden(
             "you cannot evaluate your own contacts", [Problem("own contact", field="contact_id")]
         )
-    version = usable_version(session, data.form_version_id)
+    version = qa_forms.usable_version(session, data.form_version_id)
     if data.calibration_id is not None:
         calibration = qa_calibration.find_calibration(session, data.calibration_id)
         if calibration.form_version_id != version.id:
@@ -256,7 +231,9 @@ def evaluation_out(session: Session, evaluation: Evaluation) -> schemas.Evaluati
 
 def find_evaluation(session: Session, evaluation_id: int, scope: Scope) -> Evaluation:
     evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None or not person_in_scope(session, scope, evaluation.person_id):
+    if evaluation is None or not org_service.person_id_in_scope(
+        session=session, scope=scope, person_id=evaluation.person_id
+    ):
         # Out of scope looks the same as missing: ids of others' evaluations reveal nothing.
         raise NotFound(
             f"evaluation {evaluation_id} does not exist",

@@ -181,3 +181,24 @@ def find_version(session: Session, version_id: int) -> QaFormVersion:
 def get_version(*, session: Session, version_id: int) -> schemas.FormVersionOut:
     """Return one form version."""
     return _version_out(find_version(session, version_id))
+
+
+def usable_version(session: Session, version_id: int) -> QaFormVersion:
+    version = find_version(session, version_id)
+    if version.retired_at is not None:
+        current = session.scalars(
+            select(QaFormVersion)
+            .where(QaFormVersion.form_id == version.form_id)
+            .where(QaFormVersion.retired_at.is_(None))
+        ).first()
+        hint = (
+            f": evaluate on version {current.version} (id {current.id})"
+            if current
+            else ": the form has no version in use"
+        )
+        raise Conflict(
+            f"form {version.form.name!r} version {version.version} was retired on "
+            f"{version.retired_at:%Y-%m-%d}{hint}",
+            [Problem("retired form version", field="form_version_id")],
+        )
+    return version
