@@ -25,7 +25,12 @@ from ccops.errors import Invalid, Problem
 from ccops.org.models import Site
 from ccops.runtime import unit_of_work
 from ccops.wfm.cli import _who
-from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
+from ccops.wfm.schedules import schemas
+from ccops.wfm.schedules import setup as schedule_setup
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 schedule_app = typer.Typer(help="Schedules: build, show, publish, edit.", no_args_is_help=True)
@@ -167,7 +172,7 @@ def build(
 
             with unit_of_work() as s, _quiet_stdout():
                 outs.append(
-                    service.build_schedule(
+                    schedule_build.build_schedule(
                         session=s,
                         site=name,
                         week=week,
@@ -191,7 +196,7 @@ def show(
 ) -> None:
     """Show a schedule version: measures, each person's shifts and the audit trail."""
     with unit_of_work() as s:
-        out = service.get_schedule(session=s, schedule_id=schedule_id)
+        out = schedule_queries.get_schedule(session=s, schedule_id=schedule_id)
     if as_json:
         data = _result([out])
         data.update(out.model_dump(mode="json", exclude={"intervals"}))
@@ -229,7 +234,7 @@ def list_(
 ) -> None:
     """List schedule versions, newest first."""
     with unit_of_work() as s:
-        rows = service.list_schedules(session=s, site=site, week=week)
+        rows = schedule_queries.list_schedules(session=s, site=site, week=week)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -261,7 +266,7 @@ def publish(
 ) -> None:
     """Publish a draft; the week's published version becomes superseded; people are notified."""
     with unit_of_work() as s:
-        out = service.publish(session=s, schedule_id=schedule_id, published_by=_who())
+        out = schedule_publish.publish(session=s, schedule_id=schedule_id, published_by=_who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -283,7 +288,7 @@ def swap(
         kind="swap", day=date.fromisoformat(day), login_a=login_a, login_b=login_b, reason=reason
     )
     with unit_of_work() as s:
-        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
     _edited(out, as_json)
 
 
@@ -297,7 +302,7 @@ def grant(
     """Grant time off in a schedule: a new draft version without the person's shifts then."""
     data = schemas.EditIn(kind="time_off", time_off_id=time_off_id)
     with unit_of_work() as s:
-        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
     _edited(out, as_json)
 
 
@@ -346,7 +351,7 @@ def template_add(
         is_late=late,
     )
     with unit_of_work() as s:
-        out = service.create_template(session=s, data=data)
+        out = schedule_setup.create_template(session=s, data=data)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -380,7 +385,7 @@ def template_list(
 ) -> None:
     """List a site's shift templates."""
     with unit_of_work() as s:
-        rows = service.list_templates(session=s, site=site)
+        rows = schedule_setup.list_templates(session=s, site=site)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -431,7 +436,7 @@ def contract_add(
         templates=template or None,
     )
     with unit_of_work() as s:
-        out = service.create_contract(session=s, data=data)
+        out = schedule_setup.create_contract(session=s, data=data)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -443,7 +448,7 @@ def contract_add(
 def contract_list(as_json: JsonOpt = False) -> None:
     """List the contracts."""
     with unit_of_work() as s:
-        rows = service.list_contracts(session=s)
+        rows = schedule_setup.list_contracts(session=s)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -462,7 +467,7 @@ def contract_assign(
 ) -> None:
     """Give a person a contract."""
     with unit_of_work() as s:
-        service.assign_contract(session=s, login=login, contract=contract)
+        schedule_setup.assign_contract(session=s, login=login, contract=contract)
     console.print(f"{login} now has contract {contract}")
 
 
@@ -481,7 +486,7 @@ def timeoff_add(
         login=login, start=start, end=end, reason=reason, credit_h_per_day=credit_h_per_day
     )
     with unit_of_work() as s:
-        out = service.add_time_off(session=s, data=data, created_by=_who())
+        out = schedule_setup.add_time_off(session=s, data=data, created_by=_who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -506,7 +511,7 @@ def activity_add(
     """Add a fixed activity the person must attend during a shift."""
     data = schemas.ActivityIn(login=login, kind=kind, name=name, start=start, end=end)
     with unit_of_work() as s:
-        activity_id = service.add_activity(session=s, data=data)
+        activity_id = schedule_setup.add_activity(session=s, data=data)
     console.print(f"activity {activity_id} added")
 
 
@@ -563,7 +568,7 @@ def availability_set(
         spans=[_span(text, f"spans.{i}") for i, text in enumerate(spans or [])]
     )
     with unit_of_work() as s:
-        out = service.set_availability(session=s, login=login, data=data)
+        out = schedule_setup.set_availability(session=s, login=login, data=data)
     _print_availability(out, as_json)
 
 
@@ -574,7 +579,7 @@ def availability_show(
 ) -> None:
     """Show when a person can work."""
     with unit_of_work() as s:
-        out = service.list_availability(session=s, login=login)
+        out = schedule_setup.list_availability(session=s, login=login)
     _print_availability(out, as_json)
 
 
@@ -656,7 +661,7 @@ def preferences_set(
         preferences=[_preference(p, f"preferences.{i}") for i, p in enumerate(preferences or [])]
     )
     with unit_of_work() as s:
-        out = service.set_preferences(session=s, login=login, data=data)
+        out = schedule_setup.set_preferences(session=s, login=login, data=data)
     _print_preferences(out, as_json)
 
 
@@ -667,5 +672,5 @@ def preferences_show(
 ) -> None:
     """Show a person's shift preferences."""
     with unit_of_work() as s:
-        out = service.list_preferences(session=s, login=login)
+        out = schedule_setup.list_preferences(session=s, login=login)
     _print_preferences(out, as_json)

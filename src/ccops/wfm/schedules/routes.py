@@ -26,7 +26,13 @@ from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm.requests import service as request_service
-from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import feeds as schedule_feeds
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
+from ccops.wfm.schedules import schemas
+from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.labels import REQUEST_LABELS
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
@@ -47,7 +53,7 @@ def build(data: schemas.BuildIn, session: SessionDep, user: Writer) -> schemas.S
     To build in the background instead, POST the same body to /api/v1/schedules/jobs: it
     answers 202 with a job; poll GET /api/v1/jobs/{job_id}, whose result names the schedule.
     """
-    return service.build_schedule(
+    return schedule_build.build_schedule(
         session=session,
         site=data.site,
         week=data.week,
@@ -78,20 +84,20 @@ def list_schedules(
     session: SessionDep, user: Reader, site: str | None = None, week: str | None = None
 ) -> list[schemas.ScheduleOut]:
     """List schedule versions of the sites in scope, newest first."""
-    return service.list_schedules(session=session, site=site, week=week, scope=user.scope)
+    return schedule_queries.list_schedules(session=session, site=site, week=week, scope=user.scope)
 
 
 @router.get("/people/{login}/week", response_model=schemas.PersonWeekOut)
 def person_week(login: str, week: str, session: SessionDep, user: Anyone) -> schemas.PersonWeekOut:
     """Return a person's published week (agents: their own; supervisors: their teams)."""
     _check_week(week)
-    return service.person_week(session=session, login=login, week=week, scope=user.scope)
+    return schedule_queries.person_week(session=session, login=login, week=week, scope=user.scope)
 
 
 @router.get("/people/{login}/availability", response_model=schemas.AvailabilityOut)
 def get_availability(login: str, session: SessionDep, user: Reader) -> schemas.AvailabilityOut:
     """Return when a person in scope can work (no spans: any time)."""
-    return service.list_availability(session=session, login=login, scope=user.scope)
+    return schedule_setup.list_availability(session=session, login=login, scope=user.scope)
 
 
 @router.post("/people/{login}/availability", response_model=schemas.AvailabilityOut)
@@ -99,13 +105,15 @@ def put_availability(
     login: str, data: schemas.AvailabilityIn, session: SessionDep, user: TimeOffWriter
 ) -> schemas.AvailabilityOut:
     """Replace a person's availability (the next build respects it; published weeks stay)."""
-    return service.set_availability(session=session, login=login, data=data, scope=user.scope)
+    return schedule_setup.set_availability(
+        session=session, login=login, data=data, scope=user.scope
+    )
 
 
 @router.get("/people/{login}/preferences", response_model=schemas.PreferencesOut)
 def get_preferences(login: str, session: SessionDep, user: Reader) -> schemas.PreferencesOut:
     """Return a person's shift preferences (soft goals of the next build)."""
-    return service.list_preferences(session=session, login=login, scope=user.scope)
+    return schedule_setup.list_preferences(session=session, login=login, scope=user.scope)
 
 
 @router.post("/people/{login}/preferences", response_model=schemas.PreferencesOut)
@@ -113,7 +121,7 @@ def put_preferences(
     login: str, data: schemas.PreferencesIn, session: SessionDep, user: TimeOffWriter
 ) -> schemas.PreferencesOut:
     """Replace a person's shift preferences (the next build weighs them)."""
-    return service.set_preferences(session=session, login=login, data=data, scope=user.scope)
+    return schedule_setup.set_preferences(session=session, login=login, data=data, scope=user.scope)
 
 
 @router.get("/{schedule_id}", response_model=schemas.ScheduleDetailOut)
@@ -121,13 +129,13 @@ def get_schedule(
     schedule_id: RowId, session: SessionDep, user: Reader
 ) -> schemas.ScheduleDetailOut:
     """Return a schedule version: measures, coverage, shifts in scope, audit trail."""
-    return service.get_schedule(session=session, schedule_id=schedule_id, scope=user.scope)
+    return schedule_queries.get_schedule(session=session, schedule_id=schedule_id, scope=user.scope)
 
 
 @router.post("/{schedule_id}/publish", response_model=schemas.ScheduleOut)
 def publish(schedule_id: RowId, session: SessionDep, user: Writer) -> schemas.ScheduleOut:
     """Publish a complete draft; the previous published version becomes superseded."""
-    return service.publish(
+    return schedule_publish.publish(
         session=session, schedule_id=schedule_id, published_by=user.login, scope=user.scope
     )
 
@@ -137,7 +145,7 @@ def edit(
     schedule_id: RowId, data: schemas.EditIn, session: SessionDep, user: Writer
 ) -> schemas.ScheduleOut:
     """Apply an edit (swap, time off granted) as a new draft version with an audit entry."""
-    return service.edit(
+    return schedule_edits.edit(
         session=session, schedule_id=schedule_id, data=data, edited_by=user.login, scope=user.scope
     )
 
@@ -147,7 +155,9 @@ def add_time_off(
     data: schemas.TimeOffIn, session: SessionDep, user: TimeOffWriter
 ) -> schemas.TimeOffOut:
     """Record time off; against published cover it becomes a change request (pending)."""
-    return service.add_time_off(session=session, data=data, created_by=user.login, scope=user.scope)
+    return schedule_setup.add_time_off(
+        session=session, data=data, created_by=user.login, scope=user.scope
+    )
 
 
 def _check_week(week: str) -> None:
@@ -197,7 +207,7 @@ def index_response(
         request,
         "wfm/schedules.html",
         {
-            "rows": service.list_schedules(session=session, scope=user.scope),
+            "rows": schedule_queries.list_schedules(session=session, scope=user.scope),
             "form": state,
             "sites": _sites(session, user),
             "can_write": can_write,
@@ -333,7 +343,7 @@ def my_week_response(
     out = None
     person = session.get(Person, user.person_id) if user.person_id else None
     if person is not None:
-        out = service.person_week(
+        out = schedule_queries.person_week(
             session=session, login=person.login, week=label, scope=org_service.EVERYTHING
         )
     monday = schemas.parse_week(label)
@@ -348,7 +358,7 @@ def my_week_response(
             "prev_week": f"{prev_week[0]}-W{prev_week[1]:02d}",
             "next_week": f"{next_week[0]}-W{next_week[1]:02d}",
             "has_feed": person is not None
-            and service.has_feed(session=session, person_id=person.id),
+            and schedule_feeds.has_feed(session=session, person_id=person.id),
             "feed_url": feed_url,
             "has_person": person is not None,
             "can_request": person is not None and user.role in permissions.SCHEDULE_REQUEST,
@@ -404,7 +414,7 @@ def create_feed(request: Request, session: SessionDep, user: Anyone) -> Response
         _ = gettext_for(request, user)
         message = _("Your account is not linked to a person, so you have no schedule.")
         return redirect(request, "/schedules/my", flash=("error", message))
-    token = service.create_feed(session=session, person_id=user.person_id)
+    token = schedule_feeds.create_feed(session=session, person_id=user.person_id)
     url = str(request.base_url).rstrip("/") + f"/calendar/{token}.ics"
     return my_week_response(request, session, user, None, url)
 
@@ -413,7 +423,7 @@ def create_feed(request: Request, session: SessionDep, user: Anyone) -> Response
 def revoke_feed(request: Request, session: SessionDep, user: Anyone) -> Response:
     """Stop the calendar feed."""
     if user.person_id is not None:
-        service.revoke_feed(session=session, person_id=user.person_id)
+        schedule_feeds.revoke_feed(session=session, person_id=user.person_id)
     _ = gettext_for(request, user)
     return redirect(request, "/schedules/my", flash=("success", _("Calendar feed revoked.")))
 
@@ -423,7 +433,9 @@ def schedule_page(
     request: Request, schedule_id: RowId, session: SessionDep, user: Reader
 ) -> HTMLResponse:
     """Show a schedule: measures, coverage versus requirement per queue, each person's week."""
-    detail = service.get_schedule(session=session, schedule_id=schedule_id, scope=user.scope)
+    detail = schedule_queries.get_schedule(
+        session=session, schedule_id=schedule_id, scope=user.scope
+    )
     zone = _zone(session, detail.site)
     days, people = _person_grid(detail)
     return render(
@@ -448,7 +460,7 @@ def publish_page(
     """Publish the draft from its page."""
     _ = gettext_for(request, user)
     try:
-        out = service.publish(
+        out = schedule_publish.publish(
             session=session, schedule_id=schedule_id, published_by=user.login, scope=user.scope
         )
     except CcopsError as exc:
@@ -465,7 +477,7 @@ def publish_page(
 @calendar.get("/calendar/{token}.ics")
 def calendar_feed(token: str, session: SessionDep) -> Response:
     """Return a person's published shifts as an iCalendar feed (secret address, no sign-in)."""
-    text = service.calendar_for_token(session=session, token=token)
+    text = schedule_feeds.calendar_for_token(session=session, token=token)
     return Response(
         content=text.encode("utf-8"),
         media_type="text/calendar; charset=utf-8",
