@@ -294,6 +294,31 @@ def list_own(*, session: Session, person_id: int | None) -> list[schemas.Request
     return [_out(session, r) for r in rows]
 
 
+def swap_colleagues(*, session: Session, person_id: int | None) -> list[schemas.ColleagueOut]:
+    """The people of one's site with at least one's own skills (those a swap can be proposed
+    to), in name order; the swap itself checks the queues of the shifts concerned."""
+    person = session.get(Person, person_id) if person_id else None
+    if person is None:
+        return []
+    skills: dict[int, set[int]] = {}
+    for pid, qid in session.execute(
+        select(PersonSkill.person_id, PersonSkill.queue_id)
+        .join(Person, Person.id == PersonSkill.person_id)
+        .where(Person.site_id == person.site_id)
+    ):
+        skills.setdefault(pid, set()).add(qid)
+    mine = skills.get(person.id, set())
+    return [
+        schemas.ColleagueOut(login=p.login, name=p.name)
+        for p in session.scalars(
+            select(Person)
+            .where(Person.site_id == person.site_id, Person.id != person.id)
+            .order_by(Person.name, Person.login)
+        )
+        if mine <= skills.get(p.id, set())
+    ]
+
+
 def list_for_planner(
     *,
     session: Session,

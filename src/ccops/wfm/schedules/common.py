@@ -63,6 +63,14 @@ def invalid(message: str, field: str | None = None, rules: Sequence[str] = ()) -
     return Invalid(message, problems)
 
 
+def check_week(label: str) -> None:
+    """Refuse a week label that is not an ISO week (``2026-W05``), naming the ``week`` field."""
+    try:
+        schemas.parse_week(label)
+    except ValueError as exc:
+        raise Invalid(str(exc), [Problem(str(exc), field="week")]) from None
+
+
 class Week:
     """An ISO week of a site: local wall-clock minutes from Monday 00:00 <-> UTC instants."""
 

@@ -198,6 +198,14 @@ def person_week(
     )
 
 
+def own_week(*, session: Session, person_id: int | None, week: str) -> schemas.PersonWeekOut | None:
+    """Return the published week of the signed-in user's person (None: no person linked)."""
+    person = session.get(Person, person_id) if person_id else None
+    if person is None:
+        return None
+    return person_week(session=session, login=person.login, week=week)
+
+
 def published_break(
     *, session: Session, person_id: int, start: datetime
 ) -> schemas.BreakWindowOut | None:
