@@ -18,19 +18,10 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import select
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, handle_errors, print_json, print_table, who
 from ccops.errors import Invalid, Problem
-from ccops.org.models import Site
-from ccops.runtime import unit_of_work
-from ccops.wfm.cli import _who
-from ccops.wfm.schedules import build as schedule_build
-from ccops.wfm.schedules import edits as schedule_edits
-from ccops.wfm.schedules import publish as schedule_publish
-from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas
-from ccops.wfm.schedules import setup as schedule_setup
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 schedule_app = typer.Typer(help="Schedules: build, show, publish, edit.", no_args_is_help=True)
@@ -143,6 +134,10 @@ def build(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a week's schedule (a new draft version) for a site or every site."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import build as schedule_build
+
     week = _week(week)
     options = schemas.SolveOptionsIn(
         plan_time_limit_s=plan_time_limit_s,
@@ -151,7 +146,7 @@ def build(
         seed=seed,
     )
     with unit_of_work() as s:
-        sites = [site] if site else list(s.scalars(select(Site.name).order_by(Site.name)))
+        sites = [site] if site else [x.name for x in org_service.list_sites(session=s)]
     if not sites:
         raise Invalid("there is no site to schedule", [Problem("no sites", field="site")])
     outs: list[schemas.ScheduleDetailOut] = []
@@ -176,7 +171,7 @@ def build(
                         session=s,
                         site=name,
                         week=week,
-                        created_by=_who(),
+                        created_by=who(),
                         options=options,
                         progress=progress,
                     )
@@ -195,6 +190,9 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a schedule version: measures, each person's shifts and the audit trail."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import queries as schedule_queries
+
     with unit_of_work() as s:
         out = schedule_queries.get_schedule(session=s, schedule_id=schedule_id)
     if as_json:
@@ -233,6 +231,9 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List schedule versions, newest first."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import queries as schedule_queries
+
     with unit_of_work() as s:
         rows = schedule_queries.list_schedules(session=s, site=site, week=week)
     if as_json:
@@ -265,8 +266,11 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a draft; the week's published version becomes superseded; people are notified."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import publish as schedule_publish
+
     with unit_of_work() as s:
-        out = schedule_publish.publish(session=s, schedule_id=schedule_id, published_by=_who())
+        out = schedule_publish.publish(session=s, schedule_id=schedule_id, published_by=who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -284,11 +288,14 @@ def swap(
     as_json: JsonOpt = False,
 ) -> None:
     """Swap two people's shifts of a day: a new draft version with an audit entry."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import edits as schedule_edits
+
     data = schemas.EditIn(
         kind="swap", day=date.fromisoformat(day), login_a=login_a, login_b=login_b, reason=reason
     )
     with unit_of_work() as s:
-        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=who())
     _edited(out, as_json)
 
 
@@ -300,9 +307,12 @@ def grant(
     as_json: JsonOpt = False,
 ) -> None:
     """Grant time off in a schedule: a new draft version without the person's shifts then."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import edits as schedule_edits
+
     data = schemas.EditIn(kind="time_off", time_off_id=time_off_id)
     with unit_of_work() as s:
-        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=who())
     _edited(out, as_json)
 
 
@@ -336,6 +346,9 @@ def template_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a shift template to a site."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     breaks = [_break(b) for b in brk or []]
     data = schemas.ShiftTemplateIn(
         site=site,
@@ -384,6 +397,9 @@ def template_list(
     site: Annotated[str, typer.Option(help="Site")], as_json: JsonOpt = False
 ) -> None:
     """List a site's shift templates."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
         rows = schedule_setup.list_templates(session=s, site=site)
     if as_json:
@@ -423,6 +439,9 @@ def contract_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a contract; a self-contradicting one is refused with every contradiction."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.ContractIn(
         name=name,
         weekly_min_h=weekly_min_h,
@@ -447,6 +466,9 @@ def contract_add(
 @handle_errors
 def contract_list(as_json: JsonOpt = False) -> None:
     """List the contracts."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
         rows = schedule_setup.list_contracts(session=s)
     if as_json:
@@ -466,6 +488,9 @@ def contract_assign(
     contract: Annotated[str, typer.Option(help="Contract name")],
 ) -> None:
     """Give a person a contract."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
         schedule_setup.assign_contract(session=s, login=login, contract=contract)
     console.print(f"{login} now has contract {contract}")
@@ -482,11 +507,14 @@ def timeoff_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record time off; against published cover it becomes a change request for the planner."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.TimeOffIn(
         login=login, start=start, end=end, reason=reason, credit_h_per_day=credit_h_per_day
     )
     with unit_of_work() as s:
-        out = schedule_setup.add_time_off(session=s, data=data, created_by=_who())
+        out = schedule_setup.add_time_off(session=s, data=data, created_by=who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -509,6 +537,9 @@ def activity_add(
     end: Annotated[datetime, typer.Option(help="End, ISO time with offset")],
 ) -> None:
     """Add a fixed activity the person must attend during a shift."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.ActivityIn(login=login, kind=kind, name=name, start=start, end=end)
     with unit_of_work() as s:
         activity_id = schedule_setup.add_activity(session=s, data=data)
@@ -557,6 +588,9 @@ def availability_set(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace when a person can work (the next build respects it)."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     if not spans and not clear:
         raise Invalid(
             "give spans like 'mon 08:00-17:00', or --clear for any time",
@@ -578,6 +612,9 @@ def availability_show(
     login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
 ) -> None:
     """Show when a person can work."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
         out = schedule_setup.list_availability(session=s, login=login)
     _print_availability(out, as_json)
@@ -650,6 +687,9 @@ def preferences_set(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace a person's shift preferences (soft goals the next build weighs)."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     if not preferences and not clear:
         raise Invalid(
             "give preferences like 'weight=2,template=early', or --clear",
@@ -671,6 +711,9 @@ def preferences_show(
     login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
 ) -> None:
     """Show a person's shift preferences."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
         out = schedule_setup.list_preferences(session=s, login=login)
     _print_preferences(out, as_json)
