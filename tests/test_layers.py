@@ -27,8 +27,6 @@ UNIT_OF_WORK = frozenset({"ccops/db.py"})
 ALLOWED_FOR_NOW = frozenset(
     {
         "ccops/wfm/forecasts/pages.py",  # TODO(#14 merge): ccops.wfm.forecasts.pages -- wfm split
-        "ccops/wfm/requests/routes.py",  # TODO(#14 merge): ccops.wfm.requests.routes -- wfm split
-        "ccops/wfm/schedules/routes.py",  # TODO(#14 merge): ccops.wfm.schedules.routes -- wfm split
     }
 )
 

@@ -163,7 +163,7 @@ def _urls() -> list[str]:
         route = context.original_route
         if not isinstance(route, APIRoute) or "GET" not in (context.methods or ()):
             continue
-        paths = [str(context.path)]
+        paths = [str(context.path_format)]
         for param in route.dependant.path_params:
             values = PATH_VALUES.get(param.name, ["1"])
             paths = [p.replace("{" + param.name + "}", v) for p in paths for v in values]

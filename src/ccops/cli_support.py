@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -69,3 +70,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(2) from None
 
     return wrapper
+
+
+def who() -> str:
+    """The login of the user running the command (``cli`` when the system cannot say)."""
+    try:
+        return getpass.getuser() or "cli"
+    except (KeyError, OSError):
+        return "cli"

@@ -15,7 +15,7 @@ from ccops.org import service as org_service
 from ccops.runtime import session_factory
 from ccops.web.i18n import Formats
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from tests.browser.conftest import Browse, submit
 from tests.wfm.schedule_factories import WEEK, store_requirement
 
@@ -41,7 +41,7 @@ def _tiny_site(browse: Browse) -> None:
                     skills=[org_schemas.SkillIn(queue="TinyQ")],
                 ),
             )
-        svc.create_template(
+        schedule_setup.create_template(
             session=s,
             data=ss.ShiftTemplateIn(
                 site="Tiny",
@@ -62,11 +62,11 @@ def _tiny_site(browse: Browse) -> None:
                 cost_per_hour=20.0,
             ),
         )
-        svc.create_contract(
+        schedule_setup.create_contract(
             session=s, data=ss.ContractIn(name="tiny flex", weekly_max_h=40, days_max=5)
         )
         for login in ("tiny1", "tiny2", "tiny3"):
-            svc.assign_contract(session=s, login=login, contract="tiny flex")
+            schedule_setup.assign_contract(session=s, login=login, contract="tiny flex")
         store_requirement(s, "TinyQ")
         s.commit()
     engine.dispose()

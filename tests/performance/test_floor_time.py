@@ -21,8 +21,10 @@ from ccops.performance import floor_time as perf_floor_time
 from ccops.performance import measures as perf_measures
 from ccops.performance import schemas as s
 from ccops.performance import subjects as perf_subjects
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
 from tests.wfm.schedule_factories import FAST, WEEK, make_small_site
 
@@ -250,7 +252,7 @@ def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: 
     tuesday = monday + timedelta(days=1)
     london = ZoneInfo("Europe/London")
     for kind, start, end in (("planning", 10, 11), ("reports", 15, 16)):
-        svc.add_activity(
+        schedule_setup.add_activity(
             session=session,
             data=ss.ActivityIn(
                 login="alice",
@@ -260,10 +262,10 @@ def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: 
                 end=datetime.combine(tuesday, datetime.min.time(), london).replace(hour=end),
             ),
         )
-    built = svc.build_schedule(
+    built = schedule_build.build_schedule(
         session=session, site="Main", week=WEEK, created_by="planner", options=FAST
     )
-    svc.publish(session=session, schedule_id=built.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
     [out] = perf_floor_time.floor_time(session=session, first=tuesday, last=tuesday, scope=ALL)
     # an 8-hour shift with a 30-minute unpaid lunch: 450 working minutes, 120 off the floor
     assert out.scheduled.minutes["planning"] == 60 and out.scheduled.minutes["reports"] == 60

@@ -295,7 +295,7 @@ def _routes(world: World) -> set[tuple[str, str]]:
         if isinstance(route, APIRoute | Route):
             for method in context.methods or ():
                 if method != "HEAD":
-                    found.add((method, str(context.path)))
+                    found.add((method, str(context.path_format)))
         elif isinstance(route, Mount):
             found.add(("GET", str(context.path)))
         else:  # pragma: no cover - a new kind of route needs a decision here

@@ -9,7 +9,7 @@ from ccops.enums import Language, Role
 from ccops.web.app import create_app
 from ccops.web.i18n import Formats
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from tests.web.conftest import World, sign_in
 from tests.wfm.schedule_factories import store_requirement
 
@@ -35,7 +35,7 @@ def test_scope_and_roles(world: World) -> None:
 def _prepare(world: World) -> None:
     engine = make_engine(world.settings.resolved_database_url())
     with make_session_factory(engine)() as s:
-        svc.create_template(
+        schedule_setup.create_template(
             session=s,
             data=ss.ShiftTemplateIn(
                 site="Main",
@@ -56,9 +56,9 @@ def _prepare(world: World) -> None:
                 cost_per_hour=20.0,
             ),
         )
-        svc.create_contract(session=s, data=ss.ContractIn(name="flex", weekly_max_h=40))
+        schedule_setup.create_contract(session=s, data=ss.ContractIn(name="flex", weekly_max_h=40))
         for login in ("alice", "bob"):
-            svc.assign_contract(session=s, login=login, contract="flex")
+            schedule_setup.assign_contract(session=s, login=login, contract="flex")
         store_requirement(
             s, "Sales", agents=lambda t: 1 if t.weekday() < 5 and 9 <= t.hour < 17 else 0
         )

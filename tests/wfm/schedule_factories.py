@@ -14,7 +14,7 @@ from ccops.org.models import Queue
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.models import Forecast, RequirementInterval, StaffingRequirement
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from tests.factories import make_org
 
 WEEK = "2026-W48"
@@ -100,7 +100,7 @@ def make_small_site(
 ) -> None:
     """A site Main with queue Sales, people with a contract, one day template, a requirement."""
     make_org(session, timezone=timezone, agents=agents)
-    svc.create_template(
+    schedule_setup.create_template(
         session=session,
         data=ss.ShiftTemplateIn(
             site="Main",
@@ -121,13 +121,13 @@ def make_small_site(
             cost_per_hour=20.0,
         ),
     )
-    svc.create_contract(
+    schedule_setup.create_contract(
         session=session,
         data=contract
         or ss.ContractIn(name="flex", weekly_min_h=0, weekly_max_h=40, days_min=0, days_max=5),
     )
     for login in agents:
-        svc.assign_contract(
+        schedule_setup.assign_contract(
             session=session, login=login, contract=(contract.name if contract else "flex")
         )
     store_requirement(session, "Sales")

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from ccops.org.models import Person, Site
 from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import pages as intraday_pages
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
 from tests.wfm.intraday_helpers import DAY, send
 from tests.wfm.schedule_factories import FAST, make_small_site
 
@@ -23,10 +24,10 @@ from tests.wfm.schedule_factories import FAST, make_small_site
 @pytest.fixture
 def published(session: Session) -> ss.ScheduleDetailOut:
     make_small_site(session, timezone="UTC")
-    built = svc.build_schedule(
+    built = schedule_build.build_schedule(
         session=session, site="Main", week="2026-W48", created_by="planner", options=FAST
     )
-    svc.publish(session=session, schedule_id=built.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
     return built
 
 

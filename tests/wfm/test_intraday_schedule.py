@@ -22,8 +22,10 @@ from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.models import AdherenceAlert
 from ccops.wfm.models import Forecast, ForecastInterval, RequirementInterval, StaffingRequirement
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
 from tests.wfm.intraday_helpers import contacts, send
 from tests.wfm.schedule_factories import FAST, make_small_site
 
@@ -58,10 +60,10 @@ def _forecast_from_requirement(session: Session) -> None:
 def published(session: Session) -> ss.ScheduleDetailOut:
     make_small_site(session, timezone="UTC")
     _forecast_from_requirement(session)
-    built = svc.build_schedule(
+    built = schedule_build.build_schedule(
         session=session, site="Main", week="2026-W48", created_by="planner", options=FAST
     )
-    svc.publish(session=session, schedule_id=built.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
     return built
 
 
@@ -196,7 +198,7 @@ def test_moving_a_published_break_makes_a_new_published_version(
     person = session.scalars(select(Person).where(Person.login == shift.login)).one()
     queue = session.scalars(select(Queue).where(Queue.name == "Sales")).one()
     day_start = datetime.combine(DAY, datetime.min.time()).replace(tzinfo=lunch.start.tzinfo)
-    cover_before = svc.published_coverage(
+    cover_before = schedule_queries.published_coverage(
         session=session, queue_id=queue.id, start=day_start, end=day_start + timedelta(days=1)
     )
     with pytest.raises(Invalid, match="outside the allowed window"):
@@ -207,7 +209,9 @@ def test_moving_a_published_break_makes_a_new_published_version(
             new_start=latest + timedelta(minutes=15),
             moved_by="planner",
         )
-    assert [s.version for s in svc.list_schedules(session=session)] == [published.version]
+    assert [s.version for s in schedule_queries.list_schedules(session=session)] == [
+        published.version
+    ]
     out = adherence_service.move_published_break(
         session=session,
         login=shift.login,
@@ -217,18 +221,18 @@ def test_moving_a_published_break_makes_a_new_published_version(
         reason="team huddle",
     )
     assert (out.version, out.status) == (2, "published")
-    old = svc.get_schedule(session=session, schedule_id=published.id)
+    old = schedule_queries.get_schedule(session=session, schedule_id=published.id)
     assert old.status == "superseded"
-    detail = svc.get_schedule(session=session, schedule_id=out.id)
+    detail = schedule_queries.get_schedule(session=session, schedule_id=out.id)
     assert [a.action for a in detail.audit][-2:] == ["move_break", "publish"]
     assert "team huddle" in detail.audit[-2].detail and shift.login in detail.audit[-2].detail
-    acts = svc.published_activities(
+    acts = schedule_queries.published_activities(
         session=session, person_ids=[person.id], start=shift.start, end=shift.end
     )
     assert [a.start for a in acts if a.kind == "lunch"] == [target]
     assert acts[0].start == shift.start and acts[-1].end == shift.end
     assert all(a.end == b.start for a, b in zip(acts, acts[1:], strict=False))
-    cover_after = svc.published_coverage(
+    cover_after = schedule_queries.published_coverage(
         session=session, queue_id=queue.id, start=day_start, end=day_start + timedelta(days=1)
     )
     # the same work, moved: the lunch's old intervals gain an agent, the new ones lose one
@@ -271,7 +275,7 @@ def test_the_board_form_moves_a_break(
     assert "schedule version 2 published" in page.text and 'id="move-break-form"' in page.text
     session.rollback()
     person = session.scalars(select(Person).where(Person.login == shift.login)).one()
-    acts = svc.published_activities(
+    acts = schedule_queries.published_activities(
         session=session, person_ids=[person.id], start=shift.start, end=shift.end
     )
     assert [a.start for a in acts if a.kind == "lunch"] == [target]

@@ -14,7 +14,8 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
 from tests.factories import make_token
 from tests.wfm.schedule_factories import FAST, make_small_site, store_requirement
 
@@ -58,10 +59,10 @@ def test_a_swap_goes_from_my_week_to_the_colleague_and_the_planner(
             ),
         )
         tokens[login] = make_token(session, login=login)
-    built = svc.build_schedule(
+    built = schedule_build.build_schedule(
         session=session, site="Main", week=week, created_by="planner", options=FAST
     )
-    svc.publish(session=session, schedule_id=built.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
     session.commit()
     days: dict[str, set[date]] = {}
     for s in built.shift_rows:

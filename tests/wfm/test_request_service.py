@@ -18,8 +18,11 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, User
 from ccops.wfm.requests import service
 from ccops.wfm.requests.schemas import RequestIn
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import TimeOff
 from tests.wfm.schedule_factories import FAST, make_small_site
 
@@ -50,10 +53,10 @@ def published(session: Session) -> ss.ScheduleDetailOut:
                 sites=["Main"] if role == Role.planner else [],
             ),
         )
-    built = svc.build_schedule(
+    built = schedule_build.build_schedule(
         session=session, site="Main", week="2026-W48", created_by="planner", options=FAST
     )
-    svc.publish(session=session, schedule_id=built.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
     return built
 
 
@@ -132,10 +135,13 @@ def test_time_off_is_requested_refused_on_overlap_and_granted_into_a_new_version
     assert granted.status == "granted" and granted.schedule_id is not None
     off = session.get(TimeOff, granted.time_off_id)
     assert off is not None and off.status == "approved"
-    new = svc.get_schedule(session=session, schedule_id=granted.schedule_id)
+    new = schedule_queries.get_schedule(session=session, schedule_id=granted.schedule_id)
     assert new.status == "published" and new.version == published.version + 1
     assert days[0] not in {s.local_start.date() for s in new.shift_rows if s.login == login}
-    assert svc.get_schedule(session=session, schedule_id=published.id).status == "superseded"
+    assert (
+        schedule_queries.get_schedule(session=session, schedule_id=published.id).status
+        == "superseded"
+    )
     mine = notify_service.list_own(session=session, user_id=_uid(session, f"u-{login}"))
     assert any(f"Request {out.id} is granted" in n.subject for n in mine)
     with pytest.raises(Conflict, match="only a pending request"):
@@ -184,7 +190,7 @@ def test_a_swap_needs_the_skills_the_colleague_and_the_planner(
         session=session, request_id=out.id, grant=True, note="", decided_by="u-plan"
     )
     assert granted.status == "granted" and granted.schedule_id is not None
-    new = svc.get_schedule(session=session, schedule_id=granted.schedule_id)
+    new = schedule_queries.get_schedule(session=session, schedule_id=granted.schedule_id)
     on_day = {s.login for s in new.shift_rows if s.local_start.date() == day}
     assert taker in on_day and giver not in on_day and new.status == "published"
     for login in (giver, taker):
@@ -198,11 +204,11 @@ def test_a_swap_the_contract_refuses_is_refused_naming_the_rule(
     day, giver, taker = _giveaway(published)
     gid, tid = _pid(session, giver), _pid(session, taker)
     worked = Counter(s.login for s in published.shift_rows)[taker]
-    svc.create_contract(
+    schedule_setup.create_contract(
         session=session,
         data=ss.ContractIn(name="tight", weekly_max_h=40, days_min=0, days_max=worked),
     )
-    svc.assign_contract(session=session, login=taker, contract="tight")
+    schedule_setup.assign_contract(session=session, login=taker, contract="tight")
     data = RequestIn(kind="swap", day=day, colleague=taker)
     out = service.create(session=session, person_id=gid, data=data, created_by=giver, now=NOW)
     service.answer(session=session, request_id=out.id, person_id=tid, accept=True)
@@ -215,7 +221,7 @@ def test_a_swap_the_contract_refuses_is_refused_naming_the_rule(
         and "the schedule rules refuse it" in refused.decision_note
     )
     # nothing of the edit is kept: one published version, no draft
-    versions = svc.list_schedules(session=session)
+    versions = schedule_queries.list_schedules(session=session)
     assert [(v.version, v.status) for v in versions] == [(published.version, "published")]
     notes = notify_service.list_own(session=session, user_id=_uid(session, f"u-{giver}"))
     assert any(f"Request {out.id} is refused" in n.subject and "days_max" in n.body for n in notes)

@@ -1,11 +1,11 @@
 """Every stored schedule state and activity kind has a message id, so pages translate it."""
 
+from ccops.wfm.schedules import common as schedule_common
 from ccops.wfm.schedules import labels as schedule_labels
-from ccops.wfm.schedules import service as schedule_service
 
 
 def test_every_fixed_activity_kind_has_a_label() -> None:
-    assert set(schedule_service.FIXED_KINDS) <= set(schedule_labels.ACTIVITY_LABELS)
+    assert set(schedule_common.FIXED_KINDS) <= set(schedule_labels.ACTIVITY_LABELS)
     assert {"work", "break", "lunch"} <= set(schedule_labels.ACTIVITY_LABELS)
 
 

@@ -128,13 +128,15 @@ def test_a_version_left_building_by_the_old_mechanism_says_so(
     settings: Settings, admin_client: TestClient
 ) -> None:
     from ccops.org.models import Site
-    from ccops.wfm.schedules import service as svc
+    from ccops.wfm.schedules import common as schedule_common
 
     engine = make_engine(settings.resolved_database_url())
     with make_session_factory(engine)() as s:
         make_small_site(s)
         site = s.query(Site).filter_by(name="Main").one()
-        old = svc.new_record(session=s, site=site, week=WEEK, created_by="x", status="building")
+        old = schedule_common.new_record(
+            session=s, site=site, week=WEEK, created_by="x", status="building"
+        )
         s.commit()
         old_id = old.id
     engine.dispose()

@@ -15,14 +15,19 @@ from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue, User
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import feeds as schedule_feeds
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as ss
-from ccops.wfm.schedules import service as svc
+from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import ChangeRequest, Schedule
 from tests.wfm.schedule_factories import FAST, WEEK, make_small_site, store_requirement
 
 
 def _build(session: Session, week: str = WEEK) -> ss.ScheduleDetailOut:
-    return svc.build_schedule(
+    return schedule_build.build_schedule(
         session=session, site="Main", week=week, created_by="planner", options=FAST
     )
 
@@ -67,7 +72,7 @@ def test_build_covers_the_requirement_at_the_bound(session: Session) -> None:
 def test_run_build_reports_progress_then_stores_a_draft(session: Session) -> None:
     make_small_site(session)
     seen: list[tuple[float, str]] = []
-    out = svc.run_build(
+    out = schedule_build.run_build(
         session=session,
         data=ss.BuildIn(site="Main", week=WEEK, options=FAST),
         created_by="planner",
@@ -83,7 +88,7 @@ def test_run_build_reports_progress_then_stores_a_draft(session: Session) -> Non
         "storing the schedule",
     ]
     with pytest.raises(NotFound, match="Nowhere"):
-        svc.check_build(session=session, data=ss.BuildIn(site="Nowhere", week=WEEK))
+        schedule_build.check_build(session=session, data=ss.BuildIn(site="Nowhere", week=WEEK))
     assert session.scalar(select(func.count()).select_from(Schedule)) == 1
 
 
@@ -91,22 +96,22 @@ def test_publish_supersedes_notifies_and_feeds_intraday(session: Session) -> Non
     make_small_site(session)
     alice_user = _user(session, "u-alice", "alice")
     v1 = _build(session)
-    svc.publish(session=session, schedule_id=v1.id, published_by="p")
+    schedule_publish.publish(session=session, schedule_id=v1.id, published_by="p")
     with pytest.raises(Conflict, match="only a complete draft"):
-        svc.publish(session=session, schedule_id=v1.id, published_by="p")
+        schedule_publish.publish(session=session, schedule_id=v1.id, published_by="p")
     record = session.get(Schedule, v1.id)
     assert record is not None and record.status == "published"
     assert notify_service.unread_count(session=session, user_id=alice_user) == 1
     queue = session.scalars(select(Queue).where(Queue.name == "Sales")).one()
     start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    cover = svc.published_coverage(
+    cover = schedule_queries.published_coverage(
         session=session, queue_id=queue.id, start=start, end=start + timedelta(hours=1)
     )
     expected = {r.interval_start: r.scheduled for r in v1.intervals if r.queue == "Sales"}
     assert list(cover) == [start + timedelta(minutes=15 * k) for k in range(4)]
     assert all(cover[k] == pytest.approx(expected[k]) for k in cover)
     alice = org_service.get_person(session=session, login="alice")
-    acts = svc.published_activities(
+    acts = schedule_queries.published_activities(
         session=session,
         person_ids=[alice.id],
         start=start - timedelta(hours=12),
@@ -124,7 +129,7 @@ def test_publish_supersedes_notifies_and_feeds_intraday(session: Session) -> Non
         for p in ("bob", "carol")
         if not any(s.login == p and s.local_start.date() == day for s in v1.shift_rows)
     )
-    v2 = svc.edit(
+    v2 = schedule_edits.edit(
         session=session,
         schedule_id=v1.id,
         data=ss.EditIn(kind="swap", day=day, login_a="alice", login_b=other, reason="dentist"),
@@ -132,16 +137,16 @@ def test_publish_supersedes_notifies_and_feeds_intraday(session: Session) -> Non
     )
     assert (v2.version, v2.status, v2.parent_id) == (2, "draft", v1.id)
     assert v2.objective is None and v2.paid_hours == pytest.approx(v1.paid_hours)
-    again = svc.published_activities(
+    again = schedule_queries.published_activities(
         session=session,
         person_ids=[alice.id],
         start=start - timedelta(hours=12),
         end=start + timedelta(days=7),
     )
     assert again == acts
-    svc.publish(session=session, schedule_id=v2.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=v2.id, published_by="planner")
     assert session.get(Schedule, v1.id).status == "superseded"  # type: ignore[union-attr]
-    detail = svc.get_schedule(session=session, schedule_id=v2.id)
+    detail = schedule_queries.get_schedule(session=session, schedule_id=v2.id)
     assert [a.action for a in detail.audit][-2:] == ["swap", "publish"]
     assert "dentist" in detail.audit[-2].detail
     moved = [s for s in detail.shift_rows if s.local_start.date() == day]
@@ -153,9 +158,9 @@ def test_time_off_against_published_cover_is_a_change_request(session: Session) 
     make_small_site(session)
     planner = _user(session, "u-planner", None, Role.planner)
     v1 = _build(session)
-    svc.publish(session=session, schedule_id=v1.id, published_by="planner")
+    schedule_publish.publish(session=session, schedule_id=v1.id, published_by="planner")
     shift = next(s for s in v1.shift_rows if s.login == "alice")
-    out = svc.add_time_off(
+    out = schedule_setup.add_time_off(
         session=session,
         data=ss.TimeOffIn(login="alice", start=shift.start, end=shift.end, reason="sick child"),
         created_by="lead",
@@ -163,15 +168,15 @@ def test_time_off_against_published_cover_is_a_change_request(session: Session) 
     assert out.status == "pending" and out.change_request_id is not None
     assert "alice" in out.message and "overlaps published shifts" in out.message
     assert notify_service.unread_count(session=session, user_id=planner) == 1
-    published = svc.get_schedule(session=session, schedule_id=v1.id)
+    published = schedule_queries.get_schedule(session=session, schedule_id=v1.id)
     assert published.status == "published" and len(published.shift_rows) == len(v1.shift_rows)
-    v2 = svc.edit(
+    v2 = schedule_edits.edit(
         session=session,
         schedule_id=v1.id,
         data=ss.EditIn(kind="time_off", time_off_id=out.id),
         edited_by="planner",
     )
-    detail = svc.get_schedule(session=session, schedule_id=v2.id)
+    detail = schedule_queries.get_schedule(session=session, schedule_id=v2.id)
     assert len(detail.shift_rows) == len(v1.shift_rows) - 1
     assert v2.paid_hours == pytest.approx(v1.paid_hours - shift.paid_h)
     assert v2.under_coverage_h is not None and v2.under_coverage_h > 0
@@ -184,7 +189,7 @@ def test_time_off_against_published_cover_is_a_change_request(session: Session) 
 def test_self_contradicting_contract_is_named(session: Session) -> None:
     make_small_site(session)
     with pytest.raises(Invalid) as caught:
-        svc.create_contract(
+        schedule_setup.create_contract(
             session=session,
             data=ss.ContractIn(
                 name="bad", weekly_min_h=30, weekly_max_h=20, days_min=6, days_max=4
@@ -200,7 +205,7 @@ def test_person_without_a_skill_for_any_queue_is_named(session: Session) -> None
         session=session,
         data=org_schemas.PersonIn(name="Dan", login="dan", site="Main", skills=[]),
     )
-    svc.assign_contract(session=session, login="dan", contract="flex")
+    schedule_setup.assign_contract(session=session, login="dan", contract="flex")
     with pytest.raises(Invalid) as caught:
         _build(session)
     assert any("'dan' has no skill for any queue" in p.message for p in caught.value.problems)
@@ -215,7 +220,7 @@ def test_infeasible_week_lists_the_conflicting_rules(session: Session) -> None:
             name="full", weekly_min_h=30, weekly_max_h=40, days_min=5, days_max=5
         ),
     )
-    svc.add_time_off(
+    schedule_setup.add_time_off(
         session=session,
         data=ss.TimeOffIn(
             login="alice",
@@ -250,12 +255,12 @@ def test_dst_week_has_the_real_utc_intervals(session: Session) -> None:
 def test_calendar_feed_shows_only_published_shifts(session: Session) -> None:
     make_small_site(session)
     alice = org_service.get_person(session=session, login="alice")
-    token = svc.create_feed(session=session, person_id=alice.id)
+    token = schedule_feeds.create_feed(session=session, person_id=alice.id)
     v1 = _build(session)
-    empty = svc.calendar_for_token(session=session, token=token)
+    empty = schedule_feeds.calendar_for_token(session=session, token=token)
     assert "BEGIN:VEVENT" not in empty and empty.startswith("BEGIN:VCALENDAR\r\n")
-    svc.publish(session=session, schedule_id=v1.id, published_by="planner")
-    text = svc.calendar_for_token(
+    schedule_publish.publish(session=session, schedule_id=v1.id, published_by="planner")
+    text = schedule_feeds.calendar_for_token(
         session=session, token=token, now=datetime(2026, 11, 20, 12, tzinfo=UTC)
     )
     lines = text.split("\r\n")
@@ -266,9 +271,9 @@ def test_calendar_feed_shows_only_published_shifts(session: Session) -> None:
     first = min(mine, key=lambda s: s.start)
     assert f"DTSTART:{first.start:%Y%m%dT%H%M%SZ}" in lines
     assert "DTSTAMP:20261120T120000Z" in lines and "VERSION:2.0" in lines
-    svc.revoke_feed(session=session, person_id=alice.id)
+    schedule_feeds.revoke_feed(session=session, person_id=alice.id)
     with pytest.raises(NotFound):
-        svc.calendar_for_token(session=session, token=token)
+        schedule_feeds.calendar_for_token(session=session, token=token)
 
 
 def test_notifications_are_own_and_marked_read(session: Session) -> None:
@@ -293,10 +298,12 @@ def test_notifications_are_own_and_marked_read(session: Session) -> None:
 def test_the_build_respects_availability_set_through_the_service(session: Session) -> None:
     make_small_site(session)
     spans = [ss.AvailabilitySpanIn(weekday=d, start="07:00", end="19:00") for d in (0, 1)]
-    out = svc.set_availability(session=session, login="alice", data=ss.AvailabilityIn(spans=spans))
+    out = schedule_setup.set_availability(
+        session=session, login="alice", data=ss.AvailabilityIn(spans=spans)
+    )
     assert out.any_time is False and [s.weekday for s in out.spans] == [0, 1]
     prefs = ss.PreferencesIn(preferences=[ss.PreferenceIn(weight=-5, weekday=4)])
-    assert svc.set_preferences(session=session, login="bob", data=prefs).preferences == [
+    assert schedule_setup.set_preferences(session=session, login="bob", data=prefs).preferences == [
         ss.PreferenceIn(weight=-5, weekday=4)
     ]
     built = _build(session)
@@ -305,7 +312,7 @@ def test_the_build_respects_availability_set_through_the_service(session: Sessio
     assert {s.local_start.weekday() for s in built.shift_rows} == {0, 1, 2, 3, 4}
     outside = org_service.Scope(kind=ScopeKind.teams, site_ids=frozenset(), team_ids=frozenset())
     with pytest.raises(Forbidden, match="person 'alice' is outside your scope"):
-        svc.list_availability(session=session, login="alice", scope=outside)
+        schedule_setup.list_availability(session=session, login="alice", scope=outside)
 
 
 def test_a_swap_past_weekly_hours_or_days_of_a_contract_is_refused_by_rule(
@@ -328,14 +335,14 @@ def test_a_swap_past_weekly_hours_or_days_of_a_contract_is_refused_by_rule(
     swap = ss.EditIn(kind="swap", day=day, login_a=giver, login_b=taker)
 
     def refused(contract: ss.ContractIn, login: str) -> Conflict:
-        svc.create_contract(session=session, data=contract)
-        svc.assign_contract(session=session, login=login, contract=contract.name)
+        schedule_setup.create_contract(session=session, data=contract)
+        schedule_setup.assign_contract(session=session, login=login, contract=contract.name)
         session.commit()
         with pytest.raises(Conflict) as caught:
-            svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+            schedule_edits.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
         session.rollback()
         assert session.scalar(select(func.count()).select_from(Schedule)) == 1  # nothing kept
-        svc.assign_contract(session=session, login=login, contract="flex")
+        schedule_setup.assign_contract(session=session, login=login, contract="flex")
         session.commit()
         return caught.value
 
@@ -358,5 +365,5 @@ def test_a_swap_past_weekly_hours_or_days_of_a_contract_is_refused_by_rule(
     exc = refused(floor, giver)
     assert [p.message.split(":")[0] for p in exc.problems] == ["weekly_min_h", "days_min"]
     assert f"{len(worked[giver]) - 1} working days, below the least" in exc.message
-    done = svc.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
+    done = schedule_edits.edit(session=session, schedule_id=v1.id, data=swap, edited_by="planner")
     assert done.version == 2  # within flex (40 h, 5 days) the same swap is allowed

@@ -35,7 +35,9 @@ from ccops.wfm import routes as wfm_routes
 from ccops.wfm.forecasts import pages as forecast_pages
 from ccops.wfm.intraday import pages as intraday_pages
 from ccops.wfm.intraday import routes as intraday_routes
+from ccops.wfm.requests import pages as request_pages
 from ccops.wfm.requests import routes as request_routes
+from ccops.wfm.schedules import pages as schedule_pages
 from ccops.wfm.schedules import routes as schedule_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
@@ -201,12 +203,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(forecast_pages.capacity_pages)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
-    app.include_router(request_routes.router)  # before /api/v1/schedules/{schedule_id}
-    app.include_router(request_routes.pages)
+    for router in (*request_routes.routers, *request_pages.routers):
+        app.include_router(router)
     app.include_router(org_edit_pages.pages)
-    app.include_router(schedule_routes.router)
-    app.include_router(schedule_routes.pages)
-    app.include_router(schedule_routes.calendar)
+    for router in (*schedule_routes.routers, *schedule_pages.routers):
+        app.include_router(router)
     app.include_router(notifications_routes.router)
     app.include_router(notifications_routes.pages)
     app.include_router(performance_routes.pages)

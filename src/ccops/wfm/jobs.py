@@ -12,8 +12,8 @@ from ccops.jobs.schemas import JobOut
 from ccops.org import service as org_service
 from ccops.wfm import schemas
 from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.schedules import build as schedule_build
 from ccops.wfm.schedules import schemas as schedule_schemas
-from ccops.wfm.schedules import service as schedule_service
 
 FORECAST_BUILD = "forecast.build"
 
@@ -61,7 +61,7 @@ def run_schedule_build(
 ) -> dict[str, Any]:
     """Build and store the schedule version a job describes; return its id and measures."""
     data = schedule_schemas.BuildIn.model_validate(params["data"])
-    out = schedule_service.run_build(
+    out = schedule_build.run_build(
         session=session, data=data, created_by=str(params["created_by"]), progress=progress
     )
     return {
@@ -84,7 +84,7 @@ def submit_schedule_build(
     scope: org_service.Scope = org_service.EVERYTHING,
 ) -> JobOut:
     """Queue a schedule build after checking the site is in scope and the week is valid."""
-    schedule_service.check_build(session=session, data=data, scope=scope)
+    schedule_build.check_build(session=session, data=data, scope=scope)
     return jobs_service.submit(
         session=session,
         kind=SCHEDULE_BUILD,

@@ -1,7 +1,7 @@
 """Adherence and conformance per person and day, live alerts for team leaders, and moving a break
 inside its allowed window.
 
-Planned activities come from the published schedule (``schedule_service.published_activities``
+Planned activities come from the published schedule (``schedule_queries.published_activities``
 through ``intraday_service.published_activities``); actual states are the stored agent-state
 spans. The computation is ``engines.adherence``. Alerts reach the team leader in the app.
 """
@@ -30,8 +30,10 @@ from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.constants import STAFFED_STATES
 from ccops.wfm.intraday.models import AdherenceAlert
 from ccops.wfm.intraday.service import PlannedActivity
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as schedule_schemas
-from ccops.wfm.schedules import service as schedule_service
 
 DEFAULT_GRACE_S = 300.0
 DEFAULT_THRESHOLD = 0.9
@@ -370,7 +372,7 @@ def move_published_break(
     ).first()
     if person is None:
         raise NotFound(f"no person {login!r} in your scope", [Problem("unknown", field="person")])
-    found = schedule_service.published_break(
+    found = schedule_queries.published_break(
         session=session, person_id=person.id, start=_aware(break_start)
     )
     if found is None:
@@ -390,7 +392,7 @@ def move_published_break(
         ),
         new_start,
     )
-    draft = schedule_service.edit(
+    draft = schedule_edits.edit(
         session=session,
         schedule_id=found.schedule_id,
         data=schedule_schemas.EditIn(
@@ -403,7 +405,7 @@ def move_published_break(
         edited_by=moved_by,
         scope=scope,
     )
-    return schedule_service.publish(
+    return schedule_publish.publish(
         session=session, schedule_id=draft.id, published_by=moved_by, scope=scope
     )
 

@@ -50,7 +50,7 @@ from ccops.wfm.models import (
     RequirementInterval,
     StaffingRequirement,
 )
-from ccops.wfm.schedules import service as schedule_service
+from ccops.wfm.schedules import queries as schedule_queries
 
 REFORECAST_WINDOW = 4
 DAMPING_CONTACTS = 30.0
@@ -80,13 +80,13 @@ CoverageFn = Callable[[int, datetime, datetime], dict[datetime, float]]
 
 
 def published_coverage(session: Session) -> CoverageFn:
-    """The published schedules' coverage (``schedule_service.published_coverage``) as a function.
+    """The published schedules' coverage (``schedule_queries.published_coverage``) as a function.
 
     It returns an empty mapping when no published schedule covers the queue and period.
     """
 
     def coverage(queue_id: int, start: datetime, end: datetime) -> dict[datetime, float]:
-        found = schedule_service.published_coverage(
+        found = schedule_queries.published_coverage(
             session=session, queue_id=queue_id, start=start, end=end
         )
         return {_aware(k): float(v) for k, v in found.items()}
@@ -115,7 +115,7 @@ def published_activities(
             end=_aware(a.end),
             queue_id=a.queue_id,
         )
-        for a in schedule_service.published_activities(
+        for a in schedule_queries.published_activities(
             session=session, person_ids=person_ids, start=start, end=end
         )
     ]

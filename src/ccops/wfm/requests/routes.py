@@ -1,31 +1,23 @@
-"""Agents' schedule requests on the web: the JSON API under /api/v1/schedules/requests, the forms
-of "My week" (ask for time off, propose a swap, answer a colleague, withdraw) and the planner's
-decision from the schedules page."""
+"""Agents' schedule requests: the JSON API under /api/v1/schedules/requests (the forms of "My week"
+and the planner's decision are in ``pages``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends
 
 from ccops.db import RowId
-from ccops.errors import CcopsError, Forbidden, NotFound
-from ccops.web import forms, permissions
+from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
-from ccops.web.render import gettext_for, redirect
 from ccops.wfm.requests import schemas, service
-from ccops.wfm.schedules import routes as schedule_routes
 
 router = APIRouter(prefix="/api/v1/schedules/requests", tags=["schedules"])
-pages = APIRouter(prefix="/schedules", include_in_schema=False)
 
 Requester = Annotated[Principal, Depends(require(*permissions.SCHEDULE_REQUEST))]
 Asker = Annotated[Principal, Depends(require(*permissions.SCHEDULE_REQUEST, write=True))]
 Decider = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write=True))]
-
-FIELDS = ("kind", "start_day", "end_day", "day", "colleague", "reason")
 
 
 @router.get("", response_model=list[schemas.RequestOut])
@@ -47,7 +39,7 @@ def create_request(data: schemas.RequestIn, session: SessionDep, user: Asker) ->
     )
 
 
-@router.post("/{request_id}/answer", response_model=schemas.RequestOut)
+@router.post("/{request_id:int}/answer", response_model=schemas.RequestOut)
 def answer_request(
     request_id: RowId, data: schemas.AnswerIn, session: SessionDep, user: Asker
 ) -> schemas.RequestOut:
@@ -57,13 +49,13 @@ def answer_request(
     )
 
 
-@router.post("/{request_id}/withdraw", response_model=schemas.RequestOut)
+@router.post("/{request_id:int}/withdraw", response_model=schemas.RequestOut)
 def withdraw_request(request_id: RowId, session: SessionDep, user: Asker) -> schemas.RequestOut:
     """Take back one's own request while it is open."""
     return service.withdraw(session=session, request_id=request_id, person_id=user.person_id)
 
 
-@router.post("/{request_id}/decision", response_model=schemas.RequestOut)
+@router.post("/{request_id:int}/decision", response_model=schemas.RequestOut)
 def decide_request(
     request_id: RowId, data: schemas.DecisionIn, session: SessionDep, user: Decider
 ) -> schemas.RequestOut:
@@ -79,140 +71,4 @@ def decide_request(
     )
 
 
-# --- pages -----------------------------------------------------------------------------------
-
-
-@pages.post("/my/requests", response_model=None)
-async def create_page(request: Request, session: SessionDep, user: Asker) -> Response:
-    """Store a request from the "My week" forms; a form with problems comes back marked."""
-    _ = gettext_for(request, user)
-    form = await request.form()
-    values = forms.text_values(form, FIELDS)
-    week = str(form.get("week") or "") or None
-    state = forms.FormState(values=dict(values))
-    raw = {k: (v or None) if k not in ("kind", "reason") else v for k, v in values.items()}
-    if values["kind"] == "time_off":
-        raw["day"] = raw["colleague"] = None
-    else:
-        raw["start_day"] = raw["end_day"] = None
-    data = forms.validate(schemas.RequestIn, raw, state, _)
-    out = None
-    if data is not None:
-        try:
-            out = service.create(
-                session=session, person_id=user.person_id, data=data, created_by=user.login
-            )
-        except CcopsError as exc:
-            session.rollback()
-            forms.domain_problems(exc, state, _)
-    if out is not None:
-        _committed(session)
-        message = (
-            _("Time off requested; your planner will decide.")
-            if out.kind == "time_off"
-            else _("Swap proposed to %(name)s; they answer on their My week.")
-            % {"name": out.colleague_name}
-        )
-        target = "/schedules/my" + (f"?week={week}" if week else "")
-        return redirect(request, target + f"#request-{out.id}", flash=("success", message))
-    return schedule_routes.my_week_response(
-        request, session, user, week, state=state, status_code=422
-    )
-
-
-def _committed(session: SessionDep) -> None:
-    """Commit before answering with a redirect: the request's own commit runs only after the
-    response is sent, and the browser's next page could otherwise read the old state."""
-    session.commit()
-
-
-def _back(request: Request, text: str, error: CcopsError | None = None) -> Response:
-    if error is not None:
-        return redirect(request, "/schedules/my#requests", flash=("error", error.message))
-    return redirect(request, "/schedules/my#requests", flash=("success", text))
-
-
-@pages.post("/my/requests/{request_id}/answer", response_model=None)
-async def answer_page(
-    request: Request, request_id: RowId, session: SessionDep, user: Asker
-) -> Response:
-    """Accept or decline a swap proposed to the signed-in person."""
-    _ = gettext_for(request, user)
-    form = await request.form()
-    accept = str(form.get("accept") or "") == "yes"
-    try:
-        service.answer(
-            session=session, request_id=request_id, person_id=user.person_id, accept=accept
-        )
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        session.rollback()
-        return _back(request, "", exc)
-    _committed(session)
-    return _back(
-        request,
-        _("Swap accepted; it now waits for the planner.") if accept else _("Swap declined."),
-    )
-
-
-@pages.post("/my/requests/{request_id}/withdraw", response_model=None)
-def withdraw_page(
-    request: Request, request_id: RowId, session: SessionDep, user: Asker
-) -> Response:
-    """Withdraw one's own open request."""
-    _ = gettext_for(request, user)
-    try:
-        service.withdraw(session=session, request_id=request_id, person_id=user.person_id)
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        session.rollback()
-        return _back(request, "", exc)
-    _committed(session)
-    return _back(request, _("Request withdrawn."))
-
-
-@pages.post("/requests/{request_id}/decide", response_model=None)
-async def decide_page(
-    request: Request, request_id: RowId, session: SessionDep, user: Decider
-) -> Response:
-    """Grant or refuse a pending request from the schedules page; refusing without a note comes
-    back with the note field marked."""
-    _ = gettext_for(request, user)
-    form = await request.form()
-    grant = str(form.get("decision") or "") == "grant"
-    note = str(form.get("note") or "").strip()
-    try:
-        out = service.decide(
-            session=session,
-            request_id=request_id,
-            grant=grant,
-            note=note,
-            decided_by=user.login,
-            scope=user.scope,
-            decider_person_id=user.person_id,
-        )
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        session.rollback()
-        field = (exc.problems[0].field if exc.problems else None) or "status"
-        decide_error = {"id": request_id, "field": field, "message": exc.message, "note": note}
-        return schedule_routes.index_response(
-            request, session, user, decide_error=decide_error, status_code=422
-        )
-    _committed(session)
-    if out.status == "granted":
-        flash = (
-            "success",
-            _("Request %(id)s granted; the new schedule is published.") % {"id": out.id},
-        )
-    elif grant:
-        flash = (
-            "error",
-            _("Request %(id)s refused: %(why)s") % {"id": out.id, "why": out.decision_note},
-        )
-    else:
-        flash = ("success", _("Request %(id)s refused.") % {"id": out.id})
-    return redirect(request, f"/schedules#request-{out.id}", flash=flash)
+routers: tuple[APIRouter, ...] = (router,)

@@ -93,3 +93,10 @@ class RequestOut(BaseModel):
     decision_note: str
     time_off_id: int | None
     schedule_id: int | None
+
+
+class ColleagueOut(BaseModel):
+    """A person a swap can be proposed to."""
+
+    login: str
+    name: str

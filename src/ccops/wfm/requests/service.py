@@ -23,8 +23,10 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.wfm.requests import schemas
 from ccops.wfm.requests.models import ScheduleRequest
+from ccops.wfm.schedules import common as schedule_common
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import schemas as schedule_schemas
-from ccops.wfm.schedules import service as schedules
 from ccops.wfm.schedules.models import Schedule, ScheduledShift, TimeOff
 
 OPEN = ("awaiting_colleague", "pending")
@@ -83,7 +85,7 @@ def _out(session: Session, r: ScheduleRequest) -> schemas.RequestOut:
 
 
 def _users(session: Session, *person_ids: int | None) -> list[int]:
-    return schedules._users_of(session, [p for p in person_ids if p is not None])
+    return schedule_common.users_of(session, [p for p in person_ids if p is not None])
 
 
 def _describe(out: schemas.RequestOut) -> str:
@@ -260,7 +262,7 @@ def create(
 def _tell_planners(session: Session, record: ScheduleRequest, out: schemas.RequestOut) -> None:
     notify_service.notify(
         session=session,
-        user_ids=schedules._planner_users(session, record.site_id),
+        user_ids=schedule_common.planner_users(session, record.site_id),
         kind="schedule_request",
         subject=f"Request {out.id} of {out.person_name} waits for a decision",
         body=_describe(out),
@@ -290,6 +292,31 @@ def list_own(*, session: Session, person_id: int | None) -> list[schemas.Request
         .limit(100)
     )
     return [_out(session, r) for r in rows]
+
+
+def swap_colleagues(*, session: Session, person_id: int | None) -> list[schemas.ColleagueOut]:
+    """The people of one's site with at least one's own skills (those a swap can be proposed
+    to), in name order; the swap itself checks the queues of the shifts concerned."""
+    person = session.get(Person, person_id) if person_id else None
+    if person is None:
+        return []
+    skills: dict[int, set[int]] = {}
+    for pid, qid in session.execute(
+        select(PersonSkill.person_id, PersonSkill.queue_id)
+        .join(Person, Person.id == PersonSkill.person_id)
+        .where(Person.site_id == person.site_id)
+    ):
+        skills.setdefault(pid, set()).add(qid)
+    mine = skills.get(person.id, set())
+    return [
+        schemas.ColleagueOut(login=p.login, name=p.name)
+        for p in session.scalars(
+            select(Person)
+            .where(Person.site_id == person.site_id, Person.id != person.id)
+            .order_by(Person.name, Person.login)
+        )
+        if mine <= skills.get(p.id, set())
+    ]
 
 
 def list_for_planner(
@@ -397,7 +424,7 @@ def _grant_time_off(
     if published:
         off.status = "pending"
     for schedule_id in published:
-        draft = schedules.edit(
+        draft = schedule_edits.edit(
             session=session,
             schedule_id=schedule_id,
             data=schedule_schemas.EditIn(
@@ -406,7 +433,7 @@ def _grant_time_off(
             edited_by=decided_by,
             scope=scope,
         )
-        out = schedules.publish(
+        out = schedule_publish.publish(
             session=session, schedule_id=draft.id, published_by=decided_by, scope=scope
         )
         record.schedule_id = out.id
@@ -427,7 +454,7 @@ def _grant_swap(
         raise _problem(
             Conflict, f"{person.login} no longer has a published shift on {record.day}", "day"
         )
-    draft = schedules.edit(
+    draft = schedule_edits.edit(
         session=session,
         schedule_id=mine[0][1].id,
         data=schedule_schemas.EditIn(
@@ -440,7 +467,7 @@ def _grant_swap(
         edited_by=decided_by,
         scope=scope,
     )
-    out = schedules.publish(
+    out = schedule_publish.publish(
         session=session, schedule_id=draft.id, published_by=decided_by, scope=scope
     )
     record.schedule_id = out.id

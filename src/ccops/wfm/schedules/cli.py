@@ -18,14 +18,10 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import select
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, handle_errors, print_json, print_table, who
 from ccops.errors import Invalid, Problem
-from ccops.org.models import Site
-from ccops.runtime import unit_of_work
-from ccops.wfm.cli import _who
-from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules import schemas
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 schedule_app = typer.Typer(help="Schedules: build, show, publish, edit.", no_args_is_help=True)
@@ -138,6 +134,10 @@ def build(
     as_json: JsonOpt = False,
 ) -> None:
     """Build a week's schedule (a new draft version) for a site or every site."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import build as schedule_build
+
     week = _week(week)
     options = schemas.SolveOptionsIn(
         plan_time_limit_s=plan_time_limit_s,
@@ -146,7 +146,7 @@ def build(
         seed=seed,
     )
     with unit_of_work() as s:
-        sites = [site] if site else list(s.scalars(select(Site.name).order_by(Site.name)))
+        sites = [site] if site else [x.name for x in org_service.list_sites(session=s)]
     if not sites:
         raise Invalid("there is no site to schedule", [Problem("no sites", field="site")])
     outs: list[schemas.ScheduleDetailOut] = []
@@ -167,11 +167,11 @@ def build(
 
             with unit_of_work() as s, _quiet_stdout():
                 outs.append(
-                    service.build_schedule(
+                    schedule_build.build_schedule(
                         session=s,
                         site=name,
                         week=week,
-                        created_by=_who(),
+                        created_by=who(),
                         options=options,
                         progress=progress,
                     )
@@ -190,8 +190,11 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show a schedule version: measures, each person's shifts and the audit trail."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import queries as schedule_queries
+
     with unit_of_work() as s:
-        out = service.get_schedule(session=s, schedule_id=schedule_id)
+        out = schedule_queries.get_schedule(session=s, schedule_id=schedule_id)
     if as_json:
         data = _result([out])
         data.update(out.model_dump(mode="json", exclude={"intervals"}))
@@ -228,8 +231,11 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List schedule versions, newest first."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import queries as schedule_queries
+
     with unit_of_work() as s:
-        rows = service.list_schedules(session=s, site=site, week=week)
+        rows = schedule_queries.list_schedules(session=s, site=site, week=week)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -260,8 +266,11 @@ def publish(
     as_json: JsonOpt = False,
 ) -> None:
     """Publish a draft; the week's published version becomes superseded; people are notified."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import publish as schedule_publish
+
     with unit_of_work() as s:
-        out = service.publish(session=s, schedule_id=schedule_id, published_by=_who())
+        out = schedule_publish.publish(session=s, schedule_id=schedule_id, published_by=who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -279,11 +288,14 @@ def swap(
     as_json: JsonOpt = False,
 ) -> None:
     """Swap two people's shifts of a day: a new draft version with an audit entry."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import edits as schedule_edits
+
     data = schemas.EditIn(
         kind="swap", day=date.fromisoformat(day), login_a=login_a, login_b=login_b, reason=reason
     )
     with unit_of_work() as s:
-        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=who())
     _edited(out, as_json)
 
 
@@ -295,9 +307,12 @@ def grant(
     as_json: JsonOpt = False,
 ) -> None:
     """Grant time off in a schedule: a new draft version without the person's shifts then."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import edits as schedule_edits
+
     data = schemas.EditIn(kind="time_off", time_off_id=time_off_id)
     with unit_of_work() as s:
-        out = service.edit(session=s, schedule_id=schedule_id, data=data, edited_by=_who())
+        out = schedule_edits.edit(session=s, schedule_id=schedule_id, data=data, edited_by=who())
     _edited(out, as_json)
 
 
@@ -331,6 +346,9 @@ def template_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a shift template to a site."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     breaks = [_break(b) for b in brk or []]
     data = schemas.ShiftTemplateIn(
         site=site,
@@ -346,7 +364,7 @@ def template_add(
         is_late=late,
     )
     with unit_of_work() as s:
-        out = service.create_template(session=s, data=data)
+        out = schedule_setup.create_template(session=s, data=data)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -379,8 +397,11 @@ def template_list(
     site: Annotated[str, typer.Option(help="Site")], as_json: JsonOpt = False
 ) -> None:
     """List a site's shift templates."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
-        rows = service.list_templates(session=s, site=site)
+        rows = schedule_setup.list_templates(session=s, site=site)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -418,6 +439,9 @@ def contract_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a contract; a self-contradicting one is refused with every contradiction."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.ContractIn(
         name=name,
         weekly_min_h=weekly_min_h,
@@ -431,7 +455,7 @@ def contract_add(
         templates=template or None,
     )
     with unit_of_work() as s:
-        out = service.create_contract(session=s, data=data)
+        out = schedule_setup.create_contract(session=s, data=data)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -442,8 +466,11 @@ def contract_add(
 @handle_errors
 def contract_list(as_json: JsonOpt = False) -> None:
     """List the contracts."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
-        rows = service.list_contracts(session=s)
+        rows = schedule_setup.list_contracts(session=s)
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -461,8 +488,11 @@ def contract_assign(
     contract: Annotated[str, typer.Option(help="Contract name")],
 ) -> None:
     """Give a person a contract."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
-        service.assign_contract(session=s, login=login, contract=contract)
+        schedule_setup.assign_contract(session=s, login=login, contract=contract)
     console.print(f"{login} now has contract {contract}")
 
 
@@ -477,11 +507,14 @@ def timeoff_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Record time off; against published cover it becomes a change request for the planner."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.TimeOffIn(
         login=login, start=start, end=end, reason=reason, credit_h_per_day=credit_h_per_day
     )
     with unit_of_work() as s:
-        out = service.add_time_off(session=s, data=data, created_by=_who())
+        out = schedule_setup.add_time_off(session=s, data=data, created_by=who())
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -504,9 +537,12 @@ def activity_add(
     end: Annotated[datetime, typer.Option(help="End, ISO time with offset")],
 ) -> None:
     """Add a fixed activity the person must attend during a shift."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     data = schemas.ActivityIn(login=login, kind=kind, name=name, start=start, end=end)
     with unit_of_work() as s:
-        activity_id = service.add_activity(session=s, data=data)
+        activity_id = schedule_setup.add_activity(session=s, data=data)
     console.print(f"activity {activity_id} added")
 
 
@@ -552,6 +588,9 @@ def availability_set(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace when a person can work (the next build respects it)."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     if not spans and not clear:
         raise Invalid(
             "give spans like 'mon 08:00-17:00', or --clear for any time",
@@ -563,7 +602,7 @@ def availability_set(
         spans=[_span(text, f"spans.{i}") for i, text in enumerate(spans or [])]
     )
     with unit_of_work() as s:
-        out = service.set_availability(session=s, login=login, data=data)
+        out = schedule_setup.set_availability(session=s, login=login, data=data)
     _print_availability(out, as_json)
 
 
@@ -573,8 +612,11 @@ def availability_show(
     login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
 ) -> None:
     """Show when a person can work."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
-        out = service.list_availability(session=s, login=login)
+        out = schedule_setup.list_availability(session=s, login=login)
     _print_availability(out, as_json)
 
 
@@ -645,6 +687,9 @@ def preferences_set(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace a person's shift preferences (soft goals the next build weighs)."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     if not preferences and not clear:
         raise Invalid(
             "give preferences like 'weight=2,template=early', or --clear",
@@ -656,7 +701,7 @@ def preferences_set(
         preferences=[_preference(p, f"preferences.{i}") for i, p in enumerate(preferences or [])]
     )
     with unit_of_work() as s:
-        out = service.set_preferences(session=s, login=login, data=data)
+        out = schedule_setup.set_preferences(session=s, login=login, data=data)
     _print_preferences(out, as_json)
 
 
@@ -666,6 +711,9 @@ def preferences_show(
     login: Annotated[str, typer.Argument(help="Person's login")], as_json: JsonOpt = False
 ) -> None:
     """Show a person's shift preferences."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.schedules import setup as schedule_setup
+
     with unit_of_work() as s:
-        out = service.list_preferences(session=s, login=login)
+        out = schedule_setup.list_preferences(session=s, login=login)
     _print_preferences(out, as_json)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from ccops.enums import Role
 from ccops.org.models import Person, PersonSkill, Queue, Site, Team
-from ccops.wfm.schedules import schemas, service
+from ccops.wfm.schedules import schemas
+from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import FixedActivity, ShiftPreference, TimeOff
 
 DEMO_WEEK = "2026-W48"
@@ -132,7 +133,7 @@ def seed_demo(session: Session) -> dict[str, int]:
     sites = list(session.scalars(select(Site).order_by(Site.id)))
     for site in sites:
         for name, first, last, length, breaks, cost, night, late in TEMPLATES:
-            service.create_template(
+            schedule_setup.create_template(
                 session=session,
                 data=schemas.ShiftTemplateIn(
                     site=site.name,
@@ -147,12 +148,12 @@ def seed_demo(session: Session) -> dict[str, int]:
                 ),
             )
     for terms in CONTRACTS:
-        service.create_contract(session=session, data=terms)
+        schedule_setup.create_contract(session=session, data=terms)
     people = list(session.scalars(select(Person).order_by(Person.id)))
     agents = [p for p in people if p.role == Role.agent]
     for k, person in enumerate(agents):
         contract = "part-time 24h" if k % 10 in (3, 6, 9) else "full-time 40h"
-        service.assign_contract(session=session, login=person.login, contract=contract)
+        schedule_setup.assign_contract(session=session, login=person.login, contract=contract)
     monday = schemas.parse_week(DEMO_WEEK)
     zone_of = {s.id: s.timezone for s in sites}
     leaders = 0
@@ -170,7 +171,7 @@ def seed_demo(session: Session) -> dict[str, int]:
         assert queue is not None
         if not any(s.queue_id == queue.id for s in leader.skills):
             leader.skills.append(PersonSkill(queue_id=queue.id, level=7))
-        service.assign_contract(
+        schedule_setup.assign_contract(
             session=session, login=leader.login, contract="team leader on the floor"
         )
         if leader.site_id is not None:
