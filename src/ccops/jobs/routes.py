@@ -50,3 +50,6 @@ def show_job(job_id: RowId, session: SessionDep, user: Reader) -> JobOut:
 def list_jobs(session: SessionDep, user: Reader) -> list[JobOut]:
     """List the newest 50 jobs you submitted (admins: everyone's)."""
     return jobs_service.list_own(session=session, login=owner_filter(user))
+
+
+routers: tuple[APIRouter, ...] = (router,)

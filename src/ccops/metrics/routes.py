@@ -370,3 +370,6 @@ def definitions_page(request: Request, user: QueueReader) -> HTMLResponse:
         principal=user,
         active="kpi",
     )
+
+
+routers: tuple[APIRouter, ...] = (router, pages)

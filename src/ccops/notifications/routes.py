@@ -53,3 +53,6 @@ def mark_read_page(
     """Mark a notification read and go back to the list."""
     service.mark_read(session=session, user_id=user.user_id, notification_id=notification_id)
     return redirect(request, "/notifications")
+
+
+routers: tuple[APIRouter, ...] = (router, pages)

@@ -413,3 +413,6 @@ def _register(key: str) -> None:
 
 for _key in EDITORS:
     _register(_key)
+
+
+routers: tuple[APIRouter, ...] = (pages,)

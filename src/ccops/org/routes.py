@@ -644,3 +644,6 @@ def _register(key: str) -> None:
 
 for _key in permissions.ADMIN_PAGES:
     _register(_key)
+
+
+routers: tuple[APIRouter, ...] = (router, pages)

@@ -478,4 +478,6 @@ def login_redirect_target(request: Request) -> str:
     return "/login?" + urlencode(query)
 
 
-__all__ = ["login_redirect_target", "pre_csrf_token", "router"]
+__all__ = ["login_redirect_target", "pre_csrf_token", "router", "routers"]
+
+routers: tuple[APIRouter, ...] = (router,)
