@@ -6,10 +6,10 @@ import importlib
 import os
 from typing import Annotated
 
-import click
 import typer
 import typer.core
 import typer.main
+from typer import _click as click  # Typer 0.29 carries its own Click: its commands are these
 
 from ccops.cli_support import console, handle_errors
 
@@ -114,7 +114,7 @@ class LazyGroup(typer.core.TyperGroup):
         if cmd_name not in _TARGETS:
             return None
         if self._listing:
-            return click.Command(cmd_name, help=_HELP[cmd_name])
+            return typer.core.TyperCommand(cmd_name, help=_HELP[cmd_name])
         if cmd_name not in self.commands:
             self.commands[cmd_name] = load_command(cmd_name)
         return self.commands[cmd_name]
