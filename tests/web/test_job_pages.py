@@ -148,3 +148,27 @@ def test_missing_and_malformed_job_ids(world: World) -> None:
     assert client.get("/jobs/999").status_code == 404
     assert client.get("/jobs/abc").status_code == 404
     assert world.client().get("/jobs/999").status_code == 303
+
+
+def test_a_list_page_can_show_the_same_cards() -> None:
+    from ccops.jobs import registry
+    from ccops.jobs.schemas import JobOut, JobStatus
+
+    job = JobOut(
+        id=5,
+        kind="schedule.build",
+        params=SCHEDULE["params"],
+        status=JobStatus.done,
+        progress=1.0,
+        message="done",
+        result=SCHEDULE["result"],
+        error=None,
+        created_by="u-planner",
+        created_at=utcnow(),
+        started_at=None,
+        finished_at=None,
+    )
+    card = registry.card(job, lambda message: message)
+    assert card.title == SCHEDULE["title"] and card.result == (SCHEDULE["href"], SCHEDULE["link"])
+    failed = registry.card(job.model_copy(update={"status": JobStatus.failed}), str)
+    assert failed.result is None

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ccops.db import RowId
+from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
-from ccops.jobs.schemas import JobStatus
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -30,17 +30,15 @@ def job_progress(
     request: Request, job_id: RowId, session: SessionDep, user: Anyone
 ) -> HTMLResponse:
     """Show a job's progress (htmx polls it while it runs); when done, link to its result."""
-    job, view = jobs_service.get_visible(
+    job = jobs_service.get_visible(
         session=session, job_id=job_id, login=user.login, role=user.role, scope=user.scope
     )
-    _ = gettext_for(request, user)
-    result = view.result(job, _) if job.status == JobStatus.done else None
-    context = {"job": job, "title": view.title(job, _), "result": result}
+    card = registry.card(job, gettext_for(request, user))
     polled = bool(request.headers.get("hx-request"))
     template = "jobs/progress_card.html" if polled else "jobs/progress.html"
-    response = render(request, template, context, principal=user)
-    if polled and result is not None:
-        response.headers["HX-Redirect"] = result[0]
+    response = render(request, template, {"card": card}, principal=user)
+    if polled and card.result is not None:
+        response.headers["HX-Redirect"] = card.result[0]
     return response
 
 

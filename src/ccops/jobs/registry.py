@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role
-from ccops.jobs.schemas import JobOut
+from ccops.jobs.schemas import JobOut, JobStatus
 
 if TYPE_CHECKING:
     from ccops.org.service import Scope
@@ -97,3 +97,20 @@ def view_of(kind: str) -> JobView:
     for module in KIND_MODULES:
         importlib.import_module(module)
     return _VIEWS.get(kind, DEFAULT_VIEW)
+
+
+@dataclass(frozen=True)
+class JobCard:
+    """A job as its progress card shows it: the job, its title, and its result link if done."""
+
+    job: JobOut
+    title: str
+    result: tuple[str, str] | None
+
+
+def card(job: JobOut, _: Gettext) -> JobCard:
+    """The progress card of ``job`` in the language of ``_`` (template ``jobs/progress_card.html``,
+    which a page includes once per card: ``{% for card in cards %}{% include ... %}``)."""
+    view = view_of(job.kind)
+    result = view.result(job, _) if job.status == JobStatus.done else None
+    return JobCard(job=job, title=view.title(job, _), result=result)

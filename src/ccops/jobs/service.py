@@ -79,10 +79,8 @@ def get(*, session: Session, job_id: int, login: str | None = None) -> JobOut:
     return _out(job)
 
 
-def get_visible(
-    *, session: Session, job_id: int, login: str, role: Role, scope: Scope
-) -> tuple[JobOut, registry.JobView]:
-    """Return a job for its progress page, with how its kind is shown.
+def get_visible(*, session: Session, job_id: int, login: str, role: Role, scope: Scope) -> JobOut:
+    """Return a job for its progress page.
 
     A user sees the jobs they submitted (admins: every job) of a kind their role may see
     (Forbidden otherwise), while what the job is about is in their scope; other jobs look
@@ -96,7 +94,7 @@ def get_visible(
         )
     if not view.in_scope(session, job, scope):
         raise NotFound(f"job {job_id} does not exist", [Problem("unknown job", field="job_id")])
-    return job, view
+    return job
 
 
 def list_own(*, session: Session, login: str | None, limit: int = 50) -> list[JobOut]:
