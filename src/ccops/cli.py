@@ -1,52 +1,140 @@
-"""The root `ccops` command; each domain adds its sub-commands here."""
+"""The root `ccops` command: a table of every sub-command, each imported only when it is used."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Annotated
 
 import typer
+import typer.core
+import typer.main
+from typer import _click as click  # Typer 0.29 carries its own Click: its commands are these
 
 from ccops.cli_support import console, handle_errors
-from ccops.contacts import cli as contacts_cli
-from ccops.demo_cli import demo_app
-from ccops.jobs.cli import jobs_app
-from ccops.metrics import cli as metrics_cli
-from ccops.org import cli as org_cli
-from ccops.performance import cli as performance_cli
-from ccops.quality import cli as quality_cli
-from ccops.settings import get_settings
-from ccops.wfm import cli as wfm_cli
-from ccops.wfm.intraday import cli as intraday_cli
-from ccops.wfm.schedules import cli as schedule_cli
+
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "staffing",
+        "ccops.wfm.cli:staffing",
+        "Agents needed for one interval (Erlang C, or Erlang A with --patience-s).",
+    ),
+    (
+        "simulate",
+        "ccops.wfm.cli:simulate",
+        "Simulate a scenario file and print KPIs with confidence intervals.",
+    ),
+    (
+        "serve",
+        "ccops.cli:serve",
+        "Serve the web application and JSON API (with a background-job runner thread).",
+    ),
+    ("db", "ccops.cli:db", "Database schema."),
+    ("sites", "ccops.org.cli:sites", "Sites and their time zones."),
+    ("channels", "ccops.org.cli:channels", "Channels: voice, chat, email, messaging."),
+    ("queues", "ccops.org.cli:queues", "Queues (skills) with service-level targets."),
+    ("teams", "ccops.org.cli:teams", "Teams and their leaders."),
+    ("people", "ccops.org.cli:people", "People: agents, team leaders, analysts, planners."),
+    ("users", "ccops.org.cli:users", "Sign-ins, roles and scopes."),
+    (
+        "import",
+        "ccops.contacts.cli:import_app",
+        "Import contact records, agent states and interval reports.",
+    ),
+    ("privacy", "ccops.contacts.cli:privacy_app", "Privacy requests about customers."),
+    ("kpi", "ccops.metrics.cli:kpi_app", "Queue, agent and repeat-contact KPIs."),
+    ("export", "ccops.metrics.cli:export_app", "Export data for analytic engines."),
+    ("demo", "ccops.demo_cli:demo_app", "The demo contact centre."),
+    (
+        "performance",
+        "ccops.performance.cli:performance_app",
+        "Performance management: scorecards, funnel plots, coaching, reviews, attrition.",
+    ),
+    (
+        "forecast",
+        "ccops.wfm.cli:forecast_app",
+        "Interval forecasts, backtests, adjustments, accuracy and staffing requirements.",
+    ),
+    ("capacity", "ccops.wfm.cli:capacity_app", "Capacity (hiring) plans."),
+    ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
+    (
+        "schedule",
+        "ccops.wfm.schedules.cli:schedule_app",
+        "Schedules: build, show, publish, edit.",
+    ),
+    (
+        "quality",
+        "ccops.quality.cli:quality_app",
+        "Quality management: forms, evaluations, calibration, disputes.",
+    ),
+    ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
+    (
+        "intraday",
+        "ccops.wfm.intraday.cli:intraday_app",
+        "The intraday view and its explanations.",
+    ),
+    ("exceptions", "ccops.wfm.intraday.cli:exceptions_app", "Exception plans and exceptions."),
+)
+"""Every sub-command of `ccops`, in the order `ccops --help` lists them: its name, where it
+lives (``module:attribute``, a Typer sub-app or a command function) and its one-line help (the
+sub-app's help, or the first paragraph of the function's docstring). A sub-command's module is
+imported only when that command runs or its own help is asked for, so `ccops --help` stays
+quick: domain CLI modules import their services inside the command functions."""
+
+_TARGETS = {name: target for name, target, _help in COMMANDS}
+_HELP = {name: help_ for name, _target, help_ in COMMANDS}
+
+
+def load_command(name: str) -> click.Command:
+    """Import the sub-command ``name`` and build its Click command (or group)."""
+    module_name, _, attribute = _TARGETS[name].partition(":")
+    target = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(target, typer.Typer):
+        command: click.Command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root group: lists the table's commands and imports one only when it is used.
+
+    While the root's own help is written, each command is a stand-in that carries only its name
+    and one-line help from ``COMMANDS``."""
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, _target, _help in COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _TARGETS:
+            return None
+        if self._listing:
+            return typer.core.TyperCommand(cmd_name, help=_HELP[cmd_name])
+        if cmd_name not in self.commands:
+            self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
-    help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
+    cls=LazyGroup,
+    help="ccops: contact-centre operations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db, name="db")
-app.add_typer(org_cli.sites, name="sites")
-app.add_typer(org_cli.channels, name="channels")
-app.add_typer(org_cli.queues, name="queues")
-app.add_typer(org_cli.teams, name="teams")
-app.add_typer(org_cli.people, name="people")
-app.add_typer(org_cli.users, name="users")
-app.add_typer(contacts_cli.import_app, name="import")
-app.add_typer(contacts_cli.privacy_app, name="privacy")
-app.add_typer(metrics_cli.kpi_app, name="kpi")
-app.add_typer(metrics_cli.export_app, name="export")
-app.add_typer(demo_app, name="demo")
-app.add_typer(performance_cli.performance_app, name="performance")
-app.command("staffing")(wfm_cli.staffing)
-app.command("simulate")(wfm_cli.simulate)
-app.add_typer(wfm_cli.forecast_app, name="forecast")
-app.add_typer(wfm_cli.capacity_app, name="capacity")
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(schedule_cli.schedule_app, name="schedule")
-app.add_typer(quality_cli.quality_app, name="quality")
-app.add_typer(intraday_cli.events_app, name="events")
-app.add_typer(intraday_cli.intraday_app, name="intraday")
-app.add_typer(intraday_cli.exceptions_app, name="exceptions")
 
 
 @db.command("upgrade")
@@ -54,6 +142,7 @@ app.add_typer(intraday_cli.exceptions_app, name="exceptions")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Migrate the database to the newest schema (or to REVISION)."""
     from ccops.migrate import upgrade
+    from ccops.settings import get_settings
 
     url = get_settings().resolved_database_url()
     upgrade(url, revision)
@@ -65,6 +154,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision")]) -> None:
     """Migrate the database down to REVISION (``base`` removes every table)."""
     from ccops.migrate import downgrade
+    from ccops.settings import get_settings
 
     downgrade(get_settings().resolved_database_url(), revision)
     console.print(f"database at {revision}")
@@ -84,6 +174,8 @@ def serve(
 ) -> None:
     """Serve the web application and JSON API (with a background-job runner thread)."""
     import uvicorn
+
+    from ccops.settings import get_settings
 
     settings = get_settings()
     mode = settings.jobs_in_app

@@ -11,7 +11,6 @@ from enum import Enum
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -25,6 +24,8 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _default(value: object) -> object:
+    from pydantic import BaseModel  # here: `ccops --help` does not need pydantic
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, datetime | date):
@@ -63,7 +64,11 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if len(exc.problems) > 50:
                 err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
             raise SystemExit(exc.exit_code) from None
-        except ValidationError as exc:
+        except Exception as exc:
+            from pydantic import ValidationError  # here: `ccops --help` does not need pydantic
+
+            if not isinstance(exc, ValidationError):
+                raise
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "input"
                 err_console.print(f"[bold red]error:[/] {where}: {error['msg']}", highlight=False)

@@ -299,6 +299,20 @@ def _staffing(q: DemoQueue, expected: np.ndarray, rng: np.random.Generator) -> n
     return np.asarray(np.maximum(required - absence, 0), dtype=np.int64)
 
 
+def has_data(*, session: Session) -> bool:
+    """Whether the database holds an organisation already (the demo goes only into a new one)."""
+    return bool(session.scalar(select(func.count()).select_from(Queue)))
+
+
+def is_demo(*, session: Session) -> bool:
+    """Whether the database is the demo centre: its executive signs in with the demo password."""
+    from ccops.auth_hash import verify_password
+    from ccops.org.models import User
+
+    user = session.scalars(select(User).where(User.login == "executive")).one_or_none()
+    return user is not None and verify_password(user.password_hash, demo_password("executive"))
+
+
 def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[str, object]:
     """Build the demo centre into an empty, migrated database; return what was made."""
     if session.scalar(select(func.count()).select_from(Queue)):

@@ -6,13 +6,9 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ccops.cli_support import console, handle_errors
 from ccops.errors import Conflict, Invalid
-from ccops.org.models import Queue
-from ccops.runtime import unit_of_work
 from ccops.settings import get_settings
 
 demo_app = typer.Typer(help="The demo contact centre.", no_args_is_help=True)
@@ -30,6 +26,7 @@ def seed(
 ) -> None:
     """Build the demo centre: 2 sites, 5 queues, 100+ agents, 13 weeks of contacts."""
     from ccops import demo
+    from ccops.runtime import unit_of_work
 
     settings = get_settings()
     try:
@@ -37,10 +34,10 @@ def seed(
     except ValueError:
         raise Invalid(f"--end {end!r} is not a date (YYYY-MM-DD)") from None
     with unit_of_work(settings) as session:
-        if session.scalar(select(func.count()).select_from(Queue)):
+        if demo.has_data(session=session):
             if if_empty:
                 console.print("database already has data: demo not seeded")
-                if _is_demo(session):
+                if demo.is_demo(session=session):
                     print_demo_users()
                 return
             raise Conflict("the database is not empty: the demo centre goes only into a new one")
@@ -51,16 +48,6 @@ def seed(
         f"{made['last_day']}; launch Monday {made['launch_monday']} (+30% from 09:00)"
     )
     print_demo_users()
-
-
-def _is_demo(session: Session) -> bool:
-    """Whether the database is the demo centre: its executive signs in with the demo password."""
-    from ccops import demo
-    from ccops.auth_hash import verify_password
-    from ccops.org.models import User
-
-    user = session.scalars(select(User).where(User.login == "executive")).one_or_none()
-    return user is not None and verify_password(user.password_hash, demo.demo_password("executive"))
 
 
 def print_demo_users() -> None:

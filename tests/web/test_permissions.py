@@ -223,6 +223,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/schedules/requests/{request_id}/decide"): PLANNING,
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/{notification_id}/read"): EVERYONE,
+    # the progress page of any job (its kind's roles and scope are checked per job)
+    ("GET", "/jobs/{job_id:int}"): EVERYONE,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
     # performance management (scope narrows further: agents see their own record only)
     ("GET", "/api/v1/performance/scorecards"): frozenset({S, Q, P, M, E, D}),
@@ -307,7 +309,7 @@ def _request(client: object, method: str, path: str) -> int:
     from fastapi.testclient import TestClient
 
     assert isinstance(client, TestClient)
-    url = re.sub(r"\{\w+\}", "999", path)
+    url = re.sub(r"\{\w+(:\w+)?\}", "999", path)
     if path == "/static":
         url = "/static/ccops.css"
     if method == "GET":

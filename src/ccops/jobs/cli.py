@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
-from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
-from ccops.runtime import session_factory, unit_of_work
 from ccops.settings import get_settings
 
 jobs_app = typer.Typer(help="Background jobs: the worker, and what it did.", no_args_is_help=True)
@@ -30,6 +28,9 @@ def work(
     """Run queued jobs (forecast and schedule builds) until stopped with Ctrl-C.
 
     Jobs left running by a worker that died are failed at start and every minute or so."""
+    from ccops.jobs import service as jobs_service
+    from ccops.runtime import session_factory
+
     factory = session_factory()
     settings = get_settings()
     sweeper = jobs_service.Runner(
@@ -74,6 +75,9 @@ COLUMNS = ["id", "kind", "status", "progress", "message", "by", "created"]
 @handle_errors
 def list_jobs(as_json: JsonOpt = False) -> None:
     """List the newest 50 jobs."""
+    from ccops.jobs import service as jobs_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         jobs = jobs_service.list_own(session=s, login=None)
     if as_json:
@@ -88,6 +92,9 @@ def show_job(
     job_id: Annotated[int, typer.Argument(help="Job id")], as_json: JsonOpt = False
 ) -> None:
     """Show a job: status, progress, result or error."""
+    from ccops.jobs import service as jobs_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         job = jobs_service.get(session=s, job_id=job_id)
     if as_json:

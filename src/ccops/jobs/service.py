@@ -16,16 +16,20 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ccops.db import transaction, utcnow
-from ccops.errors import CcopsError, Conflict, Invalid, NotFound, Problem
+from ccops.enums import Role
+from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.jobs import registry
 from ccops.jobs.models import Job
 from ccops.jobs.schemas import JobOut, JobStatus
+
+if TYPE_CHECKING:
+    from ccops.org.service import Scope
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,24 @@ def get(*, session: Session, job_id: int, login: str | None = None) -> JobOut:
     if job is None or (login is not None and job.created_by != login):
         raise NotFound(f"job {job_id} does not exist", [Problem("unknown job", field="job_id")])
     return _out(job)
+
+
+def get_visible(*, session: Session, job_id: int, login: str, role: Role, scope: Scope) -> JobOut:
+    """Return a job for its progress page.
+
+    A user sees the jobs they submitted (admins: every job) of a kind their role may see
+    (Forbidden otherwise), while what the job is about is in their scope; other jobs look
+    absent (NotFound)."""
+    job = get(session=session, job_id=job_id, login=None if role == Role.admin else login)
+    view = registry.view_of(job.kind)
+    if role not in view.roles:
+        raise Forbidden(
+            f"the role {role.value} may not see jobs of kind {job.kind}",
+            [Problem("not allowed", field="job_id")],
+        )
+    if not view.in_scope(session, job, scope):
+        raise NotFound(f"job {job_id} does not exist", [Problem("unknown job", field="job_id")])
+    return job
 
 
 def list_own(*, session: Session, login: str | None, limit: int = 50) -> list[JobOut]:

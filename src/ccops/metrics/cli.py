@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ccops.cli_support import handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.metrics import registry
-from ccops.metrics import service as kpi_service
-from ccops.runtime import session_factory
 from ccops.settings import get_settings
+
+if TYPE_CHECKING:
+    from ccops.metrics import service as kpi_service
 
 kpi_app = typer.Typer(help="Queue, agent and repeat-contact KPIs.", invoke_without_command=True)
 export_app = typer.Typer(help="Export data for analytic engines.", no_args_is_help=True)
@@ -41,12 +42,17 @@ def _pct(value: float | None) -> str | None:
 
 
 def _database_source() -> kpi_service.KpiSource:
+    from ccops.metrics import service as kpi_service
+    from ccops.runtime import session_factory
+
     settings = get_settings()
     session_factory(settings)  # refuses an unmigrated database with a clear message
     return kpi_service.source_for_database(settings.resolved_database_url())
 
 
 def _source(parquet: Path | None) -> kpi_service.KpiSource:
+    from ccops.metrics import service as kpi_service
+
     return kpi_service.source_for_parquet(parquet) if parquet else _database_source()
 
 
@@ -64,6 +70,8 @@ def queue_kpis(
     as_json: JsonOpt = False,
 ) -> None:
     """Queue KPIs per queue and interval (service level, ASA, AHT, abandonment, ...)."""
+    from ccops.metrics import service as kpi_service
+
     if ctx.invoked_subcommand is not None:
         return
     day0, day1 = _date(first, "--from"), _date(last, "--to")
@@ -107,6 +115,8 @@ def agent_kpis(
     as_json: JsonOpt = False,
 ) -> None:
     """Agent occupancy and utilisation per interval, from agent-state events."""
+    from ccops.metrics import service as kpi_service
+
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _database_source() as source:
         rows = kpi_service.agent_interval_kpis(
@@ -141,6 +151,8 @@ def repeat_kpis(
     as_json: JsonOpt = False,
 ) -> None:
     """Repeat-contact rate per queue and day (first-contact-resolution proxy)."""
+    from ccops.metrics import service as kpi_service
+
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _source(parquet) as source:
         rows = kpi_service.repeat_contact_rates(
@@ -180,6 +192,8 @@ def export_contacts(
     last: ToOpt = None,
 ) -> None:
     """Write contacts of a date range to Parquet (the contact frame the KPIs read)."""
+    from ccops.metrics import service as kpi_service
+
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _database_source() as source:
         rows = kpi_service.export_contacts_parquet(source=source, path=to, first=day0, last=day1)

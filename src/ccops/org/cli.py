@@ -13,9 +13,7 @@ from pydantic import BaseModel
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.errors import Invalid
-from ccops.org import changes, schemas
-from ccops.org import service as org_service
-from ccops.runtime import unit_of_work
+from ccops.org import schemas
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -53,6 +51,9 @@ def site_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a site."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = org_service.create_site(
             session=s, data=schemas.SiteIn(name=name, timezone=timezone, country_code=country)
@@ -72,6 +73,9 @@ def site_leaver_cost(
     as_json: JsonOpt = False,
 ) -> None:
     """Set (or --clear) a site's replacement cost per leaver for the executive view."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     if clear == (cost is not None):
         raise Invalid("give either --cost (with --currency) or --clear")
     with unit_of_work() as s:
@@ -95,6 +99,9 @@ def site_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Rename site NAME, or change its time zone or country."""
+    from ccops.org import changes
+    from ccops.runtime import unit_of_work
+
     data = _patch({"name": new_name, "timezone": timezone, "country_code": country}, set())
     with unit_of_work() as s:
         out = changes.update_site(session=s, name=name, data=schemas.SitePatch(**data))
@@ -105,6 +112,9 @@ def site_update(
 @handle_errors
 def site_list(as_json: JsonOpt = False) -> None:
     """List sites."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_sites(session=s)
     _show(list(rows), "Sites", ["id", "name", "timezone", "country_code"], as_json)
@@ -119,6 +129,9 @@ def channel_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a channel."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = org_service.create_channel(
             session=s, data=schemas.ChannelIn(name=name, kind=kind, max_concurrency=max_concurrency)
@@ -130,6 +143,9 @@ def channel_create(
 @handle_errors
 def channel_list(as_json: JsonOpt = False) -> None:
     """List channels."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_channels(session=s)
     _show(list(rows), "Channels", ["id", "name", "kind", "max_concurrency"], as_json)
@@ -162,6 +178,9 @@ def queue_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a queue."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     data = schemas.QueueIn(
         name=name,
         channel=channel,
@@ -192,6 +211,9 @@ def queue_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Change queue NAME's name or targets; its KPIs are recomputed from the new settings."""
+    from ccops.org import changes
+    from ccops.runtime import unit_of_work
+
     data = _patch(
         {
             "name": new_name,
@@ -211,6 +233,9 @@ def queue_update(
 @handle_errors
 def queue_list(as_json: JsonOpt = False) -> None:
     """List queues."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_queues(session=s)
     _show(list(rows), "Queues", QUEUE_COLUMNS, as_json)
@@ -225,6 +250,9 @@ def team_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a team."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = org_service.create_team(
             session=s, data=schemas.TeamIn(name=name, site=site, leader=leader)
@@ -243,6 +271,9 @@ def team_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Rename team NAME, move it to another site, set or clear its leader."""
+    from ccops.org import changes
+    from ccops.runtime import unit_of_work
+
     data = _patch(
         {"name": new_name, "site": site, "leader": leader},
         {"leader"} if no_leader else set(),
@@ -256,6 +287,9 @@ def team_update(
 @handle_errors
 def team_list(as_json: JsonOpt = False) -> None:
     """List teams."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_teams(session=s)
     _show(list(rows), "Teams", ["id", "name", "site", "leader"], as_json)
@@ -281,6 +315,9 @@ def person_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a person (agent, team leader, ...)."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     data = schemas.PersonIn(
         name=name,
         login=login,
@@ -315,6 +352,9 @@ def person_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Change person LOGIN, record them as a leaver (their sign-ins are disabled) or undo it."""
+    from ccops.org import changes
+    from ccops.runtime import unit_of_work
+
     cleared = {"team"} if no_team else set()
     if not_left:
         cleared |= {"termination_date", "termination_reason"}
@@ -347,6 +387,9 @@ def person_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List people."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_people(session=s, team=team)
     _show(list(rows), "People", ["id", "login", "name", "role", "site", "team"], as_json)
@@ -376,6 +419,9 @@ def user_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a user with a role and scope."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     data = schemas.UserIn(
         login=login,
         password=_password(password),
@@ -399,6 +445,9 @@ def user_create_admin(
     ] = None,
 ) -> None:
     """Create the first administrator of a production database."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = org_service.create_admin(session=s, login=login, password=_password(password))
     print_json(out)
@@ -426,6 +475,9 @@ def user_update(
     as_json: JsonOpt = False,
 ) -> None:
     """Change user LOGIN's role or scope, disable/enable, unlock, or reset its password."""
+    from ccops.org import changes
+    from ccops.runtime import unit_of_work
+
     data = _patch(
         {
             "role": role,
@@ -448,6 +500,9 @@ def user_update(
 @handle_errors
 def user_list(as_json: JsonOpt = False) -> None:
     """List users."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_users(session=s)
     _show(
@@ -472,6 +527,9 @@ def token_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API token for user LOGIN and print it once (only its hash is kept)."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out, secret = org_service.create_token(session=s, login=login, name=name)
     if as_json:
@@ -488,6 +546,9 @@ def token_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List API tokens (never the tokens themselves)."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         rows = org_service.list_tokens(session=s, login=login)
     _show(list(rows), "API tokens", TOKEN_COLUMNS, as_json)
@@ -497,6 +558,9 @@ def token_list(
 @handle_errors
 def token_revoke(token_id: int, as_json: JsonOpt = False) -> None:
     """Revoke the API token with id TOKEN_ID."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+
     with unit_of_work() as s:
         out = org_service.revoke_token(session=s, token_id=token_id)
     _show([out], "API token", TOKEN_COLUMNS, as_json)

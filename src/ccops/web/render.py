@@ -36,6 +36,7 @@ from ccops.web.i18n import HTML_LANG, N_, NAMES, Formats, request_language, tran
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE_DOMAINS = (
     "web",
+    "jobs",
     "org",
     "metrics",
     "wfm",
