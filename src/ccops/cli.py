@@ -16,9 +16,11 @@ from ccops.org import cli as org_cli
 from ccops.performance import cli as performance_cli
 from ccops.quality import cli as quality_cli
 from ccops.settings import get_settings
-from ccops.wfm import cli as wfm_cli
+from ccops.wfm.capacity import cli as capacity_cli
+from ccops.wfm.forecasts import cli as forecast_cli
 from ccops.wfm.intraday import cli as intraday_cli
 from ccops.wfm.schedules import cli as schedule_cli
+from ccops.wfm.staffing import cli as staffing_cli
 
 app = typer.Typer(
     help="ccops: contact-centre operations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -37,10 +39,10 @@ app.add_typer(metrics_cli.kpi_app, name="kpi")
 app.add_typer(metrics_cli.export_app, name="export")
 app.add_typer(demo_app, name="demo")
 app.add_typer(performance_cli.performance_app, name="performance")
-app.command("staffing")(wfm_cli.staffing)
-app.command("simulate")(wfm_cli.simulate)
-app.add_typer(wfm_cli.forecast_app, name="forecast")
-app.add_typer(wfm_cli.capacity_app, name="capacity")
+app.command("staffing")(staffing_cli.staffing)
+app.command("simulate")(staffing_cli.simulate)
+app.add_typer(forecast_cli.forecast_app, name="forecast")
+app.add_typer(capacity_cli.capacity_app, name="capacity")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
 app.add_typer(quality_cli.quality_app, name="quality")

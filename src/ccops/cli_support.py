@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -69,3 +70,21 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(2) from None
 
     return wrapper
+
+
+def who() -> str:
+    """The login of the person running the command (``cli`` when the system cannot tell)."""
+    try:
+        return getpass.getuser() or "cli"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def pct(x: float | None) -> str:
+    """A fraction as a percentage with one decimal (empty for None)."""
+    return "" if x is None else f"{x:.1%}"
+
+
+def num(x: float | None, fmt: str = ".3f") -> str:
+    """A number in ``fmt`` (empty for None)."""
+    return "" if x is None else format(x, fmt)

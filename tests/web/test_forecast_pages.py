@@ -15,7 +15,7 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.jobs.models import Job
 from ccops.web.app import create_app
-from ccops.wfm.models import Forecast
+from ccops.wfm.forecasts.models import Forecast
 from tests.web.conftest import World, sign_in
 from tests.wfm.history import add_history
 

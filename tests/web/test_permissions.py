@@ -82,17 +82,17 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/forecasts"): PLANNING,
     ("POST", "/api/v1/forecasts/backtest"): PLANNING,
     ("GET", "/api/v1/forecasts"): PLANNING | {E},
-    ("GET", "/api/v1/forecasts/{forecast_id}"): PLANNING | {E},
-    ("POST", "/api/v1/forecasts/{forecast_id}/adjustments"): PLANNING,
-    ("GET", "/api/v1/forecasts/{forecast_id}/accuracy"): PLANNING | {E},
-    ("POST", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING,
-    ("GET", "/api/v1/forecasts/requirements/{requirement_id}"): PLANNING | {E},
+    ("GET", "/api/v1/forecasts/{forecast_id:int}"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/{forecast_id:int}/adjustments"): PLANNING,
+    ("GET", "/api/v1/forecasts/{forecast_id:int}/accuracy"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/{forecast_id:int}/requirements"): PLANNING,
+    ("GET", "/api/v1/forecasts/requirements/{requirement_id:int}"): PLANNING | {E},
     ("POST", "/api/v1/capacity-plans"): PLANNING,
-    ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
-    ("POST", "/api/v1/calendar-events"): PLANNING,
-    ("GET", "/api/v1/calendar-events"): PLANNING | {E},
+    ("GET", "/api/v1/capacity-plans/{plan_id:int}"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/special-days"): PLANNING,
+    ("GET", "/api/v1/forecasts/special-days"): PLANNING | {E},
     ("POST", "/api/v1/forecasts/jobs"): PLANNING,
-    ("GET", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING | {E},
+    ("GET", "/api/v1/forecasts/{forecast_id:int}/requirements"): PLANNING | {E},
     ("GET", "/api/v1/capacity-plans"): PLANNING | {E},
     # JSON API: background jobs (everyone reads their own; admins every job)
     ("GET", "/api/v1/jobs"): EVERYONE,
@@ -200,14 +200,14 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # pages: forecasts, staffing requirements, capacity plans (planning; executives read)
     ("GET", "/forecasts"): PLANNING | {E},
     ("POST", "/forecasts"): PLANNING,
-    ("GET", "/forecasts/jobs/{job_id}"): PLANNING,
-    ("GET", "/forecasts/{forecast_id}"): PLANNING | {E},
-    ("POST", "/forecasts/{forecast_id}/adjustments"): PLANNING,
-    ("POST", "/forecasts/{forecast_id}/requirements"): PLANNING,
-    ("POST", "/forecasts/{forecast_id}/capacity-plans"): PLANNING,
-    ("GET", "/forecasts/requirements/{requirement_id}"): PLANNING | {E},
+    ("GET", "/forecasts/jobs/{job_id:int}"): PLANNING,
+    ("GET", "/forecasts/{forecast_id:int}"): PLANNING | {E},
+    ("POST", "/forecasts/{forecast_id:int}/adjustments"): PLANNING,
+    ("POST", "/forecasts/{forecast_id:int}/requirements"): PLANNING,
+    ("POST", "/forecasts/{forecast_id:int}/capacity-plans"): PLANNING,
+    ("GET", "/forecasts/requirements/{requirement_id:int}"): PLANNING | {E},
     ("GET", "/capacity-plans"): PLANNING | {E},
-    ("GET", "/capacity-plans/{plan_id}"): PLANNING | {E},
+    ("GET", "/capacity-plans/{plan_id:int}"): PLANNING | {E},
     # pages: schedules, one's own week and calendar feed, notifications
     ("GET", "/schedules"): STAFFING | {E},
     ("POST", "/schedules/build"): PLANNING,
@@ -307,7 +307,7 @@ def _request(client: object, method: str, path: str) -> int:
     from fastapi.testclient import TestClient
 
     assert isinstance(client, TestClient)
-    url = re.sub(r"\{\w+\}", "999", path)
+    url = re.sub(r"\{\w+(?::int)?\}", "999", path)
     if path == "/static":
         url = "/static/ccops.css"
     if method == "GET":

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ccops.org.models import Queue
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import events as events_service
-from ccops.wfm.models import Forecast, ForecastInterval
 
 DAY = date(2026, 11, 23)
 OPEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -83,12 +83,12 @@ def test_forecast_api_round_trip_and_roles(settings: Settings, session: Session)
     assert plan.status_code == 201, plan.text
     assert executive.get(f"/api/v1/capacity-plans/{plan.json()['id']}").status_code == 200
 
-    ev = {"site": "Main", "day": "2026-06-01", "kind": "bill_run", "name": "June bills"}
-    assert executive.post("/api/v1/calendar-events", json=ev).status_code == 403
-    created = client.post("/api/v1/calendar-events", json=ev)
+    day = {"site": "Main", "day": "2026-06-01", "kind": "bill_run", "name": "June bills"}
+    assert executive.post("/api/v1/forecasts/special-days", json=day).status_code == 403
+    created = client.post("/api/v1/forecasts/special-days", json=day)
     assert created.status_code == 201, created.text
-    assert executive.get("/api/v1/calendar-events").json() == [created.json()]
-    assert client.post("/api/v1/calendar-events", json=ev).status_code == 409
+    assert executive.get("/api/v1/forecasts/special-days").json() == [created.json()]
+    assert client.post("/api/v1/forecasts/special-days", json=day).status_code == 409
 
     missing = client.get("/api/v1/forecasts/999")
     assert missing.status_code == 404

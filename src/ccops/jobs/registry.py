@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 Progress = Callable[[float, str], None]
 JobFunction = Callable[[Session, dict[str, Any], Progress], dict[str, Any]]
 
-KIND_MODULES = ("ccops.wfm.jobs",)
+KIND_MODULES = ("ccops.wfm.forecasts.jobs", "ccops.wfm.schedules.jobs")
 """Modules that register job kinds when imported."""
 
 _KINDS: dict[str, JobFunction] = {}

@@ -31,11 +31,15 @@ from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
-from ccops.wfm import routes as wfm_routes
+from ccops.wfm.capacity import pages as capacity_pages
+from ccops.wfm.capacity import routes as capacity_routes
 from ccops.wfm.forecasts import pages as forecast_pages
+from ccops.wfm.forecasts import routes as forecast_routes
 from ccops.wfm.intraday import routes as intraday_routes
 from ccops.wfm.requests import routes as request_routes
 from ccops.wfm.schedules import routes as schedule_routes
+from ccops.wfm.staffing import pages as staffing_pages
+from ccops.wfm.staffing import routes as staffing_routes
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
 
@@ -185,10 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(org_routes.router)
     app.include_router(contacts_routes.router)
     app.include_router(metrics_routes.router)
-    app.include_router(wfm_routes.router)
-    app.include_router(wfm_routes.forecasts)
-    app.include_router(wfm_routes.capacity)
-    app.include_router(wfm_routes.events)
+    for router in (*staffing_routes.routers, *forecast_routes.routers, *capacity_routes.routers):
+        app.include_router(router)
     app.include_router(jobs_routes.router)
     app.include_router(performance_routes.router)
     app.include_router(intraday_routes.events)
@@ -196,9 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(intraday_routes.pages)
     app.include_router(pages.router)
     app.include_router(metrics_routes.pages)
-    app.include_router(wfm_routes.pages)
-    app.include_router(forecast_pages.pages)
-    app.include_router(forecast_pages.capacity_pages)
+    for router in (*staffing_pages.routers, *forecast_pages.routers, *capacity_pages.routers):
+        app.include_router(router)
     app.include_router(contacts_routes.pages)
     app.include_router(org_routes.pages)
     app.include_router(request_routes.router)  # before /api/v1/schedules/{schedule_id}

@@ -21,10 +21,10 @@ from rich.progress import (
 from sqlalchemy import select
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import who as _who
 from ccops.errors import Invalid, Problem
 from ccops.org.models import Site
 from ccops.runtime import unit_of_work
-from ccops.wfm.cli import _who
 from ccops.wfm.schedules import schemas, service
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

@@ -24,8 +24,8 @@ from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
-from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm.requests import service as request_service
+from ccops.wfm.schedules import jobs as schedule_jobs
 from ccops.wfm.schedules import schemas, service
 from ccops.wfm.schedules.labels import REQUEST_LABELS
 
@@ -66,7 +66,7 @@ def build_job(
     user: Writer,
 ) -> JobOut:
     """Queue a schedule build as a background job; poll GET /api/v1/jobs/{job_id}."""
-    job = wfm_jobs.submit_schedule_build(
+    job = schedule_jobs.submit_schedule_build(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
     jobs_routes.dispatch(request, background, session, job)
@@ -175,7 +175,7 @@ def _sites(session: Session, user: Principal) -> list[str]:
 
 def _schedule_jobs(session: Session, user: Principal) -> list[JobOut]:
     jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
-    return [j for j in jobs if j.kind == wfm_jobs.SCHEDULE_BUILD][:5]
+    return [j for j in jobs if j.kind == schedule_jobs.SCHEDULE_BUILD][:5]
 
 
 def index_response(
@@ -230,7 +230,7 @@ async def build_page(
     state = forms.FormState(values=dict(values))
     try:
         data = schemas.BuildIn(site=values["site"], week=values["week"])
-        job = wfm_jobs.submit_schedule_build(
+        job = schedule_jobs.submit_schedule_build(
             session=session, data=data, created_by=user.login, scope=user.scope
         )
     except ValueError as exc:
@@ -248,7 +248,7 @@ async def build_page(
 def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Builder) -> Response:
     """Show a schedule build's progress (htmx polls it); when done, go to the schedule."""
     job = jobs_service.get(session=session, job_id=job_id, login=user.login)
-    if job.kind != wfm_jobs.SCHEDULE_BUILD:
+    if job.kind != schedule_jobs.SCHEDULE_BUILD:
         raise NotFound(
             f"job {job_id} is not a schedule build", [Problem("unknown job", field="job_id")]
         )

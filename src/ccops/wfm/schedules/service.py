@@ -42,9 +42,9 @@ from ccops.metrics import cache as kpi_cache
 from ccops.notifications import service as notify_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site, User
-from ccops.wfm import schemas as wfm_schemas
+from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
-from ccops.wfm.models import Forecast, StaffingRequirement
+from ccops.wfm.forecasts.models import Forecast
 from ccops.wfm.schedules import schemas
 from ccops.wfm.schedules.models import (
     Availability,
@@ -62,6 +62,9 @@ from ccops.wfm.schedules.models import (
     TimeOff,
     WorkContract,
 )
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
+from ccops.wfm.staffing.models import StaffingRequirement
 
 STEP_MIN = 15
 WEEK_MIN = 7 * 1440
@@ -518,16 +521,16 @@ def ensure_requirements(
             progress(0.05 + 0.25 * k / len(queues), f"forecasting {queue.name}")
             forecast = forecast_service.build_forecast(
                 session=session,
-                data=wfm_schemas.ForecastBuildIn(
+                data=forecast_schemas.ForecastBuildIn(
                     queue=queue.name, horizon_days=FORECAST_HORIZON_DAYS
                 ),
                 created_by=created_by,
                 scope=scope,
             )
-            req = forecast_service.build_requirement(
+            req = requirement_service.build_requirement(
                 session=session,
                 forecast_id=forecast.id,
-                data=wfm_schemas.RequirementIn(),
+                data=staffing_schemas.RequirementIn(),
                 created_by=created_by,
                 scope=scope,
             )
