@@ -24,11 +24,7 @@ PACKAGE = SRC / "ccops"
 UNIT_OF_WORK = frozenset({"ccops/db.py"})
 
 # Files still calling commit()/rollback() in a route while their domain is being re-laid out.
-ALLOWED_FOR_NOW = frozenset(
-    {
-        "ccops/wfm/forecasts/pages.py",  # TODO(#14 merge): ccops.wfm.forecasts.pages -- wfm split
-    }
-)
+ALLOWED_FOR_NOW = frozenset({})
 
 TRANSACTION_CALLS = frozenset({"commit", "rollback"})
 

@@ -16,12 +16,12 @@ from ccops.cli_support import console, handle_errors
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     (
         "staffing",
-        "ccops.wfm.cli:staffing",
+        "ccops.wfm.staffing.cli:staffing",
         "Agents needed for one interval (Erlang C, or Erlang A with --patience-s).",
     ),
     (
         "simulate",
-        "ccops.wfm.cli:simulate",
+        "ccops.wfm.staffing.cli:simulate",
         "Simulate a scenario file and print KPIs with confidence intervals.",
     ),
     (
@@ -52,10 +52,10 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "forecast",
-        "ccops.wfm.cli:forecast_app",
+        "ccops.wfm.forecasts.cli:forecast_app",
         "Interval forecasts, backtests, adjustments, accuracy and staffing requirements.",
     ),
-    ("capacity", "ccops.wfm.cli:capacity_app", "Capacity (hiring) plans."),
+    ("capacity", "ccops.wfm.capacity.cli:capacity_app", "Capacity (hiring) plans."),
     ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
     (
         "schedule",

@@ -83,3 +83,13 @@ def who() -> str:
         return getpass.getuser() or "cli"
     except (KeyError, OSError):
         return "cli"
+
+
+def pct(x: float | None) -> str:
+    """A fraction as a percentage with one decimal (empty for None)."""
+    return "" if x is None else f"{x:.1%}"
+
+
+def num(x: float | None, fmt: str = ".3f") -> str:
+    """A number in ``fmt`` (empty for None)."""
+    return "" if x is None else format(x, fmt)

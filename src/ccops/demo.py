@@ -4,8 +4,8 @@ Two sites in different time zones (Shanghai and London), voice, chat and email q
 agents in teams, and contact records made by the simulation engine from arrival rates with
 daily and weekly seasonality (Monday peaks). Staffing follows the staffing engine's requirement
 for the *expected* load, so service is good on normal days. On the most recent Monday, volume
-on Shanghai's voice queues runs 30% over from 09:00 after a product launch that was not in any
-event calendar: the staffing did not know, and service suffers, as in the mission's story.
+on Shanghai's voice queues runs 30% over from 09:00 after a product launch that nobody entered
+as a special day: the staffing did not know, and service suffers, as in the mission's story.
 
 Simplifications, stated: chat sessions are simulated one at a time per agent (concurrency is
 modelled by the staffing engine, not here); email is a queue without abandonment whose target is

@@ -8,14 +8,18 @@ from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
-from ccops.wfm import models as wfm_models
+from ccops.wfm.capacity import models as capacity_models
+from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
 from ccops.wfm.requests import models as request_models
 from ccops.wfm.schedules import models as schedule_models
+from ccops.wfm.staffing import models as staffing_models
 
 __all__ = [
     "Base",
+    "capacity_models",
     "contacts_models",
+    "forecast_models",
     "intraday_models",
     "jobs_models",
     "metrics_models",
@@ -25,5 +29,5 @@ __all__ = [
     "quality_models",
     "request_models",
     "schedule_models",
-    "wfm_models",
+    "staffing_models",
 ]

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from ccops.db import make_engine, make_session_factory
 from ccops.org.models import Queue
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas, totals
-from ccops.wfm.models import Forecast, ForecastInterval
 from tests.browser.conftest import Browse, submit
 
 LAUNCH = date(2026, 11, 16)

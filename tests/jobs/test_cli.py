@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
-from ccops.wfm import jobs as wfm_jobs
-from ccops.wfm import schemas
+from ccops.wfm.forecasts import jobs as forecast_jobs
+from ccops.wfm.forecasts import schemas
+from ccops.wfm.schedules import jobs as schedule_jobs
 from tests.factories import make_org
 from tests.wfm.history import add_history
 
@@ -34,7 +35,7 @@ def test_the_worker_runs_a_queued_forecast_build(cli: CliRunner, session: Sessio
     data = schemas.ForecastBuildIn(
         queue="Sales", horizon_days=3, interval_min=30, methods=["SeasonalNaive"]
     )
-    job = wfm_jobs.submit_forecast_build(session=session, data=data, created_by="pat")
+    job = forecast_jobs.submit_forecast_build(session=session, data=data, created_by="pat")
     session.commit()
     out = _ok(cli, "jobs", "work", "--once")
     assert f"job {job.id} forecast.build: done" in out
@@ -101,7 +102,7 @@ def test_the_worker_fails_jobs_a_dead_worker_left_running(cli: CliRunner, sessio
     from ccops.jobs.models import Job
 
     job = jobs_service.submit(
-        session=session, kind=wfm_jobs.SCHEDULE_BUILD, params={}, created_by="pat"
+        session=session, kind=schedule_jobs.SCHEDULE_BUILD, params={}, created_by="pat"
     )
     assert jobs_service.claim(session=session, job_id=job.id) == job.id
     session.execute(

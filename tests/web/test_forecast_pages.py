@@ -15,7 +15,7 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.jobs.models import Job
 from ccops.web.app import create_app
-from ccops.wfm.models import Forecast
+from ccops.wfm.forecasts.models import Forecast
 from tests.web.conftest import World, sign_in
 from tests.wfm.history import add_history
 
@@ -63,7 +63,7 @@ def test_a_planner_builds_a_forecast_as_a_job_and_reads_it(world_jobs: World) ->
     built = client.post("/forecasts", data={**BUILD, "csrf_token": csrf})
     assert built.status_code == 303, built.text
     job_id = int(built.headers["location"].rsplit("#job-", 1)[1])
-    progress = client.get(f"/forecasts/jobs/{job_id}", headers={"HX-Request": "true"})
+    progress = client.get(f"/jobs/{job_id}", headers={"HX-Request": "true"})
     api_job = client.get(f"/api/v1/jobs/{job_id}").json()
     assert api_job["status"] == "done" and api_job["progress"] == 1.0
     forecast_id = api_job["result"]["forecast_id"]

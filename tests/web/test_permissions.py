@@ -89,8 +89,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/forecasts/requirements/{requirement_id}"): PLANNING | {E},
     ("POST", "/api/v1/capacity-plans"): PLANNING,
     ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
-    ("POST", "/api/v1/calendar-events"): PLANNING,
-    ("GET", "/api/v1/calendar-events"): PLANNING | {E},
+    ("POST", "/api/v1/forecasts/special-days"): PLANNING,
+    ("GET", "/api/v1/forecasts/special-days"): PLANNING | {E},
     ("POST", "/api/v1/forecasts/jobs"): PLANNING,
     ("GET", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING | {E},
     ("GET", "/api/v1/capacity-plans"): PLANNING | {E},
@@ -200,7 +200,6 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # pages: forecasts, staffing requirements, capacity plans (planning; executives read)
     ("GET", "/forecasts"): PLANNING | {E},
     ("POST", "/forecasts"): PLANNING,
-    ("GET", "/forecasts/jobs/{job_id}"): PLANNING,
     ("GET", "/forecasts/{forecast_id}"): PLANNING | {E},
     ("POST", "/forecasts/{forecast_id}/adjustments"): PLANNING,
     ("POST", "/forecasts/{forecast_id}/requirements"): PLANNING,
@@ -212,7 +211,6 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/schedules"): STAFFING | {E},
     ("POST", "/schedules/build"): PLANNING,
     ("GET", "/schedules/{schedule_id}"): STAFFING | {E},
-    ("GET", "/schedules/jobs/{job_id}"): PLANNING,
     ("POST", "/schedules/{schedule_id}/publish"): PLANNING,
     ("GET", "/schedules/my"): EVERYONE,
     ("POST", "/schedules/my/feed"): EVERYONE,
@@ -224,7 +222,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/{notification_id}/read"): EVERYONE,
     # the progress page of any job (its kind's roles and scope are checked per job)
-    ("GET", "/jobs/{job_id:int}"): EVERYONE,
+    ("GET", "/jobs/{job_id}"): EVERYONE,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
     # performance management (scope narrows further: agents see their own record only)
     ("GET", "/api/v1/performance/scorecards"): frozenset({S, Q, P, M, E, D}),

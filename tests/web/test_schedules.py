@@ -88,13 +88,13 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
     job_id = int(started.headers["location"].rsplit("#job-", 1)[-1])
     listed = client.get("/schedules")
     assert f'id="job-{job_id}"' in listed.text and 'data-status="done"' in listed.text
-    status = client.get(f"/schedules/jobs/{job_id}", headers={"HX-Request": "true"})
-    assert status.status_code == 200 and f'id="show-schedule-{job_id}"' in status.text
+    status = client.get(f"/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert status.status_code == 200 and f'id="job-result-{job_id}"' in status.text
     assert "hx-trigger" not in status.text
     target = status.headers["HX-Redirect"]
     schedule_id = int(target.rsplit("/", 1)[-1])
     other_planner = world.client(Role.manager)
-    assert other_planner.get(f"/schedules/jobs/{job_id}").status_code == 404
+    assert other_planner.get(f"/jobs/{job_id}").status_code == 404
     page = client.get(target)
     assert 'data-status="draft"' in page.text and 'id="publish-form"' in page.text
     published = client.post(f"/schedules/{schedule_id}/publish", data={"csrf_token": csrf})

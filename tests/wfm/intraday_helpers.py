@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from ccops import flows
 from ccops.org.models import Queue
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import schemas as intraday_schemas
-from ccops.wfm.models import Forecast, ForecastInterval
 
 DAY = date(2026, 11, 23)
 OPEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

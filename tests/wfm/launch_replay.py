@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSampleContact
-from ccops.wfm import schemas as wfm_schemas
+from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
 
 LAUNCH = date(2026, 11, 16)
 QUEUE = "Billing"
@@ -173,7 +175,7 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
     session.flush()
     forecast = forecast_service.build_forecast(
         session=session,
-        data=wfm_schemas.ForecastBuildIn(
+        data=forecast_schemas.ForecastBuildIn(
             queue=queue_name,
             horizon_days=7,
             methods=["HistoricalAverage", "SeasonalNaive"],
@@ -181,10 +183,10 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
         ),
         created_by="planner",
     )
-    forecast_service.build_requirement(
+    requirement_service.build_requirement(
         session=session,
         forecast_id=forecast.id,
-        data=wfm_schemas.RequirementIn(),
+        data=staffing_schemas.RequirementIn(),
         created_by="planner",
     )
     session.flush()

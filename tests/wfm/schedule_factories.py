@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from ccops.db import utcnow
 from ccops.org.models import Queue
 from ccops.wfm.forecasts import service as forecast_service
-from ccops.wfm.models import Forecast, RequirementInterval, StaffingRequirement
+from ccops.wfm.forecasts.models import Forecast
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import setup as schedule_setup
+from ccops.wfm.staffing.models import RequirementInterval, StaffingRequirement
 from tests.factories import make_org
 
 WEEK = "2026-W48"

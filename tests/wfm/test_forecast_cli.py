@@ -79,10 +79,10 @@ def test_forecast_commands_round_trip(cli: CliRunner) -> None:
     plan = _json(cli, "capacity", "plan", "--forecast", fid, "--current-fte", "3", "--weeks", "4")
     assert isinstance(plan, dict) and len(plan["weeks"]) == 4
 
-    event = _json(
+    special = _json(
         cli,
         "forecast",
-        "event",
+        "special-day",
         "add",
         "--site",
         "Main",
@@ -95,8 +95,8 @@ def test_forecast_commands_round_trip(cli: CliRunner) -> None:
         "--effect-pct",
         "30",
     )
-    assert isinstance(event, list) and event[0]["effect_pct"] == 30
-    assert _json(cli, "forecast", "event", "list") == event
+    assert isinstance(special, list) and special[0]["effect_pct"] == 30
+    assert _json(cli, "forecast", "special-day", "list") == special
 
     table = cli.invoke(app, ["forecast", "show", fid])
     assert table.exit_code == 0 and "Daily totals" in table.output

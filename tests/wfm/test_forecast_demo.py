@@ -6,8 +6,10 @@ import numpy as np
 
 from ccops.db import make_engine, make_session_factory
 from ccops.engines import queueing
-from ccops.wfm import schemas
+from ccops.wfm.forecasts import schemas
 from ccops.wfm.forecasts import service as fs
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
 
 
 def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(
@@ -28,10 +30,10 @@ def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(
         methods = {r.method for r in out.accuracy}
         assert methods == {"SeasonalNaive", "HistoricalAverage", "TopDown", "AutoETSDaily", "MSTL"}
 
-        req = fs.build_requirement(
+        req = requirement_service.build_requirement(
             session=session,
             forecast_id=out.id,
-            data=schemas.RequirementIn(breaks=0.1, absence=0.05),
+            data=staffing_schemas.RequirementIn(breaks=0.1, absence=0.05),
             created_by="planner",
         )
         volume = np.array([iv.volume for iv in out.intervals])

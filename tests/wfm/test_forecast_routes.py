@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,12 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.settings import Settings
 from ccops.web.app import create_app
+from ccops.wfm.capacity import pages as capacity_pages
+from ccops.wfm.capacity import routes as capacity_routes
+from ccops.wfm.forecasts import pages as forecast_pages
+from ccops.wfm.forecasts import routes as forecast_routes
+from ccops.wfm.staffing import pages as staffing_pages
+from ccops.wfm.staffing import routes as staffing_routes
 from tests.conftest import signed_in_client
 from tests.factories import make_org, make_token
 from tests.wfm.history import add_history
@@ -83,12 +91,12 @@ def test_forecast_api_round_trip_and_roles(settings: Settings, session: Session)
     assert plan.status_code == 201, plan.text
     assert executive.get(f"/api/v1/capacity-plans/{plan.json()['id']}").status_code == 200
 
-    ev = {"site": "Main", "day": "2026-06-01", "kind": "bill_run", "name": "June bills"}
-    assert executive.post("/api/v1/calendar-events", json=ev).status_code == 403
-    created = client.post("/api/v1/calendar-events", json=ev)
+    day = {"site": "Main", "day": "2026-06-01", "kind": "bill_run", "name": "June bills"}
+    assert executive.post("/api/v1/forecasts/special-days", json=day).status_code == 403
+    created = client.post("/api/v1/forecasts/special-days", json=day)
     assert created.status_code == 201, created.text
-    assert executive.get("/api/v1/calendar-events").json() == [created.json()]
-    assert client.post("/api/v1/calendar-events", json=ev).status_code == 409
+    assert executive.get("/api/v1/forecasts/special-days").json() == [created.json()]
+    assert client.post("/api/v1/forecasts/special-days", json=day).status_code == 409
 
     missing = client.get("/api/v1/forecasts/999")
     assert missing.status_code == 404
@@ -144,3 +152,44 @@ def test_ids_beyond_integer_keys_are_refused_not_a_server_error(admin_client: Te
     body = {"forecast_id": huge, "current_fte": 10}
     assert admin_client.post("/api/v1/capacity-plans", json=body).status_code == 422
     assert admin_client.get(f"/api/v1/forecasts/{huge - 1}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "endpoint"),
+    [
+        ("GET", "/api/v1/forecasts/special-days", "list_special_days"),
+        ("POST", "/api/v1/forecasts/special-days", "add_special_day"),
+        ("POST", "/api/v1/forecasts/jobs", "submit_forecast_build"),
+        ("POST", "/api/v1/forecasts/backtest", "backtest"),
+        ("GET", "/api/v1/forecasts/7", "show_forecast"),
+        ("GET", "/api/v1/forecasts/requirements/7", "show_requirement"),
+        ("GET", "/api/v1/forecasts/7/requirements", "list_requirements"),
+        ("GET", "/api/v1/capacity-plans/7", "show_capacity_plan"),
+        ("GET", "/forecasts/jobs/7", "job_progress"),
+        ("GET", "/forecasts/requirements/7", "show_requirement"),
+        ("GET", "/forecasts/7", "show"),
+        ("GET", "/capacity-plans/7", "capacity_plan"),
+    ],
+)
+def test_each_forecast_path_has_exactly_one_route_whatever_the_order(
+    method: str, path: str, endpoint: str
+) -> None:
+    """Ids are typed ({forecast_id:int}), so no id path shadows a literal one such as
+    /api/v1/forecasts/special-days, in whichever order the app includes the routers."""
+    modules = (
+        forecast_routes,
+        staffing_routes,
+        capacity_routes,
+        forecast_pages,
+        staffing_pages,
+        capacity_pages,
+    )
+    routes = [
+        route
+        for module in modules
+        for router in module.routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and method in route.methods
+    ]
+    matching = [route.name for route in routes if route.path_regex.match(path)]
+    assert matching == [endpoint]

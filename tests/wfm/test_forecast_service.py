@@ -16,9 +16,14 @@ from ccops.contacts.models import IntervalReport
 from ccops.engines import queueing
 from ccops.errors import Conflict, Invalid, NotFound
 from ccops.org import service as org_service
-from ccops.wfm import schemas
+from ccops.wfm.capacity import schemas as capacity_schemas
+from ccops.wfm.capacity import service as capacity_service
+from ccops.wfm.forecasts import schemas
 from ccops.wfm.forecasts import service as fs
-from ccops.wfm.models import Forecast, ForecastAdjustment, ForecastInterval
+from ccops.wfm.forecasts import special_days as special_day_service
+from ccops.wfm.forecasts.models import Forecast, ForecastAdjustment, ForecastInterval
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
 from tests.factories import make_org
 from tests.wfm.history import SHANGHAI_OFFSET_MIN, add_history
 
@@ -260,10 +265,10 @@ def test_forecast_versus_actual_by_hand(org: Session) -> None:
 
 def test_requirement_uses_the_staffing_engine_and_adds_shrinkage(org: Session) -> None:
     forecast_id = _stored_forecast(org, [0.0, 10.0, 40.0, 90.0], 180.0)
-    out = fs.build_requirement(
+    out = requirement_service.build_requirement(
         session=org,
         forecast_id=forecast_id,
-        data=schemas.RequirementIn(breaks=0.1, training=0.05, absence=0.05),
+        data=staffing_schemas.RequirementIn(breaks=0.1, training=0.05, absence=0.05),
         created_by="p",
     )
     queue = org_service.get_queue(session=org, name="Sales")
@@ -278,14 +283,14 @@ def test_requirement_uses_the_staffing_engine_and_adds_shrinkage(org: Session) -
     assert [iv.required_agents for iv in out.intervals] == expected
     assert out.total_shrinkage == pytest.approx(0.2)
     assert [iv.scheduled for iv in out.intervals] == [math.ceil(a / 0.8 - 1e-9) for a in expected]
-    assert fs.get_requirement(session=org, requirement_id=out.id) == out
+    assert requirement_service.get_requirement(session=org, requirement_id=out.id) == out
     with pytest.raises(ValidationError, match="100% or more"):
-        schemas.RequirementIn(breaks=0.5, absence=0.5)
+        staffing_schemas.RequirementIn(breaks=0.5, absence=0.5)
 
 
 def test_plan_weeks_by_hand() -> None:
     # 10 FTE, no attrition, train 1 week, 50% in the first week after go-live
-    rows = fs.plan_weeks(
+    rows = capacity_service.plan_weeks(
         required_fte=[10, 12, 12, 12],
         current_fte=10,
         attrition_weekly=0.0,
@@ -297,7 +302,7 @@ def test_plan_weeks_by_hand() -> None:
     assert [r["available_fte"] for r in rows] == [10, 11, 12, 12]
     assert [r["gap_fte"] for r in rows] == [0, 1, 0, 0]  # the ramp deficit shows
     # attrition 10% a week: 10, 9, 8.1 -> one hire in week 2 (no training, no lead time)
-    rows = fs.plan_weeks(
+    rows = capacity_service.plan_weeks(
         required_fte=[9, 9, 9],
         current_fte=10,
         attrition_weekly=0.1,
@@ -308,7 +313,7 @@ def test_plan_weeks_by_hand() -> None:
     assert [r["hires_start"] for r in rows] == [0, 0, 1]
     assert rows[2]["available_fte"] == pytest.approx(9.1)
     # a lead time of 2 weeks: the week-1 shortfall cannot be closed
-    rows = fs.plan_weeks(
+    rows = capacity_service.plan_weeks(
         required_fte=[10, 12, 12],
         current_fte=10,
         attrition_weekly=0.0,
@@ -323,9 +328,9 @@ def test_plan_weeks_by_hand() -> None:
 def test_capacity_plan_workload_arithmetic(org: Session) -> None:
     # 7 intervals of 36 contacts x 100 s = 1 h each; at 50% occupancy 2 h; 14 h a week
     forecast_id = _stored_forecast(org, [36.0] * 7, 100.0, days=7)
-    out = fs.capacity_plan(
+    out = capacity_service.capacity_plan(
         session=org,
-        data=schemas.CapacityPlanIn(
+        data=capacity_schemas.CapacityPlanIn(
             forecast_id=forecast_id,
             current_fte=1.0,
             hours_per_fte_week=10.0,
@@ -346,15 +351,15 @@ def test_capacity_plan_workload_arithmetic(org: Session) -> None:
     assert out.total_hires == 1
     assert [w.gap_fte for w in out.weeks] == pytest.approx([0.0, 0.0, 0.0])
     assert "repeat the mean workload" in out.notes
-    assert fs.get_capacity_plan(session=org, plan_id=out.id) == out
+    assert capacity_service.get_capacity_plan(session=org, plan_id=out.id) == out
 
 
-def test_planned_calendar_event_scales_its_day(org: Session) -> None:
+def test_planned_special_day_scales_its_day(org: Session) -> None:
     add_history(org, queue="Sales", first_day=FIRST, days=14)
     base = _build(org, horizon_days=2, methods=["SeasonalNaive"])
-    event = fs.add_calendar_event(
+    special = special_day_service.add_special_day(
         session=org,
-        data=schemas.CalendarEventIn(
+        data=schemas.SpecialDayIn(
             site="Main",
             queue="Sales",
             day=date(2026, 5, 26),
@@ -363,14 +368,13 @@ def test_planned_calendar_event_scales_its_day(org: Session) -> None:
             effect_pct=50,
         ),
     )
-    assert event.queue == "Sales"
-    assert [e.id for e in fs.list_calendar_events(session=org, site="Main")] == [event.id]
-    with pytest.raises(Conflict, match="already has a launch event on 2026-05-26"):
-        fs.add_calendar_event(
+    assert special.queue == "Sales"
+    listed = special_day_service.list_special_days(session=org, site="Main")
+    assert [d.id for d in listed] == [special.id]
+    with pytest.raises(Conflict, match="already has a launch special day on 2026-05-26"):
+        special_day_service.add_special_day(
             session=org,
-            data=schemas.CalendarEventIn(
-                site="Main", day=date(2026, 5, 26), kind="launch", name="Y"
-            ),
+            data=schemas.SpecialDayIn(site="Main", day=date(2026, 5, 26), kind="launch", name="Y"),
         )
     planned = _build(org, horizon_days=2, methods=["SeasonalNaive"])
     monday = [iv.volume for iv in planned.intervals[:48]]

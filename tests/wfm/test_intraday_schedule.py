@@ -18,14 +18,15 @@ from ccops.notifications import service as notify_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Team, User
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.models import AdherenceAlert
-from ccops.wfm.models import Forecast, ForecastInterval, RequirementInterval, StaffingRequirement
 from ccops.wfm.schedules import build as schedule_build
 from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as ss
+from ccops.wfm.staffing.models import RequirementInterval, StaffingRequirement
 from tests.wfm.intraday_helpers import contacts, send
 from tests.wfm.schedule_factories import FAST, make_small_site
 

@@ -12,9 +12,9 @@ from ccops.engines import queueing
 from ccops.enums import ChannelKind
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.wfm import schemas
-from ccops.wfm.forecasts import service as fs
-from ccops.wfm.models import Forecast, ForecastInterval
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas
 
 FIRST = date(2026, 5, 11)
 OFFSET_MIN = 480  # Asia/Shanghai
@@ -81,7 +81,7 @@ def _forecast(session: Session, queue: str, volumes: list[float], aht_s: float) 
 
 def test_a_chat_queue_is_staffed_on_session_slots_at_its_concurrency(org: Session) -> None:
     forecast_id = _forecast(org, "Chat", [0.0, 30.0, 60.0], 300.0)
-    out = fs.build_requirement(
+    out = requirement_service.build_requirement(
         session=org,
         forecast_id=forecast_id,
         data=schemas.RequirementIn(breaks=0.1, absence=0.1),
@@ -97,14 +97,14 @@ def test_a_chat_queue_is_staffed_on_session_slots_at_its_concurrency(org: Sessio
     assert slots == [8, 13]
     assert [iv.required_agents for iv in out.intervals] == [0, 3, 5]
     assert [iv.scheduled for iv in out.intervals] == [0, 4, 7]  # ceil(agents / 0.8)
-    assert fs.get_requirement(session=org, requirement_id=out.id).staffing_model == (
-        "chat_concurrency"
-    )
+    assert requirement_service.get_requirement(
+        session=org, requirement_id=out.id
+    ).staffing_model == ("chat_concurrency")
 
 
 def test_an_email_queue_is_staffed_to_answer_every_item_by_its_deadline(org: Session) -> None:
     forecast_id = _forecast(org, "Mail", [10.0, 20.0, 0.0, 0.0], 360.0)
-    out = fs.build_requirement(
+    out = requirement_service.build_requirement(
         session=org,
         forecast_id=forecast_id,
         data=schemas.RequirementIn(breaks=0.2),
@@ -116,7 +116,7 @@ def test_an_email_queue_is_staffed_to_answer_every_item_by_its_deadline(org: Ses
     # (2 agents), the rest by the end of the fourth (7,200 s / 1,800 s = 4 agents).
     assert [iv.required_agents for iv in out.intervals] == [0, 0, 2, 4]
     assert [iv.scheduled for iv in out.intervals] == [0, 0, 3, 5]
-    listed = fs.list_requirements(session=org, forecast_id=forecast_id)
+    listed = requirement_service.list_requirements(session=org, forecast_id=forecast_id)
     assert [(r.id, r.staffing_model, r.peak_required, r.peak_scheduled) for r in listed] == [
         (out.id, "deferred", 4, 5)
     ]

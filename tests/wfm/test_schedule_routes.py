@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ccops.db import make_engine, make_session_factory
 from ccops.settings import Settings
-from ccops.wfm.models import Forecast
+from ccops.wfm.forecasts.models import Forecast
 from ccops.wfm.schedules.models import Schedule, ScheduledShift
 from tests.conftest import signed_in_client
 from tests.wfm.schedule_factories import WEEK, make_small_site

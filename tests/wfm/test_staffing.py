@@ -14,8 +14,8 @@ from ccops.cli import app
 from ccops.engines import queueing
 from ccops.errors import Invalid
 from ccops.settings import Settings
-from ccops.wfm import schemas
-from ccops.wfm.staffing import service as wfm_service
+from ccops.wfm.staffing import schemas
+from ccops.wfm.staffing import service as staffing_service
 from tests.conftest import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"
@@ -27,7 +27,7 @@ def test_textbook_example_needs_14_agents() -> None:
     The classic worked example of Erlang C staffing (e.g. the Call Centre Helper Erlang
     calculator's default case); values checked against the closed form here.
     """
-    out = wfm_service.staffing(
+    out = staffing_service.staffing(
         data=schemas.StaffingIn(
             calls=100, interval_s=1800, aht_s=180, target_s=20, service_level=0.8
         )
@@ -50,7 +50,7 @@ def test_erlang_a_and_shrinkage() -> None:
         max_occupancy=0.85,
         shrinkage=0.3,
     )
-    out = wfm_service.staffing(data=data)
+    out = staffing_service.staffing(data=data)
     assert out.model.startswith("Erlang A")
     assert out.scheduled == queueing.scheduled_from_required(out.agents, 0.3)
     row = {r.agents: r for r in out.table}
@@ -85,7 +85,7 @@ def test_bad_staffing_input_names_the_argument(fields: dict[str, object], messag
 def test_infeasible_goal_is_a_clear_error() -> None:
     data = schemas.StaffingIn(calls=100, aht_s=180, abandon_rate=0.0, patience_s=60)
     with pytest.raises(Invalid, match="abandon"):
-        wfm_service.staffing(data=data)
+        staffing_service.staffing(data=data)
 
 
 def test_cli_json_keys_and_exit_codes() -> None:
@@ -132,7 +132,7 @@ def test_api_staffing_and_bad_input(sqlite_settings: Settings) -> None:
 
 
 def test_simulate_example_scenario_matches_its_own_intervals() -> None:
-    out = wfm_service.simulate_file(path=EXAMPLE)
+    out = staffing_service.simulate_file(path=EXAMPLE)
     assert out.method == "replications" and out.replications == 20
     names = [q.queue for q in out.queues]
     assert names[:2] == ["Billing", "Tech"]
@@ -146,16 +146,16 @@ def test_simulate_bad_scenario_names_file_and_key(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('interval_s = 900\n[[queue]]\nname = "A"\naht_s = 100\n', encoding="utf-8")
     with pytest.raises(Invalid, match=r"bad.toml: no \[\[group\]\] table"):
-        wfm_service.simulate_file(path=path)
+        staffing_service.simulate_file(path=path)
     path.write_text(
         '[[queue]]\nname = "A"\naht_s = 100\n[[group]]\nname="g"\nskills={A=1}\nstaffing=1\n',
         encoding="utf-8",
     )
     with pytest.raises(Invalid, match="calls_per_interval or arrival_rate_per_s"):
-        wfm_service.simulate_file(path=path)
+        staffing_service.simulate_file(path=path)
     path.write_bytes(b"\x00\x01 not toml")
     with pytest.raises(Invalid, match="not a TOML file"):
-        wfm_service.simulate_file(path=path)
+        staffing_service.simulate_file(path=path)
 
 
 def test_api_series_and_simulate(sqlite_settings: Settings) -> None:

@@ -23,8 +23,6 @@ from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
-from ccops.wfm import routes as wfm_routes  # TEMPORARY (#14 merge)
-from ccops.wfm.forecasts import pages as forecast_pages  # TEMPORARY (#14 merge)
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
 
@@ -173,14 +171,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in domains.routers():
         app.include_router(router)
-    # TEMPORARY (issue #14 merge): the modules of domains.PENDING_MODULES, included one by one
-    # until they end with `routers = (...)`; then delete these lines and empty that set.
-    app.include_router(wfm_routes.router)
-    app.include_router(wfm_routes.forecasts)
-    app.include_router(wfm_routes.capacity)
-    app.include_router(wfm_routes.events)
-    app.include_router(wfm_routes.pages)
-    app.include_router(forecast_pages.pages)
-    app.include_router(forecast_pages.capacity_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app

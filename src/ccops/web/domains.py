@@ -24,8 +24,12 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.contacts.routes",
     "ccops.performance.routes",
     "ccops.quality.routes",
-    "ccops.wfm.routes",
+    "ccops.wfm.staffing.routes",
+    "ccops.wfm.staffing.pages",
+    "ccops.wfm.forecasts.routes",
     "ccops.wfm.forecasts.pages",
+    "ccops.wfm.capacity.routes",
+    "ccops.wfm.capacity.pages",
     "ccops.wfm.intraday.routes",
     "ccops.wfm.intraday.pages",
     "ccops.wfm.requests.routes",
@@ -35,11 +39,6 @@ ROUTE_MODULES: tuple[str, ...] = (
 )
 """Dotted names of every module that defines routes or pages."""
 
-# TEMPORARY (issue #14 merge): modules being split on other branches, which do not end with
-# ``routers = (...)`` yet; ``ccops.web.app`` still includes their routers one by one. Empty this
-# set (and delete those lines in app.py) once every module in ROUTE_MODULES has ``routers``.
-PENDING_MODULES: frozenset[str] = frozenset({"ccops.wfm.routes", "ccops.wfm.forecasts.pages"})
-
 
 class MissingRouters(RuntimeError):
     """A routes module does not say which routers it defines."""
@@ -48,8 +47,6 @@ class MissingRouters(RuntimeError):
 def routers(modules: tuple[str, ...] = ROUTE_MODULES) -> Iterator[APIRouter]:
     """Import each module and yield its ``routers``; a module without them fails at start-up."""
     for name in modules:
-        if name in PENDING_MODULES:
-            continue
         module = importlib.import_module(name)
         listed = getattr(module, "routers", None)
         if not isinstance(listed, tuple) or not all(isinstance(r, APIRouter) for r in listed):

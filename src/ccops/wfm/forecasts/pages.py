@@ -1,4 +1,6 @@
-"""Pages of forecasts, staffing requirements and capacity plans (server-rendered, htmx).
+"""Pages of forecasts (server-rendered, htmx): the list and build form, one forecast with its
+chart, and the forms on it that adjust it and build a staffing requirement or a capacity plan
+from it (the requirement and the plan have their own pages in ``staffing`` and ``capacity``).
 
 Planners, managers and admins of the sites in scope build and adjust; executives read. A
 forecast build runs as a background job: the form queues it and the page polls its progress.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -16,29 +18,28 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ccops.db import RowId
-from ccops.engines import forecasting as fc
 from ccops.errors import CcopsError, Invalid
+from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
-from ccops.jobs.schemas import JobOut, JobStatus
-from ccops.metrics import cache as kpi_cache
 from ccops.org import service as org_service
-from ccops.org.models import Queue
 from ccops.web import forms, permissions
 from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
-from ccops.wfm import jobs as wfm_jobs
-from ccops.wfm import schemas
+from ccops.wfm.capacity import schemas as capacity_schemas
+from ccops.wfm.capacity import service as capacity_service
+from ccops.wfm.forecasts import jobs as forecast_jobs
+from ccops.wfm.forecasts import schemas
 from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
 
 pages = APIRouter(prefix="/forecasts", include_in_schema=False)
-capacity_pages = APIRouter(prefix="/capacity-plans", include_in_schema=False)
 
 Reader = Annotated[Principal, Depends(require(*permissions.FORECASTS))]
 Writer = Annotated[Principal, Depends(require(*permissions.FORECASTS_WRITE, write=True))]
-Builder = Annotated[Principal, Depends(require(*permissions.FORECASTS_WRITE))]
 
 HISTORY_DAYS = 14
 """Days of history drawn before a forecast's first day."""
@@ -48,12 +49,6 @@ METHOD_LABELS = {
     "TopDown": N_("Top-down (daily total × intraday profile)"),
     "AutoETSDaily": N_("AutoETS on daily totals"),
     "MSTL": N_("MSTL (daily and weekly seasonality)"),
-}
-MODEL_LABELS = {
-    "erlang_c": N_("Erlang C (voice, nobody abandons)"),
-    "erlang_a": N_("Erlang A (voice, with patience)"),
-    "chat_concurrency": N_("Chat: Erlang C on session slots at the channel's concurrency"),
-    "deferred": N_("Deferred work: every item answered within the target time"),
 }
 
 
@@ -167,12 +162,16 @@ def _queues(session: Session, user: Principal) -> list[Any]:
 
 
 def _methods(_: forms.Gettext) -> list[tuple[str, str]]:
-    return [(m.name, _(METHOD_LABELS.get(m.name, m.name))) for m in fc.default_methods()]
+    return [(name, _(METHOD_LABELS.get(name, name))) for name in forecast_service.method_names()]
 
 
-def _forecast_jobs(session: Session, user: Principal) -> list[JobOut]:
+def _forecast_jobs(request: Request, session: Session, user: Principal) -> list[registry.JobCard]:
+    """The progress cards of the user's five newest builds of this kind."""
     jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
-    return [j for j in jobs if j.kind == wfm_jobs.FORECAST_BUILD][:5]
+    _ = gettext_for(request, user)
+    return [
+        registry.card(j, _) for j in [j for j in jobs if j.kind == forecast_jobs.FORECAST_BUILD][:5]
+    ]
 
 
 # --- the forecast list and build form ---------------------------------------------------------
@@ -207,7 +206,7 @@ def _index(
             "queue_options": [(q.name, f"{q.name} · {q.site}") for q in queues],
             "queue": chosen,
             "versions": versions,
-            "jobs": _forecast_jobs(session, user) if _may_edit(user) else [],
+            "job_cards": _forecast_jobs(request, session, user) if _may_edit(user) else [],
             "may_edit": _may_edit(user),
             "method_options": _methods(_),
         },
@@ -246,11 +245,11 @@ async def build(
     model = forms.validate(schemas.ForecastBuildIn, data, state, _)
     if model is not None:
         try:
-            job = wfm_jobs.submit_forecast_build(
-                session=session, data=model, created_by=user.login, scope=user.scope
-            )
+            with session.begin_nested():
+                job = forecast_jobs.submit_forecast_build(
+                    session=session, data=model, created_by=user.login, scope=user.scope
+                )
         except CcopsError as exc:
-            session.rollback()
             forms.domain_problems(exc, state, _)
         else:
             web_jobs.dispatch(request, background, job)
@@ -258,34 +257,7 @@ async def build(
     return _index(request, session, user, state=state, queue=values["queue"], status_code=422)
 
 
-@pages.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Builder) -> Response:
-    """Show a forecast build's progress (htmx polls it); when done, go to the forecast."""
-    job = jobs_service.get(session=session, job_id=job_id, login=user.login)
-    response = render(request, "wfm/job_progress.html", {"job": job}, principal=user)
-    if job.status == JobStatus.done and job.result and request.headers.get("hx-request"):
-        response.headers["HX-Redirect"] = f"/forecasts/{job.result['forecast_id']}"
-    return response
-
-
 # --- one forecast ---------------------------------------------------------------------------
-
-
-def _history(
-    session: Session, queue_id: int, interval_min: int, first: int
-) -> tuple[list[str], list[float | None]]:
-    """The chart's labels and actual volumes of the HISTORY_DAYS before local minute ``first``."""
-    queue = session.get(Queue, queue_id)
-    assert queue is not None
-    series, _source = forecast_service.history_series(
-        session=session,
-        queue=queue,
-        interval_min=interval_min,
-        first_local_min=first - HISTORY_DAYS * 1440,
-        end_local_min=first,
-    )
-    starts = series.start.astype("datetime64[m]").astype(object).tolist()
-    return [s.strftime("%Y-%m-%d %H:%M") for s in starts], [_r(v) for v in series.values.tolist()]
 
 
 def _chart(
@@ -296,15 +268,15 @@ def _chart(
     first = (detail.first_day - date(1970, 1, 1)).days * 1440
     labels: list[str] = []
     actual: list[float | None] = []
-    queue_id, interval_min = queue.id, detail.interval_min
     try:
-        labels, actual = kpi_cache.session_cached(
-            session,
-            ("forecast_page_history", queue_id, interval_min, first),
-            lambda own: _history(own, queue_id, interval_min, first),
-            rows=lambda found: len(found[0]),
+        labels, volumes = forecast_service.recent_history(
+            session=session,
+            queue_id=queue.id,
+            interval_min=detail.interval_min,
+            end_local_min=first,
+            days=HISTORY_DAYS,
         )
-        labels, actual = list(labels), list(actual)
+        labels, actual = list(labels), [_r(v) for v in volumes]
     except Invalid:
         pass
     n_hist = len(labels)
@@ -387,10 +359,10 @@ def _detail_page(
             "versions": forecast_service.list_forecasts(
                 session=session, queue=detail.queue, scope=user.scope
             ),
-            "requirements": forecast_service.list_requirements(
+            "requirements": requirement_service.list_requirements(
                 session=session, forecast_id=forecast_id, scope=user.scope
             ),
-            "plans": forecast_service.list_capacity_plans(
+            "plans": capacity_service.list_capacity_plans(
                 session=session, forecast_id=forecast_id, scope=user.scope
             ),
             "may_edit": _may_edit(user),
@@ -409,18 +381,13 @@ def _detail_page(
     )
 
 
-@pages.get("/{forecast_id}", response_class=HTMLResponse)
+@pages.get("/{forecast_id:int}", response_class=HTMLResponse)
 def show(request: Request, forecast_id: RowId, session: SessionDep, user: Reader) -> HTMLResponse:
     """Show a forecast: chart with prediction intervals, backtests, versions, adjustments."""
     return _detail_page(request, session, user, forecast_id)
 
 
-def _failed(session: Session, exc: CcopsError, state: forms.FormState, _: forms.Gettext) -> None:
-    session.rollback()
-    forms.domain_problems(exc, state, _)
-
-
-@pages.post("/{forecast_id}/adjustments", response_class=HTMLResponse)
+@pages.post("/{forecast_id:int}/adjustments", response_class=HTMLResponse)
 async def adjust(
     request: Request, forecast_id: RowId, session: SessionDep, user: Writer
 ) -> Response:
@@ -443,15 +410,16 @@ async def adjust(
     model = forms.validate(schemas.AdjustmentIn, data, state, _) if state.ok else None
     if model is not None:
         try:
-            forecast_service.adjust_forecast(
-                session=session,
-                forecast_id=forecast_id,
-                data=model,
-                created_by=user.login,
-                scope=user.scope,
-            )
+            with session.begin_nested():
+                forecast_service.adjust_forecast(
+                    session=session,
+                    forecast_id=forecast_id,
+                    data=model,
+                    created_by=user.login,
+                    scope=user.scope,
+                )
         except CcopsError as exc:
-            _failed(session, exc, state, _)
+            forms.domain_problems(exc, state, _)
         else:
             return redirect(
                 request,
@@ -461,7 +429,7 @@ async def adjust(
     return _detail_page(request, session, user, forecast_id, adjust_state=state, status_code=422)
 
 
-@pages.post("/{forecast_id}/requirements", response_class=HTMLResponse)
+@pages.post("/{forecast_id:int}/requirements", response_class=HTMLResponse)
 async def build_requirement(
     request: Request, forecast_id: RowId, session: SessionDep, user: Writer
 ) -> Response:
@@ -470,18 +438,19 @@ async def build_requirement(
     values = forms.text_values(await request.form(), [s.name for s in REQUIREMENT_SPECS])
     state = forms.FormState(values=values)
     data = _numbers(values, REQUIREMENT_SPECS, state, _)
-    model = _validate(schemas.RequirementIn, data, REQUIREMENT_SPECS, state, _)
+    model = _validate(staffing_schemas.RequirementIn, data, REQUIREMENT_SPECS, state, _)
     if model is not None:
         try:
-            out = forecast_service.build_requirement(
-                session=session,
-                forecast_id=forecast_id,
-                data=model,
-                created_by=user.login,
-                scope=user.scope,
-            )
+            with session.begin_nested():
+                out = requirement_service.build_requirement(
+                    session=session,
+                    forecast_id=forecast_id,
+                    data=model,
+                    created_by=user.login,
+                    scope=user.scope,
+                )
         except CcopsError as exc:
-            _failed(session, exc, state, _)
+            forms.domain_problems(exc, state, _)
         else:
             return redirect(request, f"/forecasts/requirements/{out.id}")
     return _detail_page(
@@ -489,7 +458,7 @@ async def build_requirement(
     )
 
 
-@pages.post("/{forecast_id}/capacity-plans", response_class=HTMLResponse)
+@pages.post("/{forecast_id:int}/capacity-plans", response_class=HTMLResponse)
 async def build_capacity_plan(
     request: Request, forecast_id: RowId, session: SessionDep, user: Writer
 ) -> Response:
@@ -505,105 +474,18 @@ async def build_capacity_plan(
     except ValueError:
         state.add("ramp", _("Enter numbers separated by commas, such as 0.5, 0.75, 0.9."))
     specs = (*CAPACITY_SPECS, Spec("ramp", "ramp"))
-    model = _validate(schemas.CapacityPlanIn, data, specs, state, _) if state.ok else None
+    model = _validate(capacity_schemas.CapacityPlanIn, data, specs, state, _) if state.ok else None
     if model is not None:
         try:
-            out = forecast_service.capacity_plan(
-                session=session, data=model, created_by=user.login, scope=user.scope
-            )
+            with session.begin_nested():
+                out = capacity_service.capacity_plan(
+                    session=session, data=model, created_by=user.login, scope=user.scope
+                )
         except CcopsError as exc:
-            _failed(session, exc, state, _)
+            forms.domain_problems(exc, state, _)
         else:
             return redirect(request, f"/capacity-plans/{out.id}")
     return _detail_page(request, session, user, forecast_id, capacity_state=state, status_code=422)
 
 
-@pages.get("/requirements/{requirement_id}", response_class=HTMLResponse)
-def show_requirement(
-    request: Request, requirement_id: RowId, session: SessionDep, user: Reader
-) -> HTMLResponse:
-    """Show a staffing requirement: agents and people to schedule per interval and day."""
-    _ = gettext_for(request, user)
-    req = forecast_service.get_requirement(
-        session=session, requirement_id=requirement_id, scope=user.scope
-    )
-    days: dict[date, dict[str, Any]] = {}
-    for iv in req.intervals:
-        d = days.setdefault(
-            iv.local_start.date(), {"volume": 0.0, "peak": 0, "peak_scheduled": 0, "hours": 0.0}
-        )
-        d["volume"] += iv.volume
-        d["peak"] = max(d["peak"], iv.required_agents)
-        d["peak_scheduled"] = max(d["peak_scheduled"], iv.scheduled)
-    step_h = 0.0
-    if len(req.intervals) > 1:
-        step_h = (
-            req.intervals[1].local_start - req.intervals[0].local_start
-        ).total_seconds() / 3600
-    for iv in req.intervals:
-        days[iv.local_start.date()]["hours"] += iv.required_agents * step_h
-    chart = {
-        "labels": [iv.local_start.strftime("%Y-%m-%d %H:%M") for iv in req.intervals],
-        "required": [iv.required_agents for iv in req.intervals],
-        "scheduled": [iv.scheduled for iv in req.intervals],
-        "names": {
-            "required": _("Agents on the queue"),
-            "scheduled": _("People to schedule (with shrinkage)"),
-            "agents": _("Agents"),
-        },
-        "title": _("%(queue)s: agents needed per interval") % {"queue": req.queue},
-    }
-    return render(
-        request,
-        "wfm/requirement.html",
-        {
-            "req": req,
-            "days": days,
-            "chart": chart,
-            "model_label": _(MODEL_LABELS.get(req.staffing_model, req.staffing_model)),
-        },
-        principal=user,
-        active="forecasts",
-    )
-
-
-# --- capacity plans ---------------------------------------------------------------------------
-
-
-@capacity_pages.get("", response_class=HTMLResponse)
-def capacity_plans(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
-    """List stored capacity plans of the queues in scope, newest first."""
-    plans = forecast_service.list_capacity_plans(session=session, scope=user.scope)
-    return render(
-        request, "wfm/capacity_plans.html", {"plans": plans}, principal=user, active="forecasts"
-    )
-
-
-@capacity_pages.get("/{plan_id}", response_class=HTMLResponse)
-def capacity_plan(
-    request: Request, plan_id: RowId, session: SessionDep, user: Reader
-) -> HTMLResponse:
-    """Show a capacity plan week by week: required and available FTE, hires, gap."""
-    _ = gettext_for(request, user)
-    plan = forecast_service.get_capacity_plan(session=session, plan_id=plan_id, scope=user.scope)
-    chart = {
-        "labels": [w.week_start.isoformat() for w in plan.weeks],
-        "required": [_r(w.required_fte, 1) for w in plan.weeks],
-        "available": [_r(w.available_fte, 1) for w in plan.weeks],
-        "hires": [w.hires_start for w in plan.weeks],
-        "names": {
-            "required": _("Required FTE"),
-            "available": _("Available FTE"),
-            "hires": _("Hires to start"),
-            "fte": _("FTE"),
-            "people": _("People"),
-        },
-        "title": _("Capacity plan %(id)s: FTE week by week") % {"id": plan.id},
-    }
-    return render(
-        request,
-        "wfm/capacity_plan.html",
-        {"plan": plan, "chart": chart, "first_week_end": plan.first_week + timedelta(days=6)},
-        principal=user,
-        active="forecasts",
-    )
+routers: tuple[APIRouter, ...] = (pages,)

@@ -41,16 +41,12 @@ from ccops.enums import ScopeKind, ServiceLevelVariant
 from ccops.errors import Forbidden, Invalid, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday.constants import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
 from ccops.wfm.intraday.models import IntradayInterval
-from ccops.wfm.models import (
-    Forecast,
-    ForecastInterval,
-    RequirementInterval,
-    StaffingRequirement,
-)
 from ccops.wfm.schedules import queries as schedule_queries
+from ccops.wfm.staffing.models import RequirementInterval, StaffingRequirement
 
 REFORECAST_WINDOW = 4
 DAMPING_CONTACTS = 30.0

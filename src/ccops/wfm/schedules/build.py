@@ -24,9 +24,9 @@ from ccops.engines import scheduling as sch
 from ccops.errors import Conflict, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site
-from ccops.wfm import schemas as wfm_schemas
+from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
-from ccops.wfm.models import Forecast, StaffingRequirement
+from ccops.wfm.forecasts.models import Forecast
 from ccops.wfm.schedules import common, queries, schemas
 from ccops.wfm.schedules.models import (
     Availability,
@@ -42,6 +42,9 @@ from ccops.wfm.schedules.models import (
     TimeOff,
     WorkContract,
 )
+from ccops.wfm.staffing import requirements as requirement_service
+from ccops.wfm.staffing import schemas as staffing_schemas
+from ccops.wfm.staffing.models import StaffingRequirement
 
 FORECAST_HORIZON_DAYS = 28
 
@@ -88,16 +91,16 @@ def ensure_requirements(
             progress(0.05 + 0.25 * k / len(queues), f"forecasting {queue.name}")
             forecast = forecast_service.build_forecast(
                 session=session,
-                data=wfm_schemas.ForecastBuildIn(
+                data=forecast_schemas.ForecastBuildIn(
                     queue=queue.name, horizon_days=FORECAST_HORIZON_DAYS
                 ),
                 created_by=created_by,
                 scope=scope,
             )
-            req = forecast_service.build_requirement(
+            req = requirement_service.build_requirement(
                 session=session,
                 forecast_id=forecast.id,
-                data=wfm_schemas.RequirementIn(),
+                data=staffing_schemas.RequirementIn(),
                 created_by=created_by,
                 scope=scope,
             )

@@ -12,19 +12,19 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ccops.db import RowId
-from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.errors import CcopsError, Invalid, NotFound
+from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
-from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
-from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm.requests import service as request_service
 from ccops.wfm.schedules import common as schedule_common
 from ccops.wfm.schedules import feeds as schedule_feeds
+from ccops.wfm.schedules import jobs as schedule_jobs
 from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas
@@ -36,7 +36,6 @@ calendar = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(require(*permissions.SCHEDULE_READ))]
 Writer = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write=True))]
 Anyone = Annotated[Principal, Depends(require(*permissions.MY_SCHEDULE))]
-Builder = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE))]
 
 
 def _current_week() -> str:
@@ -48,9 +47,13 @@ def _sites(session: Session, user: Principal) -> list[str]:
     return [s.name for s in org_service.list_sites(session=session, scope=user.scope)]
 
 
-def _schedule_jobs(session: Session, user: Principal) -> list[JobOut]:
+def _schedule_jobs(request: Request, session: Session, user: Principal) -> list[registry.JobCard]:
+    """The progress cards of the user's five newest builds of this kind."""
     jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
-    return [j for j in jobs if j.kind == wfm_jobs.SCHEDULE_BUILD][:5]
+    _ = gettext_for(request, user)
+    return [
+        registry.card(j, _) for j in [j for j in jobs if j.kind == schedule_jobs.SCHEDULE_BUILD][:5]
+    ]
 
 
 def index_response(
@@ -76,7 +79,7 @@ def index_response(
             "form": state,
             "sites": _sites(session, user),
             "can_write": can_write,
-            "jobs": _schedule_jobs(session, user) if can_write else [],
+            "job_cards": _schedule_jobs(request, session, user) if can_write else [],
             "requests": request_service.list_for_planner(session=session, scope=user.scope)
             if can_write
             else [],
@@ -106,7 +109,7 @@ async def build_page(
     try:
         data = schemas.BuildIn(site=values["site"], week=values["week"])
         with session.begin_nested():  # a refused build leaves the request usable for the page
-            job = wfm_jobs.submit_schedule_build(
+            job = schedule_jobs.submit_schedule_build(
                 session=session, data=data, created_by=user.login, scope=user.scope
             )
     except ValueError as exc:
@@ -117,20 +120,6 @@ async def build_page(
         web_jobs.dispatch(request, background, job)
         return redirect(request, f"/schedules#job-{job.id}")
     return index_response(request, session, user, state, status_code=422)
-
-
-@pages.get("/jobs/{job_id:int}", response_class=HTMLResponse)
-def job_progress(request: Request, job_id: RowId, session: SessionDep, user: Builder) -> Response:
-    """Show a schedule build's progress (htmx polls it); when done, go to the schedule."""
-    job = jobs_service.get(session=session, job_id=job_id, login=user.login)
-    if job.kind != wfm_jobs.SCHEDULE_BUILD:
-        raise NotFound(
-            f"job {job_id} is not a schedule build", [Problem("unknown job", field="job_id")]
-        )
-    response = render(request, "wfm/schedule_job.html", {"job": job}, principal=user)
-    if job.status == JobStatus.done and job.result and request.headers.get("hx-request"):
-        response.headers["HX-Redirect"] = f"/schedules/{job.result['schedule_id']}"
-    return response
 
 
 def _chart(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> dict[str, Any]:

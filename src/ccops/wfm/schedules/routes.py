@@ -13,10 +13,10 @@ from ccops.web import jobs as web_jobs
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
-from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm.schedules import build as schedule_build
 from ccops.wfm.schedules import common as schedule_common
 from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import jobs as schedule_jobs
 from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas
@@ -56,7 +56,7 @@ def build_job(
     user: Writer,
 ) -> JobOut:
     """Queue a schedule build as a background job; poll GET /api/v1/jobs/{job_id}."""
-    job = wfm_jobs.submit_schedule_build(
+    job = schedule_jobs.submit_schedule_build(
         session=session, data=data, created_by=user.login, scope=user.scope
     )
     web_jobs.dispatch(request, background, job)

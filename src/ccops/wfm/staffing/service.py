@@ -12,7 +12,7 @@ import numpy as np
 from ccops.engines import queueing
 from ccops.engines import simulation as sim
 from ccops.errors import Invalid, NotFound, Problem
-from ccops.wfm import schemas
+from ccops.wfm.staffing import schemas
 
 
 def _row(data: schemas.StaffingIn, agents: int) -> schemas.StaffingRow:

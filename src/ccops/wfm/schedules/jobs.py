@@ -1,4 +1,4 @@
-"""Workforce jobs: forecast and schedule builds run in the background with their progress."""
+"""Schedule builds as background jobs with their progress (kind ``schedule.build``)."""
 
 from __future__ import annotations
 
@@ -6,51 +6,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ccops.errors import NotFound
 from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
 from ccops.org import service as org_service
-from ccops.wfm import schemas
-from ccops.wfm.forecasts import service as forecast_service
+from ccops.web import permissions
 from ccops.wfm.schedules import build as schedule_build
 from ccops.wfm.schedules import schemas as schedule_schemas
-
-FORECAST_BUILD = "forecast.build"
-
-
-@registry.register(FORECAST_BUILD)
-def run_forecast_build(
-    session: Session, params: dict[str, Any], progress: registry.Progress
-) -> dict[str, Any]:
-    """Build and store the forecast a job describes; return its id."""
-    data = schemas.ForecastBuildIn.model_validate(params["data"])
-    out = forecast_service.build_forecast(
-        session=session, data=data, created_by=str(params["created_by"]), progress=progress
-    )
-    return {
-        "forecast_id": out.id,
-        "method": out.method,
-        "intervals": len(out.intervals),
-        "build_seconds": out.build_seconds,
-    }
-
-
-def submit_forecast_build(
-    *,
-    session: Session,
-    data: schemas.ForecastBuildIn,
-    created_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-) -> JobOut:
-    """Queue a forecast build after checking the queue exists and is in the user's scope."""
-    forecast_service.queue_in_scope(session=session, name=data.queue, scope=scope)
-    return jobs_service.submit(
-        session=session,
-        kind=FORECAST_BUILD,
-        params={"data": data.model_dump(mode="json"), "created_by": created_by},
-        created_by=created_by,
-    )
-
 
 SCHEDULE_BUILD = "schedule.build"
 
@@ -91,3 +54,38 @@ def submit_schedule_build(
         params={"data": data.model_dump(mode="json"), "created_by": created_by},
         created_by=created_by,
     )
+
+
+# How the job-progress page shows this kind: planners, managers and admins who may build see it
+# while what it builds for is in their scope; a finished build links to its result.
+
+
+def _schedule_title(job: JobOut, _: registry.Gettext) -> str:
+    data = job.params["data"]
+    return _("Schedule of %(site)s, %(week)s") % {"site": data["site"], "week": data["week"]}
+
+
+def _schedule_result(job: JobOut, _: registry.Gettext) -> tuple[str, str] | None:
+    if not job.result:
+        return None
+    label = _("Open schedule version %(v)s") % {"v": job.result["version"]}
+    return f"/schedules/{job.result['schedule_id']}", label
+
+
+def _schedule_in_scope(session: Session, job: JobOut, scope: org_service.Scope) -> bool:
+    try:
+        site = org_service.get_site(session=session, name=job.params["data"]["site"])
+    except NotFound:
+        return False
+    return scope.allows_site(site.id)
+
+
+registry.describe(
+    SCHEDULE_BUILD,
+    registry.JobView(
+        roles=permissions.SCHEDULE_WRITE,
+        title=_schedule_title,
+        result=_schedule_result,
+        in_scope=_schedule_in_scope,
+    ),
+)

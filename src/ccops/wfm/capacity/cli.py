@@ -1,0 +1,145 @@
+"""`ccops capacity plan|list|show`: capacity (hiring) plans from a forecast's workload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ccops.cli_support import console, handle_errors, print_json, print_table, who
+from ccops.errors import Invalid, Problem
+from ccops.wfm.capacity import schemas
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+capacity_app = typer.Typer(help="Capacity (hiring) plans.", no_args_is_help=True)
+
+
+@capacity_app.command("plan")
+@handle_errors
+def plan(
+    forecast_id: Annotated[int, typer.Option("--forecast", help="Forecast id")],
+    current_fte: Annotated[float, typer.Option(help="Productive FTE today")],
+    attrition_weekly: Annotated[float, typer.Option(help="Share leaving per week")] = 0.005,
+    lead_time_weeks: Annotated[int, typer.Option(help="Weeks from requisition to start")] = 4,
+    training_weeks: Annotated[int, typer.Option(help="Weeks from start to go-live")] = 4,
+    ramp: Annotated[
+        str, typer.Option(help="Productivity per week after go-live, comma-separated")
+    ] = "0.5,0.75,0.9",
+    occupancy: Annotated[float, typer.Option(help="Planned occupancy")] = 0.85,
+    shrinkage: Annotated[float, typer.Option(help="Share of paid time off the queue")] = 0.3,
+    hours_per_fte_week: Annotated[float, typer.Option(help="Paid hours per FTE-week")] = 40.0,
+    weeks: Annotated[int, typer.Option(help="Weeks to plan")] = 26,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan hires week by week: required FTE, available FTE, people to start, gap."""
+    try:
+        ramp_values = [float(x) for x in ramp.split(",") if x.strip()]
+    except ValueError:
+        raise Invalid(
+            f"ramp: not a comma-separated list of numbers: {ramp!r}",
+            [Problem("not numbers", field="ramp")],
+        ) from None
+    data = schemas.CapacityPlanIn(
+        forecast_id=forecast_id,
+        current_fte=current_fte,
+        attrition_weekly=attrition_weekly,
+        lead_time_weeks=lead_time_weeks,
+        training_weeks=training_weeks,
+        ramp=ramp_values,
+        occupancy=occupancy,
+        shrinkage=shrinkage,
+        hours_per_fte_week=hours_per_fte_week,
+        weeks=weeks,
+    )
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import service as capacity_service
+
+    with unit_of_work() as s:
+        out = capacity_service.capacity_plan(session=s, data=data, created_by=who())
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    _print_plan(out)
+
+
+def _print_plan(out: schemas.CapacityPlanOut) -> None:
+    print_table(
+        f"Capacity plan {out.id} ({out.queue}): {out.total_hires} hires",
+        [
+            {
+                "week": w.week_index + 1,
+                "starts": w.week_start,
+                "workload h": f"{w.workload_h:.0f}" + ("" if w.from_forecast else "*"),
+                "required FTE": f"{w.required_fte:.1f}",
+                "available FTE": f"{w.available_fte:.1f}",
+                "hires to start": w.hires_start or "",
+                "gap FTE": f"{w.gap_fte:.1f}",
+            }
+            for w in out.weeks
+        ],
+        [
+            "week",
+            "starts",
+            "workload h",
+            "required FTE",
+            "available FTE",
+            "hires to start",
+            "gap FTE",
+        ],
+    )
+    if out.notes:
+        console.print(out.notes, highlight=False)
+
+
+@capacity_app.command("list")
+@handle_errors
+def list_plans(
+    forecast_id: Annotated[
+        int | None, typer.Option("--forecast", help="Only this forecast")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List stored capacity plans, newest first."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import service as capacity_service
+
+    with unit_of_work() as s:
+        rows = capacity_service.list_capacity_plans(session=s, forecast_id=forecast_id)
+    if as_json:
+        print_json([r.model_dump(mode="json", exclude={"weeks"}) for r in rows])
+        return
+    print_table(
+        "Capacity plans",
+        [
+            {
+                "id": r.id,
+                "forecast": r.forecast_id,
+                "queue": r.queue,
+                "first week": r.first_week,
+                "weeks": len(r.weeks),
+                "current FTE": f"{r.current_fte:g}",
+                "hires": r.total_hires,
+                "by": r.created_by,
+            }
+            for r in rows
+        ],
+        ["id", "forecast", "queue", "first week", "weeks", "current FTE", "hires", "by"],
+    )
+
+
+@capacity_app.command("show")
+@handle_errors
+def show(
+    plan_id: Annotated[int, typer.Argument(help="Capacity plan id")], as_json: JsonOpt = False
+) -> None:
+    """Show a capacity plan week by week."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import service as capacity_service
+
+    with unit_of_work() as s:
+        out = capacity_service.get_capacity_plan(session=s, plan_id=plan_id)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    _print_plan(out)

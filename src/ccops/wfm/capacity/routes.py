@@ -1,0 +1,50 @@
+"""Capacity (hiring) plans: JSON API under /api/v1/capacity-plans."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from ccops.db import RowId
+from ccops.web import permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep
+from ccops.wfm.capacity import schemas
+from ccops.wfm.capacity import service as capacity_service
+
+capacity = APIRouter(prefix="/api/v1/capacity-plans", tags=["capacity plans"])
+
+PlanReader = Annotated[Principal, Depends(require(*permissions.FORECASTS))]
+PlanWriter = Annotated[Principal, Depends(require(*permissions.FORECASTS_WRITE, write=True))]
+
+
+@capacity.post("", response_model=schemas.CapacityPlanOut, status_code=201)
+def build_capacity_plan(
+    data: schemas.CapacityPlanIn, session: SessionDep, user: PlanWriter
+) -> schemas.CapacityPlanOut:
+    """Plan hires week by week from a forecast's workload."""
+    return capacity_service.capacity_plan(
+        session=session, data=data, created_by=user.login, scope=user.scope
+    )
+
+
+@capacity.get("", response_model=list[schemas.CapacityPlanOut])
+def list_capacity_plans(
+    session: SessionDep, user: PlanReader, forecast_id: RowId | None = None
+) -> list[schemas.CapacityPlanOut]:
+    """List stored capacity plans, newest first (optionally of one forecast)."""
+    return capacity_service.list_capacity_plans(
+        session=session, forecast_id=forecast_id, scope=user.scope
+    )
+
+
+@capacity.get("/{plan_id:int}", response_model=schemas.CapacityPlanOut)
+def show_capacity_plan(
+    plan_id: RowId, session: SessionDep, user: PlanReader
+) -> schemas.CapacityPlanOut:
+    """Return a stored capacity plan."""
+    return capacity_service.get_capacity_plan(session=session, plan_id=plan_id, scope=user.scope)
+
+
+routers: tuple[APIRouter, ...] = (capacity,)

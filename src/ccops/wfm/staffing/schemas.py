@@ -1,0 +1,219 @@
+"""Input and output shapes of the staffing calculator, simulations and the staffing requirements
+built from forecasts; validation lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class StaffingIn(BaseModel):
+    """One interval's load and the goals to staff it for."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    calls: float = Field(ge=0, description="Contacts offered in the interval")
+    interval_s: float = Field(default=1800, gt=0, le=86400, description="Interval length, s")
+    aht_s: float = Field(gt=0, le=86400, description="Average handle time, s")
+    target_s: float | None = Field(default=None, ge=0, description="Service-level threshold, s")
+    service_level: float | None = Field(default=None, gt=0, lt=1, description="Goal fraction")
+    asa_s: float | None = Field(default=None, gt=0, description="Goal average speed of answer")
+    abandon_rate: float | None = Field(default=None, ge=0, lt=1, description="Goal abandonment")
+    max_occupancy: float | None = Field(default=None, gt=0, le=1, description="Occupancy cap")
+    patience_s: float | None = Field(
+        default=None, gt=0, description="Mean patience (Erlang A); omitted means Erlang C"
+    )
+    shrinkage: float = Field(default=0.0, ge=0, lt=1, description="Share of paid time off-queue")
+
+    @model_validator(mode="after")
+    def _goals(self) -> StaffingIn:
+        if self.service_level is not None and self.target_s is None:
+            raise ValueError("service_level needs target_s (answered within how many seconds)")
+        goals = (self.service_level, self.asa_s, self.abandon_rate, self.max_occupancy)
+        if all(g is None for g in goals):
+            raise ValueError(
+                "give at least one goal: service_level, asa_s, abandon_rate or max_occupancy"
+            )
+        if self.abandon_rate is not None and self.patience_s is None:
+            raise ValueError("abandon_rate needs patience_s: Erlang C has no abandonment")
+        return self
+
+    @property
+    def rate_per_s(self) -> float:
+        """Arrival rate in contacts per second."""
+        return self.calls / self.interval_s
+
+
+class StaffingSeriesIn(BaseModel):
+    """A series of intervals (a day, a year) with one set of goals."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    calls: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, max_length=1_000_000)
+    interval_s: float = Field(default=1800, gt=0, le=86400)
+    aht_s: float | list[Annotated[float, Field(gt=0)]] = Field(description="One or per interval")
+    target_s: float | None = Field(default=None, ge=0)
+    service_level: float | None = Field(default=None, gt=0, lt=1)
+    asa_s: float | None = Field(default=None, gt=0)
+    abandon_rate: float | None = Field(default=None, ge=0, lt=1)
+    max_occupancy: float | None = Field(default=None, gt=0, le=1)
+    patience_s: float | None = Field(default=None, gt=0)
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _goals(self) -> StaffingSeriesIn:
+        if isinstance(self.aht_s, float) and not self.aht_s > 0:
+            raise ValueError("aht_s must be greater than 0")
+        if self.service_level is not None and self.target_s is None:
+            raise ValueError("service_level needs target_s (answered within how many seconds)")
+        if all(
+            g is None
+            for g in (self.service_level, self.asa_s, self.abandon_rate, self.max_occupancy)
+        ):
+            raise ValueError(
+                "give at least one goal: service_level, asa_s, abandon_rate or max_occupancy"
+            )
+        return self
+
+
+class StaffingSeriesOut(BaseModel):
+    """Agents on the queue and people to schedule, per interval."""
+
+    agents: list[int]
+    scheduled: list[int]
+
+
+class StaffingRow(BaseModel):
+    """What one agent count achieves."""
+
+    agents: int
+    service_level: float | None
+    asa_s: float | None = Field(
+        description="Average speed of answer, s; null when waits grow without bound"
+    )
+    abandon_rate: float
+    occupancy: float
+    meets_goals: bool
+
+
+class StaffingOut(BaseModel):
+    """The smallest agent count meeting every goal, and the neighbourhood around it."""
+
+    model: str
+    load_erlangs: float
+    agents: int
+    scheduled: int
+    service_level: float | None
+    asa_s: float | None = Field(
+        description="Average speed of answer, s; null when waits grow without bound"
+    )
+    abandon_rate: float
+    occupancy: float
+    table: list[StaffingRow]
+
+
+class EstimateOut(BaseModel):
+    """A simulated value with its confidence interval."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class SimulatedQueue(BaseModel):
+    """Simulated KPIs of one queue with confidence intervals."""
+
+    queue: str
+    offered: int
+    answered: int
+    abandoned: int
+    service_level: EstimateOut
+    asa_s: EstimateOut
+    abandon_rate: EstimateOut
+    occupancy: EstimateOut
+
+
+class SimulationOut(BaseModel):
+    """What a scenario file produced."""
+
+    method: str
+    replications: int
+    confidence: float
+    target_s: float
+    queues: list[SimulatedQueue]
+
+
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+
+
+class RequirementIn(BaseModel):
+    """Shrinkage by category (fractions of paid time) and an optional patience (Erlang A)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    breaks: Fraction = 0.0
+    training: Fraction = 0.0
+    coaching: Fraction = 0.0
+    meetings: Fraction = 0.0
+    absence: Fraction = 0.0
+    patience_s: float | None = Field(default=None, gt=0)
+
+    @property
+    def shrinkage(self) -> dict[str, float]:
+        """The categories by name."""
+        return {
+            "breaks": self.breaks,
+            "training": self.training,
+            "coaching": self.coaching,
+            "meetings": self.meetings,
+            "absence": self.absence,
+        }
+
+    @model_validator(mode="after")
+    def _total(self) -> RequirementIn:
+        if sum(self.shrinkage.values()) >= 1:
+            raise ValueError("shrinkage categories add up to 100% or more")
+        return self
+
+
+class RequirementIntervalOut(BaseModel):
+    """Net agents on the queue and people to schedule in one interval."""
+
+    interval_start: datetime
+    local_start: datetime
+    volume: float
+    aht_s: float
+    required_agents: int
+    scheduled: int
+
+
+class RequirementOut(BaseModel):
+    """A stored staffing requirement."""
+
+    id: int
+    forecast_id: int
+    queue: str
+    created_by: str
+    created_at: datetime
+    target_s: float
+    service_level_goal: float
+    patience_s: float | None
+    staffing_model: str = Field(
+        description="erlang_c, erlang_a (voice), chat_concurrency (chat, messaging) or "
+        "deferred (email: every item answered within target_s)"
+    )
+    shrinkage: dict[str, float]
+    total_shrinkage: float
+    intervals: list[RequirementIntervalOut]
+
+
+class RequirementSummaryOut(BaseModel):
+    """A stored staffing requirement without its intervals (for lists)."""
+
+    id: int
+    forecast_id: int
+    created_by: str
+    created_at: datetime
+    staffing_model: str
+    total_shrinkage: float
+    peak_required: int
+    peak_scheduled: int
