@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ccops import demo
 from ccops.metrics import service as kpi
 from ccops.org.models import Person, Queue, Site, User
-from tests.conftest import DEMO_END
+from tests.plugins.demo import DEMO_END
 
 END = date.fromisoformat(DEMO_END)
 FIRST = END - timedelta(weeks=13) + timedelta(days=1)

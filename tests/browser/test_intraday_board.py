@@ -15,7 +15,7 @@ from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.models import Forecast, ForecastInterval
-from tests.browser.conftest import Browse, submit
+from tests.plugins.browser import Browse, submit
 
 LAUNCH = date(2026, 11, 16)
 

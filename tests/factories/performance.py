@@ -117,6 +117,3 @@ def _row(
         "utc_offset_min": 0,
         "content_hash": f"h{n}",
     }
-
-
-from tests.web.conftest import world, world_template  # noqa: E402, F401  (fixtures for routes)

@@ -1,14 +1,10 @@
-"""Fixtures of the web tests: an organisation with two sites and one user per role."""
+"""The web tests' two-site organisation (one user per role), clients, and sign-in through forms."""
 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -16,10 +12,9 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import ChannelKind, Role, ScopeKind
 from ccops.org import schemas
 from ccops.org import service as org_service
-from ccops.runtime import dispose_engines
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.factories import make_token
+from tests.factories import make_admin, make_token
 
 PASSWORD = "correct-horse-9"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -110,31 +105,6 @@ def build_world(session: Session) -> dict[Role, str]:
     return {role: make_token(session, login=data.login) for role, data in users.items()}
 
 
-@pytest.fixture(scope="session")
-def world_template(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> tuple[Path, dict[Role, str]]:
-    """The two-site organisation built once per worker (argon2 hashing is slow on purpose)."""
-    path = tmp_path_factory.mktemp("world") / "world.sqlite"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    with make_session_factory(engine)() as s:
-        tokens = build_world(s)
-    engine.dispose()
-    return path, tokens
-
-
-@pytest.fixture
-def world(world_template: tuple[Path, dict[Role, str]], tmp_path: Path) -> Iterator[World]:
-    """A private copy of the two-site organisation on SQLite."""
-    template, tokens = world_template
-    path = tmp_path / "world.sqlite"
-    shutil.copy(template, path)
-    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var", secret_key="k")
-    yield World(settings, tokens)
-    dispose_engines()
-
-
 def csrf_of(html: str) -> str:
     """The CSRF token of the first form of a page."""
     found = CSRF_FIELD.search(html)
@@ -151,3 +121,12 @@ def sign_in(client: TestClient, login: str, password: str = PASSWORD) -> str:
     )
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/account").text)
+
+
+def signed_in_client(settings: Settings, *, login: str = "root") -> TestClient:
+    """A TestClient of the app on ``settings`` signed in as a new administrator (API token)."""
+    engine = make_engine(settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        token = make_admin(s, login=login)
+    engine.dispose()
+    return TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})

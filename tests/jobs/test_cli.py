@@ -13,7 +13,7 @@ from ccops.cli import app
 from ccops.wfm import jobs as wfm_jobs
 from ccops.wfm import schemas
 from tests.factories import make_org
-from tests.wfm.history import add_history
+from tests.factories.history import add_history
 
 
 @pytest.fixture

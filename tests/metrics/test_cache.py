@@ -17,9 +17,9 @@ from ccops.metrics import cache
 from ccops.metrics import service as kpi
 from ccops.org.models import Person, Queue
 from ccops.settings import Settings
-from tests.conftest import TEST_DATA
 from tests.factories import make_admin, make_org
-from tests.metrics.builders import add_contact, add_state
+from tests.factories.metrics import add_contact, add_state
+from tests.plugins.data import TEST_DATA
 
 AT = datetime(2024, 10, 27, 9, tzinfo=UTC)
 DAY = "2024-10-27"  # the day of tests/data/contacts_dst_london.csv (London, clocks go back)
@@ -142,7 +142,7 @@ def test_while_a_feed_writes_a_page_shows_its_last_figures_and_says_so(
     """Writes by someone else (a telephony feed): a page computed seconds ago is answered once
     more with its figures and an "as of" notice, the API waits for the new figures, and the
     page has them as soon as the background refresh is done."""
-    from tests.conftest import signed_in_client
+    from tests.factories.web import signed_in_client
 
     make_org(session)
     add_contact(session, ext="f1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5)

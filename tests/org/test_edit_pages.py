@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.org import service as org_service
-from tests.web.conftest import PASSWORD, World, csrf_of, sign_in
+from tests.factories.web import PASSWORD, World, csrf_of, sign_in
 
 
 def _field_marked(html: str, name: str) -> bool:

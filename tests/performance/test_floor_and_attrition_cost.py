@@ -16,7 +16,7 @@ from ccops.enums import Role
 from ccops.org.models import Person, Site
 from ccops.performance.routes import floor_period
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
-from tests.web.conftest import World
+from tests.factories.web import World
 
 LONDON = ZoneInfo("Europe/London")
 

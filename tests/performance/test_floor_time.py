@@ -21,7 +21,7 @@ from ccops.performance import service
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
-from tests.wfm.schedule_factories import FAST, WEEK, make_small_site
+from tests.factories.schedules import FAST, WEEK, make_small_site
 
 ALL = org_service.EVERYTHING
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -22,9 +22,9 @@ from ccops.quality import service as qa
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.quality.builders import ALL_TOP, MIXED, answers
+from tests.factories.quality import ALL_TOP, MIXED, answers
+from tests.factories.web import World, build_world, sign_in
 from tests.quality.test_routes import _seed
-from tests.web.conftest import World, build_world, sign_in
 
 DAY = "2026-11-02"
 

@@ -16,7 +16,7 @@ from ccops.org import service as org_service
 from ccops.performance import service
 from ccops.quality import schemas as qa_schemas
 from ccops.quality import service as qa
-from tests.quality.builders import ALL_TOP, MIXED, answers, make_centre
+from tests.factories.quality import ALL_TOP, MIXED, answers, make_centre
 
 DAY = date(2026, 11, 2)
 ALL = org_service.EVERYTHING

@@ -17,7 +17,7 @@ from ccops.org.models import Person
 from ccops.performance import models as m
 from ccops.performance import schemas as s
 from ccops.performance import service
-from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
+from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
 P = s.Perspective

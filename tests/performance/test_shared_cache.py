@@ -12,7 +12,7 @@ from ccops.org import service as org_service
 from ccops.performance import service
 from ccops.runtime import session_factory
 from ccops.settings import Settings
-from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
+from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
 LAST = DAY + timedelta(days=6)

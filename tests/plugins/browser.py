@@ -5,6 +5,8 @@ centre, once per test worker. Playwright never downloads a browser: it drives /u
 Without Chromium (or without the front-end assets of `make assets`) the tests skip with the
 reason on a laptop, and fail under CI=true. Each test keeps screenshots of the pages it walks in
 artifacts/screenshots/ (git-ignored), and fails on any JavaScript error or refused resource.
+Every test under tests/browser/ carries the ``browser`` marker (added at collection), so
+``pytest -m browser`` (``make test-browser``) runs them all.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import pytest
 
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
-from tests.conftest import IN_CI
+from tests.plugins.ci import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src" / "ccops" / "web" / "static" / "vendor"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+BROWSER_TESTS = ROOT / "tests" / "browser"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,10 +46,16 @@ DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/browser/ ``browser`` (before ``-m`` selects)."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+
+
 def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, what="the browser tests")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ccops.cli import app
 from ccops.quality import schemas
 from ccops.quality import service as qa
-from tests.quality.builders import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
+from tests.factories.quality import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
 
 
 def test_cli_creates_forms_evaluates_and_reports_scores(

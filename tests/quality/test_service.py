@@ -19,7 +19,7 @@ from ccops.org.models import Team
 from ccops.org.service import Scope
 from ccops.quality import schemas
 from ccops.quality import service as qa
-from tests.quality.builders import (
+from tests.factories.quality import (
     ALL_TOP,
     CRITICAL,
     FORM,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ccops.enums import Language, Role
 from ccops.web.i18n import LOCALE_DIR, Formats, negotiate
-from tests.web.conftest import World, csrf_of, sign_in
+from tests.factories.web import World, csrf_of, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
 from ccops.enums import Role
-from tests.web.conftest import World
+from tests.factories.web import World
 
 A, S, Q, P, M, E, D = (
     Role.agent,

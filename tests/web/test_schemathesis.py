@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from ccops.enums import Role
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.web.conftest import World
+from tests.factories.web import World
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Scope]]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role
 from ccops.org.models import Person
-from tests.metrics.builders import add_contact
-from tests.web.conftest import World
+from tests.factories.metrics import add_contact
+from tests.factories.web import World
 
 
 def _contacts(world: World) -> None:

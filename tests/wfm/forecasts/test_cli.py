@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from ccops.cli import app
 from tests.factories import make_org
-from tests.wfm.history import add_history
+from tests.factories.history import add_history
 
 BACKTEST_KEYS = {"method", "horizon_days", "mae", "rmse", "wmape", "mase", "chosen"}
 

@@ -16,8 +16,8 @@ from ccops.enums import Role
 from ccops.jobs.models import Job
 from ccops.web.app import create_app
 from ccops.wfm.models import Forecast
-from tests.web.conftest import World, sign_in
-from tests.wfm.history import add_history
+from tests.factories.history import add_history
+from tests.factories.web import World, sign_in
 
 FIRST = date(2026, 5, 11)
 

@@ -12,9 +12,9 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.conftest import signed_in_client
 from tests.factories import make_org, make_token
-from tests.wfm.history import add_history
+from tests.factories.history import add_history
+from tests.factories.web import signed_in_client
 
 
 def test_forecast_api_round_trip_and_roles(settings: Settings, session: Session) -> None:

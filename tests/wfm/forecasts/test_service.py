@@ -20,7 +20,7 @@ from ccops.wfm import schemas
 from ccops.wfm.forecasts import service as fs
 from ccops.wfm.models import Forecast, ForecastAdjustment, ForecastInterval
 from tests.factories import make_org
-from tests.wfm.history import SHANGHAI_OFFSET_MIN, add_history
+from tests.factories.history import SHANGHAI_OFFSET_MIN, add_history
 
 FIRST = date(2026, 5, 11)  # a Monday, clear of Chinese public holidays for five weeks
 

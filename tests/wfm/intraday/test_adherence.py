@@ -18,7 +18,7 @@ from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday.models import AdherenceAlert
 from ccops.wfm.intraday.service import PlannedActivity
 from tests.factories import make_org
-from tests.wfm.intraday_helpers import DAY, OPEN, send
+from tests.factories.intraday import DAY, OPEN, send
 
 
 def _state(eid: str, person: str, state: str, start: int, end: int | None) -> str:

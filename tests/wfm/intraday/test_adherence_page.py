@@ -16,8 +16,8 @@ from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import routes as intraday_routes
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
-from tests.wfm.intraday_helpers import DAY, send
-from tests.wfm.schedule_factories import FAST, make_small_site
+from tests.factories.intraday import DAY, send
+from tests.factories.schedules import FAST, make_small_site
 
 
 @pytest.fixture

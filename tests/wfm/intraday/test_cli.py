@@ -13,7 +13,7 @@ from ccops.cli import app
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from tests.factories import make_org
-from tests.wfm.intraday_helpers import OPEN, contacts, flat_forecast, send
+from tests.factories.intraday import OPEN, contacts, flat_forecast, send
 
 
 def _json(runner: CliRunner, *args: str) -> object:

@@ -24,7 +24,7 @@ from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
 from tests.factories import make_org
-from tests.wfm.intraday_helpers import DAY, OPEN, contacts, flat_forecast, send
+from tests.factories.intraday import DAY, OPEN, contacts, flat_forecast, send
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -21,8 +21,8 @@ from ccops.settings import Settings
 from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.models import IntradayInterval
-from tests.conftest import TEST_DATA
 from tests.factories import make_org
+from tests.plugins.data import TEST_DATA
 
 DAY = date(2024, 1, 15)
 

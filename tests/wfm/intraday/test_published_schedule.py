@@ -24,8 +24,8 @@ from ccops.wfm.intraday.models import AdherenceAlert
 from ccops.wfm.models import Forecast, ForecastInterval, RequirementInterval, StaffingRequirement
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
-from tests.wfm.intraday_helpers import contacts, send
-from tests.wfm.schedule_factories import FAST, make_small_site
+from tests.factories.intraday import contacts, send
+from tests.factories.schedules import FAST, make_small_site
 
 DAY = date(2026, 11, 23)
 

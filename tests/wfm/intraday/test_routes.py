@@ -15,7 +15,7 @@ from ccops.settings import Settings
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from tests.factories import make_org
-from tests.wfm.intraday_helpers import OPEN, contacts, flat_forecast, send
+from tests.factories.intraday import OPEN, contacts, flat_forecast, send
 
 
 def _setup(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from ccops.wfm.intraday import events as events_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
-from tests.wfm import launch_replay
+from tests.wfm.intraday import launch_replay
 
 
 @pytest.mark.timeout(900)  # the first user of the demo fixture pays its seeding (minutes)

@@ -4,7 +4,7 @@ executives read only."""
 from __future__ import annotations
 
 from ccops.enums import Role
-from tests.web.conftest import World
+from tests.factories.web import World
 
 
 def test_supervisors_see_their_teams_queues_only(world: World) -> None:

@@ -13,7 +13,7 @@ from ccops.enums import Role
 from ccops.org.models import Person
 from ccops.wfm.requests import service as request_service
 from ccops.wfm.requests.schemas import RequestIn
-from tests.web.conftest import World
+from tests.factories.web import World
 
 
 def _days(n: int) -> str:

@@ -16,7 +16,7 @@ from ccops.settings import Settings
 from ccops.web.app import create_app
 from ccops.wfm.schedules import service as svc
 from tests.factories import make_token
-from tests.wfm.schedule_factories import FAST, make_small_site, store_requirement
+from tests.factories.schedules import FAST, make_small_site, store_requirement
 
 
 def _future_week() -> str:

@@ -21,7 +21,7 @@ from ccops.wfm.requests.schemas import RequestIn
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
 from ccops.wfm.schedules.models import TimeOff
-from tests.wfm.schedule_factories import FAST, make_small_site
+from tests.factories.schedules import FAST, make_small_site
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the Friday before the week 2026-W48
 MONDAY = date(2026, 11, 23)

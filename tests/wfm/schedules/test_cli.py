@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
-from tests.wfm.schedule_factories import WEEK, make_small_site
+from tests.factories.schedules import WEEK, make_small_site
 
 BUILD_KEYS = {
     "objective",

@@ -10,8 +10,8 @@ from ccops.web.app import create_app
 from ccops.web.i18n import Formats
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
-from tests.web.conftest import World, sign_in
-from tests.wfm.schedule_factories import store_requirement
+from tests.factories.schedules import store_requirement
+from tests.factories.web import World, sign_in
 
 WEEK = "2026-W48"
 

@@ -10,8 +10,8 @@ from ccops.db import make_engine, make_session_factory
 from ccops.settings import Settings
 from ccops.wfm.models import Forecast
 from ccops.wfm.schedules.models import Schedule, ScheduledShift
-from tests.conftest import signed_in_client
-from tests.wfm.schedule_factories import WEEK, make_small_site
+from tests.factories.schedules import WEEK, make_small_site
+from tests.factories.web import signed_in_client
 
 OPTIONS = {"plan_time_limit_s": 20, "roster_time_limit_s": 20, "threads": 1, "workers": 1}
 

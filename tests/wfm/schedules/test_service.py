@@ -18,7 +18,7 @@ from ccops.org.models import Queue, User
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import service as svc
 from ccops.wfm.schedules.models import ChangeRequest, Schedule
-from tests.wfm.schedule_factories import FAST, WEEK, make_small_site, store_requirement
+from tests.factories.schedules import FAST, WEEK, make_small_site, store_requirement
 
 
 def _build(session: Session, week: str = WEEK) -> ss.ScheduleDetailOut:

@@ -16,7 +16,7 @@ from ccops.errors import Invalid
 from ccops.settings import Settings
 from ccops.wfm import schemas
 from ccops.wfm.staffing import service as wfm_service
-from tests.conftest import signed_in_client
+from tests.factories.web import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"
 
