@@ -1,6 +1,6 @@
 """Tests of the robust (outlier-damped) averages: ``unusual_day`` of HistoricalAverage and
 TopDown, and of the Technion 1999 benchmark file against the two weeks of the real call log
-(``../shared/data``, see tests/plugins/data.py)."""
+(the shared data folder, see tests/plugins/data.py)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ccops.org.models import Queue
 from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import schemas as intraday_schemas
 from ccops.wfm.models import Forecast, ForecastInterval
 
 DAY = date(2026, 11, 23)
@@ -76,6 +77,6 @@ def contacts(
     return out
 
 
-def send(session: Session, lines: list[str], now: datetime) -> events_service.schemas.IntakeOut:
+def send(session: Session, lines: list[str], now: datetime) -> intraday_schemas.IntakeOut:
     """Ingest ``lines`` at the clock ``now``."""
     return events_service.ingest(session=session, events=lines, secret_key="k", now=now)

@@ -74,11 +74,36 @@ FORM: dict[str, Any] = {
     ],
 }
 
+Pattern = dict[str, int | None]
 # Answer patterns and their scores by hand (see test_service):
-ALL_TOP = {"greet": 1, "verify": 1, "accuracy": 5, "ownership": 5, "disclosure": 1}  # 100
-MIXED = {"greet": 1, "verify": 0, "accuracy": 4, "ownership": 3, "disclosure": 1}  # 72.5
-WITH_NA = {"greet": 1, "verify": None, "accuracy": 4, "ownership": None, "disclosure": None}
-CRITICAL = {"greet": 1, "verify": 1, "accuracy": 5, "ownership": 5, "disclosure": 0}  # 0
+ALL_TOP: Pattern = {
+    "greet": 1,
+    "verify": 1,
+    "accuracy": 5,
+    "ownership": 5,
+    "disclosure": 1,
+}  # 100
+MIXED: Pattern = {
+    "greet": 1,
+    "verify": 0,
+    "accuracy": 4,
+    "ownership": 3,
+    "disclosure": 1,
+}  # 72.5
+WITH_NA: Pattern = {
+    "greet": 1,
+    "verify": None,
+    "accuracy": 4,
+    "ownership": None,
+    "disclosure": None,
+}
+CRITICAL: Pattern = {
+    "greet": 1,
+    "verify": 1,
+    "accuracy": 5,
+    "ownership": 5,
+    "disclosure": 0,
+}  # 0
 
 
 def answers(pattern: dict[str, int | None]) -> list[schemas.AnswerIn]:
@@ -104,9 +129,10 @@ def make_centre(session: Session, *, contacts_per_agent: int = 12) -> dict[str, 
         session=session,
         data=org_schemas.ChannelIn(name="chat", kind=ChannelKind.chat, max_concurrency=2),
     )
-    for queue, channel in (("Sales", "voice"), ("Chat", "chat")):
+    for queue_name, channel in (("Sales", "voice"), ("Chat", "chat")):
         org_service.create_queue(
-            session=session, data=org_schemas.QueueIn(name=queue, channel=channel, site="Main")
+            session=session,
+            data=org_schemas.QueueIn(name=queue_name, channel=channel, site="Main"),
         )
     for team in ("Red", "Blue"):
         org_service.create_team(session=session, data=org_schemas.TeamIn(name=team, site="Main"))

@@ -78,7 +78,9 @@ def store_requirement(
         req.intervals.append(
             RequirementInterval(
                 interval_local_min=forecast_service._local_min(local),
-                utc_offset_min=int(utc.astimezone(zone).utcoffset().total_seconds() // 60),
+                utc_offset_min=int(
+                    (utc.astimezone(zone).utcoffset() or timedelta()).total_seconds() // 60
+                ),
                 interval_start=utc,
                 volume=n * rate_per_agent_per_s * 900 * 60,
                 aht_s=240.0 if n else 0.0,

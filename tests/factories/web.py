@@ -46,19 +46,20 @@ def build_world(session: Session) -> dict[Role, str]:
         )
     for team, site in (("Team A", "Main"), ("Team B", "Main"), ("Team C", "Other")):
         org_service.create_team(session=session, data=schemas.TeamIn(name=team, site=site))
-    for login, site, team in (
+    people: tuple[tuple[str, str, str | None], ...] = (
         ("alice", "Main", "Team A"),
         ("bob", "Main", "Team B"),
         ("carol", "Other", "Team C"),
         ("lead", "Main", None),
-    ):
+    )
+    for login, site, team_name in people:
         org_service.create_person(
             session=session,
             data=schemas.PersonIn(
                 name=login.title(),
                 login=login,
                 site=site,
-                team=team,
+                team=team_name,
                 role=Role.supervisor if login == "lead" else Role.agent,
                 skills=[schemas.SkillIn(queue="Sales" if site == "Main" else "Support")],
             ),

@@ -189,7 +189,7 @@ def test_the_version_is_read_even_when_requests_hold_every_pooled_connection(
     url = settings.resolved_database_url()
     engine = engine_for(url)
     with ExitStack() as held:
-        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+        for _ in range(engine.pool.size() + 10):  # type: ignore[attr-defined]  # QueuePool: size + overflow
             held.enter_context(engine.connect())
         assert cache.data_version(url) is not None
 
@@ -244,7 +244,7 @@ def test_the_unread_count_is_read_even_when_requests_hold_every_pooled_connectio
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
     principal = SimpleNamespace(user_id=1)
     with ExitStack() as held:
-        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+        for _ in range(engine.pool.size() + 10):  # type: ignore[attr-defined]  # QueuePool: size + overflow
             held.enter_context(engine.connect())
         assert unread_notifications(request, principal) == 0  # type: ignore[arg-type]
 

@@ -44,7 +44,7 @@ def _card(
             weight_pct=weights[1],
         ),
     ]
-    return s.ScorecardIn(name=name, level=level, kpis=kpis, **kw)  # type: ignore[arg-type]
+    return s.ScorecardIn(name=name, level=level, kpis=kpis, **kw)
 
 
 def _own_scope(session: Session, login: str) -> org_service.Scope:

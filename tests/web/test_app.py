@@ -65,7 +65,7 @@ def test_kpis_through_the_api_equal_the_service(client: TestClient, session: Ses
 
 
 def test_unmigrated_database_is_a_clear_409(tmp_path: object) -> None:
-    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")  # type: ignore[arg-type]
+    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")
     response = TestClient(create_app(settings)).get("/api/v1/sites")
     assert response.status_code == 409
     assert "ccops db upgrade" in response.json()["message"]

@@ -15,6 +15,7 @@ from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.metrics import service as metrics_service
 from ccops.settings import Settings
 from ccops.wfm.intraday import events as events_service
+from ccops.wfm.intraday import schemas as intraday_schemas
 from ccops.wfm.intraday.models import IntakeEvent, IntradayInterval
 from tests.factories import make_org
 
@@ -40,7 +41,7 @@ def contact(
     return json.dumps(body)
 
 
-def ingest(session: Session, lines: list[str], **kw: object) -> events_service.schemas.IntakeOut:
+def ingest(session: Session, lines: list[str], **kw: object) -> intraday_schemas.IntakeOut:
     return events_service.ingest(
         session=session,
         events=lines,
@@ -181,7 +182,7 @@ def test_aggregates_agree_with_the_metrics_registry(session: Session, settings: 
     for i in range(60):
         outcome = ("answered", "abandoned", "answered", "transferred")[i % 4]
         wait = float((i * 7) % 45)
-        extra = {"agent": "bob"} if outcome == "transferred" else {}
+        extra: dict[str, object] = {"agent": "bob"} if outcome == "transferred" else {}
         if outcome == "transferred":
             extra.update(
                 talk_s=200,

@@ -173,6 +173,7 @@ def test_time_off_against_published_cover_is_a_change_request(session: Session) 
     )
     detail = svc.get_schedule(session=session, schedule_id=v2.id)
     assert len(detail.shift_rows) == len(v1.shift_rows) - 1
+    assert v1.paid_hours is not None
     assert v2.paid_hours == pytest.approx(v1.paid_hours - shift.paid_h)
     assert v2.under_coverage_h is not None and v2.under_coverage_h > 0
     assert detail.audit[-1].action == "time_off"
