@@ -61,6 +61,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy src
+	$(BIN)/mypy tests
 
 bench: install-dev
 	$(PIP) -e '.[dev,bench]'

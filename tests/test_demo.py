@@ -9,9 +9,10 @@ from statistics import mean
 import sqlalchemy as sa
 
 from ccops import demo
+from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi
 from ccops.org.models import Person, Queue, Site, User
-from tests.conftest import DEMO_END
+from tests.plugins.demo import DEMO_END
 
 END = date.fromisoformat(DEMO_END)
 FIRST = END - timedelta(weeks=13) + timedelta(days=1)
@@ -37,7 +38,7 @@ def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
     assert str(span[1]) < str(END + timedelta(days=1))
 
 
-def _daily_offered(rows: list[kpi.schemas.QueueIntervalKpi]) -> dict[date, int]:
+def _daily_offered(rows: list[kpi_schemas.QueueIntervalKpi]) -> dict[date, int]:
     days: dict[date, int] = defaultdict(int)
     for r in rows:
         days[r.interval_start.date()] += r.offered

@@ -23,9 +23,6 @@ PACKAGE = SRC / "ccops"
 # The unit-of-work code: the only place that calls commit() and rollback().
 UNIT_OF_WORK = frozenset({"ccops/db.py"})
 
-# Files still calling commit()/rollback() in a route while their domain is being re-laid out.
-ALLOWED_FOR_NOW = frozenset({})
-
 TRANSACTION_CALLS = frozenset({"commit", "rollback"})
 
 
@@ -67,11 +64,7 @@ def test_the_ast_check_sees_a_commit_and_a_rollback(tmp_path: Path) -> None:
 
 
 def test_only_the_unit_of_work_commits_or_rolls_back() -> None:
-    stray = {
-        name: lines
-        for name, lines in calls_by_file().items()
-        if name not in UNIT_OF_WORK and name not in ALLOWED_FOR_NOW
-    }
+    stray = {name: lines for name, lines in calls_by_file().items() if name not in UNIT_OF_WORK}
     assert not stray, (
         "commit()/rollback() outside the unit-of-work code (services flush; a form's failed "
         f"attempt uses `with ccops.db.attempt(session):`): {stray}"
@@ -81,11 +74,6 @@ def test_only_the_unit_of_work_commits_or_rolls_back() -> None:
 def test_the_unit_of_work_is_where_the_check_says() -> None:
     found = calls_by_file()
     assert UNIT_OF_WORK <= found.keys(), "the unit-of-work module moved: update UNIT_OF_WORK"
-
-
-def test_the_allow_list_names_only_files_that_still_need_it() -> None:
-    stale = sorted(ALLOWED_FOR_NOW - calls_by_file().keys())
-    assert not stale, f"no commit()/rollback() left in {stale}: take them off ALLOWED_FOR_NOW"
 
 
 @pytest.mark.timeout(120)

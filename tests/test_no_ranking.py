@@ -9,7 +9,6 @@ be in name (or login) order, and the order must not change when the values are c
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -31,8 +30,8 @@ from ccops.performance import reports as perf_reports
 from ccops.performance import schemas as performance_schemas
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
-from tests.performance.conftest import add_contacts, add_horizon
-from tests.web.conftest import World, build_world
+from tests.factories.performance import add_contacts, add_horizon
+from tests.factories.web import World, build_world
 
 DAY = date(2026, 1, 5)
 # name -> (repeats of 100 answered contacts, handle seconds, occupancy): values in another order
@@ -120,18 +119,15 @@ def _scramble(settings: Settings) -> None:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, sqlite_template: Path) -> Iterator[World]:
-    """The web tests' two-site world with five more agents whose KPIs differ from name order."""
-    path = tmp_path / "ranking.sqlite"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+def seeded(db_url: str, tmp_path: Path) -> Iterator[World]:
+    """The web tests' two-site world with five more agents whose KPIs differ from name order,
+    on each engine."""
+    engine = make_engine(db_url)
     with make_session_factory(engine)() as session:
         tokens = build_world(session)
         _seed(session)
     engine.dispose()
-    yield World(
-        Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "v", secret_key="k"), tokens
-    )
+    yield World(Settings(database_url=db_url, data_dir=tmp_path / "v", secret_key="k"), tokens)
     dispose_engines()
 
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from ccops.jobs import service as jobs_service
 from ccops.runtime import session_factory
-from tests.browser.conftest import Browse, submit
+from tests.plugins.browser import Browse, submit
 
 pytestmark = pytest.mark.browser
 

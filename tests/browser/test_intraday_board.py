@@ -14,7 +14,7 @@ from ccops.org.models import Queue
 from ccops.wfm.forecasts.models import Forecast, ForecastInterval
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas, totals
-from tests.browser.conftest import Browse, submit
+from tests.plugins.browser import Browse, submit
 
 LAUNCH = date(2026, 11, 16)
 

@@ -13,7 +13,7 @@ from ccops.enums import Role, ScopeKind
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, User
-from tests.browser.conftest import Browse, submit
+from tests.plugins.browser import Browse, submit
 
 pytestmark = pytest.mark.browser
 

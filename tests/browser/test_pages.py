@@ -13,8 +13,8 @@ from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role, ScopeKind
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from tests.browser.conftest import Browse, submit
-from tests.conftest import TEST_DATA
+from tests.plugins.browser import Browse, submit
+from tests.plugins.data import TEST_DATA
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Browse
+from tests.plugins.browser import Browse
 
 pytestmark = pytest.mark.browser
 

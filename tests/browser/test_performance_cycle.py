@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ccops.db import make_engine, make_session_factory
 from ccops.org.models import Person, User
-from tests.browser.conftest import PHONE, Browse, submit
+from tests.plugins.browser import PHONE, Browse, submit
 
 pytestmark = pytest.mark.browser
 

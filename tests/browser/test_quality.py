@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, Browse, submit
+from tests.plugins.browser import PHONE, Browse, submit
 
 pytestmark = pytest.mark.browser
 

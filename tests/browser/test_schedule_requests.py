@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, Browse, submit
+from tests.plugins.browser import DESKTOP, Browse, submit
 
 pytestmark = pytest.mark.browser
 

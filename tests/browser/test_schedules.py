@@ -16,8 +16,8 @@ from ccops.runtime import session_factory
 from ccops.web.i18n import Formats
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import setup as schedule_setup
-from tests.browser.conftest import Browse, submit
-from tests.wfm.schedule_factories import WEEK, store_requirement
+from tests.factories.schedules import WEEK, store_requirement
+from tests.plugins.browser import Browse, submit
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import Invalid
 from ccops.org.models import Person, Queue
 from ccops.settings import Settings
-from tests.conftest import TEST_DATA
+from tests.plugins.data import TEST_DATA
 
 SAMPLE = TEST_DATA / "asterisk_queue_log.txt"
 T0 = 1705309200  # 2024-01-15 09:00:00 UTC (London is on GMT in January)

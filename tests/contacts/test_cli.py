@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from ccops.cli import app
 from ccops.contacts.models import AgentStateEvent, Contact, ImportBatch, IntervalReport
 from ccops.settings import Settings, get_settings
-from tests.conftest import TEST_DATA
-from tests.contacts.conftest import make_bank, table_counts
 from tests.factories import make_org
+from tests.factories.contacts import make_bank, table_counts
+from tests.plugins.data import TEST_DATA
 
 
 def _count(session: Session, model: type) -> int:

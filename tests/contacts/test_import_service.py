@@ -27,7 +27,7 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site
 from ccops.settings import Settings
-from tests.conftest import TEST_DATA
+from tests.plugins.data import TEST_DATA
 
 GENERIC = TEST_DATA / "contacts_generic.csv"
 MAPPING = TEST_DATA / "contacts_generic.mapping.toml"

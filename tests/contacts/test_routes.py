@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.conftest import TEST_DATA
-from tests.contacts.conftest import make_bank, table_counts
 from tests.factories import make_org
+from tests.factories.contacts import make_bank, table_counts
+from tests.plugins.data import TEST_DATA
 
 
 @pytest.fixture

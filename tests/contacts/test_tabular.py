@@ -19,7 +19,7 @@ from ccops.contacts.schemas import ImportReport
 from ccops.errors import Invalid
 from ccops.org.models import Person, Queue
 from ccops.settings import Settings
-from tests.conftest import TEST_DATA
+from tests.plugins.data import TEST_DATA
 
 GENERIC = TEST_DATA / "contacts_generic.csv"
 GENERIC_MAPPING = TEST_DATA / "contacts_generic.mapping.toml"

@@ -22,8 +22,8 @@ from ccops.enums import Outcome
 from ccops.errors import Invalid
 from ccops.org.models import Person, Queue
 from ccops.settings import Settings
-from tests.conftest import TECHNION_FILE, TEST_DATA
-from tests.contacts.conftest import make_bank
+from tests.factories.contacts import make_bank
+from tests.plugins.data import TECHNION, TEST_DATA, require_shared
 
 SAMPLE = TEST_DATA / "technion_sample.tsv"
 
@@ -283,14 +283,15 @@ def sqlite_session(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Sess
 def test_real_two_weeks_import_with_measured_counts_and_idempotence(
     sqlite_session: tuple[Session, Settings],
 ) -> None:
+    technion = require_shared(TECHNION)
     session, settings = sqlite_session
     with pytest.raises(Invalid, match=r"87 bad rows \(87 problems\); nothing was imported"):
-        _import(session, settings, TECHNION_FILE, create_missing=True)
+        _import(session, settings, technion, create_missing=True)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Contact)) == 0
     assert session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
-    report = _import(session, settings, TECHNION_FILE, create_missing=True, skip_invalid=True)
+    report = _import(session, settings, technion, create_missing=True, skip_invalid=True)
     session.commit()
     assert report.rows_read == 17456
     assert report.inserted == 16203
@@ -316,7 +317,7 @@ def test_real_two_weeks_import_with_measured_counts_and_idempotence(
     )
     assert outcomes == {Outcome.answered: 14318, Outcome.abandoned: 1885}
 
-    again = _import(session, settings, TECHNION_FILE, skip_invalid=True)
+    again = _import(session, settings, technion, skip_invalid=True)
     session.commit()
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 16203)
     assert session.scalar(select(func.count()).select_from(Contact)) == 16203

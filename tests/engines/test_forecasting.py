@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import math
 from collections import Counter
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,14 +24,9 @@ from ccops.engines.forecasting import (
     InsufficientHistoryError,
     Series,
 )
+from tests.plugins.data import TECHNION, require_shared
 
 SETTINGS = settings(max_examples=25, deadline=None)
-TECHNION_FILE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "technion_anonymous_bank_1999-02-01_14.tsv"
-)
 SPD = 48  # 30-minute slots per day
 SPW = 7 * SPD
 WEEKDAY = np.array([1.3, 1.1, 1.0, 1.0, 0.95, 0.5, 0.3])  # Monday peak, quiet weekend
@@ -530,11 +524,10 @@ def technion_calls_per_queue() -> dict[str, Series]:
     call whose VRU exit is earlier than its entry crossed midnight and is counted on the next
     day; the two calls that left the VRU after the last midnight (on 1999-02-15) are dropped.
     """
-    if not TECHNION_FILE.exists():
-        pytest.skip(f"{TECHNION_FILE} not found")
+    technion = require_shared(TECHNION)
     first = dt.date(1999, 2, 1)
     counts: dict[str, Counter[int]] = {}
-    with TECHNION_FILE.open(newline="", encoding="ascii") as handle:
+    with technion.open(newline="", encoding="ascii") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             if row["outcome"] == "PHANTOM" or (
                 row["outcome"] == "HANG" and row["q_start"] == "0:00:00"

@@ -1,5 +1,6 @@
 """Tests of the robust (outlier-damped) averages: ``unusual_day`` of HistoricalAverage and
-TopDown, and of the Technion 1999 benchmark file against the two weeks shipped in shared/data."""
+TopDown, and of the Technion 1999 benchmark file against the two weeks of the real call log
+(the shared data folder, see tests/plugins/data.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from ccops.engines import forecasting as fc
 from ccops.engines.forecasting import ForecastInputError, Series, arrays
+from tests.plugins.data import TECHNION, require_shared
 
-from .test_forecasting import SPD, SPW, TECHNION_FILE, expected_volume
+from .test_forecasting import SPD, SPW, expected_volume
 
 ROBUST = (0.6, 1.5)
 YEAR_FILE = (
@@ -161,11 +163,10 @@ def test_damping_only_blanks_whole_observed_days(
 
 def test_the_1999_file_agrees_with_the_two_weeks_in_shared_data() -> None:
     """Feb 1-14 of the derived 15-minute file = the same rule applied to the shared raw log."""
-    if not TECHNION_FILE.exists():
-        pytest.skip(f"{TECHNION_FILE} not found")
+    technion = require_shared(TECHNION)
     raw: Counter[tuple[str, int]] = Counter()
     first = dt.date(1999, 2, 1)
-    with TECHNION_FILE.open(newline="", encoding="ascii") as handle:
+    with technion.open(newline="", encoding="ascii") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             if row["outcome"] == "PHANTOM" or (
                 row["outcome"] == "HANG" and row["q_start"] == "0:00:00"

@@ -14,7 +14,7 @@ from ccops.wfm.forecasts import jobs as forecast_jobs
 from ccops.wfm.forecasts import schemas
 from ccops.wfm.schedules import jobs as schedule_jobs
 from tests.factories import make_org
-from tests.wfm.history import add_history
+from tests.factories.history import add_history
 
 
 @pytest.fixture

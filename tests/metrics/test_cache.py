@@ -17,9 +17,9 @@ from ccops.metrics import cache
 from ccops.metrics import service as kpi
 from ccops.org.models import Person, Queue
 from ccops.settings import Settings
-from tests.conftest import TEST_DATA
 from tests.factories import make_admin, make_org
-from tests.metrics.builders import add_contact, add_state
+from tests.factories.metrics import add_contact, add_state
+from tests.plugins.data import TEST_DATA
 
 AT = datetime(2024, 10, 27, 9, tzinfo=UTC)
 DAY = "2024-10-27"  # the day of tests/data/contacts_dst_london.csv (London, clocks go back)
@@ -142,7 +142,7 @@ def test_while_a_feed_writes_a_page_shows_its_last_figures_and_says_so(
     """Writes by someone else (a telephony feed): a page computed seconds ago is answered once
     more with its figures and an "as of" notice, the API waits for the new figures, and the
     page has them as soon as the background refresh is done."""
-    from tests.conftest import signed_in_client
+    from tests.factories.web import signed_in_client
 
     make_org(session)
     add_contact(session, ext="f1", queue="Sales", arrival=AT, outcome=Outcome.answered, wait_s=5)
@@ -189,7 +189,7 @@ def test_the_version_is_read_even_when_requests_hold_every_pooled_connection(
     url = settings.resolved_database_url()
     engine = engine_for(url)
     with ExitStack() as held:
-        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+        for _ in range(engine.pool.size() + 10):  # type: ignore[attr-defined]  # QueuePool: size + overflow
             held.enter_context(engine.connect())
         assert cache.data_version(url) is not None
 
@@ -244,7 +244,7 @@ def test_the_unread_count_is_read_even_when_requests_hold_every_pooled_connectio
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
     principal = SimpleNamespace(user_id=1)
     with ExitStack() as held:
-        for _ in range(engine.pool.size() + 10):  # the pool's size plus its default overflow
+        for _ in range(engine.pool.size() + 10):  # type: ignore[attr-defined]  # QueuePool: size + overflow
             held.enter_context(engine.connect())
         assert unread_notifications(request, principal) == 0  # type: ignore[arg-type]
 

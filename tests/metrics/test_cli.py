@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ccops.cli import app
 from ccops.enums import Outcome
 from tests.factories import make_org
-from tests.metrics.builders import add_contact
+from tests.factories.metrics import add_contact
 
 REQUIRED_KEYS = {
     "queue",

@@ -18,7 +18,7 @@ from ccops.metrics import service as kpi
 from ccops.metrics.registry import METRICS
 from ccops.settings import Settings
 from tests.factories import make_org
-from tests.metrics.builders import add_contact, add_state
+from tests.factories.metrics import add_contact, add_state
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from ccops.org import service as org_service
 from ccops.org.models import Person, User
 from ccops.performance import attrition as perf_attrition
 from tests.factories import make_org
-from tests.metrics.builders import add_contact
+from tests.factories.metrics import add_contact
 
 
 def _org(session: Session, *, admin: bool = True) -> None:

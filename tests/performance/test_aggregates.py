@@ -54,9 +54,9 @@ def _seed(session: Session) -> None:
                 service_level_variant=variant,
             ),
         )
-    for team, people in TEAMS.items():
+    for team, names in TEAMS.items():
         org_service.create_team(session=session, data=schemas.TeamIn(name=team, site="Main"))
-        for name in people:
+        for name in names:
             org_service.create_person(
                 session=session,
                 data=schemas.PersonIn(
@@ -73,7 +73,7 @@ def _seed(session: Session) -> None:
     queues = list(session.scalars(select(Queue).order_by(Queue.id)))
     people: list[int | None] = [*session.scalars(select(Person.id).order_by(Person.id)), None]
     base = int(datetime.combine(START, datetime.min.time(), UTC).timestamp())
-    rows = []
+    rows: list[dict[str, object]] = []
     for n in range(6000):
         q = queues[int(rng.integers(len(queues)))]
         outcome = OUTCOMES[int(rng.choice(4, p=[0.6, 0.1, 0.25, 0.05]))]
@@ -227,13 +227,13 @@ def test_team_views_equal_the_row_by_row_computation(session: Session) -> None:
                 session=session, team=team, kpi=kpi, first=START, last=last, scope=ALL
             )
             assert len(chart.points) == 8
-            for point in chart.points:
-                rows = rowwise._contact_rows(session, subject, point.first, point.last)
+            for cpoint in chart.points:
+                rows = rowwise._contact_rows(session, subject, cpoint.first, cpoint.last)
                 old = rowwise._from_contacts(kpi, rows)
-                assert point.n == old.n
+                assert cpoint.n == old.n
                 expected = (old.successes or 0) / old.n if kpi != "aht_s" else old.actual
                 if kpi != "aht_s" and not old.n:
                     expected = None
-                assert (point.value is None) == (expected is None)
+                assert (cpoint.value is None) == (expected is None)
                 if expected is not None:
-                    assert point.value == pytest.approx(expected, rel=1e-9)
+                    assert cpoint.value == pytest.approx(expected, rel=1e-9)

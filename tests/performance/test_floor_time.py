@@ -3,6 +3,7 @@ per site (SQLite and PostgreSQL): exact values, honest empty states and bad inpu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccops.enums import ChannelKind, Role
+from ccops.enums import ChannelKind, Role, ScopeKind
 from ccops.errors import Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -26,7 +27,7 @@ from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
-from tests.wfm.schedule_factories import FAST, WEEK, make_small_site
+from tests.factories.schedules import FAST, WEEK, make_small_site
 
 ALL = org_service.EVERYTHING
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,7 +63,7 @@ def _at(day: date, clock: str) -> datetime:
 
 
 def _schedule(
-    session: Session, login: str, status: str, version: int, segments: list[tuple[str, ...]]
+    session: Session, login: str, status: str, version: int, segments: Sequence[tuple[str, ...]]
 ) -> None:
     """A schedule version of East holding one shift per day of ``segments`` (day, kind, from,
     to; ``to`` may be on the next day as ``+HH:MM``)."""
@@ -256,7 +257,7 @@ def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: 
             session=session,
             data=ss.ActivityIn(
                 login="alice",
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 name=kind,
                 start=datetime.combine(tuesday, datetime.min.time(), london).replace(hour=start),
                 end=datetime.combine(tuesday, datetime.min.time(), london).replace(hour=end),
@@ -275,7 +276,7 @@ def test_planner_schedules_a_leaders_planning_and_the_build_carries_it(session: 
     with pytest.raises(ValidationError):
         ss.ActivityIn(
             login="alice",
-            kind="nap",  # type: ignore[arg-type]
+            kind="nap",
             name="x",
             start=datetime(2026, 1, 1, 9, tzinfo=london),
             end=datetime(2026, 1, 1, 10, tzinfo=london),
@@ -344,7 +345,7 @@ def test_attrition_cost_per_site_with_interval_and_cost(session: Session) -> Non
     scoped = perf_attrition.attrition_cost(
         session=session,
         last=date(2026, 11, 22),
-        scope=org_service.Scope(kind=org_service.ScopeKind.sites, site_ids=frozenset({other_id})),
+        scope=org_service.Scope(kind=ScopeKind.sites, site_ids=frozenset({other_id})),
     )
     assert [r.site for r in scoped.sites] == ["Other"]
     # clearing the cost removes the currency too

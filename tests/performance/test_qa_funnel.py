@@ -18,7 +18,7 @@ from ccops.performance import scorecards as perf_scorecards
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas as qa_schemas
-from tests.quality.builders import ALL_TOP, MIXED, answers, make_centre
+from tests.factories.quality import ALL_TOP, MIXED, answers, make_centre
 
 DAY = date(2026, 11, 2)
 ALL = org_service.EVERYTHING

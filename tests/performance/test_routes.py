@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from ccops.cli import app
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
-from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
-from tests.web.conftest import World
+from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
+from tests.factories.web import World
 
 KPIS = [
     {
@@ -196,7 +196,7 @@ def test_cli_refuses_bad_weights_and_shows_values(
 
 
 def test_supervisor_records_coaching_from_the_person_page(world: World) -> None:
-    from tests.web.conftest import sign_in
+    from tests.factories.web import sign_in
 
     client = world.client()
     csrf = sign_in(client, "u-supervisor")

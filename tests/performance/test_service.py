@@ -23,7 +23,7 @@ from ccops.performance import reports as perf_reports
 from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
 from ccops.performance import scorecards as perf_scorecards
-from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
+from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
 P = s.Perspective
@@ -50,7 +50,7 @@ def _card(
             weight_pct=weights[1],
         ),
     ]
-    return s.ScorecardIn(name=name, level=level, kpis=kpis, **kw)  # type: ignore[arg-type]
+    return s.ScorecardIn(name=name, level=level, kpis=kpis, **kw)
 
 
 def _own_scope(session: Session, login: str) -> org_service.Scope:

@@ -13,7 +13,7 @@ from ccops.performance import measures as perf_measures
 from ccops.performance import subjects as perf_subjects
 from ccops.runtime import session_factory
 from ccops.settings import Settings
-from tests.performance.conftest import DAY, add_contacts, add_horizon, make_centre
+from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
 LAST = DAY + timedelta(days=6)

@@ -18,7 +18,7 @@ from ccops.performance import schemas as s
 from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas as qs
 from ccops.settings import Settings
-from tests.quality.builders import ALL_TOP, MIXED, answers, make_centre
+from tests.factories.quality import ALL_TOP, MIXED, answers, make_centre
 
 ALL = org_service.EVERYTHING
 DAY = date(2026, 11, 2)

@@ -13,7 +13,7 @@ from ccops.cli import app
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import schemas
-from tests.quality.builders import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
+from tests.factories.quality import ALL_TOP, FORM, MIXED, answers, answers_json, make_centre
 
 
 def test_cli_creates_forms_evaluates_and_reports_scores(

@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 
 from ccops.enums import Role
 from ccops.web.app import create_app
-from tests.quality.builders import MIXED
+from tests.factories.quality import MIXED
+from tests.factories.web import World, sign_in
 from tests.quality.test_routes import _body, _seed
-from tests.web.conftest import World, sign_in
 
 PERIOD = {"first_day": "2026-11-01", "last_day": "2026-11-03"}
 

@@ -13,8 +13,8 @@ from ccops.enums import Outcome, Role
 from ccops.org.models import Person, Queue
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas
-from tests.quality.builders import ALL_TOP, FORM, MIXED, answers_json
-from tests.web.conftest import World
+from tests.factories.quality import ALL_TOP, FORM, MIXED, answers_json
+from tests.factories.web import World
 
 DAY = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 

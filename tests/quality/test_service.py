@@ -24,7 +24,7 @@ from ccops.quality import forms as qa_forms
 from ccops.quality import sampling as qa_sampling
 from ccops.quality import schemas
 from ccops.quality import scores as qa_scores
-from tests.quality.builders import (
+from tests.factories.quality import (
     ALL_TOP,
     CRITICAL,
     FORM,

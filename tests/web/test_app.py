@@ -12,7 +12,7 @@ from ccops.enums import Outcome
 from ccops.settings import Settings
 from ccops.web.app import create_app
 from tests.factories import make_org
-from tests.metrics.builders import add_contact
+from tests.factories.metrics import add_contact
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_kpis_through_the_api_equal_the_service(client: TestClient, session: Ses
 
 
 def test_unmigrated_database_is_a_clear_409(tmp_path: object) -> None:
-    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")  # type: ignore[arg-type]
+    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="k")
     response = TestClient(create_app(settings)).get("/api/v1/sites")
     assert response.status_code == 409
     assert "ccops db upgrade" in response.json()["message"]
@@ -130,7 +130,7 @@ def test_a_write_is_committed_before_its_response_is_sent(settings: Settings) ->
     from starlette.types import Message, Receive, Scope, Send
 
     from ccops.runtime import engine_for
-    from tests.conftest import signed_in_client
+    from tests.factories.web import signed_in_client
 
     client = signed_in_client(settings)
     app = client.app

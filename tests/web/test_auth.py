@@ -18,7 +18,7 @@ from ccops.enums import Role
 from ccops.org.models import ApiToken, User
 from ccops.settings import get_settings
 from ccops.web import security
-from tests.web.conftest import PASSWORD, World, csrf_of, sign_in
+from tests.factories.web import PASSWORD, World, csrf_of, sign_in
 
 
 def _user(world: World, login: str) -> User:

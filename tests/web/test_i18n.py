@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ccops.enums import Language, Role
 from ccops.web.i18n import LOCALE_DIR, Formats, negotiate
-from tests.web.conftest import World, csrf_of, sign_in
+from tests.factories.web import World, csrf_of, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -44,7 +44,7 @@ def test_every_message_is_translated_into_both_chinese_scripts() -> None:
         missing = sorted(m for m in messages if not translated.get(m))
         assert not missing, f"{language}: untranslated (run `make i18n`, then translate): {missing}"
         for message, text in translated.items():
-            assert isinstance(text, str)
+            assert isinstance(message, str) and isinstance(text, str)
             assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(text)), message
             if "%%" in message or PLACEHOLDER.search(message):
                 bare = PLACEHOLDER.sub("", text).replace("%%", "")
@@ -63,7 +63,7 @@ def test_simplified_and_traditional_differ_where_the_scripts_do() -> None:
     assert hans["Service level"] == "服务水平" and hant["Service level"] == "服務水準"
     # many short phrases are written alike in both scripts (原因分析, 返回列表); a catalog copied
     # from the other script would have nearly all of them alike
-    long = [m for m in hans if re.search(r"[\u4e00-\u9fff]{4}", hans[m])]
+    long = [m for m in hans if re.search(r"[\u4e00-\u9fff]{4}", str(hans[m]))]
     same = [m for m in long if hans[m] == hant[m]]
     assert len(same) < 0.06 * len(long), same
 

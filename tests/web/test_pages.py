@@ -10,9 +10,9 @@ from ccops.enums import Outcome, Role
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.web.render import STATIC_DIR
-from tests.conftest import TEST_DATA
-from tests.metrics.builders import add_contact
-from tests.web.conftest import World, csrf_of, sign_in
+from tests.factories.metrics import add_contact
+from tests.factories.web import World, csrf_of, sign_in
+from tests.plugins.data import TEST_DATA
 
 
 def _field_marked(html: str, name: str) -> bool:

@@ -10,12 +10,13 @@ without their CSRF token, with 403, which is why public routes are only checked 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount, Route
 
 from ccops.enums import Role
-from tests.web.conftest import World
+from tests.factories.web import World
 
 A, S, Q, P, M, E, D = (
     Role.agent,
@@ -290,7 +291,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
 def _routes(world: World) -> set[tuple[str, str]]:
     """Every (method, path) the app answers, routers included, the static mount as GET."""
     found: set[tuple[str, str]] = set()
-    for context in iter_route_contexts(world.client().app.routes):
+    app: Any = world.client().app
+    for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute | Route):
             for method in context.methods or ():

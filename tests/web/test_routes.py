@@ -27,7 +27,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str]]:
     for context in iter_route_contexts(app.router.routes):
         for method in sorted(context.methods or ()):
             if method != "HEAD":
-                found.append((method, context.path))
+                found.append((method, context.path or ""))
     return found
 
 

@@ -1,7 +1,7 @@
 """schemathesis against the app's OpenAPI schema, in-process, as an administrator: no 5xx.
 
 Every operation of ``/openapi.json`` is driven through the ASGI transport (no network) with a
-bearer token, on a private copy of the two-site organisation of ``tests/web/conftest.py``. Each
+bearer token, on a private copy of the two-site organisation of ``tests/factories/web.py``. Each
 response must not be a server error and must conform to the response schema documented for it.
 Examples are capped and derandomized so the file is quick and repeatable.
 """
@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from ccops.enums import Role
 from ccops.settings import Settings
 from ccops.web.app import create_app
-from tests.web.conftest import World
+from tests.factories.web import World
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Scope]]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from ccops.db import make_engine, make_session_factory
-from ccops.enums import Outcome, Role
+from ccops.enums import AgentState, Outcome, Role
 from ccops.org.models import Person
-from tests.metrics.builders import add_contact
-from tests.web.conftest import World
+from tests.factories.metrics import add_contact, add_state
+from tests.factories.web import World
 
 
 def _contacts(world: World) -> None:
@@ -61,13 +61,38 @@ def test_kpis_are_computed_for_queues_in_scope_only(world: World) -> None:
 
 
 def test_agent_kpis_are_of_people_in_scope_only(world: World) -> None:
+    """alice (Team A), bob (Team B) and carol (Other) each work an hour; the agent alice sees only
+    her own rows, her team leader (Team A) only Team A's, the administrator everyone's."""
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        t = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
+        for n, login in enumerate(("alice", "bob", "carol")):
+            add_state(
+                s,
+                ext=f"s{n}",
+                login=login,
+                state=AgentState.on_contact,
+                start=t,
+                end=t + timedelta(hours=1),
+            )
+        s.commit()
+    engine.dispose()
     params = {"from": "2024-01-15", "to": "2024-01-15"}
-    agent = world.client(Role.agent)
-    assert agent.get("/api/v1/kpi/agents", params=params).status_code == 200
-    other = agent.get("/api/v1/kpi/agents", params=params | {"person": "bob"})
+
+    def people(role: Role, **extra: str) -> set[str]:
+        response = world.client(role).get("/api/v1/kpi/agents", params=params | extra)
+        assert response.status_code == 200, response.text
+        rows = response.json()
+        assert all(r["handling_s"] > 0 for r in rows)
+        return {r["person"] for r in rows}
+
+    everyone = people(Role.admin)
+    assert len(everyone) == 3  # the data is there: the checks below are not vacuous
+    alice = people(Role.agent)
+    assert len(alice) == 1 and alice == people(Role.agent, person="alice")
+    assert people(Role.supervisor) == alice  # Team A is alice's team
+    other = world.client(Role.agent).get("/api/v1/kpi/agents", params=params | {"person": "bob"})
     assert other.status_code == 403 and "bob" in other.json()["message"]
-    own = agent.get("/api/v1/kpi/agents", params=params | {"person": "alice"})
-    assert own.status_code == 200
 
 
 def test_contacts_are_those_of_queues_in_scope(world: World) -> None:
