@@ -183,6 +183,9 @@ def predicate(condition: Condition) -> Predicate:
         part = predicate(condition.part)
         return lambda c: not part(c)
     parts = tuple(predicate(p) for p in condition.parts)
+    if len(parts) == 2:  # the common case, without a generator per contact
+        first, second = parts
+        return lambda c: first(c) and second(c)
     return lambda c: all(p(c) for p in parts)
 
 
