@@ -11,7 +11,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome, ServiceLevelVariant
+from ccops.enums import HANDLING_STATES, AgentState
+from ccops.metrics import rules
 
 CONTACT_FRAME_COLUMNS = (
     "queue",
@@ -42,11 +43,6 @@ def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
     return ibis.ifelse(condition, 1, 0)
 
 
-def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    """numerator / denominator as a float, null (never 0, never an error) when denominator is 0."""
-    return numerator.cast("float64") / denominator.cast("float64").nullif(0.0)
-
-
 def local_day_range(contacts: ir.Table, first_day: int, last_day: int) -> ir.Table:
     """Keep contacts whose local arrival date lies in [first_day, last_day] (days since 1970)."""
     return contacts.filter(
@@ -68,16 +64,13 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
         asa_s, aht_s, abandon_rate, max_wait_s; ratios are null where their denominator is 0.
     """
     c = contacts
-    answered = c.outcome.isin([o.value for o in ANSWERED_OUTCOMES])
-    abandoned = c.outcome == Outcome.abandoned.value
-    short = abandoned & (c.wait_s < c.short_abandon_s)
-    within = answered & (c.wait_s <= c.target_s)
+    answered = rules.ibis_condition(rules.ANSWERED, c)
     bucketed = c.mutate(
         interval_local_min=c.arrival_local_min - (c.arrival_local_min % interval_min),
         is_answered=_flag(answered),
-        is_abandoned=_flag(abandoned),
-        is_short=_flag(short),
-        is_within=_flag(within),
+        is_abandoned=rules.ibis_flag(rules.ABANDONED, c),
+        is_short=rules.ibis_flag(rules.SHORT_ABANDONED, c),
+        is_within=rules.ibis_flag(rules.ANSWERED_WITHIN_TARGET, c),
         answered_wait_s=ibis.ifelse(answered, c.wait_s, 0.0),
         handle_s=ibis.ifelse(answered, c.talk_s + c.hold_s + c.wrap_s, 0.0),
     )
@@ -98,17 +91,11 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
 
 def _with_ratios(agg: ir.Table) -> ir.Table:
     """Add service level (by variant), ASA, AHT and abandonment rate to aggregated counts."""
-    variant = agg.service_level_variant
-    sl_denominator = ibis.cases(
-        (variant == ServiceLevelVariant.abandons_count_against.value, agg.offered),
-        (variant == ServiceLevelVariant.abandons_ignored.value, agg.answered),
-        else_=agg.offered - agg.short_abandoned,
-    )
     return agg.mutate(
-        service_level=_ratio(agg.answered_within_target, sl_denominator),
-        asa_s=_ratio(agg.answered_wait_sum_s, agg.answered),
-        aht_s=_ratio(agg.handle_sum_s, agg.answered),
-        abandon_rate=_ratio(agg.abandoned - agg.short_abandoned, agg.offered - agg.short_abandoned),
+        service_level=rules.ibis_service_level(agg),
+        asa_s=rules.ibis_ratio(agg.answered_wait_sum_s, agg.answered),
+        aht_s=rules.ibis_ratio(agg.handle_sum_s, agg.answered),
+        abandon_rate=rules.ibis_rate(rules.ABANDON_RATE, agg),
     ).drop("answered_wait_sum_s", "handle_sum_s")
 
 
@@ -183,8 +170,8 @@ def agent_interval_kpis(states: ir.Table, interval_min: int, max_span: int) -> i
         logged_in_s=ibis.ifelse(pieces.is_logged_in, pieces.overlap_s, 0.0).sum(),
     )
     return agg.mutate(
-        occupancy=_ratio(agg.handling_s, agg.handling_s + agg.available_s),
-        utilisation=_ratio(agg.handling_s, agg.logged_in_s),
+        occupancy=rules.ibis_ratio(agg.handling_s, agg.handling_s + agg.available_s),
+        utilisation=rules.ibis_ratio(agg.handling_s, agg.logged_in_s),
     )
 
 
@@ -205,7 +192,7 @@ def repeat_contacts(
     window = ibis.window(group_by=[c.queue, c.customer_hash], order_by=c.arrival_epoch_s)
     with_next = c.mutate(next_epoch_s=c.arrival_epoch_s.lead().over(window))
     base = with_next.filter(
-        with_next.outcome.isin([o.value for o in ANSWERED_OUTCOMES])
+        rules.ibis_condition(rules.ANSWERED, with_next)
         & (with_next.arrival_local_min < (last_day + 1) * 1440)
         & (with_next.arrival_local_min >= first_day * 1440)
     )
@@ -219,4 +206,4 @@ def repeat_contacts(
     agg = marked.group_by(["queue", "local_day"]).aggregate(
         contacts_with_key=marked.count(), repeated=marked.is_repeat.sum()
     )
-    return agg.mutate(repeat_contact_rate=_ratio(agg.repeated, agg.contacts_with_key))
+    return agg.mutate(repeat_contact_rate=rules.ibis_ratio(agg.repeated, agg.contacts_with_key))

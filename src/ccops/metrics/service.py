@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from ccops.enums import ServiceLevelVariant
 from ccops.errors import Invalid, NotFound, Problem
-from ccops.metrics import cache, schemas
+from ccops.metrics import cache, rules, schemas
 from ccops.metrics import expressions as ex
 
 EPOCH = date(1970, 1, 1)
@@ -412,19 +412,6 @@ def export_contacts_parquet(*, source: KpiSource, path: Path, first: date, last:
     return int(table.num_rows)
 
 
-def _service_level(
-    variant: ServiceLevelVariant, within: int | None, offered: int, answered: int, short: int
-) -> float | None:
-    if within is None:
-        return None
-    denominator = {
-        ServiceLevelVariant.exclude_short_abandons: offered - short,
-        ServiceLevelVariant.abandons_count_against: offered,
-        ServiceLevelVariant.abandons_ignored: answered,
-    }[variant]
-    return within / denominator if denominator > 0 else None
-
-
 def summarise_queue_kpis(
     rows: Sequence[schemas.QueueIntervalKpi], *, first: date, last: date
 ) -> list[schemas.QueuePeriodKpi]:
@@ -448,7 +435,6 @@ def summarise_queue_kpis(
         handle_total = sum((r.aht_s or 0.0) * r.answered for r in items)
         waits = [r.max_wait_s for r in items if r.max_wait_s is not None]
         variant = items[0].service_level_variant
-        real = offered - short
         out.append(
             schemas.QueuePeriodKpi(
                 queue=queue,
@@ -459,12 +445,14 @@ def summarise_queue_kpis(
                 abandoned=abandoned,
                 short_abandoned=short,
                 answered_within_target=within,
-                service_level=_service_level(variant, within, offered, answered, short),
+                service_level=rules.service_level(
+                    variant, within=within, offered=offered, answered=answered, short=short
+                ),
                 service_level_variant=variant,
                 target_s=items[0].target_s,
                 asa_s=wait_total / answered if answered else None,
                 aht_s=handle_total / answered if answered else None,
-                abandon_rate=(abandoned - short) / real if real > 0 else None,
+                abandon_rate=rules.abandon_rate(abandoned=abandoned, short=short, offered=offered),
                 max_wait_s=max(waits) if waits else None,
                 data_source=", ".join(sorted({r.data_source for r in items})),
             )

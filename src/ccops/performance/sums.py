@@ -6,7 +6,7 @@ cached in a ContactCache), never fetched row by row; the sums are also kept in t
 cache under the database's data version, so the next page that asks for the same subject and days
 reads them from memory until a write to contacts, agent states, queues or people changes the
 version. The KPI rules (service level variants, answered within target, short abandons) are the
-SQL expressions of ``kpi_rule_columns``.
+SQL expressions of ``kpi_rule_columns``, compiled from ``ccops.metrics.rules``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, text
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, exists, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from ccops.contacts.models import Contact
-from ccops.enums import ANSWERED_OUTCOMES, Outcome, ServiceLevelVariant
 from ccops.metrics import cache as kpi_cache
+from ccops.metrics import rules as kpi_rules
 from ccops.org.models import Queue
 from ccops.performance import estimates as perf_estimates
 from ccops.performance import periods as perf_periods
@@ -98,26 +98,18 @@ class KpiRuleColumns:
 def kpi_rule_columns() -> KpiRuleColumns:
     """Build the SQL conditions of the KPI rules (service level variants, answered within
     target, short abandons) over ``Contact`` joined to ``Queue``."""
-    answered = Contact.outcome.in_(ANSWERED_OUTCOMES)
-    abandoned = Contact.outcome == Outcome.abandoned
-    short = and_(abandoned, Contact.wait_s < Queue.short_abandon_s)
-    variant = Queue.service_level_variant
-    counted = or_(
-        and_(variant == ServiceLevelVariant.abandons_ignored, answered),
-        variant == ServiceLevelVariant.abandons_count_against,
-        and_(
-            variant.not_in(
-                [ServiceLevelVariant.abandons_ignored, ServiceLevelVariant.abandons_count_against]
-            ),
-            not_(short),
-        ),
-    )
+    fields: dict[str, SQLColumnExpression[Any]] = {
+        "outcome": Contact.outcome,
+        "wait_s": Contact.wait_s,
+        "target_s": Queue.target_s,
+        "short_abandon_s": Queue.short_abandon_s,
+    }
     return KpiRuleColumns(
-        answered=answered,
-        abandoned=abandoned,
-        short_abandon=short,
-        within_target=and_(answered, Contact.wait_s <= Queue.target_s),
-        sl_counted=counted,
+        answered=kpi_rules.sql_condition(kpi_rules.ANSWERED, fields),
+        abandoned=kpi_rules.sql_condition(kpi_rules.ABANDONED, fields),
+        short_abandon=kpi_rules.sql_condition(kpi_rules.SHORT_ABANDONED, fields),
+        within_target=kpi_rules.sql_condition(kpi_rules.ANSWERED_WITHIN_TARGET, fields),
+        sl_counted=kpi_rules.sql_sl_counted(fields, Queue.service_level_variant),
     )
 
 
@@ -234,8 +226,14 @@ def from_sums(kpi: str, c: ContactSums) -> perf_estimates.Measure:
     if kpi == "asa_s":
         return perf_estimates.mean_of_sums(c.answered, c.wait_s, c.wait_sq)
     if kpi == "abandon_rate":
+        counts = {
+            "offered": c.contacts,
+            "abandoned": c.abandoned,
+            "short_abandoned": c.short_abandons,
+        }
         return perf_estimates.proportion(
-            c.abandoned - c.short_abandons, c.contacts - c.short_abandons
+            kpi_rules.count_total(kpi_rules.ABANDON_RATE.numerator, counts),
+            kpi_rules.count_total(kpi_rules.ABANDON_RATE.denominator, counts),
         )
     # service level: the numerator and denominator of each queue's own variant, summed
     return perf_estimates.proportion(c.within_target, c.sl_denominator)

@@ -39,6 +39,7 @@ from ccops.db import utcnow
 from ccops.engines import attribution, queueing
 from ccops.enums import ScopeKind, ServiceLevelVariant
 from ccops.errors import Forbidden, Invalid, Problem
+from ccops.metrics import rules as kpi_rules
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.wfm.forecasts.models import Forecast, ForecastInterval
@@ -315,20 +316,16 @@ def required_for(volume: float, aht_s: float, queue: Queue, patience_s: float | 
 def service_level(
     variant: ServiceLevelVariant, within: int, offered: int, answered: int, short: int
 ) -> float | None:
-    """Service level by the queue's variant (the metrics registry's formula)."""
-    denominator = {
-        ServiceLevelVariant.exclude_short_abandons: offered - short,
-        ServiceLevelVariant.abandons_count_against: offered,
-        ServiceLevelVariant.abandons_ignored: answered,
-    }[ServiceLevelVariant(variant)]
-    return within / denominator if denominator > 0 else None
+    """Service level by the queue's variant (the KPI rules of ``ccops.metrics.rules``)."""
+    return kpi_rules.service_level(
+        variant, within=within, offered=offered, answered=answered, short=short
+    )
 
 
 def abandon_rate(abandoned: float, short: float, offered: float) -> float | None:
     """Abandonment rate: abandons other than short abandons over contacts offered other than
     short abandons (None without any)."""
-    real = offered - short
-    return (abandoned - short) / real if real > 0 else None
+    return kpi_rules.abandon_rate(abandoned=abandoned, short=short, offered=offered)
 
 
 @dataclass

@@ -18,7 +18,8 @@ from ccops.contacts.importers.base import EPOCH, insert_rows, time_fields
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.contacts.schemas import ImportReport
 from ccops.db import utcnow
-from ccops.enums import ANSWERED_OUTCOMES, HANDLING_STATES, AgentState, Outcome
+from ccops.enums import HANDLING_STATES, AgentState, Outcome
+from ccops.metrics import rules as kpi_rules
 from ccops.org import service as org_service
 from ccops.org.models import PersonSkill, Queue
 from ccops.wfm.intraday.constants import INTERVAL_MIN, INTERVAL_S, STAFFED_STATES
@@ -55,15 +56,28 @@ CONTACT_KEYS = (
 )
 
 
+_ANSWERED = kpi_rules.predicate(kpi_rules.ANSWERED)
+_WITHIN = kpi_rules.predicate(kpi_rules.ANSWERED_WITHIN_TARGET)
+_ABANDONED = kpi_rules.predicate(kpi_rules.ABANDONED)
+_SHORT = kpi_rules.predicate(kpi_rules.SHORT_ABANDONED)
+
+
 def contact_flags(outcome: Outcome, wait_s: float, queue: Queue) -> tuple[bool, bool, bool, bool]:
     """The KPI rules of the live totals for one contact: whether it was answered, answered
     within the queue's target, abandoned, and a short abandon (left before the queue's
     short-abandon threshold)."""
-    answered = outcome in ANSWERED_OUTCOMES
-    abandoned = outcome == Outcome.abandoned
-    within = answered and wait_s <= queue.target_s
-    short = abandoned and wait_s < queue.short_abandon_s
-    return answered, within, abandoned, short
+    fields = {
+        "outcome": outcome,
+        "wait_s": wait_s,
+        "target_s": queue.target_s,
+        "short_abandon_s": queue.short_abandon_s,
+    }
+    return (
+        _ANSWERED(fields),
+        _WITHIN(fields),
+        _ABANDONED(fields),
+        _SHORT(fields),
+    )
 
 
 @dataclass
