@@ -5,20 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ccops.errors import NotMigrated
-
-# A row id as sent by a client: positive and within the primary keys' INTEGER column (32 bits on
-# PostgreSQL, 64 on SQLite); a larger value overflowed the driver: a 500 instead of a 422.
-ROW_ID_MAX = 2**31 - 1
-RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+from ccops.ids import RowId as RowId  # TEMPORARY(#14): perf/quality routes move to ccops.ids
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

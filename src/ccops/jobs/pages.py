@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from ccops.db import RowId
+from ccops.ids import RowId
 from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.web import permissions

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from ccops.db import RowId
 from ccops.enums import Role
+from ccops.ids import RowId
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
 from ccops.web import permissions

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ccops.db import RowId
+from ccops.ids import RowId
 from ccops.notifications import schemas, service
 from ccops.web import permissions
 from ccops.web.auth import Principal, require

@@ -8,20 +8,21 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
 from ccops.errors import Invalid, NotFound, Problem
-from ccops.org import service as org_service
 from ccops.performance import schemas as s
+
+if TYPE_CHECKING:
+    from ccops.org.service import Scope
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 FirstOpt = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD")]
 LastOpt = Annotated[str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD")]
-ALL = org_service.EVERYTHING
 CLI_USER = "cli"
 
 performance_app = typer.Typer(
@@ -75,6 +76,13 @@ def _out(data: BaseModel | list[Any], as_json: bool) -> bool:
     return as_json
 
 
+def _everything() -> Scope:
+    """The CLI acts on the whole centre (imported here: org's service pulls in SQLAlchemy)."""
+    from ccops.org.service import EVERYTHING
+
+    return EVERYTHING
+
+
 @performance_app.command("scorecard-create")
 @handle_errors
 def scorecard_create(
@@ -90,7 +98,10 @@ def scorecard_create(
     with unit_of_work() as ses:
         out = [
             perf_scorecards.create_scorecard(
-                session=ses, data=s.ScorecardIn.model_validate(i), created_by=CLI_USER, scope=ALL
+                session=ses,
+                data=s.ScorecardIn.model_validate(i),
+                created_by=CLI_USER,
+                scope=_everything(),
             )
             for i in items
         ]
@@ -152,12 +163,16 @@ def scorecard(
     with unit_of_work() as ses:
         if person:
             out = perf_scorecards.person_scorecard(
-                session=ses, login=person, first=a, last=b, scope=ALL
+                session=ses, login=person, first=a, last=b, scope=_everything()
             )
         elif team:
-            out = perf_scorecards.team_scorecard(session=ses, team=team, first=a, last=b, scope=ALL)
+            out = perf_scorecards.team_scorecard(
+                session=ses, team=team, first=a, last=b, scope=_everything()
+            )
         else:
-            out = perf_scorecards.centre_scorecard(session=ses, first=a, last=b, scope=ALL)
+            out = perf_scorecards.centre_scorecard(
+                session=ses, first=a, last=b, scope=_everything()
+            )
     if not _out(out, as_json):
         _values_table(out)
 
@@ -179,7 +194,9 @@ def funnel(
 
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = perf_charts.funnel(session=ses, team=team, kpi=kpi, first=a, last=b, scope=ALL)
+        out = perf_charts.funnel(
+            session=ses, team=team, kpi=kpi, first=a, last=b, scope=_everything()
+        )
     if _out(out, as_json):
         return
     counts = "passed/evaluated" if kpi == "qa_pass_rate" else "repeats/contacts"
@@ -218,7 +235,13 @@ def control_chart(
     a, b = _period(first, last)
     with unit_of_work() as ses:
         out = perf_charts.control_chart(
-            session=ses, team=team, kpi=kpi, first=a, last=b, days_per_point=days, scope=ALL
+            session=ses,
+            team=team,
+            kpi=kpi,
+            first=a,
+            last=b,
+            days_per_point=days,
+            scope=_everything(),
         )
     if _out(out, as_json):
         return
@@ -248,7 +271,7 @@ def coaching_add(
 
     with unit_of_work() as ses:
         out = perf_coaching.create_coaching(
-            session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=ALL
+            session=ses, data=_record(s.CoachingIn, file), coach=coach, scope=_everything()
         )
     if not _out(out, as_json):
         console.print(f"coaching session {out.id} recorded for {out.person}")
@@ -262,7 +285,7 @@ def coaching_list(person: str, as_json: JsonOpt = False) -> None:
     from ccops.runtime import unit_of_work
 
     with unit_of_work() as ses:
-        out = perf_coaching.list_coaching(session=ses, login=person, scope=ALL)
+        out = perf_coaching.list_coaching(session=ses, login=person, scope=_everything())
     if not _out(out, as_json):
         print_table(
             person,
@@ -284,7 +307,7 @@ def review_add(
 
     with unit_of_work() as ses:
         out = perf_reviews.create_review(
-            session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=ALL
+            session=ses, data=_record(s.ReviewIn, file), reviewer=reviewer, scope=_everything()
         )
     if not _out(out, as_json):
         console.print(f"review {out.id} recorded for {out.person}")
@@ -298,7 +321,7 @@ def reviews_list(person: str, as_json: JsonOpt = False) -> None:
     from ccops.runtime import unit_of_work
 
     with unit_of_work() as ses:
-        out = perf_reviews.list_reviews(session=ses, login=person, scope=ALL)
+        out = perf_reviews.list_reviews(session=ses, login=person, scope=_everything())
     if not _out(out, as_json):
         print_table(
             person,
@@ -326,7 +349,7 @@ def recognise(
             session=ses,
             data=s.RecognitionIn(person=person, given_on=given_on, text=text),
             given_by=given_by,
-            scope=ALL,
+            scope=_everything(),
         )
     if not _out(out, as_json):
         console.print(f"recognition {out.id} recorded for {out.person}")
@@ -393,7 +416,9 @@ def report(
 
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = perf_reports.level_report(session=ses, audience=audience, first=a, last=b, scope=ALL)
+        out = perf_reports.level_report(
+            session=ses, audience=audience, first=a, last=b, scope=_everything()
+        )
     if not _out(out, as_json):
         _print_report(out)
 
@@ -406,7 +431,7 @@ def reports_due(as_json: JsonOpt = False) -> None:
     from ccops.runtime import unit_of_work
 
     with unit_of_work() as ses:
-        out = perf_reports.due_reports(session=ses, scope=ALL)
+        out = perf_reports.due_reports(session=ses, scope=_everything())
     if _out(out, as_json):
         return
     if not out:
@@ -433,7 +458,7 @@ def activity(
         out = perf_floor_time.record_activity(
             session=ses,
             data=s.ActivityIn(person=person, day=d, kind=kind, minutes=minutes),
-            scope=ALL,
+            scope=_everything(),
         )
     if not _out(out, as_json):
         console.print(f"recorded {minutes} min of {kind.value} for {person} on {d}")
@@ -458,7 +483,9 @@ def floor_time(
 
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = perf_floor_time.floor_time(session=ses, first=a, last=b, scope=ALL, person=person)
+        out = perf_floor_time.floor_time(
+            session=ses, first=a, last=b, scope=_everything(), person=person
+        )
     if _out(out, as_json):
         return
     rows = [
@@ -500,7 +527,7 @@ def attrition(
 
     a, b = _period(first, last)
     with unit_of_work() as ses:
-        out = perf_attrition.attrition(session=ses, first=a, last=b, scope=ALL, team=team)
+        out = perf_attrition.attrition(session=ses, first=a, last=b, scope=_everything(), team=team)
     if _out(out, as_json):
         return
     print_table(

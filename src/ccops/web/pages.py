@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccops.contacts import queries as contacts_queries
-from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError
+from ccops.ids import RowId
 from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import schemas as org_schemas

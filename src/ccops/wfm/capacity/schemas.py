@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ccops.db import RowId
+from ccops.ids import RowId
 
 
 class CapacityPlanIn(BaseModel):

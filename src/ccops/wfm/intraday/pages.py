@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ccops.db import RowId
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.ids import RowId
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ccops import flows
-from ccops.db import RowId
 from ccops.errors import Invalid, Problem
+from ccops.ids import RowId
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep

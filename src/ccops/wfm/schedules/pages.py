@@ -11,8 +11,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from ccops.db import RowId
 from ccops.errors import CcopsError, Invalid, NotFound
+from ccops.ids import RowId
 from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.org import service as org_service

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 
-from ccops.db import RowId
+from ccops.ids import RowId
 from ccops.jobs.schemas import JobOut
 from ccops.web import jobs as web_jobs
 from ccops.web import permissions
