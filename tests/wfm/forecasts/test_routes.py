@@ -165,7 +165,6 @@ def test_ids_beyond_integer_keys_are_refused_not_a_server_error(admin_client: Te
         ("GET", "/api/v1/forecasts/requirements/7", "show_requirement"),
         ("GET", "/api/v1/forecasts/7/requirements", "list_requirements"),
         ("GET", "/api/v1/capacity-plans/7", "show_capacity_plan"),
-        ("GET", "/forecasts/jobs/7", "job_progress"),
         ("GET", "/forecasts/requirements/7", "show_requirement"),
         ("GET", "/forecasts/7", "show"),
         ("GET", "/capacity-plans/7", "capacity_plan"),

@@ -18,7 +18,7 @@ from ccops.wfm.staffing import schemas
 from ccops.wfm.staffing import service as staffing_service
 from tests.factories.web import signed_in_client
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "two_skill_morning.toml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "two_skill_morning.toml"
 
 
 def test_textbook_example_needs_14_agents() -> None:
