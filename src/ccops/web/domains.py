@@ -23,6 +23,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.notifications.routes",
     "ccops.contacts.routes",
     "ccops.performance.routes",
+    "ccops.performance.pages",
     "ccops.quality.routes",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
