@@ -25,6 +25,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.performance.routes",
     "ccops.performance.pages",
     "ccops.quality.routes",
+    "ccops.quality.pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",
