@@ -63,7 +63,7 @@ from pathlib import Path
 
 import httpx
 
-from ccops.demo import DEMO_USERS, demo_password
+from ccops.org.demo import DEMO_USERS, demo_password
 from ccops.web.timing import server_ms
 
 END = "2026-11-22"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ccops import demo
 from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi
+from ccops.org import demo as org_demo
 from ccops.org.models import Person, Queue, Site, User
 from tests.plugins.demo import DEMO_END
 
@@ -31,7 +32,7 @@ def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
     engine.dispose()
     assert zones == {"Asia/Shanghai", "Europe/London"}
     assert queues == 5 and agents is not None and agents >= 100
-    assert users == {login for login, _, _ in demo.DEMO_USERS}
+    assert users == {login for login, _, _ in org_demo.DEMO_USERS}
     assert str(span[0]).startswith(str(FIRST - timedelta(days=1))) or str(span[0]).startswith(
         str(FIRST)
     )

@@ -26,6 +26,7 @@ def seed(
 ) -> None:
     """Build the demo centre: 2 sites, 5 queues, 100+ agents, 13 weeks of contacts."""
     from ccops import demo
+    from ccops.org import demo as org_demo
     from ccops.runtime import unit_of_work
 
     settings = get_settings()
@@ -34,10 +35,10 @@ def seed(
     except ValueError:
         raise Invalid(f"--end {end!r} is not a date (YYYY-MM-DD)") from None
     with unit_of_work(settings) as session:
-        if demo.has_data(session=session):
+        if org_demo.has_data(session=session):
             if if_empty:
                 console.print("database already has data: demo not seeded")
-                if demo.is_demo(session=session):
+                if org_demo.is_demo(session=session):
                     print_demo_users()
                 return
             raise Conflict("the database is not empty: the demo centre goes only into a new one")
@@ -52,8 +53,8 @@ def seed(
 
 def print_demo_users() -> None:
     """Print the demo sign-ins (demo databases only)."""
-    from ccops import demo
+    from ccops.org import demo as org_demo
 
     console.print("demo sign-ins (user / password):")
-    for login, role, _ in demo.DEMO_USERS:
-        console.print(f"  {role.value:<11} {login} / {demo.demo_password(login)}")
+    for login, role, _ in org_demo.DEMO_USERS:
+        console.print(f"  {role.value:<11} {login} / {org_demo.demo_password(login)}")

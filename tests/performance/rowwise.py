@@ -47,7 +47,7 @@ def _local_minutes(first: date, last: date) -> tuple[int, int]:
 
 
 def _teams(session: Session) -> dict[int, int | None]:
-    return dict(session.execute(select(Person.id, Person.team_id)).tuples().all())
+    return dict(session.execute(select(Person.id, Person.team_id)).all())
 
 
 def _in_subject(

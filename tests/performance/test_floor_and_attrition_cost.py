@@ -14,7 +14,7 @@ from ccops.cli import app
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.org.models import Person, Site
-from ccops.performance.routes import floor_period
+from ccops.performance import periods as perf_periods
 from ccops.wfm.schedules.models import Schedule, ScheduledActivity, ScheduledShift
 from tests.factories.web import World
 
@@ -143,7 +143,7 @@ def test_leaver_cost_api_refuses_bad_input_and_feeds_the_executive_view(world: W
 
 def test_floor_time_api_and_pages_show_both_sources(world: World) -> None:
     _seed(world)
-    first, last = floor_period()
+    first, last = perf_periods.floor_period()
     supervisor = world.client(Role.supervisor)
     rows = supervisor.get(f"/api/v1/performance/floor-time?first={first}&last={last}").json()
     [lead] = rows
@@ -194,7 +194,7 @@ def test_cli_sets_the_cost_and_shows_floor_time(world: World, monkeypatch: objec
     )
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output) == [{"site": "Main", "cost_per_leaver": 3000.0, "currency": "EUR"}]
-    first, last = floor_period()
+    first, last = perf_periods.floor_period()
     out = runner.invoke(
         app,
         ["performance", "floor-time", "--from", str(first), "--to", str(last), "--json"],

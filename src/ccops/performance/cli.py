@@ -32,14 +32,14 @@ performance_app = typer.Typer(
 
 
 def _period(first: str | None, last: str | None) -> tuple[date, date]:
-    from ccops.performance.routes import period
+    from ccops.performance import periods as perf_periods
 
     try:
         a = date.fromisoformat(first) if first else None
         b = date.fromisoformat(last) if last else None
     except ValueError as exc:
         raise Invalid(f"dates are YYYY-MM-DD: {exc}", [Problem("bad date", "from/to")]) from None
-    return period(a, b)
+    return perf_periods.default_period(first=a, last=b)
 
 
 def _read_json(path: Path) -> Any:

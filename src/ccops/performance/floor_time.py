@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role
-from ccops.errors import Invalid, NotFound, Problem
+from ccops.errors import Forbidden, Invalid, NotFound, Problem
 from ccops.metrics import registry
 from ccops.org import service as org_service
 from ccops.org.models import Person, Site, Team
@@ -78,6 +78,16 @@ def floor_measure(
 
 
 # --- team leaders' time -----------------------------------------------------------------------
+
+
+def check_recorder(*, session: Session, role: Role, person_id: int | None, person: str) -> None:
+    """Refuse a team leader recording another person's activities (others record anyone's)."""
+    if role == Role.supervisor:
+        own = perf_subjects.person_login(session=session, person_id=person_id)
+        if own is None or own != person:
+            raise Forbidden(
+                "team leaders record their own activities only", [Problem("not you", "person")]
+            )
 
 
 def record_activity(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.enums import Role
+from ccops.errors import Forbidden, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, Team
 from ccops.performance import measures as perf_measures
@@ -26,6 +27,23 @@ RHYTHM_PERIOD = {
 
 
 # --- publication by level ---------------------------------------------------------------------
+
+
+AUDIENCES_OF_ROLE = {
+    Role.supervisor: {s.Audience.agent, s.Audience.team},
+    Role.executive: {s.Audience.executive},
+}
+"""The reports a role receives, where it does not receive every level's."""
+
+
+def check_audience(*, role: Role, audience: s.Audience) -> None:
+    """Refuse a level's report to a role that does not receive it."""
+    allowed = AUDIENCES_OF_ROLE.get(role)
+    if allowed is not None and audience not in allowed:
+        raise Forbidden(
+            f"the role {role.value} does not receive the {audience.value} report",
+            [Problem("not your level's report", "audience")],
+        )
 
 
 def _publication_out(p: m.Publication) -> s.PublicationOut:

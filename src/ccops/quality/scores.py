@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from scipy import stats as sp_stats
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ccops.db import utcnow
 from ccops.engines import stats
 from ccops.org.models import Person, Site, Team
 from ccops.org.service import EVERYTHING, Scope
@@ -36,6 +37,12 @@ MIN_EVALUATIONS = 5
 
 
 # --- statistics of scores ---------------------------------------------------------------------
+
+
+def default_period(*, days: int = 28) -> tuple[date, date]:
+    """The ``days`` local days up to yesterday (UTC date): a QA view's period by default."""
+    last = utcnow().date() - timedelta(days=1)
+    return last - timedelta(days=days - 1), last
 
 
 def summarise(scores: list[float], passes: list[bool]) -> schemas.ScoreSummary:
