@@ -13,7 +13,6 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ccops.errors import NotMigrated
-from ccops.ids import RowId as RowId  # TEMPORARY(#14): perf/quality routes move to ccops.ids
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

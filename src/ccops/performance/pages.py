@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.ids import RowId
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from ccops.db import RowId
+from ccops.ids import RowId
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching

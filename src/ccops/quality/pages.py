@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.ids import RowId
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations

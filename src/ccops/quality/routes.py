@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from ccops.db import RowId
 from ccops.enums import Role
 from ccops.errors import Forbidden, NotFound, Problem
+from ccops.ids import RowId
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
