@@ -96,3 +96,43 @@ def test_import_linter_contracts_are_kept() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+EDGE_NAMES = frozenset({"routes.py", "pages.py", "edit_pages.py", "cli.py", "demo_cli.py"})
+
+
+def edge_sqlalchemy_imports(path: Path) -> list[str]:
+    """Return what an edge module imports from SQLAlchemy beyond ``sqlalchemy.orm.Session`` (the
+    type of the request's session): an edge that can build a query has a reason to."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "sqlalchemy"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            found += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if (node.module, a.name) != ("sqlalchemy.orm", "Session")
+            ]
+    return found
+
+
+def test_the_edge_check_sees_a_query_import(tmp_path: Path) -> None:
+    source = tmp_path / "routes.py"
+    source.write_text(
+        "from sqlalchemy.orm import Session\n"
+        "from sqlalchemy import select, func\n"
+        "import sqlalchemy\n",
+        encoding="utf-8",
+    )
+    assert edge_sqlalchemy_imports(source) == ["sqlalchemy.select", "sqlalchemy.func", "sqlalchemy"]
+
+
+def test_edges_build_no_queries() -> None:
+    edges = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name in EDGE_NAMES]
+    assert len(edges) > 20, "the edge modules moved: update EDGE_NAMES"
+    found = {
+        p.relative_to(SRC).as_posix(): names for p in edges if (names := edge_sqlalchemy_imports(p))
+    }
+    assert not found, f"routes, pages and CLI call services; these import query building: {found}"
