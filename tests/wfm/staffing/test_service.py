@@ -17,8 +17,9 @@ from ccops.settings import Settings
 from ccops.wfm.staffing import schemas
 from ccops.wfm.staffing import service as staffing_service
 from tests.factories.web import signed_in_client
+from tests.plugins.data import ROOT
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "two_skill_morning.toml"
+EXAMPLE = ROOT / "examples" / "two_skill_morning.toml"
 
 
 def test_textbook_example_needs_14_agents() -> None:
