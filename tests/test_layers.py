@@ -136,3 +136,15 @@ def test_edges_build_no_queries() -> None:
         p.relative_to(SRC).as_posix(): names for p in edges if (names := edge_sqlalchemy_imports(p))
     }
     assert not found, f"routes, pages and CLI call services; these import query building: {found}"
+
+
+def test_edges_take_savepoints_through_attempt() -> None:
+    """One way for a form to try a change: ``ccops.db.attempt``, not a savepoint of its own."""
+    found = [
+        f"{p.relative_to(SRC).as_posix()}:{node.lineno}"
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p.name in EDGE_NAMES
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "begin_nested"
+    ]
+    assert not found, f"use `with ccops.db.attempt(session):` in {found}"

@@ -21,6 +21,7 @@ from ccops.contacts import privacy as contacts_privacy
 from ccops.contacts import queries as contacts_queries
 from ccops.contacts import schemas
 from ccops.contacts.importers import FORMATS
+from ccops.db import attempt
 from ccops.errors import CcopsError
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
@@ -336,7 +337,7 @@ def _import_form(
         "intervals": contacts_imports.import_intervals,
     }[kind]
     try:
-        with session.begin_nested():
+        with attempt(session):
             report = _import_upload(run, upload, mapping, **args)
     except CcopsError as exc:
         forms.domain_problems(exc, state, _, fallback=False)

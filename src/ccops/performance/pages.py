@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
@@ -549,7 +550,7 @@ async def coaching_form(request: Request, session: SessionDep, user: Coach) -> R
     model = forms.validate(s.CoachingIn, data, state, _)
     if model is not None and state.ok:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 perf_coaching.create_coaching(
                     session=session, data=model, coach=user.login, scope=user.scope
                 )
@@ -670,7 +671,7 @@ async def _person_form(
     model = forms.validate(schema, data | {"person": login}, state, _)
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 store(model)
                 return redirect(request, _person_url(login) + anchor, flash=("success", _(done)))
         except CcopsError as exc:
@@ -691,7 +692,7 @@ def review_sign(
     _ = gettext_for(request, user)
     found = perf_reviews.get_review(session=session, review_id=review_id, scope=user.scope)
     try:
-        with session.begin_nested():
+        with attempt(session):
             perf_reviews.sign_review(
                 session=session,
                 review_id=review_id,

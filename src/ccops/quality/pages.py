@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
@@ -174,7 +175,7 @@ async def dispute_page(
         state.add("reason", _("Required."))
     else:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 qa_disputes.raise_dispute(
                     session=session,
                     evaluation_id=evaluation_id,
@@ -342,7 +343,7 @@ async def evaluate_submit(
     )
     if state.ok:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
                 target = (
                     f"/quality/calibrations/{calibration_id}"
@@ -392,7 +393,7 @@ async def decide_page(
         state.add("comment", _("Required."))
     if state.ok:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 qa_disputes.decide_dispute(
                     session=session,
                     dispute_id=dispute_id,
@@ -487,7 +488,7 @@ async def worklist_draw(request: Request, user: Evaluator, session: SessionDep) 
     size = None
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 size = qa_sampling.sample_size(
                     session=session,
                     person=model.person,
@@ -580,7 +581,7 @@ async def calibration_open(request: Request, user: Calibrator, session: SessionD
             state.add(None, message)
         if model is not None:
             try:
-                with session.begin_nested():
+                with attempt(session):
                     out = qa_calibration.create_calibration(
                         session=session, data=model, by=user.login, scope=user.scope
                     )
@@ -694,7 +695,7 @@ async def calibration_score_submit(
         answers = _answers_from_form(form, version, _, state)
     if state.ok:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 out = _submit(session, user, contact_id, version.id, answers, state, calibration_id)
                 return redirect(
                     request,

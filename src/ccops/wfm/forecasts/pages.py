@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from ccops.db import attempt
 from ccops.errors import CcopsError, Invalid
 from ccops.ids import RowId
 from ccops.jobs import registry
@@ -245,7 +246,7 @@ async def build(
     model = forms.validate(schemas.ForecastBuildIn, data, state, _)
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 job = forecast_jobs.submit_forecast_build(
                     session=session, data=model, created_by=user.login, scope=user.scope
                 )
@@ -410,7 +411,7 @@ async def adjust(
     model = forms.validate(schemas.AdjustmentIn, data, state, _) if state.ok else None
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 forecast_service.adjust_forecast(
                     session=session,
                     forecast_id=forecast_id,
@@ -441,7 +442,7 @@ async def build_requirement(
     model = _validate(staffing_schemas.RequirementIn, data, REQUIREMENT_SPECS, state, _)
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 out = requirement_service.build_requirement(
                     session=session,
                     forecast_id=forecast_id,
@@ -477,7 +478,7 @@ async def build_capacity_plan(
     model = _validate(capacity_schemas.CapacityPlanIn, data, specs, state, _) if state.ok else None
     if model is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 out = capacity_service.capacity_plan(
                     session=session, data=model, created_by=user.login, scope=user.scope
                 )

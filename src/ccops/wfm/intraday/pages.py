@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ccops.db import attempt
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.ids import RowId
 from ccops.web import permissions
@@ -213,7 +214,7 @@ def _step_page(
     _ = gettext_for(request, user)
     try:
         # a savepoint: a refused step leaves the rest of the request's transaction as it was
-        with session.begin_nested():
+        with attempt(session):
             out = exception_service.step(
                 session=session,
                 exception_id=exception_id,
@@ -279,7 +280,7 @@ def _move_break(
     target = f"/intraday?queue={quote(queue)}" + (f"&date={quote(day)}" if day else "")
     try:
         # a savepoint: a refused move leaves the rest of the request's transaction as it was
-        with session.begin_nested():
+        with attempt(session):
             q = intraday_service.get_queue(session, queue, user.scope)
             zone = ZoneInfo(q.site.timezone)
             local_day = _day(day) or datetime.now(UTC).astimezone(zone).date()

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from ccops.db import attempt
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
 from ccops.web import forms, permissions
@@ -45,7 +46,7 @@ async def create_page(request: Request, session: SessionDep, user: Asker) -> Res
     out = None
     if data is not None:
         try:
-            with session.begin_nested():
+            with attempt(session):
                 out = service.create(
                     session=session, person_id=user.person_id, data=data, created_by=user.login
                 )
@@ -80,7 +81,7 @@ async def answer_page(
     form = await request.form()
     accept = str(form.get("accept") or "") == "yes"
     try:
-        with session.begin_nested():
+        with attempt(session):
             service.answer(
                 session=session, request_id=request_id, person_id=user.person_id, accept=accept
             )
@@ -101,7 +102,7 @@ def withdraw_page(
     """Withdraw one's own open request."""
     _ = gettext_for(request, user)
     try:
-        with session.begin_nested():
+        with attempt(session):
             service.withdraw(session=session, request_id=request_id, person_id=user.person_id)
     except (NotFound, Forbidden):
         raise
@@ -121,7 +122,7 @@ async def decide_page(
     grant = str(form.get("decision") or "") == "grant"
     note = str(form.get("note") or "").strip()
     try:
-        with session.begin_nested():
+        with attempt(session):
             out = service.decide(
                 session=session,
                 request_id=request_id,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from ccops.db import attempt
 from ccops.errors import CcopsError, Invalid, NotFound
 from ccops.ids import RowId
 from ccops.jobs import registry
@@ -108,7 +109,7 @@ async def build_page(
     state = forms.FormState(values=dict(values))
     try:
         data = schemas.BuildIn(site=values["site"], week=values["week"])
-        with session.begin_nested():  # a refused build leaves the request usable for the page
+        with attempt(session):  # a refused build leaves the request usable for the page
             job = schedule_jobs.submit_schedule_build(
                 session=session, data=data, created_by=user.login, scope=user.scope
             )
