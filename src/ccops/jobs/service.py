@@ -105,6 +105,15 @@ def list_own(*, session: Session, login: str | None, limit: int = 50) -> list[Jo
     return [_out(j) for j in session.scalars(stmt.order_by(Job.id.desc()).limit(limit))]
 
 
+def own_cards(
+    *, session: Session, login: str, kind: str, gettext: registry.Gettext, limit: int = 5
+) -> list[registry.JobCard]:
+    """The progress cards of a user's newest jobs of one kind (among their 20 newest jobs), for a
+    page that lists its own builds beside its form."""
+    jobs = list_own(session=session, login=login, limit=20)
+    return [registry.card(j, gettext) for j in [j for j in jobs if j.kind == kind][:limit]]
+
+
 def update_progress(*, session: Session, job_id: int, progress: float, message: str) -> None:
     """Record how far a running job is (0-1, clipped) and what it is doing."""
     session.execute(

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from ccops.db import attempt
 from ccops.errors import CcopsError, Invalid
 from ccops.ids import RowId
-from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
@@ -166,15 +165,6 @@ def _methods(_: forms.Gettext) -> list[tuple[str, str]]:
     return [(name, _(METHOD_LABELS.get(name, name))) for name in forecast_service.method_names()]
 
 
-def _forecast_jobs(request: Request, session: Session, user: Principal) -> list[registry.JobCard]:
-    """The progress cards of the user's five newest builds of this kind."""
-    jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
-    _ = gettext_for(request, user)
-    return [
-        registry.card(j, _) for j in [j for j in jobs if j.kind == forecast_jobs.FORECAST_BUILD][:5]
-    ]
-
-
 # --- the forecast list and build form ---------------------------------------------------------
 
 
@@ -207,7 +197,14 @@ def _index(
             "queue_options": [(q.name, f"{q.name} · {q.site}") for q in queues],
             "queue": chosen,
             "versions": versions,
-            "job_cards": _forecast_jobs(request, session, user) if _may_edit(user) else [],
+            "job_cards": jobs_service.own_cards(
+                session=session,
+                login=user.login,
+                kind=forecast_jobs.FORECAST_BUILD,
+                gettext=gettext_for(request, user),
+            )
+            if _may_edit(user)
+            else [],
             "may_edit": _may_edit(user),
             "method_options": _methods(_),
         },

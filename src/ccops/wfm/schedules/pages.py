@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from ccops.db import attempt
 from ccops.errors import CcopsError, Invalid, NotFound
 from ccops.ids import RowId
-from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
@@ -48,15 +47,6 @@ def _sites(session: Session, user: Principal) -> list[str]:
     return [s.name for s in org_service.list_sites(session=session, scope=user.scope)]
 
 
-def _schedule_jobs(request: Request, session: Session, user: Principal) -> list[registry.JobCard]:
-    """The progress cards of the user's five newest builds of this kind."""
-    jobs = jobs_service.list_own(session=session, login=user.login, limit=20)
-    _ = gettext_for(request, user)
-    return [
-        registry.card(j, _) for j in [j for j in jobs if j.kind == schedule_jobs.SCHEDULE_BUILD][:5]
-    ]
-
-
 def index_response(
     request: Request,
     session: Session,
@@ -80,7 +70,14 @@ def index_response(
             "form": state,
             "sites": _sites(session, user),
             "can_write": can_write,
-            "job_cards": _schedule_jobs(request, session, user) if can_write else [],
+            "job_cards": jobs_service.own_cards(
+                session=session,
+                login=user.login,
+                kind=schedule_jobs.SCHEDULE_BUILD,
+                gettext=gettext_for(request, user),
+            )
+            if can_write
+            else [],
             "requests": request_service.list_for_planner(session=session, scope=user.scope)
             if can_write
             else [],
