@@ -13,6 +13,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ccops.errors import NotMigrated
+from ccops.settings import get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,12 +63,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a generous busy timeout."""
+    """Create an engine; SQLite gets foreign keys, WAL and a generous busy timeout.
+
+    PostgreSQL sessions get a lock timeout and a statement timeout (settings), so a request
+    waiting on a lock fails with an error instead of holding its worker and connection forever.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    settings = get_settings()
+    options = (
+        f"-c lock_timeout={settings.db_lock_timeout_ms} "
+        f"-c statement_timeout={settings.db_statement_timeout_ms}"
+    )
+    connect_args = {"options": options, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

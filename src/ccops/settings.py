@@ -27,9 +27,44 @@ class Settings(BaseSettings):
         default=12 * 3600, ge=60, description="A sign-in lasts this long (one long shift)."
     )
     lockout_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins in a row that lock an account."
+        default=5,
+        ge=1,
+        description="Failed sign-ins of one login from one client before each further attempt "
+        "from there must wait (1 s, then doubling).",
     )
-    lockout_minutes: int = Field(default=15, ge=1, description="How long a lock-out lasts.")
+    lockout_minutes: int = Field(
+        default=15, ge=1, description="The longest wait one login from one client is given."
+    )
+    throttle_client_failures: int = Field(
+        default=100,
+        ge=1,
+        description="Failed sign-ins of any logins from one client (address) before it must wait; "
+        "generous, since a centre signs its agents in from one address.",
+    )
+    throttle_login_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins of one login from all clients before every attempt waits.",
+    )
+    throttle_login_max_delay_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="The longest wait a login is given for failures from everywhere: short, so "
+        "strangers can slow an administrator down but not lock them out.",
+    )
+    throttle_window_minutes: int = Field(
+        default=60, ge=1, description="A counter with no failure this long starts again."
+    )
+    db_lock_timeout_ms: int = Field(
+        default=15_000,
+        ge=0,
+        description="PostgreSQL: a statement waiting this long for a lock fails (0: no limit).",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=600_000,
+        ge=0,
+        description="PostgreSQL: a statement running this long is cancelled (0: no limit).",
+    )
     jobs_in_app: Literal["off", "thread", "after_response"] = Field(
         default="off",
         description="Who runs background jobs inside the web app: 'thread' (a runner thread "

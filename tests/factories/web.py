@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
@@ -27,10 +32,15 @@ class World:
     settings: Settings
     tokens: dict[Role, str]
 
-    def client(self, role: Role | None = None) -> TestClient:
-        """A client with the role's bearer token (None: anonymous)."""
+    def client(self, role: Role | None = None, address: str = "testclient") -> TestClient:
+        """A client with the role's bearer token (None: anonymous), from network ``address``."""
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return TestClient(create_app(self.settings), headers=headers, follow_redirects=False)
+        return TestClient(
+            create_app(self.settings),
+            headers=headers,
+            follow_redirects=False,
+            client=(address, 50000),
+        )
 
 
 def build_world(session: Session) -> dict[Role, str]:
@@ -131,3 +141,36 @@ def signed_in_client(settings: Settings, *, login: str = "root") -> TestClient:
         token = make_admin(s, login=login)
     engine.dispose()
     return TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """Serve the app with uvicorn in a thread on a free loopback port; yield its base URL."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="ccops-served", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start within 30 s")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -9,13 +9,14 @@ from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from httpx import Response
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from ccops.cli import app as cli_app
 from ccops.db import make_engine, make_session_factory, utcnow
 from ccops.enums import Role
-from ccops.org.models import ApiToken, User
+from ccops.org.models import ApiToken, SignInThrottle, User
 from ccops.settings import get_settings
 from ccops.web import security
 from tests.factories.web import PASSWORD, World, csrf_of, sign_in
@@ -53,6 +54,17 @@ def test_sign_in_sets_a_signed_httponly_lax_cookie_and_lands_on_next(world: Worl
     assert home.status_code == 200 and "u-planner" in home.text
 
 
+def _message(page: str) -> str:
+    """The form's problem (the page without the login echoed back and the CSRF token)."""
+    start = page.index('role="alert"')
+    return page[start : page.index("</div>", start)]
+
+
+def _try(client: TestClient, login: str, password: str) -> Response:
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"login": login, "password": password, "csrf_token": token})
+
+
 def test_wrong_password_is_refused_and_counted(world: World) -> None:
     client = world.client()
     page = client.get("/login")
@@ -71,30 +83,76 @@ def test_wrong_password_is_refused_and_counted(world: World) -> None:
     assert unknown.status_code == 401 and "Wrong login or password." in unknown.text
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(world: World) -> None:
-    client = world.client()
-    token = csrf_of(client.get("/login").text)
-    for attempt in range(5):
-        response = client.post(
-            "/login", data={"login": "u-qa", "password": f"bad{attempt}", "csrf_token": token}
-        )
-        assert response.status_code == 401
-    assert "locked after 5 failed sign-ins" in response.text
-    assert "Try again in 15 minutes" in response.text
-    right = client.post("/login", data={"login": "u-qa", "password": PASSWORD, "csrf_token": token})
-    assert right.status_code == 401 and "locked" in right.text
-    locked_until = _user(world, "u-qa").locked_until
-    assert locked_until is not None
-    assert timedelta(minutes=14) < locked_until - utcnow() <= timedelta(minutes=15)
+def test_repeated_failures_slow_one_client_down_and_never_lock_the_owner_out(
+    world: World,
+) -> None:
+    attacker = world.client(address="203.0.113.7")
+    for attempt in range(5):  # five free tries
+        response = _try(attacker, "u-qa", f"bad{attempt}")
+        assert response.status_code == 401 and "too many" not in response.text
+    sixth = _try(attacker, "u-qa", "bad5")
+    assert sixth.status_code == 401 and "too many failed sign-ins: try again in 1 s" in sixth.text
+    # while it waits, even the right password from that client is refused, with the same words
+    right = _try(attacker, "u-qa", PASSWORD)
+    assert right.status_code == 401 and "too many failed sign-ins" in right.text
+    assert _user(world, "u-qa").failed_logins == 6
+    assert _user(world, "u-qa").locked_until is not None
+    # the owner, from their own desk, is not locked out by the stranger's failures
+    owner = world.client(address="198.51.100.20")
+    assert _try(owner, "u-qa", PASSWORD).status_code == 303
+    # waits double with each further failure: 1, 2, 4, 8 s … capped at lockout_minutes
     engine = make_engine(world.settings.resolved_database_url())
     with make_session_factory(engine)() as s:
-        user = s.scalars(select(User).where(User.login == "u-qa")).one()
-        user.locked_until = utcnow() - timedelta(seconds=1)
+        s.execute(update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
+        s.commit()
+    third = _try(attacker, "u-qa", "bad6")
+    assert "try again in 2 s" in third.text
+    with make_session_factory(engine)() as s:
+        s.execute(update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
         s.commit()
     engine.dispose()
-    again = client.post("/login", data={"login": "u-qa", "password": PASSWORD, "csrf_token": token})
-    assert again.status_code == 303
+    # once the wait is over the right password signs in and clears that client's count
+    assert _try(attacker, "u-qa", PASSWORD).status_code == 303
     assert _user(world, "u-qa").failed_logins == 0
+
+
+def test_unknown_and_known_logins_get_the_same_answers(world: World) -> None:
+    known, unknown = world.client(address="192.0.2.1"), world.client(address="192.0.2.2")
+    for attempt in range(7):
+        a = _try(known, "u-planner", f"bad{attempt}")
+        b = _try(unknown, "no-such-login", f"bad{attempt}")
+        assert a.status_code == b.status_code == 401
+        assert _message(a.text) == _message(b.text), attempt
+    assert "too many failed sign-ins" in _message(a.text)
+
+
+def test_many_clients_can_only_slow_a_login_down(world: World) -> None:
+    """Twenty strangers' failures make the login wait at most a minute (lockout is not a lever)."""
+    for n in range(21):
+        _try(world.client(address=f"203.0.113.{n + 1}"), "u-admin", "guess")
+    owner = world.client(address="198.51.100.9")
+    waiting = _try(owner, "u-admin", PASSWORD)
+    assert waiting.status_code == 401 and "try again in 1 s" in waiting.text
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        waits = s.scalars(select(SignInThrottle.blocked_until)).all()
+    engine.dispose()
+    assert max(w for w in waits if w) - utcnow() <= timedelta(seconds=60)
+
+
+def test_an_administrator_unlock_clears_every_count_of_the_login(world: World) -> None:
+    attacker = world.client(address="203.0.113.50")
+    for attempt in range(8):
+        _try(attacker, "u-qa", f"bad{attempt}")
+    assert "too many failed sign-ins" in _try(attacker, "u-qa", PASSWORD).text
+    unlock = world.client(Role.admin).patch("/api/v1/users/u-qa", json={"unlock": True})
+    assert unlock.status_code == 200, unlock.text
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        left = s.scalars(select(SignInThrottle.login_digest)).all()
+    engine.dispose()
+    assert left == [""]  # only the client's own count stays: it is not the login's
+    assert _try(attacker, "u-qa", PASSWORD).status_code == 303
 
 
 def test_sign_in_without_csrf_token_is_refused(world: World) -> None:

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -292,12 +291,15 @@ def import_page(request: Request, user: BatchReader, session: SessionDep) -> HTM
 
 
 @pages.post("", response_class=HTMLResponse)
-async def import_upload(
-    request: Request, user: Importer, session: SessionDep, settings: SettingsDep
+def import_upload(
+    request: Request,
+    user: Importer,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: forms.PostedForm,
 ) -> HTMLResponse:
     """Import an uploaded file; show its report, or every rejected row when it is refused."""
-    async with request.form() as form:
-        return await run_in_threadpool(_import_form, request, user, session, settings, form)
+    return _import_form(request, user, session, settings, form)
 
 
 def _import_form(

@@ -19,7 +19,7 @@ from ccops.contacts.models import AgentStateEvent, Contact, IntervalReport
 from ccops.db import utcnow
 from ccops.enums import Role
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org import schemas
+from ccops.org import schemas, throttle
 from ccops.org.models import Person, Queue, Site, Team, User, UserScope
 from ccops.org.service import (
     EVERYTHING,
@@ -344,6 +344,7 @@ def update_user(
     if data.unlock or data.password is not None:
         user.locked_until = None
         user.failed_logins = 0
+        throttle.clear_login(session, user.login)
     if data.password is not None:
         user.password_hash = hash_password(data.password)
         user.session_version += 1

@@ -291,11 +291,15 @@ def _apply(
         return None
 
 
-async def _post(
-    request: Request, editor: Editor, key: str, user: Principal, session: Session
+def _post(
+    request: Request,
+    editor: Editor,
+    key: str,
+    user: Principal,
+    session: Session,
+    form: forms.PostedForm,
 ) -> Response:
     editor.current(session, user, key)  # 404 before reading anything else
-    form = await request.form()
     action = str(form.get("action") or "save")
     _ = gettext_for(request, user)
     url = f"/admin/{editor.key}/{quote(key, safe='')}"
@@ -373,10 +377,14 @@ def _register(key: str) -> None:
     ) -> HTMLResponse:
         return _page(request, editor, item, user, session)
 
-    async def save(
-        item: str, request: Request, session: SessionDep, user: Principal = writer
+    def save(
+        item: str,
+        request: Request,
+        session: SessionDep,
+        form: forms.PostedForm,
+        user: Principal = writer,
     ) -> Response:
-        return await _post(request, editor, item, user, session)
+        return _post(request, editor, item, user, session, form)
 
     show.__doc__ = f"Show the edit form of one of the {key}."
     save.__doc__ = f"Save the edit form of one of the {key}, or run one of its actions."

@@ -149,3 +149,19 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per key (a login, a client, or both), whether the login exists.
+
+    Keys are SHA-256 digests, so the table holds no typed logins or addresses in clear; counting
+    unknown logins like known ones keeps the answers the same for both.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login_digest: Mapped[str] = mapped_column(String(64), index=True)
+    """Digest of the login alone, so an administrator's unlock clears every key of one login."""
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

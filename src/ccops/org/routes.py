@@ -573,8 +573,9 @@ def _page(
     )
 
 
-async def _create(request: Request, entity: Entity, user: Principal, session: Session) -> Response:
-    form = await request.form()
+def _create(
+    request: Request, entity: Entity, user: Principal, session: Session, form: forms.PostedForm
+) -> Response:
     plain = [f.name for f in entity.fields if f.kind != "multiselect"]
     lists = [f.name for f in entity.fields if f.kind == "multiselect"]
     values = forms.text_values(form, plain, lists)
@@ -630,8 +631,10 @@ def _register(key: str) -> None:
     def show(request: Request, session: SessionDep, user: Principal = reader) -> HTMLResponse:
         return _page(request, entity, user, session)
 
-    async def create(request: Request, session: SessionDep, user: Principal = writer) -> Response:
-        return await _create(request, entity, user, session)
+    def create(
+        request: Request, session: SessionDep, form: forms.PostedForm, user: Principal = writer
+    ) -> Response:
+        return _create(request, entity, user, session, form)
 
     show.__doc__ = f"List {key} and show the create form."
     create.__doc__ = f"Create one of the {key} from the form."

@@ -12,13 +12,14 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ccops.auth_hash import hash_password, needs_rehash, verify_password
 from ccops.db import utcnow
 from ccops.enums import ChannelKind, Language, Role, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org import schemas
+from ccops.org import schemas, throttle
 from ccops.org.models import (
     ApiToken,
     Channel,
@@ -506,11 +507,12 @@ TOKEN_PREFIX = "ccops_"
 
 @dataclass(frozen=True)
 class SignIn:
-    """The result of a sign-in attempt: the user, or why not (``locked_until`` when locked,
-    ``disabled`` when an administrator disabled the sign-in or its person left)."""
+    """The result of a sign-in attempt: the user, or why not (``wait_until`` when too many
+    failures came before it, ``disabled`` when an administrator disabled the sign-in or its
+    person left). Unknown logins and wrong passwords give the same result."""
 
     user: User | None
-    locked_until: datetime | None = None
+    wait_until: datetime | None = None
     disabled: bool = False
 
 
@@ -537,39 +539,37 @@ def sign_in(
     session: Session,
     login: str,
     password: str,
-    max_failures: int = 5,
-    lock_minutes: int = 15,
+    client: str = "",
+    policy: throttle.Policy | None = None,
     now: datetime | None = None,
 ) -> SignIn:
-    """Check a login and password, counting failures and locking after ``max_failures`` in a row.
+    """Check a login and password from ``client`` (its address), slowing repeated failures down.
 
-    An unknown login costs the same argon2 work as a known one, so timing does not tell which
-    logins exist. A locked account is refused even with the right password until the lock ends.
+    An unknown login costs the same argon2 work and is counted the same as a known one, so
+    neither answers nor timing tell which logins exist. While an attempt must wait (see
+    `ccops.org.throttle`), it is refused without looking at the password. Failures are counted
+    in a transaction of their own (so they count even when the caller rolls back); the caller's
+    session only reads, unless a right password needs a stronger hash.
     """
     now = now or utcnow()
+    policy = policy or throttle.Policy()
+    attempt = throttle.keys(login, client, policy)
+    wait = throttle.blocked_until(session, attempt, now)
+    if wait is not None:
+        return SignIn(None, wait)
     user = session.scalars(select(User).where(User.login == login)).one_or_none()
     if user is None:
         verify_password(_dummy_hash(), password)
-        return SignIn(None)
-    if user.locked_until is not None:
-        if user.locked_until > now:
-            return SignIn(None, user.locked_until)
-        user.locked_until = None
-        user.failed_logins = 0
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-        session.flush()
-        return SignIn(None, user.locked_until)
-    user.failed_logins = 0
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if user is None or not verify_password(user.password_hash, password):
+        return SignIn(None, throttle.record_failure(engine, attempt, login, policy, now))
+    throttle.forget_pair(session, engine, attempt[0], user)
     if user.disabled_at is not None:
-        session.flush()
         return SignIn(None, disabled=True)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    session.flush()
+        session.flush()
     return SignIn(user)
 
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
+from starlette.datastructures import FormData
 
 from ccops.db import attempt
 from ccops.enums import Role
@@ -529,10 +530,11 @@ def _person_url(login: str) -> str:
 
 
 @pages.post("/coaching", response_class=HTMLResponse)
-async def coaching_form(request: Request, session: SessionDep, user: Coach) -> Response:
+def coaching_form(
+    request: Request, session: SessionDep, user: Coach, form: forms.PostedForm
+) -> Response:
     """Record a coaching session from the person page's form (linked to a KPI or evaluation)."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("person", *COACHING_FIELDS))
+    values = forms.text_values(form, ("person", *COACHING_FIELDS))
     _ = gettext_for(request, user)
     login = values.pop("person")
     perf_subjects.person_in_scope(session=session, login=login, scope=user.scope)
@@ -601,13 +603,12 @@ def coaching_agree(
 
 
 @pages.post("/coaching/{coaching_id}/outcome", response_class=HTMLResponse)
-async def coaching_outcome_form(
-    request: Request, coaching_id: RowId, session: SessionDep, user: Coach
+def coaching_outcome_form(
+    request: Request, coaching_id: RowId, session: SessionDep, user: Coach, form: forms.PostedForm
 ) -> Response:
     """Record the outcome of a coaching plan at its follow-up."""
     found = perf_coaching.get_coaching(session=session, coaching_id=coaching_id, scope=user.scope)
-    async with request.form() as form:
-        values = forms.text_values(form, ("outcome",))
+    values = forms.text_values(form, ("outcome",))
     _ = gettext_for(request, user)
     state = forms.FormState(values=values)
     model = forms.validate(s.OutcomeIn, values, state, _)
@@ -631,9 +632,12 @@ async def coaching_outcome_form(
 
 
 @pages.post("/reviews", response_class=HTMLResponse)
-async def review_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
+def review_form(
+    request: Request, session: SessionDep, user: Reviewer, form: forms.PostedForm
+) -> Response:
     """Record a formal review from the person page's form (both sides sign it afterwards)."""
-    return await _person_form(
+    return _person_form(
+        form,
         request,
         session,
         user,
@@ -648,7 +652,8 @@ async def review_form(request: Request, session: SessionDep, user: Reviewer) -> 
     )
 
 
-async def _person_form(
+def _person_form(
+    form: FormData,
     request: Request,
     session: SessionDep,
     user: Principal,
@@ -661,8 +666,7 @@ async def _person_form(
 ) -> Response:
     """Store one of the person page's simple forms, or bring it back marked (422) with the
     user's input kept and the page's other forms empty; nothing is stored half."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("person", *fields))
+    values = forms.text_values(form, ("person", *fields))
     _ = gettext_for(request, user)
     login = values.pop("person")
     perf_subjects.person_in_scope(session=session, login=login, scope=user.scope)
@@ -716,9 +720,12 @@ def review_sign(
 
 
 @pages.post("/recognitions", response_class=HTMLResponse)
-async def recognition_form(request: Request, session: SessionDep, user: Coach) -> Response:
+def recognition_form(
+    request: Request, session: SessionDep, user: Coach, form: forms.PostedForm
+) -> Response:
     """Record appreciation for a person from the person page's form."""
-    return await _person_form(
+    return _person_form(
+        form,
         request,
         session,
         user,
@@ -734,9 +741,12 @@ async def recognition_form(request: Request, session: SessionDep, user: Coach) -
 
 
 @pages.post("/development", response_class=HTMLResponse)
-async def note_form(request: Request, session: SessionDep, user: Reviewer) -> Response:
+def note_form(
+    request: Request, session: SessionDep, user: Reviewer, form: forms.PostedForm
+) -> Response:
     """Record a training need or a readiness note from the person page's form."""
-    return await _person_form(
+    return _person_form(
+        form,
         request,
         session,
         user,

@@ -163,12 +163,15 @@ def _evaluation_page(
 
 
 @pages.post("/evaluations/{evaluation_id}/dispute", response_class=HTMLResponse)
-async def dispute_page(
-    evaluation_id: RowId, request: Request, user: Disputer, session: SessionDep
+def dispute_page(
+    evaluation_id: RowId,
+    request: Request,
+    user: Disputer,
+    session: SessionDep,
+    form: forms.PostedForm,
 ) -> Response:
     """Dispute your own evaluation with a reason."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("reason",))
+    values = forms.text_values(form, ("reason",))
     _ = gettext_for(request, user)
     state = forms.FormState(values=values | {"comment": ""})
     if not values["reason"]:
@@ -316,26 +319,29 @@ def evaluate_page(
 
 
 @pages.post("/evaluate/{contact_id}", response_class=HTMLResponse)
-async def evaluate_submit(
-    contact_id: RowId, request: Request, user: Evaluator, session: SessionDep
+def evaluate_submit(
+    contact_id: RowId,
+    request: Request,
+    user: Evaluator,
+    session: SessionDep,
+    form: forms.PostedForm,
 ) -> Response:
     """Score a contact; on a problem the form comes back with each item's problem beside it."""
     _contact_facts(session, contact_id)
-    async with request.form() as form:
-        version_raw = form.get("version")
-        calibration_raw = form.get("calibration")
-        comment_raw = form.get("comment")
-        _ = gettext_for(request, user)
-        state = forms.FormState(
-            values={"comment": comment_raw.strip() if isinstance(comment_raw, str) else ""}
-        )
-        try:
-            version_id = int(version_raw) if isinstance(version_raw, str) else 0
-            version = qa_forms.get_version(session=session, version_id=version_id)
-        except (ValueError, CcopsError):
-            state.add(None, _("Choose a form version in use."))
-            return _evaluate_page(request, user, session, contact_id, state=state, status_code=422)
-        answers = _answers_from_form(form, version, _, state)
+    version_raw = form.get("version")
+    calibration_raw = form.get("calibration")
+    comment_raw = form.get("comment")
+    _ = gettext_for(request, user)
+    state = forms.FormState(
+        values={"comment": comment_raw.strip() if isinstance(comment_raw, str) else ""}
+    )
+    try:
+        version_id = int(version_raw) if isinstance(version_raw, str) else 0
+        version = qa_forms.get_version(session=session, version_id=version_id)
+    except (ValueError, CcopsError):
+        state.add(None, _("Choose a form version in use."))
+        return _evaluate_page(request, user, session, contact_id, state=state, status_code=422)
+    answers = _answers_from_form(form, version, _, state)
     calibration_id = (
         int(calibration_raw)
         if isinstance(calibration_raw, str) and calibration_raw.isdigit()
@@ -364,8 +370,8 @@ async def evaluate_submit(
 
 
 @pages.post("/disputes/{dispute_id}/decide", response_class=HTMLResponse)
-async def decide_page(
-    dispute_id: RowId, request: Request, user: Decider, session: SessionDep
+def decide_page(
+    dispute_id: RowId, request: Request, user: Decider, session: SessionDep, form: forms.PostedForm
 ) -> Response:
     """Uphold or amend a disputed evaluation as the second evaluator."""
     disputes = {d.id: d for d in qa_disputes.list_disputes(session=session, scope=user.scope)}
@@ -376,17 +382,16 @@ async def decide_page(
     )
     version = qa_forms.get_version(session=session, version_id=evaluation.form_version_id)
     _ = gettext_for(request, user)
-    async with request.form() as form:
-        decision = str(form.get("decision") or "")
-        comment_raw = form.get("comment")
-        state = forms.FormState(
-            values={
-                "decision": decision,
-                "comment": comment_raw.strip() if isinstance(comment_raw, str) else "",
-                "reason": "",
-            }
-        )
-        answers = _answers_from_form(form, version, _, state) if decision == "amend" else None
+    decision = str(form.get("decision") or "")
+    comment_raw = form.get("comment")
+    state = forms.FormState(
+        values={
+            "decision": decision,
+            "comment": comment_raw.strip() if isinstance(comment_raw, str) else "",
+            "reason": "",
+        }
+    )
+    answers = _answers_from_form(form, version, _, state) if decision == "amend" else None
     if decision not in ("uphold", "amend"):
         state.add("decision", _("Choose one of the options."))
     if not state.values["comment"]:
@@ -476,11 +481,12 @@ def worklist(request: Request, user: EvaluatorReader, session: SessionDep) -> HT
 
 
 @pages.post("/worklist", response_class=HTMLResponse)
-async def worklist_draw(request: Request, user: Evaluator, session: SessionDep) -> Response:
+def worklist_draw(
+    request: Request, user: Evaluator, session: SessionDep, form: forms.PostedForm
+) -> Response:
     """Draw a sample of a person's contacts (size from the margin of error unless given)."""
     names = ("person", "first_day", "last_day", "method", "margin_pct", "size", "seed")
-    async with request.form() as form:
-        values = forms.text_values(form, names)
+    values = forms.text_values(form, names)
     _ = gettext_for(request, user)
     state = forms.FormState(values=values)
     data = {k: v for k, v in values.items() if v != ""}
@@ -556,10 +562,11 @@ CALIBRATION_FIELDS = {"name": "name", "form_version_id": "version", "contact_ids
 
 
 @pages.post("/calibrations", response_class=HTMLResponse)
-async def calibration_open(request: Request, user: Calibrator, session: SessionDep) -> Response:
+def calibration_open(
+    request: Request, user: Calibrator, session: SessionDep, form: forms.PostedForm
+) -> Response:
     """Open a calibration session on contacts given by number; a bad one comes back marked."""
-    async with request.form() as form:
-        values = forms.text_values(form, ("name", "version", "contacts"))
+    values = forms.text_values(form, ("name", "version", "contacts"))
     _ = gettext_for(request, user)
     state = forms.FormState(values=values)
     parts = [p for p in CONTACT_LIST.split(values["contacts"]) if p]
@@ -673,12 +680,13 @@ def calibration_score_page(
 
 
 @pages.post("/calibrations/{calibration_id}/contacts/{contact_id}", response_class=HTMLResponse)
-async def calibration_score_submit(
+def calibration_score_submit(
     calibration_id: RowId,
     contact_id: RowId,
     request: Request,
     user: Calibrator,
     session: SessionDep,
+    form: forms.PostedForm,
 ) -> Response:
     """Score a contact of a calibration session; a problem comes back beside its item."""
     qa_calibration.check_calibration_contact(
@@ -687,12 +695,11 @@ async def calibration_score_submit(
     detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
     version = qa_forms.get_version(session=session, version_id=detail.form_version_id)
     _ = gettext_for(request, user)
-    async with request.form() as form:
-        comment_raw = form.get("comment")
-        state = forms.FormState(
-            values={"comment": comment_raw.strip() if isinstance(comment_raw, str) else ""}
-        )
-        answers = _answers_from_form(form, version, _, state)
+    comment_raw = form.get("comment")
+    state = forms.FormState(
+        values={"comment": comment_raw.strip() if isinstance(comment_raw, str) else ""}
+    )
+    answers = _answers_from_form(form, version, _, state)
     if state.ok:
         try:
             with attempt(session):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
@@ -159,3 +160,24 @@ def domain_problems(
             placed = True
     if not placed and fallback:
         state.add(None, exc.message)
+
+
+async def posted_form(request: Request) -> FormData:
+    """Read the submitted form on the event loop (reading a body is I/O, not blocking work).
+
+    Handlers are plain ``def`` functions run in a worker thread, so their database and password
+    work never blocks the loop; they take the form read here. The form is closed when the
+    request ends (see ``ccops.web.auth.submitted_csrf``, which reads the same cached form).
+    """
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+async def posted_body(request: Request) -> bytes:
+    """Read a raw request body on the event loop, for a plain ``def`` handler (see posted_form)."""
+    return await request.body()
+
+
+PostedBody = Annotated[bytes, Depends(posted_body)]

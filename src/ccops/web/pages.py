@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from ccops.contacts import queries as contacts_queries
 from ccops.enums import Role
@@ -18,7 +19,9 @@ from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
+from ccops.org import throttle
 from ccops.performance import attrition as perf_attrition
+from ccops.settings import Settings
 from ccops.web import forms, permissions, security
 from ccops.web.auth import AccessDenied, OptionalPrincipal, Principal, require, signer
 from ccops.web.deps import SessionDep, SettingsDep
@@ -30,12 +33,21 @@ SignedIn = Annotated[Principal, Depends(require(*permissions.SIGNED_IN))]
 LANGUAGE_COOKIE_MAX_AGE_S = 365 * 86400
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+def _form(form: FormData) -> dict[str, Any]:
     return forms.text_values(form, ("login", "password", "csrf_token", "next", "lang"))
 
 
 # --- sign-in, sign-out, language ---------------------------------------------------------------
+
+
+def throttle_policy(settings: Settings) -> throttle.Policy:
+    """The sign-in throttle's limits, from the settings."""
+    return throttle.Policy(
+        pair=throttle.Limit(settings.lockout_failures, settings.lockout_minutes * 60.0),
+        client=throttle.Limit(settings.throttle_client_failures, settings.lockout_minutes * 60.0),
+        login=throttle.Limit(settings.throttle_login_failures, settings.throttle_login_max_delay_s),
+        window_s=settings.throttle_window_minutes * 60.0,
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -59,9 +71,11 @@ def login_page(
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Sign in with login and password; five failures in a row lock the account for a while."""
-    data = await _form(request)
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, form: forms.PostedForm
+) -> Response:
+    """Sign in with login and password; repeated failures make the next attempts wait."""
+    data = _form(form)
     _ = gettext_for(request, None)
     target = security.safe_next(data["next"])
     state = forms.FormState(values={"login": data["login"], "next": target})
@@ -80,19 +94,16 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep) ->
         session=session,
         login=data["login"],
         password=data["password"],
-        max_failures=settings.lockout_failures,
-        lock_minutes=settings.lockout_minutes,
+        client=request.client.host if request.client else "",
+        policy=throttle_policy(settings),
     )
     if result.user is None:
-        if result.locked_until is not None:
-            left = max(1, math.ceil((result.locked_until - datetime.now(UTC)).total_seconds() / 60))
+        if result.wait_until is not None:
+            wait = (result.wait_until - datetime.now(UTC)).total_seconds()
             state.add(
                 None,
-                _(
-                    "This account is locked after %(n)s failed sign-ins in a row. "
-                    "Try again in %(m)s minutes, or ask an administrator."
-                )
-                % {"n": settings.lockout_failures, "m": left},
+                _("Wrong login or password, or too many failed sign-ins: try again in %(s)s s.")
+                % {"s": max(1, math.ceil(wait))},
             )
         elif result.disabled:
             state.add(None, _("This account is disabled: ask an administrator."))
@@ -128,11 +139,11 @@ def logout(request: Request, principal: SignedIn, session: SessionDep) -> Respon
 
 
 @router.post("/language")
-async def choose_language(
-    request: Request, principal: OptionalPrincipal, session: SessionDep
+def choose_language(
+    request: Request, principal: OptionalPrincipal, session: SessionDep, form: forms.PostedForm
 ) -> Response:
     """Choose the language of the pages (saved on the user when signed in, and in a cookie)."""
-    data = await _form(request)
+    data = _form(form)
     if principal is not None and principal.via == "cookie":
         expected: str | None = principal.csrf_token
     else:
@@ -199,11 +210,14 @@ def account(request: Request, principal: SignedIn, session: SessionDep) -> HTMLR
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-async def change_password(
-    request: Request, principal: SignedIn, session: SessionDep, settings: SettingsDep
+def change_password(
+    request: Request,
+    principal: SignedIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: forms.PostedForm,
 ) -> Response:
     """Change the password; every other session of the user ends."""
-    form = await request.form()
     values = forms.text_values(form, ("current_password", "new_password", "repeat_password"))
     raw = {k: str(form.get(k) or "") for k in values}
     _ = gettext_for(request, principal)
@@ -230,9 +244,10 @@ async def change_password(
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def create_token(request: Request, principal: SignedIn, session: SessionDep) -> HTMLResponse:
+def create_token(
+    request: Request, principal: SignedIn, session: SessionDep, form: forms.PostedForm
+) -> HTMLResponse:
     """Create an API token with the user's own role and scope; it is shown once."""
-    form = await request.form()
     values = forms.text_values(form, ("name",))
     _ = gettext_for(request, principal)
     state = forms.FormState(values=values)

@@ -223,12 +223,15 @@ def forecasts(
 
 
 @pages.post("", response_class=HTMLResponse)
-async def build(
-    request: Request, background: BackgroundTasks, session: SessionDep, user: Writer
+def build(
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    user: Writer,
+    form: forms.PostedForm,
 ) -> Response:
     """Queue a forecast build from the form; the page then shows the job's progress."""
     _ = gettext_for(request, user)
-    form = await request.form()
     values = forms.text_values(form, BUILD_FIELDS, ["methods"])
     state = forms.FormState(values=values)
     data = {
@@ -386,12 +389,12 @@ def show(request: Request, forecast_id: RowId, session: SessionDep, user: Reader
 
 
 @pages.post("/{forecast_id:int}/adjustments", response_class=HTMLResponse)
-async def adjust(
-    request: Request, forecast_id: RowId, session: SessionDep, user: Writer
+def adjust(
+    request: Request, forecast_id: RowId, session: SessionDep, user: Writer, form: forms.PostedForm
 ) -> Response:
     """Add an adjustment layer (a factor on a day or a range of intervals) from the form."""
     _ = gettext_for(request, user)
-    values = forms.text_values(await request.form(), ADJUST_FIELDS)
+    values = forms.text_values(form, ADJUST_FIELDS)
     state = forms.FormState(values=values)
     data: dict[str, Any] = {"factor": values["factor"], "reason": values["reason"]}
     if values["start"] or values["end"]:
@@ -428,12 +431,12 @@ async def adjust(
 
 
 @pages.post("/{forecast_id:int}/requirements", response_class=HTMLResponse)
-async def build_requirement(
-    request: Request, forecast_id: RowId, session: SessionDep, user: Writer
+def build_requirement(
+    request: Request, forecast_id: RowId, session: SessionDep, user: Writer, form: forms.PostedForm
 ) -> Response:
     """Store the agents each interval needs and the people to schedule, from the form."""
     _ = gettext_for(request, user)
-    values = forms.text_values(await request.form(), [s.name for s in REQUIREMENT_SPECS])
+    values = forms.text_values(form, [s.name for s in REQUIREMENT_SPECS])
     state = forms.FormState(values=values)
     data = _numbers(values, REQUIREMENT_SPECS, state, _)
     model = _validate(staffing_schemas.RequirementIn, data, REQUIREMENT_SPECS, state, _)
@@ -457,13 +460,13 @@ async def build_requirement(
 
 
 @pages.post("/{forecast_id:int}/capacity-plans", response_class=HTMLResponse)
-async def build_capacity_plan(
-    request: Request, forecast_id: RowId, session: SessionDep, user: Writer
+def build_capacity_plan(
+    request: Request, forecast_id: RowId, session: SessionDep, user: Writer, form: forms.PostedForm
 ) -> Response:
     """Plan hires week by week from the forecast's workload, from the form."""
     _ = gettext_for(request, user)
     names = [s.name for s in CAPACITY_SPECS] + ["ramp"]
-    values = forms.text_values(await request.form(), names)
+    values = forms.text_values(form, names)
     state = forms.FormState(values=values)
     data = _numbers(values, CAPACITY_SPECS, state, _)
     data["forecast_id"] = forecast_id

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from ccops.db import attempt
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.ids import RowId
-from ccops.web import permissions
+from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
@@ -182,23 +181,21 @@ STEP_DONE = {
 
 
 @pages.post("/exceptions/{exception_id}/{step}", response_model=None)
-async def step_page(
+def step_page(
     request: Request,
     exception_id: RowId,
     step: str,
     session: SessionDep,
     user: Actor,
+    form: forms.PostedForm,
     queue: str = "",
     date: str = "",
 ) -> Response:
     """Take a step on an exception from the board (acknowledge, action with a note saying what
     was done, close with an optional note) and go back to the board; a refused step comes back
     on the board with the note kept and the problem beside it."""
-    async with request.form() as form:
-        note = str(form.get("note") or "").strip()
-    return await run_in_threadpool(
-        _step_page, request, session, user, exception_id, step, note, queue, date
-    )
+    note = str(form.get("note") or "").strip()
+    return _step_page(request, session, user, exception_id, step, note, queue, date)
 
 
 def _step_page(
@@ -248,14 +245,18 @@ def _step_page(
 
 
 @pages.post("/breaks/move", response_model=None)
-async def move_break(
-    request: Request, session: SessionDep, user: Actor, queue: str = "", date: str = ""
+def move_break(
+    request: Request,
+    session: SessionDep,
+    user: Actor,
+    form: forms.PostedForm,
+    queue: str = "",
+    date: str = "",
 ) -> Response:
     """Move a person's published break within its window from the board (a new, published
     schedule version with an audit entry); go back to the board."""
-    async with request.form() as form:
-        fields = {k: str(form.get(k) or "").strip() for k in ("person", "break_at", "new_at")}
-    return await run_in_threadpool(_move_break, request, session, user, queue, date, fields)
+    fields = {k: str(form.get(k) or "").strip() for k in ("person", "break_at", "new_at")}
+    return _move_break(request, session, user, queue, date, fields)
 
 
 def _local_moment(day: date, text: str, zone: ZoneInfo, field: str) -> datetime:

@@ -8,13 +8,12 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends
 
 from ccops import flows
 from ccops.errors import Invalid, Problem
 from ccops.ids import RowId
-from ccops.web import permissions
+from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.wfm.intraday import adherence as adherence_service
@@ -53,14 +52,12 @@ def _lines(body: bytes) -> list[str | dict[str, Any]]:
 
 
 @events.post("", response_model=schemas.IntakeOut)
-async def post_events(
-    request: Request, session: SessionDep, settings: SettingsDep, user: Intake
+def post_events(
+    session: SessionDep, settings: SettingsDep, user: Intake, body: forms.PostedBody
 ) -> schemas.IntakeOut:
     """Take a batch of contact and agent-state events (JSON lines); answer per event."""
-    items = _lines(await request.body())
-    # The write is synchronous database work: run it off the event loop.
-    return await run_in_threadpool(
-        flows.ingest_events,
+    items = _lines(body)
+    return flows.ingest_events(
         session=session,
         events=items,
         secret_key=settings.resolved_secret_key(),

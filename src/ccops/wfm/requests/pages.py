@@ -30,10 +30,11 @@ FIELDS = ("kind", "start_day", "end_day", "day", "colleague", "reason")
 
 
 @pages.post("/my/requests", response_model=None)
-async def create_page(request: Request, session: SessionDep, user: Asker) -> Response:
+def create_page(
+    request: Request, session: SessionDep, user: Asker, form: forms.PostedForm
+) -> Response:
     """Store a request from the "My week" forms; a form with problems comes back marked."""
     _ = gettext_for(request, user)
-    form = await request.form()
     values = forms.text_values(form, FIELDS)
     week = str(form.get("week") or "") or None
     state = forms.FormState(values=dict(values))
@@ -73,12 +74,11 @@ def _back(request: Request, text: str, error: CcopsError | None = None) -> Respo
 
 
 @pages.post("/my/requests/{request_id:int}/answer", response_model=None)
-async def answer_page(
-    request: Request, request_id: RowId, session: SessionDep, user: Asker
+def answer_page(
+    request: Request, request_id: RowId, session: SessionDep, user: Asker, form: forms.PostedForm
 ) -> Response:
     """Accept or decline a swap proposed to the signed-in person."""
     _ = gettext_for(request, user)
-    form = await request.form()
     accept = str(form.get("accept") or "") == "yes"
     try:
         with attempt(session):
@@ -112,13 +112,12 @@ def withdraw_page(
 
 
 @pages.post("/requests/{request_id:int}/decide", response_model=None)
-async def decide_page(
-    request: Request, request_id: RowId, session: SessionDep, user: Decider
+def decide_page(
+    request: Request, request_id: RowId, session: SessionDep, user: Decider, form: forms.PostedForm
 ) -> Response:
     """Grant or refuse a pending request from the schedules page; refusing without a note comes
     back with the note field marked."""
     _ = gettext_for(request, user)
-    form = await request.form()
     grant = str(form.get("decision") or "") == "grant"
     note = str(form.get("note") or "").strip()
     try:

@@ -97,11 +97,14 @@ def schedules_page(request: Request, session: SessionDep, user: Reader) -> HTMLR
 
 
 @pages.post("/build", response_class=HTMLResponse)
-async def build_page(
-    request: Request, session: SessionDep, background: BackgroundTasks, user: Writer
+def build_page(
+    request: Request,
+    session: SessionDep,
+    background: BackgroundTasks,
+    user: Writer,
+    form: forms.PostedForm,
 ) -> Response:
     """Queue a build from the form; the page then shows the job's progress."""
-    form = await request.form()
     values = forms.text_values(form, ("site", "week"))
     state = forms.FormState(values=dict(values))
     try:
