@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from ccops.cli import app as cli_app
 from ccops.db import make_engine, make_session_factory, utcnow
 from ccops.enums import Role
-from ccops.org.models import ApiToken, SignInThrottle, User
 from ccops.org import throttle
+from ccops.org.models import ApiToken, SignInThrottle, User
 from ccops.settings import get_settings
 from ccops.web import pages, security
 from tests.factories.web import PASSWORD, World, csrf_of, sign_in

@@ -11,14 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.org.models import SignInThrottle, User
-from ccops.settings import Settings
+from ccops.settings import Settings, get_settings
 from ccops.web.app import create_app
 from tests.factories.web import PASSWORD, World, csrf_of, served
 
@@ -135,3 +137,26 @@ def test_concurrent_failed_sign_ins_and_writes_never_freeze_health(world: World)
     assert failed == sign_ins  # every failure counted, none lost to a rolled-back transaction
     assert sorted(counts) == [sign_ins] * 3
     assert sites
+
+
+def test_a_postgresql_write_waiting_on_a_lock_gives_up(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request blocked behind another's lock fails after lock_timeout instead of hanging."""
+    monkeypatch.setenv("CCOPS_DB_LOCK_TIMEOUT_MS", "300")
+    get_settings.cache_clear()
+    holder, waiter = make_engine(postgres_url), make_engine(postgres_url)
+    try:
+        with waiter.connect() as conn:
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar_one() == "300ms"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar_one() == "10min"
+        with holder.begin() as held:
+            held.exec_driver_sql("LOCK TABLE sign_in_throttle IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="lock timeout"), waiter.begin() as conn:
+                conn.execute(select(func.count()).select_from(SignInThrottle))
+            assert time.monotonic() - started < 5
+    finally:
+        holder.dispose()
+        waiter.dispose()
+        get_settings.cache_clear()
