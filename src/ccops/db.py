@@ -62,6 +62,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
+"""A connection for each of the 40 worker threads that serve requests (AnyIO's default), so
+no request waits on the pool for a connection another request is holding."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a generous busy timeout.
 
@@ -69,6 +74,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     waiting on a lock fails with an error instead of holding its worker and connection forever.
     """
     if url.startswith("sqlite"):
+        if ":memory:" not in url and url not in {"sqlite://", "sqlite:///"} and not kwargs:
+            kwargs = dict(POOL)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -78,6 +85,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         f"-c statement_timeout={settings.db_statement_timeout_ms}"
     )
     connect_args = {"options": options, **kwargs.pop("connect_args", {})}
+    kwargs = kwargs or dict(POOL)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select, update
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from ccops.cli import app as cli_app
@@ -84,8 +84,28 @@ def test_wrong_password_is_refused_and_counted(world: World) -> None:
     assert unknown.status_code == 401 and "Wrong login or password." in unknown.text
 
 
+class Clock:
+    """The sign-in service's clock, standing still unless a test moves it (no test races a wait)."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    frozen = Clock()
+    monkeypatch.setattr("ccops.org.service.utcnow", frozen)
+    return frozen
+
+
 def test_repeated_failures_slow_one_client_down_and_never_lock_the_owner_out(
-    world: World,
+    world: World, clock: Clock
 ) -> None:
     attacker = world.client(address="203.0.113.7")
     for attempt in range(5):  # five free tries
@@ -102,22 +122,18 @@ def test_repeated_failures_slow_one_client_down_and_never_lock_the_owner_out(
     owner = world.client(address="198.51.100.20")
     assert _try(owner, "u-qa", PASSWORD).status_code == 303
     # waits double with each further failure: 1, 2, 4, 8 s … capped at lockout_minutes
-    engine = make_engine(world.settings.resolved_database_url())
-    with make_session_factory(engine)() as s:
-        s.execute(update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
-        s.commit()
+    clock.advance(0.5)
+    assert "try again in 1 s" in _try(attacker, "u-qa", PASSWORD).text  # half a second left
+    clock.advance(0.6)
     third = _try(attacker, "u-qa", "bad6")
     assert "try again in 2 s" in third.text
-    with make_session_factory(engine)() as s:
-        s.execute(update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
-        s.commit()
-    engine.dispose()
+    clock.advance(2.1)
     # once the wait is over the right password signs in and clears that client's count
     assert _try(attacker, "u-qa", PASSWORD).status_code == 303
     assert _user(world, "u-qa").failed_logins == 0
 
 
-def test_unknown_and_known_logins_get_the_same_answers(world: World) -> None:
+def test_unknown_and_known_logins_get_the_same_answers(world: World, clock: Clock) -> None:
     known, unknown = world.client(address="192.0.2.1"), world.client(address="192.0.2.2")
     for attempt in range(7):
         a = _try(known, "u-planner", f"bad{attempt}")
@@ -127,7 +143,7 @@ def test_unknown_and_known_logins_get_the_same_answers(world: World) -> None:
     assert "too many failed sign-ins" in _message(a.text)
 
 
-def test_many_clients_can_only_slow_a_login_down(world: World) -> None:
+def test_many_clients_can_only_slow_a_login_down(world: World, clock: Clock) -> None:
     """Twenty strangers' failures make the login wait, and never more than a minute."""
     answers = [
         _try(world.client(address=f"203.0.113.{n + 1}"), "u-admin", "guess") for n in range(21)
@@ -148,7 +164,9 @@ def test_many_clients_can_only_slow_a_login_down(world: World) -> None:
     assert waits[:6] == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0] and max(waits) == 60.0
 
 
-def test_an_administrator_unlock_clears_every_count_of_the_login(world: World) -> None:
+def test_an_administrator_unlock_clears_every_count_of_the_login(
+    world: World, clock: Clock
+) -> None:
     attacker = world.client(address="203.0.113.50")
     for attempt in range(8):
         _try(attacker, "u-qa", f"bad{attempt}")

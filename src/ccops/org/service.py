@@ -514,6 +514,8 @@ class SignIn:
     user: User | None
     wait_until: datetime | None = None
     disabled: bool = False
+    wait_s: float = 0.0
+    """Seconds left to wait, measured on the clock that set ``wait_until``."""
 
 
 @lru_cache(maxsize=1)
@@ -548,23 +550,29 @@ def sign_in(
     An unknown login costs the same argon2 work and is counted the same as a known one, so
     neither answers nor timing tell which logins exist. While an attempt must wait (see
     `ccops.org.throttle`), it is refused without looking at the password. Failures are counted
-    in a transaction of their own (so they count even when the caller rolls back); the caller's
-    session only reads, unless a right password needs a stronger hash.
+    in a transaction of their own (so they count even when the caller rolls back), and the reads
+    before the slow hash check use a connection of their own, handed back before it (a request
+    never holds a pooled connection, or on PostgreSQL a transaction, while argon2 runs).
     """
     now = now or utcnow()
     policy = policy or throttle.Policy()
     attempt = throttle.keys(login, client, policy)
-    wait = throttle.blocked_until(session, attempt, now)
-    if wait is not None:
-        return SignIn(None, wait)
-    user = session.scalars(select(User).where(User.login == login)).one_or_none()
-    if user is None:
-        verify_password(_dummy_hash(), password)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    if user is None or not verify_password(user.password_hash, password):
-        return SignIn(None, throttle.record_failure(engine, attempt, login, policy, now))
-    throttle.forget_pair(session, engine, attempt[0], user)
+    with engine.connect() as conn:  # a short read: no connection is held during the hash check
+        wait = throttle.blocked_until(conn, attempt, now)
+        found = conn.execute(
+            select(User.id, User.password_hash).where(User.login == login)
+        ).one_or_none()
+    if wait is not None:
+        return SignIn(None, wait, wait_s=(wait - now).total_seconds())
+    if found is None:
+        verify_password(_dummy_hash(), password)
+    if found is None or not verify_password(found.password_hash, password):
+        until = throttle.record_failure(engine, attempt, login, policy, now)
+        return SignIn(None, until, wait_s=(until - now).total_seconds() if until else 0.0)
+    throttle.forget_pair(engine, attempt[0], found.id)
+    user = session.get_one(User, found.id, populate_existing=True)
     if user.disabled_at is not None:
         return SignIn(None, disabled=True)
     if needs_rehash(user.password_hash):

@@ -81,7 +81,9 @@ def delay_s(failures: int, limit: Limit) -> float:
     return float(min(limit.max_delay_s, 2.0 ** min(over - 1, 40)))
 
 
-def blocked_until(session: Session, attempt: Sequence[Key], now: datetime) -> datetime | None:
+def blocked_until(
+    session: Session | Connection, attempt: Sequence[Key], now: datetime
+) -> datetime | None:
     """Return until when the attempt must wait (the latest of its counters), or None."""
     rows = session.scalars(
         select(SignInThrottle.blocked_until).where(
@@ -150,17 +152,16 @@ def clear_login(session: Session, login: str) -> None:
     )
 
 
-def forget_pair(session: Session, engine: Engine, key: Key, user: User) -> None:
+def forget_pair(engine: Engine, key: Key, user_id: str) -> None:
     """Forget this client's failures of a login after it signed in with the right password.
 
     Only the pair: other clients' failures of the login, and this client's other failures, stay.
     Written in a short transaction of its own, like the failures (see the module's note).
     """
-    found = session.scalars(select(SignInThrottle.key).where(SignInThrottle.key == key.digest))
-    if found.first() is None and not user.failed_logins and user.locked_until is None:
-        return
     with engine.begin() as conn:
         conn.execute(delete(SignInThrottle).where(SignInThrottle.key == key.digest))
         conn.execute(
-            update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None)
+            update(User)
+            .where(User.id == user_id, (User.failed_logins != 0) | User.locked_until.is_not(None))
+            .values(failed_logins=0, locked_until=None)
         )

@@ -165,7 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
         """Report whether the app and its database answer."""
-        with engine_for(settings.resolved_database_url()).connect() as conn:
+        engine = engine_for(settings.resolved_database_url(), purpose="health")
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 

@@ -99,7 +99,7 @@ def login(
     )
     if result.user is None:
         if result.wait_until is not None:
-            wait = (result.wait_until - datetime.now(UTC)).total_seconds()
+            wait = result.wait_s
             state.add(
                 None,
                 _("Wrong login or password, or too many failed sign-ins: try again in %(s)s s.")
