@@ -186,10 +186,13 @@ class Org:
         org_service.ensure_default_channel(session=self.session, kind=ChannelKind.voice)
         try:
             data = org_schemas.QueueIn(name=name, channel=ChannelKind.voice.value, site=home.name)
-        except ValidationError:
+        except ValidationError as exc:
             self.invalid_names.append(
                 Problem(
-                    f"queue name {name!r} is not valid", field="queue", row=line, file=self.label
+                    f"queue name {name!r} is not valid: {_first_problem(exc)}",
+                    field="queue",
+                    row=line,
+                    file=self.label,
                 )
             )
             return None
@@ -217,10 +220,10 @@ class Org:
             home = self.home()
             try:
                 data = org_schemas.PersonIn(name=login, login=login, site=home.name)
-            except ValidationError:
+            except ValidationError as exc:
                 self.invalid_names.append(
                     Problem(
-                        f"agent {login!r} is not a valid login",
+                        f"agent {login!r} is not a valid login: {_first_problem(exc)}",
                         field="agent",
                         row=line,
                         file=self.label,
@@ -510,6 +513,12 @@ def lookup_intervals(
         return found
 
     return lookup
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first problem of a schema refusal in plain words (``name contains … (U+202E)``)."""
+    errors = exc.errors()
+    return str(errors[0]["msg"]).removeprefix("Value error, ") if errors else str(exc)
 
 
 def _from_epoch(epoch_s: int) -> datetime:
