@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ccops.quality.schemas import ItemScoreOut
 from ccops.names import NameText
+from ccops.quality.schemas import ItemScoreOut
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 Text = Field(min_length=1, max_length=4000)

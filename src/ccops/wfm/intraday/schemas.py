@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
 from ccops.names import NameText
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]

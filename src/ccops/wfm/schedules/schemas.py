@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
 from ccops.names import NameText
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
