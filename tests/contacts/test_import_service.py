@@ -194,6 +194,35 @@ def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
     assert org_service.get_person(session=main_org, login="dave").site_id == billing.site_id
 
 
+def test_create_missing_refuses_names_with_direction_or_control_characters(
+    main_org: Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        f"{HEADER}\n"
+        "a1,Bill\u202eing,2024-01-15T09:00:00+00:00,,,abandoned,5,0,,\n"
+        "a2,Sales,2024-01-15T09:01:00+00:00,2024-01-15T09:01:05+00:00,,answered,,10,ev\u2066e,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Invalid) as caught:
+        contacts_imports.import_contacts(
+            session=main_org, settings=settings, path=path, format="csv", create_missing=True
+        )
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        (
+            "queue",
+            "queue name 'Bill\\u202eing' is not valid: "
+            "name contains an invisible text-direction character (U+202E)",
+        ),
+        (
+            "agent",
+            "agent 'ev\\u2066e' is not a valid login: "
+            "login contains an invisible text-direction character (U+2066)",
+        ),
+    ]
+    assert main_org.scalar(select(func.count()).select_from(Contact)) == 0
+
+
 def test_create_missing_without_any_site_creates_the_default_site_in_utc(
     session: Session, settings: Settings
 ) -> None:

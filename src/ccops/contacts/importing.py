@@ -223,7 +223,7 @@ class Org:
             except ValidationError as exc:
                 self.invalid_names.append(
                     Problem(
-                        f"agent {login!r} is not a valid login: {_first_problem(exc)}",
+                        f"agent {login!r} is not a valid login: {_first_problem(exc, 'login')}",
                         field="agent",
                         row=line,
                         file=self.label,
@@ -515,9 +515,10 @@ def lookup_intervals(
     return lookup
 
 
-def _first_problem(exc: ValidationError) -> str:
-    """The first problem of a schema refusal in plain words (``name contains … (U+202E)``)."""
-    errors = exc.errors()
+def _first_problem(exc: ValidationError, prefer: str = "name") -> str:
+    """The problem of a schema refusal in plain words (``name contains … (U+202E)``), the
+    ``prefer`` field's first when it has one."""
+    errors = sorted(exc.errors(), key=lambda e: tuple(e["loc"][:1]) != (prefer,))
     return str(errors[0]["msg"]).removeprefix("Value error, ") if errors else str(exc)
 
 
