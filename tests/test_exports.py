@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ccops.exports import SafeCsvWriter, spreadsheet_cell, spreadsheet_row, unique_stamp
+from ccops.exports import (
+    SafeCsvWriter,
+    safe_file_stem,
+    spreadsheet_cell,
+    spreadsheet_row,
+    unique_stamp,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +63,21 @@ def test_stamps_are_utc_and_differ_for_the_same_second() -> None:
     stamps = {unique_stamp(moment) for _ in range(20)}
     assert len(stamps) == 20
     assert all(re.fullmatch(r"20261205T093015Z-[0-9a-f]{6}", s) for s in stamps)
+
+
+@pytest.mark.parametrize(
+    ("stem", "safe"),
+    [
+        ("calls 2024-01", "calls 2024-01"),
+        ("呼叫记录", "呼叫记录"),
+        ("a\r\nb", "a__b"),
+        ("exe\u202etxt", "exe_txt"),
+        ('a:b*c?"<>|', "a_b_c_____"),
+        ("..", "file"),
+        (".hidden", "hidden"),
+        ("", "file"),
+        ("x" * 300, "x" * 100),
+    ],
+)
+def test_file_stems_lose_what_a_file_name_must_not_hold(stem: str, safe: str) -> None:
+    assert safe_file_stem(stem) == safe

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from ccops.names import unsafe_character
+
 FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
 """First characters a spreadsheet may read as the start of a formula (ASCII and full-width)."""
 
@@ -53,3 +55,16 @@ def unique_stamp(now: datetime | None = None) -> str:
     """A file-name part no two exports share: UTC time to the second and 6 random hex digits."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+FILE_NAME_RESERVED = frozenset('/\\:*?"<>|')
+
+
+def safe_file_stem(stem: str, limit: int = 100) -> str:
+    """``stem`` (an uploaded file's name) fit for a file name: separators, reserved, control and
+    invisible characters become ``_``, at most ``limit`` characters, never empty or hidden."""
+    kept = "".join(
+        "_" if ch in FILE_NAME_RESERVED or unsafe_character(ch) is not None else ch for ch in stem
+    )[:limit]
+    kept = kept.lstrip(".")
+    return kept or "file"

@@ -40,7 +40,7 @@ from ccops.contacts.importers.tabular import (
 from ccops.contacts.models import ImportBatch, IntervalReport
 from ccops.enums import ChannelKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.exports import unique_stamp
+from ccops.exports import safe_file_stem, unique_stamp
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Channel, Person, Queue, Site
@@ -532,7 +532,7 @@ def report_paths(
     """The report and rejects files of one import: named after the source file, with a time
     and random part of their own so a second import of the same file never overwrites them."""
     folder = report_dir or settings.data_dir / "imports"
-    stem = Path(label).stem
+    stem = safe_file_stem(Path(label).stem)
     infix = "" if kind == "contacts" else "." + kind.replace("_", "-")
     name = f"{stem}{infix}.{unique_stamp()}"
     return folder / f"{name}.import-report.json", folder / f"{name}.rejects.csv"
