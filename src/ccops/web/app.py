@@ -18,7 +18,7 @@ from ccops.errors import CcopsError, NotAuthenticated
 from ccops.jobs import service as jobs_service
 from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
-from ccops.web import domains, pages, security
+from ccops.web import domains, pages, security, server_errors
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(security.RejectNulMiddleware)
     app.add_middleware(security.SecurityHeadersMiddleware)
     app.add_middleware(PageFreshnessMiddleware, max_stale_s=settings.page_max_stale_s)
-    app.add_middleware(ServerTimingMiddleware)  # outermost: times the other middleware too
+    app.add_middleware(ServerTimingMiddleware)  # times the other middleware too
+    # outermost: a failure anywhere inside gets a whole 500 and the connection stays open
+    app.add_middleware(server_errors.ServerErrorMiddleware)
 
     @app.exception_handler(CcopsError)
     async def _domain_error(request: Request, exc: CcopsError) -> Response:

@@ -6,6 +6,7 @@ problems without a field go to the top of the form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -91,8 +92,31 @@ def _message(error: Any, _: Gettext) -> str:
     return translate_problem(message, _)
 
 
+UNSAFE_NAME = re.compile(
+    r"\S+ contains an? (control|invisible text-direction|invisible formatting) character "
+    r"\((U\+[0-9A-F]{4,6})\)"
+)
+
+
+def _unsafe_name(kind: str, code: str, _: Gettext) -> str:
+    """The form message for a name refused by ``ccops.names`` (the field is marked already)."""
+    if kind == "control":
+        text = _("Contains a control character (%(code)s): retype it without it.")
+    elif kind == "invisible text-direction":
+        text = _(
+            "Contains an invisible character that reverses how text is shown (%(code)s): "
+            "retype it without it."
+        )
+    else:
+        text = _("Contains an invisible formatting character (%(code)s): retype it without it.")
+    return text % {"code": code}
+
+
 def translate_problem(message: str, _: Gettext) -> str:
     """Translate the domain's usual problem messages; others are shown as written."""
+    unsafe = UNSAFE_NAME.fullmatch(message)
+    if unsafe:
+        return _unsafe_name(unsafe.group(1), unsafe.group(2), _)
     if message.startswith("unknown time zone"):
         return _("Unknown time zone: use an IANA name such as Europe/London.")
     known = {

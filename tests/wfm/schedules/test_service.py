@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role, ScopeKind
@@ -22,7 +22,7 @@ from ccops.wfm.schedules import publish as schedule_publish
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import setup as schedule_setup
-from ccops.wfm.schedules.models import ChangeRequest, Schedule
+from ccops.wfm.schedules.models import ChangeRequest, Schedule, ScheduledShift
 from tests.factories.schedules import FAST, WEEK, make_small_site, store_requirement
 
 
@@ -275,6 +275,32 @@ def test_calendar_feed_shows_only_published_shifts(session: Session) -> None:
     schedule_feeds.revoke_feed(session=session, person_id=alice.id)
     with pytest.raises(NotFound):
         schedule_feeds.calendar_for_token(session=session, token=token)
+
+
+def test_calendar_text_escapes_line_breaks_and_separators_a_stored_name_holds(
+    session: Session,
+) -> None:
+    make_small_site(session)
+    alice = org_service.get_person(session=session, login="alice")
+    token = schedule_feeds.create_feed(session=session, person_id=alice.id)
+    v1 = _build(session)
+    schedule_publish.publish(session=session, schedule_id=v1.id, published_by="planner")
+    hostile = "Early\rBEGIN:VALARM\r\nACTION:AUDIO;x,y\\z\x07" + "长" * 30
+    # a name stored before names were checked; the feed must still not let it out raw
+    session.execute(
+        update(ScheduledShift).where(ScheduledShift.person_id == alice.id).values(template=hostile)
+    )
+    text = schedule_feeds.calendar_for_token(session=session, token=token)
+    lines = text.split("\r\n")
+    assert "\r" not in "".join(lines) and "\n" not in "".join(lines)
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert not any(line.startswith(("BEGIN:VALARM", "ACTION:")) for line in lines)
+    unfolded = text.replace("\r\n ", "")
+    summary = next(line for line in unfolded.split("\r\n") if line.startswith("SUMMARY:"))
+    assert summary == (
+        "SUMMARY:Shift Early\\nBEGIN:VALARM\\nACTION:AUDIO\\;x\\,y\\\\z" + "长" * 30 + " (Sales)"
+    )
+    assert schedule_feeds.ics_text("a\r\nb\rc\nd") == "a\\nb\\nc\\nd"
 
 
 def test_notifications_are_own_and_marked_read(session: Session) -> None:

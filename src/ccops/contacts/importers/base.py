@@ -8,7 +8,6 @@ inside the caller's transaction, so memory does not grow with the size of the fi
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ccops.enums import AgentState, Outcome
 from ccops.errors import Invalid, Problem
+from ccops.exports import SafeCsvWriter
 
 SKEW_LIMIT_S = 15
 """Largest disagreement (seconds) between a source's clocks that is clamped with a warning."""
@@ -300,19 +300,20 @@ class Tally:
 
 
 class RejectsSink:
-    """A CSV of rejected rows (line, field, message, raw), opened on the first rejection."""
+    """A CSV of rejected rows (line, field, message, raw), opened on the first rejection; its
+    cells are formula-safe (a rejected row is exactly where hostile text turns up)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._handle: IO[str] | None = None
-        self._writer: Any = None
+        self._writer: SafeCsvWriter | None = None
 
     def write(self, rejected: RejectedRow) -> None:
         """Append one line per problem of ``rejected``."""
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeCsvWriter(self._handle)
             self._writer.writerow(["line", "field", "message", "raw"])
         text = raw_text(rejected.raw)
         for item in rejected.problems:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.names import NameText
+
 
 class ForecastBuildIn(BaseModel):
     """What to forecast: a queue, how far ahead, at which interval length."""
@@ -162,8 +164,8 @@ class SpecialDayIn(BaseModel):
     site: str = Field(min_length=1)
     queue: str | None = None
     day: date
-    kind: str = Field(min_length=1, max_length=100, description="e.g. launch, bill_run")
-    name: str = Field(min_length=1, max_length=200)
+    kind: NameText = Field(min_length=1, max_length=100, description="e.g. launch, bill_run")
+    name: NameText = Field(min_length=1, max_length=200)
     effect_pct: float | None = Field(
         default=None, ge=-100, description="Percent change of the day's volume; None: learn it"
     )

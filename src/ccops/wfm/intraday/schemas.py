@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from ccops.names import NameText
+
 EventStatus = Literal["accepted", "duplicate", "rejected"]
 Measure = Literal[
     "volume_over", "volume_under", "service_level_below", "abandon_rate_above", "staffing_gap"
@@ -91,7 +93,7 @@ class ResourceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: ResourceKind
-    name: str = Field(min_length=1, max_length=200)
+    name: NameText = Field(min_length=1, max_length=200)
     agents: float | None = Field(default=None, ge=0)
     owner: str | None = Field(default=None, max_length=100)
 
@@ -106,7 +108,7 @@ class RuleIn(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    name: str = Field(min_length=1, max_length=200)
+    name: NameText = Field(min_length=1, max_length=200)
     tier: int = Field(ge=1, le=3)
     measure: Measure
     threshold: float = Field(ge=0)
@@ -120,7 +122,7 @@ class PlanIn(BaseModel):
     """An exception plan for one queue, or for every queue of a site."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
+    name: NameText = Field(min_length=1, max_length=200)
     queue: str | None = None
     site: str | None = None
     rules: list[RuleIn] = Field(min_length=1)

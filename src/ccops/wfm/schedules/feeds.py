@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -59,8 +60,13 @@ def has_feed(*, session: Session, person_id: int) -> bool:
     )
 
 
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def ics_text(value: str) -> str:
+    """``value`` as an RFC 5545 TEXT value (3.3.11): backslash, semicolon and comma escaped, any
+    line break (CRLF, CR or LF) as ``\\n``, other control characters dropped; no raw CR or LF
+    survives to end the property early and start one of the sender's choosing."""
+    one_break = value.replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(ch for ch in one_break if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+    return kept.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:
@@ -124,9 +130,9 @@ def calendar_for_token(*, session: Session, token: str, now: datetime | None = N
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_ics_time(shift.start_at)}",
             f"DTEND:{_ics_time(shift.end_at)}",
-            "SUMMARY:" + _ics_text(f"Shift {shift.template} ({shift.queues})"),
+            "SUMMARY:" + ics_text(f"Shift {shift.template} ({shift.queues})"),
             "DESCRIPTION:"
-            + _ics_text(f"week {schedule.week}, version {schedule.version}; " + "; ".join(parts)),
+            + ics_text(f"week {schedule.week}, version {schedule.version}; " + "; ".join(parts)),
             "END:VEVENT",
         ]
         for a in acts:
@@ -137,7 +143,7 @@ def calendar_for_token(*, session: Session, token: str, now: datetime | None = N
                     f"DTSTAMP:{stamp}",
                     f"DTSTART:{_ics_time(a.start_at)}",
                     f"DTEND:{_ics_time(a.end_at)}",
-                    "SUMMARY:" + _ics_text(a.kind.title()),
+                    "SUMMARY:" + ics_text(a.kind.title()),
                     "END:VEVENT",
                 ]
     lines.append("END:VCALENDAR")

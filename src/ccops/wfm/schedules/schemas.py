@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ccops.names import NameText
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 Weekday = Annotated[int, Field(ge=0, le=6)]
 
@@ -45,7 +47,7 @@ class ShiftTemplateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     site: str = Field(min_length=1)
-    name: str = Field(min_length=1, max_length=100)
+    name: NameText = Field(min_length=1, max_length=100)
     first_start: str = Field(pattern=r"^\d{2}:\d{2}$", description="HH:MM, local")
     last_start: str = Field(pattern=r"^\d{2}:\d{2}$", description="HH:MM, local")
     step_min: int = Field(default=15, ge=15, le=1440, multiple_of=15)
@@ -75,7 +77,7 @@ class ContractIn(BaseModel):
     """Working-time rules of a contract."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    name: str = Field(min_length=1, max_length=100)
+    name: NameText = Field(min_length=1, max_length=100)
     weekly_min_h: float = Field(default=0.0, ge=0, le=168)
     weekly_max_h: float = Field(default=40.0, ge=0, le=168)
     days_min: int = Field(default=0, ge=0, le=7)
@@ -135,7 +137,7 @@ class ActivityIn(BaseModel):
     kind: Literal[
         "meeting", "training", "coaching", "huddle", "floor_support", "planning", "reports"
     ]
-    name: str = Field(min_length=1, max_length=200)
+    name: NameText = Field(min_length=1, max_length=200)
     start: datetime
     end: datetime
 
