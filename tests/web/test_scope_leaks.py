@@ -152,6 +152,12 @@ def test_a_manager_cannot_reach_other_sites_queues_teams_or_people_by_name(
         out = manager.patch(path, json={})
         missing = manager.patch(path.rsplit("/", 1)[0] + "/no-such-name", json={})
         assert out.status_code == missing.status_code == 404, path
+    listed = manager.get("/api/v1/people", params={"team": "Team C"})
+    assert (
+        listed.status_code
+        == manager.get("/api/v1/people", params={"team": "No such team"}).status_code
+        == 404
+    )
     skill = manager.post(
         "/api/v1/people",
         json={"name": "Dan", "login": "dan", "site": "Main", "skills": [{"queue": "Support"}]},

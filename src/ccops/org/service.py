@@ -380,7 +380,7 @@ def list_people(
     """
     where = [scope.people_clause()]
     if team:
-        where.append(Person.team_id == _by_name(session, Team, team).id)
+        where.append(Person.team_id == scoped.team_in_scope(session, scope, team, field="team").id)
     rows = session.execute(
         select(
             Person.id,
