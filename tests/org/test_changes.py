@@ -83,7 +83,8 @@ def test_queue_outside_the_managers_scope_is_refused(session: Session) -> None:
     _org(session)
     other = org_service.get_site(session=session, name="Other")
     scope = org_service.Scope(kind=ScopeKind.sites, site_ids=frozenset({other.id}))
-    with pytest.raises(Forbidden):
+    # out of scope answers like a missing queue: names cannot be probed
+    with pytest.raises(NotFound, match="queue 'Sales' does not exist"):
         changes.update_queue(
             session=session, name="Sales", data=schemas.QueuePatch(target_s=9), scope=scope
         )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.enums import ScopeKind
-from ccops.errors import Conflict, Forbidden, Invalid
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound
 from ccops.org.models import Team
 from ccops.org.service import Scope
 from ccops.quality import calibration as qa_calibration
@@ -324,7 +324,8 @@ def test_disputes_own_only_second_evaluator_decides_and_history_stays(
     zoe_id, ben_id = centre["people"]["zoe"], centre["people"]["ben"]
     evaluation = _evaluate(session, centre, centre["contacts"]["zoe"][0], MIXED)
     reason = schemas.DisputeIn(reason="I verified the customer in the chat before the call")
-    with pytest.raises(Forbidden, match="is of someone else: you can dispute only your own"):
+    # someone else's evaluation answers like a missing one: ids reveal nothing
+    with pytest.raises(NotFound, match="is not yours: you can dispute only your own"):
         qa_disputes.raise_dispute(
             session=session,
             evaluation_id=evaluation.id,
@@ -383,7 +384,7 @@ def test_scope_limits_evaluation_and_the_summary_lists_people_by_name(
     red_only = Scope(
         kind=ScopeKind.teams, site_ids=frozenset({red.site_id}), team_ids=frozenset({red.id})
     )
-    with pytest.raises(Forbidden, match="outside your scope"):
+    with pytest.raises(NotFound, match="does not exist"):  # out of scope: as if missing
         qa_evaluations.evaluate(
             session=session,
             data=schemas.EvaluationIn(

@@ -38,7 +38,7 @@ from ccops.contacts.importers.tabular import (
     load_mapping,
 )
 from ccops.contacts.models import ImportBatch, IntervalReport
-from ccops.enums import ChannelKind
+from ccops.enums import ChannelKind, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.exports import safe_file_stem, unique_stamp
 from ccops.org import schemas as org_schemas
@@ -105,6 +105,12 @@ class Org:
             return self.site
         name = self.settings.default_site
         found = self.session.scalars(select(Site).where(Site.name == name)).one_or_none()
+        if found is None and self.allowed_site_ids is not None:
+            # creating a site is an all-sites administrator's act; a scoped caller names theirs
+            raise Forbidden(
+                f"site {name!r} does not exist and is not yours to create: choose a site of yours",
+                [Problem("choose a site of yours", field="site")],
+            )
         if found is None:
             org_service.create_site(
                 session=self.session, data=org_schemas.SiteIn(name=name, timezone="UTC")
@@ -125,6 +131,12 @@ class Org:
             )
         self._home = found
         return found
+
+    def scope(self) -> org_service.Scope:
+        """The caller's scope as the organisation's create functions check it."""
+        if self.allowed_site_ids is None:
+            return org_service.EVERYTHING
+        return org_service.Scope(kind=ScopeKind.sites, site_ids=self.allowed_site_ids)
 
     def _in_scope(self, what: str, name: str, site_id: int, line: int | None) -> bool:
         if self.allowed_site_ids is None or site_id in self.allowed_site_ids:
@@ -196,7 +208,7 @@ class Org:
                 )
             )
             return None
-        org_service.create_queue(session=self.session, data=data)
+        org_service.create_queue(session=self.session, data=data, scope=self.scope())
         self.created_queues.append(name)
         return org_service.get_queue(session=self.session, name=name)
 
@@ -231,7 +243,7 @@ class Org:
                 )
                 found = None
             else:
-                org_service.create_person(session=self.session, data=data)
+                org_service.create_person(session=self.session, data=data, scope=self.scope())
                 self.created_people.append(login)
                 found = org_service.get_person(session=self.session, login=login)
         elif found is None:

@@ -21,7 +21,7 @@ from ccops.contacts import queries as contacts_queries
 from ccops.contacts import schemas
 from ccops.contacts.importers import FORMATS
 from ccops.db import attempt
-from ccops.errors import CcopsError
+from ccops.errors import CcopsError, Forbidden, Problem
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -45,6 +45,20 @@ SiteField = Annotated[
 ]
 SourceField = Annotated[str | None, Form(description="Source name of the records.")]
 FlagField = Annotated[bool, Form()]
+
+
+def check_create_missing(user: Principal, create_missing: bool) -> None:
+    """Refuse ``create_missing`` to a role that may not create queues and people directly.
+
+    The import creates what ``POST /api/v1/queues`` and ``/people`` would: a role those refuse
+    (planners) cannot create them through a file either; managers create at sites in scope.
+    """
+    if create_missing and user.role not in permissions.ORG_MANAGE:
+        raise Forbidden(
+            f"the role {user.role.value} may not create queues and agents: import without "
+            "'create missing', after a manager or administrator has created them",
+            [Problem("not allowed for your role", field="create_missing")],
+        )
 
 
 def _save(upload: StarletteUpload, folder: Path) -> Path:
@@ -88,6 +102,7 @@ def import_contacts(
     with_agent_states: FlagField = False,
 ) -> schemas.ImportReport:
     """Import a file of contacts (all rows or none, unless skip_invalid)."""
+    check_create_missing(user, create_missing)
     return _import_upload(
         contacts_imports.import_contacts,
         file,
@@ -120,6 +135,7 @@ def import_agent_states(
     create_missing: FlagField = False,
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv, parquet or an Asterisk queue_log)."""
+    check_create_missing(user, create_missing)
     return _import_upload(
         contacts_imports.import_agent_states,
         file,
@@ -151,6 +167,7 @@ def import_intervals(
     create_missing: FlagField = False,
 ) -> schemas.ImportReport:
     """Import an ACD interval report (offered, answered, abandoned per queue interval)."""
+    check_create_missing(user, create_missing)
     return _import_upload(
         contacts_imports.import_intervals,
         file,
@@ -339,6 +356,7 @@ def _import_form(
         "intervals": contacts_imports.import_intervals,
     }[kind]
     try:
+        check_create_missing(user, flags["create_missing"])
         with attempt(session):
             report = _import_upload(run, upload, mapping, **args)
     except CcopsError as exc:

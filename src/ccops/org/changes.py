@@ -18,8 +18,8 @@ from ccops.auth_hash import hash_password
 from ccops.contacts.models import AgentStateEvent, Contact, IntervalReport
 from ccops.db import utcnow
 from ccops.enums import Role
-from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org import schemas, throttle
+from ccops.errors import Conflict, Forbidden, Invalid, Problem
+from ccops.org import schemas, scoped, throttle
 from ccops.org.models import Person, Queue, Site, Team, User, UserScope
 from ccops.org.service import (
     EVERYTHING,
@@ -28,8 +28,6 @@ from ccops.org.service import (
     _require_site_in_scope,
     _team_out,
     _user_out,
-    get_person,
-    get_user_by_login,
     person_out,
     queue_out,
 )
@@ -74,9 +72,11 @@ def site_has_contact_data(*, session: Session, site_id: int) -> bool:
     return bool(session.scalar(query))
 
 
-def update_site(*, session: Session, name: str, data: schemas.SitePatch) -> schemas.SiteOut:
+def update_site(
+    *, session: Session, name: str, data: schemas.SitePatch, scope: Scope = EVERYTHING
+) -> schemas.SiteOut:
     """Rename a site or change its country; change its time zone only while it has no data."""
-    site = _by_name(session, Site, name)
+    site = scoped.site_in_scope(session, scope, name)
     _not_null(data, "name", "timezone")
     fields = data.model_fields_set
     if data.name is not None and data.name != site.name:
@@ -108,8 +108,7 @@ def update_queue(
     *, session: Session, name: str, data: schemas.QueuePatch, scope: Scope = EVERYTHING
 ) -> schemas.QueueOut:
     """Rename a queue or change its targets (at a site in the caller's scope)."""
-    queue = _by_name(session, Queue, name)
-    _require_site_in_scope(scope, queue.site)
+    queue = scoped.queue_in_scope(session, scope, name)
     _not_null(data, *schemas.QueuePatch.model_fields)
     if data.name is not None and data.name != queue.name:
         _ensure_free(session, Queue, data.name, queue.id)
@@ -130,9 +129,7 @@ def update_team(
     *, session: Session, name: str, data: schemas.TeamPatch, scope: Scope = EVERYTHING
 ) -> schemas.TeamOut:
     """Rename a team, move it (and its people) to another site, set or clear its leader."""
-    team = _by_name(session, Team, name)
-    if not scope.everything and team.id not in scope.team_ids:
-        _require_site_in_scope(scope, team.site)
+    team = scoped.team_in_scope(session, scope, name)
     _not_null(data, "name", "site")
     if data.name is not None and data.name != team.name:
         _ensure_free(session, Team, data.name, team.id)
@@ -142,7 +139,8 @@ def update_team(
         _require_site_in_scope(scope, site)
     leader: Person | None = None
     if data.leader is not None:
-        leader = get_person(session=session, login=data.leader)
+        # a person out of scope answers as an unknown login: logins cannot be probed
+        leader = scoped.person_in_scope(session, scope, data.leader, field="leader")
         if leader.termination_date is not None and leader.termination_date <= date.today():
             raise Invalid(
                 f"{leader.login!r} has left and cannot lead a team",
@@ -202,10 +200,7 @@ def update_person(
     termination date (the first day they no longer work); their sign-ins are disabled and
     their sessions end. Undoing the record re-enables the sign-ins it disabled.
     """
-    person = get_person(session=session, login=login)
-    found = session.scalars(select(Person.id).where(scope.people_clause(), Person.id == person.id))
-    if found.first() is None:
-        raise NotFound(f"person {login!r} does not exist", [Problem("unknown", field="login")])
+    person = scoped.person_in_scope(session, scope, login)
     _not_null(data, "name", "role", "site")
     fields = data.model_fields_set
     site = session.get(Site, person.site_id)
@@ -215,17 +210,7 @@ def update_person(
     assert site is not None
     team = session.get(Team, person.team_id) if person.team_id else None
     if "team" in fields:
-        team = _by_name(session, Team, data.team) if data.team else None
-        if (
-            team is not None
-            and not session.scalars(
-                select(Team.id).where(Team.id == team.id, scope.teams_clause())
-            ).first()
-        ):
-            raise NotFound(
-                f"team {team.name!r} is outside your scope",
-                [Problem("outside your scope", field="team")],
-            )
+        team = scoped.team_in_scope(session, scope, data.team, field="team") if data.team else None
     if team is not None and team.site_id != site.id:
         raise Invalid(
             f"team {team.name!r} is at another site than {site.name!r}",
@@ -290,18 +275,31 @@ def update_person(
 
 
 def update_user(
-    *, session: Session, login: str, data: schemas.UserPatch, now: datetime | None = None
+    *,
+    session: Session,
+    login: str,
+    data: schemas.UserPatch,
+    now: datetime | None = None,
+    by_scope: Scope = EVERYTHING,
 ) -> schemas.UserOut:
     """Change a user's role and scope, disable or re-enable it, unlock it, or set a temporary
-    password (which ends its sessions). The last active administrator keeps their rights."""
-    user = get_user_by_login(session=session, login=login)
+    password (which ends its sessions). The last active administrator keeps their rights.
+
+    A scoped administrator (``by_scope``) reaches only users inside their scope and grants no
+    wider scope (their own sign-in included).
+    """
+    user = scoped.user_in_scope(session, by_scope, login)
     _not_null(data, "role", "scope", "teams", "sites", "disabled", "unlock", "password")
     fields = data.model_fields_set
     role = data.role or user.role
     scope = data.scope or user.scope
     person = session.get(Person, user.person_id) if user.person_id else None
     if "person" in fields:
-        person = get_person(session=session, login=data.person) if data.person else None
+        person = (
+            scoped.person_in_scope(session, by_scope, data.person, field="person")
+            if data.person
+            else None
+        )
     team_ids = [i.team_id for i in user.scope_items if i.team_id is not None]
     site_ids = [i.site_id for i in user.scope_items if i.site_id is not None]
     if data.teams is not None:
@@ -317,6 +315,14 @@ def update_user(
         )
     except ValueError as exc:
         raise Invalid(str(exc), [Problem(str(exc), field="scope")]) from None
+    scoped.check_grant(
+        session,
+        by_scope,
+        kind=scope,
+        site_ids=site_ids,
+        team_ids=team_ids,
+        person_id=person.id if person is not None else None,
+    )
     if role != Role.admin:
         _guard_last_admin(session, user, "role")
     if data.disabled:

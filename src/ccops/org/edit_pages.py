@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, Problem
-from ccops.org import changes, schemas
+from ccops.org import changes, schemas, scoped
 from ccops.org import service as org_service
 from ccops.org.routes import (
     QUEUE_SETTING_FIELDS,
@@ -60,8 +60,8 @@ class Editor:
     multiselect: tuple[str, ...] = field(default=())
 
 
-def _site_values(session: Session, _user: Principal, key: str) -> dict[str, Any]:
-    site = org_service.find_site(session=session, name=key)
+def _site_values(session: Session, user: Principal, key: str) -> dict[str, Any]:
+    site = scoped.site_in_scope(session, user.scope, key)
     return {"name": site.name, "timezone": site.timezone, "country_code": site.country_code or ""}
 
 
@@ -96,8 +96,8 @@ def _person_values(session: Session, user: Principal, key: str) -> dict[str, Any
     }
 
 
-def _user_values(session: Session, _user: Principal, key: str) -> dict[str, Any]:
-    out = org_service.describe_user(session=session, login=key)
+def _user_values(session: Session, user: Principal, key: str) -> dict[str, Any]:
+    out = org_service.describe_user(session=session, login=key, scope=user.scope)
     return {
         "role": out.role.value,
         "scope": out.scope.value,
@@ -140,7 +140,7 @@ EDITORS: dict[str, Editor] = {
         _site_values,
         lambda v: _blank_none(v, "country_code"),
         schemas.SitePatch,
-        lambda s, u, k, d: changes.update_site(session=s, name=k, data=d),
+        lambda s, u, k, d: changes.update_site(session=s, name=k, data=d, scope=u.scope),
     ),
     "queues": Editor(
         "queues",
@@ -210,7 +210,7 @@ EDITORS: dict[str, Editor] = {
         _user_values,
         lambda v: _blank_none(v, "person"),
         schemas.UserPatch,
-        lambda s, u, k, d: changes.update_user(session=s, login=k, data=d),
+        lambda s, u, k, d: changes.update_user(session=s, login=k, data=d, by_scope=u.scope),
         multiselect=("teams", "sites"),
     ),
 }
@@ -256,7 +256,7 @@ def _page(
         context["leaver_form"] = leaver or _empty("termination_date", "termination_reason")
         context["has_left"] = person.termination_date is not None
     if editor.key == "users":
-        context["account"] = org_service.describe_user(session=session, login=key)
+        context["account"] = org_service.describe_user(session=session, login=key, scope=user.scope)
         context["password_form"] = password or _empty("password")
         context["self"] = key == user.login
     return render(

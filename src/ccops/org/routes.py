@@ -56,11 +56,11 @@ def create_site(data: schemas.SiteIn, session: SessionDep, _user: OrgAdmin) -> s
 
 @router.post("/sites/{name}/leaver-cost", response_model=schemas.LeaverCostOut)
 def set_leaver_cost(
-    name: str, data: schemas.LeaverCostIn, session: SessionDep, _user: OrgAdmin
+    name: str, data: schemas.LeaverCostIn, session: SessionDep, user: OrgAdmin
 ) -> schemas.LeaverCostOut:
     """Set a site's replacement cost per leaver and its currency, or clear it (administrators);
     the executive view multiplies the site's leavers by it."""
-    return org_service.set_leaver_cost(session=session, site=name, data=data)
+    return org_service.set_leaver_cost(session=session, site=name, data=data, scope=user.scope)
 
 
 @router.get("/channels", response_model=list[schemas.ChannelOut])
@@ -120,23 +120,23 @@ def create_person(
 
 
 @router.get("/users", response_model=list[schemas.UserOut])
-def list_users(session: SessionDep, _user: UserAdmin) -> list[schemas.UserOut]:
-    """List users (administrators)."""
-    return org_service.list_users(session=session)
+def list_users(session: SessionDep, user: UserAdmin) -> list[schemas.UserOut]:
+    """List users (administrators; a scoped one sees the users inside their scope)."""
+    return org_service.list_users(session=session, scope=user.scope)
 
 
 @router.post("/users", response_model=schemas.UserOut, status_code=status.HTTP_201_CREATED)
-def create_user(data: schemas.UserIn, session: SessionDep, _user: OrgAdmin) -> schemas.UserOut:
-    """Create a user with a role and scope (administrators)."""
-    return org_service.create_user(session=session, data=data)
+def create_user(data: schemas.UserIn, session: SessionDep, user: OrgAdmin) -> schemas.UserOut:
+    """Create a user with a role and scope no wider than the administrator's own."""
+    return org_service.create_user(session=session, data=data, scope=user.scope)
 
 
 @router.patch("/sites/{name}", response_model=schemas.SiteOut)
 def update_site(
-    name: str, data: schemas.SitePatch, session: SessionDep, _user: OrgAdmin
+    name: str, data: schemas.SitePatch, session: SessionDep, user: OrgAdmin
 ) -> schemas.SiteOut:
     """Rename a site; change its time zone only while it has no contact data (else 409)."""
-    return changes.update_site(session=session, name=name, data=data)
+    return changes.update_site(session=session, name=name, data=data, scope=user.scope)
 
 
 @router.patch("/queues/{name}", response_model=schemas.QueueOut)
@@ -171,10 +171,11 @@ def update_person(
 
 @router.patch("/users/{login}", response_model=schemas.UserOut)
 def update_user(
-    login: str, data: schemas.UserPatch, session: SessionDep, _user: OrgAdmin
+    login: str, data: schemas.UserPatch, session: SessionDep, user: OrgAdmin
 ) -> schemas.UserOut:
-    """Change a user's role or scope, disable, unlock, or set a temporary password."""
-    return changes.update_user(session=session, login=login, data=data)
+    """Change a user's role or scope, disable, unlock, or set a temporary password (users
+    inside the administrator's scope, granting no wider scope)."""
+    return changes.update_user(session=session, login=login, data=data, by_scope=user.scope)
 
 
 # --- the organisation pages --------------------------------------------------------------------
@@ -229,12 +230,15 @@ def _teams(session: Session, user: Principal) -> list[tuple[str, str]]:
     return [("", N_("(none)"))] + [(t.name, f"{t.name} — {t.site}") for t in teams]
 
 
-def _all_teams(session: Session, _user: Principal) -> list[tuple[str, str]]:
-    return [(t.name, f"{t.name} — {t.site}") for t in org_service.list_teams(session=session)]
+def _all_teams(session: Session, user: Principal) -> list[tuple[str, str]]:
+    """Every team the administrator may grant (all of them, for an all-sites administrator)."""
+    teams = org_service.list_teams(session=session, scope=user.scope)
+    return [(t.name, f"{t.name} — {t.site}") for t in teams]
 
 
-def _all_sites(session: Session, _user: Principal) -> list[tuple[str, str]]:
-    return [(s.name, s.name) for s in org_service.list_sites(session=session)]
+def _all_sites(session: Session, user: Principal) -> list[tuple[str, str]]:
+    """Every site the administrator may grant (all of them, for an all-sites administrator)."""
+    return [(s.name, s.name) for s in org_service.list_sites(session=session, scope=user.scope)]
 
 
 def _roles(_session: Session, _user: Principal) -> list[tuple[str, str]]:
@@ -494,10 +498,10 @@ ENTITIES: dict[str, Entity] = {
             FormField("teams", N_("Teams in scope"), kind="multiselect", options=_all_teams),
             FormField("sites", N_("Sites in scope"), kind="multiselect", options=_all_sites),
         ),
-        lambda s, u, q: list(org_service.list_users(session=s)),
+        lambda s, u, q: list(org_service.list_users(session=s, scope=u.scope)),
         _user_build,
         schemas.UserIn,
-        lambda s, u, d: org_service.create_user(session=s, data=d),
+        lambda s, u, d: org_service.create_user(session=s, data=d, scope=u.scope),
         N_("User %(name)s is created."),
     ),
 }

@@ -19,7 +19,7 @@ from ccops.auth_hash import hash_password, needs_rehash, verify_password
 from ccops.db import utcnow
 from ccops.enums import ChannelKind, Language, Role, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org import schemas, throttle
+from ccops.org import schemas, scoped, throttle
 from ccops.org.models import (
     ApiToken,
     Channel,
@@ -170,10 +170,10 @@ def list_sites(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.S
 
 
 def set_leaver_cost(
-    *, session: Session, site: str, data: schemas.LeaverCostIn
+    *, session: Session, site: str, data: schemas.LeaverCostIn, scope: Scope = EVERYTHING
 ) -> schemas.LeaverCostOut:
-    """Store (or clear, with a null cost) what replacing one leaver costs the site."""
-    found = get_site(session=session, name=site)
+    """Store (or clear, with a null cost) what replacing one leaver costs the site (in scope)."""
+    found = scoped.site_in_scope(session, scope, site, field="site")
     found.cost_per_leaver = data.cost_per_leaver
     found.currency = data.currency if data.cost_per_leaver is not None else None
     session.flush()
@@ -300,7 +300,9 @@ def create_team(
     _ensure_new(session, Team, Team.name, data.name, "team")
     site = _by_name(session, Site, data.site)
     _require_site_in_scope(scope, site)
-    leader = get_person(session=session, login=data.leader) if data.leader else None
+    leader = (
+        scoped.person_in_scope(session, scope, data.leader, field="leader") if data.leader else None
+    )
     team = Team(name=data.name, site=site, leader_id=leader.id if leader else None)
     session.add(team)
     session.flush()
@@ -338,7 +340,7 @@ def create_person(
     _ensure_new(session, Person, Person.login, data.login, "person with login")
     site = _by_name(session, Site, data.site)
     _require_site_in_scope(scope, site)
-    team = _by_name(session, Team, data.team) if data.team else None
+    team = scoped.team_in_scope(session, scope, data.team, field="team") if data.team else None
     if team is not None and team.site_id != site.id:
         raise Invalid(
             f"team {team.name!r} is at another site than {site.name!r}",
@@ -361,9 +363,8 @@ def create_person(
                 f"skill {skill.queue!r} listed twice", [Problem("duplicate", field="skills")]
             )
         seen.add(skill.queue)
-        person.skills.append(
-            PersonSkill(queue=_by_name(session, Queue, skill.queue), level=skill.level)
-        )
+        queue = scoped.queue_in_scope(session, scope, skill.queue, field="skills")
+        person.skills.append(PersonSkill(queue=queue, level=skill.level))
     session.add(person)
     session.flush()
     return person_out(person, session)
@@ -379,7 +380,7 @@ def list_people(
     """
     where = [scope.people_clause()]
     if team:
-        where.append(Person.team_id == _by_name(session, Team, team).id)
+        where.append(Person.team_id == scoped.team_in_scope(session, scope, team, field="team").id)
     rows = session.execute(
         select(
             Person.id,
@@ -456,10 +457,15 @@ def _user_out(user: User, session: Session) -> schemas.UserOut:
     )
 
 
-def create_user(*, session: Session, data: schemas.UserIn) -> schemas.UserOut:
-    """Create a sign-in with an argon2-hashed password, a role and a scope."""
+def create_user(
+    *, session: Session, data: schemas.UserIn, scope: Scope = EVERYTHING
+) -> schemas.UserOut:
+    """Create a sign-in with an argon2-hashed password, a role and a scope (no wider than the
+    creating administrator's ``scope``)."""
     _ensure_new(session, User, User.login, data.login, "user")
-    person = get_person(session=session, login=data.person) if data.person else None
+    person = (
+        scoped.person_in_scope(session, scope, data.person, field="person") if data.person else None
+    )
     user = User(
         login=data.login,
         password_hash=hash_password(data.password),
@@ -471,6 +477,14 @@ def create_user(*, session: Session, data: schemas.UserIn) -> schemas.UserOut:
         user.scope_items.append(UserScope(team_id=_by_name(session, Team, team_name).id))
     for site_name in data.sites:
         user.scope_items.append(UserScope(site_id=_by_name(session, Site, site_name).id))
+    scoped.check_grant(
+        session,
+        scope,
+        kind=data.scope,
+        site_ids=[i.site_id for i in user.scope_items if i.site_id is not None],
+        team_ids=[i.team_id for i in user.scope_items if i.team_id is not None],
+        person_id=user.person_id,
+    )
     session.add(user)
     session.flush()
     return _user_out(user, session)
@@ -484,14 +498,15 @@ def create_admin(*, session: Session, login: str, password: str) -> schemas.User
     )
 
 
-def describe_user(*, session: Session, login: str) -> schemas.UserOut:
-    """Return the user ``login`` with role and scope, or raise NotFound."""
-    return _user_out(get_user_by_login(session=session, login=login), session)
+def describe_user(*, session: Session, login: str, scope: Scope = EVERYTHING) -> schemas.UserOut:
+    """Return the user ``login`` with role and scope if ``scope`` reaches them, or NotFound."""
+    return _user_out(scoped.user_in_scope(session, scope, login), session)
 
 
-def list_users(*, session: Session) -> list[schemas.UserOut]:
-    """List users by login."""
-    return [_user_out(u, session) for u in session.scalars(select(User).order_by(User.login))]
+def list_users(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.UserOut]:
+    """List the users by login (a scoped administrator: those whose scope lies in theirs)."""
+    users = session.scalars(select(User).order_by(User.login))
+    return [_user_out(u, session) for u in users if scoped.reaches_user(session, scope, u)]
 
 
 def names_missing(existing: Iterable[str], wanted: Iterable[str]) -> list[str]:

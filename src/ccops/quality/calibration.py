@@ -7,13 +7,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
 from ccops.engines import stats
-from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.errors import Conflict, Invalid, NotFound, Problem
 from ccops.org import service as org_service
+from ccops.org.models import Person
 from ccops.org.service import EVERYTHING, Scope
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas
@@ -27,8 +28,32 @@ from ccops.quality.schemas import Scale
 # --- calibration ------------------------------------------------------------------------------
 
 
-def find_calibration(session: Session, calibration_id: int) -> CalibrationSession:
+def _sessions_reaching_outside(scope: Scope) -> Select[int]:
+    """The ids of the sessions with a contact handled by someone outside ``scope``."""
+    inside = select(Person.id).where(scope.people_clause())
+    return (
+        select(CalibrationContact.session_id)
+        .join(Contact, Contact.id == CalibrationContact.contact_id)
+        .where(or_(Contact.person_id.is_(None), Contact.person_id.not_in(inside)))
+    )
+
+
+def find_calibration(
+    session: Session, calibration_id: int, scope: Scope = EVERYTHING
+) -> CalibrationSession:
+    """Load a session whose every contact was handled by someone in scope, else NotFound.
+
+    A session spanning sites is shown whole or not at all: its agreement figures and the
+    evaluators' scores come from every contact, so none of it is shown to a scope that does not
+    reach them all. Out of scope answers like a missing id (existence is not revealed).
+    """
     found = session.get(CalibrationSession, calibration_id)
+    if found is not None and not scope.everything:
+        outside = _sessions_reaching_outside(scope).where(
+            CalibrationContact.session_id == calibration_id
+        )
+        if session.scalars(outside).first() is not None:
+            found = None
     if found is None:
         raise NotFound(
             f"calibration session {calibration_id} does not exist",
@@ -50,17 +75,17 @@ def create_calibration(
     ids = sorted(set(data.contact_ids))
     for n, cid in enumerate(ids):
         contact = session.get(Contact, cid)
-        if contact is None or contact.person_id is None:
+        # a contact out of scope answers like a missing one: ids reveal nothing
+        if (
+            contact is None
+            or contact.person_id is None
+            or not org_service.person_id_in_scope(
+                session=session, scope=scope, person_id=contact.person_id
+            )
+        ):
             raise Invalid(
                 f"contact {cid} does not exist or was not handled by an agent",
                 [Problem("unknown or unhandled contact", field=f"contact_ids[{n}]")],
-            )
-        if not org_service.person_id_in_scope(
-            session=session, scope=scope, person_id=contact.person_id
-        ):
-            raise Forbidden(
-                f"contact {cid} was handled by someone outside your scope",
-                [Problem("outside your scope", field=f"contact_ids[{n}]")],
             )
     calibration = CalibrationSession(
         name=data.name,
@@ -81,7 +106,7 @@ def check_calibration_contact(
     The scoring page shows the contact's facts (the agent's name among them), so it answers
     "not found" before showing anything a scorer's scope does not reach.
     """
-    calibration = find_calibration(session, calibration_id)
+    calibration = find_calibration(session, calibration_id, scope)
     contact = session.get(Contact, contact_id)
     if (
         contact is None
@@ -98,9 +123,14 @@ def check_calibration_contact(
         )
 
 
-def list_calibrations(*, session: Session) -> list[schemas.CalibrationOut]:
-    """List calibration sessions, newest first, with their agreement."""
-    ids = session.scalars(select(CalibrationSession.id).order_by(CalibrationSession.id.desc()))
+def list_calibrations(
+    *, session: Session, scope: Scope = EVERYTHING
+) -> list[schemas.CalibrationOut]:
+    """List the calibration sessions in scope (``find_calibration``), newest first."""
+    query = select(CalibrationSession.id).order_by(CalibrationSession.id.desc())
+    if not scope.everything:
+        query = query.where(CalibrationSession.id.not_in(_sessions_reaching_outside(scope)))
+    ids = list(session.scalars(query))
     return [calibration_report(session=session, calibration_id=i) for i in ids]
 
 
@@ -126,9 +156,11 @@ def interpret_alpha(alpha: float | None) -> str:
     )
 
 
-def calibration_report(*, session: Session, calibration_id: int) -> schemas.CalibrationOut:
-    """Agreement of a session: alpha on totals (interval), per item (nominal/ordinal)."""
-    calibration = find_calibration(session, calibration_id)
+def calibration_report(
+    *, session: Session, calibration_id: int, scope: Scope = EVERYTHING
+) -> schemas.CalibrationOut:
+    """Agreement of a session in scope: alpha on totals (interval), per item (nominal/ordinal)."""
+    calibration = find_calibration(session, calibration_id, scope)
     version = qa_forms.find_version(session, calibration.form_version_id)
     definition = qa_forms.definition_of(version)
     contact_ids = [c.contact_id for c in calibration.contacts]

@@ -32,15 +32,17 @@ def raise_dispute(
 ) -> schemas.DisputeOut:
     """Let an agent dispute their own evaluation; someone else's is refused."""
     evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None or evaluation.calibration_id is not None:
+    if (
+        evaluation is None
+        or evaluation.calibration_id is not None
+        or by_person_id is None
+        or evaluation.person_id != by_person_id
+    ):
+        # someone else's evaluation answers like a missing one: ids reveal nothing
         raise NotFound(
-            f"evaluation {evaluation_id} does not exist",
+            f"evaluation {evaluation_id} does not exist or is not yours: you can dispute "
+            "only your own",
             [Problem("unknown", field="evaluation_id")],
-        )
-    if by_person_id is None or evaluation.person_id != by_person_id:
-        raise Forbidden(
-            f"evaluation {evaluation_id} is of someone else: you can dispute only your own",
-            [Problem("not your evaluation", field="evaluation_id")],
         )
     if any(d.status == "open" for d in evaluation.disputes):
         raise Conflict(

@@ -29,8 +29,15 @@ from ccops.quality.models import (
 # --- evaluations ------------------------------------------------------------------------------
 
 
-def _contact(session: Session, contact_id: int) -> Contact:
+def contact_in_scope(session: Session, contact_id: int, scope: Scope) -> Contact:
+    """Load a contact QA may see: one handled by a person in ``scope`` (or by nobody, with an
+    unscoped principal). Out of scope answers like a missing id, so ids reveal nothing."""
     contact = session.get(Contact, contact_id)
+    if contact is not None and not scope.everything:
+        if contact.person_id is None or not org_service.person_id_in_scope(
+            session=session, scope=scope, person_id=contact.person_id
+        ):
+            contact = None
     if contact is None:
         raise NotFound(
             f"contact {contact_id} does not exist", [Problem("unknown", field="contact_id")]
@@ -63,18 +70,11 @@ def evaluate(
     scope: Scope = EVERYTHING,
 ) -> schemas.EvaluationOut:
     """Score a contact on a form version in use (or for a calibration session)."""
-    contact = _contact(session, data.contact_id)
+    contact = contact_in_scope(session, data.contact_id, scope)
     if contact.person_id is None:
         raise Invalid(
             f"contact {contact.id} was not handled by an agent: there is nobody to evaluate",
             [Problem("no agent", field="contact_id")],
-        )
-    if not org_service.person_id_in_scope(
-        session=session, scope=scope, person_id=contact.person_id
-    ):
-        raise Forbidden(
-            f"contact {contact.id} was handled by someone outside your scope",
-            [Problem("outside your scope", field="contact_id")],
         )
     if by_person_id is not None and by_person_id == contact.person_id:
         raise Forbidden(
@@ -82,7 +82,7 @@ def evaluate(
         )
     version = qa_forms.usable_version(session, data.form_version_id)
     if data.calibration_id is not None:
-        calibration = qa_calibration.find_calibration(session, data.calibration_id)
+        calibration = qa_calibration.find_calibration(session, data.calibration_id, scope)
         if calibration.form_version_id != version.id:
             raise Invalid(
                 f"calibration session {calibration.name!r} uses form version id "
@@ -342,11 +342,11 @@ def person_login(*, session: Session, person_id: int | None) -> str | None:
     return person.login if person is not None else None
 
 
-def contact_facts(*, session: Session, contact_id: int) -> dict[str, Any]:
-    """Describe contact ``contact_id`` for the evaluation page: queue, times and agent."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist")
+def contact_facts(
+    *, session: Session, contact_id: int, scope: Scope = EVERYTHING
+) -> dict[str, Any]:
+    """Describe a contact in scope for the evaluation page: queue, times and agent."""
+    contact = contact_in_scope(session, contact_id, scope)
     person = session.get(Person, contact.person_id) if contact.person_id else None
     queue = session.get(Queue, contact.queue_id)
     return {

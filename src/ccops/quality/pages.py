@@ -245,8 +245,8 @@ def _place_problems(exc: CcopsError, state: forms.FormState, answers: list[Any])
         state.add(None, exc.message)
 
 
-def _contact_facts(session: SessionDep, contact_id: int) -> dict[str, Any]:
-    return qa_evaluations.contact_facts(session=session, contact_id=contact_id)
+def _contact_facts(session: SessionDep, user: Principal, contact_id: int) -> dict[str, Any]:
+    return qa_evaluations.contact_facts(session=session, contact_id=contact_id, scope=user.scope)
 
 
 def _evaluate_page(
@@ -258,7 +258,7 @@ def _evaluate_page(
     state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    contact = _contact_facts(session, contact_id)
+    contact = _contact_facts(session, user, contact_id)
     forms_list = qa_forms.list_forms(session=session)
     active = [v for f in forms_list for v in f.versions if v.active]
     wanted = request.query_params.get("version", "")
@@ -327,7 +327,7 @@ def evaluate_submit(
     form: forms.PostedForm,
 ) -> Response:
     """Score a contact; on a problem the form comes back with each item's problem beside it."""
-    _contact_facts(session, contact_id)
+    _contact_facts(session, user, contact_id)
     version_raw = form.get("version")
     calibration_raw = form.get("calibration")
     comment_raw = form.get("comment")
@@ -536,7 +536,7 @@ def _calibrations_page(
         request,
         "quality/calibrations.html",
         {
-            "sessions": qa_calibration.list_calibrations(session=session),
+            "sessions": qa_calibration.list_calibrations(session=session, scope=user.scope),
             "detail": None,
             "can_score": user.role in permissions.QA_CALIBRATE,
             "form": state,
@@ -622,7 +622,9 @@ def calibration_page(
     calibration_id: RowId, request: Request, user: CalibrationReader, session: SessionDep
 ) -> HTMLResponse:
     """Show one calibration session: alpha on totals, per item, and each evaluator's offset."""
-    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    detail = qa_calibration.calibration_report(
+        session=session, calibration_id=calibration_id, scope=user.scope
+    )
     return render(
         request,
         "quality/calibrations.html",
@@ -642,13 +644,15 @@ def _calibration_score_page(
     state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    detail = qa_calibration.calibration_report(
+        session=session, calibration_id=calibration_id, scope=user.scope
+    )
     version = qa_forms.get_version(session=session, version_id=detail.form_version_id)
     return render(
         request,
         "quality/evaluate.html",
         {
-            "contact": _contact_facts(session, contact_id),
+            "contact": _contact_facts(session, user, contact_id),
             "versions": [version],
             "version": version,
             "calibration": str(calibration_id),
@@ -692,7 +696,9 @@ def calibration_score_submit(
     qa_calibration.check_calibration_contact(
         session=session, calibration_id=calibration_id, contact_id=contact_id, scope=user.scope
     )
-    detail = qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    detail = qa_calibration.calibration_report(
+        session=session, calibration_id=calibration_id, scope=user.scope
+    )
     version = qa_forms.get_version(session=session, version_id=detail.form_version_id)
     _ = gettext_for(request, user)
     comment_raw = form.get("comment")

@@ -195,11 +195,9 @@ def list_samples(session: SessionDep, user: EvaluatorReader) -> list[schemas.Sam
 
 
 @router.get("/calibrations", response_model=list[schemas.CalibrationOut])
-def list_calibrations(
-    session: SessionDep, _user: CalibrationReader
-) -> list[schemas.CalibrationOut]:
-    """List calibration sessions with their agreement."""
-    return qa_calibration.list_calibrations(session=session)
+def list_calibrations(session: SessionDep, user: CalibrationReader) -> list[schemas.CalibrationOut]:
+    """List the calibration sessions in scope (every contact's agent in scope)."""
+    return qa_calibration.list_calibrations(session=session, scope=user.scope)
 
 
 @router.post("/calibrations", response_model=schemas.CalibrationOut, status_code=201)
@@ -214,10 +212,12 @@ def create_calibration(
 
 @router.get("/calibrations/{calibration_id}", response_model=schemas.CalibrationOut)
 def calibration_report(
-    calibration_id: RowId, session: SessionDep, _user: CalibrationReader
+    calibration_id: RowId, session: SessionDep, user: CalibrationReader
 ) -> schemas.CalibrationOut:
     """Return a session's agreement: Krippendorff's alpha on totals and per item."""
-    return qa_calibration.calibration_report(session=session, calibration_id=calibration_id)
+    return qa_calibration.calibration_report(
+        session=session, calibration_id=calibration_id, scope=user.scope
+    )
 
 
 @router.get("/summary", response_model=schemas.SummaryOut)

@@ -123,6 +123,10 @@ def translate_problem(message: str, _: Gettext) -> str:
         "duplicate": _("Already exists."),
         "Required.": _("Required."),
         "outside your scope": _("Outside your scope."),
+        "wider than your own scope": _("Wider than your own scope: grant only what it reaches."),
+        "not allowed for your role": _(
+            "Your role may not create queues and agents: a manager or administrator can."
+        ),
         "the two new passwords differ": _("The two new passwords differ."),
         "the new password is the current one": _("The new password is the current one."),
         "the current password is wrong": _("The current password is wrong."),

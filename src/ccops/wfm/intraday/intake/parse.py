@@ -230,6 +230,9 @@ def validate_contact(
         person = look.person(row.agent)
         if person is None:
             return reject(c.line, c.event_id, f"unknown agent {row.agent!r}", "agent")
+        if not look.in_scope(person.site_id):
+            # the file import's rule: a contact is credited only to an agent in scope
+            return reject(c.line, c.event_id, f"agent {row.agent!r} is outside your scope", "agent")
         person_id = person.id
     channel_id = queue.channel_id
     if row.channel:
