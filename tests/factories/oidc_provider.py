@@ -114,8 +114,10 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                     return
                 code = secrets.token_urlsafe(16)
                 provider.codes[code] = query
-                target = query["redirect_uri"] + "?" + urlencode(
-                    {"code": code, "state": query.get("state", "")}
+                target = (
+                    query["redirect_uri"]
+                    + "?"
+                    + urlencode({"code": code, "state": query.get("state", "")})
                 )
                 self.send_response(302)
                 self.send_header("location", target)

@@ -297,7 +297,10 @@ def test_admin_is_granted_only_through_an_explicit_map_entry(
     # a map without an admin entry never grants admin, whatever the claim holds
     provider.claims["realm_access"] = {"roles": ["admin", "ccops-planners"]}
     no_admin = _sso_world(
-        world, provider, oidc_role_claim="realm_access.roles", oidc_role_map="ccops-planners=planner"
+        world,
+        provider,
+        oidc_role_claim="realm_access.roles",
+        oidc_role_map="ccops-planners=planner",
     )
     assert _sso(no_admin.client()).status_code == 303
     demoted = _user(no_admin, "dana")
@@ -357,3 +360,17 @@ def test_service_refuses_with_a_reason_the_pages_translate(world: World) -> None
             )
         assert refused.value.reason == "not_linked" and refused.value.params["subject"] == "idp-x"
     engine.dispose()
+
+
+def test_claims_cannot_take_the_role_of_the_last_active_administrator(
+    world: World, provider: Provider
+) -> None:
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        sso.link_subject(session=s, login="u-admin", subject="idp-dana")
+        s.commit()
+    engine.dispose()
+    app = _sso_world(world, provider)
+    _refused(_sso(app.client()), 403, "the last active administrator")
+    admin = _user(app, "u-admin")
+    assert admin is not None and admin.role == Role.admin

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.enums import Role
 from ccops.errors import Conflict, Invalid, Problem
 from ccops.org import schemas
 from ccops.org.models import Person, Site, User, UserScope
@@ -62,6 +63,20 @@ def _site_ids(session: Session, grant: Grant, claim: str) -> list[int]:
             values=", ".join(unknown),
         )
     return [found[name] for name in grant.sites]
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a sign-in whose claims would take the role of the last active administrator."""
+    admins = session.scalars(
+        select(User.id).where(User.role == Role.admin, User.disabled_at.is_(None)).with_for_update()
+    )
+    if not set(admins) - {user.id}:
+        raise SsoRefused(
+            "last_admin",
+            f"the claims would take the admin role from {user.login!r}, the last active "
+            "administrator: map admin for them, or make another administrator first",
+            login=user.login,
+        )
 
 
 def _linked_user(
@@ -133,6 +148,8 @@ def sign_in_identity(
         )
     grant = grant_of(identity.claims, rules)
     site_ids = _site_ids(session, grant, rules.sites_claim)
+    if user is not None and user.role == Role.admin and grant.role != Role.admin:
+        _keep_an_admin(session, user)
     if user is None:
         if not provisioning.create_users:
             raise SsoRefused(

@@ -89,6 +89,10 @@ def _refusal_text(_: Callable[[str], str], refused: SsoRefused) -> str:
             "A local account %(login)s already exists: ask an administrator to link it "
             "(subject %(subject)s)."
         ),
+        "last_admin": _(
+            "This sign-in would take the administrator role from %(login)s, the last active "
+            "administrator: the role map must grant admin, or another administrator be made first."
+        ),
         "login_linked_elsewhere": _(
             "The account %(login)s is linked to another single sign-on identity."
         ),
