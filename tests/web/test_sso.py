@@ -72,7 +72,8 @@ def _user(world: World, login: str) -> User | None:
     with make_session_factory(engine)() as s:
         user = s.scalars(select(User).where(User.login == login)).one_or_none()
         if user is not None:
-            sites = sorted(s.get(Site, i.site_id).name for i in user.scope_items if i.site_id)
+            ids = [i.site_id for i in user.scope_items if i.site_id]
+            sites = sorted(s.scalars(select(Site.name).where(Site.id.in_(ids))))
             s.expunge(user)
             user.__dict__["site_names"] = sites
     engine.dispose()
@@ -374,3 +375,13 @@ def test_claims_cannot_take_the_role_of_the_last_active_administrator(
     _refused(_sso(app.client()), 403, "the last active administrator")
     admin = _user(app, "u-admin")
     assert admin is not None and admin.role == Role.admin
+
+
+def test_a_callback_cannot_be_replayed_after_the_sign_in(world: World, provider: Provider) -> None:
+    client = _sso_world(world, provider, oidc_create_users=True).client()
+    start = client.get("/auth/oidc/start")
+    back = httpx.get(start.headers["location"], follow_redirects=False).headers["location"]
+    callback = urlsplit(back)
+    assert client.get(f"{callback.path}?{callback.query}").status_code == 303
+    client.cookies.delete(security.SESSION_COOKIE)
+    _refused(client.get(f"{callback.path}?{callback.query}"), 400, "was not started here")
