@@ -116,7 +116,13 @@ def test_first_sign_in_creates_the_user_with_role_and_sites_then_claims_update_t
         ScopeKind.sites,
         ["Main"],
     )
-    assert not dana.password_hash.startswith("$argon2")
+    local = app.client()
+    page = local.get("/login")
+    for guess in ("", "dana", PASSWORD):
+        tried = local.post(
+            "/login", data={"login": "dana", "password": guess, "csrf_token": csrf_of(page.text)}
+        )
+        assert tried.status_code in (401, 422)  # no password works for a user SSO created
     # the next sign-in takes role and sites from the claims again; the same user, no new one
     provider.claims |= {"ccops_role": "manager", "ccops_sites": ["Main", "Other"]}
     users = _count_users(app)

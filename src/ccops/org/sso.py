@@ -9,12 +9,14 @@ claims at every sign-in, so the identity provider stays the one place they are d
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.auth_hash import hash_password
 from ccops.enums import Role
 from ccops.errors import Conflict, Invalid, Problem
 from ccops.org import schemas
@@ -22,8 +24,11 @@ from ccops.org.models import Person, Site, User, UserScope
 from ccops.org.service import describe_user, get_user_by_login
 from ccops.org.sso_claims import ClaimRules, Grant, SsoRefused, grant_of, login_of
 
-NO_PASSWORD = "!sso"
-"""The password hash of a user created by single sign-on: no password ever matches it."""
+
+def _unknown_password() -> str:
+    """The hash of a random password nobody is told: a user created by single sign-on has no
+    usable password, and a password sign-in costs the same argon2 work as for anyone else."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ def _new_user(session: Session, identity: Identity, rules: ClaimRules) -> User:
     person = session.scalars(select(Person).where(Person.login == login)).one_or_none()
     user = User(
         login=login,
-        password_hash=NO_PASSWORD,
+        password_hash=_unknown_password(),
         role=grant_of(identity.claims, rules).role,
         oidc_subject=identity.subject,
         person_id=person.id if person else None,
