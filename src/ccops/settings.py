@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ccops.enums import Role
 
 
 class Settings(BaseSettings):
@@ -88,6 +90,84 @@ class Settings(BaseSettings):
         "up to this long ago (and says 'as of' when) while the new ones are computed in the "
         "background; 0: every page waits for the newest figures. The JSON API always does.",
     )
+
+    oidc_issuer: str = Field(
+        default="",
+        description="Single sign-on: the OpenID Connect issuer URL (its discovery document is "
+        "ISSUER/.well-known/openid-configuration); empty: SSO is off.",
+    )
+    oidc_client_id: str = Field(default="", description="SSO: this app's client id at the issuer.")
+    oidc_client_secret: str = Field(default="", description="SSO: this app's client secret.")
+    oidc_scopes: str = Field(
+        default="openid profile email", description="SSO: the scopes asked for (space-separated)."
+    )
+    oidc_provider_name: str = Field(
+        default="", description="SSO: the name on the sign-in button ('Sign in with NAME')."
+    )
+    oidc_redirect_url: str = Field(
+        default="",
+        description="SSO: the callback URL registered at the issuer; empty: this app's "
+        "/auth/oidc/callback as the request reached it (set it behind a proxy).",
+    )
+    oidc_login_claim: str = Field(
+        default="preferred_username",
+        description="SSO: the claim holding the ccops login of a new or linked user.",
+    )
+    oidc_role_claim: str = Field(
+        default="ccops_role",
+        description="SSO: the claim holding the role (a name, or a list such as groups).",
+    )
+    oidc_role_map: str = Field(
+        default="",
+        description="SSO: 'value=role,...' from claim values (groups, app roles) to ccops roles, "
+        "first match wins; empty: the claim holds role names. Admin is granted only by an entry "
+        "of this map that names it.",
+    )
+    oidc_sites_claim: str = Field(
+        default="ccops_sites",
+        description="SSO: the claim listing the user's site names ('*': all sites); absent: the "
+        "user's own record only.",
+    )
+    oidc_create_users: bool = Field(
+        default=False, description="SSO: create a ccops user at its first sign-in."
+    )
+    oidc_link_by_login: bool = Field(
+        default=False,
+        description="SSO: at a first sign-in, link the existing local user whose login equals "
+        "the login claim (else an administrator links with `ccops users link-oidc`).",
+    )
+    oidc_only: bool = Field(
+        default=False,
+        description="SSO: refuse local passwords, except for oidc_break_glass_logins.",
+    )
+    oidc_break_glass_logins: str = Field(
+        default="",
+        description="SSO: comma-separated logins that may still sign in with a password when "
+        "oidc_only is on (an administrator for when the identity provider is down).",
+    )
+
+    @field_validator("oidc_role_map")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        """Refuse at start-up a role map entry that is not 'claim value=ccops role'."""
+        roles = {r.value for r in Role}
+        for entry in (e.strip() for e in value.split(",")):
+            claim_value, sep, role = entry.rpartition("=")
+            if entry and (not sep or not claim_value.strip() or role.strip() not in roles):
+                raise ValueError(
+                    f"oidc_role_map entry {entry!r} is not 'claim value=role' with a role among "
+                    f"{', '.join(sorted(roles))}"
+                )
+        return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether single sign-on is configured (an issuer and a client id)."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def break_glass_logins(self) -> frozenset[str]:
+        """The logins that keep their password when oidc_only is on."""
+        return frozenset(x.strip() for x in self.oidc_break_glass_logins.split(",") if x.strip())
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""

@@ -44,6 +44,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/language"): PUBLIC,
+    ("GET", "/auth/oidc/start"): PUBLIC,
+    ("GET", "/auth/oidc/callback"): PUBLIC,
     # JSON API: organisation
     ("GET", "/api/v1/sites"): EVERYONE,
     ("POST", "/api/v1/sites"): ADMIN,

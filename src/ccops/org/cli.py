@@ -496,6 +496,18 @@ def user_update(
     _show([out], "User", ["id", "login", "role", "scope", "person", "disabled"], as_json)
 
 
+@users.command("link-oidc")
+@handle_errors
+def user_link_oidc(login: str, subject: str, as_json: JsonOpt = False) -> None:
+    """Link user LOGIN to the single-sign-on identity SUBJECT (the ID token's `sub` claim)."""
+    from ccops.org import sso
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = sso.link_subject(session=s, login=login, subject=subject)
+    _show([out], "User", ["id", "login", "role", "scope", "person", "disabled"], as_json)
+
+
 @users.command("list")
 @handle_errors
 def user_list(as_json: JsonOpt = False) -> None:

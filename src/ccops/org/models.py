@@ -123,6 +123,8 @@ class User(Base):
     """When an administrator disabled the sign-in (or its person was recorded as a leaver)."""
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     """Why it is disabled; ``leaver`` when recording the person's leaving did it."""
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    """The ``sub`` of the single-sign-on identity linked to this user (None: local only)."""
     scope_items: Mapped[list[UserScope]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )

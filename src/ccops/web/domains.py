@@ -15,6 +15,7 @@ from fastapi import APIRouter
 
 ROUTE_MODULES: tuple[str, ...] = (
     "ccops.web.pages",
+    "ccops.web.sso_pages",
     "ccops.org.routes",
     "ccops.org.edit_pages",
     "ccops.metrics.routes",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,6 +41,17 @@ def _form(form: FormData) -> dict[str, Any]:
 # --- sign-in, sign-out, language ---------------------------------------------------------------
 
 
+class SessionOwner(Protocol):
+    """What a new session needs of its user (a signed-in ``User``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def session_version(self) -> int: ...
+    @property
+    def locale(self) -> str | None: ...
+
+
 def throttle_policy(settings: Settings) -> throttle.Policy:
     """The sign-in throttle's limits, from the settings."""
     return throttle.Policy(
@@ -52,22 +64,65 @@ def throttle_policy(settings: Settings) -> throttle.Policy:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(
-    request: Request, principal: OptionalPrincipal, next: str = "/", expired: str = ""
+    request: Request,
+    principal: OptionalPrincipal,
+    settings: SettingsDep,
+    next: str = "/",
+    expired: str = "",
 ) -> Response:
     """Show the sign-in form (or go on when already signed in)."""
     if principal is not None:
         return RedirectResponse(security.safe_next(next), status_code=303)
     _ = gettext_for(request, None)
     notice = _("Your session has ended: sign in again.") if expired else None
+    form = forms.FormState(values={"login": "", "next": security.safe_next(next)})
+    return render_login(request, settings, form, notice=notice)
+
+
+def render_login(
+    request: Request,
+    settings: Settings,
+    form: forms.FormState,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The sign-in page: the password form and, when SSO is configured, its button."""
+    sso = None
+    if settings.oidc_enabled:
+        _ = gettext_for(request, None)
+        name = settings.oidc_provider_name or _("single sign-on")
+        sso = {
+            "label": _("Sign in with %(name)s") % {"name": name},
+            "url": "/auth/oidc/start?" + urlencode({"next": form.values.get("next", "/")}),
+            "only": settings.oidc_only,
+        }
     return render(
         request,
         "web/login.html",
-        {
-            "form": forms.FormState(values={"login": "", "next": security.safe_next(next)}),
-            "notice": notice,
-        },
+        {"form": form, "notice": notice, "sso": sso},
         principal=None,
+        status_code=status_code,
     )
+
+
+def signed_in_response(
+    request: Request, settings: Settings, user: SessionOwner, target: str
+) -> Response:
+    """Redirect to ``target`` with a new session cookie for ``user`` (password or SSO alike)."""
+    response = RedirectResponse(target, status_code=303)
+    cookie = signer(request).dump_session(
+        security.SessionData(user.id, user.session_version, security.new_csrf_token())
+    )
+    security.set_cookie(
+        response, request, security.SESSION_COOKIE, cookie, settings.session_max_age_s
+    )
+    security.clear_cookie(response, request, security.PRE_CSRF_COOKIE)
+    if user.locale:
+        security.set_cookie(
+            response, request, security.LANGUAGE_COOKIE, user.locale, LANGUAGE_COOKIE_MAX_AGE_S
+        )
+    return response
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -82,14 +137,25 @@ def login(
     expected = signer(request).load_pre_csrf(request.cookies.get(security.PRE_CSRF_COOKIE))
     if not security.tokens_match(expected, data["csrf_token"]):
         state.add(None, _("The form had expired: please sign in again."))
-        return render(request, "web/login.html", {"form": state}, principal=None, status_code=403)
+        return render_login(request, settings, state, status_code=403)
     if not data["login"] or not data["password"]:
         if not data["login"]:
             state.add("login", _("Required."))
         state.values["password"] = ""
         if not data["password"]:
             state.add("password", _("Required."))
-        return render(request, "web/login.html", {"form": state}, principal=None, status_code=422)
+        return render_login(request, settings, state, status_code=422)
+    if settings.oidc_only and data["login"] not in settings.break_glass_logins():
+        state.values["password"] = ""
+        state.add(
+            None,
+            _(
+                "This installation signs in through %(name)s: local passwords are kept for "
+                "break-glass accounts only."
+            )
+            % {"name": settings.oidc_provider_name or _("single sign-on")},
+        )
+        return render_login(request, settings, state, status_code=403)
     result = org_service.sign_in(
         session=session,
         login=data["login"],
@@ -109,21 +175,8 @@ def login(
             state.add(None, _("This account is disabled: ask an administrator."))
         else:
             state.add(None, _("Wrong login or password."))
-        return render(request, "web/login.html", {"form": state}, principal=None, status_code=401)
-    user = result.user
-    response = RedirectResponse(target, status_code=303)
-    cookie = signer(request).dump_session(
-        security.SessionData(user.id, user.session_version, security.new_csrf_token())
-    )
-    security.set_cookie(
-        response, request, security.SESSION_COOKIE, cookie, settings.session_max_age_s
-    )
-    security.clear_cookie(response, request, security.PRE_CSRF_COOKIE)
-    if user.locale:
-        security.set_cookie(
-            response, request, security.LANGUAGE_COOKIE, user.locale, LANGUAGE_COOKIE_MAX_AGE_S
-        )
-    return response
+        return render_login(request, settings, state, status_code=401)
+    return signed_in_response(request, settings, result.user, target)
 
 
 @router.post("/logout")
