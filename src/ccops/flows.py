@@ -83,6 +83,7 @@ def ingest_events(
         received=len(results),
         accepted=sum(r.status == "accepted" for r in results),
         duplicate=sum(r.status == "duplicate" for r in results),
+        stale=sum(r.status == "stale" for r in results),
         rejected=sum(r.status == "rejected" for r in results),
         results=results,
         exceptions_opened=opened,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-EventStatus = Literal["accepted", "duplicate", "rejected"]
+EventStatus = Literal["accepted", "duplicate", "stale", "rejected"]
 Measure = Literal[
     "volume_over", "volume_under", "service_level_below", "abandon_rate_above", "staffing_gap"
 ]
@@ -35,6 +35,11 @@ class IntakeOut(BaseModel):
     received: int
     accepted: int
     duplicate: int
+    stale: int = Field(
+        default=0,
+        description="Events older than the newest one seen for their contact or span: logged, "
+        "never applied",
+    )
     rejected: int
     results: list[EventResultOut]
     exceptions_opened: list[int] = Field(default_factory=list)
