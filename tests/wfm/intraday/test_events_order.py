@@ -235,3 +235,43 @@ def test_four_clients_sending_overlapping_batches_get_an_answer_per_event(world:
     assert logged == 200 and len(contacts) == 40
     assert set(contacts.values()) == {(120, 30)}
     assert (handle, offered) == (40 * 150.0, 40)
+
+
+def test_an_event_with_an_unknown_field_is_refused_alone(session: Session) -> None:
+    make_org(session, timezone="UTC")
+    good = _event("ok", "y", T0, T0, outcome="abandoned", wait_s=3)
+    typo = {**_event("typo", "z", T0, T0, outcome="abandoned", wait_s=3), "wiat_s": 3}
+    state = {
+        "id": "s",
+        "type": "agent_state",
+        "person": "alice",
+        "state": "available",
+        "start": T0.isoformat(),
+        "colour": "red",
+        "mood": "fine",
+    }
+    out = flows.ingest_events(
+        session=session,
+        events=[json.dumps(e) for e in (good, typo, state)],
+        secret_key="k",
+        now=NOW,
+    )
+    assert [r.status for r in out.results] == ["accepted", "rejected", "rejected"]
+    assert out.results[1].field == "wiat_s"
+    assert out.results[1].detail.startswith("unknown field 'wiat_s': an event of type contact")
+    assert out.results[2].detail.startswith("unknown fields 'colour', 'mood'")
+    assert session.scalars(select(Contact.external_id)).all() == ["y"]
+
+
+def test_a_batch_over_the_event_cap_is_refused_whole(world: World) -> None:
+    settings = world.settings.model_copy(update={"events_max_per_request": 5})
+    client = World(settings, world.tokens).client(Role.admin)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    lines = [json.dumps(e) for e in _history(2, start)]
+    response = client.post("/api/v1/events", content="\n".join(lines).encode())
+    assert response.status_code == 422
+    assert response.json()["message"] == (
+        "a batch holds at most 5 events; this one has 10: split it"
+    )
+    five = client.post("/api/v1/events", content="\n".join(lines[:5]).encode()).json()
+    assert (five["received"], five["accepted"], five["stale"], five["rejected"]) == (5, 4, 1, 0)

@@ -62,6 +62,7 @@ def post_events(
         events=items,
         secret_key=settings.resolved_secret_key(),
         allowed_site_ids=user.scope.site_ids,
+        max_events=settings.events_max_per_request,
     )
 
 
