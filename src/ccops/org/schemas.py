@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ccops.bounds import Day
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
@@ -179,8 +180,8 @@ class PersonIn(BaseModel):
     role: Role = Role.agent
     site: str = Name
     team: str | None = None
-    hire_date: date | None = None
-    termination_date: date | None = None
+    hire_date: Day | None = None
+    termination_date: Day | None = None
     termination_reason: str | None = Field(default=None, max_length=200)
     skills: list[SkillIn] = Field(default_factory=list)
 
@@ -202,8 +203,8 @@ class PersonPatch(BaseModel):
     role: Role | None = None
     site: str | None = OptionalName
     team: str | None = None
-    hire_date: date | None = None
-    termination_date: date | None = None
+    hire_date: Day | None = None
+    termination_date: Day | None = None
     termination_reason: str | None = Field(default=None, min_length=1, max_length=200)
 
 

@@ -5,12 +5,13 @@ view, exceptions and their plans, the explanation of a missed service level and 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from ccops import flows
+from ccops.bounds import Moment
 from ccops.errors import Invalid, Problem
 from ccops.ids import RowId
 from ccops.web import forms, permissions
@@ -76,7 +77,7 @@ def status(
     session: SessionDep,
     user: Reader,
     date: str | None = None,
-    as_of: datetime | None = None,
+    as_of: Moment | None = None,
 ) -> schemas.IntradayOut:
     """Return a queue's intraday view for a local day: forecast, actuals, reforecast, required."""
     return intraday_service.status(

@@ -94,10 +94,10 @@ class IntradayOut(BaseModel):
 class ResourceIn(BaseModel):
     """One backup resource of a tier: who or what, and how many agents it can add."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     kind: ResourceKind
     name: str = Field(min_length=1, max_length=200)
-    agents: float | None = Field(default=None, ge=0)
+    agents: float | None = Field(default=None, ge=0, le=100_000)
     owner: str | None = Field(default=None, max_length=100)
 
 
@@ -114,7 +114,7 @@ class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     tier: int = Field(ge=1, le=3)
     measure: Measure
-    threshold: float = Field(ge=0)
+    threshold: float = Field(ge=0, le=1_000_000_000)
     consecutive: int = Field(default=2, ge=1, le=16)
     resources: list[ResourceIn] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list, description="Logins of users to notify")
