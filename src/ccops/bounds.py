@@ -60,5 +60,5 @@ def parse_day(value: str | None, field: str = "date") -> date | None:
         ) from None
     problem = out_of_range(day)
     if problem:
-        raise Invalid(f"{field}: {problem}", [Problem("out of range", field=field)])
+        raise Invalid(f"{field}: {problem}", [Problem(problem, field=field)])
     return day
