@@ -86,8 +86,9 @@ def test_every_write_but_sign_in_and_language_needs_a_sign_in_first(world: World
         assert response.status_code in (401, 303), (path, response.status_code)
         if response.status_code == 303:
             assert response.headers["location"].startswith("/login?next=")
-    page = anonymous.post("/api/v1/events", headers={"Authorization": "Basic abc"})
-    assert page.status_code == 401
+    basic = anonymous.post("/api/v1/events", headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+    assert basic.json()["message"] == "the Authorization header must be 'Bearer TOKEN'"
     # the sign-in form itself still reaches its route (which asks for its CSRF token)
     assert anonymous.post("/login", data={"login": "x", "password": "y"}).status_code == 403
 

@@ -101,15 +101,12 @@ def _close() -> list[tuple[bytes, bytes]]:
     return [(b"connection", b"close")]
 
 
-async def _anonymous(scope: Scope, send: Send, bearer: bool) -> None:
+async def _anonymous(scope: Scope, send: Send, refusal: str) -> None:
+    """401 for the API (or a bad Authorization header), else 303 to sign in and come back."""
     request = Request(scope)
     path = request.url.path
-    if _is_api(path) or bearer:
-        message = (
-            "the API token is unknown or revoked"
-            if bearer
-            else "sign in first, or send 'Authorization: Bearer TOKEN'"
-        )
+    if _is_api(path) or refusal:
+        message = refusal or "sign in first, or send 'Authorization: Bearer TOKEN'"
         body = json.dumps(
             {"error": "NotAuthenticated", "message": message, "problems": [{"message": message}]}
         ).encode()
@@ -146,20 +143,19 @@ class RequestLimitsMiddleware:
         self.signer = signer
         self.token_ok = token_ok
 
-    async def _signed_in(self, request: Request) -> tuple[bool, bool]:
-        """(whether the request carries a valid credential, whether it sent a bearer token)."""
+    async def _refusal(self, request: Request) -> str | None:
+        """Why the request is not signed in ("" for a page visitor), or None when it is."""
         header = request.headers.get("authorization", "")
         if header:
             kind, _, token = header.partition(" ")
             token = token.strip()
             if kind.lower() != "bearer" or not token:
-                return False, True
-            return await anyio.to_thread.run_sync(self.token_ok, token), True
+                return "the Authorization header must be 'Bearer TOKEN'"
+            ok = await anyio.to_thread.run_sync(self.token_ok, token)
+            return None if ok else "the API token is unknown or revoked"
         cookie = request.cookies.get(security.SESSION_COOKIE)
-        if not cookie:
-            return False, False
-        data, _expired = self.signer().load_session(cookie)
-        return data is not None, False
+        data = self.signer().load_session(cookie)[0] if cookie else None
+        return None if data is not None else ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in security.SAFE_METHODS:
@@ -168,9 +164,9 @@ class RequestLimitsMiddleware:
         request = Request(scope)
         path = request.url.path
         if path not in ANONYMOUS_WRITES:
-            ok, bearer = await self._signed_in(request)
-            if not ok:
-                await _anonymous(scope, send, bearer)
+            refusal = await self._refusal(request)
+            if refusal is not None:
+                await _anonymous(scope, send, refusal)
                 return
         limit = self.limits.for_path(path)
         declared = request.headers.get("content-length", "")
