@@ -45,6 +45,7 @@ def ingest_events(
     allowed_site_ids: frozenset[int] | None = None,
     source: str = EVENT_SOURCE,
     evaluate: bool = True,
+    max_events: int = intake_store.MAX_BATCH,
 ) -> intraday_schemas.IntakeOut:
     """Take a batch of contact and agent-state events; return one result per event.
 
@@ -60,6 +61,7 @@ def ingest_events(
         allowed_site_ids: the caller's scope (None: every site).
         source: the source name of the records written.
         evaluate: check adherence and evaluate the exception plans of the queues touched.
+        max_events: events per batch at most (the web intake passes its setting).
 
     Returns:
         Counts and per-event results; the ids of exceptions opened.
@@ -73,6 +75,7 @@ def ingest_events(
         now=now,
         allowed_site_ids=allowed_site_ids,
         source=source,
+        max_events=max_events,
     )
     opened: list[int] = []
     if evaluate:
@@ -83,6 +86,7 @@ def ingest_events(
         received=len(results),
         accepted=sum(r.status == "accepted" for r in results),
         duplicate=sum(r.status == "duplicate" for r in results),
+        stale=sum(r.status == "stale" for r in results),
         rejected=sum(r.status == "rejected" for r in results),
         results=results,
         exceptions_opened=opened,

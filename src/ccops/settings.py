@@ -169,6 +169,34 @@ class Settings(BaseSettings):
         """The logins that keep their password when oidc_only is on."""
         return frozenset(x.strip() for x in self.oidc_break_glass_logins.split(",") if x.strip())
 
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a form or JSON request; larger ones get 413 before "
+        "they are read.",
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a file import (/import, /api/v1/imports/...).",
+    )
+    max_events_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of the event intake (POST /api/v1/events).",
+    )
+    events_max_per_request: int = Field(
+        default=20_000,
+        ge=1,
+        description="Events one intake request may hold; larger batches are refused whole.",
+    )
+    simulate_max_arrivals: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="Contacts one simulation request may simulate (expected arrivals of every "
+        "queue and interval, times the replications); more is refused with 422.",
+    )
+
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""
         if self.database_url:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from ccops import bounds
 from ccops.contacts import queries as contacts_queries
 from ccops.errors import Forbidden, Problem
 from ccops.metrics import registry, schemas
@@ -184,10 +185,12 @@ METRIC_LABELS = {
 
 
 def _parse_date(value: str) -> date | None:
+    """The date asked for, or None when it is missing, malformed or out of range."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return None if day is None or bounds.out_of_range(day) else day
 
 
 @dataclass

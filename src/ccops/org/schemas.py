@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ccops.bounds import Day
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
 from ccops.names import NameText
 
@@ -180,8 +181,8 @@ class PersonIn(BaseModel):
     role: Role = Role.agent
     site: NameText = Name
     team: str | None = None
-    hire_date: date | None = None
-    termination_date: date | None = None
+    hire_date: Day | None = None
+    termination_date: Day | None = None
     termination_reason: str | None = Field(default=None, max_length=200)
     skills: list[SkillIn] = Field(default_factory=list)
 
@@ -203,8 +204,8 @@ class PersonPatch(BaseModel):
     role: Role | None = None
     site: NameText | None = OptionalName
     team: str | None = None
-    hire_date: date | None = None
-    termination_date: date | None = None
+    hire_date: Day | None = None
+    termination_date: Day | None = None
     termination_reason: str | None = Field(default=None, min_length=1, max_length=200)
 
 

@@ -703,6 +703,23 @@ def revoke_token(
     return _token_out(token, user_login)
 
 
+def token_is_valid(*, session: Session, token: str) -> bool:
+    """Whether an API token is known, not revoked and of an enabled user (reads only: the
+    request limits ask it before a body is read; ``user_for_token`` then notes the use)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return False
+    found = session.execute(
+        select(ApiToken.id)
+        .join(User, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _token_hash(token),
+            ApiToken.revoked_at.is_(None),
+            User.disabled_at.is_(None),
+        )
+    ).first()
+    return found is not None
+
+
 def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
     """Return the user of a valid (not revoked) API token, noting when it was last used."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:

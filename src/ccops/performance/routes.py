@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from ccops.bounds import Day
 from ccops.ids import RowId
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
@@ -76,8 +77,8 @@ def person_scorecard(
     login: str,
     session: SessionDep,
     user: PersonReader,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> s.ScorecardReportOut:
     """Fill in a person's scorecard for a period, with intervals and sample sizes."""
     a, b = perf_periods.default_period(first=first, last=last)
@@ -91,8 +92,8 @@ def team_scorecard(
     team: str,
     session: SessionDep,
     user: TeamReader,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> s.ScorecardReportOut:
     """Fill in a team's scorecard for a period."""
     a, b = perf_periods.default_period(first=first, last=last)
@@ -107,8 +108,8 @@ def team_people(
     session: SessionDep,
     user: Comparer,
     kpi: str = "repeat_contact_rate",
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> list[s.PersonValue]:
     """One KPI of each team member with its interval, in name order (never ranked)."""
     a, b = perf_periods.default_period(first=first, last=last)
@@ -124,8 +125,8 @@ def funnel(
     session: SessionDep,
     user: Comparer,
     kpi: str = "repeat_contact_rate",
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> s.FunnelOut:
     """Compare the team's people on a funnel plot (95% and 99.8% limits), in name order."""
     a, b = perf_periods.default_period(first=first, last=last)
@@ -139,8 +140,8 @@ def team_training_needs(
     team: str,
     session: SessionDep,
     user: Comparer,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> s.TrainingNeedsOut:
     """The team's QA items clearly below the pass mark and its people's development notes."""
     a, b = perf_periods.default_period(first=first, last=last)
@@ -155,8 +156,8 @@ def control_chart(
     session: SessionDep,
     user: TeamReader,
     kpi: str = "repeat_contact_rate",
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
     days: int = 7,
 ) -> s.ControlChartOut:
     """Chart a team KPI over time with control limits (p-chart or XmR)."""
@@ -286,8 +287,8 @@ def level_report(
     audience: s.Audience,
     session: SessionDep,
     user: ReportReader,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
 ) -> s.LevelReportOut:
     """Produce the report one level receives, on demand."""
     perf_reports.check_audience(role=user.role, audience=audience)
@@ -318,8 +319,8 @@ def record_activity(data: s.ActivityIn, session: SessionDep, user: LeaderWriter)
 def floor_time(
     session: SessionDep,
     user: LeaderReader,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
     person: str | None = None,
 ) -> list[s.FloorShareOut]:
     """Each team leader's share of time on the floor, from the published schedules and from
@@ -334,8 +335,8 @@ def floor_time(
 def attrition(
     session: SessionDep,
     user: AttritionReader,
-    first: date | None = None,
-    last: date | None = None,
+    first: Day | None = None,
+    last: Day | None = None,
     team: str | None = None,
 ) -> s.AttritionOut:
     """Leavers, monthly attrition per team with intervals, and tenure survival."""

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.bounds import Day
 from ccops.names import NameText
 from ccops.quality.schemas import ItemScoreOut
 
@@ -92,13 +93,13 @@ class NoteKind(StrEnum):
 class ScorecardKpiIn(BaseModel):
     """One KPI of a scorecard: registry key, objective, target, benchmark, weight in percent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     perspective: Perspective
     objective: str = Field(min_length=1, max_length=200)
     kpi: str = Field(min_length=1, max_length=64)
-    target: float
+    target: float = Field(ge=-1_000_000_000, le=1_000_000_000)
     higher_is_better: bool = True
-    benchmark: float | None = None
+    benchmark: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     benchmark_source: str | None = Field(default=None, max_length=200)
     weight_pct: float = Field(gt=0, le=100)
 
@@ -290,14 +291,14 @@ class CoachingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     person: NameText = Name
-    held_on: date
+    held_on: Day
     kpi: str | None = Field(default=None, max_length=64)
     reference: str | None = Field(default=None, max_length=200)
     monitoring_points: str = Text
     gap: str = Text
     analysis: str = Text
     action_plan: str = Text
-    follow_up_on: date | None = None
+    follow_up_on: Day | None = None
 
     @model_validator(mode="after")
     def _follow_up_after(self) -> CoachingIn:
@@ -336,14 +337,14 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     person: NameText = Name
-    period_first: date
-    period_last: date
+    period_first: Day
+    period_last: Day
     strengths: str = Text
     weaknesses: str = Text
     improvement_plan: str = Text
     person_commitments: str = Text
     support_commitments: str = Text
-    next_review_on: date
+    next_review_on: Day
     next_review_criteria: str = Text
 
     @model_validator(mode="after")
@@ -379,7 +380,7 @@ class RecognitionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     person: NameText = Name
-    given_on: date
+    given_on: Day
     kpi: str | None = Field(default=None, max_length=64)
     text: str = Text
 
@@ -402,7 +403,7 @@ class NoteIn(BaseModel):
     person: NameText = Name
     kind: NoteKind
     text: str = Text
-    written_on: date
+    written_on: Day
 
 
 class NoteOut(BaseModel):
@@ -434,11 +435,11 @@ class TrainingNeedsOut(BaseModel):
 class PublicationIn(BaseModel):
     """Who sees a KPI, how often, and what follows a good or a bad result."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     kpi: str = Field(min_length=1, max_length=64)
     audience: Audience
     rhythm: Rhythm
-    target: float | None = None
+    target: float | None = Field(default=None, ge=-1_000_000_000, le=1_000_000_000)
     higher_is_better: bool = True
     on_good: FollowUp = FollowUp.recognition
     on_bad: FollowUp = FollowUp.coaching
@@ -481,7 +482,7 @@ class ActivityIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     person: NameText = Name
-    day: date
+    day: Day
     kind: ActivityKind
     minutes: int = Field(ge=1, le=1440)
 

@@ -7,11 +7,11 @@ second evaluators and see team summaries; executives see team summaries only.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from ccops.bounds import Day
 from ccops.enums import Role
 from ccops.errors import Forbidden, NotFound, Problem
 from ccops.ids import RowId
@@ -85,8 +85,8 @@ def list_evaluations(
     session: SessionDep,
     user: Reader,
     person: str | None = None,
-    first_day: date | None = None,
-    last_day: date | None = None,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
 ) -> list[schemas.EvaluationOut]:
     """List evaluations in scope (agents: their own), newest contact first."""
     return qa_evaluations.list_evaluations(
@@ -165,8 +165,8 @@ def sample_size(
     session: SessionDep,
     user: SampleSizeReader,
     person: str,
-    first_day: date,
-    last_day: date,
+    first_day: Day,
+    last_day: Day,
     margin_pct: Annotated[float, Query(gt=0, le=50)] = 5.0,
     confidence: Annotated[float, Query(gt=0, lt=1)] = 0.95,
 ) -> schemas.SampleSizeOut:
@@ -224,8 +224,8 @@ def calibration_report(
 def summary(
     session: SessionDep,
     user: SummaryReader,
-    first_day: date | None = None,
-    last_day: date | None = None,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
 ) -> schemas.SummaryOut:
     """QA scores of the teams in scope with 95% intervals; people in name order, not ranked."""
     first, last = qa_scores.default_period()
@@ -242,8 +242,8 @@ def summary(
 def person_score(
     session: SessionDep,
     user: Reader,
-    first_day: date,
-    last_day: date,
+    first_day: Day,
+    last_day: Day,
     person: str | None = None,
 ) -> schemas.PersonSummary:
     """A person's QA score in a period with its interval (agents: their own)."""

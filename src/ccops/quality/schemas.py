@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ccops.bounds import Day
 from ccops.ids import RowId
 from ccops.names import NameText
 
@@ -110,7 +111,7 @@ class AnswerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     item: Key
-    value: float | None = None
+    value: float | None = Field(default=None, ge=-1_000_000, le=1_000_000)
     na: bool = False
     comment: Text = ""
 
@@ -302,8 +303,8 @@ class SampleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     person: Annotated[str, Field(min_length=1, max_length=100)]
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     method: Literal["random", "stratified"] = "stratified"
     size: int | None = Field(default=None, ge=1, le=1000, description="None: the required size")
     margin_pct: float = Field(default=5.0, gt=0, le=50)

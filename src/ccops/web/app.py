@@ -16,15 +16,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ccops import __version__
 from ccops.errors import CcopsError, NotAuthenticated
 from ccops.jobs import service as jobs_service
+from ccops.org import service as org_service
 from ccops.runtime import engine_for, session_factory
 from ccops.settings import Settings, get_settings
-from ccops.web import domains, pages, security, server_errors
+from ccops.web import domains, limits, pages, security, server_errors
 from ccops.web.auth import AccessDenied, Principal
 from ccops.web.freshness import PageFreshnessMiddleware
 from ccops.web.render import STATIC_DIR, Renderer, gettext_for, render
 from ccops.web.timing import ServerTimingMiddleware
 
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
+
+
+def _token_ok(settings: Settings, token: str) -> bool:
+    """Whether an API token is valid (for the request limits; blocking, run in a worker)."""
+    with session_factory(settings)() as session:
+        return org_service.token_is_valid(session=session, token=token)
 
 
 def wants_json(request: Request) -> bool:
@@ -95,6 +102,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.renderer = Renderer()
     app.add_middleware(security.RejectNulMiddleware)
+    app.add_middleware(
+        limits.RequestLimitsMiddleware,
+        limits=limits.BodyLimits(
+            default=settings.max_body_bytes,
+            upload=settings.max_upload_bytes,
+            events=settings.max_events_body_bytes,
+        ),
+        signer=lambda: app.state.signer,
+        token_ok=lambda token: _token_ok(run_settings, token),
+    )
     app.add_middleware(security.SecurityHeadersMiddleware)
     app.add_middleware(PageFreshnessMiddleware, max_stale_s=settings.page_max_stale_s)
     app.add_middleware(ServerTimingMiddleware)  # times the other middleware too

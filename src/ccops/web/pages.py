@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from ccops import bounds
 from ccops.contacts import queries as contacts_queries
 from ccops.enums import Role
 from ccops.errors import CcopsError
@@ -486,6 +487,8 @@ def home(
             chosen = date.fromisoformat(day)
         except ValueError:
             chosen = None
+        if chosen is not None and bounds.out_of_range(chosen):
+            chosen = None  # shown like a malformed date: the latest day with data
     latest = _latest_day(session, queues)
     shown = chosen or latest
     role = principal.role

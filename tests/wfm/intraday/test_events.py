@@ -127,7 +127,8 @@ def test_a_later_event_updates_the_contact_and_a_late_older_one_does_not(session
         "a3", 1, outcome="abandoned", wait=2, external_id="call-1", event_at="2026-11-23T09:10:00Z"
     )
     late = ingest(session, [stale])
-    assert late.results[0].status == "accepted" and not late.results[0].applied
+    assert late.results[0].status == "stale" and not late.results[0].applied
+    assert late.stale == 1 and late.accepted == 0
     assert "not applied" in late.results[0].detail
     rows = agg(session)
     assert rows[T0].offered == 0 and rows[T0].answered == 0

@@ -15,7 +15,7 @@ class CapacityPlanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     forecast_id: RowId
-    current_fte: float = Field(ge=0, description="Productive FTE on the queue today")
+    current_fte: float = Field(ge=0, le=1_000_000, description="Productive FTE on the queue today")
     hours_per_fte_week: float = Field(default=40.0, gt=0, le=168)
     occupancy: float = Field(default=0.85, gt=0, le=1, description="Planned occupancy")
     shrinkage: float = Field(default=0.3, ge=0, lt=1, description="Share of paid time off-queue")

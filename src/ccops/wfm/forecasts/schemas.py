@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.bounds import Day, Moment
 from ccops.names import NameText
 
 
@@ -57,9 +58,9 @@ class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     factor: float = Field(gt=0, le=100, description="Multiplier of the volume, > 0")
     reason: str = Field(min_length=1, max_length=500)
-    day: date | None = Field(default=None, description="Local day to adjust")
-    start: datetime | None = Field(default=None, description="Local wall-clock start")
-    end: datetime | None = Field(default=None, description="Local wall-clock end (exclusive)")
+    day: Day | None = Field(default=None, description="Local day to adjust")
+    start: Moment | None = Field(default=None, description="Local wall-clock start")
+    end: Moment | None = Field(default=None, description="Local wall-clock end (exclusive)")
 
     @model_validator(mode="after")
     def _range(self) -> AdjustmentIn:
@@ -163,11 +164,14 @@ class SpecialDayIn(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     site: str = Field(min_length=1)
     queue: str | None = None
-    day: date
+    day: Day
     kind: NameText = Field(min_length=1, max_length=100, description="e.g. launch, bill_run")
     name: NameText = Field(min_length=1, max_length=200)
     effect_pct: float | None = Field(
-        default=None, ge=-100, description="Percent change of the day's volume; None: learn it"
+        default=None,
+        ge=-100,
+        le=10_000,
+        description="Percent change of the day's volume; None: learn it",
     )
 
 

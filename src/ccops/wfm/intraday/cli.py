@@ -59,7 +59,8 @@ def _print_intake(out: schemas.IntakeOut, as_json: bool) -> None:
         print_json(out.model_dump(mode="json"))
         return
     console.print(
-        f"{out.accepted} accepted, {out.duplicate} duplicate, {out.rejected} rejected "
+        f"{out.accepted} accepted, {out.duplicate} duplicate, {out.stale} stale, "
+        f"{out.rejected} rejected "
         f"({out.seconds:.3f} s)"
     )
     for r in out.results:

@@ -5,12 +5,13 @@ view, exceptions and their plans, the explanation of a missed service level and 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from ccops import flows
+from ccops.bounds import Moment
 from ccops.errors import Invalid, Problem
 from ccops.ids import RowId
 from ccops.web import forms, permissions
@@ -62,6 +63,7 @@ def post_events(
         events=items,
         secret_key=settings.resolved_secret_key(),
         allowed_site_ids=user.scope.site_ids,
+        max_events=settings.events_max_per_request,
     )
 
 
@@ -75,7 +77,7 @@ def status(
     session: SessionDep,
     user: Reader,
     date: str | None = None,
-    as_of: datetime | None = None,
+    as_of: Moment | None = None,
 ) -> schemas.IntradayOut:
     """Return a queue's intraday view for a local day: forecast, actuals, reforecast, required."""
     return intraday_service.status(

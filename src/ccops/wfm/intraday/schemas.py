@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from ccops.names import NameText
 
-EventStatus = Literal["accepted", "duplicate", "rejected"]
+EventStatus = Literal["accepted", "duplicate", "stale", "rejected"]
 Measure = Literal[
     "volume_over", "volume_under", "service_level_below", "abandon_rate_above", "staffing_gap"
 ]
@@ -37,6 +37,11 @@ class IntakeOut(BaseModel):
     received: int
     accepted: int
     duplicate: int
+    stale: int = Field(
+        default=0,
+        description="Events older than the newest one seen for their contact or span: logged, "
+        "never applied",
+    )
     rejected: int
     results: list[EventResultOut]
     exceptions_opened: list[int] = Field(default_factory=list)
@@ -91,10 +96,10 @@ class IntradayOut(BaseModel):
 class ResourceIn(BaseModel):
     """One backup resource of a tier: who or what, and how many agents it can add."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     kind: ResourceKind
     name: NameText = Field(min_length=1, max_length=200)
-    agents: float | None = Field(default=None, ge=0)
+    agents: float | None = Field(default=None, ge=0, le=100_000)
     owner: str | None = Field(default=None, max_length=100)
 
 
@@ -111,7 +116,7 @@ class RuleIn(BaseModel):
     name: NameText = Field(min_length=1, max_length=200)
     tier: int = Field(ge=1, le=3)
     measure: Measure
-    threshold: float = Field(ge=0)
+    threshold: float = Field(ge=0, le=1_000_000_000)
     consecutive: int = Field(default=2, ge=1, le=16)
     resources: list[ResourceIn] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list, description="Logins of users to notify")

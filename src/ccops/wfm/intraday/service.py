@@ -34,11 +34,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops import bounds
 from ccops.contacts.models import AgentStateEvent
 from ccops.db import utcnow
 from ccops.engines import attribution, queueing
 from ccops.enums import ScopeKind, ServiceLevelVariant
-from ccops.errors import Forbidden, Invalid, Problem
+from ccops.errors import Forbidden, Problem
 from ccops.metrics import rules as kpi_rules
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
@@ -667,15 +668,8 @@ def _explain_one(plan: DayPlan, coverage: CoverageFn) -> schemas.ExplainOut:
 
 
 def parse_day(value: str | None, field: str = "date") -> date | None:
-    """Parse an ISO date argument, or raise Invalid naming the field."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(
-            f"{field}: {value!r} is not a date (YYYY-MM-DD)", [Problem("not a date", field=field)]
-        ) from None
+    """Parse an ISO date argument, or raise Invalid naming the field (bad or out of range)."""
+    return bounds.parse_day(value, field)
 
 
 def dumps(data: object) -> str:

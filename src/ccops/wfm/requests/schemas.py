@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ccops.bounds import Day
+
 RequestKind = Literal["time_off", "swap"]
 RequestStatus = Literal[
     "awaiting_colleague", "pending", "granted", "refused", "declined", "withdrawn"
@@ -23,9 +25,9 @@ class RequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: RequestKind
-    start_day: date | None = None
-    end_day: date | None = None
-    day: date | None = None
+    start_day: Day | None = None
+    end_day: Day | None = None
+    day: Day | None = None
     colleague: str | None = Field(default=None, max_length=100)
     reason: str = Field(default="", max_length=200)
 

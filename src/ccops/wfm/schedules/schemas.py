@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ccops import bounds
+from ccops.bounds import Day, Moment
 from ccops.names import NameText
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -20,9 +22,15 @@ def parse_week(text: str) -> date:
     if not found:
         raise ValueError(f"week {text!r} is not an ISO week like 2026-W48")
     try:
-        return date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
+        monday = date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
     except ValueError:
         raise ValueError(f"week {text!r} does not exist") from None
+    if bounds.out_of_range(monday):
+        raise ValueError(
+            f"week {text!r} is out of range: use a week from {bounds.FIRST_DAY.year} "
+            f"to {bounds.LAST_DAY.year}"
+        )
+    return monday
 
 
 class BreakIn(BaseModel):
@@ -54,7 +62,7 @@ class ShiftTemplateIn(BaseModel):
     weekdays: list[Weekday] = Field(default_factory=lambda: list(range(7)), min_length=1)
     length_min: int = Field(gt=0, le=1440, multiple_of=15)
     breaks: list[BreakIn] = Field(default_factory=list, max_length=6)
-    cost_per_hour: float = Field(default=1.0, ge=0)
+    cost_per_hour: float = Field(default=1.0, ge=0, le=1_000_000)
     is_night: bool = False
     is_late: bool = False
 
@@ -100,8 +108,8 @@ class TimeOffIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     login: str = Field(min_length=1)
-    start: datetime
-    end: datetime
+    start: Moment
+    end: Moment
     reason: str = Field(default="time off", min_length=1, max_length=200)
     credit_h_per_day: float = Field(default=0.0, ge=0, le=24)
 
@@ -138,8 +146,8 @@ class ActivityIn(BaseModel):
         "meeting", "training", "coaching", "huddle", "floor_support", "planning", "reports"
     ]
     name: NameText = Field(min_length=1, max_length=200)
-    start: datetime
-    end: datetime
+    start: Moment
+    end: Moment
 
     @model_validator(mode="after")
     def _span(self) -> ActivityIn:
@@ -183,12 +191,12 @@ class EditIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["swap", "time_off", "move_break"]
-    day: date | None = Field(default=None, description="swap: the local day of the shifts")
+    day: Day | None = Field(default=None, description="swap: the local day of the shifts")
     login_a: str | None = None
     login_b: str | None = None
     time_off_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    break_start: datetime | None = Field(default=None, description="move_break: its start now")
-    new_start: datetime | None = Field(default=None, description="move_break: where it goes")
+    break_start: Moment | None = Field(default=None, description="move_break: its start now")
+    new_start: Moment | None = Field(default=None, description="move_break: where it goes")
     reason: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")

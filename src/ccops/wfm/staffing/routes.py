@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from ccops.ids import RowId
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
-from ccops.web.deps import SessionDep
+from ccops.web.deps import SessionDep, SettingsDep
 from ccops.wfm.staffing import requirements as requirement_service
 from ccops.wfm.staffing import schemas
 from ccops.wfm.staffing import service as staffing_service
@@ -32,9 +32,13 @@ def staffing_intervals(data: schemas.StaffingSeriesIn, _user: Staffer) -> schema
 
 
 @router.post("/simulate", response_model=schemas.SimulationOut)
-def simulate(scenario: dict[str, Any], _user: Simulator) -> schemas.SimulationOut:
+def simulate(
+    scenario: dict[str, Any], _user: Simulator, settings: SettingsDep
+) -> schemas.SimulationOut:
     """Simulate a scenario (the JSON form of a scenario TOML file) with confidence intervals."""
-    return staffing_service.simulate_document(doc=scenario, name="request body")
+    return staffing_service.simulate_document(
+        doc=scenario, name="request body", max_arrivals=settings.simulate_max_arrivals
+    )
 
 
 @router.post("", response_model=schemas.StaffingOut)

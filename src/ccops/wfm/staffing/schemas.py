@@ -13,16 +13,20 @@ class StaffingIn(BaseModel):
     """One interval's load and the goals to staff it for."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    calls: float = Field(ge=0, description="Contacts offered in the interval")
+    calls: float = Field(ge=0, le=10_000_000, description="Contacts offered in the interval")
     interval_s: float = Field(default=1800, gt=0, le=86400, description="Interval length, s")
     aht_s: float = Field(gt=0, le=86400, description="Average handle time, s")
-    target_s: float | None = Field(default=None, ge=0, description="Service-level threshold, s")
+    target_s: float | None = Field(
+        default=None, ge=0, le=86400, description="Service-level threshold, s"
+    )
     service_level: float | None = Field(default=None, gt=0, lt=1, description="Goal fraction")
-    asa_s: float | None = Field(default=None, gt=0, description="Goal average speed of answer")
+    asa_s: float | None = Field(
+        default=None, gt=0, le=86400, description="Goal average speed of answer"
+    )
     abandon_rate: float | None = Field(default=None, ge=0, lt=1, description="Goal abandonment")
     max_occupancy: float | None = Field(default=None, gt=0, le=1, description="Occupancy cap")
     patience_s: float | None = Field(
-        default=None, gt=0, description="Mean patience (Erlang A); omitted means Erlang C"
+        default=None, gt=0, le=86400, description="Mean patience (Erlang A); omitted means Erlang C"
     )
     shrinkage: float = Field(default=0.0, ge=0, lt=1, description="Share of paid time off-queue")
 
@@ -49,15 +53,19 @@ class StaffingSeriesIn(BaseModel):
     """A series of intervals (a day, a year) with one set of goals."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    calls: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, max_length=1_000_000)
+    calls: list[Annotated[float, Field(ge=0, le=10_000_000)]] = Field(
+        min_length=1, max_length=1_000_000
+    )
     interval_s: float = Field(default=1800, gt=0, le=86400)
-    aht_s: float | list[Annotated[float, Field(gt=0)]] = Field(description="One or per interval")
-    target_s: float | None = Field(default=None, ge=0)
+    aht_s: (
+        Annotated[float, Field(gt=0, le=86400)] | list[Annotated[float, Field(gt=0, le=86400)]]
+    ) = Field(description="One or per interval")
+    target_s: float | None = Field(default=None, ge=0, le=86400)
     service_level: float | None = Field(default=None, gt=0, lt=1)
-    asa_s: float | None = Field(default=None, gt=0)
+    asa_s: float | None = Field(default=None, gt=0, le=86400)
     abandon_rate: float | None = Field(default=None, ge=0, lt=1)
     max_occupancy: float | None = Field(default=None, gt=0, le=1)
-    patience_s: float | None = Field(default=None, gt=0)
+    patience_s: float | None = Field(default=None, gt=0, le=86400)
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
@@ -155,7 +163,7 @@ class RequirementIn(BaseModel):
     coaching: Fraction = 0.0
     meetings: Fraction = 0.0
     absence: Fraction = 0.0
-    patience_s: float | None = Field(default=None, gt=0)
+    patience_s: float | None = Field(default=None, gt=0, le=86400)
 
     @property
     def shrinkage(self) -> dict[str, float]:

@@ -176,14 +176,54 @@ def simulate_file(*, path: Path) -> schemas.SimulationOut:
     return simulate_document(doc=doc, name=str(path))
 
 
-def simulate_document(*, doc: dict[str, Any], name: str) -> schemas.SimulationOut:
-    """Run a scenario given as a parsed document (TOML file or JSON body); ``name`` locates it."""
+MAX_SIM_INTERVALS = 10_000
+"""Intervals one simulated scenario may have (over three months of 15-minute intervals)."""
+
+
+def simulated_arrivals(scenario: sim.Scenario) -> float:
+    """The contacts a scenario's arrival rates make in one replication, on average."""
+    n = scenario.intervals
+    return float(
+        sum(
+            np.broadcast_to(np.asarray(q.arrival_rate_per_s, dtype=float), (n,)).sum()
+            for q in scenario.queues
+        )
+        * scenario.interval_s
+    )
+
+
+def _check_size(doc: dict[str, Any]) -> None:
+    n = doc.get("n_intervals")
+    if isinstance(n, int | float) and not isinstance(n, bool) and n > MAX_SIM_INTERVALS:
+        raise ValueError(f"n_intervals must be at most {MAX_SIM_INTERVALS}, got {n}")
+
+
+def simulate_document(
+    *, doc: dict[str, Any], name: str, max_arrivals: int | None = None
+) -> schemas.SimulationOut:
+    """Run a scenario given as a parsed document (TOML file or JSON body); ``name`` locates it.
+
+    ``max_arrivals`` caps the contacts simulated over every replication (a web request's
+    setting; the CLI runs what it is given): a larger scenario is refused before it runs.
+    """
     try:
+        _check_size(doc)
         scenario, _ = _scenario_from(doc, name)
         reps = int(doc.get("replications", 10))
         target_s = float(doc.get("target_s", 20))
         if not 2 <= reps <= 1000:
             raise ValueError("replications must be between 2 and 1000")
+        if not math.isfinite(target_s) or target_s < 0:
+            raise ValueError(f"target_s must be a finite number of seconds >= 0, got {target_s}")
+        expected = simulated_arrivals(scenario) * reps
+        if not math.isfinite(expected):
+            raise ValueError("the arrival rates must be finite numbers")
+        if max_arrivals is not None and expected > max_arrivals:
+            raise ValueError(
+                f"the scenario would simulate about {expected:,.0f} contacts "
+                f"({reps} replications); one request may simulate at most {max_arrivals:,}: "
+                "use fewer intervals, lower rates or fewer replications"
+            )
         summary = sim.replicate(
             scenario,
             reps,

@@ -14,7 +14,8 @@ timestamp) and the fields of an imported record (see ``contacts.importers.tabula
 
 Records are validated by the importers' own rules. Each event gets one result: ``accepted``
 (written, or logged without change), ``duplicate`` (its id was already received with the same
-content, in an earlier batch or earlier in this one) or ``rejected`` with the reason (malformed
+content, in an earlier batch or earlier in this one), ``stale`` (older than the newest event seen
+for its contact or span: logged, never applied) or ``rejected`` with the reason (malformed
 JSON, missing or reused id, unknown type, queue, agent or channel, outside the caller's scope,
 dated in the future, invalid record); the good events of a batch are kept.
 

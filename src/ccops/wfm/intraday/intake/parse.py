@@ -24,7 +24,12 @@ from ccops.contacts.importers.base import (
     normalise_customer_key,
     time_fields,
 )
-from ccops.contacts.importers.tabular import parse_agent_state_record, parse_contact_record
+from ccops.contacts.importers.tabular import (
+    AGENT_STATE_FIELDS,
+    CONTACT_FIELDS,
+    parse_agent_state_record,
+    parse_contact_record,
+)
 from ccops.errors import Problem
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday.lookups import Lookups, aware, chunks
@@ -32,6 +37,24 @@ from ccops.wfm.intraday.models import IntakeEvent
 
 FUTURE_TOLERANCE_S = 120.0
 """Clock skew allowed between a source and this server before an event counts as future."""
+
+
+ENVELOPE = ("id", "type", "event_at")
+EVENT_FIELDS: dict[str, frozenset[str]] = {
+    "contact": frozenset((*ENVELOPE, *CONTACT_FIELDS, "arrival_at")),
+    "agent_state": frozenset((*ENVELOPE, *AGENT_STATE_FIELDS, "agent", "start_at", "end_at")),
+}
+"""The fields an event of each type may carry (its record's fields and their aliases); any other
+field is refused, so a misspelt field is not silently ignored."""
+
+
+def unknown_fields(kind: str, unknown: list[str]) -> str:
+    """The refusal of an event with fields its type does not have."""
+    names = ", ".join(repr(u[:40]) for u in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+    return (
+        f"unknown field{'s' if len(unknown) > 1 else ''} {names}: an event of type {kind} "
+        f"has only {', '.join(sorted(EVENT_FIELDS[kind]))}"
+    )
 
 
 @dataclass
@@ -91,6 +114,10 @@ def parse_lines(
                     line, eid, f"unknown event type {kind!r}: use contact or agent_state", "type"
                 )
             )
+            continue
+        unknown = sorted(str(k) for k in obj if k not in EVENT_FIELDS[kind])
+        if unknown:
+            results.append(reject(line, eid, unknown_fields(kind, unknown), unknown[0]))
             continue
         digest = content_hash([json.dumps(obj, sort_keys=True, default=str)])
         out.append(Candidate(line, eid, kind, obj, digest))

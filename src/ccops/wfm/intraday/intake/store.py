@@ -2,9 +2,10 @@
 (arrival) or agent-state span it concerns, its old contribution to the interval totals taken out
 and the new one added, the records and the intake log written, and the totals updated in place.
 
-A later event on the same contact or span updates it; an event older (``event_at``) than the one
-that last wrote the record is logged but not applied (late events arriving out of order never
-roll a record back). A new span of a person closes that person's open span at its start (a live
+A later event on the same contact or span updates it; an event older (``event_at``) than the
+newest one seen for the record (applied or not: an event repeating the stored content counts as
+seen too) is answered ``stale``, logged and never applied, so late events arriving out of order
+never roll a record back. A new span of a person closes that person's open span at its start (a live
 feed sends state changes, not spans).
 
 This module writes the contact tables and the intraday totals only; what follows a batch
@@ -14,16 +15,19 @@ This module writes the contact tables and the intraday totals only; what follows
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from functools import partial
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, false, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ccops.contacts.importers.base import EPOCH, Tally, content_hash, insert_rows
 from ccops.contacts.models import AgentStateEvent, Contact
+from ccops.db import attempt
 from ccops.enums import AgentState, Outcome
 from ccops.errors import Invalid, Problem
 from ccops.wfm.intraday import schemas
@@ -56,8 +60,15 @@ def store_events(
     now: datetime,
     allowed_site_ids: frozenset[int] | None = None,
     source: str = EVENT_SOURCE,
+    max_events: int = MAX_BATCH,
 ) -> StoredBatch:
     """Write a batch of contact and agent-state events and update the interval totals.
+
+    Batches from concurrent clients take turns (``lock_intake``), so each reads what the one
+    before it wrote. A batch that still meets a conflicting write (a unique key written by an
+    import meanwhile, a deadlock) is undone to its savepoint and tried again; after
+    ``ATTEMPTS`` it is written event by event, each in its own savepoint, so every event gets
+    its own answer and the request never fails as a whole.
 
     Args:
         session: the caller's transaction.
@@ -66,13 +77,118 @@ def store_events(
         now: the current time (events after it are refused).
         allowed_site_ids: the caller's scope (None: every site).
         source: the source name of the records written.
+        max_events: events per batch at most (more: the batch is refused whole).
     """
     items = list(events)
-    if len(items) > MAX_BATCH:
+    if len(items) > max_events:
         raise Invalid(
-            f"a batch holds at most {MAX_BATCH} events; this one has {len(items)}: split it",
-            [Problem(f"more than {MAX_BATCH} events", field="body")],
+            f"a batch holds at most {max_events} events; this one has {len(items)}: split it",
+            [Problem(f"more than {max_events} events", field="body")],
         )
+    lock_intake(session)
+
+    def write(part: list[str | dict[str, Any]]) -> StoredBatch:
+        return _store_batch(
+            session=session,
+            items=part,
+            secret_key=secret_key,
+            now=now,
+            allowed_site_ids=allowed_site_ids,
+            source=source,
+        )
+
+    try:
+        return _retrying(session, lambda: write(items))
+    except DBAPIError as exc:
+        if not _retryable(exc):
+            raise
+    return _event_by_event(session, items, write)
+
+
+ATTEMPTS = 3
+"""Tries of a batch (then of each event) that meets a conflicting concurrent write."""
+
+
+def lock_intake(session: Session) -> None:
+    """Make this transaction the only one writing intake until it ends.
+
+    PostgreSQL: a transaction-level advisory lock; SQLite: its write lock, taken now (a no-op
+    UPDATE) rather than at the first write, so this batch's reads see every earlier batch.
+    Without it two batches read the same stored state and write the same keys or totals.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(INTAKE_LOCK_KEY)))
+    else:
+        session.execute(update(IntakeEvent).where(false()).values(id=IntakeEvent.id))
+
+
+INTAKE_LOCK_KEY = 0x43434F5053494E54
+"""The PostgreSQL advisory lock key of the event intake ("CCOPSINT")."""
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A unique-key conflict, a deadlock or a serialization failure: trying again can succeed."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "pgcode", None) in ("40P01", "40001")
+
+
+def _retrying(session: Session, work: Callable[[], StoredBatch]) -> StoredBatch:
+    """Run ``work`` in a savepoint; undo and run it again on a retryable conflict."""
+    for attempt_no in range(1, ATTEMPTS + 1):
+        try:
+            with attempt(session):
+                return work()
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt_no == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _event_by_event(
+    session: Session,
+    items: list[str | dict[str, Any]],
+    write: Callable[[list[str | dict[str, Any]]], StoredBatch],
+) -> StoredBatch:
+    """Write each event in its own savepoint; an event that keeps conflicting is refused alone."""
+    merged = StoredBatch(results=[])
+    touched: dict[int, set[date]] = defaultdict(set)
+    people: set[int] = set()
+    for line, item in enumerate(items, start=1):
+        try:
+            one = _retrying(session, partial(write, [item]))
+        except DBAPIError as exc:
+            if not _retryable(exc):
+                raise
+            merged.results.append(
+                parse.reject(
+                    line,
+                    None,
+                    "not written: it kept conflicting with writes of other clients at the same "
+                    "time; send it again",
+                )
+            )
+            continue
+        for r in one.results:
+            merged.results.append(r.model_copy(update={"line": line}))
+        for queue_id, days in one.touched.items():
+            touched[queue_id] |= days
+        people.update(one.people)
+    merged.touched = dict(touched)
+    merged.people = sorted(people)
+    return merged
+
+
+def _store_batch(
+    *,
+    session: Session,
+    items: list[str | dict[str, Any]],
+    secret_key: str,
+    now: datetime,
+    allowed_site_ids: frozenset[int] | None,
+    source: str,
+) -> StoredBatch:
+    """One try at writing a batch (see ``store_events``)."""
     results: list[schemas.EventResultOut] = []
     candidates = parse.dedupe(session, parse.parse_lines(items, results), results)
     look = Lookups(session, allowed_site_ids)
@@ -126,14 +242,14 @@ def store_events(
     for c in valid:
         assert c.record is not None and c.event_at is not None
         if c.kind == "arrival":
-            applied, detail = _apply_arrival(c, contacts, lives, look, deltas)
+            applied, detail, stale = _apply_arrival(c, contacts, lives, look, deltas)
             touched[int(c.record["queue_id"])].add(_local_day(c.record))
         elif c.kind == "contact":
-            applied, detail = _apply_contact(c, contacts, lives, look, deltas)
+            applied, detail, stale = _apply_contact(c, contacts, lives, look, deltas)
             queue = look.queue_by_id(int(c.record["queue_id"]))
             touched[queue.id].add(_local_day(c.record))
         else:
-            applied, detail = _apply_state(c, states, open_spans, look, deltas)
+            applied, detail, stale = _apply_state(c, states, open_spans, look, deltas)
             queue_id = look.primary_queue(int(c.record["person_id"]))
             if queue_id is not None:
                 touched[queue_id].add(
@@ -141,7 +257,11 @@ def store_events(
                 )
         results.append(
             schemas.EventResultOut(
-                line=c.line, id=c.event_id, status="accepted", detail=detail, applied=applied
+                line=c.line,
+                id=c.event_id,
+                status="stale" if stale else "accepted",
+                detail=detail,
+                applied=applied,
             )
         )
         log_rows.append(
@@ -224,11 +344,13 @@ def _state_dict(s: AgentStateEvent) -> dict[str, Any]:
 
 
 def _last_event_times(session: Session, targets: list[str]) -> dict[str, datetime]:
+    """The newest ``event_at`` seen per record: every logged event counts, applied or not (an
+    event that repeated the stored content still says the record was so at that time)."""
     out: dict[str, datetime] = {}
     for part in chunks(sorted(set(targets))):
         for target, at in session.execute(
             select(IntakeEvent.target, func.max(IntakeEvent.event_at))
-            .where(IntakeEvent.target.in_(part), IntakeEvent.applied.is_(True))
+            .where(IntakeEvent.target.in_(part))
             .group_by(IntakeEvent.target)
         ):
             out[target] = aware(at)
@@ -283,25 +405,63 @@ def _live_delta(deltas: Deltas, rec: dict[str, Any], sign: float) -> None:
     deltas.add(int(rec["queue_id"]), (bucket - offset) * 60, bucket, offset, offered=sign)
 
 
+class Applied(NamedTuple):
+    """What one valid event did: whether it changed stored data, in words, and whether it was
+    older than the newest event seen for its record (``stale``: logged, never applied)."""
+
+    applied: bool
+    detail: str
+    stale: bool = False
+
+
+def _is_stale(c: parse.Candidate, current: _Stored | None) -> bool:
+    return (
+        current is not None
+        and current.event_at is not None
+        and c.event_at is not None
+        and c.event_at < current.event_at
+    )
+
+
+def _stale(c: parse.Candidate, what: str, current: _Stored) -> Applied:
+    assert c.event_at is not None and current.event_at is not None
+    return Applied(
+        False,
+        f"stale: older than the newest event seen for {what} "
+        f"({c.event_at.isoformat(timespec='seconds')} < "
+        f"{current.event_at.isoformat(timespec='seconds')}): logged, not applied",
+        stale=True,
+    )
+
+
+def _seen(c: parse.Candidate, current: _Stored) -> None:
+    """Remember that ``c`` (not older) saw the record as it is, though it changed nothing."""
+    if c.event_at is not None and (current.event_at is None or c.event_at > current.event_at):
+        current.event_at = c.event_at
+
+
 def _apply_arrival(
     c: parse.Candidate,
     contacts: dict[str, _Stored],
     lives: dict[str, _Stored],
     look: Lookups,
     deltas: Deltas,
-) -> tuple[bool, str]:
+) -> Applied:
     assert c.record is not None
     ext = c.record["external_id"]
-    if ext in contacts:
-        return False, f"contact {ext} has already ended: its arrival changes nothing"
+    ended = contacts.get(ext)
+    if ended is not None:
+        if _is_stale(c, ended):
+            return _stale(c, f"contact {ext} (it has already ended)", ended)
+        return Applied(False, f"contact {ext} has already ended: its arrival changes nothing")
     if ext in lives and not lives[ext].record.get("_deleted"):
-        return False, f"contact {ext} is already waiting: nothing changed"
+        return Applied(False, f"contact {ext} is already waiting: nothing changed")
     live = {k: c.record[k] for k in ("source", "external_id", "queue_id", "arrival_at")}
     live["arrival_local_min"] = c.record["arrival_local_min"]
     live["utc_offset_min"] = c.record["utc_offset_min"]
     lives[ext] = _Stored(None, live, c.event_at, dirty=True)
     _live_delta(deltas, live, +1)
-    return True, f"contact {ext} waiting (counted as offered)"
+    return Applied(True, f"contact {ext} waiting (counted as offered)")
 
 
 def _write_lives(session: Session, lives: dict[str, _Stored]) -> None:
@@ -323,7 +483,7 @@ def _apply_contact(
     lives: dict[str, _Stored],
     look: Lookups,
     deltas: Deltas,
-) -> tuple[bool, str]:
+) -> Applied:
     assert c.record is not None and c.event_at is not None
     ext = c.record["external_id"]
     queue = look.queue_by_id(int(c.record["queue_id"]))
@@ -336,19 +496,16 @@ def _apply_contact(
             _live_delta(deltas, waiting.record, -1)
             waiting.record["_deleted"] = True
         deltas.contact(c.record, queue, +1)
-        return True, f"contact {ext} recorded"
+        return Applied(True, f"contact {ext} recorded")
+    if _is_stale(c, current):
+        return _stale(c, f"contact {ext}", current)
     if current.record["content_hash"] == c.record["content_hash"]:
-        return False, f"contact {ext} already has this content; nothing changed"
-    if current.event_at is not None and c.event_at < current.event_at:
-        return False, (
-            f"older than the stored state of contact {ext} "
-            f"({c.event_at.isoformat(timespec='seconds')} < "
-            f"{current.event_at.isoformat(timespec='seconds')}): logged, not applied"
-        )
+        _seen(c, current)
+        return Applied(False, f"contact {ext} already has this content; nothing changed")
     deltas.contact(current.record, look.queue_by_id(int(current.record["queue_id"])), -1)
     deltas.contact(c.record, queue, +1)
     contacts[ext] = _Stored(current.id, c.record, c.event_at, dirty=True)
-    return True, f"contact {ext} updated"
+    return Applied(True, f"contact {ext} updated")
 
 
 def _open_spans(session: Session, source: str, valid: list[parse.Candidate]) -> dict[int, _Stored]:
@@ -376,11 +533,14 @@ def _apply_state(
     open_spans: dict[int, _Stored],
     look: Lookups,
     deltas: Deltas,
-) -> tuple[bool, str]:
+) -> Applied:
     assert c.record is not None and c.event_at is not None
     rec = c.record
     ext = rec["external_id"]
     person_id = int(rec["person_id"])
+    current = states.get(ext)
+    if current is not None and _is_stale(c, current):
+        return _stale(c, f"span {ext}", current)
     notes = []
     previous = open_spans.get(person_id)
     if (
@@ -410,12 +570,8 @@ def _apply_state(
         notes.append(f"span {closed['external_id']} closed at the new state's start")
     current = states.get(ext)
     if current is not None and current.record["content_hash"] == rec["content_hash"]:
-        return bool(notes), "; ".join([f"span {ext} already has this content", *notes])
-    if current is not None and current.event_at is not None and c.event_at < current.event_at:
-        return bool(notes), (
-            f"older than the stored state of span {ext}: logged, not applied"
-            + "".join(f"; {n}" for n in notes)
-        )
+        _seen(c, current)
+        return Applied(bool(notes), "; ".join([f"span {ext} already has this content", *notes]))
     if current is not None:
         _span_deltas(deltas, look, current.record, -1)
     _span_deltas(deltas, look, rec, +1)
@@ -425,7 +581,7 @@ def _apply_state(
     elif person_id in open_spans and open_spans[person_id].record["external_id"] == ext:
         del open_spans[person_id]
     verb = "recorded" if current is None else "updated"
-    return True, "; ".join([f"span {ext} {verb}", *notes])
+    return Applied(True, "; ".join([f"span {ext} {verb}", *notes]))
 
 
 def _write_records(session: Session, model: type[Any], store: dict[str, _Stored]) -> None:
