@@ -104,8 +104,8 @@ def refusal(address: IPAddress) -> str | None:
         ("is_loopback", "a loopback address"),
         ("is_link_local", "a link-local address (such as the cloud metadata service)"),
         ("is_multicast", "a multicast address"),
-        ("is_private", "a private network address"),
         ("is_reserved", "a reserved address"),
+        ("is_private", "a private network address"),
     )
     for attribute, name in kinds:
         if getattr(address, attribute):
