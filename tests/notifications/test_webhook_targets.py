@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import socket
 
 import pytest
 
@@ -151,9 +152,7 @@ def test_the_signature_is_an_hmac_of_timestamp_dot_body() -> None:
 
 def test_a_refused_target_at_delivery_never_connects(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
-    monkeypatch.setattr(
-        webhook_delivery.socket, "create_connection", lambda *a, **k: calls.append(a)
-    )
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: calls.append(a))
     policy = webhook_delivery.WebhookPolicy(secret=b"k")
     for url in ("http://127.0.0.1/", "http://[::ffff:10.0.0.1]/", "http://0x7f.1/"):
         assert webhook_delivery.post(url, b"{}", policy=policy, timestamp=1) is False

@@ -29,7 +29,7 @@ from ccops.db import make_session_factory, transaction, utcnow
 from ccops.enums import Role, ScopeKind
 from ccops.jobs import service as jobs_service
 from ccops.jobs.models import Job
-from ccops.notifications import webhook_delivery, webhook_targets
+from ccops.notifications import webhook_targets
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.settings import Settings, get_settings
@@ -117,7 +117,7 @@ def _rule(name: str, tier: int, url: str | None, owners: list[str]) -> schemas.R
         threshold=0.3,
         consecutive=2,
         owners=owners,
-        webhook_url=url,  # type: ignore[arg-type]  # pydantic reads the string
+        webhook_url=url,
     )
 
 
@@ -132,7 +132,9 @@ def _plan(session: Session, *rules: schemas.RuleIn) -> None:
 def _fire(session: Session) -> list[int]:
     send(session, contacts(OPEN, 27, prefix="a"), OPEN + timedelta(minutes=15))
     out = send(
-        session, contacts(OPEN + timedelta(minutes=15), 26, prefix="b"), OPEN + timedelta(minutes=30)
+        session,
+        contacts(OPEN + timedelta(minutes=15), 26, prefix="b"),
+        OPEN + timedelta(minutes=30),
     )
     return out.exceptions_opened
 
@@ -233,7 +235,12 @@ def test_retries_back_off_then_fail_and_the_views_show_no_reply(
                 session.commit()
     assert 29 <= waits[0] <= 32 and 59 <= waits[1] <= 62  # 30 s, then doubled
     note = _webhook(session)
-    assert (note.status, note.attempts, note.next_attempt_at, note.error) == ("failed", 3, None, None)
+    assert (note.status, note.attempts, note.next_attempt_at, note.error) == (
+        "failed",
+        3,
+        None,
+        None,
+    )
     assert _queued(session) == []
     assert all(c["signed"] for c in calls)
     client = signed_in_client(settings)
@@ -298,9 +305,7 @@ def test_delivery_checks_again_with_todays_settings_and_resolution(
     answers = iter([["93.184.216.34"], ["169.254.169.254"]])  # public at save, then rebound
     webhook_env.setattr(webhook_targets, "system_resolver", lambda host, port: next(answers))
     connected: list[object] = []
-    webhook_env.setattr(
-        webhook_delivery.socket, "create_connection", lambda *a, **k: connected.append(a)
-    )
+    webhook_env.setattr(socket, "create_connection", lambda *a, **k: connected.append(a))
     with receiver() as (url, calls):
         _plan(
             session,
