@@ -123,6 +123,9 @@ def post(
     except (OSError, http.client.HTTPException) as exc:
         log.warning("webhook to %s (%s) not delivered: %r", url, target.address, exc)
         return False
+    except Exception:  # anything else is a failed attempt too, never a crashed job
+        log.exception("webhook to %s (%s) not delivered", url, target.address)
+        return False
     finally:
         connection.close()
     if 200 <= status < 300:
