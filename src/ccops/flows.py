@@ -3,7 +3,8 @@ these instead of remembering a sequence of domain calls each.
 
 * ``ingest_events``: a batch of live events is stored (contact tables), the intraday interval
   totals updated, then the adherence of the batch's agents checked (alerts for team leaders)
-  and the exception plans of the queue-days it touched evaluated.
+  and the exception plans of the queue-days it touched evaluated (their webhooks queued as a
+  job).
 * ``follow_file_once``: the new rows of a growing call log go through ``ingest_events``.
 * ``import_records`` / ``after_import``: a file import (contacts domain) is followed by the
   rebuild of the intraday totals of every queue-day it wrote, in the same transaction.
@@ -46,6 +47,7 @@ def ingest_events(
     source: str = EVENT_SOURCE,
     evaluate: bool = True,
     max_events: int = intake_store.MAX_BATCH,
+    max_webhooks: int | None = None,
 ) -> intraday_schemas.IntakeOut:
     """Take a batch of contact and agent-state events; return one result per event.
 
@@ -62,6 +64,8 @@ def ingest_events(
         source: the source name of the records written.
         evaluate: check adherence and evaluate the exception plans of the queues touched.
         max_events: events per batch at most (the web intake passes its setting).
+        max_webhooks: webhooks the batch's exceptions may queue (default: the setting); they are
+            delivered by a job after the caller's transaction commits, never within it.
 
     Returns:
         Counts and per-event results; the ids of exceptions opened.
@@ -81,6 +85,7 @@ def ingest_events(
     if evaluate:
         adherence_service.alert_after_intake(session=session, people=batch.people, now=now)
         opened = _evaluate_exceptions(session, batch.touched, now)
+        exception_service.queue_webhooks(session=session, exception_ids=opened, limit=max_webhooks)
     results = sorted(batch.results, key=lambda r: r.line)
     return intraday_schemas.IntakeOut(
         received=len(results),

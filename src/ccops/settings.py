@@ -197,6 +197,49 @@ class Settings(BaseSettings):
         "queue and interval, times the replications); more is refused with 422.",
     )
 
+    webhook_allowed_networks: str = Field(
+        default="",
+        description="Webhook receivers inside the network that exception rules may still call "
+        "(on-premise receivers): comma-separated networks (10.20.0.0/16, 127.0.0.1/32) or host "
+        "names. Every other target must resolve to public internet addresses only.",
+    )
+    webhook_secret: str = Field(
+        default="",
+        description="Key of the HMAC-SHA256 signature sent with each webhook "
+        "(X-Ccops-Signature); give it to the receivers. Empty: a key derived from secret_key.",
+    )
+    webhook_connect_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        le=30,
+        description="A webhook receiver must accept the connection within this long.",
+    )
+    webhook_read_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="A webhook receiver must answer within this long."
+    )
+    webhook_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Attempts at one webhook before it is failed."
+    )
+    webhook_retry_base_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Wait before the second attempt at a webhook; each further wait doubles.",
+    )
+    webhook_max_per_intake: int = Field(
+        default=20,
+        ge=1,
+        description="Webhooks one batch of events may queue; the exceptions beyond it have their "
+        "webhook recorded failed (logged).",
+    )
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _allow_list_readable(cls, value: str) -> str:
+        from ccops.notifications.webhook_targets import parse_allow_list
+
+        parse_allow_list(value)  # a ValueError names the entry that is neither
+        return value
+
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""
         if self.database_url:

@@ -27,3 +27,5 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    run_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """A queued job is not claimed before this time (a retry waiting its back-off); None: now."""

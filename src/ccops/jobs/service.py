@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ccops.db import transaction, utcnow
@@ -51,8 +51,16 @@ def _out(job: Job) -> JobOut:
     )
 
 
-def submit(*, session: Session, kind: str, params: dict[str, Any], created_by: str) -> JobOut:
-    """Queue a job of a registered kind; a worker (or the app's runner thread) picks it up."""
+def submit(
+    *,
+    session: Session,
+    kind: str,
+    params: dict[str, Any],
+    created_by: str,
+    run_after: datetime | None = None,
+) -> JobOut:
+    """Queue a job of a registered kind; a worker (or the app's runner thread) picks it up (not
+    before ``run_after`` when given: a retry waiting its back-off)."""
     if kind not in registry.kinds():
         raise Invalid(
             f"kind: unknown job kind {kind!r}; known: {', '.join(sorted(registry.kinds()))}",
@@ -65,6 +73,7 @@ def submit(*, session: Session, kind: str, params: dict[str, Any], created_by: s
         progress=0.0,
         message="queued",
         created_by=created_by,
+        run_after=run_after,
     )
     session.add(job)
     session.flush()
@@ -127,9 +136,13 @@ def update_progress(*, session: Session, job_id: int, progress: float, message: 
 def claim(*, session: Session, job_id: int | None = None) -> int | None:
     """Mark the oldest queued job (or ``job_id`` if queued) running; return its id or None.
 
-    The claim is one conditional UPDATE, so two workers never take the same job."""
+    A job whose ``run_after`` is still ahead waits. The claim is one conditional UPDATE, so two
+    workers never take the same job."""
     while True:
-        stmt = select(Job.id).where(Job.status == JobStatus.queued.value)
+        stmt = select(Job.id).where(
+            Job.status == JobStatus.queued.value,
+            or_(Job.run_after.is_(None), Job.run_after <= utcnow()),
+        )
         if job_id is not None:
             stmt = stmt.where(Job.id == job_id)
         candidate = session.scalar(stmt.order_by(Job.id).limit(1))

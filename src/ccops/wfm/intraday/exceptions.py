@@ -14,28 +14,32 @@ Firing opens one exception per rule, queue and day with the measured values and 
 extra agents: for each of the next four intervals, the staffing engine's agents for the
 reforecast minus the agents planned (the published schedule's when given, else the stored
 requirement); the recommendation is the largest of them (negative: agents that can be
-released). Owners are notified in the app (recorded here; delivered by the notifications module
-when it exists) and by webhook (a POST with a short timeout; the delivery is recorded). An
-exception is acknowledged, actioned and closed, each step in its audit trail.
+released). Owners are notified in the app once each, within the intake. A rule's webhook is
+recorded pending and delivered by a job (``webhook_jobs``) after the intake committed: never to
+an address inside the network (``ccops.notifications.webhook_targets``), signed, retried with
+back-off, and recorded only as delivered or failed. An exception is acknowledged, actioned and
+closed, each step in its audit trail.
 """
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.jobs import service as jobs_service
 from ccops.notifications import service as notifications_service
+from ccops.notifications import webhook_targets
 from ccops.org import service as org_service
 from ccops.org.models import Queue, Site, User
+from ccops.settings import get_settings
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.constants import INTERVAL_S
@@ -47,7 +51,10 @@ from ccops.wfm.intraday.models import (
     ExceptionRule,
 )
 
-WEBHOOK_TIMEOUT_S = 2.0
+log = logging.getLogger(__name__)
+
+WEBHOOK_DELIVERY = "intraday.webhooks"
+"""The job kind that delivers exceptions' webhooks (registered in ``webhook_jobs``)."""
 LOOKAHEAD_INTERVALS = 4
 STEPS = {
     "acknowledge": ({"open"}, "acknowledged"),
@@ -97,8 +104,12 @@ def create_plan(
     data: schemas.PlanIn,
     created_by: str,
     scope: org_service.Scope = org_service.EVERYTHING,
+    allow: webhook_targets.AllowList | None = None,
 ) -> schemas.PlanOut:
-    """Store an exception plan for a queue or a site, with its tiers, resources and owners."""
+    """Store an exception plan for a queue or a site, with its tiers, resources and owners.
+
+    A rule's webhook URL must reach a public internet receiver, or one ``allow`` lists (default:
+    the ``webhook_allowed_networks`` setting)."""
     if (data.queue is None) == (data.site is None):
         raise _invalid("a plan is for one queue or one site: give exactly one of them", "queue")
     queue_id = site_id = None
@@ -128,8 +139,16 @@ def create_plan(
             f"unknown owners (user logins): {', '.join(unknown)}",
             [Problem(f"unknown user {u!r}", field="owners") for u in unknown],
         )
+    if allow is None:
+        allow = webhook_targets.parse_allow_list(get_settings().webhook_allowed_networks)
     plan = ExceptionPlan(name=data.name, queue_id=queue_id, site_id=site_id, created_by=created_by)
     for i, r in enumerate(data.rules):
+        url = str(r.webhook_url) if r.webhook_url else None
+        if url is not None:
+            try:
+                webhook_targets.check(url, allow)
+            except webhook_targets.RefusedTarget as exc:
+                raise _invalid(f"rules.{i}.webhook_url: {exc}", "webhook_url") from None
         if r.measure in (
             "volume_over",
             "volume_under",
@@ -150,8 +169,8 @@ def create_plan(
                 threshold=r.threshold,
                 consecutive=r.consecutive,
                 resources_json=json.dumps([x.model_dump() for x in r.resources]),
-                owners_json=json.dumps(r.owners),
-                webhook_url=str(r.webhook_url) if r.webhook_url else None,
+                owners_json=json.dumps(list(dict.fromkeys(r.owners))),
+                webhook_url=url,
             )
         )
     session.add(plan)
@@ -371,101 +390,178 @@ def _open(
     session.add(
         ExceptionAction(exception_id=record.id, actor="ccops", action="opened", note=record.summary)
     )
-    for owner in owners:
+    for owner in dict.fromkeys(owners):
         session.add(
             ExceptionNotification(
                 exception_id=record.id, owner=owner, channel="in_app", status="pending"
             )
         )
-        if rule.webhook_url:
-            session.add(
-                ExceptionNotification(
-                    exception_id=record.id,
-                    owner=owner,
-                    channel="webhook",
-                    target=rule.webhook_url,
-                    status="pending",
-                )
-            )
-    if rule.webhook_url and not owners:
-        session.add(
-            ExceptionNotification(
-                exception_id=record.id,
-                owner="",
-                channel="webhook",
-                target=rule.webhook_url,
-                status="pending",
-            )
-        )
     session.flush()
-    deliver(session=session, exception_id=record.id)
+    _notify_in_app(session, record)
     return record.id
 
 
 # --- delivery ---------------------------------------------------------------------------------
 
 
-def _post(url: str, body: dict[str, Any]) -> str | None:
-    """POST JSON to ``url``; return None on a 2xx answer, else the error."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body, default=str).encode("utf-8"),
-        headers={"Content-Type": "application/json", "User-Agent": "ccops-exceptions"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:  # noqa: S310
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        return f"not delivered: {getattr(exc, 'reason', exc)}"[:500]
-    return None if 200 <= status < 300 else f"HTTP {status}"
-
-
-def deliver(*, session: Session, exception_id: int) -> list[schemas.NotificationOut]:
-    """Deliver an exception's pending notifications; record each delivery or its failure.
-
-    In-app notifications go to ``notifications.service.notify`` (an owner without a user account
-    stays ``failed`` with the reason); webhooks are POSTed.
-    """
-    record = session.get(ExceptionRecord, exception_id)
-    if record is None:
-        raise NotFound(f"exception {exception_id} does not exist", [Problem("unknown", field="id")])
+def _notify_in_app(session: Session, record: ExceptionRecord) -> None:
+    """Deliver an exception's in-app notifications (``notifications.service.notify``); an owner
+    without a user account stays ``failed`` with the reason."""
     out = _exception_out(session, record)
     pending = session.scalars(
         select(ExceptionNotification).where(
-            ExceptionNotification.exception_id == exception_id,
+            ExceptionNotification.exception_id == record.id,
+            ExceptionNotification.channel == "in_app",
             ExceptionNotification.status != "delivered",
         )
     )
     for n in pending:
-        if n.channel == "webhook" and n.target:
-            error = _post(
-                n.target, {"event": "exception.opened", "exception": out.model_dump(mode="json")}
-            )
-            n.status = "delivered" if error is None else "failed"
-            n.error = error
-            n.delivered_at = utcnow() if error is None else None
-        elif n.channel == "in_app":
-            user_id = session.scalar(select(User.id).where(User.login == n.owner))
-            if user_id is None:
-                n.status = "failed"
-                n.error = f"no user account {n.owner!r} to notify in the app"
-                continue
-            notifications_service.notify(
-                session=session,
-                user_ids=[user_id],
-                kind="intraday_exception",
-                subject=out.summary[:200],
-                body=out.summary,
-                link=f"/intraday?queue={out.queue}",
-            )
-            n.status = "delivered"
-            n.error = None
-            n.delivered_at = utcnow()
+        user_id = session.scalar(select(User.id).where(User.login == n.owner))
+        if user_id is None:
+            n.status = "failed"
+            n.error = f"no user account {n.owner!r} to notify in the app"
+            continue
+        notifications_service.notify(
+            session=session,
+            user_ids=[user_id],
+            kind="intraday_exception",
+            subject=out.summary[:200],
+            body=out.summary,
+            link=f"/intraday?queue={out.queue}",
+        )
+        n.status = "delivered"
+        n.error = None
+        n.delivered_at = utcnow()
     session.flush()
-    return _exception_out(session, record).notifications
+
+
+def queue_webhooks(
+    *, session: Session, exception_ids: list[int], limit: int | None = None
+) -> int | None:
+    """Record a pending webhook for each opened exception whose rule names one, and queue one
+    delivery job for them (it runs after the caller's transaction commits); return its id.
+
+    One webhook per exception, whatever the number of owners. Beyond ``limit`` (default: the
+    ``webhook_max_per_intake`` setting) the webhooks are recorded failed and logged."""
+    limit = get_settings().webhook_max_per_intake if limit is None else limit
+    now = utcnow()
+    queued: list[int] = []
+    for exception_id in exception_ids:
+        record = session.get(ExceptionRecord, exception_id)
+        rule = session.get(ExceptionRule, record.rule_id) if record else None
+        if rule is None or not rule.webhook_url:
+            continue
+        note = ExceptionNotification(
+            exception_id=exception_id,
+            owner="",
+            channel="webhook",
+            target=rule.webhook_url,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+        if len(queued) < limit:
+            queued.append(exception_id)
+        else:
+            note.status, note.next_attempt_at = "failed", None
+            log.warning(
+                "exception %s: webhook not sent, one intake may send %s", exception_id, limit
+            )
+        session.add(note)
+    session.flush()
+    if not queued:
+        return None
+    job = jobs_service.submit(
+        session=session,
+        kind=WEBHOOK_DELIVERY,
+        params={"exception_ids": queued},
+        created_by="ccops",
+    )
+    return job.id
+
+
+def due_webhooks(*, session: Session, exception_ids: list[int], now: datetime) -> list[int]:
+    """The pending webhook notifications of these exceptions whose next attempt is due."""
+    return list(
+        session.scalars(
+            select(ExceptionNotification.id)
+            .where(
+                ExceptionNotification.exception_id.in_(exception_ids),
+                ExceptionNotification.channel == "webhook",
+                ExceptionNotification.status == "pending",
+                ExceptionNotification.next_attempt_at <= now,
+            )
+            .order_by(ExceptionNotification.id)
+        )
+    )
+
+
+def start_attempt(
+    *, session: Session, notification_id: int, now: datetime, lease_s: float
+) -> tuple[str, bytes] | None:
+    """Count one more attempt at a due webhook and hold it for ``lease_s`` (no other job takes
+    it meanwhile); return its URL and JSON body, or None if it is no longer due."""
+    taken = session.execute(
+        update(ExceptionNotification)
+        .where(
+            ExceptionNotification.id == notification_id,
+            ExceptionNotification.status == "pending",
+            ExceptionNotification.next_attempt_at <= now,
+        )
+        .values(
+            attempts=ExceptionNotification.attempts + 1,
+            next_attempt_at=now + timedelta(seconds=lease_s),
+        )
+    )
+    session.flush()
+    note = session.get(ExceptionNotification, notification_id)
+    if getattr(taken, "rowcount", 0) != 1 or note is None or not note.target:
+        return None
+    record = session.get(ExceptionRecord, note.exception_id)
+    assert record is not None
+    exception = _exception_out(session, record).model_dump(mode="json", exclude={"notifications"})
+    body = json.dumps({"event": "exception.opened", "exception": exception}, default=str)
+    return note.target, body.encode("utf-8")
+
+
+def end_attempt(
+    *,
+    session: Session,
+    notification_id: int,
+    delivered: bool,
+    now: datetime,
+    max_attempts: int,
+    retry_base_s: float,
+) -> str:
+    """Record an attempt's outcome: ``delivered``, ``failed`` after ``max_attempts``, else
+    ``retrying`` (pending, next attempt after ``retry_base_s`` doubled per attempt made)."""
+    note = session.get(ExceptionNotification, notification_id)
+    assert note is not None
+    session.refresh(note)
+    note.error = None
+    if delivered:
+        note.status, note.delivered_at, note.next_attempt_at = "delivered", now, None
+        outcome = "delivered"
+    elif note.attempts >= max_attempts:
+        note.status, note.next_attempt_at = "failed", None
+        outcome = "failed"
+    else:
+        wait = retry_base_s * 2 ** max(note.attempts - 1, 0)
+        note.next_attempt_at = now + timedelta(seconds=wait)
+        outcome = "retrying"
+    session.flush()
+    return outcome
+
+
+def next_retry(*, session: Session, exception_ids: list[int]) -> datetime | None:
+    """When the earliest pending webhook of these exceptions is next due (None: none pending)."""
+    return session.scalar(
+        select(func.min(ExceptionNotification.next_attempt_at)).where(
+            ExceptionNotification.exception_id.in_(exception_ids),
+            ExceptionNotification.channel == "webhook",
+            ExceptionNotification.status == "pending",
+        )
+    )
 
 
 # --- reading and stepping -----------------------------------------------------------------------
@@ -513,7 +609,8 @@ def _exception_out(session: Session, record: ExceptionRecord) -> schemas.Excepti
                 target=n.target,
                 status=n.status,
                 delivered_at=n.delivered_at,
-                error=n.error,
+                attempts=n.attempts,
+                error=n.error if n.channel == "in_app" else None,
             )
             for n in notes
         ],

@@ -141,7 +141,11 @@ class ExceptionAction(Base):
 
 
 class ExceptionNotification(Base):
-    """A notification of an exception to an owner, in the app or by webhook, and its delivery."""
+    """A notification of an exception to an owner, in the app or by webhook, and its delivery.
+
+    A webhook is attempted by a job (``attempts`` so far, the next at ``next_attempt_at``);
+    ``error`` only ever says why an in-app notification failed, never what a receiver answered.
+    """
 
     __tablename__ = "exception_notification"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +159,8 @@ class ExceptionNotification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AdherenceAlert(Base):

@@ -14,6 +14,7 @@ from ccops import flows
 from ccops.bounds import Moment
 from ccops.errors import Invalid, Problem
 from ccops.ids import RowId
+from ccops.notifications import webhook_targets
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
@@ -64,6 +65,7 @@ def post_events(
         secret_key=settings.resolved_secret_key(),
         allowed_site_ids=user.scope.site_ids,
         max_events=settings.events_max_per_request,
+        max_webhooks=settings.webhook_max_per_intake,
     )
 
 
@@ -143,10 +145,17 @@ def list_plans(session: SessionDep, user: Reader) -> list[schemas.PlanOut]:
 
 
 @router.post("/plans", response_model=schemas.PlanOut, status_code=201)
-def create_plan(data: schemas.PlanIn, session: SessionDep, user: Planner) -> schemas.PlanOut:
-    """Store an exception plan (tiers, backup resources, owners) for a queue or a site."""
+def create_plan(
+    data: schemas.PlanIn, session: SessionDep, settings: SettingsDep, user: Planner
+) -> schemas.PlanOut:
+    """Store an exception plan (tiers, backup resources, owners) for a queue or a site; a
+    webhook URL must reach a public internet receiver (or one the administrator allows)."""
     return exception_service.create_plan(
-        session=session, data=data, created_by=user.login, scope=user.scope
+        session=session,
+        data=data,
+        created_by=user.login,
+        scope=user.scope,
+        allow=webhook_targets.parse_allow_list(settings.webhook_allowed_networks),
     )
 
 

@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from ccops.names import NameText
 
 EventStatus = Literal["accepted", "duplicate", "stale", "rejected"]
+MAX_OWNERS = 20
+"""Owners one exception rule may notify."""
+
 Measure = Literal[
     "volume_over", "volume_under", "service_level_below", "abandon_rate_above", "staffing_gap"
 ]
@@ -119,8 +122,16 @@ class RuleIn(BaseModel):
     threshold: float = Field(ge=0, le=1_000_000_000)
     consecutive: int = Field(default=2, ge=1, le=16)
     resources: list[ResourceIn] = Field(default_factory=list)
-    owners: list[str] = Field(default_factory=list, description="Logins of users to notify")
-    webhook_url: HttpUrl | None = None
+    owners: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_OWNERS,
+        description="Logins of users to notify (each once)",
+    )
+    webhook_url: HttpUrl | None = Field(
+        default=None,
+        description="A public internet receiver (or one an administrator allows) that gets one "
+        "signed POST per exception",
+    )
 
 
 class PlanIn(BaseModel):
@@ -160,13 +171,15 @@ class PlanOut(BaseModel):
 
 
 class NotificationOut(BaseModel):
-    """One notification of an exception and its delivery."""
+    """One notification of an exception and its delivery (a webhook: only whether it was
+    delivered, after how many attempts; what the receiver answered is in the server log)."""
 
     owner: str
     channel: Literal["in_app", "webhook"]
     target: str | None
     status: Literal["pending", "delivered", "failed"]
     delivered_at: datetime | None
+    attempts: int = 0
     error: str | None
 
 
