@@ -164,7 +164,9 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
         noted.append(_Noted("delete", state, table, changes, values))
 
 
-def site_of(connection: Connection, table: str, values: dict[str, Any], depth: int = 0) -> int | None:
+def site_of(
+    connection: Connection, table: str, values: dict[str, Any], depth: int = 0
+) -> int | None:
     """The site a record (its column values) belongs to, following ``PARENT`` up to 3 steps."""
     if table == "site":
         found = values.get("id")

@@ -61,7 +61,7 @@ class JobView:
 DEFAULT_VIEW = JobView(roles=frozenset({Role.admin}))
 """The view of a kind that registered none: only admins see its jobs, with no result link."""
 
-KIND_MODULES = ("ccops.wfm.forecasts.jobs", "ccops.wfm.schedules.jobs")
+KIND_MODULES = ("ccops.wfm.forecasts.jobs", "ccops.wfm.schedules.jobs", "ccops.audit.jobs")
 """Modules that register job kinds when imported."""
 
 _KINDS: dict[str, JobFunction] = {}
