@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEntryOut(BaseModel):
@@ -60,3 +60,10 @@ class LeaverErasureOut(BaseModel):
     notes_erased: int
     audit_entries_redacted: int
     kept: list[str]
+
+
+class LeaverErasureIn(BaseModel):
+    """The person login of a leaver whose personal data is to be erased."""
+
+    model_config = ConfigDict(extra="forbid")
+    login: str = Field(min_length=1, max_length=100)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -44,6 +44,13 @@ def entry_out(entry: AuditEntry) -> AuditEntryOut:
     )
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    """A filter bound given without an offset is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def list_entries(
     *,
     session: Session,
@@ -65,6 +72,7 @@ def list_entries(
         since, until: only entries at or after ``since`` and before ``until`` (aware, UTC).
         site_ids: the reader's sites (None: every entry; else only entries of these sites).
     """
+    since, until = _aware(since), _aware(until)
     problems = []
     if entity and entity not in entity_kinds():
         problems.append(
