@@ -16,7 +16,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ccops.audit import capture, guard, service
@@ -138,24 +138,64 @@ def _scrub(value: Any, secrets_: list[str]) -> Any:
     return value
 
 
+PERSONAL_COLUMNS = frozenset({"name", "login"})
+"""Columns of the person's and their sign-ins' own entries whose every value is erased."""
+
+
+def _own_entries(session: Session, person_id: int, user_ids: list[int]) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry).where(
+                or_(
+                    (AuditEntry.entity_kind == "person") & (AuditEntry.entity_id == person_id),
+                    (AuditEntry.entity_kind == "user") & AuditEntry.entity_id.in_(user_ids or [-1]),
+                )
+            )
+        )
+    )
+
+
+def _earlier_values(entries: list[AuditEntry]) -> set[str]:
+    """Every name and login the person or their sign-ins had, as the trail remembers them."""
+    found: set[str] = set()
+    for entry in entries:
+        for column, change in json.loads(entry.changes_json or "{}").items():
+            if column in PERSONAL_COLUMNS and isinstance(change, list):
+                found.update(v for v in change if isinstance(v, str) and v.strip())
+    return found
+
+
 def _redact_trail(
     session: Session, person_id: int, user_ids: list[int], replacements: dict[str, str]
 ) -> int:
-    """Redact the erased values from earlier audit entries; return how many entries changed."""
-    originals = sorted(replacements, key=len, reverse=True)
-    text_matches = [AuditEntry.changes_json.contains(o, autoescape=True) for o in originals]
-    condition: Column[bool] | Any = or_(
-        (AuditEntry.entity_kind == "person") & (AuditEntry.entity_id == person_id),
-        (AuditEntry.entity_kind == "user") & AuditEntry.entity_id.in_(user_ids or [-1]),
+    """Redact the erased values from earlier audit entries; return how many entries changed.
+
+    The person's and their sign-ins' own entries lose every name and login value; any entry
+    that mentions one of those values (or was made by one of the logins) has it replaced."""
+    own = _own_entries(session, person_id, user_ids)
+    own_ids = {e.id for e in own}
+    erased = _earlier_values(own) | set(replacements)
+    originals = sorted(erased, key=len, reverse=True)
+    condition: ColumnElement[bool] = or_(
+        AuditEntry.id.in_(sorted(own_ids) or [-1]),
         AuditEntry.actor.in_(originals),
-        *text_matches,
+        *[AuditEntry.changes_json.contains(o, autoescape=True) for o in originals],
     )
     redacted = 0
     with guard.opened(session, "leaver erasure"):
         for entry in session.scalars(select(AuditEntry).where(condition)).all():
-            changes = _scrub(json.loads(entry.changes_json or "{}"), originals)
-            changes_json = json.dumps(changes, sort_keys=True, ensure_ascii=False)
-            actor = replacements.get(entry.actor, entry.actor)
+            changes = json.loads(entry.changes_json or "{}")
+            if entry.id in own_ids:
+                changes = {
+                    k: [None if v is None else ERASED for v in c]
+                    if k in PERSONAL_COLUMNS and isinstance(c, list)
+                    else c
+                    for k, c in changes.items()
+                }
+            changes_json = json.dumps(
+                _scrub(changes, originals), sort_keys=True, ensure_ascii=False
+            )
+            actor = replacements.get(entry.actor, ERASED if entry.actor in erased else entry.actor)
             if changes_json == entry.changes_json and actor == entry.actor:
                 continue
             session.execute(
