@@ -13,6 +13,7 @@ from ccops.audit import retention
 from ccops.audit.models import AuditEntry
 from ccops.cli import app
 from ccops.contacts.models import AgentStateEvent, Contact
+from ccops.db import make_session_factory
 from ccops.enums import AgentState, Outcome
 from ccops.org.models import Person
 from ccops.quality.models import Evaluation, QaForm, QaFormVersion
@@ -159,3 +160,25 @@ def test_cli_refuses_a_negative_retention(cli: CliRunner, monkeypatch: pytest.Mo
     result = cli.invoke(app, ["retention", "purge"])
     assert result.exit_code == 2
     assert "retention_contacts_days: Input should be greater than or equal to 0" in result.output
+
+
+def test_the_purge_runs_as_a_registered_job(session: Session, settings: Settings) -> None:
+    from ccops.audit.jobs import RETENTION_PURGE, submit_purge
+    from ccops.jobs import service as jobs_service
+    from ccops.jobs.schemas import JobStatus
+
+    _fill(session)
+    job = submit_purge(session=session, dry_run=True, created_by="ops")
+    session.commit()
+    assert job.kind == RETENTION_PURGE
+    factory = make_session_factory(session.get_bind())  # type: ignore[arg-type]
+    with factory() as s:
+        assert jobs_service.claim(session=s, job_id=job.id) == job.id
+        s.commit()
+    done = jobs_service.run(factory, job.id)
+    assert done.status == JobStatus.done, done.error
+    assert done.result == {
+        "dry_run": True,
+        "rows": {"contacts": 0, "agent_states": 0, "intake_log": 0, "audit": 0},
+    }
+    assert _counts(session)["contacts"] == 3
