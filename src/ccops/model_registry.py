@@ -1,5 +1,6 @@
 """Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from ccops.audit import models as audit_models
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.jobs import models as jobs_models
@@ -17,6 +18,7 @@ from ccops.wfm.staffing import models as staffing_models
 
 __all__ = [
     "Base",
+    "audit_models",
     "capacity_models",
     "contacts_models",
     "forecast_models",

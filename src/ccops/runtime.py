@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ccops.audit import capture
 from ccops.db import make_engine, make_session_factory, require_migrated, transaction
 from ccops.settings import Settings, get_settings
 
@@ -42,6 +44,7 @@ def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
     engine = engine_for(settings.resolved_database_url())
     factory = _factories.get(engine)
     if factory is None:
+        capture.install()
         require_migrated(engine)
         factory = _factories[engine] = make_session_factory(engine)
     return factory
@@ -49,6 +52,16 @@ def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(settings: Settings | None = None) -> Iterator[Session]:
-    """Open one transaction on the configured database (commit on success, roll back on error)."""
+    """Open one transaction on the configured database (commit on success, roll back on error).
+
+    Its changes are audited as made by ``cli:<operating-system user>``."""
     with transaction(session_factory(settings)) as session:
+        capture.set_actor(session, f"cli:{_os_user()}", "cli")
         yield session
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "system"

@@ -240,6 +240,38 @@ class Settings(BaseSettings):
         parse_allow_list(value)  # a ValueError names the entry that is neither
         return value
 
+    retention_contacts_days: int = Field(
+        default=0,
+        ge=0,
+        description="Contact records older than this many days (by arrival) are deleted by the "
+        "retention purge, except contacts a QA evaluation, calibration or sample refers to; "
+        "0: kept forever.",
+    )
+    retention_agent_states_days: int = Field(
+        default=0,
+        ge=0,
+        description="Agent-state spans older than this many days (by start) are deleted by the "
+        "retention purge; 0: kept forever.",
+    )
+    retention_intake_log_days: int = Field(
+        default=0,
+        ge=0,
+        description="Entries of the live-event intake log older than this many days (by "
+        "receipt) are deleted by the retention purge; 0: kept forever.",
+    )
+    retention_audit_days: int = Field(
+        default=0,
+        ge=0,
+        description="Audit-trail entries older than this many days are deleted by the retention "
+        "purge (the only deletion the trail allows); 0: kept forever.",
+    )
+    retention_batch_size: int = Field(
+        default=5000,
+        ge=1,
+        description="The retention purge deletes at most this many rows per statement, so no "
+        "one statement holds locks for long.",
+    )
+
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to ``sqlite:///<data_dir>/ccops.sqlite``."""
         if self.database_url:

@@ -72,6 +72,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/imports"): PLANNING,
     ("GET", "/api/v1/contacts"): frozenset({Q, P, M, D}),
     ("POST", "/api/v1/privacy/erase"): ADMIN,
+    ("POST", "/api/v1/privacy/erase-leaver"): ADMIN,
+    # JSON API and page: the audit trail (read-only)
+    ("GET", "/api/v1/audit"): ADMIN,
+    ("GET", "/admin/audit"): ADMIN,
     # JSON API: KPIs
     ("GET", "/api/v1/kpi/intervals"): EVERYONE,
     ("GET", "/api/v1/kpi/agents"): NOT_EXECUTIVE,

@@ -1,4 +1,4 @@
-"""`ccops import contacts|agent-states|intervals` and `ccops privacy erase`."""
+"""`ccops import contacts|agent-states|intervals`, `ccops privacy erase` and `erase-leaver`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from ccops.settings import get_settings
 import_app = typer.Typer(
     help="Import contact records, agent states and interval reports.", no_args_is_help=True
 )
-privacy_app = typer.Typer(help="Privacy requests about customers.", no_args_is_help=True)
+privacy_app = typer.Typer(
+    help="Privacy requests about customers, and erasure of leavers.", no_args_is_help=True
+)
 
 PathArg = Annotated[Path, typer.Argument(help="The file to import.", show_default=False)]
 MappingOpt = Annotated[
@@ -227,3 +229,28 @@ def erase(
             "(their statistics are kept)",
             highlight=False,
         )
+
+
+@privacy_app.command("erase-leaver")
+@handle_errors
+def erase_leaver(
+    login: Annotated[str, typer.Argument(help="The leaver's person login.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Erase a leaver's personal data (name, logins, notes); keep reviews, scores and statistics."""
+    from ccops.audit import leavers
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work(get_settings()) as session:
+        found = leavers.erase_leaver(session=session, login=login)
+    if as_json:
+        print_json(found)
+        return
+    console.print(
+        f"erased the personal data of person {found.person_id}: now {found.pseudonym!r}; "
+        f"{found.users_disabled} sign-in(s) disabled, {found.tokens_deleted} token(s) deleted, "
+        f"{found.notes_erased} note(s) erased, {found.audit_entries_redacted} audit entr"
+        f"{'y' if found.audit_entries_redacted == 1 else 'ies'} redacted",
+        highlight=False,
+    )
+    console.print("kept: " + "; ".join(found.kept), highlight=False)

@@ -65,6 +65,7 @@ KIND_MODULES = (
     "ccops.wfm.forecasts.jobs",
     "ccops.wfm.schedules.jobs",
     "ccops.wfm.intraday.webhook_jobs",
+    "ccops.audit.jobs",
 )
 """Modules that register job kinds when imported."""
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ccops.audit import capture
 from ccops.db import transaction, utcnow
 from ccops.enums import Role
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
@@ -224,6 +225,7 @@ def run(factory: sessionmaker[Session], job_id: int) -> JobOut:
         if job is None:
             raise NotFound(f"job {job_id} does not exist", [Problem("unknown job")])
         kind, params = job.kind, json.loads(job.params_json)
+        submitter = job.created_by
 
     def progress(fraction: float, message: str) -> None:
         with transaction(factory) as ps:
@@ -234,6 +236,7 @@ def run(factory: sessionmaker[Session], job_id: int) -> JobOut:
         if function is None:
             raise Invalid(f"unknown job kind {kind!r}", [Problem("unknown job kind")])
         with transaction(factory) as s:
+            capture.set_actor(s, submitter, f"job:{kind}#{job_id}")
             result = function(s, params, progress)
             ended = s.execute(
                 update(Job)

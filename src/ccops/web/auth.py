@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from ccops.audit import capture
 from ccops.enums import Language, Role
 from ccops.errors import Forbidden, NotAuthenticated, Problem
 from ccops.org import service as org_service
@@ -87,6 +88,7 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
         user = org_service.user_for_token(session=session, token=token.strip())
         if user is None:
             raise NotAuthenticated("the API token is unknown or revoked")
+        capture.set_actor(session, user.login, "api")
         return _principal(user, session, "token", "")
     cookie = request.cookies.get(security.SESSION_COOKIE)
     if not cookie:
@@ -99,6 +101,7 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
     if user is None or user.session_version != data.version or user.disabled_at is not None:
         request.state.session_expired = True
         return None
+    capture.set_actor(session, user.login, "web")
     return _principal(user, session, "cookie", data.csrf)
 
 

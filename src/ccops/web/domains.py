@@ -39,6 +39,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.requests.pages",
     "ccops.wfm.schedules.routes",
     "ccops.wfm.schedules.pages",
+    "ccops.audit.routes",
+    "ccops.audit.pages",
 )
 """Dotted names of every module that defines routes or pages."""
 

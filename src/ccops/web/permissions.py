@@ -24,7 +24,9 @@ IMPORT = frozenset({R.planner, R.manager, R.admin})
 CONTACTS_READ = frozenset({R.qa_analyst, R.planner, R.manager, R.admin})
 """Single contact records (queues of the sites in scope)."""
 PRIVACY = frozenset({R.admin})
-"""Erasure of a customer's link to their contacts."""
+"""Erasure of a customer's link to their contacts, and of a leaver's personal data."""
+AUDIT = frozenset({R.admin})
+"""The audit trail of changes (site-scoped administrators: entries of their sites)."""
 ORG_READ = EVERY_ROLE
 """Sites, channels, queues and teams (those in scope)."""
 PEOPLE_READ = EVERY_ROLE - {R.executive}

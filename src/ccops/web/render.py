@@ -44,6 +44,7 @@ TEMPLATE_DOMAINS = (
     "notifications",
     "performance",
     "quality",
+    "audit",
 )
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -69,6 +70,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
+    ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
 )
 ADMIN_LABELS = {
     "sites": N_("Sites"),

@@ -1,0 +1,1 @@
+"""Governance: the audit trail of changes to the organisation, retention purges, leaver erasure."""
