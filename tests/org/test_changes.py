@@ -195,6 +195,7 @@ def test_leaver_is_recorded_disables_the_sign_in_and_counts_in_attrition(
     user = _user(session, "alice")
     assert user.disabled_at is not None and user.disabled_reason == changes.LEAVER
     assert user.session_version == version + 1
+    session.commit()  # sign_in reads and counts on connections of its own, as a request does
     refused = org_service.sign_in(session=session, login="alice", password="alice-pass-1")
     assert refused.user is None and refused.disabled
     report = perf_attrition.attrition(
@@ -214,6 +215,7 @@ def test_leaver_is_recorded_disables_the_sign_in_and_counts_in_attrition(
     )
     assert (undone.termination_date, undone.termination_reason) == (None, None)
     assert _user(session, "alice").disabled_at is None
+    session.commit()
     assert org_service.sign_in(session=session, login="alice", password="alice-pass-1").user
     report = perf_attrition.attrition(
         session=session,
@@ -288,6 +290,7 @@ def test_user_role_scope_disable_unlock_and_temporary_password(session: Session)
         session=session, login="alice", data=schemas.UserPatch(disabled=True)
     )
     assert disabled.disabled
+    session.commit()
     assert org_service.sign_in(session=session, login="alice", password="temporary-42").disabled
     enabled = changes.update_user(
         session=session, login="alice", data=schemas.UserPatch(disabled=False)

@@ -374,23 +374,34 @@ def test_calibration_is_opened_and_scored_on_pages_then_alpha_shown(any_world: W
     )
     assert unknown.status_code == 422 and "contact 999999 does not exist" in unknown.text
     assert world.client(Role.admin).get("/api/v1/quality/calibrations").json() == []
-    opened = qa_client.post(
+    wide = qa_client.post(
         "/quality/calibrations",
-        data=form | {"name": "Nov", "contacts": f"{alice[0]}, {alice[1]}; {carol[0]}"},
+        data=form | {"name": "Nov, both teams", "contacts": f"{alice[0]}, {alice[1]}; {carol[0]}"},
+    )
+    assert wide.status_code == 303
+    opened = qa_client.post(
+        "/quality/calibrations", data=form | {"name": "Nov", "contacts": f"{alice[0]};{alice[1]}"}
     )
     assert opened.status_code == 303
-    [session] = world.client(Role.admin).get("/api/v1/quality/calibrations").json()
-    assert session["contact_ids"] == sorted([alice[0], alice[1], carol[0]])
+    sessions = world.client(Role.admin).get("/api/v1/quality/calibrations").json()
+    [session, both] = sessions
+    assert both["contact_ids"] == sorted([alice[0], alice[1], carol[0]])
+    assert session["contact_ids"] == sorted([alice[0], alice[1]])
     assert opened.headers["location"] == f"/quality/calibrations/{session['id']}"
     base = f"/quality/calibrations/{session['id']}/contacts"
 
     lead, lead_csrf = _client(world, "u-supervisor")  # Team A: alice, not carol
+    # a session reaching beyond the lead's scope is not shown at all: its agreement figures and
+    # the evaluators' scores come from carol's contact too
+    assert lead.get(f"/quality/calibrations/{both['id']}").status_code == 404
+    assert lead.get(f"/quality/calibrations/{both['id']}/contacts/{alice[0]}").status_code == 404
+    assert [s["name"] for s in lead.get("/api/v1/quality/calibrations").json()] == ["Nov"]
     detail = lead.get(f"/quality/calibrations/{session['id']}").text
     assert f'href="{base}/{alice[0]}"' in detail
     page = lead.get(f"{base}/{alice[0]}")
     assert page.status_code == 200 and 'id="calibration-note"' in page.text
     assert f'action="{base}/{alice[0]}"' in page.text and 'name="item-accuracy"' in page.text
-    assert lead.get(f"{base}/{carol[0]}").status_code == 404  # outside the lead's scope
+    assert lead.get(f"{base}/{carol[0]}").status_code == 404  # outside the session and scope
     assert lead.get(f"{base}/{seed['contacts']['bob'][0]}").status_code == 404  # not in it
     partial = {k: v for k, v in _items(MIXED).items() if k != "item-disclosure"}
     missing = lead.post(f"{base}/{alice[0]}", data={"csrf_token": lead_csrf, **partial})
@@ -415,11 +426,9 @@ def test_calibration_is_opened_and_scored_on_pages_then_alpha_shown(any_world: W
     report = world.client(Role.admin).get(f"/api/v1/quality/calibrations/{session['id']}").json()
     assert report["evaluators"] == ["u-qa", "u-supervisor"]
     assert report["totals"][str(alice[0])] == {"u-qa": 100.0, "u-supervisor": 72.5}
-    ratings = np.array([[100.0, 72.5], [72.5, 72.5], [np.nan, np.nan]])
-    order = {c: n for n, c in enumerate(report["contact_ids"])}
-    expected = stats.krippendorff_alpha(
-        ratings[[0 if c == alice[0] else 1 if c == alice[1] else 2 for c in order]], "interval"
-    ).alpha
+    ratings = np.array([[100.0, 72.5], [72.5, 72.5]])
+    order = [0 if c == alice[0] else 1 for c in report["contact_ids"]]
+    expected = stats.krippendorff_alpha(ratings[order], "interval").alpha
     assert report["total_alpha"] == pytest.approx(expected)
     shown = lead.get(f"/quality/calibrations/{session['id']}").text
     assert f"{expected:.3f}" in shown.split('id="total-alpha"')[1].split("</p>")[0]

@@ -39,6 +39,15 @@ def test_intraday_api_refuses_dates_out_of_range(world: World, day: str) -> None
         assert "out of range" in response.text and "1900-01-01" in response.text
 
 
+def test_intraday_api_refuses_an_empty_required_date(world: World) -> None:
+    client = _client(world)
+    for path in ("/api/v1/intraday/explain", "/api/v1/intraday/adherence"):
+        response = client.get(path, params={"date": ""})
+        assert response.status_code == 422, (path, response.status_code)
+        [problem] = response.json()["problems"]
+        assert (problem["field"], problem["message"]) == ("date", "missing")
+
+
 def test_pages_fall_back_or_refuse_but_never_fail(world: World) -> None:
     page = _client(world, None)
     sign_in(page, "u-admin")

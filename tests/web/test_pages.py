@@ -298,7 +298,8 @@ def test_navigation_follows_the_role(world: World) -> None:
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
     assert nav(Role.planner) == [*planning, "/performance", *mine, "/admin/sites"]
-    assert nav(Role.admin) == [*planning, "/performance", "/quality", *mine, "/admin/sites"]
+    admin = [*planning, "/performance", "/quality", *mine, "/admin/audit", "/admin/sites"]
+    assert nav(Role.admin) == admin
 
 
 def test_flash_messages_show_once(world: World) -> None:

@@ -9,17 +9,14 @@ administrator reaches only users whose whole scope lies inside their own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.enums import ScopeKind
 from ccops.errors import Forbidden, NotFound, Problem
+from ccops.org.access import Scope
 from ccops.org.models import Person, Queue, Site, Team, User
-
-if TYPE_CHECKING:  # the service module imports this one
-    from ccops.org.service import Scope
 
 
 def _missing(what: str, name: str, field: str) -> NotFound:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -20,6 +20,8 @@ from ccops.db import utcnow
 from ccops.enums import ChannelKind, Language, Role, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.org import schemas, scoped, throttle
+from ccops.org.access import EVERYTHING as EVERYTHING
+from ccops.org.access import Scope as Scope
 from ccops.org.models import (
     ApiToken,
     Channel,
@@ -33,52 +35,6 @@ from ccops.org.models import (
 )
 
 T = TypeVar("T", Site, Channel, Queue, Team)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The part of the organisation a user may see and change.
-
-    ``site_ids`` None means every site (scope ``all``). A ``teams`` scope reaches the people of
-    its teams and the queues of their sites; an ``own`` scope reaches the user's own person and
-    the queues of that person's site.
-    """
-
-    kind: ScopeKind
-    site_ids: frozenset[int] | None
-    team_ids: frozenset[int] = frozenset()
-    person_id: int | None = None
-
-    @property
-    def everything(self) -> bool:
-        """Whether nothing is filtered out."""
-        return self.site_ids is None
-
-    def allows_site(self, site_id: int) -> bool:
-        """Whether data of the site ``site_id`` is in scope."""
-        return self.site_ids is None or site_id in self.site_ids
-
-    def people_clause(self) -> ColumnElement[bool]:
-        """A WHERE clause on Person selecting the people in scope."""
-        if self.site_ids is None:
-            return true()
-        own = Person.id == self.person_id if self.person_id is not None else false()
-        if self.kind == ScopeKind.own:
-            return own
-        if self.kind == ScopeKind.teams:
-            return or_(own, Person.team_id.in_(sorted(self.team_ids)))
-        return Person.site_id.in_(sorted(self.site_ids))
-
-    def teams_clause(self) -> ColumnElement[bool]:
-        """A WHERE clause on Team selecting the teams in scope."""
-        if self.site_ids is None:
-            return true()
-        if self.kind in (ScopeKind.own, ScopeKind.teams):
-            return Team.id.in_(sorted(self.team_ids))
-        return Team.site_id.in_(sorted(self.site_ids))
-
-
-EVERYTHING = Scope(kind=ScopeKind.all, site_ids=None)
 
 
 def _by_name(session: Session, model: type[T], name: str) -> T:
@@ -568,6 +524,7 @@ def sign_in(
     in a transaction of their own (so they count even when the caller rolls back), and the reads
     before the slow hash check use a connection of their own, handed back before it (a request
     never holds a pooled connection, or on PostgreSQL a transaction, while argon2 runs).
+    Call it before ``session`` writes anything: its own writes would wait on the session's.
     """
     now = now or utcnow()
     policy = policy or throttle.Policy()

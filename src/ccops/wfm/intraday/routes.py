@@ -73,6 +73,14 @@ def _day(value: str | None) -> date | None:
     return intraday_service.parse_day(value)
 
 
+def _required_day(value: str) -> date:
+    """The day a route cannot do without: an empty ``date`` is refused by name, not a 500."""
+    day = intraday_service.parse_day(value)
+    if day is None:
+        raise Invalid("give the date as YYYY-MM-DD", [Problem("missing", field="date")])
+    return day
+
+
 @router.get("/status", response_model=schemas.IntradayOut)
 def status(
     queue: str,
@@ -92,8 +100,7 @@ def explain(
     date: str, session: SessionDep, user: Reader, queue: str | None = None
 ) -> list[schemas.ExplainOut]:
     """Split each queue's service-level shortfall of a day into its causes."""
-    day = _day(date)
-    assert day is not None
+    day = _required_day(date)
     return intraday_service.explain(session=session, day=day, queue=queue, scope=user.scope)
 
 
@@ -170,8 +177,7 @@ def adherence(
     date: str, session: SessionDep, user: People, person: str | None = None
 ) -> list[schemas.AdherenceOut]:
     """Adherence and conformance per person of a day (against the published schedule)."""
-    day = _day(date)
-    assert day is not None
+    day = _required_day(date)
     return adherence_service.day_adherence(
         session=session, day=day, person=person, scope=user.scope, activities=None, published=True
     )
