@@ -12,19 +12,16 @@ Every test under tests/browser/ carries the ``browser`` marker (added at collect
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
+from tests.factories.web import served
 from tests.plugins.ci import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,13 +75,6 @@ def submit(page: Any, control: Any) -> None:
         control.click()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class LiveServer:
     """The app served on loopback: its base URL and settings (to reach its database)."""
@@ -98,10 +88,6 @@ def live_server(
     browser_ready: None, demo_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The web app on a copy of the demo centre, served by uvicorn in a thread."""
-    import uvicorn
-
-    from ccops.web.app import create_app
-
     folder = tmp_path_factory.mktemp("live")
     shutil.copy(demo_template, folder / "demo.sqlite")
     settings = Settings(
@@ -109,33 +95,8 @@ def live_server(
         data_dir=folder / "var",
         secret_key="demo-secret",
     )
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="ccops-live-server", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start within 30 s")
-        time.sleep(0.1)
-    yield LiveServer(url, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(settings) as url:
+        yield LiveServer(url, settings)
     dispose_engines()
 
 
