@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from ccops.errors import CcopsError
+from ccops.errors import CcopsError, Invalid, Problem
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,28 +51,46 @@ def print_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[st
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn domain and validation errors into a one-line message and the error's exit code."""
+    """Turn domain and validation errors into the error's exit code and a message.
+
+    The message is text on standard error or, with ``--json`` (a command's ``as_json``), the
+    API's error body on standard output, so a script that reads JSON reads the failure too.
+    """
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
         except CcopsError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-            for problem in exc.problems[:50]:
-                err_console.print(f"  {problem}", highlight=False)
-            if len(exc.problems) > 50:
-                err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
+            if as_json:
+                print_json(exc.as_dict())
+            else:
+                err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+                for problem in exc.problems[:50]:
+                    err_console.print(f"  {problem}", highlight=False)
+                if len(exc.problems) > 50:
+                    err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
             raise SystemExit(exc.exit_code) from None
         except Exception as exc:
             from pydantic import ValidationError  # here: `ccops --help` does not need pydantic
 
             if not isinstance(exc, ValidationError):
                 raise
-            for error in exc.errors():
-                where = ".".join(str(p) for p in error["loc"]) or "input"
-                err_console.print(f"[bold red]error:[/] {where}: {error['msg']}", highlight=False)
-            raise SystemExit(2) from None
+            problems = [
+                Problem(error["msg"], field=".".join(str(p) for p in error["loc"]) or None)
+                for error in exc.errors()
+            ]
+            invalid = Invalid("the input is invalid", problems)
+            if as_json:
+                print_json(invalid.as_dict())
+            else:
+                for problem in problems:
+                    where = problem.field or "input"
+                    err_console.print(
+                        f"[bold red]error:[/] {where}: {problem.message}", highlight=False
+                    )
+            raise SystemExit(invalid.exit_code) from None
 
     return wrapper
 

@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.audit.models import AuditEntry
@@ -117,7 +118,7 @@ def test_erasing_a_leaver_keeps_reviews_and_removes_the_name(world: World) -> No
     assert again.status_code == 409 and "already erased" in again.json()["message"]
 
 
-def test_cli_refuses_someone_who_has_not_left(session, cli: CliRunner) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_someone_who_has_not_left(session: Session, cli: CliRunner) -> None:
     make_org(session, agents=("bob",))
     session.commit()
     result = cli.invoke(app, ["privacy", "erase-leaver", "bob"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.contacts import imports as contacts_imports
+from ccops.contacts.importers.asterisk import read_queue_log
+from ccops.contacts.importers.base import ContactRow, Tally
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import Invalid
 from ccops.org.models import Person, Queue
@@ -338,3 +341,122 @@ def test_agent_state_import_ignores_call_faults(
         ("available", None, datetime.fromtimestamp(T0, UTC), datetime.fromtimestamp(T0 + 60, UTC)),
         ("not_ready", "Training", datetime.fromtimestamp(T0 + 60, UTC), None),
     ]
+
+
+# One second (T0 + 5) of a realtime queue_log: call c1 is answered at once and hangs up at once
+# (wait 0, talk 0), while call c0 ends and bob pauses in the same second. Only c1's own lines
+# are shuffled; the other lines must keep their file order around them.
+C1_SAME_SECOND = [
+    f"{T0 + 5}|c1|Sales|NONE|ENTERQUEUE||07700900009|1",
+    f"{T0 + 5}|c1|Sales|alice|CONNECT|0|c1.2|1",
+    f"{T0 + 5}|c1|Sales|alice|COMPLETECALLER|0|0|1",
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_a_calls_same_second_events_count_once_in_any_order(
+    main_org: Session, settings: Settings, tmp_path: Path, order: tuple[int, ...]
+) -> None:
+    shuffled = [C1_SAME_SECOND[i] for i in order]
+    path = tmp_path / "queue_log"
+    path.write_text(
+        "\n".join(
+            [
+                f"{T0}|NONE|Sales|alice|ADDMEMBER|",
+                f"{T0}|NONE|Sales|bob|ADDMEMBER|",
+                f"{T0 + 1}|c0|Sales|NONE|ENTERQUEUE||07700900008|1",
+                f"{T0 + 2}|c0|Sales|bob|CONNECT|1|c0.2|1",
+                shuffled[0],
+                f"{T0 + 5}|c0|Sales|bob|COMPLETEAGENT|1|3|1",
+                shuffled[1],
+                f"{T0 + 5}|NONE|NONE|bob|PAUSE|Coffee",
+                shuffled[2],
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="asterisk-queue-log"
+    )
+    assert (report.inserted, report.rejected, report.skipped) == (2, 0, {})
+    at = datetime.fromtimestamp(T0 + 5, UTC)
+    stored = _stored(main_org)
+    assert stored["c1:Sales:1"] == ("Sales", at, at, at, "answered", 0.0, 0.0, "alice", True)
+    assert stored["c0:Sales:1"][4:8] == ("answered", 1.0, 3.0, "bob")
+
+
+def test_an_abandon_written_before_its_enterqueue_is_one_abandoned_contact(
+    main_org: Session, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{T0 + 7}|c2|Sales|NONE|ABANDON|1|1|0\n"
+        f"{T0 + 7}|c2|Sales|NONE|ENTERQUEUE||07700900010|1\n"
+        f"{T0 + 9}|c3|Support|NONE|ENTERQUEUE||07700900011|1\n"
+        f"{T0 + 30}|c3|Support|NONE|ABANDON|1|1|21\n",
+        encoding="utf-8",
+    )
+    report = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="asterisk-queue-log"
+    )
+    assert (report.inserted, report.rejected, report.skipped) == (2, 0, {})
+    at = datetime.fromtimestamp(T0 + 7, UTC)
+    stored = _stored(main_org)
+    assert stored["c2:Sales:1"] == ("Sales", at, None, at, "abandoned", 0.0, 0.0, None, True)
+    assert stored["c3:Support:1"][4:6] == ("abandoned", 21.0)
+
+
+@pytest.mark.parametrize("exit_first", [True, False])
+def test_leaving_and_entering_a_queue_in_one_second_keeps_both_entries(
+    main_org: Session, settings: Settings, tmp_path: Path, exit_first: bool
+) -> None:
+    """A plain sort by rank would put the second ENTERQUEUE before the first entry's end."""
+    exit_line = f"{T0 + 5}|c1|Sales|NONE|EXITWITHKEY|1|1|1|5"
+    enter_line = f"{T0 + 5}|c1|Sales|NONE|ENTERQUEUE||555|1"
+    second = [exit_line, enter_line] if exit_first else [enter_line, exit_line]
+    path = tmp_path / "queue_log"
+    path.write_text(
+        "\n".join(
+            [
+                f"{T0}|c1|Sales|NONE|ENTERQUEUE||555|1",
+                *second,
+                f"{T0 + 9}|c1|Sales|NONE|ABANDON|1|1|4",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=path, format="asterisk-queue-log"
+    )
+    assert (report.inserted, report.rejected, report.skipped) == (2, 0, {})
+    stored = _stored(main_org)
+    assert {k: (v[4], v[5]) for k, v in stored.items()} == {
+        "c1:Sales:1": ("exited_key", 5.0),
+        "c1:Sales:2": ("abandoned", 4.0),
+    }
+
+
+def test_the_reader_holds_one_second_at_a_time(tmp_path: Path) -> None:
+    """The first contact comes out before the lines of later seconds are read."""
+    path = tmp_path / "queue_log"
+    path.write_text(
+        f"{T0}|c1|Sales|NONE|ABANDON|1|1|0\n"
+        f"{T0}|c1|Sales|NONE|ENTERQUEUE||555|1\n"
+        f"{T0 + 1}|c2|Sales|NONE|ENTERQUEUE||556|1\n"
+        f"{T0 + 2}|c2|Sales|NONE|ABANDON|1|1|1\n",
+        encoding="utf-8",
+    )
+    tally = Tally("queue_log")
+    rows = read_queue_log(path, label="queue_log", tally=tally)
+    first = next(rows)
+    assert isinstance(first, ContactRow)
+    assert (first.external_id, first.outcome.value, first.wait_s) == (
+        "c1:Sales:1",
+        "abandoned",
+        0.0,
+    )
+    assert tally.rows_read == 3  # the two lines of T0 and the one that closed their second
+    assert [r.external_id for r in rows if isinstance(r, ContactRow)] == ["c2:Sales:1"]
+    assert (tally.rows_read, dict(tally.skipped)) == (4, {})

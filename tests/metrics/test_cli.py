@@ -72,7 +72,7 @@ def test_kpi_bad_dates_are_one_line_errors(cli: CliRunner) -> None:
     result = cli.invoke(app, ["kpi", "--from", "2024-13-01", "--to", "2024-01-01"])
     assert result.exit_code == 2
     assert "--from '2024-13-01' is not a date" in result.stderr
-    result = cli.invoke(app, ["kpi", "--from", "2024-01-02", "--to", "2024-01-01", "--json"])
+    result = cli.invoke(app, ["kpi", "--from", "2024-01-02", "--to", "2024-01-01"])
     assert result.exit_code == 2 and "before --from" in result.stderr
 
 

@@ -76,6 +76,7 @@ def queue_kpis(
         return
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _source(parquet) as source:
+        kpi_service.check_names(source, queues=queue)
         rows = kpi_service.queue_interval_kpis(
             source=source, first=day0, last=day1, interval_min=interval, queues=queue
         )
@@ -119,6 +120,7 @@ def agent_kpis(
 
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _database_source() as source:
+        kpi_service.check_names(source, people=person)
         rows = kpi_service.agent_interval_kpis(
             source=source, first=day0, last=day1, interval_min=interval, people=person
         )
@@ -155,6 +157,7 @@ def repeat_kpis(
 
     day0, day1 = _date(first, "--from"), _date(last, "--to")
     with _source(parquet) as source:
+        kpi_service.check_names(source, queues=queue)
         rows = kpi_service.repeat_contact_rates(
             source=source, first=day0, last=day1, window_days=days, queues=queue
         )

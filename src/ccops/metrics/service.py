@@ -217,6 +217,47 @@ def _filter_queues(frame: ir.Table, queues: Sequence[str] | None) -> ir.Table:
     return frame.filter(frame.queue.isin(list(queues))) if queues else frame
 
 
+def check_names(
+    source: KpiSource,
+    *,
+    queues: Sequence[str] | None = None,
+    people: Sequence[str] | None = None,
+) -> None:
+    """Refuse queue names and person logins the source does not know, naming each one.
+
+    A filter that matches nothing would print an empty table, which reads as a quiet period:
+    a typo must fail instead. A contact Parquet export knows the queues in the file.
+
+    Raises:
+        NotFound: with one problem (field ``queue`` or ``person``) per unknown name.
+    """
+    problems: list[Problem] = []
+    if queues:
+        if source.parquet is not None:
+            known = source.contact_frame().select("queue").distinct()
+        else:
+            known = source.con.table("queue").select(queue="name")
+        have = {r["queue"] for r in _rows(known.filter(known.queue.isin(list(queues))), source.con)}
+        problems += [
+            Problem(f"unknown queue {n!r}", field="queue")
+            for n in dict.fromkeys(queues)
+            if n not in have
+        ]
+    if people:
+        logins = source.con.table("person").select(person="login")
+        have = {
+            r["person"] for r in _rows(logins.filter(logins.person.isin(list(people))), source.con)
+        }
+        problems += [
+            Problem(f"unknown person {n!r}", field="person")
+            for n in dict.fromkeys(people)
+            if n not in have
+        ]
+    if problems:
+        names = ", ".join(p.message.removeprefix("unknown ") for p in problems)
+        raise NotFound(f"{names} {'does' if len(problems) == 1 else 'do'} not exist", problems)
+
+
 def queue_interval_kpis(
     *,
     source: KpiSource,

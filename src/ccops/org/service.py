@@ -634,9 +634,11 @@ def create_token(*, session: Session, login: str, name: str) -> tuple[schemas.Ap
 
 
 def list_tokens(*, session: Session, login: str | None = None) -> list[schemas.ApiTokenOut]:
-    """List API tokens, newest first, of one user or of all."""
+    """List API tokens, newest first, of one user (NotFound if there is no such user) or of all."""
     query = select(ApiToken, User.login).join(User, ApiToken.user_id == User.id)
     if login is not None:
+        if session.scalars(select(User.id).where(User.login == login)).first() is None:
+            raise NotFound(f"user {login!r} does not exist", [Problem("unknown", field="login")])
         query = query.where(User.login == login)
     rows = session.execute(query.order_by(ApiToken.id.desc()))
     return [_token_out(token, user_login) for token, user_login in rows]

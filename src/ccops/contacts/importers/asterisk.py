@@ -8,6 +8,10 @@ EXITWITHTIMEOUT, EXITEMPTY and EXITWITHKEY end it offered but neither answered n
 Calls still waiting or talking at the end of the file, and events of calls that entered the
 queue before the file began, are counted and skipped.
 
+Same-second order: a log read from a realtime table or merged from two servers is ordered by
+whole seconds only, so within one second a call's events are put in life-cycle order (ENTERQUEUE
+before CONNECT before the end) before they are read; everything else keeps its file order.
+
 Agent states: AGENTLOGIN / ADDMEMBER → available, PAUSE / PAUSEALL → not_ready (reason code from
 data1), UNPAUSE / UNPAUSEALL → available, AGENTLOGOFF / REMOVEMEMBER of the last queue → offline;
 a CONNECT puts the agent on_contact until the call ends, then back to the state before. Spans
@@ -18,7 +22,7 @@ of zero length are dropped; spans still open at the end of the file have no end.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +85,42 @@ DURATION_FIELDS = {
     "EXITWITHKEY": ((3, "waittime"),),
 }
 ANONYMOUS_CALLERS = {"unknown", "anonymous", "restricted", "private", "none"}
+# A call's life cycle: within one second its events are put in this order (see _walk).
+LIFE_CYCLE_RANK = {
+    "DID": 0,
+    "INFO": 0,
+    "ENTERQUEUE": 0,
+    "RINGNOANSWER": 1,
+    "RINGCANCELED": 1,
+    "CONNECT": 2,
+    "TRANSFER": 3,
+    "ATTENDEDTRANSFER": 3,
+    "BLINDTRANSFER": 3,
+    "COMPLETECALLER": 4,
+    "COMPLETEAGENT": 4,
+    "ABANDON": 4,
+    "EXITWITHTIMEOUT": 4,
+    "EXITEMPTY": 4,
+    "EXITWITHKEY": 4,
+}
+# The call states (0 not waiting, 1 waiting, 2 connected) in which each event can happen.
+FITS: dict[str, tuple[int, ...]] = {
+    "ENTERQUEUE": (0,),
+    "RINGNOANSWER": (1,),
+    "RINGCANCELED": (1,),
+    "CONNECT": (1,),
+    "ABANDON": (1,),
+    "EXITWITHTIMEOUT": (1,),
+    "EXITEMPTY": (1,),
+    "EXITWITHKEY": (1,),
+    "TRANSFER": (2,),
+    "ATTENDEDTRANSFER": (2,),
+    "BLINDTRANSFER": (2,),
+    "COMPLETECALLER": (2,),
+    "COMPLETEAGENT": (2,),
+}
+SECOND_RUN_CAP = 50_000
+"""Lines of one second held for reordering at most (a bound on memory for odd files)."""
 
 
 @dataclass
@@ -121,38 +161,22 @@ def _at(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def read_queue_log(
-    path: Path, *, label: str, tally: Tally
-) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
-    """Yield contacts, agent-state spans and rejected rows of a queue_log, streaming by line.
+@dataclass(slots=True)
+class _Event:
+    """One readable queue_log line split into its fields (event upper-cased, NONE agent None)."""
 
-    Contacts are yielded when their call ends, spans when they close (open ones at the end).
-    Rejected rows carry ``applies_to`` (``contacts`` for call problems, ``all`` for lines that
-    cannot be read at all).
-    """
-    calls: dict[tuple[str, str], _Call] = {}
-    entries: Counter[tuple[str, str]] = Counter()
-    agents: dict[str, _Agent] = {}
+    line: int
+    text: str
+    epoch: int
+    callid: str
+    queue: str
+    agent: str | None
+    event: str
+    data: list[str]
 
-    def agent_changed(name: str, epoch: int, line: int) -> Iterator[AgentStateRow]:
-        agent = agents[name]
-        state, reason = agent.state()
-        if agent.span is not None:
-            old_state, old_reason, start, start_line = agent.span
-            if (old_state, old_reason) == (state, reason):
-                return
-            if epoch > start:
-                yield AgentStateRow(
-                    line=start_line,
-                    external_id=f"{name}:{start}",
-                    person=name,
-                    state=old_state,
-                    reason_code=old_reason,
-                    start_at=_at(start),
-                    end_at=_at(epoch),
-                )
-        agent.span = (state, reason, epoch, line)
 
+def _read_lines(path: Path, tally: Tally) -> Iterator[_Event | RejectedRow]:
+    """Yield each line of the file in order: split into an event, or rejected if unreadable."""
     with path.open("rb") as handle:
         for line_no, raw_bytes in enumerate(handle, start=1):
             ended_line = raw_bytes.endswith(b"\n")
@@ -182,7 +206,6 @@ def read_queue_log(
                 yield RejectedRow(line_no, [tally.problem(why, row=line_no)], text)
                 continue
             epoch_text, callid, queue, agent_name, event = (p.strip() for p in parts[:5])
-            data = parts[5:]
             try:
                 epoch = int(float(epoch_text))
                 if epoch < 0:
@@ -198,158 +221,280 @@ def read_queue_log(
                     text,
                 )
                 continue
-            event = event.upper()
             agent = None if agent_name.upper() in ("NONE", "") else agent_name
+            yield _Event(line_no, text, epoch, callid, queue, agent, event.upper(), parts[5:])
 
-            if event in AGENT_EVENTS:
-                if agent is None:
-                    tally.notes["agent_event_without_agent"] += 1
-                    continue
-                member = agents.setdefault(agent, _Agent())
-                if event in ("AGENTLOGIN", "AGENTCALLBACKLOGIN"):
-                    member.logged_in = True
-                elif event in ("AGENTLOGOFF", "AGENTCALLBACKLOGOFF"):
-                    member.logged_in = False
-                    member.queues.clear()
-                    member.paused = False
-                    member.reason = None
-                elif event == "ADDMEMBER":
-                    member.queues.add(queue)
-                elif event == "REMOVEMEMBER":
-                    member.queues.discard(queue)
-                elif event in ("PAUSE", "PAUSEALL"):
-                    member.logged_in = member.logged_in or not member.queues
-                    member.paused = True
-                    reason = data[0].strip() if data else ""
-                    member.reason = reason or None
-                else:
-                    member.logged_in = member.logged_in or not member.queues
-                    member.paused = False
-                    member.reason = None
-                yield from agent_changed(agent, epoch, line_no)
-                continue
 
-            if event == "ENTERQUEUE":
-                key = (callid, queue)
-                if queue.upper() in ("NONE", ""):
-                    yield RejectedRow(
-                        line_no,
-                        [
-                            tally.problem(
-                                "ENTERQUEUE without a queue name", row=line_no, field="queue"
-                            )
-                        ],
-                        text,
-                        "contacts",
-                    )
-                    continue
-                if key in calls:
-                    open_call = calls[key]
-                    yield RejectedRow(
-                        line_no,
-                        [
-                            tally.problem(
-                                f"ENTERQUEUE for call {callid} already waiting in queue {queue} "
-                                f"(since line {open_call.line})",
-                                row=line_no,
-                                field="event",
-                            )
-                        ],
-                        text,
-                        "contacts",
-                    )
-                    continue
-                entries[key] += 1
-                caller = data[1].strip() if len(data) > 1 else ""
-                customer = (
-                    None if caller.lower() in ANONYMOUS_CALLERS else normalise_customer_key(caller)
+def _by_second(
+    items: Iterator[_Event | RejectedRow],
+) -> Iterator[list[_Event | RejectedRow]]:
+    """Group consecutive lines of one whole second (an unreadable line joins its neighbours).
+
+    Only one second is held at a time, so memory stays flat whatever the file's size; a second
+    longer than ``SECOND_RUN_CAP`` lines is cut (and reordered) in pieces.
+    """
+    run: list[_Event | RejectedRow] = []
+    second: int | None = None
+    for item in items:
+        if isinstance(item, _Event):
+            if run and (item.epoch != second or len(run) >= SECOND_RUN_CAP):
+                yield run
+                run = []
+            second = item.epoch
+        run.append(item)
+    if run:
+        yield run
+
+
+def _life_cycle_order(
+    run: list[_Event | RejectedRow], calls: Mapping[tuple[str, str], _Call]
+) -> list[_Event | RejectedRow]:
+    """Reorder each call's events of one second by its life cycle, in the slots they held.
+
+    A realtime table or a merge of two servers orders by whole seconds only, so a call's
+    ENTERQUEUE and ABANDON of one second may come in either order. Other lines (agents, other
+    calls) keep their places; a second already in life-cycle order is returned unchanged.
+    """
+    by_call: dict[str, list[tuple[int, _Event]]] = {}
+    for slot, item in enumerate(run):
+        if isinstance(item, _Event) and item.event in LIFE_CYCLE_RANK:
+            by_call.setdefault(item.callid, []).append((slot, item))
+    ordered = list(run)
+    for members in by_call.values():
+        if len(members) > 1:
+            walked = _walk([event for _, event in members], calls)
+            for (slot, _), event in zip(members, walked, strict=True):
+                ordered[slot] = event
+    return ordered
+
+
+def _walk(events: list[_Event], calls: Mapping[tuple[str, str], _Call]) -> list[_Event]:
+    """Order one call's same-second events: each time the earliest that fits its state.
+
+    States per (callid, queue): 0 not waiting, 1 waiting, 2 connected, starting from the calls
+    still open. When no event fits (a call that began before the file), the lowest life-cycle
+    rank goes first. Plain sorting by rank would misorder a call that leaves a queue and enters
+    it again within one second; this walk keeps that order and fixes only impossible ones.
+    """
+    stage: dict[tuple[str, str], int] = {}
+    for event in events:
+        key = (event.callid, event.queue)
+        if key not in stage:
+            call = calls.get(key)
+            stage[key] = 0 if call is None else 1 if call.answered is None else 2
+    remaining = list(events)
+    walked: list[_Event] = []
+    while remaining:
+        pick = next(
+            (
+                i
+                for i, e in enumerate(remaining)
+                if stage[(e.callid, e.queue)] in FITS.get(e.event, (0, 1, 2))
+            ),
+            None,
+        )
+        if pick is None:
+            pick = min(range(len(remaining)), key=lambda i: LIFE_CYCLE_RANK[remaining[i].event])
+        event = remaining.pop(pick)
+        walked.append(event)
+        key = (event.callid, event.queue)
+        if event.event == "ENTERQUEUE" and stage[key] == 0:
+            stage[key] = 1
+        elif event.event == "CONNECT" and stage[key] > 0:
+            stage[key] = 2
+        elif event.event in END_EVENTS and stage[key] > 0:
+            stage[key] = 0
+    return walked
+
+
+def read_queue_log(
+    path: Path, *, label: str, tally: Tally
+) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
+    """Yield contacts, agent-state spans and rejected rows of a queue_log, streaming by line.
+
+    Contacts are yielded when their call ends, spans when they close (open ones at the end).
+    Lines are read one second at a time so a call's same-second events can be put in order.
+    Rejected rows carry ``applies_to`` (``contacts`` for call problems, ``all`` for lines that
+    cannot be read at all).
+    """
+    calls: dict[tuple[str, str], _Call] = {}
+    entries: Counter[tuple[str, str]] = Counter()
+    agents: dict[str, _Agent] = {}
+
+    def agent_changed(name: str, epoch: int, line: int) -> Iterator[AgentStateRow]:
+        agent = agents[name]
+        state, reason = agent.state()
+        if agent.span is not None:
+            old_state, old_reason, start, start_line = agent.span
+            if (old_state, old_reason) == (state, reason):
+                return
+            if epoch > start:
+                yield AgentStateRow(
+                    line=start_line,
+                    external_id=f"{name}:{start}",
+                    person=name,
+                    state=old_state,
+                    reason_code=old_reason,
+                    start_at=_at(start),
+                    end_at=_at(epoch),
                 )
-                calls[key] = _Call(
-                    line=line_no,
-                    queue=queue,
-                    external_id=f"{callid}:{queue}:{entries[key]}",
-                    arrival=epoch,
-                    last=epoch,
-                    customer=customer,
-                    raw=text,
-                )
-                continue
+        agent.span = (state, reason, epoch, line)
 
-            if event == "CONNECT" or event in END_EVENTS:
-                call = calls.get((callid, queue))
-                if call is None:
-                    tally.skipped["events_before_enterqueue"] += 1
-                    continue
-                bad = _check_event(call, event, epoch, data, line_no, tally)
-                if event == "CONNECT":
-                    if call.answered is not None:
-                        bad.append(
-                            tally.problem(
-                                f"second CONNECT for call {callid}",
-                                row=line_no,
-                                field="event",
-                            )
+    def on_event(ev: _Event) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
+        line_no, text, epoch, callid, queue = ev.line, ev.text, ev.epoch, ev.callid, ev.queue
+        agent, event, data = ev.agent, ev.event, ev.data
+        if event in AGENT_EVENTS:
+            if agent is None:
+                tally.notes["agent_event_without_agent"] += 1
+                return
+            member = agents.setdefault(agent, _Agent())
+            if event in ("AGENTLOGIN", "AGENTCALLBACKLOGIN"):
+                member.logged_in = True
+            elif event in ("AGENTLOGOFF", "AGENTCALLBACKLOGOFF"):
+                member.logged_in = False
+                member.queues.clear()
+                member.paused = False
+                member.reason = None
+            elif event == "ADDMEMBER":
+                member.queues.add(queue)
+            elif event == "REMOVEMEMBER":
+                member.queues.discard(queue)
+            elif event in ("PAUSE", "PAUSEALL"):
+                member.logged_in = member.logged_in or not member.queues
+                member.paused = True
+                reason = data[0].strip() if data else ""
+                member.reason = reason or None
+            else:
+                member.logged_in = member.logged_in or not member.queues
+                member.paused = False
+                member.reason = None
+            yield from agent_changed(agent, epoch, line_no)
+            return
+
+        if event == "ENTERQUEUE":
+            key = (callid, queue)
+            if queue.upper() in ("NONE", ""):
+                yield RejectedRow(
+                    line_no,
+                    [tally.problem("ENTERQUEUE without a queue name", row=line_no, field="queue")],
+                    text,
+                    "contacts",
+                )
+                return
+            if key in calls:
+                open_call = calls[key]
+                yield RejectedRow(
+                    line_no,
+                    [
+                        tally.problem(
+                            f"ENTERQUEUE for call {callid} already waiting in queue {queue} "
+                            f"(since line {open_call.line})",
+                            row=line_no,
+                            field="event",
                         )
-                    call.answered = epoch
-                    call.agent = agent
-                    call.last = max(call.last, epoch)
-                    call.problems.extend(bad)
-                    if bad and call.bad_raw is None:
-                        call.bad_raw = text
-                    if agent is not None:
-                        agents.setdefault(agent, _Agent()).on_calls += 1
-                        yield from agent_changed(agent, epoch, line_no)
-                    continue
-                # the call ends
-                del calls[(callid, queue)]
-                if event in ANSWER_ENDS and call.answered is None:
+                    ],
+                    text,
+                    "contacts",
+                )
+                return
+            entries[key] += 1
+            caller = data[1].strip() if len(data) > 1 else ""
+            customer = (
+                None if caller.lower() in ANONYMOUS_CALLERS else normalise_customer_key(caller)
+            )
+            calls[key] = _Call(
+                line=line_no,
+                queue=queue,
+                external_id=f"{callid}:{queue}:{entries[key]}",
+                arrival=epoch,
+                last=epoch,
+                customer=customer,
+                raw=text,
+            )
+            return
+
+        if event == "CONNECT" or event in END_EVENTS:
+            call = calls.get((callid, queue))
+            if call is None:
+                tally.skipped["events_before_enterqueue"] += 1
+                return
+            bad = _check_event(call, event, epoch, data, line_no, tally)
+            if event == "CONNECT":
+                if call.answered is not None:
                     bad.append(
                         tally.problem(
-                            f"{event} of call {callid} that was never connected",
+                            f"second CONNECT for call {callid}",
                             row=line_no,
                             field="event",
                         )
                     )
-                if event not in ANSWER_ENDS and call.answered is not None:
-                    bad.append(
-                        tally.problem(
-                            f"{event} of call {callid} after it was connected",
-                            row=line_no,
-                            field="event",
-                        )
+                call.answered = epoch
+                call.agent = agent
+                call.last = max(call.last, epoch)
+                call.problems.extend(bad)
+                if bad and call.bad_raw is None:
+                    call.bad_raw = text
+                if agent is not None:
+                    agents.setdefault(agent, _Agent()).on_calls += 1
+                    yield from agent_changed(agent, epoch, line_no)
+                return
+            # the call ends
+            del calls[(callid, queue)]
+            if event in ANSWER_ENDS and call.answered is None:
+                bad.append(
+                    tally.problem(
+                        f"{event} of call {callid} that was never connected",
+                        row=line_no,
+                        field="event",
                     )
-                if call.agent is not None and call.answered is not None:
-                    connected = agents.setdefault(call.agent, _Agent())
-                    connected.on_calls = max(0, connected.on_calls - 1)
-                    yield from agent_changed(call.agent, epoch, line_no)
-                problems = call.problems + bad
-                if problems:
-                    raw = call.bad_raw if call.bad_raw is not None else text
-                    yield RejectedRow(call.line, problems, raw, "contacts")
-                    continue
-                answered_at = _at(call.answered) if call.answered is not None else None
-                yield ContactRow(
-                    line=call.line,
-                    external_id=call.external_id,
-                    queue=call.queue,
-                    arrival_at=_at(call.arrival),
-                    outcome=END_EVENTS[event],
-                    answered_at=answered_at,
-                    ended_at=_at(epoch),
-                    wait_s=float(
-                        (call.answered if call.answered is not None else epoch) - call.arrival
-                    ),
-                    talk_s=float(epoch - call.answered) if call.answered is not None else 0.0,
-                    agent=call.agent,
-                    customer_key=call.customer,
-                    raw=call.raw,
                 )
-                continue
+            if event not in ANSWER_ENDS and call.answered is not None:
+                bad.append(
+                    tally.problem(
+                        f"{event} of call {callid} after it was connected",
+                        row=line_no,
+                        field="event",
+                    )
+                )
+            if call.agent is not None and call.answered is not None:
+                connected = agents.setdefault(call.agent, _Agent())
+                connected.on_calls = max(0, connected.on_calls - 1)
+                yield from agent_changed(call.agent, epoch, line_no)
+            problems = call.problems + bad
+            if problems:
+                raw = call.bad_raw if call.bad_raw is not None else text
+                yield RejectedRow(call.line, problems, raw, "contacts")
+                return
+            answered_at = _at(call.answered) if call.answered is not None else None
+            yield ContactRow(
+                line=call.line,
+                external_id=call.external_id,
+                queue=call.queue,
+                arrival_at=_at(call.arrival),
+                outcome=END_EVENTS[event],
+                answered_at=answered_at,
+                ended_at=_at(epoch),
+                wait_s=float(
+                    (call.answered if call.answered is not None else epoch) - call.arrival
+                ),
+                talk_s=float(epoch - call.answered) if call.answered is not None else 0.0,
+                agent=call.agent,
+                customer_key=call.customer,
+                raw=call.raw,
+            )
+            return
 
-            if event == "RINGNOANSWER":
-                tally.notes["ring_no_answer"] += 1
-            elif event not in KNOWN_OTHER:
-                tally.warn("unknown_event", f"event {event} ignored", row=line_no, field="event")
+        if event == "RINGNOANSWER":
+            tally.notes["ring_no_answer"] += 1
+        elif event not in KNOWN_OTHER:
+            tally.warn("unknown_event", f"event {event} ignored", row=line_no, field="event")
+
+    for run in _by_second(_read_lines(path, tally)):
+        for item in _life_cycle_order(run, calls):
+            if isinstance(item, RejectedRow):
+                yield item
+            else:
+                yield from on_event(item)
 
     for call in calls.values():
         if call.problems:
