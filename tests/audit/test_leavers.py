@@ -117,7 +117,7 @@ def test_erasing_a_leaver_keeps_reviews_and_removes_the_name(world: World) -> No
     assert again.status_code == 409 and "already erased" in again.json()["message"]
 
 
-def test_cli_refuses_someone_who_has_not_left(session, cli: CliRunner) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_someone_who_has_not_left(session, cli: CliRunner) -> None:
     make_org(session, agents=("bob",))
     session.commit()
     result = cli.invoke(app, ["privacy", "erase-leaver", "bob"])
@@ -135,4 +135,4 @@ def test_cli_refuses_someone_who_has_not_left(session, cli: CliRunner) -> None: 
     assert done.exit_code == 0, done.output
     assert f"now 'leaver-{person.id}'" in done.output
     session.expire_all()
-    assert session.get(Person, person.id).name == f"leaver-{person.id}"  # type: ignore[union-attr]
+    assert session.get(Person, person.id).name == f"leaver-{person.id}"

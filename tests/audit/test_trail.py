@@ -112,6 +112,7 @@ def test_update_and_delete_of_an_audit_entry_are_refused(captured: Session) -> N
     )
     captured.commit()
     engine = captured.get_bind()
+    assert isinstance(engine, sa.Engine)
     for statement in (
         f"UPDATE audit_entry SET actor = 'mallory' WHERE id = {entry.id}",
         f"DELETE FROM audit_entry WHERE id = {entry.id}",
