@@ -15,8 +15,6 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 8
 MAX_LENGTH = 200
 MIN_SCORE = 3
@@ -74,6 +72,8 @@ def problem(password: str, user_inputs: Iterable[str] = ()) -> str | None:
         return TOO_SHORT
     if len(password) > MAX_LENGTH:
         return TOO_LONG
+    from zxcvbn import zxcvbn  # its word lists take 0.4 s to load: only when a password is set
+
     with _lock:
         result = zxcvbn(password, user_inputs=_inputs(user_inputs), max_length=MAX_LENGTH)
     sequence: list[Mapping[str, Any]] = list(result.get("sequence", []))

@@ -620,19 +620,21 @@ def sign_in_code(
     """
     now = now or utcnow()
     policy = policy or throttle.Policy()
-    user = session.get(User, user_id, populate_existing=True)
-    if user is None or user.totp_secret is None:
-        return SignIn(None)
-    attempt = throttle.keys(user.login, client, policy)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # a short read, as in `sign_in`
+        found = conn.execute(
+            select(User.login, User.totp_secret, User.disabled_at).where(User.id == user_id)
+        ).one_or_none()
+        if found is None or found.totp_secret is None:
+            return SignIn(None)
+        attempt = throttle.keys(found.login, client, policy)
         wait = throttle.blocked_until(conn, attempt, now)
     if wait is not None:
         return SignIn(None, wait, wait_s=(wait - now).total_seconds())
-    if user.disabled_at is not None:
+    if found.disabled_at is not None:
         return SignIn(None, disabled=True)
-    step = totp.matching_step(user.totp_secret, code, now)
+    step = totp.matching_step(found.totp_secret, code, now)
     accepted = False
     if step is not None:
         with engine.begin() as conn:
@@ -640,7 +642,8 @@ def sign_in_code(
                 conn.execute(
                     update(User)
                     .where(
-                        User.id == user.id,
+                        User.id == user_id,
+                        User.totp_secret == found.totp_secret,
                         (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
                     )
                     .values(totp_last_step=step)
@@ -648,11 +651,10 @@ def sign_in_code(
                 == 1
             )
     if not accepted:
-        until = throttle.record_failure(engine, attempt, user.login, policy, now)
+        until = throttle.record_failure(engine, attempt, found.login, policy, now)
         return SignIn(None, until, wait_s=(until - now).total_seconds() if until else 0.0)
-    throttle.forget_pair(engine, attempt[0], user.id)
-    session.refresh(user)
-    return SignIn(user)
+    throttle.forget_pair(engine, attempt[0], user_id)
+    return SignIn(session.get_one(User, user_id, populate_existing=True))
 
 
 def start_second_factor(*, user: User) -> schemas.SecondFactorSetup:

@@ -12,7 +12,6 @@ import re
 from datetime import datetime
 
 import pyotp
-import segno
 
 ISSUER = "ccops"
 DIGITS = 6
@@ -47,6 +46,8 @@ def provisioning_uri(secret: str, login: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of ``uri`` as an inline ``<svg>`` element (black on white)."""
+    import segno  # 0.2 s to load: only when a QR code is drawn
+
     code = segno.make(uri, error="m")
     svg: str = code.svg_inline(
         scale=4, dark="#000", light="#fff", svgclass="qr", title="QR code", omitsize=False
