@@ -35,6 +35,13 @@ class ScopeKind(StrEnum):
     all = "all"
 
 
+class TokenScope(StrEnum):
+    """What an API token may do: ``read`` only reads (GET, HEAD), ``write`` acts as its user."""
+
+    read = "read"
+    write = "write"
+
+
 class ServiceLevelVariant(StrEnum):
     """Which of the industry's service-level formulas a queue reports.
 

@@ -136,4 +136,4 @@ def test_cli_refuses_someone_who_has_not_left(session: Session, cli: CliRunner) 
     assert done.exit_code == 0, done.output
     assert f"now 'leaver-{person.id}'" in done.output
     session.expire_all()
-    assert session.get(Person, person.id).name == f"leaver-{person.id}"  # type: ignore[union-attr]
+    assert session.get_one(Person, person.id).name == f"leaver-{person.id}"

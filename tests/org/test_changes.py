@@ -281,17 +281,19 @@ def test_user_role_scope_disable_unlock_and_temporary_password(session: Session)
     assert unlocked.locked_until is None and _user(session, "alice").failed_logins == 0
     version = _user(session, "alice").session_version
     changes.update_user(
-        session=session, login="alice", data=schemas.UserPatch(password="temporary-42")
+        session=session, login="alice", data=schemas.UserPatch(password="temporary-pass-42")
     )
     user = _user(session, "alice")
-    assert verify_password(user.password_hash, "temporary-42")
+    assert verify_password(user.password_hash, "temporary-pass-42")
     assert user.session_version == version + 1
     disabled = changes.update_user(
         session=session, login="alice", data=schemas.UserPatch(disabled=True)
     )
     assert disabled.disabled
     session.commit()
-    assert org_service.sign_in(session=session, login="alice", password="temporary-42").disabled
+    assert org_service.sign_in(
+        session=session, login="alice", password="temporary-pass-42"
+    ).disabled
     enabled = changes.update_user(
         session=session, login="alice", data=schemas.UserPatch(disabled=False)
     )

@@ -103,19 +103,19 @@ def test_people_and_users_forms_mark_the_right_fields(world: World) -> None:
         data={
             "csrf_token": csrf,
             "login": "newbie",
-            "password": "long-enough",
+            "password": "long-enough-pass-1",
             "role": "supervisor",
             "scope": "teams",
         },
     )
     assert user.status_code == 422 and _field_marked(user.text, "scope")
-    assert 'value="newbie"' in user.text and "long-enough" not in user.text
+    assert 'value="newbie"' in user.text and "long-enough-pass-1" not in user.text
     made = client.post(
         "/admin/users",
         data={
             "csrf_token": csrf,
             "login": "newbie",
-            "password": "long-enough",
+            "password": "long-enough-pass-1",
             "role": "supervisor",
             "scope": "teams",
             "teams": ["Team A", "Team B"],

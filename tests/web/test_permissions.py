@@ -43,6 +43,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/static"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
+    ("POST", "/login/code"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/auth/oidc/start"): PUBLIC,
     ("GET", "/auth/oidc/callback"): PUBLIC,
@@ -152,6 +153,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/account/password"): EVERYONE,
     ("POST", "/account/tokens"): EVERYONE,
     ("POST", "/account/tokens/{token_id}/revoke"): EVERYONE,
+    ("POST", "/account/second-factor/start"): EVERYONE,
+    ("POST", "/account/second-factor/enable"): EVERYONE,
+    ("POST", "/account/second-factor/disable"): EVERYONE,
     ("GET", "/kpi"): EVERYONE,
     ("GET", "/kpi/panel"): EVERYONE,
     ("GET", "/kpi/definitions"): EVERYONE,
@@ -327,6 +331,20 @@ def _request(client: object, method: str, path: str) -> int:
     return client.post(url, data={}).status_code
 
 
+SESSION_ONLY = frozenset(
+    {
+        "/account/password",
+        "/account/tokens",
+        "/account/tokens/{token_id}/revoke",
+        "/account/second-factor/start",
+        "/account/second-factor/enable",
+        "/account/second-factor/disable",
+    }
+)
+"""Routes every role may use from a browser session, but never with an API token (403): a
+token neither mints tokens nor changes how its user signs in."""
+
+
 def test_the_table_names_every_route_and_no_other(world: World) -> None:
     routes = _routes(world)
     missing = sorted(routes - TABLE.keys())
@@ -346,6 +364,9 @@ def test_every_role_is_allowed_or_refused_as_the_table_says(world: World) -> Non
             elif allowed == PUBLIC:
                 if status == 401:
                     wrong.append(f"{method} {path} as {role.value}: 401, expected public")
+            elif path in SESSION_ONLY:
+                if status != 403:
+                    wrong.append(f"{method} {path} as {role.value} (token): {status}, expected 403")
             elif role in allowed:
                 if status in (401, 403):
                     wrong.append(f"{method} {path} as {role.value}: {status}, expected allowed")
@@ -376,6 +397,9 @@ def test_executives_write_nothing_but_their_own_account() -> None:
         "/account/password",
         "/account/tokens",
         "/account/tokens/{token_id}/revoke",
+        "/account/second-factor/start",
+        "/account/second-factor/enable",
+        "/account/second-factor/disable",
         "/api/v1/notifications/{notification_id}/read",
         "/notifications/{notification_id}/read",
         "/schedules/my/feed",

@@ -62,14 +62,14 @@ AUDITED: dict[str, str] = {
 """Audited tables and the entity kind their entries are filed under."""
 
 IGNORED: dict[str, frozenset[str]] = {
-    "app_user": frozenset({"failed_logins", "locked_until", "session_version"}),
+    "app_user": frozenset({"failed_logins", "locked_until", "session_version", "totp_last_step"}),
     "api_token": frozenset({"last_used_at"}),
     "schedule": frozenset({"progress"}),
 }
 """Bookkeeping columns whose changes are no governance event (sign-in counters, last use)."""
 
 REDACTED = "[redacted]"
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "totp_secret"})
 """Columns whose values never enter the trail; that they changed does."""
 
 PARENT: dict[str, tuple[str, str]] = {

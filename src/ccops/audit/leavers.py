@@ -228,6 +228,8 @@ def erase_leaver(*, session: Session, login: str, today: date | None = None) -> 
             user.login = new_login
             user.password_hash = "!erased:" + secrets.token_hex(16)
             user.locale = None
+            user.totp_secret = None
+            user.totp_last_step = None
             user.session_version += 1
             if user.disabled_at is None:
                 user.disabled_at = now

@@ -28,8 +28,11 @@ from ccops.org.service import (
     _require_site_in_scope,
     _team_out,
     _user_out,
+    check_new_password,
     person_out,
     queue_out,
+    reset_second_factor,
+    revoke_user_tokens,
 )
 
 LEAVER = "leaver"
@@ -283,7 +286,8 @@ def update_user(
     by_scope: Scope = EVERYTHING,
 ) -> schemas.UserOut:
     """Change a user's role and scope, disable or re-enable it, unlock it, or set a temporary
-    password (which ends its sessions). The last active administrator keeps their rights.
+    password (which ends its sessions and revokes its API tokens), or reset its second factor.
+    The last active administrator keeps their rights.
 
     A scoped administrator (``by_scope``) reaches only users inside their scope and grants no
     wider scope (their own sign-in included).
@@ -333,6 +337,15 @@ def update_user(
                 f"{person.login!r} has left: undo the leaver record to re-enable this sign-in",
                 [Problem("the person has left", field="disabled")],
             )
+    if data.password is not None:
+        check_new_password(
+            session=session,
+            password=data.password,
+            login=user.login,
+            person_id=person.id if person is not None else None,
+        )
+    if data.reset_second_factor:
+        reset_second_factor(session=session, user=user)
     user.role = role
     user.scope = scope
     user.person_id = person.id if person is not None else None
@@ -354,5 +367,6 @@ def update_user(
     if data.password is not None:
         user.password_hash = hash_password(data.password)
         user.session_version += 1
+        revoke_user_tokens(session=session, user=user, now=now)
     session.flush()
     return _user_out(user, session)

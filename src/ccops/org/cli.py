@@ -11,7 +11,7 @@ import typer
 from pydantic import BaseModel
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
-from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant, TokenScope
 from ccops.errors import Invalid
 from ccops.org import schemas
 
@@ -472,9 +472,14 @@ def user_update(
     password: Annotated[
         str | None, typer.Option(envvar="CCOPS_NEW_PASSWORD", help="The temporary password")
     ] = None,
+    reset_second_factor: Annotated[
+        bool,
+        typer.Option("--reset-second-factor", help="Turn the user's second factor (TOTP) off"),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change user LOGIN's role or scope, disable/enable, unlock, or reset its password."""
+    """Change user LOGIN's role or scope, disable/enable, unlock, reset its password (which
+    revokes its API tokens) or its second factor."""
     from ccops.org import changes
     from ccops.runtime import unit_of_work
 
@@ -488,6 +493,7 @@ def user_update(
             "disabled": disable,
             "unlock": True if unlock else None,
             "password": _password(password) if reset_password else None,
+            "reset_second_factor": True if reset_second_factor else None,
         },
         set(),
     )
@@ -528,7 +534,16 @@ def user_list(as_json: JsonOpt = False) -> None:
 tokens = typer.Typer(help="API tokens for integrations (Authorization: Bearer TOKEN).")
 users.add_typer(tokens, name="token", no_args_is_help=True)
 
-TOKEN_COLUMNS = ["id", "login", "name", "created_at", "last_used_at", "revoked_at"]
+TOKEN_COLUMNS = [
+    "id",
+    "login",
+    "name",
+    "scope",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+]
 
 
 @tokens.command("create")
@@ -536,6 +551,12 @@ TOKEN_COLUMNS = ["id", "login", "name", "created_at", "last_used_at", "revoked_a
 def token_create(
     login: str,
     name: Annotated[str, typer.Option(help="What uses the token, e.g. 'acd-export'")],
+    scope: Annotated[
+        TokenScope, typer.Option(help="read: GET and HEAD only; write: acts as the user")
+    ] = TokenScope.write,
+    days: Annotated[
+        int, typer.Option(help=f"Days it works (1–{schemas.TOKEN_MAX_DAYS})")
+    ] = schemas.TOKEN_DEFAULT_DAYS,
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API token for user LOGIN and print it once (only its hash is kept)."""
@@ -543,12 +564,15 @@ def token_create(
     from ccops.runtime import unit_of_work
 
     with unit_of_work() as s:
-        out, secret = org_service.create_token(session=s, login=login, name=name)
+        out, secret = org_service.create_token(
+            session=s, login=login, name=name, scope=scope, days=days
+        )
     if as_json:
         print_json(out.model_dump(mode="json") | {"token": secret})
         return
     console.print(f"token {out.id} for {out.login} ({out.name}); it is shown only this once:")
     console.print(secret, highlight=False, soft_wrap=True)
+    console.print(f"scope {out.scope.value}, expires {out.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 @tokens.command("list")

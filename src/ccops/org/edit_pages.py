@@ -2,8 +2,8 @@
 
 ``GET /admin/{entity}/{key}`` shows the stored values in a form; ``POST`` saves the form
 (``action=save``) or runs one of the page's other actions: record or undo a leaver (people);
-disable, re-enable, unlock or set a temporary password (users). A refused change comes back
-with the fields marked and the input kept, and nothing is stored.
+disable, re-enable, unlock, set a temporary password or reset the second factor (users). A
+refused change comes back with the fields marked and the input kept, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -336,7 +336,13 @@ def _post(
             )
             return redirect(request, url, flash=("success", message))
         return _page(request, editor, key, user, session, leaver=leaver, status_code=422)
-    if editor.key == "users" and action in ("disable", "enable", "unlock", "password"):
+    if editor.key == "users" and action in (
+        "disable",
+        "enable",
+        "unlock",
+        "password",
+        "reset_second_factor",
+    ):
         password = forms.FormState(values={"password": ""})
         general = forms.FormState(values={})
         target = password if action == "password" else general
@@ -345,6 +351,7 @@ def _post(
             "enable": {"disabled": False},
             "unlock": {"unlock": True},
             "password": {"password": str(form.get("password") or "")},
+            "reset_second_factor": {"reset_second_factor": True},
         }
         patch = patches[action]
         if _apply(session, editor, user, key, patch, target, _) is not None:
@@ -353,8 +360,12 @@ def _post(
                 "enable": _("The sign-in is enabled again."),
                 "unlock": _("The lock-out is ended."),
                 "password": _(
-                    "The temporary password is set and the user's sessions ended: give it to "
-                    "them in person."
+                    "The temporary password is set, the user's sessions ended and API tokens "
+                    "revoked: give it to them in person."
+                ),
+                "reset_second_factor": _(
+                    "The second factor is off: the user signs in with the password alone "
+                    "until they set it up again."
                 ),
             }[action]
             return redirect(request, url, flash=("success", done))

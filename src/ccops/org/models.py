@@ -8,7 +8,7 @@ from sqlalchemy import Enum, Float, ForeignKey, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ccops.db import Base, UTCDateTime, utcnow
-from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant, TokenScope
 
 
 def _enum(cls: type) -> Enum:
@@ -125,6 +125,10 @@ class User(Base):
     """Why it is disabled; ``leaver`` when recording the person's leaving did it."""
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     """The ``sub`` of the single-sign-on identity linked to this user (None: local only)."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """The base32 secret of the user's second factor (TOTP, RFC 6238); None: password only."""
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    """The time step of the last code accepted: that code, and earlier ones, are refused."""
     scope_items: Mapped[list[UserScope]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
     )
@@ -151,6 +155,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the token stops working (None: tokens created before expiry existed)."""
+    scope: Mapped[TokenScope] = mapped_column(
+        _enum(TokenScope), default=TokenScope.write, server_default=TokenScope.write.value
+    )
+    """``read`` tokens may only read (GET, HEAD); ``write`` tokens act as their user."""
 
 
 class SignInThrottle(Base):

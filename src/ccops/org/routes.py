@@ -486,7 +486,10 @@ ENTITIES: dict[str, Entity] = {
                 N_("Password"),
                 kind="password",
                 required=True,
-                hint=N_("At least 8 characters."),
+                hint=N_(
+                    "At least 8 characters; a few uncommon words are best. Common or "
+                    "guessable passwords are refused."
+                ),
             ),
             FormField("role", N_("Role"), kind="select", required=True, options=_roles),
             FormField("scope", N_("Scope"), kind="select", required=True, options=_scopes),

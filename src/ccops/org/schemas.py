@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ccops.bounds import Day
-from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
+from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant, TokenScope
 from ccops.names import NameText
 
 Name = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
@@ -266,6 +266,9 @@ class UserPatch(BaseModel):
     disabled: bool | None = None
     unlock: bool | None = Field(default=None, description="true clears a lock-out")
     password: str | None = Field(default=None, min_length=8, max_length=200)
+    reset_second_factor: bool | None = Field(
+        default=None, description="true turns the user's second factor (TOTP) off"
+    )
 
 
 class UserOut(BaseModel):
@@ -280,6 +283,7 @@ class UserOut(BaseModel):
     sites: list[str]
     disabled: bool = False
     locked_until: datetime | None = None
+    second_factor: bool = False
 
 
 class PasswordChangeIn(BaseModel):
@@ -299,11 +303,26 @@ class PasswordChangeIn(BaseModel):
         return self
 
 
+class SecondFactorSetup(BaseModel):
+    """A new TOTP secret to add to an authenticator app: typed, or scanned from the QR code."""
+
+    secret: str
+    uri: str
+    qr_svg: str
+
+
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+
+
 class ApiTokenIn(BaseModel):
-    """A token to create for an integration, named after what uses it."""
+    """A token to create for an integration, named after what uses it, with what it may do
+    (``read``: GET and HEAD only) and for how many days it works (1 to 365, 90 by default)."""
 
     model_config = ConfigDict(extra="forbid")
     name: NameText = Name
+    scope: TokenScope = TokenScope.write
+    days: int = Field(default=TOKEN_DEFAULT_DAYS, ge=1, le=TOKEN_MAX_DAYS)
 
 
 class ApiTokenOut(BaseModel):
@@ -315,3 +334,6 @@ class ApiTokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
+    scope: TokenScope
+    expired: bool = False

@@ -11,15 +11,15 @@ from functools import lru_cache
 from typing import TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ccops.auth_hash import hash_password, needs_rehash, verify_password
 from ccops.db import utcnow
-from ccops.enums import ChannelKind, Language, Role, ScopeKind
-from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.org import schemas, scoped, throttle
+from ccops.enums import ChannelKind, Language, Role, ScopeKind, TokenScope
+from ccops.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, Problem
+from ccops.org import passwords, schemas, scoped, throttle, totp
 from ccops.org.access import EVERYTHING as EVERYTHING
 from ccops.org.access import Scope as Scope
 from ccops.org.models import (
@@ -410,7 +410,35 @@ def _user_out(user: User, session: Session) -> schemas.UserOut:
         sites=sorted(s.name for s in sites if s),
         disabled=user.disabled_at is not None,
         locked_until=user.locked_until,
+        second_factor=user.totp_secret is not None,
     )
+
+
+def password_problem(
+    *, session: Session, password: str, login: str, person_id: int | None = None
+) -> str | None:
+    """Why the policy (`ccops.org.passwords`) refuses ``password`` for the user ``login``
+    (whose person, if any, lends its name and login as guessable words), or None."""
+    inputs = [login]
+    person = session.get(Person, person_id) if person_id is not None else None
+    if person is not None:
+        inputs += [person.name, person.login]
+    return passwords.problem(password, inputs)
+
+
+def check_new_password(
+    *,
+    session: Session,
+    password: str,
+    login: str,
+    person_id: int | None = None,
+    field: str = "password",
+) -> None:
+    """Raise Invalid naming ``field`` when the policy refuses ``password`` (see
+    `password_problem`); every path that sets a password calls it."""
+    why = password_problem(session=session, password=password, login=login, person_id=person_id)
+    if why is not None:
+        raise Invalid(f"{field} is {why}", [Problem(why, field=field)])
 
 
 def create_user(
@@ -421,6 +449,12 @@ def create_user(
     _ensure_new(session, User, User.login, data.login, "user")
     person = (
         scoped.person_in_scope(session, scope, data.person, field="person") if data.person else None
+    )
+    check_new_password(
+        session=session,
+        password=data.password,
+        login=data.login,
+        person_id=person.id if person else None,
     )
     user = User(
         login=data.login,
@@ -487,6 +521,9 @@ class SignIn:
     disabled: bool = False
     wait_s: float = 0.0
     """Seconds left to wait, measured on the clock that set ``wait_until``."""
+    code_for: int | None = None
+    """The id of a user whose password was right but who must still give a code of their
+    second factor (`sign_in_code`): not signed in yet."""
 
 
 @lru_cache(maxsize=1)
@@ -497,6 +534,14 @@ def _dummy_hash() -> str:
 def get_user(*, session: Session, user_id: int) -> User | None:
     """Return the user with id ``user_id``, or None."""
     return session.get(User, user_id)
+
+
+def signed_in_user(*, session: Session, user_id: int) -> User:
+    """Return the signed-in user with id ``user_id``; NotAuthenticated if it is gone."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotAuthenticated("sign in first")
+    return user
 
 
 def get_user_by_login(*, session: Session, login: str) -> User:
@@ -543,14 +588,126 @@ def sign_in(
     if found is None or not verify_password(found.password_hash, password):
         until = throttle.record_failure(engine, attempt, login, policy, now)
         return SignIn(None, until, wait_s=(until - now).total_seconds() if until else 0.0)
-    throttle.forget_pair(engine, attempt[0], found.id)
     user = session.get_one(User, found.id, populate_existing=True)
+    if user.totp_secret is None:
+        throttle.forget_pair(engine, attempt[0], found.id)
     if user.disabled_at is not None:
         return SignIn(None, disabled=True)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         session.flush()
+    if user.totp_secret is not None:
+        # the failures of this client are forgotten only once the code is right too
+        return SignIn(None, code_for=user.id)
     return SignIn(user)
+
+
+def sign_in_code(
+    *,
+    session: Session,
+    user_id: int,
+    code: str,
+    client: str = "",
+    policy: throttle.Policy | None = None,
+    now: datetime | None = None,
+) -> SignIn:
+    """Check the second-factor code of a user whose password was right (`SignIn.code_for`).
+
+    A wrong code, or one already used (its time step is not after the last accepted one), is
+    counted in the sign-in throttle like a wrong password, and waits apply the same way. The
+    accepted step is stored with a conditional update, so two requests racing with one code
+    cannot both sign in. Call it before ``session`` writes anything (see `sign_in`).
+    """
+    now = now or utcnow()
+    policy = policy or throttle.Policy()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as conn:  # a short read, as in `sign_in`
+        found = conn.execute(
+            select(User.login, User.totp_secret, User.disabled_at).where(User.id == user_id)
+        ).one_or_none()
+        if found is None or found.totp_secret is None:
+            return SignIn(None)
+        attempt = throttle.keys(found.login, client, policy)
+        wait = throttle.blocked_until(conn, attempt, now)
+    if wait is not None:
+        return SignIn(None, wait, wait_s=(wait - now).total_seconds())
+    if found.disabled_at is not None:
+        return SignIn(None, disabled=True)
+    step = totp.matching_step(found.totp_secret, code, now)
+    accepted = False
+    if step is not None:
+        with engine.begin() as conn:
+            accepted = (
+                conn.execute(
+                    update(User)
+                    .where(
+                        User.id == user_id,
+                        User.totp_secret == found.totp_secret,
+                        (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
+                    )
+                    .values(totp_last_step=step)
+                ).rowcount
+                == 1
+            )
+    if not accepted:
+        until = throttle.record_failure(engine, attempt, found.login, policy, now)
+        return SignIn(None, until, wait_s=(until - now).total_seconds() if until else 0.0)
+    throttle.forget_pair(engine, attempt[0], user_id)
+    return SignIn(session.get_one(User, user_id, populate_existing=True))
+
+
+def start_second_factor(*, user: User) -> schemas.SecondFactorSetup:
+    """A new secret for ``user`` to add to an authenticator app, with its URI and QR code
+    (nothing is stored until `enable_second_factor` gets a code of it)."""
+    secret = totp.new_secret()
+    uri = totp.provisioning_uri(secret, user.login)
+    return schemas.SecondFactorSetup(secret=secret, uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def second_factor_setup(*, user: User, secret: str) -> schemas.SecondFactorSetup:
+    """The setup of a secret shown before (the form came back with a problem)."""
+    if not totp.is_secret(secret):
+        return start_second_factor(user=user)
+    uri = totp.provisioning_uri(secret, user.login)
+    return schemas.SecondFactorSetup(secret=secret, uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def enable_second_factor(
+    *, session: Session, user: User, secret: str, code: str, now: datetime | None = None
+) -> None:
+    """Turn the second factor on with ``secret`` once ``code`` shows the app has it."""
+    if not totp.is_secret(secret):
+        raise Invalid(
+            "the secret is not one this page made: start again",
+            [Problem("start again", field="secret")],
+        )
+    step = totp.matching_step(secret, code, now or utcnow())
+    if step is None:
+        raise Invalid(
+            "the code is wrong: type the 6 digits the app shows now",
+            [Problem("the code is wrong", field="code")],
+        )
+    user.totp_secret = secret
+    user.totp_last_step = step
+    session.flush()
+
+
+def disable_second_factor(*, session: Session, user: User, password: str) -> None:
+    """Turn the second factor off; the current password is the proof."""
+    if not verify_password(user.password_hash, password):
+        raise Invalid(
+            "the current password is wrong",
+            [Problem("the current password is wrong", field="password")],
+        )
+    reset_second_factor(session=session, user=user)
+
+
+def reset_second_factor(*, session: Session, user: User) -> None:
+    """Turn the second factor of ``user`` off (they lost their phone: an administrator)."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()
 
 
 def end_sessions(*, session: Session, user: User) -> None:
@@ -560,13 +717,22 @@ def end_sessions(*, session: Session, user: User) -> None:
 
 
 def change_password(*, session: Session, user: User, data: schemas.PasswordChangeIn) -> None:
-    """Replace the password after checking the current one; other sessions end."""
+    """Replace the password after checking the current one and the policy; other sessions
+    end and every API token of the user is revoked (a token may have leaked with it)."""
     if not verify_password(user.password_hash, data.current_password):
         raise Invalid(
             "the current password is wrong",
             [Problem("the current password is wrong", field="current_password")],
         )
+    check_new_password(
+        session=session,
+        password=data.new_password,
+        login=user.login,
+        person_id=user.person_id,
+        field="new_password",
+    )
     user.password_hash = hash_password(data.new_password)
+    revoke_user_tokens(session=session, user=user)
     end_sessions(session=session, user=user)
 
 
@@ -605,7 +771,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _token_out(token: ApiToken, login: str) -> schemas.ApiTokenOut:
+TOKEN_UNKNOWN = "the API token is unknown or revoked"
+TOKEN_READ_ONLY = (
+    "this API token is read-only: it may only use GET and HEAD; create a write token to change data"
+)
+
+
+def _token_out(token: ApiToken, login: str, now: datetime | None = None) -> schemas.ApiTokenOut:
+    now = now or utcnow()
     return schemas.ApiTokenOut(
         id=token.id,
         login=login,
@@ -613,24 +786,64 @@ def _token_out(token: ApiToken, login: str) -> schemas.ApiTokenOut:
         created_at=token.created_at,
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
+        expires_at=token.expires_at,
+        scope=token.scope,
+        expired=token.expires_at is not None and token.expires_at <= now,
     )
 
 
-def create_token(*, session: Session, login: str, name: str) -> tuple[schemas.ApiTokenOut, str]:
-    """Create an API token for the user ``login``; return it and the secret (shown only once)."""
+def _token_expired(expires_at: datetime) -> str:
+    return (
+        f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC: "
+        "create a new one (tokens last at most a year)"
+    )
+
+
+def create_token(
+    *,
+    session: Session,
+    login: str,
+    name: str,
+    scope: TokenScope = TokenScope.write,
+    days: int = schemas.TOKEN_DEFAULT_DAYS,
+    now: datetime | None = None,
+) -> tuple[schemas.ApiTokenOut, str]:
+    """Create an API token for the user ``login``; return it and the secret (shown only once).
+
+    The token works for ``days`` days (1–365) and, with the scope ``read``, only reads.
+    Only the CLI and a browser session call this: a bearer token never mints another one
+    (the account page refuses it).
+    """
     try:
-        data = schemas.ApiTokenIn(name=name)
-    except ValidationError:
+        data = schemas.ApiTokenIn(name=name, scope=scope, days=days)
+    except ValidationError as exc:
+        fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        problems = []
+        if "name" in fields:
+            problems.append(Problem("1–100 characters", field="name"))
+        if "days" in fields:
+            problems.append(Problem(f"1 to {schemas.TOKEN_MAX_DAYS} days", field="days"))
+        if "scope" in fields:
+            problems.append(Problem("read or write", field="scope"))
         raise Invalid(
-            "a token name is 1–100 characters without leading or trailing spaces",
-            [Problem("1–100 characters", field="name")],
+            "a token needs a name of 1–100 characters without leading or trailing spaces, "
+            f"the scope read or write and 1 to {schemas.TOKEN_MAX_DAYS} days",
+            problems,
         ) from None
     user = get_user_by_login(session=session, login=login)
+    now = now or utcnow()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=data.name, token_hash=_token_hash(secret))
+    token = ApiToken(
+        user_id=user.id,
+        name=data.name,
+        token_hash=_token_hash(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=data.days),
+        scope=data.scope,
+    )
     session.add(token)
     session.flush()
-    return _token_out(token, user.login), secret
+    return _token_out(token, user.login, now), secret
 
 
 def list_tokens(*, session: Session, login: str | None = None) -> list[schemas.ApiTokenOut]:
@@ -641,7 +854,8 @@ def list_tokens(*, session: Session, login: str | None = None) -> list[schemas.A
             raise NotFound(f"user {login!r} does not exist", [Problem("unknown", field="login")])
         query = query.where(User.login == login)
     rows = session.execute(query.order_by(ApiToken.id.desc()))
-    return [_token_out(token, user_login) for token, user_login in rows]
+    now = utcnow()
+    return [_token_out(token, user_login, now) for token, user_login in rows]
 
 
 def revoke_token(
@@ -662,13 +876,36 @@ def revoke_token(
     return _token_out(token, user_login)
 
 
-def token_is_valid(*, session: Session, token: str) -> bool:
-    """Whether an API token is known, not revoked and of an enabled user (reads only: the
-    request limits ask it before a body is read; ``user_for_token`` then notes the use)."""
+def revoke_user_tokens(*, session: Session, user: User, now: datetime | None = None) -> int:
+    """Revoke every live API token of ``user`` (a password change); return how many.
+
+    Through the ORM, so each revocation is in the audit trail.
+    """
+    now = now or utcnow()
+    live = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in live:
+        token.revoked_at = now
+    session.flush()
+    return len(live)
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What a bearer token may do: why it is refused (None: valid), and its scope."""
+
+    refusal: str | None
+    scope: TokenScope = TokenScope.read
+
+
+def check_token(*, session: Session, token: str, now: datetime | None = None) -> TokenCheck:
+    """Whether an API token is known, not revoked, not expired and of an enabled user, and
+    its scope (reads only: the request limits ask it before a body is read)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return False
+        return TokenCheck(TOKEN_UNKNOWN)
     found = session.execute(
-        select(ApiToken.id)
+        select(ApiToken.expires_at, ApiToken.scope)
         .join(User, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == _token_hash(token),
@@ -676,26 +913,55 @@ def token_is_valid(*, session: Session, token: str) -> bool:
             User.disabled_at.is_(None),
         )
     ).first()
-    return found is not None
+    if found is None:
+        return TokenCheck(TOKEN_UNKNOWN)
+    expires_at, scope = found
+    if expires_at is not None and expires_at <= (now or utcnow()):
+        return TokenCheck(_token_expired(expires_at), scope)
+    return TokenCheck(None, scope)
 
 
-def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
-    """Return the user of a valid (not revoked) API token, noting when it was last used."""
+def token_is_valid(*, session: Session, token: str, now: datetime | None = None) -> bool:
+    """Whether an API token is known, not revoked, not expired and of an enabled user."""
+    return check_token(session=session, token=token, now=now).refusal is None
+
+
+@dataclass(frozen=True)
+class TokenSignIn:
+    """The user a valid bearer token signs in, and what the token may do."""
+
+    user: User
+    scope: TokenScope
+
+
+def authenticate_token(*, session: Session, token: str, now: datetime | None = None) -> TokenSignIn:
+    """Return the user and scope of a valid API token, noting when it was last used; raise
+    NotAuthenticated (saying whether it expired) for any other."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        return None
+        raise NotAuthenticated(TOKEN_UNKNOWN)
     found = session.scalars(
         select(ApiToken).where(ApiToken.token_hash == _token_hash(token))
     ).one_or_none()
     if found is None or found.revoked_at is not None:
-        return None
+        raise NotAuthenticated(TOKEN_UNKNOWN)
     user = session.get(User, found.user_id)
     if user is None or user.disabled_at is not None:
-        return None
+        raise NotAuthenticated(TOKEN_UNKNOWN)
     now = now or utcnow()
+    if found.expires_at is not None and found.expires_at <= now:
+        raise NotAuthenticated(_token_expired(found.expires_at))
     if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
         found.last_used_at = now
         session.flush()
-    return user
+    return TokenSignIn(user, found.scope)
+
+
+def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
+    """Return the user of a valid (not revoked, not expired) API token, noting its use."""
+    try:
+        return authenticate_token(session=session, token=token, now=now).user
+    except NotAuthenticated:
+        return None
 
 
 def person_id_in_scope(*, session: Session, scope: Scope, person_id: int) -> bool:

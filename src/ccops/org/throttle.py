@@ -152,7 +152,7 @@ def clear_login(session: Session, login: str) -> None:
     )
 
 
-def forget_pair(engine: Engine, key: Key, user_id: str) -> None:
+def forget_pair(engine: Engine, key: Key, user_id: int) -> None:
     """Forget this client's failures of a login after it signed in with the right password.
 
     Only the pair: other clients' failures of the login, and this client's other failures, stay.

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ccops import __version__
+from ccops.enums import TokenScope
 from ccops.errors import CcopsError, NotAuthenticated
 from ccops.jobs import service as jobs_service
 from ccops.org import service as org_service
@@ -28,10 +29,15 @@ from ccops.web.timing import ServerTimingMiddleware
 API_PREFIXES = ("/api/", "/health", "/openapi.json", "/docs", "/redoc")
 
 
-def _token_ok(settings: Settings, token: str) -> bool:
-    """Whether an API token is valid (for the request limits; blocking, run in a worker)."""
+def _token_ok(settings: Settings, token: str) -> limits.TokenVerdict:
+    """Check an API token for the request limits (blocking, run in a worker)."""
     with session_factory(settings)() as session:
-        return org_service.token_is_valid(session=session, token=token)
+        found = org_service.check_token(session=session, token=token)
+    return limits.TokenVerdict(
+        found.refusal,
+        read_only=found.scope == TokenScope.read,
+        read_only_message=org_service.TOKEN_READ_ONLY,
+    )
 
 
 def wants_json(request: Request) -> bool:

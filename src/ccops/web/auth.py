@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from ccops.audit import capture
-from ccops.enums import Language, Role
+from ccops.enums import Language, Role, TokenScope
 from ccops.errors import Forbidden, NotAuthenticated, Problem
 from ccops.org import service as org_service
 from ccops.org.models import User
@@ -38,6 +38,26 @@ class Principal:
     csrf_token: str
     language: Language | None
     person_id: int | None
+    token_scope: TokenScope | None = None
+    """What the bearer token may do (None: a browser session)."""
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""What a read-only API token may send."""
+
+
+def require_session(principal: Principal, what: str) -> None:
+    """Refuse (403) a request signed in with an API token: ``what`` needs a browser session.
+
+    Tokens never manage tokens or the account's sign-in: a leaked token must not mint
+    tokens that outlive its revocation, nor lock its user out.
+    """
+    if principal.via != "cookie":
+        raise Forbidden(
+            f"{what} needs a browser session: an API token cannot do it "
+            "(sign in on the web page, or use the ccops command line)",
+            [Problem("an API token cannot do this", field="authorization")],
+        )
 
 
 class AccessDenied(Forbidden):
@@ -58,7 +78,11 @@ def signer(request: Request) -> security.CookieSigner:
 
 
 def _principal(
-    user: User, session: Session, via: Literal["cookie", "token"], csrf: str
+    user: User,
+    session: Session,
+    via: Literal["cookie", "token"],
+    csrf: str,
+    token_scope: TokenScope | None = None,
 ) -> Principal:
     language = None
     if user.locale:
@@ -75,6 +99,7 @@ def _principal(
         csrf_token=csrf,
         language=language,
         person_id=user.person_id,
+        token_scope=token_scope,
     )
 
 
@@ -85,11 +110,11 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
         kind, _, token = header.partition(" ")
         if kind.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
-        user = org_service.user_for_token(session=session, token=token.strip())
-        if user is None:
-            raise NotAuthenticated("the API token is unknown or revoked")
-        capture.set_actor(session, user.login, "api")
-        return _principal(user, session, "token", "")
+        found = org_service.authenticate_token(session=session, token=token.strip())
+        if found.scope == TokenScope.read and request.method not in READ_METHODS:
+            raise Forbidden(org_service.TOKEN_READ_ONLY, [Problem("read-only token")])
+        capture.set_actor(session, found.user.login, "api")
+        return _principal(found.user, session, "token", "", found.scope)
     cookie = request.cookies.get(security.SESSION_COOKIE)
     if not cookie:
         return None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from ccops.errors import CcopsError
+from ccops.org import passwords
 
 M = TypeVar("M", bound=BaseModel)
 Gettext = Callable[[str], str]
@@ -148,9 +149,55 @@ def translate_problem(message: str, _: Gettext) -> str:
     }
     if message in known:
         return known[message]
+    password = _password_problem(message, _)
+    if password is not None:
+        return password
     if message.startswith("unknown "):
         return _("Unknown: create it first.")
     return message
+
+
+def _password_problem(message: str, _: Gettext) -> str | None:
+    """Translate a refusal of the password policy (`ccops.org.passwords`), or None."""
+    if message == passwords.TOO_SHORT:
+        return _("Too short: at least %(n)s characters.") % {"n": passwords.MIN_LENGTH}
+    if message == passwords.TOO_LONG:
+        return _("Too long: at most %(n)s characters.") % {"n": passwords.MAX_LENGTH}
+    if message == passwords.TOO_COMMON:
+        return _("Too common: it is among the most used passwords. Choose a few uncommon words.")
+    if message == passwords.HAS_OWN_NAME:
+        return _("Too easy to guess: it is built on your login or name.")
+    if not message.startswith(passwords.GUESSABLE):
+        return None
+    why = message.removeprefix(passwords.GUESSABLE)
+    # zxcvbn's warnings (English in the library), each translated here
+    warnings = {
+        passwords.ADD_WORDS: _("Add another word or two; uncommon words are better."),
+        "Straight rows of keys are easy to guess.": _("Straight rows of keys are easy to guess."),
+        "Short keyboard patterns are easy to guess.": _(
+            "Short keyboard patterns are easy to guess."
+        ),
+        'Repeats like "aaa" are easy to guess.': _('Repeats like "aaa" are easy to guess.'),
+        'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': _(
+            'Repeats like "abcabcabc" are only slightly harder to guess than "abc".'
+        ),
+        'Sequences like "abc" or "6543" are easy to guess.': _(
+            'Sequences like "abc" or "6543" are easy to guess.'
+        ),
+        "Recent years are easy to guess.": _("Recent years are easy to guess."),
+        "Dates are often easy to guess.": _("Dates are often easy to guess."),
+        "This is similar to a commonly used password.": _(
+            "This is similar to a commonly used password."
+        ),
+        "A word by itself is easy to guess.": _("A word by itself is easy to guess."),
+        "Names and surnames by themselves are easy to guess.": _(
+            "Names and surnames by themselves are easy to guess."
+        ),
+        "Common names and surnames are easy to guess.": _(
+            "Common names and surnames are easy to guess."
+        ),
+    }
+    return _("Too easy to guess: %(why)s") % {"why": warnings.get(why, why)}
 
 
 def validate(model: type[M], data: dict[str, Any], state: FormState, _: Gettext) -> M | None:

@@ -22,14 +22,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ccops.web import security
 from ccops.web.render import gettext_for
 
-ANONYMOUS_WRITES = frozenset({"/login", "/language"})
+ANONYMOUS_WRITES = frozenset({"/login", "/login/code", "/language"})
 """The only writes a visitor who is not signed in may send (their bodies are small forms)."""
 UPLOAD_PREFIXES = ("/api/v1/imports/", "/import")
 EVENTS_PREFIXES = ("/api/v1/events",)
 API_PREFIXES = ("/api/", "/health", "/openapi.json")
 
-TokenCheck = Callable[[str], bool]
-"""Whether an API token is known and not revoked (blocking: run in a worker thread)."""
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""What a read-only API token may send."""
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    """What the request limits need of an API token: why it is refused (None: valid), and
+    whether it may only read."""
+
+    refusal: str | None
+    read_only: bool = False
+    read_only_message: str = ""
+
+
+TokenCheck = Callable[[str], TokenVerdict]
+"""Check an API token (blocking: run in a worker thread)."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,21 @@ async def _anonymous(scope: Scope, send: Send, refusal: str) -> None:
     await _send(send, 303, b"", [(b"location", target.encode()), *_close()])
 
 
+class _ReadOnly(Exception):
+    """A read-only token sent a write."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def _forbidden(send: Send, message: str) -> None:
+    body = json.dumps(
+        {"error": "Forbidden", "message": message, "problems": [{"message": message}]}
+    ).encode()
+    await _send(send, 403, body, [(b"content-type", b"application/json"), *_close()])
+
+
 class RequestLimitsMiddleware:
     """Refuse anonymous writes (401, or 303 to sign in) and oversized bodies (413) before the
     body is read (pure ASGI: a body within its limits streams through untouched)."""
@@ -144,15 +173,21 @@ class RequestLimitsMiddleware:
         self.token_ok = token_ok
 
     async def _refusal(self, request: Request) -> str | None:
-        """Why the request is not signed in ("" for a page visitor), or None when it is."""
+        """Why the request is not signed in ("" for a page visitor), or None when it is.
+
+        A read-only token's write is refused here too (403), before its body is read.
+        """
         header = request.headers.get("authorization", "")
         if header:
             kind, _, token = header.partition(" ")
             token = token.strip()
             if kind.lower() != "bearer" or not token:
                 return "the Authorization header must be 'Bearer TOKEN'"
-            ok = await anyio.to_thread.run_sync(self.token_ok, token)
-            return None if ok else "the API token is unknown or revoked"
+            verdict = await anyio.to_thread.run_sync(self.token_ok, token)
+            if verdict.refusal is None and verdict.read_only:
+                if request.method not in READ_METHODS:
+                    raise _ReadOnly(verdict.read_only_message)
+            return verdict.refusal
         cookie = request.cookies.get(security.SESSION_COOKIE)
         data = self.signer().load_session(cookie)[0] if cookie else None
         return None if data is not None else ""
@@ -164,7 +199,11 @@ class RequestLimitsMiddleware:
         request = Request(scope)
         path = request.url.path
         if path not in ANONYMOUS_WRITES:
-            refusal = await self._refusal(request)
+            try:
+                refusal = await self._refusal(request)
+            except _ReadOnly as exc:
+                await _forbidden(send, exc.message)
+                return
             if refusal is not None:
                 await _anonymous(scope, send, refusal)
                 return

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from ccops import bounds
 from ccops.contacts import queries as contacts_queries
-from ccops.enums import Role
+from ccops.enums import Role, TokenScope
 from ccops.errors import CcopsError
 from ccops.ids import RowId
 from ccops.metrics import schemas as kpi_schemas
@@ -25,7 +25,14 @@ from ccops.org import throttle
 from ccops.performance import attrition as perf_attrition
 from ccops.settings import Settings
 from ccops.web import forms, permissions, security
-from ccops.web.auth import AccessDenied, OptionalPrincipal, Principal, require, signer
+from ccops.web.auth import (
+    AccessDenied,
+    OptionalPrincipal,
+    Principal,
+    require,
+    require_session,
+    signer,
+)
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.i18n import parse_language
 from ccops.web.render import SCOPE_LABELS, gettext_for, pre_csrf_token, redirect, render
@@ -176,8 +183,86 @@ def login(
             state.add(None, _("This account is disabled: ask an administrator."))
         else:
             state.add(None, _("Wrong login or password."))
+        if result.code_for is not None:
+            return _code_page(request, session, result.code_for, target)
         return render_login(request, settings, state, status_code=401)
     return signed_in_response(request, settings, result.user, target)
+
+
+def _code_page(request: Request, session: SessionDep, user_id: int, target: str) -> Response:
+    """The password was right: ask for the second factor's code (the user is not signed in
+    until a short-lived signed cookie and a right code come back to POST /login/code)."""
+    user = org_service.get_user(session=session, user_id=user_id)
+    version = user.session_version if user is not None else 0
+    response = render_code(request, forms.FormState(values={"code": "", "next": target}))
+    security.set_cookie(
+        response,
+        request,
+        security.SECOND_FACTOR_COOKIE,
+        signer(request).dump_second_factor(user_id, version),
+        security.SECOND_FACTOR_MAX_AGE_S,
+    )
+    return response
+
+
+def render_code(request: Request, form: forms.FormState, *, status_code: int = 200) -> HTMLResponse:
+    """The second step of signing in: the code of the authenticator app."""
+    return render(
+        request, "web/login_code.html", {"form": form}, principal=None, status_code=status_code
+    )
+
+
+@router.post("/login/code", response_class=HTMLResponse)
+def login_code(
+    request: Request, session: SessionDep, settings: SettingsDep, form: forms.PostedForm
+) -> Response:
+    """Second step of signing in: the code of the user's authenticator app.
+
+    A wrong code or a code used before is counted in the sign-in throttle like a wrong
+    password; after a few, the answer is to wait, as for passwords.
+    """
+    data = forms.text_values(form, ("code", "csrf_token", "next"))
+    _ = gettext_for(request, None)
+    target = security.safe_next(data["next"])
+    state = forms.FormState(values={"code": "", "next": target})
+    expected = signer(request).load_pre_csrf(request.cookies.get(security.PRE_CSRF_COOKIE))
+    if not security.tokens_match(expected, data["csrf_token"]):
+        state.add(None, _("The form had expired: please sign in again."))
+        return render_code(request, state, status_code=403)
+    pending = signer(request).load_second_factor(request.cookies.get(security.SECOND_FACTOR_COOKIE))
+    if pending is None:
+        login_state = forms.FormState(values={"login": "", "next": target})
+        login_state.add(None, _("The time to type the code ran out: sign in again."))
+        return render_login(request, settings, login_state, status_code=401)
+    if not data["code"]:
+        state.add("code", _("Required."))
+        return render_code(request, state, status_code=422)
+    user_id, version = pending
+    result = org_service.sign_in_code(
+        session=session,
+        user_id=user_id,
+        code=data["code"],
+        client=request.client.host if request.client else "",
+        policy=throttle_policy(settings),
+    )
+    if result.user is None or result.user.session_version != version:
+        if result.wait_until is not None:
+            state.add(
+                None,
+                _("Wrong code, or too many failed sign-ins: try again in %(s)s s.")
+                % {"s": max(1, math.ceil(result.wait_s))},
+            )
+        elif result.disabled:
+            state.add(None, _("This account is disabled: ask an administrator."))
+        else:
+            state.add(
+                "code",
+                _("Wrong code, or a code used already: type the code the app shows now."),
+            )
+        return render_code(request, state, status_code=401)
+    response = signed_in_response(request, settings, result.user, target)
+    security.clear_cookie(response, request, security.SECOND_FACTOR_COOKIE)
+    return response
 
 
 @router.post("/logout")
@@ -233,6 +318,8 @@ def _account(
     *,
     password: forms.FormState | None = None,
     token: forms.FormState | None = None,
+    second_factor: forms.FormState | None = None,
+    setup: org_schemas.SecondFactorSetup | None = None,
     new_token: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -247,9 +334,20 @@ def _account(
             or forms.FormState(
                 values={"current_password": "", "new_password": "", "repeat_password": ""}
             ),
-            "token_form": token or forms.FormState(values={"name": ""}),
+            "token_form": token
+            or forms.FormState(
+                values={
+                    "name": "",
+                    "scope": TokenScope.read.value,
+                    "days": str(org_schemas.TOKEN_DEFAULT_DAYS),
+                }
+            ),
+            "token_max_days": org_schemas.TOKEN_MAX_DAYS,
             "tokens": org_service.list_tokens(session=session, login=principal.login),
             "new_token": new_token,
+            "second_factor_form": second_factor
+            or forms.FormState(values={"secret": "", "code": "", "password": ""}),
+            "setup": setup,
         },
         principal=principal,
         status_code=status_code,
@@ -259,7 +357,7 @@ def _account(
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, principal: SignedIn, session: SessionDep) -> HTMLResponse:
-    """Show the user's account: password change, language, API tokens."""
+    """Show the user's account: password change, second factor, API tokens."""
     return _account(request, principal, session)
 
 
@@ -271,22 +369,29 @@ def change_password(
     settings: SettingsDep,
     form: forms.PostedForm,
 ) -> Response:
-    """Change the password; every other session of the user ends."""
+    """Change the password; every other session of the user ends and its API tokens are
+    revoked."""
+    require_session(principal, "changing the password")
     values = forms.text_values(form, ("current_password", "new_password", "repeat_password"))
     raw = {k: str(form.get(k) or "") for k in values}
     _ = gettext_for(request, principal)
     state = forms.FormState(values=dict.fromkeys(values, ""))
     data = forms.validate(org_schemas.PasswordChangeIn, raw, state, _)
-    user = org_service.get_user(session=session, user_id=principal.user_id)
-    if data is not None and user is not None:
+    user = org_service.signed_in_user(session=session, user_id=principal.user_id)
+    if data is not None:
         try:
             org_service.change_password(session=session, user=user, data=data)
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
-    if not state.ok or user is None:
+    if not state.ok:
         return _account(request, principal, session, password=state, status_code=422)
     response = redirect(
-        request, "/account", flash=("success", _("Your password is changed; other sessions ended."))
+        request,
+        "/account",
+        flash=(
+            "success",
+            _("Your password is changed; other sessions ended and your API tokens are revoked."),
+        ),
     )
     cookie = signer(request).dump_session(
         security.SessionData(user.id, user.session_version, principal.csrf_token)
@@ -297,20 +402,100 @@ def change_password(
     return response
 
 
+@router.post("/account/second-factor/start", response_class=HTMLResponse)
+def start_second_factor(request: Request, principal: SignedIn, session: SessionDep) -> HTMLResponse:
+    """Show a new secret and its QR code to add to an authenticator app (nothing is stored
+    until a code of it is confirmed)."""
+    require_session(principal, "turning on the second factor")
+    setup = org_service.start_second_factor(
+        user=org_service.signed_in_user(session=session, user_id=principal.user_id)
+    )
+    state = forms.FormState(values={"secret": setup.secret, "code": "", "password": ""})
+    return _account(request, principal, session, second_factor=state, setup=setup)
+
+
+@router.post("/account/second-factor/enable", response_class=HTMLResponse)
+def enable_second_factor(
+    request: Request, principal: SignedIn, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Turn the second factor on once a code shows the app has the secret."""
+    require_session(principal, "turning on the second factor")
+    values = forms.text_values(form, ("secret", "code"))
+    _ = gettext_for(request, principal)
+    user = org_service.signed_in_user(session=session, user_id=principal.user_id)
+    state = forms.FormState(values={"secret": values["secret"], "code": "", "password": ""})
+    if not values["code"]:
+        state.add("code", _("Required."))
+    else:
+        try:
+            org_service.enable_second_factor(
+                session=session, user=user, secret=values["secret"], code=values["code"]
+            )
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    if not state.ok:
+        setup = org_service.second_factor_setup(user=user, secret=values["secret"])
+        state.values["secret"] = setup.secret
+        return _account(
+            request, principal, session, second_factor=state, setup=setup, status_code=422
+        )
+    return redirect(
+        request,
+        "/account",
+        flash=("success", _("The second factor is on: sign-ins now ask for a code.")),
+    )
+
+
+@router.post("/account/second-factor/disable", response_class=HTMLResponse)
+def disable_second_factor(
+    request: Request, principal: SignedIn, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Turn the second factor off; the current password is asked as proof."""
+    require_session(principal, "turning off the second factor")
+    password = str(form.get("password") or "")
+    _ = gettext_for(request, principal)
+    state = forms.FormState(values={"secret": "", "code": "", "password": ""})
+    if not password:
+        state.add("password", _("Required."))
+    else:
+        try:
+            org_service.disable_second_factor(
+                session=session,
+                user=org_service.signed_in_user(session=session, user_id=principal.user_id),
+                password=password,
+            )
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    if not state.ok:
+        return _account(request, principal, session, second_factor=state, status_code=422)
+    return redirect(request, "/account", flash=("success", _("The second factor is off.")))
+
+
 @router.post("/account/tokens", response_class=HTMLResponse)
 def create_token(
     request: Request, principal: SignedIn, session: SessionDep, form: forms.PostedForm
 ) -> HTMLResponse:
-    """Create an API token with the user's own role and scope; it is shown once."""
-    values = forms.text_values(form, ("name",))
+    """Create an API token with the user's own role and scope, read-only or not, for a number
+    of days; it is shown once. A browser session only: a bearer token cannot mint tokens."""
+    require_session(principal, "creating an API token")
+    values = forms.text_values(form, ("name", "scope", "days"))
     _ = gettext_for(request, principal)
     state = forms.FormState(values=values)
     if not values["name"]:
         state.add("name", _("Required."))
+    scope = None
+    try:
+        scope = TokenScope(values["scope"] or TokenScope.read.value)
+    except ValueError:
+        state.add("scope", _("Choose one of the options."))
+    days = values["days"] or str(org_schemas.TOKEN_DEFAULT_DAYS)
+    if not days.isdigit() or not 1 <= int(days) <= org_schemas.TOKEN_MAX_DAYS:
+        state.add("days", _("From 1 to %(n)s days.") % {"n": org_schemas.TOKEN_MAX_DAYS})
+    if not state.ok or scope is None:
         return _account(request, principal, session, token=state, status_code=422)
     try:
         _out, secret = org_service.create_token(
-            session=session, login=principal.login, name=values["name"]
+            session=session, login=principal.login, name=values["name"], scope=scope, days=int(days)
         )
     except CcopsError as exc:
         forms.domain_problems(exc, state, _)
@@ -322,7 +507,8 @@ def create_token(
 def revoke_token(
     request: Request, token_id: RowId, principal: SignedIn, session: SessionDep
 ) -> Response:
-    """Revoke one of the user's own API tokens."""
+    """Revoke one of the user's own API tokens (a browser session: tokens manage no tokens)."""
+    require_session(principal, "revoking an API token")
     out = org_service.revoke_token(session=session, token_id=token_id, login=principal.login)
     _ = gettext_for(request, principal)
     return redirect(

@@ -24,6 +24,9 @@ SESSION_COOKIE = "ccops_session"
 PRE_CSRF_COOKIE = "ccops_csrf"
 FLASH_COOKIE = "ccops_flash"
 LANGUAGE_COOKIE = "ccops_lang"
+SECOND_FACTOR_COOKIE = "ccops_2fa"
+SECOND_FACTOR_MAX_AGE_S = 300
+"""How long the code form waits after a right password (then the password is asked again)."""
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -48,6 +51,7 @@ class CookieSigner:
         self._session = URLSafeTimedSerializer(secret_key, salt="ccops.session")
         self._csrf = URLSafeTimedSerializer(secret_key, salt="ccops.csrf")
         self._flash = URLSafeTimedSerializer(secret_key, salt="ccops.flash")
+        self._second = URLSafeTimedSerializer(secret_key, salt="ccops.second-factor")
 
     def dump_session(self, data: SessionData) -> str:
         """Return the cookie value of a session."""
@@ -65,6 +69,21 @@ class CookieSigner:
             return SessionData(int(raw["u"]), int(raw["v"]), str(raw["c"])), False
         except (KeyError, TypeError, ValueError):
             return None, False
+
+    def dump_second_factor(self, user_id: int, version: int) -> str:
+        """Return the cookie of a user whose password was right and who owes a code."""
+        return self._second.dumps({"u": user_id, "v": version})
+
+    def load_second_factor(self, value: str | None) -> tuple[int, int] | None:
+        """Return (user id, session version) of a pending second factor; None when absent,
+        forged or older than `SECOND_FACTOR_MAX_AGE_S`."""
+        if not value:
+            return None
+        try:
+            raw: Any = self._second.loads(value, max_age=SECOND_FACTOR_MAX_AGE_S)
+            return int(raw["u"]), int(raw["v"])
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
 
     def dump_pre_csrf(self, token: str) -> str:
         """Return the cookie value carrying the CSRF token of a visitor not yet signed in."""
