@@ -108,7 +108,13 @@ def render_login(
     return render(
         request,
         "web/login.html",
-        {"form": form, "notice": notice, "sso": sso},
+        {
+            "form": form,
+            "notice": notice,
+            "sso": sso,
+            "free_tries": settings.lockout_failures,
+            "max_wait_min": settings.lockout_minutes,
+        },
         principal=None,
         status_code=status_code,
     )
