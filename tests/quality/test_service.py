@@ -207,9 +207,10 @@ def test_score_summary_shows_t_interval_wilson_and_too_few(
     margin = float(sp_stats.t.ppf(0.975, 2)) * sd / math.sqrt(3)
     assert few.score.n == 3
     assert few.score.mean_pct == pytest.approx(57.5, abs=1e-12)
-    assert few.score.margin_pct == pytest.approx(margin, rel=1e-12)
     assert margin == pytest.approx(4.302652729749464 * sd / math.sqrt(3), rel=1e-12)
     assert few.score.low_pct == 0.0  # clipped at the bottom of the scale
+    assert few.score.high_pct == 100.0  # and at the top
+    assert few.score.margin_pct is None  # cut at 0: no symmetric "±" to show
     assert not few.score.enough
     assert few.score.note == "too few evaluations: 3 of the 5 needed for a stable score"
     assert few.score.passes == 1
@@ -404,3 +405,19 @@ def test_scope_limits_evaluation_and_the_summary_lists_people_by_name(
     assert [p.name for p in result.teams[0].people] == ["Amy Brown", "Zoe Adams"]
     assert result.teams[0].score.n == 3
     assert result.teams[0].score.mean_pct == pytest.approx(200 / 3, abs=1e-12)
+
+
+def test_a_margin_is_shown_only_while_the_interval_fits_the_scale() -> None:
+    # Two scores 30 points apart: the t quantile with one degree of freedom is 12.706, so the
+    # interval's half-width is 190.6 points, which a 100-point scale cannot hold.
+    wide = qa_scores.summarise([70.0, 100.0], [True, True])
+    assert wide.margin_pct is None
+    assert (wide.low_pct, wide.high_pct) == (0.0, 100.0)
+    # Ten scores in the middle of the scale: the interval fits and "±" is its half-width.
+    scores = [80.0, 82.0, 78.0, 85.0, 75.0, 81.0, 79.0, 83.0, 77.0, 80.0]
+    narrow = qa_scores.summarise(scores, [True] * 10)
+    half = float(sp_stats.t.ppf(0.975, 9)) * float(np.std(scores, ddof=1)) / math.sqrt(10)
+    assert narrow.margin_pct == pytest.approx(half, rel=1e-12)
+    assert narrow.low_pct == pytest.approx(80.0 - half, rel=1e-12)
+    assert narrow.high_pct == pytest.approx(80.0 + half, rel=1e-12)
+    assert narrow.margin_pct is not None and narrow.margin_pct <= 50.0

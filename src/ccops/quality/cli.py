@@ -45,6 +45,8 @@ def _score(s: schemas.ScoreSummary) -> str:
     text = f"{s.mean_pct:.1f}"
     if s.margin_pct is not None:
         text += f" ± {s.margin_pct:.1f} (95% {s.low_pct:.1f}–{s.high_pct:.1f})"
+    elif s.low_pct is not None and s.high_pct is not None:
+        text += f" (95% {s.low_pct:.1f}–{s.high_pct:.1f})"
     text += f", n={s.n}"
     if not s.enough:
         text += f" — {s.note}"

@@ -213,7 +213,9 @@ class DecisionIn(BaseModel):
 class ScoreSummary(BaseModel):
     """A QA score with its 95% interval (t for the mean, Wilson for the pass rate).
 
-    When there are too few evaluations ``enough`` is False and ``note`` says so.
+    ``low_pct``-``high_pct`` is the t interval cut to the 0-100 scale; ``margin_pct`` is its
+    half-width only while nothing was cut (a symmetric "±"), else None. When there are too few
+    evaluations ``enough`` is False and ``note`` says so.
     """
 
     n: int

@@ -68,8 +68,13 @@ def summarise(scores: list[float], passes: list[bool]) -> schemas.ScoreSummary:
     sd = float(values.std(ddof=1)) if n >= 2 else None
     margin = low = high = None
     if sd is not None:
-        margin = float(sp_stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-        low, high = max(mean - margin, 0.0), min(mean + margin, 100.0)
+        t_margin = float(sp_stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+        low, high = max(mean - t_margin, 0.0), min(mean + t_margin, 100.0)
+        # A "± margin" is only honest while the interval fits the 0-100 scale: past an end the
+        # interval is cut there and no longer symmetric, so only low-high is shown (a margin of
+        # 190 points on a 100-point scale is what two scores give with the t quantile of 12.7).
+        if mean - t_margin >= 0.0 and mean + t_margin <= 100.0:
+            margin = t_margin
     k = sum(passes)
     wilson = stats.wilson_interval(k, n)
     enough = n >= MIN_EVALUATIONS
