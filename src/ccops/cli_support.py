@@ -108,6 +108,29 @@ def pct(x: float | None) -> str:
     return "" if x is None else f"{x:.1%}"
 
 
+def kpi_value(x: float | None, unit: str) -> str:
+    """A KPI value in its unit as the pages print it: a fraction as a percentage, seconds with
+    ``s``, anything else with two decimals ("—" for no value)."""
+    if x is None:
+        return "—"
+    if unit == "fraction":
+        return f"{x:.1%}"
+    if unit == "seconds":
+        return f"{x:,.0f} s"
+    return f"{x:,.2f}"
+
+
+def kpi_gap(x: float | None, unit: str) -> str:
+    """A signed difference of two KPI values: percentage points for fractions ("+7.6 pts")."""
+    if x is None:
+        return ""
+    if unit == "fraction":
+        return f"{x * 100:+.1f} pts"
+    if unit == "seconds":
+        return f"{x:+,.0f} s"
+    return f"{x:+,.2f}"
+
+
 def num(x: float | None, fmt: str = ".3f") -> str:
     """A number in ``fmt`` (empty for None)."""
     return "" if x is None else format(x, fmt)

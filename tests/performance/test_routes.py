@@ -167,6 +167,15 @@ def test_cli_refuses_bad_weights_and_shows_values(
     assert card.exit_code == 0, card.output
     values = json.loads(card.stdout)["values"]
     assert values[0]["actual"] == 0.25 and round(values[0]["low"], 6) == 0.141871
+    table = cli.invoke(
+        app,
+        ["performance", "scorecard", "--person", "alice", "--from", str(DAY), "--to", str(DAY)],
+        env={"COLUMNS": "200"},
+    )
+    assert table.exit_code == 0, table.output
+    # rates print as the pages print them: percentages, gaps in points, never raw fractions
+    assert "25.0%" in table.output and "14.2%–" in table.output
+    assert "0.25 " not in table.output and "0.1419" not in table.output
     funnel = cli.invoke(
         app, ["performance", "funnel", "Team A", "--from", str(DAY), "--to", str(DAY), "--json"]
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, handle_errors, kpi_gap, kpi_value, print_json, print_table
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.performance import schemas as s
 
@@ -55,11 +55,13 @@ def _values_table(report: s.ScorecardReportOut) -> None:
     rows = [
         {
             "kpi": v.kpi,
-            "actual": "—" if v.actual is None else f"{v.actual:.4g}",
-            "95% interval": "" if v.low is None else f"{v.low:.4g}–{v.high:.4g}",
+            "actual": kpi_value(v.actual, v.unit),
+            "95% interval": (
+                "" if v.low is None else f"{kpi_value(v.low, v.unit)}–{kpi_value(v.high, v.unit)}"
+            ),
             "n": v.n,
-            "target": v.target,
-            "gap": None if v.gap is None else f"{v.gap:+.4g}",
+            "target": kpi_value(v.target, v.unit),
+            "gap": kpi_gap(v.gap, v.unit),
             "status": v.status,
             "trend": v.trend,
             "note": v.note,
