@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
@@ -981,3 +983,18 @@ def test_realistic_week_is_within_one_percent_of_the_lp_bound() -> None:
     check_week(problem, roster)
     check_counts(plan, roster)
     assert sum(s.count for s in roster.unassigned) <= 0.05 * plan.shift_count
+
+
+def test_the_highs_banner_never_reaches_stdout() -> None:
+    """HiGHS prints a banner on a process's first solver; piped --json output must stay clean."""
+    code = (
+        "from ccops.engines.scheduling import milp\n"
+        "milp._highs(1, 0, 1.0, 0.01)\n"
+        "milp._highs(1, 0, 1.0, 0.01)\n"
+        "print('clean')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout == "clean\n"
+    assert "HiGHS" in done.stderr  # the licence banner is kept, on stderr

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -538,9 +541,38 @@ def _crew_rows(
         lp.add(row, cols[weekend], 1.0)
 
 
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _first_highs(factory: Any) -> Any:
+    """Make a Highs, sending the banner HiGHS prints on the process's first one to stderr.
+
+    HiGHS writes "Running HiGHS ..." to the C-level stdout before any option can be set, which
+    would break ``--json`` output and tables piped into other programs. Only the first instance
+    prints it, so only that one is made with file descriptor 1 pointed at stderr.
+    """
+    global _banner_shown
+    with _BANNER_LOCK:
+        if _banner_shown:
+            return factory()
+        libc = ctypes.CDLL(None)
+        libc.fflush(None)
+        saved = os.dup(1)
+        try:
+            os.dup2(2, 1)
+            h = factory()
+            libc.fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+        return h
+
+
 def _highs(threads: int, seed: int, time_limit_s: float, mip_rel_gap: float) -> Any:
     factory: Any = highspy.Highs  # highspy's stubs are partial
-    h = factory()
+    h = _first_highs(factory)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", threads)
     h.setOptionValue("random_seed", seed)
