@@ -126,3 +126,29 @@ def test_a_bad_option_prints_json_with_the_field(cli: CliRunner) -> None:
     assert body["problems"] == [
         {"message": "before --from", "field": "to", "row": None, "file": None}
     ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", "agent-states", "--format", "csv"],
+        ["import", "contacts", "--format", "asterisk-queue-log"],
+        ["exceptions", "plan"],
+        ["performance", "scorecard-create"],
+    ],
+    ids=["agent-states", "queue-log", "plan", "scorecard"],
+)
+def test_a_missing_file_is_named_as_typed_once(
+    cli: CliRunner,
+    org: Session,
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The path as the user typed it (../ and all) and where it led, said once, exit code 2."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    result = cli.invoke(app, [*command, "../nope.file"])
+    assert result.exit_code == 2, result.output
+    line = f"error: ../nope.file ({tmp_path / 'nope.file'}): no such file"
+    assert result.stderr.strip() == line

@@ -67,10 +67,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 print_json(exc.as_dict())
             else:
                 err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-                for problem in exc.problems[:50]:
+                # a lone problem that only restates the message is not printed again
+                shown = [p for p in exc.problems if str(p) not in exc.message]
+                for problem in shown[:50]:
                     err_console.print(f"  {problem}", highlight=False)
-                if len(exc.problems) > 50:
-                    err_console.print(f"  … and {len(exc.problems) - 50} more", highlight=False)
+                if len(shown) > 50:
+                    err_console.print(f"  … and {len(shown) - 50} more", highlight=False)
             raise SystemExit(exc.exit_code) from None
         except Exception as exc:
             from pydantic import ValidationError  # here: `ccops --help` does not need pydantic

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,9 @@ class NotMigrated(CcopsError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, [], 409, 6)
+
+
+def no_such_file(path: Path) -> Invalid:
+    """A missing input file, named as the user typed it and, if relative, where that led."""
+    shown = str(path) if path.is_absolute() else f"{path} ({os.path.abspath(path)})"
+    return Invalid(f"{shown}: no such file", [Problem("no such file", file=shown)])

@@ -39,7 +39,7 @@ from ccops.contacts.importers.tabular import (
 )
 from ccops.contacts.models import ImportBatch, IntervalReport
 from ccops.enums import ChannelKind, ScopeKind
-from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem, no_such_file
 from ccops.exports import safe_file_stem, unique_stamp
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
@@ -64,7 +64,7 @@ def _check_format(fmt: str, kind: str) -> str:
 def _check_file(path: Path, fmt: str, label: str) -> None:
     if fmt == "parquet":
         if not path.is_file():
-            raise Invalid(f"{label}: no such file", [Problem("no such file", file=label)])
+            raise no_such_file(path)
         if path.stat().st_size == 0:
             raise Invalid(f"{label}: the file is empty", [Problem("the file is empty", file=label)])
         return

@@ -14,7 +14,7 @@ import typer
 from pydantic import BaseModel
 
 from ccops.cli_support import console, handle_errors, kpi_gap, kpi_value, print_json, print_table
-from ccops.errors import Invalid, NotFound, Problem
+from ccops.errors import Invalid, Problem, no_such_file
 from ccops.performance import schemas as s
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _period(first: str | None, last: str | None) -> tuple[date, date]:
 
 def _read_json(path: Path) -> Any:
     if not path.exists():
-        raise NotFound(f"{path}: no such file", [Problem("missing", file=str(path))])
+        raise no_such_file(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

@@ -26,7 +26,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from ccops.enums import AgentState, Outcome
-from ccops.errors import Invalid, Problem
+from ccops.errors import Invalid, Problem, no_such_file
 from ccops.exports import SafeCsvWriter
 
 SKEW_LIMIT_S = 15
@@ -484,7 +484,7 @@ def file_sha256(path: Path) -> str:
 def require_text_file(path: Path, label: str) -> None:
     """Refuse a missing, empty or binary file with a message naming it."""
     if not path.is_file():
-        raise Invalid(f"{label}: no such file", [Problem("no such file", file=label)])
+        raise no_such_file(path)
     if path.stat().st_size == 0:
         raise Invalid(f"{label}: the file is empty", [Problem("the file is empty", file=label)])
     line = first_binary_line(path)

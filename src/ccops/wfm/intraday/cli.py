@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
-from ccops.errors import Invalid, Problem
+from ccops.errors import Invalid, Problem, no_such_file
 from ccops.settings import get_settings
 from ccops.wfm.intraday import schemas
 
@@ -40,7 +40,7 @@ def send(
 ) -> None:
     """Send a file of JSON-line events through the intake (as POST /api/v1/events does)."""
     if not path.is_file():
-        raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+        raise no_such_file(path)
     from ccops import flows
     from ccops.runtime import unit_of_work
 
@@ -297,7 +297,7 @@ def plan(
 ) -> None:
     """Store an exception plan from a JSON file."""
     if not path.is_file():
-        raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+        raise no_such_file(path)
     from ccops.runtime import unit_of_work
     from ccops.wfm.intraday import exceptions as exception_service
 

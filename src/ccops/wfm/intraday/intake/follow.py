@@ -20,7 +20,7 @@ from ccops.contacts.importers.tabular import (
     read_agent_states_table,
     read_contacts_table,
 )
-from ccops.errors import Invalid, Problem
+from ccops.errors import Invalid, Problem, no_such_file
 from ccops.wfm.intraday.lookups import Lookups
 
 
@@ -110,7 +110,7 @@ def unsent_events(
 ) -> list[dict[str, Any]]:
     """The events of ``path`` not sent yet (ids in ``sent``), in the order to send them."""
     if not path.exists():
-        raise Invalid(f"{path}: no such file", [Problem("no such file", file=str(path))])
+        raise no_such_file(path)
     events = [
         e
         for e in read_file_events(session=session, path=path, fmt=fmt, kind=kind, mapping=mapping)
