@@ -406,6 +406,48 @@ def test_xmr_chart_separates_a_special_cause(session: Session) -> None:
     assert [p.special_cause for p in out.points] == [False] * 5 + [True]
 
 
+def test_weekly_points_are_iso_weeks_cut_at_the_range_ends() -> None:
+    friday = date(2026, 1, 2)  # a range starting on a Friday must not make Friday weeks
+    periods = perf_charts.chart_periods(friday, date(2026, 1, 20), 7)
+    assert periods == [
+        (date(2026, 1, 2), date(2026, 1, 4)),  # Fri-Sun: the end of ISO week 1
+        (date(2026, 1, 5), date(2026, 1, 11)),
+        (date(2026, 1, 12), date(2026, 1, 18)),
+        (date(2026, 1, 19), date(2026, 1, 20)),  # cut at the range's end
+    ]
+    assert all(a.weekday() == 0 for a, _ in periods[1:])
+    assert perf_charts.chart_periods(friday, date(2026, 1, 11), 3)[1] == (
+        date(2026, 1, 5),
+        date(2026, 1, 7),
+    )
+
+
+def test_a_week_without_contacts_is_no_data_and_outside_the_limits(session: Session) -> None:
+    make_centre(session)
+    for week in (0, 1, 3):  # the third week has no contacts
+        add_contacts(
+            session, login="alice", day=DAY + timedelta(days=7 * week), answered=100, repeats=20
+        )
+    add_horizon(session, DAY + timedelta(days=60))
+    out = perf_charts.control_chart(
+        session=session,
+        team="Team A",
+        kpi="repeat_contact_rate",
+        first=DAY,
+        last=DAY + timedelta(days=27),
+        scope=ALL,
+    )
+    assert [p.variation for p in out.points] == [
+        "common_cause",
+        "common_cause",
+        "no_data",
+        "common_cause",
+    ]
+    empty = out.points[2]
+    assert (empty.n, empty.value, empty.lower, empty.upper) == (0, None, None, None)
+    assert out.points[0].centre == pytest.approx(0.2)  # p-bar of the three weeks with data
+
+
 def test_attrition_rate_and_survival(session: Session) -> None:
     make_centre(session, teams={"Team A": [f"P{i}" for i in range(10)]})
     for i, person in enumerate(session.scalars(select(Person).order_by(Person.login)).all()[:2]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Literal
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -11,7 +12,6 @@ from sqlalchemy.orm import Session
 from ccops.engines import stats
 from ccops.errors import Invalid, Problem
 from ccops.org import service as org_service
-from ccops.performance import estimates as perf_estimates
 from ccops.performance import measures as perf_measures
 from ccops.performance import periods as perf_periods
 from ccops.performance import schemas as s
@@ -161,6 +161,25 @@ def funnel(
     )
 
 
+def chart_periods(first: date, last: date, days_per_point: int) -> list[tuple[date, date]]:
+    """The periods of a control chart: ISO weeks (Monday to Sunday) for 7 days a point, the
+    first and last cut at the range's ends; otherwise runs of ``days_per_point`` from ``first``."""
+    out: list[tuple[date, date]] = []
+    start = first
+    while start <= last:
+        length = 7 - start.weekday() if days_per_point == 7 else days_per_point
+        end = min(start + timedelta(days=length - 1), last)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+def _variation(n: int, special: bool) -> Literal["common_cause", "special_cause", "no_data"]:
+    if n == 0:
+        return "no_data"
+    return "special_cause" if special else "common_cause"
+
+
 def control_chart(
     *,
     session: Session,
@@ -193,12 +212,10 @@ def control_chart(
         last=last,
         cache=cache,
     )
-    periods: list[tuple[date, date, perf_estimates.Measure]] = []
-    start = first
-    while start <= last:
-        end = min(start + timedelta(days=days_per_point - 1), last)
-        periods.append((start, end, perf_sums.from_sums(kpi, days.total(start, end))))
-        start = end + timedelta(days=1)
+    periods = [
+        (a, b, perf_sums.from_sums(kpi, days.total(a, b)))
+        for a, b in chart_periods(first, last, days_per_point)
+    ]
     points: list[s.ControlPoint] = []
     if kpi in perf_measures.PROPORTIONS:
         succ = sum(p[2].successes or 0 for p in periods)
@@ -220,6 +237,7 @@ def control_chart(
                     centre=pbar,
                     upper=lim.upper if lim else None,
                     special_cause=signal,
+                    variation=_variation(v.n, signal),
                 )
             )
         chart = "p"
@@ -241,6 +259,7 @@ def control_chart(
                     centre=xmr.centre if xmr else None,
                     upper=xmr.upper if xmr else None,
                     special_cause=signal,
+                    variation=_variation(n if value is not None else 0, signal),
                 )
             )
         chart = "xmr"

@@ -251,7 +251,7 @@ def control_chart(
     print_table(
         f"{out.team}: {out.label} ({out.chart})",
         rows,
-        ["first", "n", "value", "lower", "upper", "special_cause"],
+        ["first", "last", "n", "value", "lower", "upper", "variation"],
     )
     console.print(out.note, highlight=False)
 

@@ -260,7 +260,8 @@ class FunnelOut(BaseModel):
 
 
 class ControlPoint(BaseModel):
-    """One period of a control chart."""
+    """One period of a control chart; a period with no observations is ``no_data``, drawn
+    neither as common nor as special cause, and left out of the limits."""
 
     first: date
     last: date
@@ -270,6 +271,7 @@ class ControlPoint(BaseModel):
     centre: float | None
     upper: float | None
     special_cause: bool
+    variation: Literal["common_cause", "special_cause", "no_data"]
 
 
 class ControlChartOut(BaseModel):
