@@ -360,14 +360,16 @@ def test_funnel_helper_false_alarm_rate_on_many_simulated_teams() -> None:
     assert flagged / total <= 0.002 + 3 * np.sqrt(0.002 / total)
 
 
-def test_p_chart_limits_are_the_hand_computed_ones(session: Session) -> None:
+def _weekly_repeat_chart(session: Session, weeks: tuple[int, ...]) -> s.ControlChartOut:
+    """Alice's 100 contacts with 20 repeats on the Monday of each of ``weeks``, charted over
+    four ISO weeks from DAY."""
     make_centre(session)
-    for week in range(4):
+    for week in weeks:
         add_contacts(
             session, login="alice", day=DAY + timedelta(days=7 * week), answered=100, repeats=20
         )
     add_horizon(session, DAY + timedelta(days=60))
-    out = perf_charts.control_chart(
+    return perf_charts.control_chart(
         session=session,
         team="Team A",
         kpi="repeat_contact_rate",
@@ -375,6 +377,10 @@ def test_p_chart_limits_are_the_hand_computed_ones(session: Session) -> None:
         last=DAY + timedelta(days=27),
         scope=ALL,
     )
+
+
+def test_p_chart_limits_are_the_hand_computed_ones(session: Session) -> None:
+    out = _weekly_repeat_chart(session, (0, 1, 2, 3))
     assert out.chart == "p" and len(out.points) == 4
     for p in out.points:
         # p-bar 0.2, n 100: 0.2 -+ 3 sqrt(0.2 * 0.8 / 100) = [0.08, 0.32]
@@ -423,20 +429,7 @@ def test_weekly_points_are_iso_weeks_cut_at_the_range_ends() -> None:
 
 
 def test_a_week_without_contacts_is_no_data_and_outside_the_limits(session: Session) -> None:
-    make_centre(session)
-    for week in (0, 1, 3):  # the third week has no contacts
-        add_contacts(
-            session, login="alice", day=DAY + timedelta(days=7 * week), answered=100, repeats=20
-        )
-    add_horizon(session, DAY + timedelta(days=60))
-    out = perf_charts.control_chart(
-        session=session,
-        team="Team A",
-        kpi="repeat_contact_rate",
-        first=DAY,
-        last=DAY + timedelta(days=27),
-        scope=ALL,
-    )
+    out = _weekly_repeat_chart(session, (0, 1, 3))  # the third week has no contacts
     assert [p.variation for p in out.points] == [
         "common_cause",
         "common_cause",
