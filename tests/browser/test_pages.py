@@ -345,6 +345,19 @@ def test_the_agents_home_reads_on_a_phone(browse: Browse) -> None:
     browse.shot(page, "phone", full_page=True)
 
 
+# Each text drawn in the page's own font on a canvas, as pixels: a character no font holds (a
+# private-use one) draws the "missing glyph" box, so a Chinese character that draws the same box,
+# or two that draw the same pixels, shows the page would render boxes.
+_GLYPHS = """(texts) => texts.map((text) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 48;
+  const context = canvas.getContext("2d");
+  context.font = "32px " + getComputedStyle(document.body).fontFamily;
+  context.fillText(text, 4, 36);
+  return Array.from(context.getImageData(0, 0, 48, 48).data).join(",");
+})"""
+
+
 def test_language_switch_to_traditional_chinese_and_back(browse: Browse) -> None:
     page = browse.page()
     browse.sign_in(page, "qa")
@@ -357,6 +370,10 @@ def test_language_switch_to_traditional_chinese_and_back(browse: Browse) -> None
         page.wait_for_selector('.kpi-chart[data-drawn="true"] canvas')
         assert "服務水準" in page.locator("main").inner_text()
         assert "2026年11月16日" in page.locator("#panel-h").inner_text()
+        first, second, missing = page.evaluate(_GLYPHS, ["首", "頁", "\ue000"])
+        assert first != missing and second != missing and first != second, (
+            "Chinese renders as empty boxes: no CJK font (install Debian's fonts-noto-cjk)"
+        )
         browse.shot(page, "zh-hant")
     finally:
         page.get_by_label("語言").select_option("en")

@@ -39,6 +39,15 @@ def test_supervisor_team_scorecard_and_funnel_equal_the_api(browse: Browse) -> N
             assert cell.inner_text() == f"{point['rate'] * 100:.1f}%"
         flagged = "Outside 99.8%" in row.inner_text()
         assert flagged == point["flagged"]
+    # The y axis is scaled to the people and the limits at their sample sizes, not 0-100%.
+    axis = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('funnel-chart'))"
+        ".getOption().yAxis[0]"
+    )
+    rates = [p["rate"] * 100 for p in api["points"] if p["rate"] is not None]
+    assert axis["min"] <= min(rates) and max(rates) <= axis["max"]
+    assert axis["max"] - axis["min"] < 100
+    assert axis["min"] <= api["team_rate"] * 100 <= axis["max"]
     names = [rows.nth(i).get_attribute("data-name") or "" for i in range(rows.count())]
     assert names == sorted(names)  # name order, never a league table
     card = browse.api(page, "/api/v1/performance/teams/Billing 1/scorecard", first=FIRST, last=LAST)

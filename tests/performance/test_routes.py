@@ -230,3 +230,13 @@ def test_supervisor_records_coaching_from_the_person_page(world: World) -> None:
     bad = client.post("/performance/coaching", data=dict(form, person="carol"))  # Team C
     assert bad.status_code == 404
     assert world.client(Role.admin).get("/api/v1/performance/people/carol/coaching").json() == []
+
+
+def test_monthly_attrition_shows_every_month_not_only_those_with_a_leaver(world: World) -> None:
+    _seed(world)
+    page = world.client(Role.manager).get("/performance/attrition")
+    assert page.status_code == 200
+    row = page.text.split('<tr data-team="Team A">', 1)[1].split("</tr>", 1)[0]
+    months = row.count("data-month=")
+    assert months >= 12  # a year of months up to yesterday, each one shown
+    assert row.count('data-leavers="0"') == months  # no one left Team A, and every month says so

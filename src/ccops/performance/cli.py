@@ -537,7 +537,7 @@ def attrition(
         [x.model_dump(mode="json") for x in out.leavers],
         ["name", "team", "termination_date", "tenure_days", "reason"],
     )
-    months = [x.model_dump(mode="json") for x in out.months if x.leavers]
+    months = [x.model_dump(mode="json") for x in out.months]
     print_table(
         "Monthly attrition",
         months,

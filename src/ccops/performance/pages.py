@@ -506,9 +506,15 @@ def attrition_page(request: Request, session: SessionDep, user: AttritionReader)
         if user.role in P.PERF_LEADERS
         else None
     )
+    month_labels = sorted({m.month for m in data.months})
+    by_team: dict[str, dict[str, object]] = {}
+    for m in data.months:
+        by_team.setdefault(m.team, {})[m.month] = m
     context = {
         "data": data,
         "km": km,
+        "month_labels": month_labels,
+        "by_team": by_team,
         "floor": floor,
         "cost": cost,
         "floor_first": floor_first,
