@@ -136,3 +136,32 @@ def kpi_gap(x: float | None, unit: str) -> str:
 def num(x: float | None, fmt: str = ".3f") -> str:
     """A number in ``fmt`` (empty for None)."""
     return "" if x is None else format(x, fmt)
+
+
+def _today() -> date:
+    """Today by the clock the demo is seeded with (UTC)."""
+    from datetime import UTC
+
+    return datetime.now(UTC).date()
+
+
+def _stored_launch() -> date:
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.forecasts import special_days
+
+    with unit_of_work() as session:
+        return special_days.latest_launch(session=session, on_or_before=_today())
+
+
+def day_text(text: str | None) -> str | None:
+    """A day option as typed, with relative selectors (``yesterday``, ``launch+6``) made ISO."""
+    from ccops.relative_days import resolve_day
+
+    return None if text is None else resolve_day(text, today=_today(), launch=_stored_launch)
+
+
+def week_text(text: str | None) -> str | None:
+    """A week option as typed, with ``last``/``this``/``next``/``launch`` made an ISO week."""
+    from ccops.relative_days import resolve_week
+
+    return None if text is None else resolve_week(text, today=_today(), launch=_stored_launch)

@@ -20,6 +20,7 @@ from ccops.contacts import demo as contact_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
+from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.schedules import demo as schedule_demo
 
 SEED = 20261123
@@ -51,6 +52,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         seed=SEED,
     )
     session.flush()
+    forecast_demo.seed_demo(session, launch=launch)
     performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     return {

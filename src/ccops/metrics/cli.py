@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ccops.cli_support import handle_errors, print_json, print_table
+from ccops.cli_support import day_text, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.metrics import registry
+from ccops.relative_days import DAY_HELP
 from ccops.settings import get_settings
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 kpi_app = typer.Typer(help="Queue, agent and repeat-contact KPIs.", invoke_without_command=True)
 export_app = typer.Typer(help="Export data for analytic engines.", no_args_is_help=True)
 
-FromOpt = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First local date: " + DAY_HELP)]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last local date (inclusive)")]
 IntervalOpt = Annotated[int, typer.Option("--interval", help="Interval minutes: 15, 30 or 60")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -30,10 +31,10 @@ def _date(text: str | None, option: str) -> date:
     if not text:
         raise Invalid(f"{option} is required (YYYY-MM-DD)", [Problem("missing", field=option)])
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(day_text(text) or text)
     except ValueError:
         raise Invalid(
-            f"{option} {text!r} is not a date (YYYY-MM-DD)", [Problem("not a date", field=option)]
+            f"{option} {text!r} is not a date ({DAY_HELP})", [Problem("not a date", field=option)]
         ) from None
 
 

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from ccops.cli_support import console, handle_errors, kpi_gap, kpi_value, print_json, print_table
+from ccops.cli_support import (
+    console,
+    day_text,
+    handle_errors,
+    kpi_gap,
+    kpi_value,
+    print_json,
+    print_table,
+)
 from ccops.errors import Invalid, Problem, no_such_file
 from ccops.performance import schemas as s
 
@@ -35,8 +43,8 @@ def _period(first: str | None, last: str | None) -> tuple[date, date]:
     from ccops.performance import periods as perf_periods
 
     try:
-        a = date.fromisoformat(first) if first else None
-        b = date.fromisoformat(last) if last else None
+        a = date.fromisoformat(day_text(first) or "") if first else None
+        b = date.fromisoformat(day_text(last) or "") if last else None
     except ValueError as exc:
         raise Invalid(f"dates are YYYY-MM-DD: {exc}", [Problem("bad date", "from/to")]) from None
     return perf_periods.default_period(first=a, last=b)

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, day_text, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.quality import schemas
+from ccops.relative_days import DAY_HELP
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Login recorded as the one who acts")]
@@ -205,9 +206,9 @@ def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(day_text(value) or value)
     except ValueError:
-        raise Invalid(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise Invalid(f"{option}: {value!r} is not a date ({DAY_HELP})") from None
 
 
 def _required_day(value: str, option: str) -> date:

@@ -376,6 +376,10 @@ def test_planned_special_day_scales_its_day(org: Session) -> None:
             session=org,
             data=schemas.SpecialDayIn(site="Main", day=date(2026, 5, 26), kind="launch", name="Y"),
         )
+    latest = special_day_service.latest_launch(session=org, on_or_before=date(2026, 6, 30))
+    assert latest == date(2026, 5, 26)  # what `--date launch` means in a command
+    with pytest.raises(Invalid, match="no launch day is stored"):
+        special_day_service.latest_launch(session=org, on_or_before=date(2026, 5, 25))
     planned = _build(org, horizon_days=2, methods=["SeasonalNaive"])
     monday = [iv.volume for iv in planned.intervals[:48]]
     tuesday = [iv.volume for iv in planned.intervals[48:]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from ccops.engines import forecasting as fc
@@ -74,16 +74,22 @@ def add_special_day(
     queue = org_service.get_queue(session=session, name=data.queue) if data.queue else None
     if queue is not None and queue.site_id != site.id:
         raise _invalid(f"queue: {data.queue!r} is not at site {data.site!r}", "queue")
+    # One day of a kind per site, or per queue: two queues of a site may each have their own
+    # launch on the same day, but not beside a site-wide one.
     duplicate = session.scalar(
         select(func.count()).where(
             SpecialDay.site_id == site.id,
             SpecialDay.day == data.day,
             SpecialDay.kind == data.kind,
+            true()
+            if queue is None
+            else (SpecialDay.queue_id.is_(None)) | (SpecialDay.queue_id == queue.id),
         )
     )
     if duplicate:
+        where = f"site {data.site!r}" if queue is None else f"queue {queue.name!r}"
         raise Conflict(
-            f"site {data.site!r} already has a {data.kind} special day on {data.day}",
+            f"{where} already has a {data.kind} special day on {data.day}",
             [Problem("already exists", field="kind")],
         )
     row = SpecialDay(
@@ -113,3 +119,19 @@ def list_special_days(
         stmt = stmt.where(SpecialDay.site_id.in_(sorted(scope.site_ids)))
     rows = session.scalars(stmt.order_by(SpecialDay.day, SpecialDay.id)).all()
     return [_special_day_out(session, day) for day in rows]
+
+
+def latest_launch(*, session: Session, on_or_before: date) -> date:
+    """The latest special day of kind ``launch`` on or before a day (what ``launch`` means in a
+    command); Invalid when none is stored."""
+    day = session.scalar(
+        select(func.max(SpecialDay.day)).where(
+            SpecialDay.kind == "launch", SpecialDay.day <= on_or_before
+        )
+    )
+    if day is None:
+        raise _invalid(
+            "no launch day is stored (a special day of kind 'launch'): give a date instead",
+            "date",
+        )
+    return day

@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
-from ccops.cli_support import console, handle_errors, print_json, print_table
+from ccops.cli_support import console, day_text, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem, no_such_file
+from ccops.relative_days import DAY_HELP
 from ccops.settings import get_settings
 from ccops.wfm.intraday import schemas
 
@@ -129,7 +130,9 @@ def follow(
 @handle_errors
 def status(
     queue: Annotated[str, typer.Option(help="Queue name")],
-    date: Annotated[str | None, typer.Option(help="Local date YYYY-MM-DD (default today)")] = None,
+    date: Annotated[str | None, typer.Option(help="Local date, default today: " + DAY_HELP)] = (
+        None
+    ),
     as_json: JsonOpt = False,
 ) -> None:
     """Forecast, actual, reforecast, required, scheduled and staffed per interval of a day."""
@@ -138,7 +141,7 @@ def status(
 
     with unit_of_work() as session:
         out = intraday_service.status(
-            session=session, queue=queue, day=intraday_service.parse_day(date)
+            session=session, queue=queue, day=intraday_service.parse_day(day_text(date))
         )
     if as_json:
         print_json(out.model_dump(mode="json"))
@@ -173,7 +176,7 @@ def status(
 @intraday_app.command("explain")
 @handle_errors
 def explain(
-    date: Annotated[str, typer.Option(help="Local date YYYY-MM-DD")],
+    date: Annotated[str, typer.Option(help="Local date: " + DAY_HELP)],
     queue: Annotated[str | None, typer.Option(help="Queue name (default every queue)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -182,7 +185,7 @@ def explain(
     from ccops.runtime import unit_of_work
     from ccops.wfm.intraday import service as intraday_service
 
-    day = intraday_service.parse_day(date)
+    day = intraday_service.parse_day(day_text(date))
     assert day is not None
     with unit_of_work() as session:
         out = intraday_service.explain(session=session, day=day, queue=queue)
@@ -197,14 +200,14 @@ def explain(
 @handle_errors
 def rebuild(
     queue: Annotated[str, typer.Option(help="Queue name")],
-    date: Annotated[str, typer.Option(help="Local date YYYY-MM-DD")],
+    date: Annotated[str, typer.Option(help="Local date: " + DAY_HELP)],
 ) -> None:
     """Recompute a queue-day's interval aggregates from stored records (after a file import)."""
     from ccops.runtime import unit_of_work
     from ccops.wfm.intraday import service as intraday_service
     from ccops.wfm.intraday import totals
 
-    day = intraday_service.parse_day(date)
+    day = intraday_service.parse_day(day_text(date))
     assert day is not None
     with unit_of_work() as session:
         n = totals.rebuild_queue_day(session=session, queue=queue, day=day)

@@ -19,8 +19,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ccops.cli_support import console, handle_errors, print_json, print_table, who
+from ccops.cli_support import console, handle_errors, print_json, print_table, week_text, who
 from ccops.errors import Invalid, Problem
+from ccops.relative_days import WEEK_HELP
 from ccops.wfm.schedules import schemas
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -54,6 +55,7 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def _week(value: str) -> str:
+    value = week_text(value) or value
     try:
         schemas.parse_week(value)
     except ValueError as exc:
@@ -125,7 +127,7 @@ def _n(x: float | None) -> str:
 @schedule_app.command("build")
 @handle_errors
 def build(
-    week: Annotated[str, typer.Option(help="ISO week, e.g. 2026-W48 (site's local time)")],
+    week: Annotated[str, typer.Option(help=WEEK_HELP + " (site's local time)")],
     site: Annotated[str | None, typer.Option(help="Site (default: every site)")] = None,
     plan_time_limit_s: Annotated[float, typer.Option(help="Stage 1 (HiGHS) limit, s")] = 40.0,
     roster_time_limit_s: Annotated[float, typer.Option(help="Stage 2 (CP-SAT) limit, s")] = 20.0,
@@ -227,7 +229,7 @@ def show(
 @handle_errors
 def list_(
     site: Annotated[str | None, typer.Option(help="Site")] = None,
-    week: Annotated[str | None, typer.Option(help="ISO week")] = None,
+    week: Annotated[str | None, typer.Option(help=WEEK_HELP)] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List schedule versions, newest first."""
@@ -235,7 +237,7 @@ def list_(
     from ccops.wfm.schedules import queries as schedule_queries
 
     with unit_of_work() as s:
-        rows = schedule_queries.list_schedules(session=s, site=site, week=week)
+        rows = schedule_queries.list_schedules(session=s, site=site, week=week_text(week))
     if as_json:
         print_json([r.model_dump(mode="json") for r in rows])
         return
