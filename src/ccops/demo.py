@@ -21,6 +21,7 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.wfm.forecasts import demo as forecast_demo
+from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
 
 SEED = 20261123
@@ -53,6 +54,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     )
     session.flush()
     forecast_demo.seed_demo(session, launch=launch)
+    intervals = intraday_demo.seed_demo(session, first=first, end=end)
     performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     return {
@@ -61,4 +63,5 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         "launch_monday": launch,
         "contacts": made["contacts"],
         "agent_state_events": made["agent_state_events"],
+        "intraday_intervals": intervals,
     }

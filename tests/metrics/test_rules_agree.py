@@ -1,6 +1,7 @@
 """The KPI rules of ``ccops.metrics.rules`` give the same numbers through every computation built
 from them: the Ibis KPIs on SQLite and PostgreSQL, DuckDB over a Parquet export, the performance
-SQLAlchemy sums, and the live intraday totals in Python.
+SQLAlchemy sums, the intraday totals a rebuild counts in SQL, and the live intake's totals in
+Python.
 
 Contacts cover the edges: waits exactly at the short-abandon threshold and at the target (and a
 hair either side), every outcome, each service-level variant (one queue per variant), and groups
@@ -22,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ccops.contacts.models import Contact
 from ccops.enums import Outcome, ServiceLevelVariant
 from ccops.metrics import cache as kpi_cache
 from ccops.metrics import rules
@@ -130,7 +132,7 @@ def _from_kpis(
 
 
 def _intraday(session: Session) -> dict[str, QueueDay]:
-    """Rebuild each queue-day's live totals (Python, contact by contact) and read them back."""
+    """Rebuild each queue-day's intraday totals (grouped in SQL) and read them back."""
     out = {}
     for variant, name in QUEUES.items():
         intraday_totals.rebuild_queue_day(session=session, queue=name, day=DAY)
@@ -216,8 +218,36 @@ def test_kpi_rules_agree_on_stored_contacts(
     offered, _answered, abandoned, short = totals[:4]
     assert (abandon_rate.successes, abandon_rate.n) == (abandoned - short, offered - short)
 
-    # (d) the live intraday totals, contact by contact in Python
+    # (d) the intraday totals a rebuild writes (grouped in SQL)
     assert _intraday(session) == expected
+
+    # (e) the live intake's totals, contact by contact in Python, equal the rebuild's per
+    # interval, sums of handle time and waits included
+    assert _live_by_interval(session) == _stored_by_interval(session)
+
+
+_CONTACT_FIELDS = intraday_totals.AGG_FIELDS[:7]
+
+
+def _stored_by_interval(session: Session) -> dict[tuple[int, int], tuple[float, ...]]:
+    rows = session.scalars(sa.select(IntradayInterval)).all()
+    return {
+        (r.queue_id, int(r.interval_start.replace(tzinfo=UTC).timestamp())): tuple(
+            round(float(getattr(r, f)), 6) for f in _CONTACT_FIELDS
+        )
+        for r in rows
+        if r.offered
+    }
+
+
+def _live_by_interval(session: Session) -> dict[tuple[int, int], tuple[float, ...]]:
+    deltas = intraday_totals.Deltas()
+    queues = {q.id: q for q in session.scalars(sa.select(Queue))}
+    keys = intraday_totals.CONTACT_KEYS
+    for row in session.execute(sa.select(*[getattr(Contact, k) for k in keys])):
+        record = dict(zip(keys, row, strict=True))
+        deltas.contact(record, queues[record["queue_id"]], +1)
+    return {key: tuple(round(v, 6) for v in values[:7]) for key, values in deltas.values.items()}
 
 
 # --- null waits: the compilers row by row on a probe table --------------------------------------

@@ -25,7 +25,7 @@ from ccops.wfm.forecasts.models import Forecast, ForecastAdjustment, ForecastInt
 from ccops.wfm.staffing import requirements as requirement_service
 from ccops.wfm.staffing import schemas as staffing_schemas
 from tests.factories import make_org
-from tests.factories.history import SHANGHAI_OFFSET_MIN, add_history
+from tests.factories.history import SHANGHAI_OFFSET_MIN, add_history, weekday_profile
 
 FIRST = date(2026, 5, 11)  # a Monday, clear of Chinese public holidays for five weeks
 
@@ -395,3 +395,23 @@ def test_daylight_saving_slots_map_to_utc() -> None:
     assert [(i, off) for i, _m, off, _utc in rows] == [(0, 60), (0, 0), (2, 60)]
     assert rows[0][3] == datetime(2026, 10, 25, 0, 0, tzinfo=UTC)
     assert rows[1][3] == datetime(2026, 10, 25, 1, 0, tzinfo=UTC)
+
+
+def test_a_forecast_as_of_a_day_reads_only_the_history_before_it(org: Session) -> None:
+    """A forecast as a planner would have made it before a week (the demo's launch week):
+    the days from ``as_of`` on are neither history nor backtest, however many contacts they had."""
+    as_of = FIRST + timedelta(days=21)
+
+    def surge_in_week_4(day: date, slot: int) -> int:
+        return weekday_profile(day, slot) * (2 if day >= as_of else 1)
+
+    add_history(org, queue="Sales", first_day=FIRST, days=28, volume=surge_in_week_4)
+    before = _build(org, methods=["SeasonalNaive"], as_of=as_of.isoformat())
+    assert before.first_day == as_of and before.last_day == as_of + timedelta(days=6)
+    after = _build(org, methods=["SeasonalNaive"])  # made after the surge week
+    assert after.first_day == as_of + timedelta(days=7)
+    volume_before = sum(iv.volume for iv in before.intervals)
+    assert volume_before == pytest.approx(
+        sum(weekday_profile(as_of + timedelta(days=k), s) for k in range(7) for s in range(48))
+    )
+    assert sum(iv.volume for iv in after.intervals) == pytest.approx(2 * volume_before)

@@ -26,6 +26,8 @@ from ccops.org.models import Person, PersonSkill, Queue
 from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSampleContact
 from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.forecasts.models import SpecialDay
+from ccops.wfm.intraday.models import IntradayInterval
 from ccops.wfm.staffing import requirements as requirement_service
 from ccops.wfm.staffing import schemas as staffing_schemas
 
@@ -172,6 +174,14 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
             AgentStateEvent.person_id.in_(primary), AgentStateEvent.start_epoch_s >= start_s
         )
     )
+    # The demo's interval totals of those days go too (the replay counts them again), and so
+    # does its launch mark, made afterwards: on the morning of the day nobody knew of it.
+    session.execute(
+        delete(IntradayInterval).where(
+            IntradayInterval.queue_id == queue.id, IntradayInterval.interval_start >= start
+        )
+    )
+    session.execute(delete(SpecialDay).where(SpecialDay.kind == "launch"))
     session.flush()
     forecast = forecast_service.build_forecast(
         session=session,

@@ -23,6 +23,11 @@ class ForecastBuildIn(BaseModel):
         default=None, description="Methods to compare (default: all built-in)"
     )
     backtest_weeks: int = Field(default=3, ge=1, le=26, description="Weeks of backtest origins")
+    as_of: Day | None = Field(
+        default=None,
+        description="Forecast as it would have been made on this local day: only the history "
+        "before it is read, and the forecast starts on it (default: after the last history day)",
+    )
     notes: str = Field(default="", max_length=2000)
 
 

@@ -380,7 +380,12 @@ def build_forecast(
     started = time.perf_counter()
     queue = _queue(session, data.queue, scope)
     progress(0.02, "reading history")
-    series, source = history_series(session=session, queue=queue, interval_min=data.interval_min)
+    series, source = history_series(
+        session=session,
+        queue=queue,
+        interval_min=data.interval_min,
+        end_local_min=None if data.as_of is None else day_start_min(data.as_of),
+    )
     days = series.history_days()
     if data.horizon_days > days:
         raise _invalid(
