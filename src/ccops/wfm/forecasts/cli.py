@@ -10,6 +10,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from ccops.cli_support import (
     console,
+    day_text,
     err_console,
     handle_errors,
     num,
@@ -18,6 +19,7 @@ from ccops.cli_support import (
     print_table,
     who,
 )
+from ccops.relative_days import DAY_HELP
 from ccops.wfm.forecasts import schemas
 from ccops.wfm.staffing import schemas as staffing_schemas
 
@@ -83,18 +85,25 @@ def forecast_build(
         list[str] | None, typer.Option("--method", help="Methods to compare (repeatable)")
     ] = None,
     backtest_weeks: Annotated[int, typer.Option(help="Weeks of backtest origins")] = 3,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Forecast as made on this day, from the history before it: " + DAY_HELP),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest the methods on the queue's history and store a forecast with the best one."""
     from ccops.runtime import unit_of_work
     from ccops.wfm.forecasts import service as forecast_service
 
-    data = schemas.ForecastBuildIn(
-        queue=queue,
-        horizon_days=horizon_days,
-        interval_min=interval,
-        methods=method or None,
-        backtest_weeks=backtest_weeks,
+    data = schemas.ForecastBuildIn.model_validate(
+        {
+            "queue": queue,
+            "horizon_days": horizon_days,
+            "interval_min": interval,
+            "methods": method or None,
+            "backtest_weeks": backtest_weeks,
+            "as_of": day_text(as_of),
+        }
     )
     if as_json:
         with unit_of_work() as s:
