@@ -113,6 +113,18 @@ def test_numbers_and_dates_follow_the_locale() -> None:
     assert Formats(Language.zh_Hant).weekday_date(date(2026, 11, 16)).startswith("週一")
 
 
+def test_a_contact_time_is_shown_in_its_sites_zone_with_the_zone_named() -> None:
+    from datetime import UTC, datetime
+
+    call = datetime(2026, 12, 3, 4, 14, 5, tzinfo=UTC)  # a 12:14 call in Shanghai
+    english = Formats(Language.en)
+    assert english.local(call, "Asia/Shanghai") == "3 Dec 2026, 12:14:05 (Asia/Shanghai, UTC+8)"
+    assert english.local(call, "Europe/London") == "3 Dec 2026, 04:14:05 (Europe/London, UTC)"
+    assert english.local(call, "Asia/Kolkata") == "3 Dec 2026, 09:44:05 (Asia/Kolkata, UTC+5:30)"
+    assert english.local(call, None).endswith(" (UTC)")  # never a bare time without its zone
+    assert "12:14:05" in Formats(Language.zh_Hans).local(call, "Asia/Shanghai")
+
+
 ALLOWED_LATIN = {
     # names and codes that stay as they are in every language
     "ccops", "KPI", "KPIs", "API", "ASA", "ACD", "CSV", "Parquet", "TOML", "Technion",

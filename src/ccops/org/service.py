@@ -59,6 +59,12 @@ def get_site(*, session: Session, name: str) -> Site:
     return _by_name(session, Site, name)
 
 
+def queue_time_zones(*, session: Session) -> dict[str, str]:
+    """Each queue's name and its site's IANA time zone (contact times are shown in it)."""
+    rows = session.execute(select(Queue.name, Site.timezone).join(Site, Site.id == Queue.site_id))
+    return {str(name): str(zone) for name, zone in rows}
+
+
 def get_queue(*, session: Session, name: str) -> Queue:
     """Return the queue called ``name`` or raise NotFound."""
     return _by_name(session, Queue, name)

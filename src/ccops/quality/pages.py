@@ -18,6 +18,7 @@ from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
+from ccops.org import service as org_service
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
@@ -93,6 +94,7 @@ def my_evaluations(request: Request, user: Reader, session: SessionDep) -> HTMLR
         request,
         "quality/mine.html",
         {
+            "zones": org_service.queue_time_zones(session=session),
             "person": login,
             "score": score,
             "evaluations": evaluations,
@@ -142,6 +144,7 @@ def _evaluation_page(
         request,
         "quality/evaluation.html",
         {
+            "zones": org_service.queue_time_zones(session=session),
             "evaluation": evaluation,
             "version": version,
             "current": current,
@@ -269,6 +272,7 @@ def _evaluate_page(
         request,
         "quality/evaluate.html",
         {
+            "zones": org_service.queue_time_zones(session=session),
             "contact": contact,
             "versions": active,
             "version": version,
@@ -457,6 +461,7 @@ def _worklist(
         request,
         "quality/worklist.html",
         {
+            "zones": org_service.queue_time_zones(session=session),
             "form": state,
             "size": size,
             "samples": qa_sampling.list_samples(session=session, scope=user.scope),
@@ -652,6 +657,7 @@ def _calibration_score_page(
         request,
         "quality/evaluate.html",
         {
+            "zones": org_service.queue_time_zones(session=session),
             "contact": _contact_facts(session, user, contact_id),
             "versions": [version],
             "version": version,

@@ -12,10 +12,11 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
@@ -185,6 +186,23 @@ class Formats:
         if value is None:
             return DASH
         return format_time(value, "HH:mm", tzinfo=value.tzinfo, locale=self.locale)
+
+    def local(self, value: datetime | None, zone: str | None) -> str:
+        """A date and time in a site's time zone, named with its offset, e.g. ``3 Dec 2026,
+        12:14:05 (Asia/Shanghai, UTC+8)``: a bare UTC time beside a Shanghai call misleads by
+        eight hours."""
+        if value is None:
+            return DASH
+        if not zone:
+            return self.moment(value) + " (UTC)"
+        tz = ZoneInfo(zone)
+        at = value.astimezone(tz)
+        minutes = int((at.utcoffset() or timedelta(0)).total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, rest = divmod(abs(minutes), 60)
+        offset = "UTC" if minutes == 0 else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+        shown = format_datetime(at, "medium", tzinfo=tz, locale=self.locale)
+        return f"{shown} ({zone}, {offset})"
 
     def moment(self, value: datetime | None) -> str:
         """A date and time in the locale's medium form, in the value's own offset."""
