@@ -762,3 +762,43 @@ def test_mean_interval_from_sums_of_none_or_one_value_is_nan() -> None:
     assert math.isnan(stats.mean_interval_from_sums(0, 0.0, 0.0).point)
     one = stats.mean_interval_from_sums(1, 7.0, 49.0)
     assert one.point == 7.0 and math.isnan(one.low) and math.isnan(one.high)
+
+
+def test_ratio_interval_by_hand() -> None:
+    # R = 6/8; residuals -0.5, 0.5, 0; var = 0.5 / (3 * 2 * (8/3)^2); t(0.975, 2) = 4.302653
+    ci = stats.ratio_interval([1.0, 2.0, 3.0], [2.0, 2.0, 4.0])
+    half = 4.302652729911275 * math.sqrt(0.5 / (3 * 2 * (8 / 3) ** 2))
+    assert ci.point == 0.75 and ci.n == 3
+    assert (ci.low, ci.high) == pytest.approx((0.75 - half, 0.75 + half), rel=1e-9)
+
+
+def test_ratio_interval_centres_on_the_ratio_of_sums_not_the_mean_of_ratios() -> None:
+    # a short quiet day at 20% and long busy days at 80%: the mean of daily ratios is 65%,
+    # the share of all seconds 78.6%; the interval must be about the latter
+    y, x = [600.0, 24000.0, 24000.0, 24000.0], [3000.0, 30000.0, 30000.0, 30000.0]
+    ci = stats.ratio_interval(y, x)
+    assert ci.point == pytest.approx(72600 / 93000)
+    assert ci.low < ci.point < ci.high
+    assert abs((ci.low + ci.high) / 2 - ci.point) < 1e-12  # symmetric about the point
+
+
+def test_ratio_interval_covers_the_true_ratio_about_95_percent_in_simulation() -> None:
+    rng = np.random.default_rng(20261206)
+    true_ratio, days, runs, covered = 0.78, 20, 4000, 0
+    for _ in range(runs):
+        x = rng.uniform(3_000, 30_000, days)  # ready seconds per day, unequal days
+        y = x * np.clip(rng.normal(true_ratio, 0.06, days), 0, 1)
+        ci = stats.ratio_interval(y, x)
+        covered += ci.low <= true_ratio <= ci.high
+    assert 0.93 <= covered / runs <= 0.97
+
+
+def test_ratio_interval_edges_and_bad_input() -> None:
+    assert math.isnan(stats.ratio_interval([], []).point)
+    assert math.isnan(stats.ratio_interval([0.0], [0.0]).point)
+    one = stats.ratio_interval([3.0], [4.0])
+    assert one.point == 0.75 and math.isnan(one.low)
+    with pytest.raises(StatsInputError, match="differ in length"):
+        stats.ratio_interval([1.0, 2.0], [1.0])
+    with pytest.raises(StatsInputError):
+        stats.ratio_interval([1.0, math.nan], [1.0, 2.0])

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from scipy import stats as scipy_stats
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -194,10 +195,9 @@ def _from_contacts(kpi: str, rows: Sequence[Row]) -> Measure:
 def _state_measure(
     session: Session, subject: Subject, kpi: str, first: date, last: date
 ) -> dict[int, Measure] | Measure:
-    if subject.kind not in ("person", "team"):
-        return Measure(None, 0, None, None, "none", False, "measured for people and teams")
     lo, hi = _local_minutes(first, last)
     teams = _teams(session)
+    person_sites = dict(session.execute(select(Person.id, Person.site_id)).all())
     rows = session.execute(
         select(
             AgentStateEvent.person_id,
@@ -210,7 +210,7 @@ def _state_measure(
     handling: dict[int, float] = defaultdict(float)
     denominator: dict[int, float] = defaultdict(float)
     for person_id, state, start, end, offset in rows:
-        if end is None or not _in_subject(subject, person_id, None, teams):
+        if end is None or not _in_subject(subject, person_id, person_sites.get(person_id), teams):
             continue
         a = max(start + offset * 60, lo * 60)
         b = min(end + offset * 60, hi * 60)
@@ -239,15 +239,17 @@ def _state_measure(
             False,
             f"too few days of agent-state data: {len(days)} (at least {MIN_DAYS} needed)",
         )
-    daily = np.array([handling[d] / denominator[d] for d in days])
-    ci = stats.mean_interval(daily)
-    ratio = sum(handling[d] for d in days) / sum(denominator[d] for d in days)
+    y = np.array([handling[d] for d in days])
+    x = np.array([denominator[d] for d in days])
+    ratio = float(y.sum() / x.sum())  # the ratio estimator, its variance by linearisation
+    se = math.sqrt(float(((y - ratio * x) ** 2).sum()) / (len(days) * (len(days) - 1))) / x.mean()
+    half = float(scipy_stats.t.ppf(0.975, len(days) - 1)) * se
     return Measure(
         ratio,
         len(days),
-        _finite(ci.low),
-        _finite(ci.high),
-        "t over days",
+        max(ratio - half, 0.0),
+        min(ratio + half, 1.0),
+        "ratio over days",
         True,
-        "ratio of summed seconds; interval from the spread of daily values",
+        "ratio of summed seconds; its interval by linearisation over days (the same estimator)",
     )

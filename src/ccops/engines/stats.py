@@ -63,6 +63,7 @@ __all__ = [
     "kaplan_meier",
     "krippendorff_alpha",
     "mean_interval",
+    "ratio_interval",
     "minimum_sample_size",
     "p_chart_limits",
     "wilson_interval",
@@ -719,6 +720,40 @@ def mean_interval(values: ArrayLike, confidence: float = 0.95) -> Interval[float
         return Interval(low=math.nan, high=math.nan, point=mean, n=1)
     half = float(sps.t.ppf(0.5 + 0.5 * c, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
     return Interval(low=mean - half, high=mean + half, point=mean, n=n)
+
+
+def ratio_interval(
+    numerators: ArrayLike, denominators: ArrayLike, confidence: float = 0.95
+) -> Interval[float, int]:
+    """Confidence interval for a ratio of sums, R = sum(y) / sum(x), over n independent units
+    (days, say): the same estimator as the point, unlike an interval of the mean of daily ratios.
+
+    Linearisation (delta method): with residuals e_i = y_i - R x_i,
+    var(R) = sum(e_i^2) / (n (n - 1) xbar^2), and R +- t_{n-1} sqrt(var(R)). Large units weigh
+    more, as they do in the point. With one unit the interval is NaN; with none, or a zero
+    denominator sum, the point is NaN too.
+
+    Raises:
+        StatsInputError: arrays not 1-D, of different lengths, NaN or infinite; bad confidence.
+    """
+    c = _confidence(confidence)
+    y = _values_1d(numerators, "numerators")
+    x = _values_1d(denominators, "denominators")
+    if y.size != x.size:
+        raise StatsInputError(
+            f"numerators and denominators differ in length: {y.size} and {x.size}"
+        )
+    n = int(x.size)
+    total = float(x.sum())
+    if n == 0 or total == 0.0:
+        return Interval(low=math.nan, high=math.nan, point=math.nan, n=n)
+    ratio = float(y.sum()) / total
+    if n == 1:
+        return Interval(low=math.nan, high=math.nan, point=ratio, n=1)
+    residuals = y - ratio * x
+    variance = float((residuals**2).sum()) / (n * (n - 1) * (total / n) ** 2)
+    half = float(sps.t.ppf(0.5 + 0.5 * c, n - 1)) * math.sqrt(variance)
+    return Interval(low=ratio - half, high=ratio + half, point=ratio, n=n)
 
 
 def bootstrap_mean_interval(

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, select, true
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent
@@ -127,9 +127,11 @@ def _state_measure(
         where = AgentStateEvent.person_id.in_(
             select(Person.id).where(Person.team_id == subject.team_id)
         )
-    else:
-        return perf_estimates.Measure(
-            None, 0, None, None, "none", False, "measured for people and teams"
+    elif subject.site_ids is None:  # the centre: everyone with agent states
+        where = true()
+    else:  # the centre of the sites in scope: their people
+        where = AgentStateEvent.person_id.in_(
+            select(Person.id).where(Person.site_id.in_(sorted(subject.site_ids)))
         )
     handling: dict[int, float] = {}
     denominator: dict[int, float] = {}
@@ -159,17 +161,18 @@ def _state_measure(
             False,
             f"too few days of agent-state data: {len(days)} (at least {MIN_DAYS} needed)",
         )
-    daily = np.array([handling[d] / denominator[d] for d in days])
-    ci = stats.mean_interval(daily)
-    ratio = sum(handling[d] for d in days) / sum(denominator[d] for d in days)
+    ci = stats.ratio_interval(
+        np.array([handling[d] for d in days]), np.array([denominator[d] for d in days])
+    )
+    low, high = perf_estimates.finite(ci.low), perf_estimates.finite(ci.high)
     return perf_estimates.Measure(
-        ratio,
+        ci.point,
         len(days),
-        perf_estimates.finite(ci.low),
-        perf_estimates.finite(ci.high),
-        "t over days",
+        None if low is None else max(low, 0.0),
+        None if high is None else min(high, 1.0),
+        "ratio over days",
         True,
-        "ratio of summed seconds; interval from the spread of daily values",
+        "ratio of summed seconds; its interval by linearisation over days (the same estimator)",
     )
 
 
