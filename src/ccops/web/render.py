@@ -72,6 +72,8 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
 )
+PERSONAL = frozenset({"my-week"})
+"""Entries about the user's own person: shown only to users linked to a person."""
 ADMIN_LABELS = {
     "sites": N_("Sites"),
     "channels": N_("Channels"),
@@ -107,7 +109,9 @@ def navigation(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
     items = [
-        NavItem(href, label, key) for key, href, label, roles in NAV if principal.role in roles
+        NavItem(href, label, key)
+        for key, href, label, roles in NAV
+        if principal.role in roles and (key not in PERSONAL or principal.person_id is not None)
     ]
     pages = admin_pages(principal.role)
     if pages:
