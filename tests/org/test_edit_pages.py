@@ -178,3 +178,41 @@ def test_a_disabled_user_is_told_so_at_sign_in(world: World) -> None:
         data={"login": "u-qa", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
     )
     assert refused.status_code == 401 and "This account is disabled" in refused.text
+
+
+def test_the_people_list_searches_filters_and_pages(world: World) -> None:
+    from datetime import date
+
+    from ccops.org import schemas as org_schemas
+
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        for i in range(120):
+            org_service.create_person(
+                session=s,
+                data=org_schemas.PersonIn(
+                    name=f"Agent {i:03d}",
+                    login=f"a{i:03d}",
+                    site="Main",
+                    team="Team A",
+                    hire_date=date(2025, 1, 6),
+                    termination_date=date(2026, 3, 31) if i % 10 == 0 else None,
+                ),
+            )
+        s.commit()
+    engine.dispose()
+    admin = world.client(Role.admin)
+    rows = re.compile(r'<tr>\s*<th scope="row">')
+    first = admin.get("/admin/people").text
+    assert "(124)" in first and len(rows.findall(first)) == 50  # 120 + the world's 4
+    assert "1–50 of 124" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    last = admin.get("/admin/people", params={"page": "9"}).text  # past the end: the last page
+    assert "101–124 of 124" in last and len(rows.findall(last)) == 24
+    found = admin.get("/admin/people", params={"q": "AGENT 01"}).text  # name, any case
+    assert "(10)" in found and 'id="list-pager"' not in found
+    assert admin.get("/admin/people", params={"q": "alic"}).text.count("/admin/people/alice") == 1
+    leavers = admin.get("/admin/people", params={"status": "left"}).text
+    assert "(12)" in leavers  # a000, a010, ..., a110
+    current = admin.get("/admin/people", params={"status": "current", "team": "Team A"}).text
+    assert "(109)" in current  # Team A: alice and 108 current agents
+    assert admin.get("/admin/people", params={"page": "x", "status": "?"}).status_code == 200

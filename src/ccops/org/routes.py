@@ -519,6 +519,52 @@ def _cell(row: BaseModel, column: str) -> Any:
     return value
 
 
+PAGE_SIZE = 50
+"""Rows per page of an organisation list."""
+STATUSES = ("", "current", "left")
+"""The people list's status filter: everyone, current staff, leavers."""
+
+
+@dataclass(frozen=True)
+class ListView:
+    """One page of an organisation list after search and filters, and how to reach the others."""
+
+    rows: list[BaseModel]
+    total: int
+    page: int
+    pages: int
+    first: int
+    last: int
+    search: str
+    status: str
+
+
+def _list_view(entity: Entity, rows: list[BaseModel], query: dict[str, str]) -> ListView:
+    """Search (case-insensitive, in the first two columns: login or name), the people's status
+    filter, and the page asked for (clamped to the pages there are)."""
+    search = query.get("q", "").strip()[:100]
+    if search:
+        needle = search.casefold()
+        keys = [c for c, _label in entity.columns[:2]]
+        rows = [r for r in rows if any(needle in str(_cell(r, k) or "").casefold() for k in keys)]
+    status = query.get("status", "") if entity.key == "people" else ""
+    status = status if status in STATUSES else ""
+    if status:
+        left = status == "left"
+        rows = [r for r in rows if (getattr(r, "termination_date", None) is not None) == left]
+    total = len(rows)
+    pages = max(1, -(-total // PAGE_SIZE))
+    try:
+        page = min(max(int(query.get("page", "1")), 1), pages)
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    shown = rows[start : start + PAGE_SIZE]
+    return ListView(
+        shown, total, page, pages, start + 1 if shown else 0, start + len(shown), search, status
+    )
+
+
 def _page(
     request: Request,
     entity: Entity,
@@ -530,7 +576,8 @@ def _page(
 ) -> HTMLResponse:
     _read, write = permissions.ADMIN_PAGES[entity.key]
     query = dict(request.query_params)
-    rows = entity.rows(session, user, query)
+    view = _list_view(entity, entity.rows(session, user, query), query)
+    rows = view.rows
     if state is None:
         state = forms.FormState(
             values={f.name: ([] if f.kind == "multiselect" else "") for f in entity.fields}
@@ -570,6 +617,12 @@ def _page(
             "column_labels": [_(label) for _name, label in entity.columns],
             "team_filter": team_filter,
             "chosen_team": query.get("team", ""),
+            "view": view,
+            "status_filter": (
+                [("", _("Everyone")), ("current", _("Current staff")), ("left", _("Leavers"))]
+                if entity.key == "people"
+                else []
+            ),
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
             "variant_labels": {v.value: _(VARIANT_LABELS[v]) for v in ServiceLevelVariant},
             "scope_labels": {k.value: _(SCOPE_LABELS[k]) for k in ScopeKind},
