@@ -41,10 +41,11 @@ def print_json(data: object) -> None:
 
 
 def print_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Print ``rows`` as a Rich table with the given columns."""
+    """Print ``rows`` as a Rich table with the given columns; in a narrow terminal a cell or
+    heading wraps (folds) instead of being cut to ``que…``."""
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
