@@ -1,4 +1,4 @@
-"""CLI tables in an 80-column terminal: every heading and value is there whole, wrapped if need be."""
+"""CLI tables in an 80-column terminal: every heading and value whole, wrapped if need be."""
 
 from __future__ import annotations
 
