@@ -188,3 +188,14 @@ def test_routers_are_exported_and_no_path_shadows_another() -> None:
         for other_method, other in found:
             if other is not route and other_method == method:
                 assert not other.path_regex.match(route.path), (route.path, other.path)
+
+
+def test_a_board_opened_on_a_day_without_contacts_says_so_and_links_the_last_day(
+    admin_client: TestClient, settings: Settings
+) -> None:
+    _setup(settings)  # contacts on 23 November 2026 only; today has none
+    page = admin_client.get("/intraday?queue=Sales").text
+    assert 'id="nothing-today"' in page
+    assert 'href="/intraday?queue=Sales&amp;date=2026-11-23"' in page
+    chosen = admin_client.get("/intraday?queue=Sales&date=2026-11-23").text
+    assert 'id="nothing-today"' not in chosen  # a day asked for is shown as it is

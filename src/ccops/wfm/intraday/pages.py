@@ -94,6 +94,8 @@ def _board(
     chosen = queue or (queues[0].name if queues else "")
     problems: dict[str, str] = {}
     view = None
+    last_day: date | None = None
+    nothing_today = False
     exceptions: list[schemas.ExceptionOut] = []
     closed: list[schemas.ExceptionOut] = []
     try:
@@ -108,6 +110,11 @@ def _board(
             closed = exception_service.list_exceptions(
                 session=session, scope=user.scope, status="closed", queue=chosen, day=view.date
             )
+            nothing_today = parsed is None and not any(iv.offered for iv in view.intervals)
+            if nothing_today:
+                last_day = intraday_service.last_day_with_contacts(
+                    session=session, queue=chosen, scope=user.scope
+                )
     except CcopsError as exc:
         for p in exc.problems or [Problem(exc.message)]:
             problems[p.field or "queue"] = p.message
@@ -140,6 +147,8 @@ def _board(
         "queue": chosen,
         "day": day,
         "view": view,
+        "last_day": last_day,
+        "nothing_today": nothing_today,
         "exceptions": exceptions,
         "closed": closed,
         "zone": next((ZoneInfo(q.site.timezone) for q in queues if q.name == chosen), UTC),

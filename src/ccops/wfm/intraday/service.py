@@ -31,7 +31,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccops import bounds
@@ -377,6 +377,20 @@ def _open_staffed(session: Session, queue: Queue, at: datetime) -> float:
         ).scalar()
         count += top == queue.id
     return float(count)
+
+
+def last_day_with_contacts(
+    *, session: Session, queue: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> date | None:
+    """The latest local day on which the queue's interval totals counted a contact (None when
+    none ever did): where the board sends a user on a day nothing has arrived yet."""
+    q = get_queue(session, queue, scope)
+    latest = session.scalar(
+        select(func.max(IntradayInterval.interval_local_min)).where(
+            IntradayInterval.queue_id == q.id, IntradayInterval.offered > 0
+        )
+    )
+    return None if latest is None else date(1970, 1, 1) + timedelta(days=int(latest) // 1440)
 
 
 def status(
