@@ -450,7 +450,7 @@ def summary(
         )
         c = day_cost(session=session, queue=q, value=v, rows=rows, day=the_day)
         costs.append(c)
-        bucket = totals.setdefault(v.currency or "-", {})
+        bucket = totals.setdefault(v.currency, {})
         figures = dict(v.money)
         if c.cost is not None:
             figures["day_cost"] = c.cost
