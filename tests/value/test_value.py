@@ -64,7 +64,7 @@ def _seed_contacts(world: World) -> None:
 
 def _set_all(client: TestClient, site: str = "Main", queue: str | None = None) -> None:
     for key, (value, low, high) in SALES.items():
-        r = client.put(
+        r = client.post(
             "/api/v1/value/assumptions",
             json={
                 "site": site,
@@ -81,7 +81,7 @@ def _set_all(client: TestClient, site: str = "Main", queue: str | None = None) -
 
 def test_assumptions_carry_owner_date_and_scope(world: World) -> None:
     manager = world.client(Role.manager)  # sites: Main
-    r = manager.put(
+    r = manager.post(
         "/api/v1/value/assumptions",
         json={"site": "Main", "key": "cost_per_agent_hour", "value": 21.5, "source": "HR 2026"},
     )
@@ -90,7 +90,7 @@ def test_assumptions_carry_owner_date_and_scope(world: World) -> None:
     assert (body["value"], body["low"], body["high"]) == (21.5, 21.5, 21.5)
     assert body["set_by"] == "u-manager" and body["source"] == "HR 2026"
     assert datetime.fromisoformat(body["set_at"]) > datetime.now(UTC) - timedelta(minutes=5)
-    again = manager.put(
+    again = manager.post(
         "/api/v1/value/assumptions",
         json={
             "site": "Main",
@@ -102,19 +102,24 @@ def test_assumptions_carry_owner_date_and_scope(world: World) -> None:
         },
     )
     assert again.status_code == 200
+    trail = world.client(Role.admin).get("/api/v1/audit", params={"entity": "value_assumption"})
+    assert trail.status_code == 200, trail.text
+    changes = trail.json()
+    entries = changes["entries"] if isinstance(changes, dict) else changes
+    assert [e["action"] for e in entries] == ["update", "create"]  # newest first
     listed = world.client(Role.executive).get("/api/v1/value/assumptions").json()
     assert [(a["key"], a["value"], a["low"], a["high"]) for a in listed] == [
         ("cost_per_agent_hour", 22.0, 20.0, 25.0)
     ]
     # out of scope answers as missing; executives never write; queue of another site refused
-    other = manager.put(
+    other = manager.post(
         "/api/v1/value/assumptions",
         json={"site": "Other", "key": "shrinkage", "value": 0.3, "source": "x"},
     )
     assert other.status_code == 404
     assert (
         world.client(Role.executive)
-        .put(
+        .post(
             "/api/v1/value/assumptions",
             json={"site": "Main", "key": "shrinkage", "value": 0.3, "source": "x"},
         )
@@ -122,7 +127,7 @@ def test_assumptions_carry_owner_date_and_scope(world: World) -> None:
         == 403
     )
     admin = world.client(Role.admin)
-    wrong = admin.put(
+    wrong = admin.post(
         "/api/v1/value/assumptions",
         json={"site": "Main", "queue": "Support", "key": "shrinkage", "value": 0.3, "source": "x"},
     )
@@ -142,7 +147,7 @@ def test_bad_assumptions_are_refused_and_nothing_changes(
     world: World, payload: dict[str, Any], field_text: str
 ) -> None:
     admin = world.client(Role.admin)
-    r = admin.put("/api/v1/value/assumptions", json={"site": "Main", "source": "x", **payload})
+    r = admin.post("/api/v1/value/assumptions", json={"site": "Main", "source": "x", **payload})
     assert r.status_code == 422
     assert field_text in r.json()["message"]
     assert admin.get("/api/v1/value/assumptions").json() == []
@@ -150,28 +155,28 @@ def test_bad_assumptions_are_refused_and_nothing_changes(
 
 def test_whatif_needs_assumptions_and_history(world: World) -> None:
     admin = world.client(Role.admin)
-    missing = admin.post("/api/v1/value/whatif", json={"queue": "Sales", "add_agents": 1})
+    missing = admin.get("/api/v1/value/whatif", params={"queue": "Sales", "add_agents": 1})
     assert missing.status_code == 422
     assert "cost_per_agent_hour, shrinkage" in missing.json()["message"]
     _set_all(admin, "Other")
-    empty = admin.post("/api/v1/value/whatif", json={"queue": "Support", "add_agents": 1})
+    empty = admin.get("/api/v1/value/whatif", params={"queue": "Support", "add_agents": 1})
     assert empty.status_code == 422 and "no contact history" in empty.json()["message"]
-    negative = admin.post(
-        "/api/v1/value/whatif", json={"queue": "Support", "add_agents": 1, "upfront": -1}
+    negative = admin.get(
+        "/api/v1/value/whatif", params={"queue": "Support", "add_agents": 1, "upfront": -1}
     )
     assert negative.status_code == 422
     # a manager of London cannot run a scenario on Shanghai's queue
     manager = world.client(Role.manager)
-    assert manager.post("/api/v1/value/whatif", json={"queue": "Support"}).status_code == 404
+    assert manager.get("/api/v1/value/whatif", params={"queue": "Support"}).status_code == 404
 
 
 def test_whatif_runs_the_staffing_engine_and_ranges_hold_the_point(world: World) -> None:
     _seed_contacts(world)
     admin = world.client(Role.admin)
     _set_all(admin)
-    r = world.client(Role.executive).post(
+    r = world.client(Role.executive).get(
         "/api/v1/value/whatif",
-        json={"queue": "Sales", "add_agents": 1, "upfront": 500, "days": 7, "last": str(LAST)},
+        params={"queue": "Sales", "add_agents": 1, "upfront": 500, "days": 7, "last": str(LAST)},
     )
     assert r.status_code == 200, r.text
     out = r.json()

@@ -79,9 +79,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/admin/audit"): ADMIN,
     # JSON API and page: the value model (executive view of cost, revenue and ROI)
     ("GET", "/api/v1/value/assumptions"): frozenset({P, M, E, D}),
-    ("PUT", "/api/v1/value/assumptions"): MANAGING,
+    ("POST", "/api/v1/value/assumptions"): MANAGING,
     ("GET", "/api/v1/value/summary"): frozenset({P, M, E, D}),
-    ("POST", "/api/v1/value/whatif"): frozenset({P, M, E, D}),
+    ("GET", "/api/v1/value/whatif"): frozenset({P, M, E, D}),
     ("GET", "/value"): frozenset({P, M, E, D}),
     ("GET", "/value/whatif"): frozenset({P, M, E, D}),
     # JSON API: KPIs

@@ -28,7 +28,7 @@ def list_assumptions(
     return value_service.list_assumptions(session=session, scope=user.scope, site=site)
 
 
-@router.put("/assumptions", response_model=schemas.AssumptionOut)
+@router.post("/assumptions", response_model=schemas.AssumptionOut)
 def set_assumption(
     data: schemas.AssumptionIn, session: SessionDep, user: Writer
 ) -> schemas.AssumptionOut:
@@ -61,11 +61,15 @@ def summary(
         )
 
 
-@router.post("/whatif", response_model=schemas.WhatIfOut)
+@router.get("/whatif", response_model=schemas.WhatIfOut)
 def whatif(
-    data: schemas.WhatIfIn, session: SessionDep, settings: SettingsDep, user: Reader
+    data: Annotated[schemas.WhatIfIn, Query()],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Reader,
 ) -> schemas.WhatIfOut:
-    """Baseline against a scenario on a queue, per month, and the investment's return."""
+    """Baseline against a scenario on a queue, per month, and the investment's return (a
+    computation: nothing is stored)."""
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
         return value_service.whatif(session=session, source=source, data=data, scope=user.scope)
 
