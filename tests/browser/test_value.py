@@ -37,8 +37,8 @@ def test_executive_sees_the_launch_monday_cost_and_a_whatif(browse: Browse) -> N
         api["totals"]["CNY"]["day_cost"]["value"]
     )
     # assumptions beside the figures, with their source and owner
-    details = page.locator('details[data-queue="Billing"]')
-    details.locator("summary").click()
+    details = page.locator('details[data-queue="Billing"]')  # the first: open
+    expect(details.locator('tr[data-key="patience_s"]')).to_be_visible()
     expect(details.locator('tr[data-key="patience_s"]')).to_contain_text("demo")
     browse.shot(page, "summary", full_page=True)
 

@@ -126,6 +126,8 @@ def test_assumptions_carry_owner_date_and_scope(world: World) -> None:
         .status_code
         == 403
     )
+    assert manager.get("/api/v1/value/assumptions", params={"site": "Other"}).status_code == 404
+    assert manager.get("/api/v1/value/summary", params={"site": "Other"}).status_code == 404
     admin = world.client(Role.admin)
     wrong = admin.post(
         "/api/v1/value/assumptions",
@@ -356,3 +358,20 @@ def test_cli_whatif_json_and_bad_input(world: World, monkeypatch: pytest.MonkeyP
         assert "Sales" in table.output
     finally:
         get_settings.cache_clear()
+
+
+def test_page_whatif_shows_errors_and_results(world: World) -> None:
+    _seed_contacts(world)
+    _set_all(world.client(Role.admin))
+    executive = world.client(Role.executive)
+    bad = executive.get("/value/whatif", params={"queue": "Sales", "upfront": "-1"})
+    assert bad.status_code == 422 and 'id="whatif-errors"' in bad.text
+    assert "upfront" in bad.text
+    fragment = executive.get(
+        "/value/whatif",
+        params={"queue": "Sales", "add_agents": "1", "upfront": "100"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    assert 'id="whatif-out" data-queue="Sales"' in fragment.text
+    assert "<html" not in fragment.text and 'id="whatif-sensitivity"' in fragment.text
