@@ -240,6 +240,10 @@ def test_summary_costs_the_bad_monday_and_shows_assumptions(world: World) -> Non
     assert staff["low"] <= staff["value"] <= staff["high"]
     assert staff["value"] == pytest.approx(sales["paid_hours"] * 20.0)
     assert sales["money"]["revenue"]["value"] == pytest.approx(sales["answered"] * 0.2 * 100)
+    [week] = sales["weeks"]  # one whole week: the period's counts at the stated values
+    assert (week["offered"], week["abandoned"]) == (280, 36)
+    assert week["staff_cost"] == pytest.approx(staff["value"])
+    assert week["money_lost"] == pytest.approx(sales["money"]["money_lost"]["value"])
     support = next(q for q in out["queues"] if q["queue"] == "Support")
     assert support["missing"] == ["cost_per_agent_hour", "shrinkage"]
     [cost] = [c for c in out["day_costs"] if c["queue"] == "Sales"]

@@ -77,6 +77,8 @@ def value_page(
     except CcopsError as exc:
         problems["summary"] = exc.message
     queues = org_service.list_queues(session=session, scope=user.scope)
+    with_weeks = [q.weeks for q in out.queues if q.weeks] if out else []
+    week_starts = [w.week_start for w in with_weeks[0]] if with_weeks else []
     return render(
         request,
         "value/value.html",
@@ -84,6 +86,7 @@ def value_page(
             "sites": sites,
             "site": site or "",
             "summary": out,
+            "week_starts": week_starts,
             "problems": problems,
             "approx": approx,
             "queues": queues,
@@ -140,7 +143,16 @@ def whatif_page(
     status = 422 if problems else 200
     if request.headers.get("hx-request"):
         return render(request, "value/whatif.html", context, principal=user, status_code=status)
-    context.update({"sites": [], "site": "", "summary": None, "problems": {}, "full": True})
+    context.update(
+        {
+            "sites": [],
+            "site": "",
+            "summary": None,
+            "problems": {},
+            "full": True,
+            "week_starts": [],
+        }
+    )
     return render(
         request, "value/value.html", context, principal=user, status_code=status, active="value"
     )

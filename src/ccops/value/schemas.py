@@ -46,6 +46,16 @@ class Figure(BaseModel):
     formula: str
 
 
+class WeekMoney(BaseModel):
+    """One week of a queue's period at the assumptions' values (the trend)."""
+
+    week_start: date
+    offered: int
+    abandoned: int
+    staff_cost: float
+    money_lost: float
+
+
 class QueueValueOut(BaseModel):
     """What one queue's service cost and earned over a period, in money, with its data."""
 
@@ -67,6 +77,7 @@ class QueueValueOut(BaseModel):
     money: dict[str, Figure]
     missing: list[str]
     assumptions: list[AssumptionOut]
+    weeks: list[WeekMoney]
 
 
 class DayCostOut(BaseModel):

@@ -164,6 +164,7 @@ class Hours:
     observed_sl: np.ndarray
     target_s: float
     patience: float | None
+    days: list[date]
 
 
 def _hours(
@@ -188,6 +189,7 @@ def _hours(
         ),
         target_s=queue.target_s,
         patience=patience,
+        days=[r.interval_start.date() for r in used],
     )
 
 
@@ -328,9 +330,11 @@ def queue_value(
     answered = kpi.answered if kpi else 0
     paid: float | None = None
     money: dict[str, schemas.Figure] = {}
+    weeks: list[schemas.WeekMoney] = []
     if kpi and not missing:
         shrinkage = found["shrinkage"].value
-        paid = float(effective_agents(h).sum()) / (1.0 - shrinkage)
+        agents = effective_agents(h)
+        paid = float(agents.sum()) / (1.0 - shrinkage)
         counts = ev.Counts(
             float(kpi.offered),
             float(answered),
@@ -339,6 +343,7 @@ def queue_value(
             paid,
         )
         money = _figures(counts, _estimates(found), MONEY_FIGURES)
+        weeks = _weeks(h, agents, found, first, last, shrinkage, repeat_rate)
     return schemas.QueueValueOut(
         queue=queue.name,
         site=queue.site.name,
@@ -358,7 +363,45 @@ def queue_value(
         money=money,
         missing=missing,
         assumptions=list(found.values()),
+        weeks=weeks,
     )
+
+
+def _weeks(
+    h: Hours,
+    agents: np.ndarray,
+    found: Mapping[str, schemas.AssumptionOut],
+    first: date,
+    last: date,
+    shrinkage: float,
+    repeat_rate: float,
+) -> list[schemas.WeekMoney]:
+    """The period's whole weeks from ``first``: staff cost and money lost at the assumptions'
+    values (the trend; its uncertainty is the period's, shown beside the period's figures)."""
+    point = {k: e.value for k, e in _estimates(found).items()}
+    index = np.array([(d - first).days // 7 for d in h.days], dtype=np.int64)
+    tally: dict[int, list[int]] = {}
+    for r in h.rows:
+        t = tally.setdefault((r.interval_start.date() - first).days // 7, [0, 0, 0])
+        t[0] += r.offered
+        t[1] += r.answered
+        t[2] += r.abandoned
+    out = []
+    for w in range(((last - first).days + 1) // 7):
+        offered, answered, lost = tally.get(w, [0, 0, 0])
+        paid = float(agents[index == w].sum()) / (1 - shrinkage)
+        counts = ev.Counts(offered, answered, lost, answered * repeat_rate, paid)
+        m = ev.money(counts, point)
+        out.append(
+            schemas.WeekMoney(
+                week_start=first + timedelta(days=7 * w),
+                offered=offered,
+                abandoned=lost,
+                staff_cost=float(m["staff_cost"]),
+                money_lost=float(m["money_lost"]),
+            )
+        )
+    return out
 
 
 def day_cost(
