@@ -357,6 +357,24 @@ def test_cli_whatif_json_and_bad_input(world: World, monkeypatch: pytest.MonkeyP
             assert key in out
         assert out["roi_low"] <= out["roi"] <= out["roi_high"]
         assert out["scenario"]["offered"] == pytest.approx(out["baseline"]["offered"] * 0.95)
+        saved = runner.invoke(
+            app,
+            [
+                "value",
+                "whatif",
+                "--queue",
+                "Sales",
+                "--add-agents",
+                "2",
+                "--days",
+                "7",
+                "--save",
+                "two more",
+            ],
+        )
+        assert saved.exit_code == 0 and "saved as scenario" in saved.output, saved.output
+        listed_s = json.loads(runner.invoke(app, ["value", "scenarios", "--json"]).output)
+        assert [s["name"] for s in listed_s] == ["two more"]
         table = runner.invoke(app, ["value", "summary", "--days", "7"])
         assert table.exit_code == 0, table.output
         assert "Sales" in table.output
@@ -379,3 +397,38 @@ def test_page_whatif_shows_errors_and_results(world: World) -> None:
     assert fragment.status_code == 200
     assert 'id="whatif-out" data-queue="Sales"' in fragment.text
     assert "<html" not in fragment.text and 'id="whatif-sensitivity"' in fragment.text
+
+
+def test_saved_scenarios_side_by_side(world: World) -> None:
+    _seed_contacts(world)
+    _set_all(world.client(Role.admin))
+    planner = world.client(Role.planner)  # sites: Main
+    inputs: dict[str, Any] = {"queue": "Sales", "days": 7, "last": str(LAST)}
+    one = planner.post(
+        "/api/v1/value/scenarios", json={**inputs, "name": "one more", "add_agents": 1}
+    )
+    assert one.status_code == 201, one.text
+    two = planner.post(
+        "/api/v1/value/scenarios",
+        json={**inputs, "name": "training", "aht_change": -0.1, "upfront": 2000},
+    )
+    assert two.status_code == 201, two.text
+    live = planner.get("/api/v1/value/whatif", params={**inputs, "add_agents": 1}).json()
+    assert one.json()["result"]["npv"] == pytest.approx(live["npv"])
+    assert one.json()["created_by"] == "u-planner"
+    executive = world.client(Role.executive)
+    assert (
+        executive.post("/api/v1/value/scenarios", json={**inputs, "name": "x"}).status_code == 403
+    )
+    listed = executive.get("/api/v1/value/scenarios").json()
+    assert [(s["name"], s["inputs"]["add_agents"]) for s in listed] == [
+        ("one more", 1),
+        ("training", 0),
+    ]
+    bad = planner.post("/api/v1/value/scenarios", json={**inputs, "name": ""})
+    assert bad.status_code == 422
+    outside = planner.post("/api/v1/value/scenarios", json={"queue": "Support", "name": "x"})
+    assert outside.status_code == 404
+    assert len(executive.get("/api/v1/value/scenarios").json()) == 2
+    page = executive.get("/value")
+    assert 'id="saved-scenarios"' in page.text and "training" in page.text

@@ -82,6 +82,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/value/assumptions"): MANAGING,
     ("GET", "/api/v1/value/summary"): frozenset({P, M, E, D}),
     ("GET", "/api/v1/value/whatif"): frozenset({P, M, E, D}),
+    ("GET", "/api/v1/value/scenarios"): frozenset({P, M, E, D}),
+    ("POST", "/api/v1/value/scenarios"): PLANNING,
     ("GET", "/value"): frozenset({P, M, E, D}),
     ("GET", "/value/whatif"): frozenset({P, M, E, D}),
     # JSON API: KPIs

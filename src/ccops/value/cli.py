@@ -213,6 +213,9 @@ def whatif(
     horizon_months: Annotated[int, typer.Option(help="Months the return is counted")] = 12,
     discount_rate: Annotated[float, typer.Option(help="Annual discount rate")] = 0.08,
     days: Annotated[int, typer.Option(help="Days of history representing a month")] = 28,
+    save: Annotated[
+        str | None, typer.Option(help="Save the scenario under this name to compare later")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Baseline against a scenario on a queue and the return of the investment."""
@@ -232,7 +235,18 @@ def whatif(
         days=days,
     )
     with _source() as source, unit_of_work() as s:
-        out = value_service.whatif(session=s, source=source, data=data, scope=EVERYTHING)
+        if save is None:
+            out = value_service.whatif(session=s, source=source, data=data, scope=EVERYTHING)
+        else:
+            saved = value_service.save_scenario(
+                session=s,
+                source=source,
+                data=schemas.ScenarioIn(**data.model_dump(), name=save),
+                created_by=who(),
+                scope=EVERYTHING,
+            )
+            out = saved.result
+            console.print(f"saved as scenario {saved.id} ({saved.name})", highlight=False)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
@@ -288,3 +302,42 @@ def whatif(
     )
     for note in out.notes:
         console.print(note, highlight=False)
+
+
+@value_app.command("scenarios")
+@handle_errors
+def scenarios(
+    queue: Annotated[str | None, typer.Option(help="Only this queue")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Saved scenarios side by side (oldest first)."""
+    from ccops.org.access import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.value import service as value_service
+
+    with unit_of_work() as s:
+        rows = value_service.list_scenarios(session=s, scope=EVERYTHING, queue=queue)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        "Saved scenarios",
+        [
+            {
+                "id": r.id,
+                "name": r.name,
+                "queue": r.queue,
+                "agents": f"{r.inputs.add_agents:+d}",
+                "AHT": f"{r.inputs.aht_change:+.0%}",
+                "FCR": f"{r.inputs.fcr_change:+.0%}",
+                "service level": f"{r.result.baseline.service_level:.1%} -> "
+                f"{r.result.scenario.service_level:.1%}",
+                "NPV": f"{_money(r.result.npv, r.result.currency)} ({_money(r.result.npv_low)} "
+                f"to {_money(r.result.npv_high)})",
+                "ROI": "n/a" if r.result.roi is None else f"{r.result.roi:.0%}",
+                "by": r.created_by,
+            }
+            for r in rows
+        ],
+        ["id", "name", "queue", "agents", "AHT", "FCR", "service level", "NPV", "ROI", "by"],
+    )

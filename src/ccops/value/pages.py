@@ -77,6 +77,7 @@ def value_page(
     except CcopsError as exc:
         problems["summary"] = exc.message
     queues = org_service.list_queues(session=session, scope=user.scope)
+    saved = value_service.list_scenarios(session=session, scope=user.scope)
     with_weeks = [q.weeks for q in out.queues if q.weeks] if out else []
     week_starts = [w.week_start for w in with_weeks[0]] if with_weeks else []
     return render(
@@ -87,6 +88,7 @@ def value_page(
             "site": site or "",
             "summary": out,
             "week_starts": week_starts,
+            "saved": saved,
             "problems": problems,
             "approx": approx,
             "queues": queues,
@@ -151,6 +153,7 @@ def whatif_page(
             "problems": {},
             "full": True,
             "week_starts": [],
+            "saved": [],
         }
     )
     return render(

@@ -17,6 +17,7 @@ from ccops.web.deps import SessionDep, SettingsDep
 router = APIRouter(prefix="/api/v1/value", tags=["value"])
 
 Reader = Annotated[Principal, Depends(require(*permissions.VALUE_READ))]
+Saver = Annotated[Principal, Depends(require(*permissions.VALUE_SAVE, write=True))]
 Writer = Annotated[Principal, Depends(require(*permissions.VALUE_WRITE, write=True))]
 
 
@@ -72,6 +73,25 @@ def whatif(
     computation: nothing is stored)."""
     with kpi_service.source_for_database(settings.resolved_database_url()) as source:
         return value_service.whatif(session=session, source=source, data=data, scope=user.scope)
+
+
+@router.post("/scenarios", response_model=schemas.ScenarioOut, status_code=201)
+def save_scenario(
+    data: schemas.ScenarioIn, session: SessionDep, settings: SettingsDep, user: Saver
+) -> schemas.ScenarioOut:
+    """Run a what-if and save it with its result under a name."""
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        return value_service.save_scenario(
+            session=session, source=source, data=data, created_by=user.login, scope=user.scope
+        )
+
+
+@router.get("/scenarios", response_model=list[schemas.ScenarioOut])
+def list_scenarios(
+    session: SessionDep, user: Reader, queue: str | None = None
+) -> list[schemas.ScenarioOut]:
+    """Saved scenarios (queues in scope), oldest first: compare them side by side."""
+    return value_service.list_scenarios(session=session, scope=user.scope, queue=queue)
 
 
 routers: tuple[APIRouter, ...] = (router,)

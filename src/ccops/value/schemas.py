@@ -186,3 +186,21 @@ class WhatIfOut(BaseModel):
     sensitivity: list[SwingOut]
     assumptions: list[AssumptionOut]
     notes: list[str]
+
+
+class ScenarioIn(WhatIfIn):
+    """A what-if to save under a name (its result is computed and stored with it)."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class ScenarioOut(BaseModel):
+    """A saved scenario: who saved it, when, its inputs and its result then."""
+
+    id: int
+    name: str
+    queue: str
+    created_by: str
+    created_at: datetime
+    inputs: WhatIfIn
+    result: WhatIfOut

@@ -31,7 +31,7 @@ from ccops.org import scoped
 from ccops.org.access import Scope
 from ccops.org.models import Queue, Site
 from ccops.value import schemas
-from ccops.value.models import ValueAssumption
+from ccops.value.models import ValueAssumption, ValueScenario
 
 SEED = 20261206
 SAMPLES = 2000
@@ -697,3 +697,55 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
 def _observed_abandon(rows: Sequence[kpi_schemas.QueueIntervalKpi]) -> float | None:
     offered = sum(r.offered for r in rows)
     return sum(r.abandoned for r in rows) / offered if offered else None
+
+
+def _scenario_out(row: ValueScenario, queue: Queue) -> schemas.ScenarioOut:
+    return schemas.ScenarioOut(
+        id=row.id,
+        name=row.name,
+        queue=queue.name,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        inputs=schemas.WhatIfIn.model_validate_json(row.inputs_json),
+        result=schemas.WhatIfOut.model_validate_json(row.result_json),
+    )
+
+
+def save_scenario(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    data: schemas.ScenarioIn,
+    created_by: str,
+    scope: Scope,
+) -> schemas.ScenarioOut:
+    """Run a what-if and store it, with its result, under a name (to compare later)."""
+    inputs = schemas.WhatIfIn.model_validate(data.model_dump(exclude={"name"}))
+    result = whatif(session=session, source=source, data=inputs, scope=scope)
+    queue = scoped.queue_in_scope(session, scope, data.queue, field="queue")
+    row = ValueScenario(
+        queue_id=queue.id,
+        name=data.name.strip(),
+        inputs_json=inputs.model_dump_json(),
+        result_json=result.model_dump_json(),
+        created_by=created_by,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return _scenario_out(row, queue)
+
+
+def list_scenarios(
+    *, session: Session, scope: Scope, queue: str | None = None
+) -> list[schemas.ScenarioOut]:
+    """Saved scenarios of the queues in scope (of one queue), oldest first for side by side."""
+    stmt = select(ValueScenario, Queue).join(Queue, Queue.id == ValueScenario.queue_id)
+    if queue:
+        stmt = stmt.where(
+            Queue.id == scoped.queue_in_scope(session, scope, queue, field="queue").id
+        )
+    elif scope.site_ids is not None:
+        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    rows = session.execute(stmt.order_by(ValueScenario.id)).all()
+    return [_scenario_out(r, q) for r, q in rows]

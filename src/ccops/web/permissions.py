@@ -132,3 +132,5 @@ VALUE_READ = frozenset({R.planner, R.manager, R.executive, R.admin})
 return (queues of the sites in scope)."""
 VALUE_WRITE = frozenset({R.manager, R.admin})
 """Setting the value model's assumptions (sites in scope)."""
+VALUE_SAVE = frozenset({R.planner, R.manager, R.admin})
+"""Saving what-if scenarios to compare side by side (queues in scope)."""

@@ -1,5 +1,5 @@
 """value model: the stated assumptions of a site or queue (cost per agent hour, revenue per sale,
-churn uplift ...) with their range, source, who set them and when
+churn uplift ...) with their range, source, who set them and when; saved what-if scenarios
 
 Revision ID: 0031
 Revises: 0028
@@ -47,8 +47,30 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_value_assumption_site_id"), "value_assumption", ["site_id"], unique=False
     )
+    op.create_table(
+        "value_scenario",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("queue_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("inputs_json", sa.Text(), nullable=False),
+        sa.Column("result_json", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["queue_id"],
+            ["queue.id"],
+            name=op.f("fk_value_scenario_queue_id_queue"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_value_scenario")),
+    )
+    op.create_index(
+        op.f("ix_value_scenario_queue_id"), "value_scenario", ["queue_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_value_scenario_queue_id"), table_name="value_scenario")
+    op.drop_table("value_scenario")
     op.drop_index(op.f("ix_value_assumption_site_id"), table_name="value_assumption")
     op.drop_table("value_assumption")
