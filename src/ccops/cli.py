@@ -52,6 +52,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("export", "ccops.metrics.cli:export_app", "Export data for analytic engines."),
     ("demo", "ccops.demo_cli:demo_app", "The demo contact centre."),
     (
+        "value",
+        "ccops.value.cli:value_app",
+        "What service is worth in money: assumptions, summary, what-if and ROI.",
+    ),
+    (
         "performance",
         "ccops.performance.cli:performance_app",
         "Performance management: scorecards, funnel plots, coaching, reviews, attrition.",

@@ -9,6 +9,7 @@ from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
+from ccops.value import models as value_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
@@ -32,4 +33,5 @@ __all__ = [
     "request_models",
     "schedule_models",
     "staffing_models",
+    "value_models",
 ]

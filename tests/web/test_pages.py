@@ -283,6 +283,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        "/value",
         *mine,
     ]
     assert nav(Role.supervisor) == [
@@ -297,8 +298,16 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
-    assert nav(Role.planner) == [*planning, "/performance", *mine, "/admin/sites"]
-    admin = [*planning, "/performance", "/quality", *mine, "/admin/audit", "/admin/sites"]
+    assert nav(Role.planner) == [*planning, "/performance", "/value", *mine, "/admin/sites"]
+    admin = [
+        *planning,
+        "/performance",
+        "/quality",
+        "/value",
+        *mine,
+        "/admin/audit",
+        "/admin/sites",
+    ]
     assert nav(Role.admin) == admin
 
 

@@ -58,6 +58,7 @@ AUDITED: dict[str, str] = {
     "person_contract": "person_contract",
     "exception_plan": "exception_plan",
     "exception_rule": "exception_rule",
+    "value_assumption": "value_assumption",
 }
 """Audited tables and the entity kind their entries are filed under."""
 

@@ -41,6 +41,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.schedules.pages",
     "ccops.audit.routes",
     "ccops.audit.pages",
+    "ccops.value.routes",
+    "ccops.value.pages",
 )
 """Dotted names of every module that defines routes or pages."""
 

@@ -127,3 +127,10 @@ INTRADAY_PLAN = frozenset({R.planner, R.manager, R.admin})
 """Agreeing exception plans (tiers, backup resources, owners)."""
 ADHERENCE_READ = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Adherence and conformance of people (team leaders see their teams)."""
+VALUE_READ = frozenset({R.planner, R.manager, R.executive, R.admin})
+"""The value model: what service cost and earned, a day's cost, what-if scenarios and their
+return (queues of the sites in scope)."""
+VALUE_WRITE = frozenset({R.manager, R.admin})
+"""Setting the value model's assumptions (sites in scope)."""
+VALUE_SAVE = frozenset({R.planner, R.manager, R.admin})
+"""Saving what-if scenarios to compare side by side (queues in scope)."""

@@ -1,0 +1,751 @@
+"""The value model: stated assumptions per site and queue, what each queue's service cost and
+earned (from its own contact data, through the KPI registry), what one day's abandons cost, and
+what-if scenarios with the return of an investment (staffing engine + ``engines.value``).
+
+How paid hours are known: the queue's history gives each hour's offered contacts, AHT and
+service level; the staffing engine (Erlang A with the queue's patience assumption, Erlang C
+without one) finds the fewest agents that reach the service level observed in that hour. Those
+are the *effective* agents of the hour; paid hours = effective agent hours / (1 - shrinkage).
+A scenario changes agents, AHT or repeat contacts and runs the same engine on the same hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.contacts import queries as contacts_queries
+from ccops.db import utcnow
+from ccops.engines import queueing
+from ccops.engines import value as ev
+from ccops.errors import Invalid, Problem
+from ccops.metrics import schemas as kpi_schemas
+from ccops.metrics import service as kpi_service
+from ccops.org import scoped
+from ccops.org.access import Scope
+from ccops.org.models import Queue, Site
+from ccops.value import schemas
+from ccops.value.models import ValueAssumption, ValueScenario
+
+SEED = 20261206
+SAMPLES = 2000
+FORMULAS = {
+    "cost_per_hour": "cost_per_agent_hour x (1 + overhead_share)",
+    "staff_cost": "paid hours x cost per hour",
+    "cost_per_contact": "staff cost / answered contacts",
+    "revenue": "answered x conversion_rate x revenue_per_sale",
+    "lost_revenue": "abandoned x (1 - abandon_redial_share) x conversion_rate x revenue_per_sale",
+    "abandon_churn": "abandoned x (1 - abandon_redial_share) x churn_uplift_abandon x "
+    "customer_lifetime_value",
+    "repeat_cost": "repeat contacts x cost per contact",
+    "repeat_churn": "repeat contacts x churn_uplift_repeat x customer_lifetime_value",
+    "money_lost": "lost revenue + churn of abandons + repeat handling + churn of repeats",
+    "contribution": "revenue - staff cost - churn of abandons - churn of repeats",
+    "day_cost": "(abandoned - offered x normal abandon rate) x cost per abandon; cost per abandon "
+    "= redial share x cost per contact + (1 - redial share) x (conversion x revenue per sale + "
+    "churn_uplift_abandon x customer_lifetime_value)",
+}
+"""The formula of every money figure, shown beside it."""
+
+
+def _invalid(message: str, field: str) -> Invalid:
+    return Invalid(message, [Problem(message, field=field)])
+
+
+# ---------------------------------------------------------------- assumptions
+
+
+def _out(row: ValueAssumption, site: Site, queue: Queue | None) -> schemas.AssumptionOut:
+    spec = ev.ASSUMPTIONS[row.key]
+    return schemas.AssumptionOut(
+        site=site.name,
+        queue=queue.name if queue else None,
+        key=row.key,
+        unit=spec.unit.replace("money", site.currency or "money"),
+        meaning=spec.meaning,
+        value=row.value,
+        low=row.low,
+        high=row.high,
+        source=row.source,
+        set_by=row.set_by,
+        set_at=row.set_at,
+    )
+
+
+def set_assumption(
+    *, session: Session, data: schemas.AssumptionIn, set_by: str, scope: Scope
+) -> schemas.AssumptionOut:
+    """Store one assumption of a site or queue in scope (replacing the same key's)."""
+    site = scoped.site_in_scope(session, scope, data.site, field="site")
+    queue = None
+    if data.queue:
+        queue = scoped.queue_in_scope(session, scope, data.queue, field="queue")
+        if queue.site_id != site.id:
+            raise _invalid(f"queue: {queue.name!r} is not a queue of site {site.name!r}", "queue")
+    low = data.value if data.low is None else data.low
+    high = data.value if data.high is None else data.high
+    try:
+        ev.check_assumption(data.key, data.value, low, high)
+    except ev.ValueInputError as exc:
+        raise _invalid(str(exc), "key" if data.key not in ev.ASSUMPTIONS else "value") from None
+    row = session.scalars(
+        select(ValueAssumption).where(
+            ValueAssumption.site_id == site.id,
+            ValueAssumption.queue_id == queue.id if queue else ValueAssumption.queue_id.is_(None),
+            ValueAssumption.key == data.key,
+        )
+    ).one_or_none()
+    if row is None:
+        row = ValueAssumption(site_id=site.id, queue_id=queue.id if queue else None, key=data.key)
+        session.add(row)
+    row.value, row.low, row.high = data.value, low, high
+    row.source = data.source.strip()
+    row.set_by = set_by
+    row.set_at = utcnow()
+    session.flush()
+    return _out(row, site, queue)
+
+
+def list_assumptions(
+    *, session: Session, scope: Scope, site: str | None = None
+) -> list[schemas.AssumptionOut]:
+    """Every stored assumption of the sites in scope (of one site), site-wide ones first."""
+    stmt = select(ValueAssumption, Site).join(Site, Site.id == ValueAssumption.site_id)
+    if site:
+        stmt = stmt.where(Site.id == scoped.site_in_scope(session, scope, site, field="site").id)
+    elif scope.site_ids is not None:
+        stmt = stmt.where(Site.id.in_(sorted(scope.site_ids)))
+    queues = {q.id: q for q in session.scalars(select(Queue))}
+    rows = session.execute(stmt).all()
+    out = [_out(r, s, queues.get(r.queue_id) if r.queue_id else None) for r, s in rows]
+    out.sort(key=lambda a: (a.site, a.queue or "", a.key))
+    return out
+
+
+def assumptions_of(session: Session, queue: Queue) -> dict[str, schemas.AssumptionOut]:
+    """The assumptions that apply to ``queue``: its site's, overridden by its own."""
+    rows = session.scalars(
+        select(ValueAssumption).where(
+            ValueAssumption.site_id == queue.site_id,
+            (ValueAssumption.queue_id.is_(None)) | (ValueAssumption.queue_id == queue.id),
+        )
+    ).all()
+    found: dict[str, schemas.AssumptionOut] = {}
+    for row in sorted(rows, key=lambda r: r.queue_id is not None):
+        found[row.key] = _out(row, queue.site, queue if row.queue_id else None)
+    return found
+
+
+def _estimates(found: Mapping[str, schemas.AssumptionOut]) -> dict[str, ev.Estimate]:
+    return {k: ev.Estimate(a.value, a.low, a.high) for k, a in found.items() if k in ev.MONEY_KEYS}
+
+
+def _missing(found: Mapping[str, schemas.AssumptionOut]) -> list[str]:
+    return [k for k, spec in ev.ASSUMPTIONS.items() if spec.required and k not in found]
+
+
+# ---------------------------------------------------------------- the queue model
+
+
+@dataclass
+class Hours:
+    """The hours of a queue's history with contacts, as arrays (one element per hour)."""
+
+    rows: list[kpi_schemas.QueueIntervalKpi]
+    offered: np.ndarray
+    rate: np.ndarray
+    aht: np.ndarray
+    observed_sl: np.ndarray
+    target_s: float
+    patience: float | None
+    days: list[date]
+
+
+def _hours(
+    source: kpi_service.KpiSource,
+    queue: Queue,
+    first: date,
+    last: date,
+    patience: float | None,
+) -> Hours:
+    rows = kpi_service.queue_interval_kpis(
+        source=source, first=first, last=last, interval_min=60, queues=[queue.name]
+    )
+    used = [r for r in rows if r.offered > 0 and r.aht_s]
+    goal = queue.service_level_goal
+    return Hours(
+        rows=rows,
+        offered=np.array([r.offered for r in used], dtype=np.float64),
+        rate=np.array([r.offered / 3600.0 for r in used], dtype=np.float64),
+        aht=np.array([float(r.aht_s or 0.0) for r in used], dtype=np.float64),
+        observed_sl=np.array(
+            [goal if r.service_level is None else r.service_level for r in used], dtype=np.float64
+        ),
+        target_s=queue.target_s,
+        patience=patience,
+        days=[r.interval_start.date() for r in used],
+    )
+
+
+def effective_agents(h: Hours) -> np.ndarray:
+    """Per hour, the fewest agents with which the staffing engine reaches the hour's observed
+    service level (clipped to 2%..98%, where the engine's answer is stable)."""
+    if h.rate.size == 0:
+        return np.zeros(0)
+    agents = queueing.required_agents(
+        h.rate,
+        h.aht,
+        service_level=np.clip(h.observed_sl, 0.02, 0.98),
+        target_s=np.full(h.rate.shape, h.target_s),
+        patience_s=None if h.patience is None else np.full(h.rate.shape, h.patience),
+    )
+    return np.asarray(agents, dtype=np.float64)
+
+
+@dataclass
+class Outcome:
+    """What the engine says a set of agents gives over the hours (sums and weighted means)."""
+
+    counts: ev.Counts
+    service_level: float
+    abandon_rate: float
+    asa_s: float
+    occupancy: float
+    agents_per_hour: float
+
+
+def outcome(
+    h: Hours,
+    agents: np.ndarray,
+    *,
+    aht_factor: float = 1.0,
+    volume_factor: float = 1.0,
+    shrinkage: float,
+    repeat_rate: float,
+) -> Outcome:
+    """Run the staffing engine on every hour with ``agents`` (volume and AHT scaled)."""
+    if h.rate.size == 0:
+        return Outcome(ev.Counts(0.0, 0.0, 0.0, 0.0, 0.0), 0.0, 0.0, 0.0, 0.0, 0.0)
+    rate = h.rate * volume_factor
+    aht = h.aht * aht_factor
+    n = np.maximum(agents, 0.0)
+    patience = None if h.patience is None else np.full(rate.shape, h.patience)
+    sl = np.asarray(queueing.service_level(n, rate, aht, h.target_s, patience_s=patience))
+    ab = np.asarray(queueing.abandon_probability(n, rate, aht, patience_s=patience))
+    asa = np.asarray(queueing.asa_s(n, rate, aht, patience_s=patience))
+    occ = np.asarray(queueing.occupancy(n, rate, aht, patience_s=patience))
+    offered = h.offered * volume_factor
+    abandoned = offered * ab
+    answered = offered - abandoned
+    total = float(offered.sum())
+    served = float(answered.sum())
+    finite_asa = np.where(np.isfinite(asa), asa, 0.0)
+    busy = float((n * occ).sum())
+    return Outcome(
+        counts=ev.Counts(
+            offered=total,
+            answered=served,
+            abandoned=float(abandoned.sum()),
+            repeats=served * max(repeat_rate, 0.0),
+            paid_hours=float(n.sum()) / (1.0 - shrinkage),
+        ),
+        service_level=float((sl * offered).sum() / total) if total else 0.0,
+        abandon_rate=float(abandoned.sum() / total) if total else 0.0,
+        asa_s=float((finite_asa * answered).sum() / served) if served else 0.0,
+        occupancy=busy / float(n.sum()) if n.sum() else 0.0,
+        agents_per_hour=float(n.mean()),
+    )
+
+
+def _period(session: Session, queue: Queue, last: date | None, days: int) -> tuple[date, date]:
+    end = last or contacts_queries.last_local_date(session=session, queue=queue.name)
+    if end is None:
+        raise _invalid(
+            f"queue: {queue.name!r} has no contact history: import its contacts first", "queue"
+        )
+    return end - timedelta(days=days - 1), end
+
+
+def _repeat_rate(source: kpi_service.KpiSource, queue: Queue, first: date, last: date) -> float:
+    rows = kpi_service.repeat_contact_rates(
+        source=source, first=first, last=last, window_days=7, queues=[queue.name]
+    )
+    keyed = sum(r.contacts_with_key for r in rows)
+    return sum(r.repeated for r in rows) / keyed if keyed else 0.0
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _figures(
+    counts: ev.Counts, estimates: Mapping[str, ev.Estimate], keys: Sequence[str]
+) -> dict[str, schemas.Figure]:
+    out = {}
+    for key in keys:
+
+        def figure(a: Mapping[str, Any], key: str = key) -> Any:
+            return ev.money(counts, a)[key]
+
+        e = ev.monte_carlo(figure, estimates, n=SAMPLES, seed=SEED)
+        out[key] = schemas.Figure(value=e.value, low=e.low, high=e.high, formula=FORMULAS[key])
+    return out
+
+
+MONEY_FIGURES = (
+    "cost_per_hour",
+    "staff_cost",
+    "cost_per_contact",
+    "revenue",
+    "lost_revenue",
+    "abandon_churn",
+    "repeat_cost",
+    "repeat_churn",
+    "money_lost",
+    "contribution",
+)
+
+
+def queue_value(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    queue: Queue,
+    first: date,
+    last: date,
+) -> schemas.QueueValueOut:
+    """What one queue's service cost and earned over [first, last], with every assumption."""
+    found = assumptions_of(session, queue)
+    missing = _missing(found)
+    patience = found["patience_s"].value if "patience_s" in found else None
+    h = _hours(source, queue, first, last, patience)
+    summary = kpi_service.summarise_queue_kpis(h.rows, first=first, last=last)
+    kpi = summary[0] if summary else None
+    repeat_rate = _repeat_rate(source, queue, first, last) if kpi else 0.0
+    answered = kpi.answered if kpi else 0
+    paid: float | None = None
+    money: dict[str, schemas.Figure] = {}
+    weeks: list[schemas.WeekMoney] = []
+    if kpi and not missing:
+        shrinkage = found["shrinkage"].value
+        agents = effective_agents(h)
+        paid = float(agents.sum()) / (1.0 - shrinkage)
+        counts = ev.Counts(
+            float(kpi.offered),
+            float(answered),
+            float(kpi.abandoned),
+            answered * repeat_rate,
+            paid,
+        )
+        money = _figures(counts, _estimates(found), MONEY_FIGURES)
+        weeks = _weeks(h, agents, found, first, last, shrinkage, repeat_rate)
+    return schemas.QueueValueOut(
+        queue=queue.name,
+        site=queue.site.name,
+        currency=queue.site.currency or "",
+        first=first,
+        last=last,
+        offered=kpi.offered if kpi else 0,
+        answered=answered,
+        abandoned=kpi.abandoned if kpi else 0,
+        repeats=round(answered * repeat_rate),
+        service_level=kpi.service_level if kpi else None,
+        abandon_rate=kpi.abandon_rate if kpi else None,
+        aht_s=kpi.aht_s if kpi else None,
+        paid_hours=paid,
+        data_source=kpi.data_source if kpi else "none",
+        model="erlang_a" if patience is not None else "erlang_c",
+        money=money,
+        missing=missing,
+        assumptions=list(found.values()),
+        weeks=weeks,
+    )
+
+
+def _weeks(
+    h: Hours,
+    agents: np.ndarray,
+    found: Mapping[str, schemas.AssumptionOut],
+    first: date,
+    last: date,
+    shrinkage: float,
+    repeat_rate: float,
+) -> list[schemas.WeekMoney]:
+    """The period's whole weeks from ``first``: staff cost and money lost at the assumptions'
+    values (the trend; its uncertainty is the period's, shown beside the period's figures)."""
+    point = {k: e.value for k, e in _estimates(found).items()}
+    index = np.array([(d - first).days // 7 for d in h.days], dtype=np.int64)
+    tally: dict[int, list[int]] = {}
+    for r in h.rows:
+        t = tally.setdefault((r.interval_start.date() - first).days // 7, [0, 0, 0])
+        t[0] += r.offered
+        t[1] += r.answered
+        t[2] += r.abandoned
+    out = []
+    for w in range(((last - first).days + 1) // 7):
+        offered, answered, lost = tally.get(w, [0, 0, 0])
+        paid = float(agents[index == w].sum()) / (1 - shrinkage)
+        counts = ev.Counts(offered, answered, lost, answered * repeat_rate, paid)
+        m = ev.money(counts, point)
+        out.append(
+            schemas.WeekMoney(
+                week_start=first + timedelta(days=7 * w),
+                offered=offered,
+                abandoned=lost,
+                staff_cost=float(m["staff_cost"]),
+                money_lost=float(m["money_lost"]),
+            )
+        )
+    return out
+
+
+def day_cost(
+    *,
+    session: Session,
+    queue: Queue,
+    value: schemas.QueueValueOut,
+    rows: Sequence[kpi_schemas.QueueIntervalKpi],
+    day: date,
+) -> schemas.DayCostOut:
+    """What ``day``'s abandons cost beyond the abandon rate of the same weekday in the other
+    weeks of the rows (the 'normal' day)."""
+    by_day: dict[date, list[int]] = {}
+    for r in rows:
+        d = r.interval_start.date()
+        tally = by_day.setdefault(d, [0, 0])
+        tally[0] += r.offered
+        tally[1] += r.abandoned
+    normal_days = sorted(d for d in by_day if d != day and d.weekday() == day.weekday())
+    offered, abandoned = by_day.get(day, [0, 0])
+    normal_offered = sum(by_day[d][0] for d in normal_days)
+    normal_rate = (
+        sum(by_day[d][1] for d in normal_days) / normal_offered if normal_offered else None
+    )
+    excess = max(abandoned - offered * normal_rate, 0.0) if normal_rate is not None else 0.0
+    cost = None
+    found = assumptions_of(session, queue)
+    if value.money and normal_rate is not None:
+        per_contact = value.money["cost_per_contact"]
+        estimates = {
+            **_estimates(found),
+            "_per_contact": ev.Estimate(per_contact.value, per_contact.low, per_contact.high),
+        }
+        e = ev.monte_carlo(
+            lambda a: excess * ev.cost_per_abandon(a, a["_per_contact"]),
+            estimates,
+            n=SAMPLES,
+            seed=SEED,
+        )
+        cost = schemas.Figure(value=e.value, low=e.low, high=e.high, formula=FORMULAS["day_cost"])
+    return schemas.DayCostOut(
+        queue=queue.name,
+        day=day,
+        offered=offered,
+        abandoned=abandoned,
+        normal_abandon_rate=normal_rate,
+        normal_days=normal_days,
+        excess_abandoned=excess,
+        cost=cost,
+        missing=value.missing,
+    )
+
+
+def summary(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    scope: Scope,
+    site: str | None = None,
+    last: date | None = None,
+    day: date | None = None,
+    days: int = 28,
+) -> schemas.SummaryOut:
+    """Each queue in scope (of one site): its money over the ``days`` to ``last`` (default: the
+    latest day with contacts), and what ``day``'s abandons cost (default: the last Monday)."""
+    if not 7 <= days <= 91:
+        raise _invalid("days: must be 7 to 91", "days")
+    stmt = select(Queue).order_by(Queue.name)
+    if site:
+        stmt = stmt.where(Queue.site_id == scoped.site_in_scope(session, scope, site).id)
+    elif scope.site_ids is not None:
+        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    queues = list(session.scalars(stmt))
+    latest = contacts_queries.last_local_dates(session=session, queues=[q.name for q in queues])
+    end = last or (max(latest.values()) if latest else None)
+    if end is None:
+        raise _invalid("no contact history in scope: import contacts first", "site")
+    first = end - timedelta(days=days - 1)
+    the_day = day or end - timedelta(days=end.weekday())
+    if not first <= the_day <= end:
+        raise _invalid(f"day: {the_day} is outside the period {first} to {end}", "day")
+    values, costs = [], []
+    totals: dict[str, dict[str, schemas.Figure]] = {}
+    for q in queues:
+        v = queue_value(session=session, source=source, queue=q, first=first, last=end)
+        values.append(v)
+        rows = kpi_service.queue_interval_kpis(
+            source=source, first=first, last=end, interval_min=60, queues=[q.name]
+        )
+        c = day_cost(session=session, queue=q, value=v, rows=rows, day=the_day)
+        costs.append(c)
+        bucket = totals.setdefault(v.currency, {})
+        figures = dict(v.money)
+        if c.cost is not None:
+            figures["day_cost"] = c.cost
+        for key in ("staff_cost", "revenue", "money_lost", "contribution", "day_cost"):
+            f = figures.get(key)
+            if f is None:
+                continue
+            old = bucket.get(key)
+            bucket[key] = schemas.Figure(
+                value=f.value + (old.value if old else 0.0),
+                low=f.low + (old.low if old else 0.0),
+                high=f.high + (old.high if old else 0.0),
+                formula="sum over queues (range: sum of the queues' ranges, a wide bound)",
+            )
+    notes = [
+        "paid hours = hours of agents the staffing engine needs to reach each hour's observed "
+        "service level, / (1 - shrinkage); hours without contacts are not counted",
+        "ranges: 5th to 95th percentile of 2,000 draws, each assumption triangular over its "
+        "low, value and high (seeded)",
+    ]
+    return schemas.SummaryOut(
+        first=first,
+        last=end,
+        day=the_day,
+        queues=values,
+        day_costs=costs,
+        totals=totals,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def _side(o: Outcome, m: Mapping[str, Any]) -> schemas.SideOut:
+    return schemas.SideOut(
+        service_level=o.service_level,
+        abandon_rate=o.abandon_rate,
+        asa_s=o.asa_s,
+        occupancy=o.occupancy,
+        agents_per_hour=o.agents_per_hour,
+        offered=o.counts.offered,
+        answered=o.counts.answered,
+        abandoned=o.counts.abandoned,
+        repeats=o.counts.repeats,
+        paid_hours=o.counts.paid_hours,
+        cost=float(m["staff_cost"]),
+        revenue=float(m["revenue"]),
+        churn_cost=float(m["abandon_churn"] + m["repeat_churn"]),
+        contribution=float(m["contribution"]),
+        money_lost=float(m["money_lost"]),
+    )
+
+
+def _opt(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def whatif(
+    *, session: Session, source: kpi_service.KpiSource, data: schemas.WhatIfIn, scope: Scope
+) -> schemas.WhatIfOut:
+    """Baseline against scenario on the queue's own recent hours, per month, and the return of
+    the investment over its horizon, each with a range and a sensitivity table."""
+    queue = scoped.queue_in_scope(session, scope, data.queue, field="queue")
+    found = assumptions_of(session, queue)
+    missing = _missing(found)
+    if missing:
+        raise _invalid(
+            f"queue {queue.name!r} (site {queue.site.name!r}) lacks the assumption(s) "
+            f"{', '.join(missing)}: set them with `ccops value set` first",
+            "assumptions",
+        )
+    first, last = _period(session, queue, data.last, data.days)
+    patience = found["patience_s"].value if "patience_s" in found else None
+    h = _hours(source, queue, first, last, patience)
+    if h.rate.size == 0:
+        raise _invalid(
+            f"queue: {queue.name!r} has no answered contacts from {first} to {last}", "queue"
+        )
+    shrinkage = found["shrinkage"].value
+    repeat_rate = _repeat_rate(source, queue, first, last)
+    base_agents = effective_agents(h)
+    scen_agents = np.maximum(base_agents + data.add_agents, 0.0)
+    spread = found["volume_uncertainty"].value if "volume_uncertainty" in found else 0.0
+    month = ev.MONTH_DAYS / data.days
+
+    def run(agents: np.ndarray, scenario: bool, volume: float) -> Outcome:
+        return outcome(
+            h,
+            agents,
+            aht_factor=1.0 + data.aht_change if scenario else 1.0,
+            volume_factor=volume * (1.0 - data.fcr_change if scenario else 1.0),
+            shrinkage=shrinkage,
+            repeat_rate=max(repeat_rate - data.fcr_change, 0.0) if scenario else repeat_rate,
+        )
+
+    factors = (1.0 - spread, 1.0, 1.0 + spread)
+    base_pts = tuple(run(base_agents, False, f) for f in factors)
+    scen_pts = tuple(run(scen_agents, True, f) for f in factors)
+    base_counts = tuple(o.counts.scaled(month) for o in base_pts)
+    scen_counts = tuple(o.counts.scaled(month) for o in scen_pts)
+    cu = data.cost_uncertainty
+    estimates = {
+        **_estimates(found),
+        "upfront": ev.Estimate(data.upfront, data.upfront * (1 - cu), data.upfront * (1 + cu)),
+        "monthly_cost": ev.Estimate(
+            data.monthly_cost, data.monthly_cost * (1 - cu), data.monthly_cost * (1 + cu)
+        ),
+        "volume": ev.Estimate(1.0, 1.0 - spread, 1.0 + spread),
+    }
+
+    def result(a: Mapping[str, Any]) -> dict[str, Any]:
+        inv = ev.Investment(
+            upfront=a["upfront"],
+            monthly_cost=a["monthly_cost"],
+            horizon_months=data.horizon_months,
+            discount_rate=data.discount_rate,
+        )
+        b = ev.interpolate(base_counts, a["volume"], spread)  # type: ignore[arg-type]
+        s = ev.interpolate(scen_counts, a["volume"], spread)  # type: ignore[arg-type]
+        return ev.returns(b, s, a, inv)
+
+    point = result({k: e.value for k, e in estimates.items()})
+
+    def mc(key: str) -> ev.Estimate:
+        return ev.monte_carlo(lambda a: result(a)[key], estimates, n=SAMPLES, seed=SEED)
+
+    net, npv, roi, payback = mc("net_benefit"), mc("npv"), mc("roi"), mc("payback_months")
+    swings = ev.sensitivity(lambda a: result(a)["npv"], estimates)
+    notes = [
+        f"a month = the {data.days} days {first} to {last} x {month:.3f}",
+        f"model: {'Erlang A, patience ' + format(patience, 'g') + ' s' if patience else 'Erlang C'}"
+        "; baseline agents per hour = the fewest that reach the hour's observed service level",
+        f"repeat-contact rate {repeat_rate:.1%} (7-day window); FCR change lowers it and the "
+        "offered volume by the same share",
+    ]
+    if data.add_agents:
+        notes.append(
+            f"{data.add_agents:+d} agents in each of the {h.rate.size} hours with contacts"
+        )
+    if spread:
+        notes.append(f"volume uncertain by +/-{spread:.0%} (assumption volume_uncertainty)")
+    payback_pt = point["payback_months"]
+    return schemas.WhatIfOut(
+        queue=queue.name,
+        currency=queue.site.currency or "",
+        first=first,
+        last=last,
+        model="erlang_a" if patience else "erlang_c",
+        observed_service_level=_weighted(h.observed_sl, h.offered),
+        observed_abandon_rate=_observed_abandon(h.rows),
+        baseline=_side_m(base_pts[1], month, point["baseline"]),
+        scenario=_side_m(scen_pts[1], month, point["scenario"]),
+        monthly_net_benefit=float(point["monthly_net_benefit"]),
+        net_benefit=net.value,
+        net_benefit_low=net.low,
+        net_benefit_high=net.high,
+        npv=npv.value,
+        npv_low=npv.low,
+        npv_high=npv.high,
+        roi=_opt(roi.value),
+        roi_low=_opt(roi.low),
+        roi_high=_opt(roi.high),
+        payback_months=_opt(payback_pt),
+        payback_months_low=_opt(payback.low),
+        payback_months_high=_opt(payback.high),
+        sensitivity=[
+            schemas.SwingOut(
+                name=s.name,
+                low=estimates[s.name].low,
+                high=estimates[s.name].high,
+                npv_at_low=s.at_low,
+                npv_at_high=s.at_high,
+                swing=s.swing,
+            )
+            for s in swings
+        ],
+        assumptions=list(found.values()),
+        notes=notes,
+    )
+
+
+def _side_m(o: Outcome, month: float, m: Mapping[str, Any]) -> schemas.SideOut:
+    """A side per month: counts scaled, rates as they are."""
+    scaled = Outcome(
+        o.counts.scaled(month),
+        o.service_level,
+        o.abandon_rate,
+        o.asa_s,
+        o.occupancy,
+        o.agents_per_hour,
+    )
+    return _side(scaled, m)
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> float | None:
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total else None
+
+
+def _observed_abandon(rows: Sequence[kpi_schemas.QueueIntervalKpi]) -> float | None:
+    offered = sum(r.offered for r in rows)
+    return sum(r.abandoned for r in rows) / offered if offered else None
+
+
+def _scenario_out(row: ValueScenario, queue: Queue) -> schemas.ScenarioOut:
+    return schemas.ScenarioOut(
+        id=row.id,
+        name=row.name,
+        queue=queue.name,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        inputs=schemas.WhatIfIn.model_validate_json(row.inputs_json),
+        result=schemas.WhatIfOut.model_validate_json(row.result_json),
+    )
+
+
+def save_scenario(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    data: schemas.ScenarioIn,
+    created_by: str,
+    scope: Scope,
+) -> schemas.ScenarioOut:
+    """Run a what-if and store it, with its result, under a name (to compare later)."""
+    inputs = schemas.WhatIfIn.model_validate(data.model_dump(exclude={"name"}))
+    result = whatif(session=session, source=source, data=inputs, scope=scope)
+    queue = scoped.queue_in_scope(session, scope, data.queue, field="queue")
+    row = ValueScenario(
+        queue_id=queue.id,
+        name=data.name.strip(),
+        inputs_json=inputs.model_dump_json(),
+        result_json=result.model_dump_json(),
+        created_by=created_by,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return _scenario_out(row, queue)
+
+
+def list_scenarios(
+    *, session: Session, scope: Scope, queue: str | None = None
+) -> list[schemas.ScenarioOut]:
+    """Saved scenarios of the queues in scope (of one queue), oldest first for side by side."""
+    stmt = select(ValueScenario, Queue).join(Queue, Queue.id == ValueScenario.queue_id)
+    if queue:
+        stmt = stmt.where(
+            Queue.id == scoped.queue_in_scope(session, scope, queue, field="queue").id
+        )
+    elif scope.site_ids is not None:
+        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    rows = session.execute(stmt.order_by(ValueScenario.id)).all()
+    return [_scenario_out(r, q) for r, q in rows]
