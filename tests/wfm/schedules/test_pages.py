@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from fastapi.testclient import TestClient
 
 from ccops.db import make_engine, make_session_factory
@@ -73,6 +75,9 @@ def test_pages_build_poll_publish_and_show_the_api_numbers(world: World) -> None
     csrf = sign_in(client, "u-planner")
     listed = client.get("/schedules")
     assert listed.status_code == 200 and 'id="build-form"' in listed.text
+    year, week, _ = (datetime.now(UTC).date() + timedelta(weeks=1)).isocalendar()
+    proposed = f'id="f-week" name="week" type="week" value="{year}-W{week:02d}"'
+    assert proposed in listed.text  # the week to come, in a week picker
     bad = client.post(
         "/schedules/build", data={"site": "Main", "week": "2026-W61", "csrf_token": csrf}
     )

@@ -38,8 +38,8 @@ Writer = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write
 Anyone = Annotated[Principal, Depends(require(*permissions.MY_SCHEDULE))]
 
 
-def _current_week() -> str:
-    year, week, _ = (datetime.now(UTC).date() + timedelta(days=0)).isocalendar()
+def _current_week(weeks_ahead: int = 0) -> str:
+    year, week, _ = (datetime.now(UTC).date() + timedelta(weeks=weeks_ahead)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -60,7 +60,8 @@ def index_response(
     can_write = user.role in permissions.SCHEDULE_WRITE
     if state is None:
         state = forms.FormState(
-            values={"site": (_sites(session, user) or [""])[0], "week": _current_week()}
+            # a planner builds the week to come, not one already under way
+            values={"site": (_sites(session, user) or [""])[0], "week": _current_week(1)}
         )
     return render(
         request,
