@@ -26,7 +26,7 @@ from ccops.contacts.importers.base import AgentStateRow, ContactRow, Tally
 from ccops.contacts.importers.technion import read_technion
 from ccops.contacts.models import AgentAlias, AgentStateEvent, Contact, PendingCall
 from ccops.enums import AgentState
-from ccops.errors import Invalid, NotFound
+from ccops.errors import Conflict, Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person
@@ -500,3 +500,34 @@ def test_the_reader_maps_aliases_case_insensitively(tmp_path: Path) -> None:
         AgentState.on_contact,
         AgentState.offline,
     }
+
+
+# --- 4. queues belong to sites ---------------------------------------------------------------
+
+
+def test_calls_are_never_attached_to_another_sites_queue(
+    main_org: Session, settings: Settings, counts: Callable[[], dict[str, int]]
+) -> None:
+    org_service.create_site(
+        session=main_org, data=org_schemas.SiteIn(name="Berlin", timezone="Europe/Berlin")
+    )
+    before = counts()
+    with pytest.raises(Conflict) as refused:
+        contacts_imports.import_contacts(
+            session=main_org,
+            settings=settings,
+            path=SAMPLE,
+            format="asterisk-queue-log",
+            site="Berlin",
+            create_missing=True,
+        )
+    assert [(p.message, p.field, p.row, p.file) for p in refused.value.problems] == [
+        ("queue 'Sales' belongs to site 'Main', not 'Berlin'", "queue", 6, SAMPLE.name),
+        ("queue 'Support' belongs to site 'Main', not 'Berlin'", "queue", 18, SAMPLE.name),
+    ]
+    assert counts() == before
+    # the site's own queues are used as before
+    report = contacts_imports.import_contacts(
+        session=main_org, settings=settings, path=SAMPLE, format="asterisk-queue-log", site="Main"
+    )
+    assert report.inserted == 8
