@@ -129,6 +129,13 @@ class AgentAliasOut(BaseModel):
     login: str
 
 
+class AgentAliasesStored(BaseModel):
+    """What storing an agent map did: new aliases, and every alias now stored (in scope)."""
+
+    stored: int
+    aliases: list[AgentAliasOut]
+
+
 class ImportBatchOut(BaseModel):
     """A stored import batch."""
 
