@@ -1,13 +1,16 @@
-"""The API and page of queue_log continuity (issue #15): pending calls, agent aliases and an
+"""The API, page and CLI of queue_log continuity (issue #15): pending calls, agent aliases and an
 agent map uploaded with an import."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from ccops.cli import app
 from tests.factories import make_org
 
 T0 = 1705309200
@@ -78,3 +81,39 @@ def test_a_bad_agent_map_is_a_json_error_naming_rows(
         files={"file": ("agents.csv", b"alias,login\nAgent/1,alice\n", "text/csv")},
     )
     assert response.json() == {"stored": 1, "aliases": [{"alias": "agent/1", "login": "alice"}]}
+
+
+def test_the_cli_stores_an_agent_map_and_reports_pending_calls(
+    cli: CliRunner, session: Session, tmp_path: Path
+) -> None:
+    make_org(session, queues=("Sales",))
+    session.commit()
+    log = tmp_path / "queue_log.1"
+    log.write_text(
+        f"{T0 + 60}|c1|Sales|NONE|ENTERQUEUE||555|1\n{T0 + 70}|c1|Sales|Agent/7|CONNECT|10|x|1\n",
+        encoding="utf-8",
+    )
+    agents = tmp_path / "agents.csv"
+    agents.write_text("alias,login\nAgent/7,bob\n", encoding="utf-8")
+    result = cli.invoke(
+        app,
+        ["import", "contacts", str(log), "-f", "asterisk-queue-log", "--agent-map", str(agents)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "calls still open at the end of the file: 1" in result.stdout.replace("\n", " ")
+    listed = cli.invoke(app, ["import", "pending", "--json"])
+    assert [(p["external_id"], p["agent"]) for p in json.loads(listed.stdout)] == [
+        ("c1:Sales:1", "bob")
+    ]
+    aliases = cli.invoke(app, ["import", "agent-aliases", "--json"])
+    assert json.loads(aliases.stdout) == {
+        "stored": 0,
+        "aliases": [{"alias": "agent/7", "login": "bob"}],
+    }
+    agents.write_text("alias,login\nAgent/8,\n", encoding="utf-8")
+    bad = cli.invoke(app, ["import", "agent-aliases", str(agents), "--json"])
+    assert bad.exit_code != 0
+    error = json.loads(bad.stdout)
+    assert [(p["file"], p["row"], p["field"]) for p in error["problems"]] == [
+        ("agents.csv", 2, "login")
+    ]

@@ -531,3 +531,18 @@ def test_calls_are_never_attached_to_another_sites_queue(
         session=main_org, settings=settings, path=SAMPLE, format="asterisk-queue-log", site="Main"
     )
     assert report.inserted == 8
+
+
+def test_erasing_a_leaver_removes_their_aliases(main_org: Session) -> None:
+    from datetime import date, timedelta
+
+    from ccops.audit.leavers import erase_leaver
+
+    _dana(main_org)
+    dana = main_org.scalars(select(Person).where(Person.login == "dana")).one()
+    dana.termination_date = date.today() - timedelta(days=1)
+    main_org.add(AgentAlias(alias="agent/1127", person_id=dana.id))
+    main_org.add(AgentAlias(alias="pjsip/2001", person_id=_person_id(main_org, "bob")))
+    main_org.flush()
+    erase_leaver(session=main_org, login="dana")
+    assert continuity.alias_names(main_org) == {"pjsip/2001": "bob"}
