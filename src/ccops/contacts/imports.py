@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ccops.contacts import continuity, schemas
 from ccops.contacts import importing as contacts_importing
+from ccops.contacts.importers.amazon_connect import read_contact_records
 from ccops.contacts.importers.asterisk import PendingCall, read_queue_log
 from ccops.contacts.importers.base import (
     AgentStateRow,
@@ -191,6 +192,8 @@ def import_contacts(
         rows: Iterable[ParsedRow]
         if common.fmt == "technion":
             rows = read_technion(path, label=common.label, zone_for=org.zone_for_queue, tally=tally)
+        elif common.fmt == "amazon-connect-ctr":
+            rows = read_contact_records(path, label=common.label, tally=tally)
         elif common.fmt == "asterisk-queue-log":
             pending = continuity.load_pending(session, common.source)
             contacts.writer.replaceable = {p.external_id for p in pending if p.answered}
