@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from ccops.contacts.models import Contact
 from ccops.errors import Invalid
 from ccops.org.models import Person
 from ccops.settings import Settings
+from tests.factories import make_org
 from tests.plugins.data import TEST_DATA
 
 SAMPLE = TEST_DATA / "amazon_connect_ctr.json"
@@ -127,3 +129,51 @@ def test_bad_records_are_named_by_record_line_and_field(
     ]
     assert "line 5" in refused.value.problems[4].message
     assert counts() == before
+
+
+def test_the_webhook_takes_records_and_answers_per_record(
+    admin_client: TestClient, session: Session
+) -> None:
+    make_org(session, queues=("Sales", "Support"))
+    session.commit()
+    body = SAMPLE.read_text(encoding="utf-8") + '{"ContactId": "bad", "Queue": {"Name": "Sales"}}'
+    response = admin_client.post("/api/v1/events/amazon-connect", content=body.encode())
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert [(r["line"], r["status"], r["field"]) for r in out["results"]] == [
+        (1, "accepted", None),
+        (2, "accepted", None),
+        (3, "accepted", None),  # skipped: never queued
+        (4, "accepted", None),  # the later copy of record 1 updates it
+        (5, "accepted", None),
+        (6, "rejected", "Queue.EnqueueTimestamp"),
+    ]
+    assert "never reached a queue" in out["results"][2]["detail"]
+    assert (out["received"], out["accepted"], out["rejected"]) == (6, 5, 1)
+    session.expire_all()
+    wraps = {c.external_id: c.wrap_s for c in session.scalars(select(Contact))}
+    assert wraps == {"c0a1-answered": 30.0, "c0a2-abandoned": 0.0, "c0a4-support": 0.0}
+    again = admin_client.post("/api/v1/events/amazon-connect", content=body.encode()).json()
+    assert again["duplicate"] == 4
+
+
+def test_an_older_copy_after_a_newer_one_is_stale(
+    admin_client: TestClient, session: Session
+) -> None:
+    make_org(session, queues=("Sales", "Support"))
+    session.commit()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    newer, older = lines[-2], lines[0]  # record 4, then the line holding records 1 and 2
+    out = admin_client.post(
+        "/api/v1/events/amazon-connect", content=(newer + "\n" + older).encode()
+    ).json()
+    assert [(r["line"], r["status"]) for r in out["results"]] == [
+        (1, "accepted"),
+        (2, "stale"),
+        (3, "accepted"),
+    ]
+    session.expire_all()
+    assert (
+        session.scalars(select(Contact.wrap_s).where(Contact.external_id == "c0a1-answered")).one()
+        == 30.0
+    )

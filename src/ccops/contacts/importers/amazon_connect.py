@@ -35,14 +35,16 @@ from ccops.contacts.importers.base import ContactRow, RejectedRow, Tally, normal
 from ccops.enums import Outcome
 
 
-class _Bad(Exception):
+class BadRecord(Exception):
+    """A contact record that cannot be read: the field and what is wrong."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
 
 
-def _records(text: str) -> Iterator[tuple[int, Any]]:
+def records(text: str) -> Iterator[tuple[int, Any]]:
     """Yield (line, decoded value) of each top-level JSON value; an array yields its items."""
     decoder = json.JSONDecoder()
     at = 0
@@ -56,7 +58,7 @@ def _records(text: str) -> Iterator[tuple[int, Any]]:
         try:
             value, end = decoder.raw_decode(text, at)
         except json.JSONDecodeError as exc:
-            raise _Unreadable(text.count("\n", 0, exc.pos) + 1, exc.msg) from exc
+            raise Unreadable(text.count("\n", 0, exc.pos) + 1, exc.msg) from exc
         if isinstance(value, list):
             for item in value:
                 yield line, item
@@ -65,7 +67,9 @@ def _records(text: str) -> Iterator[tuple[int, Any]]:
         at = end
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
+    """The text is not JSON from ``line`` on."""
+
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line
@@ -77,13 +81,13 @@ def _time(record: dict[str, Any], where: str, name: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise _Bad(f"{where}{name}", f"{value!r} is not a timestamp")
+        raise BadRecord(f"{where}{name}", f"{value!r} is not a timestamp")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise _Bad(f"{where}{name}", f"{value!r} is not a timestamp") from None
+        raise BadRecord(f"{where}{name}", f"{value!r} is not a timestamp") from None
     if parsed.tzinfo is None:
-        raise _Bad(f"{where}{name}", f"{value!r} has no UTC offset")
+        raise BadRecord(f"{where}{name}", f"{value!r} has no UTC offset")
     return parsed.astimezone(UTC)
 
 
@@ -92,7 +96,7 @@ def _seconds(record: dict[str, Any], where: str, name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _Bad(f"{where}{name}", f"{value!r} is not a duration in seconds")
+        raise BadRecord(f"{where}{name}", f"{value!r} is not a duration in seconds")
     return float(value)
 
 
@@ -101,26 +105,27 @@ def _section(record: dict[str, Any], name: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _Bad(name, f"{name} is not an object")
+        raise BadRecord(name, f"{name} is not an object")
     return value
 
 
-def _contact(record: Any, number: int, tally: Tally) -> ContactRow | None:
+def contact_from_record(record: Any, number: int, tally: Tally) -> ContactRow | None:
+    """The contact of one record (None: not queued, counted in ``tally``); BadRecord if bad."""
     if not isinstance(record, dict):
-        raise _Bad("record", "a contact record is a JSON object")
+        raise BadRecord("record", "a contact record is a JSON object")
     contact_id = record.get("ContactId")
     if not isinstance(contact_id, str) or not contact_id.strip():
-        raise _Bad("ContactId", "missing ContactId")
+        raise BadRecord("ContactId", "missing ContactId")
     queue = _section(record, "Queue")
     if queue is None:
         tally.skipped["not_queued"] += 1
         return None
     name = queue.get("Name")
     if not isinstance(name, str) or not name.strip():
-        raise _Bad("Queue.Name", "missing queue name")
+        raise BadRecord("Queue.Name", "missing queue name")
     enqueued = _time(queue, "Queue.", "EnqueueTimestamp")
     if enqueued is None:
-        raise _Bad("Queue.EnqueueTimestamp", "missing enqueue time")
+        raise BadRecord("Queue.EnqueueTimestamp", "missing enqueue time")
     dequeued = _time(queue, "Queue.", "DequeueTimestamp")
     disconnected = _time(record, "", "DisconnectTimestamp")
     endpoint = _section(record, "CustomerEndpoint") or {}
@@ -130,7 +135,7 @@ def _contact(record: Any, number: int, tally: Tally) -> ContactRow | None:
     answered = _time(agent, "Agent.", "ConnectedToAgentTimestamp") if agent else None
     if agent is not None and answered is not None:
         if answered < enqueued:
-            raise _Bad(
+            raise BadRecord(
                 "Agent.ConnectedToAgentTimestamp",
                 f"answered {(enqueued - answered).total_seconds():g} s before it was queued",
             )
@@ -140,7 +145,9 @@ def _contact(record: Any, number: int, tally: Tally) -> ContactRow | None:
         wrap = _seconds(agent, "Agent.", "AfterContactWorkDuration") or 0.0
         if talk is None:
             if disconnected is None:
-                raise _Bad("Agent.AgentInteractionDuration", "no talk time and no disconnect time")
+                raise BadRecord(
+                    "Agent.AgentInteractionDuration", "no talk time and no disconnect time"
+                )
             talk = max(0.0, (disconnected - answered).total_seconds() - hold)
         return ContactRow(
             line=number,
@@ -162,7 +169,9 @@ def _contact(record: Any, number: int, tally: Tally) -> ContactRow | None:
     wait = _seconds(queue, "Queue.", "Duration")
     if wait is None:
         if ended is None:
-            raise _Bad("Queue.DequeueTimestamp", "no dequeue, disconnect time or queue duration")
+            raise BadRecord(
+                "Queue.DequeueTimestamp", "no dequeue, disconnect time or queue duration"
+            )
         wait = max(0.0, (ended - enqueued).total_seconds())
     return ContactRow(
         line=number,
@@ -191,7 +200,7 @@ def read_contact_records(
     rejected: list[RejectedRow] = []
     number = 0
     try:
-        for line, record in _records(text):
+        for line, record in records(text):
             number += 1
             tally.rows_read += 1
             contact_id = record.get("ContactId") if isinstance(record, dict) else None
@@ -209,7 +218,7 @@ def read_contact_records(
                 if seen[0] > stamp:
                     continue
             latest[contact_id] = (stamp, number, record, line)
-    except _Unreadable as exc:
+    except Unreadable as exc:
         rejected.append(
             RejectedRow(
                 exc.line,
@@ -220,8 +229,8 @@ def read_contact_records(
     for key in order:
         _, record_number, record, line = latest[key]
         try:
-            row = _contact(record, record_number, tally)
-        except _Bad as bad:
+            row = contact_from_record(record, record_number, tally)
+        except BadRecord as bad:
             yield RejectedRow(
                 record_number,
                 [
