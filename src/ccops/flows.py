@@ -121,11 +121,13 @@ def follow_file_once(
     sent: set[str],
     kind: str = "contacts",
     mapping: Path | None = None,
+    state: intake_follow.FollowState | None = None,
 ) -> intraday_schemas.IntakeOut | None:
     """Send the events of ``path`` not sent yet (ids in ``sent``) through ``ingest_events``;
-    None when there was none."""
+    None when there was none. ``state`` (kept by the caller between looks) carries the calls
+    open in a queue_log over its rotation."""
     events = intake_follow.unsent_events(
-        session=session, path=path, fmt=fmt, sent=sent, kind=kind, mapping=mapping
+        session=session, path=path, fmt=fmt, sent=sent, kind=kind, mapping=mapping, state=state
     )
     if not events:
         return None

@@ -276,7 +276,7 @@ def test_unknown_format_lists_the_known_ones(
         )
     assert caught.value.message == (
         f"unknown format {fmt!r} for contacts: use one of csv, parquet, technion, "
-        "asterisk-queue-log"
+        "asterisk-queue-log, amazon-connect-ctr"
     )
     assert caught.value.problems[0].field == "format"
 

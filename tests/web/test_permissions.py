@@ -71,6 +71,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/imports/agent-states"): PLANNING,
     ("POST", "/api/v1/imports/intervals"): PLANNING,
     ("GET", "/api/v1/imports"): PLANNING,
+    ("GET", "/api/v1/imports/pending"): PLANNING,
+    ("GET", "/api/v1/agent-aliases"): PLANNING,
+    ("POST", "/api/v1/agent-aliases"): PLANNING,
     ("GET", "/api/v1/contacts"): frozenset({Q, P, M, D}),
     ("POST", "/api/v1/privacy/erase"): ADMIN,
     ("POST", "/api/v1/privacy/erase-leaver"): ADMIN,
@@ -289,6 +292,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/performance/development"): frozenset({S, M, D}),
     # intraday: event intake, view, exceptions, plans, explanations, adherence, the board
     ("POST", "/api/v1/events"): frozenset({P, D}),
+    ("POST", "/api/v1/events/amazon-connect"): frozenset({P, D}),
     ("GET", "/api/v1/intraday/status"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/intraday/explain"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/intraday/exceptions"): frozenset({S, P, M, E, D}),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ccops.audit import capture, guard, service
 from ccops.audit.models import AuditEntry
 from ccops.audit.schemas import LeaverErasureOut
+from ccops.contacts.models import AgentAlias
 from ccops.db import utcnow
 from ccops.errors import Conflict, NotFound, Problem
 from ccops.model_registry import Base
@@ -251,6 +252,12 @@ def erase_leaver(*, session: Session, login: str, today: date | None = None) -> 
         session.execute(
             delete(CalendarFeed)
             .where(CalendarFeed.person_id == person.id)
+            .execution_options(synchronize_session=False)
+        )
+        # the other names telephony logs used for them (interfaces, extensions) go too
+        session.execute(
+            delete(AgentAlias)
+            .where(AgentAlias.person_id == person.id)
             .execution_options(synchronize_session=False)
         )
         notes = _erase_text(session, person.id, set(replacements))

@@ -53,6 +53,14 @@ ReportDirOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+AgentMapOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--agent-map",
+        help="CSV alias,login: other names the queue_log uses for agents (e.g. Agent/1127, "
+        "Local/1127@callback-agent); stored and used by later imports too.",
+    ),
+]
 
 
 def _format_opt(kind: str) -> object:
@@ -78,6 +86,14 @@ def _show(report: schemas.ImportReport, as_json: bool) -> None:
         counts += [{"what": f"note: {k}", "count": v} for k, v in item.notes.items()]
         title = f"Import of {item.kind.replace('_', ' ')} from {item.file} ({item.format})"
         print_table(title, counts, ["what", "count"])
+        if item.pending_calls:
+            console.print(
+                f"calls still open at the end of the file: {item.pending_calls} (kept for the "
+                "next file of the source; answered ones are counted already)",
+                highlight=False,
+            )
+        if item.aliases_stored:
+            console.print(f"agent aliases stored: {item.aliases_stored}", highlight=False)
         if item.created_queues:
             console.print(f"created queues: {', '.join(item.created_queues)}", highlight=False)
         if item.created_people:
@@ -121,6 +137,7 @@ def import_contacts(
         bool,
         typer.Option("--with-agent-states", help="Also import agent states (asterisk-queue-log)."),
     ] = False,
+    agent_map: AgentMapOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import contacts from PATH (one transaction: all rows, or none)."""
@@ -139,6 +156,7 @@ def import_contacts(
         create_missing=create_missing,
         report_dir=report_dir,
         with_agent_states=with_agent_states,
+        agent_map=agent_map,
     )
 
 
@@ -154,6 +172,7 @@ def import_agent_states(
     update: UpdateOpt = False,
     create_missing: CreateOpt = False,
     report_dir: ReportDirOpt = None,
+    agent_map: AgentMapOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import agent-state spans from PATH (csv, parquet or an Asterisk queue_log)."""
@@ -171,7 +190,71 @@ def import_agent_states(
         update=update,
         create_missing=create_missing,
         report_dir=report_dir,
+        agent_map=agent_map,
     )
+
+
+@import_app.command("pending")
+@handle_errors
+def pending(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Calls still open at the end of the last queue_log import of each source (completed by
+    the next file of the source; answered ones are counted already)."""
+    from ccops.contacts import continuity
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work(get_settings()) as session:
+        found = continuity.list_pending(session=session, source=source)
+    if as_json:
+        print_json([p.model_dump(mode="json") for p in found])
+        return
+    rows = [
+        {
+            "source": p.source,
+            "call": p.external_id,
+            "queue": p.queue,
+            "answered": "yes" if p.answered else "no",
+            "agent": p.agent or "",
+            "file": f"{p.file}:{p.line}",
+        }
+        for p in found
+    ]
+    print_table(
+        f"{len(rows)} pending call(s)",
+        rows,
+        ["source", "call", "queue", "answered", "agent", "file"],
+    )
+
+
+@import_app.command("agent-aliases")
+@handle_errors
+def agent_aliases(
+    agent_map: Annotated[
+        Path | None, typer.Argument(help="CSV alias,login to store (omit to list).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store the aliases of an agent map file (CSV alias,login), then list every stored alias."""
+    from ccops.contacts import continuity
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work(get_settings()) as session:
+        stored = 0
+        if agent_map is not None:
+            stored = continuity.store_aliases(
+                session=session,
+                rows=continuity.read_agent_map(agent_map),
+                label=agent_map.name,
+            )
+        found = continuity.list_aliases(session=session)
+    if as_json:
+        print_json({"stored": stored, "aliases": [a.model_dump() for a in found]})
+        return
+    if agent_map is not None:
+        console.print(f"{stored} new alias(es) stored", highlight=False)
+    print_table("Agent aliases", [a.model_dump() for a in found], ["alias", "login"])
 
 
 @import_app.command("intervals")

@@ -92,6 +92,8 @@ class Org:
     tally: Tally | None = None
     allowed_site_ids: frozenset[int] | None = None
     out_of_scope: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    other_site: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Queues the file names that exist at another site than --site: (their site, first row)."""
     _home: Site | None = None
     _queue_refs: dict[str, tuple[int, int, ZoneInfo]] = field(default_factory=dict)
     _person_ids: dict[str, int] = field(default_factory=dict)
@@ -184,6 +186,11 @@ class Org:
             return found
         found = self.session.scalars(select(Queue).where(Queue.name == name)).one_or_none()
         if found is not None and not self._in_scope("queue", name, found.site_id, line):
+            self.queues[name] = None
+            return None
+        if found is not None and self.site is not None and found.site_id != self.site.id:
+            # a queue of that name belongs to another site: never attach this site's calls to it
+            self.other_site[name] = (found.site.name, line)
             self.queues[name] = None
             return None
         if found is None and self.create_missing:
@@ -288,6 +295,23 @@ class Org:
                 f"{self.label}: the file has data of queues or agents outside your scope: "
                 + ", ".join(f"{what} {name}" for what, name in sorted(self.out_of_scope)[:20]),
                 outside[:1000],
+            )
+        if self.other_site:
+            site = self.site.name if self.site is not None else "?"
+            raise Conflict(
+                f"{self.label}: queues of another site than {site!r}: "
+                + ", ".join(f"{n} (site {s})" for n, (s, _) in sorted(self.other_site.items()))
+                + "; their calls are not attached to another site's queue (import without "
+                "--site, or name this site's queues apart)",
+                [
+                    Problem(
+                        f"queue {n!r} belongs to site {s!r}, not {site!r}",
+                        field="queue",
+                        row=r,
+                        file=self.label,
+                    )
+                    for n, (s, r) in sorted(self.other_site.items())
+                ],
             )
         if self.invalid_names:
             raise Invalid(

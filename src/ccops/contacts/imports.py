@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ccops.contacts import continuity, schemas
 from ccops.contacts import importing as contacts_importing
-from ccops.contacts import schemas
-from ccops.contacts.importers.asterisk import read_queue_log
+from ccops.contacts.importers.amazon_connect import read_contact_records
+from ccops.contacts.importers.asterisk import PendingCall, read_queue_log
 from ccops.contacts.importers.base import (
     AgentStateRow,
     ContactRow,
@@ -84,6 +85,7 @@ def import_contacts(
     report_dir: Path | None = None,
     with_agent_states: bool = False,
     allowed_site_ids: frozenset[int] | None = None,
+    agent_map: Path | None = None,
 ) -> schemas.ImportReport:
     """Import a file of contacts (csv, parquet, technion or asterisk-queue-log).
 
@@ -103,9 +105,15 @@ def import_contacts(
         with_agent_states: also import the agent states of an Asterisk queue_log.
         allowed_site_ids: the caller's scope; queues, agents and sites elsewhere are refused
             (None: every site).
+        agent_map: CSV ``alias,login`` of the other names the log uses for agents (stored as
+            aliases, used by this and every later import; asterisk-queue-log only).
 
     Returns:
         What was inserted, updated, left unchanged, rejected, skipped and warned about.
+
+    An Asterisk queue_log continues the previous file of its source: calls that file left open
+    (``pending_call``) are completed by this one, and the calls this one leaves open replace
+    them (those answered are stored already, as answered contacts with no end yet).
 
     Raises:
         Invalid: unknown format, unreadable file, missing columns, or bad rows (each located).
@@ -134,6 +142,7 @@ def import_contacts(
             "--with-agent-states applies to asterisk-queue-log files",
             [Problem("not used by this format", field="with_agent_states")],
         )
+    map_rows = _agent_map_rows(agent_map, common.fmt)
     report_path, rejects_path = contacts_importing.report_paths(
         settings, report_dir, common.label, "contacts"
     )
@@ -178,11 +187,27 @@ def import_contacts(
                 update=update,
                 sink=states_sink,
             )
+        aliases_stored = _store_map(session, map_rows, agent_map, allowed_site_ids)
+        still_open: list[PendingCall] = []
         rows: Iterable[ParsedRow]
         if common.fmt == "technion":
             rows = read_technion(path, label=common.label, zone_for=org.zone_for_queue, tally=tally)
+        elif common.fmt == "amazon-connect-ctr":
+            rows = read_contact_records(path, label=common.label, tally=tally)
         elif common.fmt == "asterisk-queue-log":
-            rows = read_queue_log(path, label=common.label, tally=tally)
+            pending = continuity.load_pending(session, common.source)
+            contacts.writer.replaceable = {p.external_id for p in pending if p.answered}
+            rows = _marking_provisional(
+                read_queue_log(
+                    path,
+                    label=common.label,
+                    tally=tally,
+                    pending=pending,
+                    still_open=still_open,
+                    aliases=continuity.alias_names(session),
+                ),
+                contacts.writer.provisional,
+            )
         else:
             rows = read_contacts_table(
                 path,
@@ -201,6 +226,16 @@ def import_contacts(
         if states is not None:
             states.finish()
         report = contacts.report(rows_read=tally.rows_read, org=org, started=common.started)
+        if common.fmt == "asterisk-queue-log":
+            kept = continuity.save_pending(
+                session=session,
+                source=common.source,
+                still_open=still_open,
+                file_name=common.label,
+                batch_id=contacts.batch.id,
+            )
+            report = report.model_copy(update={"pending_calls": kept})
+        report = report.model_copy(update={"aliases_stored": aliases_stored})
         if states is not None:
             nested = states.report(rows_read=tally.rows_read, org=org, started=common.started)
             nested = contacts_importing.write_report(nested, states_report)
@@ -222,6 +257,7 @@ def import_agent_states(
     create_missing: bool = False,
     report_dir: Path | None = None,
     allowed_site_ids: frozenset[int] | None = None,
+    agent_map: Path | None = None,
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv or parquet with a mapping, or an Asterisk queue_log).
 
@@ -241,8 +277,10 @@ def import_agent_states(
     report_path, rejects_path = contacts_importing.report_paths(
         settings, report_dir, common.label, "agent_states"
     )
+    map_rows = _agent_map_rows(agent_map, common.fmt)
     tally = Tally(common.label)
     with rejects_sink(rejects_path, skip_invalid) as sink, session.begin_nested():
+        aliases_stored = _store_map(session, map_rows, agent_map, allowed_site_ids)
         org = contacts_importing.Org(
             session,
             settings,
@@ -264,7 +302,9 @@ def import_agent_states(
         )
         rows: Iterable[ParsedRow]
         if common.fmt == "asterisk-queue-log":
-            rows = read_queue_log(path, label=common.label, tally=tally)
+            rows = read_queue_log(
+                path, label=common.label, tally=tally, aliases=continuity.alias_names(session)
+            )
         else:
             rows = read_agent_states_table(
                 path,
@@ -290,7 +330,42 @@ def import_agent_states(
         org.refuse_unknown(tally)
         job.finish()
         report = job.report(rows_read=tally.rows_read, org=org, started=common.started)
+        report = report.model_copy(update={"aliases_stored": aliases_stored})
     return contacts_importing.write_report(report, report_path)
+
+
+def _agent_map_rows(agent_map: Path | None, fmt: str) -> list[tuple[int, str, str]]:
+    """Read an agent map (refused for formats whose agents are not interface names)."""
+    if agent_map is None:
+        return []
+    if fmt != "asterisk-queue-log":
+        raise Invalid(
+            "--agent-map applies to asterisk-queue-log files",
+            [Problem("not used by this format", field="agent_map")],
+        )
+    return continuity.read_agent_map(agent_map)
+
+
+def _store_map(
+    session: Session,
+    rows: list[tuple[int, str, str]],
+    agent_map: Path | None,
+    allowed_site_ids: frozenset[int] | None,
+) -> int:
+    if agent_map is None:
+        return 0
+    return continuity.store_aliases(
+        session=session, rows=rows, label=agent_map.name, allowed_site_ids=allowed_site_ids
+    )
+
+
+def _marking_provisional(rows: Iterable[ParsedRow], provisional: set[Any]) -> Iterable[ParsedRow]:
+    """Pass the rows on, noting the ids of provisional contacts (answered, not ended yet): a
+    contact already stored under such an id (completed by a later file) is left alone."""
+    for row in rows:
+        if isinstance(row, ContactRow) and row.ended_at is None:
+            provisional.add(row.external_id)
+        yield row
 
 
 def import_intervals(

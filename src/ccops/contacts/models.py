@@ -134,3 +134,36 @@ class Erasure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     contacts_affected: Mapped[int] = mapped_column(Integer)
+
+
+class PendingCall(Base):
+    """A call still open at the end of an imported file (logrotate split the log mid-call),
+    kept so the next file of the same source completes it instead of losing it."""
+
+    __tablename__ = "pending_call"
+    __table_args__ = (UniqueConstraint("source", "callid", "queue"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100))
+    callid: Mapped[str] = mapped_column(String(200))
+    queue: Mapped[str] = mapped_column(String(200))
+    entry: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)
+    arrival_epoch_s: Mapped[int] = mapped_column(BigInteger)
+    last_epoch_s: Mapped[int] = mapped_column(BigInteger)
+    answered_epoch_s: Mapped[int | None] = mapped_column(BigInteger)
+    agent: Mapped[str | None] = mapped_column(String(200))
+    customer_key: Mapped[str | None] = mapped_column(String(200))
+    raw: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(String(500))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+
+
+class AgentAlias(Base):
+    """Another name a telephony log uses for a person (an interface such as ``Agent/1127`` or
+    ``Local/1127@callback-agent``); matched case-insensitively (stored lower-cased)."""
+
+    __tablename__ = "agent_alias"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -15,10 +15,10 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ccops import flows
+from ccops.contacts import continuity, schemas
 from ccops.contacts import imports as contacts_imports
 from ccops.contacts import privacy as contacts_privacy
 from ccops.contacts import queries as contacts_queries
-from ccops.contacts import schemas
 from ccops.contacts.importers import FORMATS
 from ccops.db import attempt
 from ccops.errors import CcopsError, Forbidden, Problem
@@ -45,6 +45,13 @@ SiteField = Annotated[
 ]
 SourceField = Annotated[str | None, Form(description="Source name of the records.")]
 FlagField = Annotated[bool, Form()]
+AgentMapField = Annotated[
+    UploadFile | None,
+    File(
+        description="asterisk-queue-log: CSV alias,login of other names the log uses for agents "
+        "(stored as aliases)."
+    ),
+]
 
 
 def check_create_missing(user: Principal, create_missing: bool) -> None:
@@ -75,14 +82,17 @@ def _import_upload(
     import_file: Callable[..., schemas.ImportReport],
     file: StarletteUpload,
     mapping: StarletteUpload | None,
+    agent_map: StarletteUpload | None = None,
     **options: Any,
 ) -> schemas.ImportReport:
-    """Save the upload (and its mapping) to a private folder and run ``import_file`` on it with
-    what follows an import (``flows.import_records``: the intraday totals of the queue-days it
-    wrote are rebuilt in the same transaction)."""
+    """Save the upload (and its mapping and agent map) to a private folder and run
+    ``import_file`` on it with what follows an import (``flows.import_records``: the intraday
+    totals of the queue-days it wrote are rebuilt in the same transaction)."""
     with tempfile.TemporaryDirectory(prefix="ccops-import-") as tmp:
         path = _save(file, Path(tmp) / "file")
         mapping_path = _save(mapping, Path(tmp) / "mapping") if mapping is not None else None
+        if agent_map is not None:
+            options["agent_map"] = _save(agent_map, Path(tmp) / "agent-map")
         return flows.import_records(run=import_file, path=path, mapping=mapping_path, **options)
 
 
@@ -100,13 +110,19 @@ def import_contacts(
     update: FlagField = False,
     create_missing: FlagField = False,
     with_agent_states: FlagField = False,
+    agent_map: AgentMapField = None,
 ) -> schemas.ImportReport:
-    """Import a file of contacts (all rows or none, unless skip_invalid)."""
+    """Import a file of contacts (all rows or none, unless skip_invalid).
+
+    An Asterisk queue_log continues the previous file of its source: the calls it left open
+    are completed; those this file leaves open are reported (``pending_calls``) and kept.
+    """
     check_create_missing(user, create_missing)
     return _import_upload(
         contacts_imports.import_contacts,
         file,
         mapping,
+        agent_map,
         session=session,
         settings=settings,
         format=format,
@@ -133,6 +149,7 @@ def import_agent_states(
     skip_invalid: FlagField = False,
     update: FlagField = False,
     create_missing: FlagField = False,
+    agent_map: AgentMapField = None,
 ) -> schemas.ImportReport:
     """Import agent-state spans (csv, parquet or an Asterisk queue_log)."""
     check_create_missing(user, create_missing)
@@ -140,6 +157,7 @@ def import_agent_states(
         contacts_imports.import_agent_states,
         file,
         mapping,
+        agent_map,
         session=session,
         settings=settings,
         format=format,
@@ -190,6 +208,44 @@ def list_imports(
 ) -> list[schemas.ImportBatchOut]:
     """List import batches, newest first."""
     return contacts_queries.list_batches(session=session, limit=limit)
+
+
+@router.get("/imports/pending", response_model=list[schemas.PendingCallOut])
+def list_pending_calls(
+    session: SessionDep, user: BatchReader, source: str | None = None
+) -> list[schemas.PendingCallOut]:
+    """Calls still open at the end of the last queue_log import of each source (of queues in
+    scope): completed by the next file of the source; answered ones are counted already."""
+    found = continuity.list_pending(session=session, source=source)
+    names = org_service.queue_names_in_scope(session=session, scope=user.scope)
+    return found if names is None else [p for p in found if p.queue in set(names)]
+
+
+@router.get("/agent-aliases", response_model=list[schemas.AgentAliasOut])
+def list_agent_aliases(session: SessionDep, user: BatchReader) -> list[schemas.AgentAliasOut]:
+    """The other names telephony logs use for people (of the sites in scope)."""
+    return continuity.list_aliases(session=session, allowed_site_ids=user.scope.site_ids)
+
+
+@router.post("/agent-aliases", response_model=schemas.AgentAliasesStored)
+def store_agent_aliases(
+    session: SessionDep,
+    user: Importer,
+    file: Annotated[UploadFile, File(description="CSV alias,login.")],
+) -> schemas.AgentAliasesStored:
+    """Store the aliases of an agent map (all rows or none; each bad row named)."""
+    with tempfile.TemporaryDirectory(prefix="ccops-agent-map-") as tmp:
+        path = _save(file, Path(tmp))
+        stored = continuity.store_aliases(
+            session=session,
+            rows=continuity.read_agent_map(path),
+            label=path.name,
+            allowed_site_ids=user.scope.site_ids,
+        )
+    return schemas.AgentAliasesStored(
+        stored=stored,
+        aliases=continuity.list_aliases(session=session, allowed_site_ids=user.scope.site_ids),
+    )
 
 
 @router.get("/contacts", response_model=list[schemas.ContactOut])
@@ -294,11 +350,18 @@ def _import_page(
                 key=lambda p: (p.row is None, p.row or 0, p.field or ""),
             ),
             "batches": contacts_queries.list_batches(session=session, limit=10),
+            "pending": _pending_in_scope(session, user),
         },
         principal=user,
         status_code=status_code,
         active="import",
     )
+
+
+def _pending_in_scope(session: SessionDep, user: Principal) -> list[schemas.PendingCallOut]:
+    found = continuity.list_pending(session=session)
+    names = org_service.queue_names_in_scope(session=session, scope=user.scope)
+    return found if names is None else [p for p in found if p.queue in set(names)]
 
 
 @pages.get("", response_class=HTMLResponse)
@@ -350,6 +413,7 @@ def _import_form(
     }
     if kind == "contacts":
         args["with_agent_states"] = flags["with_agent_states"]
+    agent_map = forms.upload(form, "agent_map") if kind != "intervals" else None
     run = {
         "contacts": contacts_imports.import_contacts,
         "agent_states": contacts_imports.import_agent_states,
@@ -358,7 +422,7 @@ def _import_form(
     try:
         check_create_missing(user, flags["create_missing"])
         with attempt(session):
-            report = _import_upload(run, upload, mapping, **args)
+            report = _import_upload(run, upload, mapping, agent_map, **args)
     except CcopsError as exc:
         forms.domain_problems(exc, state, _, fallback=False)
         return _import_page(

@@ -101,6 +101,39 @@ class ImportReport(BaseModel):
     agent_states: ImportReport | None = Field(
         default=None, description="Agent states imported from the same file, when asked."
     )
+    pending_calls: int = Field(
+        default=0,
+        description="Calls still open at the end of the file (queue_log), kept for the next "
+        "file of the source; those answered are counted already (offered, answered, wait).",
+    )
+    aliases_stored: int = Field(default=0, description="New agent aliases from --agent-map.")
+
+
+class PendingCallOut(BaseModel):
+    """A call still open at the end of the last import of its source."""
+
+    source: str
+    external_id: str
+    queue: str
+    arrival_epoch_s: int
+    answered: bool
+    agent: str | None
+    file: str
+    line: int
+
+
+class AgentAliasOut(BaseModel):
+    """Another name a telephony log uses for a person."""
+
+    alias: str
+    login: str
+
+
+class AgentAliasesStored(BaseModel):
+    """What storing an agent map did: new aliases, and every alias now stored (in scope)."""
+
+    stored: int
+    aliases: list[AgentAliasOut]
 
 
 class ImportBatchOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Readers of contact-centre exports: Technion call logs, Asterisk queue_log, CSV and Parquet.
+"""Readers of contact-centre exports: Technion call logs, Asterisk queue_log, Amazon Connect
+contact records, CSV and Parquet.
 
 Each reader streams a file and yields parsed rows (see `base`); `ccops.contacts.imports` resolves
 names, checks idempotency and writes them.
@@ -7,7 +8,7 @@ names, checks idempotency and writes them.
 from __future__ import annotations
 
 FORMATS: dict[str, tuple[str, ...]] = {
-    "contacts": ("csv", "parquet", "technion", "asterisk-queue-log"),
+    "contacts": ("csv", "parquet", "technion", "asterisk-queue-log", "amazon-connect-ctr"),
     "agent_states": ("csv", "parquet", "asterisk-queue-log"),
     "intervals": ("csv", "parquet"),
 }
@@ -21,5 +22,6 @@ DEFAULT_SOURCE = {
     "parquet": "parquet",
     "technion": "technion",
     "asterisk-queue-log": "asterisk",
+    "amazon-connect-ctr": "amazon-connect",
 }
 """The ``source`` of records when neither ``--source`` nor the mapping names one."""

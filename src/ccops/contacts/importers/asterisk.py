@@ -5,8 +5,17 @@ one contact per entry: external id ``callid:queue:n``); CONNECT answers it (wait
 ENTERQUEUE); COMPLETEAGENT / COMPLETECALLER end it answered; TRANSFER (and the later
 BLINDTRANSFER / ATTENDEDTRANSFER) after CONNECT ends it transferred; ABANDON ends it abandoned;
 EXITWITHTIMEOUT, EXITEMPTY and EXITWITHKEY end it offered but neither answered nor abandoned.
-Calls still waiting or talking at the end of the file, and events of calls that entered the
-queue before the file began, are counted and skipped.
+Events of calls that entered the queue before the file began are counted and skipped, unless
+the call is one of the ``pending`` calls handed in (calls still open at the end of the previous
+file of the same source: logrotate splits a log between a call's CONNECT and its end). Calls
+still open at the end of the file are handed back as `PendingCall` (to be completed by the next
+file); one already answered (CONNECT seen) is also yielded as a provisional contact: offered and
+answered with its wait, no end and no talk time yet, completed in place when its end is read.
+
+Agent names: the agent field is what Asterisk logged (the member name on CONNECT and PAUSE; the
+interface, e.g. ``Local/1127@callback-agent``, on ADDMEMBER and REMOVEMEMBER unless
+``log_membername_as_agent`` is on). ``aliases`` maps such names (case-insensitive) to the one
+person they are, so one agent is never counted twice.
 
 Same-second order: a log read from a realtime table or merged from two servers is ordered by
 whole seconds only, so within one second a call's events are put in life-cycle order (ENTERQUEUE
@@ -22,7 +31,7 @@ of zero length are dropped; spans still open at the end of the file have no end.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +133,26 @@ SECOND_RUN_CAP = 50_000
 
 
 @dataclass
+class PendingCall:
+    """A call still open at the end of a file: what the next file needs to complete it."""
+
+    callid: str
+    queue: str
+    entry: int
+    line: int
+    arrival: int
+    last: int
+    answered: int | None
+    agent: str | None
+    customer: str | None
+    raw: str
+
+    @property
+    def external_id(self) -> str:
+        return f"{self.callid}:{self.queue}:{self.entry}"
+
+
+@dataclass
 class _Call:
     line: int
     queue: str
@@ -136,6 +165,7 @@ class _Call:
     problems: list[Problem] = field(default_factory=list)
     raw: str = ""
     bad_raw: str | None = None
+    carried: bool = False
 
 
 @dataclass
@@ -307,8 +337,33 @@ def _walk(events: list[_Event], calls: Mapping[tuple[str, str], _Call]) -> list[
     return walked
 
 
+def _provisional(call: _Call) -> ContactRow:
+    """The contact of a call answered but not ended yet: offered and answered, with its wait."""
+    assert call.answered is not None
+    return ContactRow(
+        line=call.line,
+        external_id=call.external_id,
+        queue=call.queue,
+        arrival_at=_at(call.arrival),
+        outcome=Outcome.answered,
+        answered_at=_at(call.answered),
+        ended_at=None,
+        wait_s=float(call.answered - call.arrival),
+        talk_s=0.0,
+        agent=call.agent,
+        customer_key=call.customer,
+        raw=call.raw,
+    )
+
+
 def read_queue_log(
-    path: Path, *, label: str, tally: Tally
+    path: Path,
+    *,
+    label: str,
+    tally: Tally,
+    pending: Iterable[PendingCall] = (),
+    still_open: list[PendingCall] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
     """Yield contacts, agent-state spans and rejected rows of a queue_log, streaming by line.
 
@@ -316,10 +371,33 @@ def read_queue_log(
     Lines are read one second at a time so a call's same-second events can be put in order.
     Rejected rows carry ``applies_to`` (``contacts`` for call problems, ``all`` for lines that
     cannot be read at all).
+
+    ``pending``: calls left open by the previous file of the source, completed by this one.
+    ``still_open``: when given, receives the calls open at the end of this file (and those
+    answered are yielded as provisional contacts); when None they are counted and skipped.
+    ``aliases``: agent names as logged (lower-cased) → the person's login.
     """
     calls: dict[tuple[str, str], _Call] = {}
     entries: Counter[tuple[str, str]] = Counter()
     agents: dict[str, _Agent] = {}
+    names = {k.lower(): v for k, v in (aliases or {}).items()}
+    for carried in pending:
+        key = (carried.callid, carried.queue)
+        entries[key] = max(entries[key], carried.entry)
+        calls[key] = _Call(
+            line=carried.line,
+            queue=carried.queue,
+            external_id=carried.external_id,
+            arrival=carried.arrival,
+            last=carried.last,
+            customer=carried.customer,
+            answered=carried.answered,
+            agent=carried.agent,
+            raw=carried.raw,
+            carried=True,
+        )
+        if carried.answered is not None and carried.agent is not None:
+            agents.setdefault(carried.agent, _Agent()).on_calls += 1
 
     def agent_changed(name: str, epoch: int, line: int) -> Iterator[AgentStateRow]:
         agent = agents[name]
@@ -343,6 +421,8 @@ def read_queue_log(
     def on_event(ev: _Event) -> Iterator[ContactRow | AgentStateRow | RejectedRow]:
         line_no, text, epoch, callid, queue = ev.line, ev.text, ev.epoch, ev.callid, ev.queue
         agent, event, data = ev.agent, ev.event, ev.data
+        if agent is not None and names:
+            agent = names.get(agent.lower(), agent)
         if event in AGENT_EVENTS:
             if agent is None:
                 tally.notes["agent_event_without_agent"] += 1
@@ -381,6 +461,13 @@ def read_queue_log(
                     "contacts",
                 )
                 return
+            replay = calls.get(key)
+            if replay is not None and replay.carried and replay.raw == text:
+                # the file that left this call open is imported again: start it afresh
+                del calls[key]
+                entries[key] -= 1
+                if replay.answered is not None and replay.agent is not None:
+                    agents[replay.agent].on_calls = max(0, agents[replay.agent].on_calls - 1)
             if key in calls:
                 open_call = calls[key]
                 yield RejectedRow(
@@ -440,6 +527,8 @@ def read_queue_log(
                 return
             # the call ends
             del calls[(callid, queue)]
+            if call.carried:
+                tally.notes["pending_completed"] += 1
             if event in ANSWER_ENDS and call.answered is None:
                 bad.append(
                     tally.problem(
@@ -496,11 +585,31 @@ def read_queue_log(
             else:
                 yield from on_event(item)
 
-    for call in calls.values():
+    for (callid, _), call in calls.items():
         if call.problems:
             yield RejectedRow(call.line, call.problems, call.bad_raw or call.raw, "contacts")
-        else:
+        elif still_open is None:
             tally.skipped["in_progress_at_end"] += 1
+        else:
+            still_open.append(
+                PendingCall(
+                    callid=callid,
+                    queue=call.queue,
+                    entry=int(call.external_id.rsplit(":", 1)[1]),
+                    line=call.line,
+                    arrival=call.arrival,
+                    last=call.last,
+                    answered=call.answered,
+                    agent=call.agent,
+                    customer=call.customer,
+                    raw=call.raw,
+                )
+            )
+            if call.answered is None:
+                tally.notes["pending_waiting"] += 1
+            else:
+                tally.notes["pending_answered"] += 1
+                yield _provisional(call)
     for name, agent_state in agents.items():
         if agent_state.span is None:
             continue

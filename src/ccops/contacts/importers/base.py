@@ -416,6 +416,10 @@ class ChunkedWriter(Generic[Key]):
     chunk_rows: int = CHUNK_ROWS
     writing: bool = True
     counts: WriteCounts = field(default_factory=WriteCounts)
+    replaceable: set[Any] = field(default_factory=set)
+    """Keys whose stored row is provisional (a call answered but not ended): always updated."""
+    provisional: set[Any] = field(default_factory=set)
+    """Keys of provisional records: a row already stored under the key is left as it is."""
     _pending: list[_Pending[Key]] = field(default_factory=list)
 
     def add(self, key: Key, record: dict[str, Any], *, line: int, raw: object) -> None:
@@ -436,9 +440,9 @@ class ChunkedWriter(Generic[Key]):
             found = existing.get(item.key)
             if found is None:
                 inserts.append(item.record)
-            elif found[1] == item.record["content_hash"]:
+            elif found[1] == item.record["content_hash"] or item.key in self.provisional:
                 self.counts.unchanged += 1
-            elif self.update:
+            elif self.update or item.key in self.replaceable:
                 updates.append({**item.record, "id": found[0]})
             else:
                 self.counts.conflicts += 1

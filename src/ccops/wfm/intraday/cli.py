@@ -88,7 +88,9 @@ def follow(
     """Tail a growing file and send its new contacts and agent states to the intake.
 
     Each row becomes an event whose id holds its content, so a row seen again is a duplicate
-    and a row that changed (a call that ended, a span that closed) updates its record.
+    and a row that changed (a call that ended, a span that closed) updates its record. A call
+    still waiting is sent as an arrival, one answered as answered (no end yet); calls open
+    when the file is rotated are completed from the new file.
     """
     if format not in ("asterisk-queue-log", "csv"):
         raise Invalid(
@@ -97,9 +99,11 @@ def follow(
         )
     from ccops import flows
     from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday.intake.follow import FollowState
 
     settings = get_settings()
-    sent: set[str] = set()
+    state = FollowState()
+    sent = state.sent
     idle_since = time.monotonic()
     totals = {"accepted": 0, "duplicate": 0, "rejected": 0}
     while True:
@@ -112,6 +116,7 @@ def follow(
                 sent=sent,
                 kind=kind,
                 mapping=mapping,
+                state=state,
             )
         if out is not None:
             idle_since = time.monotonic()

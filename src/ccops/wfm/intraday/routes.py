@@ -22,6 +22,7 @@ from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
+from ccops.wfm.intraday.intake import amazon_connect as ctr_intake
 
 events = APIRouter(prefix="/api/v1/events", tags=["intraday"])
 router = APIRouter(prefix="/api/v1/intraday", tags=["intraday"])
@@ -67,6 +68,28 @@ def post_events(
         max_events=settings.events_max_per_request,
         max_webhooks=settings.webhook_max_per_intake,
     )
+
+
+@events.post("/amazon-connect", response_model=schemas.IntakeOut)
+def post_amazon_connect(
+    session: SessionDep, settings: SettingsDep, user: Intake, body: forms.PostedBody
+) -> schemas.IntakeOut:
+    """Take Amazon Connect contact records (as the contact-record stream delivers them: back to
+    back, JSON lines or an array); answer per record (``line`` is the record's number)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("the body is not UTF-8 text", [Problem("not UTF-8", field="body")]) from None
+    found, results = ctr_intake.record_events(text)
+    out = flows.ingest_events(
+        session=session,
+        events=[event for _, event in found],
+        secret_key=settings.resolved_secret_key(),
+        allowed_site_ids=user.scope.site_ids,
+        max_events=settings.events_max_per_request,
+        max_webhooks=settings.webhook_max_per_intake,
+    )
+    return ctr_intake.merge([number for number, _ in found], out, results)
 
 
 def _day(value: str | None) -> date | None:
