@@ -17,6 +17,7 @@ from tests.plugins.demo import DEMO_END
 
 END = date.fromisoformat(DEMO_END)
 FIRST = END - timedelta(weeks=13) + timedelta(days=1)
+LAUNCH_MONDAY = demo.launch_monday(END)
 
 
 def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
@@ -29,7 +30,29 @@ def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
         ).scalar()
         users = set(conn.execute(sa.select(User.login)).scalars())
         span = conn.execute(sa.text("SELECT min(arrival_at), max(arrival_at) FROM contact")).one()
+        costs = {str(n): c for n, c in conn.execute(sa.select(Site.name, Site.currency))}
+        launch = conn.execute(
+            sa.text("SELECT count(*), min(day), max(day) FROM special_day WHERE kind = 'launch'")
+        ).one()
+        plans = conn.execute(
+            sa.text("SELECT count(*), min(first_day), max(last_day) FROM forecast")
+        ).one()
+        totals = conn.execute(sa.text("SELECT sum(offered) FROM intraday_interval")).scalar()
+        contacts = conn.execute(sa.text("SELECT count(*) FROM contact")).scalar()
     engine.dispose()
+    assert costs == {"Shanghai": "CNY", "London": "GBP"}  # a leaver cost for each site
+    # the launch Monday marked on the three voice queues, the launch week forecast for all five,
+    # and the interval totals counting every stored contact once
+    assert (launch[0], str(launch[1]), str(launch[2])) == (
+        3,
+        str(LAUNCH_MONDAY),
+        str(LAUNCH_MONDAY),
+    )
+    assert plans[0] == 5 and (str(plans[1]), str(plans[2])) == (
+        str(LAUNCH_MONDAY),
+        str(LAUNCH_MONDAY + timedelta(days=6)),
+    )
+    assert totals == contacts
     assert zones == {"Asia/Shanghai", "Europe/London"}
     assert queues == 5 and agents is not None and agents >= 100
     assert users == {login for login, _, _ in org_demo.DEMO_USERS}

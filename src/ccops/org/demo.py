@@ -73,6 +73,9 @@ class DemoGroup:
 
 
 SITES = (("Shanghai", "Asia/Shanghai", "CN"), ("London", "Europe/London", "GB"))
+LEAVER_COSTS = {"Shanghai": (38_000.0, "CNY"), "London": (4_500.0, "GBP")}
+"""What replacing one agent costs each site (recruiting, training, the months to proficiency):
+illustrative figures, so the executive's attrition cost has a value."""
 CHANNELS = (
     ("voice", ChannelKind.voice, 1),
     ("chat", ChannelKind.chat, 2),
@@ -134,6 +137,12 @@ def _org(session: Session) -> None:
     for name, zone, country in SITES:
         org_service.create_site(
             session=session, data=schemas.SiteIn(name=name, timezone=zone, country_code=country)
+        )
+        cost, currency = LEAVER_COSTS[name]
+        org_service.set_leaver_cost(
+            session=session,
+            site=name,
+            data=schemas.LeaverCostIn(cost_per_leaver=cost, currency=currency),
         )
     for name, kind, concurrency in CHANNELS:
         org_service.create_channel(
