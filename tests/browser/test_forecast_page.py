@@ -24,8 +24,12 @@ def test_a_planner_builds_a_forecast_sees_progress_and_adjusts_a_day(browse: Bro
     browse.sign_in(page, "planner")
     page.get_by_role("link", name="Forecasts").click()
     page.wait_for_url(browse.server.url + "/forecasts")
+    page.locator("#q-queue").select_option("Billing")  # the queue is chosen once, at the top
+    submit(page, page.locator("#queue-form").get_by_role("button"))
     form = page.locator("#build-form")
-    form.locator("#f-queue").select_option("Billing")
+    expect(form.locator("#build-queue")).to_contain_text("Billing")
+    methods = form.get_by_label("Methods to compare")  # every method visible, none scrolled off
+    assert methods.get_attribute("size") == str(methods.locator("option").count())
     form.get_by_label("Days ahead").fill("7")
     form.get_by_label("Interval").select_option("30")
     form.get_by_label("Methods to compare").select_option(["SeasonalNaive", "HistoricalAverage"])
