@@ -44,6 +44,7 @@ TEMPLATE_DOMAINS = (
     "notifications",
     "performance",
     "quality",
+    "cases",
     "audit",
 )
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,6 +69,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
+    ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
