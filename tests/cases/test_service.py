@@ -328,7 +328,8 @@ def test_surveys_and_voc_results(centre: Session) -> None:
     assert sales.csat_n == 3 and sales.csat_mean == pytest.approx(11 / 3, abs=1e-4)
     assert sales.satisfied_share == pytest.approx(2 / 3, abs=1e-4)
     assert sales.nps == pytest.approx(0.0)  # one promoter, one passive, one detractor
-    assert sales.csat_low is not None and sales.csat_low < sales.csat_mean < (sales.csat_high or 0)
+    assert sales.csat_low is not None and sales.csat_high is not None
+    assert sales.csat_low < 11 / 3 < sales.csat_high
     support = next(r for r in out.rows if r.group == "Support")
     assert support.csat_mean == 3.0 and support.nps is None and support.csat_low is None
     by_team = cases_voc.voc(

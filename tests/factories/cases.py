@@ -34,8 +34,8 @@ def set_up_cases(session: Session) -> None:
             cases_service.set_target(
                 session=session,
                 data=schemas.TargetIn(
-                    case_type=case_type,  # type: ignore[arg-type]
-                    severity=severity,  # type: ignore[arg-type]
+                    case_type=case_type,
+                    severity=severity,
                     calendar="Office",
                     first_response_h=fr,
                     resolution_h=res,
