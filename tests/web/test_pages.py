@@ -274,7 +274,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         return re.findall(r'href="([^"]+)"', block)
 
     mine = ["/schedules/my", "/notifications"]
-    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *mine]
+    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", "/cases", *mine]
     assert nav(Role.executive) == [
         "/",
         "/kpi",
@@ -283,6 +283,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        "/cases",
         *mine,
     ]
     assert nav(Role.supervisor) == [
@@ -293,12 +294,14 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        "/cases",
         *mine,
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
-    assert nav(Role.planner) == [*planning, "/performance", *mine, "/admin/sites"]
-    admin = [*planning, "/performance", "/quality", *mine, "/admin/audit", "/admin/sites"]
+    assert nav(Role.planner) == [*planning, "/performance", "/cases", *mine, "/admin/sites"]
+    admin = [*planning, "/performance", "/quality", "/cases", *mine]
+    admin += ["/admin/audit", "/admin/sites"]
     assert nav(Role.admin) == admin
 
 

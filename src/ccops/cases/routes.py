@@ -103,7 +103,7 @@ def list_targets(session: SessionDep, _user: SetupReader) -> list[schemas.Target
     return cases_service.list_targets(session=session)
 
 
-@router.put("/targets", response_model=schemas.TargetOut)
+@router.post("/targets", response_model=schemas.TargetOut)
 def set_target(data: schemas.TargetIn, session: SessionDep, _user: Setup) -> schemas.TargetOut:
     """Set the targets of a type and severity."""
     return cases_service.set_target(session=session, data=data)
