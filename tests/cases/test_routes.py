@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from ccops.audit.models import AuditEntry
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
 from ccops.web.app import create_app
@@ -91,6 +93,21 @@ def test_api_roles_scope_and_refusals(world: World) -> None:
         "/api/v1/cases/surveys", json=[{"contact_id": contacts["alice"], "csat": 6}]
     )
     assert surveys.status_code == 422
+
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        trail = s.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.changes_json).where(
+                AuditEntry.entity_kind == "case", AuditEntry.entity_id == case["id"]
+            )
+        ).all()
+    engine.dispose()
+    # the case's creation and the move to waiting (status and paused_at) are in the trail
+    assert [(actor, action) for actor, action, _c in trail] == [
+        ("u-agent", "create"),
+        ("u-supervisor", "update"),
+    ]
+    assert "waiting_customer" in trail[1][2] and "paused_at" in trail[1][2]
 
 
 def test_pages_raise_follow_and_work_a_case(world: World) -> None:

@@ -58,6 +58,10 @@ AUDITED: dict[str, str] = {
     "person_contract": "person_contract",
     "exception_plan": "exception_plan",
     "exception_rule": "exception_rule",
+    "case_calendar": "case_calendar",
+    "case_target": "case_target",
+    "case_route": "case_route",
+    "case_record": "case",
 }
 """Audited tables and the entity kind their entries are filed under."""
 
