@@ -211,7 +211,9 @@ def update_case_page(
                     request, f"/cases/{case_id}", flash=("success", _("The case is updated."))
                 )
         except CcopsError as exc:
-            if isinstance(exc, Forbidden | NotFound) and exc.problems[0].field == "case_id":
+            if isinstance(exc, Forbidden | NotFound) and any(
+                p.field == "case_id" for p in exc.problems
+            ):
                 raise
             forms.domain_problems(exc, state, _)
     return _case_page(request, user, session, case_id, state=state, status_code=422)
