@@ -340,3 +340,21 @@ def test_surveys_and_voc_results(centre: Session) -> None:
         scope=scope(centre, "u-manager"),
     )
     assert [r.group for r in by_team.rows] == ["Team A"]
+
+
+def test_categories_count_cases_per_month_and_dissatisfied_contacts(centre: Session) -> None:
+    first = complaint(centre, category="billing")
+    complaint(centre, category="billing")
+    complaint(centre, case_type="feedback", category="praise")
+    assert first.contact_id is not None
+    cases_voc.record_surveys(
+        session=centre, rows=[schemas.SurveyIn(contact_id=first.contact_id, csat=1)]
+    )
+    rows = cases_voc.categories(
+        session=centre, first_day=date(2026, 12, 1), last_day=date(2026, 12, 31)
+    )
+    assert [(r.category, r.cases, r.complaints, r.surveyed, r.dissatisfied) for r in rows] == [
+        ("billing", 2, 2, 1, 1),
+        ("praise", 1, 0, 0, 0),
+    ]
+    assert rows[0].by_month == {"2026-12": 2}

@@ -262,6 +262,29 @@ def compliance(
     )
 
 
+@cases_app.command("categories")
+@handle_errors
+def categories(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = False) -> None:
+    """Cases by category: volume per month, complaints, dissatisfied surveyed contacts."""
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    first_day, last_day = _period(first, last)
+    with unit_of_work() as s:
+        out = voc.categories(session=s, first_day=first_day, last_day=last_day)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in out])
+        return
+    print_table(
+        f"Case categories {first_day} – {last_day}",
+        [
+            r.model_dump() | {"by_month": ", ".join(f"{k}: {v}" for k, v in r.by_month.items())}
+            for r in out
+        ],
+        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"],
+    )
+
+
 @targets_app.command("set")
 @handle_errors
 def set_target(

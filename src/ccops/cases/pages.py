@@ -237,15 +237,19 @@ def compliance_page(request: Request, user: Compliance, session: SessionDep) -> 
         results = cases_voc.voc(
             session=session, first_day=first, last_day=last, by=voc_by, scope=user.scope
         )
+        categories = cases_voc.categories(
+            session=session, first_day=first, last_day=last, scope=user.scope
+        )
     except (ValueError, CcopsError) as exc:
         problem = exc.message if isinstance(exc, CcopsError) else _("Enter a date (YYYY-MM-DD).")
-        summary, results = None, None
+        summary, results, categories = None, None, []
     return render(
         request,
         "cases/compliance.html",
         {
             "summary": summary,
             "voc": results,
+            "categories": categories,
             "first_day": first,
             "last_day": last,
             "by": by,

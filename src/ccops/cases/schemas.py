@@ -252,3 +252,15 @@ class VocOut(BaseModel):
     by: Literal["queue", "team"]
     total: VocRow
     rows: list[VocRow]
+
+
+class CategoryRow(BaseModel):
+    """Cases of one category in a period: volume per month, and the CSAT of their contacts."""
+
+    category: str
+    cases: int
+    by_month: dict[str, int]
+    complaints: int
+    surveyed: int
+    dissatisfied: int
+    """Surveyed contacts of these cases that answered CSAT 1 or 2."""

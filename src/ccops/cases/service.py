@@ -224,7 +224,7 @@ def _route(
 # --- reading cases ----------------------------------------------------------------------------
 
 
-def _visible(scope: Scope) -> ColumnElement[bool]:
+def visible(scope: Scope) -> ColumnElement[bool]:
     """Cases in scope: one's own (raised, owned, handled) and those of one's teams or sites."""
     if scope.everything:
         return true()
@@ -327,7 +327,7 @@ def _case_out(
 
 
 def _find(session: Session, case_id: int, scope: Scope) -> Case:
-    case = session.scalars(select(Case).where(Case.id == case_id, _visible(scope))).first()
+    case = session.scalars(select(Case).where(Case.id == case_id, visible(scope))).first()
     if case is None:
         raise NotFound(f"case {case_id} does not exist", [Problem("unknown", field="case_id")])
     return case
@@ -363,7 +363,7 @@ def list_cases(
                 f"unknown {name} {value!r}: one of {', '.join(allowed)}",
                 [Problem("unknown", field=name)],
             )
-    query = select(Case).where(_visible(scope))
+    query = select(Case).where(visible(scope))
     if status:
         query = query.where(Case.status == status)
     if case_type:
@@ -737,7 +737,7 @@ def compliance(
         )
     }
     cases = session.scalars(
-        select(Case).where(_visible(scope), Case.opened_at >= start, Case.opened_at < end)
+        select(Case).where(visible(scope), Case.opened_at >= start, Case.opened_at < end)
     )
     for case in cases:
         if by == "type":
@@ -762,7 +762,7 @@ def compliance(
                 tally.resolution_h.append(_elapsed(case, cal, at) / HOUR)
     ageing = {label: 0 for label, _limit in AGEING}
     open_cases = session.scalars(
-        select(Case).where(_visible(scope), Case.resolved_at.is_(None), Case.status != "closed")
+        select(Case).where(visible(scope), Case.resolved_at.is_(None), Case.status != "closed")
     )
     for case in open_cases:
         _n, cal = calendars.get(case.calendar_id)

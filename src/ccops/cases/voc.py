@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ccops.cases import schemas
-from ccops.cases.models import Survey
+from ccops.cases import service as cases_service
+from ccops.cases.models import Case, Survey
 from ccops.cases.service import period_bounds
 from ccops.contacts.models import Contact
 from ccops.engines import stats
@@ -143,3 +144,33 @@ def voc(
         total=voc_row("all", all_csat, all_nps),
         rows=[voc_row(k, *groups[k]) for k in sorted(groups)],
     )
+
+
+def categories(
+    *, session: Session, first_day: date, last_day: date, scope: Scope = EVERYTHING
+) -> list[schemas.CategoryRow]:
+    """Cases opened in a period by category (most first): volume per month (YYYY-MM), how
+    many are complaints, and how many of their surveyed contacts were dissatisfied."""
+    start, end = period_bounds(first_day, last_day)
+    query = (
+        select(Case.category, Case.case_type, Case.opened_at, Survey.csat)
+        .outerjoin(Survey, Survey.contact_id == Case.contact_id)
+        .where(cases_service.visible(scope), Case.opened_at >= start, Case.opened_at < end)
+    )
+    rows: dict[str, schemas.CategoryRow] = {}
+    for category, case_type, opened, csat in session.execute(query):
+        key = category or "(none)"
+        row = rows.setdefault(
+            key,
+            schemas.CategoryRow(
+                category=key, cases=0, by_month={}, complaints=0, surveyed=0, dissatisfied=0
+            ),
+        )
+        row.cases += 1
+        month = opened.strftime("%Y-%m")
+        row.by_month[month] = row.by_month.get(month, 0) + 1
+        row.complaints += case_type == "complaint"
+        if csat is not None:
+            row.surveyed += 1
+            row.dissatisfied += csat <= 2
+    return sorted(rows.values(), key=lambda r: (-r.cases, r.category))
