@@ -151,6 +151,8 @@ def test_pages_raise_follow_and_work_a_case(world: World) -> None:
     )
     assert done.status_code == 303
     assert "We apologised." in agent.get(url).text
+    told = agent.get("/notifications")
+    assert "is resolved" in told.text  # the agent who raised it is told
     listed = agent.get("/cases", params={"status": "resolved"})
     assert "Rude reply" in listed.text
     assert agent.get("/cases", params={"status": "lost"}).status_code == 422

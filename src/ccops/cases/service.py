@@ -564,6 +564,18 @@ def update_case(
         _event(case, at, by, "answered", data.note)
     if data.status is not None and data.status != case.status:
         _change_status(case, cal, data.status, at, by, data.note)
+        if data.status == "resolved" and case.raised_by_person_id is not None:
+            raiser = session.scalars(
+                select(User.id).where(User.person_id == case.raised_by_person_id)
+            )
+            notifications_service.notify(
+                session=session,
+                user_ids=list(raiser),
+                kind="case",
+                subject=f"Your case {case.id} is resolved",
+                body=case.answer,
+                link=f"/cases/{case.id}",
+            )
     elif data.note and data.answer is None:
         _event(case, at, by, "note", data.note)
     if case.first_response_at is None and (
