@@ -78,6 +78,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "ccops.quality.cli:quality_app",
         "Quality management: forms, evaluations, calibration, disputes.",
     ),
+    ("cases", "ccops.cases.cli:cases_app", "Cases: escalations, complaints, feedback, surveys."),
+    ("calendars", "ccops.cases.cli:calendars_app", "Business calendars for case clocks."),
     ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
     (
         "intraday",

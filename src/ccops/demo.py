@@ -3,10 +3,12 @@
 Each domain seeds its own part, in this order (the seeded data depends on it): the organisation
 (``ccops.org.demo``: two sites in different time zones, voice, chat and email queues, 100+ agents
 in teams, a sign-in per role), the schedules' setup (``ccops.wfm.schedules.demo``), the contacts
-and agent states made by the simulation engine (``ccops.contacts.demo``), then performance
-(``ccops.performance.demo``), quality (``ccops.quality.demo``) and the value model's assumptions
-(``ccops.value.demo``). On the most recent Monday,
-volume on Shanghai's voice queues runs 30% over from 09:00 after a product launch that nobody
+and agent states made by the simulation engine (``ccops.contacts.demo``), the launch week's
+forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
+interval totals of the whole history (``ccops.wfm.intraday.demo``), then performance
+(``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
+(``ccops.value.demo``) and cases with survey answers (``ccops.cases.demo``). On the most recent
+Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
 """
@@ -17,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from ccops.cases import demo as cases_demo
 from ccops.contacts import demo as contact_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
@@ -60,6 +63,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     value_demo.seed_demo(session)
+    cases_demo.seed_demo(session, first=first, end=end, launch=launch)
     return {
         "first_day": first,
         "last_day": end,

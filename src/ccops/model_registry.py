@@ -1,6 +1,7 @@
 """Imports every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from ccops.audit import models as audit_models
+from ccops.cases import models as cases_models
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.jobs import models as jobs_models
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "audit_models",
     "capacity_models",
+    "cases_models",
     "contacts_models",
     "forecast_models",
     "intraday_models",

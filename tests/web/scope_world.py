@@ -3,7 +3,7 @@
 London is the site Main (Europe/London), Shanghai the site Other (Asia/Shanghai). Adds a QA
 analyst and an administrator scoped to London, a form, a contact of each site (handled by alice
 and carol), their evaluations, a dispute on each, and calibration sessions of London only and
-spanning both sites.
+spanning both sites; a case from each site's contact.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.cases import schemas as cases_schemas
+from ccops.cases import service as cases_service
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role, ScopeKind
 from ccops.org import schemas as org_schemas
@@ -29,6 +31,7 @@ from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
 from tests.factories import make_token
+from tests.factories.cases import set_up_cases
 from tests.factories.metrics import add_contact
 from tests.factories.quality import ALL_TOP, FORM, MIXED, answers
 from tests.factories.web import PASSWORD, World
@@ -149,5 +152,14 @@ def build(world: World) -> Scoped:
             ),
             by="u-qa",
         )
+        set_up_cases(s)
+        for side in ("in", "out"):
+            ids[f"case_{side}"] = cases_service.open_case(
+                session=s,
+                data=cases_schemas.CaseIn(
+                    case_type="complaint", subject="late refund", contact_id=ids[f"contact_{side}"]
+                ),
+                by="u-admin",
+            ).id
         s.commit()
     return scoped

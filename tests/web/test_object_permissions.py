@@ -96,6 +96,15 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/admin/people/{item}"): obj("person", "item", "alice", "carol"),
     ("GET", "/admin/users/{item}"): obj("user", "item", "u-agent", "u-admin"),
     ("POST", "/admin/users/{item}"): obj("user", "item", "u-agent", "u-admin"),
+    # cases
+    ("GET", "/api/v1/cases/{case_id}"): obj("case", "case_id", "@case_in", "@case_out"),
+    ("PATCH", "/api/v1/cases/{case_id}"): obj(
+        "case", "case_id", "@case_in", "@case_out", body={"answer": "noted"}
+    ),
+    ("GET", "/cases/{case_id}"): obj("case", "case_id", "@case_in", "@case_out"),
+    ("POST", "/cases/{case_id}"): obj(
+        "case", "case_id", "@case_in", "@case_out", form={"note": "seen"}
+    ),
     # quality
     ("GET", "/api/v1/quality/evaluations/{evaluation_id}"): obj(
         "evaluation", "evaluation_id", "@evaluation_in", "@evaluation_out"

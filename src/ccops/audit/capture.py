@@ -59,6 +59,10 @@ AUDITED: dict[str, str] = {
     "exception_plan": "exception_plan",
     "exception_rule": "exception_rule",
     "value_assumption": "value_assumption",
+    "case_calendar": "case_calendar",
+    "case_target": "case_target",
+    "case_route": "case_route",
+    "case_record": "case",
 }
 """Audited tables and the entity kind their entries are filed under."""
 

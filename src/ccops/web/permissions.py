@@ -134,3 +134,17 @@ VALUE_WRITE = frozenset({R.manager, R.admin})
 """Setting the value model's assumptions (sites in scope)."""
 VALUE_SAVE = frozenset({R.planner, R.manager, R.admin})
 """Saving what-if scenarios to compare side by side (queues in scope)."""
+
+# Cases and voice of the customer (scope narrows further: agents see the cases they raised).
+CASES_READ = EVERY_ROLE
+"""Cases in scope (agents: the ones they raised, own or handled)."""
+CASES_OPEN = EVERY_ROLE - {R.executive}
+"""Opening a case (agents: from their own contacts)."""
+CASES_WORK = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""Changing a case's status, owner and answer (cases in scope)."""
+CASES_SETUP = frozenset({R.manager, R.admin})
+"""Business calendars, case targets, routing rules and the breach sweep."""
+CASES_COMPLIANCE = frozenset({R.supervisor, R.qa_analyst, R.manager, R.executive, R.admin})
+"""Compliance with case targets and the voice-of-the-customer results."""
+SURVEYS_WRITE = frozenset({R.qa_analyst, R.planner, R.manager, R.admin})
+"""Recording and importing post-contact survey answers."""

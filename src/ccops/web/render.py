@@ -44,6 +44,7 @@ TEMPLATE_DOMAINS = (
     "notifications",
     "performance",
     "quality",
+    "cases",
     "audit",
     "value",
 )
@@ -69,6 +70,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
+    ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),

@@ -1,0 +1,501 @@
+"""`ccops cases ...` and `ccops calendars ...` — cases with business-hours clocks, targets,
+routing rules, the breach sweep, compliance and post-contact surveys."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ccops.cases import schemas
+from ccops.cli_support import console, handle_errors, pct, print_json, print_table
+from ccops.errors import Invalid, Problem
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ByOpt = Annotated[str, typer.Option("--by", help="Login recorded as the one who acts")]
+FirstOpt = Annotated[str | None, typer.Option("--from", help="First day (default: 27 days ago)")]
+LastOpt = Annotated[str | None, typer.Option("--to", help="Last day (default: today)")]
+
+cases_app = typer.Typer(
+    help="Cases: escalations, complaints, feedback, surveys.", no_args_is_help=True
+)
+targets_app = typer.Typer(help="Targets per case type and severity.", no_args_is_help=True)
+routes_app = typer.Typer(help="Routing rules: which team owns which cases.", no_args_is_help=True)
+surveys_app = typer.Typer(help="Post-contact surveys (CSAT, NPS).", no_args_is_help=True)
+cases_app.add_typer(targets_app, name="targets")
+cases_app.add_typer(routes_app, name="routes")
+cases_app.add_typer(surveys_app, name="surveys")
+calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
+
+
+def _load(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise Invalid(f"{path}: not valid {path.suffix[1:] or 'TOML'}: {exc}") from None
+
+
+def _day(value: str | None, option: str, default: date) -> date:
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            f"{option} {value!r} is not a date (YYYY-MM-DD)", [Problem("not a date", field=option)]
+        ) from None
+
+
+def _period(first: str | None, last: str | None) -> tuple[date, date]:
+    from ccops.db import utcnow
+
+    end = _day(last, "--to", utcnow().date())
+    return _day(first, "--from", end - timedelta(days=27)), end
+
+
+def _show(cases: list[schemas.CaseOut], as_json: bool) -> None:
+    if as_json:
+        print_json([c.model_dump(mode="json") for c in cases])
+        return
+    rows = [
+        {
+            "id": c.id,
+            "type": c.case_type,
+            "severity": c.severity,
+            "status": c.status,
+            "owner": c.owner or c.team,
+            "due": c.due_resolution_at.strftime("%Y-%m-%d %H:%M UTC")
+            if c.due_resolution_at
+            else "paused",
+            "clock": c.clock,
+            "subject": c.subject,
+        }
+        for c in cases
+    ]
+    print_table(
+        "Cases", rows, ["id", "type", "severity", "status", "owner", "due", "clock", "subject"]
+    )
+
+
+def _one(case: schemas.CaseOut, as_json: bool) -> None:
+    if as_json:
+        print_json(case.model_dump(mode="json"))
+        return
+    _show([case], False)
+    for e in case.events:
+        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.by}: {e.kind} {e.detail}", highlight=False)
+
+
+@cases_app.command("open")
+@handle_errors
+def open_case(
+    case_type: Annotated[str, typer.Argument(help="escalation, complaint or feedback")],
+    subject: Annotated[str, typer.Argument(help="One line saying what it is about")],
+    severity: Annotated[str, typer.Option(help="low, medium, high or critical")] = "medium",
+    category: Annotated[str, typer.Option(help="A category (routing may use it)")] = "",
+    description: Annotated[str, typer.Option(help="The details")] = "",
+    contact: Annotated[int | None, typer.Option(help="The contact id it comes from")] = None,
+    queue: Annotated[str | None, typer.Option(help="The queue, when there is no contact")] = None,
+    site: Annotated[str | None, typer.Option(help="The site, when no contact nor queue")] = None,
+    customer: Annotated[str | None, typer.Option(help="The customer key")] = None,
+    by: ByOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a case; prints it with due_first_response_at and due_resolution_at."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.CaseIn.model_validate(
+        {
+            "case_type": case_type,
+            "subject": subject,
+            "severity": severity,
+            "category": category,
+            "description": description,
+            "contact_id": contact,
+            "queue": queue,
+            "site": site,
+            "customer_key": customer,
+        }
+    )
+    with unit_of_work() as s:
+        out = service.open_case(session=s, data=data, by=by)
+    _one(out, as_json)
+
+
+@cases_app.command("list")
+@handle_errors
+def list_cases(
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    case_type: Annotated[str | None, typer.Option("--type", help="Only this type")] = None,
+    severity: Annotated[str | None, typer.Option(help="Only this severity")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this owning team")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only cases not resolved")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List cases, newest first, with their clocks."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.list_cases(
+            session=s,
+            status=status,
+            case_type=case_type,
+            severity=severity,
+            team=team,
+            open_only=open_only,
+        )
+    _show(out, as_json)
+
+
+@cases_app.command("show")
+@handle_errors
+def show_case(case_id: int, as_json: JsonOpt = False) -> None:
+    """Show a case with its clock and events."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.get_case(session=s, case_id=case_id)
+    _one(out, as_json)
+
+
+@cases_app.command("update")
+@handle_errors
+def update_case(
+    case_id: int,
+    status: Annotated[str | None, typer.Option(help="The new status")] = None,
+    owner: Annotated[str | None, typer.Option(help="The new owner's login")] = None,
+    answer: Annotated[str | None, typer.Option(help="The answer to the customer")] = None,
+    note: Annotated[str, typer.Option(help="A note for the events")] = "",
+    by: ByOpt = "cli",
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a case's status (as the workflow allows), owner or answer."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.CaseUpdate.model_validate(
+        {"status": status, "owner": owner, "answer": answer, "note": note}
+    )
+    with unit_of_work() as s:
+        out = service.update_case(session=s, case_id=case_id, data=data, by=by)
+    _one(out, as_json)
+
+
+@cases_app.command("sweep")
+@handle_errors
+def sweep(as_json: JsonOpt = False) -> None:
+    """Mark warnings and breaches of open cases now, escalate and notify (run it every minute)."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.sweep(session=s)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"{out.checked} open cases checked: {out.warnings} warnings, "
+            f"{out.response_breaches} first-response and {out.resolution_breaches} resolution "
+            f"breaches, {out.notified} notifications",
+            highlight=False,
+        )
+
+
+@cases_app.command("compliance")
+@handle_errors
+def compliance(
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    by: Annotated[str, typer.Option("--per", help="type, team or owner")] = "type",
+    as_json: JsonOpt = False,
+) -> None:
+    """Resolution targets met and breached, with the share met's 95% interval, and ageing."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    first_day, last_day = _period(first, last)
+    with unit_of_work() as s:
+        out = service.compliance(session=s, first_day=first_day, last_day=last_day, by=by)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "group": r.group,
+            "met": r.met,
+            "breached": r.breached,
+            "pending": r.pending,
+            "share met": pct(r.share_met),
+            "95% CI": f"{pct(r.low)}–{pct(r.high)}" if r.low is not None else "",
+            "mean resolution (business h)": r.mean_resolution_business_h,
+        }
+        for r in [*out.rows, out.total]
+    ]
+    print_table(
+        f"Case compliance {first_day} – {last_day}",
+        rows,
+        [
+            "group",
+            "met",
+            "breached",
+            "pending",
+            "share met",
+            "95% CI",
+            "mean resolution (business h)",
+        ],
+    )
+    console.print(
+        "Open cases by business hours: " + ", ".join(f"{k}: {v}" for k, v in out.ageing.items()),
+        highlight=False,
+    )
+
+
+@cases_app.command("categories")
+@handle_errors
+def categories(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = False) -> None:
+    """Cases by category: volume per month, complaints, dissatisfied surveyed contacts."""
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    first_day, last_day = _period(first, last)
+    with unit_of_work() as s:
+        out = voc.categories(session=s, first_day=first_day, last_day=last_day)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in out])
+        return
+    print_table(
+        f"Case categories {first_day} – {last_day}",
+        [
+            r.model_dump() | {"by_month": ", ".join(f"{k}: {v}" for k, v in r.by_month.items())}
+            for r in out
+        ],
+        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"],
+    )
+
+
+@targets_app.command("set")
+@handle_errors
+def set_target(
+    case_type: str,
+    severity: str,
+    calendar: Annotated[str, typer.Option(help="The business calendar's name")],
+    first_response_h: Annotated[float, typer.Option("--first-response-h")],
+    resolution_h: Annotated[float, typer.Option("--resolution-h")],
+    warn_min: Annotated[float, typer.Option("--warn-min")] = 15.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the targets (business hours) of a case type and severity."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.TargetIn.model_validate(
+        {
+            "case_type": case_type,
+            "severity": severity,
+            "calendar": calendar,
+            "first_response_h": first_response_h,
+            "resolution_h": resolution_h,
+            "warn_min": warn_min,
+        }
+    )
+    with unit_of_work() as s:
+        out = service.set_target(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        print_table("Target", [out.model_dump()], list(schemas.TargetOut.model_fields))
+
+
+@targets_app.command("list")
+@handle_errors
+def list_targets(as_json: JsonOpt = False) -> None:
+    """List case targets."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.list_targets(session=s)
+    if as_json:
+        print_json([t.model_dump(mode="json") for t in out])
+    else:
+        print_table("Targets", [t.model_dump() for t in out], list(schemas.TargetOut.model_fields))
+
+
+@routes_app.command("add")
+@handle_errors
+def add_route(
+    case_type: str,
+    team: str,
+    category: Annotated[str | None, typer.Option(help="Only this category")] = None,
+    queue: Annotated[str | None, typer.Option(help="Only cases from this queue")] = None,
+    site: Annotated[str | None, typer.Option(help="Only cases from this site")] = None,
+    owner: Annotated[str | None, typer.Option(help="The owner's login")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a routing rule (the most specific matching rule wins)."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.RouteIn.model_validate(
+        {
+            "case_type": case_type,
+            "team": team,
+            "category": category,
+            "queue": queue,
+            "site": site,
+            "owner": owner,
+        }
+    )
+    with unit_of_work() as s:
+        out = service.add_route(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        print_table("Route", [out.model_dump()], list(schemas.RouteOut.model_fields))
+
+
+@routes_app.command("list")
+@handle_errors
+def list_routes(as_json: JsonOpt = False) -> None:
+    """List routing rules."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.list_routes(session=s)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in out])
+    else:
+        print_table("Routes", [r.model_dump() for r in out], list(schemas.RouteOut.model_fields))
+
+
+@surveys_app.command("import")
+@handle_errors
+def import_surveys(
+    path: Annotated[Path, typer.Argument(help="CSV: contact_id, csat, nps, comment")],
+    source: Annotated[str, typer.Option(help="Where the answers come from")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Import survey answers by contact id; every bad row is named and nothing is stored."""
+    from pydantic import ValidationError
+
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+    rows: list[schemas.SurveyIn] = []
+    problems: list[Problem] = []
+    for n, record in enumerate(records, start=1):
+        data = {
+            k: v
+            for k, v in record.items()
+            if k in ("contact_id", "csat", "nps", "comment") and v not in (None, "")
+        }
+        try:
+            rows.append(schemas.SurveyIn.model_validate({**data, "source": source}))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or None
+                problems.append(Problem(error["msg"], field=field, row=n, file=str(path)))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in {path}; nothing stored", problems)
+    if not rows:
+        raise Invalid(f"{path}: no survey answer in the file", [Problem("empty", file=str(path))])
+    with unit_of_work() as s:
+        out = voc.record_surveys(session=s, rows=rows)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(f"{out.stored} answers stored, {out.replaced} replaced", highlight=False)
+
+
+@surveys_app.command("results")
+@handle_errors
+def survey_results(
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    by: Annotated[str, typer.Option("--per", help="queue or team")] = "queue",
+    as_json: JsonOpt = False,
+) -> None:
+    """CSAT and NPS per queue or team with 95% intervals."""
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    first_day, last_day = _period(first, last)
+    with unit_of_work() as s:
+        out = voc.voc(session=s, first_day=first_day, last_day=last_day, by=by)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    columns = [
+        "group",
+        "responses",
+        "csat_mean",
+        "csat_low",
+        "csat_high",
+        "nps",
+        "nps_low",
+        "nps_high",
+    ]
+    print_table(
+        f"Survey results {first_day} – {last_day}",
+        [r.model_dump() for r in [*out.rows, out.total]],
+        columns,
+    )
+
+
+@calendars_app.command("create")
+@handle_errors
+def create_calendar(
+    path: Annotated[Path, typer.Argument(help="TOML or JSON: name, timezone, hours, holidays")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a business calendar; overlapping spans or no hours at all are refused."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.CalendarIn.model_validate(_load(path))
+    with unit_of_work() as s:
+        out = service.create_calendar(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"calendar {out.name} ({out.timezone}): {out.weekly_hours:g} business hours a week",
+            highlight=False,
+        )
+
+
+@calendars_app.command("list")
+@handle_errors
+def list_calendars(as_json: JsonOpt = False) -> None:
+    """List business calendars."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.list_calendars(session=s)
+    if as_json:
+        print_json([c.model_dump(mode="json") for c in out])
+    else:
+        print_table(
+            "Calendars",
+            [c.model_dump() for c in out],
+            ["id", "name", "timezone", "weekly_hours", "holidays"],
+        )

@@ -1,0 +1,167 @@
+"""Cases: the JSON API under /api/v1/cases (the pages are in ``pages``).
+
+Agents open cases from their own contacts and follow them; team leaders, QA analysts, managers
+and admins work cases in scope; managers and admins set calendars, targets and routing rules
+and run the breach sweep; compliance and survey results for leaders, managers and executives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from ccops.bounds import Day
+from ccops.cases import schemas
+from ccops.cases import service as cases_service
+from ccops.cases import voc as cases_voc
+from ccops.db import utcnow
+from ccops.ids import RowId
+from ccops.web import permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+
+Reader = Annotated[Principal, Depends(require(*permissions.CASES_READ))]
+Opener = Annotated[Principal, Depends(require(*permissions.CASES_OPEN, write=True))]
+Worker = Annotated[Principal, Depends(require(*permissions.CASES_WORK, write=True))]
+SetupReader = Annotated[Principal, Depends(require(*permissions.CASES_SETUP))]
+Setup = Annotated[Principal, Depends(require(*permissions.CASES_SETUP, write=True))]
+Compliance = Annotated[Principal, Depends(require(*permissions.CASES_COMPLIANCE))]
+SurveyWriter = Annotated[Principal, Depends(require(*permissions.SURVEYS_WRITE, write=True))]
+
+
+def _period(first_day: date | None, last_day: date | None) -> tuple[date, date]:
+    last = last_day or utcnow().date()
+    return first_day or last - timedelta(days=27), last
+
+
+@router.get("", response_model=list[schemas.CaseOut])
+def list_cases(
+    session: SessionDep,
+    user: Reader,
+    status: str | None = None,
+    case_type: str | None = None,
+    severity: str | None = None,
+    team: str | None = None,
+    open_only: bool = False,
+) -> list[schemas.CaseOut]:
+    """Cases in scope, newest first, with their clocks."""
+    return cases_service.list_cases(
+        session=session,
+        scope=user.scope,
+        status=status,
+        case_type=case_type,
+        severity=severity,
+        team=team,
+        open_only=open_only,
+    )
+
+
+@router.post("", response_model=schemas.CaseOut, status_code=status.HTTP_201_CREATED)
+def open_case(data: schemas.CaseIn, session: SessionDep, user: Opener) -> schemas.CaseOut:
+    """Open a case; it is routed and its due times set on its target's business calendar."""
+    return cases_service.open_case(
+        session=session, data=data, by=user.login, by_person_id=user.person_id, scope=user.scope
+    )
+
+
+@router.get("/compliance", response_model=schemas.ComplianceOut)
+def compliance(
+    session: SessionDep,
+    user: Compliance,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
+    by: str = "type",
+) -> schemas.ComplianceOut:
+    """Resolution targets met and breached per type, team or owner (default: last 28 days)."""
+    first, last = _period(first_day, last_day)
+    return cases_service.compliance(
+        session=session, first_day=first, last_day=last, by=by, scope=user.scope
+    )
+
+
+@router.get("/calendars", response_model=list[schemas.CalendarOut])
+def list_calendars(session: SessionDep, _user: SetupReader) -> list[schemas.CalendarOut]:
+    """Every business calendar."""
+    return cases_service.list_calendars(session=session)
+
+
+@router.post("/calendars", response_model=schemas.CalendarOut, status_code=201)
+def create_calendar(
+    data: schemas.CalendarIn, session: SessionDep, _user: Setup
+) -> schemas.CalendarOut:
+    """Store a business calendar (overlapping spans or no hours: 422)."""
+    return cases_service.create_calendar(session=session, data=data)
+
+
+@router.get("/targets", response_model=list[schemas.TargetOut])
+def list_targets(session: SessionDep, _user: SetupReader) -> list[schemas.TargetOut]:
+    """Every case target."""
+    return cases_service.list_targets(session=session)
+
+
+@router.post("/targets", response_model=schemas.TargetOut)
+def set_target(data: schemas.TargetIn, session: SessionDep, _user: Setup) -> schemas.TargetOut:
+    """Set the targets of a type and severity."""
+    return cases_service.set_target(session=session, data=data)
+
+
+@router.get("/routes", response_model=list[schemas.RouteOut])
+def list_routes(session: SessionDep, _user: SetupReader) -> list[schemas.RouteOut]:
+    """Every routing rule."""
+    return cases_service.list_routes(session=session)
+
+
+@router.post("/routes", response_model=schemas.RouteOut, status_code=201)
+def add_route(data: schemas.RouteIn, session: SessionDep, user: Setup) -> schemas.RouteOut:
+    """Add a routing rule (its team, queue, site and owner in scope)."""
+    return cases_service.add_route(session=session, data=data, scope=user.scope)
+
+
+@router.post("/sweep", response_model=schemas.SweepOut)
+def sweep(session: SessionDep, _user: Setup) -> schemas.SweepOut:
+    """Mark warnings and breaches of open cases now, escalate and notify."""
+    return cases_service.sweep(session=session)
+
+
+@router.post("/surveys", response_model=schemas.SurveyImportOut)
+def record_surveys(
+    data: list[schemas.SurveyIn], session: SessionDep, user: SurveyWriter
+) -> schemas.SurveyImportOut:
+    """Store post-contact survey answers (all or nothing)."""
+    return cases_voc.record_surveys(session=session, rows=data, scope=user.scope)
+
+
+@router.get("/voc", response_model=schemas.VocOut)
+def voc(
+    session: SessionDep,
+    user: Compliance,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
+    by: str = "queue",
+) -> schemas.VocOut:
+    """CSAT and NPS with intervals per queue or team (default: last 28 days)."""
+    first, last = _period(first_day, last_day)
+    return cases_voc.voc(session=session, first_day=first, last_day=last, by=by, scope=user.scope)
+
+
+@router.get("/{case_id:int}", response_model=schemas.CaseOut)
+def get_case(case_id: RowId, session: SessionDep, user: Reader) -> schemas.CaseOut:
+    """A case in scope with its clock and events."""
+    return cases_service.get_case(session=session, case_id=case_id, scope=user.scope)
+
+
+@router.patch("/{case_id:int}", response_model=schemas.CaseOut)
+def update_case(
+    case_id: RowId, data: schemas.CaseUpdate, session: SessionDep, user: Worker
+) -> schemas.CaseOut:
+    """Change a case's status (as the workflow allows), owner or answer."""
+    return cases_service.update_case(
+        session=session, case_id=case_id, data=data, by=user.login, scope=user.scope
+    )
+
+
+routers: tuple[APIRouter, ...] = (router,)

@@ -1,0 +1,266 @@
+"""Input and output shapes of cases, calendars, targets, routes and surveys.
+
+Shapes are checked here (known type, severity, status, score ranges); rules that need stored
+data (a workflow step, a calendar's spans, a contact in scope) are checked by the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ccops.ids import RowId
+from ccops.names import NameText
+
+CaseType = Literal["escalation", "complaint", "feedback"]
+Severity = Literal["low", "medium", "high", "critical"]
+Status = Literal[
+    "new", "in_progress", "waiting_customer", "waiting_third_party", "resolved", "closed"
+]
+CASE_TYPES: tuple[str, ...] = ("escalation", "complaint", "feedback")
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+STATUSES: tuple[str, ...] = (
+    "new",
+    "in_progress",
+    "waiting_customer",
+    "waiting_third_party",
+    "resolved",
+    "closed",
+)
+PAUSING: frozenset[str] = frozenset({"waiting_customer", "waiting_third_party"})
+"""Statuses that stop the resolution clock."""
+NEXT: dict[str, frozenset[str]] = {
+    "new": frozenset({"in_progress", "waiting_customer", "waiting_third_party", "resolved"}),
+    "in_progress": frozenset({"waiting_customer", "waiting_third_party", "resolved"}),
+    "waiting_customer": frozenset({"in_progress", "waiting_third_party", "resolved"}),
+    "waiting_third_party": frozenset({"in_progress", "waiting_customer", "resolved"}),
+    "resolved": frozenset({"closed", "in_progress"}),
+    "closed": frozenset(),
+}
+"""The workflow: the statuses each status may move to."""
+
+Text = Annotated[str, Field(max_length=4000)]
+Span = tuple[Annotated[str, Field(max_length=5)], Annotated[str, Field(max_length=5)]]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CalendarIn(_In):
+    """A business calendar: local spans per weekday (0 = Monday), holidays, a time zone."""
+
+    name: NameText
+    timezone: Annotated[str, Field(min_length=1, max_length=64)]
+    hours: dict[Annotated[int, Field(ge=0, le=6)], list[Span]]
+    holidays: list[date] = Field(default_factory=list, max_length=1000)
+
+
+class CalendarOut(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    hours: dict[int, list[tuple[str, str]]]
+    holidays: list[date]
+    weekly_hours: float
+
+
+class TargetIn(_In):
+    """Targets of a type and severity, in business hours of a calendar."""
+
+    case_type: CaseType
+    severity: Severity
+    calendar: NameText
+    first_response_h: Annotated[float, Field(gt=0, le=10000)]
+    resolution_h: Annotated[float, Field(gt=0, le=10000)]
+    warn_min: Annotated[float, Field(ge=0, le=10000)] = 15.0
+
+
+class TargetOut(BaseModel):
+    id: int
+    case_type: str
+    severity: str
+    calendar: str
+    first_response_h: float
+    resolution_h: float
+    warn_min: float
+
+
+class RouteIn(_In):
+    """A routing rule; empty category, queue or site match any."""
+
+    case_type: CaseType
+    team: NameText
+    category: Annotated[str, Field(max_length=100)] | None = None
+    queue: NameText | None = None
+    site: NameText | None = None
+    owner: NameText | None = None
+
+
+class RouteOut(BaseModel):
+    id: int
+    case_type: str
+    category: str | None
+    queue: str | None
+    site: str | None
+    team: str
+    owner: str | None
+
+
+class CaseIn(_In):
+    """A new case: from a contact (its queue and site follow), a queue or a site."""
+
+    case_type: CaseType
+    severity: Severity = "medium"
+    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    category: Annotated[str, Field(max_length=100)] = ""
+    description: Text = ""
+    contact_id: RowId | None = None
+    queue: NameText | None = None
+    site: NameText | None = None
+    customer_key: Annotated[str, Field(max_length=100)] | None = None
+    attachments: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class CaseUpdate(_In):
+    """A change of status, owner or answer; at least one."""
+
+    status: Status | None = None
+    owner: NameText | None = None
+    answer: Text | None = None
+    note: Text = ""
+
+
+class EventOut(BaseModel):
+    at: datetime
+    by: str
+    kind: str
+    detail: str
+
+
+class CaseOut(BaseModel):
+    id: int
+    case_type: str
+    category: str
+    severity: str
+    status: str
+    subject: str
+    description: str
+    answer: str
+    attachments: list[str]
+    site: str
+    queue: str | None
+    contact_id: int | None
+    customer_key: str | None
+    agent: str | None
+    team: str | None
+    owner: str | None
+    raised_by: str
+    calendar: str
+    opened_at: datetime
+    due_first_response_at: datetime
+    due_resolution_at: datetime | None
+    """None while the clock is paused (the due time moves by the paused business time)."""
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    paused: bool
+    business_elapsed_s: float
+    """Business time the resolution clock has run (paused time left out)."""
+    resolution_remaining_s: float | None
+    """Business seconds to the resolution due time (negative: past it); None when resolved."""
+    clock: Literal["paused", "on_time", "at_risk", "breached", "met"]
+    response_breached: bool
+    resolution_breached: bool
+    escalation_level: int
+    events: list[EventOut]
+
+
+class SweepOut(BaseModel):
+    checked: int
+    warnings: int
+    response_breaches: int
+    resolution_breaches: int
+    notified: int
+
+
+class ComplianceRow(BaseModel):
+    """Met and breached resolution targets of one group, with the share met's interval."""
+
+    group: str
+    met: int
+    breached: int
+    pending: int
+    share_met: float | None
+    low: float | None
+    high: float | None
+    response_met: int
+    response_breached: int
+    mean_resolution_business_h: float | None
+
+
+class ComplianceOut(BaseModel):
+    first_day: date
+    last_day: date
+    by: Literal["type", "team", "owner"]
+    total: ComplianceRow
+    rows: list[ComplianceRow]
+    ageing: dict[str, int]
+    """Open cases by business hours elapsed."""
+
+
+class SurveyIn(_In):
+    """A post-contact survey answer: CSAT 1-5 and/or NPS 0-10."""
+
+    contact_id: RowId
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    comment: Text = ""
+    source: Annotated[str, Field(max_length=100)] = ""
+
+
+class SurveyImportOut(BaseModel):
+    stored: int
+    replaced: int
+
+
+class VocRow(BaseModel):
+    """Survey results of one group: CSAT mean and satisfied share, NPS, with intervals."""
+
+    group: str
+    responses: int
+    csat_n: int
+    csat_mean: float | None
+    csat_low: float | None
+    csat_high: float | None
+    satisfied_share: float | None
+    satisfied_low: float | None
+    satisfied_high: float | None
+    nps_n: int
+    nps: float | None
+    nps_low: float | None
+    nps_high: float | None
+
+
+class VocOut(BaseModel):
+    first_day: date
+    last_day: date
+    by: Literal["queue", "team"]
+    total: VocRow
+    rows: list[VocRow]
+
+
+class CategoryRow(BaseModel):
+    """Cases of one category in a period: volume per month, and the CSAT of their contacts."""
+
+    category: str
+    cases: int
+    by_month: dict[str, int]
+    complaints: int
+    surveyed: int
+    dissatisfied: int
+    """Surveyed contacts of these cases that answered CSAT 1 or 2."""

@@ -1,0 +1,176 @@
+"""Voice of the customer: post-contact survey answers (CSAT 1-5, NPS 0-10) tied to contacts,
+and results per queue or team with 95% intervals.
+
+CSAT: the mean with its Student t interval and the satisfied share (4 or 5) with its Wilson
+interval. NPS: each answer scores +100 (9-10), 0 (7-8) or -100 (0-6); the NPS is the mean of
+those scores, so its interval is the t interval of that mean (a large-sample interval).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from ccops.cases import schemas
+from ccops.cases import service as cases_service
+from ccops.cases.models import Case, Survey
+from ccops.cases.service import period_bounds
+from ccops.contacts.models import Contact
+from ccops.engines import stats
+from ccops.errors import Invalid, NotFound, Problem
+from ccops.org.models import Person, Queue, Team
+from ccops.org.service import EVERYTHING, Scope
+
+
+def _contact_in_scope(session: Session, contact_id: int, scope: Scope) -> Contact | None:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        return None
+    queue = session.get(Queue, contact.queue_id)
+    return contact if queue is not None and scope.allows_site(queue.site_id) else None
+
+
+def record_surveys(
+    *, session: Session, rows: Sequence[schemas.SurveyIn], scope: Scope = EVERYTHING
+) -> schemas.SurveyImportOut:
+    """Store survey answers (a contact's earlier answer is replaced); every bad row is named
+    and nothing is stored unless all rows are good."""
+    problems = []
+    seen: set[int] = set()
+    for n, row in enumerate(rows, start=1):
+        if row.csat is None and row.nps is None:
+            problems.append(Problem("neither csat nor nps", field="csat", row=n))
+        if row.contact_id in seen:
+            problems.append(Problem("contact given twice", field="contact_id", row=n))
+        seen.add(row.contact_id)
+        if _contact_in_scope(session, row.contact_id, scope) is None:
+            problems.append(
+                Problem(f"contact {row.contact_id} does not exist", field="contact_id", row=n)
+            )
+    if problems:
+        if len(rows) == 1 and problems[0].field == "contact_id" and "exist" in problems[0].message:
+            raise NotFound(problems[0].message, problems)
+        raise Invalid(f"{len(problems)} problem(s) in the survey answers; nothing stored", problems)
+    stored = replaced = 0
+    for row in rows:
+        found = session.scalars(select(Survey).where(Survey.contact_id == row.contact_id)).first()
+        if found is None:
+            found = Survey(contact_id=row.contact_id)
+            session.add(found)
+            stored += 1
+        else:
+            replaced += 1
+        found.csat, found.nps, found.comment, found.source = (
+            row.csat,
+            row.nps,
+            row.comment,
+            row.source,
+        )
+    session.flush()
+    return schemas.SurveyImportOut(stored=stored, replaced=replaced)
+
+
+def _num(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 4)
+
+
+def voc_row(group: str, csat: list[int], nps: list[int]) -> schemas.VocRow:
+    """The results of one group's answers."""
+    csat_i = stats.mean_interval(csat) if csat else None
+    satisfied = sum(1 for v in csat if v >= 4)
+    sat_i = stats.wilson_interval(satisfied, len(csat)) if csat else None
+    scores = [100.0 if v >= 9 else (-100.0 if v <= 6 else 0.0) for v in nps]
+    nps_i = stats.mean_interval(scores) if scores else None
+    return schemas.VocRow(
+        group=group,
+        responses=max(len(csat), len(nps)),
+        csat_n=len(csat),
+        csat_mean=_num(csat_i.point) if csat_i else None,
+        csat_low=_num(csat_i.low) if csat_i else None,
+        csat_high=_num(csat_i.high) if csat_i else None,
+        satisfied_share=_num(sat_i.point) if sat_i else None,
+        satisfied_low=_num(sat_i.low) if sat_i else None,
+        satisfied_high=_num(sat_i.high) if sat_i else None,
+        nps_n=len(nps),
+        nps=_num(nps_i.point) if nps_i else None,
+        nps_low=_num(nps_i.low) if nps_i else None,
+        nps_high=_num(nps_i.high) if nps_i else None,
+    )
+
+
+def voc(
+    *,
+    session: Session,
+    first_day: date,
+    last_day: date,
+    by: str = "queue",
+    scope: Scope = EVERYTHING,
+) -> schemas.VocOut:
+    """Survey results of contacts that arrived in a period, per queue or team, in scope."""
+    if by not in ("queue", "team"):
+        raise Invalid(f"unknown grouping {by!r}: queue or team", [Problem("unknown", field="by")])
+    start, end = period_bounds(first_day, last_day)
+    agent = aliased(Person)
+    query = (
+        select(Survey.csat, Survey.nps, Queue.name, Queue.site_id, Team.name)
+        .join(Contact, Contact.id == Survey.contact_id)
+        .join(Queue, Queue.id == Contact.queue_id)
+        .outerjoin(agent, agent.id == Contact.person_id)
+        .outerjoin(Team, Team.id == agent.team_id)
+        .where(Contact.arrival_at >= start, Contact.arrival_at < end)
+    )
+    if scope.site_ids is not None:
+        query = query.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    all_csat: list[int] = []
+    all_nps: list[int] = []
+    for csat, nps, queue, _site, team in session.execute(query):
+        key = queue if by == "queue" else (team or "(no team)")
+        c, n = groups.setdefault(key, ([], []))
+        if csat is not None:
+            c.append(csat)
+            all_csat.append(csat)
+        if nps is not None:
+            n.append(nps)
+            all_nps.append(nps)
+    return schemas.VocOut(
+        first_day=first_day,
+        last_day=last_day,
+        by=by,
+        total=voc_row("all", all_csat, all_nps),
+        rows=[voc_row(k, *groups[k]) for k in sorted(groups)],
+    )
+
+
+def categories(
+    *, session: Session, first_day: date, last_day: date, scope: Scope = EVERYTHING
+) -> list[schemas.CategoryRow]:
+    """Cases opened in a period by category (most first): volume per month (YYYY-MM), how
+    many are complaints, and how many of their surveyed contacts were dissatisfied."""
+    start, end = period_bounds(first_day, last_day)
+    query = (
+        select(Case.category, Case.case_type, Case.opened_at, Survey.csat)
+        .outerjoin(Survey, Survey.contact_id == Case.contact_id)
+        .where(cases_service.visible(scope), Case.opened_at >= start, Case.opened_at < end)
+    )
+    rows: dict[str, schemas.CategoryRow] = {}
+    for category, case_type, opened, csat in session.execute(query):
+        key = category or "(none)"
+        row = rows.setdefault(
+            key,
+            schemas.CategoryRow(
+                category=key, cases=0, by_month={}, complaints=0, surveyed=0, dissatisfied=0
+            ),
+        )
+        row.cases += 1
+        month = opened.strftime("%Y-%m")
+        row.by_month[month] = row.by_month.get(month, 0) + 1
+        row.complaints += case_type == "complaint"
+        if csat is not None:
+            row.surveyed += 1
+            row.dissatisfied += csat <= 2
+    return sorted(rows.values(), key=lambda r: (-r.cases, r.category))

@@ -1,0 +1,161 @@
+"""The cases API and pages: roles, scope, 4xx with nothing stored, the page flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from ccops.audit.models import AuditEntry
+from ccops.db import make_engine, make_session_factory
+from ccops.enums import Role
+from ccops.web.app import create_app
+from tests.factories.cases import OFFICE, add_contact, set_up_cases
+from tests.factories.web import World, sign_in
+
+DAY = datetime(2026, 12, 4, 10, tzinfo=UTC)
+
+
+def _seed(world: World) -> dict[str, int]:
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        set_up_cases(s)
+        ids = {login: add_contact(s, login, DAY) for login in ("alice", "carol")}
+        s.commit()
+    engine.dispose()
+    return ids
+
+
+def test_api_roles_scope_and_refusals(world: World) -> None:
+    contacts = _seed(world)
+    agent = world.client(Role.agent)
+    opened = agent.post(
+        "/api/v1/cases",
+        json={"case_type": "complaint", "subject": "Billed twice", "contact_id": contacts["alice"]},
+    )
+    assert opened.status_code == 201, opened.text
+    case = opened.json()
+    assert case["owner"] == "lead" and case["team"] == "Team A" and case["status"] == "new"
+    assert case["due_first_response_at"] and case["due_resolution_at"]
+    # An agent cannot raise a case on someone else's contact, nor work cases.
+    other = agent.post(
+        "/api/v1/cases",
+        json={"case_type": "complaint", "subject": "x", "contact_id": contacts["carol"]},
+    )
+    assert other.status_code == 404
+    assert (
+        agent.patch(f"/api/v1/cases/{case['id']}", json={"status": "in_progress"}).status_code
+        == 403
+    )
+    assert agent.get(f"/api/v1/cases/{case['id']}").json()["subject"] == "Billed twice"
+    assert agent.get("/api/v1/cases/compliance").status_code == 403
+
+    unknown = agent.post(
+        "/api/v1/cases",
+        json={"case_type": "praise", "subject": "x", "contact_id": contacts["alice"]},
+    )
+    assert unknown.status_code == 422 and "case_type" in unknown.text
+
+    supervisor = world.client(Role.supervisor)
+    forbidden = supervisor.patch(f"/api/v1/cases/{case['id']}", json={"status": "closed"})
+    assert forbidden.status_code == 409
+    assert "cannot go from new to closed" in forbidden.json()["message"]
+    moved = supervisor.patch(f"/api/v1/cases/{case['id']}", json={"status": "waiting_customer"})
+    assert moved.status_code == 200 and moved.json()["clock"] == "paused"
+
+    admin = world.client(Role.admin)
+    carol_case = admin.post(
+        "/api/v1/cases",
+        json={"case_type": "escalation", "subject": "y", "contact_id": contacts["carol"]},
+    ).json()
+    manager = world.client(Role.manager)  # Main only
+    assert manager.get(f"/api/v1/cases/{carol_case['id']}").status_code == 404
+    assert [c["id"] for c in manager.get("/api/v1/cases").json()] == [case["id"]]
+    assert manager.get("/api/v1/cases", params={"status": "lost"}).status_code == 422
+
+    executive = world.client(Role.executive)
+    assert executive.post("/api/v1/cases", json={}).status_code == 403
+    summary = executive.get(
+        "/api/v1/cases/compliance", params={"first_day": "2026-12-01", "last_day": "2026-12-31"}
+    )
+    assert summary.status_code == 200 and summary.json()["total"]["pending"] == 2
+
+    before = admin.get("/api/v1/cases/calendars").json()
+    bad = {**OFFICE, "name": "Split", "hours": {"0": [["09:00", "13:00"], ["12:00", "17:00"]]}}
+    refused = manager.post("/api/v1/cases/calendars", json=bad)
+    assert refused.status_code == 422 and "overlap" in refused.json()["message"]
+    assert admin.get("/api/v1/cases/calendars").json() == before
+    assert manager.post("/api/v1/cases/sweep").status_code == 200
+    assert supervisor.post("/api/v1/cases/sweep").status_code == 403
+
+    surveys = world.client(Role.qa_analyst).post(
+        "/api/v1/cases/surveys", json=[{"contact_id": contacts["alice"], "csat": 6}]
+    )
+    assert surveys.status_code == 422
+
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        trail = s.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.changes_json).where(
+                AuditEntry.entity_kind == "case", AuditEntry.entity_id == case["id"]
+            )
+        ).all()
+    engine.dispose()
+    # the case's creation and the move to waiting (status and paused_at) are in the trail
+    assert [(actor, action) for actor, action, _c in trail] == [
+        ("u-agent", "create"),
+        ("u-supervisor", "update"),
+    ]
+    assert "waiting_customer" in trail[1][2] and "paused_at" in trail[1][2]
+
+
+def test_pages_raise_follow_and_work_a_case(world: World) -> None:
+    contacts = _seed(world)
+    agent = TestClient(create_app(world.settings), follow_redirects=False)
+    csrf = sign_in(agent, "u-agent")
+    page = agent.get("/cases")
+    assert page.status_code == 200 and 'id="open-case-form"' in page.text
+    empty = agent.post("/cases", data={"csrf_token": csrf, "case_type": "complaint", "subject": ""})
+    assert empty.status_code == 422
+    raised = agent.post(
+        "/cases",
+        data={
+            "csrf_token": csrf,
+            "case_type": "complaint",
+            "severity": "medium",
+            "subject": "Rude reply",
+            "contact_id": str(contacts["alice"]),
+        },
+    )
+    assert raised.status_code == 303, raised.text
+    url = raised.headers["location"]
+    detail = agent.get(url)
+    assert detail.status_code == 200 and "Rude reply" in detail.text
+    assert 'id="update-case-form"' not in detail.text  # agents follow, they do not work cases
+
+    lead = TestClient(create_app(world.settings), follow_redirects=False)
+    lead_csrf = sign_in(lead, "u-supervisor")
+    refused = lead.post(
+        url, data={"csrf_token": lead_csrf, "status": "resolved", "answer": "", "note": ""}
+    )
+    assert refused.status_code == 422 and "aria-invalid" in refused.text
+    done = lead.post(
+        url,
+        data={
+            "csrf_token": lead_csrf,
+            "status": "resolved",
+            "answer": "We apologised.",
+            "note": "",
+        },
+    )
+    assert done.status_code == 303
+    assert "We apologised." in agent.get(url).text
+    told = agent.get("/notifications")
+    assert "is resolved" in told.text  # the agent who raised it is told
+    listed = agent.get("/cases", params={"status": "resolved"})
+    assert "Rude reply" in listed.text
+    assert agent.get("/cases", params={"status": "lost"}).status_code == 422
+    summary = lead.get("/cases/compliance", params={"first_day": "2026-01-01"})
+    assert summary.status_code == 200 and 'id="compliance-table"' in summary.text
+    assert lead.get("/cases/compliance", params={"first_day": "soon"}).status_code == 422
