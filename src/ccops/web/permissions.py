@@ -127,3 +127,17 @@ INTRADAY_PLAN = frozenset({R.planner, R.manager, R.admin})
 """Agreeing exception plans (tiers, backup resources, owners)."""
 ADHERENCE_READ = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Adherence and conformance of people (team leaders see their teams)."""
+
+# Knowledge base, known issues and process changes (issue 16).
+KB_READ = EVERY_ROLE
+"""Searching and reading published articles and the known issues of queues in scope."""
+KB_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Writing articles, their history and diffs, reviewing (as the owner), publishing, rollback."""
+KB_BANNER = frozenset({R.planner, R.manager, R.admin})
+"""Putting up and taking down known-issue banners on queues in scope."""
+CHANGES_ACK = EVERY_ROLE - {R.executive}
+"""Reading the changes addressed to oneself and acknowledging them."""
+CHANGES_WRITE = frozenset({R.planner, R.manager, R.admin})
+"""Publishing a process change to teams and roles in scope."""
+CHANGES_TRACK = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Who has not acknowledged a change (teams in scope), and reminding them."""
