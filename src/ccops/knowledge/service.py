@@ -728,7 +728,7 @@ def change_status(
         raise NotFound(
             f"change {change_id} does not exist", [Problem("unknown", field="change_id")]
         )
-    names = {tid: name for tid, name in session.execute(select(Team.id, Team.name))}
+    names = {row.id: row.name for row in session.execute(select(Team.id, Team.name))}
     by_team: dict[str | None, list[tuple[ChangeRecipient, str]]] = defaultdict(list)
     for recipient, login in rows:
         by_team[names.get(recipient.team_id) if recipient.team_id else None].append(
