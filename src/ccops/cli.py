@@ -73,6 +73,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "ccops.quality.cli:quality_app",
         "Quality management: forms, evaluations, calibration, disputes.",
     ),
+    (
+        "kb",
+        "ccops.knowledge.cli:kb_app",
+        "Knowledge base: standard answers in versions, search, known issues.",
+    ),
+    (
+        "changes",
+        "ccops.knowledge.cli:changes_app",
+        "Process changes and who has acknowledged them.",
+    ),
     ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
     (
         "intraday",

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.enums import Role
@@ -22,15 +23,15 @@ REFUND_ZH = "退款多久到账？"
 REFUND_ZH_BODY = "退款在七个工作日内原路退回。\n如超过七个工作日，请转接账务组。"
 
 
-def _approve_and_publish(s: object, article_id: int, version: int, owner: str = "u-qa") -> None:
+def _approve_and_publish(s: Session, article_id: int, version: int, owner: str = "u-qa") -> None:
     service.review(
-        session=s,  # type: ignore[arg-type]
+        session=s,
         article_id=article_id,
         version=version,
         data=schemas.ReviewIn(decision="approve"),
         by=owner,
     )
-    service.publish(session=s, article_id=article_id, version=version, by=owner)  # type: ignore[arg-type]
+    service.publish(session=s, article_id=article_id, version=version, by=owner)
 
 
 def test_life_cycle_review_before_publish_history_diff_and_rollback(world: World) -> None:
@@ -195,8 +196,8 @@ def test_banners_expire_and_are_scoped(world: World) -> None:
         assert [x.id for x in service.list_banners(session=s, active_only=False)] == [b.id]
 
 
-def _user_id(s: object, login: str) -> int:
-    return s.scalars(select(User.id).where(User.login == login)).one()  # type: ignore[attr-defined, no-any-return]
+def _user_id(s: Session, login: str) -> int:
+    return s.scalars(select(User.id).where(User.login == login)).one()
 
 
 def test_change_is_acknowledged_by_its_recipients_only_and_tracked_per_team(

@@ -771,3 +771,8 @@ def remind(*, session: Session, change_id: int, scope: Scope = EVERYTHING) -> sc
     return schemas.RemindOut(
         change_id=change.id, reminded=len(pending), logins=[login for _, login in pending]
     )
+
+
+def user_id_of(*, session: Session, login: str) -> int | None:
+    """The id of the user ``login`` (None: no such user)."""
+    return session.scalars(select(User.id).where(User.login == login)).one_or_none()

@@ -27,6 +27,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.performance.pages",
     "ccops.quality.routes",
     "ccops.quality.pages",
+    "ccops.knowledge.routes",
+    "ccops.knowledge.pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",

@@ -44,6 +44,7 @@ TEMPLATE_DOMAINS = (
     "notifications",
     "performance",
     "quality",
+    "knowledge",
     "audit",
 )
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,6 +69,8 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
+    ("kb", "/kb", N_("Answers"), permissions.KB_READ),
+    ("changes", "/changes", N_("Changes"), permissions.CHANGES_ACK),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
