@@ -4,7 +4,8 @@ Each domain seeds its own part, in this order (the seeded data depends on it): t
 (``ccops.org.demo``: two sites in different time zones, voice, chat and email queues, 100+ agents
 in teams, a sign-in per role), the schedules' setup (``ccops.wfm.schedules.demo``), the contacts
 and agent states made by the simulation engine (``ccops.contacts.demo``), then performance
-(``ccops.performance.demo``) and quality (``ccops.quality.demo``). On the most recent Monday,
+(``ccops.performance.demo``), quality (``ccops.quality.demo``) and the knowledge base
+(``ccops.knowledge.demo``). On the most recent Monday,
 volume on Shanghai's voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ccops.contacts import demo as contact_demo
+from ccops.knowledge import demo as knowledge_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
@@ -53,6 +55,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     session.flush()
     performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
+    knowledge_demo.seed_demo(session, end=end, launch=launch)
     return {
         "first_day": first,
         "last_day": end,

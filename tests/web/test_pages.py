@@ -274,7 +274,8 @@ def test_navigation_follows_the_role(world: World) -> None:
         return re.findall(r'href="([^"]+)"', block)
 
     mine = ["/schedules/my", "/notifications"]
-    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *mine]
+    kb = ["/kb", "/changes"]
+    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *kb, *mine]
     assert nav(Role.executive) == [
         "/",
         "/kpi",
@@ -283,6 +284,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        "/kb",
         *mine,
     ]
     assert nav(Role.supervisor) == [
@@ -293,12 +295,13 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        *kb,
         *mine,
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
-    assert nav(Role.planner) == [*planning, "/performance", *mine, "/admin/sites"]
-    admin = [*planning, "/performance", "/quality", *mine, "/admin/audit", "/admin/sites"]
+    assert nav(Role.planner) == [*planning, "/performance", *kb, *mine, "/admin/sites"]
+    admin = [*planning, "/performance", "/quality", *kb, *mine, "/admin/audit", "/admin/sites"]
     assert nav(Role.admin) == admin
 
 
