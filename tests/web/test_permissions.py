@@ -308,9 +308,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/kb/articles/{article_id}/versions/{version}/publish"): frozenset(
         {S, Q, P, M, D}
     ),
-    ("POST", "/api/v1/kb/articles/{article_id}/rollback/{to_version}"): frozenset(
-        {S, Q, P, M, D}
-    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/rollback/{to_version}"): frozenset({S, Q, P, M, D}),
     ("POST", "/api/v1/kb/articles/{article_id}/archive"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/kb/articles/{article_id}/diff"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/kb/banners"): EVERYONE,
