@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,3 +60,38 @@ def published(
         by=owner,
     )
     return service.publish(session=session, article_id=article.id, version=1, by=owner)
+
+
+def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
+    """A published article, a known issue and a change of London (``*_in``: queue Sales, Team A
+    and every role that may acknowledge) and of Shanghai (``*_out``: queue Support, Team C)."""
+    from ccops.db import utcnow
+    from ccops.enums import Role
+    from ccops.org import schemas as org_schemas
+    from ccops.org import service as org_service
+
+    # a Shanghai agent who signs in, so that a change of Team C reaches somebody
+    org_service.create_user(
+        session=session,
+        data=org_schemas.UserIn(
+            login="carol-kb", password="correct-horse-9", role=Role.agent, person="carol"
+        ),
+    )
+
+    for side, queue, team in (("in", "Sales", "Team A"), ("out", "Support", "Team C")):
+        ids[f"article_{side}"] = published(
+            session, title=f"Answer {side}", body="text", queue=queue
+        ).id
+        ids[f"banner_{side}"] = service.create_banner(
+            session=session,
+            data=schemas.BannerIn(
+                queue=queue, message="known issue", expires_at=utcnow() + timedelta(hours=4)
+            ),
+            by="u-planner",
+        ).id
+        roles = [r for r in Role if r not in (Role.agent, Role.executive)] if side == "in" else []
+        ids[f"change_{side}"] = service.create_change(
+            session=session,
+            data=schemas.ChangeIn(title=f"Change {side}", summary="s", teams=[team], roles=roles),
+            by="u-manager",
+        ).id

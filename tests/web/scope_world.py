@@ -29,6 +29,7 @@ from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
 from tests.factories import make_token
+from tests.factories.knowledge import seed_scope_objects
 from tests.factories.metrics import add_contact
 from tests.factories.quality import ALL_TOP, FORM, MIXED, answers
 from tests.factories.web import PASSWORD, World
@@ -149,5 +150,6 @@ def build(world: World) -> Scoped:
             ),
             by="u-qa",
         )
+        seed_scope_objects(s, ids)  # knowledge base, known issues, changes
         s.commit()
     return scoped
