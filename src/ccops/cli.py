@@ -83,6 +83,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "ccops.knowledge.cli:changes_app",
         "Process changes and who has acknowledged them.",
     ),
+    (
+        "improvements",
+        "ccops.knowledge.cli:improvements_app",
+        "Improvement cycles (PDCA): problem, root causes, actions, check, standard.",
+    ),
     ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
     (
         "intraday",

@@ -78,7 +78,23 @@ def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
         ),
     )
 
+    from datetime import date
+
+    from ccops.knowledge import improvements
+
     for side, queue, team in (("in", "Sales", "Team A"), ("out", "Support", "Team C")):
+        ids[f"improvement_{side}"] = improvements.create(
+            session=session,
+            data=schemas.ImprovementIn(
+                title=f"Repeats {side}",
+                kpi="repeat_rate",
+                queue=queue,
+                problem_first=date(2026, 11, 2),
+                problem_last=date(2026, 11, 8),
+                problem="repeat contacts went up",
+            ),
+            by="u-manager",
+        ).id
         ids[f"article_{side}"] = published(
             session, title=f"Answer {side}", body="text", queue=queue
         ).id

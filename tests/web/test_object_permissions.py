@@ -78,6 +78,9 @@ QUEUE = ("queue", "name", "Sales", "Support")
 TEAM = ("team", "name", "Team A", "Team C")
 PERSON = ("person", "login", "alice", "carol")
 
+IMPROVEMENT_PERIOD = {"first": "2026-11-16", "last": "2026-11-16", "successes": 3, "trials": 9}
+IMPROVEMENT_AFTER = {"first": "2026-11-23", "last": "2026-11-23", "successes": 1, "trials": 9}
+
 OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     # organisation by name
     ("PATCH", "/api/v1/sites/{name}"): obj(*SITE, body={}),
@@ -199,6 +202,33 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
             ("POST", "/changes/{change_id}/remind"),
         )
     },
+    **{
+        (method, path): obj(
+            "improvement", "improvement_id", "@improvement_in", "@improvement_out", body=body
+        )
+        for method, path, body in (
+            ("GET", "/api/v1/improvements/{improvement_id}", None),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/actions",
+                {"text": "t", "owner": "o", "due": "2026-12-01"},
+            ),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/check",
+                {
+                    **{f"before_{k}": v for k, v in IMPROVEMENT_PERIOD.items()},
+                    **{f"after_{k}": v for k, v in IMPROVEMENT_AFTER.items()},
+                    "higher_is_better": False,
+                },
+            ),
+        )
+    },
+    ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
+        "improvement",
+        {"improvement_id": "@improvement_in", "article_id": "@article_in"},
+        {"improvement_id": "@improvement_out", "article_id": "@article_in"},
+    ),
     # people and teams by name in performance and schedules
     ("GET", "/api/v1/performance/people/{login}/scorecard"): obj(*PERSON),
     ("GET", "/api/v1/performance/people/{login}/coaching"): obj(*PERSON),

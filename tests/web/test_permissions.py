@@ -340,6 +340,15 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/changes/{change_id}"): NOT_EXECUTIVE,
     ("POST", "/changes/{change_id}/acknowledge"): NOT_EXECUTIVE,
     ("POST", "/changes/{change_id}/remind"): STAFFING,
+    # improvement cycles (PDCA): leaders, analysts, planners, managers; executives read
+    ("GET", "/api/v1/improvements"): frozenset({S, Q, P, M, E, D}),
+    ("POST", "/api/v1/improvements"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, E, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/check"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
+        {S, Q, P, M, D}
+    ),
 }
 
 

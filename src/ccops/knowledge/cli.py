@@ -26,6 +26,10 @@ kb_app = typer.Typer(
 )
 banner_app = typer.Typer(help="Known-issue banners on queues.", no_args_is_help=True)
 kb_app.add_typer(banner_app, name="banner")
+improvements_app = typer.Typer(
+    help="Improvement cycles (PDCA): problem, root causes, actions, check, standard.",
+    no_args_is_help=True,
+)
 changes_app = typer.Typer(
     help="Process changes and who has acknowledged them.", no_args_is_help=True
 )
@@ -443,3 +447,140 @@ def change_ack(
             raise NotFound(f"user {user!r} does not exist", [Problem("unknown", field="user")])
         out = service.acknowledge(session=s, change_id=change_id, user_id=user_id)
     _changes([out], as_json)
+
+
+def _improvement(r: schemas.ImprovementOut, as_json: bool) -> None:
+    if as_json:
+        print_json(r)
+        return
+    console.print(
+        f"[bold]{r.title}[/] (improvement {r.id}, {r.stage}; KPI {r.kpi}"
+        f"{' on ' + r.queue if r.queue else ''}, {r.problem_first} to {r.problem_last})",
+        highlight=False,
+    )
+    console.print(r.problem, highlight=False, markup=False)
+    for n, why in enumerate(r.whys, 1):
+        console.print(f"  why {n}: {why}", highlight=False, markup=False)
+    for category, causes in r.fishbone.items():
+        console.print(f"  {category}: {'; '.join(causes)}", highlight=False, markup=False)
+    for a in r.actions:
+        console.print(f"  action {a.id}: {a.text} ({a.owner}, due {a.due})", highlight=False)
+    if r.check:
+        c = r.check
+        console.print(
+            f"  check: {c.before.rate} [{c.before.low:.3f}, {c.before.high:.3f}] -> "
+            f"{c.after.rate} [{c.after.low:.3f}, {c.after.high:.3f}]; verdict: {c.verdict}",
+            highlight=False,
+        )
+    if r.standard_article_id:
+        console.print(f"  standard: article {r.standard_article_id}", highlight=False)
+
+
+@improvements_app.command("create")
+@handle_errors
+def improvement_create(
+    path: Annotated[Path, typer.Argument(help="JSON: title, kpi, queue, problem_first, ...")],
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open an improvement record from a JSON file (problem, whys, fishbone)."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    data = schemas.ImprovementIn.model_validate_json(_body(None, path))
+    with unit_of_work() as s:
+        out = pdca.create(session=s, data=data, by=by or who())
+    _improvement(out, as_json)
+
+
+@improvements_app.command("list")
+@handle_errors
+def improvement_list(as_json: JsonOpt = False) -> None:
+    """List the improvement records, newest first."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        rows = pdca.list_records(session=s)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Improvement records",
+        [r.model_dump() | {"verdict": r.check.verdict if r.check else ""} for r in rows],
+        ["id", "title", "kpi", "queue", "stage", "verdict"],
+    )
+
+
+@improvements_app.command("show")
+@handle_errors
+def improvement_show(improvement_id: int, as_json: JsonOpt = False) -> None:
+    """Show an improvement record."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = pdca.get(session=s, record_id=improvement_id)
+    _improvement(out, as_json)
+
+
+@improvements_app.command("action")
+@handle_errors
+def improvement_action(
+    improvement_id: int,
+    text: Annotated[str, typer.Option(help="What is done")],
+    owner: Annotated[str, typer.Option(help="Who does it")],
+    due: Annotated[str, typer.Option(help="By when (YYYY-MM-DD)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an action with its owner and due date."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    data = schemas.ActionIn.model_validate({"text": text, "owner": owner, "due": due})
+    with unit_of_work() as s:
+        out = pdca.add_action(session=s, record_id=improvement_id, data=data)
+    _improvement(out, as_json)
+
+
+@improvements_app.command("check")
+@handle_errors
+def improvement_check(
+    improvement_id: int,
+    before: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS before the change")],
+    after: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS after the change")],
+    lower_is_better: Annotated[
+        bool, typer.Option("--lower-is-better", help="e.g. a repeat-contact rate")
+    ] = False,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record the check: the KPI's rate before vs after, intervals and verdict."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    parts: dict[str, object] = {"higher_is_better": not lower_is_better}
+    for name, raw in (("before", before), ("after", after)):
+        pieces = raw.split(":")
+        if len(pieces) != 4:
+            raise Invalid(
+                f"--{name} is FIRST:LAST:SUCCESSES:TRIALS", [Problem("bad form", field=name)]
+            )
+        keys = ("first", "last", "successes", "trials")
+        parts.update({f"{name}_{k}": v for k, v in zip(keys, pieces, strict=True)})
+    data = schemas.CheckIn.model_validate(parts)
+    with unit_of_work() as s:
+        out = pdca.check(session=s, record_id=improvement_id, data=data, by=by or who())
+    _improvement(out, as_json)
+
+
+@improvements_app.command("standardise")
+@handle_errors
+def improvement_standardise(improvement_id: int, article_id: int, as_json: JsonOpt = False) -> None:
+    """Link the article that makes it the standard (exit code 4 unless the check improved)."""
+    from ccops.knowledge import improvements as pdca
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = pdca.standardise(session=s, record_id=improvement_id, article_id=article_id)
+    _improvement(out, as_json)

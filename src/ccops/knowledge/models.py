@@ -3,7 +3,7 @@ process changes with the people who must acknowledge them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -106,3 +106,43 @@ class ChangeRecipient(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ImprovementRecord(Base):
+    """A PDCA cycle: the problem (a KPI in a period), its root causes (5 whys, fishbone), the
+    actions, the check of the KPI before vs after, and the article that standardises it."""
+
+    __tablename__ = "kb_improvement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kpi: Mapped[str] = mapped_column(String(64))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queue.id"), index=True)
+    problem_first: Mapped[date]
+    problem_last: Mapped[date]
+    problem: Mapped[str] = mapped_column(Text)
+    whys_json: Mapped[str] = mapped_column(Text, default="[]")
+    fishbone_json: Mapped[str] = mapped_column(Text, default="{}")
+    check_json: Mapped[str | None] = mapped_column(Text)
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    checked_by: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    standard_article_id: Mapped[int | None] = mapped_column(ForeignKey("kb_article.id"))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actions: Mapped[list[ImprovementAction]] = relationship(
+        order_by="ImprovementAction.id", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ImprovementAction(Base):
+    """One action of an improvement cycle, with its owner and due date."""
+
+    __tablename__ = "kb_improvement_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_improvement.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    due: Mapped[date]
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

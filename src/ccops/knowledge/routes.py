@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from ccops.ids import RowId
+from ccops.knowledge import improvements as pdca
 from ccops.knowledge import schemas, service
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
@@ -21,6 +22,7 @@ from ccops.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 changes = APIRouter(prefix="/api/v1/changes", tags=["process changes"])
+improvements = APIRouter(prefix="/api/v1/improvements", tags=["improvement cycles"])
 
 Reader = Annotated[Principal, Depends(require(*permissions.KB_READ))]
 Writer = Annotated[Principal, Depends(require(*permissions.KB_WRITE, write=True))]
@@ -30,6 +32,8 @@ Acknowledger = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK, wr
 ChangeReader = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK))]
 ChangeWriter = Annotated[Principal, Depends(require(*permissions.CHANGES_WRITE, write=True))]
 Tracker = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK))]
+ImproveReader = Annotated[Principal, Depends(require(*permissions.IMPROVE_READ))]
+ImproveWriter = Annotated[Principal, Depends(require(*permissions.IMPROVE_WRITE, write=True))]
 Reminder = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK, write=True))]
 
 
@@ -232,5 +236,57 @@ def remind(change_id: RowId, session: SessionDep, user: Reminder) -> schemas.Rem
     return service.remind(session=session, change_id=change_id, scope=user.scope)
 
 
-routers: tuple[APIRouter, ...] = (router, changes)
+@improvements.get("", response_model=list[schemas.ImprovementOut])
+def list_improvements(session: SessionDep, user: ImproveReader) -> list[schemas.ImprovementOut]:
+    """Improvement records in scope, newest first."""
+    return pdca.list_records(session=session, scope=user.scope)
+
+
+@improvements.post("", response_model=schemas.ImprovementOut, status_code=201)
+def create_improvement(
+    data: schemas.ImprovementIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Open an improvement record: the problem (a KPI in a period) and its root causes."""
+    return pdca.create(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@improvements.get("/{improvement_id}", response_model=schemas.ImprovementOut)
+def get_improvement(
+    improvement_id: RowId, session: SessionDep, user: ImproveReader
+) -> schemas.ImprovementOut:
+    """One improvement record with its actions, check and standard."""
+    return pdca.get(session=session, record_id=improvement_id, scope=user.scope)
+
+
+@improvements.post("/{improvement_id}/actions", response_model=schemas.ImprovementOut)
+def add_action(
+    improvement_id: RowId, data: schemas.ActionIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Add an action with its owner and due date."""
+    return pdca.add_action(session=session, record_id=improvement_id, data=data, scope=user.scope)
+
+
+@improvements.post("/{improvement_id}/check", response_model=schemas.ImprovementOut)
+def check_improvement(
+    improvement_id: RowId, data: schemas.CheckIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Record the KPI before vs after with intervals and the verdict."""
+    return pdca.check(
+        session=session, record_id=improvement_id, data=data, by=user.login, scope=user.scope
+    )
+
+
+@improvements.post(
+    "/{improvement_id}/standardise/{article_id}", response_model=schemas.ImprovementOut
+)
+def standardise(
+    improvement_id: RowId, article_id: RowId, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Link the article that makes the improvement standard (409 unless it improved)."""
+    return pdca.standardise(
+        session=session, record_id=improvement_id, article_id=article_id, scope=user.scope
+    )
+
+
+routers: tuple[APIRouter, ...] = (router, changes, improvements)
 """Every router of this module, for the app to include."""

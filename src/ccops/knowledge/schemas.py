@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -200,3 +200,107 @@ class RemindOut(BaseModel):
     change_id: int
     reminded: int
     logins: list[str]
+
+
+FISHBONE = ("people", "process", "technology", "materials", "measurement", "environment")
+"""The fishbone (Ishikawa) categories of a root-cause analysis."""
+Fishbone = Literal["people", "process", "technology", "materials", "measurement", "environment"]
+
+
+class ImprovementIn(BaseModel):
+    """The plan of an improvement cycle: the problem and its root causes."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    kpi: Annotated[str, Field(min_length=1, max_length=64)]
+    queue: str | None = Field(default=None, max_length=100)
+    problem_first: date
+    problem_last: date
+    problem: Body
+    whys: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=5, description="5 whys, the first answer first"
+    )
+    fishbone: dict[Fishbone, list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
+        default_factory=dict
+    )
+
+
+class ActionIn(BaseModel):
+    """An action with its owner and due date."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    owner: Annotated[str, Field(min_length=1, max_length=100)]
+    due: date
+
+
+class CheckIn(BaseModel):
+    """The KPI as a proportion before and after (e.g. repeat contacts out of contacts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    before_first: date
+    before_last: date
+    before_successes: int = Field(ge=0)
+    before_trials: int = Field(ge=0)
+    after_first: date
+    after_last: date
+    after_successes: int = Field(ge=0)
+    after_trials: int = Field(ge=0)
+    higher_is_better: bool
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+
+class RateOut(BaseModel):
+    """A period's rate with its interval."""
+
+    first_day: date
+    last_day: date
+    successes: int
+    trials: int
+    rate: float | None
+    low: float
+    high: float
+
+
+class CheckOut(BaseModel):
+    """The check: before and after, the difference with its interval, the verdict."""
+
+    before: RateOut
+    after: RateOut
+    difference: float | None
+    difference_low: float | None
+    difference_high: float | None
+    confidence: float
+    higher_is_better: bool
+    verdict: Literal["improved", "no detectable change", "worse"]
+
+
+class ActionOut(BaseModel):
+    """An action of an improvement cycle."""
+
+    id: int
+    text: str
+    owner: str
+    due: date
+    done_at: datetime | None
+
+
+class ImprovementOut(BaseModel):
+    """An improvement record, its PDCA stage and every part."""
+
+    id: int
+    title: str
+    kpi: str
+    queue: str | None
+    problem_first: date
+    problem_last: date
+    problem: str
+    whys: list[str]
+    fishbone: dict[str, list[str]]
+    actions: list[ActionOut]
+    check: CheckOut | None
+    checked_by: str | None
+    standard_article_id: int | None
+    stage: Literal["plan", "do", "check", "act", "standardised"]
+    created_by: str
+    created_at: datetime

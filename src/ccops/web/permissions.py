@@ -141,3 +141,7 @@ CHANGES_WRITE = frozenset({R.planner, R.manager, R.admin})
 """Publishing a process change to teams and roles in scope."""
 CHANGES_TRACK = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Who has not acknowledged a change (teams in scope), and reminding them."""
+IMPROVE_READ = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})
+"""Improvement records (PDCA) of queues in scope."""
+IMPROVE_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Opening improvement records, adding actions, recording the check, standardising."""

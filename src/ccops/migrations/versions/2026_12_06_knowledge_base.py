@@ -1,5 +1,6 @@
 """knowledge base: articles in numbered versions (searched through a case-folded copy of
-their text), known-issue banners per queue, process changes and who must acknowledge them
+their text), known-issue banners per queue, process changes and who must acknowledge them,
+improvement records (PDCA) with their actions
 
 Revision ID: 0029
 Revises: 0028
@@ -136,9 +137,68 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_kb_change_recipient_user_id"), ["user_id"], unique=False
         )
+    op.create_table(
+        "kb_improvement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("kpi", sa.String(length=64), nullable=False),
+        sa.Column("queue_id", sa.Integer(), nullable=True),
+        sa.Column("problem_first", sa.Date(), nullable=False),
+        sa.Column("problem_last", sa.Date(), nullable=False),
+        sa.Column("problem", sa.Text(), nullable=False),
+        sa.Column("whys_json", sa.Text(), nullable=False),
+        sa.Column("fishbone_json", sa.Text(), nullable=False),
+        sa.Column("check_json", sa.Text(), nullable=True),
+        sa.Column("verdict", sa.String(length=32), nullable=True),
+        sa.Column("checked_by", sa.String(length=100), nullable=True),
+        sa.Column("checked_at", sa.DateTime(), nullable=True),
+        sa.Column("standard_article_id", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["queue_id"], ["queue.id"], name=op.f("fk_kb_improvement_queue_id_queue")
+        ),
+        sa.ForeignKeyConstraint(
+            ["standard_article_id"],
+            ["kb_article.id"],
+            name=op.f("fk_kb_improvement_standard_article_id_kb_article"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_improvement")),
+    )
+    with op.batch_alter_table("kb_improvement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_kb_improvement_queue_id"), ["queue_id"], unique=False)
+
+    op.create_table(
+        "kb_improvement_action",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("owner", sa.String(length=100), nullable=False),
+        sa.Column("due", sa.Date(), nullable=False),
+        sa.Column("done_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["kb_improvement.id"],
+            name=op.f("fk_kb_improvement_action_record_id_kb_improvement"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_improvement_action")),
+    )
+    with op.batch_alter_table("kb_improvement_action", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_kb_improvement_action_record_id"), ["record_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("kb_improvement_action", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_improvement_action_record_id"))
+
+    op.drop_table("kb_improvement_action")
+    with op.batch_alter_table("kb_improvement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kb_improvement_queue_id"))
+
+    op.drop_table("kb_improvement")
     with op.batch_alter_table("kb_change_recipient", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kb_change_recipient_user_id"))
 
