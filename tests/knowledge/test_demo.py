@@ -4,7 +4,7 @@ launch Monday's known issue on Shanghai's voice queues, a change not everyone ac
 from __future__ import annotations
 
 from ccops.db import make_engine, make_session_factory
-from ccops.knowledge import service
+from ccops.knowledge import improvements, service
 
 
 def test_demo_has_answers_a_known_issue_and_a_change_with_missing_acknowledgements(
@@ -27,4 +27,6 @@ def test_demo_has_answers_a_known_issue_and_a_change_with_missing_acknowledgemen
         missing = {login for t in status.teams for login in t.missing}
         assert missing == {"agent", "supervisor"}
         assert change.acknowledged == 1
+        (record,) = improvements.list_records(session=s)
+        assert (record.queue, record.stage, len(record.actions)) == ("Tech Support", "do", 3)
     engine.dispose()

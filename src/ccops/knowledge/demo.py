@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.enums import Role
-from ccops.knowledge import schemas, service
+from ccops.knowledge import improvements, schemas, service
 from ccops.knowledge.models import KbBanner, KbVersion
 from ccops.org.models import User
 
@@ -155,5 +155,42 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
     qa = session.scalars(select(User.id).where(User.login == "qa")).one()
     service.acknowledge(session=session, change_id=change.id, user_id=qa)
     ids["change"] = change.id
+    # the launch Monday's improvement cycle: planned and under way; its check waits for the
+    # weeks after the fix (ccops improvements check)
+    record = improvements.create(
+        session=session,
+        data=schemas.ImprovementIn(
+            title="Repeat contacts after the launch",
+            kpi="repeat_rate",
+            queue="Tech Support",
+            problem_first=launch,
+            problem_last=min(end, launch + timedelta(days=2)),
+            problem="After the launch customers who could not log in got three different "
+            "answers from three agents and called back.",
+            whys=[
+                "Agents gave different answers to the same log-in problem",
+                "There was no standard answer for the launch",
+                "Nobody was told about the launch before it happened",
+                "Launches are not part of the change process",
+            ],
+            fishbone={
+                "process": ["no known-issue banner", "launch not announced to planning"],
+                "people": ["no briefing before the shift"],
+                "technology": ["app 5.2.0 log-in defect"],
+            },
+        ),
+        by="manager",
+    )
+    for text, owner, days in (
+        ("Publish the known-issue answer and banner", "qa", 0),
+        ("Brief both Billing teams at the start of each shift", "supervisor", 1),
+        ("Add product launches to the change calendar with planning", "manager", 14),
+    ):
+        improvements.add_action(
+            session=session,
+            record_id=record.id,
+            data=schemas.ActionIn(text=text, owner=owner, due=launch + timedelta(days=days)),
+        )
+    ids["improvement"] = record.id
     session.flush()
     return ids
