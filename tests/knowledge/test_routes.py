@@ -161,3 +161,39 @@ def test_pages_render_for_authors_and_planners(world: World) -> None:
     planner = world.client(Role.planner)
     banners = planner.get("/kb/banners")
     assert banners.status_code == 200 and "Launch: app log-in fails" in banners.text
+
+
+def test_an_owner_writes_reviews_and_publishes_through_the_forms(world: World) -> None:
+    client = world.client()
+    csrf = sign_in(client, "u-qa")
+    made = client.post(
+        "/kb/articles",
+        data={
+            "topic": "退款",
+            "title": "退款多久到账",
+            "body": "七个工作日",
+            "language": "zh",
+            "queue": "",
+            "owner": "",
+            "csrf_token": csrf,
+        },
+    )
+    assert made.status_code == 303, made.text
+    path = made.headers["location"]
+    article_id = int(path.rsplit("/", 1)[1])
+    for step, data in (
+        ("submit", {}),
+        ("review", {"version": "1", "decision": "approve", "comment": "ok"}),
+        ("publish", {"version": "1"}),
+    ):
+        done = client.post(f"{path}/{step}", data=data | {"csrf_token": csrf})
+        assert done.status_code == 303, (step, done.text)
+    hits = world.client(Role.agent).get("/api/v1/kb/search", params={"q": "工作日"}).json()
+    assert [(h["id"], h["version"]) for h in hits] == [(article_id, 1)]
+    bad = client.post(
+        "/kb/articles",
+        data={"topic": "", "title": "", "body": "", "language": "zh", "csrf_token": csrf},
+    )
+    assert bad.status_code == 422
+    empty = client.post(f"{path}/edit", data={"title": "", "body": "", "csrf_token": csrf})
+    assert empty.status_code == 422 and 'id="kb-problem"' in empty.text
