@@ -88,10 +88,10 @@ def test_life_cycle_review_before_publish_history_diff_and_rollback(world: World
 
         # rollback to a version that does not exist: 404, nothing written
         with pytest.raises(NotFound, match="no version 7"):
-            service.rollback(session=s, article_id=a.id, to_version=7, by="u-planner")
+            service.roll_back(session=s, article_id=a.id, to_version=7, by="u-planner")
         count = s.scalar(select(func.count()).select_from(KbVersion))
         assert count == 2
-        back = service.rollback(session=s, article_id=a.id, to_version=1, by="u-planner")
+        back = service.roll_back(session=s, article_id=a.id, to_version=1, by="u-planner")
         assert [(v.version, v.status, v.rollback_of) for v in back.versions][-1] == (
             3,
             "in_review",

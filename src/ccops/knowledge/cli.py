@@ -235,13 +235,13 @@ def publish(article_id: int, version: int, by: ByOpt = None, as_json: JsonOpt = 
 
 @kb_app.command("rollback")
 @handle_errors
-def rollback(article_id: int, version: int, by: ByOpt = None, as_json: JsonOpt = False) -> None:
+def roll_back(article_id: int, version: int, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Roll back to an earlier version: a new version equal to it, for the owner to review."""
     from ccops.knowledge import service
     from ccops.runtime import unit_of_work
 
     with unit_of_work() as s:
-        article = service.rollback(
+        article = service.roll_back(
             session=s, article_id=article_id, to_version=version, by=by or who()
         )
     _show(article, as_json)

@@ -343,7 +343,7 @@ def rollback_article(
     """Roll back to an earlier version (a new version for the owner to review)."""
 
     def act() -> None:
-        service.rollback(
+        service.roll_back(
             session=session,
             article_id=article_id,
             to_version=_int(form, "version"),

@@ -123,11 +123,11 @@ def publish(
 
 
 @router.post("/articles/{article_id}/rollback/{to_version}", response_model=schemas.ArticleOut)
-def rollback(
+def roll_back(
     article_id: RowId, to_version: RowId, session: SessionDep, user: Writer
 ) -> schemas.ArticleOut:
     """A new version equal to an old one, sent to the owner for review (404: no such version)."""
-    return service.rollback(
+    return service.roll_back(
         session=session,
         article_id=article_id,
         to_version=to_version,

@@ -329,7 +329,7 @@ def publish(
     return article_out(session, article)
 
 
-def rollback(
+def roll_back(
     *, session: Session, article_id: int, to_version: int, by: str, scope: Scope = EVERYTHING
 ) -> schemas.ArticleOut:
     """Roll back to an earlier version: a new version equal to it, sent to the owner for review
