@@ -80,6 +80,21 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("cases", "ccops.cases.cli:cases_app", "Cases: escalations, complaints, feedback, surveys."),
     ("calendars", "ccops.cases.cli:calendars_app", "Business calendars for case clocks."),
+    (
+        "kb",
+        "ccops.knowledge.cli:kb_app",
+        "Knowledge base: standard answers in versions, search, known issues.",
+    ),
+    (
+        "changes",
+        "ccops.knowledge.cli:changes_app",
+        "Process changes and who has acknowledged them.",
+    ),
+    (
+        "improvements",
+        "ccops.knowledge.cli:improvements_app",
+        "Improvement cycles (PDCA): problem, root causes, actions, check, standard.",
+    ),
     ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
     (
         "intraday",

@@ -7,7 +7,8 @@ and agent states made by the simulation engine (``ccops.contacts.demo``), the la
 forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
 interval totals of the whole history (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
-(``ccops.value.demo``) and cases with survey answers (``ccops.cases.demo``). On the most recent
+(``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``) and the knowledge base
+(``ccops.knowledge.demo``). On the most recent
 Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ccops.cases import demo as cases_demo
 from ccops.contacts import demo as contact_demo
+from ccops.knowledge import demo as knowledge_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
@@ -64,6 +66,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     quality_demo.seed_demo(session, end=end)
     value_demo.seed_demo(session)
     cases_demo.seed_demo(session, first=first, end=end, launch=launch)
+    knowledge_demo.seed_demo(session, end=end, launch=launch)
     return {
         "first_day": first,
         "last_day": end,

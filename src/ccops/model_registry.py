@@ -5,6 +5,7 @@ from ccops.cases import models as cases_models
 from ccops.contacts import models as contacts_models
 from ccops.db import Base
 from ccops.jobs import models as jobs_models
+from ccops.knowledge import models as knowledge_models
 from ccops.metrics import models as metrics_models
 from ccops.notifications import models as notifications_models
 from ccops.org import models as org_models
@@ -27,6 +28,7 @@ __all__ = [
     "forecast_models",
     "intraday_models",
     "jobs_models",
+    "knowledge_models",
     "metrics_models",
     "notifications_models",
     "org_models",

@@ -32,6 +32,7 @@ from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
 from tests.factories import make_token
 from tests.factories.cases import set_up_cases
+from tests.factories.knowledge import seed_scope_objects
 from tests.factories.metrics import add_contact
 from tests.factories.quality import ALL_TOP, FORM, MIXED, answers
 from tests.factories.web import PASSWORD, World
@@ -161,5 +162,6 @@ def build(world: World) -> Scoped:
                 ),
                 by="u-admin",
             ).id
+        seed_scope_objects(s, ids)  # knowledge base, known issues, changes
         s.commit()
     return scoped

@@ -78,6 +78,9 @@ QUEUE = ("queue", "name", "Sales", "Support")
 TEAM = ("team", "name", "Team A", "Team C")
 PERSON = ("person", "login", "alice", "carol")
 
+IMPROVEMENT_PERIOD = {"first": "2026-11-16", "last": "2026-11-16", "successes": 3, "trials": 9}
+IMPROVEMENT_AFTER = {"first": "2026-11-23", "last": "2026-11-23", "successes": 1, "trials": 9}
+
 OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     # organisation by name
     ("PATCH", "/api/v1/sites/{name}"): obj(*SITE, body={}),
@@ -153,6 +156,88 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("GET", "/api/v1/quality/forms/{form_id}"): Unscoped("evaluation forms are centre-wide"),
     ("POST", "/api/v1/quality/forms/{form_id}/versions"): Unscoped("forms are centre-wide"),
     ("POST", "/api/v1/quality/forms/{form_id}/retire"): Unscoped("forms are centre-wide"),
+    # knowledge base and changes (#16): articles and known issues of a queue, changes to teams
+    **{
+        (method, path): obj("article", "article_id", "@article_in", "@article_out", query=query)
+        for method, path, query in (
+            ("GET", "/api/v1/kb/articles/{article_id}", ""),
+            ("POST", "/api/v1/kb/articles/{article_id}/submit", ""),
+            ("POST", "/api/v1/kb/articles/{article_id}/archive", ""),
+            ("GET", "/api/v1/kb/articles/{article_id}/diff", "?from=1&to=1"),
+            ("GET", "/kb/articles/{article_id}", ""),
+            ("GET", "/kb/articles/{article_id}/diff", ""),
+            ("POST", "/kb/articles/{article_id}/edit", ""),
+            ("POST", "/kb/articles/{article_id}/submit", ""),
+            ("POST", "/kb/articles/{article_id}/review", ""),
+            ("POST", "/kb/articles/{article_id}/publish", ""),
+            ("POST", "/kb/articles/{article_id}/rollback", ""),
+            ("POST", "/kb/articles/{article_id}/archive", ""),
+        )
+    },
+    ("POST", "/api/v1/kb/articles/{article_id}/edit"): obj(
+        "article", "article_id", "@article_in", "@article_out", body={"title": "t", "body": "b"}
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/versions/{version}/review"): Obj(
+        "article",
+        {"article_id": "@article_in", "version": "1"},
+        {"article_id": "@article_out", "version": "1"},
+        body={"decision": "approve"},
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/versions/{version}/publish"): Obj(
+        "article",
+        {"article_id": "@article_in", "version": "1"},
+        {"article_id": "@article_out", "version": "1"},
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/rollback/{to_version}"): Obj(
+        "article",
+        {"article_id": "@article_in", "to_version": "1"},
+        {"article_id": "@article_out", "to_version": "1"},
+    ),
+    ("POST", "/api/v1/kb/banners/{banner_id}/withdraw"): obj(
+        "known issue", "banner_id", "@banner_in", "@banner_out"
+    ),
+    ("POST", "/kb/banners/{banner_id}/withdraw"): obj(
+        "known issue", "banner_id", "@banner_in", "@banner_out"
+    ),
+    **{
+        (method, path): obj("change", "change_id", "@change_in", "@change_out")
+        for method, path in (
+            ("GET", "/api/v1/changes/{change_id}"),
+            ("POST", "/api/v1/changes/{change_id}/acknowledge"),
+            ("GET", "/api/v1/changes/{change_id}/status"),
+            ("POST", "/api/v1/changes/{change_id}/remind"),
+            ("GET", "/changes/{change_id}"),
+            ("POST", "/changes/{change_id}/acknowledge"),
+            ("POST", "/changes/{change_id}/remind"),
+        )
+    },
+    **{
+        (method, path): obj(
+            "improvement", "improvement_id", "@improvement_in", "@improvement_out", body=body
+        )
+        for method, path, body in (
+            ("GET", "/api/v1/improvements/{improvement_id}", None),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/actions",
+                {"text": "t", "owner": "o", "due": "2026-12-01"},
+            ),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/check",
+                {
+                    **{f"before_{k}": v for k, v in IMPROVEMENT_PERIOD.items()},
+                    **{f"after_{k}": v for k, v in IMPROVEMENT_AFTER.items()},
+                    "higher_is_better": False,
+                },
+            ),
+        )
+    },
+    ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
+        "improvement",
+        {"improvement_id": "@improvement_in", "article_id": "@article_in"},
+        {"improvement_id": "@improvement_out", "article_id": "@article_in"},
+    ),
     # people and teams by name in performance and schedules
     ("GET", "/api/v1/performance/people/{login}/scorecard"): obj(*PERSON),
     ("GET", "/api/v1/performance/people/{login}/coaching"): obj(*PERSON),

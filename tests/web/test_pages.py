@@ -275,7 +275,8 @@ def test_navigation_follows_the_role(world: World) -> None:
 
     mine = ["/schedules/my", "/notifications"]
     unlinked = ["/notifications"]  # "My week" only for users who are a person
-    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", "/cases", *mine]
+    kb = ["/kb", "/changes"]
+    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *kb, "/cases", *mine]
     assert nav(Role.executive) == [
         "/",
         "/kpi",
@@ -284,6 +285,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        "/kb",
         "/cases",
         "/value",
         *unlinked,
@@ -296,17 +298,19 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/intraday",
         "/performance",
         "/quality",
+        *kb,
         "/cases",
         *mine,
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
-    planner = [*planning, "/performance", "/cases", "/value", *unlinked, "/admin/sites"]
+    planner = [*planning, "/performance", *kb, "/cases", "/value", *unlinked, "/admin/sites"]
     assert nav(Role.planner) == planner
     assert nav(Role.admin) == [
         *planning,
         "/performance",
         "/quality",
+        *kb,
         "/cases",
         "/value",
         *unlinked,

@@ -328,6 +328,60 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/intraday/breaks/move"): STAFFING,
     ("GET", "/intraday/adherence"): STAFFING,
     ("GET", "/intraday/adherence/panel"): STAFFING,
+    # knowledge base: everyone reads published answers; authors write; owners review (#16)
+    ("GET", "/api/v1/kb/search"): EVERYONE,
+    ("GET", "/api/v1/kb/articles"): EVERYONE,
+    ("POST", "/api/v1/kb/articles"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/kb/articles/{article_id}"): EVERYONE,
+    ("POST", "/api/v1/kb/articles/{article_id}/edit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/kb/articles/{article_id}/submit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/kb/articles/{article_id}/versions/{version}/review"): frozenset(
+        {S, Q, P, M, D}
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/versions/{version}/publish"): frozenset(
+        {S, Q, P, M, D}
+    ),
+    ("POST", "/api/v1/kb/articles/{article_id}/rollback/{to_version}"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/kb/articles/{article_id}/archive"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/kb/articles/{article_id}/diff"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/kb/banners"): EVERYONE,
+    ("POST", "/api/v1/kb/banners"): PLANNING,
+    ("POST", "/api/v1/kb/banners/{banner_id}/withdraw"): PLANNING,
+    ("GET", "/kb"): EVERYONE,
+    ("GET", "/kb/articles/{article_id}"): EVERYONE,
+    ("GET", "/kb/articles/{article_id}/diff"): frozenset({S, Q, P, M, D}),
+    ("GET", "/kb/manage"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/edit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/submit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/review"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/publish"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/rollback"): frozenset({S, Q, P, M, D}),
+    ("POST", "/kb/articles/{article_id}/archive"): frozenset({S, Q, P, M, D}),
+    ("GET", "/kb/banners"): PLANNING,
+    ("POST", "/kb/banners"): PLANNING,
+    ("POST", "/kb/banners/{banner_id}/withdraw"): PLANNING,
+    # process changes: recipients acknowledge, planners/managers publish, leaders follow up
+    ("GET", "/api/v1/changes"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/changes"): PLANNING,
+    ("GET", "/api/v1/changes/{change_id}"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/changes/{change_id}/acknowledge"): NOT_EXECUTIVE,
+    ("GET", "/api/v1/changes/{change_id}/status"): STAFFING,
+    ("POST", "/api/v1/changes/{change_id}/remind"): STAFFING,
+    ("GET", "/changes"): NOT_EXECUTIVE,
+    ("POST", "/changes"): PLANNING,
+    ("GET", "/changes/{change_id}"): NOT_EXECUTIVE,
+    ("POST", "/changes/{change_id}/acknowledge"): NOT_EXECUTIVE,
+    ("POST", "/changes/{change_id}/remind"): STAFFING,
+    # improvement cycles (PDCA): leaders, analysts, planners, managers; executives read
+    ("GET", "/api/v1/improvements"): frozenset({S, Q, P, M, E, D}),
+    ("POST", "/api/v1/improvements"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, E, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/check"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
+        {S, Q, P, M, D}
+    ),
 }
 
 

@@ -29,6 +29,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.quality.pages",
     "ccops.cases.routes",
     "ccops.cases.pages",
+    "ccops.knowledge.routes",
+    "ccops.knowledge.pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",

@@ -148,3 +148,21 @@ CASES_COMPLIANCE = frozenset({R.supervisor, R.qa_analyst, R.manager, R.executive
 """Compliance with case targets and the voice-of-the-customer results."""
 SURVEYS_WRITE = frozenset({R.qa_analyst, R.planner, R.manager, R.admin})
 """Recording and importing post-contact survey answers."""
+
+# Knowledge base, known issues and process changes (issue 16).
+KB_READ = EVERY_ROLE
+"""Searching and reading published articles and the known issues of queues in scope."""
+KB_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Writing articles, their history and diffs, reviewing (as the owner), publishing, rollback."""
+KB_BANNER = frozenset({R.planner, R.manager, R.admin})
+"""Putting up and taking down known-issue banners on queues in scope."""
+CHANGES_ACK = EVERY_ROLE - {R.executive}
+"""Reading the changes addressed to oneself and acknowledging them."""
+CHANGES_WRITE = frozenset({R.planner, R.manager, R.admin})
+"""Publishing a process change to teams and roles in scope."""
+CHANGES_TRACK = frozenset({R.supervisor, R.planner, R.manager, R.admin})
+"""Who has not acknowledged a change (teams in scope), and reminding them."""
+IMPROVE_READ = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})
+"""Improvement records (PDCA) of queues in scope."""
+IMPROVE_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Opening improvement records, adding actions, recording the check, standardising."""

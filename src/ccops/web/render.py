@@ -45,6 +45,7 @@ TEMPLATE_DOMAINS = (
     "performance",
     "quality",
     "cases",
+    "knowledge",
     "audit",
     "value",
 )
@@ -70,6 +71,8 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
+    ("kb", "/kb", N_("Answers"), permissions.KB_READ),
+    ("changes", "/changes", N_("Changes"), permissions.CHANGES_ACK),
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
@@ -211,6 +214,25 @@ def unread_notifications(request: Request, principal: Principal | None) -> int:
         return 0
 
 
+def known_issues(request: Request, principal: Principal | None, active: str) -> list[Any]:
+    """The known-issue banners of the agent's queues, on top of every agent's page (the
+    knowledge base's pages show them themselves)."""
+    if principal is None or principal.role != Role.agent or active == "kb":
+        return []
+    from sqlalchemy.orm import Session
+
+    from ccops.errors import CcopsError
+    from ccops.knowledge import service as knowledge_service
+    from ccops.runtime import engine_for
+
+    url = request.app.state.settings.resolved_database_url()
+    try:
+        with Session(engine_for(url, purpose="navigation")) as session:
+            return list(knowledge_service.list_banners(session=session, scope=principal.scope))
+    except CcopsError:  # an unmigrated database: the error page still renders
+        return []
+
+
 def render(
     request: Request,
     template: str,
@@ -246,6 +268,7 @@ def render(
         "version": __version__,
         "path": request.url.path + (("?" + request.url.query) if request.url.query else ""),
         "unread": unread_notifications(request, principal),
+        "known_issues": known_issues(request, principal, active),
         "data_as_of": kpi_cache.served_as_of(),
     }
     base.update(context or {})

@@ -1,0 +1,1 @@
+"""Standard answers (knowledge base), known-issue banners, process changes to acknowledge."""

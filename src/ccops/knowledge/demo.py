@@ -1,0 +1,196 @@
+"""Demo knowledge base: answers in English and Chinese (one in its second version, one waiting
+for its owner's review), the launch Monday's known issue on Shanghai's voice queues, and a
+process change that some have not acknowledged yet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.db import utcnow
+from ccops.enums import Role
+from ccops.knowledge import improvements, schemas, service
+from ccops.knowledge.models import KbBanner, KbVersion
+from ccops.org.models import User
+
+OWNER = "qa"
+AUTHOR = "supervisor"
+ARTICLES: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "退款",
+        "Billing",
+        "zh",
+        "退款多久到账？",
+        "退款在审核通过后七个工作日内原路退回。\n"
+        "请告诉客户：银行卡退款以银行入账时间为准。\n"
+        "超过七个工作日未到账，请记录订单号并转账务组。",
+    ),
+    (
+        "refunds",
+        "Billing",
+        "en",
+        "How long does a refund take?",
+        "Refunds go back to the original payment method within 7 working days of approval.\n"
+        "Card refunds depend on the bank's booking date.\n"
+        "After 7 working days, note the order number and transfer to the billing back office.",
+    ),
+    (
+        "登录",
+        "Tech Support",
+        "zh",
+        "新品上线后 App 无法登录",
+        "请客户先退出并重新打开 App。\n如仍无法登录，请记录手机型号并转二线支持。",
+    ),
+    (
+        "log-in",
+        "Tech Support",
+        "en",
+        "App log-in fails after the launch",
+        "Ask the customer to close and reopen the app.\n"
+        "If it still fails, note the phone model and transfer to second-line support.",
+    ),
+)
+LAUNCH_FIX_ZH = (
+    "新品上线后 App 无法登录（已知问题）",
+    "这是新品上线引起的已知问题，技术团队正在修复。\n"
+    "请客户将 App 更新到 5.2.1 版本后重新登录，无需重置密码。\n"
+    "更新后仍无法登录：记录手机型号和 App 版本，转二线支持，并告知客户24小时内回电。",
+)
+LAUNCH_FIX_EN = (
+    "App log-in fails after the launch (known issue)",
+    "Known issue since the launch; a fix is coming.\n"
+    "Ask the customer to update the app to 5.2.1 and log in again; no password reset is needed.\n"
+    "Still failing after the update: note the phone model and app version, transfer to "
+    "second-line support and promise a call back within 24 hours.",
+)
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+def _publish(session: Session, article_id: int, version: int) -> None:
+    service.submit(session=session, article_id=article_id, by=AUTHOR)
+    service.review(
+        session=session,
+        article_id=article_id,
+        version=version,
+        data=schemas.ReviewIn(decision="approve"),
+        by=OWNER,
+    )
+    service.publish(session=session, article_id=article_id, version=version, by=OWNER)
+
+
+def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
+    """Write the demo answers, the launch's known issue and a change; return their ids."""
+    ids: dict[str, int] = {}
+    for topic, queue, language, title, body in ARTICLES:
+        article = service.create_article(
+            session=session,
+            data=schemas.ArticleIn(
+                topic=topic, title=title, body=body, language=language, queue=queue, owner=OWNER
+            ),
+            by=AUTHOR,
+        )
+        _publish(session, article.id, 1)
+        ids[f"{topic}:{language}"] = article.id
+    zh, en = ids["登录:zh"], ids["log-in:en"]
+    # after the launch the Chinese answer is in its second version; the English one waits
+    service.edit_article(
+        session=session,
+        article_id=zh,
+        data=schemas.EditIn(title=LAUNCH_FIX_ZH[0], body=LAUNCH_FIX_ZH[1], note="launch fix"),
+        by=AUTHOR,
+    )
+    _publish(session, zh, 2)
+    service.edit_article(
+        session=session,
+        article_id=en,
+        data=schemas.EditIn(title=LAUNCH_FIX_EN[0], body=LAUNCH_FIX_EN[1], note="launch fix"),
+        by=AUTHOR,
+    )
+    service.submit(session=session, article_id=en, by=AUTHOR)
+    # the history reads as it happened: first versions weeks before, the fix on launch Monday
+    for version in session.scalars(select(KbVersion)):
+        when = _at(launch, 6) if version.version == 2 else _at(launch - timedelta(weeks=6), 8)
+        version.created_at = when
+        version.submitted_at = when + timedelta(minutes=20)
+        if version.reviewed_at is not None:
+            version.reviewed_at = when + timedelta(minutes=40)
+        if version.published_at is not None:
+            version.published_at = when + timedelta(hours=1)
+    # the known issue shows from launch Monday 10:00 Shanghai (02:00 UTC) for three more days
+    expires = utcnow() + timedelta(days=3)
+    for queue in ("Billing", "Tech Support"):
+        banner = service.create_banner(
+            session=session,
+            data=schemas.BannerIn(
+                queue=queue,
+                message="新品上线：部分客户 App 无法登录，请按已知问题答案处理。"
+                " / Launch: some customers cannot log in to the app; give the known-issue answer.",
+                expires_at=expires,
+                article_id=zh,
+            ),
+            by="planner",
+        )
+        row = session.get(KbBanner, banner.id)
+        assert row is not None
+        row.created_at = _at(launch, 2)
+    manager = session.scalars(select(User.id).where(User.login == "manager")).one()
+    change = service.create_change(
+        session=session,
+        data=schemas.ChangeIn(
+            title="Launch log-in answer: update to 5.2.1",
+            summary="From today, customers who cannot log in update the app to 5.2.1; "
+            "no password resets. Read the new answer before your next shift.",
+            teams=["Billing 1", "Billing 2"],
+            roles=[Role.supervisor, Role.qa_analyst],
+            article_id=zh,
+        ),
+        by="manager",
+        by_user_id=manager,
+    )
+    qa = session.scalars(select(User.id).where(User.login == "qa")).one()
+    service.acknowledge(session=session, change_id=change.id, user_id=qa)
+    ids["change"] = change.id
+    # the launch Monday's improvement cycle: planned and under way; its check waits for the
+    # weeks after the fix (ccops improvements check)
+    record = improvements.create(
+        session=session,
+        data=schemas.ImprovementIn(
+            title="Repeat contacts after the launch",
+            kpi="repeat_rate",
+            queue="Tech Support",
+            problem_first=launch,
+            problem_last=min(end, launch + timedelta(days=2)),
+            problem="After the launch customers who could not log in got three different "
+            "answers from three agents and called back.",
+            whys=[
+                "Agents gave different answers to the same log-in problem",
+                "There was no standard answer for the launch",
+                "Nobody was told about the launch before it happened",
+                "Launches are not part of the change process",
+            ],
+            fishbone={
+                "process": ["no known-issue banner", "launch not announced to planning"],
+                "people": ["no briefing before the shift"],
+                "technology": ["app 5.2.0 log-in defect"],
+            },
+        ),
+        by="manager",
+    )
+    for text, owner, days in (
+        ("Publish the known-issue answer and banner", "qa", 0),
+        ("Brief both Billing teams at the start of each shift", "supervisor", 1),
+        ("Add product launches to the change calendar with planning", "manager", 14),
+    ):
+        improvements.add_action(
+            session=session,
+            record_id=record.id,
+            data=schemas.ActionIn(text=text, owner=owner, due=launch + timedelta(days=days)),
+        )
+    ids["improvement"] = record.id
+    session.flush()
+    return ids

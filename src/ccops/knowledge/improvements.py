@@ -1,0 +1,225 @@
+"""Improvement cycles (PDCA): plan (problem and root causes), do (actions with owners and
+dates), check (the KPI before vs after with intervals and a verdict from the stats engine),
+act (standardise: the article that now carries the better way)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.db import utcnow
+from ccops.engines.improvement import compare_rates
+from ccops.engines.stats import StatsInputError
+from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.knowledge import schemas
+from ccops.knowledge import service as kb
+from ccops.knowledge.models import ImprovementAction, ImprovementRecord
+from ccops.org.access import EVERYTHING, Scope
+from ccops.org.models import Queue
+from ccops.org.scoped import queue_in_scope
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def _out(session: Session, r: ImprovementRecord) -> schemas.ImprovementOut:
+    check = schemas.CheckOut.model_validate_json(r.check_json) if r.check_json else None
+    stage = (
+        "standardised"
+        if r.standard_article_id
+        else "act"
+        if check
+        else "do"
+        if r.actions
+        else "plan"
+    )
+    queue = session.get(Queue, r.queue_id) if r.queue_id else None
+    return schemas.ImprovementOut(
+        id=r.id,
+        title=r.title,
+        kpi=r.kpi,
+        queue=queue.name if queue else None,
+        problem_first=r.problem_first,
+        problem_last=r.problem_last,
+        problem=r.problem,
+        whys=json.loads(r.whys_json),
+        fishbone=json.loads(r.fishbone_json),
+        actions=[
+            schemas.ActionOut(id=a.id, text=a.text, owner=a.owner, due=a.due, done_at=a.done_at)
+            for a in r.actions
+        ],
+        check=check,
+        checked_by=r.checked_by,
+        standard_article_id=r.standard_article_id,
+        stage=stage,
+        created_by=r.created_by,
+        created_at=r.created_at,
+    )
+
+
+def _find(session: Session, record_id: int, scope: Scope) -> ImprovementRecord:
+    record = session.get(ImprovementRecord, record_id)
+    queue = session.get(Queue, record.queue_id) if record and record.queue_id else None
+    if record is None or (queue is not None and not scope.allows_site(queue.site_id)):
+        raise NotFound(
+            f"improvement record {record_id} does not exist",
+            [Problem("unknown", field="improvement_id")],
+        )
+    return record
+
+
+def create(
+    *, session: Session, data: schemas.ImprovementIn, by: str, scope: Scope = EVERYTHING
+) -> schemas.ImprovementOut:
+    """Open an improvement record (plan): the problem in a period and its root causes."""
+    if data.problem_last < data.problem_first:
+        raise Invalid(
+            "the problem's period ends before it starts",
+            [Problem("before problem_first", field="problem_last")],
+        )
+    queue_id = queue_in_scope(session, scope, data.queue, field="queue").id if data.queue else None
+    record = ImprovementRecord(
+        title=data.title,
+        kpi=data.kpi,
+        queue_id=queue_id,
+        problem_first=data.problem_first,
+        problem_last=data.problem_last,
+        problem=data.problem,
+        whys_json=json.dumps(data.whys, ensure_ascii=False),
+        fishbone_json=json.dumps(
+            {k: data.fishbone[k] for k in schemas.FISHBONE if k in data.fishbone},
+            ensure_ascii=False,
+        ),
+        created_by=by,
+    )
+    session.add(record)
+    session.flush()
+    return _out(session, record)
+
+
+def list_records(*, session: Session, scope: Scope = EVERYTHING) -> list[schemas.ImprovementOut]:
+    """Improvement records in scope, newest first."""
+    rows = session.scalars(select(ImprovementRecord).order_by(ImprovementRecord.id.desc()))
+    out = []
+    for r in rows:
+        queue = session.get(Queue, r.queue_id) if r.queue_id else None
+        if queue is None or scope.allows_site(queue.site_id):
+            out.append(_out(session, r))
+    return out
+
+
+def get(*, session: Session, record_id: int, scope: Scope = EVERYTHING) -> schemas.ImprovementOut:
+    """One improvement record in scope."""
+    return _out(session, _find(session, record_id, scope))
+
+
+def add_action(
+    *, session: Session, record_id: int, data: schemas.ActionIn, scope: Scope = EVERYTHING
+) -> schemas.ImprovementOut:
+    """Add an action (do) with its owner and due date."""
+    record = _find(session, record_id, scope)
+    record.actions.append(ImprovementAction(text=data.text, owner=data.owner, due=data.due))
+    session.flush()
+    return _out(session, record)
+
+
+def check(
+    *,
+    session: Session,
+    record_id: int,
+    data: schemas.CheckIn,
+    by: str,
+    scope: Scope = EVERYTHING,
+) -> schemas.ImprovementOut:
+    """Record the check: the KPI before vs after with intervals and the verdict (improved only
+    when the difference's interval excludes zero in the better direction)."""
+    record = _find(session, record_id, scope)
+    problems = [
+        Problem(f"more than {name}_trials", field=f"{name}_successes")
+        for name, s, n in (
+            ("before", data.before_successes, data.before_trials),
+            ("after", data.after_successes, data.after_trials),
+        )
+        if s > n
+    ]
+    if data.after_first <= data.before_last:
+        problems.append(Problem("the after period starts after the before one", "after_first"))
+    if problems:
+        raise Invalid("the check's counts or periods are not consistent", problems)
+    try:
+        result = compare_rates(
+            data.before_successes,
+            data.before_trials,
+            data.after_successes,
+            data.after_trials,
+            higher_is_better=data.higher_is_better,
+            confidence=data.confidence,
+        )
+    except StatsInputError as exc:
+        raise Invalid(str(exc)) from None
+
+    def rate(first: object, last: object, s: int, n: int, low: float, high: float) -> object:
+        return {
+            "first_day": first,
+            "last_day": last,
+            "successes": s,
+            "trials": n,
+            "rate": s / n if n else None,
+            "low": low,
+            "high": high,
+        }
+
+    out = schemas.CheckOut.model_validate(
+        {
+            "before": rate(
+                data.before_first,
+                data.before_last,
+                data.before_successes,
+                data.before_trials,
+                result.before.low,
+                result.before.high,
+            ),
+            "after": rate(
+                data.after_first,
+                data.after_last,
+                data.after_successes,
+                data.after_trials,
+                result.after.low,
+                result.after.high,
+            ),
+            "difference": _num(result.difference),
+            "difference_low": _num(result.difference_low),
+            "difference_high": _num(result.difference_high),
+            "confidence": data.confidence,
+            "higher_is_better": data.higher_is_better,
+            "verdict": result.verdict,
+        }
+    )
+    record.check_json = out.model_dump_json()
+    record.verdict = out.verdict
+    record.checked_by = by
+    record.checked_at = utcnow()
+    session.flush()
+    return _out(session, record)
+
+
+def standardise(
+    *, session: Session, record_id: int, article_id: int, scope: Scope = EVERYTHING
+) -> schemas.ImprovementOut:
+    """Link the article that makes the improvement the standard; only what improved."""
+    record = _find(session, record_id, scope)
+    if record.verdict != "improved":
+        raise Conflict(
+            f"improvement record {record_id} has "
+            + (f"a check of {record.verdict!r}" if record.verdict else "no check yet")
+            + ": standardise only what the check shows improved",
+            [Problem("not improved", field="article_id")],
+        )
+    kb.find_article(session, article_id, scope)
+    record.standard_article_id = article_id
+    session.flush()
+    return _out(session, record)

@@ -1,0 +1,292 @@
+"""Knowledge base and process changes: the JSON API under /api/v1/kb and /api/v1/changes.
+
+Roles: everyone searches and reads published articles and the known issues of the queues in
+scope; team leaders, QA analysts, planners, managers and admins write articles (owners review
+their versions); planners and managers put up known-issue banners; planners and managers
+publish process changes, team leaders follow up who has not acknowledged; each addressed user
+acknowledges.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from ccops.ids import RowId
+from ccops.knowledge import improvements as pdca
+from ccops.knowledge import schemas, service
+from ccops.web import permissions
+from ccops.web.auth import Principal, require
+from ccops.web.deps import SessionDep
+
+router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
+changes = APIRouter(prefix="/api/v1/changes", tags=["process changes"])
+improvements = APIRouter(prefix="/api/v1/improvements", tags=["improvement cycles"])
+
+Reader = Annotated[Principal, Depends(require(*permissions.KB_READ))]
+Writer = Annotated[Principal, Depends(require(*permissions.KB_WRITE, write=True))]
+WriterReader = Annotated[Principal, Depends(require(*permissions.KB_WRITE))]
+BannerWriter = Annotated[Principal, Depends(require(*permissions.KB_BANNER, write=True))]
+Acknowledger = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK, write=True))]
+ChangeReader = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK))]
+ChangeWriter = Annotated[Principal, Depends(require(*permissions.CHANGES_WRITE, write=True))]
+Tracker = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK))]
+ImproveReader = Annotated[Principal, Depends(require(*permissions.IMPROVE_READ))]
+ImproveWriter = Annotated[Principal, Depends(require(*permissions.IMPROVE_WRITE, write=True))]
+Reminder = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK, write=True))]
+
+
+def _writes(user: Principal) -> bool:
+    return user.role in permissions.KB_WRITE
+
+
+@router.get("/search", response_model=list[schemas.SearchHit])
+def search(
+    session: SessionDep,
+    user: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    language: str | None = None,
+    queue: str | None = None,
+) -> list[schemas.SearchHit]:
+    """Published articles whose title or text contain every word of ``q`` (CJK text too)."""
+    return service.search(session=session, text=q, scope=user.scope, language=language, queue=queue)
+
+
+@router.get("/articles", response_model=list[schemas.ArticleOut])
+def list_articles(session: SessionDep, user: Reader) -> list[schemas.ArticleOut]:
+    """Articles in scope (authors: every state; others: published ones)."""
+    return service.list_articles(
+        session=session, scope=user.scope, published_only=not _writes(user)
+    )
+
+
+@router.post("/articles", response_model=schemas.ArticleOut, status_code=status.HTTP_201_CREATED)
+def create_article(
+    data: schemas.ArticleIn, session: SessionDep, user: Writer
+) -> schemas.ArticleOut:
+    """Write a new article (version 1, a draft)."""
+    return service.create_article(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@router.get("/articles/{article_id}", response_model=schemas.ArticleOut)
+def get_article(article_id: RowId, session: SessionDep, user: Reader) -> schemas.ArticleOut:
+    """An article: authors see every version, others the published text."""
+    return service.get_article(
+        session=session, article_id=article_id, scope=user.scope, published_only=not _writes(user)
+    )
+
+
+@router.post("/articles/{article_id}/edit", response_model=schemas.ArticleOut)
+def edit_article(
+    article_id: RowId, data: schemas.EditIn, session: SessionDep, user: Writer
+) -> schemas.ArticleOut:
+    """Change the text: a new draft version (the published text stays until the next publish)."""
+    return service.edit_article(
+        session=session, article_id=article_id, data=data, by=user.login, scope=user.scope
+    )
+
+
+@router.post("/articles/{article_id}/submit", response_model=schemas.ArticleOut)
+def submit(article_id: RowId, session: SessionDep, user: Writer) -> schemas.ArticleOut:
+    """Send the draft to the article's owner for review."""
+    return service.submit(session=session, article_id=article_id, by=user.login, scope=user.scope)
+
+
+@router.post("/articles/{article_id}/versions/{version}/review", response_model=schemas.ArticleOut)
+def review(
+    article_id: RowId,
+    version: RowId,
+    data: schemas.ReviewIn,
+    session: SessionDep,
+    user: Writer,
+) -> schemas.ArticleOut:
+    """The owner approves a version in review or sends it back to draft."""
+    return service.review(
+        session=session,
+        article_id=article_id,
+        version=version,
+        data=data,
+        by=user.login,
+        scope=user.scope,
+    )
+
+
+@router.post("/articles/{article_id}/versions/{version}/publish", response_model=schemas.ArticleOut)
+def publish(
+    article_id: RowId, version: RowId, session: SessionDep, user: Writer
+) -> schemas.ArticleOut:
+    """Publish an approved version (409 when the owner has not approved it)."""
+    return service.publish(
+        session=session, article_id=article_id, version=version, by=user.login, scope=user.scope
+    )
+
+
+@router.post("/articles/{article_id}/rollback/{to_version}", response_model=schemas.ArticleOut)
+def roll_back(
+    article_id: RowId, to_version: RowId, session: SessionDep, user: Writer
+) -> schemas.ArticleOut:
+    """A new version equal to an old one, sent to the owner for review (404: no such version)."""
+    return service.roll_back(
+        session=session,
+        article_id=article_id,
+        to_version=to_version,
+        by=user.login,
+        scope=user.scope,
+    )
+
+
+@router.post("/articles/{article_id}/archive", response_model=schemas.ArticleOut)
+def archive(article_id: RowId, session: SessionDep, user: Writer) -> schemas.ArticleOut:
+    """Archive an article: no longer found or read by agents."""
+    return service.archive(session=session, article_id=article_id, by=user.login, scope=user.scope)
+
+
+@router.get("/articles/{article_id}/diff", response_model=schemas.DiffOut)
+def diff(
+    article_id: RowId,
+    session: SessionDep,
+    _user: WriterReader,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int, Query(alias="to", ge=1)],
+) -> schemas.DiffOut:
+    """What changed between two versions (a unified diff)."""
+    return service.diff(
+        session=session,
+        article_id=article_id,
+        from_version=from_version,
+        to_version=to_version,
+        scope=_user.scope,
+    )
+
+
+@router.get("/banners", response_model=list[schemas.BannerOut])
+def list_banners(
+    session: SessionDep, user: Reader, include_expired: bool = False
+) -> list[schemas.BannerOut]:
+    """Known issues of queues in scope showing now (or every one, newest first)."""
+    return service.list_banners(session=session, scope=user.scope, active_only=not include_expired)
+
+
+@router.post("/banners", response_model=schemas.BannerOut, status_code=status.HTTP_201_CREATED)
+def create_banner(
+    data: schemas.BannerIn, session: SessionDep, user: BannerWriter
+) -> schemas.BannerOut:
+    """Put up a known issue for a queue until it expires (at most 14 days ahead)."""
+    return service.create_banner(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@router.post("/banners/{banner_id}/withdraw", response_model=schemas.BannerOut)
+def withdraw_banner(banner_id: RowId, session: SessionDep, user: BannerWriter) -> schemas.BannerOut:
+    """Take a banner down before it expires."""
+    return service.withdraw_banner(session=session, banner_id=banner_id, scope=user.scope)
+
+
+@changes.get("", response_model=list[schemas.ChangeOut])
+def list_changes(session: SessionDep, user: ChangeReader) -> list[schemas.ChangeOut]:
+    """Changes addressed to you (and, to those who follow up, every change with recipients in
+    scope), newest first."""
+    return service.list_changes(
+        session=session,
+        user_id=user.user_id,
+        scope=user.scope,
+        manage=user.role in permissions.CHANGES_TRACK,
+    )
+
+
+@changes.post("", response_model=schemas.ChangeOut, status_code=status.HTTP_201_CREATED)
+def create_change(
+    data: schemas.ChangeIn, session: SessionDep, user: ChangeWriter
+) -> schemas.ChangeOut:
+    """Publish a change to teams and roles in scope; each addressed user is notified."""
+    return service.create_change(
+        session=session, data=data, by=user.login, scope=user.scope, by_user_id=user.user_id
+    )
+
+
+@changes.get("/{change_id}", response_model=schemas.ChangeOut)
+def get_change(change_id: RowId, session: SessionDep, user: ChangeReader) -> schemas.ChangeOut:
+    """A change addressed to you (or with recipients in your scope)."""
+    return service.get_change(
+        session=session,
+        change_id=change_id,
+        user_id=user.user_id,
+        scope=user.scope,
+        manage=user.role in permissions.CHANGES_TRACK,
+    )
+
+
+@changes.post("/{change_id}/acknowledge", response_model=schemas.ChangeOut)
+def acknowledge(change_id: RowId, session: SessionDep, user: Acknowledger) -> schemas.ChangeOut:
+    """Acknowledge having read a change addressed to you (403 when it is not)."""
+    return service.acknowledge(session=session, change_id=change_id, user_id=user.user_id)
+
+
+@changes.get("/{change_id}/status", response_model=schemas.ChangeStatusOut)
+def change_status(change_id: RowId, session: SessionDep, user: Tracker) -> schemas.ChangeStatusOut:
+    """Who has and has not acknowledged, per team in scope."""
+    return service.change_status(
+        session=session, change_id=change_id, user_id=user.user_id, scope=user.scope
+    )
+
+
+@changes.post("/{change_id}/remind", response_model=schemas.RemindOut)
+def remind(change_id: RowId, session: SessionDep, user: Reminder) -> schemas.RemindOut:
+    """Notify again those in scope who have not acknowledged."""
+    return service.remind(session=session, change_id=change_id, scope=user.scope)
+
+
+@improvements.get("", response_model=list[schemas.ImprovementOut])
+def list_improvements(session: SessionDep, user: ImproveReader) -> list[schemas.ImprovementOut]:
+    """Improvement records in scope, newest first."""
+    return pdca.list_records(session=session, scope=user.scope)
+
+
+@improvements.post("", response_model=schemas.ImprovementOut, status_code=201)
+def create_improvement(
+    data: schemas.ImprovementIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Open an improvement record: the problem (a KPI in a period) and its root causes."""
+    return pdca.create(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@improvements.get("/{improvement_id}", response_model=schemas.ImprovementOut)
+def get_improvement(
+    improvement_id: RowId, session: SessionDep, user: ImproveReader
+) -> schemas.ImprovementOut:
+    """One improvement record with its actions, check and standard."""
+    return pdca.get(session=session, record_id=improvement_id, scope=user.scope)
+
+
+@improvements.post("/{improvement_id}/actions", response_model=schemas.ImprovementOut)
+def add_action(
+    improvement_id: RowId, data: schemas.ActionIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Add an action with its owner and due date."""
+    return pdca.add_action(session=session, record_id=improvement_id, data=data, scope=user.scope)
+
+
+@improvements.post("/{improvement_id}/check", response_model=schemas.ImprovementOut)
+def check_improvement(
+    improvement_id: RowId, data: schemas.CheckIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Record the KPI before vs after with intervals and the verdict."""
+    return pdca.check(
+        session=session, record_id=improvement_id, data=data, by=user.login, scope=user.scope
+    )
+
+
+@improvements.post(
+    "/{improvement_id}/standardise/{article_id}", response_model=schemas.ImprovementOut
+)
+def standardise(
+    improvement_id: RowId, article_id: RowId, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Link the article that makes the improvement standard (409 unless it improved)."""
+    return pdca.standardise(
+        session=session, record_id=improvement_id, article_id=article_id, scope=user.scope
+    )
+
+
+routers: tuple[APIRouter, ...] = (router, changes, improvements)
+"""Every router of this module, for the app to include."""

@@ -1,0 +1,306 @@
+"""Input and output shapes of the knowledge base, banners and process changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ccops.enums import Role
+
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Body = Annotated[str, Field(min_length=1, max_length=50_000)]
+Topic = Annotated[str, Field(min_length=1, max_length=100)]
+Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$")]
+Note = Annotated[str, Field(max_length=2000)]
+
+STATUSES = ("draft", "in_review", "approved", "published", "superseded", "archived")
+"""A version's life: written (draft), sent to the owner (in_review), approved by the owner,
+published (what agents read), superseded by a later one, archived with its article."""
+
+
+class ArticleIn(BaseModel):
+    """A new article: its first version is a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+    topic: Topic
+    title: Title
+    body: Body
+    language: Language = "en"
+    queue: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=100, description="Login; default: you")
+    kind: Literal["answer", "process"] = "answer"
+
+
+class EditIn(BaseModel):
+    """A change of an article's text: a new draft version (or the open draft changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    body: Body
+    note: Note = ""
+
+
+class ReviewIn(BaseModel):
+    """The owner's decision on a version in review."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["approve", "reject"]
+    comment: Note = ""
+
+
+class VersionOut(BaseModel):
+    """One version of an article."""
+
+    version: int
+    title: str
+    body: str
+    status: str
+    note: str
+    rollback_of: int | None
+    created_by: str
+    created_at: datetime
+    submitted_at: datetime | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str
+    published_by: str | None
+    published_at: datetime | None
+
+
+class ArticleOut(BaseModel):
+    """An article with its published version (if any) and its whole history."""
+
+    id: int
+    topic: str
+    kind: str
+    queue: str | None
+    language: str
+    owner: str
+    status: str
+    """published, archived, or the state of its newest version when none is published."""
+    version: int | None
+    """The published version (None: not published yet)."""
+    title: str
+    body: str
+    archived_at: datetime | None
+    versions: list[VersionOut]
+
+
+class SearchHit(BaseModel):
+    """A published article matching a search."""
+
+    id: int
+    title: str
+    version: int
+    language: str
+    topic: str
+    queue: str | None
+    snippet: str
+
+
+class DiffLine(BaseModel):
+    """One line of a unified diff: ``+`` added, ``-`` removed, `` `` unchanged, ``@`` a hunk."""
+
+    op: Literal["+", "-", " ", "@"]
+    text: str
+
+
+class DiffOut(BaseModel):
+    """What changed between two versions of an article."""
+
+    article_id: int
+    from_version: int
+    to_version: int
+    lines: list[DiffLine]
+    text: str
+
+
+class BannerIn(BaseModel):
+    """A known issue for a queue, shown to agents until it expires."""
+
+    model_config = ConfigDict(extra="forbid")
+    queue: str = Field(min_length=1, max_length=100)
+    message: Annotated[str, Field(min_length=1, max_length=1000)]
+    expires_at: datetime
+    article_id: int | None = None
+
+
+class BannerOut(BaseModel):
+    """A known-issue banner."""
+
+    id: int
+    queue: str
+    message: str
+    article_id: int | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    active: bool
+
+
+class ChangeIn(BaseModel):
+    """A process change and who must know it (teams, roles, or both)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    summary: Body
+    teams: list[str] = Field(default_factory=list, max_length=200)
+    roles: list[Role] = Field(default_factory=list, max_length=10)
+    article_id: int | None = None
+
+
+class RecipientOut(BaseModel):
+    """A person a change is addressed to."""
+
+    login: str
+    team: str | None
+    acknowledged_at: datetime | None
+    reminded_at: datetime | None
+
+
+class ChangeOut(BaseModel):
+    """A change with its acknowledgement counts (recipients in the caller's scope)."""
+
+    id: int
+    title: str
+    summary: str
+    article_id: int | None
+    article_version: int | None
+    teams: list[str]
+    roles: list[str]
+    created_by: str
+    published_at: datetime
+    addressed: int
+    acknowledged: int
+    mine: Literal["acknowledged", "pending", "not addressed"]
+
+
+class TeamAcks(BaseModel):
+    """Who of a team has and has not acknowledged a change."""
+
+    team: str | None
+    addressed: int
+    acknowledged: int
+    missing: list[str]
+
+
+class ChangeStatusOut(BaseModel):
+    """A change's acknowledgements per team, for managers."""
+
+    change: ChangeOut
+    teams: list[TeamAcks]
+
+
+class RemindOut(BaseModel):
+    """How many people a reminder went to."""
+
+    change_id: int
+    reminded: int
+    logins: list[str]
+
+
+FISHBONE = ("people", "process", "technology", "materials", "measurement", "environment")
+"""The fishbone (Ishikawa) categories of a root-cause analysis."""
+Fishbone = Literal["people", "process", "technology", "materials", "measurement", "environment"]
+
+
+class ImprovementIn(BaseModel):
+    """The plan of an improvement cycle: the problem and its root causes."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    kpi: Annotated[str, Field(min_length=1, max_length=64)]
+    queue: str | None = Field(default=None, max_length=100)
+    problem_first: date
+    problem_last: date
+    problem: Body
+    whys: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=5, description="5 whys, the first answer first"
+    )
+    fishbone: dict[Fishbone, list[Annotated[str, Field(min_length=1, max_length=300)]]] = Field(
+        default_factory=dict
+    )
+
+
+class ActionIn(BaseModel):
+    """An action with its owner and due date."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    owner: Annotated[str, Field(min_length=1, max_length=100)]
+    due: date
+
+
+class CheckIn(BaseModel):
+    """The KPI as a proportion before and after (e.g. repeat contacts out of contacts)."""
+
+    model_config = ConfigDict(extra="forbid")
+    before_first: date
+    before_last: date
+    before_successes: int = Field(ge=0)
+    before_trials: int = Field(ge=0)
+    after_first: date
+    after_last: date
+    after_successes: int = Field(ge=0)
+    after_trials: int = Field(ge=0)
+    higher_is_better: bool
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+
+class RateOut(BaseModel):
+    """A period's rate with its interval."""
+
+    first_day: date
+    last_day: date
+    successes: int
+    trials: int
+    rate: float | None
+    low: float
+    high: float
+
+
+class CheckOut(BaseModel):
+    """The check: before and after, the difference with its interval, the verdict."""
+
+    before: RateOut
+    after: RateOut
+    difference: float | None
+    difference_low: float | None
+    difference_high: float | None
+    confidence: float
+    higher_is_better: bool
+    verdict: Literal["improved", "no detectable change", "worse"]
+
+
+class ActionOut(BaseModel):
+    """An action of an improvement cycle."""
+
+    id: int
+    text: str
+    owner: str
+    due: date
+    done_at: datetime | None
+
+
+class ImprovementOut(BaseModel):
+    """An improvement record, its PDCA stage and every part."""
+
+    id: int
+    title: str
+    kpi: str
+    queue: str | None
+    problem_first: date
+    problem_last: date
+    problem: str
+    whys: list[str]
+    fishbone: dict[str, list[str]]
+    actions: list[ActionOut]
+    check: CheckOut | None
+    checked_by: str | None
+    standard_article_id: int | None
+    stage: Literal["plan", "do", "check", "act", "standardised"]
+    created_by: str
+    created_at: datetime
