@@ -166,3 +166,18 @@ def week_text(text: str | None) -> str | None:
     from ccops.relative_days import resolve_week
 
     return None if text is None else resolve_week(text, today=_today(), launch=_stored_launch)
+
+
+def day_option(text: str | None, option: str) -> date | None:
+    """A day option (a date or a relative day such as ``yesterday-6``) as a date; None when not
+    given; Invalid naming the option when it is neither."""
+    from ccops.relative_days import DAY_HELP
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(day_text(text) or text)
+    except ValueError:
+        raise Invalid(
+            f"{option} {text!r} is not a date ({DAY_HELP})", [Problem("not a date", field=option)]
+        ) from None

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ccops.cases import schemas
-from ccops.cli_support import console, handle_errors, pct, print_json, print_table
+from ccops.cli_support import console, day_option, handle_errors, pct, print_json, print_table
 from ccops.errors import Invalid, Problem
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -45,14 +45,7 @@ def _load(path: Path) -> Any:
 
 
 def _day(value: str | None, option: str, default: date) -> date:
-    if value is None:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(
-            f"{option} {value!r} is not a date (YYYY-MM-DD)", [Problem("not a date", field=option)]
-        ) from None
+    return day_option(value, option) or default
 
 
 def _period(first: str | None, last: str | None) -> tuple[date, date]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ccops.cli_support import day_text, handle_errors, print_json, print_table
+from ccops.cli_support import day_option, handle_errors, print_json, print_table
 from ccops.errors import Invalid, Problem
 from ccops.metrics import registry
 from ccops.relative_days import DAY_HELP
@@ -28,14 +28,10 @@ QueueOpt = Annotated[list[str] | None, typer.Option("--queue", help="Queue name,
 
 
 def _date(text: str | None, option: str) -> date:
-    if not text:
+    found = day_option(text, option)
+    if found is None:
         raise Invalid(f"{option} is required (YYYY-MM-DD)", [Problem("missing", field=option)])
-    try:
-        return date.fromisoformat(day_text(text) or text)
-    except ValueError:
-        raise Invalid(
-            f"{option} {text!r} is not a date ({DAY_HELP})", [Problem("not a date", field=option)]
-        ) from None
+    return found
 
 
 def _pct(value: float | None) -> str | None:

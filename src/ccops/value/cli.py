@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ccops.cli_support import console, handle_errors, print_json, print_table, who
+from ccops.cli_support import console, day_option, handle_errors, print_json, print_table, who
 from ccops.value import schemas
 
 if TYPE_CHECKING:
@@ -189,16 +189,7 @@ def _range(f: schemas.Figure | None, currency: str = "") -> str:
 
 
 def _date(text: str | None, option: str) -> date | None:
-    from ccops.errors import Invalid, Problem
-
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(
-            f"{option} {text!r} is not a date (YYYY-MM-DD)", [Problem("not a date", field=option)]
-        ) from None
+    return day_option(text, option)
 
 
 @value_app.command("whatif")
