@@ -122,6 +122,7 @@ def test_a_contact_time_is_shown_in_its_sites_zone_with_the_zone_named() -> None
     assert english.local(call, "Europe/London") == "3 Dec 2026, 04:14:05 (Europe/London, UTC)"
     assert english.local(call, "Asia/Kolkata") == "3 Dec 2026, 09:44:05 (Asia/Kolkata, UTC+5:30)"
     assert english.local(call, None).endswith(" (UTC)")  # never a bare time without its zone
+    assert english.moment(call) == "3 Dec 2026, 04:14:05 (UTC)"
     assert "12:14:05" in Formats(Language.zh_Hans).local(call, "Asia/Shanghai")
 
 

@@ -139,6 +139,7 @@ class BannerOut(BaseModel):
     expires_at: datetime
     withdrawn_at: datetime | None
     active: bool
+    timezone: str = Field(default="UTC", description="IANA zone of the queue's site")
 
 
 class ChangeIn(BaseModel):

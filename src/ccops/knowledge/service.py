@@ -491,7 +491,14 @@ def _banner_out(session: Session, b: KbBanner, now: datetime) -> schemas.BannerO
         expires_at=b.expires_at,
         withdrawn_at=b.withdrawn_at,
         active=b.withdrawn_at is None and _aware(b.expires_at) > now,
+        timezone=_queue_zone(session, b.queue_id),
     )
+
+
+def _queue_zone(session: Session, queue_id: int | None) -> str:
+    """The IANA zone of a queue's site (times on a banner are shown in it)."""
+    queue = session.get(Queue, queue_id) if queue_id is not None else None
+    return queue.site.timezone if queue is not None else "UTC"
 
 
 def create_banner(

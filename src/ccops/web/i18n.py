@@ -194,7 +194,7 @@ class Formats:
         if value is None:
             return DASH
         if not zone:
-            return self.moment(value) + " (UTC)"
+            return self.moment(value)
         tz = ZoneInfo(zone)
         at = value.astimezone(tz)
         minutes = int((at.utcoffset() or timedelta(0)).total_seconds() // 60)
@@ -205,7 +205,10 @@ class Formats:
         return f"{shown} ({zone}, {offset})"
 
     def moment(self, value: datetime | None) -> str:
-        """A date and time in the locale's medium form, in the value's own offset."""
+        """A date and time in the locale's medium form, in the value's own offset; a UTC value
+        says so (``(UTC)``), as a bare time would be read as local."""
         if value is None:
             return DASH
-        return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=self.locale)
+        shown = format_datetime(value, "medium", tzinfo=value.tzinfo, locale=self.locale)
+        offset = value.utcoffset()
+        return shown + " (UTC)" if offset is None or offset == timedelta(0) else shown
