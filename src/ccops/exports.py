@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -99,6 +99,15 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A value whose kind differs from its column's (a scorecard mixes rates and seconds)."""
+
+    value: object
+    kind: Kind
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
 class TableExport:
     """A table a page shows, ready to download: the same rows, one value per column.
 
@@ -131,31 +140,31 @@ class TableExport:
                 found.add(index)
         return found
 
-    def layout(self) -> tuple[list[str], list[Column], list[list[object]]]:
+    def layout(self) -> tuple[list[str], list[list[Cell]]]:
         """Headings, columns and rows as written: dates naive local (the heading names the
         zone), numbers as numbers, a UTC-offset text column after an ambiguous time column."""
         zone = ZoneInfo(self.zone) if self.zone else None
         offsets = self._offset_columns()
         headings: list[str] = []
-        columns: list[Column] = []
         for index, column in enumerate(self.columns):
             dated = column.kind is Kind.DATETIME and self.zone
             headings.append(f"{column.title} ({self.zone})" if dated else column.title)
-            columns.append(column)
             if index in offsets:
                 headings.append(f"{column.title} (UTC offset)")
-                columns.append(Column(f"{column.title} (UTC offset)"))
-        rows: list[list[object]] = []
+        rows: list[list[Cell]] = []
         for row in self.rows:
             if len(row) != len(self.columns):
                 raise ValueError(f"row has {len(row)} values for {len(self.columns)} columns")
-            out: list[object] = []
+            out: list[Cell] = []
             for index, (value, column) in enumerate(zip(row, self.columns, strict=True)):
-                out.append(_typed(value, column.kind, zone))
+                given = (
+                    value if isinstance(value, Cell) else Cell(value, column.kind, column.decimals)
+                )
+                out.append(Cell(_typed(given.value, given.kind, zone), given.kind, given.decimals))
                 if index in offsets:
-                    out.append(_offset_text(value, zone))
+                    out.append(Cell(_offset_text(given.value, zone), Kind.TEXT))
             rows.append(out)
-        return headings, columns, rows
+        return headings, rows
 
 
 def _offset_text(value: object, zone: ZoneInfo | None) -> str | None:
@@ -207,11 +216,10 @@ def table_csv(table: TableExport) -> bytes:
     """The table as CSV: UTF-8 with a byte-order mark (so Excel reads Chinese right), CRLF."""
     handle = io.StringIO()
     writer = SafeCsvWriter(handle)
-    headings, columns, rows = table.layout()
+    headings, rows = table.layout()
     writer.writerow(headings)
-    kinds = [c.kind for c in columns]
     for row in rows:
-        writer.writerow(_csv_text(value, kind) for value, kind in zip(row, kinds, strict=True))
+        writer.writerow(_csv_text(cell.value, cell.kind) for cell in row)
     return ("\ufeff" + handle.getvalue()).encode("utf-8")
 
 
@@ -228,17 +236,17 @@ def _xlsx_text(value: str) -> str:
     return _ILLEGAL_XML.sub("\ufffd", value)
 
 
-def _number_format(column: Column) -> str | None:
-    decimals = column.decimals
-    if column.kind is Kind.PERCENT:
+def _number_format(cell: Cell) -> str | None:
+    decimals = cell.decimals
+    if cell.kind is Kind.PERCENT:
         return "0%" if decimals == 0 else "0." + "0" * (decimals or 1) + "%"
-    if column.kind is Kind.DATE:
+    if cell.kind is Kind.DATE:
         return "yyyy-mm-dd"
-    if column.kind is Kind.DATETIME:
+    if cell.kind is Kind.DATETIME:
         return "yyyy-mm-dd hh:mm"
-    if column.kind is Kind.INTEGER:
+    if cell.kind is Kind.INTEGER:
         return "0"
-    if column.kind is Kind.NUMBER and decimals is not None:
+    if cell.kind is Kind.NUMBER and decimals is not None:
         return "0" if decimals == 0 else "0." + "0" * decimals
     return None
 
@@ -266,17 +274,17 @@ def table_xlsx(table: TableExport) -> bytes:
     sheet = book.active
     sheet.title = _sheet_name(table.title)
     book.properties.title = _xlsx_text(table.title)
-    raw_headings, columns, rows = table.layout()
+    raw_headings, rows = table.layout()
     headings = [_xlsx_text(str(spreadsheet_cell(h))) for h in raw_headings]
     sheet.append(headings)
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
     widths = [_shown_width(h) for h in headings]
-    formats = [_number_format(c) for c in columns]
     for row_number, row in enumerate(rows, start=2):
-        for index, value in enumerate(row):
-            value = spreadsheet_cell(value)
+        for index, given in enumerate(row):
+            value = spreadsheet_cell(given.value)
+            number_format = _number_format(given)
             if isinstance(value, str):
                 value = _xlsx_text(value)
             elif value is not None and not isinstance(value, int | float | date | datetime):
@@ -284,8 +292,8 @@ def table_xlsx(table: TableExport) -> bytes:
             cell = sheet.cell(row=row_number, column=index + 1, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
-            elif value is not None and formats[index]:
-                cell.number_format = formats[index]
+            elif value is not None and number_format:
+                cell.number_format = number_format
             widths[index] = max(widths[index], _shown_width(value))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)

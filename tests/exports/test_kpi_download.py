@@ -98,7 +98,11 @@ def test_kpi_csv_has_a_bom_and_the_same_rows(world: World) -> None:
     assert got.headers["content-type"] == "text/csv; charset=utf-8"
     assert got.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Interval start (Europe/London)", "Interval start (UTC offset)", "Offered"]
+    assert rows[0][:3] == [
+        "Interval start (Europe/London)",
+        "Interval start (UTC offset)",
+        "Offered",
+    ]
     assert [r[0] for r in rows[1:3]] == ["2024-10-27 00:30", "2024-10-27 01:00"]
     assert len(rows) == 7
 
@@ -108,7 +112,9 @@ def test_an_unknown_format_is_refused_with_the_choices(world: World) -> None:
     got = admin.get("/kpi", params={**DAY, "format": "pdf"})
     assert got.status_code == 422
     assert "choose csv or xlsx" in got.text
-    api_style = admin.get("/kpi", params={**DAY, "format": "pdf"}, headers={"Accept": "application/json"})
+    api_style = admin.get(
+        "/kpi", params={**DAY, "format": "pdf"}, headers={"Accept": "application/json"}
+    )
     assert api_style.status_code == 422
 
 
