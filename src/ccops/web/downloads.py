@@ -52,7 +52,7 @@ def wanted_format(value: str) -> str | None:
 def content_disposition(stem: str, file_format: str) -> str:
     """An ``attachment`` header: an ASCII name for old clients, the UTF-8 one for the rest."""
     kept = safe_file_stem(stem)
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", kept).strip("_") or "table"
+    ascii_name = re.sub(r"[^A-Za-z0-9.-]+", "_", kept).strip("_") or "table"
     return (
         f'attachment; filename="{ascii_name}.{file_format}"; '
         f"filename*=UTF-8''{quote(kept, safe='')}.{file_format}"
