@@ -127,14 +127,15 @@ class TableExport:
         """DATETIME columns whose local times span two UTC offsets (a daylight-saving day):
         each gets a UTC-offset column beside it, since 01:30 then names two moments."""
         zone = ZoneInfo(self.zone) if self.zone else None
-        found = set()
+        found: set[int] = set()
         for index, column in enumerate(self.columns):
             if column.kind is not Kind.DATETIME or zone is None:
                 continue
+            moments = [row[index] for row in self.rows]
             offsets = {
-                row[index].astimezone(zone).utcoffset()
-                for row in self.rows
-                if isinstance(row[index], datetime) and row[index].tzinfo is not None
+                m.astimezone(zone).utcoffset()
+                for m in moments
+                if isinstance(m, datetime) and m.tzinfo is not None
             }
             if len(offsets) > 1:
                 found.add(index)
