@@ -232,8 +232,9 @@ def import_people(
     if not rows:
         problems.append(Problem("no people in the file", file=file_name))
     result = PeopleImport(file=file_name)
-    # one savepoint around everything: any bad row undoes the rows before it
-    with session.begin_nested() as everything:
+    # one savepoint around everything: the Invalid raised inside it for any bad row undoes
+    # the rows before it too
+    with session.begin_nested():
         if create_teams and not problems:
             result.teams_created = _missing_teams(session, file_name, people, scope, problems)
         for number, person in people:
@@ -250,14 +251,12 @@ def import_people(
                     message = exc.message if len(found) == 1 else p.message
                     problems.append(Problem(message, field=p.field, row=number, file=file_name))
         if problems:
-            everything.rollback()
-    if problems:
-        rows_bad = len({p.row for p in problems if p.row is not None})
-        raise Invalid(
-            f"{file_name}: {len(problems)} problem(s) in {rows_bad} row(s) of {len(rows)}; "
-            "nothing was stored",
-            problems,
-        )
+            rows_bad = len({p.row for p in problems if p.row is not None})
+            raise Invalid(
+                f"{file_name}: {len(problems)} problem(s) in {rows_bad} row(s) of {len(rows)}; "
+                "nothing was stored",
+                problems,
+            )
     return result
 
 
