@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -13,9 +14,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
+from ccops.enums import Role
 from ccops.org import schemas
 from ccops.org import service as org_service
 from tests.factories import make_org
+from tests.factories.web import World, sign_in
 
 HEADING = "login,name,site,team,position,skills,hire_date\n"
 
@@ -123,3 +126,43 @@ def test_a_file_that_is_not_a_people_file_is_refused(
     assert refused.exit_code == 2 and "not UTF-8" in refused.output
     missing = cli.invoke(app, ["people", "import", str(tmp_path / "none.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_the_people_page_takes_a_file_whole_or_lists_every_bad_row(world: World) -> None:
+    client = world.client()
+    csrf = sign_in(client, "u-manager")  # scope: the Main site
+    page = client.get("/admin/people")
+    assert 'action="/admin/people-import"' in page.text
+    bad = (
+        HEADING
+        + "p1,Person One,Main,Team A,agent,Sales:7,2025-01-01\n"
+        + "p2,Person Two,Other,Team C,agent,,\n"  # row 3: a site outside the manager's scope
+        + "p3,=HYPERLINK(1),Main,Team A,pilot,,\n"  # row 4: unknown position
+    )
+    refused = client.post(
+        "/admin/people-import",
+        data={"csrf_token": csrf},
+        files={"file": ("team.csv", bad.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422
+    table = refused.text.split('id="people-file-problems"')[1].split("</table>")[0]
+    assert re.findall(r'<td class="num">(\d+)</td>', table) == ["3", "4"]
+    assert "unknown position" in table and "team.csv" in table
+    admin = world.client(Role.admin)
+    logins = {p["login"] for p in admin.get("/api/v1/people").json()}
+    assert "p1" not in logins
+    good = HEADING + "p1,Person One,Main,Team A,agent,Sales:7,2025-01-01\n"
+    done = client.post(
+        "/admin/people-import",
+        data={"csrf_token": csrf},
+        files={"file": ("team.csv", good.encode(), "text/csv")},
+    )
+    assert done.status_code == 303
+    assert "team.csv: 1 people are added." in client.get("/admin/people").text
+    assert "p1" in {p["login"] for p in admin.get("/api/v1/people").json()}
+    nothing = client.post("/admin/people-import", data={"csrf_token": csrf})
+    assert nothing.status_code == 422 and "Choose a file to import." in nothing.text
+    agent = world.client(Role.agent).post(
+        "/admin/people-import", files={"file": ("team.csv", good.encode(), "text/csv")}
+    )
+    assert agent.status_code == 403

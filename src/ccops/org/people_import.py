@@ -251,6 +251,7 @@ def import_people(
                     message = exc.message if len(found) == 1 else p.message
                     problems.append(Problem(message, field=p.field, row=number, file=file_name))
         if problems:
+            problems.sort(key=lambda p: p.row or 0)  # in the file's order, each row's together
             rows_bad = len({p.row for p in problems if p.row is not None})
             raise Invalid(
                 f"{file_name}: {len(problems)} problem(s) in {rows_bad} row(s) of {len(rows)}; "
