@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ccops.db import attempt
 from ccops.enums import Role
-from ccops.errors import CcopsError, Invalid, Problem
+from ccops.errors import CcopsError, Conflict, Invalid, Problem
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.service import EVERYTHING, Scope
@@ -249,7 +249,9 @@ def import_people(
                     # one problem: the error's own sentence says most ("team 'X' is at another
                     # site than 'Main'"); several: each its own
                     message = exc.message if len(found) == 1 else p.message
-                    problems.append(Problem(message, field=p.field, row=number, file=file_name))
+                    # the only conflict creating a person is a login already stored
+                    where = "login" if isinstance(exc, Conflict) else p.field
+                    problems.append(Problem(message, field=where, row=number, file=file_name))
         if problems:
             problems.sort(key=lambda p: p.row or 0)  # in the file's order, each row's together
             rows_bad = len({p.row for p in problems if p.row is not None})
