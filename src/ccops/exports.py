@@ -7,6 +7,11 @@ command in whoever opens the export. Following the OWASP guidance on CSV injecti
 gets a leading apostrophe, which spreadsheets show as plain text; numbers stay numbers (a
 negative amount is a number, not a formula). Every CSV (and any XLSX) writer goes through
 `spreadsheet_cell` / `SafeCsvWriter`.
+
+A page's table downloads as a `TableExport` (columns of a `Kind`, rows of values): `table_csv`
+writes UTF-8 with a byte-order mark (Excel then reads Chinese right), `table_xlsx` a workbook
+with numbers as numbers, dates as dates, times as the zone's local time (named in the heading),
+rates as fractions with a % format, and a bold frozen heading row.
 """
 
 from __future__ import annotations
@@ -301,7 +306,7 @@ def table_xlsx(table: TableExport) -> bytes:
     sheet.freeze_panes = "A2"
     if table.notes:
         about = book.create_sheet("About")
-        for note in table.notes:
+        for note in (n for n in table.notes if n):
             about.append([_xlsx_text(str(spreadsheet_cell(note)))])
         about.column_dimensions["A"].width = 80
     handle = io.BytesIO()
