@@ -14,8 +14,8 @@ from tests.performance.test_routes import KPIS, Q, _seed
 
 UNROUNDED = ("actual", "low", "high", "target", "benchmark", "gap", "previous")
 HEADINGS = {
-    "low": "95% interval, low",
-    "high": "95% interval, high",
+    "low": "Interval low (95%)",
+    "high": "Interval high (95%)",
     "previous": "Previous period",
 }
 

@@ -743,12 +743,12 @@ def summary_export(result: schemas.SummaryOut, _: forms.Gettext) -> TableExport:
         Column(_("Login")),
         Column(_("Evaluations"), Kind.INTEGER),
         Column(_("QA score (0-100)"), Kind.NUMBER, 1),
-        Column(_("95% interval, low"), Kind.NUMBER, 1),
-        Column(_("95% interval, high"), Kind.NUMBER, 1),
+        Column(_("Interval low (95%)"), Kind.NUMBER, 1),
+        Column(_("Interval high (95%)"), Kind.NUMBER, 1),
         Column(_("Passed"), Kind.INTEGER),
         Column(_("Pass rate"), Kind.PERCENT, 1),
-        Column(_("Pass rate 95% interval, low"), Kind.PERCENT, 1),
-        Column(_("Pass rate 95% interval, high"), Kind.PERCENT, 1),
+        Column(_("Pass rate, interval low (95%)"), Kind.PERCENT, 1),
+        Column(_("Pass rate, interval high (95%)"), Kind.PERCENT, 1),
         Column(_("Enough evaluations")),
     ]
 
