@@ -186,6 +186,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/admin/teams"): MANAGING,
     ("GET", "/admin/people"): frozenset({S, Q, P, M, D}),
     ("POST", "/admin/people"): MANAGING,
+    ("POST", "/admin/people-import"): MANAGING,
     ("GET", "/admin/users"): ADMIN,
     # pages: quality
     ("GET", "/quality"): frozenset({A, S, Q, M, E, D}),

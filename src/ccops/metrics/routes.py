@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ccops import bounds
 from ccops.contacts import queries as contacts_queries
 from ccops.errors import Forbidden, Problem
+from ccops.exports import Column, Kind, TableExport
 from ccops.metrics import registry, schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import schemas as org_schemas
@@ -24,6 +25,7 @@ from ccops.settings import Settings
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, render
 from ccops.web.responses import typed_json
@@ -315,6 +317,54 @@ def _round(kpi: schemas.QueueIntervalKpi | None, name: str) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
+RATE_KEYS = ("service_level", "abandon_rate")
+
+
+def kpi_table(request: Request, user: Principal, context: dict[str, Any]) -> TableExport:
+    """The dashboard's interval table as a download: the same intervals and unrounded KPIs."""
+    _ = gettext_for(request, user)
+    queue = context["queue"]
+    day = context["day"]
+    # the page's headings (a key's label, read through _ without a literal for the extractor)
+    counted = [
+        Column(_(METRIC_LABELS[key]), Kind.INTEGER) for key in ("offered", "answered", "abandoned")
+    ]
+    rates = [Column(_(METRIC_LABELS[key]), Kind.PERCENT, 1) for key in RATE_KEYS]
+    columns = [
+        Column(_("Interval start"), Kind.DATETIME),
+        *counted,
+        *rates,
+        Column(_("ASA, s"), Kind.NUMBER, 1),
+        Column(_("AHT, s"), Kind.NUMBER, 0),
+        Column(_("Longest wait, s"), Kind.NUMBER, 0),
+    ]
+    rows = []
+    for slot in context["rows"]:
+        k = slot.kpi
+        rows.append(
+            [
+                slot.start,
+                k.offered if k else 0,
+                k.answered if k else 0,
+                k.abandoned if k else 0,
+                k.service_level if k else None,
+                k.abandon_rate if k else None,
+                k.asa_s if k else None,
+                k.aht_s if k else None,
+                k.max_wait_s if k else None,
+            ]
+        )
+    name = queue.name if queue else ""
+    return TableExport(
+        title=_("Queue KPIs"),
+        columns=columns,
+        rows=rows,
+        file_stem=f"kpi {name} {day.isoformat()} {context['interval']}min",
+        zone=queue.timezone if queue else None,
+        notes=[context["chart"]["title"], *context["sources"]],
+    )
+
+
 @pages.get("", response_class=HTMLResponse)
 def dashboard(
     request: Request,
@@ -324,10 +374,17 @@ def dashboard(
     queue: str = "",
     date: str = "",
     interval: str = "",
-) -> HTMLResponse:
-    """Show one queue's KPIs of one day by interval: chart, table, definitions."""
+    file_format: FormatQ = "",
+) -> Response:
+    """Show one queue's KPIs of one day by interval: chart, table, definitions.
+
+    ``?format=csv`` or ``xlsx`` answers the interval table as a file instead.
+    """
+    chosen = wanted_format(file_format)
     context = _panel_context(request, user, session, settings, queue, date, interval)
     status = 422 if context["problems"] else 200
+    if chosen and not context["problems"]:
+        return download(kpi_table(request, user, context), chosen)
     return render(
         request, "metrics/kpi.html", context, principal=user, status_code=status, active="kpi"
     )

@@ -395,6 +395,44 @@ def person_list(
     _show(list(rows), "People", ["id", "login", "name", "role", "site", "team"], as_json)
 
 
+@people.command("import")
+@handle_errors
+def person_import(
+    file: Annotated[str, typer.Argument(help="A .csv (UTF-8) or .xlsx people file")],
+    create_teams: Annotated[
+        bool, typer.Option("--create-teams", help="Create the teams the file names at their site")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create many people from one file (columns: login, name, site, team, position, skills,
+    hire_date); every bad row is named and then nothing is stored."""
+    from pathlib import Path
+
+    from ccops.errors import no_such_file
+    from ccops.org import people_import
+    from ccops.runtime import unit_of_work
+
+    path = Path(file)
+    if not path.is_file():
+        raise no_such_file(path)
+    with unit_of_work() as s:
+        out = people_import.import_people(
+            session=s, file_name=path.name, content=path.read_bytes(), create_teams=create_teams
+        )
+    if as_json:
+        print_json(
+            {
+                "file": out.file,
+                "created": len(out.people),
+                "teams_created": out.teams_created,
+                "people": [p.model_dump(mode="json") for p in out.people],
+            }
+        )
+        return
+    teams = f" and {len(out.teams_created)} team(s)" if out.teams_created else ""
+    console.print(f"{out.file}: {len(out.people)} people created{teams}.", highlight=False)
+
+
 def _password(password: str | None) -> str:
     if password:
         return password

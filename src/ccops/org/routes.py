@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from ccops.db import attempt
 from ccops.enums import ChannelKind, Role, ScopeKind, ServiceLevelVariant
-from ccops.errors import CcopsError, NotFound
-from ccops.org import changes, schemas
+from ccops.errors import CcopsError, NotFound, Problem
+from ccops.org import changes, people_import, schemas
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -573,6 +573,7 @@ def _page(
     *,
     state: forms.FormState | None = None,
     status_code: int = 200,
+    people_file: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     _read, write = permissions.ADMIN_PAGES[entity.key]
     query = dict(request.query_params)
@@ -626,6 +627,7 @@ def _page(
             "role_labels": {r.value: _(ROLE_LABELS[r]) for r in Role},
             "variant_labels": {v.value: _(VARIANT_LABELS[v]) for v in ServiceLevelVariant},
             "scope_labels": {k.value: _(SCOPE_LABELS[k]) for k in ScopeKind},
+            "people_file": people_file or {},
         },
         principal=user,
         status_code=status_code,
@@ -708,5 +710,63 @@ def _register(key: str) -> None:
 
 for _key in permissions.ADMIN_PAGES:
     _register(_key)
+
+PeopleWriter = Annotated[
+    Principal, Depends(require(*permissions.ADMIN_PAGES["people"][1], write=True))
+]
+
+
+@pages.post("/people-import", response_class=HTMLResponse)
+def people_import_page(
+    request: Request, session: SessionDep, form: forms.PostedForm, user: PeopleWriter
+) -> Response:
+    """Create many people from one uploaded CSV or XLSX file: all of them, or none with every
+    bad row listed (file, row, field, problem) beside the People list."""
+    _ = gettext_for(request, user)
+    entity = _entity("people")
+    upload = forms.upload(form, "file")
+    create_teams = form.get("create_teams") in ("on", "true", "1")
+    if upload is None:
+        problems = [Problem(_("Choose a file to import."), field="file")]
+        return _page(
+            request,
+            entity,
+            user,
+            session,
+            status_code=422,
+            people_file={"problems": problems, "message": _("Nothing was imported.")},
+        )
+    name = upload.filename or "people"
+    try:
+        with attempt(session):
+            out = people_import.import_people(
+                session=session,
+                file_name=name,
+                content=upload.file.read(people_import.MAX_BYTES + 1),
+                scope=user.scope,
+                create_teams=create_teams,
+            )
+    except CcopsError as exc:
+        return _page(
+            request,
+            entity,
+            user,
+            session,
+            status_code=422,
+            people_file={
+                "problems": exc.problems or [Problem(exc.message, file=name)],
+                "message": exc.message,
+                "create_teams": create_teams,
+            },
+        )
+    return redirect(
+        request,
+        "/admin/people",
+        flash=(
+            "success",
+            _("%(file)s: %(n)s people are added.") % {"file": name, "n": len(out.people)},
+        ),
+    )
+
 
 routers: tuple[APIRouter, ...] = (router, pages)

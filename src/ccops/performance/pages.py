@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.exports import Cell, Column, Kind, TableExport
 from ccops.ids import RowId
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
@@ -35,6 +36,7 @@ from ccops.quality import evaluations as qa_evaluations
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 
@@ -208,6 +210,61 @@ class PersonForms:
     outcome: dict[int, forms.FormState] = field(default_factory=dict)
 
 
+def _unit_cell(value: float | None, unit: str) -> Cell:
+    """A KPI value as the page shows it: a rate as a percentage, seconds whole, else 2 places."""
+    if unit == "fraction":
+        return Cell(value, Kind.PERCENT, 1)
+    return Cell(value, Kind.NUMBER, 0 if unit == "seconds" else 2)
+
+
+def scorecard_export(card: s.ScorecardReportOut, _: forms.Gettext) -> TableExport:
+    """A filled-in scorecard as a download: each KPI's actual with its interval, target, gap,
+    status, previous value and weight, the unrounded numbers of the API."""
+    columns = [
+        Column(_("KPI")),
+        Column(_("Unit")),
+        Column(_("Actual")),
+        Column(_("Interval low (95%)")),
+        Column(_("Interval high (95%)")),
+        Column("n", Kind.INTEGER),
+        Column(_("Target")),
+        Column(_("Benchmark")),
+        Column(_("Gap")),
+        Column(_("Against target")),
+        Column(_("Previous period")),
+        Column(_("Trend")),
+        Column(_("Weight"), Kind.PERCENT, 0),
+        Column(_("Objective")),
+    ]
+    rows = [
+        [
+            _(v.label),
+            v.unit,
+            _unit_cell(v.actual, v.unit),
+            _unit_cell(v.low, v.unit),
+            _unit_cell(v.high, v.unit),
+            v.n,
+            _unit_cell(v.target, v.unit),
+            _unit_cell(v.benchmark, v.unit),
+            _unit_cell(v.gap, v.unit),
+            _(STATUS_TEXT.get(v.status, v.status)),
+            _unit_cell(v.previous, v.unit),
+            _(VALUE_LABELS.get(v.trend, v.trend)),
+            None if v.weight_pct is None else v.weight_pct / 100,
+            v.objective,
+        ]
+        for v in card.values
+    ]
+    period = f"{card.first.isoformat()} – {card.last.isoformat()}"
+    return TableExport(
+        title=_("Scorecard"),
+        columns=columns,
+        rows=rows,
+        file_stem=f"scorecard {card.subject} {card.first.isoformat()} {card.last.isoformat()}",
+        notes=[f"{card.subject_name} · {period}", card.scorecard or ""],
+    )
+
+
 def _blank(names: tuple[str, ...], **defaults: str) -> forms.FormState:
     return forms.FormState(values={n: defaults.get(n, "") for n in names})
 
@@ -329,8 +386,22 @@ def _person_page(
 
 
 @pages.get("/people/{login}", response_class=HTMLResponse)
-def person_page(request: Request, login: str, session: SessionDep, user: PersonReader) -> Response:
-    """Show a person's scorecard, coaching, reviews, recognition and development notes."""
+def person_page(
+    request: Request,
+    login: str,
+    session: SessionDep,
+    user: PersonReader,
+    file_format: FormatQ = "",
+) -> Response:
+    """Show a person's scorecard, coaching, reviews, recognition and development notes;
+    ``?format=csv`` or ``xlsx`` answers the scorecard as a file."""
+    chosen = wanted_format(file_format)
+    if chosen:
+        first, last, _e = _page_period(request)
+        card = perf_scorecards.person_scorecard(
+            session=session, login=login, first=first, last=last, scope=user.scope
+        )
+        return download(scorecard_export(card, gettext_for(request, user)), chosen)
     return _person_page(request, login, session, user)
 
 
@@ -356,10 +427,19 @@ def _funnel_texts(kpi: str, _: forms.Gettext) -> dict[str, str]:
 
 
 @pages.get("/teams/{team}", response_class=HTMLResponse)
-def team_page(request: Request, team: str, session: SessionDep, user: Comparer) -> Response:
-    """Show a team's scorecard, its people in name order, the funnel plot and a control chart."""
+def team_page(
+    request: Request, team: str, session: SessionDep, user: Comparer, file_format: FormatQ = ""
+) -> Response:
+    """Show a team's scorecard, its people in name order, the funnel plot and a control chart;
+    ``?format=csv`` or ``xlsx`` answers the team scorecard as a file."""
+    chosen = wanted_format(file_format)
     first, last, _e = _page_period(request)
     _ = gettext_for(request, user)
+    if chosen:
+        team_card = perf_scorecards.team_scorecard(
+            session=session, team=team, first=first, last=last, scope=user.scope, cache={}
+        )
+        return download(scorecard_export(team_card, _), chosen)
     kpi = request.query_params.get("kpi") or perf_measures.FUNNEL_KPIS[0]
     texts = _funnel_texts(kpi, _)
     cache: perf_sums.ContactCache = {}

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.exports import Column, Kind, TableExport
 from ccops.ids import RowId
 from ccops.org import service as org_service
 from ccops.quality import calibration as qa_calibration
@@ -30,6 +31,7 @@ from ccops.quality.schemas import SCALE_VALUES
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 
@@ -732,9 +734,59 @@ def calibration_score_submit(
     )
 
 
+def summary_export(result: schemas.SummaryOut, _: forms.Gettext) -> TableExport:
+    """The team QA summary as a download: a row per team, then its people in name order."""
+    columns = [
+        Column(_("Team")),
+        Column(_("Site")),
+        Column(_("Person")),
+        Column(_("Login")),
+        Column(_("Evaluations"), Kind.INTEGER),
+        Column(_("QA score (0-100)"), Kind.NUMBER, 1),
+        Column(_("Interval low (95%)"), Kind.NUMBER, 1),
+        Column(_("Interval high (95%)"), Kind.NUMBER, 1),
+        Column(_("Passed"), Kind.INTEGER),
+        Column(_("Pass rate"), Kind.PERCENT, 1),
+        Column(_("Pass rate, interval low (95%)"), Kind.PERCENT, 1),
+        Column(_("Pass rate, interval high (95%)"), Kind.PERCENT, 1),
+        Column(_("Enough evaluations")),
+    ]
+
+    def cells(score: schemas.ScoreSummary) -> list[object]:
+        return [
+            score.n,
+            score.mean_pct,
+            score.low_pct,
+            score.high_pct,
+            score.passes,
+            score.pass_rate,
+            score.pass_low,
+            score.pass_high,
+            _("yes") if score.enough else _("no"),
+        ]
+
+    rows: list[list[object]] = []
+    for team in result.teams:
+        rows.append([team.team, team.site, _("(whole team)"), None, *cells(team.score)])
+        for person in team.people:
+            rows.append([team.team, team.site, person.name, person.person, *cells(person.score)])
+    period = f"{result.first_day.isoformat()} {result.last_day.isoformat()}"
+    return TableExport(
+        title=_("Team QA summary"),
+        columns=columns,
+        rows=rows,
+        file_stem=f"qa team summary {period}",
+        notes=[_("Team QA summary") + f" · {period}"],
+    )
+
+
 @pages.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTMLResponse:
-    """Show the teams' QA scores with intervals; people in name order, never ranked."""
+def team_page(
+    request: Request, user: SummaryReader, session: SessionDep, file_format: FormatQ = ""
+) -> Response:
+    """Show the teams' QA scores with intervals; people in name order, never ranked;
+    ``?format=csv`` or ``xlsx`` answers the scores as a file."""
+    chosen = wanted_format(file_format)
     first, last, problem = _period_args(request)
     _ = gettext_for(request, user)
     result = None
@@ -749,6 +801,8 @@ def team_page(request: Request, user: SummaryReader, session: SessionDep) -> HTM
             )
         except CcopsError as exc:
             problem = exc.message
+    if chosen and result is not None:
+        return download(summary_export(result, _), chosen)
     disputes = (
         qa_disputes.list_disputes(session=session, scope=user.scope, open_only=True)
         if user.role in permissions.QA_DECIDE

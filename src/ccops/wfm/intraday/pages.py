@@ -14,10 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from ccops.db import attempt
 from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Problem
+from ccops.exports import Column, Kind, TableExport
 from ccops.ids import RowId
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm.intraday import adherence as adherence_service
@@ -362,13 +364,83 @@ def _adherence(
     }
 
 
+def adherence_export(context: dict[str, Any], _: forms.Gettext) -> TableExport:
+    """The day's adherence table as a download: a row per person in name order, minutes and
+    shares as numbers, the out-of-adherence spans beyond grace as local times."""
+    zone: ZoneInfo = context["zone"]
+    labels: dict[str, str] = context["state_labels"]
+
+    def label(value: str) -> str:
+        return _(labels[value]) if value in labels else value
+
+    columns = [
+        Column(_("Person")),
+        Column(_("Login")),
+        Column(_("Team")),
+        Column(_("Scheduled, min"), Kind.NUMBER, 0),
+        Column(_("In adherence, min"), Kind.NUMBER, 0),
+        Column(_("Adherence"), Kind.PERCENT, 1),
+        Column(_("Planned work, min"), Kind.NUMBER, 0),
+        Column(_("Worked, min"), Kind.NUMBER, 0),
+        Column(_("Conformance"), Kind.PERCENT, 1),
+        Column(_("Adherence goal met")),
+        Column(_("Out of adherence beyond grace, min"), Kind.NUMBER, 0),
+        Column(_("Out of adherence")),
+        Column(_("Open alerts"), Kind.INTEGER),
+    ]
+    rows: list[list[object]] = []
+    for r in context["rows"]:
+        spans = [sp for sp in r.day.spans if sp.beyond_grace]
+        met = r.day.meets_threshold
+        rows.append(
+            [
+                r.name,
+                r.login,
+                r.team,
+                r.day.scheduled_min,
+                r.day.in_adherence_min,
+                r.day.adherence,
+                r.day.planned_work_min,
+                r.day.worked_min,
+                r.day.conformance,
+                None if met is None else (_("yes") if met else _("no")),
+                sum(sp.minutes for sp in spans),
+                "; ".join(
+                    f"{sp.start.astimezone(zone):%H:%M}-{sp.end.astimezone(zone):%H:%M} "
+                    + _("planned %(planned)s, actual %(actual)s")
+                    % {"planned": label(sp.planned), "actual": label(sp.actual)}
+                    for sp in spans
+                ),
+                len(r.alerts),
+            ]
+        )
+    day = context["local_day"].isoformat()
+    return TableExport(
+        title=_("Adherence"),
+        columns=columns,
+        rows=rows,
+        file_stem=f"adherence {context['site']} {day}",
+        zone=str(zone),
+        notes=[f"{context['site']} · {day} ({zone})"],
+    )
+
+
 @pages.get("/adherence", response_class=HTMLResponse)
 def adherence_page(
-    request: Request, session: SessionDep, user: People, site: str = "", date: str = ""
-) -> HTMLResponse:
+    request: Request,
+    session: SessionDep,
+    user: People,
+    site: str = "",
+    date: str = "",
+    file_format: FormatQ = "",
+) -> Response:
     """Show adherence of the people in scope at a site: planned and actual now, the day's
-    adherence and conformance, out-of-adherence spans and open alerts (refreshed by htmx)."""
+    adherence and conformance, out-of-adherence spans and open alerts (refreshed by htmx);
+    ``?format=csv`` or ``xlsx`` answers the day's figures per person as a file."""
+    chosen = wanted_format(file_format)
     context = _adherence(request, session, user, site, date)
+    if chosen and not context["problems"]:
+        return download(adherence_export(context, gettext_for(request, user)), chosen)
     return render(request, "wfm/adherence.html", context, principal=user, active="intraday")
 
 

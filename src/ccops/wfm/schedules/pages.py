@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from ccops.db import attempt
-from ccops.errors import CcopsError, Invalid, NotFound
+from ccops.errors import CcopsError, Invalid, NotFound, Problem
+from ccops.exports import Column, Kind, TableExport
 from ccops.ids import RowId
 from ccops.jobs import service as jobs_service
 from ccops.org import service as org_service
@@ -20,6 +21,7 @@ from ccops.web import forms, permissions
 from ccops.web import jobs as web_jobs
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm.requests import service as request_service
 from ccops.wfm.schedules import common as schedule_common
@@ -256,15 +258,89 @@ def revoke_feed(request: Request, session: SessionDep, user: Anyone) -> Response
     return redirect(request, "/schedules/my", flash=("success", _("Calendar feed revoked.")))
 
 
+SCHEDULE_TABLES = ("coverage", "shifts")
+"""The tables of a schedule page that download: coverage per queue and interval, the shifts."""
+
+
+def coverage_export(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> TableExport:
+    """Coverage versus requirement per queue and 15 minutes, unrounded, local times."""
+    return TableExport(
+        title=_("Coverage versus requirement"),
+        columns=[
+            Column(_("Queue")),
+            Column(_("Interval start"), Kind.DATETIME),
+            Column(_("Required"), Kind.NUMBER, 2),
+            Column(_("Scheduled"), Kind.NUMBER, 2),
+            Column(_("Predicted service level"), Kind.PERCENT, 1),
+        ],
+        rows=[
+            [r.queue, r.interval_start, r.required, r.scheduled, r.predicted_service_level]
+            for r in detail.intervals
+        ],
+        file_stem=f"coverage {detail.site} {detail.week} v{detail.version}",
+        zone=str(zone),
+        notes=[f"{detail.site} {detail.week}, {_('version')} {detail.version} ({detail.status})"],
+    )
+
+
+def shifts_export(detail: schemas.ScheduleDetailOut, zone: ZoneInfo, _: Any) -> TableExport:
+    """Each person's week as a row per shift, in login then time order, local times."""
+    shifts = sorted(detail.shift_rows, key=lambda sh: (sh.login, sh.start))
+    return TableExport(
+        title=_("Each person's week"),
+        columns=[
+            Column(_("Person")),
+            Column(_("Login")),
+            Column(_("Day"), Kind.DATE),
+            Column(_("Start"), Kind.DATETIME),
+            Column(_("End"), Kind.DATETIME),
+            Column(_("Shift")),
+            Column(_("Queues")),
+            Column(_("Paid hours"), Kind.NUMBER, 2),
+        ],
+        rows=[
+            [
+                sh.name,
+                sh.login,
+                sh.start.astimezone(zone).date(),
+                sh.start,
+                sh.end,
+                sh.template,
+                ", ".join(sh.queues),
+                sh.paid_h,
+            ]
+            for sh in shifts
+        ],
+        file_stem=f"shifts {detail.site} {detail.week} v{detail.version}",
+        zone=str(zone),
+        notes=[f"{detail.site} {detail.week}, {_('version')} {detail.version} ({detail.status})"],
+    )
+
+
 @pages.get("/{schedule_id:int}", response_class=HTMLResponse)
 def schedule_page(
-    request: Request, schedule_id: RowId, session: SessionDep, user: Reader
-) -> HTMLResponse:
-    """Show a schedule: measures, coverage versus requirement per queue, each person's week."""
+    request: Request,
+    schedule_id: RowId,
+    session: SessionDep,
+    user: Reader,
+    file_format: FormatQ = "",
+    table: str = "coverage",
+) -> Response:
+    """Show a schedule: measures, coverage versus requirement per queue, each person's week;
+    ``?format=csv`` or ``xlsx`` answers a table as a file (``table=coverage`` or ``shifts``)."""
+    chosen = wanted_format(file_format)
+    if chosen and table not in SCHEDULE_TABLES:
+        raise Invalid(
+            f"Unknown table {table[:20]!r}: choose coverage or shifts.",
+            [Problem("choose coverage or shifts", field="table")],
+        )
     detail = schedule_queries.get_schedule(
         session=session, schedule_id=schedule_id, scope=user.scope
     )
     zone = _zone(session, detail.site)
+    if chosen:
+        make = coverage_export if table == "coverage" else shifts_export
+        return download(make(detail, zone, gettext_for(request, user)), chosen)
     days, people = _person_grid(detail)
     return render(
         request,
