@@ -132,7 +132,10 @@ ALLOWED_LATIN = {
     "Asterisk", "queue_log", "Erlang", "Authorization", "Bearer", "TOKEN", "IANA", "YYYY", "MM",
     "DD", "csv", "parquet", "technion", "asterisk", "queue", "log", "acd", "export", "English",
     "FCR", "UTC", "Europe", "London", "Asia", "Shanghai", "Taipei", "GB", "CN", "TW",
-    "Billing:", "Sales:", "Authorization:",
+    "Billing:", "Sales:", "Authorization:", "Excel", "UTF",
+    # the column names of a people file and Asterisk's interface names, typed as they are
+    "login", "name", "site", "team", "position", "skills", "hire_date", "alias", "Agent", "agent",
+    "Local", "callback", "amazon", "connect", "ctr",
     # the test organisation's own names (data, not interface)
     "Main", "Other", "Sales", "Support",
 }  # fmt: skip
