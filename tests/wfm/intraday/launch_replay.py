@@ -18,9 +18,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from ccops.cases.models import Case, Survey
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSampleContact
@@ -166,6 +167,9 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
     session.execute(delete(Evaluation).where(Evaluation.id.in_(reviewed)))
     session.execute(delete(CalibrationContact).where(CalibrationContact.contact_id.in_(gone)))
     session.execute(delete(QaSampleContact).where(QaSampleContact.contact_id.in_(gone)))
+    # survey answers of those contacts go; cases raised from them stay, no longer linked
+    session.execute(delete(Survey).where(Survey.contact_id.in_(gone)))
+    session.execute(update(Case).where(Case.contact_id.in_(gone)).values(contact_id=None))
     session.execute(
         delete(Contact).where(Contact.queue_id == queue.id, Contact.arrival_local_min >= day_min)
     )

@@ -60,8 +60,10 @@ def test_intraday_commands(cli: CliRunner, session: Session, tmp_path: Path) -> 
     done = cli.invoke(app, ["exceptions", "acknowledge", str(listed[0]["id"])])
     assert done.exit_code == 0 and "acknowledged" in done.stdout
 
-    bad = cli.invoke(app, ["intraday", "status", "--queue", "Sales", "--date", "yesterday"])
+    bad = cli.invoke(app, ["intraday", "status", "--queue", "Sales", "--date", "someday"])
     assert bad.exit_code == 2 and "not a date" in bad.output
+    relative = cli.invoke(app, ["intraday", "status", "--queue", "Sales", "--date", "yesterday"])
+    assert relative.exit_code == 0, relative.output  # a relative day is a day
     missing = cli.invoke(app, ["intraday", "status", "--queue", "Nope"])
     assert missing.exit_code == 3
 
