@@ -254,9 +254,12 @@ def test_summary_costs_the_bad_monday_and_shows_assumptions(world: World) -> Non
         "/api/v1/value/summary", params={"last": str(LAST), "days": 7}
     )
     assert [q["queue"] for q in manager.json()["queues"]] == ["Sales"]
+    quiet = {"name": "Quiet", "channel": "voice", "site": "Main"}  # a queue with no contacts
+    assert world.client(Role.admin).post("/api/v1/queues", json=quiet).status_code == 201
     page = world.client(Role.executive).get("/value")
     assert page.status_code == 200
     assert "finance team, 2026 budget" in page.text and 'data-queue="Sales"' in page.text
+    assert 'data-queue="Quiet"' in page.text and "No contacts in the period" in page.text
 
 
 def test_day_cost_against_a_normal_weekday(world: World) -> None:
