@@ -16,7 +16,7 @@ def test_an_agent_finds_the_chinese_answer_and_acknowledges_the_change_on_a_phon
     page = browse.page()
     browse.sign_in(page, "agent")
     assert "Known issue on Billing" in page.locator("main").inner_text()  # on the home page
-    submit(page, page.get_by_role("link", name="Answers", exact=True))
+    submit(page, page.get_by_role("link", name="Standard answers", exact=True))
     page.get_by_label("Search the answers").fill("登录")
     submit(page, page.get_by_role("button", name="Search"))
     hit = page.locator("#kb-hits [data-article]").first

@@ -71,7 +71,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("intraday", "/intraday", N_("Intraday"), permissions.INTRADAY_READ),
     ("performance", "/performance", N_("Performance"), permissions.SIGNED_IN),
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
-    ("kb", "/kb", N_("Answers"), permissions.KB_READ),
+    ("kb", "/kb", N_("Standard answers"), permissions.KB_READ),
     ("changes", "/changes", N_("Changes"), permissions.CHANGES_ACK),
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
