@@ -40,15 +40,37 @@ def print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
 
 
-def print_table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def print_table(
+    title: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    footnotes: str | None = None,
+) -> None:
     """Print ``rows`` as a Rich table with the given columns; in a narrow terminal a cell or
-    heading wraps (folds) instead of being cut to ``que…``."""
+    heading wraps (folds) instead of being cut to ``que…``.
+
+    ``footnotes`` names a column of long text (a note, a formula): its cells become ``[1]``,
+    ``[2]``… and the texts are printed under the table, so one long note does not fold every
+    other column to a few characters in an 80-column terminal."""
+    notes: list[str] = []
     table = Table(title=title)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            text = "" if value is None else str(value)
+            if column == footnotes and text:
+                if text not in notes:
+                    notes.append(text)
+                text = f"[{notes.index(text) + 1}]"
+            cells.append(text)
+        table.add_row(*cells)
     console.print(table)
+    for number, text in enumerate(notes, 1):
+        console.print(f"[{number}] {text}", highlight=False, markup=False)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -74,6 +74,7 @@ def _show(article: schemas.ArticleOut, as_json: bool) -> None:
             for v in article.versions
         ],
         ["version", "status", "title", "written", "reviewed", "published", "note"],
+        footnotes="note",
     )
 
 

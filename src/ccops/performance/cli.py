@@ -77,7 +77,7 @@ def _values_table(report: s.ScorecardReportOut) -> None:
         for v in report.values
     ]
     title = f"{report.subject_name} {report.first} – {report.last}"
-    print_table(title, rows, list(rows[0]) if rows else ["kpi"])
+    print_table(title, rows, list(rows[0]) if rows else ["kpi"], footnotes="note")
 
 
 def _out(data: BaseModel | list[Any], as_json: bool) -> bool:
