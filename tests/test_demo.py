@@ -95,3 +95,37 @@ def test_monday_peak_and_launch_monday_surge(demo_url: str) -> None:
     assert launch_volume > 1.2 * mean(v for v, _ in normal)
     assert launch_sl < min(sl for _, sl in normal) - 0.1
     assert min(sl for _, sl in normal) > 0.75  # normal Mondays are staffed to the goal
+
+
+def test_the_agreed_exception_plan_fired_on_the_launch_monday(demo_url: str) -> None:
+    """Each site agreed a plan in advance; replayed interval by interval, it opened tier 1 on
+    every voice queue once the surge had run two intervals, and the owners' steps are timed."""
+    engine = sa.create_engine(demo_url)
+    with engine.connect() as conn:
+        plans = conn.execute(
+            sa.text("SELECT name FROM exception_plan WHERE active ORDER BY name")
+        ).scalars()
+        names = list(plans)
+        fired = conn.execute(
+            sa.text(
+                "SELECT q.name, r.tier, r.day, r.as_of, r.status, r.recommended_extra_agents"
+                " FROM exception_record r JOIN queue q ON q.id = r.queue_id"
+            )
+        ).all()
+        trail = conn.execute(
+            sa.text("SELECT action, count(*) FROM exception_action GROUP BY action")
+        ).all()
+    engine.dispose()
+    assert names == ["London surge plan", "Shanghai surge plan"]
+    tier1 = {
+        str(q): (str(day), as_of, extra) for q, tier, day, as_of, _, extra in fired if tier == 1
+    }
+    assert set(tier1) == {"Billing", "Tech Support", "Sales"}
+    assert {day for day, _, _ in tier1.values()} == {str(LAUNCH_MONDAY)}
+    assert all(extra > 0 for _, _, extra in tier1.values())
+    # Billing (Shanghai, UTC+8): the surge starts at 09:00, tier 1 opens at the end of the
+    # second surge interval, 09:30 local = 01:30 UTC.
+    assert str(tier1["Billing"][1]).startswith(f"{LAUNCH_MONDAY} 01:30")
+    assert {status for *_, status, _ in fired} == {"closed"}
+    counts = dict(trail)
+    assert counts["opened"] == counts["acknowledged"] == counts["actioned"] == len(fired)

@@ -28,7 +28,14 @@ from ccops.quality.models import CalibrationContact, Dispute, Evaluation, QaSamp
 from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import SpecialDay
-from ccops.wfm.intraday.models import IntradayInterval
+from ccops.wfm.intraday.models import (
+    ExceptionAction,
+    ExceptionNotification,
+    ExceptionPlan,
+    ExceptionRecord,
+    ExceptionRule,
+    IntradayInterval,
+)
 from ccops.wfm.staffing import requirements as requirement_service
 from ccops.wfm.staffing import schemas as staffing_schemas
 
@@ -186,6 +193,13 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
         )
     )
     session.execute(delete(SpecialDay).where(SpecialDay.kind == "launch"))
+    # The demo's own exception plans and what they opened that day go too: the replay agrees
+    # its plan and opens its exceptions itself, live.
+    session.execute(delete(ExceptionAction))
+    session.execute(delete(ExceptionNotification))
+    session.execute(delete(ExceptionRecord))
+    session.execute(delete(ExceptionRule))
+    session.execute(delete(ExceptionPlan))
     session.flush()
     forecast = forecast_service.build_forecast(
         session=session,
