@@ -92,6 +92,7 @@ from ccops.engines.forecasting.methods import (
 from ccops.engines.forecasting.selection import (
     Choice,
     Combination,
+    band_percentile,
     band_score,
     calibrate,
     candidate_methods,
@@ -130,6 +131,7 @@ __all__ = [
     "Series",
     "TopDown",
     "backtest",
+    "band_percentile",
     "band_score",
     "calibrate",
     "candidate_methods",

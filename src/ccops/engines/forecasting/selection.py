@@ -269,6 +269,41 @@ def calibrate(forecast: Forecast, rows: Sequence[BacktestRow], slots_per_day: in
 
 
 # ---------------------------------------------------------------------------------------------
+# a percentile of the volume, read from the bands
+# ---------------------------------------------------------------------------------------------
+
+_Z90 = float(stats.norm.ppf(0.90))
+_Z975 = float(stats.norm.ppf(0.975))
+
+
+def band_percentile(
+    point: FloatArray, hi80: FloatArray, hi95: FloatArray, percentile: float
+) -> FloatArray:
+    """The ``percentile``-th percentile of each interval's volume, read from its bands.
+
+    The upper edge of the 80% band is the 90th percentile and that of the 95% band the
+    97.5th; in between and below, the upper half of the distribution is taken as normal about
+    the point: q_p = point + (hi80 - point) z_p / z_0.90 for p <= 90, else
+    hi80 + (hi95 - hi80) (z_p - z_0.90) / (z_0.975 - z_0.90). p = 50 is the point forecast.
+
+    Args:
+        point: Point forecast per interval, contacts.
+        hi80: Upper edge of the 80% band.
+        hi95: Upper edge of the 95% band.
+        percentile: p, percent, 50 to 97.5.
+
+    Returns:
+        Volume per interval, contacts.
+    """
+    z = float(stats.norm.ppf(percentile / 100.0))
+    if percentile <= 90.0:
+        out: FloatArray = point + (hi80 - point) * (z / _Z90)
+    else:
+        out = hi80 + (hi95 - hi80) * ((z - _Z90) / (_Z975 - _Z90))
+    return np.maximum(out, point)
+
+
+# ---------------------------------------------------------------------------------------------
 # choosing a method without picking on noise
 # ---------------------------------------------------------------------------------------------
 
