@@ -335,3 +335,12 @@ def test_select_and_forecast_on_four_weeks_beats_naive_and_calibrates() -> None:
     truth = lam[28 * SPD :]
     naive = fc.SeasonalNaive().fit_predict(history, 7 * SPD).point
     assert wmape(truth, build.forecast.point) < 0.85 * wmape(truth, naive)
+
+
+def test_band_percentile_reads_the_band_edges_and_grows_with_p() -> None:
+    point, hi80, hi95 = np.array([0.0, 10.0]), np.array([0.0, 14.0]), np.array([0.0, 20.0])
+    assert_allclose(fc.band_percentile(point, hi80, hi95, 50), point)
+    assert_allclose(fc.band_percentile(point, hi80, hi95, 90), hi80)
+    assert_allclose(fc.band_percentile(point, hi80, hi95, 97.5), hi95)
+    got = [fc.band_percentile(point, hi80, hi95, p)[1] for p in (60, 70, 80, 90, 95)]
+    assert got == sorted(got) and got[0] > 10.0

@@ -16,6 +16,7 @@ from ccops.engines.forecasting.events import (
 )
 from ccops.engines.forecasting.methods import (
     Method,
+    SeasonalNaive,
     _check_window,
 )
 from ccops.engines.forecasting.selection import (
@@ -407,11 +408,7 @@ def select_and_forecast(
             choice = None
     by_name = {m.name: m for m in methods}
     name = choice.method if choice is not None else "SeasonalNaive"
-    method = by_name.get(name)
-    if method is None:
-        from ccops.engines.forecasting.methods import SeasonalNaive
-
-        method = SeasonalNaive()
+    method = by_name.get(name) or SeasonalNaive()
     fc = calibrate(
         method.fit_predict(series, horizon_intervals, calendar), rows, series.slots_per_day
     )
