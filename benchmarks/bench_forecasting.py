@@ -35,6 +35,15 @@ Tables:
    (season lengths 96 and 672, its defaults) run directly on the full history through
    ``StatsForecast``. Both forecasts are scored against the 28 simulated days that follow.
 
+4. Issue 24 (``bench_issue24``): what a build does (``fc.select_and_forecast``: backtest of the
+   candidate methods incl. TopDownShrunk and the Combination, choice by paired test, conformal
+   recalibration of the bands), measured out of sample per Technion 1999 service type with
+   >= 50 calls a day and per history length (4 weeks, 12 weeks, all): chosen / seasonal naive
+   wMAPE at 1, 7 and 28 days, coverage of the recalibrated 80% and 95% bands (raw in
+   brackets), and the best daily-total x intraday-shape method against the best direct interval
+   method. The shared two-week file is too short for 4 weeks of history and is reported as
+   skipped (or as missing). ``--issue24`` runs this table alone (about 2 CPU minutes).
+
 Run ``.venv/bin/python benchmarks/bench_forecasting.py [--peer-queues N] [--year-step-days D]``
 (about 11 CPU minutes: 3 for the Technion 1999 backtests, mostly MSTL and AutoETS, 5 for
 statsforecast's MSTL on five queues; ``--year-step-days 7 --peer-queues 1`` is a quick
@@ -532,9 +541,197 @@ def _peer_mstl(histories: list[fc.Series]) -> tuple[float, float, list[np.ndarra
     return seconds, cpu_s, points
 
 
+ISSUE24_LENGTHS: tuple[tuple[str, int | None], ...] = (
+    ("4 weeks", 4),
+    ("12 weeks", 12),
+    ("all", None),
+)
+ISSUE24_ORIGINS = (dt.date(1999, 6, 7), dt.date(1999, 6, 21), dt.date(1999, 7, 5))
+"""Forecast origins of table 4 (Mondays; 28 days ahead each stays inside July)."""
+ISSUE24_HORIZONS = (1, 7, 28)
+DAILY_SHAPE = ("TopDown", "TopDownShrunk", "AutoETSDaily")
+DIRECT = ("HistoricalAverage", "MSTL")
+
+
+def _out_of_sample(
+    series: fc.Series, origin: dt.date, weeks: int | None
+) -> tuple[fc.Build, dict[str, fc.Forecast], np.ndarray] | None:
+    spd = series.slots_per_day
+    stop = (origin - YEAR_FIRST).days * spd
+    start = 0 if weeks is None else stop - weeks * 7 * spd
+    history = fc.Series.regular(
+        str(np.datetime64(YEAR_FIRST) + np.timedelta64(start // spd, "D")) + "T00:00",
+        series.values[start:stop],
+        series.interval_min,
+    )
+    h = 28 * spd
+    build = fc.select_and_forecast(history, fc.candidate_methods(), h)
+    others: dict[str, fc.Forecast] = {}
+    for method in fc.candidate_methods():
+        try:
+            others[method.name] = method.fit_predict(history, h)
+        except fc.InsufficientHistoryError:
+            continue
+    return build, others, series.values[stop : stop + h]
+
+
+def bench_issue24() -> list[dict[str, Any]]:
+    """Table 4 (issue 24): the build's pipeline out of sample, per real queue and history length.
+
+    Per service type of the Technion 1999 history with >= 50 calls a day and each history length
+    (the last 4 weeks, 12 weeks, or all before the origin), at each origin of
+    ``ISSUE24_ORIGINS``: what a build does (``fc.select_and_forecast``: backtest of the candidate
+    methods over the last 3 weeks, every day under 8 weeks of history, else every week; choice
+    by paired test; conformal recalibration of the bands), then scored on the 28 days after the
+    origin, which the build never saw. Per horizon h (1, 7, 28 days: the first h days): the
+    chosen / seasonal naive wMAPE (both pooled over the origins), the coverage of the chosen
+    method's recalibrated 80% and 95% bands (raw bands in brackets), and the best
+    daily-total x intraday-shape method against the best direct interval method. The shared
+    two-week file is reported as skipped: it is shorter than 4 weeks of history plus a horizon.
+    """
+    rows: list[dict[str, Any]] = []
+    if TECHNION_FILE.exists():
+        rows.append(
+            {
+                "table": "issue24",
+                "queue": "Technion Feb 1-14 (shared)",
+                "history": "all",
+                "skipped": "14 days: shorter than 4 weeks of history + the horizon",
+            }
+        )
+    else:
+        rows.append(
+            {
+                "table": "issue24",
+                "queue": "Technion Feb 1-14 (shared)",
+                "history": "-",
+                "skipped": f"{TECHNION_FILE} missing",
+            }
+        )
+    if not YEAR_FILE.exists():
+        rows.append(
+            {
+                "table": "issue24",
+                "queue": "Technion 1999",
+                "history": "-",
+                "skipped": f"{YEAR_FILE} missing",
+            }
+        )
+        return rows
+    for queue, series in year_series(30).items():
+        spd = series.slots_per_day
+        daily = float(np.nanmean(series.values)) * spd
+        for label, weeks in ISSUE24_LENGTHS:
+            start = time.process_time()
+            err = {
+                k: {h: [0.0, 0.0] for h in ISSUE24_HORIZONS}
+                for k in ("chosen", "naive", "shape", "direct")
+            }
+            cov = {h: [0, 0, 0, 0, 0] for h in ISSUE24_HORIZONS}  # in80, in95, raw80, raw95, n
+            chosen: list[str] = []
+            notes: set[str] = set()
+            for origin in ISSUE24_ORIGINS:
+                got = _out_of_sample(series, origin, weeks)
+                if got is None:
+                    continue
+                build, others, actual = got
+                chosen.append(build.forecast.method)
+                if build.choice is not None:
+                    notes.update(n.split(":")[0][:40] for n in build.choice.notes)
+                raw = others[build.forecast.method]
+                fcs = {
+                    "chosen": build.forecast,
+                    "naive": others["SeasonalNaive"],
+                    "shape": min(
+                        (others[n] for n in DAILY_SHAPE if n in others),
+                        key=lambda f: _wmape(actual, f.point),
+                    ),
+                    "direct": min(
+                        (others[n] for n in DIRECT if n in others),
+                        key=lambda f: _wmape(actual, f.point),
+                    ),
+                }
+                for h in ISSUE24_HORIZONS:
+                    k = h * spd
+                    a = actual[:k]
+                    ok = np.isfinite(a)
+                    for key, f in fcs.items():
+                        err[key][h][0] += float(np.abs(a[ok] - f.point[:k][ok]).sum())
+                        err[key][h][1] += float(a[ok].sum())
+                    f = build.forecast
+                    open_ = ok & ((a > 0) | (f.point[:k] > 0))
+                    aa = a[open_]
+                    cov[h][0] += int(((aa >= f.lo80[:k][open_]) & (aa <= f.hi80[:k][open_])).sum())
+                    cov[h][1] += int(((aa >= f.lo95[:k][open_]) & (aa <= f.hi95[:k][open_])).sum())
+                    cov[h][2] += int(
+                        ((aa >= raw.lo80[:k][open_]) & (aa <= raw.hi80[:k][open_])).sum()
+                    )
+                    cov[h][3] += int(
+                        ((aa >= raw.lo95[:k][open_]) & (aa <= raw.hi95[:k][open_])).sum()
+                    )
+                    cov[h][4] += int(open_.sum())
+            row: dict[str, Any] = {
+                "table": "issue24",
+                "queue": f"Technion 1999 {queue}",
+                "calls_per_day": daily,
+                "history": label,
+                "chosen": ", ".join(dict.fromkeys(chosen)),
+                "notes": "; ".join(sorted(notes)),
+                "cpu_s": time.process_time() - start,
+                "skipped": None,
+            }
+            for h in ISSUE24_HORIZONS:
+                w = {key: err[key][h][0] / err[key][h][1] for key in err}
+                row[f"ratio_{h}d"] = w["chosen"] / w["naive"]
+                row[f"shape_vs_direct_{h}d"] = w["shape"] / w["direct"]
+                n = max(cov[h][4], 1)
+                row[f"cov80_{h}d"] = cov[h][0] / n
+                row[f"cov95_{h}d"] = cov[h][1] / n
+                row[f"raw80_{h}d"] = cov[h][2] / n
+                row[f"raw95_{h}d"] = cov[h][3] / n
+            row["goal_met"] = (
+                row["ratio_7d"] <= GOAL
+                and all(abs(row[f"cov80_{h}d"] - 0.80) <= 0.05 for h in ISSUE24_HORIZONS)
+                and all(abs(row[f"cov95_{h}d"] - 0.95) <= 0.05 for h in ISSUE24_HORIZONS)
+            )
+            rows.append(row)
+    return rows
+
+
+def format_issue24(rows: list[dict[str, Any]]) -> str:
+    """Table 4 as plain text."""
+    lines = [
+        "Issue 24: build pipeline out of sample (3 origins, 28 days each; ratio = chosen/naive "
+        "wMAPE; cov = recalibrated band coverage [raw]; shape/direct = best daily x shape / best "
+        "direct wMAPE)",
+        f"{'queue':<20} {'history':<9} {'ratio1':>6} {'ratio7':>6} {'ratio28':>7} "
+        f"{'cov80 1/7/28':>22} {'cov95 1/7/28':>22} {'shp/dir7':>8} {'cpu_s':>6}  chosen",
+    ]
+    for r in rows:
+        if r.get("table") != "issue24":
+            continue
+        if r.get("skipped"):
+            lines.append(f"{r['queue']:<20} {r['history']:<9} skipped: {r['skipped']}")
+            continue
+        c80 = "/".join(
+            f"{100 * r[f'cov80_{h}d']:.0f}[{100 * r[f'raw80_{h}d']:.0f}]" for h in ISSUE24_HORIZONS
+        )
+        c95 = "/".join(
+            f"{100 * r[f'cov95_{h}d']:.0f}[{100 * r[f'raw95_{h}d']:.0f}]" for h in ISSUE24_HORIZONS
+        )
+        lines.append(
+            f"{r['queue']:<20} {r['history']:<9} {r['ratio_1d']:>6.3f} {r['ratio_7d']:>6.3f} "
+            f"{r['ratio_28d']:>7.3f} {c80:>22} {c95:>22} {r['shape_vs_direct_7d']:>8.3f} "
+            f"{r['cpu_s']:>6.1f}  {r['chosen']}"
+        )
+    return "\n".join(lines)
+
+
 def run(peer_queues: int = SPEED_QUEUES, year_step_days: int = 1) -> list[dict[str, Any]]:
     """Run every table and return their rows (each dict has a ``table`` key)."""
-    return bench_accuracy() + bench_year(year_step_days) + bench_speed(peer_queues)
+    return (
+        bench_accuracy() + bench_year(year_step_days) + bench_speed(peer_queues) + bench_issue24()
+    )
 
 
 def format_tables(rows: list[dict[str, Any]]) -> str:
@@ -621,7 +818,7 @@ def format_tables(rows: list[dict[str, Any]]) -> str:
                 f"{r['case']:<76} {r['seconds']:>8.2f} {r['cpu_s']:>8.2f} "
                 f"{_fmt(r['wmape_28d']):>8}  {r['note']}"
             )
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + format_issue24(rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -646,7 +843,15 @@ def main(argv: list[str] | None = None) -> None:
         metavar="RAW",
         help="rebuild benchmarks/data's 15-minute file from the Technion monthly call logs, exit",
     )
+    parser.add_argument(
+        "--issue24",
+        action="store_true",
+        help="only table 4 (issue 24: the build per queue and history length), 2 CPU min",
+    )
     args = parser.parse_args(argv)
+    if args.issue24:
+        print(format_issue24(bench_issue24()))
+        return
     if args.derive:
         print(f"{derive_year_file(args.derive)} rows written to {YEAR_FILE}")
         return

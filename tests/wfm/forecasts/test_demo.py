@@ -28,7 +28,15 @@ def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(
         assert out.chosen_wmape_7d is not None and out.seasonal_naive_wmape_7d is not None
         assert out.chosen_wmape_7d <= out.seasonal_naive_wmape_7d
         methods = {r.method for r in out.accuracy}
-        assert methods == {"SeasonalNaive", "HistoricalAverage", "TopDown", "AutoETSDaily", "MSTL"}
+        assert methods == {
+            "SeasonalNaive",
+            "HistoricalAverage",
+            "TopDown",
+            "TopDownShrunk",
+            "AutoETSDaily",
+            "MSTL",
+            "Combination",
+        }
 
         req = requirement_service.build_requirement(
             session=session,

@@ -415,3 +415,51 @@ def test_a_forecast_as_of_a_day_reads_only_the_history_before_it(org: Session) -
         sum(weekday_profile(as_of + timedelta(days=k), s) for k in range(7) for s in range(48))
     )
     assert sum(iv.volume for iv in after.intervals) == pytest.approx(2 * volume_before)
+
+
+def test_requirement_staffs_to_a_percentile_of_the_band_and_says_so(org: Session) -> None:
+    forecast_id = _stored_forecast(org, [0.0, 10.0, 40.0, 90.0], 180.0)
+    record = org.get(Forecast, forecast_id)
+    assert record is not None
+    for iv in record.intervals:  # bands: 80% up to +10, 95% up to +20 where open
+        if iv.volume > 0:
+            iv.hi80, iv.hi95 = iv.volume + 10.0, iv.volume + 20.0
+    org.flush()
+
+    def build(p: float | None) -> list[float]:
+        out = requirement_service.build_requirement(
+            session=org,
+            forecast_id=forecast_id,
+            data=staffing_schemas.RequirementIn(volume_percentile=p),
+            created_by="p",
+        )
+        assert out.volume_percentile == p
+        assert requirement_service.get_requirement(session=org, requirement_id=out.id) == out
+        return [iv.volume for iv in out.intervals]
+
+    assert build(None) == [0.0, 10.0, 40.0, 90.0]
+    assert build(50) == pytest.approx([0.0, 10.0, 40.0, 90.0])
+    assert build(90) == pytest.approx([0.0, 20.0, 50.0, 100.0])  # the 80% band's top
+    assert build(97.5) == pytest.approx([0.0, 30.0, 60.0, 110.0])  # the 95% band's top
+    z80, z90 = 0.8416212335729143, 1.2815515655446004
+    assert build(80) == pytest.approx(
+        [0.0, 10 + 10 * z80 / z90, 40 + 10 * z80 / z90, 90 + 10 * z80 / z90]
+    )
+    listed = requirement_service.list_requirements(session=org, forecast_id=forecast_id)
+    assert [r.volume_percentile for r in listed] == [80, 97.5, 90, 50, None]
+    with pytest.raises(ValidationError, match="volume_percentile"):
+        staffing_schemas.RequirementIn(volume_percentile=99)
+
+
+def test_build_reports_recalibrated_band_coverage_and_the_choice(org: Session) -> None:
+    add_history(org, queue="Sales", first_day=FIRST, days=28)
+    out = _build(org)
+    names = [r.method for r in out.accuracy if r.horizon_days == 7]
+    assert names[:2] == ["SeasonalNaive", "HistoricalAverage"]
+    assert "Combination" in names and "TopDownShrunk" in names
+    scored = [r for r in out.accuracy if r.skipped_reason is None and r.n_origins >= 2]
+    assert scored and all(r.calibrated_coverage80 is not None for r in scored)
+    # every week alike: nothing tells the methods apart, the simplest non-naive one is used
+    assert out.method == "HistoricalAverage"
+    assert "cannot tell" in out.notes
+    assert all(iv.lo95 <= iv.lo80 <= iv.volume <= iv.hi80 <= iv.hi95 for iv in out.intervals)

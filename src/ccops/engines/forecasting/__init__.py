@@ -29,8 +29,10 @@ percentage, or learned as the ratio of actual volume to a same-weekday baseline 
 of the kind. Event days are kept out of the training data, and their effect multiplies the
 forecast of future event days. :func:`holiday_calendar` builds one from the ``holidays``
 package. :func:`backtest` runs a rolling-origin evaluation with MAE, RMSE, wMAPE and MASE;
-:func:`choose_method` picks the lowest wMAPE at 7 days; :func:`forecast_aht` forecasts the
-volume-weighted handle time per interval.
+:func:`choose_method` picks the lowest wMAPE at 7 days, :func:`choose` the simplest method
+a paired test cannot tell from the best; :class:`Combination` averages methods;
+:func:`calibrate` rescales a forecast's bands by the backtest's conformal factors (module
+``selection``); :func:`forecast_aht` forecasts the volume-weighted handle time per interval.
 
 All methods are deterministic (no random numbers). statsforecast is imported only when an
 MSTL or AutoETS model is fitted (it pulls in statsmodels, about a second to import), and the
@@ -65,9 +67,12 @@ from ccops.engines.forecasting.aht import (
     forecast_aht,
 )
 from ccops.engines.forecasting.backtest import (
+    SHORT_HISTORY_DAYS,
     BacktestRow,
+    Build,
     backtest,
     choose_method,
+    select_and_forecast,
 )
 from ccops.engines.forecasting.events import (
     Event,
@@ -84,6 +89,17 @@ from ccops.engines.forecasting.methods import (
     TopDown,
     default_methods,
 )
+from ccops.engines.forecasting.selection import (
+    Choice,
+    Combination,
+    band_percentile,
+    band_score,
+    calibrate,
+    candidate_methods,
+    choose,
+    conformal_factor,
+    paired_p_value,
+)
 from ccops.engines.forecasting.series import (
     INTERVAL_MINUTES,
     AhtForecast,
@@ -98,6 +114,10 @@ __all__ = [
     "AhtForecast",
     "AutoETSDaily",
     "BacktestRow",
+    "Build",
+    "SHORT_HISTORY_DAYS",
+    "Choice",
+    "Combination",
     "Event",
     "EventCalendar",
     "Forecast",
@@ -111,8 +131,16 @@ __all__ = [
     "Series",
     "TopDown",
     "backtest",
+    "band_percentile",
+    "band_score",
+    "calibrate",
+    "candidate_methods",
+    "choose",
     "choose_method",
+    "conformal_factor",
     "default_methods",
     "forecast_aht",
     "holiday_calendar",
+    "paired_p_value",
+    "select_and_forecast",
 ]

@@ -16,7 +16,16 @@ from ccops.engines.forecasting.events import (
 )
 from ccops.engines.forecasting.methods import (
     Method,
+    SeasonalNaive,
     _check_window,
+)
+from ccops.engines.forecasting.selection import (
+    Choice,
+    Combination,
+    band_score,
+    calibrate,
+    choose,
+    conformal_factor,
 )
 from ccops.engines.forecasting.series import (
     _DAYS_PER_WEEK,
@@ -45,10 +54,22 @@ class BacktestRow:
         mase: mean of |y - y_hat| / Q, Q the in-sample MAE of the weekly seasonal naive on the
             origin's history (Hyndman & Koehler 2006); NaN where no origin has a week pair.
         coverage80: Share of actuals inside the 80% interval, over the intervals not closed
-            (a closed interval, actual and upper bound both 0, is covered trivially).
+            (a closed interval, actual and point forecast both 0, is left out).
         coverage95: Share of actuals inside the 95% interval, likewise.
         n_origins: Origins scored.
         skipped_reason: Why the method was not scored (then the measures are NaN), else None.
+        calibration80: Conformal factor of the 80% band at this horizon: the multiplier of
+            the band's half-widths that covers 80% of the backtest's actuals (see
+            :func:`ccops.engines.forecasting.selection.conformal_factor`); NaN if unscored.
+        calibration95: Likewise for the 95% band.
+        calibrated_coverage80: Coverage of the recalibrated 80% band, each origin scored with
+            the factor learned from the other origins (leave one origin out, so the figure is
+            out of sample); NaN with fewer than 2 origins.
+        calibrated_coverage95: Likewise for the 95% band.
+        origin_abs_err: Per origin, sum |y - y_hat| over its scored intervals (for paired
+            comparisons of methods, :func:`ccops.engines.forecasting.selection.choose`).
+        origin_actual: Per origin, sum y over the same intervals.
+        origin_day: Per origin, its day index in the series (to pair origins of two methods).
     """
 
     method: str
@@ -61,6 +82,13 @@ class BacktestRow:
     coverage95: float
     n_origins: int
     skipped_reason: str | None = None
+    calibration80: float = math.nan
+    calibration95: float = math.nan
+    calibrated_coverage80: float = math.nan
+    calibrated_coverage95: float = math.nan
+    origin_abs_err: tuple[float, ...] = ()
+    origin_actual: tuple[float, ...] = ()
+    origin_day: tuple[int, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The row as a plain dict."""
@@ -75,6 +103,10 @@ class BacktestRow:
             "coverage95": self.coverage95,
             "n_origins": self.n_origins,
             "skipped_reason": self.skipped_reason,
+            "calibration80": self.calibration80,
+            "calibration95": self.calibration95,
+            "calibrated_coverage80": self.calibrated_coverage80,
+            "calibrated_coverage95": self.calibrated_coverage95,
         }
 
 
@@ -91,6 +123,11 @@ class _Score:
     in95: int = 0
     origins: int = 0
     reasons: list[str] = field(default_factory=list)
+    origin_err: list[float] = field(default_factory=list)
+    origin_act: list[float] = field(default_factory=list)
+    origin_day: list[int] = field(default_factory=list)
+    scores80: list[FloatArray] = field(default_factory=list)
+    scores95: list[FloatArray] = field(default_factory=list)
 
 
 def _seasonal_naive_mae(y: FloatArray, spw: int) -> float:
@@ -188,15 +225,20 @@ def backtest(
         history = series._head(stop, start)
         q = _seasonal_naive_mae(history.values, spw)
         h_max = max(plan[o]) * spd
+        made: dict[object, Forecast] = {}  # this origin's forecasts, reused by combinations
         for method in methods:
             try:
-                fc = method.fit_predict(history, h_max, calendar)
+                if isinstance(method, Combination):
+                    fc = method.fit_predict(history, h_max, calendar, made=made)
+                else:
+                    fc = method.fit_predict(history, h_max, calendar)
+                    made[method] = fc
             except InsufficientHistoryError as exc:
                 for h in plan[o]:
                     scores[(method.name, h)].reasons.append(str(exc))
                 continue
             for h in plan[o]:
-                _score(scores[(method.name, h)], fc, y[stop : stop + h * spd], q)
+                _score(scores[(method.name, h)], fc, y[stop : stop + h * spd], q, o)
     rows = []
     for method in methods:
         for h in horizons:
@@ -206,6 +248,8 @@ def backtest(
                 nan = math.nan
                 rows.append(BacktestRow(method.name, h, nan, nan, nan, nan, nan, nan, 0, reason))
                 continue
+            c80, cov80 = _calibration(s.scores80, 0.80)
+            c95, cov95 = _calibration(s.scores95, 0.95)
             rows.append(
                 BacktestRow(
                     method=method.name,
@@ -217,12 +261,36 @@ def backtest(
                     coverage80=s.in80 / s.n_open if s.n_open else math.nan,
                     coverage95=s.in95 / s.n_open if s.n_open else math.nan,
                     n_origins=s.origins,
+                    calibration80=c80,
+                    calibration95=c95,
+                    calibrated_coverage80=cov80,
+                    calibrated_coverage95=cov95,
+                    origin_abs_err=tuple(s.origin_err),
+                    origin_actual=tuple(s.origin_act),
+                    origin_day=tuple(s.origin_day),
                 )
             )
     return rows
 
 
-def _score(score: _Score, fc: Forecast, actual: FloatArray, q: float) -> None:
+def _calibration(scores: list[FloatArray], level: float) -> tuple[float, float]:
+    """(conformal factor on all origins, leave-one-origin-out coverage of the factor)."""
+    scores = [s for s in scores if s.size]
+    if not scores:
+        return math.nan, math.nan
+    factor = conformal_factor(np.concatenate(scores), level)
+    if len(scores) < 2:
+        return factor, math.nan
+    covered = 0
+    total = 0
+    for i, mine in enumerate(scores):
+        others = np.concatenate([s for j, s in enumerate(scores) if j != i])
+        covered += int((mine <= conformal_factor(others, level)).sum())
+        total += int(mine.size)
+    return factor, covered / total
+
+
+def _score(score: _Score, fc: Forecast, actual: FloatArray, q: float, origin: int) -> None:
     k = actual.size
     ok = np.isfinite(actual)
     if not ok.any():
@@ -236,13 +304,21 @@ def _score(score: _Score, fc: Forecast, actual: FloatArray, q: float) -> None:
     if math.isfinite(q) and q > 0.0:
         score.scaled += float(err.sum()) / q
         score.n_scaled += int(a.size)
-    open_ = (a > 0.0) | (fc.hi95[:k][ok] > 0.0)  # closed hours are covered trivially
+    # a closed interval (actual and point both 0) is left out of coverage and calibration:
+    # it is covered trivially, and counting it would make the bands look better than they are
+    open_ = (a > 0.0) | (fc.point[:k][ok] > 0.0)
     lo80, hi80 = fc.lo80[:k][ok][open_], fc.hi80[:k][ok][open_]
     lo95, hi95 = fc.lo95[:k][ok][open_], fc.hi95[:k][ok][open_]
     score.n_open += int(open_.sum())
     score.in80 += int(((a[open_] >= lo80) & (a[open_] <= hi80)).sum())
     score.in95 += int(((a[open_] >= lo95) & (a[open_] <= hi95)).sum())
     score.origins += 1
+    score.origin_err.append(float(err.sum()))
+    score.origin_act.append(float(a.sum()))
+    score.origin_day.append(origin)
+    point = fc.point[:k][ok][open_]
+    score.scores80.append(band_score(a[open_], point, lo80, hi80))
+    score.scores95.append(band_score(a[open_], point, lo95, hi95))
 
 
 def choose_method(rows: Sequence[BacktestRow], horizon_days: int = 7) -> str:
@@ -266,3 +342,74 @@ def choose_method(rows: Sequence[BacktestRow], horizon_days: int = 7) -> str:
     if not candidates:
         raise ForecastInputError(f"rows: no scored method at horizon_days={horizon_days}")
     return min(candidates, key=lambda r: r.wmape).method
+
+
+SHORT_HISTORY_DAYS = 56
+"""Below this many days of history a build backtests from every day, not every week: a short
+history has few weekly origins, too few to tell methods apart."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """What :func:`select_and_forecast` returns.
+
+    Attributes:
+        forecast: The chosen method's forecast, bands recalibrated (:func:`calibrate`).
+        rows: The backtest rows of every method.
+        choice: The choice and its notes (``None`` when too short to backtest at the deciding
+            horizon; the seasonal naive is then used unmeasured).
+        step_days: Days between the backtest's origins.
+    """
+
+    forecast: Forecast
+    rows: list[BacktestRow]
+    choice: Choice | None
+    step_days: int
+
+
+def select_and_forecast(
+    series: Series,
+    methods: Sequence[Method],
+    horizon_intervals: int,
+    *,
+    calendar: EventCalendar | None = None,
+    backtest_weeks: int = 3,
+    horizons_days: Sequence[int] = (1, 7, 28),
+    deciding_horizon: int = 7,
+    step_days: int | None = None,
+) -> Build:
+    """Backtest ``methods``, choose with :func:`choose`, forecast, recalibrate the bands.
+
+    Origins are every day when the history is shorter than :data:`SHORT_HISTORY_DAYS`
+    (otherwise every week) unless ``step_days`` is given; horizons the history cannot reach
+    are left out. ``methods`` must list the simplest first and include a seasonal naive.
+
+    Raises:
+        ForecastInputError: As :func:`backtest`, or the chosen method cannot forecast.
+    """
+    whole_days = int(series.history_days())
+    if step_days is None:
+        step_days = 1 if whole_days < SHORT_HISTORY_DAYS else 7
+    horizons = [h for h in horizons_days if whole_days >= 7 + h]
+    rows: list[BacktestRow] = []
+    choice: Choice | None = None
+    if horizons:
+        rows = backtest(
+            series,
+            methods,
+            horizons,
+            weeks=backtest_weeks,
+            step_days=step_days,
+            calendar=calendar,
+        )
+        try:
+            choice = choose(rows, deciding_horizon, step_days=step_days)
+        except ForecastInputError:
+            choice = None
+    by_name = {m.name: m for m in methods}
+    name = choice.method if choice is not None else "SeasonalNaive"
+    method = by_name.get(name) or SeasonalNaive()
+    fc = calibrate(
+        method.fit_predict(series, horizon_intervals, calendar), rows, series.slots_per_day
+    )
+    return Build(fc, rows, choice, step_days)

@@ -359,6 +359,11 @@ class TopDown(_GridMethod):
         window_weeks: Weeks of history used, ``None`` = all.
         unusual_day: (low, high) ratio bounds of a usual day's total; days outside are skipped
             like gaps (see :class:`HistoricalAverage`), ``None`` = keep every day.
+        shrink: Shrink each weekday's intraday profile and (average model) its daily total
+            towards the pooled shape of all weekdays, by the empirical-Bayes weight of
+            :func:`_shrink_weight` (James & Stein 1961; Efron & Morris 1975): a weekday seen on
+            few days, whose own mean is noisy, leans on the pooled shape; a weekday that
+            differs clearly from the others keeps its own.
     """
 
     daily_model: Literal["average", "ets"] = "average"
@@ -367,6 +372,7 @@ class TopDown(_GridMethod):
     name: str = "TopDown"
     window_weeks: int | None = 16
     unusual_day: tuple[float, float] | None = None
+    shrink: bool = False
 
     def __post_init__(self) -> None:
         if self.daily_model not in ("average", "ets"):
@@ -391,7 +397,7 @@ class TopDown(_GridMethod):
         days = _day_rows(padded, spd)[:n_full]
         wd0 = (phase - lead_in) // spd
         weekday = (wd0 + np.arange(n_full)) % _DAYS_PER_WEEK
-        profile = _weekday_profiles(days, weekday, self.profile_weeks)
+        profile = _weekday_profiles(days, weekday, self.profile_weeks, shrink=self.shrink)
         share = np.where(np.isfinite(days), profile[weekday], 0.0).sum(axis=1)
         seen = np.where(np.isfinite(days), days, 0.0).sum(axis=1)
         totals = np.where(share >= _MIN_DAY_SHARE, seen / np.maximum(share, 1e-300), np.nan)
@@ -401,7 +407,9 @@ class TopDown(_GridMethod):
             d_hat, sd_d = _ets_daily(totals, weekday, f_weekday, self.daily_weeks)
             source = "model+empirical"
         else:
-            d_hat, sd_d = _average_daily(totals, weekday, f_weekday, self.daily_weeks)
+            d_hat, sd_d = _average_daily(
+                totals, weekday, f_weekday, self.daily_weeks, shrink=self.shrink
+            )
             source = "empirical"
         fp = profile[f_weekday]  # (n_ahead, spd)
         point_days = d_hat[:, None] * fp
@@ -443,11 +451,39 @@ class AutoETSDaily(TopDown):
     name: str = "AutoETSDaily"
 
 
-def _weekday_profiles(days: FloatArray, weekday: IntArray, n_weeks: int) -> FloatArray:
-    """Per weekday, the mean of each slot over its last ``n_weeks`` observed days, sum 1."""
+def _shrink_weight(means: FloatArray, sampling_var: FloatArray) -> FloatArray:
+    """Empirical-Bayes weight of each group's own mean against the pooled mean.
+
+    ``means`` is (groups, k): each group's mean vector; ``sampling_var`` (groups,) the
+    variance of one component of a group's mean summed over the k components (its noise).
+    With tau^2 = max(0, sum_k var_between - mean noise), the spread of the true group means
+    about the pooled one, the weight is B_g = tau^2 / (tau^2 + noise_g) (the James-Stein /
+    Efron-Morris estimator): 1 keeps the group's own mean, 0 takes the pooled one.
+    """
+    ok = np.isfinite(means).all(axis=1) & np.isfinite(sampling_var)
+    out = np.ones(means.shape[0])
+    if ok.sum() < 3:
+        return out
+    pooled = means[ok].mean(axis=0)
+    spread = float(np.square(means[ok] - pooled).sum(axis=1).mean())
+    tau2 = max(spread - float(sampling_var[ok].mean()), 0.0)
+    out[ok] = tau2 / np.maximum(tau2 + sampling_var[ok], 1e-300)
+    return out
+
+
+def _weekday_profiles(
+    days: FloatArray, weekday: IntArray, n_weeks: int, *, shrink: bool = False
+) -> FloatArray:
+    """Per weekday, the mean of each slot over its last ``n_weeks`` observed days, sum 1.
+
+    With ``shrink``, each weekday's profile (as shares of the day) is pulled towards the
+    pooled profile of all weekdays by :func:`_shrink_weight`, the noise of a weekday's mean
+    share being the variance of its days' shares / the number of days.
+    """
     spd = days.shape[1]
     out = np.empty((_DAYS_PER_WEEK, spd))
     overall = _nanmean_rows(days) if days.size else np.full(spd, np.nan)
+    noise = np.full(_DAYS_PER_WEEK, np.nan)
     for w in range(_DAYS_PER_WEEK):
         mine = days[weekday == w]
         prof = _last_n_mean(mine, n_weeks) if mine.size else np.full(spd, np.nan)
@@ -455,21 +491,62 @@ def _weekday_profiles(days: FloatArray, weekday: IntArray, n_weeks: int) -> Floa
         prof = np.where(np.isfinite(prof), prof, 0.0)
         total = prof.sum()
         out[w] = prof / total if total > 0.0 else 1.0 / spd
+        if shrink and mine.size:
+            recent = mine[-n_weeks:]
+            full = recent[np.isfinite(recent).all(axis=1)]
+            sums = full.sum(axis=1)
+            shares = full[sums > 0.0] / sums[sums > 0.0, None]
+            if shares.shape[0] >= 2:
+                noise[w] = float(shares.var(axis=0, ddof=1).sum()) / shares.shape[0]
+    if shrink:
+        weight = _shrink_weight(out, noise)
+        open_days = out.sum(axis=1) > 0.0
+        pooled = out[open_days & np.isfinite(noise)].mean(axis=0) if open_days.any() else None
+        if pooled is not None and np.isfinite(pooled).all():
+            out = weight[:, None] * out + (1.0 - weight[:, None]) * pooled[None, :]
     return out
 
 
 def _average_daily(
-    totals: FloatArray, weekday: IntArray, f_weekday: IntArray, n_weeks: int
+    totals: FloatArray,
+    weekday: IntArray,
+    f_weekday: IntArray,
+    n_weeks: int,
+    *,
+    shrink: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """Weekday-average daily forecast and its sd from in-sample rolling relative errors."""
+    """Weekday-average daily forecast and its sd from in-sample rolling relative errors.
+
+    With ``shrink``, the weekday means of the last ``n_weeks`` weeks are pulled towards
+    their mean over the week's days (on the log scale, so a closed or quiet weekend is a
+    weekday factor like any other) by :func:`_shrink_weight`, the noise of a weekday's mean
+    being the variance of its log totals / their number.
+    """
     by_weekday = np.full(_DAYS_PER_WEEK, np.nan)
+    log_mean = np.full((_DAYS_PER_WEEK, 1), np.nan)
+    log_noise = np.full(_DAYS_PER_WEEK, np.nan)
     rel: list[float] = []
     for w in range(_DAYS_PER_WEEK):
         mine = totals[weekday == w]
         by_weekday[w] = _last_n_mean(mine[:, None], n_weeks)[0] if mine.size else np.nan
+        recent = mine[np.isfinite(mine)][-n_weeks:]
+        recent = recent[recent > 0.0]
+        if shrink and recent.size >= 2:
+            logs = np.log(recent)
+            log_mean[w, 0] = float(logs.mean())
+            log_noise[w] = float(logs.var(ddof=1)) / logs.size
         fitted = _rolling_mean_forecasts(mine[:, None], n_weeks, 1)[:, 0]
         ok = np.isfinite(mine) & np.isfinite(fitted) & (fitted > 0.0)
         rel += ((mine[ok] - fitted[ok]) / fitted[ok]).tolist()
+    if shrink:
+        weight = _shrink_weight(log_mean, log_noise)
+        ok = np.isfinite(log_mean[:, 0]) & np.isfinite(log_noise)
+        if ok.sum() >= 3:
+            pooled = float(log_mean[ok, 0].mean())
+            shrunk = np.exp(weight * log_mean[:, 0] + (1.0 - weight) * pooled)
+            # keep the week's level: the shrunk factors rescaled to the same weekly total
+            scale = by_weekday[ok].sum() / max(float(shrunk[ok].sum()), 1e-300)
+            by_weekday = np.where(ok, shrunk * scale, by_weekday)
     fallback = float(np.nanmean(totals)) if np.isfinite(totals).any() else 0.0
     by_weekday = np.where(np.isfinite(by_weekday), by_weekday, fallback)
     rel_sd = math.sqrt(float(np.mean(np.square(rel)))) if len(rel) >= 3 else 0.1

@@ -376,6 +376,10 @@ def requirement(
     meetings: Annotated[float, typer.Option(help="Shrinkage: meetings, fraction")] = 0.0,
     absence: Annotated[float, typer.Option(help="Shrinkage: absence, fraction")] = 0.0,
     patience_s: Annotated[float | None, typer.Option(help="Mean patience: Erlang A")] = None,
+    percentile: Annotated[
+        float | None,
+        typer.Option(help="Staff to this percentile of each interval's volume (50-97.5)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Store the agents each forecast interval needs and the people to schedule."""
@@ -386,6 +390,7 @@ def requirement(
         meetings=meetings,
         absence=absence,
         patience_s=patience_s,
+        volume_percentile=percentile,
     )
     from ccops.runtime import unit_of_work
     from ccops.wfm.staffing import requirements as requirement_service
@@ -405,7 +410,12 @@ def requirement(
     print_table(
         f"Requirement {out.id} for forecast {out.forecast_id} ({out.queue}): "
         f"{out.service_level_goal:.0%} within {out.target_s:g} s, "
-        f"shrinkage {out.total_shrinkage:.0%}",
+        f"shrinkage {out.total_shrinkage:.0%}"
+        + (
+            f", staffed to the {out.volume_percentile:g}th percentile of volume"
+            if out.volume_percentile is not None
+            else ""
+        ),
         [{"day": k, "peak agents": v[0], "peak scheduled": v[1]} for k, v in peak.items()],
         ["day", "peak agents", "peak scheduled"],
     )

@@ -72,6 +72,7 @@ REQUIREMENT_SPECS = (
     Spec("meetings_pct", "meetings", 0.01),
     Spec("absence_pct", "absence", 0.01),
     Spec("patience_s", "patience_s", 1.0, optional=True),
+    Spec("volume_percentile", "volume_percentile", 1.0, optional=True),
 )
 CAPACITY_SPECS = (
     Spec("current_fte", "current_fte"),
@@ -91,6 +92,7 @@ REQUIREMENT_DEFAULTS = {
     "meetings_pct": "2",
     "absence_pct": "6",
     "patience_s": "",
+    "volume_percentile": "",
 }
 CAPACITY_DEFAULTS = {
     "current_fte": "",

@@ -52,6 +52,14 @@ class BacktestRowOut(BaseModel):
     mase: float | None
     coverage80: float | None = None
     coverage95: float | None = None
+    calibrated_coverage80: float | None = Field(
+        default=None,
+        description="Coverage of the recalibrated 80% band (each origin scored with the "
+        "conformal factor learned on the others)",
+    )
+    calibrated_coverage95: float | None = Field(
+        default=None, description="Likewise for the 95% band"
+    )
     n_origins: int = 0
     skipped_reason: str | None = None
     chosen: bool = False

@@ -246,11 +246,11 @@ def recent_history(
 
 def method_names() -> list[str]:
     """Names of the built-in forecasting methods, in the order a build compares them."""
-    return [m.name for m in fc.default_methods()]
+    return [m.name for m in fc.candidate_methods()]
 
 
 def _methods(names: Sequence[str] | None) -> list[fc.Method]:
-    available = {m.name: m for m in fc.default_methods()}
+    available = {m.name: m for m in fc.candidate_methods()}
     if names is None:
         return list(available.values())
     unknown = [n for n in names if n not in available]
@@ -273,36 +273,29 @@ def _run_backtest(
     queue: Queue,
     progress: Progress = _no_progress,
     span: tuple[float, float] = (0.0, 1.0),
-) -> tuple[list[fc.BacktestRow], str | None]:
-    """Backtest each method in turn (reporting progress over ``span``); choose at 7 days."""
+) -> tuple[list[fc.BacktestRow], fc.Choice | None]:
+    """Backtest the methods together (a combination reuses its members' forecasts), choose at
+    7 days the simplest method the backtest cannot tell from the best (:func:`fc.choose`).
+
+    Origins are every week, or every day under ``fc.SHORT_HISTORY_DAYS`` of history (a short
+    history has too few weekly origins to tell methods apart)."""
     whole_days = int(series.history_days())
     horizons = [h for h in BACKTEST_HORIZONS if whole_days >= 7 + h]
     if not horizons:
         return [], None
-    rows: list[fc.BacktestRow] = []
+    step = 1 if whole_days < fc.SHORT_HISTORY_DAYS else BACKTEST_STEP_DAYS
+    progress(span[0], f"backtesting {len(methods)} methods")
     try:
-        for k, method in enumerate(methods):
-            progress(
-                span[0] + (span[1] - span[0]) * k / len(methods),
-                f"backtesting {method.name} ({k + 1} of {len(methods)})",
-            )
-            rows.extend(
-                fc.backtest(
-                    series,
-                    [method],
-                    horizons,
-                    weeks=weeks,
-                    step_days=BACKTEST_STEP_DAYS,
-                    calendar=calendar,
-                )
-            )
+        rows = fc.backtest(
+            series, methods, horizons, weeks=weeks, step_days=step, calendar=calendar
+        )
     except fc.ForecastInputError as exc:
         raise _invalid(f"backtest of queue {queue.name!r}: {exc}", "history") from None
     try:
-        chosen: str | None = fc.choose_method(rows, DECIDING_HORIZON)
+        choice: fc.Choice | None = fc.choose(rows, DECIDING_HORIZON, step_days=step)
     except fc.ForecastInputError:
-        chosen = None
-    return rows, chosen
+        choice = None
+    return rows, choice
 
 
 def _row_out(row: fc.BacktestRow, chosen: str | None) -> schemas.BacktestRowOut:
@@ -315,6 +308,8 @@ def _row_out(row: fc.BacktestRow, chosen: str | None) -> schemas.BacktestRowOut:
         mase=_clean(row.mase),
         coverage80=_clean(row.coverage80),
         coverage95=_clean(row.coverage95),
+        calibrated_coverage80=_clean(row.calibrated_coverage80),
+        calibrated_coverage95=_clean(row.calibrated_coverage95),
         n_origins=row.n_origins,
         skipped_reason=row.skipped_reason,
         chosen=row.method == chosen,
@@ -331,9 +326,10 @@ def backtest_queue(
     calendar = special_day_service.calendar(
         session=session, queue=queue, first_year=first_year, last_year=int(str(series.end)[:4])
     )
-    rows, chosen = _run_backtest(
+    rows, choice = _run_backtest(
         series, _methods(data.methods), calendar, data.backtest_weeks, queue
     )
+    chosen = None if choice is None else choice.method
     if not rows:
         raise _invalid(
             f"queue {queue.name!r} has {series.history_days():g} days of history; a backtest "
@@ -400,12 +396,15 @@ def build_forecast(
         session=session, queue=queue, first_year=first_year, last_year=last_day.year
     )
     methods = _methods(data.methods)
-    rows, chosen = _run_backtest(
+    rows, choice = _run_backtest(
         series, methods, calendar, data.backtest_weeks, queue, progress, (0.05, 0.85)
     )
     notes: list[str] = [data.notes] if data.notes else []
     by_name = {m.name: m for m in methods}
     naive = fc.SeasonalNaive()
+    chosen = None if choice is None else choice.method
+    if choice is not None:
+        notes.extend(choice.notes)
     if chosen is None:
         chosen = naive.name
         notes.append(
@@ -420,6 +419,7 @@ def build_forecast(
     progress(0.88, f"forecasting {data.horizon_days} days with {chosen}")
     try:
         forecast = by_name.get(chosen, naive).fit_predict(series, h, calendar)
+        forecast = fc.calibrate(forecast, rows, spd)
     except fc.ForecastInputError as exc:
         raise _invalid(f"forecast of queue {queue.name!r}: {exc}", "horizon_days") from None
     notes.extend(forecast.notes)

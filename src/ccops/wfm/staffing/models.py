@@ -25,6 +25,9 @@ class StaffingRequirement(Base):
     patience_s: Mapped[float | None] = mapped_column(Float)
     shrinkage_json: Mapped[str] = mapped_column(Text, default="{}")
     staffing_model: Mapped[str | None] = mapped_column(String(32))
+    volume_percentile: Mapped[float | None] = mapped_column(Float)
+    """Percent: staffed to this percentile of each interval's forecast volume (from the
+    forecast's bands), ``None`` = the point forecast."""
     intervals: Mapped[list[RequirementInterval]] = relationship(
         cascade="all, delete-orphan", order_by="RequirementInterval.interval_start"
     )

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ccops.engines import forecasting as fc
 from ccops.engines import queueing
 from ccops.enums import ChannelKind
 from ccops.errors import Invalid, NotFound, Problem
@@ -45,6 +46,7 @@ def _requirement_out(
         target_s=req.target_s,
         service_level_goal=req.service_level_goal,
         patience_s=req.patience_s,
+        volume_percentile=req.volume_percentile,
         staffing_model=req.staffing_model
         or ("erlang_a" if req.patience_s is not None else "erlang_c"),
         shrinkage=shrinkage,
@@ -124,11 +126,23 @@ def build_requirement(
     max_concurrency sessions per agent; email, ``queueing.deferred_required_agents`` with every
     item answered within target_s (the agents of each interval rounded up). Scheduled =
     ceil(agents / (1 - total shrinkage)), total = the sum of the categories.
+
+    With ``volume_percentile`` p, each interval is staffed to the p-th percentile of its
+    volume instead of the point forecast (:func:`volume_at_percentile`), and the requirement
+    records p.
     """
     record, queue = forecast_service.forecast_and_queue(
         session=session, forecast_id=forecast_id, scope=scope
     )
-    volume = np.array([iv.volume for iv in record.intervals]) * forecast_service.adjustment_factors(
+    base = np.array([iv.volume for iv in record.intervals])
+    if data.volume_percentile is not None:
+        base = fc.band_percentile(
+            base,
+            np.array([iv.hi80 for iv in record.intervals]),
+            np.array([iv.hi95 for iv in record.intervals]),
+            data.volume_percentile,
+        )
+    volume = base * forecast_service.adjustment_factors(
         record, [iv.interval_local_min for iv in record.intervals]
     )
     aht = np.array([iv.aht_s for iv in record.intervals], dtype=np.float64)
@@ -147,6 +161,7 @@ def build_requirement(
         target_s=queue.target_s,
         service_level_goal=queue.service_level_goal,
         patience_s=data.patience_s,
+        volume_percentile=data.volume_percentile,
         shrinkage_json=json.dumps(data.shrinkage),
         staffing_model=model,
     )
@@ -211,6 +226,7 @@ def list_requirements(
             created_at=req.created_at,
             staffing_model=req.staffing_model
             or ("erlang_a" if req.patience_s is not None else "erlang_c"),
+            volume_percentile=req.volume_percentile,
             total_shrinkage=sum(json.loads(req.shrinkage_json).values()),
             peak_required=int(peak_required or 0),
             peak_scheduled=int(peak_scheduled or 0),

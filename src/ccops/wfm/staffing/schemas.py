@@ -164,6 +164,13 @@ class RequirementIn(BaseModel):
     meetings: Fraction = 0.0
     absence: Fraction = 0.0
     patience_s: float | None = Field(default=None, gt=0, le=86400)
+    volume_percentile: float | None = Field(
+        default=None,
+        ge=50,
+        le=97.5,
+        description="Staff to this percentile of each interval's volume, percent (e.g. 80), "
+        "read from the forecast's recalibrated bands; none = the point forecast",
+    )
 
     @property
     def shrinkage(self) -> dict[str, float]:
@@ -205,6 +212,11 @@ class RequirementOut(BaseModel):
     target_s: float
     service_level_goal: float
     patience_s: float | None
+    volume_percentile: float | None = Field(
+        default=None,
+        description="The percentile of each interval's forecast volume staffed to, percent; "
+        "none = the point forecast",
+    )
     staffing_model: str = Field(
         description="erlang_c, erlang_a (voice), chat_concurrency (chat, messaging) or "
         "deferred (email: every item answered within target_s)"
@@ -222,6 +234,7 @@ class RequirementSummaryOut(BaseModel):
     created_by: str
     created_at: datetime
     staffing_model: str
+    volume_percentile: float | None = None
     total_shrinkage: float
     peak_required: int
     peak_scheduled: int
