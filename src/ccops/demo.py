@@ -5,7 +5,8 @@ Each domain seeds its own part, in this order (the seeded data depends on it): t
 in teams, a sign-in per role), the schedules' setup (``ccops.wfm.schedules.demo``), the contacts
 and agent states made by the simulation engine (``ccops.contacts.demo``), the launch week's
 forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
-interval totals of the whole history (``ccops.wfm.intraday.demo``), then performance
+interval totals of the whole history with each site's agreed exception plan and what it opened
+on the launch Monday (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
 (``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``) and the knowledge base
 (``ccops.knowledge.demo``). On the most recent
@@ -30,6 +31,7 @@ from ccops.value import demo as value_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
+from ccops.wfm.schedules import demo_history
 
 SEED = 20261123
 WEEKS = 13
@@ -47,8 +49,16 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     end = end or (datetime.now(UTC).date() - timedelta(days=1))
     first = end - timedelta(days=7 * WEEKS - 1)
     launch = launch_monday(end)
-    rosters = org_demo.seed_demo(session, first=first, seed=SEED)
-    schedule_demo.seed_demo(session)
+    patterns = demo_history.patterns()
+    headcount = {name: p.headcount() for name, p in patterns.items()}
+    rosters = org_demo.seed_demo(session, first=first, seed=SEED, headcount=headcount)
+    # Published schedules run to the end of the week of the day after ``end`` (today, on a
+    # fresh `make run`), as a running centre's do; the planner builds the week after.
+    this_week = launch_monday(end + timedelta(days=1))
+    schedule_demo.seed_demo(session, rosters=rosters, week_start=this_week + timedelta(days=7))
+    last = this_week + timedelta(days=6)
+    history = demo_history.assign(patterns, rosters, first=first, last=last, seed=SEED)
+    schedules = demo_history.store(session, pats=patterns, history=history, first=first, last=last)
     session.flush()
     made = contact_demo.seed_demo(
         session,
@@ -56,12 +66,14 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         end=end,
         launch=launch,
         rosters=rosters,
+        worked=history.worked,
         secret_key=secret_key,
         seed=SEED,
     )
     session.flush()
     forecast_demo.seed_demo(session, launch=launch)
     intervals = intraday_demo.seed_demo(session, first=first, end=end)
+    exceptions_opened = intraday_demo.seed_exceptions(session, launch=launch)
     performance_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     value_demo.seed_demo(session)
@@ -71,7 +83,10 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         "first_day": first,
         "last_day": end,
         "launch_monday": launch,
+        "published_schedules": schedules,
+        "unfilled_shifts": sum(history.unfilled.values()),
         "contacts": made["contacts"],
         "agent_state_events": made["agent_state_events"],
         "intraday_intervals": intervals,
+        "exceptions_opened": exceptions_opened,
     }

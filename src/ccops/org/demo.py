@@ -64,12 +64,12 @@ class DemoQueue:
 
 @dataclass(frozen=True)
 class DemoGroup:
-    """Agents sharing skills; staffed to the requirement of the primary queue."""
+    """Agents sharing skills; staffed to the requirement of the primary queue (how many people
+    follows from it: ``ccops.wfm.schedules.demo_history``)."""
 
     name: str
     site: str
     skills: dict[str, int]
-    team_size: int
 
 
 SITES = (("Shanghai", "Asia/Shanghai", "CN"), ("London", "Europe/London", "GB"))
@@ -89,11 +89,11 @@ QUEUES = (
     DemoQueue("Chat", "London", "chat", 0.02, 360, 60, 0.8, 300, 8, 20),
 )
 GROUPS = (
-    DemoGroup("Billing", "Shanghai", {"Billing": 1, "Tech Support": 2}, 12),
-    DemoGroup("Tech", "Shanghai", {"Tech Support": 1, "Billing": 2}, 12),
-    DemoGroup("Email", "Shanghai", {"Email": 1}, 8),
-    DemoGroup("Sales", "London", {"Sales": 1}, 12),
-    DemoGroup("Chat", "London", {"Chat": 1}, 10),
+    DemoGroup("Billing", "Shanghai", {"Billing": 1, "Tech Support": 2}),
+    DemoGroup("Tech", "Shanghai", {"Tech Support": 1, "Billing": 2}),
+    DemoGroup("Email", "Shanghai", {"Email": 1}),
+    DemoGroup("Sales", "London", {"Sales": 1}),
+    DemoGroup("Chat", "London", {"Chat": 1}),
 )
 DEMO_USERS = (
     ("admin", Role.admin, ScopeKind.all),
@@ -124,11 +124,21 @@ def is_demo(*, session: Session) -> bool:
     return user is not None and verify_password(user.password_hash, demo_password("executive"))
 
 
-def seed_demo(session: Session, *, first: date, seed: int) -> dict[str, list[int]]:
-    """Create the sites, channels, queues, teams, people and sign-ins of the demo centre;
-    return each group's roster of person ids (the contact simulation staffs from them)."""
+@dataclass(frozen=True)
+class Roster:
+    """A group's agents: full-time and part-time person ids."""
+
+    full: tuple[int, ...]
+    part: tuple[int, ...]
+
+
+def seed_demo(
+    session: Session, *, first: date, seed: int, headcount: dict[str, tuple[int, int]]
+) -> dict[str, Roster]:
+    """Create the sites, channels, queues, teams, people and sign-ins of the demo centre, with
+    each group's full- and part-time ``headcount``; return each group's roster."""
     _org(session)
-    rosters = _people(session, first, seed)
+    rosters = _people(session, first, seed, headcount)
     _users(session)
     return rosters
 
@@ -162,13 +172,16 @@ def _org(session: Session) -> None:
         )
 
 
-def _people(session: Session, first: date, seed: int) -> dict[str, list[int]]:
-    """Create teams, leaders and agents; return each group's roster of person ids."""
+def _people(
+    session: Session, first: date, seed: int, headcount: dict[str, tuple[int, int]]
+) -> dict[str, Roster]:
+    """Create two teams per group with their leaders, and the group's agents alternately in
+    them (full-time first); return each group's roster."""
     rng = np.random.default_rng(seed)
-    rosters: dict[str, list[int]] = {}
+    rosters: dict[str, Roster] = {}
     number = 0
     for g in GROUPS:
-        rosters[g.name] = []
+        teams = []
         for team_no in (1, 2):
             team = f"{g.name} {team_no}"
             leader = f"tl.{g.name.lower()}{team_no}"
@@ -185,24 +198,28 @@ def _people(session: Session, first: date, seed: int) -> dict[str, list[int]]:
             org_service.create_team(
                 session=session, data=schemas.TeamIn(name=team, site=g.site, leader=leader)
             )
-            for _ in range(g.team_size // 2 + 5):
-                number += 1
-                tenure = int(rng.integers(30, 2000))
-                out = org_service.create_person(
-                    session=session,
-                    data=schemas.PersonIn(
-                        name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {number:03d}",
-                        login=f"agent{number:03d}",
-                        site=g.site,
-                        team=team,
-                        hire_date=first - timedelta(days=tenure),
-                        skills=[
-                            schemas.SkillIn(queue=q, level=9 if p == 1 else 5)
-                            for q, p in g.skills.items()
-                        ],
-                    ),
-                )
-                rosters[g.name].append(out.id)
+            teams.append(team)
+        full, part = headcount[g.name]
+        made: list[int] = []
+        for k in range(full + part):
+            number += 1
+            tenure = int(rng.integers(30, 2000))
+            out = org_service.create_person(
+                session=session,
+                data=schemas.PersonIn(
+                    name=f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {number:03d}",
+                    login=f"agent{number:03d}",
+                    site=g.site,
+                    team=teams[k % 2],
+                    hire_date=first - timedelta(days=tenure),
+                    skills=[
+                        schemas.SkillIn(queue=q, level=9 if p == 1 else 5)
+                        for q, p in g.skills.items()
+                    ],
+                ),
+            )
+            made.append(out.id)
+        rosters[g.name] = Roster(full=tuple(made[:full]), part=tuple(made[full:]))
     return rosters
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.enums import Role
+from ccops.org.demo import Roster
 from ccops.org.models import Person, PersonSkill, Queue, Site, Team
 from ccops.wfm.schedules import schemas
 from ccops.wfm.schedules import setup as schedule_setup
 from ccops.wfm.schedules.models import FixedActivity, ShiftPreference, TimeOff
 
-DEMO_WEEK = "2026-W48"
 LUNCH = schemas.BreakIn(
     length_min=30,
     earliest_after_start_min=180,
@@ -128,8 +128,9 @@ def _at(zone: str, day: date, clock: str) -> datetime:
     return datetime.combine(day, time(h, m)).replace(tzinfo=ZoneInfo(zone))
 
 
-def seed_demo(session: Session) -> dict[str, int]:
-    """Templates, contracts (70% full-time, 30% part-time, leaders), time off and activities."""
+def seed_demo(session: Session, *, rosters: dict[str, Roster], week_start: date) -> dict[str, int]:
+    """Templates, contracts (the rosters' full- and part-time agents, leaders), and the time
+    off and activities of the week from ``week_start`` (the week the planner builds next)."""
     sites = list(session.scalars(select(Site).order_by(Site.id)))
     for site in sites:
         for name, first, last, length, breaks, cost, night, late in TEMPLATES:
@@ -151,10 +152,11 @@ def seed_demo(session: Session) -> dict[str, int]:
         schedule_setup.create_contract(session=session, data=terms)
     people = list(session.scalars(select(Person).order_by(Person.id)))
     agents = [p for p in people if p.role == Role.agent]
-    for k, person in enumerate(agents):
-        contract = "part-time 24h" if k % 10 in (3, 6, 9) else "full-time 40h"
+    part_time = {pid for r in rosters.values() for pid in r.part}
+    for person in agents:
+        contract = "part-time 24h" if person.id in part_time else "full-time 40h"
         schedule_setup.assign_contract(session=session, login=person.login, contract=contract)
-    monday = schemas.parse_week(DEMO_WEEK)
+    monday = week_start
     zone_of = {s.id: s.timezone for s in sites}
     leaders = 0
     for team in session.scalars(select(Team).where(Team.leader_id.is_not(None))):
