@@ -34,6 +34,12 @@ from ccops.wfm.schedules import demo as schedule_demo
 from ccops.wfm.schedules import demo_history
 
 SEED = 20261123
+SIMULATION_DRAW = 4
+"""Offset of the contact simulation's seed. A 30% surge in an interval of about 45 calls is hidden
+by Poisson noise in roughly half the draws, so the draw is chosen (the first of twelve tried) in
+which the launch shows in both of its first two intervals on both Shanghai voice queues against
+the forecasts made before it, and tier 1 opens at 09:30 as the story says;
+``tests/test_demo.py`` checks it still does."""
 WEEKS = 13
 
 
@@ -68,7 +74,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         rosters=rosters,
         worked=history.worked,
         secret_key=secret_key,
-        seed=SEED,
+        seed=SEED + SIMULATION_DRAW,
     )
     session.flush()
     forecast_demo.seed_demo(session, launch=launch)
