@@ -22,6 +22,7 @@ from ccops.enums import ScopeKind
 from ccops.org import service as org_service
 from ccops.performance import estimates as perf_estimates
 from ccops.performance import models as m
+from ccops.performance import periods as perf_periods
 from ccops.performance import subjects as perf_subjects
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import models as qa_models
@@ -130,6 +131,7 @@ def forecast_breakdown(
     scope: org_service.Scope,
 ) -> list[SkillRow]:
     """Forecast skill of a planner in scope by queue and horizon (days ahead), queue order."""
+    perf_periods.day_span(first, last)
     person = perf_subjects.person_in_scope(session=session, login=login, scope=scope)
     days = forecast_skill.skill_days(
         session=session, first=first, last=last, created_by={person.login}, scope=scope
