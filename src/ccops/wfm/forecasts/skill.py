@@ -53,10 +53,12 @@ def horizon_bucket(days: int) -> str:
 
 
 def _created_day(record: Forecast) -> date:
+    """The day a forecast was made: its creation, or the day before its first day when it was
+    built as of that date (from the history before it only, so made ahead all the same)."""
     at = record.created_at
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).date()
+    return min(at.astimezone(UTC).date(), record.first_day - timedelta(days=1))
 
 
 def in_use(
