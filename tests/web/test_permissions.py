@@ -108,6 +108,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/forecasts/{forecast_id}/requirements"): PLANNING,
     ("GET", "/api/v1/forecasts/requirements/{requirement_id}"): PLANNING | {E},
     ("POST", "/api/v1/capacity-plans"): PLANNING,
+    ("POST", "/api/v1/capacity-plans/site"): PLANNING,
     ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
     ("POST", "/api/v1/forecasts/special-days"): PLANNING,
     ("GET", "/api/v1/forecasts/special-days"): PLANNING | {E},

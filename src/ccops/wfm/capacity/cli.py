@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -143,3 +144,47 @@ def show(
         print_json(out.model_dump(mode="json"))
         return
     _print_plan(out)
+
+
+@capacity_app.command("site")
+@handle_errors
+def site(
+    file: Annotated[
+        Path, typer.Argument(help="JSON: site, first_week, waves (see the planner's docs)")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan a site's capacity over all its queues, without and with each hiring wave."""
+    import json
+
+    from ccops.errors import no_such_file
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    if not file.exists():
+        raise no_such_file(file)
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{file}: not JSON ({exc})", [Problem(str(exc), file=str(file))]) from None
+    data = schemas.SitePlanIn.model_validate(raw)
+    with unit_of_work() as s:
+        out = capacity_site.site_plan(session=s, data=data, scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "week": w.week_index + 1,
+            "starts": w.week_start.isoformat(),
+            "required FTE": f"{sum(w.required_fte.values()):.1f}",
+            "gap, no wave": f"{sum(w.gap_without_waves.values()):.1f}",
+            **{f"gap, only {k}": f"{v:.1f}" for k, v in w.gap_with_each_wave.items()},
+            "gap, all waves": f"{sum(w.gap_with_waves.values()):.1f}",
+        }
+        for w in out.weeks
+    ]
+    print_table(f"{out.site} from {out.first_week}", rows, list(rows[0]) if rows else ["week"])
+    for note in out.notes:
+        console.print(note)

@@ -12,6 +12,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import service as capacity_service
+from ccops.wfm.capacity import site as capacity_site
 
 capacity = APIRouter(prefix="/api/v1/capacity-plans", tags=["capacity plans"])
 
@@ -45,6 +46,15 @@ def show_capacity_plan(
 ) -> schemas.CapacityPlanOut:
     """Return a stored capacity plan."""
     return capacity_service.get_capacity_plan(session=session, plan_id=plan_id, scope=user.scope)
+
+
+@capacity.post("/site", response_model=schemas.SitePlanOut)
+def site_plan(
+    data: schemas.SitePlanIn, session: SessionDep, user: PlanWriter
+) -> schemas.SitePlanOut:
+    """Plan a site's capacity over all its queues (skills shared), without and with each hiring
+    wave (computed, not stored)."""
+    return capacity_site.site_plan(session=session, data=data, scope=user.scope)
 
 
 routers: tuple[APIRouter, ...] = (capacity,)
