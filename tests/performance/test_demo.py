@@ -115,3 +115,18 @@ def test_demo_has_position_scorecards_and_pending_recommendations(demo_url: str)
         assert qa.scorecard == "Position: QA analyst"
         assert [v.kpi for v in qa.values][:2] == ["qa_sample_completion", "calibration_offset_pct"]
     engine.dispose()
+
+
+def test_demo_has_a_wave_in_training_and_one_nesting(demo_url: str) -> None:
+    from ccops.wfm.capacity import site as capacity_site
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        waves = capacity_site.list_waves(
+            session=session, site="Shanghai", scope=ALL, on=date(2026, 11, 22)
+        )
+        assert {w.name: w.state for w in waves} == {
+            "Tech class of October": "nesting",
+            "Billing class of December": "in training",
+        }
+    engine.dispose()

@@ -109,6 +109,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/forecasts/requirements/{requirement_id}"): PLANNING | {E},
     ("POST", "/api/v1/capacity-plans"): PLANNING,
     ("POST", "/api/v1/capacity-plans/site"): PLANNING,
+    ("POST", "/api/v1/capacity-plans/waves"): PLANNING,
+    ("GET", "/api/v1/capacity-plans/waves"): PLANNING | {E},
     ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
     ("POST", "/api/v1/forecasts/special-days"): PLANNING,
     ("GET", "/api/v1/forecasts/special-days"): PLANNING | {E},

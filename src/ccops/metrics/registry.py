@@ -227,8 +227,9 @@ _METRICS = [
         N_("Forecast skill (wMAPE vs seasonal naive)"),
         N_("ratio"),
         "sum |adjusted forecast - actual| / sum |seasonal naive - actual| over the intervals of "
-        "the days the planner's forecasts were in use (the latest forecast of the queue created "
-        "before the day); seasonal naive = the actual of the same local interval 7 days "
+        "the days the planner's forecasts were in use (the latest forecast of the queue made "
+        "before the day; one built as of a date counts as made the day before its first day); "
+        "seasonal naive = the actual of the same local interval 7 days "
         "earlier; intervals without an actual or a naive value are left out; 95% interval by "
         "linearisation over queue-days; below 1 the forecast beat the naive one",
         N_(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.enums import ChannelKind, Role
-from ccops.errors import Invalid
+from ccops.errors import Conflict, Invalid
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue
@@ -177,3 +177,34 @@ def test_site_plan_api_and_cli_refuse_a_wave_into_a_queue_without_the_skill(worl
         world.client(Role.executive).post("/api/v1/capacity-plans/site", json=body).status_code
         == 403
     )
+
+
+def test_a_stored_wave_joins_every_site_plan_and_bad_ones_are_not_kept(session: Session) -> None:
+    _centre(session)
+    kept = capacity_site.add_wave(
+        session=session,
+        data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main")),
+        by="plan",
+        scope=ALL,
+    )
+    assert kept.state in {"in training", "nesting", "live"}
+    assert capacity_site.wave_state(kept, MONDAY - timedelta(days=1)) == "recruiting"
+    assert capacity_site.wave_state(kept, MONDAY + timedelta(days=14)) == "nesting"
+    assert capacity_site.wave_state(kept, MONDAY + timedelta(days=21)) == "live"
+    out = capacity_site.site_plan(session=session, data=_plan([]), scope=ALL)
+    assert [w.wave_fte["January"] for w in out.weeks] == [0.0, 0.0, 2.0, 4.0]
+    bad = dict(WAVE, name="Backwards", site="Main", class_end=str(MONDAY - timedelta(days=3)))
+    with pytest.raises(Invalid, match="the class ends .* before it starts"):
+        capacity_site.add_wave(
+            session=session, data=schemas.StoredWaveIn.model_validate(bad), by="plan", scope=ALL
+        )
+    with pytest.raises(Conflict, match="already has a wave 'January'"):
+        capacity_site.add_wave(
+            session=session,
+            data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main")),
+            by="plan",
+            scope=ALL,
+        )
+    assert [w.name for w in capacity_site.list_waves(session=session, site="Main", scope=ALL)] == [
+        "January"
+    ]

@@ -1,4 +1,4 @@
-"""people cycle: recommendations of reviews with their evidence (#25)
+"""people cycle: recommendations of reviews with their evidence, hiring waves of sites (#25)
 
 Revision ID: 0035
 Revises: 0029
@@ -51,8 +51,27 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_perf_recommendation_status"), ["status"], unique=False)
 
+    op.create_table(
+        "hiring_wave",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("wave_json", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_hiring_wave_site_id_site")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hiring_wave")),
+        sa.UniqueConstraint("site_id", "name", name=op.f("uq_hiring_wave_site_id_name")),
+    )
+    with op.batch_alter_table("hiring_wave", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_hiring_wave_site_id"), ["site_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("hiring_wave", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_hiring_wave_site_id"))
+
+    op.drop_table("hiring_wave")
     with op.batch_alter_table("perf_recommendation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_perf_recommendation_status"))
         batch_op.drop_index(batch_op.f("ix_perf_recommendation_review_id"))

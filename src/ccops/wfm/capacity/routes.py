@@ -57,4 +57,18 @@ def site_plan(
     return capacity_site.site_plan(session=session, data=data, scope=user.scope)
 
 
+@capacity.post("/waves", response_model=schemas.StoredWaveOut, status_code=201)
+def add_wave(
+    data: schemas.StoredWaveIn, session: SessionDep, user: PlanWriter
+) -> schemas.StoredWaveOut:
+    """Keep a hiring wave of a site (its site plans then include it)."""
+    return capacity_site.add_wave(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@capacity.get("/waves", response_model=list[schemas.StoredWaveOut])
+def list_waves(site: str, session: SessionDep, user: PlanReader) -> list[schemas.StoredWaveOut]:
+    """List a site's hiring waves by class start, with where each stands today."""
+    return capacity_site.list_waves(session=session, site=site, scope=user.scope)
+
+
 routers: tuple[APIRouter, ...] = (capacity,)

@@ -154,3 +154,18 @@ class SitePlanOut(BaseModel):
     waves: list[WaveOut]
     weeks: list[SiteWeekOut]
     notes: list[str]
+
+
+class StoredWaveIn(WaveIn):
+    """A hiring wave to keep for a site (its site plans then include it)."""
+
+    site: str = Field(min_length=1)
+
+
+class StoredWaveOut(WaveIn):
+    """A stored hiring wave with its state on a day: recruiting, in training, nesting or live."""
+
+    id: int
+    site: str
+    created_by: str
+    state: str

@@ -11,17 +11,18 @@ plan is computed from what is in the database and the waves given.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ccops.engines import hiring
-from ccops.errors import Invalid, NotFound, Problem
+from ccops.errors import Conflict, Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue
 from ccops.wfm.capacity import schemas
+from ccops.wfm.capacity.models import HiringWave
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import Forecast
 
@@ -114,7 +115,8 @@ def site_plan(
     *, session: Session, data: schemas.SitePlanIn, scope: org_service.Scope
 ) -> schemas.SitePlanOut:
     """Plan a site's capacity over all its queues with shared skills, without and with each
-    hiring wave; bad waves are refused with every problem named, nothing computed."""
+    hiring wave (the site's stored waves and those given; a given wave replaces a stored one of
+    the same name); bad waves are refused with every problem named, nothing computed."""
     site = org_service.get_site(session=session, name=data.site)
     if not scope.allows_site(site.id):
         raise NotFound(f"no site {data.site!r} in your scope", [Problem("outside scope", "site")])
@@ -126,6 +128,16 @@ def site_plan(
         session.scalars(select(Queue).where(Queue.site_id == site.id).order_by(Queue.name))
     )
     index = {q.name: i for i, q in enumerate(queue_rows)}
+    stored = [
+        schemas.WaveIn.model_validate_json(w.wave_json)
+        for w in session.scalars(
+            select(HiringWave).where(HiringWave.site_id == site.id).order_by(HiringWave.id)
+        )
+    ]
+    given = {w.name for w in data.waves}
+    data = data.model_copy(
+        update={"waves": [w for w in stored if w.name not in given] + data.waves}
+    )
     waves = _check_waves(data, index)
     required = np.zeros((data.weeks, len(queue_rows)))
     queues_out = []
@@ -232,3 +244,71 @@ def site_plan(
         weeks=weeks_out,
         notes=notes,
     )
+
+
+def wave_state(wave: schemas.WaveIn, on: date) -> str:
+    """Where a wave stands on day ``on``: recruiting, in training, nesting or live."""
+    if on < wave.class_start:
+        return "recruiting"
+    if on < wave.go_live:
+        return "in training"
+    if on < wave.go_live + timedelta(days=7 * len(wave.aht_ramp)):
+        return "nesting"
+    return "live"
+
+
+def _site_in_scope(session: Session, name: str, scope: org_service.Scope) -> int:
+    site = org_service.get_site(session=session, name=name)
+    if not scope.allows_site(site.id):
+        raise NotFound(f"no site {name!r} in your scope", [Problem("outside scope", "site")])
+    return site.id
+
+
+def add_wave(
+    *, session: Session, data: schemas.StoredWaveIn, by: str, scope: org_service.Scope
+) -> schemas.StoredWaveOut:
+    """Keep a hiring wave of a site in scope; a bad wave is refused, nothing stored."""
+    site_id = _site_in_scope(session, data.site, scope)
+    queues = {
+        q.name: i
+        for i, q in enumerate(
+            session.scalars(select(Queue).where(Queue.site_id == site_id).order_by(Queue.name))
+        )
+    }
+    wave = schemas.WaveIn.model_validate(data.model_dump(exclude={"site"}))
+    probe = schemas.SitePlanIn(site=data.site, first_week=data.class_start, waves=[wave])
+    _check_waves(probe, queues)
+    exists = session.scalars(
+        select(HiringWave).where(HiringWave.site_id == site_id, HiringWave.name == data.name)
+    ).first()
+    if exists is not None:
+        raise Conflict(
+            f"site {data.site} already has a wave {data.name!r}", [Problem("duplicate", "name")]
+        )
+    row = HiringWave(
+        site_id=site_id, name=data.name, wave_json=wave.model_dump_json(), created_by=by
+    )
+    session.add(row)
+    session.flush()
+    return _wave_out(row, data.site, date.today())
+
+
+def _wave_out(row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
+    wave = schemas.WaveIn.model_validate_json(row.wave_json)
+    return schemas.StoredWaveOut(
+        **wave.model_dump(),
+        id=row.id,
+        site=site,
+        created_by=row.created_by,
+        state=wave_state(wave, on),
+    )
+
+
+def list_waves(
+    *, session: Session, site: str, scope: org_service.Scope, on: date | None = None
+) -> list[schemas.StoredWaveOut]:
+    """List the hiring waves of a site in scope, by class start, with their state on ``on``."""
+    site_id = _site_in_scope(session, site, scope)
+    rows = session.scalars(select(HiringWave).where(HiringWave.site_id == site_id))
+    out = [_wave_out(r, site, on or date.today()) for r in rows]
+    return sorted(out, key=lambda w: (w.class_start, w.name))
