@@ -9,7 +9,7 @@ interval totals of the whole history with each site's agreed exception plan and 
 on the launch Monday (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
 (``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``) and the knowledge base
-(``ccops.knowledge.demo``). On the most recent
+(``ccops.knowledge.demo``) and the hiring waves (``ccops.wfm.capacity.demo``). On the most recent
 Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -28,6 +28,7 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
+from ccops.wfm.capacity import demo as capacity_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
@@ -81,6 +82,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     intervals = intraday_demo.seed_demo(session, first=first, end=end)
     exceptions_opened = intraday_demo.seed_exceptions(session, launch=launch)
     performance_demo.seed_demo(session, end=end)
+    capacity_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
     value_demo.seed_demo(session)
     cases_demo.seed_demo(session, first=first, end=end, launch=launch)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from ccops.db import make_engine, make_session_factory
 from ccops.org import service as org_service
 from ccops.performance import attrition as perf_attrition
@@ -88,4 +90,43 @@ def test_demo_leaders_have_a_plausible_quarter_off_the_floor_scheduled(demo_url:
                 off[login] += hi - lo
         assert len(off) == 10 and all(len(d) == 2 for d in days.values())
         assert all(210 <= minutes <= 240 for minutes in off.values())
+    engine.dispose()
+
+
+def test_demo_has_position_scorecards_and_pending_recommendations(demo_url: str) -> None:
+    from ccops.performance import recommendations as perf_recommendations
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        pending = perf_recommendations.list_recommendations(session=session, scope=ALL)
+        assert [r.kind.value for r in pending] == ["promotion_readiness", "training"]
+        assert all(r.evidence.recognitions and r.person == "agent001" for r in pending)
+        week = (date(2026, 11, 16), date(2026, 11, 22))
+        planner = perf_scorecards.person_scorecard(
+            session=session, login="planner", first=week[0], last=week[1], scope=ALL
+        )
+        assert planner.scorecard == "Position: planner"
+        skill = {v.kpi: v for v in planner.values}["forecast_skill"]
+        # the launch week was planned with seasonal naive forecasts: no better than naive
+        assert skill.n == 35 and skill.actual == pytest.approx(1.0, abs=0.05), skill
+        qa = perf_scorecards.person_scorecard(
+            session=session, login="qa", first=week[0], last=date(2026, 12, 31), scope=ALL
+        )
+        assert qa.scorecard == "Position: QA analyst"
+        assert [v.kpi for v in qa.values][:2] == ["qa_sample_completion", "calibration_offset_pct"]
+    engine.dispose()
+
+
+def test_demo_has_a_wave_in_training_and_one_nesting(demo_url: str) -> None:
+    from ccops.wfm.capacity import site as capacity_site
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        waves = capacity_site.list_waves(
+            session=session, site="Shanghai", scope=ALL, on=date(2026, 11, 22)
+        )
+        assert {w.name: w.state for w in waves} == {
+            "Tech class of October": "nesting",
+            "Billing class of December": "in training",
+        }
     engine.dispose()

@@ -3,7 +3,8 @@
 London is the site Main (Europe/London), Shanghai the site Other (Asia/Shanghai). Adds a QA
 analyst and an administrator scoped to London, a form, a contact of each site (handled by alice
 and carol), their evaluations, a dispute on each, and calibration sessions of London only and
-spanning both sites; a case from each site's contact.
+spanning both sites; a case from each site's contact; a review of alice and of carol, each
+with a pending recommendation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -24,6 +25,9 @@ from ccops.enums import Outcome, Role, ScopeKind
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person
+from ccops.performance import recommendations as perf_recommendations
+from ccops.performance import reviews as perf_reviews
+from ccops.performance import schemas as perf_schemas
 from ccops.quality import calibration as qa_calibration
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
@@ -83,6 +87,39 @@ def _contact(session: Session, ext: str, queue: str, login: str) -> int:
     contact.person_id = session.scalars(select(Person.id).where(Person.login == login)).one()
     session.flush()
     return contact.id
+
+
+def seed_recommendation(session: Session, login: str, evaluation_id: int) -> tuple[int, int]:
+    """A review of ``login`` and a pending training recommendation resting on an evaluation."""
+    review = perf_reviews.create_review(
+        session=session,
+        data=perf_schemas.ReviewIn(
+            person=login,
+            period_first=ARRIVAL.date(),
+            period_last=ARRIVAL.date(),
+            strengths="s",
+            weaknesses="w",
+            improvement_plan="p",
+            person_commitments="c",
+            support_commitments="c",
+            next_review_on=ARRIVAL.date() + timedelta(days=90),
+            next_review_criteria="n",
+        ),
+        reviewer="u-supervisor",
+        scope=org_service.EVERYTHING,
+    )
+    recommendation = perf_recommendations.recommend(
+        session=session,
+        review_id=review.id,
+        data=perf_schemas.RecommendationIn(
+            kind=perf_schemas.RecommendationKind.training,
+            rationale="refund module",
+            evaluation_ids=[evaluation_id],
+        ),
+        by="u-supervisor",
+        scope=org_service.EVERYTHING,
+    )
+    return review.id, recommendation.id
 
 
 def build(world: World) -> Scoped:
@@ -153,6 +190,13 @@ def build(world: World) -> Scoped:
             ),
             by="u-qa",
         )
+        for side, login, evaluation in (
+            ("in", "alice", "evaluation_in"),
+            ("out", "carol", "evaluation_out"),
+        ):
+            ids[f"review_{side}"], ids[f"recommendation_{side}"] = seed_recommendation(
+                s, login, ids[evaluation]
+            )
         set_up_cases(s)
         for side in ("in", "out"):
             ids[f"case_{side}"] = cases_service.open_case(

@@ -254,6 +254,36 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "team", "team", "Team A", "Team C"
     ),
     ("GET", "/performance/people/{login}"): obj(*PERSON),
+    ("GET", "/api/v1/performance/people/{login}/forecast-skill"): obj(*PERSON),
+    ("GET", "/performance/people/{login}/forecast-skill"): obj(*PERSON),
+    # review recommendations (#25): alice's review in London, carol's in Shanghai
+    ("POST", "/api/v1/performance/reviews/{review_id}/recommendations"): obj(
+        "review",
+        "review_id",
+        "@review_in",
+        "@review_out",
+        body={"kind": "training", "rationale": "r", "recognition_ids": [999999]},
+    ),
+    ("GET", "/performance/reviews/{review_id}/recommend"): obj(
+        "review", "review_id", "@review_in", "@review_out"
+    ),
+    ("POST", "/performance/reviews/{review_id}/recommend"): obj(
+        "review", "review_id", "@review_in", "@review_out"
+    ),
+    ("POST", "/api/v1/performance/recommendations/{recommendation_id}/decision"): obj(
+        "recommendation",
+        "recommendation_id",
+        "@recommendation_in",
+        "@recommendation_out",
+        body={"decision": "accepted"},
+    ),
+    ("POST", "/performance/recommendations/{recommendation_id}/decide"): obj(
+        "recommendation",
+        "recommendation_id",
+        "@recommendation_in",
+        "@recommendation_out",
+        form={"decision": "declined"},
+    ),
     ("GET", "/performance/teams/{team}"): obj("team", "team", "Team A", "Team C"),
     ("POST", "/api/v1/performance/scorecards/{name}/parent"): Unscoped(
         "scorecards are centre-wide definitions"

@@ -222,6 +222,91 @@ _METRICS = [
         "quality",
         direction="higher",
     ),
+    Metric(
+        "forecast_skill",
+        N_("Forecast skill (wMAPE vs seasonal naive)"),
+        N_("ratio"),
+        "sum |adjusted forecast - actual| / sum |seasonal naive - actual| over the intervals of "
+        "the days the planner's forecasts were in use (the latest forecast of the queue made "
+        "before the day; one built as of a date counts as made the day before its first day); "
+        "seasonal naive = the actual of the same local interval 7 days "
+        "earlier; intervals without an actual or a naive value are left out; 95% interval by "
+        "linearisation over queue-days; below 1 the forecast beat the naive one",
+        N_(
+            "stored forecasts (forecast versions, their intervals and adjustment layers) and "
+            "contact records (actual contacts per interval)"
+        ),
+        N_(
+            "How much better a planner's forecasts were than repeating last week: the weighted "
+            "absolute error of the forecast as a share of the naive forecast's. Broken down by "
+            "queue and horizon on the planner's accuracy page."
+        ),
+        "position",
+        direction="lower",
+        variant="wMAPE alone (sum |forecast - actual| / sum actual) is shown per queue and "
+        "horizon beside the ratio",
+    ),
+    Metric(
+        "schedule_fit",
+        N_("Schedule fit (coverage error)"),
+        N_("fraction"),
+        "sum |scheduled - required| / sum required net agents over the 15-minute coverage "
+        "intervals of the schedules the planner published (under- plus over-coverage as a share "
+        "of the requirement); 95% interval by linearisation over days",
+        N_(
+            "published schedules (their coverage intervals: required and scheduled agents, "
+            "predicted service level)"
+        ),
+        N_(
+            "How closely a planner's published schedules met the staffing requirement; the note "
+            "splits under- from over-coverage and gives the service level the plan predicted."
+        ),
+        "position",
+        direction="lower",
+    ),
+    Metric(
+        "calibration_offset_pct",
+        N_("Calibration offset"),
+        N_("points"),
+        "mean over calibration contacts of |own total score - mean of the other evaluators' "
+        "scores| in percentage points, calibration sessions created in the period; Student t "
+        "95% interval over contacts; the signed mean and each session's Krippendorff alpha are "
+        "given beside it",
+        N_("QA calibration sessions (every evaluator's scores of the same contacts)"),
+        N_(
+            "How far a QA analyst's scores stand from their colleagues' on the same contacts; the "
+            "signed offset says whether they score higher or lower, the session alpha how well "
+            "the group agrees as a whole."
+        ),
+        "position",
+        direction="lower",
+    ),
+    Metric(
+        "qa_sample_completion",
+        N_("Evaluations done vs sampling plan"),
+        N_("fraction"),
+        "contacts of the QA samples the analyst drew in the period that have an evaluation "
+        "(calibration scores excluded) / contacts drawn; 95% Wilson interval",
+        N_("QA samples (the drawn worklists) and quality evaluations"),
+        N_("Share of the contacts the sampling plan drew that were evaluated."),
+        "position",
+        direction="higher",
+    ),
+    Metric(
+        "coaching_follow_through",
+        N_("Coaching follow-through"),
+        N_("fraction"),
+        "coaching sessions held by the team leader whose follow-up date falls in the period and "
+        "that have an outcome recorded / coaching sessions whose follow-up date falls in the "
+        "period; 95% Wilson interval",
+        N_("coaching records (follow-up dates and outcomes)"),
+        N_(
+            "Share of a team leader's agreed coaching follow-ups that were actually followed up "
+            "(an outcome written), not only planned."
+        ),
+        "position",
+        direction="higher",
+    ),
 ]
 
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
@@ -241,6 +326,7 @@ def markdown() -> str:
         ("agent", "Agent KPIs"),
         ("people", "People KPIs"),
         ("quality", "Quality KPIs"),
+        ("position", "Position KPIs (planner, QA analyst, team leader)"),
     )
     for group, title in groups:
         lines += [f"## {title}", ""]

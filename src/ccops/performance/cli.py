@@ -556,3 +556,148 @@ def attrition(
         [x.model_dump(mode="json") for x in out.survival],
         ["tenure_days", "at_risk", "leavers", "survival", "low", "high"],
     )
+
+
+# --- results into decisions (#25) -------------------------------------------------------------
+
+
+def _recommendation_rows(out: list[s.RecommendationOut]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "person": r.person,
+            "team": r.team or "",
+            "kind": r.kind.value,
+            "detail": r.detail,
+            "evidence": f"{len(r.evidence.kpis)} KPI, {len(r.evidence.evaluations)} QA, "
+            f"{len(r.evidence.recognitions)} recognition",
+            "status": r.status,
+            "recorded_by": r.recorded_by,
+        }
+        for r in out
+    ]
+
+
+@performance_app.command("recommend")
+@handle_errors
+def recommend(
+    review: Annotated[int, typer.Argument(help="The review's id")],
+    kind: Annotated[s.RecommendationKind, typer.Option(help="What is recommended")],
+    rationale: Annotated[str, typer.Option(help="Why, in a sentence or two")],
+    detail: Annotated[str, typer.Option(help="Course, pay step, team/queue or role")] = "",
+    kpi: Annotated[
+        list[str] | None, typer.Option(help="KPI whose value over the review period is evidence")
+    ] = None,
+    evaluation: Annotated[
+        list[int] | None, typer.Option(help="Id of a QA evaluation of the person as evidence")
+    ] = None,
+    recognition: Annotated[
+        list[int] | None, typer.Option(help="Id of a recognition of the person as evidence")
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who recommends")] = CLI_USER,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a recommendation of a review with its evidence (at least one piece)."""
+    from ccops.performance import recommendations as perf_recommendations
+    from ccops.runtime import unit_of_work
+
+    data = s.RecommendationIn.model_validate(
+        {
+            "kind": kind,
+            "rationale": rationale,
+            "detail": detail,
+            "kpis": kpi or [],
+            "evaluation_ids": evaluation or [],
+            "recognition_ids": recognition or [],
+        }
+    )
+    with unit_of_work() as ses:
+        out = perf_recommendations.recommend(
+            session=ses, review_id=review, data=data, by=by, scope=_everything()
+        )
+    if not _out(out, as_json):
+        console.print(
+            f"recommendation {out.id} ({out.kind.value}) recorded for {out.person}: pending"
+        )
+
+
+@performance_app.command("recommendations")
+@handle_errors
+def recommendations_list(
+    status: Annotated[str, typer.Option(help="pending, accepted, declined or all")] = "pending",
+    person: Annotated[str | None, typer.Option(help="Only this person's")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recommendations (pending by default), in name order."""
+    from ccops.performance import recommendations as perf_recommendations
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as ses:
+        out = perf_recommendations.list_recommendations(
+            session=ses,
+            scope=_everything(),
+            status=None if status == "all" else status,
+            login=person,
+        )
+    if not _out(out, as_json):
+        rows = _recommendation_rows(out)
+        print_table("recommendations", rows, list(rows[0]) if rows else ["id"])
+
+
+@performance_app.command("decide")
+@handle_errors
+def decide(
+    recommendation: Annotated[int, typer.Argument(help="The recommendation's id")],
+    decision: Annotated[s.RecommendationDecision, typer.Option(help="accepted or declined")],
+    note: Annotated[str, typer.Option(help="Why, or what follows")] = "",
+    by: Annotated[str, typer.Option(help="Who decides")] = CLI_USER,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept or decline a pending recommendation."""
+    from ccops.performance import recommendations as perf_recommendations
+    from ccops.runtime import unit_of_work
+
+    data = s.DecisionIn.model_validate({"decision": decision, "note": note})
+    with unit_of_work() as ses:
+        out = perf_recommendations.decide(
+            session=ses, recommendation_id=recommendation, data=data, by=by, scope=_everything()
+        )
+    if not _out(out, as_json):
+        console.print(f"recommendation {out.id} {out.status} by {out.decided_by}")
+
+
+@performance_app.command("forecast-skill")
+@handle_errors
+def forecast_skill(
+    planner: Annotated[str, typer.Argument(help="The planner's login")],
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A planner's forecast skill against seasonal naive, by queue and horizon."""
+    from ccops.performance import positions as perf_positions
+    from ccops.runtime import unit_of_work
+
+    a, b = _period(first, last)
+    with unit_of_work() as ses:
+        rows = perf_positions.forecast_breakdown(
+            session=ses, login=planner, first=a, last=b, scope=_everything()
+        )
+    out = [s.ForecastSkillOut.model_validate(r, from_attributes=True) for r in rows]
+    if not _out(out, as_json):
+        table = [
+            {
+                "queue": r.queue,
+                "horizon (days)": r.horizon,
+                "queue-days": r.queue_days,
+                "wMAPE": kpi_value(r.wmape, "fraction"),
+                "naive wMAPE": kpi_value(r.naive_wmape, "fraction"),
+                "skill": "" if r.skill is None else f"{r.skill:.2f}",
+                "95% interval": ""
+                if r.low is None or r.high is None
+                else f"{r.low:.2f}–{r.high:.2f}",
+                "note": r.note,
+            }
+            for r in out
+        ]
+        print_table(f"{planner} {a} – {b}", table, list(table[0]) if table else ["queue"])

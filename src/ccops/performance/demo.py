@@ -15,6 +15,7 @@ from ccops.org.models import Person, Team
 from ccops.performance import coaching as perf_coaching
 from ccops.performance import models as m
 from ccops.performance import recognition as perf_recognition
+from ccops.performance import recommendations as perf_recommendations
 from ccops.performance import reports as perf_reports
 from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
@@ -184,14 +185,21 @@ def _cards(teams: list[Team]) -> list[s.ScorecardIn]:
                     "Spend 75% of the time on the floor",
                     "floor_time_share",
                     0.75,
-                    40,
+                    30,
+                ),
+                _k(
+                    P.internal_process,
+                    "Follow up every coaching plan",
+                    "coaching_follow_through",
+                    0.9,
+                    20,
                 ),
                 _k(
                     P.customer,
                     "The team solves it the first time",
                     "repeat_contact_rate",
                     0.15,
-                    30,
+                    25,
                     higher=False,
                 ),
                 _k(
@@ -199,7 +207,7 @@ def _cards(teams: list[Team]) -> list[s.ScorecardIn]:
                     "Keep the team together",
                     "attrition_rate",
                     0.03,
-                    30,
+                    25,
                     higher=False,
                 ),
             ],
@@ -211,11 +219,26 @@ def _cards(teams: list[Team]) -> list[s.ScorecardIn]:
             parent=centre.name,
             kpis=[
                 _k(
+                    P.internal_process,
+                    "Evaluate what the sampling plan drew",
+                    "qa_sample_completion",
+                    0.9,
+                    40,
+                ),
+                _k(
+                    P.internal_process,
+                    "Score like the other evaluators",
+                    "calibration_offset_pct",
+                    5.0,
+                    30,
+                    higher=False,
+                ),
+                _k(
                     P.customer,
                     "Evaluations point at repeat causes",
                     "repeat_contact_rate",
                     0.15,
-                    100,
+                    30,
                     higher=False,
                 ),
             ],
@@ -226,9 +249,24 @@ def _cards(teams: list[Team]) -> list[s.ScorecardIn]:
             position=s.Position.planner,
             parent=centre.name,
             kpis=[
-                _k(P.customer, "Staff to the service goal", "service_level", 0.8, 50),
-                _k(P.customer, "Few customers give up", "abandon_rate", 0.05, 30, higher=False),
-                _k(P.financial, "Use paid capacity well", "occupancy", 0.85, 20),
+                _k(
+                    P.internal_process,
+                    "Forecast better than repeating last week",
+                    "forecast_skill",
+                    0.8,
+                    30,
+                    higher=False,
+                ),
+                _k(
+                    P.financial,
+                    "Schedules that fit the requirement",
+                    "schedule_fit",
+                    0.15,
+                    20,
+                    higher=False,
+                ),
+                _k(P.customer, "Staff to the service goal", "service_level", 0.8, 30),
+                _k(P.customer, "Few customers give up", "abandon_rate", 0.05, 20, higher=False),
             ],
         ),
     ]
@@ -374,6 +412,7 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
         written_by="supervisor",
         scope=scope,
     )
+    _seed_people_cycle(session, end=end, review_id=review.id, scope=scope)
     leaders = list(
         session.scalars(select(Person).where(Person.role == Role.supervisor).order_by(Person.login))
     )
@@ -392,3 +431,59 @@ def seed_demo(session: Session, *, end: date) -> dict[str, int]:
                 )
     session.flush()
     return {"scorecards": len(teams) + 5, "leavers": leavers, "coaching": 3, "reviews": 1}
+
+
+POSITION_PEOPLE = (
+    ("planner", "Pat Planner", Role.planner, "Shanghai"),
+    ("qa", "Quinn Quality", Role.qa_analyst, "Shanghai"),
+)
+"""The demo's planner and QA analyst as people (their sign-ins have the same logins), so their
+position scorecards measure the forecasts, calibrations and samples those sign-ins make."""
+
+
+def _seed_people_cycle(
+    session: Session, *, end: date, review_id: int, scope: org_service.Scope
+) -> None:
+    """The planner and QA analyst as people, and the review's pending recommendations."""
+    for login, name, role, site in POSITION_PEOPLE:
+        org_service.create_person(
+            session=session,
+            data=org_schemas.PersonIn(
+                name=name,
+                login=login,
+                site=site,
+                role=role,
+                hire_date=end - timedelta(days=800),
+            ),
+        )
+    review = session.get(m.Review, review_id)
+    assert review is not None
+    recognitions = [
+        r.id
+        for r in session.scalars(
+            select(m.Recognition)
+            .where(m.Recognition.person_id == review.person_id)
+            .order_by(m.Recognition.id)
+        )
+    ]
+    for kind, detail, rationale in (
+        (
+            s.RecommendationKind.promotion_readiness,
+            "team leader pool",
+            "Colleagues ask them for help on billing questions; recognised for it.",
+        ),
+        (
+            s.RecommendationKind.training,
+            "refund process (new finance system)",
+            "Refund calls come back; the new finance system changed the refund dates.",
+        ),
+    ):
+        perf_recommendations.recommend(
+            session=session,
+            review_id=review_id,
+            data=s.RecommendationIn(
+                kind=kind, detail=detail, rationale=rationale, recognition_ids=recognitions
+            ),
+            by="supervisor",
+            scope=scope,
+        )

@@ -26,6 +26,7 @@ from ccops.performance import estimates as perf_estimates
 from ccops.performance import floor_time as perf_floor_time
 from ccops.performance import models as m
 from ccops.performance import periods as perf_periods
+from ccops.performance import positions as perf_positions
 from ccops.performance import schemas as s
 from ccops.performance import subjects as perf_subjects
 from ccops.performance import sums as perf_sums
@@ -46,7 +47,11 @@ PERFORMANCE_METRICS: dict[str, registry.Metric] = {
 PROPORTIONS = {"repeat_contact_rate", "service_level", "abandon_rate"}
 MEANS = {"aht_s", "asa_s"}
 STATE_RATIOS = {"occupancy", "utilisation"}
-MEASURABLE = PROPORTIONS | MEANS | STATE_RATIOS | set(PERFORMANCE_METRICS)
+POSITION_METRICS: dict[str, registry.Metric] = {
+    key: registry.METRICS[key] for key in perf_positions.POSITION_KPIS
+}
+"""The registry's position KPIs (planner, QA analyst, team leader), measured in ``positions``."""
+MEASURABLE = PROPORTIONS | MEANS | STATE_RATIOS | set(PERFORMANCE_METRICS) | set(POSITION_METRICS)
 CENTRE_ONLY = {"service_level", "abandon_rate", "asa_s"}
 """Queue KPIs: measured for the centre (queues of its sites), not for a person or a team."""
 
@@ -243,6 +248,8 @@ def measure(
         return perf_sums.from_sums(kpi, days.total(first, last))
     if kpi in STATE_RATIOS:
         return _state_measure(session, subject, kpi, first, last)
+    if kpi in perf_positions.MEASURES:
+        return perf_positions.MEASURES[kpi](session, subject, first, last)
     if kpi == "floor_time_share":
         return perf_floor_time.floor_measure(session, subject, first, last)
     if kpi == "qa_pass_rate":

@@ -136,3 +136,23 @@ class LeaderActivity(Base):
     day: Mapped[date]
     kind: Mapped[str] = mapped_column(String(16))
     minutes: Mapped[int] = mapped_column(Integer)
+
+
+class Recommendation(Base):
+    """What a review recommends (training, pay step, transfer, promotion readiness), the
+    evidence it rests on (frozen as JSON when recorded) and the manager's decision."""
+
+    __tablename__ = "perf_recommendation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("perf_review.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    evidence_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str] = mapped_column(Text, default="")

@@ -158,6 +158,8 @@ def home(request: Request, session: SessionDep, user: PageReader) -> Response:
         "status_text": STATUS_TEXT,
         "can_attrition": user.role in P.PERF_ATTRITION,
         "can_cascade": user.role in P.PERF_CASCADE,
+        "can_recommend": user.role in P.PERF_REVIEW,
+        "can_forecast_skill": user.role == Role.planner,
         "own_floor": _own_floor(session, user, floor_first, floor_last),
         "floor_first": floor_first,
         "floor_last": floor_last,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from ccops.bounds import Day
 from ccops.ids import RowId
@@ -14,7 +14,9 @@ from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching
 from ccops.performance import floor_time as perf_floor_time
 from ccops.performance import periods as perf_periods
+from ccops.performance import positions as perf_positions
 from ccops.performance import recognition as perf_recognition
+from ccops.performance import recommendations as perf_recommendations
 from ccops.performance import reports as perf_reports
 from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
@@ -41,6 +43,9 @@ LeaderWriter = Annotated[Principal, Depends(require(*P.PERF_LEADERS, write=True)
 LeaderReader = Annotated[Principal, Depends(require(*P.PERF_LEADERS))]
 AttritionReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION))]
 CostReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION_COST))]
+Decider = Annotated[Principal, Depends(require(*P.PERF_DECIDE, write=True))]
+RecommendationReader = Annotated[Principal, Depends(require(*P.PERF_REVIEW))]
+PlannerKpiReader = Annotated[Principal, Depends(require(*P.PERF_PLANNER_KPIS))]
 
 
 # --- scorecards and cascade -------------------------------------------------------------------
@@ -352,6 +357,66 @@ def attrition_cost(
     attrition rate with its 95% interval, and the cost at the site's cost per leaver."""
     b = perf_periods.default_period(first=None, last=last)[1]
     return perf_attrition.attrition_cost(session=session, last=b, scope=user.scope)
+
+
+# --- results into decisions (#25) -------------------------------------------------------------
+
+
+@router.post(
+    "/reviews/{review_id}/recommendations",
+    response_model=s.RecommendationOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def recommend(
+    review_id: RowId, data: s.RecommendationIn, session: SessionDep, user: Reviewer
+) -> s.RecommendationOut:
+    """Record a recommendation of a review with its evidence (at least one piece)."""
+    return perf_recommendations.recommend(
+        session=session, review_id=review_id, data=data, by=user.login, scope=user.scope
+    )
+
+
+@router.get("/recommendations", response_model=list[s.RecommendationOut])
+def list_recommendations(
+    session: SessionDep,
+    user: RecommendationReader,
+    rec_status: Annotated[str | None, Query(alias="status")] = "pending",
+    person: str | None = None,
+) -> list[s.RecommendationOut]:
+    """List the recommendations of people in scope (pending by default), in name order."""
+    return perf_recommendations.list_recommendations(
+        session=session, scope=user.scope, status=rec_status or None, login=person
+    )
+
+
+@router.post("/recommendations/{recommendation_id}/decision", response_model=s.RecommendationOut)
+def decide_recommendation(
+    recommendation_id: RowId, data: s.DecisionIn, session: SessionDep, user: Decider
+) -> s.RecommendationOut:
+    """Accept or decline a pending recommendation of a person in scope."""
+    return perf_recommendations.decide(
+        session=session,
+        recommendation_id=recommendation_id,
+        data=data,
+        by=user.login,
+        scope=user.scope,
+    )
+
+
+@router.get("/people/{login}/forecast-skill", response_model=list[s.ForecastSkillOut])
+def forecast_skill(
+    login: str,
+    session: SessionDep,
+    user: PlannerKpiReader,
+    first: Day | None = None,
+    last: Day | None = None,
+) -> list[s.ForecastSkillOut]:
+    """A planner's forecast skill against seasonal naive, by queue and horizon (queue order)."""
+    first, last = perf_periods.default_period(first=first, last=last)
+    rows = perf_positions.forecast_breakdown(
+        session=session, login=login, first=first, last=last, scope=user.scope
+    )
+    return [s.ForecastSkillOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 routers: tuple[APIRouter, ...] = (router,)

@@ -599,3 +599,131 @@ class AttritionCostOut(BaseModel):
     last: date
     sites: list[SiteAttritionCost]
     basis: str
+
+
+# --- recommendations: results into decisions (#25) ---------------------------------------------
+
+
+class RecommendationKind(StrEnum):
+    """What a review recommends (source 001: results used for training, pay, transfers and
+    promotion)."""
+
+    training = "training"
+    pay_step = "pay_step"
+    transfer = "transfer"
+    promotion_readiness = "promotion_readiness"
+
+
+class RecommendationIn(BaseModel):
+    """A recommendation of a review with the evidence it rests on (at least one piece)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: RecommendationKind
+    rationale: str = Text
+    detail: str = Field(
+        default="",
+        max_length=500,
+        description="the course, the pay step, the team or queue, or the role in view",
+    )
+    kpis: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="KPI keys whose values over the review period (with their intervals) are "
+        "attached as evidence",
+    )
+    evaluation_ids: list[int] = Field(default_factory=list, max_length=50)
+    recognition_ids: list[int] = Field(default_factory=list, max_length=50)
+
+
+class EvidenceKpi(BaseModel):
+    """A KPI value attached as evidence, frozen as it was when the recommendation was made."""
+
+    kpi: str
+    label: str
+    unit: str
+    first: date
+    last: date
+    actual: float
+    low: float | None
+    high: float | None
+    n: int
+    interval_method: str
+    target: float | None
+    status: str
+    note: str
+
+
+class EvidenceEvaluation(BaseModel):
+    """A QA evaluation attached as evidence."""
+
+    id: int
+    contact_at: datetime
+    form: str
+    score_pct: float
+    passed: bool
+
+
+class EvidenceRecognition(BaseModel):
+    """A recognition attached as evidence."""
+
+    id: int
+    given_on: date
+    given_by: str
+    text: str
+
+
+class Evidence(BaseModel):
+    """Everything a recommendation rests on."""
+
+    kpis: list[EvidenceKpi] = Field(default_factory=list)
+    evaluations: list[EvidenceEvaluation] = Field(default_factory=list)
+    recognitions: list[EvidenceRecognition] = Field(default_factory=list)
+
+
+class RecommendationDecision(StrEnum):
+    """What a manager decides on a recommendation."""
+
+    accepted = "accepted"
+    declined = "declined"
+
+
+class DecisionIn(BaseModel):
+    """A manager's decision on a pending recommendation."""
+
+    model_config = ConfigDict(extra="forbid")
+    decision: RecommendationDecision
+    note: str = Field(default="", max_length=4000)
+
+
+class RecommendationOut(BaseModel):
+    """A stored recommendation with its evidence and decision."""
+
+    id: int
+    review_id: int
+    person: str
+    person_name: str
+    team: str | None
+    kind: RecommendationKind
+    rationale: str
+    detail: str
+    status: str
+    recorded_by: str
+    recorded_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+    evidence: Evidence
+
+
+class ForecastSkillOut(BaseModel):
+    """A planner's forecast skill for one queue and horizon bucket (days ahead)."""
+
+    queue: str
+    horizon: str = Field(description="days between the forecast's creation and the day scored")
+    queue_days: int
+    wmape: float | None = Field(description="sum |forecast - actual| / sum actual")
+    naive_wmape: float | None = Field(description="sum |seasonal naive - actual| / sum actual")
+    skill: float | None = Field(description="wmape / naive_wmape; below 1 beats seasonal naive")
+    low: float | None
+    high: float | None
+    note: str

@@ -23,6 +23,12 @@ from ccops.performance import subjects as perf_subjects
 from ccops.performance import sums as perf_sums
 
 DEFAULT_PERSON_KPIS = ("repeat_contact_rate", "aht_s", "occupancy")
+DEFAULT_POSITION_KPIS = {
+    Role.planner: ("forecast_skill", "schedule_fit"),
+    Role.qa_analyst: ("calibration_offset_pct", "qa_sample_completion"),
+    Role.supervisor: ("coaching_follow_through", "floor_time_share"),
+}
+"""A person without a scorecard of their own or of their position is measured on these."""
 DEFAULT_TEAM_KPIS = ("repeat_contact_rate", "aht_s", "occupancy", "attrition_rate")
 LEVEL_RANK = {s.Level.centre: 0, s.Level.team: 1, s.Level.position: 2, s.Level.person: 3}
 POSITION_OF_ROLE = {
@@ -252,7 +258,13 @@ def _fill(
     else:
         values = [
             perf_measures.kpi_value(
-                session=session, subject=subject, kpi=k, first=first, last=last, cache=cache
+                session=session,
+                subject=subject,
+                kpi=k,
+                first=first,
+                last=last,
+                higher_is_better=registry.METRICS[k].direction != "lower",
+                cache=cache,
             )
             for k in defaults
         ]
@@ -273,9 +285,8 @@ def person_scorecard(
     """Fill in a person's scorecard (own, else their position's) for a period."""
     person = perf_subjects.person_in_scope(session=session, login=login, scope=scope)
     card = scorecard_for_person(session, person)
-    return _fill(
-        session, perf_subjects.person_subject(person), card, DEFAULT_PERSON_KPIS, first, last
-    )
+    defaults = DEFAULT_POSITION_KPIS.get(person.role, DEFAULT_PERSON_KPIS)
+    return _fill(session, perf_subjects.person_subject(person), card, defaults, first, last)
 
 
 def team_scorecard(

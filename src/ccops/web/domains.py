@@ -25,6 +25,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.contacts.routes",
     "ccops.performance.routes",
     "ccops.performance.pages",
+    "ccops.performance.decisions.pages",
     "ccops.quality.routes",
     "ccops.quality.pages",
     "ccops.cases.routes",

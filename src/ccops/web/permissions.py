@@ -90,6 +90,10 @@ PERF_REVIEW_READ = frozenset({R.agent, R.supervisor, R.manager, R.admin})
 """Formal reviews and development notes (agents: their own)."""
 PERF_REVIEW = frozenset({R.supervisor, R.manager, R.admin})
 """Writing formal reviews and development notes."""
+PERF_DECIDE = frozenset({R.manager, R.admin})
+"""Deciding on review recommendations (training, pay step, transfer, promotion readiness)."""
+PERF_PLANNER_KPIS = frozenset({R.planner, R.manager, R.admin})
+"""A planner's forecast skill by queue and horizon (planners: of their sites)."""
 PERF_REPORTS = frozenset({R.supervisor, R.manager, R.executive, R.admin})
 """The report of a level (supervisors: agent and team; executives: executive)."""
 PERF_LEADERS = frozenset({R.supervisor, R.manager, R.admin})

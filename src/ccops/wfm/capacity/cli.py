@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -143,3 +144,107 @@ def show(
         print_json(out.model_dump(mode="json"))
         return
     _print_plan(out)
+
+
+@capacity_app.command("site")
+@handle_errors
+def site(
+    file: Annotated[
+        Path, typer.Argument(help="JSON: site, first_week, waves (see the planner's docs)")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan a site's capacity over all its queues, without and with each hiring wave."""
+    import json
+
+    from ccops.errors import no_such_file
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    if not file.exists():
+        raise no_such_file(file)
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{file}: not JSON ({exc})", [Problem(str(exc), file=str(file))]) from None
+    data = schemas.SitePlanIn.model_validate(raw)
+    with unit_of_work() as s:
+        out = capacity_site.site_plan(session=s, data=data, scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "week": w.week_index + 1,
+            "starts": w.week_start.isoformat(),
+            "required FTE": f"{sum(w.required_fte.values()):.1f}",
+            "gap, no wave": f"{sum(w.gap_without_waves.values()):.1f}",
+            **{f"gap, only {k}": f"{v:.1f}" for k, v in w.gap_with_each_wave.items()},
+            "gap, all waves": f"{sum(w.gap_with_waves.values()):.1f}",
+        }
+        for w in out.weeks
+    ]
+    print_table(f"{out.site} from {out.first_week}", rows, list(rows[0]) if rows else ["week"])
+    for note in out.notes:
+        console.print(note)
+
+
+@capacity_app.command("wave-add")
+@handle_errors
+def wave_add(
+    file: Annotated[Path, typer.Argument(help="JSON: one wave with its site")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Keep a hiring wave of a site; its site plans then include it."""
+    import json
+
+    from ccops.errors import no_such_file
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    if not file.exists():
+        raise no_such_file(file)
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{file}: not JSON ({exc})", [Problem(str(exc), file=str(file))]) from None
+    data = schemas.StoredWaveIn.model_validate(raw)
+    with unit_of_work() as s:
+        out = capacity_site.add_wave(session=s, data=data, by=who(), scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"wave {out.name!r} of {out.site} kept ({out.state})")
+
+
+@capacity_app.command("waves")
+@handle_errors
+def waves(
+    site: Annotated[str, typer.Option(help="Site name")],
+    as_json: JsonOpt = False,
+) -> None:
+    """List a site's hiring waves by class start, with where each stands today."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    with unit_of_work() as s:
+        out = capacity_site.list_waves(session=s, site=site, scope=EVERYTHING)
+    if as_json:
+        print_json([w.model_dump(mode="json") for w in out])
+        return
+    rows = [
+        {
+            "wave": w.name,
+            "hires": w.hires,
+            "queue": w.queue,
+            "skills": ", ".join(w.skills),
+            "class": f"{w.class_start} – {w.class_end}",
+            "go-live": w.go_live.isoformat(),
+            "state": w.state,
+        }
+        for w in out
+    ]
+    print_table(f"hiring waves of {site}", rows, list(rows[0]) if rows else ["wave"])

@@ -52,3 +52,18 @@ class CapacityWeek(Base):
     available_fte: Mapped[float] = mapped_column(Float)
     hires_start: Mapped[int] = mapped_column(Integer)
     gap_fte: Mapped[float] = mapped_column(Float)
+
+
+class HiringWave(Base):
+    """A hiring wave of a site: requisition, candidates per stage, training class (dates,
+    trainers, curriculum), go-live, the queue its graduates join and their nesting, kept as the
+    validated input (``ccops.wfm.capacity.schemas.WaveIn``) in JSON."""
+
+    __tablename__ = "hiring_wave"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    wave_json: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

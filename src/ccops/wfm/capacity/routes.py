@@ -12,6 +12,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import service as capacity_service
+from ccops.wfm.capacity import site as capacity_site
 
 capacity = APIRouter(prefix="/api/v1/capacity-plans", tags=["capacity plans"])
 
@@ -45,6 +46,29 @@ def show_capacity_plan(
 ) -> schemas.CapacityPlanOut:
     """Return a stored capacity plan."""
     return capacity_service.get_capacity_plan(session=session, plan_id=plan_id, scope=user.scope)
+
+
+@capacity.post("/site", response_model=schemas.SitePlanOut)
+def site_plan(
+    data: schemas.SitePlanIn, session: SessionDep, user: PlanWriter
+) -> schemas.SitePlanOut:
+    """Plan a site's capacity over all its queues (skills shared), without and with each hiring
+    wave (computed, not stored)."""
+    return capacity_site.site_plan(session=session, data=data, scope=user.scope)
+
+
+@capacity.post("/waves", response_model=schemas.StoredWaveOut, status_code=201)
+def add_wave(
+    data: schemas.StoredWaveIn, session: SessionDep, user: PlanWriter
+) -> schemas.StoredWaveOut:
+    """Keep a hiring wave of a site (its site plans then include it)."""
+    return capacity_site.add_wave(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@capacity.get("/waves", response_model=list[schemas.StoredWaveOut])
+def list_waves(site: str, session: SessionDep, user: PlanReader) -> list[schemas.StoredWaveOut]:
+    """List a site's hiring waves by class start, with where each stands today."""
+    return capacity_site.list_waves(session=session, site=site, scope=user.scope)
 
 
 routers: tuple[APIRouter, ...] = (capacity,)

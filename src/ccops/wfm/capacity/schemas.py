@@ -65,3 +65,107 @@ class CapacityPlanOut(BaseModel):
     total_hires: int
     notes: str
     weeks: list[CapacityWeekOut]
+
+
+# --- the site plan with hiring waves (#25) -----------------------------------------------------
+
+
+class WaveIn(BaseModel):
+    """A hiring wave: the requisition, its candidates, the training class, go-live, the queue
+    its graduates join and their nesting."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    name: str = Field(min_length=1, max_length=100)
+    hires: int = Field(ge=1, le=10_000, description="Requisition: people to hire")
+    skills: list[str] = Field(
+        min_length=1, max_length=50, description="Queues they are trained for"
+    )
+    queue: str = Field(min_length=1, description="The queue the graduates join")
+    candidates: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Candidates per stage (applied, screened, interviewed, offered, hired)",
+    )
+    class_start: date
+    class_end: date
+    go_live: date
+    trainers: list[str] = Field(default_factory=list, max_length=20)
+    curriculum: list[str] = Field(
+        default_factory=list, max_length=50, description="Modules or knowledge-article titles"
+    )
+    nesting_occupancy: float = Field(
+        default=0.6, gt=0, le=1, description="Occupancy while nesting (reduced)"
+    )
+    aht_ramp: list[Annotated[float, Field(ge=1, le=5)]] = Field(
+        default_factory=lambda: [1.5, 1.3, 1.15],
+        max_length=26,
+        description="Handle time as a multiple of the experienced one, each nesting week",
+    )
+
+
+class SitePlanIn(BaseModel):
+    """Inputs of a site's multi-queue capacity plan (every queue, skills shared)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    site: str = Field(min_length=1)
+    first_week: date = Field(description="The Monday the plan starts")
+    weeks: int = Field(default=26, ge=1, le=104)
+    hours_per_fte_week: float = Field(default=40.0, gt=0, le=168)
+    occupancy: float = Field(default=0.85, gt=0, le=1)
+    shrinkage: float = Field(default=0.3, ge=0, lt=1)
+    attrition_weekly: float = Field(default=0.005, ge=0, lt=1)
+    waves: list[WaveIn] = Field(default_factory=list, max_length=50)
+
+
+class SiteQueueOut(BaseModel):
+    """A queue of the site plan and where its requirement comes from."""
+
+    queue: str
+    forecast_id: int | None
+    note: str
+
+
+class SiteWeekOut(BaseModel):
+    """One week of the site plan: the requirement and the gap without and with the waves."""
+
+    week_index: int
+    week_start: date
+    required_fte: dict[str, float]
+    gap_without_waves: dict[str, float]
+    gap_with_waves: dict[str, float]
+    gap_with_each_wave: dict[str, float] = Field(description="total gap with only that wave")
+    wave_fte: dict[str, float] = Field(description="productive FTE each wave adds")
+
+
+class WaveOut(WaveIn):
+    """A wave as planned, with its week indices."""
+
+    start_week: int
+    live_week: int
+    nesting_yield: list[float]
+
+
+class SitePlanOut(BaseModel):
+    """A site's multi-queue capacity plan."""
+
+    site: str
+    first_week: date
+    staff: dict[str, float] = Field(description="people on hand per skill set (queues joined by +)")
+    queues: list[SiteQueueOut]
+    waves: list[WaveOut]
+    weeks: list[SiteWeekOut]
+    notes: list[str]
+
+
+class StoredWaveIn(WaveIn):
+    """A hiring wave to keep for a site (its site plans then include it)."""
+
+    site: str = Field(min_length=1)
+
+
+class StoredWaveOut(WaveIn):
+    """A stored hiring wave with its state on a day: recruiting, in training, nesting or live."""
+
+    id: int
+    site: str
+    created_by: str
+    state: str

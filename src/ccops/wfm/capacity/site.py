@@ -1,0 +1,314 @@
+"""A site's capacity plan over all its queues together, skills shared, with hiring waves.
+
+The requirement of each queue comes from its latest forecast (the weekly workload, as in the
+single-queue plan; weeks past the forecast repeat the mean of its whole weeks); the staff on
+hand are the site's current people grouped by the set of queues they are skilled for; each wave
+adds its graduates from go-live, nesting first. The gap is computed week by week without the
+waves, with each wave alone and with all of them (``engines.hiring``). Nothing is stored: the
+plan is computed from what is in the database and the waves given.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ccops.engines import hiring
+from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.org import service as org_service
+from ccops.org.models import Person, PersonSkill, Queue
+from ccops.wfm.capacity import schemas
+from ccops.wfm.capacity.models import HiringWave
+from ccops.wfm.forecasts import service as forecast_service
+from ccops.wfm.forecasts.models import Forecast
+
+
+def _weekly_required(
+    session: Session, record: Forecast, data: schemas.SitePlanIn
+) -> tuple[list[float], str]:
+    day0 = forecast_service.day_start_min(data.first_week)
+    volume = np.array([iv.volume for iv in record.intervals]) * forecast_service.adjustment_factors(
+        record, [iv.interval_local_min for iv in record.intervals]
+    )
+    aht = np.array([iv.aht_s for iv in record.intervals], dtype=np.float64)
+    local = np.array([iv.interval_local_min for iv in record.intervals])
+    week = (local - day0) // (7 * forecast_service.MIN_PER_DAY)
+    hours = volume * aht / 3600.0 / data.occupancy
+    per_fte = data.hours_per_fte_week * (1.0 - data.shrinkage)
+    full = [w for w in range(data.weeks) if (week == w).sum() * record.interval_min >= 7 * 1440]
+    workload = {w: float(hours[week == w].sum()) for w in full}
+    if not workload:
+        whole = record.horizon_days // 7
+        first_full = (local - forecast_service.day_start_min(record.first_day)) // (7 * 1440)
+        mean = (
+            float(sum(hours[first_full == w].sum() for w in range(whole)) / whole) if whole else 0.0
+        )
+        note = f"forecast {record.id} does not cover the plan's weeks: its weekly mean is used"
+    else:
+        mean = sum(workload.values()) / len(workload)
+        note = (
+            f"forecast {record.id}: weeks {len(workload)} of {data.weeks} from it, the rest repeat "
+            "its mean"
+            if len(workload) < data.weeks
+            else f"forecast {record.id}"
+        )
+    return [workload.get(w, mean) / per_fte for w in range(data.weeks)], note
+
+
+def _check_waves(
+    data: schemas.SitePlanIn, queues: dict[str, int]
+) -> list[tuple[schemas.WaveIn, int, int]]:
+    problems: list[Problem] = []
+    out = []
+    names = Counter(w.name for w in data.waves)
+    for i, wave in enumerate(data.waves):
+        where = f"waves.{i}"
+        if names[wave.name] > 1:
+            problems.append(Problem(f"wave {wave.name!r} is named twice", f"{where}.name"))
+        if wave.class_end < wave.class_start:
+            problems.append(
+                Problem(
+                    f"wave {wave.name!r}: the class ends ({wave.class_end}) before it starts "
+                    f"({wave.class_start})",
+                    f"{where}.class_end",
+                )
+            )
+        if wave.go_live < wave.class_end:
+            problems.append(
+                Problem(
+                    f"wave {wave.name!r}: go-live ({wave.go_live}) comes before the class ends "
+                    f"({wave.class_end})",
+                    f"{where}.go_live",
+                )
+            )
+        unknown = [q for q in [*wave.skills, wave.queue] if q not in queues]
+        if unknown:
+            problems.append(
+                Problem(
+                    f"wave {wave.name!r}: no queue {', '.join(sorted(set(unknown)))} at site "
+                    f"{data.site}",
+                    f"{where}.skills",
+                )
+            )
+        elif wave.queue not in wave.skills:
+            problems.append(
+                Problem(
+                    f"wave {wave.name!r} joins {wave.queue} but is trained for "
+                    f"{', '.join(wave.skills)} only: graduates need the skill of the queue they "
+                    "join",
+                    f"{where}.queue",
+                )
+            )
+        start = (wave.class_start - data.first_week).days // 7
+        live = (wave.go_live - data.first_week).days // 7
+        out.append((wave, start, live))
+    if problems:
+        raise Invalid("; ".join(p.message for p in problems), problems)
+    return out
+
+
+def site_plan(
+    *, session: Session, data: schemas.SitePlanIn, scope: org_service.Scope
+) -> schemas.SitePlanOut:
+    """Plan a site's capacity over all its queues with shared skills, without and with each
+    hiring wave (the site's stored waves and those given; a given wave replaces a stored one of
+    the same name); bad waves are refused with every problem named, nothing computed."""
+    site = org_service.get_site(session=session, name=data.site)
+    if not scope.allows_site(site.id):
+        raise NotFound(f"no site {data.site!r} in your scope", [Problem("outside scope", "site")])
+    if data.first_week.weekday() != 0:
+        raise Invalid(
+            f"first_week {data.first_week} is not a Monday", [Problem("not a Monday", "first_week")]
+        )
+    queue_rows = list(
+        session.scalars(select(Queue).where(Queue.site_id == site.id).order_by(Queue.name))
+    )
+    index = {q.name: i for i, q in enumerate(queue_rows)}
+    stored = [
+        schemas.WaveIn.model_validate_json(w.wave_json)
+        for w in session.scalars(
+            select(HiringWave).where(HiringWave.site_id == site.id).order_by(HiringWave.id)
+        )
+    ]
+    given = {w.name for w in data.waves}
+    data = data.model_copy(
+        update={"waves": [w for w in stored if w.name not in given] + data.waves}
+    )
+    waves = _check_waves(data, index)
+    required = np.zeros((data.weeks, len(queue_rows)))
+    queues_out = []
+    for i, queue in enumerate(queue_rows):
+        record = session.scalars(
+            select(Forecast)
+            .where(Forecast.queue_id == queue.id)
+            .order_by(Forecast.created_at.desc(), Forecast.id.desc())
+        ).first()
+        if record is None:
+            queues_out.append(
+                schemas.SiteQueueOut(
+                    queue=queue.name, forecast_id=None, note="no forecast: no requirement counted"
+                )
+            )
+            continue
+        column, note = _weekly_required(session, record, data)
+        required[:, i] = column
+        queues_out.append(schemas.SiteQueueOut(queue=queue.name, forecast_id=record.id, note=note))
+    people = session.scalars(
+        select(Person).where(
+            Person.site_id == site.id,
+            or_(Person.termination_date.is_(None), Person.termination_date > data.first_week),
+        )
+    ).all()
+    skills: dict[int, set[int]] = {}
+    for person_id, queue_id in session.execute(
+        select(PersonSkill.person_id, PersonSkill.queue_id).where(
+            PersonSkill.person_id.in_([p.id for p in people])
+        )
+    ):
+        skills.setdefault(person_id, set()).add(queue_id)
+    by_queue_id = {q.id: i for i, q in enumerate(queue_rows)}
+    counts: Counter[frozenset[int]] = Counter()
+    for p in people:
+        held = frozenset(by_queue_id[q] for q in skills.get(p.id, set()) if q in by_queue_id)
+        if held:
+            counts[held] += 1
+    groups = sorted(counts, key=lambda g: sorted(g))
+    staff = [float(counts[g]) for g in groups]
+    engine_waves = [
+        hiring.Wave(
+            hires=w.hires,
+            skills=frozenset(index[q] for q in w.skills),
+            start=start,
+            live=live,
+            nesting=hiring.nesting_yield(w.nesting_occupancy / data.occupancy, w.aht_ramp),
+        )
+        for w, start, live in waves
+    ]
+    a = data.attrition_weekly
+    without = hiring.gap(required, groups, staff, a, [])
+    with_all = hiring.gap(required, groups, staff, a, engine_waves)
+    alone = {
+        w.name: hiring.gap(required, groups, staff, a, [ew]).sum(axis=1)
+        for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
+    }
+    fte = {
+        w.name: hiring.wave_fte(ew, data.weeks, a)
+        for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
+    }
+    names = [q.name for q in queue_rows]
+
+    def per_queue(row: np.ndarray) -> dict[str, float]:
+        return {n: round(float(v), 4) for n, v in zip(names, row, strict=True)}
+
+    weeks_out = [
+        schemas.SiteWeekOut(
+            week_index=w,
+            week_start=data.first_week + timedelta(days=7 * w),
+            required_fte=per_queue(required[w]),
+            gap_without_waves=per_queue(without[w]),
+            gap_with_waves=per_queue(with_all[w]),
+            gap_with_each_wave={k: round(float(v[w]), 4) for k, v in alone.items()},
+            wave_fte={k: round(float(v[w]), 4) for k, v in fte.items()},
+        )
+        for w in range(data.weeks)
+    ]
+    notes = []
+    for w, start, live in waves:
+        if start < 0:
+            notes.append(f"wave {w.name!r} started its class before the plan's first week")
+        if live >= data.weeks:
+            notes.append(f"wave {w.name!r} goes live after the plan's last week")
+    short = [w + 1 for w in range(data.weeks) if with_all[w].sum() > 1e-6]
+    if short:
+        notes.append("short with every wave in weeks " + ", ".join(map(str, short)))
+    return schemas.SitePlanOut(
+        site=site.name,
+        first_week=data.first_week,
+        staff={
+            "+".join(names[q] for q in sorted(g)): c for g, c in zip(groups, staff, strict=True)
+        },
+        queues=queues_out,
+        waves=[
+            schemas.WaveOut(
+                **w.model_dump(),
+                start_week=start,
+                live_week=live,
+                nesting_yield=list(ew.nesting),
+            )
+            for (w, start, live), ew in zip(waves, engine_waves, strict=True)
+        ],
+        weeks=weeks_out,
+        notes=notes,
+    )
+
+
+def wave_state(wave: schemas.WaveIn, on: date) -> str:
+    """Where a wave stands on day ``on``: recruiting, in training, nesting or live."""
+    if on < wave.class_start:
+        return "recruiting"
+    if on < wave.go_live:
+        return "in training"
+    if on < wave.go_live + timedelta(days=7 * len(wave.aht_ramp)):
+        return "nesting"
+    return "live"
+
+
+def _site_in_scope(session: Session, name: str, scope: org_service.Scope) -> int:
+    site = org_service.get_site(session=session, name=name)
+    if not scope.allows_site(site.id):
+        raise NotFound(f"no site {name!r} in your scope", [Problem("outside scope", "site")])
+    return site.id
+
+
+def add_wave(
+    *, session: Session, data: schemas.StoredWaveIn, by: str, scope: org_service.Scope
+) -> schemas.StoredWaveOut:
+    """Keep a hiring wave of a site in scope; a bad wave is refused, nothing stored."""
+    site_id = _site_in_scope(session, data.site, scope)
+    queues = {
+        q.name: i
+        for i, q in enumerate(
+            session.scalars(select(Queue).where(Queue.site_id == site_id).order_by(Queue.name))
+        )
+    }
+    wave = schemas.WaveIn.model_validate(data.model_dump(exclude={"site"}))
+    probe = schemas.SitePlanIn(site=data.site, first_week=data.class_start, waves=[wave])
+    _check_waves(probe, queues)
+    exists = session.scalars(
+        select(HiringWave).where(HiringWave.site_id == site_id, HiringWave.name == data.name)
+    ).first()
+    if exists is not None:
+        raise Conflict(
+            f"site {data.site} already has a wave {data.name!r}", [Problem("duplicate", "name")]
+        )
+    row = HiringWave(
+        site_id=site_id, name=data.name, wave_json=wave.model_dump_json(), created_by=by
+    )
+    session.add(row)
+    session.flush()
+    return _wave_out(row, data.site, date.today())
+
+
+def _wave_out(row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
+    wave = schemas.WaveIn.model_validate_json(row.wave_json)
+    return schemas.StoredWaveOut(
+        **wave.model_dump(),
+        id=row.id,
+        site=site,
+        created_by=row.created_by,
+        state=wave_state(wave, on),
+    )
+
+
+def list_waves(
+    *, session: Session, site: str, scope: org_service.Scope, on: date | None = None
+) -> list[schemas.StoredWaveOut]:
+    """List the hiring waves of a site in scope, by class start, with their state on ``on``."""
+    site_id = _site_in_scope(session, site, scope)
+    rows = session.scalars(select(HiringWave).where(HiringWave.site_id == site_id))
+    out = [_wave_out(r, site, on or date.today()) for r in rows]
+    return sorted(out, key=lambda w: (w.class_start, w.name))

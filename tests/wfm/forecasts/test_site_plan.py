@@ -1,0 +1,210 @@
+"""A site's capacity plan over all its queues with shared skills and a hiring wave that nests
+(SQLite and PostgreSQL): hand-computed gaps, and bad waves refused with every problem named."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.enums import ChannelKind, Role
+from ccops.errors import Conflict, Invalid
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
+from ccops.org.models import Queue
+from ccops.wfm.capacity import schemas
+from ccops.wfm.capacity import site as capacity_site
+from ccops.wfm.forecasts.models import Forecast, ForecastInterval
+from tests.factories.web import World
+
+MONDAY = date(2026, 1, 5)
+ALL = org_service.EVERYTHING
+
+
+def _centre(session: Session) -> None:
+    org_service.create_site(session=session, data=org_schemas.SiteIn(name="Main", timezone="UTC"))
+    org_service.create_channel(
+        session=session, data=org_schemas.ChannelIn(name="voice", kind=ChannelKind.voice)
+    )
+    for name in ("Chat", "Sales"):
+        org_service.create_queue(
+            session=session, data=org_schemas.QueueIn(name=name, channel="voice", site="Main")
+        )
+    people = [("s", ["Sales"])] * 3 + [("b", ["Sales", "Chat"])] * 2 + [("c", ["Chat"])] * 4
+    for n, (prefix, skills) in enumerate(people):
+        org_service.create_person(
+            session=session,
+            data=org_schemas.PersonIn(
+                name=f"{prefix}{n}",
+                login=f"{prefix}{n}",
+                site="Main",
+                role=Role.agent,
+                skills=[org_schemas.SkillIn(queue=q) for q in skills],
+            ),
+        )
+    # hourly forecasts of 28 days: Sales 1 contact an hour of 3600 s (168 h a week = 4 FTE of
+    # 42 h at occupancy 1, no shrinkage), Chat 2 an hour (8 FTE)
+    for queue in session.scalars(select(Queue)):
+        volume = 1.0 if queue.name == "Sales" else 2.0
+        record = Forecast(
+            queue_id=queue.id,
+            method="test",
+            created_by="plan",
+            horizon_days=28,
+            interval_min=60,
+            first_day=MONDAY,
+            last_day=MONDAY + timedelta(days=27),
+            history_source="contacts",
+        )
+        session.add(record)
+        session.flush()
+        for h in range(28 * 24):
+            start = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(hours=h)
+            session.add(
+                ForecastInterval(
+                    forecast_id=record.id,
+                    interval_local_min=int(start.timestamp()) // 60,
+                    utc_offset_min=0,
+                    interval_start=start,
+                    volume=volume,
+                    lo80=volume,
+                    hi80=volume,
+                    lo95=volume,
+                    hi95=volume,
+                    aht_s=3600.0,
+                )
+            )
+    session.flush()
+
+
+def _plan(waves: list[dict[str, object]]) -> schemas.SitePlanIn:
+    return schemas.SitePlanIn.model_validate(
+        {
+            "site": "Main",
+            "first_week": str(MONDAY),
+            "weeks": 4,
+            "hours_per_fte_week": 42,
+            "occupancy": 1.0,
+            "shrinkage": 0.0,
+            "attrition_weekly": 0.0,
+            "waves": waves,
+        }
+    )
+
+
+WAVE = {
+    "name": "January",
+    "hires": 4,
+    "skills": ["Chat"],
+    "queue": "Chat",
+    "candidates": {"applied": 40, "interviewed": 12, "offered": 5, "hired": 4},
+    "class_start": str(MONDAY),
+    "class_end": str(MONDAY + timedelta(days=11)),
+    "go_live": str(MONDAY + timedelta(days=14)),
+    "trainers": ["tl1"],
+    "curriculum": ["Chat etiquette", "Refund process"],
+    "nesting_occupancy": 1.0,
+    "aht_ramp": [2.0],
+}
+
+
+def test_the_site_gap_with_shared_skills_and_a_nesting_wave(session: Session) -> None:
+    _centre(session)
+    out = capacity_site.site_plan(session=session, data=_plan([WAVE]), scope=ALL)
+    assert out.staff == {"Chat": 4.0, "Chat+Sales": 2.0, "Sales": 3.0}
+    assert out.weeks[0].required_fte == {"Chat": pytest.approx(8.0), "Sales": pytest.approx(4.0)}
+    # 9 people for 12 FTE: 3 short, spread as a quarter of each queue (Chat 2, Sales 1)
+    gap0 = out.weeks[0].gap_without_waves
+    assert gap0 == {"Chat": pytest.approx(2.0, abs=1e-6), "Sales": pytest.approx(1.0, abs=1e-6)}
+    # the wave is in class in weeks 1-2, nests at half an FTE in week 3, counts whole in week 4
+    assert [w.wave_fte["January"] for w in out.weeks] == [0.0, 0.0, 2.0, 4.0]
+    totals = [sum(w.gap_with_waves.values()) for w in out.weeks]
+    assert totals == pytest.approx([3.0, 3.0, 1.0, 0.0], abs=1e-6)
+    assert [w.gap_with_each_wave["January"] for w in out.weeks] == pytest.approx(
+        [3.0, 3.0, 1.0, 0.0], abs=1e-6
+    )
+    (wave,) = out.waves
+    assert (wave.start_week, wave.live_week, wave.nesting_yield) == (0, 2, [0.5])
+    assert out.notes == ["short with every wave in weeks 1, 2, 3"]
+
+
+def test_bad_waves_are_refused_with_every_problem_named(session: Session) -> None:
+    _centre(session)
+    backwards = dict(WAVE, class_end=str(MONDAY - timedelta(days=1)))
+    unskilled = dict(WAVE, name="February", skills=["Sales"], queue="Chat")
+    with pytest.raises(Invalid) as caught:
+        capacity_site.site_plan(session=session, data=_plan([backwards, unskilled]), scope=ALL)
+    message = caught.value.message
+    assert "wave 'January': the class ends (2026-01-04) before it starts (2026-01-05)" in message
+    assert (
+        "wave 'February' joins Chat but is trained for Sales only: graduates need the skill of "
+        "the queue they join" in message
+    )
+    assert {p.field for p in caught.value.problems} == {"waves.0.class_end", "waves.1.queue"}
+    nowhere = dict(WAVE, skills=["Email"], queue="Email")
+    with pytest.raises(Invalid, match="wave 'January': no queue Email at site Main"):
+        capacity_site.site_plan(session=session, data=_plan([nowhere]), scope=ALL)
+    with pytest.raises(Invalid, match="first_week 2026-01-06 is not a Monday"):
+        capacity_site.site_plan(
+            session=session,
+            data=_plan([]).model_copy(update={"first_week": MONDAY + timedelta(days=1)}),
+            scope=ALL,
+        )
+
+
+def test_site_plan_api_and_cli_refuse_a_wave_into_a_queue_without_the_skill(world: World) -> None:
+    planner = world.client(Role.planner)  # sites: Main
+    body = {
+        "site": "Main",
+        "first_week": str(MONDAY),
+        "weeks": 2,
+        "waves": [dict(WAVE, skills=["Sales"], queue="Support")],
+    }
+    refused = planner.post("/api/v1/capacity-plans/site", json=body)
+    assert refused.status_code == 422
+    assert "wave 'January': no queue Support at site Main" in refused.json()["message"]
+    body["waves"] = []
+    ok = planner.post("/api/v1/capacity-plans/site", json=body)
+    assert ok.status_code == 200
+    assert ok.json()["queues"] == [
+        {"queue": "Sales", "forecast_id": None, "note": "no forecast: no requirement counted"}
+    ]
+    other = planner.post("/api/v1/capacity-plans/site", json=dict(body, site="Other"))
+    assert other.status_code == 404
+    assert (
+        world.client(Role.executive).post("/api/v1/capacity-plans/site", json=body).status_code
+        == 403
+    )
+
+
+def test_a_stored_wave_joins_every_site_plan_and_bad_ones_are_not_kept(session: Session) -> None:
+    _centre(session)
+    kept = capacity_site.add_wave(
+        session=session,
+        data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main")),
+        by="plan",
+        scope=ALL,
+    )
+    assert kept.state in {"in training", "nesting", "live"}
+    assert capacity_site.wave_state(kept, MONDAY - timedelta(days=1)) == "recruiting"
+    assert capacity_site.wave_state(kept, MONDAY + timedelta(days=14)) == "nesting"
+    assert capacity_site.wave_state(kept, MONDAY + timedelta(days=21)) == "live"
+    out = capacity_site.site_plan(session=session, data=_plan([]), scope=ALL)
+    assert [w.wave_fte["January"] for w in out.weeks] == [0.0, 0.0, 2.0, 4.0]
+    bad = dict(WAVE, name="Backwards", site="Main", class_end=str(MONDAY - timedelta(days=3)))
+    with pytest.raises(Invalid, match="the class ends .* before it starts"):
+        capacity_site.add_wave(
+            session=session, data=schemas.StoredWaveIn.model_validate(bad), by="plan", scope=ALL
+        )
+    with pytest.raises(Conflict, match="already has a wave 'January'"):
+        capacity_site.add_wave(
+            session=session,
+            data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main")),
+            by="plan",
+            scope=ALL,
+        )
+    assert [w.name for w in capacity_site.list_waves(session=session, site="Main", scope=ALL)] == [
+        "January"
+    ]
