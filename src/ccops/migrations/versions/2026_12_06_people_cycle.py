@@ -1,7 +1,7 @@
 """people cycle: recommendations of reviews with their evidence, hiring waves of sites (#25)
 
 Revision ID: 0035
-Revises: 0029
+Revises: 0036
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0035"
-down_revision: str | None = "0029"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
