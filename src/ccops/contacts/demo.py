@@ -20,10 +20,10 @@ a day; agent-state history is kept for the last 7 days only, to keep the demo da
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -46,8 +46,23 @@ LAUNCH_FROM = time(9, 0)
 STATE_HISTORY_DAYS = 7
 SOURCE = "demo"
 
-if TYPE_CHECKING:
-    from ccops.wfm.schedules.demo_history import Worked
+
+class Worked(Protocol):
+    """A shift someone worked (``ccops.wfm.schedules.demo_history.Worked``), as the simulation
+    reads it: who, from when, its pauses, and whether they were absent or back late from lunch."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def pauses(self) -> tuple[tuple[int, int, str], ...]: ...
+    @property
+    def absent(self) -> bool: ...
+    @property
+    def late_from_lunch(self) -> bool: ...
+    def present(self) -> list[int]: ...
+
 
 # Relative volume by weekday (Monday first): the Monday peak and a quiet weekend.
 WEEKDAY_FACTOR = np.array([1.25, 1.08, 1.0, 0.98, 0.95, 0.55, 0.4])
@@ -113,7 +128,7 @@ def seed_demo(
     end: date,
     launch: date,
     rosters: dict[str, Roster],
-    worked: dict[str, list[Worked]],
+    worked: Mapping[str, Sequence[Worked]],
     secret_key: str,
     seed: int,
 ) -> dict[str, int]:
@@ -325,7 +340,7 @@ def _store_states(
     grid: _Grid,
     site: str,
     slots: list[np.ndarray],
-    worked: list[Worked],
+    worked: Sequence[Worked],
 ) -> int:
     """Store the last days' agent states: the simulation's spans given to the person in the slot
     (a span of waiting is cut where the slot changes hands; a contact stays with who took it),

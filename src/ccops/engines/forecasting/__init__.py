@@ -68,12 +68,12 @@ from ccops.engines.forecasting.aht import (
 )
 from ccops.engines.forecasting.backtest import (
     SHORT_HISTORY_DAYS,
-    BacktestRow,
     Build,
     backtest,
     choose_method,
     select_and_forecast,
 )
+from ccops.engines.forecasting.backtest_rows import BacktestRow
 from ccops.engines.forecasting.events import (
     Event,
     EventCalendar,

@@ -60,7 +60,7 @@ from ccops.engines.forecasting.series import (
 )
 
 if TYPE_CHECKING:
-    from ccops.engines.forecasting.backtest import BacktestRow
+    from ccops.engines.forecasting.backtest_rows import BacktestRow
 
 _MIN_HALF_WIDTH = 0.5
 """Contacts: a band half-width below this counts as this in scores and scaling (a band of zero
