@@ -12,6 +12,7 @@ from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
 from ccops.value import models as value_models
+from ccops.wfm.allowances import models as allowance_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
@@ -21,6 +22,7 @@ from ccops.wfm.staffing import models as staffing_models
 
 __all__ = [
     "Base",
+    "allowance_models",
     "audit_models",
     "capacity_models",
     "cases_models",

@@ -290,6 +290,7 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/schedules/{schedule_id}/publish"): Unseeded("schedule"),
     ("POST", "/api/v1/schedules/requests/{request_id}/answer"): Unseeded("schedule request"),
     ("POST", "/api/v1/schedules/requests/{request_id}/withdraw"): Unseeded("schedule request"),
+    ("GET", "/api/v1/timeoff/balance/{login}"): obj(*PERSON),
     ("POST", "/api/v1/schedules/requests/{request_id}/decision"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/answer"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/withdraw"): Unseeded("schedule request"),

@@ -131,6 +131,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/schedules/requests/{request_id}/answer"): NOT_EXECUTIVE,
     ("POST", "/api/v1/schedules/requests/{request_id}/withdraw"): NOT_EXECUTIVE,
     ("POST", "/api/v1/schedules/requests/{request_id}/decision"): PLANNING,
+    # JSON API: time-off allowances (own balance for all who ask for time off)
+    ("GET", "/api/v1/timeoff/balance"): NOT_EXECUTIVE,
+    ("GET", "/api/v1/timeoff/balance/{login}"): STAFFING,
+    ("GET", "/api/v1/timeoff/planner"): STAFFING,
+    ("GET", "/api/v1/timeoff/policies"): PLANNING,
+    ("POST", "/api/v1/timeoff/policies"): PLANNING,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},
