@@ -7,8 +7,9 @@ and agent states made by the simulation engine (``ccops.contacts.demo``), the la
 forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
 interval totals of the whole history (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
-(``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``) and the knowledge base
-(``ccops.knowledge.demo``). On the most recent
+(``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``), the knowledge base
+(``ccops.knowledge.demo``) and time-off allowances with a few balances
+(``ccops.wfm.allowances.demo``). On the most recent
 Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -27,6 +28,7 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
+from ccops.wfm.allowances import demo as allowance_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
@@ -67,6 +69,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     value_demo.seed_demo(session)
     cases_demo.seed_demo(session, first=first, end=end, launch=launch)
     knowledge_demo.seed_demo(session, end=end, launch=launch)
+    allowance_demo.seed_demo(session, end=end)
     return {
         "first_day": first,
         "last_day": end,

@@ -14,11 +14,11 @@ from ccops.errors import Conflict, Forbidden, Invalid
 from ccops.notifications.models import Notification
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
-from ccops.org.models import Person
+from ccops.org.models import Person, Team
 from ccops.wfm.allowances import schemas, service
 from ccops.wfm.requests import service as request_service
 from ccops.wfm.requests.models import ScheduleRequest
-from ccops.wfm.requests.schemas import RequestIn
+from ccops.wfm.requests.schemas import RequestIn, RequestOut
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules.models import CoverageInterval, Schedule, ScheduledShift, TimeOff
 from tests.wfm.requests.test_service import published  # noqa: F401  (the fixture)
@@ -40,7 +40,7 @@ def _policy(session: Session, annual_h: float = 80.0, **kw: object) -> schemas.P
     )
 
 
-def _ask(session: Session, login: str, first: date, last: date | None = None) -> object:
+def _ask(session: Session, login: str, first: date, last: date | None = None) -> RequestOut:
     return request_service.create(
         session=session,
         person_id=_pid(session, login),
@@ -105,7 +105,7 @@ def test_without_an_open_slot_the_request_goes_to_the_planner_with_the_reason(
 ) -> None:
     _policy(session, 80.0)
     out = _ask(session, "alice", MONDAY)  # coverage meets the requirement exactly: no slot
-    assert out.status == "pending"  # type: ignore[attr-defined]
+    assert out.status == "pending"
     bal = _balance(session)
     assert (bal.planned_h, bal.pending_h, bal.remaining_h) == (7.5, 7.5, 72.5)
     bodies = session.scalars(select(Notification.body)).all()
@@ -120,8 +120,8 @@ def test_inside_the_open_slots_and_the_balance_the_request_is_granted_automatica
     _policy(session, 80.0)
     _spare_agent_on(session, TUESDAY)
     out = _ask(session, "alice", TUESDAY)
-    assert out.status == "granted" and out.decided_by == "auto-grant"  # type: ignore[attr-defined]
-    assert out.schedule_id is not None  # type: ignore[attr-defined]
+    assert out.status == "granted" and out.decided_by == "auto-grant"
+    assert out.schedule_id is not None
     assert TUESDAY not in _alice_shift_days(session)
     bal = _balance(session)
     assert (bal.taken_h, bal.planned_h, bal.pending_h, bal.remaining_h) == (0.0, 7.5, 0.0, 72.5)
@@ -131,7 +131,7 @@ def test_inside_the_open_slots_and_the_balance_the_request_is_granted_automatica
 def test_automatic_grants_can_be_switched_off(session: Session) -> None:
     _policy(session, 80.0, auto_grant=False)
     _spare_agent_on(session, TUESDAY)
-    assert _ask(session, "alice", TUESDAY).status == "pending"  # type: ignore[attr-defined]
+    assert _ask(session, "alice", TUESDAY).status == "pending"
     bodies = session.scalars(select(Notification.body)).all()
     assert any("automatic grants are off" in b for b in bodies)
 
@@ -140,7 +140,7 @@ def test_automatic_grants_can_be_switched_off(session: Session) -> None:
 def test_a_day_without_a_shift_books_nothing(session: Session) -> None:
     _policy(session, 80.0)
     out = _ask(session, "alice", WEDNESDAY)  # alice does not work on Wednesday
-    assert out.status == "granted"  # type: ignore[attr-defined]
+    assert out.status == "granted"
     assert _balance(session).planned_h == 0.0
 
 
@@ -151,7 +151,7 @@ def test_a_week_without_a_published_schedule_books_contract_days_and_asks_the_pl
     _policy(session, 80.0, hours_per_day=7.0)
     first = MONDAY + timedelta(days=7)
     out = _ask(session, "alice", first, first + timedelta(days=6))  # Mon..Sun: 5 workdays
-    assert out.status == "pending"  # type: ignore[attr-defined]
+    assert out.status == "pending"
     assert _balance(session).planned_h == 35.0
     assert any("no published schedule" in b for b in session.scalars(select(Notification.body)))
 
@@ -161,7 +161,7 @@ def test_cancelling_granted_time_off_returns_the_hours(session: Session) -> None
     _policy(session, 80.0)
     _spare_agent_on(session, TUESDAY)
     granted = _ask(session, "alice", TUESDAY)
-    rid = granted.id  # type: ignore[attr-defined]
+    rid = granted.id
     with pytest.raises(Forbidden):
         request_service.withdraw(session=session, request_id=rid, person_id=_pid(session, "bob"))
     out = request_service.withdraw(
@@ -169,7 +169,7 @@ def test_cancelling_granted_time_off_returns_the_hours(session: Session) -> None
     )
     assert out.status == "cancelled"
     assert _balance(session).remaining_h == 80.0
-    off = session.get(TimeOff, granted.time_off_id)  # type: ignore[attr-defined]
+    off = session.get(TimeOff, granted.time_off_id)
     assert off is not None and off.status == "cancelled"
 
 
@@ -177,7 +177,7 @@ def test_cancelling_granted_time_off_returns_the_hours(session: Session) -> None
 def test_time_off_already_begun_cannot_be_cancelled(session: Session) -> None:
     _policy(session, 80.0)
     _spare_agent_on(session, TUESDAY)
-    rid = _ask(session, "alice", TUESDAY).id  # type: ignore[attr-defined]
+    rid = _ask(session, "alice", TUESDAY).id
     with pytest.raises(Conflict, match="already begun"):
         request_service.cancel(
             session=session,
@@ -199,7 +199,7 @@ def test_monthly_accrual_books_only_what_is_accrued_by_the_last_day(session: Ses
 
 @pytest.mark.usefixtures("published")
 def test_without_a_policy_requests_go_to_the_planner_as_before(session: Session) -> None:
-    assert _ask(session, "alice", MONDAY).status == "pending"  # type: ignore[attr-defined]
+    assert _ask(session, "alice", MONDAY).status == "pending"
     bal = _balance(session)
     assert (bal.allowance_h, bal.planned_h, bal.contract) == (0.0, 0.0, "flex")
 
@@ -209,7 +209,7 @@ def test_the_vacation_planner_shows_open_slots_from_coverage(session: Session) -
     _policy(session, 80.0)
     org_service.create_team(session=session, data=org_schemas.TeamIn(name="Team A", site="Main"))
     session.flush()
-    team_id = session.scalars(select(org_service.Team.id)).one()  # type: ignore[attr-defined]
+    team_id = session.scalars(select(Team.id)).one()
     session.execute(
         update(Person).where(Person.login.in_(["alice", "bob"])).values(team_id=team_id)
     )
