@@ -137,6 +137,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/timeoff/planner"): STAFFING,
     ("GET", "/api/v1/timeoff/policies"): PLANNING,
     ("POST", "/api/v1/timeoff/policies"): PLANNING,
+    ("GET", "/timeoff"): NOT_EXECUTIVE,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},

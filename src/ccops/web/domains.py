@@ -41,6 +41,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.intraday.pages",
     "ccops.wfm.requests.routes",
     "ccops.wfm.allowances.routes",
+    "ccops.wfm.allowances.pages",
     "ccops.wfm.requests.pages",
     "ccops.wfm.schedules.routes",
     "ccops.wfm.schedules.pages",
