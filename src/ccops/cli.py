@@ -68,6 +68,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("capacity", "ccops.wfm.capacity.cli:capacity_app", "Capacity (hiring) plans."),
     (
+        "bid",
+        "ccops.wfm.bidding.cli:bid_app",
+        "Shift bidding: open a bid on lines, rank, award by a published rule.",
+    ),
+    (
         "timeoff",
         "ccops.wfm.allowances.cli:timeoff_app",
         "Time-off allowances: balances, the vacation planner, leave policies.",

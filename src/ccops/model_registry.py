@@ -13,6 +13,7 @@ from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
 from ccops.value import models as value_models
 from ccops.wfm.allowances import models as allowance_models
+from ccops.wfm.bidding import models as bidding_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "allowance_models",
     "audit_models",
+    "bidding_models",
     "capacity_models",
     "cases_models",
     "contacts_models",

@@ -138,6 +138,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/timeoff/policies"): PLANNING,
     ("POST", "/api/v1/timeoff/policies"): PLANNING,
     ("GET", "/timeoff"): NOT_EXECUTIVE,
+    # JSON API: shift bidding (planners open and award; agents rank)
+    ("GET", "/api/v1/bids"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/bids"): PLANNING,
+    ("GET", "/api/v1/bids/{bid_id}"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/bids/{bid_id}/award"): PLANNING,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},

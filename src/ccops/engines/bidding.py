@@ -26,6 +26,11 @@ import numpy as np
 
 Rule = Literal["seniority", "rotating", "lottery"]
 RULES: tuple[Rule, ...] = ("seniority", "rotating", "lottery")
+RULE_LABELS: dict[Rule, str] = {
+    "seniority": "seniority (hire date, then login)",
+    "rotating": "rotating priority (the seniority order turned each round)",
+    "lottery": "a lottery with a published seed",
+}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.requests.routes",
     "ccops.wfm.allowances.routes",
     "ccops.wfm.allowances.pages",
+    "ccops.wfm.bidding.routes",
     "ccops.wfm.requests.pages",
     "ccops.wfm.schedules.routes",
     "ccops.wfm.schedules.pages",
