@@ -55,7 +55,9 @@ def rank_lines(
     bid_id: RowId, data: schemas.RankingIn, session: SessionDep, user: Ranker
 ) -> schemas.BidOut:
     """Rank the lines one wants, best first (until the bid closes)."""
-    return service.rank(session=session, bid_id=bid_id, person_id=user.person_id, data=data)
+    return service.rank(
+        session=session, bid_id=bid_id, person_id=user.person_id, data=data, scope=user.scope
+    )
 
 
 @router.post("/{bid_id:int}/award", response_model=schemas.BidOut)

@@ -325,10 +325,9 @@ def get_bid(
     """A bid; an agent sees the lines open to them, their ranking and only their own award."""
     bid = _get(session, bid_id, scope)
     person = session.get(Person, person_id) if person_id else None
-    if not planner:
-        if person is None or person.site_id != bid.site_id:
-            raise NotFound(f"bid {bid_id} does not exist", [Problem("unknown", field="bid_id")])
-    return _out(session, bid, person if not planner or person else None)
+    if not planner and person is not None and person.site_id != bid.site_id:
+        raise NotFound(f"bid {bid_id} does not exist", [Problem("unknown", field="bid_id")])
+    return _out(session, bid, None if planner else person)
 
 
 def list_bids(
@@ -338,17 +337,15 @@ def list_bids(
     person_id: int | None = None,
     planner: bool = True,
 ) -> list[schemas.BidOut]:
-    """Bids of the sites in scope (an agent: of their own site), newest first."""
+    """Bids of the sites in scope (a person: of their own site), newest first."""
     person = session.get(Person, person_id) if person_id else None
     query = select(ShiftBid).order_by(ShiftBid.id.desc()).limit(100)
-    if not planner:
-        if person is None:
-            return []
+    if not planner and person is not None:
         query = query.where(ShiftBid.site_id == person.site_id)
     return [
-        _out(session, b, person if not planner else None)
+        _out(session, b, None if planner else person)
         for b in session.scalars(query)
-        if planner is False or scope.allows_site(b.site_id)
+        if scope.allows_site(b.site_id)
     ]
 
 
@@ -358,6 +355,7 @@ def rank(
     bid_id: int,
     person_id: int | None,
     data: schemas.RankingIn,
+    scope: org_service.Scope = org_service.EVERYTHING,
     now: datetime | None = None,
 ) -> schemas.BidOut:
     """Store (or replace) the person's ranking of a bid's lines, best first.
@@ -367,9 +365,14 @@ def rank(
         Invalid: a line not of this bid, twice, or one the person may not work (the rule named).
     """
     person = session.get(Person, person_id) if person_id else None
-    bid = session.get(ShiftBid, bid_id)
-    if bid is None or person is None or person.site_id != bid.site_id:
+    bid = _get(session, bid_id, scope)
+    if person is not None and person.site_id != bid.site_id:
         raise NotFound(f"bid {bid_id} does not exist", [Problem("unknown", field="bid_id")])
+    if person is None:
+        raise Invalid(
+            "your account is not linked to a person, so you cannot rank lines",
+            [Problem("no person", None)],
+        )
     if person.id not in {p.id for p in _bidders(session, bid)}:
         raise Invalid(
             "only agents of the site with a contract take part in a bid (rule: bidders)",
