@@ -20,6 +20,7 @@ from ccops.wfm.intraday import models as intraday_models
 from ccops.wfm.requests import models as request_models
 from ccops.wfm.schedules import models as schedule_models
 from ccops.wfm.staffing import models as staffing_models
+from ccops.wfm.swapboard import models as swapboard_models
 
 __all__ = [
     "Base",
@@ -41,5 +42,6 @@ __all__ = [
     "request_models",
     "schedule_models",
     "staffing_models",
+    "swapboard_models",
     "value_models",
 ]

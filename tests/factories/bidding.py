@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.org.models import Person
 from ccops.wfm.bidding import schemas, service
 from ccops.wfm.schedules import schemas as ss
 from ccops.wfm.schedules import setup as schedule_setup
+from ccops.wfm.swapboard.models import SwapPost
 
 
 def day_template(session: Session, site: str) -> None:
@@ -59,7 +62,23 @@ def open_bid(
 
 
 def seed_scope_bids(session: Session, ids: dict[str, int]) -> None:
-    """A bid at each site of the scope world: ``bid_in`` (Main) and ``bid_out`` (Other)."""
-    for side, site, queue in (("in", "Main", "Sales"), ("out", "Other", "Support")):
+    """A bid and a swap-board post at each site of the scope world: ``bid_in`` and ``post_in``
+    (Main, bob's), ``bid_out`` and ``post_out`` (Other, carol's)."""
+    for side, site, queue, login in (
+        ("in", "Main", "Sales", "bob"),
+        ("out", "Other", "Support", "carol"),
+    ):
         day_template(session, site)
         ids[f"bid_{side}"] = open_bid(session, site, queues=[queue])
+        person = session.scalars(select(Person).where(Person.login == login)).one()
+        post = SwapPost(
+            site_id=person.site_id,
+            person_id=person.id,
+            day=date.today() + timedelta(days=10),
+            kind="give",
+            status="open",
+            outcome="",
+        )
+        session.add(post)
+        session.flush()
+        ids[f"post_{side}"] = post.id

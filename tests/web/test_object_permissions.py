@@ -296,6 +296,10 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "shift bid", "bid_id", "@bid_in", "@bid_out", body={"lines": []}
     ),
     ("POST", "/api/v1/bids/{bid_id}/award"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/api/v1/swaps/{post_id}/take"): obj("swap post", "post_id", "@post_in", "@post_out"),
+    ("POST", "/api/v1/swaps/{post_id}/withdraw"): obj(
+        "swap post", "post_id", "@post_in", "@post_out"
+    ),
     ("POST", "/api/v1/schedules/requests/{request_id}/decision"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/answer"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/withdraw"): Unseeded("schedule request"),

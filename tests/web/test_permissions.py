@@ -144,6 +144,11 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/bids/{bid_id}"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids/{bid_id}/award"): PLANNING,
+    # JSON API: the open swap board (everyone with a schedule)
+    ("GET", "/api/v1/swaps"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/swaps"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/swaps/{post_id}/take"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/swaps/{post_id}/withdraw"): NOT_EXECUTIVE,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},

@@ -1,5 +1,6 @@
 """agent self-service: time-off allowances (a leave policy per work contract, the hours each
-time-off request books) and shift bidding (bids on lines, rankings, awards with their reason)
+time-off request books), shift bidding (bids on lines, rankings, awards with their reason) and
+the open swap board (posted shifts and what became of them)
 
 Revision ID: 0034
 Revises: 0029
@@ -158,8 +159,56 @@ def upgrade() -> None:
         sa.UniqueConstraint("bid_id", "person_id", name=op.f("uq_bid_award_bid_id_person_id")),
     )
 
+    op.create_table(
+        "swap_post",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("taker_id", sa.Integer(), nullable=True),
+        sa.Column("request_id", sa.Integer(), nullable=True),
+        sa.Column("schedule_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("taken_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+            name=op.f("fk_swap_post_person_id_person"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["schedule_request.id"],
+            name=op.f("fk_swap_post_request_id_schedule_request"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["schedule.id"],
+            name=op.f("fk_swap_post_schedule_id_schedule"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_swap_post_site_id_site")),
+        sa.ForeignKeyConstraint(
+            ["taker_id"],
+            ["person.id"],
+            name=op.f("fk_swap_post_taker_id_person"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_swap_post")),
+    )
+    with op.batch_alter_table("swap_post", schema=None) as batch_op:
+        batch_op.create_index("ix_swap_post_site_status", ["site_id", "status"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("swap_post", schema=None) as batch_op:
+        batch_op.drop_index("ix_swap_post_site_status")
+    op.drop_table("swap_post")
     op.drop_table("bid_award")
     op.drop_table("bid_ranking")
     with op.batch_alter_table("bid_line", schema=None) as batch_op:
