@@ -32,6 +32,11 @@ from ccops.wfm.schedules.models import (
 from ccops.wfm.swapboard import schemas
 from ccops.wfm.swapboard.models import SwapPost
 
+
+class _RulesPass(Exception):
+    """Raised inside the trial edit to undo it once the rules are known to hold."""
+
+
 BY = "swap board"
 """Who edits and publishes a schedule version approved by the board's rules."""
 
@@ -287,42 +292,41 @@ def take(
     # a shift given away moves whole (coverage unchanged); a trade keeps coverage only when the
     # two shifts cover the same intervals on the same queues
     same_coverage = post.kind == "give" or shape(mine) == shape(theirs)
-    nested = session.begin_nested()
+    published = None
     try:
-        draft = schedule_edits.edit(
-            session=session,
-            schedule_id=mine[0].schedule_id,
-            data=schedule_schemas.EditIn(
-                kind="swap",
-                day=post.day,
-                login_a=poster.login,
-                login_b=person.login,
-                reason=f"swap board post {post.id}",
-            ),
-            edited_by=BY,
-        )
-        published = (
-            schedule_publish.publish(session=session, schedule_id=draft.id, published_by=BY)
-            if same_coverage
-            else None
-        )
+        with session.begin_nested():
+            draft = schedule_edits.edit(
+                session=session,
+                schedule_id=mine[0].schedule_id,
+                data=schedule_schemas.EditIn(
+                    kind="swap",
+                    day=post.day,
+                    login_a=poster.login,
+                    login_b=person.login,
+                    reason=f"swap board post {post.id}",
+                ),
+                edited_by=BY,
+            )
+            if not same_coverage:
+                raise _RulesPass  # the rules hold, but the planner decides: undo the trial
+            published = schedule_publish.publish(
+                session=session, schedule_id=draft.id, published_by=BY
+            )
+    except _RulesPass:
+        session.refresh(post)
     except CcopsError as exc:
-        nested.rollback()
         session.refresh(post)
         raise Conflict(
             f"the schedule rules refuse this: {exc.message} (nothing changed)",
             [Problem(exc.message, field="post_id")],
         ) from None
     if published is not None:
-        nested.commit()
         post.status, post.schedule_id = "approved", published.id
         post.outcome = (
             f"approved by the rules (same skills, coverage unchanged, rest and weekly hours "
             f"kept): {_describe(mine, zone)} to {person.login}"
         )
     else:
-        nested.rollback()
-        session.refresh(post)
         request = ScheduleRequest(
             kind="swap",
             person_id=poster.id,
