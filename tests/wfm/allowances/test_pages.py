@@ -41,3 +41,37 @@ def test_an_agent_reads_their_balance_and_a_planner_the_team_week(world: World) 
     assert "no published schedule for the week of 2026-11-23" in week.text
     bad = planner.get("/timeoff?team=Team+A&week=2026-48")
     assert bad.status_code == 400 and "not an ISO week" in bad.text
+
+
+def test_granted_time_off_ahead_is_cancelled_from_my_week(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from ccops.org.models import Person
+    from ccops.wfm.requests import service as request_service
+    from ccops.wfm.requests.schemas import RequestIn
+
+    first = datetime.now(UTC).date() + timedelta(days=20)
+    engine = make_engine(world.settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        pid = s.scalars(select(Person.id).where(Person.login == "alice")).one()
+        made = request_service.create(
+            session=s,
+            person_id=pid,
+            data=RequestIn(kind="time_off", start_day=first, end_day=first, reason="wedding"),
+            created_by="alice",
+        )
+        request_service.decide(
+            session=s, request_id=made.id, grant=True, note="", decided_by="planner"
+        )
+        s.commit()
+    engine.dispose()
+    agent = world.client(Role.agent)
+    page = agent.get("/schedules/my")
+    assert f"Cancel time off {made.id}" in page.text
+    done = agent.post(f"/schedules/my/requests/{made.id}/withdraw")
+    assert done.status_code == 303
+    again = agent.get("/schedules/my")
+    assert "cancelled (the hours are back in the balance)" in again.text
+    assert f"Cancel time off {made.id}" not in again.text
