@@ -296,6 +296,7 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "shift bid", "bid_id", "@bid_in", "@bid_out", body={"lines": []}
     ),
     ("POST", "/api/v1/bids/{bid_id}/award"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/bids/{bid_id}/ranking"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
     ("POST", "/api/v1/swaps/{post_id}/take"): obj("swap post", "post_id", "@post_in", "@post_out"),
     ("POST", "/api/v1/swaps/{post_id}/withdraw"): obj(
         "swap post", "post_id", "@post_in", "@post_out"

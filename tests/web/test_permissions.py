@@ -138,6 +138,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/timeoff/policies"): PLANNING,
     ("POST", "/api/v1/timeoff/policies"): PLANNING,
     ("GET", "/timeoff"): NOT_EXECUTIVE,
+    ("GET", "/bids"): NOT_EXECUTIVE,
+    ("POST", "/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
     # JSON API: shift bidding (planners open and award; agents rank)
     ("GET", "/api/v1/bids"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids"): PLANNING,

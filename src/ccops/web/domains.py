@@ -43,6 +43,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.allowances.routes",
     "ccops.wfm.allowances.pages",
     "ccops.wfm.bidding.routes",
+    "ccops.wfm.bidding.pages",
     "ccops.wfm.swapboard.routes",
     "ccops.wfm.requests.pages",
     "ccops.wfm.schedules.routes",
