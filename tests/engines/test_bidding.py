@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccops.engines import bidding as b
@@ -59,6 +59,7 @@ def test_no_ranking_means_no_line_with_the_reason() -> None:
     assert out[0].line_id is None and "you ranked no line" in out[0].reason
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32 - 1), st.sampled_from(b.RULES), st.integers(0, 9))
 def test_no_line_is_awarded_twice_and_only_to_the_eligible(
     seed: int, rule: b.Rule, rnd: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccops.engines import leave
@@ -38,8 +38,9 @@ def test_mismatched_lengths_are_refused() -> None:
         leave.open_slots(scheduled=[1.0], required=[])
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=20),
     st.integers(0, 5),
 )
 def test_granting_the_open_slots_keeps_every_interval_covered(
