@@ -67,6 +67,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Interval forecasts, backtests, adjustments, accuracy and staffing requirements.",
     ),
     ("capacity", "ccops.wfm.capacity.cli:capacity_app", "Capacity (hiring) plans."),
+    (
+        "bid",
+        "ccops.wfm.bidding.cli:bid_app",
+        "Shift bidding: open a bid on lines, rank, award by a published rule.",
+    ),
+    (
+        "timeoff",
+        "ccops.wfm.allowances.cli:timeoff_app",
+        "Time-off allowances: balances, the vacation planner, leave policies.",
+    ),
     ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
     (
         "schedule",

@@ -8,8 +8,10 @@ forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecas
 interval totals of the whole history with each site's agreed exception plan and what it opened
 on the launch Monday (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
-(``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``) and the knowledge base
-(``ccops.knowledge.demo``) and the hiring waves (``ccops.wfm.capacity.demo``). On the most recent
+(``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``), the knowledge base
+(``ccops.knowledge.demo``), the hiring waves (``ccops.wfm.capacity.demo``), time-off allowances
+with a few balances (``ccops.wfm.allowances.demo``) and an open shift bid
+(``ccops.wfm.bidding.demo``). On the most recent
 Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -29,6 +31,8 @@ from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
 from ccops.wfm.capacity import demo as capacity_demo
+from ccops.wfm.allowances import demo as allowance_demo
+from ccops.wfm.bidding import demo as bidding_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
@@ -87,6 +91,8 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     value_demo.seed_demo(session)
     cases_demo.seed_demo(session, first=first, end=end, launch=launch)
     knowledge_demo.seed_demo(session, end=end, launch=launch)
+    allowance_demo.seed_demo(session, end=end)
+    bidding_demo.seed_demo(session, end=end)
     return {
         "first_day": first,
         "last_day": end,

@@ -12,16 +12,21 @@ from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
 from ccops.value import models as value_models
+from ccops.wfm.allowances import models as allowance_models
+from ccops.wfm.bidding import models as bidding_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
 from ccops.wfm.requests import models as request_models
 from ccops.wfm.schedules import models as schedule_models
 from ccops.wfm.staffing import models as staffing_models
+from ccops.wfm.swapboard import models as swapboard_models
 
 __all__ = [
     "Base",
+    "allowance_models",
     "audit_models",
+    "bidding_models",
     "capacity_models",
     "cases_models",
     "contacts_models",
@@ -37,5 +42,6 @@ __all__ = [
     "request_models",
     "schedule_models",
     "staffing_models",
+    "swapboard_models",
     "value_models",
 ]

@@ -35,6 +35,7 @@ from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
 from tests.factories import make_token
+from tests.factories.bidding import seed_scope_bids
 from tests.factories.cases import set_up_cases
 from tests.factories.knowledge import seed_scope_objects
 from tests.factories.metrics import add_contact
@@ -207,5 +208,6 @@ def build(world: World) -> Scoped:
                 by="u-admin",
             ).id
         seed_scope_objects(s, ids)  # knowledge base, known issues, changes
+        seed_scope_bids(s, ids)  # a shift bid at each site
         s.commit()
     return scoped

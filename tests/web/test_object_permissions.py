@@ -320,6 +320,17 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/schedules/{schedule_id}/publish"): Unseeded("schedule"),
     ("POST", "/api/v1/schedules/requests/{request_id}/answer"): Unseeded("schedule request"),
     ("POST", "/api/v1/schedules/requests/{request_id}/withdraw"): Unseeded("schedule request"),
+    ("GET", "/api/v1/timeoff/balance/{login}"): obj(*PERSON),
+    ("GET", "/api/v1/bids/{bid_id}"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/api/v1/bids/{bid_id}/ranking"): obj(
+        "shift bid", "bid_id", "@bid_in", "@bid_out", body={"lines": []}
+    ),
+    ("POST", "/api/v1/bids/{bid_id}/award"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/bids/{bid_id}/ranking"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/api/v1/swaps/{post_id}/take"): obj("swap post", "post_id", "@post_in", "@post_out"),
+    ("POST", "/api/v1/swaps/{post_id}/withdraw"): obj(
+        "swap post", "post_id", "@post_in", "@post_out"
+    ),
     ("POST", "/api/v1/schedules/requests/{request_id}/decision"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/answer"): Unseeded("schedule request"),
     ("POST", "/schedules/my/requests/{request_id}/withdraw"): Unseeded("schedule request"),

@@ -76,6 +76,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
+    ("timeoff", "/timeoff", N_("Time off"), permissions.SCHEDULE_REQUEST),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
 )

@@ -51,7 +51,8 @@ def answer_request(
 
 @router.post("/{request_id:int}/withdraw", response_model=schemas.RequestOut)
 def withdraw_request(request_id: RowId, session: SessionDep, user: Asker) -> schemas.RequestOut:
-    """Take back one's own request while it is open."""
+    """Take back one's own request while it is open, or cancel one's granted time off that has
+    not begun (its hours return to the balance)."""
     return service.withdraw(session=session, request_id=request_id, person_id=user.person_id)
 
 

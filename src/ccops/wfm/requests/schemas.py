@@ -11,7 +11,7 @@ from ccops.bounds import Day
 
 RequestKind = Literal["time_off", "swap"]
 RequestStatus = Literal[
-    "awaiting_colleague", "pending", "granted", "refused", "declined", "withdrawn"
+    "awaiting_colleague", "pending", "granted", "refused", "declined", "withdrawn", "cancelled"
 ]
 
 

@@ -21,6 +21,7 @@ from ccops.errors import CcopsError, Conflict, Forbidden, Invalid, NotFound, Pro
 from ccops.notifications import service as notify_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site
+from ccops.wfm.allowances import service as allowance_service
 from ccops.wfm.requests import schemas
 from ccops.wfm.requests.models import ScheduleRequest
 from ccops.wfm.schedules import common as schedule_common
@@ -170,6 +171,7 @@ def create(
         created_by=created_by,
         decision_note="",
     )
+    booking: allowance_service.Booking | None = None
     if data.kind == "time_off":
         assert data.start_day is not None and data.end_day is not None
         if data.start_day < today:
@@ -207,6 +209,10 @@ def create(
                 "start_day",
             )
         record.start_at, record.end_at, record.status = start, end, "pending"
+        # the allowance refuses a request beyond the balance before anything is stored
+        booking = allowance_service.check_request(
+            session=session, person=person, first=data.start_day, last=data.end_day, now=now
+        )
     else:
         assert data.day is not None and data.colleague is not None
         if data.day < today:
@@ -244,6 +250,12 @@ def create(
         )
     session.add(record)
     session.flush()
+    if record.kind == "time_off" and booking is not None:
+        allowance_service.book(
+            session=session, request_id=record.id, person_id=person.id, booking=booking
+        )
+        if booking.auto and _auto_grant(session, record):
+            return _out(session, record)
     out = _out(session, record)
     if record.status == "awaiting_colleague":
         notify_service.notify(
@@ -259,13 +271,46 @@ def create(
     return out
 
 
+AUTO_GRANT = "auto-grant"
+"""Who decided a request granted by the allowance rule (inside the open slots and the balance)."""
+
+
+def _auto_grant(session: Session, record: ScheduleRequest) -> bool:
+    """Grant a time-off request inside the open slots and the balance without the planner;
+    False (nothing kept) when the schedule rules refuse the edit: the planner then decides."""
+    try:
+        with session.begin_nested():
+            _grant_time_off(session, record, AUTO_GRANT, org_service.EVERYTHING)
+    except (Conflict, Invalid):
+        session.refresh(record)
+        return False
+    record.status = "granted"
+    record.decided_by, record.decided_at = AUTO_GRANT, utcnow()
+    record.decision_note = (
+        "granted automatically: inside the open slots and your balance (rule: time-off allowance)"
+    )
+    session.flush()
+    out = _out(session, record)
+    notify_service.notify(
+        session=session,
+        user_ids=_users(session, record.person_id),
+        kind="schedule_request",
+        subject=f"Request {out.id} is granted: {_describe(out)}",
+        body=record.decision_note
+        + (f"; the new schedule ({out.schedule_id}) is published" if out.schedule_id else ""),
+        link=f"/schedules/my#request-{out.id}",
+    )
+    return True
+
+
 def _tell_planners(session: Session, record: ScheduleRequest, out: schemas.RequestOut) -> None:
+    why = allowance_service.booking_note(session=session, request_id=record.id)
     notify_service.notify(
         session=session,
         user_ids=schedule_common.planner_users(session, record.site_id),
         kind="schedule_request",
         subject=f"Request {out.id} of {out.person_name} waits for a decision",
-        body=_describe(out),
+        body=_describe(out) + (f". Why it was not granted automatically: {why}" if why else ""),
         link=f"/schedules#request-{out.id}",
     )
 
@@ -326,11 +371,18 @@ def list_for_planner(
     status: str | None = "pending",
 ) -> list[schemas.RequestOut]:
     """Requests of the people in scope (by default those waiting for a decision), oldest first."""
-    if status is not None and status not in (*OPEN, "granted", "refused", "declined", "withdrawn"):
+    if status is not None and status not in (
+        *OPEN,
+        "granted",
+        "refused",
+        "declined",
+        "withdrawn",
+        "cancelled",
+    ):
         raise _problem(
             Invalid,
-            f"status {status!r}: use awaiting_colleague, pending, granted, refused, declined "
-            "or withdrawn",
+            f"status {status!r}: use awaiting_colleague, pending, granted, refused, declined, "
+            "withdrawn or cancelled",
             "status",
         )
     query = (
@@ -379,11 +431,15 @@ def answer(
     return out
 
 
-def withdraw(*, session: Session, request_id: int, person_id: int | None) -> schemas.RequestOut:
+def withdraw(
+    *, session: Session, request_id: int, person_id: int | None, now: datetime | None = None
+) -> schemas.RequestOut:
     """The person takes back their own request while it is still open."""
     record = _get(session, request_id)
     if person_id is None or record.person_id != person_id:
         raise _problem(Forbidden, f"request {request_id} is not yours", None)
+    if record.kind == "time_off" and record.status == "granted":
+        return cancel(session=session, request_id=request_id, person_id=person_id, now=now)
     if record.status not in OPEN:
         raise _problem(
             Conflict, f"request {request_id} is {record.status}: it cannot be withdrawn", "status"
@@ -542,5 +598,53 @@ def decide(
         body=(note or f"{what} by {decided_by}")
         + (f"; the new schedule ({out.schedule_id}) is published" if out.schedule_id else ""),
         link=f"/schedules/my#request-{out.id}",
+    )
+    return out
+
+
+def cancel(
+    *, session: Session, request_id: int, person_id: int | None, now: datetime | None = None
+) -> schemas.RequestOut:
+    """The person cancels their granted time off that has not begun: the hours return to the
+    balance, the recorded time off is cancelled and the planners are told (the shifts the grant
+    removed are not put back by themselves: the planner re-plans the days if needed).
+
+    Raises:
+        Forbidden: not the person's request.
+        Conflict: not granted time off, or it has already begun.
+    """
+    record = _get(session, request_id)
+    if person_id is None or record.person_id != person_id:
+        raise _problem(Forbidden, f"request {request_id} is not yours", None)
+    if record.kind != "time_off" or record.status != "granted":
+        raise _problem(
+            Conflict,
+            f"request {request_id} is {record.status.replace('_', ' ')} "
+            f"{record.kind.replace('_', ' ')}: only granted time off can be cancelled "
+            "(withdraw an open request instead)",
+            "status",
+        )
+    assert record.start_at is not None
+    if record.start_at <= (now or utcnow()):
+        raise _problem(
+            Conflict,
+            f"request {request_id} has already begun: ask your planner (rule: only time off "
+            "still ahead can be cancelled)",
+            "status",
+        )
+    record.status = "cancelled"
+    if record.time_off_id is not None:
+        off = session.get(TimeOff, record.time_off_id)
+        if off is not None:
+            off.status = "cancelled"
+    session.flush()
+    out = _out(session, record)
+    notify_service.notify(
+        session=session,
+        user_ids=schedule_common.planner_users(session, record.site_id),
+        kind="schedule_request",
+        subject=f"{out.person_name} cancelled time off {out.start_day} to {out.end_day}",
+        body="The hours are back in their balance; re-plan the days if coverage needs them.",
+        link=f"/schedules#request-{out.id}",
     )
     return out

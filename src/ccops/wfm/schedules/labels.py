@@ -32,5 +32,6 @@ REQUEST_LABELS = {
     "refused": N_("refused"),
     "declined": N_("declined by the colleague"),
     "withdrawn": N_("withdrawn"),
+    "cancelled": N_("cancelled (the hours are back in the balance)"),
 }
 """Where a schedule request stands, as the pages say it."""
