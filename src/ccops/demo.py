@@ -30,9 +30,9 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
-from ccops.wfm.capacity import demo as capacity_demo
 from ccops.wfm.allowances import demo as allowance_demo
 from ccops.wfm.bidding import demo as bidding_demo
+from ccops.wfm.capacity import demo as capacity_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
