@@ -12,6 +12,7 @@ from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
 from ccops.value import models as value_models
+from ccops.voice import models as voice_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
@@ -38,4 +39,5 @@ __all__ = [
     "schedule_models",
     "staffing_models",
     "value_models",
+    "voice_models",
 ]
