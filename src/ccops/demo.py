@@ -27,6 +27,7 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
+from ccops.voice import demo as voice_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.schedules import demo as schedule_demo
@@ -67,6 +68,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     value_demo.seed_demo(session)
     cases_demo.seed_demo(session, first=first, end=end, launch=launch)
     knowledge_demo.seed_demo(session, end=end, launch=launch)
+    voice_demo.seed_demo(session, end=end, launch=launch)
     return {
         "first_day": first,
         "last_day": end,
