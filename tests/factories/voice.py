@@ -73,3 +73,30 @@ def answers(rating: int, comment: str = "") -> schemas.AnswerIn:
     return schemas.AnswerIn(
         answers={"proud": rating, "tools": "good" if rating >= 3 else "poor", "comment": comment}
     )
+
+
+def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
+    """A suggestion, a huddle and a huddle action of London (``*_in``: alice, Team A) and of
+    Shanghai (``*_out``: carol, Team C), for the object-permission tests."""
+    from ccops.voice import huddles, suggestions
+
+    day = date(2026, 11, 16)
+    for side, login, team in (("in", "alice", "Team A"), ("out", "carol", "Team C")):
+        ids[f"suggestion_{side}"] = suggestions.submit(
+            session=session,
+            data=schemas.SuggestionIn(title=f"idea {side}", text="..."),
+            author_login=login,
+            today=day,
+        ).id
+        h = huddles.record(
+            session=session,
+            data=schemas.HuddleIn(
+                team=team,
+                held_on=day,
+                actions=[schemas.ActionIn(text="do", owner=login, due_on=day)],
+            ),
+            by="u-supervisor",
+            today=day,
+        )
+        ids[f"huddle_{side}"] = h.id
+        ids[f"action_{side}"] = h.actions[0].id

@@ -39,7 +39,7 @@ def test_actions_stay_with_their_owner_until_done_and_bad_input_stores_nothing(
     later = MONDAY + timedelta(days=2)
     mine = huddles.my_actions(session=session, person_id=owner, today=later)
     assert [(a.text, a.overdue) for a in mine] == [("Read the login article", True)]
-    with pytest.raises(Forbidden, match="owner"):
+    with pytest.raises(Forbidden, match="owner or their team"):
         huddles.complete(
             session=session,
             action_id=mine[0].id,
@@ -51,7 +51,7 @@ def test_actions_stay_with_their_owner_until_done_and_bad_input_stores_nothing(
     assert huddles.my_actions(session=session, person_id=owner, today=later) == []
     with pytest.raises(Conflict, match="already done"):
         huddles.complete(
-            session=session, action_id=mine[0].id, by_person_id=None, by="m", today=later
+            session=session, action_id=mine[0].id, by_person_id=owner, by="m", today=later
         )
     before = session.query(Huddle).count()
     with pytest.raises(NotFound, match="nobody"):

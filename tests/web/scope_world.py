@@ -35,6 +35,7 @@ from tests.factories.cases import set_up_cases
 from tests.factories.knowledge import seed_scope_objects
 from tests.factories.metrics import add_contact
 from tests.factories.quality import ALL_TOP, FORM, MIXED, answers
+from tests.factories.voice import seed_scope_objects as seed_voice_objects
 from tests.factories.web import PASSWORD, World
 
 ARRIVAL = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -163,5 +164,6 @@ def build(world: World) -> Scoped:
                 by="u-admin",
             ).id
         seed_scope_objects(s, ids)  # knowledge base, known issues, changes
+        seed_voice_objects(s, ids)  # suggestions, huddles, actions
         s.commit()
     return scoped

@@ -235,3 +235,194 @@ def trend(survey: str, group: str, by: ByGroup = "team", as_json: JsonOpt = Fals
         ],
         ["round", "respondents", "scores (95% interval)"],
     )
+
+
+@suggestions_app.command("list")
+@handle_errors
+def suggestions_list(
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List suggestions with their status and whether they were answered in time."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import suggestions
+
+    with unit_of_work() as s:
+        rows = suggestions.list_suggestions(session=s, status=status)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Suggestions",
+        [{**r.model_dump(), "author": r.author or "(anonymous)"} for r in rows],
+        ["id", "site", "author", "title", "status", "submitted_on", "due_on", "answered_in_time"],
+    )
+
+
+@suggestions_app.command("submit")
+@handle_errors
+def suggestions_submit(
+    title: Annotated[str, typer.Option(help="A short title")],
+    text: Annotated[str, typer.Option(help="The idea")],
+    author: Annotated[str, typer.Option(help="The author's login")],
+    anonymous: Annotated[bool, typer.Option(help="Keep no link to the author")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Submit a suggestion (anonymous: prints the receipt code to follow it with)."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import suggestions
+
+    with unit_of_work() as s:
+        out = suggestions.submit(
+            session=s,
+            data=schemas.SuggestionIn(title=title, text=text, anonymous=anonymous),
+            author_login=author,
+            today=date.today(),
+        )
+    if as_json:
+        print_json(out)
+    else:
+        console.print(
+            f"Suggestion {out.id} submitted; answer due by {out.due_on}."
+            + (f" Receipt code: {out.receipt}" if out.receipt else ""),
+            highlight=False,
+        )
+
+
+@suggestions_app.command("decide")
+@handle_errors
+def suggestions_decide(
+    suggestion_id: int,
+    decision: Annotated[str, typer.Option(help="in_review, adopted, declined or implemented")],
+    reason: Annotated[str, typer.Option(help="Why")],
+    reward: Annotated[str, typer.Option(help="The reward of an adopted one")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Assess a suggestion with a decision and its reason."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import suggestions
+
+    data = schemas.DecisionIn.model_validate(
+        {"decision": decision, "reason": reason, "reward": reward}
+    )
+    with unit_of_work() as s:
+        out = suggestions.decide(
+            session=s, suggestion_id=suggestion_id, data=data, by=who(), today=date.today()
+        )
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"Suggestion {out.id}: {out.status}.", highlight=False)
+
+
+@suggestions_app.command("monthly")
+@handle_errors
+def suggestions_monthly(as_json: JsonOpt = False) -> None:
+    """Monthly counts per site: submitted, answered in time, adopted."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import suggestions
+
+    with unit_of_work() as s:
+        rows = suggestions.monthly(session=s)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Suggestions per month",
+        [r.model_dump() for r in rows],
+        ["site", "month", "submitted", "answered_in_time", "adopted"],
+    )
+
+
+@huddles_app.command("list")
+@handle_errors
+def huddles_list(
+    team: str,
+    first: Annotated[str, typer.Option(help="First day (YYYY-MM-DD)")],
+    last: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """A team's huddles and meetings with notes and actions."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import huddles
+
+    with unit_of_work() as s:
+        rows = huddles.list_huddles(
+            session=s,
+            team=team,
+            first=date.fromisoformat(first),
+            last=date.fromisoformat(last),
+            today=date.today(),
+        )
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Huddles of {team}",
+        [
+            {
+                "id": h.id,
+                "day": h.held_on,
+                "kind": h.kind,
+                "attended": len(h.attendees),
+                "actions": "; ".join(f"{a.text} ({a.owner}, {a.due_on})" for a in h.actions),
+            }
+            for h in rows
+        ],
+        ["id", "day", "kind", "attended", "actions"],
+    )
+
+
+@huddles_app.command("rhythm")
+@handle_errors
+def huddles_rhythm(
+    team: str,
+    first: Annotated[str, typer.Option(help="First day (YYYY-MM-DD)")],
+    last: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Floor checks, huddles and weekly meetings expected, held and missed per working day."""
+    from ccops.runtime import unit_of_work
+    from ccops.voice import huddles
+
+    with unit_of_work() as s:
+        rows = huddles.rhythm(
+            session=s, team=team, first=date.fromisoformat(first), last=date.fromisoformat(last)
+        )
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Rhythm of {team}",
+        [
+            {
+                "day": r.day,
+                "held": len(r.held),
+                "expected": len(r.expected),
+                "missed": ", ".join(sorted({f"{k} x{r.missed.count(k)}" for k in r.missed})),
+            }
+            for r in rows
+        ],
+        ["day", "held", "expected", "missed"],
+    )
+
+
+@huddles_app.command("actions")
+@handle_errors
+def huddles_actions(login: str, as_json: JsonOpt = False) -> None:
+    """A person's open actions from huddles."""
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+    from ccops.voice import huddles
+
+    with unit_of_work() as s:
+        person = org_service.find_person(session=s, login=login)
+        rows = huddles.my_actions(session=s, person_id=person.id, today=date.today())
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Open actions of {login}",
+        [r.model_dump() for r in rows],
+        ["id", "team", "text", "due_on", "overdue"],
+    )

@@ -68,7 +68,7 @@ def _survey(session: Session, name: str, kind: str) -> None:
         ]
     surveys.create_survey(
         session=session,
-        data=schemas.SurveyIn(name=name, kind=kind, questions=questions),  # type: ignore[arg-type]
+        data=schemas.SurveyIn(name=name, kind=kind, questions=questions),
         by="manager",
     )
 
@@ -189,7 +189,7 @@ def _suggestions(
                 session=session,
                 suggestion_id=out.id,
                 data=schemas.DecisionIn(
-                    decision=step,  # type: ignore[arg-type]
+                    decision=step,
                     reason={
                         "in_review": "Asking the floor managers",
                         "adopted": "Cheap, and it saves a transfer",

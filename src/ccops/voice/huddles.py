@@ -219,14 +219,32 @@ def my_actions(*, session: Session, person_id: int, today: date) -> list[s.Actio
 
 
 def complete(
-    *, session: Session, action_id: int, by_person_id: int | None, by: str, today: date
+    *,
+    session: Session,
+    action_id: int,
+    by_person_id: int | None,
+    by: str,
+    today: date,
+    scope: org_service.Scope | None = None,
 ) -> s.ActionOut:
-    """Mark an action done (its owner, or anyone when ``by_person_id`` is None: a manager)."""
+    """Mark an action done: its owner, or someone whose ``scope`` reaches the huddle's team
+    (``scope`` None: the owner only)."""
     a = session.get(m.HuddleAction, action_id)
     if a is None:
         raise NotFound(f"no action {action_id}", [Problem("not found", field="id")])
-    if by_person_id is not None and a.owner_id != by_person_id:
-        raise Forbidden("only the action's owner marks it done", [Problem("not owner")])
+    if a.owner_id != by_person_id:
+        team_id = session.get_one(m.Huddle, a.huddle_id).team_id
+        reaches = (
+            scope is not None
+            and session.scalars(
+                select(Team.id).where(Team.id == team_id, scope.teams_clause())
+            ).first()
+        )
+        if not reaches:
+            raise Forbidden(
+                "only the action's owner or their team's leaders mark it done",
+                [Problem("not owner")],
+            )
     if a.done_on is not None:
         raise Conflict("this action is already done", [Problem("done", field="id")])
     a.done_on = today

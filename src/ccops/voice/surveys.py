@@ -778,3 +778,9 @@ def trend(
                     )
                 )
     return points
+
+
+def person_login(*, session: Session, person_id: int) -> str | None:
+    """The login of a person (None when there is none)."""
+    p = session.get(Person, person_id)
+    return p.login if p else None

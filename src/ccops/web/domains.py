@@ -31,6 +31,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.cases.pages",
     "ccops.knowledge.routes",
     "ccops.knowledge.pages",
+    "ccops.voice.routes",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",
