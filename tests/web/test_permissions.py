@@ -350,6 +350,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/huddles/rhythm"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/huddles/notes/{huddle_id}"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/huddle-actions"): NOT_EXECUTIVE,
+    ("GET", "/surveys"): NOT_EXECUTIVE,
+    ("POST", "/surveys/answer"): NOT_EXECUTIVE,
+    ("GET", "/surveys/results"): frozenset({S, P, M, E, D}),
+    ("GET", "/huddles"): frozenset({S, P, M, E, D}),
     ("POST", "/api/v1/huddle-actions/{action_id}/done"): NOT_EXECUTIVE,
     # knowledge base: everyone reads published answers; authors write; owners review (#16)
     ("GET", "/api/v1/kb/search"): EVERYONE,

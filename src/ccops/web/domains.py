@@ -32,6 +32,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.knowledge.routes",
     "ccops.knowledge.pages",
     "ccops.voice.routes",
+    "ccops.voice.pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",
