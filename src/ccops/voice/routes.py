@@ -282,7 +282,9 @@ def get_huddle(huddle_id: RowId, session: SessionDep, user: HuddleReader) -> s.H
 @huddle_actions.get("", response_model=list[s.ActionOut])
 def my_actions(session: SessionDep, user: ActionReader) -> list[s.ActionOut]:
     """Your open actions from huddles."""
-    return huddle_service.my_actions(session=session, person_id=_person(user), today=_today())
+    if user.person_id is None:
+        return []
+    return huddle_service.my_actions(session=session, person_id=user.person_id, today=_today())
 
 
 @huddle_actions.post("/{action_id}/done", response_model=s.ActionOut)
