@@ -1,4 +1,4 @@
-"""Disclosure control: no published or derivable group of survey respondents is under the minimum."""
+"""Disclosure control: no published or derivable group of respondents is under the minimum."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _g(*cells: str) -> frozenset[Hashable]:
 
 
 def test_small_group_is_suppressed_and_next_smallest_sibling_withheld() -> None:
-    counts = {"a": 10, "b": 8, "c": 3}
+    counts: dict[Hashable, int] = {"a": 10, "b": 8, "c": 3}
     groups = [("all", _g("a", "b", "c")), ("a", _g("a")), ("b", _g("b")), ("c", _g("c"))]
     got = {d.key: (d.published, d.reason) for d in dc.publishable(groups, counts)}
     assert got == {
@@ -30,20 +30,20 @@ def test_small_group_is_suppressed_and_next_smallest_sibling_withheld() -> None:
 
 
 def test_suppressed_children_adding_up_to_the_minimum_need_no_complement() -> None:
-    counts = {"a": 10, "b": 3, "c": 2}
+    counts: dict[Hashable, int] = {"a": 10, "b": 3, "c": 2}
     groups = [("all", _g("a", "b", "c")), ("a", _g("a")), ("b", _g("b")), ("c", _g("c"))]
     got = {d.key: d.reason for d in dc.publishable(groups, counts)}
     assert got == {"all": "published", "a": "published", "b": "small", "c": "small"}
 
 
 def test_every_group_large_publishes_everything() -> None:
-    counts = {"a": 5, "b": 6, "c": 7}
+    counts: dict[Hashable, int] = {"a": 5, "b": 6, "c": 7}
     groups = [("all", _g("a", "b", "c"))] + [(c, _g(c)) for c in "abc"]
     assert all(d.published for d in dc.publishable(groups, counts))
 
 
 def test_whole_population_under_minimum_publishes_nothing() -> None:
-    counts = {"a": 2, "b": 2}
+    counts: dict[Hashable, int] = {"a": 2, "b": 2}
     groups = [("all", _g("a", "b")), ("a", _g("a")), ("b", _g("b"))]
     assert [d.reason for d in dc.publishable(groups, counts)] == ["small"] * 3
 
@@ -51,13 +51,14 @@ def test_whole_population_under_minimum_publishes_nothing() -> None:
 def test_crossed_filters_refuse_a_cut_whose_difference_isolates_few() -> None:
     # site x tenure: the site (12) and the tenure band "new" across sites (9) are published;
     # "site L, new" (8) would leave "site L, old" = 4 by subtraction from the site.
-    counts = {("L", "new"): 8, ("L", "old"): 4, ("P", "new"): 1, ("P", "old"): 9}
+    cells = {("L", "new"): 8, ("L", "old"): 4, ("P", "new"): 1, ("P", "old"): 9}
+    counts: dict[Hashable, int] = dict(cells)
     everyone = frozenset(counts)
     groups: list[tuple[Hashable, frozenset[Hashable]]] = [
         ("all", everyone),
-        ("site L", frozenset(c for c in counts if c[0] == "L")),
-        ("site P", frozenset(c for c in counts if c[0] == "P")),
-        ("new", frozenset(c for c in counts if c[1] == "new")),
+        ("site L", frozenset(c for c in cells if c[0] == "L")),
+        ("site P", frozenset(c for c in cells if c[0] == "P")),
+        ("new", frozenset(c for c in cells if c[1] == "new")),
     ]
     decisions = dc.publishable(groups, counts)
     published = [cells for (_k, cells), d in zip(groups, decisions, strict=True) if d.published]
@@ -66,7 +67,7 @@ def test_crossed_filters_refuse_a_cut_whose_difference_isolates_few() -> None:
 
 
 def test_empty_cells_do_not_count_as_small() -> None:
-    counts = {"a": 7, "b": 0}
+    counts: dict[Hashable, int] = {"a": 7, "b": 0}
     groups = [("all", _g("a", "b")), ("a", _g("a")), ("b", _g("b"))]
     assert [d.reason for d in dc.publishable(groups, counts)] == ["published", "published", "small"]
 
@@ -79,7 +80,7 @@ def test_bad_input_is_refused() -> None:
 
 
 def test_smallest_difference_finds_a_subtraction() -> None:
-    counts = {"a": 10, "b": 8, "c": 3}
+    counts: dict[Hashable, int] = {"a": 10, "b": 8, "c": 3}
     assert dc.smallest_difference([_g("a", "b", "c"), _g("a"), _g("b")], counts) == 3
     assert dc.smallest_difference([_g("a", "b", "c"), _g("a")], counts) == 11
     assert dc.smallest_difference([_g("a")], counts) is None
