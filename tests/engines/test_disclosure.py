@@ -52,7 +52,7 @@ def test_crossed_filters_refuse_a_cut_whose_difference_isolates_few() -> None:
     # site x tenure: the site (12) and the tenure band "new" across sites (9) are published;
     # "site L, new" (8) would leave "site L, old" = 4 by subtraction from the site.
     cells = {("L", "new"): 8, ("L", "old"): 4, ("P", "new"): 1, ("P", "old"): 9}
-    counts: dict[Hashable, int] = dict(cells)
+    counts: dict[Hashable, int] = {k: v for k, v in cells.items()}  # noqa: C416
     everyone = frozenset(counts)
     groups: list[tuple[Hashable, frozenset[Hashable]]] = [
         ("all", everyone),
