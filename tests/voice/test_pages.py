@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ccops.db import utcnow
 from ccops.enums import Role
-from ccops.voice import schemas, surveys
+from ccops.voice import huddles, schemas, surveys
 from ccops.voice.models import StaffSurveyBallot
 from tests.factories.knowledge import world_session
 from tests.factories.voice import engagement
@@ -62,3 +62,25 @@ def test_an_agent_answers_once_on_the_page_and_results_withhold_small_groups(
     assert "too few respondents" in shown.text and "zebra-comment" not in shown.text
     board = world.client(Role.supervisor).get("/huddles")
     assert board.status_code == 200 and 'id="agenda-kpis"' in board.text
+
+
+def test_an_open_action_is_on_its_owners_home_page_until_done(world: World) -> None:
+    today = utcnow().date()
+    with world_session(world) as s:
+        out = huddles.record(
+            session=s,
+            data=schemas.HuddleIn(
+                team="Team A",
+                held_on=today,
+                actions=[
+                    schemas.ActionIn(text="Read the zebra article", owner="alice", due_on=today)
+                ],
+            ),
+            by="u-supervisor",
+            today=today,
+        )
+    agent = world.client(Role.agent)
+    assert "Read the zebra article" in agent.get("/").text
+    done = agent.post(f"/api/v1/huddle-actions/{out.actions[0].id}/done")
+    assert done.status_code == 200 and done.json()["done_on"] == today.isoformat()
+    assert "Read the zebra article" not in agent.get("/").text
