@@ -54,7 +54,7 @@ def test_an_agent_answers_once_on_the_page_and_results_withhold_small_groups(
         assert used == 1
     manager = world.client(Role.manager)
     still_open = manager.get("/surveys/results", params={"survey": "Pulse", "by": "team"})
-    assert still_open.status_code == 200 and "still open" in still_open.text
+    assert still_open.status_code == 200 and "results are shown once" in still_open.text
     with world_session(world) as s:
         surveys.close_round(session=s, round_id=round_id)
     shown = manager.get("/surveys/results", params={"survey": "Pulse", "by": "team"})

@@ -95,7 +95,9 @@ def create_survey(data: s.SurveyIn, session: SessionDep, user: SurveyAdmin) -> s
 @surveys.get("/mine", response_model=list[s.OpenRound])
 def my_rounds(session: SessionDep, user: Answerer) -> list[s.OpenRound]:
     """The rounds open today to which you are invited, and whether you have answered."""
-    return survey_service.open_rounds_for(session=session, person_id=_person(user), today=_today())
+    if user.person_id is None:
+        return []
+    return survey_service.open_rounds_for(session=session, person_id=user.person_id, today=_today())
 
 
 @surveys.post("/answers", status_code=status.HTTP_204_NO_CONTENT)
