@@ -105,6 +105,21 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "ccops.knowledge.cli:improvements_app",
         "Improvement cycles (PDCA): problem, root causes, actions, check, standard.",
     ),
+    (
+        "surveys",
+        "ccops.voice.cli:surveys_app",
+        "Anonymous staff surveys: rounds, reminders, results with small groups suppressed.",
+    ),
+    (
+        "suggestions",
+        "ccops.voice.cli:suggestions_app",
+        "The suggestion box: submit, assess, reward, monthly counts.",
+    ),
+    (
+        "huddles",
+        "ccops.voice.cli:huddles_app",
+        "Huddles and meetings: agendas, notes, actions, the rhythm per team.",
+    ),
     ("events", "ccops.wfm.intraday.cli:events_app", "Live contact and agent-state events."),
     (
         "intraday",

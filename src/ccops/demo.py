@@ -10,8 +10,9 @@ on the launch Monday (``ccops.wfm.intraday.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
 (``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``), the knowledge base
 (``ccops.knowledge.demo``), the hiring waves (``ccops.wfm.capacity.demo``), time-off allowances
-with a few balances (``ccops.wfm.allowances.demo``) and an open shift bid
-(``ccops.wfm.bidding.demo``). On the most recent
+with a few balances (``ccops.wfm.allowances.demo``), an open shift bid
+(``ccops.wfm.bidding.demo``) and the huddles, suggestions and staff surveys
+(``ccops.voice.demo``). On the most recent
 Monday, volume on the voice queues runs 30% over from 09:00 after a product launch that nobody
 entered as a special day: the staffing did not know, and service suffers, as in the mission's
 story.
@@ -30,6 +31,7 @@ from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
 from ccops.value import demo as value_demo
+from ccops.voice import demo as voice_demo
 from ccops.wfm.allowances import demo as allowance_demo
 from ccops.wfm.bidding import demo as bidding_demo
 from ccops.wfm.capacity import demo as capacity_demo
@@ -93,6 +95,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     knowledge_demo.seed_demo(session, end=end, launch=launch)
     allowance_demo.seed_demo(session, end=end)
     bidding_demo.seed_demo(session, end=end)
+    voice_demo.seed_demo(session, end=end, launch=launch)
     return {
         "first_day": first,
         "last_day": end,

@@ -12,6 +12,7 @@ from ccops.org import models as org_models
 from ccops.performance import models as performance_models
 from ccops.quality import models as quality_models
 from ccops.value import models as value_models
+from ccops.voice import models as voice_models
 from ccops.wfm.allowances import models as allowance_models
 from ccops.wfm.bidding import models as bidding_models
 from ccops.wfm.capacity import models as capacity_models
@@ -44,4 +45,5 @@ __all__ = [
     "staffing_models",
     "swapboard_models",
     "value_models",
+    "voice_models",
 ]

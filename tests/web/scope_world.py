@@ -40,6 +40,7 @@ from tests.factories.cases import set_up_cases
 from tests.factories.knowledge import seed_scope_objects
 from tests.factories.metrics import add_contact
 from tests.factories.quality import ALL_TOP, FORM, MIXED, answers
+from tests.factories.voice import seed_scope_objects as seed_voice_objects
 from tests.factories.web import PASSWORD, World
 
 ARRIVAL = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -209,5 +210,6 @@ def build(world: World) -> Scoped:
             ).id
         seed_scope_objects(s, ids)  # knowledge base, known issues, changes
         seed_scope_bids(s, ids)  # a shift bid at each site
+        seed_voice_objects(s, ids)  # suggestions, huddles, actions
         s.commit()
     return scoped

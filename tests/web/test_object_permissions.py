@@ -233,6 +233,29 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
             ),
         )
     },
+    # two-way communication (#18)
+    ("POST", "/api/v1/staff-surveys/rounds/{round_id}/close"): Unscoped(
+        "a survey round is centre-wide (its audience may span sites)"
+    ),
+    ("POST", "/api/v1/staff-surveys/rounds/{round_id}/remind"): Unscoped(
+        "a survey round is centre-wide; reminders reach only the people in the caller's scope"
+    ),
+    ("GET", "/api/v1/suggestions/{suggestion_id}"): obj(
+        "suggestion", "suggestion_id", "@suggestion_in", "@suggestion_out"
+    ),
+    ("POST", "/api/v1/suggestions/{suggestion_id}/decide"): obj(
+        "suggestion",
+        "suggestion_id",
+        "@suggestion_in",
+        "@suggestion_out",
+        body={"decision": "in_review", "reason": "looking"},
+    ),
+    ("GET", "/api/v1/huddles/notes/{huddle_id}"): obj(
+        "huddle", "huddle_id", "@huddle_in", "@huddle_out"
+    ),
+    ("POST", "/api/v1/huddle-actions/{action_id}/done"): obj(
+        "huddle action", "action_id", "@action_in", "@action_out"
+    ),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
         "improvement",
         {"improvement_id": "@improvement_in", "article_id": "@article_in"},

@@ -276,7 +276,17 @@ def test_navigation_follows_the_role(world: World) -> None:
     mine = ["/schedules/my", "/timeoff", "/notifications"]
     unlinked = ["/timeoff", "/notifications"]  # "My week" only for users who are a person
     kb = ["/kb", "/changes"]
-    assert nav(Role.agent) == ["/", "/kpi", "/performance", "/quality", *kb, "/cases", *mine]
+    voice = ["/surveys", "/huddles"]
+    assert nav(Role.agent) == [
+        "/",
+        "/kpi",
+        "/performance",
+        "/quality",
+        *kb,
+        "/cases",
+        "/surveys",
+        *mine,
+    ]
     assert nav(Role.executive) == [
         "/",
         "/kpi",
@@ -287,6 +297,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/quality",
         "/kb",
         "/cases",
+        "/huddles",
         "/value",
         "/notifications",  # executives ask for no time off
     ]
@@ -300,11 +311,21 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/quality",
         *kb,
         "/cases",
+        *voice,
         *mine,
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
-    planner = [*planning, "/performance", *kb, "/cases", "/value", *unlinked, "/admin/sites"]
+    planner = [
+        *planning,
+        "/performance",
+        *kb,
+        "/cases",
+        *voice,
+        "/value",
+        *unlinked,
+        "/admin/sites",
+    ]
     assert nav(Role.planner) == planner
     assert nav(Role.admin) == [
         *planning,
@@ -312,6 +333,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/quality",
         *kb,
         "/cases",
+        *voice,
         "/value",
         *unlinked,
         "/admin/audit",

@@ -32,6 +32,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.cases.pages",
     "ccops.knowledge.routes",
     "ccops.knowledge.pages",
+    "ccops.voice.routes",
+    "ccops.voice.pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",

@@ -24,6 +24,7 @@ from ccops.org import service as org_service
 from ccops.org import throttle
 from ccops.performance import attrition as perf_attrition
 from ccops.settings import Settings
+from ccops.voice import huddles as voice_huddles
 from ccops.web import forms, permissions, security
 from ccops.web.auth import (
     AccessDenied,
@@ -719,6 +720,13 @@ def home(
     if role == Role.agent:
         context["own"] = _own_numbers(session, settings, principal, shown)
         context["centre"] = _centre(session, settings, principal, shown)
+    context["actions"] = (
+        voice_huddles.my_actions(
+            session=session, person_id=principal.person_id, today=datetime.now(UTC).date()
+        )
+        if principal.person_id is not None
+        else []
+    )
     if role == Role.qa_analyst:
         context["repeats"] = _repeats(session, settings, principal, shown)
     if role == Role.admin:

@@ -170,3 +170,29 @@ IMPROVE_READ = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.ex
 """Improvement records (PDCA) of queues in scope."""
 IMPROVE_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
 """Opening improvement records, adding actions, recording the check, standardising."""
+
+# Two-way communication: staff surveys, suggestions, huddles (issue 18).
+STAFF_SURVEYS_READ = EVERY_ROLE
+"""The list of staff surveys."""
+STAFF_SURVEYS_ANSWER = EVERY_ROLE - {R.executive}
+"""The rounds open to oneself, and answering them (anonymously)."""
+STAFF_SURVEYS_ADMIN = frozenset({R.manager, R.admin})
+"""Creating surveys, opening and closing rounds."""
+STAFF_SURVEYS_REMIND = frozenset({R.supervisor, R.manager, R.admin})
+"""Reminding the people in scope who have not answered (only their number is shown)."""
+STAFF_SURVEYS_RESULTS = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""Results of closed rounds, groups in scope above the minimum (a team leader: their team)."""
+SUGGESTIONS_READ = EVERY_ROLE
+"""Suggestions: agents their own, others those of the sites in scope; following by receipt."""
+SUGGESTIONS_SUBMIT = EVERY_ROLE - {R.executive}
+"""Submitting a suggestion (optionally anonymously)."""
+SUGGESTIONS_DECIDE = frozenset({R.manager, R.admin})
+"""Assessing a suggestion: decision, reason, reward."""
+SUGGESTIONS_COUNTS = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""Monthly counts per site: submitted, answered in time, adopted."""
+HUDDLES_READ = frozenset({R.supervisor, R.planner, R.manager, R.executive, R.admin})
+"""Huddle agendas, notes and the rhythm of teams in scope."""
+HUDDLES_WRITE = frozenset({R.supervisor, R.manager, R.admin})
+"""Recording a huddle's notes, attendance and actions."""
+HUDDLE_ACTIONS = EVERY_ROLE - {R.executive}
+"""One's own open actions, and marking them done."""

@@ -48,6 +48,7 @@ TEMPLATE_DOMAINS = (
     "knowledge",
     "audit",
     "value",
+    "voice",
 )
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -74,6 +75,8 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("kb", "/kb", N_("Standard answers"), permissions.KB_READ),
     ("changes", "/changes", N_("Changes"), permissions.CHANGES_ACK),
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
+    ("surveys", "/surveys", N_("Surveys"), permissions.STAFF_SURVEYS_ANSWER),
+    ("huddles", "/huddles", N_("Huddles"), permissions.HUDDLES_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("timeoff", "/timeoff", N_("Time off"), permissions.SCHEDULE_REQUEST),

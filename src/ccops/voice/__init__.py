@@ -1,0 +1,1 @@
+"""Two-way communication: huddles and meetings, the suggestion box, anonymous staff surveys."""

@@ -1,0 +1,298 @@
+"""Huddles and meetings: the agenda built for a team, notes with attendance and actions, the
+owners' open actions, and the rhythm (hourly floor check, daily huddle, weekly meeting) with what
+was missed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccops.errors import Conflict, Forbidden, NotFound, Problem
+from ccops.knowledge import service as knowledge_service
+from ccops.org import service as org_service
+from ccops.org.models import Person, Team
+from ccops.performance import measures as perf_measures
+from ccops.performance import models as perf_models
+from ccops.performance import schemas as perf_schemas
+from ccops.performance import subjects as perf_subjects
+from ccops.voice import models as m
+from ccops.voice import schemas as s
+from ccops.wfm.intraday import exceptions as intraday_exceptions
+from ccops.wfm.intraday import schemas as intraday_schemas
+
+AGENDA_KPIS = ("aht_s", "repeat_contact_rate", "occupancy")
+"""The team KPIs a huddle looks at (yesterday and today, each with its interval)."""
+FLOOR_CHECKS_PER_DAY = 8
+"""Floor checks expected on a working day (one an hour over an 8-hour day)."""
+
+
+class Agenda(BaseModel):
+    """What a huddle covers for a team on a day."""
+
+    team: str
+    day: date
+    kpis_yesterday: list[perf_schemas.KpiValue]
+    kpis_today: list[perf_schemas.KpiValue]
+    exceptions: list[intraday_schemas.ExceptionOut]
+    changes: list[str]
+    recognition: list[str]
+    open_actions: list[s.ActionOut]
+
+
+def _team(session: Session, name: str, scope: org_service.Scope) -> Team:
+    return perf_subjects.team_in_scope(session=session, name=name, scope=scope)
+
+
+def _action_out(session: Session, a: m.HuddleAction, today: date) -> s.ActionOut:
+    huddle = session.get_one(m.Huddle, a.huddle_id)
+    return s.ActionOut(
+        id=a.id,
+        huddle_id=a.huddle_id,
+        team=session.get_one(Team, huddle.team_id).name,
+        text=a.text,
+        owner=session.get_one(Person, a.owner_id).login,
+        due_on=a.due_on,
+        done_on=a.done_on,
+        overdue=a.done_on is None and a.due_on < today,
+    )
+
+
+def _open_actions(session: Session, team_id: int, today: date) -> list[s.ActionOut]:
+    rows = session.scalars(
+        select(m.HuddleAction)
+        .join(m.Huddle, m.Huddle.id == m.HuddleAction.huddle_id)
+        .where(m.Huddle.team_id == team_id, m.HuddleAction.done_on.is_(None))
+        .order_by(m.HuddleAction.due_on, m.HuddleAction.id)
+    )
+    return [_action_out(session, a, today) for a in rows]
+
+
+def agenda(
+    *, session: Session, team: str, day: date, scope: org_service.Scope = org_service.EVERYTHING
+) -> Agenda:
+    """Build the agenda of a team's huddle: KPIs of yesterday and today with their intervals,
+    open exceptions, process changes to acknowledge, recent recognition, open actions."""
+    t = _team(session, team, scope)
+    subject = perf_subjects.team_subject(t)
+
+    def kpis(on: date) -> list[perf_schemas.KpiValue]:
+        return [
+            perf_measures.kpi_value(session=session, subject=subject, kpi=k, first=on, last=on)
+            for k in AGENDA_KPIS
+        ]
+
+    exceptions = [
+        e
+        for e in intraday_exceptions.list_exceptions(session=session, scope=scope, day=day)
+        if e.status in ("open", "acknowledged")
+    ]
+    members = list(session.scalars(select(Person).where(Person.team_id == t.id)))
+    changes = [
+        c.title
+        for c in knowledge_service.list_changes(
+            session=session, user_id=0, scope=org_service.EVERYTHING, manage=True
+        )
+        if t.name in c.teams and c.published_at.date() >= day - timedelta(days=14)
+    ]
+    recognition = [
+        f"{p.name}: {r.text}"
+        for p in members
+        for r in session.scalars(
+            select(perf_models.Recognition).where(
+                perf_models.Recognition.person_id == p.id,
+                perf_models.Recognition.given_on >= day - timedelta(days=7),
+            )
+        )
+    ]
+    return Agenda(
+        team=t.name,
+        day=day,
+        kpis_yesterday=kpis(day - timedelta(days=1)),
+        kpis_today=kpis(day),
+        exceptions=exceptions,
+        changes=changes,
+        recognition=recognition,
+        open_actions=_open_actions(session, t.id, day),
+    )
+
+
+def _person(session: Session, login: str, team: Team, what: str) -> Person:
+    p = session.scalars(select(Person).where(Person.login == login)).first()
+    if p is None:
+        raise NotFound(f"{what}: no person {login!r}", [Problem("not found", field=what)])
+    return p
+
+
+def record(
+    *,
+    session: Session,
+    data: s.HuddleIn,
+    by: str,
+    today: date,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> s.HuddleOut:
+    """Record a huddle's notes, attendance and actions."""
+    t = _team(session, data.team, scope)
+    if data.held_on > today:
+        raise Conflict(
+            "a huddle is recorded on or after the day it is held",
+            [Problem("in the future", field="held_on")],
+        )
+    attendees = [_person(session, a, t, "attendees") for a in dict.fromkeys(data.attendees)]
+    owners = [_person(session, a.owner, t, "actions.owner") for a in data.actions]
+    h = m.Huddle(team_id=t.id, kind=data.kind, held_on=data.held_on, led_by=by, notes=data.notes)
+    session.add(h)
+    session.flush()
+    for p in attendees:
+        session.add(m.HuddleAttendance(huddle_id=h.id, person_id=p.id))
+    for a, owner in zip(data.actions, owners, strict=True):
+        session.add(m.HuddleAction(huddle_id=h.id, text=a.text, owner_id=owner.id, due_on=a.due_on))
+    session.flush()
+    return get(session=session, huddle_id=h.id, today=today, scope=scope)
+
+
+def get(
+    *,
+    session: Session,
+    huddle_id: int,
+    today: date,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> s.HuddleOut:
+    """A recorded huddle with its attendance and actions."""
+    h = session.get(m.Huddle, huddle_id)
+    if h is None:
+        raise NotFound(f"no huddle {huddle_id}", [Problem("not found", field="id")])
+    t = session.get_one(Team, h.team_id)
+    if not session.scalars(select(Team.id).where(Team.id == t.id, scope.teams_clause())).first():
+        raise Forbidden("this huddle is of a team outside your scope", [Problem("scope")])
+    attendees = session.scalars(
+        select(Person.login)
+        .join(m.HuddleAttendance, m.HuddleAttendance.person_id == Person.id)
+        .where(m.HuddleAttendance.huddle_id == h.id)
+        .order_by(Person.login)
+    ).all()
+    actions = session.scalars(
+        select(m.HuddleAction).where(m.HuddleAction.huddle_id == h.id).order_by(m.HuddleAction.id)
+    )
+    return s.HuddleOut(
+        id=h.id,
+        team=t.name,
+        kind=h.kind,
+        held_on=h.held_on,
+        led_by=h.led_by,
+        notes=h.notes,
+        attendees=list(attendees),
+        actions=[_action_out(session, a, today) for a in actions],
+    )
+
+
+def list_huddles(
+    *,
+    session: Session,
+    team: str,
+    first: date,
+    last: date,
+    today: date,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> list[s.HuddleOut]:
+    """A team's huddles between two days, newest first."""
+    t = _team(session, team, scope)
+    ids = session.scalars(
+        select(m.Huddle.id)
+        .where(m.Huddle.team_id == t.id, m.Huddle.held_on >= first, m.Huddle.held_on <= last)
+        .order_by(m.Huddle.held_on.desc(), m.Huddle.id.desc())
+    )
+    return [get(session=session, huddle_id=i, today=today, scope=scope) for i in ids]
+
+
+def my_actions(*, session: Session, person_id: int, today: date) -> list[s.ActionOut]:
+    """The open actions a person owns (shown on their home page until done)."""
+    rows = session.scalars(
+        select(m.HuddleAction)
+        .where(m.HuddleAction.owner_id == person_id, m.HuddleAction.done_on.is_(None))
+        .order_by(m.HuddleAction.due_on, m.HuddleAction.id)
+    )
+    return [_action_out(session, a, today) for a in rows]
+
+
+def complete(
+    *,
+    session: Session,
+    action_id: int,
+    by_person_id: int | None,
+    by: str,
+    today: date,
+    scope: org_service.Scope | None = None,
+) -> s.ActionOut:
+    """Mark an action done: its owner, or someone whose ``scope`` reaches the huddle's team
+    (``scope`` None: the owner only)."""
+    a = session.get(m.HuddleAction, action_id)
+    if a is None:
+        raise NotFound(f"no action {action_id}", [Problem("not found", field="id")])
+    if a.owner_id != by_person_id:
+        team_id = session.get_one(m.Huddle, a.huddle_id).team_id
+        reaches = (
+            scope is not None
+            and session.scalars(
+                select(Team.id).where(Team.id == team_id, scope.teams_clause())
+            ).first()
+        )
+        if not reaches:
+            raise Forbidden(
+                "only the action's owner or their team's leaders mark it done",
+                [Problem("not owner")],
+            )
+    if a.done_on is not None:
+        raise Conflict("this action is already done", [Problem("done", field="id")])
+    a.done_on = today
+    a.done_by = by
+    session.flush()
+    return _action_out(session, a, today)
+
+
+def rhythm(
+    *,
+    session: Session,
+    team: str,
+    first: date,
+    last: date,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> list[s.RhythmDay]:
+    """Per working day (Monday to Friday): the floor checks and huddle expected and held, and on
+    the week's last working day its weekly meeting (held any day that week); what was missed."""
+    t = _team(session, team, scope)
+    held: dict[date, list[str]] = {}
+    for h in session.scalars(
+        select(m.Huddle).where(
+            m.Huddle.team_id == t.id,
+            m.Huddle.held_on >= first - timedelta(days=6),
+            m.Huddle.held_on <= last,
+        )
+    ):
+        held.setdefault(h.held_on, []).append(h.kind)
+    out = []
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            expected = ["floor_check"] * FLOOR_CHECKS_PER_DAY + ["huddle"]
+            if day.weekday() == 4:
+                expected.append("meeting")
+            today_held = sorted(k for k in held.get(day, []) if k != "meeting")
+            monday = day - timedelta(days=day.weekday())
+            week_meetings = [
+                "meeting"
+                for d in (monday + timedelta(days=i) for i in range(7))
+                for k in held.get(d, [])
+                if k == "meeting"
+            ]
+            got = today_held + (week_meetings[:1] if day.weekday() == 4 else [])
+            missed = list(expected)
+            for k in got:
+                if k in missed:
+                    missed.remove(k)
+            out.append(s.RhythmDay(day=day, expected=expected, held=got, missed=missed))
+        day += timedelta(days=1)
+    return out
