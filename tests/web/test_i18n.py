@@ -128,7 +128,7 @@ def test_a_contact_time_is_shown_in_its_sites_zone_with_the_zone_named() -> None
 
 ALLOWED_LATIN = {
     # names and codes that stay as they are in every language
-    "ccops", "KPI", "KPIs", "API", "ASA", "ACD", "CSV", "Parquet", "TOML", "Technion",
+    "ccops", "wMAPE", "KPI", "KPIs", "API", "ASA", "ACD", "CSV", "Parquet", "TOML", "Technion",
     "Asterisk", "queue_log", "Erlang", "Authorization", "Bearer", "TOKEN", "IANA", "YYYY", "MM",
     "DD", "csv", "parquet", "technion", "asterisk", "queue", "log", "acd", "export", "English",
     "FCR", "UTC", "Europe", "London", "Asia", "Shanghai", "Taipei", "GB", "CN", "TW",
