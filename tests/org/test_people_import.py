@@ -167,3 +167,98 @@ def test_the_people_page_takes_a_file_whole_or_lists_every_bad_row(world: World)
         "/admin/people-import", files={"file": ("team.csv", good.encode(), "text/csv")}
     )
     assert agent.status_code == 403
+
+
+def test_contracts_and_sign_ins_come_from_the_same_file(
+    cli: CliRunner, session: Session, tmp_path: Path
+) -> None:
+    from ccops.auth_hash import verify_password
+    from ccops.org.models import User
+    from ccops.wfm.schedules import schemas as schedule_schemas
+    from ccops.wfm.schedules import setup as schedule_setup
+    from ccops.wfm.schedules.models import PersonContract, WorkContract
+
+    _org(session)
+    schedule_setup.create_contract(
+        session=session,
+        data=schedule_schemas.ContractIn(
+            name="full-time 40h",
+            weekly_min_h=32,
+            weekly_max_h=40,
+            days_min=4,
+            days_max=5,
+            max_consecutive_days=5,
+            min_rest_h=11,
+            max_nights=0,
+            max_weekend_days=2,
+        ),
+    )
+    session.commit()
+    heading = "login,name,site,team,position,contract,sign_in,sign_in_scope\n"
+    rows = (
+        "a1,Agent One,Main,Team A,agent,full-time 40h,agent,\n"
+        "t1,Leader One,Main,Team A,supervisor,,supervisor,teams\n"
+        "a2,Agent Two,Main,Team A,agent,full-time 40h,,\n"
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(heading + rows, encoding="utf-8")
+    result = cli.invoke(app, ["people", "import", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["created"] == 3 and body["contracts"] == 2
+    passwords = {s["login"]: s["temporary_password"] for s in body["sign_ins"]}
+    assert set(passwords) == {"a1", "t1"}
+    session.expire_all()
+    users = {u.login: u for u in session.query(User).filter(User.login.in_(["a1", "t1", "a2"]))}
+    assert set(users) == {"a1", "t1"}
+    assert users["a1"].scope == "own" and users["t1"].scope == "teams"
+    assert verify_password(users["a1"].password_hash, passwords["a1"])
+    assert passwords["a1"] not in users["a1"].password_hash  # stored hashed, never clear
+    contract_of = dict(
+        session.query(PersonContract.person_id, WorkContract.name).join(WorkContract).all()
+    )
+    people = {p.login: p.id for p in org_service.list_people(session=session)}
+    assert contract_of[people["a1"]] == contract_of[people["a2"]] == "full-time 40h"
+
+    # an unknown contract, a bad sign-in role and a scope without a role: all named, nothing kept
+    bad = (
+        "b1,Bad One,Main,Team A,agent,part-time 99h,,\n"
+        "b2,Bad Two,Main,Team A,agent,,pilot,\n"
+        "b3,Bad Three,Main,Team A,agent,,,sites\n"
+    )
+    path.write_text(heading + bad, encoding="utf-8")
+    refused = cli.invoke(app, ["people", "import", str(path), "--json"])
+    assert refused.exit_code != 0
+    problems = json.loads(refused.stdout)["problems"]
+    assert [(p["row"], p["field"]) for p in problems] == [
+        (2, "contract"),
+        (3, "sign_in"),
+        (4, "sign_in"),
+    ]
+    assert "contract 'part-time 99h' does not exist" in problems[0]["message"]
+    session.expire_all()
+    assert not {"b1", "b2", "b3"} & {p.login for p in org_service.list_people(session=session)}
+
+
+def test_only_an_administrator_creates_sign_ins_from_a_file(world: World) -> None:
+    heading = "login,name,site,team,position,sign_in\n"
+    good = heading + "s1,Sign One,Main,Team A,agent,agent\n"
+    manager = world.client()
+    csrf = sign_in(manager, "u-manager")
+    refused = manager.post(
+        "/admin/people-import",
+        data={"csrf_token": csrf},
+        files={"file": ("team.csv", good.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422
+    assert "only an administrator creates sign-ins" in refused.text
+    admin = world.client()
+    csrf = sign_in(admin, "u-admin")
+    done = admin.post(
+        "/admin/people-import",
+        data={"csrf_token": csrf},
+        files={"file": ("team.csv", good.encode(), "text/csv")},
+    )
+    assert done.status_code == 200
+    table = done.text.split('id="people-file-sign-ins"')[1].split("</table>")[0]
+    assert "<td>s1</td>" in table and "<code>" in table

@@ -135,6 +135,7 @@ ALLOWED_LATIN = {
     "Billing:", "Sales:", "Authorization:", "Excel", "UTF",
     # the column names of a people file and Asterisk's interface names, typed as they are
     "login", "name", "site", "team", "position", "skills", "hire_date", "alias", "Agent", "agent",
+    "contract", "sign_in", "sign_in_scope", "own", "teams", "sites", "all",
     "Local", "callback", "amazon", "connect", "ctr",
     # the test organisation's own names (data, not interface)
     "Main", "Other", "Sales", "Support",

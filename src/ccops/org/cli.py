@@ -405,7 +405,8 @@ def person_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Create many people from one file (columns: login, name, site, team, position, skills,
-    hire_date); every bad row is named and then nothing is stored."""
+    hire_date, contract, sign_in, sign_in_scope); every bad row is named and then nothing is
+    stored. Sign-ins get temporary passwords, printed once: hand them over privately."""
     from pathlib import Path
 
     from ccops.errors import no_such_file
@@ -425,12 +426,25 @@ def person_import(
                 "file": out.file,
                 "created": len(out.people),
                 "teams_created": out.teams_created,
+                "contracts": out.contracts,
+                "sign_ins": [
+                    {"login": login, "temporary_password": password}
+                    for login, password in out.sign_ins
+                ],
                 "people": [p.model_dump(mode="json") for p in out.people],
             }
         )
         return
     teams = f" and {len(out.teams_created)} team(s)" if out.teams_created else ""
     console.print(f"{out.file}: {len(out.people)} people created{teams}.", highlight=False)
+    if out.contracts:
+        console.print(f"{out.contracts} contract(s) given.", highlight=False)
+    if out.sign_ins:
+        print_table(
+            "Sign-ins: temporary passwords, shown once (hand them over privately)",
+            [{"login": login, "password": password} for login, password in out.sign_ins],
+            ["login", "password"],
+        )
 
 
 def _password(password: str | None) -> str:

@@ -3,7 +3,11 @@
 Columns (the first row names them, any order, case and spaces ignored): ``login``, ``name``,
 ``site`` (required), ``team``, ``position`` (a role: agent, supervisor, ...; ``role`` is accepted
 too), ``skills`` (``Billing:8, Sales`` — level 1-10, 5 when left out) and ``hire_date``
-(YYYY-MM-DD, or a date cell). Every row goes through the same checks as one person created on
+(YYYY-MM-DD, or a date cell), ``contract`` (a work contract's name) and ``sign_in`` with
+``sign_in_scope`` (a sign-in for the person: its role, and own, teams, sites or all; teams and
+sites are the row's own). Each sign-in gets a random temporary password, returned once with the
+result to be handed over privately (an administrator's right: others get the row refused).
+Every row goes through the same checks as one person created on
 the People page (`service.create_person`: site, team of that site, queues, scope, unique login);
 each problem is named by file, row (as the spreadsheet numbers it: the heading is row 1), field
 and what is wrong. If any row is bad nothing is stored. Teams the file names that do not exist
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,13 +27,24 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ccops.db import attempt
-from ccops.enums import Role
+from ccops.enums import Role, ScopeKind
 from ccops.errors import CcopsError, Conflict, Invalid, Problem
 from ccops.org import schemas
 from ccops.org import service as org_service
 from ccops.org.service import EVERYTHING, Scope
 
-COLUMNS = ("login", "name", "site", "team", "position", "skills", "hire_date")
+COLUMNS = (
+    "login",
+    "name",
+    "site",
+    "team",
+    "position",
+    "skills",
+    "hire_date",
+    "contract",
+    "sign_in",
+    "sign_in_scope",
+)
 """The columns a people file may have (``role`` is read as ``position``)."""
 REQUIRED = ("login", "name", "site")
 MAX_ROWS = 5000
@@ -44,6 +60,18 @@ class PeopleImport:
     file: str
     people: list[schemas.PersonOut] = field(default_factory=list)
     teams_created: list[str] = field(default_factory=list)
+    contracts: int = 0
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)
+    """(login, temporary password) of each sign-in created: shown once, never stored clear."""
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """What a row asks for beyond the person: a contract and a sign-in."""
+
+    contract: str
+    sign_in: Role | None
+    sign_in_scope: ScopeKind
 
 
 def _header_key(text: object) -> str:
@@ -193,6 +221,57 @@ def _person(
         return None, problems
 
 
+def _extras(file_name: str, number: int, row: dict[str, str]) -> tuple[_Extras, list[Problem]]:
+    problems = []
+    role_text = row.get("sign_in", "").lower().replace(" ", "_")
+    roles = {r.value for r in Role}
+    if role_text and role_text not in roles:
+        problems.append(
+            Problem(
+                f"unknown sign-in role {row['sign_in']!r}: one of {', '.join(sorted(roles))}",
+                field="sign_in",
+                row=number,
+                file=file_name,
+            )
+        )
+    scope_text = row.get("sign_in_scope", "").lower()
+    kinds = {k.value for k in ScopeKind}
+    if scope_text and scope_text not in kinds:
+        problems.append(
+            Problem(
+                f"unknown sign-in scope {row['sign_in_scope']!r}: "
+                f"one of {', '.join(sorted(kinds))}",
+                field="sign_in_scope",
+                row=number,
+                file=file_name,
+            )
+        )
+    if scope_text and not role_text:
+        problems.append(
+            Problem(
+                "a sign-in scope without a sign-in role: give sign_in too",
+                field="sign_in",
+                row=number,
+                file=file_name,
+            )
+        )
+    if scope_text == ScopeKind.teams.value and role_text and not row.get("team"):
+        problems.append(
+            Problem(
+                "sign-in scope 'teams' needs the row's team",
+                field="sign_in_scope",
+                row=number,
+                file=file_name,
+            )
+        )
+    role = Role(role_text) if role_text in roles else None
+    default = ScopeKind.own if role in (None, Role.agent) else ScopeKind.teams
+    scope = ScopeKind(scope_text) if scope_text in kinds else default
+    if scope == ScopeKind.teams and not row.get("team") and not scope_text:
+        scope = ScopeKind.sites
+    return _Extras(row.get("contract", ""), role, scope), problems
+
+
 def import_people(
     *,
     session: Session,
@@ -200,8 +279,10 @@ def import_people(
     content: bytes,
     scope: Scope = EVERYTHING,
     create_teams: bool = False,
+    may_create_sign_ins: bool = True,
 ) -> PeopleImport:
-    """Create every person of a CSV or XLSX people file, or none.
+    """Create every person of a CSV or XLSX people file, with their contracts and sign-ins, or
+    none (``may_create_sign_ins``: whether the importer may create sign-ins: administrators).
 
     Raises:
         Invalid: the file or any row is bad; every problem is listed (file, row, field, what)
@@ -210,10 +291,22 @@ def import_people(
     rows = read_rows(file_name, content)
     problems: list[Problem] = []
     people: list[tuple[int, schemas.PersonIn]] = []
+    extras: dict[int, _Extras] = {}
     first_row: dict[str, int] = {}
     for number, row in rows:
         person, found = _person(file_name, number, row)
-        problems += found
+        extra, more = _extras(file_name, number, row)
+        problems += found + more
+        if extra.sign_in is not None and not may_create_sign_ins:
+            problems.append(
+                Problem(
+                    "only an administrator creates sign-ins: leave sign_in empty",
+                    field="sign_in",
+                    row=number,
+                    file=file_name,
+                )
+            )
+        extras[number] = extra
         if person is None:
             continue
         login = person.login.casefold()
@@ -252,6 +345,10 @@ def import_people(
                     # the only conflict creating a person is a login already stored
                     where = "login" if isinstance(exc, Conflict) else p.field
                     problems.append(Problem(message, field=where, row=number, file=file_name))
+                continue
+            _contract_and_sign_in(
+                session, file_name, number, person, extras[number], scope, result, problems
+            )
         if problems:
             problems.sort(key=lambda p: p.row or 0)  # in the file's order, each row's together
             rows_bad = len({p.row for p in problems if p.row is not None})
@@ -261,6 +358,51 @@ def import_people(
                 problems,
             )
     return result
+
+
+def _contract_and_sign_in(
+    session: Session,
+    file_name: str,
+    number: int,
+    person: schemas.PersonIn,
+    extra: _Extras,
+    scope: Scope,
+    result: PeopleImport,
+    problems: list[Problem],
+) -> None:
+    """Give the new person the row's contract and sign-in; each refusal is the row's problem."""
+    from ccops.wfm.schedules import setup as schedule_setup
+
+    if extra.contract:
+        try:
+            with attempt(session):
+                schedule_setup.assign_contract(
+                    session=session, login=person.login, contract=extra.contract, scope=scope
+                )
+            result.contracts += 1
+        except CcopsError as exc:
+            problems.append(Problem(exc.message, field="contract", row=number, file=file_name))
+    if extra.sign_in is None:
+        return
+    password = secrets.token_urlsafe(12)
+    try:
+        data = schemas.UserIn(
+            login=person.login,
+            password=password,
+            role=extra.sign_in,
+            scope=extra.sign_in_scope,
+            person=person.login,
+            teams=[person.team] if extra.sign_in_scope == ScopeKind.teams and person.team else [],
+            sites=[person.site] if extra.sign_in_scope == ScopeKind.sites else [],
+        )
+        with attempt(session):
+            org_service.create_user(session=session, data=data, scope=scope)
+        result.sign_ins.append((person.login, password))
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        problems.append(Problem(message, field="sign_in", row=number, file=file_name))
+    except CcopsError as exc:
+        problems.append(Problem(exc.message, field="sign_in", row=number, file=file_name))
 
 
 def _missing_teams(

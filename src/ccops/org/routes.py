@@ -745,6 +745,7 @@ def people_import_page(
                 content=upload.file.read(people_import.MAX_BYTES + 1),
                 scope=user.scope,
                 create_teams=create_teams,
+                may_create_sign_ins=user.role in permissions.ORG_ADMIN,
             )
     except CcopsError as exc:
         return _page(
@@ -759,14 +760,17 @@ def people_import_page(
                 "create_teams": create_teams,
             },
         )
-    return redirect(
-        request,
-        "/admin/people",
-        flash=(
-            "success",
-            _("%(file)s: %(n)s people are added.") % {"file": name, "n": len(out.people)},
-        ),
-    )
+    message = _("%(file)s: %(n)s people are added.") % {"file": name, "n": len(out.people)}
+    if out.sign_ins:
+        # the temporary passwords are shown once, on this page, never in a redirect's address
+        return _page(
+            request,
+            entity,
+            user,
+            session,
+            people_file={"message": message, "sign_ins": out.sign_ins},
+        )
+    return redirect(request, "/admin/people", flash=("success", message))
 
 
 routers: tuple[APIRouter, ...] = (router, pages)
