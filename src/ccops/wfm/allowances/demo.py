@@ -51,7 +51,7 @@ def _record(
             start_at=start,
             end_at=end,
             reason="annual leave",
-            credit_h_per_day=0.0,
+            credit_h_per_day=service.credit_h_per_day(session=session, person_id=person.id),
             status="approved",
             created_by="planner",
         )

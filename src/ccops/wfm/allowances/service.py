@@ -103,6 +103,14 @@ def _policy_of(session: Session, person_id: int) -> tuple[LeavePolicy | None, Wo
     return row[1], row[0]
 
 
+def credit_h_per_day(*, session: Session, person_id: int) -> float:
+    """Paid hours one granted day off counts towards the person's contract (their leave
+    policy's hours per day; 0 without a policy), so a week of annual leave does not make the
+    contract's weekly minimum impossible to schedule."""
+    policy, _contract = _policy_of(session, person_id)
+    return float(policy.hours_per_day) if policy is not None else 0.0
+
+
 def _zone(session: Session, site_id: int) -> ZoneInfo:
     site = session.get(Site, site_id)
     assert site is not None

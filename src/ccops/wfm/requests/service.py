@@ -458,7 +458,9 @@ def _grant_time_off(
         start_at=record.start_at,
         end_at=record.end_at,
         reason=record.reason[:200] or "time off",
-        credit_h_per_day=0.0,
+        credit_h_per_day=allowance_service.credit_h_per_day(
+            session=session, person_id=record.person_id
+        ),
         status="approved",
         created_by=decided_by,
     )

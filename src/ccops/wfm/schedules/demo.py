@@ -205,7 +205,8 @@ def seed_demo(session: Session, *, rosters: dict[str, Roster], week_start: date)
         )
     session.add(
         FixedActivity(
-            person_id=agents[1].id,
+            # not agents[1]: the allowances demo grants them that week off
+            person_id=agents[6].id,
             kind="coaching",
             name="Call review with team leader",
             start_at=_at(zone, monday + timedelta(days=3), "14:00"),
