@@ -436,7 +436,7 @@ def choose(
             f"{best.wmape:.3f})"
         )
     beats_naive: bool | None = None
-    if naive in by_name:
+    if naive in by_name and len(by_name) > 1:  # alone, the naive is compared with nothing
         if chosen == naive:
             beats_naive = False
         else:
@@ -449,12 +449,21 @@ def choose(
             )
             beats_naive = bool(p < alpha)
         if not beats_naive:
+            why = (
+                "the history is too short to show a forecast better than seasonal naive"
+                if n < SHORT_ORIGINS
+                else "no method is better than seasonal naive here"
+            )
             notes.append(
-                f"the history is too short to show a forecast better than seasonal naive: over "
-                f"{n} backtest origins no method is significantly better at {horizon_days} "
-                "days; treat the forecast as no better than last week repeated"
+                f"{why}: over {n} backtest origins no method is significantly better at "
+                f"{horizon_days} days; treat the forecast as no better than last week repeated"
             )
     return Choice(chosen, best.method, tied, p_values, beats_naive, tuple(notes))
+
+
+SHORT_ORIGINS = 8
+"""Under this many backtest origins a paired test rarely separates methods: the note then blames
+the short history rather than the methods."""
 
 
 def candidate_methods() -> tuple[Method, ...]:
