@@ -78,6 +78,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Time-off allowances: balances, the vacation planner, leave policies.",
     ),
     ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
+    ("overtime", "ccops.wfm.overtime.cli:overtime_app", "Overtime and VTO offers."),
     (
         "schedule",
         "ccops.wfm.schedules.cli:schedule_app",

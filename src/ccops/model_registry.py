@@ -18,6 +18,7 @@ from ccops.wfm.bidding import models as bidding_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
 from ccops.wfm.intraday import models as intraday_models
+from ccops.wfm.overtime import models as overtime_models
 from ccops.wfm.requests import models as request_models
 from ccops.wfm.schedules import models as schedule_models
 from ccops.wfm.staffing import models as staffing_models
@@ -43,6 +44,7 @@ __all__ = [
     "request_models",
     "schedule_models",
     "staffing_models",
+    "overtime_models",
     "swapboard_models",
     "value_models",
     "voice_models",

@@ -154,6 +154,12 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/swaps"): NOT_EXECUTIVE,
     ("POST", "/api/v1/swaps/{post_id}/take"): NOT_EXECUTIVE,
     ("POST", "/api/v1/swaps/{post_id}/withdraw"): NOT_EXECUTIVE,
+    # JSON API: overtime and VTO offers (planners send, everyone with a schedule accepts)
+    ("GET", "/api/v1/overtime"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/overtime"): PLANNING,
+    ("POST", "/api/v1/overtime/quote"): PLANNING,
+    ("POST", "/api/v1/overtime/{offer_id}/accept"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/overtime/{offer_id}/close"): PLANNING,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},

@@ -47,6 +47,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.allowances.pages",
     "ccops.wfm.bidding.routes",
     "ccops.wfm.bidding.pages",
+    "ccops.wfm.overtime.routes",
     "ccops.wfm.swapboard.routes",
     "ccops.wfm.requests.pages",
     "ccops.wfm.schedules.routes",

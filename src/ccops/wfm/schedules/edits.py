@@ -494,6 +494,88 @@ def _move_break(
     )
 
 
+def _add_overtime(
+    session: Session, new: Schedule, data: schemas.EditIn, scope: org_service.Scope
+) -> str:
+    """Add an overtime shift (``login_a`` on ``queue`` from ``new_start`` to ``end``): the
+    person holds the queue's skill, is not working then, and keeps rest and contract limits."""
+    assert data.login_a and data.queue and data.new_start and data.end
+    person = common.person_in_scope(session, data.login_a, scope)
+    if person.site_id != new.site_id:
+        raise common.invalid(f"{person.login} is not of the schedule's site", "login_a")
+    queue = session.scalars(select(Queue).where(Queue.name == data.queue)).first()
+    if queue is None:
+        raise common.invalid(f"queue {data.queue!r} does not exist", "queue")
+    if data.queue not in _person_skills(session, person.id):
+        raise Conflict(
+            f"{person.login} has no skill for {data.queue} (rule: skill)",
+            [Problem("skill", field="login_a")],
+        )
+    start, end = data.new_start.astimezone(UTC), data.end.astimezone(UTC)
+    clash = session.scalars(
+        select(ScheduledShift).where(
+            ScheduledShift.schedule_id == new.id,
+            ScheduledShift.person_id == person.id,
+            ScheduledShift.start_at < end,
+            ScheduledShift.end_at > start,
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict(
+            f"{person.login} already works {clash.start_at:%Y-%m-%d %H:%M}-"
+            f"{clash.end_at:%H:%M} UTC (rule: not already working)",
+            [Problem("working", field="login_a")],
+        )
+    before = _week_totals(session, new, person)
+    hours = (end - start).total_seconds() / 3600
+    shift = ScheduledShift(
+        schedule_id=new.id,
+        person_id=person.id,
+        template="overtime",
+        queues=queue.name,
+        start_at=start,
+        end_at=end,
+        paid_h=hours,
+        cost=round(hours * data.cost_per_hour, 2),
+    )
+    session.add(shift)
+    session.flush()
+    session.add(
+        ScheduledActivity(
+            schedule_id=new.id,
+            shift_id=shift.id,
+            person_id=person.id,
+            kind=common.WORK,
+            queue_id=queue.id,
+            start_at=start,
+            end_at=end,
+        )
+    )
+    for row in session.scalars(
+        select(CoverageInterval).where(
+            CoverageInterval.schedule_id == new.id,
+            CoverageInterval.queue_id == queue.id,
+            CoverageInterval.interval_start >= start - timedelta(minutes=common.STEP_MIN),
+            CoverageInterval.interval_start < end,
+        )
+    ):
+        lo = max(row.interval_start, start)
+        hi = min(row.interval_start + timedelta(minutes=common.STEP_MIN), end)
+        if hi > lo:
+            row.scheduled = round(row.scheduled + (hi - lo).total_seconds() / 900, 6)
+            if row.rate_per_s > 0:
+                sl = queueing.service_level(
+                    np.array([row.scheduled]), row.rate_per_s, row.aht_s, queue.target_s
+                )
+                row.predicted_service_level = float(sl[0])
+    session.flush()
+    _check_rest(session, new.id, person)
+    _check_contract_week(session, new, person, before, start.date())
+    return (
+        f"added overtime for {person.login} on {queue.name} {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
+    )
+
+
 def edit(
     *,
     session: Session,
@@ -514,7 +596,12 @@ def edit(
             [Problem(f"status {base.status}", field="status")],
         )
     new = _copy(session, base, edited_by)
-    apply = {"swap": _swap, "time_off": _grant_time_off, "move_break": _move_break}[data.kind]
+    apply = {
+        "swap": _swap,
+        "time_off": _grant_time_off,
+        "move_break": _move_break,
+        "overtime": _add_overtime,
+    }[data.kind]
     detail = apply(session, new, data, scope)
     if data.reason:
         detail += f": {data.reason}"

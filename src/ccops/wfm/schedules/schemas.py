@@ -190,13 +190,16 @@ class EditIn(BaseModel):
     person's break (``login_a``) from ``break_start`` to ``new_start`` inside its window."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["swap", "time_off", "move_break"]
+    kind: Literal["swap", "time_off", "move_break", "overtime"]
     day: Day | None = Field(default=None, description="swap: the local day of the shifts")
     login_a: str | None = None
     login_b: str | None = None
     time_off_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     break_start: Moment | None = Field(default=None, description="move_break: its start now")
     new_start: Moment | None = Field(default=None, description="move_break: where it goes")
+    queue: str | None = Field(default=None, description="overtime: the queue worked")
+    end: Moment | None = Field(default=None, description="overtime: the end (start: new_start)")
+    cost_per_hour: float = Field(default=0.0, ge=0, le=10_000, description="overtime: paid rate")
     reason: str = Field(default="", max_length=500)
 
     @model_validator(mode="after")
