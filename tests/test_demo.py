@@ -129,3 +129,24 @@ def test_the_agreed_exception_plan_fired_on_the_launch_monday(demo_url: str) -> 
     assert {status for *_, status, _ in fired} == {"closed"}
     counts = dict(trail)
     assert counts["opened"] == counts["acknowledged"] == counts["actioned"] == len(fired)
+
+
+def test_the_planner_offered_overtime_on_the_launch_monday(demo_url: str) -> None:
+    """Overtime offered on Billing for the afternoon of the launch, two slots taken, each a new
+    published version of the launch week at Shanghai."""
+    engine = sa.create_engine(demo_url)
+    with engine.connect() as conn:
+        offer = conn.execute(
+            sa.text("SELECT id, kind, slots, status, premium FROM overtime_offer")
+        ).one()
+        taken = conn.execute(sa.text("SELECT count(*) FROM overtime_acceptance")).scalar()
+        versions = conn.execute(
+            sa.text(
+                "SELECT max(s.version) FROM schedule s JOIN site t ON t.id = s.site_id"
+                " WHERE t.name = 'Shanghai' AND s.week_start = :monday"
+            ),
+            {"monday": LAUNCH_MONDAY},
+        ).scalar()
+    engine.dispose()
+    assert (offer[1], offer[2], offer[3], offer[4]) == ("overtime", 4, "open", 1.5)
+    assert taken == 2 and versions == 3

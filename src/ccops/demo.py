@@ -6,7 +6,8 @@ in teams, a sign-in per role), the schedules' setup (``ccops.wfm.schedules.demo`
 and agent states made by the simulation engine (``ccops.contacts.demo``), the launch week's
 forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
 interval totals of the whole history with each site's agreed exception plan and what it opened
-on the launch Monday (``ccops.wfm.intraday.demo``), then performance
+on the launch Monday (``ccops.wfm.intraday.demo``) and the overtime offered for it
+(``ccops.wfm.overtime.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
 (``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``), the knowledge base
 (``ccops.knowledge.demo``), the hiring waves (``ccops.wfm.capacity.demo``), time-off allowances
@@ -37,6 +38,7 @@ from ccops.wfm.bidding import demo as bidding_demo
 from ccops.wfm.capacity import demo as capacity_demo
 from ccops.wfm.forecasts import demo as forecast_demo
 from ccops.wfm.intraday import demo as intraday_demo
+from ccops.wfm.overtime import demo as overtime_demo
 from ccops.wfm.schedules import demo as schedule_demo
 from ccops.wfm.schedules import demo_history
 
@@ -88,6 +90,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     forecast_demo.seed_demo(session, launch=launch)
     intervals = intraday_demo.seed_demo(session, first=first, end=end)
     exceptions_opened = intraday_demo.seed_exceptions(session, launch=launch)
+    overtime_demo.seed_demo(session, launch=launch)
     performance_demo.seed_demo(session, end=end)
     capacity_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)
