@@ -161,6 +161,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # JSON API: own notifications
     ("GET", "/api/v1/notifications"): EVERYONE,
     ("POST", "/api/v1/notifications/{notification_id}/read"): EVERYONE,
+    ("GET", "/api/v1/notifications/email"): EVERYONE,
+    ("PUT", "/api/v1/notifications/email"): EVERYONE,
     # JSON API: quality (agents their own; executives team summaries only)
     ("GET", "/api/v1/quality/forms"): frozenset({A, S, Q, M, D}),
     ("POST", "/api/v1/quality/forms"): frozenset({Q, M, D}),

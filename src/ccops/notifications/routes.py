@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ccops.ids import RowId
-from ccops.notifications import schemas, service
+from ccops.notifications import email, schemas, service
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -31,6 +31,30 @@ def list_own(
 def mark_read(notification_id: RowId, session: SessionDep, user: Anyone) -> schemas.NotificationOut:
     """Mark one of your notifications read."""
     return service.mark_read(session=session, user_id=user.user_id, notification_id=notification_id)
+
+
+@router.get("/email", response_model=schemas.EmailPreferenceOut)
+def get_email(session: SessionDep, user: Anyone) -> schemas.EmailPreferenceOut:
+    """Your email settings."""
+    return schemas.EmailPreferenceOut.model_validate(
+        email.get_preference(session=session, user_id=user.user_id)
+    )
+
+
+@router.put("/email", response_model=schemas.EmailPreferenceOut)
+def put_email(
+    body: schemas.EmailPreferenceIn, session: SessionDep, user: Anyone
+) -> schemas.EmailPreferenceOut:
+    """Set your email settings (an empty address turns email off)."""
+    return schemas.EmailPreferenceOut.model_validate(
+        email.set_preference(
+            session=session,
+            user_id=user.user_id,
+            address=body.address,
+            kinds=body.kinds,
+            digest=body.digest,
+        )
+    )
 
 
 @pages.get("", response_class=HTMLResponse)
