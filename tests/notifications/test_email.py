@@ -59,7 +59,7 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
 
 
 def _factory(session: Session) -> sessionmaker[Session]:
-    return make_session_factory(session.get_bind().engine)  # type: ignore[union-attr]
+    return make_session_factory(session.get_bind().engine)
 
 
 def _user(session: Session, login: str, locale: str | None = None) -> int:
