@@ -26,6 +26,7 @@ from ccops.notifications import service as notify_service
 from ccops.notifications.models import EmailMessage
 from ccops.org.models import User
 from ccops.settings import get_settings
+from tests.factories.web import World, sign_in
 
 
 class Inbox:
@@ -192,3 +193,30 @@ def test_the_api_sets_and_reads_your_email_settings(admin_client: TestClient) ->
         "kinds": ["schedule"],
         "digest": False,
     }
+
+
+def test_the_notifications_page_saves_your_email_settings_or_says_what_was_wrong(
+    world: World,
+) -> None:
+    client = world.client()
+    csrf = sign_in(client, "u-agent")
+    bad = client.post(
+        "/notifications/email",
+        data={"csrf_token": csrf, "address": "agent1-at-example", "kinds": "*"},
+    )
+    assert bad.status_code == 422
+    assert "&#39;agent1-at-example&#39; is not an email address" in bad.text
+    assert 'value="agent1-at-example"' in bad.text
+    ok = client.post(
+        "/notifications/email",
+        data={
+            "csrf_token": csrf,
+            "address": "a1@example.com",
+            "kinds": "schedule, *",
+            "digest": "on",
+        },
+    )
+    assert ok.status_code == 303
+    page = client.get("/notifications").text
+    assert 'value="a1@example.com"' in page and 'value="*, schedule"' in page
+    assert "checked" in page

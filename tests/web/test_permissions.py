@@ -290,6 +290,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/schedules/requests/{request_id}/decide"): PLANNING,
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/{notification_id}/read"): EVERYONE,
+    ("POST", "/notifications/email"): EVERYONE,
     # the progress page of any job (its kind's roles and scope are checked per job)
     ("GET", "/jobs/{job_id}"): EVERYONE,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
