@@ -551,6 +551,7 @@ def test_executives_write_nothing_but_their_own_account() -> None:
         "/account/second-factor/disable",
         "/api/v1/notifications/{notification_id}/read",
         "/notifications/{notification_id}/read",
+        "/notifications/email",
         "/schedules/my/feed",
         "/schedules/my/feed/revoke",
     )
