@@ -225,6 +225,23 @@ class Settings(BaseSettings):
         gt=0,
         description="Wait before the second attempt at a webhook; each further wait doubles.",
     )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for notification emails; none: email is off."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="The SMTP server's port.")
+    smtp_from: str = Field(
+        default="ccops@localhost", description="The From address of notification emails."
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login (none: no AUTH).")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120, description="SMTP time-out.")
+    email_max_attempts: int = Field(
+        default=4, ge=1, le=20, description="Attempts at one email before it is failed."
+    )
+    email_retry_base_s: float = Field(
+        default=60.0, gt=0, description="Wait before an email's second attempt; then doubles."
+    )
     webhook_max_per_intake: int = Field(
         default=20,
         ge=1,

@@ -167,6 +167,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # JSON API: own notifications
     ("GET", "/api/v1/notifications"): EVERYONE,
     ("POST", "/api/v1/notifications/{notification_id}/read"): EVERYONE,
+    ("GET", "/api/v1/notifications/email"): EVERYONE,
+    ("PUT", "/api/v1/notifications/email"): EVERYONE,
     # JSON API: quality (agents their own; executives team summaries only)
     ("GET", "/api/v1/quality/forms"): frozenset({A, S, Q, M, D}),
     ("POST", "/api/v1/quality/forms"): frozenset({Q, M, D}),
@@ -294,6 +296,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/schedules/requests/{request_id}/decide"): PLANNING,
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/{notification_id}/read"): EVERYONE,
+    ("POST", "/notifications/email"): EVERYONE,
     # the progress page of any job (its kind's roles and scope are checked per job)
     ("GET", "/jobs/{job_id}"): EVERYONE,
     ("GET", "/calendar/{token}.ics"): PUBLIC,
@@ -554,6 +557,7 @@ def test_executives_write_nothing_but_their_own_account() -> None:
         "/account/second-factor/disable",
         "/api/v1/notifications/{notification_id}/read",
         "/notifications/{notification_id}/read",
+        "/notifications/email",
         "/schedules/my/feed",
         "/schedules/my/feed/revoke",
     )

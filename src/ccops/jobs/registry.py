@@ -66,6 +66,7 @@ KIND_MODULES = (
     "ccops.wfm.schedules.jobs",
     "ccops.wfm.intraday.webhook_jobs",
     "ccops.audit.jobs",
+    "ccops.notifications.email_jobs",
 )
 """Modules that register job kinds when imported."""
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.errors import NotFound, Problem
-from ccops.notifications import schemas
+from ccops.jobs import service as jobs_service
+from ccops.notifications import email, schemas
 from ccops.notifications.models import Notification
 
 
@@ -36,8 +37,9 @@ def notify(
 ) -> int:
     """Store one notification per user (each user once); return how many were made."""
     made = 0
+    rows = []
     for user_id in sorted(set(user_ids)):
-        session.add(
+        rows.append(
             Notification(
                 user_id=user_id,
                 kind=kind[:64],
@@ -46,8 +48,17 @@ def notify(
                 link=link,
             )
         )
+        session.add(rows[-1])
         made += 1
     session.flush()
+    queued = email.queue_for(session=session, notifications=rows)
+    if queued:
+        jobs_service.submit(
+            session=session,
+            kind=email.JOB_KIND,
+            params={"message_ids": queued},
+            created_by="ccops",
+        )
     return made
 
 
