@@ -127,7 +127,7 @@ def test_the_agreed_exception_plan_fired_on_the_launch_monday(demo_url: str) -> 
     # second surge interval, 09:30 local = 01:30 UTC.
     assert str(tier1["Billing"][1]).startswith(f"{LAUNCH_MONDAY} 01:30")
     assert {status for *_, status, _ in fired} == {"closed"}
-    counts = dict(trail)
+    counts: dict[str, int] = {str(a): int(n) for a, n in trail}
     assert counts["opened"] == counts["acknowledged"] == counts["actioned"] == len(fired)
 
 

@@ -62,16 +62,16 @@ def test_shifts_go_to_people_under_their_contracts_and_only_tech_is_short(
     for worked in (w for site in history.worked.values() for w in site):
         days[worked.person_id].append(worked)
         assert (worked.template == "part") == (worked.person_id in part_time)
-    for shifts in days.values():
-        shifts.sort(key=lambda w: w.start)
-        for a, b in zip(shifts, shifts[1:], strict=False):
+    for mine in days.values():
+        mine.sort(key=lambda w: w.start)
+        for a, b in zip(mine, mine[1:], strict=False):
             assert (b.start - a.end) >= timedelta(hours=11)
         per_week: dict[tuple[int, int], int] = defaultdict(int)
-        for w in shifts:
+        for w in mine:
             per_week[w.start.astimezone(UTC).isocalendar()[:2]] += 1
         assert max(per_week.values()) <= h.MAX_DAYS + 1  # a UTC week cuts a local one
-    worked = [w for site in history.worked.values() for w in site]
-    absent = sum(w.absent for w in worked) / len(worked)
+    every = [w for site in history.worked.values() for w in site]
+    absent = sum(w.absent for w in every) / len(every)
     assert 0.02 < absent < 0.06
 
 
@@ -97,12 +97,20 @@ def test_the_simulation_slots_hold_exactly_the_people_present() -> None:
 def test_presence_leaves_out_pauses_absence_and_a_late_return() -> None:
     start = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
     pauses = h.FULL_PAUSES[0]
-    common = {"group": "Billing", "template": "early", "length": h.FULL_LEN, "pauses": pauses}
-    worked = [
-        h.Worked(person_id=1, start=start, absent=False, late_from_lunch=False, **common),
-        h.Worked(person_id=2, start=start, absent=True, late_from_lunch=False, **common),
-        h.Worked(person_id=3, start=start, absent=False, late_from_lunch=True, **common),
-    ]
+
+    def shift(person: int, absent: bool, late: bool) -> h.Worked:
+        return h.Worked(
+            person_id=person,
+            group="Billing",
+            template="early",
+            start=start,
+            length=h.FULL_LEN,
+            pauses=pauses,
+            absent=absent,
+            late_from_lunch=late,
+        )
+
+    worked = [shift(1, False, False), shift(2, True, False), shift(3, False, True)]
     on = contact_demo.presence(worked, [1, 2, 3], start, 40)
     paused = sum(size for _, size, _ in pauses)
     assert on[0].sum() == h.FULL_LEN - paused
