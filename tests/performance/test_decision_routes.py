@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from ccops.cli import app
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
+from ccops.settings import get_settings
 from tests.factories.performance import DAY, add_contacts, add_horizon
 from tests.factories.web import World
 
@@ -37,7 +39,7 @@ def _seed(world: World) -> None:
 
 
 def test_recommendations_through_the_api_need_evidence_and_a_manager_decides(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _seed(world)
     lead = world.client(Role.supervisor)
@@ -67,19 +69,34 @@ def test_recommendations_through_the_api_need_evidence_and_a_manager_decides(
     accepted = lead.get("/api/v1/performance/recommendations?status=accepted").json()
     assert [r["decided_by"] for r in accepted] == ["u-manager"]
     runner = CliRunner()
-    env = {"CCOPS_DATABASE_URL": world.settings.resolved_database_url(), "COLUMNS": "200"}
-    out = runner.invoke(
-        app, ["performance", "recommendations", "--status", "all", "--json"], env=env
-    )
-    assert out.exit_code == 0, out.output
-    assert [r["status"] for r in json.loads(out.output)] == ["accepted"]
-    refused = runner.invoke(
-        app,
-        ["performance", "recommend", str(review["id"]), "--kind", "transfer", "--rationale", "x"],
-        env=env,
-    )
-    assert refused.exit_code != 0
-    assert "a transfer recommendation needs evidence" in refused.output
+    # the CLI reads its settings once per process: point them at this test's database
+    monkeypatch.setenv("CCOPS_DATABASE_URL", world.settings.resolved_database_url())
+    monkeypatch.setenv("CCOPS_SECRET_KEY", world.settings.secret_key)
+    get_settings.cache_clear()
+    try:
+        env = {"COLUMNS": "200"}
+        out = runner.invoke(
+            app, ["performance", "recommendations", "--status", "all", "--json"], env=env
+        )
+        assert out.exit_code == 0, out.output
+        assert [r["status"] for r in json.loads(out.output)] == ["accepted"]
+        refused = runner.invoke(
+            app,
+            [
+                "performance",
+                "recommend",
+                str(review["id"]),
+                "--kind",
+                "transfer",
+                "--rationale",
+                "x",
+            ],
+            env=env,
+        )
+        assert refused.exit_code != 0
+        assert "a transfer recommendation needs evidence" in refused.output
+    finally:
+        get_settings.cache_clear()  # the next test reads its own settings
 
 
 def test_recommend_page_marks_missing_evidence_and_the_manager_page_decides(
