@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from ccops.cli import app
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Role
+from ccops.runtime import dispose_engines
 from ccops.settings import get_settings
 from tests.factories.performance import DAY, add_contacts, add_horizon
 from tests.factories.web import World
@@ -96,6 +97,7 @@ def test_recommendations_through_the_api_need_evidence_and_a_manager_decides(
         assert refused.exit_code != 0
         assert "a transfer recommendation needs evidence" in refused.output
     finally:
+        dispose_engines()  # the CLI's pooled connections to this test's database
         get_settings.cache_clear()  # the next test reads its own settings
 
 

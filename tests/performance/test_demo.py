@@ -51,7 +51,7 @@ def test_demo_has_a_cascade_coaching_reviews_and_leavers(demo_url: str) -> None:
             session=session, first=date(2026, 10, 26), last=date(2026, 11, 22), scope=ALL
         )
         assert len(floor) == 10 and all(0.5 < (f.recorded.share or 0) < 0.9 for f in floor)
-        # no schedule is published in the demo until a planner builds one
+        # the demo's published schedules hold agents only: no leader has a scheduled share
         assert all(f.scheduled.state == "no_schedule" for f in floor)
     engine.dispose()
 

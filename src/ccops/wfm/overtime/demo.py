@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.enums import Role
 from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.wfm.overtime import schemas, service
 from ccops.wfm.overtime.models import OvertimeOffer
@@ -20,7 +21,7 @@ TAKEN = 2
 
 def seed_demo(session: Session, *, launch: date) -> int:
     """Offer 4 overtime slots on Billing 13:00-15:00 at 09:40 Shanghai time; the first two
-    eligible Billing agents accept by 10:00. Returns the slots taken."""
+    eligible Billing agents (not team leaders) accept by 10:00. Returns the slots taken."""
     site = session.scalars(select(Site).where(Site.name == "Shanghai")).one()
     zone = ZoneInfo(site.timezone)
     sent = datetime.combine(launch, time(9, 40), zone)
@@ -45,7 +46,11 @@ def seed_demo(session: Session, *, launch: date) -> int:
     people = session.scalars(
         select(Person)
         .join(PersonSkill, PersonSkill.person_id == Person.id)
-        .where(PersonSkill.queue_id == billing, Person.site_id == site.id)
+        .where(
+            PersonSkill.queue_id == billing,
+            Person.site_id == site.id,
+            Person.role == Role.agent,  # team leaders' time on the floor is planned apart
+        )
         .order_by(Person.id)
     ).all()
     taken = 0
