@@ -99,6 +99,10 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/admin/people/{item}"): obj("person", "item", "alice", "carol"),
     ("GET", "/admin/users/{item}"): obj("user", "item", "u-agent", "u-admin"),
     ("POST", "/admin/users/{item}"): obj("user", "item", "u-agent", "u-admin"),
+    # contacts
+    ("PATCH", "/api/v1/contacts/{contact_id}/context"): obj(
+        "contact", "contact_id", "@contact_in", "@contact_out", body={"topic": "billing"}
+    ),
     # cases
     ("GET", "/api/v1/cases/{case_id}"): obj("case", "case_id", "@case_in", "@case_out"),
     ("PATCH", "/api/v1/cases/{case_id}"): obj(

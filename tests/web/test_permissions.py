@@ -75,6 +75,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/agent-aliases"): PLANNING,
     ("POST", "/api/v1/agent-aliases"): PLANNING,
     ("GET", "/api/v1/contacts"): frozenset({Q, P, M, D}),
+    ("PATCH", "/api/v1/contacts/{contact_id}/context"): NOT_EXECUTIVE,
     ("POST", "/api/v1/privacy/erase"): ADMIN,
     ("POST", "/api/v1/privacy/erase-leaver"): ADMIN,
     # JSON API and page: the audit trail (read-only)

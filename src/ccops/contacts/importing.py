@@ -37,7 +37,7 @@ from ccops.contacts.importers.base import (
 from ccops.contacts.importers.tabular import (
     load_mapping,
 )
-from ccops.contacts.models import ImportBatch, IntervalReport
+from ccops.contacts.models import Contact, ImportBatch, IntervalReport
 from ccops.enums import ChannelKind, ScopeKind
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem, no_such_file
 from ccops.exports import safe_file_stem, unique_stamp
@@ -386,6 +386,7 @@ class Job:
             on_conflict=self._conflict,
             update=update,
             chunk_rows=importer_base.CHUNK_ROWS,
+            sticky=frozenset(importer_base.CONTEXT_FIELDS) if model is Contact else frozenset(),
         )
 
     def _conflict(self, line: int, key: Any, raw: object) -> None:
@@ -703,6 +704,7 @@ def contact_record(row: ContactRow, org: Org, job: Job, secret_key: str) -> dict
         "arrival_epoch_s": times.epoch_s,
         "arrival_local_min": times.local_min,
         "utc_offset_min": times.utc_offset_min,
+        **row.context.record(),
     }
     # The customer is left out of the hash: an erased customer stays erased when the same file
     # is imported again, and the hash cannot be used to confirm a guessed key.
@@ -719,6 +721,7 @@ def contact_record(row: ContactRow, org: Org, job: Job, secret_key: str) -> dict
             row.talk_s,
             row.hold_s,
             row.wrap_s,
+            *row.context.hash_values(),
         )
     )
     return record

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -76,6 +77,17 @@ class Contact(Base):
     utc_offset_min: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(32))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    # Business context, as the source recorded it (all optional; see importers.base.ContactContext)
+    reason_code: Mapped[str | None] = mapped_column(String(100))
+    topic: Mapped[str | None] = mapped_column(String(100))
+    kb_article_id: Mapped[int | None] = mapped_column(BigInteger)
+    kb_article_version: Mapped[int | None] = mapped_column(Integer)
+    transferred: Mapped[bool | None] = mapped_column(Boolean)
+    escalated: Mapped[bool | None] = mapped_column(Boolean)
+    recording_ref: Mapped[str | None] = mapped_column(String(500))
+    transcript_ref: Mapped[str | None] = mapped_column(String(500))
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
 
 
 class AgentStateEvent(Base):

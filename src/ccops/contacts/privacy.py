@@ -14,7 +14,8 @@ from ccops.errors import Invalid, Problem
 
 
 def erase_customer(*, session: Session, customer_key: str, secret_key: str) -> int:
-    """Erase a customer's link to their contacts; keep every other field; record the count.
+    """Erase a customer's link to their contacts, and the references to their recordings and
+    transcripts; keep every other field (the statistics); record the count.
 
     Returns:
         The number of contacts whose customer hash was removed.
@@ -29,7 +30,7 @@ def erase_customer(*, session: Session, customer_key: str, secret_key: str) -> i
     result = session.execute(
         update(Contact)
         .where(Contact.customer_hash == digest)
-        .values(customer_hash=None)
+        .values(customer_hash=None, recording_ref=None, transcript_ref=None)
         .execution_options(synchronize_session=False)
     )
     affected = int(getattr(result, "rowcount", 0) or 0)

@@ -83,6 +83,16 @@ def list_contacts(
             hold_s=c.hold_s,
             wrap_s=c.wrap_s,
             customer_known=c.customer_hash is not None,
+            reason_code=c.reason_code,
+            topic=c.topic,
+            kb_article_id=c.kb_article_id,
+            kb_article_version=c.kb_article_version,
+            transferred=c.transferred,
+            escalated=c.escalated,
+            recording_ref=c.recording_ref,
+            transcript_ref=c.transcript_ref,
+            csat=c.csat,
+            nps=c.nps,
         )
         for c, queue_name, channel_name, login in session.execute(query)
     ]

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from ccops import flows
+from ccops.contacts import context as contacts_context
 from ccops.contacts import continuity, schemas
 from ccops.contacts import imports as contacts_imports
 from ccops.contacts import privacy as contacts_privacy
@@ -35,6 +36,7 @@ pages = APIRouter(prefix="/import", include_in_schema=False)
 Importer = Annotated[Principal, Depends(require(*permissions.IMPORT, write=True))]
 BatchReader = Annotated[Principal, Depends(require(*permissions.IMPORT))]
 ContactReader = Annotated[Principal, Depends(require(*permissions.CONTACTS_READ))]
+ContextWriter = Annotated[Principal, Depends(require(*permissions.CONTACTS_CONTEXT, write=True))]
 Eraser = Annotated[Principal, Depends(require(*permissions.PRIVACY, write=True))]
 
 FileField = Annotated[UploadFile, File(description="The file to import.")]
@@ -269,6 +271,17 @@ def list_contacts(
         end=end,
         limit=limit,
         site_ids=user.scope.site_ids,
+    )
+
+
+@router.patch("/contacts/{contact_id}/context", response_model=schemas.ContactContextOut)
+def record_contact_context(
+    contact_id: int, data: schemas.ContactContextIn, session: SessionDep, user: ContextWriter
+) -> schemas.ContactContextOut:
+    """Record what a contact was about: its topic, the standard answer (and version) used, the
+    reason code, flags and survey. Only the fields sent change; agents reach their own contacts."""
+    return contacts_context.record_context(
+        session=session, contact_id=contact_id, scope=user.scope, data=data
     )
 
 

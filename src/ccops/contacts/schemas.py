@@ -173,6 +173,48 @@ class ContactOut(BaseModel):
     hold_s: float
     wrap_s: float
     customer_known: bool
+    reason_code: str | None = None
+    topic: str | None = None
+    kb_article_id: int | None = None
+    kb_article_version: int | None = None
+    transferred: bool | None = None
+    escalated: bool | None = None
+    recording_ref: str | None = None
+    transcript_ref: str | None = None
+    csat: int | None = None
+    nps: int | None = None
+
+
+class ContactContextIn(BaseModel):
+    """What a contact was about: only the fields sent change (null clears one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason_code: str | None = Field(default=None, min_length=1, max_length=100)
+    topic: str | None = Field(default=None, min_length=1, max_length=100)
+    kb_article_id: int | None = Field(default=None, ge=1)
+    kb_article_version: int | None = Field(default=None, ge=1)
+    transferred: bool | None = None
+    escalated: bool | None = None
+    recording_ref: str | None = Field(default=None, min_length=1, max_length=500)
+    transcript_ref: str | None = Field(default=None, min_length=1, max_length=500)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    nps: int | None = Field(default=None, ge=0, le=10)
+
+
+class ContactContextOut(BaseModel):
+    """A contact's business context as stored."""
+
+    contact_id: int
+    reason_code: str | None
+    topic: str | None
+    kb_article_id: int | None
+    kb_article_version: int | None
+    transferred: bool | None
+    escalated: bool | None
+    recording_ref: str | None
+    transcript_ref: str | None
+    csat: int | None
+    nps: int | None
 
 
 class ErasureIn(BaseModel):

@@ -23,6 +23,8 @@ IMPORT = frozenset({R.planner, R.manager, R.admin})
 """Imports of contacts, agent states and interval reports, and the list of import batches."""
 CONTACTS_READ = frozenset({R.qa_analyst, R.planner, R.manager, R.admin})
 """Single contact records (queues of the sites in scope)."""
+CONTACTS_CONTEXT = EVERY_ROLE - {R.executive}
+"""Recording a contact's topic, answer used and reason (agents: contacts they handled)."""
 PRIVACY = frozenset({R.admin})
 """Erasure of a customer's link to their contacts, and of a leaver's personal data."""
 AUDIT = frozenset({R.admin})

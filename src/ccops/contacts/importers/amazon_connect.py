@@ -19,6 +19,9 @@ fields never break an import):
 * No agent: abandoned at ``Queue.DequeueTimestamp`` (else ``DisconnectTimestamp``), wait =
   ``Queue.Duration`` (else dequeue − enqueue).
 * ``CustomerEndpoint.Address`` (a phone number) is the customer key (stored only as a keyed hash).
+* Context: ``Recording.Location`` (else the first of ``Recordings``) is the recording reference;
+  ``TransferCompletedTimestamp`` or ``TransferredToEndpoint`` marks the contact transferred.
+  Contact attributes are the centre's own, so no reason code or topic is read from them.
 
 Each bad record is named by its number in the file, the line it starts on and the field.
 """
@@ -31,7 +34,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ccops.contacts.importers.base import ContactRow, RejectedRow, Tally, normalise_customer_key
+from ccops.contacts.importers.base import (
+    ContactContext,
+    ContactRow,
+    RejectedRow,
+    Tally,
+    normalise_customer_key,
+)
 from ccops.enums import Outcome
 
 
@@ -163,6 +172,7 @@ def contact_from_record(record: Any, number: int, tally: Tally) -> ContactRow | 
             wrap_s=wrap,
             agent=username.strip() if isinstance(username, str) and username.strip() else None,
             customer_key=customer,
+            context=_context(record),
             raw=json.dumps(record, sort_keys=True)[:2000],
         )
     ended = dequeued or disconnected
@@ -184,6 +194,21 @@ def contact_from_record(record: Any, number: int, tally: Tally) -> ContactRow | 
         customer_key=customer,
         raw=json.dumps(record, sort_keys=True)[:2000],
     )
+
+
+def _context(record: dict[str, Any]) -> ContactContext:
+    """The recording reference and the transfer flag of an answered contact's record."""
+    recording = _section(record, "Recording")
+    if recording is None:
+        many = record.get("Recordings")
+        first = many[0] if isinstance(many, list) and many else None
+        recording = first if isinstance(first, dict) else None
+    location = recording.get("Location") if recording else None
+    ref = location.strip()[:500] if isinstance(location, str) and location.strip() else None
+    transferred = bool(
+        record.get("TransferCompletedTimestamp") or record.get("TransferredToEndpoint")
+    )
+    return ContactContext(recording_ref=ref, transferred=True if transferred else None)
 
 
 def read_contact_records(

@@ -51,6 +51,60 @@ class NonexistentLocalTime(ValueError):
     """A wall-clock time skipped by a daylight-saving change (it never happened there)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ContactContext:
+    """What a contact was about and what came of it, as the source system recorded it.
+
+    Every field is optional: ``reason_code`` (the reason or disposition code), ``topic``, the
+    standard answer used (``kb_article_id`` and ``kb_article_version``), ``transferred`` and
+    ``escalated`` flags, a ``recording_ref`` or ``transcript_ref`` (a reference, never the
+    content), and the customer's post-contact ``csat`` (1-5) and ``nps`` (0-10).
+    """
+
+    reason_code: str | None = None
+    topic: str | None = None
+    kb_article_id: int | None = None
+    kb_article_version: int | None = None
+    transferred: bool | None = None
+    escalated: bool | None = None
+    recording_ref: str | None = None
+    transcript_ref: str | None = None
+    csat: int | None = None
+    nps: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in CONTEXT_FIELDS)
+
+    def record(self) -> dict[str, Any]:
+        """The contact table's context columns (all of them, so that every record of a batch
+        has the same keys)."""
+        return {name: getattr(self, name) for name in CONTEXT_FIELDS}
+
+    def hash_values(self) -> tuple[object, ...]:
+        """Appended to a contact's content hash only when some context is given, so that the
+        hash of a contact without context stays what it was before context existed."""
+        if self.is_empty():
+            return ()
+        return ("context", *(getattr(self, name) for name in CONTEXT_FIELDS))
+
+
+CONTEXT_FIELDS = (
+    "reason_code",
+    "topic",
+    "kb_article_id",
+    "kb_article_version",
+    "transferred",
+    "escalated",
+    "recording_ref",
+    "transcript_ref",
+    "csat",
+    "nps",
+)
+"""The optional business-context fields of a contact, in files, events and the table."""
+
+NO_CONTEXT = ContactContext()
+
+
 @dataclass(slots=True)
 class ContactRow:
     """One contact as read from a file: names unresolved, times aware UTC."""
@@ -69,6 +123,7 @@ class ContactRow:
     agent: str | None = None
     customer_key: str | None = None
     channel: str | None = None
+    context: ContactContext = NO_CONTEXT
     raw: object = ""
 
 
@@ -420,6 +475,8 @@ class ChunkedWriter(Generic[Key]):
     """Keys whose stored row is provisional (a call answered but not ended): always updated."""
     provisional: set[Any] = field(default_factory=set)
     """Keys of provisional records: a row already stored under the key is left as it is."""
+    sticky: frozenset[str] = frozenset()
+    """Columns an update leaves as stored when the new record has none (a contact's context)."""
     _pending: list[_Pending[Key]] = field(default_factory=list)
 
     def add(self, key: Key, record: dict[str, Any], *, line: int, raw: object) -> None:
@@ -454,10 +511,22 @@ class ChunkedWriter(Generic[Key]):
             insert_rows(self.session, table, inserts)
             self.counts.inserted += len(inserts)
         if updates:
+            # A row without context leaves the stored context (set by an agent on the contact
+            # page, or by an earlier import) as it is: rows are grouped by the columns they set.
             statement = update(table).where(table.c.id == bindparam("_row_id"))
-            rows = [{"_row_id": u.pop("id"), **u} for u in updates]
-            self.session.execute(statement, rows)
+            groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+            for u in updates:
+                row = {"_row_id": u.pop("id"), **keep_stored(u, self.sticky)}
+                groups.setdefault(frozenset(row), []).append(row)
+            for rows in groups.values():
+                self.session.execute(statement, rows)
             self.counts.updated += len(updates)
+
+
+def keep_stored(record: dict[str, Any], sticky: Iterable[str]) -> dict[str, Any]:
+    """The record without its empty ``sticky`` fields, so that an update keeps the stored ones."""
+    names = frozenset(sticky)
+    return {k: v for k, v in record.items() if not (v is None and k in names)}
 
 
 def parse_date_yymmdd(text: str) -> date:

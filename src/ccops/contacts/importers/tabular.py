@@ -37,7 +37,10 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from ccops.contacts.importers.base import (
+    CONTEXT_FIELDS,
+    NO_CONTEXT,
     AgentStateRow,
+    ContactContext,
     ContactRow,
     IntervalRow,
     NonexistentLocalTime,
@@ -66,6 +69,7 @@ CONTACT_FIELDS = (
     "agent",
     "customer_key",
     "channel",
+    *CONTEXT_FIELDS,
 )
 AGENT_STATE_FIELDS = ("external_id", "person", "state", "reason_code", "start", "end")
 INTERVAL_FIELDS = (
@@ -88,6 +92,12 @@ FIELDS = {
     "intervals": INTERVAL_FIELDS,
 }
 ANSWERED = (Outcome.answered, Outcome.transferred)
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "f"})
+LABEL_LIMIT = 100
+"""Longest reason code or topic (the column's width)."""
+REF_LIMIT = 500
+"""Longest recording or transcript reference."""
 TOLERANCE_S = 1.0
 """Disagreement between a duration and its timestamps that passes without a warning."""
 
@@ -347,6 +357,34 @@ class _Reader:
             raise _RowError(name, f"negative count {number:g}")
         return int(number)
 
+    def flag(self, record: dict[str, Any], name: str) -> bool | None:
+        column = self.columns.get(name)
+        value = None if column is None else record.get(column)
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        raise _RowError(name, f"{value!r} is not yes or no (write true/false, yes/no or 1/0)")
+
+    def score(self, record: dict[str, Any], name: str, low: int, high: int) -> int | None:
+        number = self.number(record, name)
+        if number is None:
+            return None
+        if not number.is_integer() or not low <= number <= high:
+            raise _RowError(name, f"{number:g} is not a whole number from {low} to {high}")
+        return int(number)
+
+    def label(self, record: dict[str, Any], name: str, limit: int) -> str | None:
+        text = self.text(record, name)
+        if len(text) > limit:
+            raise _RowError(name, f"longer than {limit} characters ({len(text)})")
+        return text or None
+
     def duration(self, record: dict[str, Any], name: str) -> float | None:
         number = self.number(record, name)
         if number is not None and number < 0:
@@ -558,7 +596,30 @@ def _contact(
         agent=agent,
         customer_key=normalise_customer_key(reader.text(record, "customer_key")),
         channel=reader.text(record, "channel") or None,
+        context=_context(reader, record),
         raw=raw,
+    )
+
+
+def _context(reader: _Reader, record: dict[str, Any]) -> ContactContext:
+    """The contact's optional business context (reason, topic, answer used, flags, survey)."""
+    if not any(name in reader.columns for name in CONTEXT_FIELDS):
+        return NO_CONTEXT
+    article = reader.score(record, "kb_article_id", 1, 2**62)
+    version = reader.score(record, "kb_article_version", 1, 2**31 - 1)
+    if version is not None and article is None:
+        raise _RowError("kb_article_version", "an article version needs kb_article_id")
+    return ContactContext(
+        reason_code=reader.label(record, "reason_code", LABEL_LIMIT),
+        topic=reader.label(record, "topic", LABEL_LIMIT),
+        kb_article_id=article,
+        kb_article_version=version,
+        transferred=reader.flag(record, "transferred"),
+        escalated=reader.flag(record, "escalated"),
+        recording_ref=reader.label(record, "recording_ref", REF_LIMIT),
+        transcript_ref=reader.label(record, "transcript_ref", REF_LIMIT),
+        csat=reader.score(record, "csat", 1, 5),
+        nps=reader.score(record, "nps", 0, 10),
     )
 
 

@@ -295,6 +295,7 @@ def validate_contact(
         "arrival_local_min": times.local_min,
         "utc_offset_min": times.utc_offset_min,
         "batch_id": None,
+        **row.context.record(),
     }
     rec["content_hash"] = content_hash(
         (
@@ -309,6 +310,7 @@ def validate_contact(
             row.talk_s,
             row.hold_s,
             row.wrap_s,
+            *row.context.hash_values(),
         )
     )
     c.record = rec

@@ -25,7 +25,14 @@ from sqlalchemy import Table, bindparam, delete, false, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from ccops.contacts.importers.base import EPOCH, Tally, content_hash, insert_rows
+from ccops.contacts.importers.base import (
+    CONTEXT_FIELDS,
+    EPOCH,
+    Tally,
+    content_hash,
+    insert_rows,
+    keep_stored,
+)
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.db import attempt
 from ccops.enums import AgentState, Outcome
@@ -594,7 +601,8 @@ def _write_records(session: Session, model: type[Any], store: dict[str, _Stored]
         insert_rows(session, table, full)
     groups: dict[tuple[str, ...], list[_Stored]] = defaultdict(list)
     for s in updates:
-        keys = tuple(sorted(set(s.record) & columns - {"source", "external_id", "batch_id"}))
+        kept = keep_stored(s.record, CONTEXT_FIELDS if model is Contact else ())
+        keys = tuple(sorted(set(kept) & columns - {"source", "external_id", "batch_id"}))
         groups[keys].append(s)
     for keys, items in groups.items():
         statement = (
