@@ -143,7 +143,7 @@ ALLOWED_LATIN = {
 
 
 def _stray_english(html: str) -> list[str]:
-    body = html.split("<body>", 1)[1]
+    body = re.split(r"<body[^>]*>", html, maxsplit=1)[1]
     body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
     body = re.sub(r"<code.*?</code>", " ", body, flags=re.S)
     body = re.sub(r"<option[^>]*>.*?</option>", " ", body, flags=re.S)

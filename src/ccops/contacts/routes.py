@@ -23,6 +23,7 @@ from ccops.contacts import queries as contacts_queries
 from ccops.contacts.importers import FORMATS
 from ccops.db import attempt
 from ccops.errors import CcopsError, Forbidden, Problem
+from ccops.ids import RowId
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -276,7 +277,7 @@ def list_contacts(
 
 @router.patch("/contacts/{contact_id}/context", response_model=schemas.ContactContextOut)
 def record_contact_context(
-    contact_id: int, data: schemas.ContactContextIn, session: SessionDep, user: ContextWriter
+    contact_id: RowId, data: schemas.ContactContextIn, session: SessionDep, user: ContextWriter
 ) -> schemas.ContactContextOut:
     """Record what a contact was about: its topic, the standard answer (and version) used, the
     reason code, flags and survey. Only the fields sent change; agents reach their own contacts."""

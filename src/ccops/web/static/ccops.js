@@ -86,8 +86,131 @@
     for (var i = 0; i < charts.length; i++) { drawKpiChart(charts[i]); }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:after:swap", function () { drawAll(document); });
+  // Date fields: a browser's own date input shows dates in the browser's locale (12/03/2026),
+  // not the language the user chose here. They become ISO text fields (2026-12-03, the same in
+  // every language and what the server reads) with a calendar button that opens the browser's
+  // picker, and a line under them that spells the date in the page's language ("Thu 3 Dec 2026").
+  var ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+  function parseIso(text) {
+    var m = ISO_DATE.exec(text);
+    if (!m) { return null; }
+    var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    if (day.getUTCFullYear() !== +m[1] || day.getUTCMonth() !== +m[2] - 1 || day.getUTCDate() !== +m[3]) {
+      return null;
+    }
+    return day;
+  }
+
+  function dateLocale() {
+    var lang = document.documentElement.lang || "en";
+    return lang === "en" ? "en-GB" : lang;
+  }
+
+  function spellDate(input, hint) {
+    var text = input.value.trim();
+    var day = parseIso(text);
+    var labels = document.body.dataset;
+    if (text === "") {
+      hint.textContent = "";
+      input.setCustomValidity("");
+    } else if (day === null) {
+      hint.textContent = "";
+      input.setCustomValidity(labels.dateInvalid || "YYYY-MM-DD");
+    } else {
+      hint.textContent = new Intl.DateTimeFormat(dateLocale(), {
+        weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC"
+      }).format(day);
+      input.setCustomValidity("");
+    }
+  }
+
+  function calendarIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M2 3h12v11H2zM2 6h12M5 1v4M11 1v4");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.5");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function localiseDateInput(input) {
+    var labels = document.body.dataset;
+    var picker = document.createElement("input");
+    picker.type = "date";
+    picker.className = "date-native";
+    picker.tabIndex = -1;
+    picker.setAttribute("aria-hidden", "true");
+    if (input.min) { picker.min = input.min; }
+    if (input.max) { picker.max = input.max; }
+    input.type = "text";
+    input.setAttribute("inputmode", "numeric");
+    input.setAttribute("pattern", "\\d{4}-\\d{2}-\\d{2}");
+    input.setAttribute("maxlength", "10");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("data-date", "iso");
+    if (!input.placeholder) { input.placeholder = labels.datePlaceholder || "YYYY-MM-DD"; }
+    var wrap = document.createElement("span");
+    wrap.className = "date-field";
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "date-pick";
+    button.setAttribute("aria-label", labels.datePick || "Choose a date");
+    button.title = labels.datePick || "Choose a date";
+    button.appendChild(calendarIcon());
+    wrap.appendChild(button);
+    wrap.appendChild(picker);
+    var hint = document.createElement("span");
+    hint.className = "hint date-spelled";
+    hint.setAttribute("aria-live", "polite");
+    wrap.parentNode.insertBefore(hint, wrap.nextSibling);
+    if (input.id) {
+      hint.id = input.id + "-spelled";
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+    }
+    input.addEventListener("input", function () { spellDate(input, hint); });
+    button.addEventListener("click", function () {
+      picker.value = parseIso(input.value.trim()) ? input.value.trim() : "";
+      if (typeof picker.showPicker === "function") {
+        try { picker.showPicker(); return; } catch (e) { /* not allowed: fall through */ }
+      }
+      picker.focus();
+      picker.click();
+    });
+    picker.addEventListener("change", function () {
+      if (!picker.value) { return; }
+      input.value = picker.value;
+      spellDate(input, hint);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      input.focus();
+    });
+    spellDate(input, hint);
+  }
+
+  function localiseDates(root) {
+    var inputs = (root || document).querySelectorAll('input[type="date"]:not(.date-native)');
+    for (var i = 0; i < inputs.length; i++) { localiseDateInput(inputs[i]); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localiseDates(document);
+    drawAll(document);
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    localiseDates(document);
+    drawAll(document);
+  });
   window.addEventListener("resize", function () {
     var charts = document.querySelectorAll("[data-chart]");
     for (var i = 0; i < charts.length; i++) {
