@@ -28,9 +28,7 @@ def test_a_date_field_is_iso_text_spelled_in_the_page_language(browse: Browse) -
     assert page.locator("#f-first-spelled").inner_text() == "Tue, 17 Nov 2026"
     # The calendar button hands the browser's picker the field's date and copies its choice back.
     native = page.locator("#f-first ~ input.date-native")
-    native.evaluate(
-        "el => { el.value = '2026-11-18'; el.dispatchEvent(new Event('change')); }"
-    )
+    native.evaluate("el => { el.value = '2026-11-18'; el.dispatchEvent(new Event('change')); }")
     assert first.input_value() == "2026-11-18"
     submit(page, page.get_by_role("button", name="Show"))
     assert "first_day=2026-11-18" in page.url
