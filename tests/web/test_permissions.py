@@ -282,6 +282,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/forecasts/{forecast_id}/capacity-plans"): PLANNING,
     ("GET", "/forecasts/requirements/{requirement_id}"): PLANNING | {E},
     ("GET", "/capacity-plans"): PLANNING | {E},
+    ("GET", "/capacity-plans/site"): PLANNING | {E},
+    ("POST", "/capacity-plans/site/waves"): PLANNING,
     ("GET", "/capacity-plans/{plan_id}"): PLANNING | {E},
     # pages: schedules, one's own week and calendar feed, notifications
     ("GET", "/schedules"): STAFFING | {E},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,10 +15,11 @@ from ccops.errors import Conflict, Invalid
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue
+from ccops.web.app import create_app
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import site as capacity_site
 from ccops.wfm.forecasts.models import Forecast, ForecastInterval
-from tests.factories.web import World
+from tests.factories.web import World, sign_in
 
 MONDAY = date(2026, 1, 5)
 ALL = org_service.EVERYTHING
@@ -208,3 +210,63 @@ def test_a_stored_wave_joins_every_site_plan_and_bad_ones_are_not_kept(session: 
     assert [w.name for w in capacity_site.list_waves(session=session, site="Main", scope=ALL)] == [
         "January"
     ]
+
+
+def _wave_form(csrf: str, **changes: str | list[str]) -> dict[str, str | list[str]]:
+    form: dict[str, str | list[str]] = {
+        "csrf_token": csrf,
+        "site": "Main",
+        "name": "January",
+        "hires": "4",
+        "skills": ["Sales"],
+        "queue": "Sales",
+        "class_start": "2026-01-05",
+        "class_end": "2026-01-16",
+        "go_live": "2026-01-19",
+        "candidates_applied": "40",
+        "candidates_interviewed": "12",
+        "candidates_hired": "4",
+        "trainers": "tl1, tl2",
+        "curriculum": "Refund process, Billing system",
+    }
+    return form | changes
+
+
+def test_the_site_plan_page_shows_the_gap_and_keeps_a_wave_from_its_form(world: World) -> None:
+    client = TestClient(create_app(world.settings), follow_redirects=False)
+    csrf = sign_in(client, "u-planner")  # sites: Main (3 people skilled for Sales)
+    page = client.get("/capacity-plans/site?first_week=2026-01-07&weeks=4")
+    assert page.status_code == 200
+    assert 'data-out="people">3<' in page.text
+    assert 'value="2026-01-05"' in page.text  # a mid-week day starts the plan on its Monday
+    assert page.text.count('<tr data-week="') == 4 and "No hiring wave yet." in page.text
+
+    backwards = client.post(
+        "/capacity-plans/site/waves", data=_wave_form(csrf, class_end="2026-01-02")
+    )
+    assert backwards.status_code == 422
+    assert 'id="f-class_end" name="class_end" type="date" value="2026-01-02"' in backwards.text
+    assert 'aria-invalid="true" aria-describedby="e-class_end"' in backwards.text
+    assert "the class ends (2026-01-02) before it starts (2026-01-05)" in backwards.text
+    unskilled = client.post("/capacity-plans/site/waves", data=_wave_form(csrf, skills=[]))
+    assert unskilled.status_code == 422 and 'aria-describedby="e-skills"' in unskilled.text
+    api = world.client(Role.planner)
+    assert api.get("/api/v1/capacity-plans/waves", params={"site": "Main"}).json() == []
+
+    kept = client.post("/capacity-plans/site/waves", data=_wave_form(csrf))
+    assert kept.status_code == 303 and kept.headers["location"] == "/capacity-plans/site?site=Main"
+    (wave,) = api.get("/api/v1/capacity-plans/waves", params={"site": "Main"}).json()
+    assert wave["hires"] == 4 and wave["trainers"] == ["tl1", "tl2"]
+    assert wave["candidates"] == {"applied": 40, "interviewed": 12, "hired": 4}
+    assert wave["curriculum"] == ["Refund process", "Billing system"]
+    shown = client.get("/capacity-plans/site?site=Main&first_week=2026-01-05&weeks=4").text
+    assert '<tr data-wave="January">' in shown
+    assert "applied 40 → interviewed 12 → hired 4" in shown
+    assert "Short with January only" in shown
+    again = client.post("/capacity-plans/site/waves", data=_wave_form(csrf))
+    assert again.status_code == 422 and "already has a wave &#39;January&#39;" in again.text
+
+    assert client.get("/capacity-plans/site?site=Other").status_code == 404
+    executive = world.client(Role.executive).get("/capacity-plans/site?site=Main")
+    assert executive.status_code == 200 and 'id="wave-form"' not in executive.text
+    assert world.client(Role.agent).get("/capacity-plans/site").status_code == 403

@@ -95,6 +95,36 @@
     el.setAttribute("data-drawn", "true");
   }
 
+  // A site's plan: the requirement over all queues, the gap without and with the waves
+  // (lines, from zero: a gap is never shown bigger than it is), each wave's FTE as stacked bars.
+  function drawSitePlan(el) {
+    var got = load(el, "data-site-chart");
+    if (!got) { return; }
+    var d = got.data, n = d.names;
+    var palette = ["#8fb3d9", "#b7d7a8", "#f2c48d", "#c9b3e6", "#9fd8d1"];
+    var series = d.waves.map(function (w, i) {
+      return { name: w.name, type: "bar", stack: "waves", data: w.fte,
+               color: palette[i % palette.length] };
+    });
+    series.push(
+      { name: n.required, type: "line", data: d.required, symbol: "circle", color: "#1f4e79" },
+      { name: n.without, type: "line", data: d.without, symbol: "triangle", color: "#b42318",
+        lineStyle: { type: "dashed" } },
+      { name: n["with"], type: "line", data: d["with"], symbol: "diamond", color: "#7a5c00" }
+    );
+    got.chart.setOption({
+      animation: false,
+      aria: { enabled: true, decal: { show: true } },
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 56, right: 24, top: 56, bottom: 36 },
+      xAxis: { type: "category", data: d.labels, axisLabel: { hideOverlap: true } },
+      yAxis: { type: "value", name: n.fte, min: 0 },
+      series: series
+    });
+    el.setAttribute("data-drawn", "true");
+  }
+
   function each(selector, draw) {
     var found = document.querySelectorAll(selector);
     for (var i = 0; i < found.length; i++) { draw(found[i]); }
@@ -104,11 +134,12 @@
     each("[data-forecast-chart]", drawForecast);
     each("[data-requirement-chart]", drawRequirement);
     each("[data-capacity-chart]", drawCapacity);
+    each("[data-site-chart]", drawSitePlan);
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);
   window.addEventListener("resize", function () {
-    var found = document.querySelectorAll("[data-forecast-chart], [data-requirement-chart], [data-capacity-chart]");
+    var found = document.querySelectorAll("[data-forecast-chart], [data-requirement-chart], [data-capacity-chart], [data-site-chart]");
     for (var i = 0; i < found.length; i++) {
       var instance = window.echarts && window.echarts.getInstanceByDom(found[i]);
       if (instance) { instance.resize(); }

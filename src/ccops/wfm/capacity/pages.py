@@ -1,24 +1,54 @@
-"""Pages of capacity (hiring) plans: the list at /capacity-plans and one plan week by week."""
+"""Pages of capacity (hiring) plans: the list at /capacity-plans, one plan week by week, and a
+site's plan over all its queues with its hiring waves at /capacity-plans/site."""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
-from typing import Annotated
+import re
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
+from ccops.db import attempt
+from ccops.errors import CcopsError, NotFound, Problem
 from ccops.ids import RowId
-from ccops.web import permissions
+from ccops.org import service as org_service
+from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
-from ccops.web.render import gettext_for, render
+from ccops.web.i18n import N_
+from ccops.web.render import gettext_for, redirect, render
+from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import service as capacity_service
+from ccops.wfm.capacity import site as capacity_site
 
 capacity_pages = APIRouter(prefix="/capacity-plans", include_in_schema=False)
 
 Reader = Annotated[Principal, Depends(require(*permissions.FORECASTS))]
+Writer = Annotated[Principal, Depends(require(*permissions.FORECASTS_WRITE, write=True))]
+
+STAGES = {
+    "applied": N_("applied"),
+    "screened": N_("screened"),
+    "interviewed": N_("interviewed"),
+    "offered": N_("offered"),
+    "hired": N_("hired"),
+}
+"""The candidate stages a wave counts (a funnel, not a recruiting system), with their labels."""
+WAVE_STATES = {
+    "recruiting": N_("recruiting"),
+    "in training": N_("in training"),
+    "nesting": N_("nesting"),
+    "live": N_("live"),
+}
+"""Where a stored wave stands today (``site.wave_state``)."""
+WAVE_FIELDS = (
+    "name", "hires", "queue", "class_start", "class_end", "go_live", "trainers", "curriculum",
+    *(f"candidates_{s}" for s in STAGES),
+)  # fmt: skip
 
 
 def _r(x: float | None, digits: int = 2) -> float | None:
@@ -61,6 +91,193 @@ def capacity_plan(
         {"plan": plan, "chart": chart, "first_week_end": plan.first_week + timedelta(days=6)},
         principal=user,
         active="forecasts",
+    )
+
+
+# --- the site plan (#25) -----------------------------------------------------------------------
+
+
+def _this_monday() -> date:
+    today = date.today()
+    return today - timedelta(days=today.weekday())
+
+
+def site_chart(plan: schemas.SitePlanOut, names: dict[str, str]) -> dict[str, Any]:
+    """The chart's series: total required FTE, the total gap without and with the waves, and
+    the productive FTE each wave adds (stacked bars), week by week."""
+    weeks = plan.weeks
+    return {
+        "labels": [w.week_start.isoformat() for w in weeks],
+        "required": [_r(sum(w.required_fte.values()), 1) for w in weeks],
+        "without": [_r(sum(w.gap_without_waves.values()), 1) for w in weeks],
+        "with": [_r(sum(w.gap_with_waves.values()), 1) for w in weeks],
+        "waves": [
+            {"name": wave.name, "fte": [_r(w.wave_fte.get(wave.name, 0.0), 1) for w in weeks]}
+            for wave in plan.waves
+        ],
+        "names": names,
+    }
+
+
+def _plan_for(
+    session: SessionDep, user: Principal, site: str, first_week: date, weeks: int
+) -> schemas.SitePlanOut:
+    return capacity_site.site_plan(
+        session=session,
+        data=schemas.SitePlanIn(site=site, first_week=first_week, weeks=weeks),
+        scope=user.scope,
+    )
+
+
+def _site_page(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    *,
+    site: str | None,
+    first_week: date | None,
+    weeks: int,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    _ = gettext_for(request, user)
+    sites = [s.name for s in org_service.list_sites(session=session, scope=user.scope)]
+    chosen = site or (sites[0] if sites else None)
+    if chosen is not None and chosen not in sites:
+        raise NotFound(f"no site {chosen!r} in your scope", [Problem("outside scope", "site")])
+    monday = first_week or _this_monday()
+    if monday.weekday() != 0:
+        monday -= timedelta(days=monday.weekday())
+    context: dict[str, Any] = {
+        "sites": sites,
+        "site": chosen,
+        "first_week": monday,
+        "weeks": weeks,
+        "plan": None,
+        "writes": user.role in permissions.FORECASTS_WRITE,
+        "state": state,
+        "stages": STAGES,
+        "wave_states": WAVE_STATES,
+    }
+    if chosen is not None:
+        plan = _plan_for(session, user, chosen, monday, weeks)
+        stored = {
+            w.name: w
+            for w in capacity_site.list_waves(session=session, site=chosen, scope=user.scope)
+        }
+        totals_without = [sum(w.gap_without_waves.values()) for w in plan.weeks]
+        totals_with = [sum(w.gap_with_waves.values()) for w in plan.weeks]
+        short_with = [w for w, gap in enumerate(totals_with) if gap > 0.05]
+        queue_names = sorted({q for w in plan.weeks for q in w.required_fte})
+        context |= {
+            "plan": plan,
+            "stored": stored,
+            "queue_options": [(q, q) for q in queue_names],
+            "people": sum(plan.staff.values()),
+            "peak_without": max(totals_without, default=0.0),
+            "peak_with": max(totals_with, default=0.0),
+            "first_short": plan.weeks[short_with[0]].week_start if short_with else None,
+            "chart": site_chart(
+                plan,
+                {
+                    "required": _("Required FTE, all queues"),
+                    "without": _("Short without the waves"),
+                    "with": _("Short with every wave"),
+                    "fte": _("FTE"),
+                },
+            ),
+            "chart_title": _("Site %(site)s: requirement and gap week by week") % {"site": chosen},
+        }
+        if state is None:
+            context["state"] = forms.FormState(
+                values=dict.fromkeys(WAVE_FIELDS, "") | {"skills": [], "queue": ""}
+            )
+    return render(
+        request,
+        "wfm/site_plan.html",
+        context,
+        principal=user,
+        active="forecasts",
+        status_code=status_code,
+    )
+
+
+@capacity_pages.get("/site", response_class=HTMLResponse)
+def site_plan_page(
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    site: Annotated[str | None, Query(max_length=200)] = None,
+    first_week: Annotated[date | None, Query()] = None,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 26,
+) -> HTMLResponse:
+    """A site's capacity over all its queues (skills shared): the gap week by week without the
+    hiring waves, with each alone and with all; the waves with their candidates and classes."""
+    return _site_page(request, session, user, site=site, first_week=first_week, weeks=weeks)
+
+
+def _wave_from_form(values: dict[str, Any], site: str) -> dict[str, Any]:
+    def items(text: str) -> list[str]:
+        return [t.strip() for t in re.split(r"[,\n]", text) if t.strip()]
+
+    candidates = {
+        s: values[f"candidates_{s}"] for s in STAGES if values.get(f"candidates_{s}", "") != ""
+    }
+    return {
+        "site": site,
+        "name": values["name"],
+        "hires": values["hires"] or None,
+        "skills": values["skills"],
+        "queue": values["queue"],
+        "candidates": candidates,
+        "class_start": values["class_start"] or None,
+        "class_end": values["class_end"] or None,
+        "go_live": values["go_live"] or None,
+        "trainers": items(values["trainers"]),
+        "curriculum": items(values["curriculum"]),
+    }
+
+
+@capacity_pages.post("/site/waves", response_class=HTMLResponse)
+def add_site_wave(
+    request: Request, session: SessionDep, user: Writer, form: forms.PostedForm
+) -> Response:
+    """Keep a hiring wave of the site; a bad wave comes back with every problem beside its field
+    and nothing stored."""
+    _ = gettext_for(request, user)
+    site = str(form.get("site") or "")
+    values = forms.text_values(form, WAVE_FIELDS, lists=("skills",))
+    state = forms.FormState(values=values)
+    data = forms.validate(schemas.StoredWaveIn, _wave_from_form(values, site), state, _)
+    if data is not None:
+        try:
+            with attempt(session):
+                capacity_site.add_wave(session=session, data=data, by=user.login, scope=user.scope)
+            query = urlencode({"site": site})
+            return redirect(
+                request,
+                f"/capacity-plans/site?{query}",
+                flash=("success", _("Wave %(name)s kept.") % {"name": data.name}),
+            )
+        except CcopsError as exc:
+            # a wave's problems name their field (waves.0.class_end): shown beside it; a terse
+            # one ("duplicate") also brings the whole message to the top of the form
+            for problem in exc.problems:
+                field = (problem.field or "").rsplit(".", 1)[-1]
+                state.add(field if field in values else None, problem.message)
+                if problem.message not in exc.message:
+                    state.add(None, exc.message)
+            if not exc.problems:
+                state.add(None, exc.message)
+    return _site_page(
+        request,
+        session,
+        user,
+        site=site or None,
+        first_week=None,
+        weeks=26,
+        state=state,
+        status_code=422,
     )
 
 
