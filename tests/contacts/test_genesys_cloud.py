@@ -245,3 +245,37 @@ def test_the_api_and_the_cli_take_the_format(
         4,
         0,
     )
+
+
+def test_the_webhook_takes_conversations_and_answers_per_conversation(
+    admin_client: TestClient, session: Session
+) -> None:
+    make_org(session, queues=("Sales", "Support"))
+    session.commit()
+    body = SAMPLE.read_text(encoding="utf-8") + '\n{"conversationId": "bad", "participants": 3,'
+    body += ' "conversationEnd": "2024-01-15T09:30:00Z"}'
+    response = admin_client.post("/api/v1/events/genesys-cloud", content=body.encode())
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert [(r["line"], r["status"], r["field"]) for r in out["results"]] == [
+        (1, "accepted", None),
+        (2, "accepted", None),
+        (3, "accepted", None),  # Sales
+        (3, "accepted", None),  # then Support
+        (4, "accepted", None),  # skipped: never queued
+        (5, "accepted", None),  # skipped: still going
+        (6, "rejected", "participants"),
+    ]
+    assert "never reached a queue" in out["results"][4]["detail"]
+    assert "still going" in out["results"][5]["detail"]
+    assert (out["received"], out["accepted"], out["rejected"]) == (7, 6, 1)
+    session.expire_all()
+    talks = {c.external_id: c.talk_s for c in session.scalars(select(Contact))}
+    assert talks == {
+        "4d1e0a9c-0001-answered": 200.0,
+        "4d1e0a9c-0002-abandoned": 0.0,
+        "4d1e0a9c-0003-transferred": 120.0,
+        "4d1e0a9c-0003-transferred:2": 180.0,
+    }
+    again = admin_client.post("/api/v1/events/genesys-cloud", content=body.encode()).json()
+    assert again["duplicate"] == 4
