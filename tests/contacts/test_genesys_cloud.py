@@ -279,3 +279,16 @@ def test_the_webhook_takes_conversations_and_answers_per_conversation(
     }
     again = admin_client.post("/api/v1/events/genesys-cloud", content=body.encode()).json()
     assert again["duplicate"] == 4
+
+
+def test_an_agent_without_queue_ids_is_matched_by_time() -> None:
+    text = SAMPLE.read_text(encoding="utf-8")
+    first = json.loads(json.dumps(next(value for _, value in conversations(text))))
+    for participant in first["participants"]:
+        if participant["purpose"] == "agent":
+            for segment in participant["sessions"][0]["segments"]:
+                del segment["queueId"]
+    rows = contacts_from_conversation(first, 1, Tally("g.json"))
+    assert [(r.outcome.value, r.agent, r.wait_s, r.talk_s) for r in rows] == [
+        ("answered", "alice", 20.0, 200.0)
+    ]

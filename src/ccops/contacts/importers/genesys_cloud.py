@@ -17,8 +17,9 @@ Mapping (the fields of the conversation-detail model ccops reads; the rest is ig
   per queue, in the order they were offered: the first keeps the ``conversationId``, the n-th is
   ``conversationId:n``; every offer but the last is flagged transferred.
 * The offer is answered by the participant with ``purpose`` ``agent`` whose segments carry the
-  offer's ``queueId`` and whose first ``interact`` segment starts within the acd segment (an
-  agent alerted who did not answer has no ``interact`` segment). Answered at that start; wait =
+  offer's ``queueId`` (or no queueId) and whose first ``interact`` segment starts within the acd
+  segment (an agent alerted who did not answer has no ``interact`` segment). Answered at that
+  start; wait =
   the acd session's ``tAcd`` metric, else answer − arrival; talk = the agent's ``tTalk``
   metrics, else its ``interact`` segments; hold = ``tHeld``, else its ``hold`` segments; wrap =
   ``tAcw``, else its ``wrapup`` segments (metrics are milliseconds); ended at the end of the
@@ -248,8 +249,9 @@ def _answering_agent(
     """The agent who answered an offer and when (None: nobody did)."""
     best: tuple[_Participant, datetime] | None = None
     for agent in agents:
-        if queue_id is not None and not any(s.queue_id == queue_id for s in agent.segments):
-            continue
+        queues = {s.queue_id for s in agent.segments if s.queue_id is not None}
+        if queue_id is not None and queues and queue_id not in queues:
+            continue  # this agent took another queue's offer (no queueId: timing decides)
         first = next((s.start for s in agent.segments if s.kind == "interact"), None)
         if first is None or first < start:
             continue
