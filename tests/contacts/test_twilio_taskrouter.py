@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from ccops.cli import app
 from ccops.contacts import imports as contacts_imports
-from ccops.contacts.importers.base import Tally
+from ccops.contacts.importers.base import ContactRow, Tally
 from ccops.contacts.importers.twilio_taskrouter import read_task_events
 from ccops.contacts.models import Contact
 from ccops.errors import Invalid
@@ -253,3 +253,17 @@ def test_the_api_and_the_cli_take_the_format(
     result = cli.invoke(app, ["import", "contacts", str(SAMPLE), "--format", FORMAT, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["unchanged"] == 3
+
+
+def test_a_list_page_of_the_event_resource_is_read(tmp_path: Path) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    page = {"events": [json.loads(line) for line in lines[5:8]], "meta": {"page_size": 50}}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page, indent=2), encoding="utf-8")
+    tally = Tally("page.json")
+    rows = list(read_task_events(path, label="page.json", tally=tally))
+    assert [
+        (r.external_id, r.outcome.value, r.wait_s) for r in rows if isinstance(r, ContactRow)
+    ] == [(f"{T}2", "abandoned", 40.0)]
+    assert len(rows) == 1
+    assert (tally.rows_read, tally.notes["duplicate_event"]) == (3, 1)
