@@ -106,8 +106,10 @@ def test_unknown_format_lists_the_known_ones(cli: CliRunner, session: Session) -
     assert result.exit_code == 2
     assert _flat(result.stderr) == (
         "error: unknown format 'xls' for contacts: use one of csv, parquet, technion, "
-        "asterisk-queue-log, amazon-connect-ctr  field format: unknown format 'xls'; known: "
-        "csv, parquet, technion, asterisk-queue-log, amazon-connect-ctr"
+        "asterisk-queue-log, amazon-connect-ctr, genesys-cloud-conversations, "
+        "twilio-taskrouter-events  field format: unknown format 'xls'; known: "
+        "csv, parquet, technion, asterisk-queue-log, amazon-connect-ctr, "
+        "genesys-cloud-conversations, twilio-taskrouter-events"
     )
     result = cli.invoke(
         app, ["import", "intervals", str(TEST_DATA / "intervals.csv"), "--format", "technion"]

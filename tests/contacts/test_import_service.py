@@ -276,7 +276,8 @@ def test_unknown_format_lists_the_known_ones(
         )
     assert caught.value.message == (
         f"unknown format {fmt!r} for contacts: use one of csv, parquet, technion, "
-        "asterisk-queue-log, amazon-connect-ctr"
+        "asterisk-queue-log, amazon-connect-ctr, genesys-cloud-conversations, "
+        "twilio-taskrouter-events"
     )
     assert caught.value.problems[0].field == "format"
 

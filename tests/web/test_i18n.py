@@ -137,6 +137,8 @@ ALLOWED_LATIN = {
     "login", "name", "site", "team", "position", "skills", "hire_date", "alias", "Agent", "agent",
     "contract", "sign_in", "sign_in_scope", "own", "teams", "sites", "all",
     "Local", "callback", "amazon", "connect", "ctr",
+    "genesys", "cloud", "conversations", "twilio", "taskrouter", "events",
+    "JSON", "Amazon", "Connect", "Genesys", "Cloud", "Twilio", "TaskRouter",
     # the test organisation's own names (data, not interface)
     "Main", "Other", "Sales", "Support",
 }  # fmt: skip

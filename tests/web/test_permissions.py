@@ -358,6 +358,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # intraday: event intake, view, exceptions, plans, explanations, adherence, the board
     ("POST", "/api/v1/events"): frozenset({P, D}),
     ("POST", "/api/v1/events/amazon-connect"): frozenset({P, D}),
+    ("POST", "/api/v1/events/genesys-cloud"): frozenset({P, D}),
     ("GET", "/api/v1/intraday/status"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/intraday/explain"): frozenset({S, P, M, E, D}),
     ("GET", "/api/v1/intraday/exceptions"): frozenset({S, P, M, E, D}),

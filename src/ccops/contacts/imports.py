@@ -32,12 +32,14 @@ from ccops.contacts.importers.base import (
     rejects_sink,
     time_fields,
 )
+from ccops.contacts.importers.genesys_cloud import read_conversations
 from ccops.contacts.importers.tabular import (
     read_agent_states_table,
     read_contacts_table,
     read_intervals_table,
 )
 from ccops.contacts.importers.technion import read_technion
+from ccops.contacts.importers.twilio_taskrouter import read_task_events
 from ccops.contacts.models import AgentStateEvent, Contact, IntervalReport
 from ccops.errors import Invalid, Problem
 from ccops.settings import Settings
@@ -87,7 +89,7 @@ def import_contacts(
     allowed_site_ids: frozenset[int] | None = None,
     agent_map: Path | None = None,
 ) -> schemas.ImportReport:
-    """Import a file of contacts (csv, parquet, technion or asterisk-queue-log).
+    """Import a file of contacts (one of ``FORMATS["contacts"]``).
 
     Args:
         session: the caller's transaction; the import runs in a SAVEPOINT of it.
@@ -194,6 +196,10 @@ def import_contacts(
             rows = read_technion(path, label=common.label, zone_for=org.zone_for_queue, tally=tally)
         elif common.fmt == "amazon-connect-ctr":
             rows = read_contact_records(path, label=common.label, tally=tally)
+        elif common.fmt == "genesys-cloud-conversations":
+            rows = read_conversations(path, label=common.label, tally=tally)
+        elif common.fmt == "twilio-taskrouter-events":
+            rows = read_task_events(path, label=common.label, tally=tally)
         elif common.fmt == "asterisk-queue-log":
             pending = continuity.load_pending(session, common.source)
             contacts.writer.replaceable = {p.external_id for p in pending if p.answered}

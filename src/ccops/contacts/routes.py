@@ -304,6 +304,16 @@ KINDS = {
     "agent_states": N_("Agent states"),
     "intervals": N_("ACD interval report"),
 }
+FORMAT_LABELS = {
+    "csv": N_("CSV file"),
+    "parquet": N_("Parquet file"),
+    "technion": N_("Technion call log"),
+    "asterisk-queue-log": N_("Asterisk queue_log"),
+    "amazon-connect-ctr": N_("Amazon Connect contact records"),
+    "genesys-cloud-conversations": N_("Genesys Cloud conversation details"),
+    "twilio-taskrouter-events": N_("Twilio TaskRouter events"),
+}
+"""What each format of the import page's list is, beside its name (which the CLI and API take)."""
 FLAGS = {
     "skip_invalid": (
         N_("Skip invalid rows"),
@@ -351,7 +361,8 @@ def _import_page(
             "form": state,
             "kind_options": [(k, _(label)) for k, label in KINDS.items()],
             "format_options": [
-                (f, f) for f in sorted({f for kind in FORMATS.values() for f in kind})
+                (f, f"{f} · {_(FORMAT_LABELS[f])}" if f in FORMAT_LABELS else f)
+                for f in dict.fromkeys(f for kind in FORMATS.values() for f in kind)
             ],
             "site_options": site_options,
             "flag_options": [(flag, _(label), _(hint)) for flag, (label, hint) in FLAGS.items()],

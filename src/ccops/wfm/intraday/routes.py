@@ -23,6 +23,7 @@ from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday import service as intraday_service
 from ccops.wfm.intraday.intake import amazon_connect as ctr_intake
+from ccops.wfm.intraday.intake import genesys_cloud as gc_intake
 
 events = APIRouter(prefix="/api/v1/events", tags=["intraday"])
 router = APIRouter(prefix="/api/v1/intraday", tags=["intraday"])
@@ -81,6 +82,29 @@ def post_amazon_connect(
     except UnicodeDecodeError:
         raise Invalid("the body is not UTF-8 text", [Problem("not UTF-8", field="body")]) from None
     found, results = ctr_intake.record_events(text)
+    out = flows.ingest_events(
+        session=session,
+        events=[event for _, event in found],
+        secret_key=settings.resolved_secret_key(),
+        allowed_site_ids=user.scope.site_ids,
+        max_events=settings.events_max_per_request,
+        max_webhooks=settings.webhook_max_per_intake,
+    )
+    return ctr_intake.merge([number for number, _ in found], out, results)
+
+
+@events.post("/genesys-cloud", response_model=schemas.IntakeOut)
+def post_genesys_cloud(
+    session: SessionDep, settings: SettingsDep, user: Intake, body: forms.PostedBody
+) -> schemas.IntakeOut:
+    """Take Genesys Cloud conversation details (a query response or job page, an array or JSON
+    lines); answer per conversation (``line`` is its number; a conversation offered to two
+    queues has two results under it)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("the body is not UTF-8 text", [Problem("not UTF-8", field="body")]) from None
+    found, results = gc_intake.conversation_events(text)
     out = flows.ingest_events(
         session=session,
         events=[event for _, event in found],
