@@ -112,6 +112,23 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/cases/{case_id}"): obj(
         "case", "case_id", "@case_in", "@case_out", form={"note": "seen"}
     ),
+    ("GET", "/cases/contacts/{contact_id}"): obj(
+        "contact", "contact_id", "@contact_in", "@contact_out"
+    ),
+    ("POST", "/cases/contacts/{contact_id}"): obj(
+        "contact",
+        "contact_id",
+        "@contact_in",
+        "@contact_out",
+        form={"case_type": "complaint", "subject": "late refund"},
+    ),
+    ("POST", "/api/v1/cases/from-contact/{contact_id}"): obj(
+        "contact",
+        "contact_id",
+        "@contact_in",
+        "@contact_out",
+        body={"case_type": "complaint", "subject": "late refund"},
+    ),
     # quality
     ("GET", "/api/v1/quality/evaluations/{evaluation_id}"): obj(
         "evaluation", "evaluation_id", "@evaluation_in", "@evaluation_out"

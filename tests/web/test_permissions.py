@@ -244,6 +244,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     # cases and voice of the customer (agents: cases they raised; setup: managers and admins)
     ("GET", "/api/v1/cases"): EVERYONE,
     ("POST", "/api/v1/cases"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/cases/from-contact/{contact_id}"): NOT_EXECUTIVE,
     ("GET", "/api/v1/cases/{case_id}"): EVERYONE,
     ("PATCH", "/api/v1/cases/{case_id}"): frozenset({S, Q, M, D}),
     ("GET", "/api/v1/cases/compliance"): frozenset({S, Q, M, E, D}),
@@ -258,6 +259,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/cases/sweep"): MANAGING,
     ("GET", "/cases"): EVERYONE,
     ("POST", "/cases"): NOT_EXECUTIVE,
+    ("GET", "/cases/contacts/{contact_id}"): EVERYONE,
+    ("POST", "/cases/contacts/{contact_id}"): NOT_EXECUTIVE,
     ("GET", "/cases/{case_id}"): EVERYONE,
     ("POST", "/cases/{case_id}"): frozenset({S, Q, M, D}),
     ("GET", "/cases/compliance"): frozenset({S, Q, M, E, D}),

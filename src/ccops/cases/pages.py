@@ -1,7 +1,8 @@
 """Cases: the pages under /cases (the JSON API is in ``routes``).
 
-The list (filters, and the form to raise a case), a case with its clock and events (and the
-form to work it), and the compliance page (targets met with intervals, ageing, survey results).
+The list (filters, the form to raise a case, and the list as a CSV or Excel download), a case
+with its clock and events (and the form to work it), a contact with its cases (and the form to
+raise one from it), and the compliance page (targets met with intervals, ageing, survey results).
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ccops.cases import schemas
+from ccops.cases import from_contact, schemas
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import attempt, utcnow
 from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.exports import Column, Kind, TableExport
 from ccops.ids import RowId
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.web.downloads import FormatQ, download, wanted_format
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
 
@@ -57,6 +60,16 @@ CLOCK_LABELS = {
     "breached": N_("breached"),
     "met": N_("met"),
 }
+OUTCOME_LABELS = {
+    "answered": N_("answered"),
+    "transferred": N_("transferred"),
+    "abandoned": N_("abandoned"),
+    "timed_out": N_("timed out"),
+    "exited_empty": N_("left: queue empty"),
+    "exited_key": N_("left: key pressed"),
+    "other": N_("other"),
+}
+FROM_CONTACT_FIELDS = ("case_type", "severity", "category", "subject", "description")
 OPEN_FIELDS = ("case_type", "severity", "subject", "category", "description", "contact_id", "queue")
 FILTERS = ("status", "case_type", "severity", "open_only")
 
@@ -70,13 +83,92 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def cases_export(
+    cases: list[schemas.CaseOut], filters: dict[str, str], zone: str, _: forms.Gettext
+) -> TableExport:
+    """The list page's cases as a table to download: one row per case, the same filters; due
+    and done times in ``zone`` (the one zone of the cases' sites, else UTC), named in the
+    headings."""
+    columns = [
+        Column(_("Case"), Kind.INTEGER),
+        Column(_("Type")),
+        Column(_("Category")),
+        Column(_("Severity")),
+        Column(_("Subject")),
+        Column(_("Description")),
+        Column(_("Status")),
+        Column(_("Clock")),
+        Column(_("Site")),
+        Column(_("Queue")),
+        Column(_("Contact"), Kind.INTEGER),
+        Column(_("Agent")),
+        Column(_("Team")),
+        Column(_("Owner")),
+        Column(_("Raised by")),
+        Column(_("Opened"), Kind.DATETIME),
+        Column(_("First response due"), Kind.DATETIME),
+        Column(_("Resolution due"), Kind.DATETIME),
+        Column(_("Resolved"), Kind.DATETIME),
+        Column(_("Business hours elapsed"), Kind.NUMBER, 2),
+        Column(_("Escalation level"), Kind.INTEGER),
+    ]
+    rows = [
+        [
+            c.id,
+            _(TYPE_LABELS[c.case_type]),
+            c.category,
+            _(SEVERITY_LABELS[c.severity]),
+            c.subject,
+            c.description,
+            _(STATUS_LABELS[c.status]),
+            _(CLOCK_LABELS[c.clock]),
+            c.site,
+            c.queue,
+            c.contact_id,
+            c.agent,
+            c.team,
+            c.owner,
+            c.raised_by,
+            c.opened_at,
+            c.due_first_response_at,
+            c.due_resolution_at,
+            c.resolved_at,
+            c.business_elapsed_s / 3600,
+            c.escalation_level,
+        ]
+        for c in cases
+    ]
+    labels = {
+        "status": STATUS_LABELS,
+        "case_type": TYPE_LABELS,
+        "severity": SEVERITY_LABELS,
+    }
+    shown = [
+        f"{name}={_(labels[name].get(value, value))}"
+        for name, value in filters.items()
+        if value and name in labels
+    ]
+    if filters.get("open_only") == "1":
+        shown.append(_("open only"))
+    about = _("Cases") + (" · " + ", ".join(shown) if shown else "")
+    return TableExport(
+        title=_("Cases"),
+        columns=columns,
+        rows=rows,
+        file_stem="cases",
+        zone=zone,
+        notes=[about, _("Times in %(zone)s.") % {"zone": zone}],
+    )
+
+
 def _list_page(
     request: Request,
     user: Principal,
     session: SessionDep,
     state: forms.FormState | None = None,
     status_code: int = 200,
-) -> HTMLResponse:
+    file_format: str | None = None,
+) -> Response:
     _ = gettext_for(request, user)
     filters = {k: request.query_params.get(k, "") for k in FILTERS}
     problem = None
@@ -91,6 +183,9 @@ def _list_page(
         )
     except CcopsError as exc:
         cases, problem, status_code = [], exc.message, 422
+    if file_format and problem is None:
+        zone = cases_service.cases_zone(session=session, cases=cases)
+        return download(cases_export(cases, filters, zone, _), file_format)
     return render(
         request,
         "cases/list.html",
@@ -101,6 +196,7 @@ def _list_page(
             "can_open": user.role in permissions.CASES_OPEN,
             "can_see_compliance": user.role in permissions.CASES_COMPLIANCE,
             "form": state or forms.FormState(values=dict.fromkeys(OPEN_FIELDS, "")),
+            "download_params": {k: v for k, v in filters.items() if v},
             "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
             "severity_options": [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
             **_labels(),
@@ -112,9 +208,12 @@ def _list_page(
 
 
 @pages.get("", response_class=HTMLResponse)
-def cases_page(request: Request, user: Reader, session: SessionDep) -> HTMLResponse:
-    """List cases in scope with their clocks, filtered; the form to raise a case."""
-    return _list_page(request, user, session)
+def cases_page(
+    request: Request, user: Reader, session: SessionDep, file_format: FormatQ = ""
+) -> Response:
+    """List cases in scope with their clocks, filtered; the form to raise a case;
+    ``?format=csv`` or ``xlsx`` answers the filtered list as a file."""
+    return _list_page(request, user, session, file_format=wanted_format(file_format))
 
 
 @pages.post("", response_class=HTMLResponse)
@@ -145,6 +244,80 @@ def open_case_page(
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
     return _list_page(request, user, session, state=state, status_code=422)
+
+
+def _contact_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    contact_id: int,
+    state: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    _ = gettext_for(request, user)
+    contact = from_contact.contact_facts(session=session, contact_id=contact_id, scope=user.scope)
+    cases = from_contact.cases_of_contact(session=session, contact_id=contact_id, scope=user.scope)
+    return render(
+        request,
+        "cases/contact.html",
+        {
+            "contact": contact,
+            "cases": cases,
+            "outcome_labels": OUTCOME_LABELS,
+            "can_open": user.role in permissions.CASES_OPEN,
+            "form": state
+            or forms.FormState(
+                values={**dict.fromkeys(FROM_CONTACT_FIELDS, ""), "severity": "medium"}
+            ),
+            "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
+            "severity_options": [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
+            **_labels(),
+        },
+        principal=user,
+        status_code=status_code,
+        active="cases",
+    )
+
+
+@pages.get("/contacts/{contact_id:int}", response_class=HTMLResponse)
+def contact_page(
+    contact_id: RowId, request: Request, user: Reader, session: SessionDep
+) -> HTMLResponse:
+    """A contact in scope with what a case handler needs (queue, times, outcome, business
+    context), the cases linked to it, and the form to raise a case from it."""
+    return _contact_page(request, user, session, contact_id)
+
+
+@pages.post("/contacts/{contact_id:int}", response_class=HTMLResponse)
+def raise_from_contact_page(
+    contact_id: RowId, request: Request, user: Opener, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Raise a case linked to the contact; a problem comes back marked on the form."""
+    from_contact.contact_facts(session=session, contact_id=contact_id, scope=user.scope)
+    values = forms.text_values(form, FROM_CONTACT_FIELDS)
+    _ = gettext_for(request, user)
+    state = forms.FormState(values=values)
+    data = {k: v for k, v in values.items() if v != ""}
+    model = forms.validate(schemas.CaseFromContactIn, data, state, _)
+    if model is not None:
+        try:
+            with attempt(session):
+                out = from_contact.open_from_contact(
+                    session=session,
+                    contact_id=contact_id,
+                    data=model,
+                    by=user.login,
+                    by_person_id=user.person_id,
+                    scope=user.scope,
+                )
+                return redirect(
+                    request,
+                    f"/cases/{out.id}",
+                    flash=("success", _("Case %(id)s is open.") % {"id": out.id}),
+                )
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    return _contact_page(request, user, session, contact_id, state=state, status_code=422)
 
 
 def _case_page(

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from ccops.bounds import Day
-from ccops.cases import schemas
+from ccops.cases import from_contact, schemas
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import utcnow
@@ -65,6 +65,26 @@ def open_case(data: schemas.CaseIn, session: SessionDep, user: Opener) -> schema
     """Open a case; it is routed and its due times set on its target's business calendar."""
     return cases_service.open_case(
         session=session, data=data, by=user.login, by_person_id=user.person_id, scope=user.scope
+    )
+
+
+@router.post(
+    "/from-contact/{contact_id:int}",
+    response_model=schemas.CaseOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def open_case_from_contact(
+    contact_id: RowId, data: schemas.CaseFromContactIn, session: SessionDep, user: Opener
+) -> schemas.CaseOut:
+    """Raise a case linked to a contact in scope (out of scope: 404); its queue, site, agent
+    and customer key are the contact's."""
+    return from_contact.open_from_contact(
+        session=session,
+        contact_id=contact_id,
+        data=data,
+        by=user.login,
+        by_person_id=user.person_id,
+        scope=user.scope,
     )
 
 

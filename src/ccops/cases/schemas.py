@@ -126,6 +126,53 @@ class CaseIn(_In):
     )
 
 
+class CaseFromContactIn(_In):
+    """A new case raised from the contact named in the path: its queue, site, agent and
+    customer key follow the contact."""
+
+    case_type: CaseType
+    severity: Severity = "medium"
+    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    category: Annotated[str, Field(max_length=100)] = ""
+    description: Text = ""
+    attachments: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class ContactFactsOut(BaseModel):
+    """What a case handler needs to know of a contact: where, when, how long, how it ended,
+    and the business context recorded for it (reason, topic, standard answer, flags, scores)."""
+
+    id: int
+    queue: str
+    site: str
+    timezone: str
+    channel: str
+    agent: str | None
+    agent_name: str | None
+    arrival_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str
+    wait_s: float
+    talk_s: float
+    hold_s: float
+    wrap_s: float
+    reason_code: str | None
+    topic: str | None
+    kb_article_id: int | None
+    kb_article_version: int | None
+    kb_article_title: str | None
+    transferred: bool | None
+    escalated: bool | None
+    csat: int | None
+    nps: int | None
+    survey_csat: int | None
+    survey_nps: int | None
+    survey_comment: str | None
+
+
 class CaseUpdate(_In):
     """A change of status, owner or answer; at least one."""
 

@@ -349,10 +349,12 @@ def list_cases(
     severity: str | None = None,
     team: str | None = None,
     open_only: bool = False,
+    contact_id: int | None = None,
     limit: int = 500,
     now: datetime | None = None,
 ) -> list[schemas.CaseOut]:
-    """Cases in scope, newest first, with filters (a bad filter value is a 422)."""
+    """Cases in scope, newest first, with filters (a bad filter value is a 422); with
+    ``contact_id``, only the cases linked to that contact."""
     for value, allowed, name in (
         (status, schemas.STATUSES, "status"),
         (case_type, schemas.CASE_TYPES, "case_type"),
@@ -375,10 +377,20 @@ def list_cases(
         query = query.where(Case.team_id == found.id)
     if open_only:
         query = query.where(Case.status.not_in(["resolved", "closed"]))
+    if contact_id is not None:
+        query = query.where(Case.contact_id == contact_id)
     calendars = _Calendars(session)
     at = now or utcnow()
     rows = session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit))
     return [_case_out(session, c, calendars, at) for c in rows]
+
+
+def cases_zone(*, session: Session, cases: Iterable[schemas.CaseOut]) -> str:
+    """The one IANA time zone of the cases' sites, or ``UTC`` when they span zones (or there
+    is no case): times of a download are written in it."""
+    names = {c.site for c in cases}
+    zones = set(session.scalars(select(Site.timezone).where(Site.name.in_(sorted(names)))))
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
 # --- changing cases ---------------------------------------------------------------------------
