@@ -84,9 +84,7 @@ def test_repeat_rates_per_topic_and_version_of_the_sites_in_scope(world: World) 
     assert (v2["version"], v2["contacts"], v2["repeats"], v2["incomplete"]) == (2, 1, 0, 1)
     assert (v2["compared_with"], v2["comparison"]) == (1, "no clear difference")
     assert v2["published_at"] is not None
-    assert [(w["week"], w["contacts"], w["repeats"]) for w in v1["weeks"]] == [
-        ("2026-11-02", 3, 1)
-    ]
+    assert [(w["week"], w["contacts"], w["repeats"]) for w in v1["weeks"]] == [("2026-11-02", 3, 1)]
     # every site: A's Shanghai contact on the 3rd is one more version-1 contact, and it is
     # itself a repeat (A again on the 4th, same topic)
     everything = world.client(Role.qa_analyst).get("/api/v1/kb/repeats", params=PARAMS).json()
@@ -112,3 +110,25 @@ def test_topic_filter_window_and_bad_input(world: World) -> None:
     ):
         assert manager.get("/api/v1/kb/repeats", params=bad).status_code == 422, bad
     assert world.client(Role.agent).get("/api/v1/kb/repeats", params=PARAMS).status_code == 403
+
+
+def test_the_page_shows_each_version_with_its_interval_and_comparison(world: World) -> None:
+    _seed(world)
+    manager = world.client(Role.manager)
+    page = manager.get("/kb/repeats", params=PARAMS)
+    assert page.status_code == 200
+    text = page.text
+    assert 'data-repeats="log-in"' in text and "Log-in fails (known issue)" in text
+    assert 'data-version="1" data-rate="0.3333"' in text
+    assert "6.1%–79.2%" in text  # the Wilson interval of 1/3
+    assert "no clear difference from v1" in text
+    assert 'data-kb-chart="repeats"' in text and "/static/kb.js" in text
+    # without a range: the 12 weeks up to the last day of data
+    default = manager.get("/kb/repeats").text
+    assert 'value="2026-11-22"' in default and 'value="2026-08-31"' in default
+    bad = manager.get("/kb/repeats", params={**PARAMS, "days": "0"})
+    assert bad.status_code == 422 and "the repeat window must be 1 to 90 days" in bad.text
+    assert manager.get("/kb/repeats", params={"from": "9999-12-31"}).status_code == 422
+    assert 'href="/kb/repeats"' in manager.get("/kb").text
+    assert 'href="/kb/repeats"' not in world.client(Role.agent).get("/kb").text
+    assert world.client(Role.agent).get("/kb/repeats").status_code == 403

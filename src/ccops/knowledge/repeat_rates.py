@@ -75,6 +75,19 @@ def _rate(r: repeats.Rate) -> dict[str, float | int | None]:
     }
 
 
+def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
+    if scope.site_ids is None:
+        return []
+    queues = select(Queue.id).where(Queue.site_id.in_(sorted(scope.site_ids)))
+    return [Contact.queue_id.in_(queues)]
+
+
+def data_end(*, session: Session, scope: Scope) -> datetime | None:
+    """The last arrival among the contacts of the queues in scope (None: no contacts)."""
+    end_s = session.scalar(select(func.max(Contact.arrival_epoch_s)).where(*_in_scope(scope)))
+    return datetime.fromtimestamp(end_s, UTC) if end_s is not None else None
+
+
 def repeat_rates(
     *,
     session: Session,
@@ -90,10 +103,7 @@ def repeat_rates(
         Invalid: a window outside 1–90 days, ``first`` after ``last``, more than 366 days.
     """
     _check(first, last, days)
-    in_scope: list[ColumnElement[bool]] = []
-    if scope.site_ids is not None:
-        queues = select(Queue.id).where(Queue.site_id.in_(sorted(scope.site_ids)))
-        in_scope.append(Contact.queue_id.in_(queues))
+    in_scope = _in_scope(scope)
     end_s = session.scalar(select(func.max(Contact.arrival_epoch_s)).where(*in_scope))
     lo, hi = _local_min(first), _local_min(last + timedelta(days=1))
     follow = _local_min(last + timedelta(days=days + 2))  # a local day is within 14 h of UTC
