@@ -130,14 +130,14 @@ def _repeat_chart(topic: schemas.RepeatTopicOut, _: Any) -> dict[str, Any]:
             day = v.published_at.date()
             week = (day - timedelta(days=day.weekday())).isoformat()
             if week in labels:
-                markers.append({"week": week, "label": _("v%(n)s published", n=v.version)})
+                markers.append({"week": week, "label": _("v%(n)s published") % {"n": v.version}})
     return {
         "labels": labels,
         "series": series,
         "markers": markers,
         "y": _("Repeat rate, %"),
         "contacts": _("contacts"),
-        "interval": _("95%% interval"),
+        "interval": _("95%% interval") % {},
     }
 
 
