@@ -420,6 +420,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/kb/articles/{article_id}/archive"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/kb/articles/{article_id}/diff"): frozenset({S, Q, P, M, D}),
     ("GET", "/api/v1/kb/banners"): EVERYONE,
+    ("GET", "/api/v1/kb/repeats"): frozenset({S, Q, P, M, E, D}),
     ("POST", "/api/v1/kb/banners"): PLANNING,
     ("POST", "/api/v1/kb/banners/{banner_id}/withdraw"): PLANNING,
     ("GET", "/kb"): EVERYONE,
@@ -434,6 +435,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/kb/articles/{article_id}/rollback"): frozenset({S, Q, P, M, D}),
     ("POST", "/kb/articles/{article_id}/archive"): frozenset({S, Q, P, M, D}),
     ("GET", "/kb/banners"): PLANNING,
+    ("GET", "/kb/repeats"): frozenset({S, Q, P, M, E, D}),
     ("POST", "/kb/banners"): PLANNING,
     ("POST", "/kb/banners/{banner_id}/withdraw"): PLANNING,
     # process changes: recipients acknowledge, planners/managers publish, leaders follow up

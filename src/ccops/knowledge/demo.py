@@ -4,16 +4,18 @@ process change that some have not acknowledged yet."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ccops.contacts.models import Contact
 from ccops.db import utcnow
-from ccops.enums import Role
+from ccops.enums import Outcome, Role
 from ccops.knowledge import improvements, schemas, service
 from ccops.knowledge.models import KbBanner, KbVersion
-from ccops.org.models import User
+from ccops.org.models import Queue, User
 
 OWNER = "qa"
 AUTHOR = "supervisor"
@@ -65,6 +67,87 @@ LAUNCH_FIX_EN = (
     "Still failing after the update: note the phone model and app version, transfer to "
     "second-line support and promise a call back within 24 hours.",
 )
+
+
+LOGIN_SHARE = 0.35
+"""Of the answered Tech Support contacts from the launch's 09:00 on, the share about log-in."""
+CALLED_BACK = {1: 0.45, 2: 0.08}
+"""Of the log-in contacts answered with each version, the share whose customer calls again
+about it within two days (the first answer did not work; the known-issue answer mostly did)."""
+TAG_SEED = 16
+
+
+def tag_login_contacts(session: Session, *, article_id: int, launch: date) -> dict[int, int]:
+    """Give the log-in topic and the answer version used to the launch's log-in contacts, and
+    make the customers of some call back (a contact without a customer key, within two days,
+    becomes their call back): version 1 until version 2 is published, version 2 after.
+
+    Return how many contacts were tagged per version."""
+    published = session.scalars(
+        select(KbVersion.published_at).where(
+            KbVersion.article_id == article_id, KbVersion.version == 2
+        )
+    ).one()
+    assert published is not None
+    fix_s = int(_aware(published).timestamp())
+    start_s = int(_at(launch, 1).timestamp())  # 09:00 in Shanghai
+    queue = session.scalars(select(Queue.id).where(Queue.name == "Tech Support")).one()
+    rows = session.execute(
+        select(Contact.id, Contact.customer_hash, Contact.arrival_epoch_s)
+        .where(
+            Contact.queue_id == queue,
+            Contact.outcome == Outcome.answered,
+            Contact.arrival_epoch_s >= start_s,
+        )
+        .order_by(Contact.arrival_epoch_s, Contact.id)
+    ).all()
+    rng = random.Random(TAG_SEED)
+    anonymous = [(cid, at) for cid, customer, at in rows if customer is None]
+    taken: set[int] = set()
+    changes: dict[int, dict[str, object]] = {}
+
+    def version(at: int) -> int:
+        return 1 if at < fix_s else 2
+
+    for cid, customer, at in rows:
+        if customer is None or cid in taken or rng.random() >= LOGIN_SHARE:
+            continue
+        taken.add(cid)
+        v = version(at)
+        changes[cid] = {
+            "id": cid,
+            "topic": "登录",
+            "kb_article_id": article_id,
+            "kb_article_version": v,
+        }
+        if rng.random() >= CALLED_BACK[v]:
+            continue
+        later = [
+            (other, when)
+            for other, when in anonymous
+            if at + 3600 < when <= at + 2 * 86400 and other not in taken
+        ]
+        if not later:
+            continue
+        other, when = later[rng.randrange(min(len(later), 40))]
+        taken.add(other)
+        changes[other] = {
+            "id": other,
+            "customer_hash": customer,
+            "topic": "登录",
+            "kb_article_id": article_id,
+            "kb_article_version": version(when),
+        }
+    if changes:
+        session.execute(update(Contact), list(changes.values()))
+    counts = {1: 0, 2: 0}
+    for change in changes.values():
+        counts[int(str(change["kb_article_version"]))] += 1
+    return counts
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -192,5 +275,7 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
             data=schemas.ActionIn(text=text, owner=owner, due=launch + timedelta(days=days)),
         )
     ids["improvement"] = record.id
+    session.flush()
+    tag_login_contacts(session, article_id=zh, launch=launch)
     session.flush()
     return ids

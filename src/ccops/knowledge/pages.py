@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from ccops import bounds
 from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
 from ccops.ids import RowId
-from ccops.knowledge import schemas, service
+from ccops.knowledge import repeat_rates, schemas, service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -48,6 +49,10 @@ ChangeReader = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK))]
 Acknowledger = Annotated[Principal, Depends(require(*permissions.CHANGES_ACK, write=True))]
 ChangeWriter = Annotated[Principal, Depends(require(*permissions.CHANGES_WRITE, write=True))]
 Reminder = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK, write=True))]
+RepeatReader = Annotated[Principal, Depends(require(*permissions.KB_REPEATS))]
+
+REPEAT_WEEKS = 12
+"""Weeks the repeats page shows when no range is asked for."""
 
 
 def _writes(user: Principal) -> bool:
@@ -87,8 +92,93 @@ def kb_home(request: Request, user: Reader, session: SessionDep) -> HTMLResponse
             "problem": _(problem) if problem else None,
             "writes": _writes(user),
             "banner_writer": user.role in permissions.KB_BANNER,
+            "repeats_reader": user.role in permissions.KB_REPEATS,
         },
         principal=user,
+        active="kb",
+    )
+
+
+def _repeat_chart(topic: schemas.RepeatTopicOut, _: Any) -> dict[str, Any]:
+    """Weekly repeat rate per version of one topic, and where each version was published."""
+    weeks = sorted({w.week for v in topic.versions for w in v.weeks})
+    labels = [w.isoformat() for w in weeks]
+    series = []
+    markers = []
+    for v in topic.versions:
+        name = f"v{v.version}" if v.article_id is not None else _("No answer recorded")
+        if v.article_id is not None and v.title:
+            name = f"{v.title} · v{v.version}"
+        by_week = {w.week: w for w in v.weeks}
+        series.append(
+            {
+                "name": name,
+                "points": [
+                    {
+                        "rate": by_week[w].rate,
+                        "low": by_week[w].low,
+                        "high": by_week[w].high,
+                        "n": by_week[w].contacts,
+                    }
+                    if w in by_week
+                    else None
+                    for w in weeks
+                ],
+            }
+        )
+        if v.published_at is not None:
+            day = v.published_at.date()
+            week = (day - timedelta(days=day.weekday())).isoformat()
+            if week in labels:
+                markers.append({"week": week, "label": _("v%(n)s published") % {"n": v.version}})
+    return {
+        "labels": labels,
+        "series": series,
+        "markers": markers,
+        "y": _("Repeat rate, %"),
+        "contacts": _("contacts"),
+        "interval": _("95%% interval") % {},
+    }
+
+
+@pages.get("/repeats", response_class=HTMLResponse)
+def repeats_page(request: Request, user: RepeatReader, session: SessionDep) -> HTMLResponse:
+    """Repeat contacts per topic and standard-answer version: does an answer settle the matter?"""
+    _ = gettext_for(request, user)
+    params = request.query_params
+    problem = None
+    report = None
+    days_text = (params.get("days") or "7").strip()
+    topic = (params.get("topic") or "").strip()[:100] or None
+    try:
+        first = bounds.parse_day(params.get("from"), "from")
+        last = bounds.parse_day(params.get("to"), "to")
+        days = int(days_text) if days_text.isdigit() else 0
+        if last is None:
+            end = repeat_rates.data_end(session=session, scope=user.scope)
+            last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
+        if first is None:
+            first = last - timedelta(weeks=REPEAT_WEEKS) + timedelta(days=1)
+        report = repeat_rates.repeat_rates(
+            session=session, scope=user.scope, first=first, last=last, days=days, topic=topic
+        )
+    except CcopsError as exc:
+        problem = _(exc.message)
+    charts = {t.topic: _repeat_chart(t, _) for t in report.topics} if report else {}
+    return render(
+        request,
+        "knowledge/repeats.html",
+        {
+            "report": report,
+            "charts": charts,
+            "first": params.get("from") or (report.first.isoformat() if report else ""),
+            "last": params.get("to") or (report.last.isoformat() if report else ""),
+            "days": days_text,
+            "topic": topic or "",
+            "problem": problem,
+        },
+        principal=user,
+        status_code=422 if problem else 200,
         active="kb",
     )
 

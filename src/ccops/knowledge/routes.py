@@ -13,9 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from ccops import bounds
 from ccops.ids import RowId
 from ccops.knowledge import improvements as pdca
-from ccops.knowledge import schemas, service
+from ccops.knowledge import repeat_rates, schemas, service
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -35,6 +36,7 @@ Tracker = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK))]
 ImproveReader = Annotated[Principal, Depends(require(*permissions.IMPROVE_READ))]
 ImproveWriter = Annotated[Principal, Depends(require(*permissions.IMPROVE_WRITE, write=True))]
 Reminder = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK, write=True))]
+RepeatReader = Annotated[Principal, Depends(require(*permissions.KB_REPEATS))]
 
 
 def _writes(user: Principal) -> bool:
@@ -157,6 +159,23 @@ def diff(
         from_version=from_version,
         to_version=to_version,
         scope=_user.scope,
+    )
+
+
+@router.get("/repeats", response_model=schemas.RepeatReportOut)
+def repeats(
+    session: SessionDep,
+    user: RepeatReader,
+    first: Annotated[bounds.Day, Query(alias="from", description="First local date")],
+    last: Annotated[bounds.Day, Query(alias="to", description="Last local date, inclusive")],
+    days: Annotated[int, Query(ge=1, le=90, description="Repeat window, days")] = 7,
+    topic: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> schemas.RepeatReportOut:
+    """Repeat contacts per topic and standard-answer version, with Wilson intervals and version
+    comparisons (queues of the sites in scope): the same customer again on the same topic
+    within ``days`` days; contacts whose window is not over yet are counted apart."""
+    return repeat_rates.repeat_rates(
+        session=session, scope=user.scope, first=first, last=last, days=days, topic=topic
     )
 
 

@@ -305,3 +305,71 @@ class ImprovementOut(BaseModel):
     stage: Literal["plan", "do", "check", "act", "standardised"]
     created_by: str
     created_at: datetime
+
+
+class RepeatWeekOut(BaseModel):
+    """One local week (from Monday) of one answer version: complete contacts and repeats."""
+
+    week: date
+    contacts: int
+    repeats: int
+    rate: float | None
+    low: float
+    high: float
+
+
+class RepeatVersionOut(BaseModel):
+    """Repeat contacts after one standard-answer version (article None: no answer recorded)."""
+
+    article_id: int | None
+    version: int | None
+    title: str | None
+    """The version's title (None without an answer, or when the article is outside scope)."""
+    published_at: datetime | None
+    contacts: int
+    """Contacts whose window is complete (the rate's denominator)."""
+    repeats: int
+    rate: float | None
+    low: float
+    """Wilson 95% interval."""
+    high: float
+    incomplete: int
+    """Contacts left out: their window is not over when the data ends."""
+    compared_with: int | None
+    """The earlier version of the same article this one is compared with."""
+    comparison: str | None
+    """lower, higher or no clear difference (Newcombe's interval for the difference)."""
+    difference_low: float | None
+    difference_high: float | None
+    weeks: list[RepeatWeekOut]
+
+
+class RepeatTopicOut(BaseModel):
+    """Repeat contacts of one topic, all versions together and per version."""
+
+    topic: str
+    contacts: int
+    repeats: int
+    rate: float | None
+    low: float
+    high: float
+    incomplete: int
+    without_customer: int
+    versions: list[RepeatVersionOut]
+
+
+class RepeatReportOut(BaseModel):
+    """Repeat contacts by topic and standard-answer version over a range of local days."""
+
+    first: date
+    last: date
+    days: int
+    """The repeat window: the same customer again on the same topic within this many days."""
+    data_end: datetime | None
+    """The last arrival in the data in scope (windows ending after it are incomplete)."""
+    topics: list[RepeatTopicOut]
+    incomplete: int
+    without_customer: int
+    """Contacts with a topic but no customer key (no repeat can be told)."""
+    without_topic: int
+    """Contacts in the range that carry no topic."""

@@ -170,6 +170,8 @@ CHANGES_TRACK = frozenset({R.supervisor, R.planner, R.manager, R.admin})
 """Who has not acknowledged a change (teams in scope), and reminding them."""
 IMPROVE_READ = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})
 """Improvement records (PDCA) of queues in scope."""
+KB_REPEATS = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.executive, R.admin})
+"""Repeat contacts per topic and standard-answer version (queues of the sites in scope)."""
 IMPROVE_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
 """Opening improvement records, adding actions, recording the check, standardising."""
 
