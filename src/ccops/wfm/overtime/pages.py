@@ -5,7 +5,7 @@ through the overtime service, whose refusals name their rule."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -17,12 +17,12 @@ from ccops.db import attempt
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
 from ccops.org import service as org_service
-from ccops.org.models import Person
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.render import gettext_for, redirect, render
 from ccops.wfm.overtime import schemas, service
+from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import setup as schedule_setup
 
 overtime_pages = APIRouter(prefix="/overtime", include_in_schema=False)
@@ -67,7 +67,10 @@ def _page(
     offers = service.offers(
         session=session, person_id=user.person_id, scope=user.scope, everything=planner
     )
-    person = session.get(Person, user.person_id) if user.person_id else None
+    year, number, _ = datetime.now(UTC).date().isocalendar()
+    person = schedule_queries.own_week(
+        session=session, person_id=user.person_id, week=f"{year}-W{number:02d}"
+    )
     zones = {s.name: s.timezone for s in org_service.list_sites(session=session)}
     choices = _choices(session, user) if planner else {"sites": [], "queues": [], "templates": []}
     if state is None:

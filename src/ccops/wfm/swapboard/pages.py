@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Session
 from ccops.db import attempt
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
-from ccops.org.models import Person, Site
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -34,22 +32,30 @@ WEEKS_AHEAD = 4
 """How many weeks of one's published shifts the post form offers."""
 
 
+def _week(at: date) -> str:
+    year, number, _ = at.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def _person_login(session: Session, person_id: int | None) -> str | None:
+    """The login of the signed-in user's person, or None when no person is linked."""
+    week = schedule_queries.own_week(
+        session=session, person_id=person_id, week=_week(datetime.now(UTC).date())
+    )
+    return week.login if week is not None else None
+
+
 def _postable_days(session: Session, person_id: int | None) -> list[tuple[date, str]]:
     """One's published shift days from today (site time) over the coming weeks, each with its
     local times and queues, for the post form."""
-    person = session.get(Person, person_id) if person_id else None
-    site = session.get(Site, person.site_id) if person is not None else None
-    if person is None or site is None:
-        return []
-    today = datetime.now(UTC).astimezone(ZoneInfo(site.timezone)).date()
+    now = datetime.now(UTC)
     days: dict[date, list[str]] = {}
     for k in range(WEEKS_AHEAD + 1):
-        year, number, _ = (today + timedelta(days=7 * k)).isocalendar()
         week = schedule_queries.own_week(
-            session=session, person_id=person.id, week=f"{year}-W{number:02d}"
+            session=session, person_id=person_id, week=_week(now.date() + timedelta(days=7 * k))
         )
         for s in week.shifts if week is not None else []:
-            if s.local_start.date() >= today:
+            if s.local_start.date() >= now.astimezone(s.local_start.tzinfo).date():
                 days.setdefault(s.local_start.date(), []).append(
                     f"{s.local_start:%H:%M}-{s.local_end:%H:%M} ({', '.join(s.queues)})"
                 )
@@ -60,8 +66,8 @@ def _postable_days(session: Session, person_id: int | None) -> list[tuple[date, 
 def swaps(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
     """Show the posts one may take, one's own posts and the form to post a shift."""
     board = service.board(session=session, person_id=user.person_id)
-    person = session.get(Person, user.person_id) if user.person_id else None
-    mine = [p for p in board if person is not None and p.person == person.login]
+    login = _person_login(session, user.person_id)
+    mine = [p for p in board if login is not None and p.person == login]
     return render(
         request,
         "wfm/swaps.html",
@@ -69,7 +75,7 @@ def swaps(request: Request, session: SessionDep, user: Reader) -> HTMLResponse:
             "open_posts": [p for p in board if p not in mine],
             "mine": mine,
             "days": _postable_days(session, user.person_id),
-            "has_person": person is not None,
+            "has_person": login is not None,
         },
         principal=user,
         active="swaps",
