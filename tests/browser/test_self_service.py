@@ -134,7 +134,7 @@ def test_an_agent_posts_a_shift_and_a_colleague_takes_it(browse: Browse, chromiu
     form = mobile.locator("#swap-post-form")
     form.get_by_label("Shift").select_option(day.isoformat())
     form.get_by_label("I want to").select_option("trade")
-    form.get_by_label("Note").fill("Dentist that day")
+    form.get_by_label("Note", exact=True).fill("Dentist that day")
     submit(mobile, form.get_by_role("button", name="Post on the board"))
     expect(mobile.get_by_role("status").first).to_contain_text(
         f"Your shift on {day.isoformat()} is on the board."
@@ -142,7 +142,7 @@ def test_an_agent_posts_a_shift_and_a_colleague_takes_it(browse: Browse, chromiu
     [post] = [p for p in browse.api(mobile, "/api/v1/swaps") if p["status"] == "open"]
     assert (post["day"], post["kind"], post["note"]) == (
         day.isoformat(),
-        "give",
+        "trade",
         "Dentist that day",
     )
     mine = mobile.locator(f"#post-{post['id']}")
@@ -218,20 +218,20 @@ def test_a_planner_offers_overtime_and_an_agent_accepts_it(browse: Browse, chrom
     browse.sign_in(desk, "planner")
     desk.goto(browse.server.url + "/overtime")
     form = desk.locator("#offer-form")
-    form.get_by_label("Site").select_option("Shanghai")
-    form.get_by_label("Queue").select_option("Billing")
-    form.get_by_label("Kind").select_option("overtime")
+    form.locator("#f-site").select_option("Shanghai")
+    form.locator("#f-queue").select_option("Billing")
+    form.locator("#f-kind").select_option("overtime")
     form.get_by_label("From (site's local time)").fill(f"{start:%Y-%m-%dT%H:%M}")
     form.get_by_label("Until (site's local time)").fill(
         f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}"
     )
     form.get_by_label("Slots (people)").fill("1")
     form.get_by_label("Shift template (its cost per hour)").select_option("late")
-    form.get_by_label("Note").fill("Billing backlog")
+    form.locator("#f-note").fill("Billing backlog")
     submit(desk, form.get_by_role("button", name="Show the effect"))
     quote = desk.locator("#quote")
     expect(quote).to_contain_text("1 slot(s) of 2.00 h add 2.00 agent hours on Billing.")
-    expect(desk.get_by_label("Note")).to_have_value("Billing backlog")
+    expect(desk.locator("#f-note")).to_have_value("Billing backlog")
     shown = quote.locator('[data-key="cost_per_slot"]').inner_text()
     browse.shot(desk, "quoted", full_page=True)
     submit(desk, desk.locator("#offer-form").get_by_role("button", name="Send the offer"))
