@@ -273,8 +273,8 @@ def test_navigation_follows_the_role(world: World) -> None:
         block = html.split('class="mainnav"')[1].split("</nav>")[0]
         return re.findall(r'href="([^"]+)"', block)
 
-    mine = ["/schedules/my", "/timeoff", "/notifications"]
-    unlinked = ["/timeoff", "/notifications"]  # "My week" only for users who are a person
+    mine = ["/schedules/my", "/timeoff", "/swaps", "/overtime", "/notifications"]
+    unlinked = ["/timeoff", "/swaps", "/overtime", "/notifications"]  # "My week": a person's
     kb = ["/kb", "/changes"]
     voice = ["/surveys", "/huddles"]
     assert nav(Role.agent) == [
@@ -375,6 +375,7 @@ def test_every_control_has_a_label(world: World) -> None:
         "/kpi?queue=Sales",
         "/staffing",
         "/import",
+        "/overtime",
         *(f"/admin/{key}" for key in ("sites", "channels", "queues", "teams", "people", "users")),
     ]
     unlabelled = []

@@ -80,6 +80,8 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("timeoff", "/timeoff", N_("Time off"), permissions.SCHEDULE_REQUEST),
+    ("swaps", "/swaps", N_("Swap board"), permissions.SCHEDULE_REQUEST),
+    ("overtime", "/overtime", N_("Overtime"), permissions.SCHEDULE_REQUEST),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
 )
