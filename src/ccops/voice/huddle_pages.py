@@ -159,6 +159,8 @@ def record(
                 )
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
+            if "team" in state.errors:  # a team outside scope is not one to create
+                state.errors["team"] = exc.message
     if out is None:
         return record_response(request, session, user, values["team"], state, status_code=422)
     return redirect(
