@@ -84,7 +84,7 @@ def test_a_team_leader_records_a_huddle_with_one_action(browse: Browse, chromium
     form.get_by_label("Due day of action 1").fill(due.isoformat())
     browse.shot(page, "form", full_page=True)
     submit(page, form.get_by_role("button", name="Record the huddle"))
-    expect(page.get_by_role("status").first).to_contain_text("Huddle recorded with 1 actions.")
+    expect(page.get_by_role("status").first).to_contain_text("Huddle recorded. Actions: 1.")
     assert "/huddles/" in page.url
     expect(page.locator("#attendees")).to_contain_text(owner["login"])
     expect(page.locator("#notes")).to_have_text("Zebra release: expect 30% more calls at 09:00")

@@ -166,7 +166,7 @@ def record(
     return redirect(
         request,
         f"/huddles/{out.id}",
-        flash=("success", _("Huddle recorded with %(n)s actions.") % {"n": len(out.actions)}),
+        flash=("success", _("Huddle recorded. Actions: %(n)s.") % {"n": len(out.actions)}),
     )
 
 
