@@ -277,6 +277,17 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/api/v1/huddle-actions/{action_id}/done"): obj(
         "huddle action", "action_id", "@action_in", "@action_out"
     ),
+    ("POST", "/suggestions/{suggestion_id}/decide"): obj(
+        "suggestion",
+        "suggestion_id",
+        "@suggestion_in",
+        "@suggestion_out",
+        form={"decision": "in_review", "reason": "looking"},
+    ),
+    ("GET", "/huddles/{huddle_id}"): obj("huddle", "huddle_id", "@huddle_in", "@huddle_out"),
+    ("POST", "/huddles/actions/{action_id}/done"): obj(
+        "huddle action", "action_id", "@action_in", "@action_out"
+    ),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
         "improvement",
         {"improvement_id": "@improvement_in", "article_id": "@article_in"},

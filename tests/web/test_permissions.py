@@ -411,6 +411,13 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/surveys/results"): frozenset({S, P, M, E, D}),
     ("GET", "/huddles"): frozenset({S, P, M, E, D}),
     ("POST", "/api/v1/huddle-actions/{action_id}/done"): NOT_EXECUTIVE,
+    ("GET", "/suggestions"): EVERYONE,
+    ("POST", "/suggestions"): NOT_EXECUTIVE,
+    ("POST", "/suggestions/{suggestion_id}/decide"): MANAGING,
+    ("GET", "/huddles/record"): frozenset({S, M, D}),
+    ("POST", "/huddles/record"): frozenset({S, M, D}),
+    ("GET", "/huddles/{huddle_id}"): frozenset({S, P, M, E, D}),
+    ("POST", "/huddles/actions/{action_id}/done"): NOT_EXECUTIVE,
     # knowledge base: everyone reads published answers; authors write; owners review (#16)
     ("GET", "/api/v1/kb/search"): EVERYONE,
     ("GET", "/api/v1/kb/articles"): EVERYONE,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccops.errors import Conflict, Forbidden, NotFound, Problem
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.knowledge import service as knowledge_service
 from ccops.org import service as org_service
 from ccops.org.models import Person, Team
@@ -120,10 +120,30 @@ def agenda(
 
 
 def _person(session: Session, login: str, team: Team, what: str) -> Person:
+    """The person ``login``, who must be a member of ``team`` or its leader."""
     p = session.scalars(select(Person).where(Person.login == login)).first()
     if p is None:
         raise NotFound(f"{what}: no person {login!r}", [Problem("not found", field=what)])
+    if p.team_id != team.id and p.id != team.leader_id:
+        raise Invalid(
+            f"{what}: {login} is not of the team {team.name}",
+            [Problem("not of the team", field=what)],
+        )
     return p
+
+
+def team_people(
+    *, session: Session, team: str, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[tuple[str, str]]:
+    """Who can attend or own an action of ``team``'s huddle: its leader and members, as
+    (login, name), the leader first."""
+    t = _team(session, team, scope)
+    members = session.scalars(
+        select(Person).where(Person.team_id == t.id).order_by(Person.name, Person.login)
+    ).all()
+    leader = session.get(Person, t.leader_id) if t.leader_id is not None else None
+    people = ([leader] if leader is not None else []) + [p for p in members if p is not leader]
+    return [(p.login, p.name) for p in people]
 
 
 def record(

@@ -150,6 +150,7 @@ def board(request: Request, user: HuddleReader, session: SessionDep) -> HTMLResp
             "rhythm": rhythm,
             "notes": [n for n in notes if n.kind != "floor_check"][:5],
             "problem": problem,
+            "can_record": user.role in permissions.HUDDLES_WRITE,
         },
         principal=user,
         active="huddles",

@@ -177,8 +177,12 @@ def list_suggestions(
     if receipt:
         return [suggestion_service.follow(session=session, receipt=receipt)]
     if user.role == Role.agent:
+        # suggestions are stored by the author's person (see ``submit``), not the sign-in
+        if user.person_id is None:
+            return []
+        login = survey_service.person_login(session=session, person_id=user.person_id)
         return suggestion_service.list_suggestions(
-            session=session, status=status_, author_login=user.login
+            session=session, status=status_, author_login=login or user.login
         )
     return suggestion_service.list_suggestions(session=session, scope=user.scope, status=status_)
 

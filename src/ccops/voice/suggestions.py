@@ -36,6 +36,19 @@ _NEXT = {
 }
 
 
+def next_statuses(status: str) -> list[str]:
+    """The decisions a suggestion in ``status`` can still get, in the order of the workflow."""
+    return [x for x in s.SUGGESTION_STATUSES if x in _NEXT.get(status, set())]
+
+
+def status_counts(items: list[s.SuggestionOut]) -> dict[str, int]:
+    """How many of ``items`` are in each status (every status listed, zero included)."""
+    counts = dict.fromkeys(s.SUGGESTION_STATUSES, 0)
+    for x in items:
+        counts[x.status] = counts.get(x.status, 0) + 1
+    return counts
+
+
 def _hash(receipt: str) -> str:
     return hashlib.sha256(receipt.strip().encode()).hexdigest()
 
@@ -165,7 +178,7 @@ def decide(
     x = _get(session, suggestion_id)
     if not scope.allows_site(x.site_id):
         raise Forbidden("this suggestion is of a site outside your scope", [Problem("scope")])
-    if data.decision not in _NEXT[x.status]:
+    if data.decision not in next_statuses(x.status):
         raise Conflict(
             f"a suggestion {x.status} cannot become {data.decision}",
             [Problem("bad transition", field="decision")],

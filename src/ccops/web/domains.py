@@ -34,6 +34,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.knowledge.pages",
     "ccops.voice.routes",
     "ccops.voice.pages",
+    "ccops.voice.suggestion_pages",
+    "ccops.voice.huddle_pages",
     "ccops.wfm.staffing.routes",
     "ccops.wfm.staffing.pages",
     "ccops.wfm.forecasts.routes",

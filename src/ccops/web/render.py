@@ -77,6 +77,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("surveys", "/surveys", N_("Surveys"), permissions.STAFF_SURVEYS_ANSWER),
     ("huddles", "/huddles", N_("Huddles"), permissions.HUDDLES_READ),
+    ("suggestions", "/suggestions", N_("Suggestions"), permissions.SUGGESTIONS_READ),
     ("value", "/value", N_("Value"), permissions.VALUE_READ),
     ("my-week", "/schedules/my", N_("My week"), permissions.MY_SCHEDULE),
     ("timeoff", "/timeoff", N_("Time off"), permissions.SCHEDULE_REQUEST),
