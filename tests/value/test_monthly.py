@@ -193,3 +193,28 @@ def test_scope_a_site_user_sees_only_their_site(world: World) -> None:
     supervisor = world.client(Role.supervisor)
     assert supervisor.get("/api/v1/value/monthly").status_code == 403
     assert supervisor.get("/value/report").status_code == 403
+
+
+def test_the_page_and_the_report_show_the_months(world: World) -> None:
+    _seed(world)
+    executive = world.client(Role.executive)
+    api = executive.get("/api/v1/value/monthly").json()
+    page = executive.get("/value")
+    assert page.status_code == 200, page.text
+    assert 'id="value-trend-data"' in page.text and "data-value-chart" in page.text
+    for m in api["months"]:
+        assert f'data-month="{m["month"]}" data-queue="Sales" data-partial="true"' in page.text or (
+            not m["partial"] and f'data-month="{m["month"]}" data-queue="Sales">' in page.text
+        )
+    report = executive.get("/value/report")  # default: the last complete month, October
+    assert report.status_code == 200, report.text
+    assert 'id="report-headline" data-month="2026-10"' in report.text
+    assert 'data-month="2026-09" data-currency="" data-partial="true"' in report.text
+    oct_staff = api["months"][1]["totals"][""]["staff_cost"]["value"]
+    assert f'data-key="staff_cost" data-value="{oct_staff}"' in report.text
+    assert 'data-key="cost_per_agent_hour"' in report.text and "finance, 2026 budget" in report.text
+    assert "<script" not in report.text and "http" not in report.text.replace("http-equiv", "")
+    bad = executive.get("/value/report", params={"month": "2026-13"})
+    assert bad.status_code == 422 and 'id="report-problem-month"' in bad.text
+    empty = executive.get("/value/report", params={"month": "2025-01"})
+    assert empty.status_code == 200 and 'id="report-problem-report"' in empty.text

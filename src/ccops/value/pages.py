@@ -59,7 +59,8 @@ def trend_chart(trend: schemas.MonthlyOut, _: Any) -> dict[str, Any]:
     staff cost, revenue and money lost at their point values (``null`` when not costed)."""
     currencies = sorted({c for m in trend.months for c in m.totals})
     labels = [
-        _("%(month)s (partial)", month=m.month) if m.partial else m.month for m in trend.months
+        _("%(month)s (partial)") % {"month": m.month} if m.partial else m.month
+        for m in trend.months
     ]
     charts = []
     for cur in currencies:
@@ -74,7 +75,7 @@ def trend_chart(trend: schemas.MonthlyOut, _: Any) -> dict[str, Any]:
         charts.append(
             {
                 "currency": cur,
-                "axis": _("Money (%(currency)s)", currency=cur or _("no currency set")),
+                "axis": _("Money (%(currency)s)") % {"currency": cur or _("no currency set")},
                 "labels": labels,
                 "series": series,
             }
@@ -300,7 +301,7 @@ def report_page(
     if trend is not None and start is not None:
         the_month = next((m for m in trend.months if m.month == start.strftime("%Y-%m")), None)
         if the_month is None:
-            problems["report"] = _("No contacts in %(month)s.", month=start.strftime("%Y-%m"))
+            problems["report"] = _("No contacts in %(month)s.") % {"month": start.strftime("%Y-%m")}
     currencies = sorted({c for m in trend.months for c in m.totals}) if trend else []
     return render(
         request,
