@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  // one colour per figure, whichever figures a currency has
+  var COLORS = { staff_cost: "#1f4e79", revenue: "#2e7d32", money_lost: "#b42318" };
+
   function draw() {
     if (typeof window.echarts === "undefined") { return; }
     var els = document.querySelectorAll("[data-value-chart]");
@@ -23,7 +26,6 @@
       chart.setOption({
         animation: false,
         aria: { enabled: true, decal: { show: true } },
-        color: ["#1f4e79", "#2e7d32", "#b42318"],
         title: { text: data.title, left: 0, textStyle: { fontSize: 14 } },
         tooltip: { trigger: "axis" },
         legend: { top: 24 },
@@ -31,7 +33,7 @@
         xAxis: { type: "category", data: spec.labels },
         yAxis: { type: "value", name: spec.axis, min: 0, nameTextStyle: { align: "left" } },
         series: spec.series.map(function (s) {
-          return { name: s.name, type: "bar", data: s.data };
+          return { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLORS[s.key] } };
         })
       });
       el.setAttribute("data-drawn", "true");
