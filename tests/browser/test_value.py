@@ -3,6 +3,9 @@ same numbers as the API."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -56,3 +59,66 @@ def test_executive_sees_the_launch_monday_cost_and_a_whatif(browse: Browse) -> N
         s["name"] for s in whatif["sensitivity"]
     ]
     browse.shot(page, "whatif", full_page=True)
+
+
+def test_monthly_trend_and_the_printable_report(browse: Browse, tmp_path: Path) -> None:
+    page = browse.page()
+    page.set_default_timeout(120_000)
+    browse.sign_in(page, "executive")
+    page.goto(browse.server.url + "/value")
+    monthly = browse.api(page, "/api/v1/value/monthly")
+    months = monthly["months"]
+    assert months, monthly
+    # one chart per currency, drawn, and one table row per month and queue with the API's money
+    currencies = sorted({c for m in months for c in m["totals"]})
+    assert currencies == ["CNY", "GBP"]  # the demo's two sites
+    for cur in currencies:
+        expect(page.locator(f'[data-value-chart][data-currency="{cur}"]')).to_have_attribute(
+            "data-drawn", "true"
+        )
+    rows = page.locator("#value-months tbody tr")
+    expect(rows).to_have_count(sum(len(m["queues"]) for m in months))
+    for m in months:
+        for q in m["queues"]:
+            row = page.locator(
+                f'#value-months tr[data-month="{m["month"]}"][data-queue="{q["queue"]}"]'
+            )
+            expect(row).to_have_count(1)
+            assert (row.get_attribute("data-partial") == "true") == m["partial"]
+            if q["money"]:
+                shown = row.locator('td[data-key="staff_cost"] .figure')
+                assert float(shown.get_attribute("data-value") or "nan") == pytest.approx(
+                    q["money"]["staff_cost"]["value"]
+                )
+            if q["service_level"] is not None:
+                expect(row).to_contain_text(q["service_level_variant"])
+    assert months[-1]["partial"] or months[0]["partial"]  # the demo's history is not whole months
+    expect(page.locator("#value-months [data-partial] .badge").first).to_contain_text("partial")
+    browse.shot(page, "monthly", full_page=True)
+
+    # the printable report of the last complete month: the API's numbers, then a PDF of 1-2 pages
+    page.click("#value-report-link")
+    page.wait_for_url("**/value/report**")
+    headline = page.locator("#report-headline")
+    month = headline.get_attribute("data-month") or ""
+    shown_month = next(m for m in months if m["month"] == month)
+    assert not shown_month["partial"]  # default: the last complete month
+    for cur, totals in shown_month["totals"].items():
+        figure = headline.locator(f'[data-currency="{cur}"] .figure').first
+        assert float(figure.get_attribute("data-value") or "nan") == pytest.approx(
+            totals["staff_cost"]["value"]
+        )
+    expect(page.locator("#report-months tbody tr").first).to_be_visible()
+    expect(
+        page.locator('#report-assumptions tr[data-key="cost_per_agent_hour"]').first
+    ).to_be_visible()
+    expect(page.locator("#report-scenarios")).to_be_visible()
+    assert page.locator("svg.bars rect").count() > 0
+    pdf = page.pdf(format="A4", print_background=True)
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    assert pdf.startswith(b"%PDF") and 1 <= pages <= 2, pages
+    # controls do not print: the month form is screen-only
+    page.emulate_media(media="print")
+    expect(page.locator("#report-form")).to_be_hidden()
+    expect(page.locator("#report-headline")).to_be_visible()

@@ -85,11 +85,13 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/value/assumptions"): frozenset({P, M, E, D}),
     ("POST", "/api/v1/value/assumptions"): MANAGING,
     ("GET", "/api/v1/value/summary"): frozenset({P, M, E, D}),
+    ("GET", "/api/v1/value/monthly"): frozenset({P, M, E, D}),
     ("GET", "/api/v1/value/whatif"): frozenset({P, M, E, D}),
     ("GET", "/api/v1/value/scenarios"): frozenset({P, M, E, D}),
     ("POST", "/api/v1/value/scenarios"): PLANNING,
     ("GET", "/value"): frozenset({P, M, E, D}),
     ("GET", "/value/whatif"): frozenset({P, M, E, D}),
+    ("GET", "/value/report"): frozenset({P, M, E, D}),
     # JSON API: KPIs
     ("GET", "/api/v1/kpi/intervals"): EVERYONE,
     ("GET", "/api/v1/kpi/agents"): NOT_EXECUTIVE,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -155,24 +156,39 @@ def last_local_dates(*, session: Session, queues: Iterable[str]) -> dict[str, da
 
     One query for every queue (an index lookup each), where ``last_local_date`` takes three.
     """
-    contact_last = (
-        select(func.max(Contact.arrival_local_min))
+    return _local_dates(session, queues, func.max, max)
+
+
+def first_local_dates(*, session: Session, queues: Iterable[str]) -> dict[str, date]:
+    """Return the first local date with contacts or interval reports of each queue that has one
+    (where a month of history starts: the value trend marks a month it starts in as partial)."""
+    return _local_dates(session, queues, func.min, min)
+
+
+def _local_dates(
+    session: Session,
+    queues: Iterable[str],
+    aggregate: Any,
+    pick: Callable[[list[int]], int],
+) -> dict[str, date]:
+    contact_end = (
+        select(aggregate(Contact.arrival_local_min))
         .where(Contact.queue_id == Queue.id)
         .scalar_subquery()
     )
-    report_last = (
-        select(func.max(IntervalReport.interval_local_min))
+    report_end = (
+        select(aggregate(IntervalReport.interval_local_min))
         .where(IntervalReport.queue_id == Queue.id)
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Queue.name, contact_last, report_last).where(Queue.name.in_(list(queues)))
+        select(Queue.name, contact_end, report_end).where(Queue.name.in_(list(queues)))
     )
     out = {}
     for name, from_contacts, from_reports in rows:
         found = [int(v) for v in (from_contacts, from_reports) if v is not None]
         if found:
-            out[name] = date(1970, 1, 1) + timedelta(days=max(found) // 1440)
+            out[name] = date(1970, 1, 1) + timedelta(days=pick(found) // 1440)
     return out
 
 

@@ -62,6 +62,26 @@ def summary(
         )
 
 
+@router.get("/monthly", response_model=schemas.MonthlyOut)
+def monthly(
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Reader,
+    site: str | None = None,
+    first: Annotated[
+        date | None, Query(alias="from", description="First day (default: 12 months back)")
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="Last day (default: latest with contacts)")
+    ] = None,
+) -> schemas.MonthlyOut:
+    """The summary's figures per calendar month (the trend), partial months marked."""
+    with kpi_service.source_for_database(settings.resolved_database_url()) as source:
+        return value_service.monthly(
+            session=session, source=source, scope=user.scope, site=site, first=first, last=last
+        )
+
+
 @router.get("/whatif", response_model=schemas.WhatIfOut)
 def whatif(
     data: Annotated[schemas.WhatIfIn, Query()],

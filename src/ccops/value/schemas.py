@@ -69,6 +69,7 @@ class QueueValueOut(BaseModel):
     abandoned: int
     repeats: int
     service_level: float | None
+    service_level_variant: str
     abandon_rate: float | None
     aht_s: float | None
     paid_hours: float | None
@@ -103,6 +104,47 @@ class SummaryOut(BaseModel):
     queues: list[QueueValueOut]
     day_costs: list[DayCostOut]
     totals: dict[str, dict[str, Figure]]
+    notes: list[str]
+
+
+class MonthQueueOut(BaseModel):
+    """One queue in one month: the summary's figures for the month's days."""
+
+    queue: str
+    site: str
+    currency: str
+    offered: int
+    answered: int
+    abandoned: int
+    repeats: int
+    service_level: float | None
+    service_level_variant: str
+    abandon_rate: float | None
+    paid_hours: float | None
+    money: dict[str, Figure]
+    missing: list[str]
+
+
+class MonthOut(BaseModel):
+    """One calendar month of the trend; ``partial`` when its days are not all covered (the
+    history or the asked range starts or ends inside it)."""
+
+    month: str = Field(description="YYYY-MM")
+    first: date
+    last: date
+    days: int
+    partial: bool
+    queues: list[MonthQueueOut]
+    totals: dict[str, dict[str, Figure]]
+
+
+class MonthlyOut(BaseModel):
+    """The value summary per calendar month of stored contacts in scope."""
+
+    first: date
+    last: date
+    months: list[MonthOut]
+    formulas: dict[str, str]
     notes: list[str]
 
 

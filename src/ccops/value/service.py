@@ -355,6 +355,7 @@ def queue_value(
         abandoned=kpi.abandoned if kpi else 0,
         repeats=round(answered * repeat_rate),
         service_level=kpi.service_level if kpi else None,
+        service_level_variant=queue.service_level_variant.value,
         abandon_rate=kpi.abandon_rate if kpi else None,
         aht_s=kpi.aht_s if kpi else None,
         paid_hours=paid,
@@ -455,6 +456,40 @@ def day_cost(
     )
 
 
+TOTAL_KEYS = ("staff_cost", "revenue", "money_lost", "contribution", "day_cost")
+"""The money figures summed over queues (per currency)."""
+
+
+def _queues(session: Session, scope: Scope, site: str | None) -> list[Queue]:
+    """The queues in scope (of one site, which must be in scope), by name."""
+    stmt = select(Queue).order_by(Queue.name)
+    if site:
+        stmt = stmt.where(Queue.site_id == scoped.site_in_scope(session, scope, site).id)
+    elif scope.site_ids is not None:
+        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
+    return list(session.scalars(stmt))
+
+
+def _add_to_totals(
+    totals: dict[str, dict[str, schemas.Figure]],
+    currency: str,
+    figures: Mapping[str, schemas.Figure],
+) -> None:
+    """Add one queue's money figures to its currency's totals (ranges summed: a wide bound)."""
+    bucket = totals.setdefault(currency, {})
+    for key in TOTAL_KEYS:
+        f = figures.get(key)
+        if f is None:
+            continue
+        old = bucket.get(key)
+        bucket[key] = schemas.Figure(
+            value=f.value + (old.value if old else 0.0),
+            low=f.low + (old.low if old else 0.0),
+            high=f.high + (old.high if old else 0.0),
+            formula="sum over queues (range: sum of the queues' ranges, a wide bound)",
+        )
+
+
 def summary(
     *,
     session: Session,
@@ -469,12 +504,7 @@ def summary(
     latest day with contacts), and what ``day``'s abandons cost (default: the last Monday)."""
     if not 7 <= days <= 91:
         raise _invalid("days: must be 7 to 91", "days")
-    stmt = select(Queue).order_by(Queue.name)
-    if site:
-        stmt = stmt.where(Queue.site_id == scoped.site_in_scope(session, scope, site).id)
-    elif scope.site_ids is not None:
-        stmt = stmt.where(Queue.site_id.in_(sorted(scope.site_ids)))
-    queues = list(session.scalars(stmt))
+    queues = _queues(session, scope, site)
     latest = contacts_queries.last_local_dates(session=session, queues=[q.name for q in queues])
     end = last or (max(latest.values()) if latest else None)
     if end is None:
@@ -493,21 +523,10 @@ def summary(
         )
         c = day_cost(session=session, queue=q, value=v, rows=rows, day=the_day)
         costs.append(c)
-        bucket = totals.setdefault(v.currency, {})
         figures = dict(v.money)
         if c.cost is not None:
             figures["day_cost"] = c.cost
-        for key in ("staff_cost", "revenue", "money_lost", "contribution", "day_cost"):
-            f = figures.get(key)
-            if f is None:
-                continue
-            old = bucket.get(key)
-            bucket[key] = schemas.Figure(
-                value=f.value + (old.value if old else 0.0),
-                low=f.low + (old.low if old else 0.0),
-                high=f.high + (old.high if old else 0.0),
-                formula="sum over queues (range: sum of the queues' ranges, a wide bound)",
-            )
+        _add_to_totals(totals, v.currency, figures)
     notes = [
         "paid hours = hours of agents the staffing engine needs to reach each hour's observed "
         "service level, / (1 - shrinkage); hours without contacts are not counted",
@@ -522,6 +541,137 @@ def summary(
         day_costs=costs,
         totals=totals,
         notes=notes,
+    )
+
+
+# ---------------------------------------------------------------- months
+
+MAX_MONTHS = 36
+"""The most months one trend request covers (each month runs the summary of every queue)."""
+
+
+def calendar_months(first: date, last: date) -> list[tuple[date, date, bool]]:
+    """The calendar months [first, last] touches: each month's first and last covered day and
+    whether it is partial (a day of the calendar month is outside [first, last])."""
+    out = []
+    start = first.replace(day=1)
+    while start <= last:
+        following = (start + timedelta(days=32)).replace(day=1)
+        end = following - timedelta(days=1)
+        lo, hi = max(start, first), min(end, last)
+        out.append((lo, hi, lo != start or hi != end))
+        start = following
+    return out
+
+
+def history_range(
+    session: Session, scope: Scope, site: str | None = None
+) -> tuple[list[Queue], date, date]:
+    """The queues in scope and the first and last local day with contacts of any of them."""
+    queues = _queues(session, scope, site)
+    names = [q.name for q in queues]
+    firsts = contacts_queries.first_local_dates(session=session, queues=names)
+    lasts = contacts_queries.last_local_dates(session=session, queues=names)
+    if not firsts or not lasts:
+        raise _invalid("no contact history in scope: import contacts first", "site")
+    return queues, min(firsts.values()), max(lasts.values())
+
+
+def last_complete_month(last_day: date) -> date:
+    """The first day of the last calendar month fully before ``last_day`` (or of ``last_day``'s
+    own month when ``last_day`` is its last day)."""
+    if (last_day + timedelta(days=1)).day == 1:
+        return last_day.replace(day=1)
+    return (last_day.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_out(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    queues: Sequence[Queue],
+    first: date,
+    last: date,
+    partial: bool,
+) -> schemas.MonthOut:
+    """One month of the trend: ``queue_value`` (the summary's computation) of each queue over
+    the month's covered days, and the totals per currency."""
+    totals: dict[str, dict[str, schemas.Figure]] = {}
+    rows = []
+    for q in queues:
+        v = queue_value(session=session, source=source, queue=q, first=first, last=last)
+        _add_to_totals(totals, v.currency, v.money)
+        rows.append(
+            schemas.MonthQueueOut(
+                queue=v.queue,
+                site=v.site,
+                currency=v.currency,
+                offered=v.offered,
+                answered=v.answered,
+                abandoned=v.abandoned,
+                repeats=v.repeats,
+                service_level=v.service_level,
+                service_level_variant=v.service_level_variant,
+                abandon_rate=v.abandon_rate,
+                paid_hours=v.paid_hours,
+                money=v.money,
+                missing=v.missing,
+            )
+        )
+    return schemas.MonthOut(
+        month=first.strftime("%Y-%m"),
+        first=first,
+        last=last,
+        days=(last - first).days + 1,
+        partial=partial,
+        queues=rows,
+        totals=totals,
+    )
+
+
+def monthly(
+    *,
+    session: Session,
+    source: kpi_service.KpiSource,
+    scope: Scope,
+    site: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> schemas.MonthlyOut:
+    """The summary's figures per calendar month of stored contacts in scope, within [first,
+    last] (default: the 12 calendar months to the latest day with contacts). A month is partial
+    when the history or the asked range starts or ends inside it."""
+    if first is not None and last is not None and first > last:
+        raise _invalid(f"from: {first} is after to {last}", "from")
+    queues, data_first, data_last = history_range(session, scope, site)
+    end = min(last or data_last, data_last)
+    if first is None:
+        month = end.replace(day=1)
+        for _ in range(11):
+            month = (month - timedelta(days=1)).replace(day=1)
+        first = month
+    start = max(first, data_first)
+    months = calendar_months(start, end) if start <= end else []
+    if len(months) > MAX_MONTHS:
+        raise _invalid(
+            f"from: {len(months)} months of history asked; at most {MAX_MONTHS} at once", "from"
+        )
+    return schemas.MonthlyOut(
+        first=start,
+        last=end,
+        months=[
+            month_out(
+                session=session, source=source, queues=queues, first=lo, last=hi, partial=partial
+            )
+            for lo, hi, partial in months
+        ],
+        formulas={k: FORMULAS[k] for k in MONEY_FIGURES},
+        notes=[
+            "each month: the summary's computation over the month's days with contacts data; "
+            "a partial month covers only part of the calendar month (history or range)",
+            "service level by each queue's own variant (named per queue); money at the stored "
+            "assumptions, ranges 5th to 95th percentile of 2,000 seeded draws",
+        ],
     )
 
 
