@@ -34,9 +34,9 @@ HEADER = (
 )
 
 
-def _import(session: Session, settings: Settings, path: Path, **kw: object) -> object:
+def _import(session: Session, settings: Settings, path: Path, *, update: bool = False) -> object:
     return contacts_imports.import_contacts(
-        session=session, settings=settings, path=path, format="csv", **kw
+        session=session, settings=settings, path=path, format="csv", update=update
     )
 
 
@@ -178,7 +178,7 @@ def test_events_carry_context(admin_client: TestClient, session: Session) -> Non
 
 
 def test_amazon_connect_recording_and_transfer() -> None:
-    record = {
+    record: dict[str, object] = {
         "ContactId": "c1",
         "Queue": {"Name": "Sales", "EnqueueTimestamp": "2024-01-15T09:01:00Z"},
         "Agent": {
