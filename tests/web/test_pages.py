@@ -276,7 +276,7 @@ def test_navigation_follows_the_role(world: World) -> None:
     mine = ["/schedules/my", "/timeoff", "/swaps", "/overtime", "/notifications"]
     unlinked = ["/timeoff", "/swaps", "/overtime", "/notifications"]  # "My week": a person's
     kb = ["/kb", "/changes"]
-    voice = ["/surveys", "/huddles"]
+    voice = ["/surveys", "/huddles", "/suggestions"]
     assert nav(Role.agent) == [
         "/",
         "/kpi",
@@ -285,6 +285,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         *kb,
         "/cases",
         "/surveys",
+        "/suggestions",
         *mine,
     ]
     assert nav(Role.executive) == [
@@ -298,6 +299,7 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/kb",
         "/cases",
         "/huddles",
+        "/suggestions",
         "/value",
         "/notifications",  # executives ask for no time off
     ]
