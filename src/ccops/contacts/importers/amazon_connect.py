@@ -211,6 +211,64 @@ def _context(record: dict[str, Any]) -> ContactContext:
     return ContactContext(recording_ref=ref, transferred=True if transferred else None)
 
 
+def latest_copies(
+    items: Iterator[tuple[int, Any]], tally: Tally, *, key: str, stamp: str, note: str
+) -> tuple[list[tuple[int, Any, int]], list[RejectedRow]]:
+    """Number the decoded records of a file and keep, of each ``key``, the copy with the latest
+    ``stamp`` (the others counted under notes ``note``), in first-seen order: (number, record,
+    line). A record without the key is kept as it is (it is refused later, by its number); a
+    file that stops being JSON gives one rejected row after what was read."""
+    latest: dict[str, tuple[str, int, Any, int]] = {}
+    order: list[str] = []
+    rejected: list[RejectedRow] = []
+    number = 0
+    try:
+        for line, record in items:
+            number += 1
+            tally.rows_read += 1
+            found = record.get(key) if isinstance(record, dict) else None
+            if not isinstance(found, str):
+                latest[f"#{number}"] = ("", number, record, line)
+                order.append(f"#{number}")
+                continue
+            when = record.get(stamp)
+            when = when if isinstance(when, str) else ""
+            seen = latest.get(found)
+            if seen is None:
+                order.append(found)
+            else:
+                tally.notes[note] += 1
+                if seen[0] > when:
+                    continue
+            latest[found] = (when, number, record, line)
+    except Unreadable as exc:
+        rejected.append(
+            RejectedRow(
+                exc.line,
+                [tally.problem(f"not JSON: {exc.message} (line {exc.line})", row=number + 1)],
+                "",
+            )
+        )
+    return [latest[k][1:] for k in order], rejected
+
+
+def refused_record(
+    what: str, number: int, line: int, record: Any, bad: BadRecord, tally: Tally
+) -> RejectedRow:
+    """The rejected row of a record that cannot be read: ``what`` (record, conversation), its
+    number and line, the field, and the record itself (cut to 2,000 characters)."""
+    return RejectedRow(
+        number,
+        [
+            tally.problem(
+                f"{what} {number} (line {line}): {bad.message}", row=number, field=bad.field
+            )
+        ],
+        json.dumps(record, sort_keys=True)[:2000] if record is not None else "",
+        "contacts",
+    )
+
+
 def read_contact_records(
     path: Path, *, label: str, tally: Tally
 ) -> Iterator[ContactRow | RejectedRow]:
@@ -220,54 +278,14 @@ def read_contact_records(
     line it starts on and the field. The file is read whole (a delivery object is small).
     """
     text = path.read_text(encoding="utf-8-sig")
-    latest: dict[str, tuple[str, int, Any, int]] = {}
-    order: list[str] = []
-    rejected: list[RejectedRow] = []
-    number = 0
-    try:
-        for line, record in records(text):
-            number += 1
-            tally.rows_read += 1
-            contact_id = record.get("ContactId") if isinstance(record, dict) else None
-            if not isinstance(contact_id, str):
-                latest[f"#{number}"] = ("", number, record, line)
-                order.append(f"#{number}")
-                continue
-            stamp = record.get("LastUpdateTimestamp")
-            stamp = stamp if isinstance(stamp, str) else ""
-            seen = latest.get(contact_id)
-            if seen is None:
-                order.append(contact_id)
-            else:
-                tally.notes["ctr_superseded"] += 1
-                if seen[0] > stamp:
-                    continue
-            latest[contact_id] = (stamp, number, record, line)
-    except Unreadable as exc:
-        rejected.append(
-            RejectedRow(
-                exc.line,
-                [tally.problem(f"not JSON: {exc.message} (line {exc.line})", row=number + 1)],
-                "",
-            )
-        )
-    for key in order:
-        _, record_number, record, line = latest[key]
+    kept, rejected = latest_copies(
+        records(text), tally, key="ContactId", stamp="LastUpdateTimestamp", note="ctr_superseded"
+    )
+    for record_number, record, line in kept:
         try:
             row = contact_from_record(record, record_number, tally)
         except BadRecord as bad:
-            yield RejectedRow(
-                record_number,
-                [
-                    tally.problem(
-                        f"record {record_number} (line {line}): {bad.message}",
-                        row=record_number,
-                        field=bad.field,
-                    )
-                ],
-                json.dumps(record, sort_keys=True)[:2000] if record is not None else "",
-                "contacts",
-            )
+            yield refused_record("record", record_number, line, record, bad, tally)
             continue
         if row is not None:
             yield row

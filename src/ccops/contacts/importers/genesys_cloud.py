@@ -45,7 +45,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ccops.contacts.importers.amazon_connect import BadRecord, Unreadable
+from ccops.contacts.importers.amazon_connect import (
+    BadRecord,
+    Unreadable,
+    latest_copies,
+    refused_record,
+)
 from ccops.contacts.importers.base import (
     ContactContext,
     ContactRow,
@@ -358,54 +363,18 @@ def read_conversations(
     the line it starts on and the field. The file is read whole (a query page is small).
     """
     text = path.read_text(encoding="utf-8-sig")
-    latest: dict[str, tuple[str, int, Any, int]] = {}
-    order: list[str] = []
-    rejected: list[RejectedRow] = []
-    number = 0
-    try:
-        for line, record in conversations(text):
-            number += 1
-            tally.rows_read += 1
-            key = record.get("conversationId") if isinstance(record, dict) else None
-            if not isinstance(key, str):
-                latest[f"#{number}"] = ("", number, record, line)
-                order.append(f"#{number}")
-                continue
-            end = record.get("conversationEnd")
-            end = end if isinstance(end, str) else ""
-            seen = latest.get(key)
-            if seen is None:
-                order.append(key)
-            else:
-                tally.notes["conversation_superseded"] += 1
-                if seen[0] > end:
-                    continue
-            latest[key] = (end, number, record, line)
-    except Unreadable as exc:
-        rejected.append(
-            RejectedRow(
-                exc.line,
-                [tally.problem(f"not JSON: {exc.message} (line {exc.line})", row=number + 1)],
-                "",
-            )
-        )
-    for key in order:
-        _, record_number, record, line = latest[key]
+    kept, rejected = latest_copies(
+        conversations(text),
+        tally,
+        key="conversationId",
+        stamp="conversationEnd",
+        note="conversation_superseded",
+    )
+    for record_number, record, line in kept:
         try:
             rows = contacts_from_conversation(record, record_number, tally)
         except BadRecord as bad:
-            yield RejectedRow(
-                record_number,
-                [
-                    tally.problem(
-                        f"conversation {record_number} (line {line}): {bad.message}",
-                        row=record_number,
-                        field=bad.field,
-                    )
-                ],
-                json.dumps(record, sort_keys=True)[:2000] if record is not None else "",
-                "contacts",
-            )
+            yield refused_record("conversation", record_number, line, record, bad, tally)
             continue
         yield from rows
     yield from rejected
