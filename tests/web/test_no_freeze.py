@@ -4,6 +4,7 @@ failed sign-ins and writes leave /health answering on SQLite and PostgreSQL (iss
 from __future__ import annotations
 
 import inspect
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -126,7 +127,12 @@ def test_concurrent_failed_sign_ins_and_writes_never_freeze_health(world: World)
     assert login_codes == [401] * sign_ins
     assert write_codes == [201] * writes
     assert errors == []
-    assert delays and max(delays) < 2.0, f"/health took up to {max(delays):.1f} s"
+    # A frozen event loop holds every probe until the blocking work ends; a busy 2-core CI
+    # machine (argon2 beside another test worker) only slows some probes. So the typical probe
+    # must be quick and none may stall for the length of a lock wait or a queue of hashes.
+    assert len(delays) >= 3, delays
+    assert statistics.median(delays) < 0.5, f"/health took {statistics.median(delays):.2f} s"
+    assert max(delays) < 5.0, f"/health took up to {max(delays):.1f} s"
     assert right.status_code == 401 and "too many failed sign-ins" in right.text
     engine = make_engine(world.settings.resolved_database_url())
     with make_session_factory(engine)() as s:
