@@ -62,3 +62,28 @@ def test_a_planner_adds_a_hiring_wave_and_the_site_plan_counts_it(browse: Browse
     assert "Short with Email class of spring only" in head.all_inner_texts()
     first = page.locator('#site-weeks tr[data-week="1"] [data-col="required"]').inner_text()
     assert float(first.replace(",", "")) > 0
+
+    # the class slips: Edit fills the form with the wave; the change shows in the table
+    row.get_by_role("link", name="Edit").click()
+    form = page.locator("#wave-form")
+    expect(page.locator("#newwave-h")).to_have_text("Change the wave Email class of spring")
+    assert form.get_by_label("People to hire").input_value() == "5"
+    form.get_by_label("People to hire").fill("7")
+    submit(page, form.get_by_role("button", name="Save the changes"))
+    expect(page.get_by_role("status").first).to_contain_text("Wave Email class of spring changed.")
+    row = page.locator('#waves-table tr[data-wave="Email class of spring"]')
+    expect(row.locator('[data-col="hires"]')).to_have_text("7")
+    (stored,) = [
+        w
+        for w in browse.api(page, "/api/v1/capacity-plans/waves", site="Shanghai")
+        if w["name"] == "Email class of spring"
+    ]
+    assert stored["hires"] == 7 and stored["candidates"] == {"applied": 60, "hired": 5}
+
+    # the requisition is cancelled: Remove asks once more, then the wave is gone
+    row.get_by_text("Remove", exact=True).click()
+    submit(page, row.get_by_role("button", name="Remove wave Email class of spring"))
+    expect(page.get_by_role("status").first).to_contain_text("Wave Email class of spring removed.")
+    expect(page.locator('#waves-table tr[data-wave="Email class of spring"]')).to_have_count(0)
+    names = [w["name"] for w in browse.api(page, "/api/v1/capacity-plans/waves", site="Shanghai")]
+    assert "Email class of spring" not in names and len(names) == 2

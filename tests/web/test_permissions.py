@@ -114,6 +114,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/capacity-plans/site"): PLANNING,
     ("POST", "/api/v1/capacity-plans/waves"): PLANNING,
     ("GET", "/api/v1/capacity-plans/waves"): PLANNING | {E},
+    ("GET", "/api/v1/capacity-plans/waves/{wave_id}"): PLANNING | {E},
+    ("PUT", "/api/v1/capacity-plans/waves/{wave_id}"): PLANNING,
+    ("DELETE", "/api/v1/capacity-plans/waves/{wave_id}"): PLANNING,
     ("GET", "/api/v1/capacity-plans/{plan_id}"): PLANNING | {E},
     ("POST", "/api/v1/forecasts/special-days"): PLANNING,
     ("GET", "/api/v1/forecasts/special-days"): PLANNING | {E},
@@ -297,6 +300,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/capacity-plans"): PLANNING | {E},
     ("GET", "/capacity-plans/site"): PLANNING | {E},
     ("POST", "/capacity-plans/site/waves"): PLANNING,
+    ("GET", "/capacity-plans/site/waves/{wave_id}"): PLANNING,
+    ("POST", "/capacity-plans/site/waves/{wave_id}"): PLANNING,
+    ("POST", "/capacity-plans/site/waves/{wave_id}/remove"): PLANNING,
     ("GET", "/capacity-plans/{plan_id}"): PLANNING | {E},
     # pages: schedules, one's own week and calendar feed, notifications
     ("GET", "/schedules"): STAFFING | {E},
@@ -507,6 +513,10 @@ def _request(client: object, method: str, path: str) -> int:
         return client.get(url).status_code
     if method == "PATCH":
         return client.patch(url, json={}).status_code
+    if method == "PUT":
+        return client.put(url, json={}).status_code
+    if method == "DELETE":
+        return client.delete(url).status_code
     if path.startswith("/api/"):
         return client.post(url, json={}).status_code
     return client.post(url, data={}).status_code

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from ccops.cli import app
 from ccops.enums import ChannelKind, Role
-from ccops.errors import Conflict, Invalid
+from ccops.errors import Conflict, Invalid, NotFound
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Queue
@@ -270,3 +274,152 @@ def test_the_site_plan_page_shows_the_gap_and_keeps_a_wave_from_its_form(world: 
     executive = world.client(Role.executive).get("/capacity-plans/site?site=Main")
     assert executive.status_code == 200 and 'id="wave-form"' not in executive.text
     assert world.client(Role.agent).get("/capacity-plans/site").status_code == 403
+
+
+def test_a_stored_wave_is_changed_or_removed_and_a_refused_change_keeps_it(
+    session: Session,
+) -> None:
+    _centre(session)
+    first = capacity_site.add_wave(
+        session=session,
+        data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main")),
+        by="plan",
+        scope=ALL,
+    )
+    capacity_site.add_wave(
+        session=session,
+        data=schemas.StoredWaveIn.model_validate(dict(WAVE, name="March", site="Main")),
+        by="plan",
+        scope=ALL,
+    )
+    # the class slips a week: its graduates arrive a week later (2 FTE nesting, then 4)
+    later = {
+        k: str(date.fromisoformat(str(WAVE[k])) + timedelta(days=7))
+        for k in ("class_start", "class_end", "go_live")
+    }
+    changed = capacity_site.update_wave(
+        session=session,
+        wave_id=first.id,
+        data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Main", hires=6) | later),
+        scope=ALL,
+    )
+    assert changed.id == first.id and changed.hires == 6 and changed.created_by == "plan"
+    out = capacity_site.site_plan(session=session, data=_plan([]), scope=ALL)
+    assert [w.wave_fte["January"] for w in out.weeks] == [0.0, 0.0, 0.0, 3.0]
+
+    with pytest.raises(Conflict, match="already has a wave 'March'"):
+        capacity_site.update_wave(
+            session=session,
+            wave_id=first.id,
+            data=schemas.StoredWaveIn.model_validate(dict(WAVE, name="March", site="Main")),
+            scope=ALL,
+        )
+    with pytest.raises(Invalid, match="belongs to Main; a wave cannot move to Elsewhere"):
+        capacity_site.update_wave(
+            session=session,
+            wave_id=first.id,
+            data=schemas.StoredWaveIn.model_validate(dict(WAVE, site="Elsewhere")),
+            scope=ALL,
+        )
+    with pytest.raises(Invalid, match="the class ends .* before it starts"):
+        capacity_site.update_wave(
+            session=session,
+            wave_id=first.id,
+            data=schemas.StoredWaveIn.model_validate(
+                dict(WAVE, site="Main", class_end=str(MONDAY - timedelta(days=1)))
+            ),
+            scope=ALL,
+        )
+    session.expire_all()
+    kept = capacity_site.get_wave(session=session, wave_id=first.id, scope=ALL)
+    assert kept.hires == 6 and kept.class_start == MONDAY + timedelta(days=7)
+
+    gone = capacity_site.remove_wave(session=session, wave_id=first.id, scope=ALL)
+    assert gone.name == "January"
+    assert [w.name for w in capacity_site.list_waves(session=session, site="Main", scope=ALL)] == [
+        "March"
+    ]
+    with pytest.raises(NotFound, match=f"no hiring wave {first.id}"):
+        capacity_site.remove_wave(session=session, wave_id=first.id, scope=ALL)
+
+
+def test_waves_are_edited_and_removed_from_the_page_and_the_api_in_scope_only(
+    world: World,
+) -> None:
+    client = TestClient(create_app(world.settings), follow_redirects=False)
+    csrf = sign_in(client, "u-planner")  # sites: Main
+    assert client.post("/capacity-plans/site/waves", data=_wave_form(csrf)).status_code == 303
+    api = world.client(Role.planner)
+    (wave,) = api.get("/api/v1/capacity-plans/waves", params={"site": "Main"}).json()
+    url = f"/capacity-plans/site/waves/{wave['id']}"
+
+    edit = client.get(url)
+    assert edit.status_code == 200
+    assert f'action="{url}" id="wave-form"' in edit.text
+    assert "Change the wave January" in edit.text and 'value="tl1, tl2"' in edit.text
+    assert 'name="class_start" type="date" value="2026-01-05"' in edit.text
+
+    refused = client.post(url, data=_wave_form(csrf, go_live="2026-01-10"))
+    assert refused.status_code == 422 and 'aria-describedby="e-go_live"' in refused.text
+    assert f'action="{url}"' in refused.text  # still the change form, input kept
+    assert api.get(f"/api/v1/capacity-plans/waves/{wave['id']}").json()["go_live"] == "2026-01-19"
+
+    moved = client.post(url, data=_wave_form(csrf, hires="6", go_live="2026-01-26"))
+    assert (
+        moved.status_code == 303 and moved.headers["location"] == "/capacity-plans/site?site=Main"
+    )
+    stored = api.get(f"/api/v1/capacity-plans/waves/{wave['id']}").json()
+    assert (stored["hires"], stored["go_live"]) == (6, "2026-01-26")
+    assert stored["aht_ramp"] == wave["aht_ramp"]  # what the form does not show is kept
+
+    body = {k: v for k, v in stored.items() if k not in {"id", "created_by", "state"}}
+    put = api.put(f"/api/v1/capacity-plans/waves/{wave['id']}", json=dict(body, hires=7))
+    assert put.status_code == 200 and put.json()["hires"] == 7
+    bad = api.put(f"/api/v1/capacity-plans/waves/{wave['id']}", json=dict(body, hires=0))
+    assert bad.status_code == 422
+    assert api.get(f"/api/v1/capacity-plans/waves/{wave['id']}").json()["hires"] == 7
+
+    # a wave of a site outside the planner's scope does not exist for them
+    admin = world.client(Role.admin)
+    other = dict(body, site="Other", name="Far", skills=["Support"], queue="Support")
+    far = admin.post("/api/v1/capacity-plans/waves", json=other)
+    assert far.status_code == 201, far.text
+    far_id = far.json()["id"]
+    assert api.get(f"/api/v1/capacity-plans/waves/{far_id}").status_code == 404
+    assert api.delete(f"/api/v1/capacity-plans/waves/{far_id}").status_code == 404
+    assert client.get(f"/capacity-plans/site/waves/{far_id}").status_code == 404
+    removed_far = client.post(
+        f"/capacity-plans/site/waves/{far_id}/remove", data={"csrf_token": csrf}
+    )
+    assert removed_far.status_code == 404
+    assert admin.get(f"/api/v1/capacity-plans/waves/{far_id}").status_code == 200
+    assert (
+        world.client(Role.executive).delete(f"/api/v1/capacity-plans/waves/{far_id}").status_code
+        == 403
+    )
+
+    removed = client.post(f"{url}/remove", data={"csrf_token": csrf})
+    assert removed.status_code == 303
+    assert api.get("/api/v1/capacity-plans/waves", params={"site": "Main"}).json() == []
+    assert "No hiring wave yet." in client.get("/capacity-plans/site?site=Main").text
+
+
+def test_cli_changes_and_removes_a_wave(session: Session, cli: CliRunner, tmp_path: Path) -> None:
+    _centre(session)
+    session.commit()
+    file = tmp_path / "wave.json"
+    file.write_text(json.dumps(dict(WAVE, site="Main")), encoding="utf-8")
+    added = cli.invoke(app, ["capacity", "wave-add", str(file), "--json"])
+    assert added.exit_code == 0, added.output
+    wave_id = json.loads(added.stdout)["id"]
+    file.write_text(json.dumps(dict(WAVE, site="Main", hires=9)), encoding="utf-8")
+    edited = cli.invoke(app, ["capacity", "wave-edit", str(wave_id), str(file), "--json"])
+    assert edited.exit_code == 0, edited.output
+    assert json.loads(edited.stdout)["hires"] == 9
+    listed = cli.invoke(app, ["capacity", "waves", "--site", "Main"])
+    assert listed.exit_code == 0 and "January" in listed.stdout
+    removed = cli.invoke(app, ["capacity", "wave-remove", str(wave_id)])
+    assert removed.exit_code == 0 and "wave 'January' of Main removed" in removed.stdout
+    missing = cli.invoke(app, ["capacity", "wave-remove", str(wave_id), "--json"])
+    assert missing.exit_code != 0
+    assert json.loads(missing.stdout)["message"] == f"no hiring wave {wave_id}"

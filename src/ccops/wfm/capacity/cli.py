@@ -197,12 +197,24 @@ def wave_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Keep a hiring wave of a site; its site plans then include it."""
-    import json
-
-    from ccops.errors import no_such_file
     from ccops.org.service import EVERYTHING
     from ccops.runtime import unit_of_work
     from ccops.wfm.capacity import site as capacity_site
+
+    data = _wave_file(file)
+    with unit_of_work() as s:
+        out = capacity_site.add_wave(session=s, data=data, by=who(), scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"wave {out.name!r} of {out.site} kept ({out.state})")
+
+
+def _wave_file(file: Path) -> schemas.StoredWaveIn:
+    """The wave a JSON file describes, or the refusal naming the file."""
+    import json
+
+    from ccops.errors import no_such_file
 
     if not file.exists():
         raise no_such_file(file)
@@ -210,13 +222,47 @@ def wave_add(
         raw = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise Invalid(f"{file}: not JSON ({exc})", [Problem(str(exc), file=str(file))]) from None
-    data = schemas.StoredWaveIn.model_validate(raw)
+    return schemas.StoredWaveIn.model_validate(raw)
+
+
+@capacity_app.command("wave-edit")
+@handle_errors
+def wave_edit(
+    wave_id: Annotated[int, typer.Argument(help="The wave's id (see `waves`)")],
+    file: Annotated[Path, typer.Argument(help="JSON: the whole wave as it should be")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a stored hiring wave; checked as a new wave is, its site kept."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    data = _wave_file(file)
     with unit_of_work() as s:
-        out = capacity_site.add_wave(session=s, data=data, by=who(), scope=EVERYTHING)
+        out = capacity_site.update_wave(session=s, wave_id=wave_id, data=data, scope=EVERYTHING)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
-    console.print(f"wave {out.name!r} of {out.site} kept ({out.state})")
+    console.print(f"wave {out.name!r} of {out.site} changed ({out.state})")
+
+
+@capacity_app.command("wave-remove")
+@handle_errors
+def wave_remove(
+    wave_id: Annotated[int, typer.Argument(help="The wave's id (see `waves`)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove a stored hiring wave (a cancelled requisition)."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import site as capacity_site
+
+    with unit_of_work() as s:
+        out = capacity_site.remove_wave(session=s, wave_id=wave_id, scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(f"wave {out.name!r} of {out.site} removed")
 
 
 @capacity_app.command("waves")
@@ -237,6 +283,7 @@ def waves(
         return
     rows = [
         {
+            "id": w.id,
             "wave": w.name,
             "hires": w.hires,
             "queue": w.queue,

@@ -138,6 +138,7 @@ def _site_page(
     first_week: date | None,
     weeks: int,
     state: forms.FormState | None = None,
+    editing: schemas.StoredWaveOut | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     _ = gettext_for(request, user)
@@ -158,6 +159,7 @@ def _site_page(
         "state": state,
         "stages": STAGES,
         "wave_states": WAVE_STATES,
+        "editing": editing,
     }
     if chosen is not None:
         plan = _plan_for(session, user, chosen, monday, weeks)
@@ -190,7 +192,9 @@ def _site_page(
         }
         if state is None:
             context["state"] = forms.FormState(
-                values=dict.fromkeys(WAVE_FIELDS, "") | {"skills": [], "queue": ""}
+                values=_form_of(editing)
+                if editing is not None
+                else dict.fromkeys(WAVE_FIELDS, "") | {"skills": [], "queue": ""}
             )
     return render(
         request,
@@ -238,27 +242,102 @@ def _wave_from_form(values: dict[str, Any], site: str) -> dict[str, Any]:
     }
 
 
+def _form_of(wave: schemas.StoredWaveOut) -> dict[str, Any]:
+    """A stored wave as the values of the wave form, to change it."""
+    return {
+        "name": wave.name,
+        "hires": str(wave.hires),
+        "skills": list(wave.skills),
+        "queue": wave.queue,
+        "class_start": wave.class_start.isoformat(),
+        "class_end": wave.class_end.isoformat(),
+        "go_live": wave.go_live.isoformat(),
+        "trainers": ", ".join(wave.trainers),
+        "curriculum": ", ".join(wave.curriculum),
+        **{f"candidates_{s}": str(wave.candidates.get(s, "")) for s in STAGES},
+    }
+
+
+def _site_url(site: str) -> str:
+    return f"/capacity-plans/site?{urlencode({'site': site})}"
+
+
 @capacity_pages.post("/site/waves", response_class=HTMLResponse)
 def add_site_wave(
     request: Request, session: SessionDep, user: Writer, form: forms.PostedForm
 ) -> Response:
     """Keep a hiring wave of the site; a bad wave comes back with every problem beside its field
     and nothing stored."""
+    return _save_wave(request, session, user, form, editing=None)
+
+
+@capacity_pages.get("/site/waves/{wave_id}", response_class=HTMLResponse)
+def edit_site_wave(
+    request: Request, session: SessionDep, user: Writer, wave_id: RowId
+) -> HTMLResponse:
+    """The site page with the wave form filled in with a stored wave, to change it."""
+    wave = capacity_site.get_wave(session=session, wave_id=wave_id, scope=user.scope)
+    return _site_page(
+        request, session, user, site=wave.site, first_week=None, weeks=26, editing=wave
+    )
+
+
+@capacity_pages.post("/site/waves/{wave_id}", response_class=HTMLResponse)
+def change_site_wave(
+    request: Request, session: SessionDep, user: Writer, wave_id: RowId, form: forms.PostedForm
+) -> Response:
+    """Change a stored wave (the fields the form shows; its nesting ramp kept); a refused change
+    comes back beside its fields and leaves the wave as it was."""
+    wave = capacity_site.get_wave(session=session, wave_id=wave_id, scope=user.scope)
+    return _save_wave(request, session, user, form, editing=wave)
+
+
+@capacity_pages.post("/site/waves/{wave_id}/remove", response_class=HTMLResponse)
+def remove_site_wave(
+    request: Request, session: SessionDep, user: Writer, wave_id: RowId, form: forms.PostedForm
+) -> Response:
+    """Remove a stored wave (a cancelled requisition) and go back to its site's plan."""
     _ = gettext_for(request, user)
-    site = str(form.get("site") or "")
+    with attempt(session):
+        gone = capacity_site.remove_wave(session=session, wave_id=wave_id, scope=user.scope)
+    return redirect(
+        request,
+        _site_url(gone.site),
+        flash=("success", _("Wave %(name)s removed.") % {"name": gone.name}),
+    )
+
+
+def _save_wave(
+    request: Request,
+    session: SessionDep,
+    user: Principal,
+    form: forms.PostedForm,
+    *,
+    editing: schemas.StoredWaveOut | None,
+) -> Response:
+    _ = gettext_for(request, user)
+    site = editing.site if editing is not None else str(form.get("site") or "")
     values = forms.text_values(form, WAVE_FIELDS, lists=("skills",))
     state = forms.FormState(values=values)
-    data = forms.validate(schemas.StoredWaveIn, _wave_from_form(values, site), state, _)
+    raw = _wave_from_form(values, site)
+    if editing is not None:  # what the form does not show (nesting) stays as it was
+        kept = editing.model_dump(mode="json", exclude={"id", "site", "created_by", "state"})
+        raw = kept | raw
+    data = forms.validate(schemas.StoredWaveIn, raw, state, _)
     if data is not None:
         try:
             with attempt(session):
-                capacity_site.add_wave(session=session, data=data, by=user.login, scope=user.scope)
-            query = urlencode({"site": site})
-            return redirect(
-                request,
-                f"/capacity-plans/site?{query}",
-                flash=("success", _("Wave %(name)s kept.") % {"name": data.name}),
-            )
+                if editing is None:
+                    capacity_site.add_wave(
+                        session=session, data=data, by=user.login, scope=user.scope
+                    )
+                    done = _("Wave %(name)s kept.")
+                else:
+                    capacity_site.update_wave(
+                        session=session, wave_id=editing.id, data=data, scope=user.scope
+                    )
+                    done = _("Wave %(name)s changed.")
+            return redirect(request, _site_url(site), flash=("success", done % {"name": data.name}))
         except CcopsError as exc:
             # a wave's problems name their field (waves.0.class_end): shown beside it; a terse
             # one ("duplicate") also brings the whole message to the top of the form
@@ -277,6 +356,7 @@ def add_site_wave(
         first_week=None,
         weeks=26,
         state=state,
+        editing=editing,
         status_code=422,
     )
 

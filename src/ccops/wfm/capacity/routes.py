@@ -71,4 +71,24 @@ def list_waves(site: str, session: SessionDep, user: PlanReader) -> list[schemas
     return capacity_site.list_waves(session=session, site=site, scope=user.scope)
 
 
+@capacity.get("/waves/{wave_id}", response_model=schemas.StoredWaveOut)
+def show_wave(wave_id: RowId, session: SessionDep, user: PlanReader) -> schemas.StoredWaveOut:
+    """One stored hiring wave with where it stands today."""
+    return capacity_site.get_wave(session=session, wave_id=wave_id, scope=user.scope)
+
+
+@capacity.put("/waves/{wave_id}", response_model=schemas.StoredWaveOut)
+def update_wave(
+    wave_id: RowId, data: schemas.StoredWaveIn, session: SessionDep, user: PlanWriter
+) -> schemas.StoredWaveOut:
+    """Change a stored hiring wave (its whole input, its site kept), checked as a new one."""
+    return capacity_site.update_wave(session=session, wave_id=wave_id, data=data, scope=user.scope)
+
+
+@capacity.delete("/waves/{wave_id}", response_model=schemas.StoredWaveOut)
+def remove_wave(wave_id: RowId, session: SessionDep, user: PlanWriter) -> schemas.StoredWaveOut:
+    """Remove a stored hiring wave (a cancelled requisition); returns it as it was."""
+    return capacity_site.remove_wave(session=session, wave_id=wave_id, scope=user.scope)
+
+
 routers: tuple[APIRouter, ...] = (capacity,)

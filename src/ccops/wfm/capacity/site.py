@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ccops.engines import hiring
 from ccops.errors import Conflict, Invalid, NotFound, Problem
 from ccops.org import service as org_service
-from ccops.org.models import Person, PersonSkill, Queue
+from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity.models import HiringWave
 from ccops.wfm.forecasts import service as forecast_service
@@ -264,11 +264,11 @@ def _site_in_scope(session: Session, name: str, scope: org_service.Scope) -> int
     return site.id
 
 
-def add_wave(
-    *, session: Session, data: schemas.StoredWaveIn, by: str, scope: org_service.Scope
-) -> schemas.StoredWaveOut:
-    """Keep a hiring wave of a site in scope; a bad wave is refused, nothing stored."""
-    site_id = _site_in_scope(session, data.site, scope)
+def _checked_wave(
+    session: Session, site_id: int, data: schemas.StoredWaveIn, keep: int | None
+) -> schemas.WaveIn:
+    """The wave of ``data`` if its site's queues allow it and no other wave (but ``keep``)
+    has its name; otherwise the refusal, naming the field."""
     queues = {
         q.name: i
         for i, q in enumerate(
@@ -281,16 +281,76 @@ def add_wave(
     exists = session.scalars(
         select(HiringWave).where(HiringWave.site_id == site_id, HiringWave.name == data.name)
     ).first()
-    if exists is not None:
+    if exists is not None and exists.id != keep:
         raise Conflict(
             f"site {data.site} already has a wave {data.name!r}", [Problem("duplicate", "name")]
         )
+    return wave
+
+
+def add_wave(
+    *, session: Session, data: schemas.StoredWaveIn, by: str, scope: org_service.Scope
+) -> schemas.StoredWaveOut:
+    """Keep a hiring wave of a site in scope; a bad wave is refused, nothing stored."""
+    site_id = _site_in_scope(session, data.site, scope)
+    wave = _checked_wave(session, site_id, data, keep=None)
     row = HiringWave(
         site_id=site_id, name=data.name, wave_json=wave.model_dump_json(), created_by=by
     )
     session.add(row)
     session.flush()
     return _wave_out(row, data.site, date.today())
+
+
+def _wave_in_scope(
+    session: Session, wave_id: int, scope: org_service.Scope
+) -> tuple[HiringWave, str]:
+    """A stored wave and its site's name; a wave outside the scope does not exist for you."""
+    row = session.get(HiringWave, wave_id)
+    if row is None or not scope.allows_site(row.site_id):
+        raise NotFound(f"no hiring wave {wave_id}", [Problem("not found", "wave_id")])
+    site = session.get(Site, row.site_id)
+    assert site is not None  # a foreign key
+    return row, site.name
+
+
+def get_wave(*, session: Session, wave_id: int, scope: org_service.Scope) -> schemas.StoredWaveOut:
+    """One stored wave of a site in scope, with where it stands today."""
+    row, site = _wave_in_scope(session, wave_id, scope)
+    return _wave_out(row, site, date.today())
+
+
+def update_wave(
+    *,
+    session: Session,
+    wave_id: int,
+    data: schemas.StoredWaveIn,
+    scope: org_service.Scope,
+) -> schemas.StoredWaveOut:
+    """Change a stored wave (dates slip, a class grows): checked as a new wave is, its site
+    kept; a refused change leaves the wave as it was."""
+    row, site = _wave_in_scope(session, wave_id, scope)
+    if data.site != site:
+        raise Invalid(
+            f"wave {row.name!r} belongs to {site}; a wave cannot move to {data.site}",
+            [Problem(f"must be {site}", "site")],
+        )
+    wave = _checked_wave(session, row.site_id, data, keep=row.id)
+    row.name = data.name
+    row.wave_json = wave.model_dump_json()
+    session.flush()
+    return _wave_out(row, site, date.today())
+
+
+def remove_wave(
+    *, session: Session, wave_id: int, scope: org_service.Scope
+) -> schemas.StoredWaveOut:
+    """Remove a stored wave (a cancelled requisition); returns it as it was."""
+    row, site = _wave_in_scope(session, wave_id, scope)
+    out = _wave_out(row, site, date.today())
+    session.delete(row)
+    session.flush()
+    return out
 
 
 def _wave_out(row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
