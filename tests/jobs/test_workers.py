@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,9 @@ class Workers:
     def output(self, name: str) -> str:
         return (self.tmp_path / f"{name}.out").read_text(encoding="utf-8", errors="replace")
 
+    def says(self, name: str, words: str) -> bool:
+        return words in self.output(name)
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -121,7 +125,7 @@ def test_two_workers_split_the_queue_and_run_each_job_once(
 ) -> None:
     first, second = workers.start("first"), workers.start("second")
     for name in ("first", "second"):  # both are polling before there is work
-        _wait(f"worker {name} to start", lambda n=name: "waiting for jobs" in workers.output(n))
+        _wait(f"worker {name} to start", partial(workers.says, name, "waiting for jobs"))
     log = tmp_path / "starts.log"
     ids = _submit(
         engine, test_kinds.COUNT, [{"n": n, "sleep": 0.15, "log": str(log)} for n in range(20)]
@@ -182,3 +186,29 @@ def test_a_job_of_a_killed_worker_is_retried_with_nothing_of_the_killed_attempt_
         "attempt 1 of 3 stopped without finishing it" in out
     ), out
     assert f"job {job_id} {test_kinds.WRITE_THEN_HANG}: done" in out, out
+
+
+def test_on_postgresql_a_claim_skips_the_job_another_worker_is_claiming(
+    postgres_url: str,
+) -> None:
+    """FOR UPDATE SKIP LOCKED: a worker does not wait for the row another one is claiming (a
+    plain read would pick the same job and then wait on its lock). SQLite has no row locks."""
+    engine = make_engine(postgres_url)
+    factory = make_session_factory(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM job"))
+        first, second = _submit(engine, test_kinds.COUNT, [{"n": 1}, {"n": 2}])
+        with factory() as one, factory() as two:
+            assert jobs.claim(session=one) == first  # not committed yet: its row stays locked
+            began = time.monotonic()
+            assert jobs.claim(session=two) == second
+            assert time.monotonic() - began < 5  # the lock timeout is 15 s
+            one.rollback()  # the first worker gives up its claim: the job is free again
+            two.commit()
+        with factory() as three:
+            assert jobs.claim(session=three) == first
+            assert jobs.claim(session=three) is None
+            three.commit()
+    finally:
+        engine.dispose()
