@@ -75,10 +75,21 @@ class Settings(BaseSettings):
     )
     jobs_poll_s: float = Field(default=1.0, gt=0, description="How often a job runner looks.")
     jobs_stale_after_s: float = Field(
-        default=2 * 3600.0,
+        default=300.0,
         gt=0,
-        description="A job still running this long after it started is failed as abandoned "
-        "(its worker died); longer than any job's solver limits.",
+        description="A running job whose worker has not been heard from for this long (no "
+        "heartbeat) is taken as abandoned (its worker died): it is queued again, or failed after "
+        "its last attempt. Several heartbeats long.",
+    )
+    jobs_heartbeat_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often the worker running a job says it is alive (its heartbeat).",
+    )
+    jobs_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="How many times a job whose worker died is run before it is failed.",
     )
     jobs_sweep_s: float = Field(
         default=60.0, gt=0, description="How often a job runner looks for abandoned jobs."

@@ -94,7 +94,12 @@ def test_build_prints_a_table_and_capacity_plans_list_and_show(cli: CliRunner) -
     assert bad.exit_code != 0 and "capacity plan 999 does not exist" in bad.output
 
 
-def test_the_worker_fails_jobs_a_dead_worker_left_running(cli: CliRunner, session: Session) -> None:
+def test_the_worker_retries_jobs_a_dead_worker_left_running_then_fails_them(
+    cli: CliRunner, session: Session
+) -> None:
+    """Was: the worker failed such a job at once. Now it is queued again while it has attempts
+    left (tests/jobs/test_workers.py), and a job on its last attempt (of 3) fails with a message
+    that counts them."""
     from sqlalchemy import update
 
     from ccops.db import utcnow
@@ -105,13 +110,19 @@ def test_the_worker_fails_jobs_a_dead_worker_left_running(cli: CliRunner, sessio
         session=session, kind=schedule_jobs.SCHEDULE_BUILD, params={}, created_by="pat"
     )
     assert jobs_service.claim(session=session, job_id=job.id) == job.id
+    heard = utcnow() - timedelta(minutes=4)
     session.execute(
-        update(Job).where(Job.id == job.id).values(started_at=utcnow() - timedelta(minutes=90))
+        update(Job).where(Job.id == job.id).values(attempts=3, started_at=heard, heartbeat_at=heard)
     )
     session.commit()
-    young = cli.invoke(app, ["jobs", "work", "--once"])  # the default limit is 2 h
+    young = cli.invoke(app, ["jobs", "work", "--once"])  # the default limit is 5 min
     assert young.exit_code == 0 and "failed" not in young.output
-    out = _ok(cli, "jobs", "work", "--once", "--stale-after-s", "3600")
-    assert f"job {job.id} schedule.build: failed the worker running this job stopped" in out
+    out = " ".join(_ok(cli, "jobs", "work", "--once", "--stale-after-s", "60").split())
+    assert (
+        f"job {job.id} schedule.build: failed the worker running this job stopped without "
+        "finishing it, 3 times (3 of 3 attempts)"
+    ) in out
     shown = json.loads(_ok(cli, "jobs", "show", str(job.id), "--json"))
-    assert shown["status"] == "failed" and "(the limit is 1 h 00 min)" in shown["error"]
+    assert shown["status"] == "failed" and shown["attempts"] == 3
+    assert "not heard from for 4 min since" in shown["error"]
+    assert "(the limit is 1 min)" in shown["error"]

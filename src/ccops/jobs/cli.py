@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ccops.cli_support import console, handle_errors, print_json, print_table
-from ccops.jobs.schemas import JobOut
+from ccops.jobs.schemas import JobOut, JobStatus
 from ccops.settings import get_settings
 
 jobs_app = typer.Typer(help="Background jobs: the worker, and what it did.", no_args_is_help=True)
@@ -22,12 +22,18 @@ def work(
     poll_s: Annotated[float, typer.Option(help="Seconds between looks at the job table")] = 1.0,
     stale_after_s: Annotated[
         float | None,
-        typer.Option(help="Fail jobs running longer than this, s (default: the setting)", min=1),
+        typer.Option(
+            help="Take a running job whose worker was not heard from for this long, s, as "
+            "abandoned: retry it, or fail it after its last attempt (default: the setting)",
+            min=1,
+        ),
     ] = None,
 ) -> None:
     """Run queued jobs (forecast and schedule builds) until stopped with Ctrl-C.
 
-    Jobs left running by a worker that died are failed at start and every minute or so."""
+    Several workers, on one machine or several, may share one PostgreSQL database: each job runs
+    in one of them. Jobs left running by a worker that died are queued again (or failed after
+    their last attempt) at start and every minute or so."""
     from ccops.jobs import service as jobs_service
     from ccops.runtime import session_factory
 
@@ -37,13 +43,21 @@ def work(
         lambda: factory,
         stale_after_s=stale_after_s or settings.jobs_stale_after_s,
         sweep_every_s=settings.jobs_sweep_s,
+        heartbeat_s=settings.jobs_heartbeat_s,
+        max_attempts=settings.jobs_max_attempts,
     )
     console.print("ccops job worker: waiting for jobs (Ctrl-C stops)", highlight=False)
     try:
         while True:
             for swept in sweeper.sweep_if_due():
-                console.print(f"job {swept.id} {swept.kind}: failed {swept.error}")
-            for job in jobs_service.run_pending(factory):
+                said = swept.error if swept.status == JobStatus.failed else swept.message
+                console.print(f"job {swept.id} {swept.kind}: {swept.status.value} {said}")
+            while ran := jobs_service.run_pending(
+                factory, limit=1, heartbeat_s=sweeper.heartbeat_s
+            ):
+                job = ran[
+                    0
+                ]  # said as each job ends: a worker may run many before the queue empties
                 detail = job.error if job.error else job.result
                 console.print(f"job {job.id} {job.kind}: {job.status.value} {detail}")
             if once:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Index, String, Text
+from sqlalchemy import Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccops.db import Base, UTCDateTime, utcnow
@@ -29,3 +29,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     run_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """A queued job is not claimed before this time (a retry waiting its back-off); None: now."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times a worker claimed the job (a job whose worker died is queued again)."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the worker running the job last said it is alive; None: not since it started."""

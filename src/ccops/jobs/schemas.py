@@ -33,6 +33,8 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    attempts: int = 0
+    """How many times a worker took the job (more than once: its worker died and it was retried)."""
 
     @property
     def finished(self) -> bool:

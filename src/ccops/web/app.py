@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 poll_s=run_settings.jobs_poll_s,
                 stale_after_s=run_settings.jobs_stale_after_s,
                 sweep_every_s=run_settings.jobs_sweep_s,
+                heartbeat_s=run_settings.jobs_heartbeat_s,
+                max_attempts=run_settings.jobs_max_attempts,
             )
             runner.start()
             app.state.job_runner = runner
