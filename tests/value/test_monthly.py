@@ -10,6 +10,8 @@ import pytest
 
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role
+from ccops.value.pages import trend_chart
+from ccops.value.schemas import MonthlyOut
 from tests.factories.metrics import add_contact
 from tests.factories.web import World
 
@@ -206,10 +208,18 @@ def test_the_page_and_the_report_show_the_months(world: World) -> None:
         assert f'data-month="{m["month"]}" data-queue="Sales" data-partial="true"' in page.text or (
             not m["partial"] and f'data-month="{m["month"]}" data-queue="Sales">' in page.text
         )
+    # a partial month is labelled with its days and drawn pale, so its lower bars are not read
+    # as a fall: September holds 1 of its 30 days, November 3 of 30
+    (chart,) = trend_chart(MonthlyOut.model_validate(api), lambda text: text)["charts"]
+    assert chart["labels"] == ["2026-09 (1 of 30 days)", "2026-10", "2026-11 (3 of 30 days)"]
+    assert chart["partial"] == [True, False, True]
+    assert "data-partial-note" in page.text and "Pale bars: partial months" in page.text
     report = executive.get("/value/report")  # default: the last complete month, October
     assert report.status_code == 200, report.text
     assert 'id="report-headline" data-month="2026-10"' in report.text
     assert 'data-month="2026-09" data-currency="" data-partial="true"' in report.text
+    assert 'class="bar-staff_cost partial" data-month="2026-09"' in report.text
+    assert 'class="bar-staff_cost" data-month="2026-10"' in report.text
     oct_staff = api["months"][1]["totals"][""]["staff_cost"]["value"]
     assert f'data-key="staff_cost" data-value="{oct_staff}"' in report.text
     assert 'data-key="cost_per_agent_hour"' in report.text and "finance, 2026 budget" in report.text

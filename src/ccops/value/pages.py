@@ -3,6 +3,7 @@ cost, every assumption beside the figures, and a what-if with its return (/value
 
 from __future__ import annotations
 
+import calendar
 import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
@@ -59,7 +60,10 @@ def trend_chart(trend: schemas.MonthlyOut, _: Any) -> dict[str, Any]:
     staff cost, revenue and money lost at their point values (``null`` when not costed)."""
     currencies = sorted({c for m in trend.months for c in m.totals})
     labels = [
-        _("%(month)s (partial)") % {"month": m.month} if m.partial else m.month
+        _("%(month)s (%(days)s of %(all)s days)")
+        % {"month": m.month, "days": m.days, "all": calendar_days(m.first)}
+        if m.partial
+        else m.month
         for m in trend.months
     ]
     charts = []
@@ -77,10 +81,20 @@ def trend_chart(trend: schemas.MonthlyOut, _: Any) -> dict[str, Any]:
                 "currency": cur,
                 "axis": _("Money (%(currency)s)") % {"currency": cur or _("no currency set")},
                 "labels": labels,
+                "partial": [m.partial for m in trend.months],
                 "series": series,
             }
         )
-    return {"charts": charts, "title": _("Value of service per month")}
+    return {
+        "charts": charts,
+        "title": _("Value of service per month"),
+        "partial_note": _("Pale bars: partial months, their days only; not comparable in height."),
+    }
+
+
+def calendar_days(day: date) -> int:
+    """The number of days of ``day``'s calendar month."""
+    return calendar.monthrange(day.year, day.month)[1]
 
 
 def bar_chart(
@@ -108,6 +122,7 @@ def bar_chart(
                     "key": keys[j],
                     "value": v,
                     "month": m.month,
+                    "partial": m.partial,
                 }
             )
     ticks = [{"y": round(height - bottom - plot_h * f, 1), "value": top * f} for f in (0, 0.5, 1)]

@@ -33,7 +33,14 @@
         xAxis: { type: "category", data: spec.labels },
         yAxis: { type: "value", name: spec.axis, min: 0, nameTextStyle: { align: "left" } },
         series: spec.series.map(function (s) {
-          return { name: s.name, type: "bar", data: s.data, itemStyle: { color: COLORS[s.key] } };
+          // a partial month holds only some of its days: drawn pale with a dashed outline so its
+          // lower bar is not read as a fall
+          var data = s.data.map(function (v, k) {
+            if (!spec.partial[k] || v === null) { return v; }
+            return { value: v, itemStyle: { opacity: 0.35, borderColor: COLORS[s.key],
+              borderType: "dashed", borderWidth: 1 } };
+          });
+          return { name: s.name, type: "bar", data: data, itemStyle: { color: COLORS[s.key] } };
         })
       });
       el.setAttribute("data-drawn", "true");
