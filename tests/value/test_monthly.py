@@ -3,13 +3,17 @@ the summary's figures per month, partial months marked, bad input refused, scope
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from ccops.cli import app
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import Outcome, Role
+from ccops.settings import get_settings
 from ccops.value.pages import trend_chart
 from ccops.value.schemas import MonthlyOut
 from tests.factories.metrics import add_contact
@@ -228,3 +232,35 @@ def test_the_page_and_the_report_show_the_months(world: World) -> None:
     assert bad.status_code == 422 and 'id="report-problem-month"' in bad.text
     empty = executive.get("/value/report", params={"month": "2025-01"})
     assert empty.status_code == 200 and 'id="report-problem-report"' in empty.text
+
+
+def test_cli_monthly_gives_the_api_months_and_refuses_a_backwards_range(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(world)
+    monkeypatch.setenv("CCOPS_DATABASE_URL", world.settings.resolved_database_url())
+    monkeypatch.setenv("CCOPS_DATA_DIR", str(world.settings.data_dir))
+    monkeypatch.setenv("CCOPS_SECRET_KEY", world.settings.secret_key)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        api = world.client(Role.executive).get("/api/v1/value/monthly").json()
+        done = runner.invoke(app, ["value", "monthly", "--json"])
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.output) == api  # everything in scope: the executive sees all
+        table = runner.invoke(app, ["value", "monthly", "--site", "Main"])
+        assert table.exit_code == 0, table.output
+        # 1 of September's 30 days, all 31 of October, 3 of November's 30: two partial months
+        assert "1/30" in table.output and "31/31" in table.output and "3/30" in table.output
+        assert "* partial month" in table.output
+        october = api["months"][1]["totals"][""]["staff_cost"]["value"]
+        assert f"{october:.3g}" in table.output
+        backwards = runner.invoke(
+            app, ["value", "monthly", "--from", "2026-11-01", "--to", "2026-10-01", "--json"]
+        )
+        assert backwards.exit_code == 2
+        assert "is after to 2026-10-01" in json.loads(backwards.output)["message"]
+        bad_day = runner.invoke(app, ["value", "monthly", "--from", "2026-13-01"])
+        assert bad_day.exit_code == 2 and "--from" in bad_day.output
+    finally:
+        get_settings.cache_clear()

@@ -1,4 +1,4 @@
-"""`ccops value set|assumptions|summary|whatif`: the value model from the command line."""
+"""`ccops value set|assumptions|summary|monthly|whatif`: the value model from the command line."""
 
 from __future__ import annotations
 
@@ -180,6 +180,63 @@ def summary(
         ],
         ["queue", "offered", "abandoned", "normal rate", "excess abandons", "cost"],
     )
+
+
+@value_app.command("monthly")
+@handle_errors
+def monthly(
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default 12 months back)")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD; default latest contacts)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The summary's figures per calendar month, per currency, partial months marked."""
+    from calendar import monthrange
+
+    from ccops.org.access import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.value import service as value_service
+
+    with _source() as source, unit_of_work() as s:
+        out = value_service.monthly(
+            session=s,
+            source=source,
+            scope=EVERYTHING,
+            site=site,
+            first=_date(first, "--from"),
+            last=_date(last, "--to"),
+        )
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    keys = ("staff_cost", "revenue", "money_lost", "contribution")
+    rows = [
+        {
+            "month": m.month + ("*" if m.partial else ""),
+            "days": f"{m.days}/{monthrange(m.first.year, m.first.month)[1]}",
+            "currency": currency or "-",
+            "offered": sum(q.offered for q in m.queues if q.currency == currency),
+            **{k.replace("_", " "): _compact(figures.get(k)) for k in keys},
+        }
+        for m in out.months
+        for currency, figures in sorted(m.totals.items())
+    ]
+    columns = ["month", "days", "currency", "offered", *(k.replace("_", " ") for k in keys)]
+    print_table(f"Value of service per month, {out.first} to {out.last}", rows, columns)
+    if any(m.partial for m in out.months):
+        console.print("* partial month: only the days shown count; compare it with care")
+    console.print("money in each row's currency ('-': none set), ranges 5th to 95th percentile")
+    for note in out.notes:
+        console.print(note)
+
+
+def _compact(f: schemas.Figure | None) -> str:
+    """A figure and its range in few characters: 57.1 (53.8-65.4)."""
+    return "" if f is None else f"{_money(f.value)} ({_money(f.low)}-{_money(f.high)})"
 
 
 def _range(f: schemas.Figure | None, currency: str = "") -> str:
