@@ -21,11 +21,18 @@ from ccops.cli import app
 from ccops.contacts import continuity
 from ccops.contacts.importers.asterisk import PendingCall
 from ccops.contacts.importers.asterisk_ami import AmiMapper
+from ccops.contacts.importers.base import ContactRow
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import NotAuthenticated
 from ccops.org.models import Person
 from ccops.wfm.intraday import schemas
-from ccops.wfm.intraday.intake.ami import PENDING_SOURCE, AmiConfig, AmiFeed, FeedStats
+from ccops.wfm.intraday.intake.ami import (
+    PENDING_SOURCE,
+    AmiConfig,
+    AmiFeed,
+    FeedStats,
+    Unreachable,
+)
 from ccops.wfm.intraday.models import LiveContact
 from tests.factories import make_org
 from tests.wfm.intraday.fake_ami import DROP, FakeAmi, Script, in_thread
@@ -354,9 +361,15 @@ def test_the_command_runs_the_feed_and_prints_its_totals(
     assert (summary["connections"], summary["ami_events"], summary["rejected"]) == (1, 4, 0)
     assert summary["open_calls"] == 0
     assert contacts(session) == {"3.1:Sales:1": ("answered", 4.0, 30.0, "alice")}
+    monkeypatch.setenv("TEST_AMI_SECRET", "wrong")
+    with in_thread(FakeAmi([])) as port:
+        args[5] = str(port)
+        refused = cli.invoke(app, [*args, "--json"])
+    assert refused.exit_code == 7, refused.output
+    assert "Authentication failed" in refused.output
     monkeypatch.delenv("TEST_AMI_SECRET")
     missing = cli.invoke(app, [*args, "--json"])
-    assert missing.exit_code != 0
+    assert missing.exit_code == 2
     assert "TEST_AMI_SECRET" in missing.output
 
 
@@ -369,3 +382,62 @@ def test_arrival_times_come_from_the_timestamp_header() -> None:
     [other] = mapper.feed(no_stamp, received=T0 + 500.7)
     assert isinstance(other, PendingCall) and other.arrival == T0 + 500
     assert datetime.fromtimestamp(other.arrival, UTC).microsecond == 0
+
+
+def test_an_unreachable_server_is_tried_again_with_growing_bounded_delays() -> None:
+    async def main() -> AmiFeed:
+        # a port nothing listens on: take one, then close it
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = int(server.sockets[0].getsockname()[1])
+        server.close()
+        await server.wait_closed()
+        feed = AmiFeed(
+            AmiConfig(
+                "127.0.0.1",
+                port,
+                "ccops",
+                "s3cret",
+                backoff_initial_s=0.02,
+                backoff_max_s=0.05,
+                max_failures=5,
+            ),
+            mapper=AmiMapper(),
+            sink=lambda events, open_calls: None,
+            offload=False,
+        )
+        with pytest.raises(Unreachable, match="unreachable after 5 attempt") as gave_up:
+            await feed.run(duration_s=5)
+        assert gave_up.value.problems[0].field == "host"
+        return feed
+
+    feed = asyncio.run(main())
+    assert feed.stats.failures == 5 and feed.stats.connections == 0
+    assert feed.stats.delays == [0.02, 0.04, 0.05, 0.05]  # doubling, never above the bound
+
+
+def test_mid_call_events_are_rebuilt_from_their_durations_and_transfers_kept() -> None:
+    mapper = AmiMapper(aliases={"PJSIP/1127": "dana"})
+    # the client connected while the call was being answered: the join was never seen
+    answered = mapper.feed(
+        {**connect("6.1", T0 + 30, 25), "MemberName": "", "Interface": "PJSIP/1127"},
+        received=T0 + 30,
+    )
+    [contact] = [c for c in answered if isinstance(c, ContactRow)]
+    assert (contact.arrival_at.timestamp(), contact.wait_s, contact.agent) == (T0 + 5, 25.0, "dana")
+    ended = mapper.feed(
+        {**complete("6.1", T0 + 90, 25, 60), "Reason": "transfer"}, received=T0 + 90
+    )
+    [done] = [c for c in ended if isinstance(c, ContactRow)]
+    assert (done.outcome.value, done.wait_s, done.talk_s) == ("transferred", 25.0, 60.0)
+    # an AgentComplete alone (joined and answered before the connection) is rebuilt whole
+    [alone, *_] = mapper.feed(complete("6.2", T0 + 300, 10, 100), received=T0 + 300)
+    assert isinstance(alone, ContactRow)
+    assert (alone.arrival_at.timestamp(), alone.answered_at, alone.talk_s) == (
+        T0 + 190,
+        datetime.fromtimestamp(T0 + 200, UTC),
+        100.0,
+    )
+    assert mapper.open_calls() == [] and mapper.notes["rebuilt_from_durations"] == 2
+    # events of other kinds, and call events without a queue, change nothing
+    assert mapper.feed({"Event": "Newchannel", "Uniqueid": "7"}, received=T0) == []
+    assert mapper.feed({"Event": "QueueCallerJoin", "Uniqueid": "7"}, received=T0) == []
