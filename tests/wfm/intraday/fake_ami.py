@@ -2,8 +2,9 @@
 ``Asterisk Call Manager/5.0.2``, ``Action: Login`` answered ``Response: Success`` (or ``Error``,
 ``Authentication failed``, then the connection is closed, as Asterisk does), then a script of
 events (``Key: Value`` lines, a blank line after each). ``DROP`` in a script closes the
-connection there (the client should reconnect); each connection plays the next script. Pings
-are answered until the client goes."""
+connection there (the client should reconnect); ``SILENT`` ends the script with a connection
+that stays open but answers nothing more (a dead peer). Each connection plays the next script.
+Pings are answered until the client goes."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 DROP = "DROP"
+SILENT = "SILENT"
 Script = Sequence[dict[str, str] | str]
 
 
@@ -110,6 +112,10 @@ class FakeAmi:
         self.connections += 1
         for item in script:
             if item == DROP:
+                return
+            if item == SILENT:
+                while await _read_block(reader) is not None:
+                    pass
                 return
             assert isinstance(item, dict)
             writer.write(block(item))

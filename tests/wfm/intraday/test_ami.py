@@ -35,7 +35,7 @@ from ccops.wfm.intraday.intake.ami import (
 )
 from ccops.wfm.intraday.models import LiveContact
 from tests.factories import make_org
-from tests.wfm.intraday.fake_ami import DROP, FakeAmi, Script, in_thread
+from tests.wfm.intraday.fake_ami import DROP, SILENT, FakeAmi, Script, in_thread
 
 T0 = int(time.time()) - 3600
 
@@ -131,6 +131,7 @@ def run_feed(
     queue_log: Path | None = None,
     mapper: AmiMapper | None = None,
     until_idle: float = 0.4,
+    ping_s: float = 20.0,
 ) -> tuple[FeedStats, AmiFeed, FakeAmi]:
     """Run a feed against a fake server playing ``scripts`` until idle; the sink stores in the
     test's session (on the loop's thread)."""
@@ -144,10 +145,11 @@ def run_feed(
                 port,
                 "ccops",
                 secret,
-                connect_timeout_s=2.0,
+                connect_timeout_s=min(2.0, ping_s),
                 backoff_initial_s=0.05,
                 backoff_max_s=0.2,
                 max_failures=5,
+                ping_s=ping_s,
             ),
             mapper=mapper or AmiMapper(leave_grace_s=0.2),
             sink=_sink(session),
@@ -268,6 +270,15 @@ def test_a_dropped_connection_is_resumed_and_the_call_completed(session: Session
     assert (ami.connections, stats.connections) == (2, 2)
     assert contacts(session) == {"5.5:Sales:1": ("answered", 20.0, 120.0, "alice")}
     assert feed.mapper.open_calls() == []
+
+
+def test_a_server_that_stops_answering_is_left_and_connected_again(session: Session) -> None:
+    make_org(session, timezone="UTC")
+    first: Script = [join("5.6", T0), connect("5.6", T0 + 20, 20), SILENT]
+    second: Script = [complete("5.6", T0 + 80, 20, 60)]
+    stats, _, ami = run_feed(session, [first, second], ping_s=0.2, until_idle=1.0)
+    assert (stats.silent, stats.connections, ami.connections) == (1, 2, 2)
+    assert contacts(session) == {"5.6:Sales:1": ("answered", 20.0, 60.0, "alice")}
 
 
 def test_calls_open_when_the_feed_stops_are_kept_pending_and_completed_next_run(

@@ -5,8 +5,8 @@ follower sends, and hands each batch to a sink (``ccops events ami`` stores it t
 ``POST /api/v1/events``).
 
 Connection: a refused login stops the feed with `NotAuthenticated` (retrying a wrong secret
-only fills Asterisk's security log); a connection that cannot be made, or that is lost, is tried
-again after ``backoff_initial_s``, doubling up to ``backoff_max_s`` (reset by a successful
+only fills Asterisk's security log); a connection that cannot be made, that is lost, or whose
+Ping goes unanswered (a half-open TCP connection never says it is dead) is tried again after ``backoff_initial_s``, doubling up to ``backoff_max_s`` (reset by a successful
 login), ``max_failures`` times in a row at most (None: for ever).
 
 Gaps: after a lost connection (and at the start, when calls were left open by the previous run)
@@ -64,7 +64,9 @@ class AmiConfig:
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 60.0
     max_failures: int | None = None
-    ping_s: int = 20
+    ping_s: float = 20.0
+    """Seconds between Pings; a Ping unanswered within ``connect_timeout_s`` means the
+    connection is dead (a half-open TCP connection never says so) and it is made again."""
 
 
 class Sink(Protocol):
@@ -129,7 +131,8 @@ def read_backfill(
 
 @dataclass
 class FeedStats:
-    """What a feed did: connections made, events read, intake results, back-fills."""
+    """What a feed did: connections made (failed; dropped for an unanswered Ping: ``silent``),
+    events read, intake results, back-fills, the delays waited before reconnecting."""
 
     connections: int = 0
     failures: int = 0
@@ -140,6 +143,7 @@ class FeedStats:
     stale: int = 0
     rejected: int = 0
     backfills: int = 0
+    silent: int = 0
     delays: list[float] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
 
@@ -239,8 +243,8 @@ class AmiFeed:
             secret=cfg.secret,
             events=cfg.events,
             loop=loop,
-            ping_delay=cfg.ping_s,
-            ping_interval=cfg.ping_s,
+            ping_delay=10**6,  # the feed pings itself (and notices a dead connection)
+            ping_interval=10**6,
         )
         manager.register_event("*", self._on_event)
         transport, protocol = await asyncio.wait_for(
@@ -299,17 +303,38 @@ class AmiFeed:
             failures = 0
             self.stats.connections += 1
             self._request_backfill()
-            stopping = asyncio.ensure_future(stop.wait())
-            losing = asyncio.ensure_future(lost.wait())
             try:
-                await asyncio.wait({stopping, losing}, return_when=asyncio.FIRST_COMPLETED)
+                await self._keep_alive(manager, stop, lost)
             finally:
-                stopping.cancel()
-                losing.cancel()
                 manager.close()
             if lost.is_set() and self.queue_log is not None:
                 seen = self.last_epoch if self.last_epoch is not None else int(self.clock())
                 self._backfill_since = min(seen, int(self.clock())) - 1
+
+    async def _keep_alive(
+        self, manager: _Manager, stop: asyncio.Event, lost: asyncio.Event
+    ) -> None:
+        """Wait until ``stop`` or a lost connection, pinging every ``ping_s``: a Ping left
+        unanswered for ``connect_timeout_s`` counts as a lost connection."""
+        cfg = self.config
+        while not (stop.is_set() or lost.is_set()):
+            stopping = asyncio.ensure_future(stop.wait())
+            losing = asyncio.ensure_future(lost.wait())
+            try:
+                await asyncio.wait(
+                    {stopping, losing}, timeout=cfg.ping_s, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                stopping.cancel()
+                losing.cancel()
+            if stop.is_set() or lost.is_set():
+                return
+            pong = manager.send_action({"Action": "Ping"})
+            try:
+                await asyncio.wait_for(asyncio.shield(pong), cfg.connect_timeout_s)
+            except TimeoutError:
+                self.stats.silent += 1
+                lost.set()
 
     # -- the mapping and the sink ----------------------------------------------------------
 
