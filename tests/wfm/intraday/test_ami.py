@@ -308,6 +308,35 @@ def test_calls_open_when_the_feed_stops_are_kept_pending_and_completed_next_run(
     assert continuity.list_pending(session=session, source=PENDING_SOURCE) == []
 
 
+def test_an_interrupted_feed_keeps_its_open_calls(session: Session) -> None:
+    """Ctrl-C cancels the run: what was received is stored and the open calls are kept."""
+    make_org(session, timezone="UTC")
+    ami = FakeAmi([[join("8.8", T0), connect("8.8", T0 + 7, 7)]])
+
+    async def main() -> None:
+        port = await ami.start()
+        feed = AmiFeed(
+            AmiConfig("127.0.0.1", port, "ccops", "s3cret"),
+            mapper=AmiMapper(),
+            sink=_sink(session),
+            offload=False,
+        )
+        task = asyncio.ensure_future(feed.run())
+        while feed.stats.accepted < 3 and not task.done():  # arrival, contact, alice's span
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await ami.stop()
+
+    asyncio.run(main())
+    assert contacts(session) == {"8.8:Sales:1": ("answered", 7.0, 0.0, "alice")}
+    pending = continuity.list_pending(session=session, source=PENDING_SOURCE)
+    assert [(p.external_id, p.answered, p.agent) for p in pending] == [
+        ("8.8:Sales:1", True, "alice")
+    ]
+
+
 def test_a_gap_is_filled_from_the_queue_log(session: Session, tmp_path: Path) -> None:
     make_org(session, timezone="UTC")
     queue_log = tmp_path / "queue_log"

@@ -6,8 +6,9 @@ follower sends, and hands each batch to a sink (``ccops events ami`` stores it t
 
 Connection: a refused login stops the feed with `NotAuthenticated` (retrying a wrong secret
 only fills Asterisk's security log); a connection that cannot be made, that is lost, or whose
-Ping goes unanswered (a half-open TCP connection never says it is dead) is tried again after ``backoff_initial_s``, doubling up to ``backoff_max_s`` (reset by a successful
-login), ``max_failures`` times in a row at most (None: for ever).
+Ping goes unanswered (a half-open TCP connection never says it is dead) is tried again after
+``backoff_initial_s``, doubling up to ``backoff_max_s`` (reset by a successful login),
+``max_failures`` times in a row at most (None: for ever).
 
 Gaps: after a lost connection (and at the start, when calls were left open by the previous run)
 the queue_log, when one is configured, is read again (the file importer's reader) and its contacts
@@ -426,10 +427,12 @@ class AmiFeed:
             supervisor.cancel()
             # the consumer stores what was received before it stops (never cut mid-batch)
             results = await asyncio.gather(supervisor, consumer, return_exceptions=True)
+            if not isinstance(results[1], BaseException):
+                # keep the calls open now (also when interrupted): the next run completes them
+                await self._deliver([])
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 raise result
-        await self._deliver([])
         return self.stats
 
 
