@@ -6,6 +6,8 @@ these instead of remembering a sequence of domain calls each.
   and the exception plans of the queue-days it touched evaluated (their webhooks queued as a
   job).
 * ``follow_file_once``: the new rows of a growing call log go through ``ingest_events``.
+* ``ingest_ami_batch``: a batch of the live Asterisk AMI feed goes through ``ingest_events``
+  and the calls it has open are kept as pending calls (``ami_start`` reads them back).
 * ``import_records`` / ``after_import``: a file import (contacts domain) is followed by the
   rebuild of the intraday totals of every queue-day it wrote, in the same transaction.
 
@@ -25,6 +27,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ccops.contacts import continuity
+from ccops.contacts.importers.asterisk import PendingCall
 from ccops.contacts.schemas import ImportReport
 from ccops.db import utcnow
 from ccops.wfm.intraday import adherence as adherence_service
@@ -152,3 +156,36 @@ def import_records(
     report = run(session=session, **options)
     after_import(session=session, report=report)
     return report
+
+
+def ami_start(*, session: Session, source: str) -> tuple[list[PendingCall], dict[str, str]]:
+    """What a live AMI feed starts from: the calls its previous run left open (``source``) and
+    the stored agent aliases."""
+    return continuity.load_pending(session, source), continuity.alias_names(session)
+
+
+def ingest_ami_batch(
+    *,
+    session: Session,
+    events: list[dict[str, Any]],
+    open_calls: list[PendingCall],
+    source: str,
+    origin: str,
+    secret_key: str,
+    allowed_site_ids: frozenset[int] | None = None,
+) -> intraday_schemas.IntakeOut | None:
+    """Store a batch of the AMI feed through ``ingest_events`` (None when it had no event) and
+    keep the calls open now as the pending calls of ``source`` (``origin``: the server, shown
+    where pending calls are listed), so a restart or a queue_log import completes them."""
+    out = None
+    if events:
+        out = ingest_events(
+            session=session,
+            events=events,
+            secret_key=secret_key,
+            allowed_site_ids=allowed_site_ids,
+        )
+    continuity.save_pending(
+        session=session, source=source, still_open=open_calls, file_name=origin, batch_id=None
+    )
+    return out

@@ -1,4 +1,4 @@
-"""`ccops events follow|send`, `ccops intraday status|explain|rebuild`, `ccops exceptions ...`.
+"""`ccops events follow|send|ami`, `ccops intraday status|explain|rebuild`, `ccops exceptions ...`.
 
 The services (and the database, numpy, the solvers they pull in) are imported inside the
 commands, so that ``ccops --help`` stays quick."""
@@ -129,6 +129,125 @@ def follow(
         time.sleep(poll_s)
     if as_json:
         print_json(totals)
+
+
+@events_app.command("ami")
+@handle_errors
+def ami(
+    host: Annotated[str, typer.Option(help="The Asterisk server (AMI)")],
+    username: Annotated[str, typer.Option(help="The AMI user (manager.conf)")],
+    port: Annotated[int, typer.Option(help="The AMI port")] = 5038,
+    secret_env: Annotated[
+        str, typer.Option(help="The environment variable holding the AMI secret")
+    ] = "CCOPS_AMI_SECRET",
+    site: Annotated[
+        str | None, typer.Option(help="Accept only the queues and agents of this site")
+    ] = None,
+    queue_log: Annotated[
+        Path | None,
+        typer.Option(help="The server's queue_log, read again to fill a gap after a reconnect"),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C)")
+    ] = None,
+    until_idle: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds without an AMI event")
+    ] = None,
+    backoff_max: Annotated[
+        float, typer.Option(help="Longest wait between reconnection attempts (seconds)")
+    ] = 60.0,
+    max_failures: Annotated[
+        int | None, typer.Option(help="Give up after this many failed connections in a row")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Receive Asterisk's queue events live over AMI and send them to the intake.
+
+    QueueCallerJoin/Leave/Abandon and AgentConnect/Complete become contacts, QueueMemberStatus
+    and QueueMemberPause agent states (see the planner's guide for the mapping). A lost
+    connection is tried again with a growing delay; with --queue-log the gap is filled from the
+    queue_log. Calls still open when it stops are kept and completed by the next run.
+    """
+    import asyncio
+    import os
+
+    secret = os.environ.get(secret_env)
+    if not secret:
+        raise Invalid(
+            f"set the AMI secret in the environment variable {secret_env}",
+            [Problem(f"{secret_env} is not set", field="secret_env")],
+        )
+    if queue_log is not None and not queue_log.is_file():
+        raise no_such_file(queue_log)
+    from ccops import flows
+    from ccops.contacts.importers.asterisk import PendingCall
+    from ccops.contacts.importers.asterisk_ami import AmiMapper
+    from ccops.org import service as org_service
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.intraday.intake import ami as ami_feed
+
+    settings = get_settings()
+    allowed: frozenset[int] | None = None
+    with unit_of_work() as session:
+        if site is not None:
+            allowed = frozenset({org_service.find_site(session=session, name=site).id})
+        pending, aliases = flows.ami_start(session=session, source=ami_feed.PENDING_SOURCE)
+    origin = f"AMI {host}:{port}"
+
+    def sink(
+        events: list[dict[str, object]], open_calls: list[PendingCall]
+    ) -> schemas.IntakeOut | None:
+        with unit_of_work() as session:
+            out = flows.ingest_ami_batch(
+                session=session,
+                events=events,
+                open_calls=open_calls,
+                source=ami_feed.PENDING_SOURCE,
+                origin=origin,
+                secret_key=settings.resolved_secret_key(),
+                allowed_site_ids=allowed,
+            )
+        if out is not None and not as_json:
+            _print_intake(out, False)
+        return out
+
+    config = ami_feed.AmiConfig(
+        host=host,
+        port=port,
+        username=username,
+        secret=secret,
+        backoff_max_s=backoff_max,
+        max_failures=max_failures,
+    )
+    feed = ami_feed.AmiFeed(
+        config,
+        mapper=AmiMapper(aliases=aliases, pending=pending),
+        sink=sink,
+        queue_log=queue_log,
+        aliases=aliases,
+        resume_from=max((c.last for c in pending), default=None),
+    )
+    if not as_json:
+        console.print(f"connecting to {origin} ({len(pending)} call(s) still open)")
+    try:
+        stats = asyncio.run(feed.run(duration_s=duration, until_idle_s=until_idle))
+    except KeyboardInterrupt:
+        stats = feed.stats
+    summary = {
+        "connections": stats.connections,
+        "failed_connections": stats.failures,
+        "ami_events": stats.ami_events,
+        "accepted": stats.accepted,
+        "duplicate": stats.duplicate,
+        "stale": stats.stale,
+        "rejected": stats.rejected,
+        "backfills": stats.backfills,
+        "open_calls": len(feed.mapper.open_calls()),
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items()))
 
 
 @intraday_app.command("status")
