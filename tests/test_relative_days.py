@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ccops.relative_days import is_relative_day, resolve_day, resolve_week
+from ccops.relative_days import is_relative_day, monday_of, resolve_day, resolve_week
 
 TODAY = date(2026, 12, 6)  # a Sunday
 LAUNCH = date(2026, 11, 30)
@@ -55,3 +55,14 @@ def test_a_week_across_the_new_year_takes_the_iso_year() -> None:
     assert resolve_week("next", today=date(2026, 12, 25), launch=_no_launch) == "2026-W53"
     assert resolve_week("next", today=date(2027, 1, 1), launch=_no_launch) == "2027-W01"
     assert resolve_week("2026-W48", today=TODAY, launch=_no_launch) == "2026-W48"
+
+
+def test_the_monday_of_a_day_is_its_iso_weeks_first_day() -> None:
+    # Sunday 2026-01-04 belongs to ISO week 2026-W01, which starts on Monday 2025-12-29
+    assert monday_of(date(2026, 1, 4)) == date(2025, 12, 29)
+    assert monday_of(date(2026, 1, 5)) == date(2026, 1, 5)
+    assert [monday_of(date(2026, 12, d)).isoformat() for d in (6, 7, 13)] == [
+        "2026-11-30",
+        "2026-12-07",
+        "2026-12-07",
+    ]

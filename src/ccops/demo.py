@@ -31,6 +31,7 @@ from ccops.knowledge import demo as knowledge_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
+from ccops.relative_days import monday_of
 from ccops.value import demo as value_demo
 from ccops.voice import demo as voice_demo
 from ccops.wfm.allowances import demo as allowance_demo
@@ -55,7 +56,7 @@ WEEKS = 13
 
 def launch_monday(end: date) -> date:
     """The most recent Monday on or before ``end`` (the day of the unannounced launch)."""
-    return end - timedelta(days=end.weekday())
+    return monday_of(end)
 
 
 def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[str, object]:

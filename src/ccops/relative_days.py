@@ -17,6 +17,11 @@ DAY_HELP = "YYYY-MM-DD, or today, yesterday, launch, with an offset in days (yes
 WEEK_HELP = "ISO week (2026-W48), or last, this, next, launch (the week of the launch day)"
 
 
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s ISO week (the day itself on a Monday)."""
+    return day - timedelta(days=day.weekday())
+
+
 def is_relative_day(text: str) -> bool:
     """True when ``text`` is a relative day selector rather than a date."""
     return _DAY.match(text.strip()) is not None

@@ -16,6 +16,7 @@ from ccops.db import attempt
 from ccops.errors import CcopsError, NotFound, Problem
 from ccops.ids import RowId
 from ccops.org import service as org_service
+from ccops.relative_days import monday_of
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -98,8 +99,7 @@ def capacity_plan(
 
 
 def _this_monday() -> date:
-    today = date.today()
-    return today - timedelta(days=today.weekday())
+    return monday_of(date.today())
 
 
 def site_chart(plan: schemas.SitePlanOut, names: dict[str, str]) -> dict[str, Any]:
@@ -147,8 +147,7 @@ def _site_page(
     if chosen is not None and chosen not in sites:
         raise NotFound(f"no site {chosen!r} in your scope", [Problem("outside scope", "site")])
     monday = first_week or _this_monday()
-    if monday.weekday() != 0:
-        monday -= timedelta(days=monday.weekday())
+    monday = monday_of(monday)
     context: dict[str, Any] = {
         "sites": sites,
         "site": chosen,

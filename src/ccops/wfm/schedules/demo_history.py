@@ -34,6 +34,7 @@ from ccops.engines import queueing
 from ccops.org import demo as org_demo
 from ccops.org.demo import DemoGroup, DemoQueue, Roster
 from ccops.org.models import Queue, Site
+from ccops.relative_days import monday_of
 from ccops.wfm.schedules import common
 from ccops.wfm.schedules.models import (
     CoverageInterval,
@@ -321,8 +322,12 @@ def _week_index(local: datetime) -> int:
     return local.weekday() * DAY + local.hour * 4 + local.minute // 15
 
 
-def _monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
+def _week_bounds(monday: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants of the local week's first midnight and the next week's (a week of a
+    daylight-saving change is an hour shorter or longer)."""
+    lo = datetime.combine(monday, datetime.min.time(), zone).astimezone(UTC)
+    hi = datetime.combine(monday + timedelta(days=7), datetime.min.time(), zone).astimezone(UTC)
+    return lo, hi
 
 
 def store(
@@ -341,12 +346,10 @@ def store(
     for site in session.scalars(select(Site).order_by(Site.id)):
         zone = ZoneInfo(site.timezone)
         site_pats = [p for p in pats.values() if p.group.site == site.name]
-        monday = _monday(first)
+        monday = monday_of(first)
         while monday <= last:
             week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
-            lo = datetime.combine(monday, datetime.min.time(), zone).astimezone(UTC)
-            hi = datetime.combine(monday + timedelta(days=7), datetime.min.time(), zone)
-            hi = hi.astimezone(UTC)
+            lo, hi = _week_bounds(monday, zone)
             shifts = [w for w in history.worked[site.name] if lo <= w.start < hi]
             _store_week(session, site, week, monday, zone, shifts, site_pats, queue_ids)
             made += 1
@@ -456,9 +459,8 @@ def _store_coverage(
             on = _mask(w.length, w.pauses)
             for k in np.nonzero(on)[0]:
                 scheduled[w.start + timedelta(seconds=int(k) * STEP_S)] += 1.0
-        lo = datetime.combine(monday, datetime.min.time(), zone).astimezone(UTC)
-        hi = datetime.combine(monday + timedelta(days=7), datetime.min.time(), zone)
-        count = int((hi.astimezone(UTC) - lo).total_seconds() // STEP_S)
+        lo, hi = _week_bounds(monday, zone)
+        count = int((hi - lo).total_seconds() // STEP_S)
         starts = [lo + timedelta(seconds=i * STEP_S) for i in range(count)]
         index = [_week_index(s.astimezone(zone)) for s in starts]
         agents = np.array([scheduled.get(s, 0.0) for s in starts])
