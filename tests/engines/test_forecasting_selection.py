@@ -425,8 +425,9 @@ def test_backtest_reports_leave_one_origin_out_coverage_per_lead_day() -> None:
 
 
 def test_weekly_origins_pool_neighbouring_lead_days() -> None:
-    # 16 weeks, origins every 7 days: lead day 28 is scored at 3 origins only, so its factor
-    # pools lead days 26-28 (9 origin-days); every lead day still gets a factor and a coverage
+    # 16 weeks, origins every 7 days: lead days 8-28 are scored at the 3 origins of the 28-day
+    # horizon only, so their factors pool lead days out to the first week (whose origins are
+    # more); every lead day still gets a factor and a coverage
     lam, y = poisson_series(112, 800.0, 8)
     rows = fc.backtest(
         Series.regular("2024-01-01T00:00", y, 60),
@@ -516,3 +517,17 @@ def test_indistinguishable_methods_and_their_combination_give_the_simpler_method
     assert build.choice.method == "A"
     assert {"A", "B", "MeanOfBest2"} <= set(build.choice.tied)
     assert any("cannot tell" in note for note in build.choice.notes)
+
+
+def test_leave_one_out_quantile_equals_the_factor_of_the_others() -> None:
+    from ccops.engines.forecasting.backtest import _quantile_without
+
+    rng = np.random.default_rng(11)
+    groups = [np.round(rng.exponential(1.0, size), 1) for size in (30, 5, 17, 40)]  # with ties
+    pooled = np.sort(np.concatenate(groups))
+    for i, mine in enumerate(groups):
+        others = np.concatenate([g for j, g in enumerate(groups) if j != i])
+        for level in (0.8, 0.95):
+            got = _quantile_without(pooled, np.sort(mine), level)
+            assert got == fc.conformal_factor(others, level)
+    assert math.isnan(_quantile_without(pooled, pooled, 0.8))

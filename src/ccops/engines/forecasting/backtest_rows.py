@@ -35,9 +35,10 @@ class BacktestRow:
         lead_calibration80: Conformal factor of the 80% band per lead day 1..h (lead day d = the
             d-th day after the origin), learned on the method's scores at that lead day over
             every backtest origin (those of the other horizons too), pooled with the
-            neighbouring lead days where a lead day has fewer than
-            :data:`ccops.engines.forecasting.backtest.MIN_LEAD_ORIGINS` origins. When given,
-            ``calibrated_coverage80`` is the leave-one-origin-out coverage of these factors.
+            neighbouring lead days where a lead day has too few origins (``MIN_LEAD_ORIGINS``
+            and ``MIN_LEAD_DISTINCT`` of :mod:`ccops.engines.forecasting.backtest`). When
+            given, ``calibrated_coverage80`` is the leave-one-origin-out coverage of these
+            factors.
         lead_calibration95: Likewise for the 95% band.
         lead_coverage80: Per lead day 1..h, the leave-one-origin-out coverage of the 80% band
             recalibrated by its lead day's factor (NaN where no origin scored that day).
