@@ -5,7 +5,7 @@ pick on noise."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
@@ -344,3 +344,190 @@ def test_band_percentile_reads_the_band_edges_and_grows_with_p() -> None:
     assert_allclose(fc.band_percentile(point, hi80, hi95, 97.5), hi95)
     got = [fc.band_percentile(point, hi80, hi95, p)[1] for p in (60, 70, 80, 90, 95)]
     assert got == sorted(got) and got[0] > 10.0
+
+
+# ---------------------------------------------------------------------------------------------
+# calibration per lead day
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadSkewed:
+    """Historical-average points with bands 0.5 x the Poisson width on the first day ahead,
+    growing to 3 x from the seventh: one factor for all lead days cannot fit both ends."""
+
+    name: str = "LeadSkewed"
+
+    @property
+    def min_history_days(self) -> int:
+        return 7
+
+    def fit_predict(
+        self, history: Series, horizon_intervals: int, calendar: object = None
+    ) -> fc.Forecast:
+        base = fc.HistoricalAverage().fit_predict(history, horizon_intervals)
+        lead = np.arange(horizon_intervals) // history.slots_per_day
+        sd = np.sqrt(np.maximum(base.point, 1.0)) * (0.5 + 2.5 * np.minimum(lead, 6) / 6)
+        p = base.point
+        return fc.Forecast(
+            self.name, base.start, p, p - 1.28 * sd, p + 1.28 * sd, p - 1.96 * sd, p + 1.96 * sd, ""
+        )
+
+
+def test_per_lead_day_calibration_covers_day_1_and_day_7_on_a_holdout() -> None:
+    # Poisson arrivals of known mean, 15-minute slots, 8 weeks of history, 12 simulated
+    # centres: calibrated on the backtest, the 80% band covers the next week's day 1 and day 7
+    # each within 5 points of 80% (and the 95% band within 3 points of 95%); one factor per
+    # backtest horizon (days 1-7 pooled) over-covers day 7
+    spd = 96
+    method = LeadSkewed()
+    hits = {(d, band, kind): 0 for d in (1, 7) for band in (80, 95) for kind in ("lead", "one")}
+    n = dict.fromkeys((1, 7), 0)
+    for seed in range(12):
+        lam = np.tile(300.0 * shape(spd), 63)
+        y = np.random.default_rng(1000 + seed).poisson(lam).astype(float)
+        history = Series.regular("2024-01-01T00:00", y[: 56 * spd], 15)
+        rows = fc.backtest(history, [method], (1, 7), weeks=3, step_days=1)
+        assert len(rows[1].lead_calibration80) == 7 and len(rows[0].lead_coverage80) == 1
+        raw = method.fit_predict(history, 7 * spd)
+        by_lead = fc.calibrate(raw, rows, spd)
+        flat = [replace(r, lead_calibration80=(), lead_calibration95=()) for r in rows]
+        one = fc.calibrate(raw, flat, spd)
+        assert "per lead day" in by_lead.notes[-1] and "per lead day" not in one.notes[-1]
+        for d in (1, 7):
+            day = slice((d - 1) * spd, d * spd)
+            a = y[56 * spd :][day]
+            open_ = (a > 0) | (raw.point[day] > 0)
+            n[d] += int(open_.sum())
+            for kind, f in (("lead", by_lead), ("one", one)):
+                for band, lo, hi in ((80, f.lo80, f.hi80), (95, f.lo95, f.hi95)):
+                    inside = (a >= lo[day]) & (a <= hi[day])
+                    hits[(d, band, kind)] += int(inside[open_].sum())
+    cov = {k: v / n[k[0]] for k, v in hits.items()}
+    for d in (1, 7):
+        assert abs(cov[(d, 80, "lead")] - 0.80) <= 0.05, cov
+        assert abs(cov[(d, 95, "lead")] - 0.95) <= 0.03, cov
+    assert cov[(7, 80, "one")] > 0.92  # the pooled factor leaves day 7 far too wide
+
+
+def test_backtest_reports_leave_one_origin_out_coverage_per_lead_day() -> None:
+    method = LeadSkewed()
+    lam, y = poisson_series(49, 800.0, 5)
+    rows = fc.backtest(Series.regular("2024-01-01T00:00", y, 60), [method], (1, 7), weeks=3)
+    r7 = rows[1]
+    # the factor falls with the lead day as the method's bands widen (0.5 x to 3 x)
+    assert r7.lead_calibration80[0] > 3.0 * r7.lead_calibration80[6]
+    assert all(abs(c - 0.80) <= 0.06 for c in r7.lead_coverage80), r7.lead_coverage80
+    assert all(abs(c - 0.95) <= 0.04 for c in r7.lead_coverage95), r7.lead_coverage95
+    assert abs(r7.calibrated_coverage80 - 0.80) <= 0.04
+    assert rows[0].lead_calibration80 == r7.lead_calibration80[:1]  # one factor per lead day
+    assert r7.as_dict()["lead_coverage80"] == list(r7.lead_coverage80)
+
+
+def test_weekly_origins_pool_neighbouring_lead_days() -> None:
+    # 16 weeks, origins every 7 days: lead days 8-28 are scored at the 3 origins of the 28-day
+    # horizon only, so their factors pool lead days out to the first week (whose origins are
+    # more); every lead day still gets a factor and a coverage
+    lam, y = poisson_series(112, 800.0, 8)
+    rows = fc.backtest(
+        Series.regular("2024-01-01T00:00", y, 60),
+        [fc.HistoricalAverage()],
+        (1, 7, 28),
+        weeks=3,
+        step_days=7,
+    )
+    r28 = rows[2]
+    assert r28.n_origins == 3
+    assert len(r28.lead_calibration80) == 28
+    assert all(math.isfinite(c) and c > 0 for c in r28.lead_calibration80)
+    assert all(math.isfinite(c) for c in r28.lead_coverage80)
+    assert abs(r28.calibrated_coverage80 - 0.80) <= 0.08
+
+
+# ---------------------------------------------------------------------------------------------
+# combinations of the best methods, chosen by the backtest
+# ---------------------------------------------------------------------------------------------
+
+
+def test_best_combinations_rank_the_single_methods_and_weight_by_inverse_error() -> None:
+    a, b, c, d = (fc.SeasonalNaive(), fc.HistoricalAverage(), fc.TopDown(), fc.MSTL())
+    rows = [
+        row("SeasonalNaive", [30, 30, 30]),
+        row("HistoricalAverage", [20, 20, 20]),
+        row("TopDown", [10, 10, 10]),
+        row("MSTL", [40, 40, 40]),
+    ]
+    got = {x.name: x for x in fc.best_combinations(rows, [a, b, c, d], 7)}
+    assert list(got) == list(fc.BEST_COMBINATIONS)
+    assert [m.name for m in got["MeanOfBest2"].members] == ["TopDown", "HistoricalAverage"]
+    assert [m.name for m in got["MeanOfBest3"].members] == [
+        "TopDown",
+        "HistoricalAverage",
+        "SeasonalNaive",
+    ]
+    assert got["MeanOfBest3"].weights is None
+    assert_allclose(got["WeightedBest3"].weights or (), [10.0, 5.0, 10.0 / 3.0])
+    # two scored methods: only the mean of the best two; a combination is never a member
+    combo = fc.Combination(members=(a, b))
+    two = fc.best_combinations(rows[:2] + [row("Combination", [1, 1, 1])], [a, b, combo], 7)
+    assert [x.name for x in two] == ["MeanOfBest2"]
+    assert fc.best_combinations(rows, [a, b, c, d], 1) == []  # no row at 1 day
+
+
+def test_a_combination_of_the_best_is_chosen_when_it_is_better() -> None:
+    # three methods with independent errors of equal size: their mean has about 1 / sqrt(3)
+    # of the methods' own error (the Poisson noise of the actuals remains), significantly
+    # better than each; the build forecasts with it
+    lam, y = poisson_series(63, 2000.0, 3)
+    truth = tuple(lam.tolist())
+    singles = [fc.SeasonalNaive()] + [Noisy(n, truth, 0.05, s) for n, s in (("A", 1), ("B", 2))]
+    singles.append(Noisy("C", truth, 0.05, 3))
+    history = Series.regular("2024-01-01T00:00", y[: 49 * SPD], 60)
+    build = fc.select_and_forecast(history, singles, 7 * SPD, horizons_days=(1, 7))
+    names = [r.method for r in build.rows if r.horizon_days == 7]
+    assert names[-3:] == list(fc.BEST_COMBINATIONS)
+    w = {r.method: r.wmape for r in build.rows if r.horizon_days == 7}
+    assert w["MeanOfBest3"] < 0.93 * min(w["A"], w["B"], w["C"])
+    assert build.choice is not None
+    assert build.choice.method in ("MeanOfBest3", "WeightedBest3")
+    assert all(build.choice.p_values[m] < 0.01 for m in ("A", "B", "C"))
+    assert build.forecast.method == build.choice.method
+    assert "mean of" in build.forecast.notes[0]
+    assert build.forecast.interval_source == "combined+conformal"
+    # without combine_best the same build keeps to the single methods
+    plain = fc.select_and_forecast(
+        history, singles, 7 * SPD, horizons_days=(1, 7), combine_best=False
+    )
+    assert plain.choice is not None and plain.choice.method in ("A", "B", "C")
+
+
+def test_indistinguishable_methods_and_their_combination_give_the_simpler_method() -> None:
+    # daily totals that move 15% from day to day: the seasonal naive trails far behind A and
+    # B, which make the same forecasts (same noise); the mean of the best two equals them, the
+    # paired test cannot tell them apart, and the first listed single method is used
+    days = np.random.default_rng(4).lognormal(0.0, 0.15, 49)
+    lam = (2000.0 * days[:, None] * shape()[None, :]).ravel()
+    y = np.random.default_rng(5).poisson(lam).astype(float)
+    truth = tuple(lam.tolist())
+    methods: list[fc.Method] = [fc.SeasonalNaive(), Noisy("A", truth, 0.03, 5)]
+    methods.append(Noisy("B", truth, 0.03, 5))
+    history = Series.regular("2024-01-01T00:00", y[: 42 * SPD], 60)
+    build = fc.select_and_forecast(history, methods, 7 * SPD, horizons_days=(7,))
+    assert build.choice is not None
+    assert build.choice.method == "A"
+    assert {"A", "B", "MeanOfBest2"} <= set(build.choice.tied)
+    assert any("cannot tell" in note for note in build.choice.notes)
+
+
+def test_leave_one_out_quantile_equals_the_factor_of_the_others() -> None:
+    from ccops.engines.forecasting.backtest import _quantile_without
+
+    rng = np.random.default_rng(11)
+    groups = [np.round(rng.exponential(1.0, size), 1) for size in (30, 5, 17, 40)]  # with ties
+    pooled = np.sort(np.concatenate(groups))
+    for i, mine in enumerate(groups):
+        others = np.concatenate([g for j, g in enumerate(groups) if j != i])
+        for level in (0.8, 0.95):
+            got = _quantile_without(pooled, np.sort(mine), level)
+            assert got == fc.conformal_factor(others, level)
+    assert math.isnan(_quantile_without(pooled, pooled, 0.8))

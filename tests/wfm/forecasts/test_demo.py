@@ -36,6 +36,9 @@ def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(
             "AutoETSDaily",
             "MSTL",
             "Combination",
+            "MeanOfBest2",
+            "MeanOfBest3",
+            "WeightedBest3",
         }
 
         req = requirement_service.build_requirement(

@@ -79,6 +79,19 @@ def test_a_planner_builds_a_forecast_as_a_job_and_reads_it(world_jobs: World) ->
     assert shown.text.count("✓ chosen") == sum(r["chosen"] for r in api["accuracy"]) > 0
     assert 'data-forecast-chart="forecast-chart-data"' in shown.text
     assert '"band95":' in shown.text and '"lo80":' in shown.text
+    # beside each band, how often it held the actuals in the backtest: over the horizon and on
+    # its last day alone (per-lead-day calibration), and in the chart's legend at 7 days
+    chosen7 = next(r for r in api["accuracy"] if r["chosen"] and r["horizon_days"] == 7)
+    cells = re.search(
+        r'<tr data-horizon="7"><th scope="row">7</th>\s*<td data-col="cov80">([^<]+)</td>\s*'
+        r'<td data-col="lead80">([^<]+)</td>',
+        shown.text,
+    )
+    assert cells is not None
+    assert cells.group(1).startswith(f"{100 * chosen7['calibrated_coverage80']:.1f}%")
+    assert cells.group(2) == f"{100 * chosen7['lead_coverage80'][-1]:.1f}%"
+    held = f"held {100 * chosen7['calibrated_coverage80']:.0f}% of the actuals in the backtest"
+    assert f"80% prediction interval, {held} (days 1 to 7)" in shown.text
     day = api["first_day"]
     total = sum(iv["volume"] for iv in api["intervals"] if iv["local_start"].startswith(day))
     daily = re.search(rf'<tr data-day="{day}">.*?data-col="forecast">([^<]+)<', shown.text, re.S)

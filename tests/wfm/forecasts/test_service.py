@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import IntervalReport
+from ccops.engines import forecasting as fc
 from ccops.engines import queueing
 from ccops.errors import Conflict, Invalid, NotFound
 from ccops.org import service as org_service
@@ -120,6 +121,23 @@ def test_build_stores_the_method_with_the_lowest_7_day_wmape(org: Session) -> No
     assert stored.history_source == "contacts"
     listed = fs.list_forecasts(session=org, queue="Sales")
     assert [f.id for f in listed] == [out.id]
+
+
+def test_naming_a_combination_of_the_best_backtests_the_combinations(org: Session) -> None:
+    add_history(org, queue="Sales", first_day=FIRST, days=28)
+    out = _build(org, methods=["HistoricalAverage", "TopDown", "MeanOfBest2"])
+    names = [r.method for r in out.accuracy if r.horizon_days == 7]
+    assert names == [
+        "SeasonalNaive",
+        "HistoricalAverage",
+        "TopDown",
+        "MeanOfBest2",
+        "MeanOfBest3",
+        "WeightedBest3",
+    ]
+    # every week alike: the combinations cannot be told from the simplest method, used
+    assert out.method == "HistoricalAverage"
+    assert fs.method_names()[-3:] == list(fc.BEST_COMBINATIONS)
 
 
 def test_short_history_skips_methods_with_a_reason_and_keeps_seasonal_naive(
@@ -457,8 +475,13 @@ def test_build_reports_recalibrated_band_coverage_and_the_choice(org: Session) -
     names = [r.method for r in out.accuracy if r.horizon_days == 7]
     assert names[:2] == ["SeasonalNaive", "HistoricalAverage"]
     assert "Combination" in names and "TopDownShrunk" in names
+    assert names[-3:] == ["MeanOfBest2", "MeanOfBest3", "WeightedBest3"]  # best-k, backtested
     scored = [r for r in out.accuracy if r.skipped_reason is None and r.n_origins >= 2]
     assert scored and all(r.calibrated_coverage80 is not None for r in scored)
+    # per lead day: a factor and a leave-one-origin-out coverage for each day 1..h, stored
+    for r in scored:
+        assert len(r.lead_calibration80) == len(r.lead_coverage95) == r.horizon_days
+        assert all(c is not None and 0.0 <= c <= 1.0 for c in r.lead_coverage80)
     # every week alike: nothing tells the methods apart, the simplest non-naive one is used
     assert out.method == "HistoricalAverage"
     assert "cannot tell" in out.notes

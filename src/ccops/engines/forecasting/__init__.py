@@ -30,9 +30,11 @@ of the kind. Event days are kept out of the training data, and their effect mult
 forecast of future event days. :func:`holiday_calendar` builds one from the ``holidays``
 package. :func:`backtest` runs a rolling-origin evaluation with MAE, RMSE, wMAPE and MASE;
 :func:`choose_method` picks the lowest wMAPE at 7 days, :func:`choose` the simplest method
-a paired test cannot tell from the best; :class:`Combination` averages methods;
-:func:`calibrate` rescales a forecast's bands by the backtest's conformal factors (module
-``selection``); :func:`forecast_aht` forecasts the volume-weighted handle time per interval.
+a paired test cannot tell from the best; :class:`Combination` averages methods, and
+:func:`best_combinations` forms the (inverse-error weighted) means of a backtest's best two or
+three methods, backtested like any other; :func:`calibrate` rescales a forecast's bands by the
+backtest's conformal factors per lead day (module ``selection``); :func:`forecast_aht`
+forecasts the volume-weighted handle time per interval.
 
 All methods are deterministic (no random numbers). statsforecast is imported only when an
 MSTL or AutoETS model is fitted (it pulls in statsmodels, about a second to import), and the
@@ -67,9 +69,11 @@ from ccops.engines.forecasting.aht import (
     forecast_aht,
 )
 from ccops.engines.forecasting.backtest import (
+    BEST_COMBINATIONS,
     SHORT_HISTORY_DAYS,
     Build,
     backtest,
+    best_combinations,
     choose_method,
     select_and_forecast,
 )
@@ -110,6 +114,7 @@ from ccops.engines.forecasting.series import (
 )
 
 __all__ = [
+    "BEST_COMBINATIONS",
     "INTERVAL_MINUTES",
     "AhtForecast",
     "AutoETSDaily",
@@ -131,6 +136,7 @@ __all__ = [
     "Series",
     "TopDown",
     "backtest",
+    "best_combinations",
     "band_percentile",
     "band_score",
     "calibrate",

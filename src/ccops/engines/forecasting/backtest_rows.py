@@ -32,6 +32,17 @@ class BacktestRow:
             the factor learned from the other origins (leave one origin out, so the figure is
             out of sample); NaN with fewer than 2 origins.
         calibrated_coverage95: Likewise for the 95% band.
+        lead_calibration80: Conformal factor of the 80% band per lead day 1..h (lead day d = the
+            d-th day after the origin), learned on the method's scores at that lead day over
+            every backtest origin (those of the other horizons too), pooled with the
+            neighbouring lead days where a lead day has too few origins (``MIN_LEAD_ORIGINS``
+            and ``MIN_LEAD_DISTINCT`` of :mod:`ccops.engines.forecasting.backtest`). When
+            given, ``calibrated_coverage80`` is the leave-one-origin-out coverage of these
+            factors.
+        lead_calibration95: Likewise for the 95% band.
+        lead_coverage80: Per lead day 1..h, the leave-one-origin-out coverage of the 80% band
+            recalibrated by its lead day's factor (NaN where no origin scored that day).
+        lead_coverage95: Likewise for the 95% band.
         origin_abs_err: Per origin, sum |y - y_hat| over its scored intervals (for paired
             comparisons of methods, :func:`ccops.engines.forecasting.selection.choose`).
         origin_actual: Per origin, sum y over the same intervals.
@@ -52,6 +63,10 @@ class BacktestRow:
     calibration95: float = math.nan
     calibrated_coverage80: float = math.nan
     calibrated_coverage95: float = math.nan
+    lead_calibration80: tuple[float, ...] = ()
+    lead_calibration95: tuple[float, ...] = ()
+    lead_coverage80: tuple[float, ...] = ()
+    lead_coverage95: tuple[float, ...] = ()
     origin_abs_err: tuple[float, ...] = ()
     origin_actual: tuple[float, ...] = ()
     origin_day: tuple[int, ...] = ()
@@ -73,4 +88,8 @@ class BacktestRow:
             "calibration95": self.calibration95,
             "calibrated_coverage80": self.calibrated_coverage80,
             "calibrated_coverage95": self.calibrated_coverage95,
+            "lead_calibration80": list(self.lead_calibration80),
+            "lead_calibration95": list(self.lead_calibration95),
+            "lead_coverage80": list(self.lead_coverage80),
+            "lead_coverage95": list(self.lead_coverage95),
         }

@@ -155,7 +155,11 @@ class Combination:
             out: FloatArray = sum((w / total) * getattr(fc, attr)[:k] for w, fc in got)
             return out
 
-        notes = [f"{self.name}: mean of {', '.join(fc.method for _, fc in got)}"]
+        if self.weights is None:
+            notes = [f"{self.name}: mean of {', '.join(fc.method for _, fc in got)}"]
+        else:
+            parts = ", ".join(f"{fc.method} {w / total:.2f}" for w, fc in got)
+            notes = [f"{self.name}: weighted mean of {parts}"]
         for _, fc in got:
             notes += [n for n in fc.notes if n not in notes]
         return Forecast(
@@ -214,13 +218,41 @@ def _scale(point: FloatArray, edge: FloatArray, factor: FloatArray, upper: bool)
     return out
 
 
+def _lead_factors(rows: Sequence[BacktestRow], n_days: int) -> tuple[FloatArray, FloatArray, str]:
+    """Per lead day 1..n_days, the (80%, 95%) factors and a note: from the rows' per-lead-day
+    factors (the longest row's; the last lead day's beyond it), else from the per-horizon
+    factors (lead day d takes the row at the shortest horizon >= d, the longest beyond)."""
+    longest = max(rows, key=lambda r: r.horizon_days)
+    f80, f95 = longest.lead_calibration80, longest.lead_calibration95
+    if f80 and f95 and all(math.isfinite(x) for x in (*f80, *f95)):
+        pick = np.minimum(np.arange(n_days), len(f80) - 1)
+        shown = sorted({0, min(6, len(f80) - 1), len(f80) - 1})
+        note = "per lead day; " + ", ".join(
+            f"day {i + 1}: 80% x{f80[i]:.2f}, 95% x{f95[i]:.2f}" for i in shown
+        )
+        return np.array(f80)[pick], np.array(f95)[pick], note
+    horizons = np.array([r.horizon_days for r in rows])
+    pick = np.minimum(np.searchsorted(horizons, np.arange(1, n_days + 1)), len(rows) - 1)
+    note = ", ".join(
+        f"{r.horizon_days} d: 80% x{r.calibration80:.2f}, 95% x{r.calibration95:.2f}" for r in rows
+    )
+    return (
+        np.array([r.calibration80 for r in rows])[pick],
+        np.array([r.calibration95 for r in rows])[pick],
+        note,
+    )
+
+
 def calibrate(forecast: Forecast, rows: Sequence[BacktestRow], slots_per_day: int) -> Forecast:
     """``forecast`` with its 80% and 95% bands scaled by the backtest's conformal factors.
 
-    The forecast's lead day d (1 = the first day forecast) takes the factors of its method's
-    row at the shortest backtest horizon >= d (the longest when d is beyond them all). Rows of
-    other methods are ignored; without a calibrated row for the method the forecast is returned
-    unchanged. Bands stay ordered: lo95 <= lo80 <= point <= hi80 <= hi95.
+    The forecast's lead day d (1 = the first day forecast) takes its method's conformal
+    factors of lead day d (:attr:`BacktestRow.lead_calibration80`, of the row at the longest
+    horizon; beyond it, those of its last lead day). Rows without per-lead-day factors fall
+    back to the per-horizon ones: lead day d takes the factors of the row at the shortest
+    backtest horizon >= d (the longest when d is beyond them all). Rows of other methods are
+    ignored; without a calibrated row for the method the forecast is returned unchanged. Bands
+    stay ordered: lo95 <= lo80 <= point <= hi80 <= hi95.
 
     Args:
         forecast: A method's forecast.
@@ -244,19 +276,14 @@ def calibrate(forecast: Forecast, rows: Sequence[BacktestRow], slots_per_day: in
     if not mine:
         return forecast
     n = forecast.point.size
-    lead_day = np.arange(n) // slots_per_day + 1
-    horizons = np.array([r.horizon_days for r in mine])
-    pick = np.minimum(np.searchsorted(horizons, lead_day), len(mine) - 1)
-    c80 = np.array([r.calibration80 for r in mine])[pick]
-    c95 = np.array([r.calibration95 for r in mine])[pick]
+    day80, day95, factors = _lead_factors(mine, -(-n // slots_per_day))
+    lead = np.arange(n) // slots_per_day
+    c80, c95 = day80[lead], day95[lead]
     p = forecast.point
     hi80 = _scale(p, forecast.hi80, c80, upper=True)
     hi95 = np.maximum(_scale(p, forecast.hi95, c95, upper=True), hi80)
     lo80 = np.minimum(_scale(p, forecast.lo80, c80, upper=False), p)
     lo95 = np.minimum(_scale(p, forecast.lo95, c95, upper=False), lo80)
-    factors = ", ".join(
-        f"{r.horizon_days} d: 80% x{r.calibration80:.2f}, 95% x{r.calibration95:.2f}" for r in mine
-    )
     return replace(
         forecast,
         lo80=lo80,
@@ -340,12 +367,16 @@ def paired_p_value(
     Diebold-Mariano on the per-origin loss differences d = a - b, with the autocovariances of
     overlapping windows (lags up to ceil(h / step) - 1) and the Harvey-Leybourne-Newbold
     correction, referred to Student's t with n - 1 degrees of freedom. NaN with fewer than 3
-    pairs; 0.5 when the differences are all equal to 0.
+    pairs; 0.5 when the differences are all 0 (within 1e-9 of the losses: rounding).
     """
-    d = np.asarray(loss_a, dtype=np.float64) - np.asarray(loss_b, dtype=np.float64)
+    a, b = np.asarray(loss_a, dtype=np.float64), np.asarray(loss_b, dtype=np.float64)
+    d = a - b
     n = d.size
     if n < 3:
         return math.nan
+    scale = max(float(np.abs(a).max()), float(np.abs(b).max()))
+    if float(np.abs(d).max()) <= 1e-9 * scale:
+        return 0.5  # equal up to rounding (e.g. a mean of identical forecasts): no difference
     lags = min(max(math.ceil(horizon_days / max(step_days, 1)) - 1, 0), n - 2)
     dc = d - d.mean()
     gamma = [float(dc @ dc) / n] + [float(dc[k:] @ dc[:-k]) / n for k in range(1, lags + 1)]

@@ -49,6 +49,11 @@ METHOD_LABELS = {
     "TopDown": N_("Top-down (daily total × intraday profile)"),
     "AutoETSDaily": N_("AutoETS on daily totals"),
     "MSTL": N_("MSTL (daily and weekly seasonality)"),
+    "TopDownShrunk": N_("Top-down, weekday shapes shrunk towards the pooled shape"),
+    "Combination": N_("Mean of historical average, shrunk top-down and MSTL"),
+    "MeanOfBest2": N_("Mean of the backtest's best two methods"),
+    "MeanOfBest3": N_("Mean of the backtest's best three methods"),
+    "WeightedBest3": N_("Best three methods weighted by their inverse error"),
 }
 
 
@@ -287,6 +292,13 @@ def _chart(
     labels += [iv.local_start.strftime("%Y-%m-%d %H:%M") for iv in ivs]
     pad: list[float | None] = [None] * n_hist
     adjusted = any(iv.factor != 1.0 for iv in ivs)
+    pi95, pi80 = _("95% prediction interval"), _("80% prediction interval")
+    held = _band_coverage(detail)
+    if held is not None:
+        horizon, c80, c95 = held
+        text = _("%(band)s, held %(pct)s of the actuals in the backtest (days 1 to %(h)s)")
+        pi80 = text % {"band": pi80, "pct": f"{100 * c80:.0f}%", "h": horizon}
+        pi95 = text % {"band": pi95, "pct": f"{100 * c95:.0f}%", "h": horizon}
     return {
         "labels": labels,
         "actual": actual + [None] * len(ivs),
@@ -300,13 +312,32 @@ def _chart(
             "actual": _("Actual (history)"),
             "forecast": _("Forecast"),
             "adjusted": _("Adjusted forecast"),
-            "pi95": _("95% prediction interval"),
-            "pi80": _("80% prediction interval"),
+            "pi95": pi95,
+            "pi80": pi80,
             "contacts": _("Contacts per interval"),
         },
         "title": _("%(queue)s: contacts per %(n)s-minute interval, history and forecast")
         % {"queue": detail.queue, "n": detail.interval_min},
     }
+
+
+def _band_coverage(detail: schemas.ForecastDetailOut) -> tuple[int, float, float] | None:
+    """(horizon, 80% and 95% coverage) of the chosen method's recalibrated bands in the
+    backtest, at 7 days (the deciding horizon) or the longest horizon under it; None when not
+    measured."""
+    rows = [
+        r
+        for r in detail.accuracy
+        if r.chosen
+        and r.horizon_days <= forecast_service.DECIDING_HORIZON
+        and r.calibrated_coverage80 is not None
+        and r.calibrated_coverage95 is not None
+    ]
+    if not rows:
+        return None
+    row = max(rows, key=lambda r: r.horizon_days)
+    assert row.calibrated_coverage80 is not None and row.calibrated_coverage95 is not None
+    return row.horizon_days, row.calibrated_coverage80, row.calibrated_coverage95
 
 
 def _daily(detail: schemas.ForecastDetailOut) -> list[dict[str, Any]]:

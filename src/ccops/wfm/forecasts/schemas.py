@@ -60,6 +60,22 @@ class BacktestRowOut(BaseModel):
     calibrated_coverage95: float | None = Field(
         default=None, description="Likewise for the 95% band"
     )
+    lead_calibration80: list[float | None] = Field(
+        default_factory=list,
+        description="Conformal factor of the 80% band per lead day 1..horizon (the multiplier "
+        "of the method's band half-widths for the d-th day ahead)",
+    )
+    lead_calibration95: list[float | None] = Field(
+        default_factory=list, description="Likewise for the 95% band"
+    )
+    lead_coverage80: list[float | None] = Field(
+        default_factory=list,
+        description="Per lead day 1..horizon, the coverage of the recalibrated 80% band, each "
+        "origin scored with the factor learned on the others",
+    )
+    lead_coverage95: list[float | None] = Field(
+        default_factory=list, description="Likewise for the 95% band"
+    )
     n_origins: int = 0
     skipped_reason: str | None = None
     chosen: bool = False

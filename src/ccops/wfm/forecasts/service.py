@@ -76,6 +76,11 @@ def _clean(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+def _rounded(values: Sequence[float]) -> list[float | None]:
+    """Per-lead-day figures for the stored accuracy: 4 decimals, None where not measured."""
+    return [None if not math.isfinite(x) else round(float(x), 4) for x in values]
+
+
 def _queue(session: Session, name: str, scope: org_service.Scope) -> Queue:
     queue = org_service.get_queue(session=session, name=name)
     _check_scope(queue, scope)
@@ -245,24 +250,27 @@ def recent_history(
 
 
 def method_names() -> list[str]:
-    """Names of the built-in forecasting methods, in the order a build compares them."""
-    return [m.name for m in fc.candidate_methods()]
+    """Names of the built-in forecasting methods, in the order a build compares them: the
+    single methods and the fixed combination, then the combinations of the backtest's best
+    methods (:data:`fc.BEST_COMBINATIONS`)."""
+    return [m.name for m in fc.candidate_methods()] + list(fc.BEST_COMBINATIONS)
 
 
-def _methods(names: Sequence[str] | None) -> list[fc.Method]:
+def _methods(names: Sequence[str] | None) -> tuple[list[fc.Method], bool]:
+    """The methods to backtest, and whether the combinations of the best are backtested too
+    (all methods by default; with ``names``, when one of them is named)."""
     available = {m.name: m for m in fc.candidate_methods()}
     if names is None:
-        return list(available.values())
-    unknown = [n for n in names if n not in available]
+        return list(available.values()), True
+    unknown = [n for n in names if n not in available and n not in fc.BEST_COMBINATIONS]
     if unknown:
-        raise _invalid(
-            f"methods: unknown {', '.join(unknown)}; known: {', '.join(available)}", "methods"
-        )
-    chosen = [available[n] for n in dict.fromkeys(names)]
+        known = ", ".join([*available, *fc.BEST_COMBINATIONS])
+        raise _invalid(f"methods: unknown {', '.join(unknown)}; known: {known}", "methods")
+    chosen = [available[n] for n in dict.fromkeys(names) if n in available]
     naive = fc.SeasonalNaive()
     if naive.name not in names:
         chosen.insert(0, naive)  # the benchmark every method must beat
-    return chosen
+    return chosen, any(n in fc.BEST_COMBINATIONS for n in names)
 
 
 def _run_backtest(
@@ -273,9 +281,12 @@ def _run_backtest(
     queue: Queue,
     progress: Progress = _no_progress,
     span: tuple[float, float] = (0.0, 1.0),
+    *,
+    combine_best: bool = True,
 ) -> tuple[list[fc.BacktestRow], fc.Choice | None]:
-    """Backtest the methods together (a combination reuses its members' forecasts), choose at
-    7 days the simplest method the backtest cannot tell from the best (:func:`fc.choose`).
+    """Backtest the methods together (a combination reuses its members' forecasts; with
+    ``combine_best`` the combinations of the best are backtested too), choose at 7 days the
+    simplest method the backtest cannot tell from the best (:func:`fc.choose`).
 
     Origins are every week, or every day under ``fc.SHORT_HISTORY_DAYS`` of history (a short
     history has too few weekly origins to tell methods apart)."""
@@ -287,7 +298,14 @@ def _run_backtest(
     progress(span[0], f"backtesting {len(methods)} methods")
     try:
         rows = fc.backtest(
-            series, methods, horizons, weeks=weeks, step_days=step, calendar=calendar
+            series,
+            methods,
+            horizons,
+            weeks=weeks,
+            step_days=step,
+            calendar=calendar,
+            combine_best=combine_best,
+            deciding_horizon=DECIDING_HORIZON,
         )
     except fc.ForecastInputError as exc:
         raise _invalid(f"backtest of queue {queue.name!r}: {exc}", "history") from None
@@ -310,6 +328,10 @@ def _row_out(row: fc.BacktestRow, chosen: str | None) -> schemas.BacktestRowOut:
         coverage95=_clean(row.coverage95),
         calibrated_coverage80=_clean(row.calibrated_coverage80),
         calibrated_coverage95=_clean(row.calibrated_coverage95),
+        lead_calibration80=_rounded(row.lead_calibration80),
+        lead_calibration95=_rounded(row.lead_calibration95),
+        lead_coverage80=_rounded(row.lead_coverage80),
+        lead_coverage95=_rounded(row.lead_coverage95),
         n_origins=row.n_origins,
         skipped_reason=row.skipped_reason,
         chosen=row.method == chosen,
@@ -326,8 +348,9 @@ def backtest_queue(
     calendar = special_day_service.calendar(
         session=session, queue=queue, first_year=first_year, last_year=int(str(series.end)[:4])
     )
+    methods, combine = _methods(data.methods)
     rows, choice = _run_backtest(
-        series, _methods(data.methods), calendar, data.backtest_weeks, queue
+        series, methods, calendar, data.backtest_weeks, queue, combine_best=combine
     )
     chosen = None if choice is None else choice.method
     if not rows:
@@ -395,12 +418,21 @@ def build_forecast(
     calendar = special_day_service.calendar(
         session=session, queue=queue, first_year=first_year, last_year=last_day.year
     )
-    methods = _methods(data.methods)
+    methods, combine = _methods(data.methods)
     rows, choice = _run_backtest(
-        series, methods, calendar, data.backtest_weeks, queue, progress, (0.05, 0.85)
+        series,
+        methods,
+        calendar,
+        data.backtest_weeks,
+        queue,
+        progress,
+        (0.05, 0.85),
+        combine_best=combine,
     )
     notes: list[str] = [data.notes] if data.notes else []
-    by_name = {m.name: m for m in methods}
+    by_name: dict[str, fc.Method] = {m.name: m for m in methods}
+    if combine:
+        by_name.update((c.name, c) for c in fc.best_combinations(rows, methods, DECIDING_HORIZON))
     naive = fc.SeasonalNaive()
     chosen = None if choice is None else choice.method
     if choice is not None:
