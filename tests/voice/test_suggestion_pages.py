@@ -91,6 +91,21 @@ def test_an_agent_submits_and_sees_the_managers_decision_with_reason_and_reward(
     assert f'id="suggestion-{stored.id}" data-status="adopted"' in seen
     assert "Callers hang up less" in seen and "Cinema tickets" in seen
     assert _count_of(seen, "adopted") == 1 and _count_of(seen, "submitted") == 0
+    assert 'id="suggestion-months"' not in seen  # an agent sees their own, not the counts
+
+    # the manager's monthly counts per site: the API's figures, one suggestion sent, answered
+    # in time and adopted this month at alice's site
+    month = row.submitted_on.strftime("%Y-%m")
+    api = manager.get("/api/v1/suggestion-counts").json()
+    (mine,) = [r for r in api if r["month"] == month]
+    assert (mine["submitted"], mine["answered_in_time"], mine["adopted"]) == (1, 1, 1)
+    counted = manager.get("/suggestions").text
+    table = re.search(
+        rf'<tr data-site="{mine["site"]}" data-month="{month}">.*?</tr>', counted, re.S
+    )
+    assert table is not None
+    cells = dict(re.findall(r'data-col="(\w+)">([^<]*)<', table.group(0)))
+    assert cells == {"submitted": "1", "answered_in_time": "1 of 1", "adopted": "1"}
 
 
 def test_an_anonymous_suggestion_keeps_no_author_and_is_followed_by_its_receipt(

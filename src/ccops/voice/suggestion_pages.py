@@ -115,6 +115,9 @@ def page_response(
             "followed": followed,
             "follow_code": code,
             "follow_problem": follow_problem,
+            "months": suggestion_service.monthly(session=session, scope=user.scope)
+            if user.role in permissions.SUGGESTIONS_COUNTS
+            else None,
         },
         principal=user,
         status_code=status_code,
