@@ -41,7 +41,7 @@ KIND_LABELS = {
 }
 ACTION_ROWS = 3
 """Empty action rows offered by the form (a row left blank is no action)."""
-FIELDS = ("team", "kind", "held_on", "notes")
+FIELDS = ("team", "kind", "held_on", "held_at", "notes")
 
 
 def _blank(team: str) -> forms.FormState:
@@ -49,6 +49,7 @@ def _blank(team: str) -> forms.FormState:
         "team": team,
         "kind": "huddle",
         "held_on": utcnow().date().isoformat(),
+        "held_at": "",
         "notes": "",
         "attendees": [],
     }
@@ -75,6 +76,19 @@ def record_response(
     state = state or _blank(chosen)
     state.values["team"] = chosen
     _ = gettext_for(request, user)
+    planned = (
+        huddle_service.agenda_schedule(
+            session=session, team=chosen, day=utcnow().date(), scope=user.scope
+        )
+        if chosen
+        else []
+    )
+    time_hint = _("Local time at the team's site. Left empty: the time of the scheduled one")
+    if planned:
+        time_hint += (
+            " (" + ", ".join(f"{g.name} {g.starts.strftime('%H:%M')}" for g in planned) + ")"
+        )
+    time_hint += "."
     return render(
         request,
         "voice/record.html",
@@ -87,6 +101,7 @@ def record_response(
             "owner_options": [("", "—")] + [(login, f"{name} ({login})") for login, name in people],
             "rows": range(ACTION_ROWS),
             "today": utcnow().date().isoformat(),
+            "time_hint": time_hint,
         },
         principal=user,
         status_code=status_code,
@@ -141,6 +156,7 @@ def record(
         "team": values["team"],
         "kind": values["kind"] or "huddle",
         "held_on": values["held_on"] or None,
+        "held_at": values["held_at"] or None,
         "notes": values["notes"],
         "attendees": values["attendees"],
     }

@@ -4,10 +4,11 @@ was missed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
@@ -22,6 +23,7 @@ from ccops.voice import models as m
 from ccops.voice import schemas as s
 from ccops.wfm.intraday import exceptions as intraday_exceptions
 from ccops.wfm.intraday import schemas as intraday_schemas
+from ccops.wfm.schedules.models import FixedActivity
 
 AGENDA_KPIS = ("aht_s", "repeat_contact_rate", "occupancy")
 """The team KPIs a huddle looks at (yesterday and today, each with its interval)."""
@@ -40,6 +42,7 @@ class Agenda(BaseModel):
     changes: list[str]
     recognition: list[str]
     open_actions: list[s.ActionOut]
+    scheduled: list[s.ScheduledGathering] = []
 
 
 def _team(session: Session, name: str, scope: org_service.Scope) -> Team:
@@ -116,7 +119,56 @@ def agenda(
         changes=changes,
         recognition=recognition,
         open_actions=_open_actions(session, t.id, day),
+        scheduled=scheduled(session=session, team=t, day=day),
     )
+
+
+GATHERINGS = ("huddle", "meeting")
+"""The kinds of scheduled (fixed) activity that are a team's huddle or meeting."""
+
+
+def scheduled(*, session: Session, team: Team, day: date) -> list[s.ScheduledGathering]:
+    """The huddles and meetings the schedule holds for ``team`` on its local ``day``: fixed
+    activities of its leader and members, one gathering per kind, name and time."""
+    zone = ZoneInfo(team.site.timezone)
+    lo = datetime.combine(day, time(0), zone).astimezone(UTC)
+    hi = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    people = select(Person.id).where(
+        or_(Person.team_id == team.id, Person.id == team.leader_id)
+        if team.leader_id is not None
+        else Person.team_id == team.id
+    )
+    rows = session.execute(
+        select(FixedActivity, Person.login)
+        .join(Person, Person.id == FixedActivity.person_id)
+        .where(
+            FixedActivity.kind.in_(GATHERINGS),
+            FixedActivity.person_id.in_(people),
+            FixedActivity.start_at >= lo,
+            FixedActivity.start_at < hi,
+        )
+    ).all()
+    found: dict[tuple[str, str, time, time], list[str]] = {}
+    for a, login in rows:
+        starts = _utc(a.start_at).astimezone(zone).time()
+        ends = _utc(a.end_at).astimezone(zone).time()
+        found.setdefault((a.kind, a.name, starts, ends), []).append(login)
+    return [
+        s.ScheduledGathering(kind=k, name=n, starts=a, ends=b, invited=sorted(set(who)))
+        for (k, n, a, b), who in sorted(found.items(), key=lambda kv: (kv[0][2], kv[0][0]))
+    ]
+
+
+def agenda_schedule(
+    *, session: Session, team: str, day: date, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[s.ScheduledGathering]:
+    """The huddles and meetings scheduled for a team in scope on a day (the agenda's part)."""
+    return scheduled(session=session, team=_team(session, team, scope), day=day)
+
+
+def _utc(at: datetime) -> datetime:
+    """A stored instant as an aware UTC time (SQLite hands back naive UTC)."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _person(session: Session, login: str, team: Team, what: str) -> Person:
@@ -163,7 +215,22 @@ def record(
         )
     attendees = [_person(session, a, t, "attendees") for a in dict.fromkeys(data.attendees)]
     owners = [_person(session, a.owner, t, "actions.owner") for a in data.actions]
-    h = m.Huddle(team_id=t.id, kind=data.kind, held_on=data.held_on, led_by=by, notes=data.notes)
+    held_at = data.held_at
+    if held_at is None:  # the time of its scheduled activity, when the schedule holds one
+        planned = {
+            g.starts
+            for g in scheduled(session=session, team=t, day=data.held_on)
+            if g.kind == data.kind
+        }
+        held_at = planned.pop() if len(planned) == 1 else None
+    h = m.Huddle(
+        team_id=t.id,
+        kind=data.kind,
+        held_on=data.held_on,
+        held_at=held_at,
+        led_by=by,
+        notes=data.notes,
+    )
     session.add(h)
     session.flush()
     for p in attendees:
@@ -202,6 +269,7 @@ def get(
         team=t.name,
         kind=h.kind,
         held_on=h.held_on,
+        held_at=h.held_at,
         led_by=h.led_by,
         notes=h.notes,
         attendees=list(attendees),

@@ -15,9 +15,9 @@ Anonymity of staff surveys is built into these tables, not promised by the code 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccops.db import Base, UTCDateTime, utcnow
@@ -138,6 +138,8 @@ class Huddle(Base):
     kind: Mapped[str] = mapped_column(String(16))
     """``floor_check`` (hourly), ``huddle`` (daily) or ``meeting`` (weekly)."""
     held_on: Mapped[date] = mapped_column(index=True)
+    held_at: Mapped[time | None] = mapped_column(Time())
+    """Local time of day at the team's site it began (unknown for huddles recorded before)."""
     led_by: Mapped[str] = mapped_column(String(100))
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

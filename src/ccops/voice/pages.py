@@ -15,6 +15,7 @@ from ccops.org import service as org_service
 from ccops.voice import huddles as huddle_service
 from ccops.voice import schemas as s
 from ccops.voice import surveys as survey_service
+from ccops.voice.huddle_pages import KIND_LABELS
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -151,6 +152,7 @@ def board(request: Request, user: HuddleReader, session: SessionDep) -> HTMLResp
             "notes": [n for n in notes if n.kind != "floor_check"][:5],
             "problem": problem,
             "can_record": user.role in permissions.HUDDLES_WRITE,
+            "kind_labels": KIND_LABELS,
         },
         principal=user,
         active="huddles",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -242,6 +242,9 @@ class HuddleIn(BaseModel):
     team: Name
     kind: HuddleKind = "huddle"
     held_on: date
+    held_at: time | None = Field(
+        default=None, description="Local time of day at the team's site it began (HH:MM)"
+    )
     notes: Annotated[str, Field(max_length=10_000)] = ""
     attendees: list[Name] = Field(default_factory=list, max_length=200)
     actions: list[ActionIn] = Field(default_factory=list, max_length=50)
@@ -267,10 +270,22 @@ class HuddleOut(BaseModel):
     team: str
     kind: str
     held_on: date
+    held_at: time | None
     led_by: str
     notes: str
     attendees: list[str]
     actions: list[ActionOut]
+
+
+class ScheduledGathering(BaseModel):
+    """A huddle or meeting the team's schedule holds on a day (fixed activities of its leader
+    and members at the same time), in the site's local time."""
+
+    kind: str
+    name: str
+    starts: time
+    ends: time
+    invited: list[str]
 
 
 class RhythmDay(BaseModel):
