@@ -267,6 +267,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/cases/routes"): MANAGING,
     ("POST", "/api/v1/cases/routes"): MANAGING,
     ("POST", "/api/v1/cases/sweep"): MANAGING,
+    ("GET", "/api/v1/cases/statuses"): EVERYONE,
+    ("PUT", "/api/v1/cases/statuses"): MANAGING,
+    ("DELETE", "/api/v1/cases/statuses"): MANAGING,
     ("GET", "/cases"): EVERYONE,
     ("POST", "/cases"): NOT_EXECUTIVE,
     ("GET", "/cases/contacts/{contact_id}"): EVERYONE,
@@ -274,6 +277,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/cases/{case_id}"): EVERYONE,
     ("POST", "/cases/{case_id}"): frozenset({S, Q, M, D}),
     ("GET", "/cases/compliance"): frozenset({S, Q, M, E, D}),
+    ("GET", "/cases/statuses"): MANAGING,
+    ("POST", "/cases/statuses"): MANAGING,
     ("POST", "/admin/users"): ADMIN,
     # the edit page of one record (and its actions: leaver, disable, unlock, password)
     ("GET", "/admin/sites/{item}"): ADMIN,

@@ -30,6 +30,11 @@ surveys_app = typer.Typer(help="Post-contact surveys (CSAT, NPS).", no_args_is_h
 cases_app.add_typer(targets_app, name="targets")
 cases_app.add_typer(routes_app, name="routes")
 cases_app.add_typer(surveys_app, name="surveys")
+statuses_app = typer.Typer(
+    help="The centre's case statuses: which pause the clock, which close, allowed moves.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(statuses_app, name="statuses")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -171,15 +176,28 @@ def update_case(
     owner: Annotated[str | None, typer.Option(help="The new owner's login")] = None,
     answer: Annotated[str | None, typer.Option(help="The answer to the customer")] = None,
     note: Annotated[str, typer.Option(help="A note for the events")] = "",
+    to_customer: Annotated[
+        bool,
+        typer.Option(
+            "--to-customer", help="The note is an update sent to the customer (next-update clock)"
+        ),
+    ] = False,
     by: ByOpt = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Change a case's status (as the workflow allows), owner or answer."""
+    """Change a case's status (as the workflow allows), owner or answer, or record an update
+    sent to the customer (--to-customer with --note)."""
     from ccops.cases import service
     from ccops.runtime import unit_of_work
 
     data = schemas.CaseUpdate.model_validate(
-        {"status": status, "owner": owner, "answer": answer, "note": note}
+        {
+            "status": status,
+            "owner": owner,
+            "answer": answer,
+            "note": note,
+            "to_customer": to_customer,
+        }
     )
     with unit_of_work() as s:
         out = service.update_case(session=s, case_id=case_id, data=data, by=by)
@@ -201,7 +219,8 @@ def sweep(as_json: JsonOpt = False) -> None:
         console.print(
             f"{out.checked} open cases checked: {out.warnings} warnings, "
             f"{out.response_breaches} first-response and {out.resolution_breaches} resolution "
-            f"breaches, {out.notified} notifications",
+            f"breaches, {out.update_warnings} next-update warnings and {out.update_breaches} "
+            f"next-update breaches, {out.notified} notifications",
             highlight=False,
         )
 
@@ -233,6 +252,8 @@ def compliance(
             "share met": pct(r.share_met),
             "95% CI": f"{pct(r.low)}–{pct(r.high)}" if r.low is not None else "",
             "mean resolution (business h)": r.mean_resolution_business_h,
+            "updates on time": r.update_met,
+            "updates late": r.update_breached,
         }
         for r in [*out.rows, out.total]
     ]
@@ -247,6 +268,8 @@ def compliance(
             "share met",
             "95% CI",
             "mean resolution (business h)",
+            "updates on time",
+            "updates late",
         ],
     )
     console.print(
@@ -286,6 +309,10 @@ def set_target(
     calendar: Annotated[str, typer.Option(help="The business calendar's name")],
     first_response_h: Annotated[float, typer.Option("--first-response-h")],
     resolution_h: Annotated[float, typer.Option("--resolution-h")],
+    next_update_h: Annotated[
+        float | None,
+        typer.Option("--next-update-h", help="Business hours between updates to the customer"),
+    ] = None,
     warn_min: Annotated[float, typer.Option("--warn-min")] = 15.0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -300,6 +327,7 @@ def set_target(
             "calendar": calendar,
             "first_response_h": first_response_h,
             "resolution_h": resolution_h,
+            "next_update_h": next_update_h,
             "warn_min": warn_min,
         }
     )
@@ -492,3 +520,75 @@ def list_calendars(as_json: JsonOpt = False) -> None:
             [c.model_dump() for c in out],
             ["id", "name", "timezone", "weekly_hours", "holidays"],
         )
+
+
+def _print_workflow(out: schemas.WorkflowOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "status": st.name + (" (new cases)" if st.name == out.initial else ""),
+            "label": st.label,
+            "pauses": "yes" if st.pauses else "",
+            "closes": ("final" if st.final else "yes") if st.closes else "",
+            "may move to": ", ".join(st.next) or "—",
+        }
+        for st in out.statuses
+    ]
+    title = "Case statuses (built-in)" if out.builtin else "Case statuses (the centre's own)"
+    print_table(title, rows, ["status", "label", "pauses", "closes", "may move to"])
+
+
+@statuses_app.command("show")
+@handle_errors
+def show_statuses(as_json: JsonOpt = False) -> None:
+    """Show the case statuses in use: the built-in ones unless the centre set its own."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.get(s).out()
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("set")
+@handle_errors
+def set_statuses(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .json file ({statuses: [{name, label, pauses, closes, next}]}) or a text "
+            "file, one status a line: name [pauses] [closes] -> next, next"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the centre's case statuses (the first is a new case's); an unworkable
+    workflow, or one dropping a status some case is in, is refused and nothing stored."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    if path.suffix.lower() == ".json":
+        data = schemas.WorkflowIn.model_validate(_load(path))
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+        data = workflow.parse_lines(text)
+    with unit_of_work() as s:
+        out = workflow.set_workflow(session=s, data=data)
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("reset")
+@handle_errors
+def reset_statuses(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in case statuses."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_workflow(session=s)
+    _print_workflow(out, as_json)

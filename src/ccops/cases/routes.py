@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from ccops.bounds import Day
-from ccops.cases import from_contact, schemas
+from ccops.cases import from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import utcnow
@@ -127,6 +127,26 @@ def list_targets(session: SessionDep, _user: SetupReader) -> list[schemas.Target
 def set_target(data: schemas.TargetIn, session: SessionDep, _user: Setup) -> schemas.TargetOut:
     """Set the targets of a type and severity."""
     return cases_service.set_target(session=session, data=data)
+
+
+@router.get("/statuses", response_model=schemas.WorkflowOut)
+def get_statuses(session: SessionDep, _user: Reader) -> schemas.WorkflowOut:
+    """The case statuses in use (built-in unless the centre set its own), the moves allowed."""
+    return workflow.get(session).out()
+
+
+@router.put("/statuses", response_model=schemas.WorkflowOut)
+def set_statuses(
+    data: schemas.WorkflowIn, session: SessionDep, _user: Setup
+) -> schemas.WorkflowOut:
+    """Replace the centre's case statuses (unworkable: 422; dropping a status in use: 409)."""
+    return workflow.set_workflow(session=session, data=data)
+
+
+@router.delete("/statuses", response_model=schemas.WorkflowOut)
+def reset_statuses(session: SessionDep, _user: Setup) -> schemas.WorkflowOut:
+    """Go back to the built-in case statuses."""
+    return workflow.reset_workflow(session=session)
 
 
 @router.get("/routes", response_model=list[schemas.RouteOut])
