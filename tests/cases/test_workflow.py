@@ -327,3 +327,79 @@ def test_cli_statuses_and_next_update(cli: CliRunner, session: Session, tmp_path
     assert schemas.TargetOut.model_validate_json(target.stdout).next_update_h == 4.0
     reset = cli.invoke(app, ["cases", "statuses", "reset", "--json"])
     assert reset.exit_code == 0 and schemas.WorkflowOut.model_validate_json(reset.stdout).builtin
+
+
+def test_serious_case_rules_send_matching_cases_to_senior_management(centre: Session) -> None:
+    assert workflow.senior_rules(centre).builtin
+    with pytest.raises(Invalid) as refused:
+        workflow.set_senior_rules(
+            session=centre,
+            data=schemas.SeniorRulesIn(
+                rules=[schemas.SeniorRule(category="Legal"), schemas.SeniorRule()]
+            ),
+        )
+    assert refused.value.problems[0].field == "rules.1"
+    centre.rollback()
+    assert workflow.senior_rules(centre).builtin
+    out = workflow.set_senior_rules(
+        session=centre,
+        data=schemas.SeniorRulesIn(
+            rules=[
+                schemas.SeniorRule(category="Legal threat"),
+                schemas.SeniorRule(case_type="escalation", severity="critical"),
+            ]
+        ),
+    )
+    assert not out.builtin and len(out.rules) == 2
+    medium = complaint(centre)  # a medium complaint without the category: stays at level 0
+    assert medium.escalation_level == 0
+    contact = add_contact(centre, "alice", at(4, 16))
+    legal = cases_service.open_case(
+        session=centre,
+        data=schemas.CaseIn(
+            case_type="complaint",
+            subject="Letter from a lawyer",
+            category="legal THREAT",
+            contact_id=contact,
+        ),
+        by="u-agent",
+        now=at(4, 16, 30),
+    )
+    assert legal.escalation_level == 2
+    assert legal.events[-1].detail == (
+        "serious case (any type, any severity, category Legal threat): senior management at once"
+    )
+    # Critical complaints are no longer a rule of this centre.
+    critical = cases_service.open_case(
+        session=centre,
+        data=schemas.CaseIn(
+            case_type="complaint", subject="x", severity="critical", contact_id=contact
+        ),
+        by="u-agent",
+        now=at(4, 16, 30),
+    )
+    assert critical.escalation_level == 0
+    assert workflow.reset_senior_rules(session=centre).builtin
+
+
+def test_cli_senior_rules(cli: CliRunner, session: Session) -> None:
+    build_world(session)
+    session.commit()
+    bad = cli.invoke(app, ["cases", "senior", "set", "colour=red"])
+    assert bad.exit_code == 2 and "rule 1" in bad.stderr
+    unknown = cli.invoke(app, ["cases", "senior", "set", "type=praise"])
+    assert unknown.exit_code == 2 and "case_type" in unknown.stderr
+    shown = schemas.SeniorRulesOut.model_validate_json(
+        cli.invoke(app, ["cases", "senior", "show", "--json"]).stdout
+    )
+    assert shown.builtin
+    stored = cli.invoke(
+        app,
+        ["cases", "senior", "set", "type=complaint,severity=high", "category=Legal", "--json"],
+    )
+    assert stored.exit_code == 0, stored.stdout
+    rules = schemas.SeniorRulesOut.model_validate_json(stored.stdout).rules
+    assert [(r.case_type, r.severity, r.category) for r in rules] == [
+        ("complaint", "high", None),
+        (None, None, "Legal"),
+    ]

@@ -270,6 +270,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/cases/statuses"): EVERYONE,
     ("PUT", "/api/v1/cases/statuses"): MANAGING,
     ("DELETE", "/api/v1/cases/statuses"): MANAGING,
+    ("GET", "/api/v1/cases/senior-rules"): MANAGING,
+    ("PUT", "/api/v1/cases/senior-rules"): MANAGING,
     ("GET", "/cases"): EVERYONE,
     ("POST", "/cases"): NOT_EXECUTIVE,
     ("GET", "/cases/contacts/{contact_id}"): EVERYONE,

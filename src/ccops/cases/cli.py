@@ -35,6 +35,11 @@ statuses_app = typer.Typer(
     no_args_is_help=True,
 )
 cases_app.add_typer(statuses_app, name="statuses")
+senior_app = typer.Typer(
+    help="Serious-case rules: which cases go to senior management at once.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(senior_app, name="senior")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -592,3 +597,79 @@ def reset_statuses(as_json: JsonOpt = False) -> None:
     with unit_of_work() as s:
         out = workflow.reset_workflow(session=s)
     _print_workflow(out, as_json)
+
+
+def _print_senior(out: schemas.SeniorRulesOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "type": r.case_type or "any",
+            "severity": r.severity or "any",
+            "category": r.category or "any",
+        }
+        for r in out.rules
+    ]
+    title = "Serious-case rules (built-in)" if out.builtin else "Serious-case rules"
+    print_table(title, rows, ["type", "severity", "category"])
+
+
+@senior_app.command("show")
+@handle_errors
+def show_senior(as_json: JsonOpt = False) -> None:
+    """Show the rules that send a case to senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.senior_rules(s)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("set")
+@handle_errors
+def set_senior(
+    rules: Annotated[
+        list[str],
+        typer.Argument(
+            help="One rule each: type=…,severity=…,category=… (any of them), e.g. "
+            "'type=complaint,severity=critical' 'category=Legal threat'"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the serious-case rules; a case matching every field of one rule goes to
+    senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    keys = {"type": "case_type", "severity": "severity", "category": "category"}
+    parsed: list[dict[str, str]] = []
+    for n, text in enumerate(rules, start=1):
+        rule: dict[str, str] = {}
+        for part in text.split(","):
+            key, sep, value = part.partition("=")
+            if not sep or key.strip() not in keys or not value.strip():
+                raise Invalid(
+                    f"rule {n} ({text!r}): write type=…, severity=… or category=…",
+                    [Problem(f"bad part {part!r}", field="rules", row=n)],
+                )
+            rule[keys[key.strip()]] = value.strip()
+        parsed.append(rule)
+    data = schemas.SeniorRulesIn.model_validate({"rules": parsed})
+    with unit_of_work() as s:
+        out = workflow.set_senior_rules(session=s, data=data)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("reset")
+@handle_errors
+def reset_senior(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in rule: critical complaints go to senior management."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_senior_rules(session=s)
+    _print_senior(out, as_json)

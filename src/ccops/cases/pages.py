@@ -474,6 +474,7 @@ def _statuses_page(
         "cases/statuses.html",
         {
             "workflow": flow.out(),
+            "senior": workflow.senior_rules(session),
             "text": workflow.to_lines(flow) if text is None else text,
             "problem": problem,
             **_labels(session),

@@ -149,6 +149,20 @@ def reset_statuses(session: SessionDep, _user: Setup) -> schemas.WorkflowOut:
     return workflow.reset_workflow(session=session)
 
 
+@router.get("/senior-rules", response_model=schemas.SeniorRulesOut)
+def get_senior_rules(session: SessionDep, _user: SetupReader) -> schemas.SeniorRulesOut:
+    """The rules that send a case to senior management at once (by type, severity, category)."""
+    return workflow.senior_rules(session)
+
+
+@router.put("/senior-rules", response_model=schemas.SeniorRulesOut)
+def set_senior_rules(
+    data: schemas.SeniorRulesIn, session: SessionDep, _user: Setup
+) -> schemas.SeniorRulesOut:
+    """Replace the serious-case rules (a rule naming nothing: 422, nothing stored)."""
+    return workflow.set_senior_rules(session=session, data=data)
+
+
 @router.get("/routes", response_model=list[schemas.RouteOut])
 def list_routes(session: SessionDep, _user: SetupReader) -> list[schemas.RouteOut]:
     """Every routing rule."""

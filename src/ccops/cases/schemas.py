@@ -149,6 +149,26 @@ class RouteOut(BaseModel):
     owner: str | None
 
 
+class SeniorRule(_In):
+    """Cases matching every field given go to senior management (escalation level 2) at once."""
+
+    case_type: CaseType | None = None
+    severity: Severity | None = None
+    category: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class SeniorRulesIn(_In):
+    """The centre's serious-case rules (an empty list: no case goes up at once)."""
+
+    rules: list[SeniorRule] = Field(max_length=50)
+
+
+class SeniorRulesOut(BaseModel):
+    builtin: bool
+    """True while the centre uses the built-in rule (critical complaints)."""
+    rules: list[SeniorRule]
+
+
 class CaseIn(_In):
     """A new case: from a contact (its queue and site follow), a queue or a site."""
 

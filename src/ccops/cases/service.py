@@ -527,8 +527,9 @@ def open_case(
 ) -> schemas.CaseOut:
     """Open a case: routed to a team and owner, due times from its target's calendar.
 
-    A user whose scope is their own record raises cases from their own contacts only. A
-    critical complaint goes to senior management (escalation level 2) at once.
+    A user whose scope is their own record raises cases from their own contacts only. A case
+    matching a serious-case rule (by default: a critical complaint) goes to senior management
+    (escalation level 2) at once.
     """
     at = _utc(now or utcnow())
     contact = None
@@ -611,10 +612,22 @@ def open_case(
     )
     session.flush()
     _notify(session, case, 0, f"New {case.case_type} {case.id}: {case.subject}")
-    if case.case_type == "complaint" and case.severity == "critical":
+    serious = workflow.senior_rule_for(session, case.case_type, case.severity, case.category)
+    if serious is not None:
         case.escalation_level = 2
-        _event(case, at, by, "escalated", "critical complaint: senior management at once")
-        _notify(session, case, 2, f"Critical complaint {case.id}: {case.subject}")
+        _event(
+            case,
+            at,
+            by,
+            "escalated",
+            f"serious case ({workflow.describe_rule(serious)}): senior management at once",
+        )
+        _notify(
+            session,
+            case,
+            2,
+            f"{case.severity.capitalize()} {case.case_type} {case.id}: {case.subject}",
+        )
     session.flush()
     return _case_out(session, case, _Calendars(session), at)
 

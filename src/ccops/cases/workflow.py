@@ -1,5 +1,6 @@
 """A centre's case settings: its status workflow (which statuses pause the clock, which end the
-case, which moves are allowed) and its next-update targets.
+case, which moves are allowed), its next-update targets and its serious-case rules (cases that
+go to senior management at once).
 
 The built-in workflow (``schemas.STATUSES``, ``PAUSING``, ``CLOSING``, ``NEXT``) is the default.
 A centre's own settings are one JSON document kept in the cases domain's settings row: a row
@@ -323,3 +324,70 @@ def parse_lines(text: str) -> schemas.WorkflowIn:
         raise Invalid(
             f"the workflow is not valid: {exc}", [Problem(str(exc), field="statuses")]
         ) from None
+
+
+# --- serious cases ----------------------------------------------------------------------------
+
+BUILTIN_SENIOR = (schemas.SeniorRule(case_type="complaint", severity="critical"),)
+"""By default a critical complaint goes to senior management at once."""
+
+
+def senior_rules(session: Session) -> schemas.SeniorRulesOut:
+    """The centre's serious-case rules (the built-in one unless it set its own)."""
+    stored = load(session).get("senior")
+    if stored is None:
+        return schemas.SeniorRulesOut(builtin=True, rules=list(BUILTIN_SENIOR))
+    return schemas.SeniorRulesOut(
+        builtin=False, rules=schemas.SeniorRulesIn.model_validate({"rules": stored}).rules
+    )
+
+
+def set_senior_rules(*, session: Session, data: schemas.SeniorRulesIn) -> schemas.SeniorRulesOut:
+    """Replace the serious-case rules; a rule naming nothing (it would match every case) is
+    refused, nothing stored."""
+    problems = [
+        Problem("name a case type, severity or category", field=f"rules.{i}")
+        for i, rule in enumerate(data.rules)
+        if rule.case_type is None and rule.severity is None and rule.category is None
+    ]
+    if problems:
+        raise Invalid(
+            f"{len(problems)} rule(s) name nothing and would send every case to senior "
+            "management; nothing stored",
+            problems,
+        )
+    settings = load(session)
+    settings["senior"] = [r.model_dump(mode="json", exclude_none=True) for r in data.rules]
+    save(session, settings)
+    return senior_rules(session)
+
+
+def reset_senior_rules(*, session: Session) -> schemas.SeniorRulesOut:
+    """Go back to the built-in serious-case rule (critical complaints)."""
+    settings = load(session)
+    settings.pop("senior", None)
+    save(session, settings)
+    return senior_rules(session)
+
+
+def senior_rule_for(
+    session: Session, case_type: str, severity: str, category: str
+) -> schemas.SeniorRule | None:
+    """The first serious-case rule a case matches (category: case-insensitive), or None."""
+    for rule in senior_rules(session).rules:
+        if rule.case_type is not None and rule.case_type != case_type:
+            continue
+        if rule.severity is not None and rule.severity != severity:
+            continue
+        if rule.category is not None and rule.category.casefold() != category.casefold():
+            continue
+        return rule
+    return None
+
+
+def describe_rule(rule: schemas.SeniorRule) -> str:
+    """A rule in words: ``complaint, critical, category Legal``."""
+    parts = [rule.case_type or "any type", rule.severity or "any severity"]
+    if rule.category is not None:
+        parts.append(f"category {rule.category}")
+    return ", ".join(parts)
