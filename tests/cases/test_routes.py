@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ccops.audit.models import AuditEntry
-from ccops.db import make_engine, make_session_factory
+from ccops.db import make_engine, make_session_factory, utcnow
 from ccops.enums import Role
 from ccops.web.app import create_app
 from tests.factories.cases import OFFICE, add_contact, set_up_cases
@@ -222,3 +222,17 @@ def test_statuses_api_and_page_refuse_bad_workflows_and_forbidden_moves(world: W
     lead = TestClient(create_app(world.settings), follow_redirects=False)
     sign_in(lead, "u-supervisor")
     assert lead.get("/cases/statuses").status_code == 403
+    # Churn flags from the CRM (managers and admins) show on the categories of the report.
+    today = utcnow().date().isoformat()
+    assert supervisor.post("/api/v1/cases/churn", json=[]).status_code == 403
+    no_day = manager.post("/api/v1/cases/churn", json=[{"customer_key": "cust-0"}])
+    assert no_day.status_code == 422 and "churned_on" in no_day.text
+    flagged = manager.post(
+        "/api/v1/cases/churn", json=[{"customer_key": "cust-0", "churned_on": today}]
+    )
+    assert flagged.status_code == 200 and flagged.json()["recorded"] == 1
+    rows = manager.get("/api/v1/cases/categories").json()
+    assert [(r["category"], r["customers"], r["churned"]) for r in rows] == [("(none)", 1, 1)]
+    report = page.get("/cases/compliance")
+    assert "Customers who churned after the case" in report.text
+    assert "1 / 1" in report.text

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from ccops.cases import schemas, workflow
+from ccops.cases import schemas, voc, workflow
 from ccops.cases import service as cases_service
 from ccops.cases.models import Case, CaseEvent
 from ccops.cli import app
@@ -403,3 +403,79 @@ def test_cli_senior_rules(cli: CliRunner, session: Session) -> None:
         ("complaint", "high", None),
         (None, None, "Legal"),
     ]
+
+
+def test_churn_flags_from_the_crm_give_churn_per_category(centre: Session) -> None:
+    def open_for(key: str, category: str, day: int) -> None:
+        cases_service.open_case(
+            session=centre,
+            data=schemas.CaseIn(
+                case_type="complaint",
+                subject="x",
+                category=category,
+                queue="Sales",
+                customer_key=key,
+            ),
+            by="u-manager",
+            now=at(day, 10),
+        )
+
+    for key in ("k1", "k2", "k3", "k4"):
+        open_for(key, "Billing", 1)
+    open_for("k1", "Billing", 2)  # the same customer twice: counted once
+    open_for("k5", "Delivery", 3)
+    december = {"first_day": date(2026, 12, 1), "last_day": date(2026, 12, 31)}
+    before = {r.category: r for r in voc.categories(session=centre, **december)}
+    assert before["Billing"].customers == 4 and before["Billing"].churned is None
+
+    with pytest.raises(Invalid) as refused:
+        voc.record_churn(
+            session=centre,
+            rows=[
+                schemas.ChurnIn(customer_key="k1", churned_on=date(2026, 12, 10)),
+                schemas.ChurnIn(customer_key="k2"),
+                schemas.ChurnIn(customer_key="k1", churned=False),
+            ],
+        )
+    assert [(p.row, p.field) for p in refused.value.problems] == [
+        (2, "churned_on"),
+        (3, "customer_key"),
+    ]
+    assert voc.churned_keys(centre) == {}
+
+    stored = voc.record_churn(
+        session=centre,
+        rows=[
+            schemas.ChurnIn(customer_key="k1", churned_on=date(2026, 12, 10)),
+            schemas.ChurnIn(customer_key="k2", churned_on=date(2026, 11, 20)),  # before its case
+            schemas.ChurnIn(customer_key="k5", churned_on=date(2026, 12, 3)),  # the same day
+        ],
+    )
+    assert (stored.flagged, stored.cleared, stored.recorded) == (3, 0, 3)
+    rows = {r.category: r for r in voc.categories(session=centre, **december)}
+    assert (rows["Billing"].customers, rows["Billing"].churned) == (4, 1)
+    assert rows["Billing"].churn_share == 0.25
+    assert rows["Billing"].churn_low == pytest.approx(0.0456, abs=1e-4)
+    assert rows["Billing"].churn_high == pytest.approx(0.6994, abs=1e-4)
+    assert (rows["Delivery"].customers, rows["Delivery"].churned) == (1, 1)
+    cleared = voc.record_churn(
+        session=centre, rows=[schemas.ChurnIn(customer_key="k5", churned=False)]
+    )
+    assert (cleared.flagged, cleared.cleared, cleared.recorded) == (0, 1, 2)
+    # The churn row is no calendar either.
+    assert [c.name for c in cases_service.list_calendars(session=centre)] == ["Office"]
+
+
+def test_cli_churn_import(cli: CliRunner, session: Session, tmp_path: Path) -> None:
+    build_world(session)
+    session.commit()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_key,churned_on\nk1,2026-13-01\n,2026-12-01\n")
+    refused = cli.invoke(app, ["cases", "churn", "import", str(bad), "--json"])
+    assert refused.exit_code == 2
+    assert "2 problem(s)" in refused.stdout
+    good = tmp_path / "crm.csv"
+    good.write_text("customer_key,churned_on,churned\nk1,2026-12-01,1\nk2,,0\n")
+    stored = cli.invoke(app, ["cases", "churn", "import", str(good), "--json"])
+    assert stored.exit_code == 0, stored.stdout
+    assert schemas.ChurnImportOut.model_validate_json(stored.stdout).recorded == 1

@@ -272,6 +272,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("DELETE", "/api/v1/cases/statuses"): MANAGING,
     ("GET", "/api/v1/cases/senior-rules"): MANAGING,
     ("PUT", "/api/v1/cases/senior-rules"): MANAGING,
+    ("POST", "/api/v1/cases/churn"): MANAGING,
+    ("GET", "/api/v1/cases/categories"): frozenset({S, Q, M, E, D}),
     ("GET", "/cases"): EVERYONE,
     ("POST", "/cases"): NOT_EXECUTIVE,
     ("GET", "/cases/contacts/{contact_id}"): EVERYONE,

@@ -40,6 +40,10 @@ senior_app = typer.Typer(
     no_args_is_help=True,
 )
 cases_app.add_typer(senior_app, name="senior")
+churn_app = typer.Typer(
+    help="Churn flags by customer key, imported from the centre's CRM.", no_args_is_help=True
+)
+cases_app.add_typer(churn_app, name="churn")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -302,7 +306,8 @@ def categories(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = 
             r.model_dump() | {"by_month": ", ".join(f"{k}: {v}" for k, v in r.by_month.items())}
             for r in out
         ],
-        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"],
+        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"]
+        + (["customers", "churned"] if any(r.churned is not None for r in out) else []),
     )
 
 
@@ -673,3 +678,53 @@ def reset_senior(as_json: JsonOpt = False) -> None:
     with unit_of_work() as s:
         out = workflow.reset_senior_rules(session=s)
     _print_senior(out, as_json)
+
+
+@churn_app.command("import")
+@handle_errors
+def import_churn(
+    path: Annotated[
+        Path, typer.Argument(help="CSV: customer_key, churned_on (YYYY-MM-DD), churned (1/0)")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import churn flags by customer key (churned=0 clears one); every bad row is named and
+    nothing is stored."""
+    from pydantic import ValidationError
+
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+    rows: list[schemas.ChurnIn] = []
+    problems: list[Problem] = []
+    for n, record in enumerate(records, start=1):
+        data = {
+            k: v
+            for k, v in record.items()
+            if k in ("customer_key", "churned_on", "churned") and v not in (None, "")
+        }
+        try:
+            rows.append(schemas.ChurnIn.model_validate(data))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or None
+                problems.append(Problem(error["msg"], field=field, row=n, file=str(path)))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in {path}; nothing stored", problems)
+    if not rows:
+        raise Invalid(f"{path}: no churn flag in the file", [Problem("empty", file=str(path))])
+    with unit_of_work() as s:
+        out = voc.record_churn(session=s, rows=rows)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"{out.flagged} flagged, {out.cleared} cleared; {out.recorded} churned customers "
+            "recorded",
+            highlight=False,
+        )

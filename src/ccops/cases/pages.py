@@ -447,6 +447,7 @@ def compliance_page(request: Request, user: Compliance, session: SessionDep) -> 
             "summary": summary,
             "voc": results,
             "categories": categories,
+            "churn_recorded": any(r.churned is not None for r in categories),
             "first_day": first,
             "last_day": last,
             "by": by,

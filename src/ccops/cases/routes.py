@@ -189,6 +189,27 @@ def record_surveys(
     return cases_voc.record_surveys(session=session, rows=data, scope=user.scope)
 
 
+@router.post("/churn", response_model=schemas.ChurnImportOut)
+def record_churn(
+    data: list[schemas.ChurnIn], session: SessionDep, _user: Setup
+) -> schemas.ChurnImportOut:
+    """Store churn flags by customer key from the centre's CRM (all or nothing)."""
+    return cases_voc.record_churn(session=session, rows=data)
+
+
+@router.get("/categories", response_model=list[schemas.CategoryRow])
+def categories(
+    session: SessionDep,
+    user: Compliance,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
+) -> list[schemas.CategoryRow]:
+    """Cases by category: volume per month, complaints, dissatisfaction, and churn of their
+    customers where the centre records churn (default: last 28 days)."""
+    first, last = _period(first_day, last_day)
+    return cases_voc.categories(session=session, first_day=first, last_day=last, scope=user.scope)
+
+
 @router.get("/voc", response_model=schemas.VocOut)
 def voc(
     session: SessionDep,

@@ -385,3 +385,27 @@ class CategoryRow(BaseModel):
     surveyed: int
     dissatisfied: int
     """Surveyed contacts of these cases that answered CSAT 1 or 2."""
+    customers: int = 0
+    """Distinct customer keys of these cases."""
+    churned: int | None = None
+    """Of those customers, how many the centre's CRM flags as churned on or after the case was
+    opened (None: the centre records no churn)."""
+    churn_share: float | None = None
+    churn_low: float | None = None
+    churn_high: float | None = None
+
+
+class ChurnIn(_In):
+    """A customer-key flag from the centre's CRM: churned (on a day) or not (clears the flag)."""
+
+    customer_key: Annotated[str, Field(min_length=1, max_length=100)]
+    churned: bool = True
+    churned_on: date | None = None
+    """The day the CRM recorded the churn (required when churned)."""
+
+
+class ChurnImportOut(BaseModel):
+    flagged: int
+    cleared: int
+    recorded: int
+    """Churned customer keys recorded after the import."""

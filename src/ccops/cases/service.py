@@ -72,7 +72,7 @@ def _calendar_out(row: CaseCalendar) -> schemas.CalendarOut:
 
 def create_calendar(*, session: Session, data: schemas.CalendarIn) -> schemas.CalendarOut:
     """Store a business calendar; overlapping spans, no hours or an unknown zone are refused."""
-    if data.name == workflow.SETTINGS_ROW:
+    if data.name in workflow.RESERVED:
         raise Invalid(f"{data.name!r} is a reserved name", [Problem("reserved name", field="name")])
     try:
         BusinessCalendar(data.timezone, dict(data.hours), data.holidays)
@@ -103,7 +103,7 @@ def list_calendars(*, session: Session) -> list[schemas.CalendarOut]:
         _calendar_out(c)
         for c in session.scalars(
             select(CaseCalendar)
-            .where(CaseCalendar.name != workflow.SETTINGS_ROW)
+            .where(CaseCalendar.name.not_in(workflow.RESERVED))
             .order_by(CaseCalendar.name)
         )
     ]
@@ -112,7 +112,7 @@ def list_calendars(*, session: Session) -> list[schemas.CalendarOut]:
 def _calendar_named(session: Session, name: str) -> CaseCalendar:
     row = session.scalars(
         select(CaseCalendar).where(
-            CaseCalendar.name == name, CaseCalendar.name != workflow.SETTINGS_ROW
+            CaseCalendar.name == name, CaseCalendar.name.not_in(workflow.RESERVED)
         )
     ).first()
     if row is None:

@@ -24,29 +24,34 @@ from ccops.errors import Conflict, Invalid, Problem
 
 SETTINGS_ROW = "(cases settings)"
 """The reserved calendar name of the settings row; ``create_calendar`` refuses it."""
+CHURN_ROW = "(cases churn)"
+"""The reserved calendar name of the churn flags imported from the CRM (kept apart from the
+settings, which every case change reads)."""
+RESERVED = (SETTINGS_ROW, CHURN_ROW)
 
 
 # --- the settings document --------------------------------------------------------------------
 
 
-def _row(session: Session) -> CaseCalendar | None:
-    return session.scalars(select(CaseCalendar).where(CaseCalendar.name == SETTINGS_ROW)).first()
+def _row(session: Session, name: str) -> CaseCalendar | None:
+    return session.scalars(select(CaseCalendar).where(CaseCalendar.name == name)).first()
 
 
-def load(session: Session) -> dict[str, Any]:
-    """The centre's cases settings (empty when it never set any)."""
-    row = _row(session)
+def load(session: Session, name: str = SETTINGS_ROW) -> dict[str, Any]:
+    """The centre's cases settings (or, with ``CHURN_ROW``, its churn flags); empty when it
+    never set any."""
+    row = _row(session, name)
     if row is None:
         return {}
     value = json.loads(row.hours_json)
     return value if isinstance(value, dict) else {}
 
 
-def save(session: Session, settings: dict[str, Any]) -> None:
-    """Store the centre's cases settings (the whole document)."""
-    row = _row(session)
+def save(session: Session, settings: dict[str, Any], name: str = SETTINGS_ROW) -> None:
+    """Store the centre's cases settings (or its churn flags): the whole document."""
+    row = _row(session, name)
     if row is None:
-        row = CaseCalendar(name=SETTINGS_ROW, timezone="UTC", holidays_json="[]")
+        row = CaseCalendar(name=name, timezone="UTC", holidays_json="[]")
         session.add(row)
     row.hours_json = json.dumps(settings, sort_keys=True)
     session.flush()
