@@ -424,8 +424,8 @@ def test_churn_flags_from_the_crm_give_churn_per_category(centre: Session) -> No
         open_for(key, "Billing", 1)
     open_for("k1", "Billing", 2)  # the same customer twice: counted once
     open_for("k5", "Delivery", 3)
-    december = {"first_day": date(2026, 12, 1), "last_day": date(2026, 12, 31)}
-    before = {r.category: r for r in voc.categories(session=centre, **december)}
+    first, last = date(2026, 12, 1), date(2026, 12, 31)
+    before = {r.category: r for r in voc.categories(session=centre, first_day=first, last_day=last)}
     assert before["Billing"].customers == 4 and before["Billing"].churned is None
 
     with pytest.raises(Invalid) as refused:
@@ -452,7 +452,7 @@ def test_churn_flags_from_the_crm_give_churn_per_category(centre: Session) -> No
         ],
     )
     assert (stored.flagged, stored.cleared, stored.recorded) == (3, 0, 3)
-    rows = {r.category: r for r in voc.categories(session=centre, **december)}
+    rows = {r.category: r for r in voc.categories(session=centre, first_day=first, last_day=last)}
     assert (rows["Billing"].customers, rows["Billing"].churned) == (4, 1)
     assert rows["Billing"].churn_share == 0.25
     assert rows["Billing"].churn_low == pytest.approx(0.0456, abs=1e-4)

@@ -516,6 +516,10 @@ def _request(client: object, method: str, path: str) -> int:
         return client.get(url).status_code
     if method == "PATCH":
         return client.patch(url, json={}).status_code
+    if method == "PUT":
+        return client.put(url, json={}).status_code
+    if method == "DELETE":
+        return client.delete(url).status_code
     if path.startswith("/api/"):
         return client.post(url, json={}).status_code
     return client.post(url, data={}).status_code

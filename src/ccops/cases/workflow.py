@@ -392,7 +392,7 @@ def senior_rule_for(
 
 def describe_rule(rule: schemas.SeniorRule) -> str:
     """A rule in words: ``complaint, critical, category Legal``."""
-    parts = [rule.case_type or "any type", rule.severity or "any severity"]
+    parts: list[str] = [rule.case_type or "any type", rule.severity or "any severity"]
     if rule.category is not None:
         parts.append(f"category {rule.category}")
     return ", ".join(parts)
