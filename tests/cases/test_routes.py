@@ -210,6 +210,9 @@ def test_statuses_api_and_page_refuse_bad_workflows_and_forbidden_moves(world: W
     shown = page.get("/cases/statuses")
     assert shown.status_code == 200 and 'data-status="on_hold"' in shown.text
     assert "Being looked at" in shown.text
+    assert "<title>" in shown.text and shown.text.count('id="senior-table"') == 1
+    title = shown.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "Case statuses" in title and "<section" not in title
     bad = page.post(
         "/cases/statuses", data={"csrf_token": csrf, "workflow": "new -> gone\nx closes"}
     )
