@@ -222,6 +222,18 @@ def test_statuses_api_and_page_refuse_bad_workflows_and_forbidden_moves(world: W
     assert 'id="case-status">on_hold<' in detail.text
     assert '<option value="triage">' in detail.text  # on_hold may only go back to triage
     assert '<option value="done">' not in detail.text
+    assert 'name="to_customer"' in detail.text
+    no_note = page.post(
+        f"/cases/{case['id']}", data={"csrf_token": csrf, "to_customer": "1", "note": ""}
+    )
+    assert no_note.status_code == 422 and 'id="e-note"' in no_note.text
+    sent = page.post(
+        f"/cases/{case['id']}",
+        data={"csrf_token": csrf, "to_customer": "1", "note": "We are on it"},
+    )
+    assert sent.status_code == 303
+    kinds = [e["kind"] for e in manager.get(f"/api/v1/cases/{case['id']}").json()["events"]]
+    assert kinds[-1] == "customer_update"
     lead = TestClient(create_app(world.settings), follow_redirects=False)
     sign_in(lead, "u-supervisor")
     assert lead.get("/cases/statuses").status_code == 403
