@@ -213,6 +213,23 @@ def test_statuses_api_and_page_refuse_bad_workflows_and_forbidden_moves(world: W
     assert "<title>" in shown.text and shown.text.count('id="senior-table"') == 1
     title = shown.text.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "Case statuses" in title and "<section" not in title
+    assert "type=complaint, severity=critical" in shown.text  # the built-in rule, as text
+    bad_rule = page.post(
+        "/cases/statuses",
+        data={"csrf_token": csrf, "what": "senior", "senior": "type=complaint\ncolour=red"},
+    )
+    assert bad_rule.status_code == 422 and "rule 2 (&#39;colour=red&#39;)" in bad_rule.text
+    assert "colour=red" in bad_rule.text  # as typed
+    assert manager.get("/api/v1/cases/senior-rules").json()["builtin"] is True
+    rules = page.post(
+        "/cases/statuses",
+        data={"csrf_token": csrf, "what": "senior", "senior": "category=Legal threat\n"},
+    )
+    assert rules.status_code == 303
+    assert manager.get("/api/v1/cases/senior-rules").json() == {
+        "builtin": False,
+        "rules": [{"case_type": None, "severity": None, "category": "Legal threat"}],
+    }
     bad = page.post(
         "/cases/statuses", data={"csrf_token": csrf, "workflow": "new -> gone\nx closes"}
     )

@@ -649,20 +649,7 @@ def set_senior(
     from ccops.cases import workflow
     from ccops.runtime import unit_of_work
 
-    keys = {"type": "case_type", "severity": "severity", "category": "category"}
-    parsed: list[dict[str, str]] = []
-    for n, text in enumerate(rules, start=1):
-        rule: dict[str, str] = {}
-        for part in text.split(","):
-            key, sep, value = part.partition("=")
-            if not sep or key.strip() not in keys or not value.strip():
-                raise Invalid(
-                    f"rule {n} ({text!r}): write type=…, severity=… or category=…",
-                    [Problem(f"bad part {part!r}", field="rules", row=n)],
-                )
-            rule[keys[key.strip()]] = value.strip()
-        parsed.append(rule)
-    data = schemas.SeniorRulesIn.model_validate({"rules": parsed})
+    data = workflow.parse_senior(rules)
     with unit_of_work() as s:
         out = workflow.set_senior_rules(session=s, data=data)
     _print_senior(out, as_json)

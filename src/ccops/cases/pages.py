@@ -468,14 +468,17 @@ def _statuses_page(
     text: str | None = None,
     problem: str | None = None,
     status_code: int = 200,
+    senior_text: str | None = None,
 ) -> HTMLResponse:
     flow = workflow.get(session)
+    senior = workflow.senior_rules(session)
     return render(
         request,
         "cases/statuses.html",
         {
             "workflow": flow.out(),
-            "senior": workflow.senior_rules(session),
+            "senior": senior,
+            "senior_text": workflow.senior_lines(senior) if senior_text is None else senior_text,
             "text": workflow.to_lines(flow) if text is None else text,
             "problem": problem,
             **_labels(session),
@@ -497,13 +500,18 @@ def statuses_page(request: Request, user: SetupReader, session: SessionDep) -> H
 def set_statuses_page(
     request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
 ) -> Response:
-    """Replace the centre's case statuses (``reset=1``: back to the built-in ones); a problem
-    comes back on the page with the text as typed, nothing stored."""
-    values = forms.text_values(form, ("workflow", "reset"))
+    """Replace the centre's case statuses (``reset=1``: back to the built-in ones) or, with
+    ``senior``, its serious-case rules; a problem comes back on the page with the text as
+    typed, nothing stored."""
+    values = forms.text_values(form, ("workflow", "reset", "senior", "what"))
     _ = gettext_for(request, user)
     try:
         with attempt(session):
-            if values["reset"] == "1":
+            if values["what"] == "senior":
+                workflow.set_senior_rules(
+                    session=session, data=workflow.parse_senior(values["senior"].splitlines())
+                )
+            elif values["reset"] == "1":
                 workflow.reset_workflow(session=session)
             else:
                 workflow.set_workflow(
@@ -513,8 +521,15 @@ def set_statuses_page(
                 request, "/cases/statuses", flash=("success", _("The case statuses are saved."))
             )
     except CcopsError as exc:
+        senior = values["what"] == "senior"
         return _statuses_page(
-            request, user, session, text=values["workflow"], problem=exc.message, status_code=422
+            request,
+            user,
+            session,
+            text=None if senior else values["workflow"],
+            problem=exc.message,
+            status_code=422,
+            senior_text=values["senior"] if senior else None,
         )
 
 

@@ -396,3 +396,48 @@ def describe_rule(rule: schemas.SeniorRule) -> str:
     if rule.category is not None:
         parts.append(f"category {rule.category}")
     return ", ".join(parts)
+
+
+SENIOR_KEYS = {"type": "case_type", "severity": "severity", "category": "category"}
+
+
+def parse_senior(lines: list[str]) -> schemas.SeniorRulesIn:
+    """Serious-case rules from their text form, one rule each: ``type=complaint,
+    severity=critical`` or ``category=Legal threat`` (blank lines skipped); a bad part is named
+    with its rule's number."""
+    parsed: list[dict[str, str]] = []
+    problems: list[Problem] = []
+    for n, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        rule: dict[str, str] = {}
+        for part in text.split(","):
+            key, sep, value = part.partition("=")
+            if not sep or key.strip() not in SENIOR_KEYS or not value.strip():
+                problems.append(
+                    Problem(
+                        f"rule {n} ({text.strip()!r}): write type=…, severity=… or category=…",
+                        field="rules",
+                        row=n,
+                    )
+                )
+                break
+            rule[SENIOR_KEYS[key.strip()]] = value.strip()
+        parsed.append(rule)
+    if problems:
+        raise Invalid("; ".join(p.message for p in problems) + "; nothing stored", problems)
+    try:
+        return schemas.SeniorRulesIn.model_validate({"rules": parsed})
+    except ValueError as exc:
+        raise Invalid(
+            f"the rules are not valid: {exc}", [Problem(str(exc), field="rules")]
+        ) from None
+
+
+def senior_lines(out: schemas.SeniorRulesOut) -> str:
+    """The rules in their text form, one a line."""
+    names = {v: k for k, v in SENIOR_KEYS.items()}
+    return "\n".join(
+        ", ".join(f"{names[k]}={v}" for k, v in r.model_dump(exclude_none=True).items())
+        for r in out.rules
+    )
