@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ccops.audit.models import AuditEntry
-from ccops.db import make_engine, make_session_factory
+from ccops.db import make_engine, make_session_factory, utcnow
 from ccops.enums import Role
 from ccops.web.app import create_app
 from tests.factories.cases import OFFICE, add_contact, set_up_cases
@@ -159,3 +159,112 @@ def test_pages_raise_follow_and_work_a_case(world: World) -> None:
     summary = lead.get("/cases/compliance", params={"first_day": "2026-01-01"})
     assert summary.status_code == 200 and 'id="compliance-table"' in summary.text
     assert lead.get("/cases/compliance", params={"first_day": "soon"}).status_code == 422
+
+
+def test_statuses_api_and_page_refuse_bad_workflows_and_forbidden_moves(world: World) -> None:
+    contacts = _seed(world)
+    agent = world.client(Role.agent)
+    assert agent.get("/api/v1/cases/statuses").json()["builtin"] is True
+    assert agent.put("/api/v1/cases/statuses", json={"statuses": []}).status_code == 403
+    manager = world.client(Role.manager)
+    unworkable = {
+        "statuses": [
+            {"name": "new", "next": ["done", "lost"]},
+            {"name": "done", "closes": True, "pauses": True},
+        ]
+    }
+    refused = manager.put("/api/v1/cases/statuses", json=unworkable)
+    assert refused.status_code == 422
+    assert "new → lost: unknown status" in refused.json()["message"]
+    assert "cannot both pause and close" in refused.json()["message"]
+    assert manager.get("/api/v1/cases/statuses").json()["builtin"] is True
+    own = {
+        "statuses": [
+            {"name": "new", "next": ["triage"]},
+            {"name": "triage", "label": "Being looked at", "next": ["on_hold", "done"]},
+            {"name": "on_hold", "pauses": True, "next": ["triage"]},
+            {"name": "done", "closes": True},
+        ]
+    }
+    stored = manager.put("/api/v1/cases/statuses", json=own)
+    assert stored.status_code == 200, stored.text
+    assert [s["final"] for s in stored.json()["statuses"]] == [False, False, False, True]
+
+    case = agent.post(
+        "/api/v1/cases",
+        json={"case_type": "complaint", "subject": "Billed twice", "contact_id": contacts["alice"]},
+    ).json()
+    supervisor = world.client(Role.supervisor)
+    jump = supervisor.patch(f"/api/v1/cases/{case['id']}", json={"status": "done"})
+    assert jump.status_code == 409
+    assert "cannot go from new to done (allowed: triage)" in jump.json()["message"]
+    assert supervisor.get(f"/api/v1/cases/{case['id']}").json()["status"] == "new"
+    moved = supervisor.patch(f"/api/v1/cases/{case['id']}", json={"status": "triage"})
+    assert moved.status_code == 200
+    held = supervisor.patch(f"/api/v1/cases/{case['id']}", json={"status": "on_hold"})
+    assert held.json()["clock"] == "paused"
+    assert manager.delete("/api/v1/cases/statuses").status_code == 409  # on_hold is in use
+
+    page = TestClient(create_app(world.settings), follow_redirects=False)
+    csrf = sign_in(page, "u-manager")
+    shown = page.get("/cases/statuses")
+    assert shown.status_code == 200 and 'data-status="on_hold"' in shown.text
+    assert "Being looked at" in shown.text
+    assert "<title>" in shown.text and shown.text.count('id="senior-table"') == 1
+    title = shown.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "Case statuses" in title and "<section" not in title
+    assert "type=complaint, severity=critical" in shown.text  # the built-in rule, as text
+    bad_rule = page.post(
+        "/cases/statuses",
+        data={"csrf_token": csrf, "what": "senior", "senior": "type=complaint\ncolour=red"},
+    )
+    assert bad_rule.status_code == 422 and "rule 2 (&#39;colour=red&#39;)" in bad_rule.text
+    assert "colour=red" in bad_rule.text  # as typed
+    assert manager.get("/api/v1/cases/senior-rules").json()["builtin"] is True
+    rules = page.post(
+        "/cases/statuses",
+        data={"csrf_token": csrf, "what": "senior", "senior": "category=Legal threat\n"},
+    )
+    assert rules.status_code == 303
+    assert manager.get("/api/v1/cases/senior-rules").json() == {
+        "builtin": False,
+        "rules": [{"case_type": None, "severity": None, "category": "Legal threat"}],
+    }
+    bad = page.post(
+        "/cases/statuses", data={"csrf_token": csrf, "workflow": "new -> gone\nx closes"}
+    )
+    assert bad.status_code == 422 and "new → gone: unknown status" in bad.text
+    assert "new -&gt; gone" in bad.text  # the text comes back as typed
+    detail = page.get(f"/cases/{case['id']}")
+    assert 'id="case-status">on_hold<' in detail.text
+    assert '<option value="triage">' in detail.text  # on_hold may only go back to triage
+    assert '<option value="done">' not in detail.text
+    assert 'name="to_customer"' in detail.text
+    no_note = page.post(
+        f"/cases/{case['id']}", data={"csrf_token": csrf, "to_customer": "1", "note": ""}
+    )
+    assert no_note.status_code == 422 and 'id="e-note"' in no_note.text
+    sent = page.post(
+        f"/cases/{case['id']}",
+        data={"csrf_token": csrf, "to_customer": "1", "note": "We are on it"},
+    )
+    assert sent.status_code == 303
+    kinds = [e["kind"] for e in manager.get(f"/api/v1/cases/{case['id']}").json()["events"]]
+    assert kinds[-1] == "customer_update"
+    lead = TestClient(create_app(world.settings), follow_redirects=False)
+    sign_in(lead, "u-supervisor")
+    assert lead.get("/cases/statuses").status_code == 403
+    # Churn flags from the CRM (managers and admins) show on the categories of the report.
+    today = utcnow().date().isoformat()
+    assert supervisor.post("/api/v1/cases/churn", json=[]).status_code == 403
+    no_day = manager.post("/api/v1/cases/churn", json=[{"customer_key": "cust-0"}])
+    assert no_day.status_code == 422 and "churned_on" in no_day.text
+    flagged = manager.post(
+        "/api/v1/cases/churn", json=[{"customer_key": "cust-0", "churned_on": today}]
+    )
+    assert flagged.status_code == 200 and flagged.json()["recorded"] == 1
+    rows = manager.get("/api/v1/cases/categories").json()
+    assert [(r["category"], r["customers"], r["churned"]) for r in rows] == [("(none)", 1, 1)]
+    report = page.get("/cases/compliance")
+    assert "Customers who churned after the case" in report.text
+    assert "1 / 1" in report.text

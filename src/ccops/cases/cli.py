@@ -30,6 +30,20 @@ surveys_app = typer.Typer(help="Post-contact surveys (CSAT, NPS).", no_args_is_h
 cases_app.add_typer(targets_app, name="targets")
 cases_app.add_typer(routes_app, name="routes")
 cases_app.add_typer(surveys_app, name="surveys")
+statuses_app = typer.Typer(
+    help="The centre's case statuses: which pause the clock, which close, allowed moves.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(statuses_app, name="statuses")
+senior_app = typer.Typer(
+    help="Serious-case rules: which cases go to senior management at once.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(senior_app, name="senior")
+churn_app = typer.Typer(
+    help="Churn flags by customer key, imported from the centre's CRM.", no_args_is_help=True
+)
+cases_app.add_typer(churn_app, name="churn")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -171,15 +185,28 @@ def update_case(
     owner: Annotated[str | None, typer.Option(help="The new owner's login")] = None,
     answer: Annotated[str | None, typer.Option(help="The answer to the customer")] = None,
     note: Annotated[str, typer.Option(help="A note for the events")] = "",
+    to_customer: Annotated[
+        bool,
+        typer.Option(
+            "--to-customer", help="The note is an update sent to the customer (next-update clock)"
+        ),
+    ] = False,
     by: ByOpt = "cli",
     as_json: JsonOpt = False,
 ) -> None:
-    """Change a case's status (as the workflow allows), owner or answer."""
+    """Change a case's status (as the workflow allows), owner or answer, or record an update
+    sent to the customer (--to-customer with --note)."""
     from ccops.cases import service
     from ccops.runtime import unit_of_work
 
     data = schemas.CaseUpdate.model_validate(
-        {"status": status, "owner": owner, "answer": answer, "note": note}
+        {
+            "status": status,
+            "owner": owner,
+            "answer": answer,
+            "note": note,
+            "to_customer": to_customer,
+        }
     )
     with unit_of_work() as s:
         out = service.update_case(session=s, case_id=case_id, data=data, by=by)
@@ -201,7 +228,8 @@ def sweep(as_json: JsonOpt = False) -> None:
         console.print(
             f"{out.checked} open cases checked: {out.warnings} warnings, "
             f"{out.response_breaches} first-response and {out.resolution_breaches} resolution "
-            f"breaches, {out.notified} notifications",
+            f"breaches, {out.update_warnings} next-update warnings and {out.update_breaches} "
+            f"next-update breaches, {out.notified} notifications",
             highlight=False,
         )
 
@@ -233,6 +261,8 @@ def compliance(
             "share met": pct(r.share_met),
             "95% CI": f"{pct(r.low)}–{pct(r.high)}" if r.low is not None else "",
             "mean resolution (business h)": r.mean_resolution_business_h,
+            "updates on time": r.update_met,
+            "updates late": r.update_breached,
         }
         for r in [*out.rows, out.total]
     ]
@@ -247,6 +277,8 @@ def compliance(
             "share met",
             "95% CI",
             "mean resolution (business h)",
+            "updates on time",
+            "updates late",
         ],
     )
     console.print(
@@ -274,7 +306,8 @@ def categories(first: FirstOpt = None, last: LastOpt = None, as_json: JsonOpt = 
             r.model_dump() | {"by_month": ", ".join(f"{k}: {v}" for k, v in r.by_month.items())}
             for r in out
         ],
-        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"],
+        ["category", "cases", "by_month", "complaints", "surveyed", "dissatisfied"]
+        + (["customers", "churned"] if any(r.churned is not None for r in out) else []),
     )
 
 
@@ -286,6 +319,10 @@ def set_target(
     calendar: Annotated[str, typer.Option(help="The business calendar's name")],
     first_response_h: Annotated[float, typer.Option("--first-response-h")],
     resolution_h: Annotated[float, typer.Option("--resolution-h")],
+    next_update_h: Annotated[
+        float | None,
+        typer.Option("--next-update-h", help="Business hours between updates to the customer"),
+    ] = None,
     warn_min: Annotated[float, typer.Option("--warn-min")] = 15.0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -300,6 +337,7 @@ def set_target(
             "calendar": calendar,
             "first_response_h": first_response_h,
             "resolution_h": resolution_h,
+            "next_update_h": next_update_h,
             "warn_min": warn_min,
         }
     )
@@ -491,4 +529,189 @@ def list_calendars(as_json: JsonOpt = False) -> None:
             "Calendars",
             [c.model_dump() for c in out],
             ["id", "name", "timezone", "weekly_hours", "holidays"],
+        )
+
+
+def _print_workflow(out: schemas.WorkflowOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "status": st.name + (" (new cases)" if st.name == out.initial else ""),
+            "label": st.label,
+            "pauses": "yes" if st.pauses else "",
+            "closes": ("final" if st.final else "yes") if st.closes else "",
+            "may move to": ", ".join(st.next) or "—",
+        }
+        for st in out.statuses
+    ]
+    title = "Case statuses (built-in)" if out.builtin else "Case statuses (the centre's own)"
+    print_table(title, rows, ["status", "label", "pauses", "closes", "may move to"])
+
+
+@statuses_app.command("show")
+@handle_errors
+def show_statuses(as_json: JsonOpt = False) -> None:
+    """Show the case statuses in use: the built-in ones unless the centre set its own."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.get(s).out()
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("set")
+@handle_errors
+def set_statuses(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .json file ({statuses: [{name, label, pauses, closes, next}]}) or a text "
+            "file, one status a line: name [pauses] [closes] -> next, next"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the centre's case statuses (the first is a new case's); an unworkable
+    workflow, or one dropping a status some case is in, is refused and nothing stored."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    if path.suffix.lower() == ".json":
+        data = schemas.WorkflowIn.model_validate(_load(path))
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+        data = workflow.parse_lines(text)
+    with unit_of_work() as s:
+        out = workflow.set_workflow(session=s, data=data)
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("reset")
+@handle_errors
+def reset_statuses(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in case statuses."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_workflow(session=s)
+    _print_workflow(out, as_json)
+
+
+def _print_senior(out: schemas.SeniorRulesOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "type": r.case_type or "any",
+            "severity": r.severity or "any",
+            "category": r.category or "any",
+        }
+        for r in out.rules
+    ]
+    title = "Serious-case rules (built-in)" if out.builtin else "Serious-case rules"
+    print_table(title, rows, ["type", "severity", "category"])
+
+
+@senior_app.command("show")
+@handle_errors
+def show_senior(as_json: JsonOpt = False) -> None:
+    """Show the rules that send a case to senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.senior_rules(s)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("set")
+@handle_errors
+def set_senior(
+    rules: Annotated[
+        list[str],
+        typer.Argument(
+            help="One rule each: type=…,severity=…,category=… (any of them), e.g. "
+            "'type=complaint,severity=critical' 'category=Legal threat'"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the serious-case rules; a case matching every field of one rule goes to
+    senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    data = workflow.parse_senior(rules)
+    with unit_of_work() as s:
+        out = workflow.set_senior_rules(session=s, data=data)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("reset")
+@handle_errors
+def reset_senior(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in rule: critical complaints go to senior management."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_senior_rules(session=s)
+    _print_senior(out, as_json)
+
+
+@churn_app.command("import")
+@handle_errors
+def import_churn(
+    path: Annotated[
+        Path, typer.Argument(help="CSV: customer_key, churned_on (YYYY-MM-DD), churned (1/0)")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import churn flags by customer key (churned=0 clears one); every bad row is named and
+    nothing is stored."""
+    from pydantic import ValidationError
+
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+    rows: list[schemas.ChurnIn] = []
+    problems: list[Problem] = []
+    for n, record in enumerate(records, start=1):
+        data = {
+            k: v
+            for k, v in record.items()
+            if k in ("customer_key", "churned_on", "churned") and v not in (None, "")
+        }
+        try:
+            rows.append(schemas.ChurnIn.model_validate(data))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or None
+                problems.append(Problem(error["msg"], field=field, row=n, file=str(path)))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in {path}; nothing stored", problems)
+    if not rows:
+        raise Invalid(f"{path}: no churn flag in the file", [Problem("empty", file=str(path))])
+    with unit_of_work() as s:
+        out = voc.record_churn(session=s, rows=rows)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"{out.flagged} flagged, {out.cleared} cleared; {out.recorded} churned customers "
+            "recorded",
+            highlight=False,
         )

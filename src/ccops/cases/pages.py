@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ccops.cases import from_contact, schemas
+from ccops.cases import from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import attempt, utcnow
@@ -33,6 +33,8 @@ Reader = Annotated[Principal, Depends(require(*permissions.CASES_READ))]
 Opener = Annotated[Principal, Depends(require(*permissions.CASES_OPEN, write=True))]
 Worker = Annotated[Principal, Depends(require(*permissions.CASES_WORK, write=True))]
 Compliance = Annotated[Principal, Depends(require(*permissions.CASES_COMPLIANCE))]
+SetupReader = Annotated[Principal, Depends(require(*permissions.CASES_SETUP))]
+Setup = Annotated[Principal, Depends(require(*permissions.CASES_SETUP, write=True))]
 
 TYPE_LABELS = {
     "escalation": N_("escalation"),
@@ -74,21 +76,33 @@ OPEN_FIELDS = ("case_type", "severity", "subject", "category", "description", "c
 FILTERS = ("status", "case_type", "severity", "open_only")
 
 
-def _labels() -> dict[str, Any]:
+def status_labels(session: SessionDep) -> dict[str, str]:
+    """The label of each status of the centre's workflow, in workflow order: its own label,
+    else the built-in one (translated), else its name."""
+    flow = workflow.get(session)
+    return {s: flow.labels.get(s) or STATUS_LABELS.get(s, s) for s in flow.order}
+
+
+def _labels(session: SessionDep) -> dict[str, Any]:
     return {
         "type_labels": TYPE_LABELS,
         "severity_labels": SEVERITY_LABELS,
-        "status_labels": STATUS_LABELS,
+        "status_labels": status_labels(session),
         "clock_labels": CLOCK_LABELS,
     }
 
 
 def cases_export(
-    cases: list[schemas.CaseOut], filters: dict[str, str], zone: str, _: forms.Gettext
+    cases: list[schemas.CaseOut],
+    filters: dict[str, str],
+    zone: str,
+    _: forms.Gettext,
+    statuses: dict[str, str] | None = None,
 ) -> TableExport:
     """The list page's cases as a table to download: one row per case, the same filters; due
     and done times in ``zone`` (the one zone of the cases' sites, else UTC), named in the
     headings."""
+    statuses = statuses or STATUS_LABELS
     columns = [
         Column(_("Case"), Kind.INTEGER),
         Column(_("Type")),
@@ -120,7 +134,7 @@ def cases_export(
             _(SEVERITY_LABELS[c.severity]),
             c.subject,
             c.description,
-            _(STATUS_LABELS[c.status]),
+            _(statuses.get(c.status, c.status)),
             _(CLOCK_LABELS[c.clock]),
             c.site,
             c.queue,
@@ -139,7 +153,7 @@ def cases_export(
         for c in cases
     ]
     labels = {
-        "status": STATUS_LABELS,
+        "status": statuses,
         "case_type": TYPE_LABELS,
         "severity": SEVERITY_LABELS,
     }
@@ -185,7 +199,7 @@ def _list_page(
         cases, problem, status_code = [], exc.message, 422
     if file_format and problem is None:
         zone = cases_service.cases_zone(session=session, cases=cases)
-        return download(cases_export(cases, filters, zone, _), file_format)
+        return download(cases_export(cases, filters, zone, _, status_labels(session)), file_format)
     return render(
         request,
         "cases/list.html",
@@ -195,11 +209,12 @@ def _list_page(
             "problem": problem,
             "can_open": user.role in permissions.CASES_OPEN,
             "can_see_compliance": user.role in permissions.CASES_COMPLIANCE,
+            "can_set_up": user.role in permissions.CASES_SETUP,
             "form": state or forms.FormState(values=dict.fromkeys(OPEN_FIELDS, "")),
             "download_params": {k: v for k, v in filters.items() if v},
             "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
             "severity_options": [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
-            **_labels(),
+            **_labels(session),
         },
         principal=user,
         status_code=status_code,
@@ -271,7 +286,7 @@ def _contact_page(
             ),
             "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
             "severity_options": [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
-            **_labels(),
+            **_labels(session),
         },
         principal=user,
         status_code=status_code,
@@ -330,20 +345,29 @@ def _case_page(
 ) -> HTMLResponse:
     _ = gettext_for(request, user)
     case = cases_service.get_case(session=session, case_id=case_id, scope=user.scope)
-    nexts = sorted(schemas.NEXT[case.status])
+    flow = workflow.get(session)
+    labels = status_labels(session)
+    nexts = flow.allowed(case.status)
     return render(
         request,
         "cases/case.html",
         {
             "case": case,
             "can_work": user.role in permissions.CASES_WORK
-            and bool(nexts or case.status != "closed"),
-            "status_options": [("", _("(unchanged)"))] + [(s, _(STATUS_LABELS[s])) for s in nexts],
+            and case.closed_at is None
+            and not flow.is_final(case.status),
+            "status_options": [("", _("(unchanged)"))] + [(s, _(labels.get(s, s))) for s in nexts],
             "form": state
             or forms.FormState(
-                values={"status": "", "owner": "", "answer": case.answer, "note": ""}
+                values={
+                    "status": "",
+                    "owner": "",
+                    "answer": case.answer,
+                    "note": "",
+                    "to_customer": "",
+                }
             ),
-            **_labels(),
+            **_labels(session),
         },
         principal=user,
         status_code=status_code,
@@ -362,11 +386,11 @@ def update_case_page(
     case_id: RowId, request: Request, user: Worker, session: SessionDep, form: forms.PostedForm
 ) -> Response:
     """Change the status, owner or answer of a case."""
-    values = forms.text_values(form, ("status", "owner", "answer", "note"))
+    values = forms.text_values(form, ("status", "owner", "answer", "note", "to_customer"))
     _ = gettext_for(request, user)
     state = forms.FormState(values=values)
     current = cases_service.get_case(session=session, case_id=case_id, scope=user.scope)
-    data: dict[str, Any] = {"note": values["note"]}
+    data: dict[str, Any] = {"note": values["note"], "to_customer": values["to_customer"] == "1"}
     if values["status"]:
         data["status"] = values["status"]
     if values["owner"]:
@@ -423,17 +447,90 @@ def compliance_page(request: Request, user: Compliance, session: SessionDep) -> 
             "summary": summary,
             "voc": results,
             "categories": categories,
+            "churn_recorded": any(r.churned is not None for r in categories),
             "first_day": first,
             "last_day": last,
             "by": by,
             "voc_by": voc_by,
             "problem": problem,
-            **_labels(),
+            **_labels(session),
         },
         principal=user,
         status_code=422 if problem else 200,
         active="cases",
     )
+
+
+def _statuses_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    text: str | None = None,
+    problem: str | None = None,
+    status_code: int = 200,
+    senior_text: str | None = None,
+) -> HTMLResponse:
+    flow = workflow.get(session)
+    senior = workflow.senior_rules(session)
+    return render(
+        request,
+        "cases/statuses.html",
+        {
+            "workflow": flow.out(),
+            "senior": senior,
+            "senior_text": workflow.senior_lines(senior) if senior_text is None else senior_text,
+            "text": workflow.to_lines(flow) if text is None else text,
+            "problem": problem,
+            **_labels(session),
+        },
+        principal=user,
+        status_code=status_code,
+        active="cases",
+    )
+
+
+@pages.get("/statuses", response_class=HTMLResponse)
+def statuses_page(request: Request, user: SetupReader, session: SessionDep) -> HTMLResponse:
+    """The centre's case statuses (which pause the clock, which close, the moves allowed) and
+    the form to replace them."""
+    return _statuses_page(request, user, session)
+
+
+@pages.post("/statuses", response_class=HTMLResponse)
+def set_statuses_page(
+    request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Replace the centre's case statuses (``reset=1``: back to the built-in ones) or, with
+    ``senior``, its serious-case rules; a problem comes back on the page with the text as
+    typed, nothing stored."""
+    values = forms.text_values(form, ("workflow", "reset", "senior", "what"))
+    _ = gettext_for(request, user)
+    try:
+        with attempt(session):
+            if values["what"] == "senior":
+                workflow.set_senior_rules(
+                    session=session, data=workflow.parse_senior(values["senior"].splitlines())
+                )
+            elif values["reset"] == "1":
+                workflow.reset_workflow(session=session)
+            else:
+                workflow.set_workflow(
+                    session=session, data=workflow.parse_lines(values["workflow"])
+                )
+            return redirect(
+                request, "/cases/statuses", flash=("success", _("The case statuses are saved."))
+            )
+    except CcopsError as exc:
+        senior = values["what"] == "senior"
+        return _statuses_page(
+            request,
+            user,
+            session,
+            text=None if senior else values["workflow"],
+            problem=exc.message,
+            status_code=422,
+            senior_text=values["senior"] if senior else None,
+        )
 
 
 routers: tuple[APIRouter, ...] = (pages,)

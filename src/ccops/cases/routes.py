@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from ccops.bounds import Day
-from ccops.cases import from_contact, schemas
+from ccops.cases import from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import utcnow
@@ -129,6 +129,40 @@ def set_target(data: schemas.TargetIn, session: SessionDep, _user: Setup) -> sch
     return cases_service.set_target(session=session, data=data)
 
 
+@router.get("/statuses", response_model=schemas.WorkflowOut)
+def get_statuses(session: SessionDep, _user: Reader) -> schemas.WorkflowOut:
+    """The case statuses in use (built-in unless the centre set its own), the moves allowed."""
+    return workflow.get(session).out()
+
+
+@router.put("/statuses", response_model=schemas.WorkflowOut)
+def set_statuses(
+    data: schemas.WorkflowIn, session: SessionDep, _user: Setup
+) -> schemas.WorkflowOut:
+    """Replace the centre's case statuses (unworkable: 422; dropping a status in use: 409)."""
+    return workflow.set_workflow(session=session, data=data)
+
+
+@router.delete("/statuses", response_model=schemas.WorkflowOut)
+def reset_statuses(session: SessionDep, _user: Setup) -> schemas.WorkflowOut:
+    """Go back to the built-in case statuses."""
+    return workflow.reset_workflow(session=session)
+
+
+@router.get("/senior-rules", response_model=schemas.SeniorRulesOut)
+def get_senior_rules(session: SessionDep, _user: SetupReader) -> schemas.SeniorRulesOut:
+    """The rules that send a case to senior management at once (by type, severity, category)."""
+    return workflow.senior_rules(session)
+
+
+@router.put("/senior-rules", response_model=schemas.SeniorRulesOut)
+def set_senior_rules(
+    data: schemas.SeniorRulesIn, session: SessionDep, _user: Setup
+) -> schemas.SeniorRulesOut:
+    """Replace the serious-case rules (a rule naming nothing: 422, nothing stored)."""
+    return workflow.set_senior_rules(session=session, data=data)
+
+
 @router.get("/routes", response_model=list[schemas.RouteOut])
 def list_routes(session: SessionDep, _user: SetupReader) -> list[schemas.RouteOut]:
     """Every routing rule."""
@@ -153,6 +187,27 @@ def record_surveys(
 ) -> schemas.SurveyImportOut:
     """Store post-contact survey answers (all or nothing)."""
     return cases_voc.record_surveys(session=session, rows=data, scope=user.scope)
+
+
+@router.post("/churn", response_model=schemas.ChurnImportOut)
+def record_churn(
+    data: list[schemas.ChurnIn], session: SessionDep, _user: Setup
+) -> schemas.ChurnImportOut:
+    """Store churn flags by customer key from the centre's CRM (all or nothing)."""
+    return cases_voc.record_churn(session=session, rows=data)
+
+
+@router.get("/categories", response_model=list[schemas.CategoryRow])
+def categories(
+    session: SessionDep,
+    user: Compliance,
+    first_day: Day | None = None,
+    last_day: Day | None = None,
+) -> list[schemas.CategoryRow]:
+    """Cases by category: volume per month, complaints, dissatisfaction, and churn of their
+    customers where the centre records churn (default: last 28 days)."""
+    first, last = _period(first_day, last_day)
+    return cases_voc.categories(session=session, first_day=first, last_day=last, scope=user.scope)
 
 
 @router.get("/voc", response_model=schemas.VocOut)

@@ -31,6 +31,8 @@ STATUSES: tuple[str, ...] = (
 )
 PAUSING: frozenset[str] = frozenset({"waiting_customer", "waiting_third_party"})
 """Statuses that stop the resolution clock."""
+CLOSING: frozenset[str] = frozenset({"resolved", "closed"})
+"""Statuses that end the case (the resolution clock stops; an answer is required)."""
 NEXT: dict[str, frozenset[str]] = {
     "new": frozenset({"in_progress", "waiting_customer", "waiting_third_party", "resolved"}),
     "in_progress": frozenset({"waiting_customer", "waiting_third_party", "resolved"}),
@@ -39,7 +41,8 @@ NEXT: dict[str, frozenset[str]] = {
     "resolved": frozenset({"closed", "in_progress"}),
     "closed": frozenset(),
 }
-"""The workflow: the statuses each status may move to."""
+"""The built-in workflow: the statuses each status may move to (a centre may replace it)."""
+StatusName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 Text = Annotated[str, Field(max_length=4000)]
 Span = tuple[Annotated[str, Field(max_length=5)], Annotated[str, Field(max_length=5)]]
@@ -75,6 +78,8 @@ class TargetIn(_In):
     calendar: NameText
     first_response_h: Annotated[float, Field(gt=0, le=10000)]
     resolution_h: Annotated[float, Field(gt=0, le=10000)]
+    next_update_h: Annotated[float, Field(gt=0, le=10000)] | None = None
+    """Business hours between the owner's updates to the customer (none: no such clock)."""
     warn_min: Annotated[float, Field(ge=0, le=10000)] = 15.0
 
 
@@ -85,7 +90,42 @@ class TargetOut(BaseModel):
     calendar: str
     first_response_h: float
     resolution_h: float
+    next_update_h: float | None
     warn_min: float
+
+
+class StatusIn(_In):
+    """One status of a centre's workflow: whether it stops the resolution clock, whether it
+    ends the case, and the statuses it may move to."""
+
+    name: StatusName
+    label: Annotated[str, Field(max_length=100)] = ""
+    pauses: bool = False
+    closes: bool = False
+    next: list[StatusName] = Field(default_factory=list, max_length=30)
+
+
+class WorkflowIn(_In):
+    """A centre's case statuses; the first is the status of a new case."""
+
+    statuses: list[StatusIn] = Field(min_length=2, max_length=30)
+
+
+class StatusOut(BaseModel):
+    name: str
+    label: str
+    pauses: bool
+    closes: bool
+    final: bool
+    """Closes and leads nowhere: entering it closes the case for good."""
+    next: list[str]
+
+
+class WorkflowOut(BaseModel):
+    builtin: bool
+    """True while the centre uses the built-in workflow."""
+    initial: str
+    statuses: list[StatusOut]
 
 
 class RouteIn(_In):
@@ -107,6 +147,26 @@ class RouteOut(BaseModel):
     site: str | None
     team: str
     owner: str | None
+
+
+class SeniorRule(_In):
+    """Cases matching every field given go to senior management (escalation level 2) at once."""
+
+    case_type: CaseType | None = None
+    severity: Severity | None = None
+    category: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class SeniorRulesIn(_In):
+    """The centre's serious-case rules (an empty list: no case goes up at once)."""
+
+    rules: list[SeniorRule] = Field(max_length=50)
+
+
+class SeniorRulesOut(BaseModel):
+    builtin: bool
+    """True while the centre uses the built-in rule (critical complaints)."""
+    rules: list[SeniorRule]
 
 
 class CaseIn(_In):
@@ -176,10 +236,12 @@ class ContactFactsOut(BaseModel):
 class CaseUpdate(_In):
     """A change of status, owner or answer; at least one."""
 
-    status: Status | None = None
+    status: StatusName | None = None
     owner: NameText | None = None
     answer: Text | None = None
     note: Text = ""
+    to_customer: bool = False
+    """The note is an update sent to the customer (restarts the next-update clock)."""
 
 
 class EventOut(BaseModel):
@@ -213,6 +275,12 @@ class CaseOut(BaseModel):
     due_resolution_at: datetime | None
     """None while the clock is paused (the due time moves by the paused business time)."""
     first_response_at: datetime | None
+    due_next_update_at: datetime | None
+    """When the owner's next update to the customer is due (None: no next-update target, or
+    the case is paused or resolved)."""
+    next_update_every_h: float | None
+    updates_on_time: int
+    update_breaches: int
     resolved_at: datetime | None
     closed_at: datetime | None
     paused: bool
@@ -232,6 +300,8 @@ class SweepOut(BaseModel):
     warnings: int
     response_breaches: int
     resolution_breaches: int
+    update_warnings: int = 0
+    update_breaches: int = 0
     notified: int
 
 
@@ -247,6 +317,10 @@ class ComplianceRow(BaseModel):
     high: float | None
     response_met: int
     response_breached: int
+    update_met: int
+    """Updates to the customer sent by their next-update due time."""
+    update_breached: int
+    """Next-update due times passed without an update."""
     mean_resolution_business_h: float | None
 
 
@@ -311,3 +385,27 @@ class CategoryRow(BaseModel):
     surveyed: int
     dissatisfied: int
     """Surveyed contacts of these cases that answered CSAT 1 or 2."""
+    customers: int = 0
+    """Distinct customer keys of these cases."""
+    churned: int | None = None
+    """Of those customers, how many the centre's CRM flags as churned on or after the case was
+    opened (None: the centre records no churn)."""
+    churn_share: float | None = None
+    churn_low: float | None = None
+    churn_high: float | None = None
+
+
+class ChurnIn(_In):
+    """A customer-key flag from the centre's CRM: churned (on a day) or not (clears the flag)."""
+
+    customer_key: Annotated[str, Field(min_length=1, max_length=100)]
+    churned: bool = True
+    churned_on: date | None = None
+    """The day the CRM recorded the churn (required when churned)."""
+
+
+class ChurnImportOut(BaseModel):
+    flagged: int
+    cleared: int
+    recorded: int
+    """Churned customer keys recorded after the import."""

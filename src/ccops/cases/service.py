@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from ccops.cases import schemas
+from ccops.cases import schemas, workflow
 from ccops.cases.models import Case, CaseCalendar, CaseEvent, CaseRoute, CaseTarget
 from ccops.contacts.models import Contact
 from ccops.db import utcnow
@@ -71,6 +72,8 @@ def _calendar_out(row: CaseCalendar) -> schemas.CalendarOut:
 
 def create_calendar(*, session: Session, data: schemas.CalendarIn) -> schemas.CalendarOut:
     """Store a business calendar; overlapping spans, no hours or an unknown zone are refused."""
+    if data.name in workflow.RESERVED:
+        raise Invalid(f"{data.name!r} is a reserved name", [Problem("reserved name", field="name")])
     try:
         BusinessCalendar(data.timezone, dict(data.hours), data.holidays)
     except BusinessTimeError as exc:
@@ -97,12 +100,21 @@ def create_calendar(*, session: Session, data: schemas.CalendarIn) -> schemas.Ca
 def list_calendars(*, session: Session) -> list[schemas.CalendarOut]:
     """Every business calendar by name."""
     return [
-        _calendar_out(c) for c in session.scalars(select(CaseCalendar).order_by(CaseCalendar.name))
+        _calendar_out(c)
+        for c in session.scalars(
+            select(CaseCalendar)
+            .where(CaseCalendar.name.not_in(workflow.RESERVED))
+            .order_by(CaseCalendar.name)
+        )
     ]
 
 
 def _calendar_named(session: Session, name: str) -> CaseCalendar:
-    row = session.scalars(select(CaseCalendar).where(CaseCalendar.name == name)).first()
+    row = session.scalars(
+        select(CaseCalendar).where(
+            CaseCalendar.name == name, CaseCalendar.name.not_in(workflow.RESERVED)
+        )
+    ).first()
     if row is None:
         raise NotFound(f"calendar {name!r} does not exist", [Problem("unknown", field="calendar")])
     return row
@@ -111,7 +123,8 @@ def _calendar_named(session: Session, name: str) -> CaseCalendar:
 # --- targets and routes -----------------------------------------------------------------------
 
 
-def _target_out(row: CaseTarget, calendar: str) -> schemas.TargetOut:
+def _target_out(session: Session, row: CaseTarget, calendar: str) -> schemas.TargetOut:
+    next_update = workflow.next_update_s(session, row.case_type, row.severity)
     return schemas.TargetOut(
         id=row.id,
         case_type=row.case_type,
@@ -119,6 +132,7 @@ def _target_out(row: CaseTarget, calendar: str) -> schemas.TargetOut:
         calendar=calendar,
         first_response_h=row.first_response_s / HOUR,
         resolution_h=row.resolution_s / HOUR,
+        next_update_h=None if next_update is None else next_update / HOUR,
         warn_min=row.warn_s / 60.0,
     )
 
@@ -129,6 +143,11 @@ def set_target(*, session: Session, data: schemas.TargetIn) -> schemas.TargetOut
         raise Invalid(
             "the first response cannot be due after the resolution",
             [Problem("more than the resolution target", field="first_response_h")],
+        )
+    if data.next_update_h is not None and data.next_update_h > data.resolution_h:
+        raise Invalid(
+            "the next update cannot be due after the resolution",
+            [Problem("more than the resolution target", field="next_update_h")],
         )
     calendar = _calendar_named(session, data.calendar)
     row = session.scalars(
@@ -144,7 +163,13 @@ def set_target(*, session: Session, data: schemas.TargetIn) -> schemas.TargetOut
     row.resolution_s = data.resolution_h * HOUR
     row.warn_s = data.warn_min * 60.0
     session.flush()
-    return _target_out(row, calendar.name)
+    workflow.set_next_update_s(
+        session,
+        data.case_type,
+        data.severity,
+        None if data.next_update_h is None else data.next_update_h * HOUR,
+    )
+    return _target_out(session, row, calendar.name)
 
 
 def list_targets(*, session: Session) -> list[schemas.TargetOut]:
@@ -154,7 +179,7 @@ def list_targets(*, session: Session) -> list[schemas.TargetOut]:
         .join(CaseCalendar, CaseCalendar.id == CaseTarget.calendar_id)
         .order_by(CaseTarget.case_type, CaseTarget.severity)
     )
-    return [_target_out(t, name) for t, name in rows]
+    return [_target_out(session, t, name) for t, name in rows]
 
 
 def _route_out(session: Session, row: CaseRoute) -> schemas.RouteOut:
@@ -260,6 +285,61 @@ def _elapsed(case: Case, cal: BusinessCalendar, now: datetime) -> float:
     return business_seconds_between(cal, _utc(case.opened_at), _utc(end)) - case.paused_business_s
 
 
+_EVERY = re.compile(r"^(\S+) \(every ([0-9.e+-]+) business h\)$")
+
+
+@dataclass
+class _UpdateClock:
+    """The next-update clock of a case, read from its events: each ``next_update_due`` event
+    starts an interval (its due time and the case's interval length); a ``update_warning`` or
+    ``update_breach`` marks the current interval; ``customer_update`` events say on time or
+    late."""
+
+    due: datetime | None = None
+    every_s: float | None = None
+    warned: bool = False
+    breached: bool = False
+    on_time: int = 0
+    breaches: int = 0
+
+
+def _update_clock(case: Case) -> _UpdateClock:
+    clock = _UpdateClock()
+    for e in case.events:
+        if e.kind == "next_update_due":
+            match = _EVERY.match(e.detail)
+            if match is None:
+                continue
+            clock.due = datetime.fromisoformat(match.group(1))
+            if clock.every_s is None:
+                clock.every_s = float(match.group(2)) * HOUR
+            clock.warned = clock.breached = False
+        elif e.kind == "update_warning":
+            clock.warned = True
+        elif e.kind == "update_breach":
+            clock.breached = True
+            clock.breaches += 1
+        elif e.kind == "customer_update" and e.detail.startswith("on time"):
+            clock.on_time += 1
+    return clock
+
+
+def _update_running(case: Case) -> bool:
+    return case.paused_at is None and case.resolved_at is None and case.closed_at is None
+
+
+def _restart_update_clock(
+    case: Case, cal: BusinessCalendar, at: datetime, by: str, every_s: float | None
+) -> None:
+    """Start a next-update interval at ``at`` (cases without a next-update target: nothing)."""
+    if every_s is None:
+        return
+    due = add_business_seconds(cal, at, every_s).astimezone(UTC)
+    _event(
+        case, at, by, "next_update_due", f"{due.isoformat()} (every {every_s / HOUR!r} business h)"
+    )
+
+
 def _case_out(
     session: Session, case: Case, calendars: _Calendars, now: datetime
 ) -> schemas.CaseOut:
@@ -287,6 +367,7 @@ def _case_out(
     site = session.get(Site, case.site_id)
     queue = session.get(Queue, case.queue_id) if case.queue_id else None
     team = session.get(Team, case.team_id) if case.team_id else None
+    updates = _update_clock(case)
     return schemas.CaseOut(
         id=case.id,
         case_type=case.case_type,
@@ -310,6 +391,10 @@ def _case_out(
         due_first_response_at=_utc(case.due_first_response_at),
         due_resolution_at=None if paused else _utc(case.due_resolution_at),
         first_response_at=_utc(case.first_response_at) if case.first_response_at else None,
+        due_next_update_at=updates.due if updates.due and _update_running(case) else None,
+        next_update_every_h=None if updates.every_s is None else updates.every_s / HOUR,
+        updates_on_time=updates.on_time,
+        update_breaches=updates.breaches,
         resolved_at=_utc(case.resolved_at) if case.resolved_at else None,
         closed_at=_utc(case.closed_at) if case.closed_at else None,
         paused=paused,
@@ -356,7 +441,7 @@ def list_cases(
     """Cases in scope, newest first, with filters (a bad filter value is a 422); with
     ``contact_id``, only the cases linked to that contact."""
     for value, allowed, name in (
-        (status, schemas.STATUSES, "status"),
+        (status, workflow.get(session).order, "status"),
         (case_type, schemas.CASE_TYPES, "case_type"),
         (severity, schemas.SEVERITIES, "severity"),
     ):
@@ -376,7 +461,7 @@ def list_cases(
         found = scoped.team_in_scope(session, scope, team, field="team")
         query = query.where(Case.team_id == found.id)
     if open_only:
-        query = query.where(Case.status.not_in(["resolved", "closed"]))
+        query = query.where(Case.resolved_at.is_(None), Case.closed_at.is_(None))
     if contact_id is not None:
         query = query.where(Case.contact_id == contact_id)
     calendars = _Calendars(session)
@@ -442,8 +527,9 @@ def open_case(
 ) -> schemas.CaseOut:
     """Open a case: routed to a team and owner, due times from its target's calendar.
 
-    A user whose scope is their own record raises cases from their own contacts only. A
-    critical complaint goes to senior management (escalation level 2) at once.
+    A user whose scope is their own record raises cases from their own contacts only. A case
+    matching a serious-case rule (by default: a critical complaint) goes to senior management
+    (escalation level 2) at once.
     """
     at = _utc(now or utcnow())
     contact = None
@@ -496,7 +582,7 @@ def open_case(
         case_type=data.case_type,
         category=data.category,
         severity=data.severity,
-        status="new",
+        status=workflow.get(session).initial,
         subject=data.subject,
         description=data.description,
         attachments_json=json.dumps(data.attachments),
@@ -521,12 +607,27 @@ def open_case(
     )
     session.add(case)
     _event(case, at, by, "opened", f"routed to {'a rule' if route else 'nobody (no rule)'}")
+    _restart_update_clock(
+        case, cal, at, by, workflow.next_update_s(session, data.case_type, data.severity)
+    )
     session.flush()
     _notify(session, case, 0, f"New {case.case_type} {case.id}: {case.subject}")
-    if case.case_type == "complaint" and case.severity == "critical":
+    serious = workflow.senior_rule_for(session, case.case_type, case.severity, case.category)
+    if serious is not None:
         case.escalation_level = 2
-        _event(case, at, by, "escalated", "critical complaint: senior management at once")
-        _notify(session, case, 2, f"Critical complaint {case.id}: {case.subject}")
+        _event(
+            case,
+            at,
+            by,
+            "escalated",
+            f"serious case ({workflow.describe_rule(serious)}): senior management at once",
+        )
+        _notify(
+            session,
+            case,
+            2,
+            f"{case.severity.capitalize()} {case.case_type} {case.id}: {case.subject}",
+        )
     session.flush()
     return _case_out(session, case, _Calendars(session), at)
 
@@ -540,30 +641,49 @@ def update_case(
     scope: Scope = EVERYTHING,
     now: datetime | None = None,
 ) -> schemas.CaseOut:
-    """Change a case's status (as the workflow allows), owner or answer; clocks follow."""
-    if data.status is None and data.owner is None and data.answer is None:
+    """Change a case's status (as the centre's workflow allows), owner or answer, or record an
+    update to the customer (``to_customer`` with a note); clocks follow. A new answer or an
+    update to the customer restarts the next-update clock."""
+    if data.status is None and data.owner is None and data.answer is None and not data.to_customer:
         raise Invalid(
             "nothing to change", [Problem("give a status, owner or answer", field="status")]
         )
+    if data.to_customer and not data.note.strip():
+        raise Invalid(
+            "an update to the customer is the note sent to them",
+            [Problem("required for an update to the customer", field="note")],
+        )
     at = _utc(now or utcnow())
     case = _find(session, case_id, scope)
+    flow = workflow.get(session)
     calendars = _Calendars(session)
     _name, cal = calendars.get(case.calendar_id)
-    if case.status == "closed":
+    if case.closed_at is not None or flow.is_final(case.status):
         raise Conflict(f"case {case_id} is closed", [Problem("closed", field="status")])
     if data.status is not None and data.status != case.status:
-        if data.status not in schemas.NEXT[case.status]:
-            allowed = ", ".join(sorted(schemas.NEXT[case.status])) or "nothing"
+        if data.status not in flow.order:
+            raise Invalid(
+                f"unknown status {data.status!r}: one of {', '.join(flow.order)}",
+                [Problem("unknown", field="status")],
+            )
+        if data.status not in flow.next.get(case.status, frozenset()):
+            allowed = ", ".join(flow.allowed(case.status)) or "nothing"
             raise Conflict(
                 f"case {case_id} cannot go from {case.status} to {data.status} "
                 f"(allowed: {allowed})",
-                [Problem("not allowed by the workflow", field="status")],
+                [Problem(f"{case.status} → {data.status} is not allowed", field="status")],
             )
-        if data.status == "resolved" and not (data.answer or case.answer).strip():
+        if (
+            data.status in flow.closing
+            and case.resolved_at is None
+            and not (data.answer or case.answer).strip()
+        ):
             raise Invalid(
-                "a case is resolved with an answer to the customer",
-                [Problem("required to resolve", field="answer")],
+                f"a case is {data.status} with an answer to the customer",
+                [Problem(f"required for {data.status}", field="answer")],
             )
+    updates = _update_clock(case)
+    running = _update_running(case)
     if data.owner is not None:
         owner = scoped.person_in_scope(session, scope, data.owner, field="owner")
         if owner.id != case.owner_id:
@@ -571,12 +691,32 @@ def update_case(
             if case.team_id is None:
                 case.team_id = owner.team_id
             _event(case, at, by, "assigned", owner.login)
+    told = False
     if data.answer is not None and data.answer != case.answer:
         case.answer = data.answer
         _event(case, at, by, "answered", data.note)
+        told = bool(data.answer.strip())
+    if data.to_customer:
+        told = True
+    if told:
+        if updates.due is not None and running:
+            late = at > updates.due
+            if late and not updates.breached:
+                _event(case, at, by, "update_breach", "update sent after its due time")
+            _event(
+                case,
+                at,
+                by,
+                "customer_update",
+                ("late" if late else "on time") + (f": {data.note}" if data.to_customer else ""),
+            )
+        else:
+            _event(case, at, by, "customer_update", data.note if data.to_customer else "")
+    restart = told
     if data.status is not None and data.status != case.status:
-        _change_status(case, cal, data.status, at, by, data.note)
-        if data.status == "resolved" and case.raised_by_person_id is not None:
+        was_resolved = case.resolved_at is not None
+        restart = _change_status(case, cal, flow, data.status, at, by, data.note) or restart
+        if case.resolved_at is not None and not was_resolved and case.raised_by_person_id:
             raiser = session.scalars(
                 select(User.id).where(User.person_id == case.raised_by_person_id)
             )
@@ -588,10 +728,12 @@ def update_case(
                 body=case.answer,
                 link=f"/cases/{case.id}",
             )
-    elif data.note and data.answer is None:
+    elif data.note and data.answer is None and not data.to_customer:
         _event(case, at, by, "note", data.note)
+    if restart and _update_running(case):
+        _restart_update_clock(case, cal, at, by, updates.every_s)
     if case.first_response_at is None and (
-        case.status != "new" or (data.answer is not None and data.answer)
+        case.status != flow.initial or (data.answer is not None and data.answer) or told
     ):
         case.first_response_at = at
         late = at > _utc(case.due_first_response_at)
@@ -602,10 +744,19 @@ def update_case(
 
 
 def _change_status(
-    case: Case, cal: BusinessCalendar, status: str, at: datetime, by: str, note: str
-) -> None:
+    case: Case,
+    cal: BusinessCalendar,
+    flow: workflow.Workflow,
+    status: str,
+    at: datetime,
+    by: str,
+    note: str,
+) -> bool:
+    """Move a case to ``status``; True when its next-update clock starts again (resumed from
+    a pausing status, or reopened)."""
+    restart = False
     was_paused = case.paused_at is not None
-    pauses = status in schemas.PAUSING
+    pauses = status in flow.pausing
     if was_paused and not pauses:
         paused = business_seconds_between(cal, _utc(case.paused_at), at)  # type: ignore[arg-type]
         case.paused_business_s += paused
@@ -614,21 +765,27 @@ def _change_status(
             cal, _utc(case.opened_at), case.resolution_target_s + case.paused_business_s
         ).astimezone(UTC)
         _event(case, at, by, "resumed", f"paused {paused / HOUR:.2f} business hours")
+        restart = True
     elif pauses and not was_paused:
         case.paused_at = at
         _event(case, at, by, "paused", status)
     _event(case, at, by, "status", f"{case.status} → {status}" + (f": {note}" if note else ""))
     case.status = status
-    if status == "resolved":
-        case.resolved_at = at
-        late = _elapsed(case, cal, at) > case.resolution_target_s
-        case.resolution_breached = case.resolution_breached or late
-        _event(case, at, by, "resolved", "late" if case.resolution_breached else "within target")
-    elif status == "closed":
-        case.closed_at = at
+    if status in flow.closing:
+        if case.resolved_at is None:
+            case.resolved_at = at
+            late = _elapsed(case, cal, at) > case.resolution_target_s
+            case.resolution_breached = case.resolution_breached or late
+            _event(
+                case, at, by, "resolved", "late" if case.resolution_breached else "within target"
+            )
+        if flow.is_final(status):
+            case.closed_at = at
     elif case.resolved_at is not None:  # reopened
         case.resolved_at = None
         _event(case, at, by, "reopened", "")
+        restart = True
+    return restart
 
 
 # --- the sweep --------------------------------------------------------------------------------
@@ -645,7 +802,7 @@ def sweep(*, session: Session, now: datetime | None = None) -> schemas.SweepOut:
         checked=0, warnings=0, response_breaches=0, resolution_breaches=0, notified=0
     )
     open_cases = session.scalars(
-        select(Case).where(Case.resolved_at.is_(None), Case.status != "closed").order_by(Case.id)
+        select(Case).where(Case.resolved_at.is_(None), Case.closed_at.is_(None)).order_by(Case.id)
     )
     for case in open_cases:
         out.checked += 1
@@ -659,7 +816,26 @@ def sweep(*, session: Session, now: datetime | None = None) -> schemas.SweepOut:
             _event(case, at, "system", "response_breach", "no first response by its due time")
             out.response_breaches += 1
             out.notified += _escalate(session, case, at)
-        if case.paused_at is not None or case.resolution_breached:
+        if case.paused_at is not None:
+            continue
+        updates = _update_clock(case)
+        if updates.due is not None and not updates.breached:
+            if at > updates.due:
+                _event(
+                    case, at, "system", "update_breach", "no update to the customer by its due time"
+                )
+                out.update_breaches += 1
+                out.notified += _escalate(session, case, at)
+            elif (
+                not updates.warned and business_seconds_between(cal, at, updates.due) <= case.warn_s
+            ):
+                left = business_seconds_between(cal, at, updates.due)
+                _event(
+                    case, at, "system", "update_warning", f"{left / 60:.0f} business minutes left"
+                )
+                out.update_warnings += 1
+                out.notified += _notify(session, case, 0, f"Case {case.id}: an update is due soon")
+        if case.resolution_breached:
             continue
         remaining = case.resolution_target_s - _elapsed(case, cal, at)
         if remaining < 0:
@@ -712,6 +888,8 @@ class _Tally:
     pending: int = 0
     response_met: int = 0
     response_breached: int = 0
+    update_met: int = 0
+    update_breached: int = 0
     resolution_h: list[float] = field(default_factory=list)
 
     def row(self, group: str) -> schemas.ComplianceRow:
@@ -727,6 +905,8 @@ class _Tally:
             high=high,
             response_met=self.response_met,
             response_breached=self.response_breached,
+            update_met=self.update_met,
+            update_breached=self.update_breached,
             mean_resolution_business_h=None if mean is None else round(mean, 3),
         )
 
@@ -770,6 +950,7 @@ def compliance(
             key = teams.get(case.team_id, "(unrouted)") if case.team_id else "(unrouted)"
         else:
             key = people.get(case.owner_id, "(unassigned)") if case.owner_id else "(unassigned)"
+        updates = _update_clock(case)
         for tally in (tallies.setdefault(key, _Tally()), total):
             if case.resolution_breached:
                 tally.breached += 1
@@ -781,12 +962,14 @@ def compliance(
                 tally.response_breached += 1
             elif case.first_response_at is not None:
                 tally.response_met += 1
+            tally.update_met += updates.on_time
+            tally.update_breached += updates.breaches
             if case.resolved_at is not None:
                 _n, cal = calendars.get(case.calendar_id)
                 tally.resolution_h.append(_elapsed(case, cal, at) / HOUR)
     ageing = {label: 0 for label, _limit in AGEING}
     open_cases = session.scalars(
-        select(Case).where(visible(scope), Case.resolved_at.is_(None), Case.status != "closed")
+        select(Case).where(visible(scope), Case.resolved_at.is_(None), Case.closed_at.is_(None))
     )
     for case in open_cases:
         _n, cal = calendars.get(case.calendar_id)

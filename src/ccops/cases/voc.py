@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ccops.cases import schemas
+from ccops.cases import schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases.models import Case, Survey
 from ccops.cases.service import period_bounds
@@ -146,20 +146,64 @@ def voc(
     )
 
 
+def churned_keys(session: Session) -> dict[str, date]:
+    """The customer keys the centre's CRM flags as churned, with the day (empty: no churn
+    recorded). Kept in the cases settings document."""
+    stored = workflow.load(session, workflow.CHURN_ROW).get("churn", {})
+    return {k: date.fromisoformat(v) for k, v in stored.items()}
+
+
+def record_churn(*, session: Session, rows: Sequence[schemas.ChurnIn]) -> schemas.ChurnImportOut:
+    """Store churn flags imported from the CRM (a key's earlier flag is replaced; churned=false
+    clears it); every bad row is named and nothing is stored unless all rows are good."""
+    problems = []
+    seen: set[str] = set()
+    for n, row in enumerate(rows, start=1):
+        if row.churned and row.churned_on is None:
+            problems.append(Problem("the day of the churn is required", field="churned_on", row=n))
+        if row.customer_key in seen:
+            problems.append(Problem("customer key given twice", field="customer_key", row=n))
+        seen.add(row.customer_key)
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in the churn flags; nothing stored", problems)
+    settings = workflow.load(session, workflow.CHURN_ROW)
+    churn = dict(settings.get("churn", {}))
+    flagged = cleared = 0
+    for row in rows:
+        if row.churned and row.churned_on is not None:
+            churn[row.customer_key] = row.churned_on.isoformat()
+            flagged += 1
+        elif churn.pop(row.customer_key, None) is not None:
+            cleared += 1
+    settings["churn"] = churn
+    workflow.save(session, settings, workflow.CHURN_ROW)
+    return schemas.ChurnImportOut(flagged=flagged, cleared=cleared, recorded=len(churn))
+
+
 def categories(
     *, session: Session, first_day: date, last_day: date, scope: Scope = EVERYTHING
 ) -> list[schemas.CategoryRow]:
     """Cases opened in a period by category (most first): volume per month (YYYY-MM), how
-    many are complaints, and how many of their surveyed contacts were dissatisfied."""
+    many are complaints, how many of their surveyed contacts were dissatisfied, and, where
+    the centre records churn, how many of their customers churned on or after the case was
+    opened (share with its 95% Wilson interval)."""
     start, end = period_bounds(first_day, last_day)
+    churn = churned_keys(session)
+    customers: dict[str, set[str]] = {}
+    churned: dict[str, set[str]] = {}
     query = (
-        select(Case.category, Case.case_type, Case.opened_at, Survey.csat)
+        select(Case.category, Case.case_type, Case.opened_at, Survey.csat, Case.customer_key)
         .outerjoin(Survey, Survey.contact_id == Case.contact_id)
         .where(cases_service.visible(scope), Case.opened_at >= start, Case.opened_at < end)
     )
     rows: dict[str, schemas.CategoryRow] = {}
-    for category, case_type, opened, csat in session.execute(query):
+    for category, case_type, opened, csat, customer in session.execute(query):
         key = category or "(none)"
+        if customer:
+            customers.setdefault(key, set()).add(customer)
+            gone = churn.get(customer)
+            if gone is not None and gone >= opened.date():
+                churned.setdefault(key, set()).add(customer)
         row = rows.setdefault(
             key,
             schemas.CategoryRow(
@@ -173,4 +217,13 @@ def categories(
         if csat is not None:
             row.surveyed += 1
             row.dissatisfied += csat <= 2
+    for key, row in rows.items():
+        row.customers = len(customers.get(key, ()))
+        if churn:
+            row.churned = len(churned.get(key, ()))
+            if row.customers:
+                interval = stats.wilson_interval(row.churned, row.customers)
+                row.churn_share = _num(float(interval.point))
+                row.churn_low = _num(float(interval.low))
+                row.churn_high = _num(float(interval.high))
     return sorted(rows.values(), key=lambda r: (-r.cases, r.category))
