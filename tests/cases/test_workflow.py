@@ -157,15 +157,6 @@ def test_a_workflow_that_drops_a_status_in_use_is_refused(centre: Session) -> No
     assert "waiting_customer (1 case(s))" in refused.value.message
     centre.rollback()
     assert workflow.get(centre).builtin
-    # The settings row is no calendar: not listed, not usable by a target, its name reserved.
-    assert "(cases settings)" not in [c.name for c in cases_service.list_calendars(session=centre)]
-    with pytest.raises(Invalid, match="reserved"):
-        cases_service.create_calendar(
-            session=centre,
-            data=schemas.CalendarIn(
-                name="(cases settings)", timezone="UTC", hours={0: [("09:00", "17:00")]}
-            ),
-        )
 
 
 def _with_next_update(session: Session, hours: float = 4.0) -> None:

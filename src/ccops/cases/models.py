@@ -4,7 +4,7 @@ surveys (CSAT, NPS)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +22,25 @@ class CaseCalendar(Base):
     hours_json: Mapped[str] = mapped_column(Text)
     holidays_json: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseSetting(Base):
+    """A part of the centre's cases settings by name (``settings``: the status workflow,
+    next-update targets and serious-case rules), as a JSON document."""
+
+    __tablename__ = "case_setting"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class CaseChurn(Base):
+    """A customer the centre's CRM flags as churned, with the day it recorded the churn."""
+
+    __tablename__ = "case_churn"
+    customer_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    churned_on: Mapped[date]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class CaseTarget(Base):

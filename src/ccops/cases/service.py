@@ -72,8 +72,6 @@ def _calendar_out(row: CaseCalendar) -> schemas.CalendarOut:
 
 def create_calendar(*, session: Session, data: schemas.CalendarIn) -> schemas.CalendarOut:
     """Store a business calendar; overlapping spans, no hours or an unknown zone are refused."""
-    if data.name in workflow.RESERVED:
-        raise Invalid(f"{data.name!r} is a reserved name", [Problem("reserved name", field="name")])
     try:
         BusinessCalendar(data.timezone, dict(data.hours), data.holidays)
     except BusinessTimeError as exc:
@@ -100,21 +98,12 @@ def create_calendar(*, session: Session, data: schemas.CalendarIn) -> schemas.Ca
 def list_calendars(*, session: Session) -> list[schemas.CalendarOut]:
     """Every business calendar by name."""
     return [
-        _calendar_out(c)
-        for c in session.scalars(
-            select(CaseCalendar)
-            .where(CaseCalendar.name.not_in(workflow.RESERVED))
-            .order_by(CaseCalendar.name)
-        )
+        _calendar_out(c) for c in session.scalars(select(CaseCalendar).order_by(CaseCalendar.name))
     ]
 
 
 def _calendar_named(session: Session, name: str) -> CaseCalendar:
-    row = session.scalars(
-        select(CaseCalendar).where(
-            CaseCalendar.name == name, CaseCalendar.name.not_in(workflow.RESERVED)
-        )
-    ).first()
+    row = session.scalars(select(CaseCalendar).where(CaseCalendar.name == name)).first()
     if row is None:
         raise NotFound(f"calendar {name!r} does not exist", [Problem("unknown", field="calendar")])
     return row

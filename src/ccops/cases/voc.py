@@ -12,12 +12,12 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ccops.cases import schemas, workflow
+from ccops.cases import schemas
 from ccops.cases import service as cases_service
-from ccops.cases.models import Case, Survey
+from ccops.cases.models import Case, CaseChurn, Survey
 from ccops.cases.service import period_bounds
 from ccops.contacts.models import Contact
 from ccops.engines import stats
@@ -148,9 +148,8 @@ def voc(
 
 def churned_keys(session: Session) -> dict[str, date]:
     """The customer keys the centre's CRM flags as churned, with the day (empty: no churn
-    recorded). Kept in the cases settings document."""
-    stored = workflow.load(session, workflow.CHURN_ROW).get("churn", {})
-    return {k: date.fromisoformat(v) for k, v in stored.items()}
+    recorded)."""
+    return {c.customer_key: c.churned_on for c in session.scalars(select(CaseChurn))}
 
 
 def record_churn(*, session: Session, rows: Sequence[schemas.ChurnIn]) -> schemas.ChurnImportOut:
@@ -166,18 +165,21 @@ def record_churn(*, session: Session, rows: Sequence[schemas.ChurnIn]) -> schema
         seen.add(row.customer_key)
     if problems:
         raise Invalid(f"{len(problems)} problem(s) in the churn flags; nothing stored", problems)
-    settings = workflow.load(session, workflow.CHURN_ROW)
-    churn = dict(settings.get("churn", {}))
     flagged = cleared = 0
     for row in rows:
+        stored = session.get(CaseChurn, row.customer_key)
         if row.churned and row.churned_on is not None:
-            churn[row.customer_key] = row.churned_on.isoformat()
+            if stored is None:
+                session.add(CaseChurn(customer_key=row.customer_key, churned_on=row.churned_on))
+            else:
+                stored.churned_on = row.churned_on
             flagged += 1
-        elif churn.pop(row.customer_key, None) is not None:
+        elif stored is not None:
+            session.delete(stored)
             cleared += 1
-    settings["churn"] = churn
-    workflow.save(session, settings, workflow.CHURN_ROW)
-    return schemas.ChurnImportOut(flagged=flagged, cleared=cleared, recorded=len(churn))
+    session.flush()
+    recorded = session.scalar(select(func.count()).select_from(CaseChurn)) or 0
+    return schemas.ChurnImportOut(flagged=flagged, cleared=cleared, recorded=recorded)
 
 
 def categories(

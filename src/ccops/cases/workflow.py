@@ -3,10 +3,9 @@ case, which moves are allowed), its next-update targets and its serious-case rul
 go to senior management at once).
 
 The built-in workflow (``schemas.STATUSES``, ``PAUSING``, ``CLOSING``, ``NEXT``) is the default.
-A centre's own settings are one JSON document kept in the cases domain's settings row: a row
-of ``case_calendar`` under a reserved name that no calendar may take (the domain has no
-settings table, and this change adds no migration). ``load`` and ``save`` are the only code
-that knows where the document lives. Services flush, never commit.
+A centre's own settings are one JSON document in ``case_setting`` (read by every case change;
+``load`` and ``save`` are the only code that knows where it lives). Services flush, never
+commit.
 """
 
 from __future__ import annotations
@@ -19,41 +18,32 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ccops.cases import schemas
-from ccops.cases.models import Case, CaseCalendar
+from ccops.cases.models import Case, CaseSetting
 from ccops.errors import Conflict, Invalid, Problem
 
-SETTINGS_ROW = "(cases settings)"
-"""The reserved calendar name of the settings row; ``create_calendar`` refuses it."""
-CHURN_ROW = "(cases churn)"
-"""The reserved calendar name of the churn flags imported from the CRM (kept apart from the
-settings, which every case change reads)."""
-RESERVED = (SETTINGS_ROW, CHURN_ROW)
+SETTINGS = "settings"
+"""The name of the settings document in ``case_setting``."""
 
 
 # --- the settings document --------------------------------------------------------------------
 
 
-def _row(session: Session, name: str) -> CaseCalendar | None:
-    return session.scalars(select(CaseCalendar).where(CaseCalendar.name == name)).first()
-
-
-def load(session: Session, name: str = SETTINGS_ROW) -> dict[str, Any]:
-    """The centre's cases settings (or, with ``CHURN_ROW``, its churn flags); empty when it
-    never set any."""
-    row = _row(session, name)
+def load(session: Session) -> dict[str, Any]:
+    """The centre's cases settings; empty when it never set any."""
+    row = session.get(CaseSetting, SETTINGS)
     if row is None:
         return {}
-    value = json.loads(row.hours_json)
+    value = json.loads(row.value_json)
     return value if isinstance(value, dict) else {}
 
 
-def save(session: Session, settings: dict[str, Any], name: str = SETTINGS_ROW) -> None:
-    """Store the centre's cases settings (or its churn flags): the whole document."""
-    row = _row(session, name)
+def save(session: Session, settings: dict[str, Any]) -> None:
+    """Store the centre's cases settings: the whole document."""
+    row = session.get(CaseSetting, SETTINGS)
     if row is None:
-        row = CaseCalendar(name=name, timezone="UTC", holidays_json="[]")
+        row = CaseSetting(name=SETTINGS)
         session.add(row)
-    row.hours_json = json.dumps(settings, sort_keys=True)
+    row.value_json = json.dumps(settings, sort_keys=True)
     session.flush()
 
 
