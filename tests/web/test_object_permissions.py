@@ -122,6 +122,9 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "@contact_out",
         form={"case_type": "complaint", "subject": "late refund"},
     ),
+    ("POST", "/cases/contacts/{contact_id}/context"): obj(
+        "contact", "contact_id", "@contact_in", "@contact_out", form={"topic": "billing"}
+    ),
     ("POST", "/api/v1/cases/from-contact/{contact_id}"): obj(
         "contact",
         "contact_id",

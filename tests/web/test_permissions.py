@@ -271,6 +271,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/cases"): NOT_EXECUTIVE,
     ("GET", "/cases/contacts/{contact_id}"): EVERYONE,
     ("POST", "/cases/contacts/{contact_id}"): NOT_EXECUTIVE,
+    ("POST", "/cases/contacts/{contact_id}/context"): NOT_EXECUTIVE,
     ("GET", "/cases/{case_id}"): EVERYONE,
     ("POST", "/cases/{case_id}"): frozenset({S, Q, M, D}),
     ("GET", "/cases/compliance"): frozenset({S, Q, M, E, D}),

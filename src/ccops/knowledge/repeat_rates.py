@@ -88,6 +88,19 @@ def data_end(*, session: Session, scope: Scope) -> datetime | None:
     return datetime.fromtimestamp(end_s, UTC) if end_s is not None else None
 
 
+def default_range(
+    *, session: Session, scope: Scope, first: date | None, last: date | None, weeks: int = 12
+) -> tuple[date, date]:
+    """The range asked for, completed: ``last`` defaults to the day of the last arrival in
+    scope (yesterday without contacts), ``first`` to ``weeks`` weeks before ``last``."""
+    if last is None:
+        end = data_end(session=session, scope=scope)
+        last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
+    if first is None:
+        first = last - timedelta(weeks=weeks) + timedelta(days=1)
+    return first, last
+
+
 def repeat_rates(
     *,
     session: Session,
