@@ -102,6 +102,106 @@ def search(
     )
 
 
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _interval(low: float, high: float, contacts: int) -> str:
+    return f"{low:.1%}–{high:.1%}" if contacts else "—"
+
+
+@kb_app.command("repeats")
+@handle_errors
+def repeats(
+    topic: Annotated[str | None, typer.Option(help="Only this topic")] = None,
+    first_day: Annotated[
+        str | None, typer.Option("--from", help="First local day (default: 12 weeks to --to)")
+    ] = None,
+    last_day: Annotated[
+        str | None, typer.Option("--to", help="Last local day (default: the data's last day)")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Repeat window, days (1–90)")] = 7,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repeat-contact rate per topic and per standard-answer version, with 95% intervals: the
+    same customer again on the same topic within --days days. Versions of an article are
+    compared with the one before (lower/higher only outside the noise)."""
+    from ccops import bounds
+    from ccops.knowledge import repeat_rates
+    from ccops.org.access import EVERYTHING
+    from ccops.runtime import unit_of_work
+
+    first = bounds.parse_day(first_day, "--from")
+    last = bounds.parse_day(last_day, "--to")
+    with unit_of_work() as s:
+        first, last = repeat_rates.default_range(
+            session=s, scope=EVERYTHING, first=first, last=last
+        )
+        report = repeat_rates.repeat_rates(
+            session=s, scope=EVERYTHING, first=first, last=last, days=days, topic=topic
+        )
+    if as_json:
+        print_json(report)
+        return
+    rows: list[dict[str, object]] = []
+    for t in report.topics:
+        rows.append(
+            {
+                "topic": t.topic,
+                "answer": "(all)",
+                "contacts": t.contacts,
+                "repeats": t.repeats,
+                "rate": _pct(t.rate),
+                "95% interval": _interval(t.low, t.high, t.contacts),
+                "incomplete": t.incomplete,
+                "vs previous version": "",
+            }
+        )
+        for v in t.versions:
+            answer = "no answer recorded"
+            if v.article_id is not None:
+                answer = f"{v.title or 'article ' + str(v.article_id)} · v{v.version}"
+            versus = ""
+            if v.comparison is not None:
+                versus = f"{v.comparison} than v{v.compared_with}"
+                if v.difference_low is not None and v.difference_high is not None:
+                    versus += f" ({v.difference_low:+.1%} to {v.difference_high:+.1%})"
+            rows.append(
+                {
+                    "topic": "",
+                    "answer": answer,
+                    "contacts": v.contacts,
+                    "repeats": v.repeats,
+                    "rate": _pct(v.rate),
+                    "95% interval": _interval(v.low, v.high, v.contacts),
+                    "incomplete": v.incomplete,
+                    "vs previous version": versus,
+                }
+            )
+    print_table(
+        f"Repeat contacts within {report.days} days, {report.first} to {report.last}",
+        rows,
+        [
+            "topic",
+            "answer",
+            "contacts",
+            "repeats",
+            "rate",
+            "95% interval",
+            "incomplete",
+            "vs previous version",
+        ],
+    )
+    console.print(
+        f"Not in a rate: {report.incomplete} contacts whose window is not over yet, "
+        f"{report.without_customer} without a customer key, {report.without_topic} without a "
+        "topic.",
+        highlight=False,
+    )
+    if not report.topics:
+        console.print("No contact with a topic in this range.", highlight=False)
+
+
 @kb_app.command("list")
 @handle_errors
 def list_articles(as_json: JsonOpt = False) -> None:
