@@ -255,6 +255,16 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
                     "higher_is_better": False,
                 },
             ),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/check/contacts",
+                {
+                    "before_first": "2026-11-02",
+                    "before_last": "2026-11-08",
+                    "after_first": "2026-11-16",
+                    "after_last": "2026-11-22",
+                },
+            ),
         )
     },
     # two-way communication (#18)

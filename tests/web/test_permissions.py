@@ -474,6 +474,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, E, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/actions"): frozenset({S, Q, P, M, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/check"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/check/contacts"): frozenset({S, Q, P, M, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
         {S, Q, P, M, D}
     ),

@@ -573,6 +573,13 @@ def _improvement(r: schemas.ImprovementOut, as_json: bool) -> None:
             f"{c.after.rate} [{c.after.low:.3f}, {c.after.high:.3f}]; verdict: {c.verdict}",
             highlight=False,
         )
+        if c.measured == "contacts":
+            console.print(
+                f"  measured from the contacts on {c.topic!r}: repeats within {c.days} days "
+                f"{c.before.successes}/{c.before.trials} before, {c.after.successes}/"
+                f"{c.after.trials} after ({c.incomplete} contacts with an open window left out)",
+                highlight=False,
+            )
     if r.standard_article_id:
         console.print(f"  standard: article {r.standard_article_id}", highlight=False)
 
@@ -648,30 +655,50 @@ def improvement_action(
 @handle_errors
 def improvement_check(
     improvement_id: int,
-    before: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS before the change")],
-    after: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS after the change")],
+    before: Annotated[
+        str,
+        typer.Option(
+            help="FIRST:LAST:SUCCESSES:TRIALS before the change; FIRST:LAST alone for a "
+            "repeat_rate:TOPIC KPI (measured from the stored contacts)"
+        ),
+    ],
+    after: Annotated[
+        str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS (or FIRST:LAST) after the change")
+    ],
     lower_is_better: Annotated[
         bool, typer.Option("--lower-is-better", help="e.g. a repeat-contact rate")
     ] = False,
+    days: Annotated[
+        int, typer.Option(help="Repeat window in days of a check measured from contacts")
+    ] = 7,
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record the check: the KPI's rate before vs after, intervals and verdict."""
+    """Record the check: the KPI's rate before vs after, intervals and verdict. A topic's repeat
+    rate (KPI repeat_rate:TOPIC) is measured from the stored contacts: give only the periods."""
     from ccops.knowledge import improvements as pdca
     from ccops.runtime import unit_of_work
 
-    parts: dict[str, object] = {"higher_is_better": not lower_is_better}
-    for name, raw in (("before", before), ("after", after)):
-        pieces = raw.split(":")
-        if len(pieces) != 4:
+    pieces = {"before": before.split(":"), "after": after.split(":")}
+    measured = all(len(p) == 2 for p in pieces.values())
+    parts: dict[str, object] = {}
+    for name, found in pieces.items():
+        if len(found) != (2 if measured else 4):
             raise Invalid(
-                f"--{name} is FIRST:LAST:SUCCESSES:TRIALS", [Problem("bad form", field=name)]
+                f"--{name} is FIRST:LAST:SUCCESSES:TRIALS, or FIRST:LAST for both periods",
+                [Problem("bad form", field=name)],
             )
         keys = ("first", "last", "successes", "trials")
-        parts.update({f"{name}_{k}": v for k, v in zip(keys, pieces, strict=True)})
-    data = schemas.CheckIn.model_validate(parts)
+        parts.update({f"{name}_{k}": v for k, v in zip(keys, found, strict=False)})
     with unit_of_work() as s:
-        out = pdca.check(session=s, record_id=improvement_id, data=data, by=by or who())
+        if measured:
+            contact_check = schemas.ContactCheckIn.model_validate(parts | {"days": days})
+            out = pdca.check_from_contacts(
+                session=s, record_id=improvement_id, data=contact_check, by=by or who()
+            )
+        else:
+            data = schemas.CheckIn.model_validate(parts | {"higher_is_better": not lower_is_better})
+            out = pdca.check(session=s, record_id=improvement_id, data=data, by=by or who())
     _improvement(out, as_json)
 
 
