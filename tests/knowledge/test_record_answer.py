@@ -68,6 +68,7 @@ def test_agent_records_topic_and_answer_version_on_their_contact(world: World) -
     url = f"/cases/contacts/{ids['alice']}"
     page = agent.get(url).text
     assert 'id="contact-answer-form"' in page
+    assert 'src="/static/contact-answer.js' in page  # narrows the answers to the topic chosen
     # the known topics are those of the published answers (the draft-only topic is not one)
     assert '<option value="refunds"' in page and '<option value="登录"' in page
     assert 'value="drafts"' not in page
