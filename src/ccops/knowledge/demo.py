@@ -179,14 +179,15 @@ def tag_refund_contacts(
     changes = []
     counts = dict.fromkeys(articles, 0)
     for cid, customer in rows:
-        if customer not in topic_of:
-            draw, topic_of[customer] = rng.random(), None
-            for topic, share in REFUND_CUSTOMERS.items():
+        key = customer or ""  # every row has a customer key (the query asks for it)
+        if key not in topic_of:
+            draw, topic_of[key] = rng.random(), None
+            for name, share in REFUND_CUSTOMERS.items():
                 if draw < share:
-                    topic_of[customer] = topic
+                    topic_of[key] = name
                     break
                 draw -= share
-        topic = topic_of[customer]
+        topic = topic_of[key]
         if topic is None:
             continue
         counts[topic] += 1
