@@ -88,6 +88,12 @@ def test_agent_records_topic_and_answer_version_on_their_contact(world: World) -
         ({"topic": "refunds", "kb_article": f"{ids['refunds']}:3"}, "f-kb_article", "no such"),
         ({"topic": "drafts", "kb_article": f"{ids['draft']}:1"}, "f-topic", "Choose one of"),
         ({"topic": "refunds", "kb_article": "x"}, "f-kb_article", "Choose one of the published"),
+        (
+            {"topic": "refunds", "kb_article": "99999999999999999999:1"},
+            "f-kb_article",
+            "Choose one of the published",
+        ),
+        ({"topic": "refunds", "kb_article": "987654:1"}, "f-kb_article", "Choose one of the"),
     ]
     for form, field, message in refusals:
         answer = agent.post(post, data={**form, "csrf_token": csrf})
@@ -116,6 +122,12 @@ def test_agent_records_topic_and_answer_version_on_their_contact(world: World) -
     none = agent.post(post, data={"topic": "登录", "kb_article": "", "csrf_token": csrf})
     assert none.status_code == 303
     assert _stored(world, ids["alice"]) == ("登录", None, None)
+    # an answer named without its version (as an import may store it) is the published one
+    bare = agent.post(
+        post, data={"topic": "refunds", "kb_article": f"{ids['refunds']}:", "csrf_token": csrf}
+    )
+    assert bare.status_code == 303
+    assert _stored(world, ids["alice"]) == ("refunds", ids["refunds"], 2)
 
     # only one's own contacts: carol's answers like a missing one and stays untouched
     theirs = agent.post(
@@ -132,7 +144,8 @@ def test_agent_records_topic_and_answer_version_on_their_contact(world: World) -
         f'data-contact="{ids["older"]}"'
     )
     assert f'data-contact="{ids["carol"]}"' not in recent
-    assert "登录" in recent and "Not recorded yet" in recent
+    assert f"refunds · answer {ids['refunds']}, version 2" in recent
+    assert "Not recorded yet" in recent
 
 
 def test_executive_sees_the_contact_without_the_form(world: World) -> None:

@@ -7,6 +7,7 @@ raise one from it), and the compliance page (targets met with intervals, ageing,
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -354,13 +355,16 @@ def raise_from_contact_page(
     return _contact_page(request, user, session, contact_id, state=state, status_code=422)
 
 
-def _answer_choice(raw: str, state: forms.FormState, _: forms.Gettext) -> tuple[int, int] | None:
-    """``ARTICLE:VERSION`` of the answer chosen; None when none (a bad value marks the field)."""
+def _answer_choice(
+    raw: str, state: forms.FormState, _: forms.Gettext
+) -> tuple[int, int | None] | None:
+    """``ARTICLE:VERSION`` of the answer chosen (``ARTICLE:``: a stored answer without its
+    version); None when none is chosen. A value that is not of this form marks the field."""
     if raw == "":
         return None
     article, _sep, version = raw.partition(":")
-    if article.isdigit() and version.isdigit() and int(article) > 0 and int(version) > 0:
-        return int(article), int(version)
+    if re.fullmatch(r"[1-9][0-9]{0,8}", article) and re.fullmatch(r"([1-9][0-9]{0,8})?", version):
+        return int(article), int(version) if version else None
     state.add("kb_article", _("Choose one of the published answers."))
     return None
 

@@ -155,9 +155,9 @@ def record_answer_used(
     if article_id is None:
         data = schemas.ContactContextIn(topic=topic, kb_article_id=None)
         return record_context(session=session, contact_id=contact_id, scope=scope, data=data)
-    article = session.get(KbArticle, article_id)
     published = {a: v for entries in choices.values() for a, v, _ in entries}
-    if article is None or article_id not in published:
+    article = session.get(KbArticle, article_id) if article_id in published else None
+    if article is None:
         raise Invalid(
             f"standard answer {article_id} is not a published answer you can read",
             [Problem("unknown article", field="kb_article_id")],
