@@ -57,3 +57,54 @@ def test_kb_search_json_and_refusals_exit_with_codes(
         ("Team A", 1, [])
     ]
     get_settings.cache_clear()
+
+
+def test_kb_repeats_prints_rates_per_topic_and_version(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.knowledge.test_repeat_routes import LOGIN
+    from tests.knowledge.test_repeat_routes import _seed as seed_repeats
+
+    mp = monkeypatch
+    mp.setenv("CCOPS_DATABASE_URL", world.settings.resolved_database_url())
+    mp.setenv("CCOPS_DATA_DIR", str(world.settings.data_dir))
+    mp.setenv("CCOPS_SECRET_KEY", "k")
+    mp.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    article_id = seed_repeats(world)
+    runner = CliRunner()
+    span = ["--from", "2026-11-01", "--to", "2026-11-22"]
+    out = runner.invoke(app, ["kb", "repeats", *span, "--json"])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    # every site (the CLI is not scoped): A's Shanghai contact is one more version-1 contact
+    (topic,) = body["topics"]
+    assert (topic["topic"], topic["contacts"], topic["repeats"]) == (LOGIN, 5, 2)
+    v1, v2 = topic["versions"]
+    assert (v1["article_id"], v1["version"], v1["contacts"], v1["repeats"]) == (article_id, 1, 4, 2)
+    assert v1["low"] == pytest.approx(0.150, abs=1e-3) and v1["high"] == pytest.approx(
+        0.850, abs=1e-3
+    )
+    assert (v2["contacts"], v2["incomplete"], v2["comparison"]) == (1, 1, "no clear difference")
+    assert (body["incomplete"], body["without_topic"]) == (1, 1)
+
+    table = runner.invoke(app, ["kb", "repeats", *span])
+    assert table.exit_code == 0, table.output
+    assert "Repeat contacts within 7 days, 2026-11-01 to 2026-11-22" in table.stdout
+    assert "50.0%" in table.stdout and "15.0%–85.0%" in table.stdout
+    assert "no clear difference than v1" in table.stdout
+    assert "Not in a rate: 1 contacts whose window is not over yet" in table.stdout
+
+    # the default range ends on the data's last day; a topic filter; bad input exits 2
+    default = json.loads(runner.invoke(app, ["kb", "repeats", "--json"]).stdout)
+    assert (default["first"], default["last"]) == ("2026-08-31", "2026-11-22")
+    other = json.loads(runner.invoke(app, ["kb", "repeats", "--topic", "refunds", "--json"]).stdout)
+    assert other["topics"] == []
+    for bad, named in (
+        (["--days", "0"], "window"),
+        (["--from", "2026-13-01"], "--from"),
+        ([*span[:2], "--to", "2026-10-01"], "from must not be after to"),
+    ):
+        refused = runner.invoke(app, ["kb", "repeats", *bad])
+        assert refused.exit_code == 2 and named in refused.output, (bad, refused.output)
+    get_settings.cache_clear()

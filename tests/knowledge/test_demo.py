@@ -30,3 +30,49 @@ def test_demo_has_answers_a_known_issue_and_a_change_with_missing_acknowledgemen
         (record,) = improvements.list_records(session=s)
         assert (record.queue, record.stage, len(record.actions)) == ("Tech Support", "do", 3)
     engine.dispose()
+
+
+def test_demo_refund_topics_and_the_launch_check_measured_from_contacts(demo_url: str) -> None:
+    from datetime import date
+
+    import pytest
+
+    from ccops.knowledge import repeat_rates, schemas
+    from ccops.org.access import EVERYTHING
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as s:
+        report = repeat_rates.repeat_rates(
+            session=s, scope=EVERYTHING, first=date(2026, 8, 31), last=date(2026, 11, 22)
+        )
+        topics = {t.topic: t for t in report.topics}
+        assert set(topics) == {"refunds", "登录", "退款"}
+        # the refund history: every window over, the launch's log-in week still open
+        assert (topics["退款"].contacts, topics["退款"].repeats) == (9607, 1735)
+        assert (topics["refunds"].contacts, topics["refunds"].repeats) == (3478, 637)
+        assert (topics["退款"].incomplete, topics["refunds"].incomplete) == (0, 0)
+        assert topics["退款"].low == pytest.approx(0.1730, abs=1e-3)
+        assert topics["退款"].high == pytest.approx(0.1884, abs=1e-3)
+        assert report.incomplete == 2014
+        # the launch Monday's record checks the log-in topic's repeat rate from the contacts
+        (record,) = improvements.list_records(session=s)
+        assert record.kpi == "repeat_rate:登录"
+        checked = improvements.check_from_contacts(
+            session=s,
+            record_id=record.id,
+            data=schemas.ContactCheckIn(
+                before_first=date(2026, 11, 16),
+                before_last=date(2026, 11, 16),
+                after_first=date(2026, 11, 17),
+                after_last=date(2026, 11, 20),
+                days=2,
+            ),
+            by="manager",
+        )
+        assert checked.check is not None
+        c = checked.check
+        assert (c.before.successes, c.before.trials) == (163, 524)
+        assert (c.after.successes, c.after.trials) == (112, 1212)
+        assert (c.verdict, c.incomplete) == ("improved", 1)
+        assert c.difference_high is not None and c.difference_high < -0.17
+    engine.dispose()

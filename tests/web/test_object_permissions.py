@@ -122,6 +122,9 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "@contact_out",
         form={"case_type": "complaint", "subject": "late refund"},
     ),
+    ("POST", "/cases/contacts/{contact_id}/context"): obj(
+        "contact", "contact_id", "@contact_in", "@contact_out", form={"topic": "billing"}
+    ),
     ("POST", "/api/v1/cases/from-contact/{contact_id}"): obj(
         "contact",
         "contact_id",
@@ -250,6 +253,16 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
                     **{f"before_{k}": v for k, v in IMPROVEMENT_PERIOD.items()},
                     **{f"after_{k}": v for k, v in IMPROVEMENT_AFTER.items()},
                     "higher_is_better": False,
+                },
+            ),
+            (
+                "POST",
+                "/api/v1/improvements/{improvement_id}/check/contacts",
+                {
+                    "before_first": "2026-11-02",
+                    "before_last": "2026-11-08",
+                    "after_first": "2026-11-16",
+                    "after_last": "2026-11-22",
                 },
             ),
         )

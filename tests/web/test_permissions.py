@@ -281,6 +281,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/cases"): NOT_EXECUTIVE,
     ("GET", "/cases/contacts/{contact_id}"): EVERYONE,
     ("POST", "/cases/contacts/{contact_id}"): NOT_EXECUTIVE,
+    ("POST", "/cases/contacts/{contact_id}/context"): NOT_EXECUTIVE,
     ("GET", "/cases/{case_id}"): EVERYONE,
     ("POST", "/cases/{case_id}"): frozenset({S, Q, M, D}),
     ("GET", "/cases/compliance"): frozenset({S, Q, M, E, D}),
@@ -488,6 +489,7 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, E, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/actions"): frozenset({S, Q, P, M, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/check"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/check/contacts"): frozenset({S, Q, P, M, D}),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
         {S, Q, P, M, D}
     ),

@@ -7,6 +7,7 @@ raise one from it), and the compliance page (targets met with intervals, ageing,
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from ccops.cases import from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
+from ccops.contacts import context as contacts_context
 from ccops.db import attempt, utcnow
 from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.exports import Column, Kind, TableExport
@@ -35,6 +37,7 @@ Worker = Annotated[Principal, Depends(require(*permissions.CASES_WORK, write=Tru
 Compliance = Annotated[Principal, Depends(require(*permissions.CASES_COMPLIANCE))]
 SetupReader = Annotated[Principal, Depends(require(*permissions.CASES_SETUP))]
 Setup = Annotated[Principal, Depends(require(*permissions.CASES_SETUP, write=True))]
+Recorder = Annotated[Principal, Depends(require(*permissions.CONTACTS_CONTEXT, write=True))]
 
 TYPE_LABELS = {
     "escalation": N_("escalation"),
@@ -261,6 +264,33 @@ def open_case_page(
     return _list_page(request, user, session, state=state, status_code=422)
 
 
+ANSWER_FIELDS = ("topic", "kb_article")
+
+
+def _answer_form(
+    user: Principal, session: SessionDep, contact: schemas.ContactFactsOut
+) -> dict[str, Any]:
+    """The topics and published answers the agent chooses from (None when they may not record)."""
+    if user.role not in permissions.CONTACTS_CONTEXT:
+        return {"answers": None}
+    answers = contacts_context.answer_choices(session=session, scope=user.scope)
+    current = ""
+    recorded = None
+    if contact.kb_article_id is not None:
+        current = f"{contact.kb_article_id}:{contact.kb_article_version or ''}"
+        listed = {f"{a}:{v}" for entries in answers.values() for a, v, _t in entries}
+        if current not in listed:  # an older version: it stays chosen unless changed
+            recorded = (current, contact.kb_article_title or str(contact.kb_article_id))
+    return {
+        "answers": answers,
+        "topic_options": [(t, t) for t in answers],
+        "recorded_answer": recorded,
+        "answer_form": forms.FormState(
+            values={"topic": contact.topic or "", "kb_article": current}
+        ),
+    }
+
+
 def _contact_page(
     request: Request,
     user: Principal,
@@ -268,9 +298,13 @@ def _contact_page(
     contact_id: int,
     state: forms.FormState | None = None,
     status_code: int = 200,
+    answer_state: forms.FormState | None = None,
 ) -> HTMLResponse:
     _ = gettext_for(request, user)
     contact = from_contact.contact_facts(session=session, contact_id=contact_id, scope=user.scope)
+    answer_form = _answer_form(user, session, contact)
+    if answer_state is not None:
+        answer_form["answer_form"] = answer_state
     cases = from_contact.cases_of_contact(session=session, contact_id=contact_id, scope=user.scope)
     return render(
         request,
@@ -286,6 +320,7 @@ def _contact_page(
             ),
             "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
             "severity_options": [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
+            **answer_form,
             **_labels(session),
         },
         principal=user,
@@ -333,6 +368,66 @@ def raise_from_contact_page(
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
     return _contact_page(request, user, session, contact_id, state=state, status_code=422)
+
+
+def _answer_choice(
+    raw: str, state: forms.FormState, _: forms.Gettext
+) -> tuple[int, int | None] | None:
+    """``ARTICLE:VERSION`` of the answer chosen (``ARTICLE:``: a stored answer without its
+    version); None when none is chosen. A value that is not of this form marks the field."""
+    if raw == "":
+        return None
+    article, _sep, version = raw.partition(":")
+    if re.fullmatch(r"[1-9][0-9]{0,8}", article) and re.fullmatch(r"([1-9][0-9]{0,8})?", version):
+        return int(article), int(version) if version else None
+    state.add("kb_article", _("Choose one of the published answers."))
+    return None
+
+
+@pages.post("/contacts/{contact_id:int}/context", response_class=HTMLResponse)
+def record_answer_page(
+    contact_id: RowId, request: Request, user: Recorder, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Record after a contact its topic and the standard answer (with the version read); agents
+    reach only their own contacts. A problem comes back beside its field and nothing is stored."""
+    from_contact.contact_facts(session=session, contact_id=contact_id, scope=user.scope)
+    _ = gettext_for(request, user)
+    values = forms.text_values(form, ANSWER_FIELDS)
+    state = forms.FormState(values=values)
+    if not values["topic"]:
+        state.add("topic", _("Choose the topic of the contact."))
+    choice = _answer_choice(values["kb_article"], state, _)
+    if state.ok:
+        try:
+            with attempt(session):
+                contacts_context.record_answer_used(
+                    session=session,
+                    contact_id=contact_id,
+                    scope=user.scope,
+                    topic=values["topic"],
+                    article_id=choice[0] if choice else None,
+                    version=choice[1] if choice else None,
+                )
+                return redirect(
+                    request,
+                    f"/cases/contacts/{contact_id}",
+                    flash=("success", _("The topic and the answer used are recorded.")),
+                )
+        except CcopsError as exc:
+            messages = {
+                "unknown topic": _("Choose one of the topics of the published answers."),
+                "unknown article": _("Choose one of the published answers."),
+                "answer of another topic": _(
+                    "This answer is about another topic: choose one of this topic's answers."
+                ),
+                "unknown version": _("This answer has no such published version."),
+            }
+            for problem in exc.problems:
+                name = "topic" if problem.field == "topic" else "kb_article"
+                state.add(name, messages.get(problem.message, exc.message))
+            if not exc.problems:
+                state.add(None, exc.message)
+    return _contact_page(request, user, session, contact_id, status_code=422, answer_state=state)
 
 
 def _case_page(

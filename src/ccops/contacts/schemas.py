@@ -217,6 +217,18 @@ class ContactContextOut(BaseModel):
     nps: int | None
 
 
+class RecentContactOut(BaseModel):
+    """One of an agent's latest contacts and what is recorded on it."""
+
+    contact_id: int
+    queue: str
+    arrival_at: datetime
+    timezone: str
+    topic: str | None
+    kb_article_id: int | None
+    kb_article_version: int | None
+
+
 class ErasureIn(BaseModel):
     """A customer key whose link to contacts is to be erased."""
 

@@ -102,6 +102,106 @@ def search(
     )
 
 
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _interval(low: float, high: float, contacts: int) -> str:
+    return f"{low:.1%}–{high:.1%}" if contacts else "—"
+
+
+@kb_app.command("repeats")
+@handle_errors
+def repeats(
+    topic: Annotated[str | None, typer.Option(help="Only this topic")] = None,
+    first_day: Annotated[
+        str | None, typer.Option("--from", help="First local day (default: 12 weeks to --to)")
+    ] = None,
+    last_day: Annotated[
+        str | None, typer.Option("--to", help="Last local day (default: the data's last day)")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Repeat window, days (1–90)")] = 7,
+    as_json: JsonOpt = False,
+) -> None:
+    """Repeat-contact rate per topic and per standard-answer version, with 95% intervals: the
+    same customer again on the same topic within --days days. Versions of an article are
+    compared with the one before (lower/higher only outside the noise)."""
+    from ccops import bounds
+    from ccops.knowledge import repeat_rates
+    from ccops.org.access import EVERYTHING
+    from ccops.runtime import unit_of_work
+
+    first = bounds.parse_day(first_day, "--from")
+    last = bounds.parse_day(last_day, "--to")
+    with unit_of_work() as s:
+        first, last = repeat_rates.default_range(
+            session=s, scope=EVERYTHING, first=first, last=last
+        )
+        report = repeat_rates.repeat_rates(
+            session=s, scope=EVERYTHING, first=first, last=last, days=days, topic=topic
+        )
+    if as_json:
+        print_json(report)
+        return
+    rows: list[dict[str, object]] = []
+    for t in report.topics:
+        rows.append(
+            {
+                "topic": t.topic,
+                "answer": "(all)",
+                "contacts": t.contacts,
+                "repeats": t.repeats,
+                "rate": _pct(t.rate),
+                "95% interval": _interval(t.low, t.high, t.contacts),
+                "incomplete": t.incomplete,
+                "vs previous version": "",
+            }
+        )
+        for v in t.versions:
+            answer = "no answer recorded"
+            if v.article_id is not None:
+                answer = f"{v.title or 'article ' + str(v.article_id)} · v{v.version}"
+            versus = ""
+            if v.comparison is not None:
+                versus = f"{v.comparison} than v{v.compared_with}"
+                if v.difference_low is not None and v.difference_high is not None:
+                    versus += f" ({v.difference_low:+.1%} to {v.difference_high:+.1%})"
+            rows.append(
+                {
+                    "topic": "",
+                    "answer": answer,
+                    "contacts": v.contacts,
+                    "repeats": v.repeats,
+                    "rate": _pct(v.rate),
+                    "95% interval": _interval(v.low, v.high, v.contacts),
+                    "incomplete": v.incomplete,
+                    "vs previous version": versus,
+                }
+            )
+    print_table(
+        f"Repeat contacts within {report.days} days, {report.first} to {report.last}",
+        rows,
+        [
+            "topic",
+            "answer",
+            "contacts",
+            "repeats",
+            "rate",
+            "95% interval",
+            "incomplete",
+            "vs previous version",
+        ],
+    )
+    console.print(
+        f"Not in a rate: {report.incomplete} contacts whose window is not over yet, "
+        f"{report.without_customer} without a customer key, {report.without_topic} without a "
+        "topic.",
+        highlight=False,
+    )
+    if not report.topics:
+        console.print("No contact with a topic in this range.", highlight=False)
+
+
 @kb_app.command("list")
 @handle_errors
 def list_articles(as_json: JsonOpt = False) -> None:
@@ -473,6 +573,13 @@ def _improvement(r: schemas.ImprovementOut, as_json: bool) -> None:
             f"{c.after.rate} [{c.after.low:.3f}, {c.after.high:.3f}]; verdict: {c.verdict}",
             highlight=False,
         )
+        if c.measured == "contacts":
+            console.print(
+                f"  measured from the contacts on {c.topic!r}: repeats within {c.days} days "
+                f"{c.before.successes}/{c.before.trials} before, {c.after.successes}/"
+                f"{c.after.trials} after ({c.incomplete} contacts with an open window left out)",
+                highlight=False,
+            )
     if r.standard_article_id:
         console.print(f"  standard: article {r.standard_article_id}", highlight=False)
 
@@ -548,30 +655,50 @@ def improvement_action(
 @handle_errors
 def improvement_check(
     improvement_id: int,
-    before: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS before the change")],
-    after: Annotated[str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS after the change")],
+    before: Annotated[
+        str,
+        typer.Option(
+            help="FIRST:LAST:SUCCESSES:TRIALS before the change; FIRST:LAST alone for a "
+            "repeat_rate:TOPIC KPI (measured from the stored contacts)"
+        ),
+    ],
+    after: Annotated[
+        str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS (or FIRST:LAST) after the change")
+    ],
     lower_is_better: Annotated[
         bool, typer.Option("--lower-is-better", help="e.g. a repeat-contact rate")
     ] = False,
+    days: Annotated[
+        int, typer.Option(help="Repeat window in days of a check measured from contacts")
+    ] = 7,
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record the check: the KPI's rate before vs after, intervals and verdict."""
+    """Record the check: the KPI's rate before vs after, intervals and verdict. A topic's repeat
+    rate (KPI repeat_rate:TOPIC) is measured from the stored contacts: give only the periods."""
     from ccops.knowledge import improvements as pdca
     from ccops.runtime import unit_of_work
 
-    parts: dict[str, object] = {"higher_is_better": not lower_is_better}
-    for name, raw in (("before", before), ("after", after)):
-        pieces = raw.split(":")
-        if len(pieces) != 4:
+    pieces = {"before": before.split(":"), "after": after.split(":")}
+    measured = all(len(p) == 2 for p in pieces.values())
+    parts: dict[str, object] = {}
+    for name, found in pieces.items():
+        if len(found) != (2 if measured else 4):
             raise Invalid(
-                f"--{name} is FIRST:LAST:SUCCESSES:TRIALS", [Problem("bad form", field=name)]
+                f"--{name} is FIRST:LAST:SUCCESSES:TRIALS, or FIRST:LAST for both periods",
+                [Problem("bad form", field=name)],
             )
         keys = ("first", "last", "successes", "trials")
-        parts.update({f"{name}_{k}": v for k, v in zip(keys, pieces, strict=True)})
-    data = schemas.CheckIn.model_validate(parts)
+        parts.update({f"{name}_{k}": v for k, v in zip(keys, found, strict=False)})
     with unit_of_work() as s:
-        out = pdca.check(session=s, record_id=improvement_id, data=data, by=by or who())
+        if measured:
+            contact_check = schemas.ContactCheckIn.model_validate(parts | {"days": days})
+            out = pdca.check_from_contacts(
+                session=s, record_id=improvement_id, data=contact_check, by=by or who()
+            )
+        else:
+            data = schemas.CheckIn.model_validate(parts | {"higher_is_better": not lower_is_better})
+            out = pdca.check(session=s, record_id=improvement_id, data=data, by=by or who())
     _improvement(out, as_json)
 
 

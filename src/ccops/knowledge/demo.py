@@ -1,13 +1,15 @@
 """Demo knowledge base: answers in English and Chinese (one in its second version, one waiting
-for its owner's review), the launch Monday's known issue on Shanghai's voice queues, and a
-process change that some have not acknowledged yet."""
+for its owner's review), the launch Monday's known issue on Shanghai's voice queues, a process
+change that some have not acknowledged yet, the launch's improvement record (KPI: the log-in
+topic's repeat rate), and the topic and answer recorded on contacts: the launch's log-in
+contacts and six weeks of Billing refund contacts."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import Contact
@@ -146,6 +148,57 @@ def tag_login_contacts(session: Session, *, article_id: int, launch: date) -> di
     return counts
 
 
+REFUND_CUSTOMERS = {"退款": 0.22, "refunds": 0.08}
+"""Of the Billing customers since the refund answers were published, the share whose contacts
+were about refunds, in Chinese and in English (the rest: other matters, no topic)."""
+TOPIC_SEED = 161
+
+
+def tag_refund_contacts(
+    session: Session, *, articles: dict[str, int], since: datetime, data_end_s: int
+) -> dict[str, int]:
+    """Give the refund topics and their answer (version 1) to the Billing contacts of some
+    customers, from ``since`` until 8 days before the data ends (so every 7-day window is over).
+    A customer's repeat is their own next contact, so the queue's repeat figures stay as they
+    were: only the topic and the answer are recorded. Return how many contacts per topic."""
+    queue = session.scalars(select(Queue.id).where(Queue.name == "Billing")).one()
+    rows = session.execute(
+        select(Contact.id, Contact.customer_hash)
+        .where(
+            Contact.queue_id == queue,
+            Contact.outcome == Outcome.answered,
+            Contact.customer_hash.is_not(None),
+            Contact.topic.is_(None),
+            Contact.arrival_epoch_s >= int(since.timestamp()),
+            Contact.arrival_epoch_s <= data_end_s - 8 * 86400,
+        )
+        .order_by(Contact.arrival_epoch_s, Contact.id)
+    ).all()
+    rng = random.Random(TOPIC_SEED)
+    topic_of: dict[str, str | None] = {}
+    changes = []
+    counts = dict.fromkeys(articles, 0)
+    for cid, customer in rows:
+        key = customer or ""  # every row has a customer key (the query asks for it)
+        if key not in topic_of:
+            draw, topic_of[key] = rng.random(), None
+            for name, share in REFUND_CUSTOMERS.items():
+                if draw < share:
+                    topic_of[key] = name
+                    break
+                draw -= share
+        topic = topic_of[key]
+        if topic is None:
+            continue
+        counts[topic] += 1
+        changes.append(
+            {"id": cid, "topic": topic, "kb_article_id": articles[topic], "kb_article_version": 1}
+        )
+    if changes:
+        session.execute(update(Contact), changes)
+    return counts
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -244,7 +297,7 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
         session=session,
         data=schemas.ImprovementIn(
             title="Repeat contacts after the launch",
-            kpi="repeat_rate",
+            kpi="repeat_rate:登录",
             queue="Tech Support",
             problem_first=launch,
             problem_last=min(end, launch + timedelta(days=2)),
@@ -277,5 +330,12 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
     ids["improvement"] = record.id
     session.flush()
     tag_login_contacts(session, article_id=zh, launch=launch)
+    data_end = session.scalar(select(func.max(Contact.arrival_epoch_s)))
+    tag_refund_contacts(
+        session,
+        articles={"退款": ids["退款:zh"], "refunds": ids["refunds:en"]},
+        since=_at(launch - timedelta(weeks=6), 9),
+        data_end_s=int(data_end or 0),
+    )
     session.flush()
     return ids

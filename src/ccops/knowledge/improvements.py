@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +16,7 @@ from ccops.db import utcnow
 from ccops.engines.improvement import compare_rates
 from ccops.engines.stats import StatsInputError
 from ccops.errors import Conflict, Invalid, NotFound, Problem
-from ccops.knowledge import schemas
+from ccops.knowledge import repeat_rates, schemas
 from ccops.knowledge import service as kb
 from ccops.knowledge.models import ImprovementAction, ImprovementRecord
 from ccops.org.access import EVERYTHING, Scope
@@ -81,6 +83,11 @@ def create(
             "the problem's period ends before it starts",
             [Problem("before problem_first", field="problem_last")],
         )
+    if _topic_of(data.kpi) == "":
+        raise Invalid(
+            f"name the topic: {schemas.TOPIC_REPEAT_KPI}TOPIC",
+            [Problem("topic missing", field="kpi")],
+        )
     queue_id = queue_in_scope(session, scope, data.queue, field="queue").id if data.queue else None
     record = ImprovementRecord(
         title=data.title,
@@ -127,6 +134,82 @@ def add_action(
     return _out(session, record)
 
 
+def _topic_of(kpi: str) -> str | None:
+    """The topic of a ``repeat_rate:TOPIC`` KPI (None: another KPI)."""
+    if not kpi.startswith(schemas.TOPIC_REPEAT_KPI):
+        return None
+    return kpi.removeprefix(schemas.TOPIC_REPEAT_KPI).strip()
+
+
+def _period(first: date, last: date, s: int, n: int, low: float, high: float) -> dict[str, Any]:
+    return {
+        "first_day": first,
+        "last_day": last,
+        "successes": s,
+        "trials": n,
+        "rate": s / n if n else None,
+        "low": low,
+        "high": high,
+    }
+
+
+def _store_check(
+    record: ImprovementRecord,
+    before: tuple[date, date, int, int],
+    after: tuple[date, date, int, int],
+    *,
+    higher_is_better: bool,
+    confidence: float,
+    by: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Compare the two periods (the stats engine's verdict) and store the check."""
+    try:
+        result = compare_rates(
+            before[2],
+            before[3],
+            after[2],
+            after[3],
+            higher_is_better=higher_is_better,
+            confidence=confidence,
+        )
+    except StatsInputError as exc:
+        raise Invalid(str(exc)) from None
+    out = schemas.CheckOut.model_validate(
+        {
+            "before": _period(*before, result.before.low, result.before.high),
+            "after": _period(*after, result.after.low, result.after.high),
+            "difference": _num(result.difference),
+            "difference_low": _num(result.difference_low),
+            "difference_high": _num(result.difference_high),
+            "confidence": confidence,
+            "higher_is_better": higher_is_better,
+            "verdict": result.verdict,
+            **(extra or {}),
+        }
+    )
+    record.check_json = out.model_dump_json()
+    record.verdict = out.verdict
+    record.checked_by = by
+    record.checked_at = utcnow()
+
+
+def _period_problems(
+    before_first: date, before_last: date, after_first: date, after_last: date
+) -> list[Problem]:
+    problems = [
+        Problem(f"before {name}_first", field=f"{name}_last")
+        for name, first, last in (
+            ("before", before_first, before_last),
+            ("after", after_first, after_last),
+        )
+        if last < first
+    ]
+    if after_first <= before_last:
+        problems.append(Problem("the after period starts after the before one", "after_first"))
+    return problems
+
+
 def check(
     *,
     session: Session,
@@ -136,8 +219,20 @@ def check(
     scope: Scope = EVERYTHING,
 ) -> schemas.ImprovementOut:
     """Record the check: the KPI before vs after with intervals and the verdict (improved only
-    when the difference's interval excludes zero in the better direction)."""
+    when the difference's interval excludes zero in the better direction).
+
+    Raises:
+        Conflict: the record's KPI is a topic's repeat rate (measured from the contacts, see
+            ``check_from_contacts``), never typed in.
+        Invalid: counts above their trials, periods out of order.
+    """
     record = _find(session, record_id, scope)
+    if _topic_of(record.kpi) is not None:
+        raise Conflict(
+            f"improvement record {record_id} checks {record.kpi!r}: a topic's repeat rate is "
+            "measured from the stored contacts; give only the periods",
+            [Problem("measured from contacts", field="before_successes")],
+        )
     problems = [
         Problem(f"more than {name}_trials", field=f"{name}_successes")
         for name, s, n in (
@@ -150,59 +245,87 @@ def check(
         problems.append(Problem("the after period starts after the before one", "after_first"))
     if problems:
         raise Invalid("the check's counts or periods are not consistent", problems)
-    try:
-        result = compare_rates(
-            data.before_successes,
-            data.before_trials,
-            data.after_successes,
-            data.after_trials,
-            higher_is_better=data.higher_is_better,
-            confidence=data.confidence,
-        )
-    except StatsInputError as exc:
-        raise Invalid(str(exc)) from None
-
-    def rate(first: object, last: object, s: int, n: int, low: float, high: float) -> object:
-        return {
-            "first_day": first,
-            "last_day": last,
-            "successes": s,
-            "trials": n,
-            "rate": s / n if n else None,
-            "low": low,
-            "high": high,
-        }
-
-    out = schemas.CheckOut.model_validate(
-        {
-            "before": rate(
-                data.before_first,
-                data.before_last,
-                data.before_successes,
-                data.before_trials,
-                result.before.low,
-                result.before.high,
-            ),
-            "after": rate(
-                data.after_first,
-                data.after_last,
-                data.after_successes,
-                data.after_trials,
-                result.after.low,
-                result.after.high,
-            ),
-            "difference": _num(result.difference),
-            "difference_low": _num(result.difference_low),
-            "difference_high": _num(result.difference_high),
-            "confidence": data.confidence,
-            "higher_is_better": data.higher_is_better,
-            "verdict": result.verdict,
-        }
+    _store_check(
+        record,
+        (data.before_first, data.before_last, data.before_successes, data.before_trials),
+        (data.after_first, data.after_last, data.after_successes, data.after_trials),
+        higher_is_better=data.higher_is_better,
+        confidence=data.confidence,
+        by=by,
     )
-    record.check_json = out.model_dump_json()
-    record.verdict = out.verdict
-    record.checked_by = by
-    record.checked_at = utcnow()
+    session.flush()
+    return _out(session, record)
+
+
+def check_from_contacts(
+    *,
+    session: Session,
+    record_id: int,
+    data: schemas.ContactCheckIn,
+    by: str,
+    scope: Scope = EVERYTHING,
+) -> schemas.ImprovementOut:
+    """Check a record whose KPI is a topic's repeat rate (``repeat_rate:TOPIC``) from the stored
+    contacts: the topic's repeat rate (the same customer again on the topic within
+    ``data.days`` days, ``ccops.knowledge.repeats``) of the record's queue (or of the sites in
+    scope) before vs after, with Wilson intervals and the verdict of Newcombe's interval for the
+    difference (lower is better). Contacts whose window is not over are left out and counted.
+
+    Raises:
+        Conflict: the record's KPI is not a topic's repeat rate.
+        Invalid: periods out of order or too long, a period without any complete contact.
+    """
+    record = _find(session, record_id, scope)
+    topic = _topic_of(record.kpi)
+    if not topic:
+        raise Conflict(
+            f"improvement record {record_id} checks {record.kpi!r}, which is not measured from "
+            f"the contacts (only {schemas.TOPIC_REPEAT_KPI}TOPIC is): give the counts",
+            [Problem("not a topic's repeat rate", field="kpi")],
+        )
+    problems = _period_problems(
+        data.before_first, data.before_last, data.after_first, data.after_last
+    )
+    if problems:
+        raise Invalid("the check's periods are not consistent", problems)
+    counts: list[tuple[date, date, int, int]] = []
+    incomplete = 0
+    for name, first, last in (
+        ("before", data.before_first, data.before_last),
+        ("after", data.after_first, data.after_last),
+    ):
+        try:
+            report = repeat_rates.repeat_rates(
+                session=session,
+                scope=scope,
+                first=first,
+                last=last,
+                days=data.days,
+                topic=topic,
+                queue_id=record.queue_id,
+            )
+        except Invalid as exc:
+            raise Invalid(
+                f"the {name} period: {exc.message}", [Problem(exc.message, field=f"{name}_last")]
+            ) from None
+        row = next((t for t in report.topics if t.topic == topic), None)
+        if row is None or row.contacts == 0:
+            raise Invalid(
+                f"no contact on {topic!r} with a complete {data.days}-day window in the {name} "
+                f"period ({first} to {last}): choose days with recorded contacts",
+                [Problem("no complete contact", field=f"{name}_first")],
+            )
+        counts.append((first, last, row.repeats, row.contacts))
+        incomplete += row.incomplete
+    _store_check(
+        record,
+        counts[0],
+        counts[1],
+        higher_is_better=False,
+        confidence=data.confidence,
+        by=by,
+        extra={"measured": "contacts", "topic": topic, "days": data.days, "incomplete": incomplete},
+    )
     session.flush()
     return _out(session, record)
 

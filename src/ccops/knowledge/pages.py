@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from ccops import bounds
+from ccops.contacts import context as contacts_context
 from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
@@ -93,6 +94,9 @@ def kb_home(request: Request, user: Reader, session: SessionDep) -> HTMLResponse
             "writes": _writes(user),
             "banner_writer": user.role in permissions.KB_BANNER,
             "repeats_reader": user.role in permissions.KB_REPEATS,
+            "recent": contacts_context.recent_of_person(session=session, person_id=user.person_id)
+            if user.person_id is not None and user.role in permissions.CONTACTS_CONTEXT
+            else None,
         },
         principal=user,
         active="kb",
@@ -154,11 +158,9 @@ def repeats_page(request: Request, user: RepeatReader, session: SessionDep) -> H
         first = bounds.parse_day(params.get("from"), "from")
         last = bounds.parse_day(params.get("to"), "to")
         days = int(days_text) if days_text.isdigit() else 0
-        if last is None:
-            end = repeat_rates.data_end(session=session, scope=user.scope)
-            last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
-        if first is None:
-            first = last - timedelta(weeks=REPEAT_WEEKS) + timedelta(days=1)
+        first, last = repeat_rates.default_range(
+            session=session, scope=user.scope, first=first, last=last, weeks=REPEAT_WEEKS
+        )
         report = repeat_rates.repeat_rates(
             session=session, scope=user.scope, first=first, last=last, days=days, topic=topic
         )

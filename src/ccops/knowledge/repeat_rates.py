@@ -88,6 +88,19 @@ def data_end(*, session: Session, scope: Scope) -> datetime | None:
     return datetime.fromtimestamp(end_s, UTC) if end_s is not None else None
 
 
+def default_range(
+    *, session: Session, scope: Scope, first: date | None, last: date | None, weeks: int = 12
+) -> tuple[date, date]:
+    """The range asked for, completed: ``last`` defaults to the day of the last arrival in
+    scope (yesterday without contacts), ``first`` to ``weeks`` weeks before ``last``."""
+    if last is None:
+        end = data_end(session=session, scope=scope)
+        last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
+    if first is None:
+        first = last - timedelta(weeks=weeks) + timedelta(days=1)
+    return first, last
+
+
 def repeat_rates(
     *,
     session: Session,
@@ -96,14 +109,18 @@ def repeat_rates(
     last: date,
     days: int = 7,
     topic: str | None = None,
+    queue_id: int | None = None,
 ) -> schemas.RepeatReportOut:
-    """Repeat contacts of the queues in scope whose local arrival day is in [first, last].
+    """Repeat contacts of the queues in scope (or of one queue) whose local arrival day is in
+    [first, last].
 
     Raises:
         Invalid: a window outside 1–90 days, ``first`` after ``last``, more than 366 days.
     """
     _check(first, last, days)
     in_scope = _in_scope(scope)
+    if queue_id is not None:
+        in_scope.append(Contact.queue_id == queue_id)
     end_s = session.scalar(select(func.max(Contact.arrival_epoch_s)).where(*in_scope))
     lo, hi = _local_min(first), _local_min(last + timedelta(days=1))
     follow = _local_min(last + timedelta(days=days + 2))  # a local day is within 14 h of UTC

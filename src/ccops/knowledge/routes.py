@@ -295,6 +295,18 @@ def check_improvement(
     )
 
 
+@improvements.post("/{improvement_id}/check/contacts", response_model=schemas.ImprovementOut)
+def check_improvement_from_contacts(
+    improvement_id: RowId, data: schemas.ContactCheckIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Check a record whose KPI is a topic's repeat rate (``repeat_rate:TOPIC``) from the stored
+    contacts of its queue: the rate before vs after with intervals and the verdict (409 for
+    another KPI; 422 for periods out of order or without complete contacts)."""
+    return pdca.check_from_contacts(
+        session=session, record_id=improvement_id, data=data, by=user.login, scope=user.scope
+    )
+
+
 @improvements.post(
     "/{improvement_id}/standardise/{article_id}", response_model=schemas.ImprovementOut
 )

@@ -213,7 +213,15 @@ class ImprovementIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: Title
-    kpi: Annotated[str, Field(min_length=1, max_length=64)]
+    kpi: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            description="The KPI; repeat_rate:TOPIC is a topic's repeat-contact rate, checked "
+            "from the stored contacts",
+        ),
+    ]
     queue: str | None = Field(default=None, max_length=100)
     problem_first: date
     problem_last: date
@@ -251,6 +259,23 @@ class CheckIn(BaseModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
 
 
+TOPIC_REPEAT_KPI = "repeat_rate:"
+"""A KPI named ``repeat_rate:TOPIC`` is the repeat-contact rate of one topic: its check is
+measured from the stored contacts (``ccops.knowledge.repeats``), never typed in."""
+
+
+class ContactCheckIn(BaseModel):
+    """The periods of a check measured from the stored contacts (a topic's repeat rate)."""
+
+    model_config = ConfigDict(extra="forbid")
+    before_first: date
+    before_last: date
+    after_first: date
+    after_last: date
+    days: int = Field(default=7, ge=1, le=90, description="Repeat window, days")
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+
+
 class RateOut(BaseModel):
     """A period's rate with its interval."""
 
@@ -274,6 +299,14 @@ class CheckOut(BaseModel):
     confidence: float
     higher_is_better: bool
     verdict: Literal["improved", "no detectable change", "worse"]
+    measured: Literal["typed", "contacts"] = "typed"
+    """Where the counts come from: typed in, or measured from the stored contacts."""
+    topic: str | None = None
+    """The topic whose repeat rate was measured (measured checks)."""
+    days: int | None = None
+    """The repeat window of a measured check."""
+    incomplete: int = 0
+    """Contacts of the periods left out: their repeat window is not over yet."""
 
 
 class ActionOut(BaseModel):
