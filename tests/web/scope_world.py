@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -34,6 +35,8 @@ from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
+from ccops.wfm.capacity import schemas as capacity_schemas
+from ccops.wfm.capacity import site as capacity_site
 from tests.factories import make_token
 from tests.factories.bidding import seed_scope_bids
 from tests.factories.cases import set_up_cases
@@ -124,6 +127,16 @@ def seed_recommendation(session: Session, login: str, evaluation_id: int) -> tup
     return review.id, recommendation.id
 
 
+WAVE: dict[str, Any] = {
+    "name": "Spring class",
+    "hires": 4,
+    "class_start": "2026-03-02",
+    "class_end": "2026-03-13",
+    "go_live": "2026-03-16",
+}
+"""A hiring wave; each site's joins its own queue."""
+
+
 def build(world: World) -> Scoped:
     """Store the objects of both sites and the London-scoped users."""
     scoped = Scoped(world)
@@ -211,5 +224,31 @@ def build(world: World) -> Scoped:
         seed_scope_objects(s, ids)  # knowledge base, known issues, changes
         seed_scope_bids(s, ids)  # a shift bid at each site
         seed_voice_objects(s, ids)  # suggestions, huddles, actions
+        for side, site, queue in (("in", "Main", "Sales"), ("out", "Other", "Support")):
+            ids[f"wave_{side}"] = capacity_site.add_wave(
+                session=s,
+                data=capacity_schemas.StoredWaveIn.model_validate(
+                    WAVE | {"site": site, "skills": [queue], "queue": queue}
+                ),
+                by="u-admin",
+                scope=org_service.EVERYTHING,
+            ).id
+        # one London wave per role and removing route, so each removal has its own to remove
+        for route in ("delete", "remove"):
+            for role in Role:
+                ids[f"wave_{route}_{role.value}"] = capacity_site.add_wave(
+                    session=s,
+                    data=capacity_schemas.StoredWaveIn.model_validate(
+                        WAVE
+                        | {
+                            "name": f"{route} {role.value}",
+                            "site": "Main",
+                            "skills": ["Sales"],
+                            "queue": "Sales",
+                        }
+                    ),
+                    by="u-admin",
+                    scope=org_service.EVERYTHING,
+                ).id
         s.commit()
     return scoped

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from ccops.enums import Role
 from tests.factories.web import World
-from tests.web.scope_world import Scoped, build
+from tests.web.scope_world import WAVE, Scoped, build
 from tests.web.test_permissions import PUBLIC, TABLE, _routes
 
 LONDON: dict[Role, str] = {
@@ -381,6 +381,28 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/forecasts/{forecast_id}/capacity-plans"): Unseeded("forecast"),
     ("GET", "/forecasts/requirements/{requirement_id}"): Unseeded("requirement"),
     ("GET", "/capacity-plans/{plan_id}"): Unseeded("capacity plan"),
+    ("GET", "/api/v1/capacity-plans/waves/{wave_id}"): obj(
+        "hiring wave", "wave_id", "@wave_in", "@wave_out"
+    ),
+    ("PUT", "/api/v1/capacity-plans/waves/{wave_id}"): obj(
+        "hiring wave",
+        "wave_id",
+        "@wave_in",
+        "@wave_out",
+        body=WAVE | {"site": "Main", "skills": ["Sales"], "queue": "Sales", "hires": 5},
+    ),
+    ("DELETE", "/api/v1/capacity-plans/waves/{wave_id}"): obj(
+        "hiring wave", "wave_id", "@wave_delete_{role}", "@wave_out"
+    ),
+    ("GET", "/capacity-plans/site/waves/{wave_id}"): obj(
+        "hiring wave", "wave_id", "@wave_in", "@wave_out"
+    ),
+    ("POST", "/capacity-plans/site/waves/{wave_id}"): obj(
+        "hiring wave", "wave_id", "@wave_in", "@wave_out"
+    ),
+    ("POST", "/capacity-plans/site/waves/{wave_id}/remove"): obj(
+        "hiring wave", "wave_id", "@wave_remove_{role}", "@wave_out"
+    ),
     ("GET", "/api/v1/jobs/{job_id}"): Unseeded("job (own or admin)"),
     ("GET", "/jobs/{job_id}"): Unseeded("job (own or admin)"),
     ("GET", "/api/v1/schedules/{schedule_id}"): Unseeded("schedule"),
@@ -443,9 +465,10 @@ def test_every_route_naming_an_object_has_a_row(world: World) -> None:
     assert len(unseeded) <= UNSEEDED_ALLOWED
 
 
-def _url(path: str, params: dict[str, str], ids: dict[str, int]) -> str:
+def _url(path: str, params: dict[str, str], ids: dict[str, int], role: Role) -> str:
     def value(match: re.Match[str]) -> str:
-        raw = params[match.group(1)]
+        # ``{role}`` in a seeded key: each principal has its own object (a route removes it)
+        raw = params[match.group(1)].replace("{role}", role.value)
         return str(ids[raw[1:]]) if raw.startswith("@") else raw
 
     return PARAM.sub(value, path)
@@ -457,6 +480,10 @@ def _send(client: TestClient, method: str, url: str, row: Obj) -> int:
         return client.get(url).status_code
     if method == "PATCH":
         return client.patch(url, json=row.body or {}).status_code
+    if method == "PUT":
+        return client.put(url, json=row.body or {}).status_code
+    if method == "DELETE":
+        return client.delete(url).status_code
     if url.startswith("/api/"):
         return client.post(url, json=row.body or {}).status_code
     return client.post(url, data=row.form).status_code
@@ -479,7 +506,7 @@ def test_london_principals_reach_london_objects_and_never_shanghai_ones(scoped: 
         for role, client in clients.items():
             if role not in allowed:
                 continue
-            outside = _send(client, method, _url(path, row.outside, scoped.ids), row)
+            outside = _send(client, method, _url(path, row.outside, scoped.ids, role), row)
             if outside not in (403, 404):
                 wrong.append(f"{method} {path} {row.kind} of Shanghai as {role.value}: {outside}")
             checked += 1
@@ -490,7 +517,7 @@ def test_london_principals_reach_london_objects_and_never_shanghai_ones(scoped: 
         for role, client in clients.items():
             if role not in TABLE[(method, path)]:
                 continue
-            inside = _send(client, method, _url(path, row.inside, scoped.ids), row)
+            inside = _send(client, method, _url(path, row.inside, scoped.ids, role), row)
             if inside in (401, 403, 404) or inside >= 500:
                 wrong.append(f"{method} {path} {row.kind} of London as {role.value}: {inside}")
     assert not wrong, "\n".join(wrong)
