@@ -41,14 +41,15 @@ def test_the_demo_agent_sees_a_posted_swap_and_a_future_overtime_offer(
         offer = session.scalars(
             sa.select(OvertimeOffer).where(OvertimeOffer.note == "Forecast peak: evening cover")
         ).one()
+        sunday = TODAY + timedelta(days=6 - TODAY.weekday())
+        assert post.status == "open" and post.person_id != me.id and post.site_id == me.site_id
+        assert TODAY < post.day <= sunday  # a day of the coming week, still published
+        start = offer.start_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+        assert (offer.status, offer.slots, offer.site_id) == ("open", 3, me.site_id)
+        assert TODAY < start.date() <= sunday
+        post_id, offer_id = post.id, offer.id
         token = make_token(session, login="agent")
     engine.dispose()
-    sunday = TODAY + timedelta(days=6 - TODAY.weekday())
-    assert post.status == "open" and post.person_id != me.id and post.site_id == me.site_id
-    assert TODAY < post.day <= sunday  # a day of the coming week, still published
-    start = offer.start_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-    assert (offer.status, offer.slots, offer.site_id) == ("open", 3, me.site_id)
-    assert TODAY < start.date() <= sunday
     morning = datetime.combine(TODAY, time(9), zone)
     monkeypatch.setattr(overtime_service, "utcnow", lambda: morning)  # the seeding day's clock
     settings = Settings(database_url=demo_url, data_dir=tmp_path / "v", secret_key="demo-secret")
@@ -58,9 +59,9 @@ def test_the_demo_agent_sees_a_posted_swap_and_a_future_overtime_offer(
     swaps = client.get("/swaps")
     assert swaps.status_code == 200
     board = swaps.text.split('id="board"')[1].split('id="post-form"')[0]
-    assert f'id="post-{post.id}"' in board and "Family visit" in board
+    assert f'id="post-{post_id}"' in board and "Family visit" in board
     overtime = client.get("/overtime")
     assert overtime.status_code == 200
-    assert f'id="offer-{offer.id}"' in overtime.text
-    assert f"Accept offer {offer.id}" in overtime.text
+    assert f'id="offer-{offer_id}"' in overtime.text
+    assert f"Accept offer {offer_id}" in overtime.text
     dispose_engines()
