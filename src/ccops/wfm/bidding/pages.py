@@ -146,6 +146,7 @@ def apply_page(
 ) -> Response:
     """Apply the awarded lines to the chosen schedule version: a new draft version to publish."""
     _ = gettext_for(request, user)
+    service.get_bid(session=session, bid_id=bid_id, scope=user.scope)  # 404 outside the scope
     raw = str(form.get("schedule_id") or "").strip()
     if not raw.isdigit():
         return redirect(
