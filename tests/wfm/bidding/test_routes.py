@@ -83,6 +83,8 @@ def test_bid_cli_shows_the_bid(session: Session, cli: CliRunner) -> None:
     assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "Spring"
     early = cli.invoke(app, ["bid", "award", str(bid_id)])
     assert early.exit_code != 0 and "after the close" in early.output
+    applied = cli.invoke(app, ["bid", "apply", str(bid_id), "1"])
+    assert applied.exit_code != 0 and "rule: lines apply once awarded" in applied.output
 
 
 def test_rankings_and_apply_over_the_api(session: Session, settings: Settings) -> None:
