@@ -6,8 +6,9 @@ in teams, a sign-in per role), the schedules' setup (``ccops.wfm.schedules.demo`
 and agent states made by the simulation engine (``ccops.contacts.demo``), the launch week's
 forecasts and requirements and the launch marked afterwards (``ccops.wfm.forecasts.demo``), the
 interval totals of the whole history with each site's agreed exception plan and what it opened
-on the launch Monday (``ccops.wfm.intraday.demo``) and the overtime offered for it
-(``ccops.wfm.overtime.demo``), then performance
+on the launch Monday (``ccops.wfm.intraday.demo``) and the overtime offered for it and, for the
+demo agent, an open offer of the coming days (``ccops.wfm.overtime.demo``) and a colleague's
+shift posted on the swap board (``ccops.wfm.swapboard.demo``), then performance
 (``ccops.performance.demo``), quality (``ccops.quality.demo``), the value model's assumptions
 (``ccops.value.demo``), cases with survey answers (``ccops.cases.demo``), the knowledge base
 (``ccops.knowledge.demo``), the hiring waves (``ccops.wfm.capacity.demo``), time-off allowances
@@ -42,6 +43,7 @@ from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.overtime import demo as overtime_demo
 from ccops.wfm.schedules import demo as schedule_demo
 from ccops.wfm.schedules import demo_history
+from ccops.wfm.swapboard import demo as swapboard_demo
 
 SEED = 20261123
 SIMULATION_DRAW = 4
@@ -92,6 +94,8 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     intervals = intraday_demo.seed_demo(session, first=first, end=end)
     exceptions_opened = intraday_demo.seed_exceptions(session, launch=launch)
     overtime_demo.seed_demo(session, launch=launch)
+    overtime_demo.seed_future_offer(session, today=end + timedelta(days=1))
+    swapboard_demo.seed_demo(session, today=end + timedelta(days=1))
     performance_demo.seed_demo(session, end=end)
     capacity_demo.seed_demo(session, end=end)
     quality_demo.seed_demo(session, end=end)

@@ -419,6 +419,13 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ),
     ("POST", "/api/v1/bids/{bid_id}/award"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
     ("POST", "/bids/{bid_id}/ranking"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("GET", "/bids/{bid_id}"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/bids/{bid_id}/award"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/bids/{bid_id}/apply"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("GET", "/api/v1/bids/{bid_id}/rankings"): obj("shift bid", "bid_id", "@bid_in", "@bid_out"),
+    ("POST", "/api/v1/bids/{bid_id}/apply"): obj(
+        "shift bid", "bid_id", "@bid_in", "@bid_out", body={"schedule_id": 1}
+    ),
     ("POST", "/api/v1/swaps/{post_id}/take"): obj("swap post", "post_id", "@post_in", "@post_out"),
     ("POST", "/api/v1/swaps/{post_id}/withdraw"): obj(
         "swap post", "post_id", "@post_in", "@post_out"

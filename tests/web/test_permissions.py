@@ -149,6 +149,9 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/timeoff"): NOT_EXECUTIVE,
     ("GET", "/bids"): NOT_EXECUTIVE,
     ("POST", "/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
+    ("GET", "/bids/{bid_id}"): NOT_EXECUTIVE,
+    ("POST", "/bids/{bid_id}/award"): PLANNING,
+    ("POST", "/bids/{bid_id}/apply"): PLANNING,
     ("GET", "/swaps"): NOT_EXECUTIVE,
     ("POST", "/swaps"): NOT_EXECUTIVE,
     ("POST", "/swaps/{post_id}/take"): NOT_EXECUTIVE,
@@ -163,6 +166,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/api/v1/bids/{bid_id}"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids/{bid_id}/award"): PLANNING,
+    ("GET", "/api/v1/bids/{bid_id}/rankings"): PLANNING,
+    ("POST", "/api/v1/bids/{bid_id}/apply"): PLANNING,
     # JSON API: the open swap board (everyone with a schedule)
     ("GET", "/api/v1/swaps"): NOT_EXECUTIVE,
     ("POST", "/api/v1/swaps"): NOT_EXECUTIVE,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -25,9 +25,12 @@ from jinja2 import (
 )
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from ccops import __version__
+from ccops.db import attempt
 from ccops.enums import Language, Role, ScopeKind
+from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.metrics import cache as kpi_cache
 from ccops.web import permissions, security
 from ccops.web.auth import Principal, signer
@@ -51,6 +54,8 @@ TEMPLATE_DOMAINS = (
     "voice",
 )
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -309,3 +314,25 @@ def redirect(
             security.FLASH_MAX_AGE_S,
         )
     return response
+
+
+def attempt_or_redirect(
+    request: Request, session: Session, url: str, action: Callable[[], T]
+) -> T | RedirectResponse:
+    """Run ``action`` (a service call) in a savepoint; on a refusal answer a redirect to ``url``
+    with the refusal's message as an error flash, nothing of the attempt stored.
+
+    An unknown or out-of-scope object (NotFound, Forbidden) is not a refusal: it propagates, so
+    the page answers 404 or 403. The caller tells the two results apart by type::
+
+        out = attempt_or_redirect(request, session, "/swaps", lambda: service.take(...))
+        if isinstance(out, RedirectResponse):
+            return out
+    """
+    try:
+        with attempt(session):
+            return action()
+    except (NotFound, Forbidden):
+        raise
+    except CcopsError as exc:
+        return redirect(request, url, flash=("error", exc.message))

@@ -83,3 +83,21 @@ def test_bid_cli_shows_the_bid(session: Session, cli: CliRunner) -> None:
     assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "Spring"
     early = cli.invoke(app, ["bid", "award", str(bid_id)])
     assert early.exit_code != 0 and "after the close" in early.output
+    applied = cli.invoke(app, ["bid", "apply", str(bid_id), "1"])
+    assert applied.exit_code != 0 and "rule: lines apply once awarded" in applied.output
+
+
+def test_rankings_and_apply_over_the_api(session: Session, settings: Settings) -> None:
+    tokens = _tokens(session)
+    planner, alice = _client(settings, tokens["u-plan"]), _client(settings, tokens["u-alice"])
+    bid = planner.post("/api/v1/bids", json=_body()).json()
+    second = bid["lines"][1]["id"]
+    alice.post(f"/api/v1/bids/{bid['id']}/ranking", json={"lines": [second]})
+    assert alice.get(f"/api/v1/bids/{bid['id']}/rankings").status_code == 403
+    rows = {r["login"]: r for r in planner.get(f"/api/v1/bids/{bid['id']}/rankings").json()}
+    assert rows["alice"]["ranking"] == [second] and rows["bob"]["ranking"] == []
+    assert alice.post(f"/api/v1/bids/{bid['id']}/apply", json={"schedule_id": 1}).status_code == 403
+    early = planner.post(f"/api/v1/bids/{bid['id']}/apply", json={"schedule_id": 1})
+    assert early.status_code == 409 and "rule: lines apply once awarded" in early.text
+    bad = planner.post(f"/api/v1/bids/{bid['id']}/apply", json={"schedule_id": 0})
+    assert bad.status_code == 422 and "schedule_id" in bad.text

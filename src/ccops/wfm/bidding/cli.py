@@ -1,4 +1,4 @@
-"""`ccops bid open|show|rank|award`: shift bidding from the terminal."""
+"""`ccops bid open|show|rank|award|apply`: shift bidding from the terminal."""
 
 from __future__ import annotations
 
@@ -123,3 +123,27 @@ def award(bid_id: Annotated[int, typer.Argument(help="Bid id")], as_json: JsonOp
     with unit_of_work() as s:
         out = service.award(session=s, bid_id=bid_id)
     _print(out, as_json)
+
+
+@bid_app.command("apply")
+@handle_errors
+def apply(
+    bid_id: Annotated[int, typer.Argument(help="Bid id (awarded)")],
+    schedule_id: Annotated[int, typer.Argument(help="Schedule version of a week in the bid")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply an awarded bid's lines to a schedule version: prints the new draft version."""
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.bidding import service
+
+    with unit_of_work() as s:
+        out = service.apply_awards(
+            session=s, bid_id=bid_id, schedule_id=schedule_id, applied_by=who()
+        )
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"schedule {out.id}: {out.site} {out.week} version {out.version} ({out.status}), "
+            f"{out.people} people, {out.shifts} shifts, {out.paid_hours or 0:g} paid h"
+        )

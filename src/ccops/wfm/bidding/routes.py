@@ -12,11 +12,13 @@ from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.wfm.bidding import schemas, service
+from ccops.wfm.schedules import schemas as schedule_schemas
 
 router = APIRouter(prefix="/api/v1/bids", tags=["schedules"])
 
 Reader = Annotated[Principal, Depends(require(*permissions.SCHEDULE_REQUEST))]
 Ranker = Annotated[Principal, Depends(require(*permissions.SCHEDULE_REQUEST, write=True))]
+PlannerReader = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE))]
 Planner = Annotated[Principal, Depends(require(*permissions.SCHEDULE_WRITE, write=True))]
 
 
@@ -64,6 +66,28 @@ def rank_lines(
 def award_bid(bid_id: RowId, session: SessionDep, user: Planner) -> schemas.BidOut:
     """Award a closed bid by its published rule; every agent is told why."""
     return service.award(session=session, bid_id=bid_id, scope=user.scope)
+
+
+@router.get("/{bid_id:int}/rankings", response_model=list[schemas.RankingOut])
+def list_rankings(
+    bid_id: RowId, session: SessionDep, user: PlannerReader
+) -> list[schemas.RankingOut]:
+    """Every bidder's ranking (best first) and the lines open to them."""
+    return service.rankings(session=session, bid_id=bid_id, scope=user.scope)
+
+
+@router.post("/{bid_id:int}/apply", response_model=schedule_schemas.ScheduleOut, status_code=201)
+def apply_bid(
+    bid_id: RowId, data: schemas.ApplyIn, session: SessionDep, user: Planner
+) -> schedule_schemas.ScheduleOut:
+    """Apply an awarded bid's lines to a schedule version: a new draft version to publish."""
+    return service.apply_awards(
+        session=session,
+        bid_id=bid_id,
+        schedule_id=data.schedule_id,
+        applied_by=user.login,
+        scope=user.scope,
+    )
 
 
 routers: tuple[APIRouter, ...] = (router,)

@@ -106,6 +106,26 @@ class BidOut(BaseModel):
     status: Literal["open", "awarded"]
     lines: list[LineOut]
     rankings: int
+    bidders: int = Field(default=0, description="Agents taking part (the N of 'position n of N')")
     my_eligible: list[int] | None = None
     my_ranking: list[int] | None = None
     awards: list[AwardOut] = Field(default_factory=list)
+
+
+class RankingOut(BaseModel):
+    """One bidder's ranking as the planner sees it: line ids best first, and the lines open to
+    them (skills and contract)."""
+
+    login: str
+    name: str
+    hire_date: date | None
+    ranking: list[int]
+    eligible: list[int]
+
+
+class ApplyIn(BaseModel):
+    """Apply an awarded bid's lines to a schedule version of the bid's site (a week inside the
+    bid's period): a new draft version where each awarded agent works their line."""
+
+    model_config = ConfigDict(extra="forbid")
+    schedule_id: int = Field(ge=1, le=2**31 - 1)

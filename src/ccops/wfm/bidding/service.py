@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,6 +26,8 @@ from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.wfm.bidding import schemas
 from ccops.wfm.bidding.models import BidAward, BidLine, BidRanking, ShiftBid
 from ccops.wfm.schedules import common as schedule_common
+from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import schemas as schedule_schemas
 from ccops.wfm.schedules.models import (
     PersonContract,
     Schedule,
@@ -282,6 +284,7 @@ def _out(session: Session, bid: ShiftBid, person: Person | None) -> schemas.BidO
             select(func.count(BidRanking.id)).where(BidRanking.bid_id == bid.id)
         )
         or 0,
+        bidders=len(_bidders(session, bid)),
     )
     if person is not None:
         refused = _eligible(session, person, lines)
@@ -474,3 +477,123 @@ def award(
     bid.status, bid.awarded_at = "awarded", utcnow()
     session.flush()
     return _out(session, bid, None)
+
+
+def rankings(
+    *, session: Session, bid_id: int, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[schemas.RankingOut]:
+    """Every bidder of a bid (planners' view) with their ranking, best first, and the lines
+    open to them; bidders who ranked nothing have an empty ranking."""
+    bid = _get(session, bid_id, scope)
+    lines = _lines(session, bid)
+    stored = {
+        pid: json.loads(ranks)
+        for pid, ranks in session.execute(
+            select(BidRanking.person_id, BidRanking.ranks_json).where(BidRanking.bid_id == bid.id)
+        )
+    }
+    out = []
+    for p in _bidders(session, bid):
+        refused = _eligible(session, p, lines)
+        out.append(
+            schemas.RankingOut(
+                login=p.login,
+                name=p.name,
+                hire_date=p.hire_date,
+                ranking=[int(x) for x in stored.get(p.id, [])],
+                eligible=[line.id for line in lines if line.id not in refused],
+            )
+        )
+    return out
+
+
+def apply_awards(
+    *,
+    session: Session,
+    bid_id: int,
+    schedule_id: int,
+    applied_by: str,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schedule_schemas.ScheduleOut:
+    """Apply an awarded bid to a schedule version of its site: a new draft version in which each
+    agent who got a line works it that week (the days inside the bid's period, time off kept),
+    the rest unchanged; publishing it is the planner's next step.
+
+    Raises:
+        Conflict: the bid is not awarded yet (rule: lines apply once awarded); the schedule's
+            version is superseded; a line would break a contract's rest.
+        Invalid: the schedule is of another site, or its week is outside the bid's period.
+    """
+    bid = _get(session, bid_id, scope)
+    if bid.status != "awarded":
+        raise Conflict(
+            f"bid {bid.id} is not awarded yet (rule: lines apply once awarded)",
+            [Problem("not awarded", field="status")],
+        )
+    schedule = schedule_common.schedule_in_scope(session, schedule_id, scope)
+    if schedule.site_id != bid.site_id:
+        raise Invalid(
+            f"schedule {schedule_id} is not a schedule of this bid's site",
+            [Problem("other site", field="schedule_id")],
+        )
+    by_id = {line.id: line for line in _lines(session, bid)}
+    awarded = [
+        (a, login)
+        for a, login in session.execute(
+            select(BidAward, Person.login)
+            .join(Person, Person.id == BidAward.person_id)
+            .where(BidAward.bid_id == bid.id, BidAward.line_id.is_not(None))
+            .order_by(BidAward.position)
+        )
+    ]
+    weeks = [
+        schedule_edits.LineWeek(
+            person_id=a.person_id,
+            template=by_id[a.line_id].template,
+            queues=tuple(q for q in by_id[a.line_id].queues.split(",") if q),
+            weekdays=tuple(int(d) for d in by_id[a.line_id].weekdays.split(",") if d),
+            start_min=by_id[a.line_id].start_min,
+            first_day=bid.first_day,
+            last_day=bid.last_day,
+            label=f"{by_id[a.line_id].label} of {login}",
+        )
+        for a, login in awarded
+        if a.line_id in by_id
+    ]
+    if not weeks:
+        raise Conflict(
+            f"bid {bid.id} awarded no line: there is nothing to apply",
+            [Problem("no award", field="status")],
+        )
+    return schedule_edits.apply_lines(
+        session=session,
+        schedule_id=schedule.id,
+        lines=weeks,
+        action="bid_lines",
+        why=f"applied the lines of bid {bid.id} ({bid.name})",
+        edited_by=applied_by,
+        scope=scope,
+    )
+
+
+def target_schedules(
+    *, session: Session, bid_id: int, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[schedule_schemas.ScheduleOut]:
+    """The draft and published schedule versions of the bid's site whose week falls in the
+    bid's period, the ones its lines can be applied to (newest first)."""
+    bid = _get(session, bid_id, scope)
+    first_monday = bid.first_day - timedelta(days=bid.first_day.weekday())
+    return [
+        schedule_common.summary(session, r)
+        for r in session.scalars(
+            select(Schedule)
+            .where(
+                Schedule.site_id == bid.site_id,
+                Schedule.status.in_(("draft", "published")),
+                Schedule.week_start >= first_monday,
+                Schedule.week_start <= bid.last_day,
+            )
+            .order_by(Schedule.week_start, Schedule.version.desc())
+            .limit(200)
+        )
+    ]

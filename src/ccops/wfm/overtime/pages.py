@@ -10,17 +10,17 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ccops.db import attempt
-from ccops.errors import CcopsError, Forbidden, NotFound
+from ccops.errors import CcopsError
 from ccops.ids import RowId
 from ccops.org import service as org_service
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
-from ccops.web.render import gettext_for, redirect, render
+from ccops.web.render import attempt_or_redirect, gettext_for, redirect, render
 from ccops.wfm.overtime import schemas, service
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.schedules import setup as schedule_setup
@@ -164,15 +164,16 @@ def offer_page(
 def accept_page(request: Request, offer_id: RowId, session: SessionDep, user: Acceptor) -> Response:
     """Accept a slot of an offer: first come; the page says what happened."""
     _ = gettext_for(request, user)
-    try:
-        with attempt(session):
-            out = service.accept(
-                session=session, offer_id=offer_id, person_id=user.person_id, scope=user.scope
-            )
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        return redirect(request, f"/overtime#offer-{offer_id}", flash=("error", exc.message))
+    out = attempt_or_redirect(
+        request,
+        session,
+        f"/overtime#offer-{offer_id}",
+        lambda: service.accept(
+            session=session, offer_id=offer_id, person_id=user.person_id, scope=user.scope
+        ),
+    )
+    if isinstance(out, RedirectResponse):
+        return out
     return redirect(
         request,
         f"/overtime#offer-{out.id}",
@@ -191,13 +192,14 @@ def accept_page(request: Request, offer_id: RowId, session: SessionDep, user: Ac
 def close_page(request: Request, offer_id: RowId, session: SessionDep, user: Planner) -> Response:
     """Close an open offer: nobody more may accept it."""
     _ = gettext_for(request, user)
-    try:
-        with attempt(session):
-            out = service.close(session=session, offer_id=offer_id, scope=user.scope)
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        return redirect(request, f"/overtime#offer-{offer_id}", flash=("error", exc.message))
+    out = attempt_or_redirect(
+        request,
+        session,
+        f"/overtime#offer-{offer_id}",
+        lambda: service.close(session=session, offer_id=offer_id, scope=user.scope),
+    )
+    if isinstance(out, RedirectResponse):
+        return out
     return redirect(
         request,
         f"/overtime#offer-{out.id}",

@@ -3,9 +3,11 @@ into a new draft with the change applied, its totals recomputed and an audit ent
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -27,6 +29,7 @@ from ccops.wfm.schedules.models import (
     ScheduleAudit,
     ScheduledActivity,
     ScheduledShift,
+    ShiftTemplate,
     TimeOff,
     WorkContract,
 )
@@ -111,7 +114,7 @@ def _person_skills(session: Session, person_id: int) -> set[str]:
     )
 
 
-def _check_rest(session: Session, schedule_id: int, person: Person) -> None:
+def _check_rest(session: Session, schedule_id: int, person: Person, what: str = "the swap") -> None:
     contract = session.scalars(
         select(WorkContract)
         .join(PersonContract, PersonContract.contract_id == WorkContract.id)
@@ -127,7 +130,7 @@ def _check_rest(session: Session, schedule_id: int, person: Person) -> None:
         gap_h = (b.start_at - a.end_at).total_seconds() / 3600
         if gap_h < rest_h:
             raise Conflict(
-                f"the swap leaves {person.login} {gap_h:.1f} h between shifts ending "
+                f"{what} leaves {person.login} {gap_h:.1f} h between shifts ending "
                 f"{a.end_at:%Y-%m-%d %H:%M} UTC and starting {b.start_at:%Y-%m-%d %H:%M} UTC; "
                 f"their contract needs {rest_h:g} h",
                 [Problem(f"min_rest_h {rest_h:g}", field="login_b")],
@@ -272,6 +275,63 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
     return f"swapped the shifts of {a.login} and {b.login} on {data.day}"
 
 
+def _recover(
+    session: Session,
+    new: Schedule,
+    removed: Iterable[ScheduledShift],
+    added: Iterable[ScheduledShift],
+) -> None:
+    """Delete the ``removed`` shifts and count the work of both in the version's coverage.
+
+    A work segment counts for its queue, or (a multi-skilled segment) for the shift's queues in
+    proportion to their requirement, as the build counts it; the predicted service level of
+    every interval touched is computed again.
+    """
+    queue_ids = dict(session.execute(select(Queue.name, Queue.id)).all())
+    cover = {
+        (c.queue_id, c.interval_start): c
+        for c in session.scalars(
+            select(CoverageInterval).where(CoverageInterval.schedule_id == new.id)
+        )
+    }
+    touched: set[tuple[int, datetime]] = set()
+    for sign, shifts in ((-1.0, list(removed)), (1.0, list(added))):
+        for s in shifts:
+            queues = [queue_ids[q] for q in s.queues.split(",") if q in queue_ids]
+            for seg in session.scalars(
+                select(ScheduledActivity).where(
+                    ScheduledActivity.shift_id == s.id, ScheduledActivity.kind == common.WORK
+                )
+            ):
+                at = seg.start_at.replace(minute=seg.start_at.minute // 15 * 15, second=0)
+                while at < seg.end_at:
+                    nxt = at + timedelta(minutes=common.STEP_MIN)
+                    share = (min(nxt, seg.end_at) - max(at, seg.start_at)).total_seconds() / 900
+                    targets = [seg.queue_id] if seg.queue_id is not None else queues
+                    rows = [cover.get((q, at)) for q in targets]
+                    need = [r.required if r else 0.0 for r in rows]
+                    total = sum(need)
+                    for r, n in zip(rows, need, strict=True):
+                        if r is None:
+                            continue
+                        part = n / total if total > 0 else 1.0 / len(rows)
+                        r.scheduled = max(round(r.scheduled + sign * share * part, 6), 0.0)
+                        touched.add((r.queue_id, r.interval_start))
+                    at = nxt
+            if sign < 0:
+                session.delete(s)
+    session.flush()
+    queues_by_id = {q.id: q for q in session.scalars(select(Queue))}
+    for key in touched:
+        row = cover[key]
+        queue = queues_by_id[row.queue_id]
+        if row.rate_per_s > 0:
+            sl = queueing.service_level(
+                np.array([row.scheduled]), row.rate_per_s, row.aht_s, queue.target_s
+            )
+            row.predicted_service_level = float(sl[0])
+
+
 def _grant_time_off(
     session: Session, new: Schedule, data: schemas.EditIn, scope: org_service.Scope
 ) -> str:
@@ -295,47 +355,7 @@ def _grant_time_off(
             )
         )
     )
-    queue_ids = dict(session.execute(select(Queue.name, Queue.id)).all())
-    cover = {
-        (c.queue_id, c.interval_start): c
-        for c in session.scalars(
-            select(CoverageInterval).where(CoverageInterval.schedule_id == new.id)
-        )
-    }
-    touched: set[tuple[int, datetime]] = set()
-    for s in removed:
-        queues = [queue_ids[q] for q in s.queues.split(",") if q in queue_ids]
-        for seg in session.scalars(
-            select(ScheduledActivity).where(
-                ScheduledActivity.shift_id == s.id, ScheduledActivity.kind == common.WORK
-            )
-        ):
-            at = seg.start_at.replace(minute=seg.start_at.minute // 15 * 15, second=0)
-            while at < seg.end_at:
-                nxt = at + timedelta(minutes=common.STEP_MIN)
-                share = (min(nxt, seg.end_at) - max(at, seg.start_at)).total_seconds() / 900
-                targets = [seg.queue_id] if seg.queue_id is not None else queues
-                rows = [cover.get((q, at)) for q in targets]
-                need = [r.required if r else 0.0 for r in rows]
-                total = sum(need)
-                for r, n in zip(rows, need, strict=True):
-                    if r is None:
-                        continue
-                    part = n / total if total > 0 else 1.0 / len(rows)
-                    r.scheduled = max(round(r.scheduled - share * part, 6), 0.0)
-                    touched.add((r.queue_id, r.interval_start))
-                at = nxt
-        session.delete(s)
-    session.flush()
-    queues_by_id = {q.id: q for q in session.scalars(select(Queue))}
-    for key in touched:
-        row = cover[key]
-        queue = queues_by_id[row.queue_id]
-        if row.rate_per_s > 0:
-            sl = queueing.service_level(
-                np.array([row.scheduled]), row.rate_per_s, row.aht_s, queue.target_s
-            )
-            row.predicted_service_level = float(sl[0])
+    _recover(session, new, removed, [])
     off.status = "approved"
     for req in session.scalars(
         select(ChangeRequest).where(
@@ -616,6 +636,189 @@ def edit(
             schedule_id=new.id,
             action=data.kind,
             detail=detail,
+            created_by=edited_by,
+        )
+    )
+    session.flush()
+    return common.summary(session, new)
+
+
+@dataclass(frozen=True)
+class LineWeek:
+    """The shifts a person is to work in one week instead of theirs (an awarded bid line):
+    the template, the queues (skills) and the local weekdays with the local start minute."""
+
+    person_id: int
+    template: str
+    queues: tuple[str, ...]
+    weekdays: tuple[int, ...]
+    start_min: int
+    first_day: date
+    last_day: date
+    label: str
+
+
+def _break_segments(
+    template: ShiftTemplate, start: datetime, end: datetime
+) -> list[tuple[str, datetime, datetime]]:
+    """The template's breaks in the middle of their windows (on the quarter hour), in order."""
+    out: list[tuple[str, datetime, datetime]] = []
+    at_least = start
+    for b in json.loads(template.breaks_json):
+        lo, hi = int(b["earliest_after_start_min"]), int(b["latest_after_start_min"])
+        middle = (lo + (hi - lo) // 2) // common.STEP_MIN * common.STEP_MIN
+        b_start = max(start + timedelta(minutes=middle), at_least)
+        b_end = b_start + timedelta(minutes=int(b["length_min"]))
+        if b_end <= end:
+            out.append(("break" if b.get("paid") else "lunch", b_start, b_end))
+            at_least = b_end
+    return out
+
+
+def apply_lines(
+    *,
+    session: Session,
+    schedule_id: int,
+    lines: Sequence[LineWeek],
+    action: str,
+    why: str,
+    edited_by: str,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> schemas.ScheduleOut:
+    """Make a new draft version from ``schedule_id`` in which each person of ``lines`` works
+    their line that week instead of their own shifts.
+
+    A line's day inside its period (``first_day`` to ``last_day``) becomes a shift of its
+    template at the line's local start, with the template's breaks in the middle of their
+    windows; a day with approved time off is left off. The coverage, totals and service levels
+    of the version follow, and the edit is audited (``action``, ``why``).
+
+    Raises:
+        Conflict: the base version is superseded; a person's rest between shifts would fall
+            below their contract's (rule: min_rest_h); a template is missing.
+        Invalid: no line touches the schedule's week.
+    """
+    base = common.schedule_in_scope(session, schedule_id, scope)
+    if base.status not in ("draft", "published"):
+        raise Conflict(
+            f"schedule {schedule_id} is {base.status}: apply lines to a draft or the published "
+            "version",
+            [Problem(f"status {base.status}", field="schedule_id")],
+        )
+    site = session.get(Site, base.site_id)
+    assert site is not None
+    week = common.Week(site, base.week)
+    sunday = week.monday + timedelta(days=6)
+    inside = [x for x in lines if x.first_day <= sunday and x.last_day >= week.monday]
+    if not inside:
+        raise common.invalid(
+            f"no line falls in {base.week}: the bid's period does not cover the schedule's week",
+            "schedule_id",
+        )
+    new = _copy(session, base, edited_by)
+    templates = {
+        t.name: t
+        for t in session.scalars(select(ShiftTemplate).where(ShiftTemplate.site_id == site.id))
+    }
+    queue_ids = dict(
+        session.execute(select(Queue.name, Queue.id).where(Queue.site_id == site.id)).all()
+    )
+    removed: list[ScheduledShift] = []
+    added: list[ScheduledShift] = []
+    for line in inside:
+        template = templates.get(line.template)
+        if template is None:
+            raise Conflict(
+                f"shift template {line.template!r} no longer exists at {site.name}",
+                [Problem("unknown", field="template")],
+            )
+        removed += session.scalars(
+            select(ScheduledShift).where(
+                ScheduledShift.schedule_id == new.id, ScheduledShift.person_id == line.person_id
+            )
+        ).all()
+        offs = session.scalars(
+            select(TimeOff).where(
+                TimeOff.person_id == line.person_id,
+                TimeOff.status == "approved",
+                TimeOff.start_at < week.end_utc,
+                TimeOff.end_at > week.start_utc,
+            )
+        ).all()
+        queues = list(line.queues) or sorted(
+            q for q in _person_skills(session, line.person_id) if q in queue_ids
+        )
+        unpaid = sum(
+            int(b["length_min"]) for b in json.loads(template.breaks_json) if not b.get("paid")
+        )
+        paid_h = (template.length_min - unpaid) / 60.0
+        for d in line.weekdays:
+            day = week.monday + timedelta(days=d)
+            if not line.first_day <= day <= line.last_day:
+                continue
+            start = week.utc(d * 1440 + line.start_min)
+            end = week.utc(d * 1440 + line.start_min + template.length_min)
+            if any(o.start_at < end and o.end_at > start for o in offs):
+                continue
+            shift = ScheduledShift(
+                schedule_id=new.id,
+                person_id=line.person_id,
+                template=template.name,
+                queues=",".join(queues),
+                start_at=start,
+                end_at=end,
+                paid_h=paid_h,
+                cost=round(paid_h * template.cost_per_hour, 2),
+            )
+            session.add(shift)
+            session.flush()
+            work_queue = queue_ids[queues[0]] if len(queues) == 1 else None
+            at = start
+            for kind, lo, hi in _break_segments(template, start, end) + [("end", end, end)]:
+                if lo > at:
+                    session.add(
+                        ScheduledActivity(
+                            schedule_id=new.id,
+                            shift_id=shift.id,
+                            person_id=line.person_id,
+                            kind=common.WORK,
+                            queue_id=work_queue,
+                            start_at=at,
+                            end_at=lo,
+                        )
+                    )
+                if hi > lo:
+                    session.add(
+                        ScheduledActivity(
+                            schedule_id=new.id,
+                            shift_id=shift.id,
+                            person_id=line.person_id,
+                            kind=kind,
+                            queue_id=None,
+                            start_at=lo,
+                            end_at=hi,
+                        )
+                    )
+                at = max(at, hi)
+            added.append(shift)
+    session.flush()
+    _recover(session, new, removed, added)
+    for line in inside:
+        person = session.get(Person, line.person_id)
+        assert person is not None
+        _check_rest(session, new.id, person, f"the line {line.label}")
+    new.objective = new.bound = new.gap = None
+    new.notes = (
+        f"edited from version {base.version}: objective, bound and gap belong to the optimised "
+        "build and no longer apply\n" + base.notes
+    )
+    common.totals(session, new)
+    session.add(
+        ScheduleAudit(
+            schedule_id=new.id,
+            action=action,
+            detail=f"{why}: {len(inside)} line(s), {len(removed)} shift(s) replaced by "
+            f"{len(added)}",
             created_by=edited_by,
         )
     )

@@ -9,17 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ccops.db import attempt
-from ccops.errors import CcopsError, Forbidden, NotFound
 from ccops.ids import RowId
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
-from ccops.web.render import gettext_for, redirect, render
+from ccops.web.render import attempt_or_redirect, gettext_for, redirect, render
 from ccops.wfm.schedules import queries as schedule_queries
 from ccops.wfm.swapboard import schemas, service
 
@@ -95,11 +93,14 @@ def post_page(
         return redirect(
             request, "/swaps#post-form", flash=("error", _("Choose a day of yours and a kind."))
         )
-    try:
-        with attempt(session):
-            out = service.create(session=session, person_id=user.person_id, data=data)
-    except CcopsError as exc:
-        return redirect(request, "/swaps#post-form", flash=("error", exc.message))
+    out = attempt_or_redirect(
+        request,
+        session,
+        "/swaps#post-form",
+        lambda: service.create(session=session, person_id=user.person_id, data=data),
+    )
+    if isinstance(out, RedirectResponse):
+        return out
     return redirect(
         request,
         f"/swaps#post-{out.id}",
@@ -111,15 +112,16 @@ def post_page(
 def take_page(request: Request, post_id: RowId, session: SessionDep, user: Writer) -> Response:
     """Take a post; show what the rules decided (approved, to the planner) or why not."""
     _ = gettext_for(request, user)
-    try:
-        with attempt(session):
-            out = service.take(
-                session=session, post_id=post_id, person_id=user.person_id, scope=user.scope
-            )
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        return redirect(request, f"/swaps#post-{post_id}", flash=("error", exc.message))
+    out = attempt_or_redirect(
+        request,
+        session,
+        f"/swaps#post-{post_id}",
+        lambda: service.take(
+            session=session, post_id=post_id, person_id=user.person_id, scope=user.scope
+        ),
+    )
+    if isinstance(out, RedirectResponse):
+        return out
     if out.status == "approved":
         text = _("You took the shift of %(name)s on %(day)s: approved and published.")
     else:
@@ -135,15 +137,16 @@ def take_page(request: Request, post_id: RowId, session: SessionDep, user: Write
 def withdraw_page(request: Request, post_id: RowId, session: SessionDep, user: Writer) -> Response:
     """Take one's own open post off the board."""
     _ = gettext_for(request, user)
-    try:
-        with attempt(session):
-            out = service.withdraw(
-                session=session, post_id=post_id, person_id=user.person_id, scope=user.scope
-            )
-    except (NotFound, Forbidden):
-        raise
-    except CcopsError as exc:
-        return redirect(request, f"/swaps#post-{post_id}", flash=("error", exc.message))
+    out = attempt_or_redirect(
+        request,
+        session,
+        f"/swaps#post-{post_id}",
+        lambda: service.withdraw(
+            session=session, post_id=post_id, person_id=user.person_id, scope=user.scope
+        ),
+    )
+    if isinstance(out, RedirectResponse):
+        return out
     return redirect(
         request,
         f"/swaps#post-{out.id}",
