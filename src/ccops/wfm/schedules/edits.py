@@ -625,20 +625,21 @@ def edit(
     detail = apply(session, new, data, scope)
     if data.reason:
         detail += f": {data.reason}"
+    return _finish_edit(session, base, new, action=data.kind, detail=detail, by=edited_by)
+
+
+def _finish_edit(
+    session: Session, base: Schedule, new: Schedule, *, action: str, detail: str, by: str
+) -> schemas.ScheduleOut:
+    """Close an edited version: the optimiser's figures no longer apply, totals recomputed,
+    the edit audited."""
     new.objective = new.bound = new.gap = None
     new.notes = (
         f"edited from version {base.version}: objective, bound and gap belong to the optimised "
         "build and no longer apply\n" + base.notes
     )
     common.totals(session, new)
-    session.add(
-        ScheduleAudit(
-            schedule_id=new.id,
-            action=data.kind,
-            detail=detail,
-            created_by=edited_by,
-        )
-    )
+    session.add(ScheduleAudit(schedule_id=new.id, action=action, detail=detail, created_by=by))
     session.flush()
     return common.summary(session, new)
 
@@ -807,20 +808,5 @@ def apply_lines(
         person = session.get(Person, line.person_id)
         assert person is not None
         _check_rest(session, new.id, person, f"the line {line.label}")
-    new.objective = new.bound = new.gap = None
-    new.notes = (
-        f"edited from version {base.version}: objective, bound and gap belong to the optimised "
-        "build and no longer apply\n" + base.notes
-    )
-    common.totals(session, new)
-    session.add(
-        ScheduleAudit(
-            schedule_id=new.id,
-            action=action,
-            detail=f"{why}: {len(inside)} line(s), {len(removed)} shift(s) replaced by "
-            f"{len(added)}",
-            created_by=edited_by,
-        )
-    )
-    session.flush()
-    return common.summary(session, new)
+    detail = f"{why}: {len(inside)} line(s), {len(removed)} shift(s) replaced by {len(added)}"
+    return _finish_edit(session, base, new, action=action, detail=detail, by=edited_by)
