@@ -211,6 +211,51 @@ def results(
     )
 
 
+@surveys_app.command("engagement")
+@handle_errors
+def engagement(
+    first: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD; a year back)")] = None,
+    last: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD; yesterday)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Each team's monthly attrition beside its engagement index (withheld under the minimum)."""
+    from ccops.cli_support import day_option
+    from ccops.runtime import unit_of_work
+    from ccops.voice import engagement as engagement_service
+
+    with unit_of_work() as s:
+        out = engagement_service.engagement_and_attrition(
+            session=s, first=day_option(first, "--first"), last=day_option(last, "--last")
+        )
+    if as_json:
+        print_json(out)
+        return
+
+    def shown(e: object) -> str:
+        if not isinstance(e, schemas.TeamEngagement):
+            return ""
+        if e.index is None:
+            return f"withheld ({e.reason})"
+        iv = f" [{e.index.low:.2f}, {e.index.high:.2f}]" if e.index.low is not None else ""
+        return f"{e.index.mean:.2f}{iv} n={e.index.n}"
+
+    print_table(
+        f"Engagement beside attrition, {out.first} to {out.last}",
+        [
+            {
+                "team": r.team,
+                "month": r.month,
+                "leavers": r.leavers,
+                "attrition": "" if r.attrition is None else f"{r.attrition:.1%}",
+                "engagement": shown(r.engagement),
+            }
+            for r in out.months
+        ],
+        ["team", "month", "leavers", "attrition", "engagement"],
+    )
+    console.print(out.note)
+
+
 @surveys_app.command("trend")
 @handle_errors
 def trend(survey: str, group: str, by: ByGroup = "team", as_json: JsonOpt = False) -> None:

@@ -3,7 +3,7 @@ huddle board on a tablet). The JSON API is in ``routes``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ccops.db import attempt, utcnow
 from ccops.errors import CcopsError
 from ccops.org import service as org_service
+from ccops.voice import engagement as engagement_service
 from ccops.voice import huddles as huddle_service
 from ccops.voice import schemas as s
 from ccops.voice import surveys as survey_service
@@ -106,6 +107,36 @@ def results_page(request: Request, user: ResultReader, session: SessionDep) -> H
         principal=user,
         active="surveys-results",
     )
+
+
+@survey_pages.get("/engagement", response_class=HTMLResponse)
+def engagement_page(request: Request, user: ResultReader, session: SessionDep) -> HTMLResponse:
+    """Each team's monthly attrition beside its engagement index, never under the minimum."""
+    out = None
+    problem = None
+    try:
+        out = engagement_service.engagement_and_attrition(
+            session=session,
+            first=_day(request.query_params.get("first")),
+            last=_day(request.query_params.get("last")),
+            scope=user.scope,
+        )
+    except CcopsError as exc:
+        problem = exc.message
+    return render(
+        request,
+        "voice/engagement.html",
+        {"out": out, "problem": problem},
+        principal=user,
+        active="surveys-results",
+    )
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @huddle_pages.get("", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from ccops.db import utcnow
 from ccops.enums import Role
 from ccops.errors import Forbidden, Problem
 from ccops.ids import RowId
+from ccops.voice import engagement as engagement_service
 from ccops.voice import huddles as huddle_service
 from ccops.voice import schemas as s
 from ccops.voice import suggestions as suggestion_service
@@ -148,6 +149,19 @@ def results(
     """A closed round's results by group, small groups and their complements suppressed."""
     return survey_service.results(
         session=session, survey=survey, by=by, round_label=round, scope=user.scope
+    )
+
+
+@surveys.get("/engagement", response_model=s.EngagementOut)
+def engagement(
+    session: SessionDep,
+    user: ResultReader,
+    first: Annotated[date | None, Query(description="First day (default: a year back)")] = None,
+    last: Annotated[date | None, Query(description="Last day (default: yesterday)")] = None,
+) -> s.EngagementOut:
+    """Each team's monthly attrition beside its engagement index (withheld under the minimum)."""
+    return engagement_service.engagement_and_attrition(
+        session=session, first=first, last=last, scope=user.scope
     )
 
 

@@ -142,6 +142,43 @@ class TrendPoint(BaseModel):
     scores: dict[str, Score] | None
 
 
+class TeamEngagement(BaseModel):
+    """A team's engagement index in one closed round: the mean over its respondents of each one's
+    mean rating, with its 95% interval; ``suppressed`` (no index) when disclosure control
+    withholds the team's scores."""
+
+    team: str
+    respondents: int
+    suppressed: bool
+    reason: str
+    index: Score | None
+
+
+class EngagementMonth(BaseModel):
+    """A team's month: its attrition (leavers over average headcount, with an approximate 95%
+    interval) beside the engagement index of the engagement round that closed that month."""
+
+    team: str
+    month: str
+    leavers: int
+    average_headcount: float
+    attrition: float | None
+    attrition_low: float | None
+    attrition_high: float | None
+    survey: str | None
+    round: str | None
+    engagement: TeamEngagement | None
+
+
+class EngagementOut(BaseModel):
+    """Engagement beside attrition, team by team and month by month."""
+
+    first: date
+    last: date
+    months: list[EngagementMonth]
+    note: str
+
+
 class SurveySummary(BaseModel):
     """A survey in a list."""
 

@@ -720,6 +720,44 @@ def results(
     )
 
 
+def team_engagement(
+    *, session: Session, round_id: int, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[s.TeamEngagement]:
+    """Each team's engagement index in a closed round (every rating question counts, each
+    respondent weighs once), for the teams in scope; a team whose scores disclosure control
+    withholds (too small, or computable by subtraction) has no index."""
+    r = _round(session, round_id)
+    ratings = [q.key for q in _questions(session, r.survey_id) if q.kind == "rating"]
+    ballots = _ballots(session, r.id)
+    team_ids = (
+        scope.team_ids
+        if scope.kind in (ScopeKind.teams, ScopeKind.own) and not scope.everything
+        else None
+    )
+    out = []
+    for d in disclosed_cuts(session=session, round_id=r.id):
+        if d.cut.by != "team" or not _allowed(d.cut, scope, team_ids):
+            continue
+        index = None
+        if d.scores.published:
+            own = [
+                [float(b.answers[k]) for k in ratings if k in b.answers]
+                for b in ballots
+                if b.cell in d.cut.cells
+            ]
+            index = _score([sum(v) / len(v) for v in own if v])
+        out.append(
+            s.TeamEngagement(
+                team=d.cut.label,
+                respondents=d.respondents,
+                suppressed=not d.scores.published,
+                reason=d.scores.reason if not d.scores.published else "published",
+                index=index,
+            )
+        )
+    return sorted(out, key=lambda t: t.team)
+
+
 def cut_result(
     *,
     session: Session,
