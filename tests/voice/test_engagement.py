@@ -132,3 +132,6 @@ def test_the_page_shows_each_team_month_and_the_api_refuses_a_bad_day(world: Wor
     assert world.client(Role.agent).get("/surveys/engagement").status_code == 403
     results = manager.get("/surveys/results").text
     assert 'href="/surveys/engagement" id="engagement-link"' in results
+    one = manager.get("/surveys/engagement?first=2026-10-01&last=2026-11-30&team=Team%20B").text
+    assert one.count("<tr data-team=") == 2 and '<tr data-team="Team A"' not in one
+    assert "<option selected>Team B</option>" in one

@@ -123,10 +123,14 @@ def engagement_page(request: Request, user: ResultReader, session: SessionDep) -
         )
     except CcopsError as exc:
         problem = exc.message
+    teams = sorted({r.team for r in out.months}) if out else []
+    team = request.query_params.get("team") or ""
+    if out is not None and team in teams:
+        out = out.model_copy(update={"months": [r for r in out.months if r.team == team]})
     return render(
         request,
         "voice/engagement.html",
-        {"out": out, "problem": problem},
+        {"out": out, "problem": problem, "teams": teams, "team": team},
         principal=user,
         active="surveys-results",
     )
