@@ -152,3 +152,37 @@ def test_a_missing_file_is_named_as_typed_once(
     assert result.exit_code == 2, result.output
     line = f"error: ../nope.file ({tmp_path / 'nope.file'}): no such file"
     assert result.stderr.strip() == line
+
+
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        (
+            ["performance", "scorecard", "--from", "nope"],
+            "error: --from 'nope' is not a date (YYYY-MM-DD, or today, yesterday, launch, "
+            "with an offset in days (yesterday-6))",
+        ),
+        (
+            ["kpi", "--from", "2024-01-02", "--to", "2024-01-01"],
+            "error: --to 2024-01-01 is before --from 2024-01-02",
+        ),
+    ],
+    ids=["scorecard-day", "kpi-order"],
+)
+def test_an_error_is_said_once_naming_the_option(
+    cli: CliRunner, command: list[str], line: str
+) -> None:
+    """A problem whose text and field the message already says is not printed again under it
+    (was "error: --to … is before --from …" then "  field to: before --from")."""
+    result = cli.invoke(app, command, env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == line
+
+
+def test_a_file_that_is_not_json_is_said_once(cli: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope", encoding="utf-8")
+    result = cli.invoke(app, ["performance", "scorecard-create", str(bad)], env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    (only,) = result.stderr.strip().splitlines()
+    assert only.startswith(f"error: {bad}: not JSON (Expecting property name")

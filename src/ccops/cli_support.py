@@ -73,6 +73,17 @@ def print_table(
         console.print(f"[{number}] {text}", highlight=False, markup=False)
 
 
+def _restates(problem: Problem, message: str) -> bool:
+    """Whether ``problem`` says nothing the message does not: its text, and the file, row and
+    field it names, all stand in the message already ("--from 'x' is not a date" over a problem
+    "not a date" at field --from)."""
+    if str(problem) in message:
+        return True
+    parts = [problem.message, problem.file, problem.field]
+    parts.append(None if problem.row is None else f"row {problem.row}")
+    return all(part is None or part in message for part in parts)
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn domain and validation errors into the error's exit code and a message.
 
@@ -91,7 +102,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             else:
                 err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
                 # a lone problem that only restates the message is not printed again
-                shown = [p for p in exc.problems if str(p) not in exc.message]
+                shown = [p for p in exc.problems if not _restates(p, exc.message)]
                 for problem in shown[:50]:
                     err_console.print(f"  {problem}", highlight=False)
                 if len(shown) > 50:

@@ -180,6 +180,18 @@ def test_cli_refuses_bad_weights_and_shows_values(
         app, ["performance", "funnel", "Team A", "--from", str(DAY), "--to", str(DAY), "--json"]
     )
     assert [p["name"] for p in json.loads(funnel.stdout)["points"]] == ["Alice", "Bob"]
+    limits = json.loads(funnel.stdout)["points"][0]
+    funnel_table = cli.invoke(
+        app,
+        ["performance", "funnel", "Team A", "--from", str(DAY), "--to", str(DAY)],
+        env={"COLUMNS": "200"},
+    )
+    assert funnel_table.exit_code == 0, funnel_table.output
+    alice = next(line for line in funnel_table.stdout.splitlines() if "Alice" in line)
+    # the funnel's rate and limits are percentages too (was 0.250, 0.061–0.395)
+    assert "10/40" in alice and "25.0%" in alice
+    assert f"{limits['lower_998']:.1%}–{limits['upper_998']:.1%}" in alice
+    assert "0.250" not in funnel_table.stdout
     missing = cli.invoke(app, ["performance", "funnel", "Nope", "--json"])
     assert missing.exit_code == 3 and "Nope" in missing.output
     publish = cli.invoke(
@@ -198,6 +210,14 @@ def test_cli_refuses_bad_weights_and_shows_values(
         ],
     )
     assert publish.exit_code == 0, publish.output
+    agent_report = cli.invoke(
+        app,
+        ["performance", "report", "agent", "--from", str(DAY), "--to", str(DAY)],
+        env={"COLUMNS": "200"},
+    )
+    assert agent_report.exit_code == 0, agent_report.output
+    line = next(row for row in agent_report.stdout.splitlines() if "alice" in row.lower())
+    assert "repeat_contact_rate" in line and "25.0%" in line and "0.25 " not in line
     due = cli.invoke(app, ["performance", "reports-due", "--json"])
     assert due.exit_code == 0 and json.loads(due.stdout)[0]["audience"] == "agent"
     again = cli.invoke(app, ["performance", "reports-due", "--json"])

@@ -64,6 +64,18 @@ def test_cli_creates_forms_evaluates_and_reports_scores(
     body = json.loads(score.stdout)["score"]
     assert (body["n"], body["mean_pct"], body["passes"]) == (2, 86.25, 1)
     assert body["enough"] is False
+    # Two scores 27.5 points apart: the t interval's half-width (12.706 x 19.45 / sqrt 2 = 174.7)
+    # is wider than the 0-100 scale, so the summary prints the cut interval and no "±" margin.
+    table = cli.invoke(
+        app,
+        ["quality", "summary", "--from", "2026-11-02", "--to", "2026-11-02"],
+        env={"COLUMNS": "250"},
+    )
+    assert table.exit_code == 0, table.stderr
+    zoe = [line for line in table.stdout.splitlines() if "Zoe" in line]
+    assert len(zoe) == 1
+    assert "86.2 (95% 0.0–100.0), n=2 — too few evaluations: 2 of the 5 needed" in zoe[0]
+    assert "±" not in table.stdout
     size = cli.invoke(
         app,
         ["quality", "sample-size", "zoe", "--from", "2026-11-02", "--to", "2026-11-02", "--json"],

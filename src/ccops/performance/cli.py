@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ccops.cli_support import (
     console,
-    day_text,
+    day_option,
     handle_errors,
     kpi_gap,
     kpi_value,
@@ -42,12 +42,9 @@ performance_app = typer.Typer(
 def _period(first: str | None, last: str | None) -> tuple[date, date]:
     from ccops.performance import periods as perf_periods
 
-    try:
-        a = date.fromisoformat(day_text(first) or "") if first else None
-        b = date.fromisoformat(day_text(last) or "") if last else None
-    except ValueError as exc:
-        raise Invalid(f"dates are YYYY-MM-DD: {exc}", [Problem("bad date", "from/to")]) from None
-    return perf_periods.default_period(first=a, last=b)
+    return perf_periods.default_period(
+        first=day_option(first, "--from"), last=day_option(last, "--to")
+    )
 
 
 def _read_json(path: Path) -> Any:
@@ -214,8 +211,12 @@ def funnel(
         {
             "person": p.name,
             counts: f"{p.successes}/{p.trials}",
-            "rate": "—" if p.rate is None else f"{p.rate:.3f}",
-            "99.8% limits": "" if p.lower_998 is None else f"{p.lower_998:.3f}–{p.upper_998:.3f}",
+            "rate": kpi_value(p.rate, "fraction"),
+            "99.8% limits": (
+                ""
+                if p.lower_998 is None
+                else f"{kpi_value(p.lower_998, 'fraction')}–{kpi_value(p.upper_998, 'fraction')}"
+            ),
             "signal": "outside 99.8%: look at the process" if p.flagged else "",
         }
         for p in out.points
@@ -353,7 +354,7 @@ def recognise(
     from ccops.performance import recognition as perf_recognition
     from ccops.runtime import unit_of_work
 
-    given_on = _period(on, on)[1] if on else date.today()
+    given_on = day_option(on, "--on") or date.today()
     with unit_of_work() as ses:
         out = perf_recognition.create_recognition(
             session=ses,
@@ -401,7 +402,7 @@ def _print_report(r: s.LevelReportOut) -> None:
         {
             "subject": line.subject,
             "kpi": line.kpi,
-            "value": "—" if line.value.actual is None else f"{line.value.actual:.4g}",
+            "value": kpi_value(line.value.actual, line.value.unit),
             "n": line.value.n,
             "result": line.result,
             "follow-up": line.follow_up,

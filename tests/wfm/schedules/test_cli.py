@@ -4,6 +4,9 @@ publish, swap, time off, templates and contracts, and bad input as exit codes.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -11,6 +14,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from ccops.cli import app
+from ccops.db import make_engine, make_session_factory
+from ccops.settings import Settings
 from tests.factories.schedules import WEEK, make_small_site
 
 BUILD_KEYS = {
@@ -204,3 +209,35 @@ def test_availability_and_preferences_set_show_and_bad_input(cli: CliRunner, sit
         assert bad.exit_code == 2, (args, bad.output)
         assert message in bad.output.replace("\n", " "), (args, bad.output)
     assert _json(cli, "schedule", "preferences", "show", "bob") == prefs  # unchanged
+
+
+def test_a_build_run_as_a_program_prints_only_json_on_stdout(
+    sqlite_settings: Settings,
+) -> None:
+    """HiGHS writes its banner on the process's real stdout (not Python's sys.stdout, so a
+    CliRunner never sees it): run as a program, `--json` must still be one parsable object."""
+    engine = make_engine(sqlite_settings.resolved_database_url())
+    with make_session_factory(engine)() as s:
+        make_small_site(s)
+        s.commit()
+    engine.dispose()
+    env = {
+        **os.environ,
+        "CCOPS_DATABASE_URL": sqlite_settings.resolved_database_url(),
+        "CCOPS_DATA_DIR": str(sqlite_settings.data_dir),
+        "CCOPS_SECRET_KEY": sqlite_settings.secret_key,
+    }
+    args = ["schedule", "build", "--week", WEEK, "--site", "Main", "--workers", "1"]
+    done = subprocess.run(
+        [sys.executable, "-c", "from ccops.cli import app; app()", *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert BUILD_KEYS <= set(out)
+    assert out["version"] == 1 and out["paid_hours"] > 0
+    assert "HiGHS" not in done.stdout

@@ -198,9 +198,57 @@
     spellDate(input, hint);
   }
 
+  // Date-and-time and time fields keep the browser's own control (its picker, its typing), which
+  // shows the value in the browser's locale (12/03/2026, 02:30 PM) whatever language the user
+  // chose; a line under the field says the same value in the page's language and a 24-hour
+  // clock ("Thu, 3 Dec 2026, 14:30", "2026年12月3日周四 14:30"). The value sent stays the
+  // browser's ISO text (2026-12-03T14:30), which is what the server reads.
+  var ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+  var ISO_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+
+  function spellMoment(input, hint) {
+    var text = input.value.trim();
+    var lang = dateLocale();
+    var clock = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" };
+    var m;
+    if (input.type === "time") {
+      m = ISO_TIME.exec(text);
+      if (!m || +m[1] > 23 || +m[2] > 59) { hint.textContent = ""; return; }
+      hint.textContent = new Intl.DateTimeFormat(lang, clock).format(
+        new Date(Date.UTC(2000, 0, 1, +m[1], +m[2])));
+      return;
+    }
+    m = ISO_DATETIME.exec(text);
+    var day = m ? parseIso(m[1] + "-" + m[2] + "-" + m[3]) : null;
+    if (day === null || +m[4] > 23 || +m[5] > 59) { hint.textContent = ""; return; }
+    hint.textContent = new Intl.DateTimeFormat(lang, {
+      weekday: "short", day: "numeric", month: "short", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC"
+    }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5])));
+  }
+
+  function localiseMomentInput(input) {
+    input.setAttribute("data-spelled", "yes");
+    var hint = document.createElement("span");
+    hint.className = "hint date-spelled";
+    hint.setAttribute("aria-live", "polite");
+    input.parentNode.insertBefore(hint, input.nextSibling);
+    if (input.id) {
+      hint.id = input.id + "-spelled";
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+    }
+    input.addEventListener("input", function () { spellMoment(input, hint); });
+    input.addEventListener("change", function () { spellMoment(input, hint); });
+    spellMoment(input, hint);
+  }
+
   function localiseDates(root) {
     var inputs = (root || document).querySelectorAll('input[type="date"]:not(.date-native)');
     for (var i = 0; i < inputs.length; i++) { localiseDateInput(inputs[i]); }
+    var moments = (root || document).querySelectorAll(
+      'input[type="datetime-local"]:not([data-spelled]), input[type="time"]:not([data-spelled])');
+    for (var j = 0; j < moments.length; j++) { localiseMomentInput(moments[j]); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
