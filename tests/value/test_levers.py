@@ -174,6 +174,9 @@ def test_saved_scenario_page_and_cli_keep_the_levers(
     assert listed[0]["result"]["attrition_saving"] == pytest.approx(200.0)
     page = world.client(Role.executive).get("/value")
     assert 'id="saved-scenarios"' in page.text and "Portal" in page.text
+    report = world.client(Role.executive).get("/value/report", params={"month": "2026-11"})
+    assert report.status_code == 200, report.text
+    assert "Portal" in report.text and "-10%" in report.text
     fragment = world.client(Role.executive).get(
         "/value/whatif", params=inputs, headers={"HX-Request": "true"}
     )
