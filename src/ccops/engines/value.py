@@ -21,7 +21,9 @@ Money of one period (all counts of that period):
 * contribution ``= revenue - staff cost - churn costs``
 
 An investment over ``horizon_months``: monthly net benefit ``b = contribution(scenario) -
-contribution(baseline) - monthly_cost``; NPV ``= -upfront + sum_{m=1..H} b / (1 + r)^(m/12)``
+contribution(baseline) + other saving - monthly_cost`` (other saving: e.g. the
+attrition saving ``headcount x points of attrition cut / 12 x cost_per_leaver``); NPV
+``= -upfront + sum_{m=1..H} b / (1 + r)^(m/12)``
 (``r`` the annual discount rate); ROI ``= (H b - upfront) / (upfront + H (monthly_cost + extra
 staff cost))``; payback ``= upfront / b`` months when ``b > 0`` (never otherwise).
 """
@@ -76,6 +78,12 @@ ASSUMPTIONS: dict[str, Spec] = {
     ),
     "volume_uncertainty": Spec(
         "share", 0, 0.9, False, "+/- share of volume the forecast may be off by (scenarios)"
+    ),
+    "headcount": Spec(
+        "people", 0, 1e6, False, "agents employed on the queue (attrition scenarios)"
+    ),
+    "cost_per_leaver": Spec(
+        "money", 0, 1e9, False, "hiring, training and ramp-up cost of replacing one leaver"
     ),
 }
 """Every assumption of the value model, by key."""
@@ -212,12 +220,17 @@ def annuity(horizon_months: int, discount_rate: Any) -> Any:
 
 
 def returns(
-    base: Counts, scenario: Counts, a: Mapping[str, Any], investment: Investment
+    base: Counts,
+    scenario: Counts,
+    a: Mapping[str, Any],
+    investment: Investment,
+    other_saving: Any = 0.0,
 ) -> dict[str, Any]:
-    """Monthly money of baseline and scenario (counts per month) and the investment's return."""
+    """Monthly money of baseline and scenario (counts per month) and the investment's return;
+    ``other_saving`` is a monthly saving outside the queue's money (e.g. fewer leavers)."""
     mb, ms = money(base, a), money(scenario, a)
     extra_staff = ms["staff_cost"] - mb["staff_cost"]
-    monthly_net = ms["contribution"] - mb["contribution"] - investment.monthly_cost
+    monthly_net = ms["contribution"] - mb["contribution"] + other_saving - investment.monthly_cost
     horizon = investment.horizon_months
     npv = -investment.upfront + monthly_net * annuity(horizon, investment.discount_rate)
     total_cost = investment.upfront + horizon * (
@@ -235,12 +248,19 @@ def returns(
         "baseline": mb,
         "scenario": ms,
         "extra_staff_cost": extra_staff,
+        "other_saving": other_saving,
         "monthly_net_benefit": monthly_net,
         "net_benefit": horizon * monthly_net - investment.upfront,
         "npv": npv,
         "roi": _scalar(roi),
         "payback_months": _scalar(payback),
     }
+
+
+def attrition_saving(headcount: Any, attrition_change: float, cost_per_leaver: Any) -> Any:
+    """Monthly saving of changing annual attrition by ``attrition_change`` (-0.05 = 5 points
+    fewer leavers a year): ``headcount x -attrition_change / 12 x cost_per_leaver``."""
+    return headcount * (-attrition_change) / 12.0 * cost_per_leaver
 
 
 def _scalar(x: Any) -> Any:

@@ -256,6 +256,16 @@ def whatif(
     add_agents: Annotated[int, typer.Option(help="Agents added (negative: removed) per hour")] = 0,
     aht_change: Annotated[float, typer.Option(help="AHT change, -0.1 = 10% lower")] = 0.0,
     fcr_change: Annotated[float, typer.Option(help="FCR change, 0.05 = +5 points")] = 0.0,
+    attrition_change: Annotated[
+        float,
+        typer.Option(help="Annual attrition change, -0.05 = 5 points fewer leavers (-0.5..0.5)"),
+    ] = 0.0,
+    deflection: Annotated[
+        float, typer.Option(help="Share of offered contacts removed before the queue (0..0.9)")
+    ] = 0.0,
+    system_name: Annotated[
+        str | None, typer.Option(help="The system bought (its price: --upfront, --monthly-cost)")
+    ] = None,
     upfront: Annotated[float, typer.Option(help="One-off cost of the investment")] = 0.0,
     monthly_cost: Annotated[float, typer.Option(help="Cost a month (licence)")] = 0.0,
     horizon_months: Annotated[int, typer.Option(help="Months the return is counted")] = 12,
@@ -276,6 +286,9 @@ def whatif(
         add_agents=add_agents,
         aht_change=aht_change,
         fcr_change=fcr_change,
+        attrition_change=attrition_change,
+        deflection=deflection,
+        system_name=system_name,
         upfront=upfront,
         monthly_cost=monthly_cost,
         horizon_months=horizon_months,
@@ -348,6 +361,24 @@ def whatif(
         ],
         ["assumption", "range", "NPV at low", "NPV at high"],
     )
+    if out.levers:
+        print_table(
+            "Each lever alone against the baseline, per month"
+            + (f" (system {out.system_name})" if out.system_name else ""),
+            [
+                {
+                    "lever": lv.lever,
+                    "change": f"{lv.change:g}",
+                    "service level": f"{lv.service_level:.1%}",
+                    "abandon": f"{lv.abandon_rate:.1%}",
+                    "benefit a month": f"{_money(lv.monthly_benefit, cur)} "
+                    f"({_money(lv.monthly_benefit_low)} to {_money(lv.monthly_benefit_high)})",
+                    "effect": lv.effect,
+                }
+                for lv in out.levers
+            ],
+            ["lever", "change", "service level", "abandon", "benefit a month", "effect"],
+        )
     for note in out.notes:
         console.print(note, highlight=False)
 
@@ -378,6 +409,9 @@ def scenarios(
                 "agents": f"{r.inputs.add_agents:+d}",
                 "AHT": f"{r.inputs.aht_change:+.0%}",
                 "FCR": f"{r.inputs.fcr_change:+.0%}",
+                "attrition": f"{r.inputs.attrition_change * 100:+g} pts",
+                "deflection": f"{r.inputs.deflection:.0%}",
+                "system": r.inputs.system_name or "",
                 "service level": f"{r.result.baseline.service_level:.1%} -> "
                 f"{r.result.scenario.service_level:.1%}",
                 "NPV": f"{_money(r.result.npv, r.result.currency)} ({_money(r.result.npv_low)} "
@@ -387,5 +421,19 @@ def scenarios(
             }
             for r in rows
         ],
-        ["id", "name", "queue", "agents", "AHT", "FCR", "service level", "NPV", "ROI", "by"],
+        [
+            "id",
+            "name",
+            "queue",
+            "agents",
+            "AHT",
+            "FCR",
+            "attrition",
+            "deflection",
+            "system",
+            "service level",
+            "NPV",
+            "ROI",
+            "by",
+        ],
     )

@@ -158,6 +158,21 @@ class WhatIfIn(BaseModel):
     fcr_change: float = Field(
         default=0.0, ge=-0.5, le=0.5, description="+0.05 = 5 points fewer repeat contacts"
     )
+    attrition_change: float = Field(
+        default=0.0,
+        ge=-0.5,
+        le=0.5,
+        description="-0.05 = 5 points less annual attrition (needs headcount, cost_per_leaver)",
+    )
+    deflection: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=0.9,
+        description="0.1 = 10% of offered contacts removed before the queue (self-service)",
+    )
+    system_name: str | None = Field(
+        default=None, max_length=200, description="The system bought (its price: upfront, monthly)"
+    )
     upfront: float = Field(default=0.0, ge=0, le=1e12, description="One-off cost")
     monthly_cost: float = Field(default=0.0, ge=0, le=1e12, description="Cost a month (licence)")
     cost_uncertainty: float = Field(
@@ -200,6 +215,20 @@ class SwingOut(BaseModel):
     swing: float
 
 
+class LeverOut(BaseModel):
+    """One lever of a scenario alone against the baseline (the breakdown; levers interact, so
+    their benefits need not add up to the scenario's)."""
+
+    lever: str
+    change: float
+    effect: str
+    service_level: float
+    abandon_rate: float
+    monthly_benefit: float
+    monthly_benefit_low: float
+    monthly_benefit_high: float
+
+
 class WhatIfOut(BaseModel):
     """Baseline against scenario, and the return of the investment, with ranges."""
 
@@ -228,6 +257,9 @@ class WhatIfOut(BaseModel):
     sensitivity: list[SwingOut]
     assumptions: list[AssumptionOut]
     notes: list[str]
+    system_name: str | None = None
+    attrition_saving: float = 0.0
+    levers: list[LeverOut] = []
 
 
 class ScenarioIn(WhatIfIn):

@@ -726,23 +726,27 @@ def whatif(
     shrinkage = found["shrinkage"].value
     repeat_rate = _repeat_rate(source, queue, first, last)
     base_agents = effective_agents(h)
-    scen_agents = np.maximum(base_agents + data.add_agents, 0.0)
     spread = found["volume_uncertainty"].value if "volume_uncertainty" in found else 0.0
     month = ev.MONTH_DAYS / data.days
+    factors = (1.0 - spread, 1.0, 1.0 + spread)
 
-    def run(agents: np.ndarray, scenario: bool, volume: float) -> Outcome:
-        return outcome(
-            h,
-            agents,
-            aht_factor=1.0 + data.aht_change if scenario else 1.0,
-            volume_factor=volume * (1.0 - data.fcr_change if scenario else 1.0),
-            shrinkage=shrinkage,
-            repeat_rate=max(repeat_rate - data.fcr_change, 0.0) if scenario else repeat_rate,
+    def side(add: int, aht: float, fcr: float, deflection: float) -> tuple[Outcome, ...]:
+        """The engine at the low, stated and high volume with these levers."""
+        agents = np.maximum(base_agents + add, 0.0)
+        return tuple(
+            outcome(
+                h,
+                agents,
+                aht_factor=1.0 + aht,
+                volume_factor=f * (1.0 - fcr) * (1.0 - deflection),
+                shrinkage=shrinkage,
+                repeat_rate=max(repeat_rate - fcr, 0.0),
+            )
+            for f in factors
         )
 
-    factors = (1.0 - spread, 1.0, 1.0 + spread)
-    base_pts = tuple(run(base_agents, False, f) for f in factors)
-    scen_pts = tuple(run(scen_agents, True, f) for f in factors)
+    base_pts = side(0, 0.0, 0.0, 0.0)
+    scen_pts = side(data.add_agents, data.aht_change, data.fcr_change, data.deflection)
     base_counts = tuple(o.counts.scaled(month) for o in base_pts)
     scen_counts = tuple(o.counts.scaled(month) for o in scen_pts)
     cu = data.cost_uncertainty
@@ -754,23 +758,37 @@ def whatif(
         ),
         "volume": ev.Estimate(1.0, 1.0 - spread, 1.0 + spread),
     }
+    if data.attrition_change:
+        estimates.update(_attrition_estimates(found, queue))
 
-    def result(a: Mapping[str, Any]) -> dict[str, Any]:
+    def result_of(
+        counts: tuple[ev.Counts, ...], attrition: float, a: Mapping[str, Any], priced: bool = True
+    ) -> dict[str, Any]:
         inv = ev.Investment(
-            upfront=a["upfront"],
-            monthly_cost=a["monthly_cost"],
+            upfront=a["upfront"] if priced else 0.0,
+            monthly_cost=a["monthly_cost"] if priced else 0.0,
             horizon_months=data.horizon_months,
             discount_rate=data.discount_rate,
         )
         b = ev.interpolate(base_counts, a["volume"], spread)  # type: ignore[arg-type]
-        s = ev.interpolate(scen_counts, a["volume"], spread)  # type: ignore[arg-type]
-        return ev.returns(b, s, a, inv)
+        s = ev.interpolate(counts, a["volume"], spread)  # type: ignore[arg-type]
+        saving = (
+            ev.attrition_saving(a["headcount"], attrition, a["cost_per_leaver"])
+            if attrition
+            else 0.0
+        )
+        return ev.returns(b, s, a, inv, other_saving=saving)
 
-    point = result({k: e.value for k, e in estimates.items()})
+    def result(a: Mapping[str, Any]) -> dict[str, Any]:
+        return result_of(scen_counts, data.attrition_change, a)
+
+    point_of = {k: e.value for k, e in estimates.items()}
+    point = result(point_of)
 
     def mc(key: str) -> ev.Estimate:
         return ev.monte_carlo(lambda a: result(a)[key], estimates, n=SAMPLES, seed=SEED)
 
+    levers = _levers(data, side, base_pts, scen_pts, month, result_of, estimates, point_of)
     net, npv, roi, payback = mc("net_benefit"), mc("npv"), mc("roi"), mc("payback_months")
     swings = ev.sensitivity(lambda a: result(a)["npv"], estimates)
     notes = [
@@ -783,6 +801,21 @@ def whatif(
     if data.add_agents:
         notes.append(
             f"{data.add_agents:+d} agents in each of the {h.rate.size} hours with contacts"
+        )
+    if data.deflection:
+        notes.append(
+            f"deflection: {data.deflection:.0%} of offered contacts leave before the queue "
+            "(arrival rate of every hour x (1 - deflection))"
+        )
+    if data.attrition_change:
+        notes.append(
+            f"attrition {data.attrition_change * 100:+g} points a year: saving a month = "
+            "headcount x points cut / 12 x cost_per_leaver"
+        )
+    if data.system_name:
+        notes.append(
+            f"system {data.system_name!r}: price upfront {data.upfront:g}, "
+            f"{data.monthly_cost:g} a month; its effects are the levers above"
         )
     if spread:
         notes.append(f"volume uncertain by +/-{spread:.0%} (assumption volume_uncertainty)")
@@ -823,6 +856,128 @@ def whatif(
         ],
         assumptions=list(found.values()),
         notes=notes,
+        system_name=data.system_name.strip() if data.system_name else None,
+        attrition_saving=float(point["other_saving"]),
+        levers=levers,
+    )
+
+
+def _attrition_estimates(
+    found: Mapping[str, schemas.AssumptionOut], queue: Queue
+) -> dict[str, ev.Estimate]:
+    """Headcount and cost per leaver for an attrition scenario: the value assumptions (queue
+    over site); the cost per leaver falls back to the site's replacement cost (no range)."""
+    out: dict[str, ev.Estimate] = {}
+    missing = []
+    for key in ("headcount", "cost_per_leaver"):
+        if key in found:
+            a = found[key]
+            out[key] = ev.Estimate(a.value, a.low, a.high)
+        elif key == "cost_per_leaver" and queue.site.cost_per_leaver is not None:
+            out[key] = ev.Estimate.exact(queue.site.cost_per_leaver)
+        else:
+            missing.append(key)
+    if missing:
+        raise _invalid(
+            f"attrition_change: queue {queue.name!r} (site {queue.site.name!r}) lacks the "
+            f"assumption(s) {', '.join(missing)}: set them with `ccops value set` first",
+            "attrition_change",
+        )
+    return out
+
+
+LEVER_EFFECTS = {
+    "add_agents": "agents added in every hour: the engine's service level and paid hours",
+    "aht_change": "handle time scaled: fewer agent hours per contact",
+    "fcr_change": "repeat contacts and the volume they made lowered",
+    "deflection": "share of offered contacts removed before the queue (lower arrival rate)",
+    "attrition_change": "fewer leavers to replace: headcount x points / 12 x cost per leaver",
+    "monthly_cost": "the price a month",
+}
+"""What each lever of a scenario changes (the breakdown's text)."""
+
+
+def _levers(
+    data: schemas.WhatIfIn,
+    side: Any,
+    base_pts: tuple[Outcome, ...],
+    scen_pts: tuple[Outcome, ...],
+    month: float,
+    result_of: Any,
+    estimates: Mapping[str, ev.Estimate],
+    point_of: Mapping[str, float],
+) -> list[schemas.LeverOut]:
+    """Each lever of the scenario alone against the baseline: service level and monthly
+    benefit (with its range), the price a month as its own line."""
+    alone = {
+        "add_agents": (data.add_agents, (data.add_agents, 0.0, 0.0, 0.0)),
+        "aht_change": (data.aht_change, (0, data.aht_change, 0.0, 0.0)),
+        "fcr_change": (data.fcr_change, (0, 0.0, data.fcr_change, 0.0)),
+        "deflection": (data.deflection, (0, 0.0, 0.0, data.deflection)),
+    }
+    out = []
+    for lever, (change, args) in alone.items():
+        if not change:
+            continue
+        pts = side(*args)
+        counts = tuple(o.counts.scaled(month) for o in pts)
+        out.append(
+            _lever(lever, float(change), pts[1], counts, 0.0, result_of, estimates, point_of)
+        )
+    if data.attrition_change:
+        base_counts = tuple(o.counts.scaled(month) for o in base_pts)
+        out.append(
+            _lever(
+                "attrition_change",
+                data.attrition_change,
+                base_pts[1],
+                base_counts,
+                data.attrition_change,
+                result_of,
+                estimates,
+                point_of,
+            )
+        )
+    if data.monthly_cost:
+        e = estimates["monthly_cost"]
+        out.append(
+            schemas.LeverOut(
+                lever="monthly_cost",
+                change=data.monthly_cost,
+                effect=LEVER_EFFECTS["monthly_cost"],
+                service_level=base_pts[1].service_level,
+                abandon_rate=base_pts[1].abandon_rate,
+                monthly_benefit=-e.value,
+                monthly_benefit_low=-e.high,
+                monthly_benefit_high=-e.low,
+            )
+        )
+    return out
+
+
+def _lever(
+    lever: str,
+    change: float,
+    o: Outcome,
+    counts: tuple[ev.Counts, ...],
+    attrition: float,
+    result_of: Any,
+    estimates: Mapping[str, ev.Estimate],
+    point_of: Mapping[str, float],
+) -> schemas.LeverOut:
+    def benefit(a: Mapping[str, Any]) -> Any:
+        return result_of(counts, attrition, a, priced=False)["monthly_net_benefit"]
+
+    e = ev.monte_carlo(benefit, estimates, n=SAMPLES, seed=SEED)
+    return schemas.LeverOut(
+        lever=lever,
+        change=change,
+        effect=LEVER_EFFECTS[lever],
+        service_level=o.service_level,
+        abandon_rate=o.abandon_rate,
+        monthly_benefit=float(benefit(point_of)),
+        monthly_benefit_low=e.low,
+        monthly_benefit_high=e.high,
     )
 
 
