@@ -18,7 +18,10 @@ pytestmark = pytest.mark.browser
 def test_an_agent_asks_for_time_off_on_a_phone_and_the_planner_grants_it(
     browse: Browse, chromium: Any
 ) -> None:
+    # a Monday and Tuesday about six weeks ahead: weekdays of a week with no published schedule,
+    # so the planner decides (weekend days off no shift would be granted automatically)
     first = datetime.now(UTC).date() + timedelta(days=40)
+    first += timedelta(days=(7 - first.weekday()) % 7)
     last = first + timedelta(days=1)
     mobile = browse.page()
     browse.sign_in(mobile, "agent")
