@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from ccops import cli_support
 from ccops.cli import app
 from ccops.settings import get_settings
 from tests.factories.knowledge import published, world_session
@@ -69,7 +71,9 @@ def test_kb_repeats_prints_rates_per_topic_and_version(
     mp.setenv("CCOPS_DATABASE_URL", world.settings.resolved_database_url())
     mp.setenv("CCOPS_DATA_DIR", str(world.settings.data_dir))
     mp.setenv("CCOPS_SECRET_KEY", "k")
-    mp.setenv("COLUMNS", "200")
+    # the table's figures are read whole: a console as wide as a desktop terminal, whatever
+    # the terminal of the test run (80 columns under xdist, where cells fold)
+    mp.setattr(cli_support, "console", Console(width=160))
     get_settings.cache_clear()
     article_id = seed_repeats(world)
     runner = CliRunner()

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from rich.console import Console
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from ccops import cli_support
 from ccops.cli import app
 from ccops.quality import disputes as qa_disputes
 from ccops.quality import evaluations as qa_evaluations
@@ -17,8 +20,11 @@ from tests.factories.quality import ALL_TOP, FORM, MIXED, answers, answers_json,
 
 
 def test_cli_creates_forms_evaluates_and_reports_scores(
-    cli: CliRunner, session: Session, tmp_path: Path
+    cli: CliRunner, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # rows are read whole: a console as wide as a desktop terminal, whatever the terminal of
+    # the test run (80 columns under xdist, where cells fold)
+    monkeypatch.setattr(cli_support, "console", Console(width=160))
     centre: dict[str, Any] = make_centre(session)
     session.commit()
     bad = {**FORM, "name": "Bad"}

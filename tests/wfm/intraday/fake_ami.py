@@ -141,9 +141,10 @@ def in_thread(ami: FakeAmi) -> Iterator[int]:
     """Run ``ami`` on its own event loop in a thread (for a command that runs its own loop);
     yield its port."""
     loop = asyncio.new_event_loop()
-    port = loop.run_until_complete(ami.start())
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
+    # started on the thread's loop: the main thread may hold a running loop (Playwright's)
+    port = asyncio.run_coroutine_threadsafe(ami.start(), loop).result(5)
     try:
         yield port
     finally:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -37,7 +39,22 @@ from ccops.wfm.intraday.models import LiveContact
 from tests.factories import make_org
 from tests.wfm.intraday.fake_ami import DROP, SILENT, FakeAmi, Script, in_thread
 
+R = TypeVar("R")
+
 T0 = int(time.time()) - 3600
+
+
+def _off_loop(call: Callable[..., R], *args: Any) -> R:
+    """Call ``call`` in a thread of its own. A browser test earlier in the same test worker
+    leaves Playwright's event loop running on the main thread, where ``asyncio.run`` (the feed's
+    and the command's) refuses to start; a real ``ccops events ami`` has no such loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args).result()
+
+
+def _run(coroutine: Coroutine[Any, Any, R]) -> R:
+    """Run a coroutine on a fresh event loop, off the main thread (see ``_off_loop``)."""
+    return _off_loop(asyncio.run, coroutine)
 
 
 Event = dict[str, str]
@@ -161,7 +178,7 @@ def run_feed(
         finally:
             await ami.stop()
 
-    stats, feed = asyncio.run(main())
+    stats, feed = _run(main())
     return stats, feed, ami
 
 
@@ -329,7 +346,7 @@ def test_an_interrupted_feed_keeps_its_open_calls(session: Session) -> None:
             await task
         await ami.stop()
 
-    asyncio.run(main())
+    _run(main())
     assert contacts(session) == {"8.8:Sales:1": ("answered", 7.0, 0.0, "alice")}
     pending = continuity.list_pending(session=session, source=PENDING_SOURCE)
     assert [(p.external_id, p.answered, p.agent) for p in pending] == [
@@ -394,7 +411,9 @@ def test_the_command_runs_the_feed_and_prints_its_totals(
     with in_thread(ami) as port:
         args = ["events", "ami", "--host", "127.0.0.1", "--port", str(port)]
         args += ["--username", "ccops", "--secret-env", "TEST_AMI_SECRET"]
-        result = cli.invoke(app, [*args, "--site", "Main", "--until-idle", "0.5", "--json"])
+        result = _off_loop(
+            cli.invoke, app, [*args, "--site", "Main", "--until-idle", "0.5", "--json"]
+        )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     # FullyBooted and the call's three events
@@ -404,11 +423,11 @@ def test_the_command_runs_the_feed_and_prints_its_totals(
     monkeypatch.setenv("TEST_AMI_SECRET", "wrong")
     with in_thread(FakeAmi([])) as port:
         args[5] = str(port)
-        refused = cli.invoke(app, [*args, "--json"])
+        refused = _off_loop(cli.invoke, app, [*args, "--json"])
     assert refused.exit_code == 7, refused.output
     assert "Authentication failed" in refused.output
     monkeypatch.delenv("TEST_AMI_SECRET")
-    missing = cli.invoke(app, [*args, "--json"])
+    missing = _off_loop(cli.invoke, app, [*args, "--json"])
     assert missing.exit_code == 2
     assert "TEST_AMI_SECRET" in missing.output
 
@@ -450,7 +469,7 @@ def test_an_unreachable_server_is_tried_again_with_growing_bounded_delays() -> N
         assert gave_up.value.problems[0].field == "host"
         return feed
 
-    feed = asyncio.run(main())
+    feed = _run(main())
     assert feed.stats.failures == 5 and feed.stats.connections == 0
     assert feed.stats.delays == [0.02, 0.04, 0.05, 0.05]  # doubling, never above the bound
 
