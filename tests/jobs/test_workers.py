@@ -142,10 +142,11 @@ def test_two_workers_split_the_queue_and_run_each_job_once(
     starts = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
     assert sorted(int(n) for n, _ in starts) == list(range(20))
     assert [j.attempts for j in ran] == [1] * 20
-    # each job's result names the worker that stored its row, and both workers took some
+    # each job's result names the worker that stored its row, and both workers took some (how
+    # many each is the scheduler's: 19 and 1 has been seen on a busy 2-core machine)
     by_worker = Counter(w for _, w, _ in rows)
     assert set(by_worker) == {first.pid, second.pid}, by_worker
-    assert min(by_worker.values()) >= 2, by_worker
+    assert sum(by_worker.values()) == 20, by_worker
     results = [json.loads(j.result_json or "{}") for j in ran]
     assert {(r["n"], r["worker"]) for r in results} == {(n, w) for n, w, _ in rows}
 
