@@ -3,7 +3,7 @@ actions on the huddle's page and the owner's home page until the owner marks the
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -17,6 +17,11 @@ from tests.factories.knowledge import world_session
 from tests.factories.web import World
 
 
+def _team_a_today() -> date:
+    """Today at Team A's site (Main, London): the day the board and the forms use."""
+    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+
 def _count(world: World) -> int:
     with world_session(world) as s:
         return int(s.scalar(select(func.count()).select_from(Huddle)) or 0)
@@ -25,7 +30,7 @@ def _count(world: World) -> int:
 def test_a_team_leader_records_a_huddle_and_the_owner_marks_the_action_done(
     world: World,
 ) -> None:
-    today = utcnow().date()
+    today = _team_a_today()
     lead = world.client(Role.supervisor)
     board = lead.get("/huddles")
     assert 'href="/huddles/record?team=Team%20A"' in board.text
@@ -88,7 +93,7 @@ def test_a_team_leader_records_a_huddle_and_the_owner_marks_the_action_done(
     assert f'data-action="{action_id}"' not in home
     with world_session(world) as s:
         done_on = s.get(HuddleAction, action_id).done_on  # type: ignore[union-attr]
-        assert done_on in (today, utcnow().date())  # the test may run across midnight
+        assert done_on in (today, _team_a_today())  # the test may run across midnight
     again = agent.post(f"/huddles/actions/{action_id}/done")
     assert again.status_code == 303
     assert "already done" in agent.get("/").text
@@ -100,7 +105,7 @@ def test_a_team_leader_records_a_huddle_and_the_owner_marks_the_action_done(
 def test_a_team_leader_cannot_record_for_another_team_nor_name_its_people(
     world: World,
 ) -> None:
-    today = utcnow().date().isoformat()
+    today = _team_a_today().isoformat()
     lead = world.client(Role.supervisor)
     other = lead.post(
         "/huddles/record",
@@ -138,7 +143,7 @@ def test_a_team_leader_cannot_record_for_another_team_nor_name_its_people(
         data={
             "team": "Team A",
             "kind": "huddle",
-            "held_on": (utcnow().date() + timedelta(days=1)).isoformat(),
+            "held_on": (_team_a_today() + timedelta(days=1)).isoformat(),
         },
     )
     assert future.status_code == 422 and "in the future" in future.text
@@ -151,7 +156,7 @@ def test_a_team_leader_cannot_record_for_another_team_nor_name_its_people(
 def test_the_scheduled_huddle_is_on_the_board_and_gives_the_recorded_huddle_its_time(
     world: World,
 ) -> None:
-    today = utcnow().date()
+    today = _team_a_today()
     london = ZoneInfo("Europe/London")  # Team A's site, Main
     with world_session(world) as s:
         alice = s.scalars(select(Person).where(Person.login == "alice")).one()

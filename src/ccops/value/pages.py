@@ -18,7 +18,7 @@ from ccops.org import service as org_service
 from ccops.text import N_
 from ccops.value import schemas
 from ccops.value import service as value_service
-from ccops.web import permissions
+from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep, SettingsDep
 from ccops.web.render import gettext_for, render
@@ -151,13 +151,6 @@ def _month(text: str | None) -> date | None:
         return None
 
 
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @pages.get("", response_class=HTMLResponse)
 def value_page(
     request: Request,
@@ -171,7 +164,7 @@ def value_page(
     _ = gettext_for(request, user)
     sites = org_service.list_sites(session=session, scope=user.scope)
     problems: dict[str, str] = {}
-    wanted_day = _date(day)
+    wanted_day = forms.optional_date(day)
     if day and wanted_day is None:
         problems["day"] = _("Enter a date (YYYY-MM-DD).")
     out: schemas.SummaryOut | None = None

@@ -445,10 +445,11 @@ def huddles_rhythm(
                 "held": len(r.held),
                 "expected": len(r.expected),
                 "missed": ", ".join(sorted({f"{k} x{r.missed.count(k)}" for k in r.missed})),
+                "by": r.basis,
             }
             for r in rows
         ],
-        ["day", "held", "expected", "missed"],
+        ["day", "held", "expected", "missed", "by"],
     )
 
 

@@ -8,6 +8,7 @@ managers and admins record; those who read huddles see one; the owner marks an a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -44,11 +45,11 @@ ACTION_ROWS = 3
 FIELDS = ("team", "kind", "held_on", "held_at", "notes")
 
 
-def _blank(team: str) -> forms.FormState:
+def _blank(team: str, today: date) -> forms.FormState:
     values: dict[str, Any] = {
         "team": team,
         "kind": "huddle",
-        "held_on": utcnow().date().isoformat(),
+        "held_on": today.isoformat(),
         "held_at": "",
         "notes": "",
         "attendees": [],
@@ -73,13 +74,16 @@ def record_response(
     people = (
         huddle_service.team_people(session=session, team=chosen, scope=user.scope) if chosen else []
     )
-    state = state or _blank(chosen)
+    today = (
+        huddle_service.team_today(session=session, team=chosen, now=utcnow(), scope=user.scope)
+        if chosen
+        else utcnow().date()
+    )
+    state = state or _blank(chosen, today)
     state.values["team"] = chosen
     _ = gettext_for(request, user)
     planned = (
-        huddle_service.agenda_schedule(
-            session=session, team=chosen, day=utcnow().date(), scope=user.scope
-        )
+        huddle_service.agenda_schedule(session=session, team=chosen, day=today, scope=user.scope)
         if chosen
         else []
     )
@@ -100,7 +104,7 @@ def record_response(
             "kinds_options": [(k, _(v)) for k, v in KIND_LABELS.items()],
             "owner_options": [("", "—")] + [(login, f"{name} ({login})") for login, name in people],
             "rows": range(ACTION_ROWS),
-            "today": utcnow().date().isoformat(),
+            "today": today.isoformat(),
             "time_hint": time_hint,
         },
         principal=user,
@@ -166,11 +170,14 @@ def record(
     if data is not None and actions is not None:
         try:
             with attempt(session):
+                today = huddle_service.team_today(
+                    session=session, team=data.team, now=utcnow(), scope=user.scope
+                )
                 out = huddle_service.record(
                     session=session,
                     data=data.model_copy(update={"actions": actions}),
                     by=user.login,
-                    today=utcnow().date(),
+                    today=today,
                     scope=user.scope,
                 )
         except CcopsError as exc:

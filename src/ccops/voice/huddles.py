@@ -19,11 +19,12 @@ from ccops.performance import measures as perf_measures
 from ccops.performance import models as perf_models
 from ccops.performance import schemas as perf_schemas
 from ccops.performance import subjects as perf_subjects
+from ccops.relative_days import monday_of
 from ccops.voice import models as m
 from ccops.voice import schemas as s
 from ccops.wfm.intraday import exceptions as intraday_exceptions
 from ccops.wfm.intraday import schemas as intraday_schemas
-from ccops.wfm.schedules.models import FixedActivity
+from ccops.wfm.schedules.models import FixedActivity, Schedule, ScheduledShift
 
 AGENDA_KPIS = ("aht_s", "repeat_contact_rate", "occupancy")
 """The team KPIs a huddle looks at (yesterday and today, each with its interval)."""
@@ -341,6 +342,80 @@ def complete(
     return _action_out(session, a, today)
 
 
+def team_today(
+    *,
+    session: Session,
+    team: str,
+    now: datetime,
+    scope: org_service.Scope = org_service.EVERYTHING,
+) -> date:
+    """Today at ``team``'s site: a Shanghai team's day begins at 16:00 UTC, not at midnight UTC."""
+    t = _team(session, team, scope)
+    return _utc(now).astimezone(ZoneInfo(t.site.timezone)).date()
+
+
+def _floor_hours(shifts: list[tuple[datetime, datetime]], day: date, zone: ZoneInfo) -> int:
+    """Local clock hours of ``day`` whose middle falls in someone's shift: the hours a team is on
+    the floor, one floor check each (08:00-16:30 gives 8; DST days count their real hours)."""
+    lo = datetime.combine(day, time(0), zone).astimezone(UTC)
+    hi = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    hours = 0
+    at = lo
+    while at < hi:
+        middle = at + timedelta(minutes=30)
+        if any(a <= middle < b for a, b in shifts):
+            hours += 1
+        at += timedelta(hours=1)
+    return hours
+
+
+def _published_shifts(
+    session: Session, team: Team, first: date, last: date, zone: ZoneInfo
+) -> tuple[set[date], dict[date, list[tuple[datetime, datetime]]]]:
+    """The week starts the site has a published schedule for, and the team members' published
+    shifts by local start day, over ``first``..``last``."""
+    weeks = set(
+        session.scalars(
+            select(Schedule.week_start).where(
+                Schedule.site_id == team.site_id,
+                Schedule.status == "published",
+                Schedule.week_start <= last,
+                Schedule.week_start > first - timedelta(days=7),
+            )
+        )
+    )
+    lo = datetime.combine(first - timedelta(days=1), time(0), zone).astimezone(UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), zone).astimezone(UTC)
+    by_day: dict[date, list[tuple[datetime, datetime]]] = {}
+    for start, end in session.execute(
+        select(ScheduledShift.start_at, ScheduledShift.end_at)
+        .join(Schedule, Schedule.id == ScheduledShift.schedule_id)
+        .join(Person, Person.id == ScheduledShift.person_id)
+        .where(
+            Schedule.status == "published",
+            Person.team_id == team.id,
+            ScheduledShift.start_at < hi,
+            ScheduledShift.end_at > lo,
+        )
+    ):
+        a, b = _utc(start), _utc(end)
+        for d in {a.astimezone(zone).date(), (b - timedelta(seconds=1)).astimezone(zone).date()}:
+            by_day.setdefault(d, []).append((a, b))
+    return weeks, by_day
+
+
+def _take(expected: list[str], held: list[str]) -> tuple[list[str], list[str]]:
+    """What of ``expected`` was held (each held event meets one expected of its kind), and what
+    was missed."""
+    missed = list(expected)
+    got = []
+    for k in held:
+        if k in missed:
+            missed.remove(k)
+            got.append(k)
+    return got, missed
+
+
 def rhythm(
     *,
     session: Session,
@@ -349,38 +424,80 @@ def rhythm(
     last: date,
     scope: org_service.Scope = org_service.EVERYTHING,
 ) -> list[s.RhythmDay]:
-    """Per working day (Monday to Friday): the floor checks and huddle expected and held, and on
-    the week's last working day its weekly meeting (held any day that week); what was missed."""
+    """Per day: the floor checks, huddles and meetings expected and held, and what was missed.
+
+    Where the site has a published schedule for the week, the schedule says what is expected: a
+    floor check for each hour the team's members are on shift, the huddles and meetings it holds
+    for the team (a working day with none scheduled still expects its daily huddle), and a week
+    with no meeting scheduled expects one on its last working day. Without a published schedule
+    the rule is Monday to Friday: eight floor checks and a huddle each day, the meeting on Friday.
+    A meeting held on any day of its week counts for the week's expected meeting.
+    """
     t = _team(session, team, scope)
+    zone = ZoneInfo(t.site.timezone)
     held: dict[date, list[str]] = {}
     for h in session.scalars(
         select(m.Huddle).where(
             m.Huddle.team_id == t.id,
-            m.Huddle.held_on >= first - timedelta(days=6),
-            m.Huddle.held_on <= last,
+            m.Huddle.held_on >= monday_of(first),
+            m.Huddle.held_on <= monday_of(last) + timedelta(days=6),
         )
     ):
         held.setdefault(h.held_on, []).append(h.kind)
+    weeks, shifts = _published_shifts(session, t, monday_of(first), last, zone)
+
+    def plan(day: date) -> tuple[str, list[str]]:
+        """The basis and the expected events of ``day``, meetings excluded."""
+        if monday_of(day) not in weeks:
+            if day.weekday() >= 5:
+                return "rule", []
+            return "rule", ["floor_check"] * FLOOR_CHECKS_PER_DAY + ["huddle"]
+        hours = _floor_hours(shifts.get(day, []), day, zone)
+        gatherings = scheduled(session=session, team=t, day=day)
+        huddles_due = [g.kind for g in gatherings if g.kind == "huddle"]
+        if hours and not huddles_due:
+            huddles_due = ["huddle"]
+        return "schedule", ["floor_check"] * hours + huddles_due
+
+    def meetings(monday: date) -> dict[date, int]:
+        """Which days of the week starting ``monday`` expect a meeting (and how many)."""
+        days = [monday + timedelta(days=i) for i in range(7)]
+        if monday not in weeks:
+            return {monday + timedelta(days=4): 1}
+        found: dict[date, int] = {}
+        for d in days:
+            n = sum(g.kind == "meeting" for g in scheduled(session=session, team=t, day=d))
+            if n:
+                found[d] = n
+        if found:
+            return found
+        working = [d for d in days if _floor_hours(shifts.get(d, []), d, zone)]
+        return {working[-1]: 1} if working else {}
+
+    week_meetings: dict[date, dict[date, int]] = {}
     out = []
     day = first
     while day <= last:
-        if day.weekday() < 5:
-            expected = ["floor_check"] * FLOOR_CHECKS_PER_DAY + ["huddle"]
-            if day.weekday() == 4:
-                expected.append("meeting")
-            today_held = sorted(k for k in held.get(day, []) if k != "meeting")
-            monday = day - timedelta(days=day.weekday())
-            week_meetings = [
-                "meeting"
-                for d in (monday + timedelta(days=i) for i in range(7))
-                for k in held.get(d, [])
-                if k == "meeting"
-            ]
-            got = today_held + (week_meetings[:1] if day.weekday() == 4 else [])
-            missed = list(expected)
-            for k in got:
-                if k in missed:
-                    missed.remove(k)
-            out.append(s.RhythmDay(day=day, expected=expected, held=got, missed=missed))
+        basis, expected = plan(day)
+        monday = monday_of(day)
+        if monday not in week_meetings:
+            week_meetings[monday] = meetings(monday)
+        due = week_meetings[monday].get(day, 0)
+        if expected or due:
+            got, missed = _take(expected, sorted(k for k in held.get(day, []) if k != "meeting"))
+            if due:
+                earlier = sum(n for d, n in week_meetings[monday].items() if d < day)
+                in_week = sum(
+                    k == "meeting"
+                    for i in range(7)
+                    for k in held.get(monday + timedelta(days=i), [])
+                )
+                met = max(0, min(due, in_week - earlier))
+                expected = expected + ["meeting"] * due
+                got = got + ["meeting"] * met
+                missed = missed + ["meeting"] * (due - met)
+            out.append(
+                s.RhythmDay(day=day, expected=expected, held=got, missed=missed, basis=basis)
+            )
         day += timedelta(days=1)
     return out

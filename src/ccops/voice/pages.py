@@ -3,7 +3,7 @@ huddle board on a tablet). The JSON API is in ``routes``."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from ccops.db import attempt, utcnow
 from ccops.errors import CcopsError
 from ccops.org import service as org_service
+from ccops.relative_days import monday_of
 from ccops.voice import engagement as engagement_service
 from ccops.voice import huddles as huddle_service
 from ccops.voice import schemas as s
@@ -117,8 +118,8 @@ def engagement_page(request: Request, user: ResultReader, session: SessionDep) -
     try:
         out = engagement_service.engagement_and_attrition(
             session=session,
-            first=_day(request.query_params.get("first")),
-            last=_day(request.query_params.get("last")),
+            first=forms.optional_date(request.query_params.get("first")),
+            last=forms.optional_date(request.query_params.get("last")),
             scope=user.scope,
         )
     except CcopsError as exc:
@@ -136,13 +137,6 @@ def engagement_page(request: Request, user: ResultReader, session: SessionDep) -
     )
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 @huddle_pages.get("", response_class=HTMLResponse)
 def board(request: Request, user: HuddleReader, session: SessionDep) -> HTMLResponse:
     """The huddle board of a team (tablet-sized): agenda, open actions, this week's rhythm."""
@@ -155,10 +149,13 @@ def board(request: Request, user: HuddleReader, session: SessionDep) -> HTMLResp
     problem = None
     if chosen:
         try:
+            today = huddle_service.team_today(
+                session=session, team=chosen, now=utcnow(), scope=user.scope
+            )
             agenda = huddle_service.agenda(
                 session=session, team=chosen, day=today, scope=user.scope
             )
-            monday = today - timedelta(days=today.weekday())
+            monday = monday_of(today)
             rhythm = huddle_service.rhythm(
                 session=session,
                 team=chosen,

@@ -261,8 +261,11 @@ def list_huddles(
 @huddles.post("", response_model=s.HuddleOut, status_code=status.HTTP_201_CREATED)
 def record(data: s.HuddleIn, session: SessionDep, user: HuddleWriter) -> s.HuddleOut:
     """Record a huddle's notes, attendance and actions."""
+    today = huddle_service.team_today(
+        session=session, team=data.team, now=utcnow(), scope=user.scope
+    )
     return huddle_service.record(
-        session=session, data=data, by=user.login, today=_today(), scope=user.scope
+        session=session, data=data, by=user.login, today=today, scope=user.scope
     )
 
 
@@ -274,7 +277,9 @@ def agenda(
     day: date | None = None,
 ) -> huddle_service.Agenda:
     """The agenda of a team's huddle: KPIs with intervals, exceptions, changes, recognition."""
-    return huddle_service.agenda(session=session, team=team, day=day or _today(), scope=user.scope)
+    if day is None:
+        day = huddle_service.team_today(session=session, team=team, now=utcnow(), scope=user.scope)
+    return huddle_service.agenda(session=session, team=team, day=day, scope=user.scope)
 
 
 @huddles.get("/rhythm", response_model=list[s.RhythmDay])

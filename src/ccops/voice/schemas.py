@@ -332,3 +332,7 @@ class RhythmDay(BaseModel):
     expected: list[str]
     held: list[str]
     missed: list[str]
+    basis: str = "rule"
+    """``schedule`` when the site's published schedule set what was expected that day, ``rule``
+    when none was published (Monday to Friday: eight floor checks and a huddle; Friday: the
+    meeting)."""

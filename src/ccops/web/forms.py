@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -41,6 +42,14 @@ class FormState:
             self.errors.setdefault(name, message)
         elif message not in self.general:
             self.general.append(message)
+
+
+def optional_date(text: str | None) -> date | None:
+    """A date query parameter (ISO), or None when it is missing or not a valid date."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def text_values(form: FormData, names: Iterable[str], lists: Iterable[str] = ()) -> dict[str, Any]:
