@@ -296,3 +296,34 @@ def test_full_database_access_logs_and_insert_order_cannot_tie_an_answer_to_a_pe
     stored = [json.loads(b.answers) for b in session.scalars(select(StaffSurveyBallot)) if b.used]
     assert sorted(a["proud"] for a in stored) == [1, 1, 5, 5]
     assert date.today() not in [v for a in stored for v in a.values()]
+
+
+def test_postgres_row_stamps_tie_no_ballot_to_its_respondent(session: Session) -> None:
+    """PostgreSQL's ``xmin`` (the writing transaction, readable by any SQL user) is the same on
+    every ballot and respondent row of a round after each answer, so it matches no ballot to a
+    person; on SQLite the tables keep no rowid (above) and there is no such stamp."""
+    ids = build_org(session, {"Team A": ("Main", 3)})
+    engagement(session)
+    round_id = _open(session)
+    session.commit()
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def stamps(table: str) -> set[str]:
+        rows = session.execute(
+            text(f"SELECT xmin::text FROM {table} WHERE round_id = :r"), {"r": round_id}
+        )
+        return {x for (x,) in rows}
+
+    seen: list[str] = []
+    for person, rating in zip(ids["Team A"], (5, 3, 1), strict=True):
+        surveys.answer(
+            session=session, round_id=round_id, person_id=person, data=answers(rating), today=DURING
+        )
+        session.commit()
+        if postgres:
+            ballots, respondents = stamps("staff_survey_ballot"), stamps("staff_survey_respondent")
+            assert len(ballots) == 1 and ballots == respondents
+            seen.append(ballots.pop())
+    assert _used(session) == 3
+    if postgres:
+        assert len(set(seen)) == 3  # each answer's transaction restamped the whole round

@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ccops.engines import disclosure
@@ -435,6 +435,25 @@ def answer(
     ballot.answers = stored
     session.add(m.StaffSurveyRespondent(round_id=r.id, person_id=person_id))
     session.flush()
+    _rewrite_round(session, r.id)
+
+
+def _rewrite_round(session: Session, round_id: int) -> None:
+    """Rewrite every ballot and respondent row of the round in the answering transaction.
+
+    PostgreSQL stamps each row version with the id of the transaction that wrote it (``xmin``,
+    readable by any SQL user): the filled ballot and the new respondent row would share one that
+    no other row has. Rewritten together, every row of the round carries the last answer's id,
+    so the stamp ties no ballot to a person. (Old row versions stay in the table until VACUUM and
+    in the write-ahead log; reading those needs the server's files or superuser tools.)
+    """
+    for table in (m.StaffSurveyBallot, m.StaffSurveyRespondent):
+        session.execute(
+            update(table)
+            .where(table.round_id == round_id)
+            .values(round_id=table.round_id)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def remind(*, session: Session, round_id: int, scope: org_service.Scope) -> int:
