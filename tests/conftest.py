@@ -6,6 +6,7 @@ that several folders use in a plugin listed here.
 """
 
 pytest_plugins = [
+    "tests.plugins.connections",
     "tests.plugins.databases",
     "tests.plugins.demo",
     "tests.plugins.world",

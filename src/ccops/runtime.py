@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -16,6 +16,16 @@ from ccops.settings import Settings, get_settings
 _engines: dict[str, Engine] = {}
 # Session factories of engines found migrated: checked once per engine, not on every request.
 _factories: dict[Engine, sessionmaker[Session]] = {}
+# Waits for background work that may hold a connection (the KPI refresher): disposing an engine
+# while another thread has one of its connections checked out orphans that connection, which
+# is then closed only by the garbage collector, at a random later moment.
+_quiesce: list[Callable[[], None]] = []
+
+
+def before_dispose(wait: Callable[[], None]) -> None:
+    """Have ``dispose_engines`` call ``wait`` first (a module with background database work)."""
+    if wait not in _quiesce:
+        _quiesce.append(wait)
 
 
 def engine_for(url: str, *, purpose: str = "") -> Engine:
@@ -32,7 +42,10 @@ def engine_for(url: str, *, purpose: str = "") -> Engine:
 
 
 def dispose_engines() -> None:
-    """Close every pooled connection and forget the engines (tests, forked workers)."""
+    """Close every pooled connection and forget the engines (tests, forked workers), once the
+    background work that may hold one of their connections has finished."""
+    for wait in _quiesce:
+        wait()
     _factories.clear()
     while _engines:
         _engines.popitem()[1].dispose()

@@ -34,7 +34,7 @@ from sqlalchemy import exc, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ccops.runtime import engine_for
+from ccops.runtime import before_dispose, engine_for
 
 T = TypeVar("T")
 
@@ -196,8 +196,19 @@ def served_as_of() -> datetime | None:
 
 
 def wait_for_refreshes() -> None:
-    """Block until every refresh started so far has finished (tests)."""
+    """Block until every refresh started so far has finished (tests, and before engines are
+    disposed)."""
     _refresher.submit(lambda: None).result()
+
+
+def _drain() -> None:
+    try:
+        wait_for_refreshes()
+    except RuntimeError:  # the interpreter is shutting down: no refresh runs any more
+        pass
+
+
+before_dispose(_drain)
 
 
 def _remember(base: Hashable, version: DataVersion, value: list[Any], at: float) -> None:
