@@ -80,6 +80,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
     ("overtime", "ccops.wfm.overtime.cli:overtime_app", "Overtime and VTO offers."),
     (
+        "frontline",
+        "ccops.wfm.frontline.cli:frontline_app",
+        "Executives' front-line shifts and the contacts handled on them.",
+    ),
+    (
         "schedule",
         "ccops.wfm.schedules.cli:schedule_app",
         "Schedules: build, show, publish, edit.",

@@ -17,6 +17,7 @@ from ccops.wfm.allowances import models as allowance_models
 from ccops.wfm.bidding import models as bidding_models
 from ccops.wfm.capacity import models as capacity_models
 from ccops.wfm.forecasts import models as forecast_models
+from ccops.wfm.frontline import models as frontline_models
 from ccops.wfm.intraday import models as intraday_models
 from ccops.wfm.overtime import models as overtime_models
 from ccops.wfm.requests import models as request_models
@@ -45,6 +46,7 @@ __all__ = [
     "schedule_models",
     "staffing_models",
     "overtime_models",
+    "frontline_models",
     "swapboard_models",
     "value_models",
     "voice_models",

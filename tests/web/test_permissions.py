@@ -160,6 +160,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/overtime"): PLANNING,
     ("POST", "/overtime/{offer_id}/accept"): NOT_EXECUTIVE,
     ("POST", "/overtime/{offer_id}/close"): PLANNING,
+    ("GET", "/frontline"): STAFFING | {E},
+    ("POST", "/frontline"): PLANNING,
+    ("GET", "/frontline/{shift_id}"): STAFFING | {E},
+    ("POST", "/frontline/{shift_id}/remove"): PLANNING,
     # JSON API: shift bidding (planners open and award; agents rank)
     ("GET", "/api/v1/bids"): NOT_EXECUTIVE,
     ("POST", "/api/v1/bids"): PLANNING,
@@ -179,6 +183,11 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/overtime/quote"): PLANNING,
     ("POST", "/api/v1/overtime/{offer_id}/accept"): NOT_EXECUTIVE,
     ("POST", "/api/v1/overtime/{offer_id}/close"): PLANNING,
+    # JSON API: executives' front-line shifts (planners schedule; executives see their own)
+    ("GET", "/api/v1/frontline-shifts"): STAFFING | {E},
+    ("POST", "/api/v1/frontline-shifts"): PLANNING,
+    ("GET", "/api/v1/frontline-shifts/{shift_id}"): STAFFING | {E},
+    ("DELETE", "/api/v1/frontline-shifts/{shift_id}"): PLANNING,
     ("GET", "/api/v1/schedules/people/{login}/availability"): STAFFING | {E},
     ("POST", "/api/v1/schedules/people/{login}/availability"): STAFFING,
     ("GET", "/api/v1/schedules/people/{login}/preferences"): STAFFING | {E},

@@ -51,6 +51,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.wfm.bidding.pages",
     "ccops.wfm.overtime.routes",
     "ccops.wfm.overtime.pages",
+    "ccops.wfm.frontline.routes",
+    "ccops.wfm.frontline.pages",
     "ccops.wfm.swapboard.routes",
     "ccops.wfm.swapboard.pages",
     "ccops.wfm.requests.pages",

@@ -88,6 +88,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("timeoff", "/timeoff", N_("Time off"), permissions.SCHEDULE_REQUEST),
     ("swaps", "/swaps", N_("Swap board"), permissions.SCHEDULE_REQUEST),
     ("overtime", "/overtime", N_("Overtime"), permissions.SCHEDULE_REQUEST),
+    ("frontline", "/frontline", N_("Front line"), permissions.SCHEDULE_READ),
     ("notifications", "/notifications", N_("Notifications"), permissions.SIGNED_IN),
     ("audit", "/admin/audit", N_("Audit trail"), permissions.AUDIT),
 )

@@ -16,6 +16,7 @@ from ccops.enums import ScopeKind
 from ccops.metrics import cache as kpi_cache
 from ccops.org import service as org_service
 from ccops.org.models import Person, Queue, Site
+from ccops.wfm.frontline import service as frontline
 from ccops.wfm.schedules import common, schemas
 from ccops.wfm.schedules.models import (
     CoverageInterval,
@@ -239,7 +240,8 @@ def published_break(
 def published_coverage(
     *, session: Session, queue_id: int, start: datetime, end: datetime
 ) -> dict[datetime, float]:
-    """Scheduled net agents per 15-minute interval start (UTC) of the published schedules."""
+    """Scheduled net agents per 15-minute interval start (UTC) of the published schedules, with
+    the front-line shifts a planner counts as coverage."""
     rows = session.execute(
         select(CoverageInterval.interval_start, CoverageInterval.scheduled)
         .join(Schedule, Schedule.id == CoverageInterval.schedule_id)
@@ -254,6 +256,9 @@ def published_coverage(
     out: dict[datetime, float] = defaultdict(float)
     for at, value in rows:
         out[at] += float(value)
+    extra = frontline.coverage(session=session, queue_id=queue_id, start=start, end=end)
+    for at, value in extra.items():
+        out[at] += value
     return dict(out)
 
 
