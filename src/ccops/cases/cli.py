@@ -44,6 +44,11 @@ churn_app = typer.Typer(
     help="Churn flags by customer key, imported from the centre's CRM.", no_args_is_help=True
 )
 cases_app.add_typer(churn_app, name="churn")
+chains_app = typer.Typer(
+    help="Escalation chains: who a case goes up to, after how many business hours.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(chains_app, name="chains")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -715,3 +720,84 @@ def import_churn(
             "recorded",
             highlight=False,
         )
+
+
+def _print_chains(out: schemas.ChainsOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "type": c.case_type,
+            "severity": c.severity or "any",
+            "level": lv.level,
+            "who": lv.role or f"person {lv.person}",
+            "after business h": lv.after_h,
+        }
+        for c in out.chains
+        for lv in c.levels
+    ]
+    print_table("Escalation chains", rows, ["type", "severity", "level", "who", "after business h"])
+    console.print(
+        "Other cases: "
+        + ", ".join(f"level {lv.level} {lv.role} on a breach" for lv in out.builtin),
+        highlight=False,
+    )
+
+
+@chains_app.command("show")
+@handle_errors
+def show_chains(as_json: JsonOpt = False) -> None:
+    """Show the escalation chains (and the built-in one of cases without their own)."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = chains.list_chains(session=s)
+    _print_chains(out, as_json)
+
+
+@chains_app.command("set")
+@handle_errors
+def set_chain(
+    case_type: Annotated[str, typer.Argument(help="escalation, complaint or feedback")],
+    levels: Annotated[
+        list[str],
+        typer.Argument(
+            help="One level each, in order: who and business hours, e.g. 'team_leader 2' "
+            "'person:jdoe 4' 'manager 8' (who: team_leader, manager, executive or person:LOGIN)"
+        ),
+    ],
+    severity: Annotated[
+        str | None, typer.Option(help="low, medium, high or critical (default: any)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the escalation chain of a type (and severity); an empty level, an unknown person or
+    hours that do not increase are refused with every problem named, nothing stored."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    data = chains.chain_input(case_type, severity, levels)
+    with unit_of_work() as s:
+        chains.set_chain(session=s, data=data)
+        out = chains.list_chains(session=s)
+    _print_chains(out, as_json)
+
+
+@chains_app.command("remove")
+@handle_errors
+def remove_chain(
+    case_type: Annotated[str, typer.Argument(help="escalation, complaint or feedback")],
+    severity: Annotated[
+        str | None, typer.Option(help="The severity of the chain (default: any)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove the escalation chain of a type (and severity)."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = chains.remove_chain(session=s, case_type=case_type, severity=severity)
+    _print_chains(out, as_json)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ccops.cases import from_contact, schemas, workflow
+from ccops.cases import chains, from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.contacts import context as contacts_context
@@ -57,6 +57,11 @@ STATUS_LABELS = {
     "waiting_third_party": N_("waiting for third party"),
     "resolved": N_("resolved"),
     "closed": N_("closed"),
+}
+CHAIN_ROLE_LABELS = {
+    "team_leader": N_("the owning team's leader"),
+    "manager": N_("the managers of the site"),
+    "executive": N_("the executives of the site"),
 }
 CLOCK_LABELS = {
     "paused": N_("paused"),
@@ -564,7 +569,10 @@ def _statuses_page(
     problem: str | None = None,
     status_code: int = 200,
     senior_text: str | None = None,
+    chain_form: dict[str, str] | None = None,
+    chain_problems: list[str] | None = None,
 ) -> HTMLResponse:
+    _ = gettext_for(request, user)
     flow = workflow.get(session)
     senior = workflow.senior_rules(session)
     return render(
@@ -576,6 +584,13 @@ def _statuses_page(
             "senior_text": workflow.senior_lines(senior) if senior_text is None else senior_text,
             "text": workflow.to_lines(flow) if text is None else text,
             "problem": problem,
+            "chains": chains.list_chains(session=session),
+            "chain_form": chain_form
+            or {"case_type": "complaint", "severity": "", "levels": "team_leader 4\nmanager 8"},
+            "chain_problems": chain_problems or [],
+            "chain_role_labels": CHAIN_ROLE_LABELS,
+            "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
+            "severity_options": [("", _("any"))] + [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
             **_labels(session),
         },
         principal=user,
@@ -598,8 +613,12 @@ def set_statuses_page(
     """Replace the centre's case statuses (``reset=1``: back to the built-in ones) or, with
     ``senior``, its serious-case rules; a problem comes back on the page with the text as
     typed, nothing stored."""
-    values = forms.text_values(form, ("workflow", "reset", "senior", "what"))
+    values = forms.text_values(
+        form, ("workflow", "reset", "senior", "what", "case_type", "severity", "levels")
+    )
     _ = gettext_for(request, user)
+    if values["what"] in ("chain", "chain_remove"):
+        return _chain_post(request, user, session, values)
     try:
         with attempt(session):
             if values["what"] == "senior":
@@ -625,6 +644,44 @@ def set_statuses_page(
             problem=exc.message,
             status_code=422,
             senior_text=values["senior"] if senior else None,
+        )
+
+
+def _chain_post(
+    request: Request, user: Principal, session: SessionDep, values: dict[str, str]
+) -> Response:
+    """Set (``what=chain``) or remove (``what=chain_remove``) an escalation chain; the problems
+    come back listed above the form with the text as typed, nothing stored."""
+    _ = gettext_for(request, user)
+    chain_form = {k: values[k] for k in ("case_type", "severity", "levels")}
+    try:
+        with attempt(session):
+            if values["what"] == "chain_remove":
+                chains.remove_chain(
+                    session=session,
+                    case_type=values["case_type"],
+                    severity=values["severity"] or None,
+                )
+                message = _("The escalation chain is removed.")
+            else:
+                chains.set_chain(
+                    session=session,
+                    data=chains.chain_input(
+                        values["case_type"], values["severity"], values["levels"].splitlines()
+                    ),
+                    scope=user.scope,
+                )
+                message = _("The escalation chain is saved.")
+            return redirect(request, "/cases/statuses", flash=("success", message))
+    except CcopsError as exc:
+        listed = [p.message for p in exc.problems if p.message not in ("unknown",)]
+        return _statuses_page(
+            request,
+            user,
+            session,
+            status_code=422,
+            chain_form=chain_form,
+            chain_problems=listed or [exc.message],
         )
 
 

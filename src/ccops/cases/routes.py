@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from ccops.bounds import Day
-from ccops.cases import from_contact, schemas, workflow
+from ccops.cases import chains, from_contact, schemas, workflow
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import utcnow
@@ -161,6 +161,30 @@ def set_senior_rules(
 ) -> schemas.SeniorRulesOut:
     """Replace the serious-case rules (a rule naming nothing: 422, nothing stored)."""
     return workflow.set_senior_rules(session=session, data=data)
+
+
+@router.get("/chains", response_model=schemas.ChainsOut)
+def list_chains(session: SessionDep, _user: SetupReader) -> schemas.ChainsOut:
+    """The escalation chains: the built-in one and the centre's per type and severity."""
+    return chains.list_chains(session=session)
+
+
+@router.put("/chains", response_model=schemas.ChainOut)
+def set_chain(data: schemas.ChainIn, session: SessionDep, user: Setup) -> schemas.ChainOut:
+    """Set the escalation chain of a type and severity (an empty level, an unknown person or
+    hours that do not increase: 422 listing every problem, nothing stored)."""
+    return chains.set_chain(session=session, data=data, scope=user.scope)
+
+
+@router.delete("/chains", response_model=schemas.ChainsOut)
+def remove_chain(
+    session: SessionDep,
+    _user: Setup,
+    case_type: schemas.CaseType,
+    severity: schemas.Severity | None = None,
+) -> schemas.ChainsOut:
+    """Remove the escalation chain of a type and severity (none: 404)."""
+    return chains.remove_chain(session=session, case_type=case_type, severity=severity)
 
 
 @router.get("/routes", response_model=list[schemas.RouteOut])

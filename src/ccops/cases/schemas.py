@@ -169,6 +169,49 @@ class SeniorRulesOut(BaseModel):
     rules: list[SeniorRule]
 
 
+ChainRole = Literal["team_leader", "manager", "executive"]
+CHAIN_ROLES: tuple[str, ...] = ("team_leader", "manager", "executive")
+
+
+class ChainLevelIn(_In):
+    """One level of an escalation chain: a role (the owning team's leader, the managers or
+    executives reaching the case's site) or a named person, reached after so many business
+    hours of the case's resolution clock (paused time left out)."""
+
+    role: ChainRole | None = None
+    person: NameText | None = None
+    after_h: Annotated[float, Field(gt=0, le=10000)]
+
+
+class ChainIn(_In):
+    """The escalation chain of a case type and severity (no severity: every severity of the
+    type without a chain of its own); levels in order, their hours increasing."""
+
+    case_type: CaseType
+    severity: Severity | None = None
+    levels: list[ChainLevelIn] = Field(max_length=10)
+
+
+class ChainLevelOut(BaseModel):
+    level: int
+    role: str | None
+    person: str | None
+    after_h: float | None
+    """None: reached only on a breach (the built-in chain)."""
+
+
+class ChainOut(BaseModel):
+    case_type: str
+    severity: str | None
+    levels: list[ChainLevelOut]
+
+
+class ChainsOut(BaseModel):
+    builtin: list[ChainLevelOut]
+    """The chain of cases without one of their own: a level up on each breach."""
+    chains: list[ChainOut]
+
+
 class CaseIn(_In):
     """A new case: from a contact (its queue and site follow), a queue or a site."""
 
@@ -302,6 +345,8 @@ class SweepOut(BaseModel):
     resolution_breaches: int
     update_warnings: int = 0
     update_breaches: int = 0
+    escalations: int = 0
+    """Levels of centres' escalation chains reached by business hours run."""
     notified: int
 
 
