@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ccops.cases import chains, from_contact, schemas, workflow
+from ccops.cases import report as cases_report
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.contacts import context as contacts_context
@@ -62,6 +63,11 @@ CHAIN_ROLE_LABELS = {
     "team_leader": N_("the owning team's leader"),
     "manager": N_("the managers of the site"),
     "executive": N_("the executives of the site"),
+}
+TREND_LABELS = {
+    "up": N_("up"),
+    "down": N_("down"),
+    "no clear change": N_("no clear change"),
 }
 CLOCK_LABELS = {
     "paused": N_("paused"),
@@ -559,6 +565,144 @@ def compliance_page(request: Request, user: Compliance, session: SessionDep) -> 
         status_code=422 if problem else 200,
         active="cases",
     )
+
+
+def _voc_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    *,
+    month: str | None = None,
+    days: str | None = None,
+    churn_file: dict[str, Any] | None = None,
+    link_form: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    _ = gettext_for(request, user)
+    today = utcnow().date()
+    month = month or request.query_params.get("month") or cases_report.default_month(today)
+    days = days or request.query_params.get("days") or str(cases_report.REPEAT_DAYS)
+    problem = None
+    report = None
+    try:
+        report = cases_report.voc_report(
+            session=session, month=month, days=int(days), scope=user.scope, today=today
+        )
+    except ValueError:
+        problem = _("Enter a whole number of days.")
+    except CcopsError as exc:
+        problem = exc.message
+    can_setup = user.role in permissions.CASES_SETUP
+    return render(
+        request,
+        "cases/voc.html",
+        {
+            "report": report,
+            "month": month,
+            "days": days,
+            "problem": problem,
+            "can_setup": can_setup,
+            "churn_file": churn_file or {},
+            "trend_labels": TREND_LABELS,
+            "change_options": [("", _("(choose a change)"))]
+            + [(str(i), f"#{i} {t}") for i, t in cases_report.change_choices(session=session)]
+            if can_setup
+            else [],
+            "links": cases_report.list_links(session=session),
+            "link_form": link_form or forms.FormState(values={"category": "", "change_id": ""}),
+            **_labels(session),
+        },
+        principal=user,
+        status_code=422 if problem and status_code == 200 else status_code,
+        active="cases",
+    )
+
+
+@pages.get("/voc", response_class=HTMLResponse)
+def voc_page(request: Request, user: Compliance, session: SessionDep) -> HTMLResponse:
+    """The monthly voice-of-the-customer report: case categories by volume and trend,
+    dissatisfaction, repeat contact and churn with intervals, and the changes made in response;
+    the forms to import churn flags and to link a change to a category."""
+    return _voc_page(request, user, session)
+
+
+@pages.post("/voc/churn", response_class=HTMLResponse)
+def voc_churn_page(
+    request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Import churn flags from an uploaded CSV (customer_key, churned_on): all of them, or none
+    with every bad row listed (row, field, problem)."""
+    _ = gettext_for(request, user)
+    upload = forms.upload(form, "file")
+    month = forms.text_values(form, ("month",))["month"] or None
+    if upload is None:
+        return _voc_page(
+            request,
+            user,
+            session,
+            month=month,
+            churn_file={
+                "message": _("Choose a file to import."),
+                "problems": [],
+            },
+            status_code=422,
+        )
+    name = upload.filename or "churn.csv"
+    try:
+        with attempt(session):
+            out = cases_voc.import_churn_file(
+                session=session,
+                file_name=name,
+                content=upload.file.read(cases_voc.MAX_CHURN_BYTES + 1),
+            )
+    except CcopsError as exc:
+        return _voc_page(
+            request,
+            user,
+            session,
+            month=month,
+            churn_file={"message": exc.message, "problems": exc.problems},
+            status_code=422,
+        )
+    message = _(
+        "%(file)s: %(flagged)s customers flagged as churned, %(cleared)s cleared; "
+        "%(recorded)s churned customers recorded."
+    ) % {"file": name, "flagged": out.flagged, "cleared": out.cleared, "recorded": out.recorded}
+    target = "/cases/voc" + (
+        f"?month={month}" if month and re.fullmatch(r"\d{4}-\d{2}", month) else ""
+    )
+    return redirect(request, target, flash=("success", message))
+
+
+@pages.post("/voc/links", response_class=HTMLResponse)
+def voc_link_page(
+    request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Link a process change to a case category (``unlink=1``: remove the link)."""
+    _ = gettext_for(request, user)
+    values = forms.text_values(form, ("category", "change_id", "unlink", "month"))
+    state = forms.FormState(values={k: values[k] for k in ("category", "change_id")})
+    month = values["month"] if re.fullmatch(r"\d{4}-\d{2}", values["month"]) else None
+    model = forms.validate(schemas.VocLinkIn, dict(state.values), state, _)
+    if model is not None:
+        try:
+            with attempt(session):
+                if values["unlink"] == "1":
+                    cases_report.unlink_change(
+                        session=session, category=model.category, change_id=model.change_id
+                    )
+                    message = _("The link is removed.")
+                else:
+                    cases_report.link_change(session=session, data=model)
+                    message = _("The change is linked to the category.")
+                return redirect(
+                    request,
+                    "/cases/voc" + (f"?month={month}" if month else ""),
+                    flash=("success", message),
+                )
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    return _voc_page(request, user, session, month=month, link_form=state, status_code=422)
 
 
 def _statuses_page(
