@@ -194,7 +194,7 @@ def test_a_month_in_progress_counts_its_days_so_far_and_bad_months_are_refused(
     # 1-10 August: 10 days; Billing 10 cases in 10 days against 2 in July's 31.
     assert out.days == 10 and out.last_day == date(2026, 8, 10)
     assert out.rows[0].ratio == pytest.approx((10 / 10) / (2 / 31))
-    for month in ("2026-13", "August", "2027-01"):
+    for month in ("2026-13", "August", "2027-01", "0001-01", "9999-12"):
         with pytest.raises(Invalid):
             report.voc_report(session=centre, month=month, today=TODAY)
 

@@ -269,6 +269,10 @@ def voc_report(
     if not 1 <= days <= 90:
         raise Invalid("the repeat window is 1 to 90 days", [Problem("1 to 90", field="days")])
     first, last = month_bounds(month)
+    if first.year < 1900:
+        raise Invalid(
+            f"{month}: months before 1900 hold no cases", [Problem("before 1900", field="month")]
+        )
     today = today or utcnow().date()
     if first > today:
         raise Invalid(
