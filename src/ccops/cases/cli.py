@@ -3,6 +3,7 @@ routing rules, the breach sweep, compliance and post-contact surveys."""
 
 from __future__ import annotations
 
+import csv
 import json
 import tomllib
 from datetime import date, timedelta
@@ -429,6 +430,263 @@ def import_surveys(
     as_json: JsonOpt = False,
 ) -> None:
     """Import survey answers by contact id; every bad row is named and nothing is stored."""
+    from pydantic import ValidationError
+
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            records = list(csv.DictReader(handle))
+    except OSError as exc:
+        raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+    rows: list[schemas.SurveyIn] = []
+    problems: list[Problem] = []
+    for n, record in enumerate(records, start=1):
+        data = {
+            k: v
+            for k, v in record.items()
+            if k in ("contact_id", "csat", "nps", "comment") and v not in (None, "")
+        }
+        try:
+            rows.append(schemas.SurveyIn.model_validate({**data, "source": source}))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or None
+                problems.append(Problem(error["msg"], field=field, row=n, file=str(path)))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in {path}; nothing stored", problems)
+    if not rows:
+        raise Invalid(f"{path}: no survey answer in the file", [Problem("empty", file=str(path))])
+    with unit_of_work() as s:
+        out = voc.record_surveys(session=s, rows=rows)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(f"{out.stored} answers stored, {out.replaced} replaced", highlight=False)
+
+
+@surveys_app.command("results")
+@handle_errors
+def survey_results(
+    first: FirstOpt = None,
+    last: LastOpt = None,
+    by: Annotated[str, typer.Option("--per", help="queue or team")] = "queue",
+    as_json: JsonOpt = False,
+) -> None:
+    """CSAT and NPS per queue or team with 95% intervals."""
+    from ccops.cases import voc
+    from ccops.runtime import unit_of_work
+
+    first_day, last_day = _period(first, last)
+    with unit_of_work() as s:
+        out = voc.voc(session=s, first_day=first_day, last_day=last_day, by=by)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    columns = [
+        "group",
+        "responses",
+        "csat_mean",
+        "csat_low",
+        "csat_high",
+        "nps",
+        "nps_low",
+        "nps_high",
+    ]
+    print_table(
+        f"Survey results {first_day} – {last_day}",
+        [r.model_dump() for r in [*out.rows, out.total]],
+        columns,
+    )
+
+
+@calendars_app.command("create")
+@handle_errors
+def create_calendar(
+    path: Annotated[Path, typer.Argument(help="TOML or JSON: name, timezone, hours, holidays")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a business calendar; overlapping spans or no hours at all are refused."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    data = schemas.CalendarIn.model_validate(_load(path))
+    with unit_of_work() as s:
+        out = service.create_calendar(session=s, data=data)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(
+            f"calendar {out.name} ({out.timezone}): {out.weekly_hours:g} business hours a week",
+            highlight=False,
+        )
+
+
+@calendars_app.command("list")
+@handle_errors
+def list_calendars(as_json: JsonOpt = False) -> None:
+    """List business calendars."""
+    from ccops.cases import service
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = service.list_calendars(session=s)
+    if as_json:
+        print_json([c.model_dump(mode="json") for c in out])
+    else:
+        print_table(
+            "Calendars",
+            [c.model_dump() for c in out],
+            ["id", "name", "timezone", "weekly_hours", "holidays"],
+        )
+
+
+def _print_workflow(out: schemas.WorkflowOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "status": st.name + (" (new cases)" if st.name == out.initial else ""),
+            "label": st.label,
+            "pauses": "yes" if st.pauses else "",
+            "closes": ("final" if st.final else "yes") if st.closes else "",
+            "may move to": ", ".join(st.next) or "—",
+        }
+        for st in out.statuses
+    ]
+    title = "Case statuses (built-in)" if out.builtin else "Case statuses (the centre's own)"
+    print_table(title, rows, ["status", "label", "pauses", "closes", "may move to"])
+
+
+@statuses_app.command("show")
+@handle_errors
+def show_statuses(as_json: JsonOpt = False) -> None:
+    """Show the case statuses in use: the built-in ones unless the centre set its own."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.get(s).out()
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("set")
+@handle_errors
+def set_statuses(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .json file ({statuses: [{name, label, pauses, closes, next}]}) or a text "
+            "file, one status a line: name [pauses] [closes] -> next, next"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the centre's case statuses (the first is a new case's); an unworkable
+    workflow, or one dropping a status some case is in, is refused and nothing stored."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    if path.suffix.lower() == ".json":
+        data = schemas.WorkflowIn.model_validate(_load(path))
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
+        data = workflow.parse_lines(text)
+    with unit_of_work() as s:
+        out = workflow.set_workflow(session=s, data=data)
+    _print_workflow(out, as_json)
+
+
+@statuses_app.command("reset")
+@handle_errors
+def reset_statuses(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in case statuses."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_workflow(session=s)
+    _print_workflow(out, as_json)
+
+
+def _print_senior(out: schemas.SeniorRulesOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "type": r.case_type or "any",
+            "severity": r.severity or "any",
+            "category": r.category or "any",
+        }
+        for r in out.rules
+    ]
+    title = "Serious-case rules (built-in)" if out.builtin else "Serious-case rules"
+    print_table(title, rows, ["type", "severity", "category"])
+
+
+@senior_app.command("show")
+@handle_errors
+def show_senior(as_json: JsonOpt = False) -> None:
+    """Show the rules that send a case to senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.senior_rules(s)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("set")
+@handle_errors
+def set_senior(
+    rules: Annotated[
+        list[str],
+        typer.Argument(
+            help="One rule each: type=…,severity=…,category=… (any of them), e.g. "
+            "'type=complaint,severity=critical' 'category=Legal threat'"
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace the serious-case rules; a case matching every field of one rule goes to
+    senior management at once."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    data = workflow.parse_senior(rules)
+    with unit_of_work() as s:
+        out = workflow.set_senior_rules(session=s, data=data)
+    _print_senior(out, as_json)
+
+
+@senior_app.command("reset")
+@handle_errors
+def reset_senior(as_json: JsonOpt = False) -> None:
+    """Go back to the built-in rule: critical complaints go to senior management."""
+    from ccops.cases import workflow
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = workflow.reset_senior_rules(session=s)
+    _print_senior(out, as_json)
+
+
+@churn_app.command("import")
+@handle_errors
+def import_churn(
+    path: Annotated[
+        Path, typer.Argument(help="CSV: customer_key, churned_on (YYYY-MM-DD), churned (1/0)")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import churn flags by customer key (churned=0 clears one); every bad row is named by its
+    row in the file (the heading is row 1) and nothing is stored."""
     from ccops.cases import voc
     from ccops.runtime import unit_of_work
 
