@@ -44,6 +44,16 @@ churn_app = typer.Typer(
     help="Churn flags by customer key, imported from the centre's CRM.", no_args_is_help=True
 )
 cases_app.add_typer(churn_app, name="churn")
+chains_app = typer.Typer(
+    help="Escalation chains: who a case goes up to, after how many business hours.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(chains_app, name="chains")
+voc_app = typer.Typer(
+    help="The monthly voice-of-the-customer report and the changes made in response.",
+    no_args_is_help=True,
+)
+cases_app.add_typer(voc_app, name="voc")
 calendars_app = typer.Typer(help="Business calendars for case clocks.", no_args_is_help=True)
 
 
@@ -675,36 +685,16 @@ def import_churn(
     ],
     as_json: JsonOpt = False,
 ) -> None:
-    """Import churn flags by customer key (churned=0 clears one); every bad row is named and
-    nothing is stored."""
-    from pydantic import ValidationError
-
+    """Import churn flags by customer key (churned=0 clears one); every bad row is named by its
+    row in the file (the heading is row 1) and nothing is stored."""
     from ccops.cases import voc
     from ccops.runtime import unit_of_work
 
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            records = list(csv.DictReader(handle))
+        content = path.read_bytes()
     except OSError as exc:
         raise Invalid(f"{path}: cannot read: {exc.strerror}", [Problem("unreadable")]) from None
-    rows: list[schemas.ChurnIn] = []
-    problems: list[Problem] = []
-    for n, record in enumerate(records, start=1):
-        data = {
-            k: v
-            for k, v in record.items()
-            if k in ("customer_key", "churned_on", "churned") and v not in (None, "")
-        }
-        try:
-            rows.append(schemas.ChurnIn.model_validate(data))
-        except ValidationError as exc:
-            for error in exc.errors():
-                field = ".".join(str(p) for p in error["loc"]) or None
-                problems.append(Problem(error["msg"], field=field, row=n, file=str(path)))
-    if problems:
-        raise Invalid(f"{len(problems)} problem(s) in {path}; nothing stored", problems)
-    if not rows:
-        raise Invalid(f"{path}: no churn flag in the file", [Problem("empty", file=str(path))])
+    rows = voc.read_churn_csv(str(path), content)
     with unit_of_work() as s:
         out = voc.record_churn(session=s, rows=rows)
     if as_json:
@@ -715,3 +705,200 @@ def import_churn(
             "recorded",
             highlight=False,
         )
+
+
+def _print_chains(out: schemas.ChainsOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "type": c.case_type,
+            "severity": c.severity or "any",
+            "level": lv.level,
+            "who": lv.role or f"person {lv.person}",
+            "after business h": lv.after_h,
+        }
+        for c in out.chains
+        for lv in c.levels
+    ]
+    print_table("Escalation chains", rows, ["type", "severity", "level", "who", "after business h"])
+    console.print(
+        "Other cases: "
+        + ", ".join(f"level {lv.level} {lv.role} on a breach" for lv in out.builtin),
+        highlight=False,
+    )
+
+
+@chains_app.command("show")
+@handle_errors
+def show_chains(as_json: JsonOpt = False) -> None:
+    """Show the escalation chains (and the built-in one of cases without their own)."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = chains.list_chains(session=s)
+    _print_chains(out, as_json)
+
+
+@chains_app.command("set")
+@handle_errors
+def set_chain(
+    case_type: Annotated[str, typer.Argument(help="escalation, complaint or feedback")],
+    levels: Annotated[
+        list[str],
+        typer.Argument(
+            help="One level each, in order: who and business hours, e.g. 'team_leader 2' "
+            "'person:jdoe 4' 'manager 8' (who: team_leader, manager, executive or person:LOGIN)"
+        ),
+    ],
+    severity: Annotated[
+        str | None, typer.Option(help="low, medium, high or critical (default: any)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the escalation chain of a type (and severity); an empty level, an unknown person or
+    hours that do not increase are refused with every problem named, nothing stored."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    data = chains.chain_input(case_type, severity, levels)
+    with unit_of_work() as s:
+        chains.set_chain(session=s, data=data)
+        out = chains.list_chains(session=s)
+    _print_chains(out, as_json)
+
+
+@chains_app.command("remove")
+@handle_errors
+def remove_chain(
+    case_type: Annotated[str, typer.Argument(help="escalation, complaint or feedback")],
+    severity: Annotated[
+        str | None, typer.Option(help="The severity of the chain (default: any)")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Remove the escalation chain of a type (and severity)."""
+    from ccops.cases import chains
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = chains.remove_chain(session=s, case_type=case_type, severity=severity)
+    _print_chains(out, as_json)
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return f"{pct(low)}–{pct(high)}" if low is not None and high is not None else ""
+
+
+@voc_app.command("report")
+@handle_errors
+def voc_report(
+    month: Annotated[
+        str | None, typer.Option(help="YYYY-MM (default: the last complete month)")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Repeat-contact window in days")] = 7,
+    as_json: JsonOpt = False,
+) -> None:
+    """The monthly VoC report: per case category the volume and its trend from the month
+    before (exact Poisson rate test: up or down only when p < 0.05), dissatisfaction, repeat
+    contact and churn with 95% Wilson intervals, and the process changes made in response."""
+    from ccops.cases import report
+    from ccops.db import utcnow
+    from ccops.runtime import unit_of_work
+
+    today = utcnow().date()
+    with unit_of_work() as s:
+        out = report.voc_report(
+            session=s, month=month or report.default_month(today), days=days, today=today
+        )
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    rows = [
+        {
+            "category": r.category,
+            "cases": r.cases,
+            out.previous_month: r.previous_cases,
+            "trend": r.trend,
+            "p": f"{r.p_value:.3f}",
+            "dissatisfied": f"{r.dissatisfied}/{r.surveyed} "
+            f"{_ci(r.dissatisfied_low, r.dissatisfied_high)}",
+            "repeat": f"{r.repeats}/{r.repeat_judged} {pct(r.repeat_share)} "
+            f"{_ci(r.repeat_low, r.repeat_high)}",
+            "churn": ""
+            if r.churned is None
+            else f"{r.churned}/{r.customers} {_ci(r.churn_low, r.churn_high)}",
+            "changes": "; ".join(f"#{c.change_id} {c.title}" for c in r.changes),
+        }
+        for r in [*out.rows, out.total]
+    ]
+    print_table(
+        f"Voice of the customer {out.month} ({out.days} days) against {out.previous_month}",
+        rows,
+        [
+            "category",
+            "cases",
+            out.previous_month,
+            "trend",
+            "p",
+            "dissatisfied",
+            "repeat",
+            "churn",
+            "changes",
+        ],
+    )
+    console.print(
+        f"Repeat: the customer contacts again within {out.repeat_days} days; intervals 95% "
+        "(Wilson).",
+        highlight=False,
+    )
+
+
+def _print_links(out: list[schemas.VocLinkOut], as_json: bool) -> None:
+    if as_json:
+        print_json([x.model_dump(mode="json") for x in out])
+        return
+    print_table(
+        "Changes linked to case categories",
+        [x.model_dump() for x in out],
+        ["category", "change_id", "title", "published_at"],
+    )
+
+
+@voc_app.command("links")
+@handle_errors
+def voc_links(as_json: JsonOpt = False) -> None:
+    """List the process changes linked to case categories."""
+    from ccops.cases import report
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = report.list_links(session=s)
+    _print_links(out, as_json)
+
+
+@voc_app.command("link")
+@handle_errors
+def voc_link(category: str, change_id: int, as_json: JsonOpt = False) -> None:
+    """Link a process change to a case category, as made in response to it."""
+    from ccops.cases import report
+    from ccops.runtime import unit_of_work
+
+    data = schemas.VocLinkIn(category=category, change_id=change_id)
+    with unit_of_work() as s:
+        out = report.link_change(session=s, data=data)
+    _print_links(out, as_json)
+
+
+@voc_app.command("unlink")
+@handle_errors
+def voc_unlink(category: str, change_id: int, as_json: JsonOpt = False) -> None:
+    """Remove the link of a process change to a case category."""
+    from ccops.cases import report
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = report.unlink_change(session=s, category=category, change_id=change_id)
+    _print_links(out, as_json)

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ccops.cases import from_contact, schemas, workflow
+from ccops.cases import chains, from_contact, schemas, workflow
+from ccops.cases import report as cases_report
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.contacts import context as contacts_context
@@ -57,6 +58,16 @@ STATUS_LABELS = {
     "waiting_third_party": N_("waiting for third party"),
     "resolved": N_("resolved"),
     "closed": N_("closed"),
+}
+CHAIN_ROLE_LABELS = {
+    "team_leader": N_("the owning team's leader"),
+    "manager": N_("the managers of the site"),
+    "executive": N_("the executives of the site"),
+}
+TREND_LABELS = {
+    "up": N_("up"),
+    "down": N_("down"),
+    "no clear change": N_("no clear change"),
 }
 CLOCK_LABELS = {
     "paused": N_("paused"),
@@ -556,6 +567,144 @@ def compliance_page(request: Request, user: Compliance, session: SessionDep) -> 
     )
 
 
+def _voc_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    *,
+    month: str | None = None,
+    days: str | None = None,
+    churn_file: dict[str, Any] | None = None,
+    link_form: forms.FormState | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    _ = gettext_for(request, user)
+    today = utcnow().date()
+    month = month or request.query_params.get("month") or cases_report.default_month(today)
+    days = days or request.query_params.get("days") or str(cases_report.REPEAT_DAYS)
+    problem = None
+    report = None
+    try:
+        report = cases_report.voc_report(
+            session=session, month=month, days=int(days), scope=user.scope, today=today
+        )
+    except ValueError:
+        problem = _("Enter a whole number of days.")
+    except CcopsError as exc:
+        problem = exc.message
+    can_setup = user.role in permissions.CASES_SETUP
+    return render(
+        request,
+        "cases/voc.html",
+        {
+            "report": report,
+            "month": month,
+            "days": days,
+            "problem": problem,
+            "can_setup": can_setup,
+            "churn_file": churn_file or {},
+            "trend_labels": TREND_LABELS,
+            "change_options": [("", _("(choose a change)"))]
+            + [(str(i), f"#{i} {t}") for i, t in cases_report.change_choices(session=session)]
+            if can_setup
+            else [],
+            "links": cases_report.list_links(session=session),
+            "link_form": link_form or forms.FormState(values={"category": "", "change_id": ""}),
+            **_labels(session),
+        },
+        principal=user,
+        status_code=422 if problem and status_code == 200 else status_code,
+        active="cases",
+    )
+
+
+@pages.get("/voc", response_class=HTMLResponse)
+def voc_page(request: Request, user: Compliance, session: SessionDep) -> HTMLResponse:
+    """The monthly voice-of-the-customer report: case categories by volume and trend,
+    dissatisfaction, repeat contact and churn with intervals, and the changes made in response;
+    the forms to import churn flags and to link a change to a category."""
+    return _voc_page(request, user, session)
+
+
+@pages.post("/voc/churn", response_class=HTMLResponse)
+def voc_churn_page(
+    request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Import churn flags from an uploaded CSV (customer_key, churned_on): all of them, or none
+    with every bad row listed (row, field, problem)."""
+    _ = gettext_for(request, user)
+    upload = forms.upload(form, "file")
+    month = forms.text_values(form, ("month",))["month"] or None
+    if upload is None:
+        return _voc_page(
+            request,
+            user,
+            session,
+            month=month,
+            churn_file={
+                "message": _("Choose a file to import."),
+                "problems": [],
+            },
+            status_code=422,
+        )
+    name = upload.filename or "churn.csv"
+    try:
+        with attempt(session):
+            out = cases_voc.import_churn_file(
+                session=session,
+                file_name=name,
+                content=upload.file.read(cases_voc.MAX_CHURN_BYTES + 1),
+            )
+    except CcopsError as exc:
+        return _voc_page(
+            request,
+            user,
+            session,
+            month=month,
+            churn_file={"message": exc.message, "problems": exc.problems},
+            status_code=422,
+        )
+    message = _(
+        "%(file)s: %(flagged)s customers flagged as churned, %(cleared)s cleared; "
+        "%(recorded)s churned customers recorded."
+    ) % {"file": name, "flagged": out.flagged, "cleared": out.cleared, "recorded": out.recorded}
+    target = "/cases/voc" + (
+        f"?month={month}" if month and re.fullmatch(r"\d{4}-\d{2}", month) else ""
+    )
+    return redirect(request, target, flash=("success", message))
+
+
+@pages.post("/voc/links", response_class=HTMLResponse)
+def voc_link_page(
+    request: Request, user: Setup, session: SessionDep, form: forms.PostedForm
+) -> Response:
+    """Link a process change to a case category (``unlink=1``: remove the link)."""
+    _ = gettext_for(request, user)
+    values = forms.text_values(form, ("category", "change_id", "unlink", "month"))
+    state = forms.FormState(values={k: values[k] for k in ("category", "change_id")})
+    month = values["month"] if re.fullmatch(r"\d{4}-\d{2}", values["month"]) else None
+    model = forms.validate(schemas.VocLinkIn, dict(state.values), state, _)
+    if model is not None:
+        try:
+            with attempt(session):
+                if values["unlink"] == "1":
+                    cases_report.unlink_change(
+                        session=session, category=model.category, change_id=model.change_id
+                    )
+                    message = _("The link is removed.")
+                else:
+                    cases_report.link_change(session=session, data=model)
+                    message = _("The change is linked to the category.")
+                return redirect(
+                    request,
+                    "/cases/voc" + (f"?month={month}" if month else ""),
+                    flash=("success", message),
+                )
+        except CcopsError as exc:
+            forms.domain_problems(exc, state, _)
+    return _voc_page(request, user, session, month=month, link_form=state, status_code=422)
+
+
 def _statuses_page(
     request: Request,
     user: Principal,
@@ -564,7 +713,10 @@ def _statuses_page(
     problem: str | None = None,
     status_code: int = 200,
     senior_text: str | None = None,
+    chain_form: dict[str, str] | None = None,
+    chain_problems: list[str] | None = None,
 ) -> HTMLResponse:
+    _ = gettext_for(request, user)
     flow = workflow.get(session)
     senior = workflow.senior_rules(session)
     return render(
@@ -576,6 +728,13 @@ def _statuses_page(
             "senior_text": workflow.senior_lines(senior) if senior_text is None else senior_text,
             "text": workflow.to_lines(flow) if text is None else text,
             "problem": problem,
+            "chains": chains.list_chains(session=session),
+            "chain_form": chain_form
+            or {"case_type": "complaint", "severity": "", "levels": "team_leader 4\nmanager 8"},
+            "chain_problems": chain_problems or [],
+            "chain_role_labels": CHAIN_ROLE_LABELS,
+            "type_options": [(k, _(v)) for k, v in TYPE_LABELS.items()],
+            "severity_options": [("", _("any"))] + [(k, _(v)) for k, v in SEVERITY_LABELS.items()],
             **_labels(session),
         },
         principal=user,
@@ -598,8 +757,12 @@ def set_statuses_page(
     """Replace the centre's case statuses (``reset=1``: back to the built-in ones) or, with
     ``senior``, its serious-case rules; a problem comes back on the page with the text as
     typed, nothing stored."""
-    values = forms.text_values(form, ("workflow", "reset", "senior", "what"))
+    values = forms.text_values(
+        form, ("workflow", "reset", "senior", "what", "case_type", "severity", "levels")
+    )
     _ = gettext_for(request, user)
+    if values["what"] in ("chain", "chain_remove"):
+        return _chain_post(request, user, session, values)
     try:
         with attempt(session):
             if values["what"] == "senior":
@@ -625,6 +788,44 @@ def set_statuses_page(
             problem=exc.message,
             status_code=422,
             senior_text=values["senior"] if senior else None,
+        )
+
+
+def _chain_post(
+    request: Request, user: Principal, session: SessionDep, values: dict[str, str]
+) -> Response:
+    """Set (``what=chain``) or remove (``what=chain_remove``) an escalation chain; the problems
+    come back listed above the form with the text as typed, nothing stored."""
+    _ = gettext_for(request, user)
+    chain_form = {k: values[k] for k in ("case_type", "severity", "levels")}
+    try:
+        with attempt(session):
+            if values["what"] == "chain_remove":
+                chains.remove_chain(
+                    session=session,
+                    case_type=values["case_type"],
+                    severity=values["severity"] or None,
+                )
+                message = _("The escalation chain is removed.")
+            else:
+                chains.set_chain(
+                    session=session,
+                    data=chains.chain_input(
+                        values["case_type"], values["severity"], values["levels"].splitlines()
+                    ),
+                    scope=user.scope,
+                )
+                message = _("The escalation chain is saved.")
+            return redirect(request, "/cases/statuses", flash=("success", message))
+    except CcopsError as exc:
+        listed = [p.message for p in exc.problems if p.message not in ("unknown",)]
+        return _statuses_page(
+            request,
+            user,
+            session,
+            status_code=422,
+            chain_form=chain_form,
+            chain_problems=listed or [exc.message],
         )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from ccops.bounds import Day
-from ccops.cases import from_contact, schemas, workflow
+from ccops.cases import chains, from_contact, schemas, workflow
+from ccops.cases import report as cases_report
 from ccops.cases import service as cases_service
 from ccops.cases import voc as cases_voc
 from ccops.db import utcnow
@@ -163,6 +164,30 @@ def set_senior_rules(
     return workflow.set_senior_rules(session=session, data=data)
 
 
+@router.get("/chains", response_model=schemas.ChainsOut)
+def list_chains(session: SessionDep, _user: SetupReader) -> schemas.ChainsOut:
+    """The escalation chains: the built-in one and the centre's per type and severity."""
+    return chains.list_chains(session=session)
+
+
+@router.put("/chains", response_model=schemas.ChainOut)
+def set_chain(data: schemas.ChainIn, session: SessionDep, user: Setup) -> schemas.ChainOut:
+    """Set the escalation chain of a type and severity (an empty level, an unknown person or
+    hours that do not increase: 422 listing every problem, nothing stored)."""
+    return chains.set_chain(session=session, data=data, scope=user.scope)
+
+
+@router.delete("/chains", response_model=schemas.ChainsOut)
+def remove_chain(
+    session: SessionDep,
+    _user: Setup,
+    case_type: schemas.CaseType,
+    severity: schemas.Severity | None = None,
+) -> schemas.ChainsOut:
+    """Remove the escalation chain of a type and severity (none: 404)."""
+    return chains.remove_chain(session=session, case_type=case_type, severity=severity)
+
+
 @router.get("/routes", response_model=list[schemas.RouteOut])
 def list_routes(session: SessionDep, _user: SetupReader) -> list[schemas.RouteOut]:
     """Every routing rule."""
@@ -208,6 +233,48 @@ def categories(
     customers where the centre records churn (default: last 28 days)."""
     first, last = _period(first_day, last_day)
     return cases_voc.categories(session=session, first_day=first, last_day=last, scope=user.scope)
+
+
+@router.get("/voc/report", response_model=schemas.VocReportOut)
+def voc_report(
+    session: SessionDep,
+    user: Compliance,
+    month: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
+    days: Annotated[int, Query(ge=1, le=90)] = cases_report.REPEAT_DAYS,
+) -> schemas.VocReportOut:
+    """The monthly VoC report (default: the last complete month): per case category the
+    volume and its trend from the month before (exact Poisson rate test), dissatisfaction,
+    repeat contact and churn with Wilson intervals, and the process changes made in response."""
+    today = utcnow().date()
+    return cases_report.voc_report(
+        session=session,
+        month=month or cases_report.default_month(today),
+        days=days,
+        scope=user.scope,
+        today=today,
+    )
+
+
+@router.get("/voc/links", response_model=list[schemas.VocLinkOut])
+def voc_links(session: SessionDep, _user: Compliance) -> list[schemas.VocLinkOut]:
+    """The process changes linked by hand to case categories."""
+    return cases_report.list_links(session=session)
+
+
+@router.post("/voc/links", response_model=list[schemas.VocLinkOut])
+def link_change(
+    data: schemas.VocLinkIn, session: SessionDep, _user: Setup
+) -> list[schemas.VocLinkOut]:
+    """Link a process change to a case category, as made in response to it (unknown: 404)."""
+    return cases_report.link_change(session=session, data=data)
+
+
+@router.delete("/voc/links", response_model=list[schemas.VocLinkOut])
+def unlink_change(
+    session: SessionDep, _user: Setup, category: str, change_id: RowId
+) -> list[schemas.VocLinkOut]:
+    """Remove the link of a process change to a case category (none: 404)."""
+    return cases_report.unlink_change(session=session, category=category, change_id=change_id)
 
 
 @router.get("/voc", response_model=schemas.VocOut)

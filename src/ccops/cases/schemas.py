@@ -169,6 +169,49 @@ class SeniorRulesOut(BaseModel):
     rules: list[SeniorRule]
 
 
+ChainRole = Literal["team_leader", "manager", "executive"]
+CHAIN_ROLES: tuple[str, ...] = ("team_leader", "manager", "executive")
+
+
+class ChainLevelIn(_In):
+    """One level of an escalation chain: a role (the owning team's leader, the managers or
+    executives reaching the case's site) or a named person, reached after so many business
+    hours of the case's resolution clock (paused time left out)."""
+
+    role: ChainRole | None = None
+    person: NameText | None = None
+    after_h: Annotated[float, Field(gt=0, le=10000)]
+
+
+class ChainIn(_In):
+    """The escalation chain of a case type and severity (no severity: every severity of the
+    type without a chain of its own); levels in order, their hours increasing."""
+
+    case_type: CaseType
+    severity: Severity | None = None
+    levels: list[ChainLevelIn] = Field(max_length=10)
+
+
+class ChainLevelOut(BaseModel):
+    level: int
+    role: str | None
+    person: str | None
+    after_h: float | None
+    """None: reached only on a breach (the built-in chain)."""
+
+
+class ChainOut(BaseModel):
+    case_type: str
+    severity: str | None
+    levels: list[ChainLevelOut]
+
+
+class ChainsOut(BaseModel):
+    builtin: list[ChainLevelOut]
+    """The chain of cases without one of their own: a level up on each breach."""
+    chains: list[ChainOut]
+
+
 class CaseIn(_In):
     """A new case: from a contact (its queue and site follow), a queue or a site."""
 
@@ -302,6 +345,8 @@ class SweepOut(BaseModel):
     resolution_breaches: int
     update_warnings: int = 0
     update_breaches: int = 0
+    escalations: int = 0
+    """Levels of centres' escalation chains reached by business hours run."""
     notified: int
 
 
@@ -409,3 +454,85 @@ class ChurnImportOut(BaseModel):
     cleared: int
     recorded: int
     """Churned customer keys recorded after the import."""
+
+
+class VocLinkIn(_In):
+    """A process change (knowledge package) made in response to a case category."""
+
+    category: Annotated[str, Field(min_length=1, max_length=100)]
+    change_id: RowId
+
+
+class VocLinkOut(BaseModel):
+    category: str
+    change_id: int
+    title: str
+    published_at: datetime
+
+
+class VocChangeOut(BaseModel):
+    """A process change published in the month for a category: linked to it by hand
+    (``link``) or through its article, whose topic is the category (``topic``)."""
+
+    change_id: int
+    title: str
+    published_at: datetime
+    article_id: int | None
+    article_version: int | None
+    article_title: str | None
+    linked_by: Literal["link", "topic"]
+
+
+class VocReportRow(BaseModel):
+    """One case category in the month: volume and its trend from the month before (exact
+    Poisson rate test per day observed), dissatisfaction, repeat contact and churn with Wilson
+    intervals, and the changes made in response."""
+
+    category: str
+    cases: int
+    previous_cases: int
+    per_day: float
+    previous_per_day: float
+    ratio: float | None
+    """Cases per day this month / the month before (None: none before)."""
+    ratio_low: float | None
+    ratio_high: float | None
+    p_value: float
+    trend: Literal["up", "down", "no clear change"]
+    complaints: int
+    surveyed: int
+    dissatisfied: int
+    dissatisfied_share: float | None
+    dissatisfied_low: float | None
+    dissatisfied_high: float | None
+    repeat_judged: int
+    """Cases with a customer key whose repeat window is over by the end of the contact data."""
+    repeats: int
+    repeat_share: float | None
+    repeat_low: float | None
+    repeat_high: float | None
+    repeat_incomplete: int
+    without_customer: int
+    customers: int
+    churned: int | None
+    churn_share: float | None
+    churn_low: float | None
+    churn_high: float | None
+    changes: list[VocChangeOut]
+
+
+class VocReportOut(BaseModel):
+    month: str
+    first_day: date
+    last_day: date
+    days: int
+    """Days of the month observed (fewer than its length while it runs)."""
+    previous_month: str
+    previous_days: int
+    repeat_days: int
+    """A case's customer contacting again within this many days is a repeat contact."""
+    data_end: datetime | None
+    """The latest contact arrival: repeat windows ending later are not judged yet."""
+    churn_recorded: bool
+    total: VocReportRow
+    rows: list[VocReportRow]

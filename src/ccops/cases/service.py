@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from ccops.cases import schemas, workflow
+from ccops.cases import chains, schemas, workflow
 from ccops.cases.models import Case, CaseCalendar, CaseEvent, CaseRoute, CaseTarget
 from ccops.contacts.models import Contact
 from ccops.db import utcnow
@@ -474,30 +474,47 @@ def _event(case: Case, at: datetime, by: str, kind: str, detail: str = "") -> No
     case.events.append(CaseEvent(at=at, by=by, kind=kind, detail=detail))
 
 
-def _users_to_notify(session: Session, case: Case, level: int) -> list[int]:
-    """Level 0: the owner; 1: the owning team's leader; 2 and more: managers reaching the site."""
-    if level <= 0:
-        person_ids = [case.owner_id] if case.owner_id else []
-    elif level == 1:
-        team = session.get(Team, case.team_id) if case.team_id else None
-        person_ids = [team.leader_id] if team and team.leader_id else []
-    else:
+def _users_of(session: Session, case: Case, role: str | None, person: str | None) -> list[int]:
+    """The users of a level: the owner, the owning team's leader, the managers or executives
+    reaching the case's site, or a named person."""
+    if role in ("manager", "executive"):
+        wanted = Role.manager if role == "manager" else Role.executive
         ids = []
-        for user in session.scalars(select(User).where(User.role == Role.manager)):
+        for user in session.scalars(select(User).where(User.role == wanted)):
             every, sites = scoped.user_reach(session, user)
             if every or case.site_id in sites:
                 ids.append(user.id)
         return ids
+    if role == "owner":
+        person_ids = [case.owner_id] if case.owner_id else []
+    elif role == "team_leader":
+        team = session.get(Team, case.team_id) if case.team_id else None
+        person_ids = [team.leader_id] if team and team.leader_id else []
+    else:
+        person_ids = list(session.scalars(select(Person.id).where(Person.login == person)))
     if not person_ids:
         return []
     return list(session.scalars(select(User.id).where(User.person_id.in_(person_ids))))
 
 
-def _notify(session: Session, case: Case, level: int, subject: str) -> int:
-    users = _users_to_notify(session, case, level)
+def _users_to_notify(session: Session, case: Case, level: int) -> list[int]:
+    """Level 0: the owner; above it the level of the case's escalation chain (the built-in
+    one: 1 the owning team's leader, 2 and more the managers reaching the site)."""
+    if level <= 0:
+        return _users_of(session, case, "owner", None)
+    chain = chains.chain_for(session, case.case_type, case.severity)
+    if chain is None:
+        return _users_of(session, case, "team_leader" if level == 1 else "manager", None)
+    step = chain[min(level, len(chain)) - 1]
+    return _users_of(session, case, step.role, step.person)
+
+
+def _notify(
+    session: Session, case: Case, level: int, subject: str, users: list[int] | None = None
+) -> int:
     return notifications_service.notify(
         session=session,
-        user_ids=users,
+        user_ids=_users_to_notify(session, case, level) if users is None else users,
         kind="case",
         subject=subject,
         body=f"{case.case_type} {case.id} ({case.severity}): {case.subject}",
@@ -616,6 +633,7 @@ def open_case(
             case,
             2,
             f"{case.severity.capitalize()} {case.case_type} {case.id}: {case.subject}",
+            users=_users_of(session, case, "manager", None),
         )
     session.flush()
     return _case_out(session, case, _Calendars(session), at)
@@ -781,7 +799,8 @@ def _change_status(
 
 
 def sweep(*, session: Session, now: datetime | None = None) -> schemas.SweepOut:
-    """Mark warnings and breaches of open cases, escalate a level on each breach and notify.
+    """Mark warnings and breaches of open cases, escalate a level on each breach and to every
+    level of a centre's chain whose business hours the case has run, and notify.
 
     Idempotent: a case is warned once and breached once per clock.
     """
@@ -824,9 +843,13 @@ def sweep(*, session: Session, now: datetime | None = None) -> schemas.SweepOut:
                 )
                 out.update_warnings += 1
                 out.notified += _notify(session, case, 0, f"Case {case.id}: an update is due soon")
+        elapsed = _elapsed(case, cal, at)
+        raised, told = _climb(session, case, elapsed, at)
+        out.escalations += raised
+        out.notified += told
         if case.resolution_breached:
             continue
-        remaining = case.resolution_target_s - _elapsed(case, cal, at)
+        remaining = case.resolution_target_s - elapsed
         if remaining < 0:
             case.resolution_breached = True
             _event(case, at, "system", "resolution_breach", "not resolved by its due time")
@@ -842,11 +865,44 @@ def sweep(*, session: Session, now: datetime | None = None) -> schemas.SweepOut:
 
 
 def _escalate(session: Session, case: Case, at: datetime) -> int:
-    case.escalation_level += 1
-    _event(case, at, "system", "escalated", f"level {case.escalation_level}")
+    """A breach: one level up (at the top of a centre's chain the case stays there; its top
+    level is told again)."""
+    chain = chains.chain_for(session, case.case_type, case.severity)
+    if chain is None or case.escalation_level < len(chain):
+        case.escalation_level += 1
+        who = "" if chain is None else f" ({chain[case.escalation_level - 1].who})"
+        _event(case, at, "system", "escalated", f"level {case.escalation_level}{who}: a breach")
     return _notify(
         session, case, case.escalation_level, f"Case {case.id} breached its target"
     ) + _notify(session, case, 0, f"Case {case.id} breached its target")
+
+
+def _climb(session: Session, case: Case, elapsed_s: float, at: datetime) -> tuple[int, int]:
+    """Raise a case to every level of its chain whose business hours its resolution clock has
+    run; (levels raised, notifications)."""
+    chain = chains.chain_for(session, case.case_type, case.severity)
+    if chain is None:
+        return 0, 0
+    reached = sum(1 for step in chain if step.after_s <= elapsed_s + 1e-6)
+    raised = notified = 0
+    while case.escalation_level < reached:
+        case.escalation_level += 1
+        step = chain[case.escalation_level - 1]
+        _event(
+            case,
+            at,
+            "system",
+            "escalated",
+            f"level {step.number} ({step.who}): {step.after_s / HOUR:g} business hours",
+        )
+        raised += 1
+        notified += _notify(
+            session,
+            case,
+            step.number,
+            f"Case {case.id} is escalated to you: {step.after_s / HOUR:g} business hours open",
+        )
+    return raised, notified
 
 
 # --- compliance -------------------------------------------------------------------------------

@@ -8,10 +8,13 @@ those scores, so its interval is the t interval of that mean (a large-sample int
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Sequence
 from datetime import date
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -180,6 +183,97 @@ def record_churn(*, session: Session, rows: Sequence[schemas.ChurnIn]) -> schema
     session.flush()
     recorded = session.scalar(select(func.count()).select_from(CaseChurn)) or 0
     return schemas.ChurnImportOut(flagged=flagged, cleared=cleared, recorded=recorded)
+
+
+CHURN_COLUMNS = ("customer_key", "churned_on", "churned")
+MAX_CHURN_BYTES = 20_000_000
+
+
+def read_churn_csv(file_name: str, content: bytes) -> list[schemas.ChurnIn]:
+    """Churn flags from a CSV file (UTF-8; columns ``customer_key``, ``churned_on``
+    YYYY-MM-DD and optionally ``churned`` 1/0; others ignored). Every bad row is named by its
+    row as a spreadsheet numbers it (the heading is row 1) and field; nothing is returned
+    unless all are good."""
+    if len(content) > MAX_CHURN_BYTES:
+        raise Invalid(
+            f"{file_name}: the file is over {MAX_CHURN_BYTES // 1_000_000} MB",
+            [Problem("too large", file=file_name)],
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            f"{file_name}: not a UTF-8 text file", [Problem("not UTF-8", file=file_name)]
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    heading = [h.strip().lower() for h in next(reader, [])]
+    if "customer_key" not in heading:
+        raise Invalid(
+            f"{file_name}: the first row must name the columns customer_key and churned_on",
+            [Problem("missing column", field="customer_key", row=1, file=file_name)],
+        )
+    rows: list[schemas.ChurnIn] = []
+    problems: list[Problem] = []
+    first_row: dict[str, int] = {}
+    for number, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        data = {
+            name: cell.strip()
+            for name, cell in zip(heading, record, strict=False)
+            if name in CHURN_COLUMNS and cell.strip()
+        }
+        if data.get("churned", "").lower() in ("yes", "true"):
+            data["churned"] = "1"
+        elif data.get("churned", "").lower() in ("no", "false"):
+            data["churned"] = "0"
+        try:
+            row = schemas.ChurnIn.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"]) or None
+                message = "required" if error["type"] == "missing" else str(error["msg"])
+                problems.append(Problem(message, field=where, row=number, file=file_name))
+            continue
+        if row.churned and row.churned_on is None:
+            problems.append(
+                Problem(
+                    "the day of the churn is required",
+                    field="churned_on",
+                    row=number,
+                    file=file_name,
+                )
+            )
+        if row.customer_key in first_row:
+            problems.append(
+                Problem(
+                    f"customer key {row.customer_key!r} is also on row "
+                    f"{first_row[row.customer_key]}",
+                    field="customer_key",
+                    row=number,
+                    file=file_name,
+                )
+            )
+        first_row.setdefault(row.customer_key, number)
+        rows.append(row)
+    if problems:
+        bad = len({p.row for p in problems})
+        raise Invalid(
+            f"{file_name}: {len(problems)} problem(s) in {bad} row(s); nothing stored", problems
+        )
+    if not rows:
+        raise Invalid(
+            f"{file_name}: no churn flag in the file", [Problem("empty", file=file_name, row=2)]
+        )
+    return rows
+
+
+def import_churn_file(
+    *, session: Session, file_name: str, content: bytes
+) -> schemas.ChurnImportOut:
+    """Store the churn flags of a CSV file (see ``read_churn_csv``): all or nothing, every bad
+    row named by its row in the file."""
+    return record_churn(session=session, rows=read_churn_csv(file_name, content))
 
 
 def categories(
