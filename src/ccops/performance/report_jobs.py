@@ -1,4 +1,6 @@
-"""Report delivery as a background job (kind ``performance.reports_deliver``), for schedulers."""
+"""Report delivery as a background job (kind ``performance.reports_deliver``), for schedulers.
+
+Light to import: every job runner imports the job kinds, the delivery only when it runs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from ccops.enums import Role
 from ccops.jobs import registry
 from ccops.jobs import service as jobs_service
 from ccops.jobs.schemas import JobOut
-from ccops.performance import delivery as perf_delivery
 
 DELIVER_KIND = "performance.reports_deliver"
 
@@ -27,6 +28,8 @@ def run_delivery(
     session: Session, params: dict[str, Any], progress: registry.Progress
 ) -> dict[str, Any]:
     """Deliver the due reports (``params['now']``: an ISO time to deliver as of; default now)."""
+    from ccops.performance import delivery as perf_delivery  # heavy: only when a job runs
+
     now = datetime.fromisoformat(params["now"]) if params.get("now") else None
     progress(0.0, "delivering")
     out = perf_delivery.deliver_due(session=session, now=now)
