@@ -253,6 +253,12 @@ class Settings(BaseSettings):
     email_retry_base_s: float = Field(
         default=60.0, gt=0, description="Wait before an email's second attempt; then doubles."
     )
+    public_url: str = Field(
+        default="",
+        max_length=300,
+        description="The app's address as users reach it (https://ccops.example.com), put "
+        "before the links in emails; empty: the links are paths.",
+    )
     webhook_max_per_intake: int = Field(
         default=20,
         ge=1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -222,6 +222,20 @@ def test_cli_refuses_bad_weights_and_shows_values(
     assert due.exit_code == 0 and json.loads(due.stdout)[0]["audience"] == "agent"
     again = cli.invoke(app, ["performance", "reports-due", "--json"])
     assert json.loads(again.stdout) == []
+    # delivered once per period: the agent report goes to the team leaders (none here)
+    delivered = cli.invoke(app, ["performance", "reports-deliver", "--json"])
+    assert delivered.exit_code == 0, delivered.output
+    [d] = json.loads(delivered.stdout)
+    assert (d["kpi"], d["audience"], d["rhythm"], d["recipients"]) == (
+        "repeat_contact_rate",
+        "agent",
+        "weekly",
+        0,
+    )
+    assert date.fromisoformat(d["first"]).weekday() == 0
+    assert json.loads(cli.invoke(app, ["performance", "reports-deliver", "--json"]).stdout) == []
+    queued = cli.invoke(app, ["performance", "reports-deliver", "--as-job", "--json"])
+    assert json.loads(queued.stdout)["kind"] == "performance.reports_deliver"
 
 
 def test_supervisor_records_coaching_from_the_person_page(world: World) -> None:

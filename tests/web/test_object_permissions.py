@@ -357,6 +357,13 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         "scorecards are centre-wide definitions"
     ),
     ("GET", "/api/v1/performance/reports/{audience}"): Unscoped("a report level, not an object"),
+    ("GET", "/performance/reports/{audience}"): Unscoped("a report level, not an object"),
+    ("POST", "/api/v1/performance/follow-ups/{action_id}/done"): Unscoped(
+        "a follow-up is its owner's alone: anyone else is refused, whatever their scope"
+    ),
+    ("POST", "/performance/follow-ups/{action_id}/done"): Unscoped(
+        "a follow-up is its owner's alone: anyone else is refused, whatever their scope"
+    ),
     ("GET", "/api/v1/schedules/people/{login}/week"): obj(*PERSON, query="?week=2026-W45"),
     ("GET", "/api/v1/schedules/people/{login}/availability"): obj(*PERSON),
     ("POST", "/api/v1/schedules/people/{login}/availability"): obj(*PERSON, body={"spans": []}),

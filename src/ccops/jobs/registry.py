@@ -67,6 +67,7 @@ KIND_MODULES = (
     "ccops.wfm.intraday.webhook_jobs",
     "ccops.audit.jobs",
     "ccops.notifications.email_jobs",
+    "ccops.performance.report_jobs",
 )
 """Modules that register job kinds when imported."""
 

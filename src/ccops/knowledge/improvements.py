@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ccops.db import utcnow
 from ccops.engines.improvement import compare_rates
 from ccops.engines.stats import StatsInputError
-from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from ccops.knowledge import repeat_rates, schemas
 from ccops.knowledge import service as kb
 from ccops.knowledge.models import ImprovementAction, ImprovementRecord
@@ -344,5 +344,33 @@ def standardise(
         )
     kb.find_article(session, article_id, scope)
     record.standard_article_id = article_id
+    session.flush()
+    return _out(session, record)
+
+
+def complete_action(
+    *, session: Session, action_id: int, by: str, scope: Scope = EVERYTHING
+) -> schemas.ImprovementOut:
+    """Mark an action done; only its owner (the login it names) may.
+
+    Raises:
+        NotFound: no such action (or its record is out of ``scope``).
+        Forbidden: ``by`` is not the action's owner.
+        Conflict: the action is done already.
+    """
+    action = session.get(ImprovementAction, action_id)
+    if action is None:
+        raise NotFound(
+            f"improvement action {action_id} does not exist",
+            [Problem("unknown", field="action_id")],
+        )
+    record = _find(session, action.record_id, scope)
+    if action.owner != by:
+        raise Forbidden(
+            "only the action's owner marks it done", [Problem("not owner", field="action_id")]
+        )
+    if action.done_at is not None:
+        raise Conflict("this action is already done", [Problem("done", field="action_id")])
+    action.done_at = utcnow()
     session.flush()
     return _out(session, record)

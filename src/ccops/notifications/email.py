@@ -25,7 +25,7 @@ from ccops.enums import Language
 from ccops.errors import Invalid, Problem
 from ccops.notifications.models import EmailMessage, EmailPreference, Notification
 from ccops.org.models import User
-from ccops.settings import Settings
+from ccops.settings import Settings, get_settings
 from ccops.web.i18n import translations
 
 JOB_KIND = "notifications.email"
@@ -87,19 +87,31 @@ def set_preference(
     return get_preference(session=session, user_id=user_id)
 
 
+def _link(link: str) -> str:
+    """A link of the app as an email gives it: after the ``public_url`` setting when set."""
+    base = get_settings().public_url.rstrip("/")
+    return base + link if base and link.startswith("/") else link
+
+
+def wants_email(*, session: Session, user_id: int, kind: str) -> bool:
+    """Whether a notification of ``kind`` goes to the user by email at once (not in a digest)."""
+    pref = session.get(EmailPreference, user_id)
+    if pref is None or pref.digest:
+        return False
+    kinds = _kinds(pref.kinds)
+    return "*" in kinds or kind in kinds
+
+
 def queue_for(*, session: Session, notifications: list[Notification]) -> list[int]:
     """Queue one email per notification whose user opted in to its kind (not digest users)."""
     queued: list[int] = []
     for n in notifications:
-        pref = session.get(EmailPreference, n.user_id)
-        if pref is None or pref.digest:
+        if not wants_email(session=session, user_id=n.user_id, kind=n.kind):
             continue
-        kinds = _kinds(pref.kinds)
-        if "*" not in kinds and n.kind not in kinds:
-            continue
+        pref = session.get_one(EmailPreference, n.user_id)
         _ = _gettext(session.get(User, n.user_id))
         subject = f"{_('Notifications')}: {_(n.subject)}"
-        body = _(n.body) + (f"\n\n{n.link}" if n.link else "")
+        body = _(n.body) + (f"\n\n{_link(n.link)}" if n.link else "")
         msg = EmailMessage(
             user_id=n.user_id, address=pref.address, subject=subject[:300], body=body
         )

@@ -21,6 +21,7 @@ from ccops.cli_support import (
     kpi_value,
     print_json,
     print_table,
+    who,
 )
 from ccops.errors import Invalid, Problem, no_such_file
 from ccops.performance import schemas as s
@@ -376,6 +377,17 @@ def publish(
     lower_is_better: Annotated[bool, typer.Option("--lower-is-better")] = False,
     on_good: Annotated[s.FollowUp, typer.Option()] = s.FollowUp.recognition,
     on_bad: Annotated[s.FollowUp, typer.Option()] = s.FollowUp.coaching,
+    owner: Annotated[
+        str | None, typer.Option(help="Login of the rule's owner (gets the follow-ups)")
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Value in the KPI's unit whose crossing opens a follow-up"),
+    ] = None,
+    direction: Annotated[
+        s.ThresholdDirection | None,
+        typer.Option(help="below or above: where the whole interval must lie"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set who sees a KPI, how often, and what follows a good or bad result."""
@@ -390,6 +402,9 @@ def publish(
         higher_is_better=not lower_is_better,
         on_good=on_good,
         on_bad=on_bad,
+        owner=owner,
+        threshold=threshold,
+        threshold_direction=direction,
     )
     with unit_of_work() as ses:
         out = perf_reports.set_publication(session=ses, data=data)
@@ -449,6 +464,54 @@ def reports_due(as_json: JsonOpt = False) -> None:
         console.print("no report is due")
     for r in out:
         _print_report(r)
+
+
+@performance_app.command("reports-deliver")
+@handle_errors
+def reports_deliver(
+    as_job: Annotated[
+        bool, typer.Option("--as-job", help="Queue it for the job runner instead")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Email each publication rule's report once per period and open follow-ups for crossed
+    thresholds (run it from cron, e.g. hourly; a second run sends nothing)."""
+    from ccops.runtime import unit_of_work
+
+    if as_job:
+        from ccops.performance import report_jobs
+
+        with unit_of_work() as ses:
+            job = report_jobs.submit_delivery(session=ses, created_by=who())
+        if not _out(job, as_json):
+            console.print(f"queued job {job.id} ({job.kind}): `ccops jobs show {job.id}`")
+        return
+    from ccops.performance import delivery as perf_delivery
+
+    with unit_of_work() as ses:
+        out = perf_delivery.deliver_due(session=ses)
+    if _out(out, as_json):
+        return
+    if not out:
+        console.print("no report is due for delivery")
+        return
+    rows = [
+        {
+            "kpi": d.kpi,
+            "level": d.audience.value,
+            "period": f"{d.first} – {d.last}",
+            "recipients": d.recipients,
+            "emails": d.emails,
+            "beyond threshold": len(d.crossed),
+            "follow-up": d.follow_up.action_id if d.follow_up else "",
+        }
+        for d in out
+    ]
+    print_table(
+        "reports delivered",
+        rows,
+        ["kpi", "level", "period", "recipients", "emails", "beyond threshold", "follow-up"],
+    )
 
 
 @performance_app.command("activity")

@@ -125,6 +125,37 @@ class Publication(Base):
     target: Mapped[float | None] = mapped_column(Float)
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
     last_produced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(String(100))
+    """Login of the user who owns the rule: gets the follow-up when a result crosses the
+    threshold (None: no follow-up is opened)."""
+    threshold: Mapped[float | None] = mapped_column(Float)
+    """The value in the KPI's unit whose crossing opens a follow-up (None: no threshold)."""
+    threshold_direction: Mapped[str | None] = mapped_column(String(8))
+    """``below`` or ``above``: which side of ``threshold`` the whole interval must lie on."""
+    last_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReportDelivery(Base):
+    """One period of a publication rule delivered by email: once per rule and period, with the
+    follow-up opened when the result crossed the rule's threshold."""
+
+    __tablename__ = "perf_report_delivery"
+    __table_args__ = (UniqueConstraint("publication_id", "period_first", "period_last"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("perf_publication.id", ondelete="CASCADE"), index=True
+    )
+    period_first: Mapped[date]
+    period_last: Mapped[date]
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    emails: Mapped[int] = mapped_column(Integer, default=0)
+    crossed: Mapped[str] = mapped_column(Text, default="")
+    """The subjects whose interval lay wholly beyond the threshold, one per line."""
+    improvement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kb_improvement.id", ondelete="SET NULL")
+    )
+    """The improvement cycle opened as the follow-up (its action is the owner's task)."""
 
 
 class LeaderActivity(Base):

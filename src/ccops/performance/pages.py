@@ -26,12 +26,12 @@ from ccops.performance import floor_time as perf_floor_time
 from ccops.performance import measures as perf_measures
 from ccops.performance import periods as perf_periods
 from ccops.performance import recognition as perf_recognition
-from ccops.performance import reports as perf_reports
 from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
 from ccops.performance import scorecards as perf_scorecards
 from ccops.performance import subjects as perf_subjects
 from ccops.performance import sums as perf_sums
+from ccops.performance.labels import VALUE_LABELS
 from ccops.quality import evaluations as qa_evaluations
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
@@ -61,37 +61,6 @@ ATTRITION_NOTE = N_(
     "Kaplan-Meier over tenure, people still employed counted as censored."
 )
 """The service's note on the attrition figures, marked here so the template can translate it."""
-VALUE_LABELS = {
-    "centre": N_("Centre"),
-    "team": N_("Team"),
-    "position": N_("Position"),
-    "person": N_("Person"),
-    "agent": N_("Agent"),
-    "team_leader": N_("Team leader"),
-    "qa_analyst": N_("QA analyst"),
-    "planner": N_("Planner"),
-    "executive": N_("Executive"),
-    "financial": N_("Financial"),
-    "customer": N_("Customer"),
-    "internal_process": N_("Internal process"),
-    "learning_growth": N_("Learning and growth"),
-    "hourly": N_("Hourly"),
-    "daily": N_("Daily"),
-    "weekly": N_("Weekly"),
-    "recognition": N_("Recognition"),
-    "coaching": N_("Coaching"),
-    "root_cause_analysis": N_("Root-cause analysis"),
-    "none": N_("Nothing"),
-    "up": N_("up"),
-    "down": N_("down"),
-    "flat": N_("flat"),
-    "no_clear_change": N_("no clear change"),
-    "unknown": N_("not comparable"),
-    "training_need": N_("Training need"),
-    "promotion_readiness": N_("Ready for promotion"),
-    "transfer_readiness": N_("Ready for transfer"),
-}
-"""Page labels of the stored vocabulary values (levels, perspectives, rhythms, trends)."""
 
 STATUS_TEXT = {
     "better": N_("better than target"),
@@ -544,19 +513,6 @@ def team_page(
     }
     context["vl"] = VALUE_LABELS
     return render(request, "performance/team.html", context, principal=user, active="performance")
-
-
-@pages.get("/cascade", response_class=HTMLResponse)
-def cascade_page(request: Request, session: SessionDep, user: CascadeReader) -> Response:
-    """Show the scorecard cascade with each KPI's formula, source, target, benchmark, weight."""
-    context = {
-        "trees": perf_scorecards.cascade(session=session),
-        "publications": perf_reports.list_publications(session=session),
-        "vl": VALUE_LABELS,
-    }
-    return render(
-        request, "performance/cascade.html", context, principal=user, active="performance"
-    )
 
 
 @pages.get("/attrition", response_class=HTMLResponse)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.enums import Role
-from ccops.errors import Forbidden, Problem
+from ccops.errors import Forbidden, Invalid, Problem
 from ccops.org import service as org_service
-from ccops.org.models import Person, Team
+from ccops.org.models import Person, Team, User
+from ccops.performance import follow_ups as perf_follow_ups
 from ccops.performance import measures as perf_measures
 from ccops.performance import models as m
 from ccops.performance import schemas as s
@@ -46,7 +47,11 @@ def check_audience(*, role: Role, audience: s.Audience) -> None:
         )
 
 
-def _publication_out(p: m.Publication) -> s.PublicationOut:
+def _publication_out(
+    p: m.Publication,
+    last: m.ReportDelivery | None = None,
+    open_follow_ups: list[s.FollowUpTask] | None = None,
+) -> s.PublicationOut:
     return s.PublicationOut(
         id=p.id,
         kpi=p.kpi,
@@ -58,12 +63,37 @@ def _publication_out(p: m.Publication) -> s.PublicationOut:
         on_bad=s.FollowUp(p.on_bad),
         label=perf_measures.metric(p.kpi).label,
         last_produced_at=p.last_produced_at,
+        owner=p.owner,
+        threshold=p.threshold,
+        threshold_direction=(
+            s.ThresholdDirection(p.threshold_direction) if p.threshold_direction else None
+        ),
+        last_delivered_at=p.last_delivered_at,
+        last_period_first=last.period_first if last else None,
+        last_period_last=last.period_last if last else None,
+        open_follow_ups=open_follow_ups or [],
     )
 
 
 def set_publication(*, session: Session, data: s.PublicationIn) -> s.PublicationOut:
     """Say who sees a KPI, how often, and what follows a result (replaces the same KPI+audience)."""
-    perf_measures.metric(data.kpi)
+    unit = perf_measures.metric(data.kpi).unit
+    if data.threshold is not None and unit == "fraction" and not 0 <= data.threshold <= 1:
+        raise Invalid(
+            f"threshold: {data.kpi} is a rate; give its threshold as a fraction from 0 to 1 "
+            "(0.8 for 80%)",
+            [Problem("a rate's threshold is a fraction from 0 to 1 (0.8 for 80%)", "threshold")],
+        )
+    if data.owner is not None:
+        owner = session.scalars(
+            select(User).where(User.login == data.owner, User.disabled_at.is_(None))
+        ).one_or_none()
+        if owner is None or owner.role == Role.executive:
+            raise Invalid(
+                f"owner: no active user who can act signs in as {data.owner!r} (executives "
+                "read only)",
+                [Problem("no active user with this login who can act", "owner")],
+            )
     found = session.scalars(
         select(m.Publication).where(
             m.Publication.kpi == data.kpi, m.Publication.audience == data.audience.value
@@ -75,17 +105,38 @@ def set_publication(*, session: Session, data: s.PublicationIn) -> s.Publication
     p.higher_is_better = data.higher_is_better
     p.on_good = data.on_good.value
     p.on_bad = data.on_bad.value
+    p.owner = data.owner
+    p.threshold = data.threshold
+    p.threshold_direction = data.threshold_direction.value if data.threshold_direction else None
     session.add(p)
     session.flush()
-    return _publication_out(p)
+    return _publication_out(p, _last_delivery(session, p.id))
+
+
+def _last_delivery(session: Session, publication_id: int) -> m.ReportDelivery | None:
+    return session.scalars(
+        select(m.ReportDelivery)
+        .where(m.ReportDelivery.publication_id == publication_id)
+        .order_by(m.ReportDelivery.period_last.desc(), m.ReportDelivery.id.desc())
+        .limit(1)
+    ).first()
 
 
 def list_publications(*, session: Session) -> list[s.PublicationOut]:
-    """List the publication rules by audience and KPI."""
-    rows = session.scalars(
-        select(m.Publication).order_by(m.Publication.audience, m.Publication.kpi)
+    """List the publication rules by audience and KPI, with each one's last delivery and open
+    follow-ups."""
+    rows = list(
+        session.scalars(select(m.Publication).order_by(m.Publication.audience, m.Publication.kpi))
     )
-    return [_publication_out(p) for p in rows]
+    tasks = perf_follow_ups.follow_ups(session=session, publication_ids=[p.id for p in rows])
+    return [
+        _publication_out(
+            p,
+            _last_delivery(session, p.id),
+            [f for f in tasks if f.publication_id == p.id],
+        )
+        for p in rows
+    ]
 
 
 def _subjects(
@@ -118,8 +169,25 @@ def level_report(
     if rhythm is not None:
         query = query.where(m.Publication.rhythm == rhythm.value)
     pubs = list(session.scalars(query.order_by(m.Publication.kpi)))
+    lines = report_lines(
+        session=session, audience=audience, pubs=pubs, first=first, last=last, scope=scope
+    )
+    return s.LevelReportOut(audience=audience, rhythm=rhythm, first=first, last=last, lines=lines)
+
+
+def report_lines(
+    *,
+    session: Session,
+    audience: s.Audience,
+    pubs: list[m.Publication],
+    first: date,
+    last: date,
+    scope: org_service.Scope,
+    cache: perf_sums.ContactCache | None = None,
+) -> list[s.ReportLine]:
+    """Each of ``pubs``' KPI per subject of the level in ``scope``, and what follows it."""
     lines = []
-    cache: perf_sums.ContactCache = {}
+    cache = {} if cache is None else cache
     for subject in _subjects(session, audience, scope):
         for p in pubs:
             value = perf_measures.kpi_value(
@@ -144,7 +212,7 @@ def level_report(
                     follow_up=follow,
                 )
             )
-    return s.LevelReportOut(audience=audience, rhythm=rhythm, first=first, last=last, lines=lines)
+    return lines
 
 
 def due_reports(

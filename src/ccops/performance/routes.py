@@ -12,7 +12,9 @@ from ccops.ids import RowId
 from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching
+from ccops.performance import delivery as perf_delivery
 from ccops.performance import floor_time as perf_floor_time
+from ccops.performance import follow_ups as perf_follow_ups
 from ccops.performance import periods as perf_periods
 from ccops.performance import positions as perf_positions
 from ccops.performance import recognition as perf_recognition
@@ -46,6 +48,8 @@ CostReader = Annotated[Principal, Depends(require(*P.PERF_ATTRITION_COST))]
 Decider = Annotated[Principal, Depends(require(*P.PERF_DECIDE, write=True))]
 RecommendationReader = Annotated[Principal, Depends(require(*P.PERF_REVIEW))]
 PlannerKpiReader = Annotated[Principal, Depends(require(*P.PERF_PLANNER_KPIS))]
+SignedIn = Annotated[Principal, Depends(require(*P.PERF_FOLLOW_UP))]
+FollowUpOwner = Annotated[Principal, Depends(require(*P.PERF_FOLLOW_UP_DONE, write=True))]
 
 
 # --- scorecards and cascade -------------------------------------------------------------------
@@ -307,6 +311,24 @@ def level_report(
 def due_reports(session: SessionDep, user: Manager) -> list[s.LevelReportOut]:
     """Produce every report whose rhythm has come round."""
     return perf_reports.due_reports(session=session, scope=user.scope)
+
+
+@router.post("/reports/deliver", response_model=list[s.DeliveryOut])
+def deliver_reports(session: SessionDep, _user: Manager) -> list[s.DeliveryOut]:
+    """Deliver each rule's report once per period by notification and email; open follow-ups."""
+    return perf_delivery.deliver_due(session=session)
+
+
+@router.get("/follow-ups", response_model=list[s.FollowUpTask])
+def my_follow_ups(session: SessionDep, user: SignedIn) -> list[s.FollowUpTask]:
+    """List your open follow-ups of reports whose result crossed their rule's threshold."""
+    return perf_follow_ups.follow_ups(session=session, owner=user.login)
+
+
+@router.post("/follow-ups/{action_id}/done", response_model=s.FollowUpTask)
+def follow_up_done(action_id: RowId, session: SessionDep, user: FollowUpOwner) -> s.FollowUpTask:
+    """Mark one of your follow-ups done."""
+    return perf_follow_ups.complete(session=session, action_id=action_id, by=user.login)
 
 
 @router.post(

@@ -61,6 +61,13 @@ class Rhythm(StrEnum):
     weekly = "weekly"
 
 
+class ThresholdDirection(StrEnum):
+    """Which side of a publication rule's threshold opens a follow-up."""
+
+    below = "below"
+    above = "above"
+
+
 class FollowUp(StrEnum):
     """What follows a good or a bad result."""
 
@@ -445,6 +452,48 @@ class PublicationIn(BaseModel):
     higher_is_better: bool = True
     on_good: FollowUp = FollowUp.recognition
     on_bad: FollowUp = FollowUp.coaching
+    owner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Login of the user who gets the follow-up when a result crosses the threshold",
+    )
+    threshold: float | None = Field(
+        default=None,
+        ge=-1_000_000_000,
+        le=1_000_000_000,
+        description="In the KPI's unit (a rate as a fraction, 0.8 for 80%); crossed only when "
+        "the whole 95% interval lies beyond it",
+    )
+    threshold_direction: ThresholdDirection | None = None
+
+    @model_validator(mode="after")
+    def _threshold_complete(self) -> PublicationIn:
+        if (self.threshold is None) != (self.threshold_direction is None):
+            missing = "threshold" if self.threshold is None else "threshold_direction"
+            raise ValueError(f"{missing} is needed: a threshold is a value and a direction")
+        if self.threshold is not None and self.owner is None:
+            raise ValueError("owner is needed: a threshold's follow-up goes to the rule's owner")
+        return self
+
+
+class FollowUpTask(BaseModel):
+    """A follow-up opened when a delivered result crossed its rule's threshold: an improvement
+    cycle (plan: find the cause) whose action is the owner's task."""
+
+    action_id: int
+    improvement_id: int
+    publication_id: int
+    kpi: str
+    label: str
+    audience: Audience
+    first: date
+    last: date
+    text: str
+    owner: str
+    due: date
+    done_at: datetime | None
+    report_link: str
 
 
 class PublicationOut(PublicationIn):
@@ -453,6 +502,25 @@ class PublicationOut(PublicationIn):
     id: int
     label: str
     last_produced_at: datetime | None
+    last_delivered_at: datetime | None = None
+    last_period_first: date | None = None
+    last_period_last: date | None = None
+    open_follow_ups: list[FollowUpTask] = []
+
+
+class DeliveryOut(BaseModel):
+    """One rule's period delivered: recipients, emails queued, subjects beyond the threshold."""
+
+    publication_id: int
+    kpi: str
+    audience: Audience
+    rhythm: Rhythm
+    first: date
+    last: date
+    recipients: int
+    emails: int
+    crossed: list[str]
+    follow_up: FollowUpTask | None
 
 
 class ReportLine(BaseModel):

@@ -26,6 +26,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.performance.routes",
     "ccops.performance.pages",
     "ccops.performance.decisions.pages",
+    "ccops.performance.publishing.pages",
     "ccops.quality.routes",
     "ccops.quality.pages",
     "ccops.cases.routes",

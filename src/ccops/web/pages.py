@@ -23,6 +23,7 @@ from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org import throttle
 from ccops.performance import attrition as perf_attrition
+from ccops.performance import follow_ups as perf_follow_ups
 from ccops.settings import Settings
 from ccops.voice import huddles as voice_huddles
 from ccops.web import forms, permissions, security
@@ -727,6 +728,8 @@ def home(
         if principal.person_id is not None
         else []
     )
+    context["follow_ups"] = perf_follow_ups.follow_ups(session=session, owner=principal.login)
+    context["today"] = datetime.now(UTC).date()
     if role == Role.qa_analyst:
         context["repeats"] = _repeats(session, settings, principal, shown)
     if role == Role.admin:

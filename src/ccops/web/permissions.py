@@ -98,6 +98,10 @@ PERF_PLANNER_KPIS = frozenset({R.planner, R.manager, R.admin})
 """A planner's forecast skill by queue and horizon (planners: of their sites)."""
 PERF_REPORTS = frozenset({R.supervisor, R.manager, R.executive, R.admin})
 """The report of a level (supervisors: agent and team; executives: executive)."""
+PERF_FOLLOW_UP = EVERY_ROLE
+"""One's own follow-ups of reports whose result crossed a rule's threshold (owners only)."""
+PERF_FOLLOW_UP_DONE = EVERY_ROLE - {R.executive}
+"""Marking one's own follow-up done (rule owners are never executives: they read only)."""
 PERF_LEADERS = frozenset({R.supervisor, R.manager, R.admin})
 """Team leaders' recorded activities and floor time share."""
 PERF_ATTRITION = frozenset({R.supervisor, R.manager, R.executive, R.admin})

@@ -1,0 +1,1 @@
+"""Publication rules and their delivered reports: the pages."""
