@@ -301,6 +301,24 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/huddles/actions/{action_id}/done"): obj(
         "huddle action", "action_id", "@action_in", "@action_out"
     ),
+    ("PUT", "/api/v1/improvements/{improvement_id}"): obj(
+        "improvement",
+        "improvement_id",
+        "@improvement_in",
+        "@improvement_out",
+        body={
+            "title": "Repeats in",
+            "kpi": "repeat_rate",
+            "problem_first": "2026-11-02",
+            "problem_last": "2026-11-08",
+            "problem": "repeat contacts went up",
+        },
+    ),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions/{action_id}/done"): Obj(
+        "improvement",
+        {"improvement_id": "@improvement_in", "action_id": "@improvement_action_in"},
+        {"improvement_id": "@improvement_out", "action_id": "@improvement_action_out"},
+    ),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
         "improvement",
         {"improvement_id": "@improvement_in", "article_id": "@article_in"},

@@ -500,6 +500,10 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
         {S, Q, P, M, D}
     ),
+    ("PUT", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions/{action_id}/done"): frozenset(
+        {S, Q, P, M, D}
+    ),
 }
 
 
