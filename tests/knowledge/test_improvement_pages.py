@@ -152,3 +152,40 @@ def test_a_signal_fills_in_the_new_records_form(world: World) -> None:
     assert 'id="signal"' in page.text
     topic = manager.get("/improvements/new", params={"kpi": "repeat_rate:登录"}).text
     assert re.search(r'<option value="topic" selected', topic) and 'value="登录"' in topic
+
+
+def test_a_special_cause_on_a_team_chart_starts_an_improvement(world: World) -> None:
+    """Alice (Team A) answers 100 contacts each Monday of 12 weeks, 20 of them repeated; in the
+    week from 16 November 60 are: p-bar = 280 / 1200 = 0.2333, limits for n = 100
+    0.2333 -+ 3 sqrt(0.2333 * 0.7667 / 100) = [0.1065, 0.3602]; 0.6 is above them."""
+    from datetime import date, timedelta
+
+    from tests.factories.knowledge import world_session
+    from tests.factories.performance import add_contacts, add_horizon
+
+    last = date(2026, 11, 29)  # a Sunday: the chart's 12 ISO weeks end on it
+    with world_session(world) as s:
+        for week in range(12):
+            monday = last - timedelta(days=6 + 7 * week)
+            repeats = 60 if monday == date(2026, 11, 16) else 20
+            add_contacts(s, login="alice", day=monday, answered=100, repeats=repeats)
+        add_horizon(s, last + timedelta(days=30))
+    period = {"first": "2026-11-01", "last": last.isoformat()}
+    manager = world.client(Role.manager)
+    page = manager.get("/performance/teams/Team A", params=period)
+    assert page.status_code == 200, page.text
+    links = re.findall(r'<a href="([^"]+)" data-start-improvement="([^"]+)"', page.text)
+    assert [day for _href, day in links] == ["2026-11-16"]  # the one special-cause week
+    href = links[0][0].replace("&amp;", "&")
+    form = manager.get(href)
+    assert form.status_code == 200
+    assert re.search(r'<option value="repeat_contact_rate" selected', form.text)
+    assert 'value="2026-11-16"' in form.text and 'value="2026-11-22"' in form.text
+    signal = re.search(r'id="signal">([^<]*)<', form.text)
+    assert signal is not None
+    assert "Team A" in signal.group(1) and "60.0%" in signal.group(1)
+    assert "above the upper limit" in signal.group(1) and "10.6% – 36.0%" in signal.group(1)
+    # readers who cannot open a record see the signal without the link
+    executive = world.client(Role.executive).get("/performance/teams/Team A", params=period)
+    assert executive.status_code in (200, 403)
+    assert "data-start-improvement" not in executive.text
