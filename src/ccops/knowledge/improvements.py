@@ -574,10 +574,12 @@ def problem_interval(
     *, session: Session, record_id: int, scope: Scope = EVERYTHING, confidence: float = 0.95
 ) -> schemas.RateOut | None:
     """The record's KPI in its problem period with its interval, measured from the stored
-    contacts (None: a KPI checked from typed counts, or no contact counted in the period)."""
+    contacts (None: a KPI checked from typed counts, or no contact counted in the period); a
+    topic's repeat rate uses the window of the record's last check (else 7 days)."""
     record = _find(session, record_id, scope)
     first, last = record.problem_first, record.problem_last
     topic = _topic_of(record.kpi)
+    checked = schemas.CheckOut.model_validate_json(record.check_json) if record.check_json else None
     try:
         if topic:
             report = repeat_rates.repeat_rates(
@@ -585,7 +587,7 @@ def problem_interval(
                 scope=scope,
                 first=first,
                 last=last,
-                days=7,
+                days=checked.days if checked and checked.days else 7,
                 topic=topic,
                 queue_id=record.queue_id,
             )
