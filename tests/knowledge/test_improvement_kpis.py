@@ -200,3 +200,32 @@ def test_actions_are_completed_and_a_plan_edited(world: World) -> None:
     assert bad.status_code == 422 and "problem_last" in bad.text
     moved = manager.put(f"/api/v1/improvements/{rid}", json=PLAN | {"kpi": "abandon_rate"})
     assert moved.json()["check"] is None and moved.json()["kpi"] == "abandon_rate"
+
+
+def test_the_cli_checks_handle_time_from_the_contacts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from ccops.cli import app
+    from ccops.settings import get_settings
+
+    _contacts(world)
+    rid = world.client(Role.manager).post("/api/v1/improvements", json=PLAN | {"kpi": "aht_s"})
+    monkeypatch.setenv("CCOPS_DATABASE_URL", world.settings.resolved_database_url())
+    monkeypatch.setenv("CCOPS_DATA_DIR", str(world.settings.data_dir))
+    monkeypatch.setenv("CCOPS_SECRET_KEY", "k")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    args = ["improvements", "check", str(rid.json()["id"]), "--before", "2026-11-02:2026-11-08"]
+    args += ["--after", "2026-11-16:2026-11-22"]
+    undirected = runner.invoke(app, args)
+    assert undirected.exit_code != 0 and "higher or lower" in undirected.output
+    done = runner.invoke(app, [*args, "--lower-is-better", "--json"])
+    assert done.exit_code == 0, done.output
+    check = json.loads(done.stdout)["check"]
+    assert (check["before"]["rate"], check["after"]["rate"]) == pytest.approx((340.0, 270.0))
+    assert check["verdict"] == "improved" and check["estimate"] == "mean"
+    get_settings.cache_clear()
