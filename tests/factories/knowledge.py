@@ -95,6 +95,15 @@ def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
             ),
             by="u-manager",
         ).id
+        ids[f"improvement_action_{side}"] = (
+            improvements.add_action(
+                session=session,
+                record_id=ids[f"improvement_{side}"],
+                data=schemas.ActionIn(text="brief the team", owner="u-qa", due=date(2026, 11, 9)),
+            )
+            .actions[0]
+            .id
+        )
         ids[f"article_{side}"] = published(
             session, title=f"Answer {side}", body="text", queue=queue
         ).id

@@ -301,6 +301,65 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("POST", "/huddles/actions/{action_id}/done"): obj(
         "huddle action", "action_id", "@action_in", "@action_out"
     ),
+    ("PUT", "/api/v1/improvements/{improvement_id}"): obj(
+        "improvement",
+        "improvement_id",
+        "@improvement_in",
+        "@improvement_out",
+        body={
+            "title": "Repeats in",
+            "kpi": "repeat_rate",
+            "problem_first": "2026-11-02",
+            "problem_last": "2026-11-08",
+            "problem": "repeat contacts went up",
+        },
+    ),
+    **{
+        (method, path): obj(
+            "improvement", "improvement_id", "@improvement_in", "@improvement_out", form=form
+        )
+        for method, path, form in (
+            ("GET", "/improvements/{improvement_id}", {}),
+            ("GET", "/improvements/{improvement_id}/edit", {}),
+            (
+                "POST",
+                "/improvements/{improvement_id}/edit",
+                {
+                    "title": "Repeats in",
+                    "kpi": "other",
+                    "kpi_other": "repeat_rate",
+                    "problem_first": "2026-11-02",
+                    "problem_last": "2026-11-08",
+                    "problem": "repeat contacts went up",
+                },
+            ),
+            (
+                "POST",
+                "/improvements/{improvement_id}/actions",
+                {"text": "t", "owner": "o", "due": "2026-12-01"},
+            ),
+            (
+                "POST",
+                "/improvements/{improvement_id}/check",
+                {
+                    **{f"before_{k}": str(v) for k, v in IMPROVEMENT_PERIOD.items()},
+                    **{f"after_{k}": str(v) for k, v in IMPROVEMENT_AFTER.items()},
+                    "direction": "lower",
+                },
+            ),
+            ("POST", "/improvements/{improvement_id}/standardise", {"article_id": "1"}),
+        )
+    },
+    ("POST", "/improvements/{improvement_id}/actions/{action_id}/done"): Obj(
+        "improvement",
+        {"improvement_id": "@improvement_in", "action_id": "@improvement_action_in"},
+        {"improvement_id": "@improvement_out", "action_id": "@improvement_action_out"},
+    ),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions/{action_id}/done"): Obj(
+        "improvement",
+        {"improvement_id": "@improvement_in", "action_id": "@improvement_action_in"},
+        {"improvement_id": "@improvement_out", "action_id": "@improvement_action_out"},
+    ),
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): Obj(
         "improvement",
         {"improvement_id": "@improvement_in", "article_id": "@article_in"},

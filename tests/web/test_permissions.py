@@ -525,6 +525,20 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/improvements/{improvement_id}/standardise/{article_id}"): frozenset(
         {S, Q, P, M, D}
     ),
+    ("PUT", "/api/v1/improvements/{improvement_id}"): frozenset({S, Q, P, M, D}),
+    ("GET", "/improvements"): frozenset({S, Q, P, M, E, D}),
+    ("GET", "/improvements/new"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements"): frozenset({S, Q, P, M, D}),
+    ("GET", "/improvements/{improvement_id}"): frozenset({S, Q, P, M, E, D}),
+    ("GET", "/improvements/{improvement_id}/edit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements/{improvement_id}/edit"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements/{improvement_id}/actions"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements/{improvement_id}/actions/{action_id}/done"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements/{improvement_id}/check"): frozenset({S, Q, P, M, D}),
+    ("POST", "/improvements/{improvement_id}/standardise"): frozenset({S, Q, P, M, D}),
+    ("POST", "/api/v1/improvements/{improvement_id}/actions/{action_id}/done"): frozenset(
+        {S, Q, P, M, D}
+    ),
 }
 
 

@@ -568,12 +568,24 @@ def _improvement(r: schemas.ImprovementOut, as_json: bool) -> None:
         console.print(f"  action {a.id}: {a.text} ({a.owner}, due {a.due})", highlight=False)
     if r.check:
         c = r.check
+
+        def num(x: float | None) -> str:
+            return "-" if x is None else f"{x:.3f}"
+
         console.print(
-            f"  check: {c.before.rate} [{c.before.low:.3f}, {c.before.high:.3f}] -> "
-            f"{c.after.rate} [{c.after.low:.3f}, {c.after.high:.3f}]; verdict: {c.verdict}",
+            f"  check: {num(c.before.rate)} [{num(c.before.low)}, {num(c.before.high)}] -> "
+            f"{num(c.after.rate)} [{num(c.after.low)}, {num(c.after.high)}]; "
+            f"verdict: {c.verdict}",
             highlight=False,
         )
-        if c.measured == "contacts":
+        if c.measured == "contacts" and c.kpi:
+            console.print(
+                f"  measured from the contacts of {c.subject}: {c.kpi} "
+                f"({'Welch t' if c.estimate == 'mean' else 'Wilson, Newcombe'} intervals) on "
+                f"{c.before.trials} contacts before, {c.after.trials} after",
+                highlight=False,
+            )
+        elif c.measured == "contacts":
             console.print(
                 f"  measured from the contacts on {c.topic!r}: repeats within {c.days} days "
                 f"{c.before.successes}/{c.before.trials} before, {c.after.successes}/"
@@ -666,7 +678,19 @@ def improvement_check(
         str, typer.Option(help="FIRST:LAST:SUCCESSES:TRIALS (or FIRST:LAST) after the change")
     ],
     lower_is_better: Annotated[
-        bool, typer.Option("--lower-is-better", help="e.g. a repeat-contact rate")
+        bool,
+        typer.Option(
+            "--lower-is-better",
+            help="e.g. a repeat-contact rate typed in; for a measured KPI without a better "
+            "direction in the registry (aht_s) it says lower is better",
+        ),
+    ] = False,
+    higher_is_better: Annotated[
+        bool,
+        typer.Option(
+            "--higher-is-better",
+            help="For a measured KPI without a better direction in the registry (aht_s)",
+        ),
     ] = False,
     days: Annotated[
         int, typer.Option(help="Repeat window in days of a check measured from contacts")
@@ -675,7 +699,9 @@ def improvement_check(
     as_json: JsonOpt = False,
 ) -> None:
     """Record the check: the KPI's rate before vs after, intervals and verdict. A topic's repeat
-    rate (KPI repeat_rate:TOPIC) is measured from the stored contacts: give only the periods."""
+    rate (KPI repeat_rate:TOPIC) and the registry's contact KPIs (service_level, abandon_rate,
+    repeat_contact_rate, aht_s, asa_s) are measured from the stored contacts: give only the
+    periods."""
     from ccops.knowledge import improvements as pdca
     from ccops.runtime import unit_of_work
 
@@ -692,7 +718,10 @@ def improvement_check(
         parts.update({f"{name}_{k}": v for k, v in zip(keys, found, strict=False)})
     with unit_of_work() as s:
         if measured:
-            contact_check = schemas.ContactCheckIn.model_validate(parts | {"days": days})
+            direction = True if higher_is_better else False if lower_is_better else None
+            contact_check = schemas.ContactCheckIn.model_validate(
+                parts | {"days": days, "higher_is_better": direction}
+            )
             out = pdca.check_from_contacts(
                 session=s, record_id=improvement_id, data=contact_check, by=by or who()
             )

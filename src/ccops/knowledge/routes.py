@@ -285,6 +285,26 @@ def add_action(
     return pdca.add_action(session=session, record_id=improvement_id, data=data, scope=user.scope)
 
 
+@improvements.put("/{improvement_id}", response_model=schemas.ImprovementOut)
+def update_improvement(
+    improvement_id: RowId, data: schemas.ImprovementIn, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Change the plan; a check of another KPI or queue is cleared (409 once standardised)."""
+    return pdca.update(session=session, record_id=improvement_id, data=data, scope=user.scope)
+
+
+@improvements.post(
+    "/{improvement_id}/actions/{action_id}/done", response_model=schemas.ImprovementOut
+)
+def complete_action(
+    improvement_id: RowId, action_id: RowId, session: SessionDep, user: ImproveWriter
+) -> schemas.ImprovementOut:
+    """Mark an action done (404: no such action on the record)."""
+    return pdca.complete_action(
+        session=session, record_id=improvement_id, action_id=action_id, scope=user.scope
+    )
+
+
 @improvements.post("/{improvement_id}/check", response_model=schemas.ImprovementOut)
 def check_improvement(
     improvement_id: RowId, data: schemas.CheckIn, session: SessionDep, user: ImproveWriter
@@ -299,9 +319,10 @@ def check_improvement(
 def check_improvement_from_contacts(
     improvement_id: RowId, data: schemas.ContactCheckIn, session: SessionDep, user: ImproveWriter
 ) -> schemas.ImprovementOut:
-    """Check a record whose KPI is a topic's repeat rate (``repeat_rate:TOPIC``) from the stored
-    contacts of its queue: the rate before vs after with intervals and the verdict (409 for
-    another KPI; 422 for periods out of order or without complete contacts)."""
+    """Check a record from the stored contacts of its queue (a topic's repeat rate
+    ``repeat_rate:TOPIC``, or service_level, abandon_rate, repeat_contact_rate, aht_s, asa_s):
+    the KPI before vs after with intervals and the verdict (409 for another KPI; 422 for
+    periods out of order or without contacts, or aht_s without higher_is_better)."""
     return pdca.check_from_contacts(
         session=session, record_id=improvement_id, data=data, by=user.login, scope=user.scope
     )

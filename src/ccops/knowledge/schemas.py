@@ -265,27 +265,39 @@ measured from the stored contacts (``ccops.knowledge.repeats``), never typed in.
 
 
 class ContactCheckIn(BaseModel):
-    """The periods of a check measured from the stored contacts (a topic's repeat rate)."""
+    """The periods of a check measured from the stored contacts (a topic's repeat rate or a
+    registry KPI: service_level, abandon_rate, repeat_contact_rate, aht_s, asa_s)."""
 
     model_config = ConfigDict(extra="forbid")
     before_first: date
     before_last: date
     after_first: date
     after_last: date
-    days: int = Field(default=7, ge=1, le=90, description="Repeat window, days")
+    days: int = Field(
+        default=7, ge=1, le=90, description="Repeat window of a topic's repeat rate, days"
+    )
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    higher_is_better: bool | None = Field(
+        default=None,
+        description="Only for a KPI the registry gives no better direction (aht_s); the "
+        "registry's direction is used for the others",
+    )
 
 
 class RateOut(BaseModel):
-    """A period's rate with its interval."""
+    """A period's rate (or mean) with its interval."""
 
     first_day: date
     last_day: date
-    successes: int
+    successes: int | None
+    """The rate's numerator (None for a mean)."""
     trials: int
+    """The rate's denominator, or the number of values of a mean."""
     rate: float | None
-    low: float
-    high: float
+    """The proportion, or the mean (in the KPI's unit)."""
+    low: float | None
+    high: float | None
+    """The interval (None: too few values to estimate a spread)."""
 
 
 class CheckOut(BaseModel):
@@ -305,6 +317,14 @@ class CheckOut(BaseModel):
     """The topic whose repeat rate was measured (measured checks)."""
     days: int | None = None
     """The repeat window of a measured check."""
+    kpi: str | None = None
+    """The registry KPI measured (checks of a registry KPI from the contacts)."""
+    estimate: Literal["proportion", "mean"] = "proportion"
+    """Proportions: Wilson and Newcombe intervals; means: Student t and Welch intervals."""
+    unit: str | None = None
+    """The registry KPI's unit (fraction, seconds)."""
+    subject: str | None = None
+    """The queue measured, or "centre" (the sites in scope)."""
     incomplete: int = 0
     """Contacts of the periods left out: their repeat window is not over yet."""
 

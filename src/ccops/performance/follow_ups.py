@@ -134,5 +134,5 @@ def complete(*, session: Session, action_id: int, by: str) -> s.FollowUpTask:
             f"follow-up {action_id} does not exist",
             [Problem("unknown follow-up", field="action_id")],
         )
-    kb_improvements.complete_action(session=session, action_id=action_id, by=by)
+    kb_improvements.complete_own_action(session=session, action_id=action_id, by=by)
     return next(f for f in follow_ups(session=session, open_only=False) if f.action_id == action_id)

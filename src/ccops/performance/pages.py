@@ -512,7 +512,58 @@ def team_page(
         "status_text": STATUS_TEXT,
     }
     context["vl"] = VALUE_LABELS
+    context["improve_links"] = (
+        signal_links(chart, _) if user.role in permissions.IMPROVE_WRITE else {}
+    )
     return render(request, "performance/team.html", context, principal=user, active="performance")
+
+
+def signal_links(chart: s.ControlChartOut, _: Any) -> dict[int, str]:
+    """The "start an improvement" link of each special-cause point of a control chart (by the
+    point's index): the new improvement record's form with the KPI, the point's period and the
+    signal described."""
+    links: dict[int, str] = {}
+    label = _(perf_measures.metric(chart.kpi).label)
+    for i, p in enumerate(chart.points):
+        if not p.special_cause or p.value is None or p.lower is None or p.upper is None:
+            continue
+        fraction = chart.chart == "p"
+
+        def show(x: float, fraction: bool = fraction) -> str:
+            return f"{x * 100:.1f}%" if fraction else f"{x:.1f}"
+
+        side = _("above the upper limit") if p.value > p.upper else _("below the lower limit")
+        signal = _(
+            "Special cause on the control chart of %(team)s: %(kpi)s %(value)s from %(first)s to "
+            "%(last)s (n = %(n)s), %(side)s (limits %(lower)s – %(upper)s)."
+        ) % {
+            "team": chart.team,
+            "kpi": label,
+            "value": show(p.value),
+            "first": p.first.isoformat(),
+            "last": p.last.isoformat(),
+            "n": p.n,
+            "side": side,
+            "lower": show(p.lower),
+            "upper": show(p.upper),
+        }
+        title = _("%(kpi)s of %(team)s from %(first)s") % {
+            "kpi": label,
+            "team": chart.team,
+            "first": p.first.isoformat(),
+        }
+        query = "&".join(
+            f"{k}={quote(v, safe='')}"
+            for k, v in (
+                ("kpi", chart.kpi),
+                ("first", p.first.isoformat()),
+                ("last", p.last.isoformat()),
+                ("title", title),
+                ("signal", signal),
+            )
+        )
+        links[i] = f"/improvements/new?{query}"
+    return links
 
 
 @pages.get("/attrition", response_class=HTMLResponse)

@@ -19,7 +19,8 @@ from ccops.org.models import Person, Queue, Team
 
 @dataclass(frozen=True)
 class Subject:
-    """Whose KPIs are measured: one person, one team, or the centre (sites; None = all)."""
+    """Whose KPIs are measured: one person, one team, one queue, or the centre (sites; None =
+    all)."""
 
     kind: str
     key: str
@@ -27,6 +28,7 @@ class Subject:
     person_id: int | None = None
     team_id: int | None = None
     site_ids: frozenset[int] | None = None
+    queue_id: int | None = None
 
 
 def person_in_scope(*, session: Session, login: str, scope: org_service.Scope) -> Person:
@@ -61,6 +63,11 @@ def team_subject(t: Team) -> Subject:
     return Subject("team", t.name, t.name, team_id=t.id)
 
 
+def queue_subject(q: Queue) -> Subject:
+    """The contacts of one queue (an improvement record's check, say)."""
+    return Subject("queue", q.name, q.name, queue_id=q.id)
+
+
 def centre_subject(scope: org_service.Scope) -> Subject:
     return Subject("centre", "centre", "centre", site_ids=scope.site_ids)
 
@@ -70,6 +77,8 @@ def contact_where(subject: Subject) -> ColumnElement[bool]:
         return Contact.person_id == subject.person_id
     if subject.kind == "team":
         return Contact.person_id.in_(select(Person.id).where(Person.team_id == subject.team_id))
+    if subject.kind == "queue":
+        return Contact.queue_id == subject.queue_id
     if subject.site_ids is None:
         return true()
     return Contact.queue_id.in_(select(Queue.id).where(Queue.site_id.in_(sorted(subject.site_ids))))
@@ -77,7 +86,7 @@ def contact_where(subject: Subject) -> ColumnElement[bool]:
 
 def subject_key(subject: Subject) -> tuple[Hashable, ...]:
     sites = None if subject.site_ids is None else tuple(sorted(subject.site_ids))
-    return (subject.kind, subject.key, subject.person_id, subject.team_id, sites)
+    return (subject.kind, subject.key, subject.person_id, subject.team_id, sites, subject.queue_id)
 
 
 def people_for(session: Session, subject: Subject) -> list[Person]:

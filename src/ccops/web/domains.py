@@ -33,6 +33,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.cases.pages",
     "ccops.knowledge.routes",
     "ccops.knowledge.pages",
+    "ccops.knowledge.improvement_pages",
     "ccops.voice.routes",
     "ccops.voice.pages",
     "ccops.voice.suggestion_pages",
