@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 
 import sqlalchemy as sa
 
 from ccops import demo
+from ccops.db import make_engine, make_session_factory
 from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi
 from ccops.org import demo as org_demo
 from ccops.org.models import Person, Queue, Site, User
+from ccops.wfm.forecasts import demo as forecast_demo
+from ccops.wfm.forecasts import service as forecast_service
 from tests.plugins.demo import DEMO_END
 
 END = date.fromisoformat(DEMO_END)
@@ -41,15 +44,18 @@ def test_demo_shape_sites_queues_people_users(demo_url: str) -> None:
         contacts = conn.execute(sa.text("SELECT count(*) FROM contact")).scalar()
     engine.dispose()
     assert costs == {"Shanghai": "CNY", "London": "GBP"}  # a leaver cost for each site
-    # the launch Monday marked on the three voice queues, the launch week forecast for all five,
-    # and the interval totals counting every stored contact once
+    # the launch Monday marked on the three voice queues, a forecast for all five queues made
+    # before each week from the second to the launch week, and the interval totals counting
+    # every stored contact once
     assert (launch[0], str(launch[1]), str(launch[2])) == (
         3,
         str(LAUNCH_MONDAY),
         str(LAUNCH_MONDAY),
     )
-    assert plans[0] == 5 and (str(plans[1]), str(plans[2])) == (
-        str(LAUNCH_MONDAY),
+    weeks = forecast_demo.history_mondays(first=FIRST, launch=LAUNCH_MONDAY)
+    assert weeks[0] == FIRST + timedelta(days=7) and len(weeks) == 12  # FIRST is a Monday
+    assert plans[0] == 5 * len(weeks) and (str(plans[1]), str(plans[2])) == (
+        str(weeks[0]),
         str(LAUNCH_MONDAY + timedelta(days=6)),
     )
     assert totals == contacts
@@ -153,3 +159,117 @@ def test_the_planner_offered_overtime_on_the_launch_monday(demo_url: str) -> Non
     engine.dispose()
     assert (offer[1], offer[2], offer[3], offer[4]) == ("overtime", 4, "open", 1.5)
     assert taken == 2 and versions == 3
+
+
+def test_a_forecast_was_made_before_each_history_week_and_reads_against_its_actuals(
+    demo_url: str,
+) -> None:
+    """Every queue has one forecast per week, made (and dated) before the week it plans, so a
+    past week's forecast accuracy compares what was planned with what came."""
+    weeks = forecast_demo.history_mondays(first=FIRST, launch=LAUNCH_MONDAY)
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as session:
+        rows = session.execute(
+            sa.text(
+                "SELECT q.name, f.id, f.first_day, f.last_day, f.created_at, f.method"
+                " FROM forecast f JOIN queue q ON q.id = f.queue_id"
+            )
+        ).all()
+        by_queue: dict[str, list[date]] = defaultdict(list)
+        for _q, _id, first_day, last_day, created, method in rows:
+            day = date.fromisoformat(str(first_day))
+            by_queue[str(_q)].append(day)
+            assert date.fromisoformat(str(last_day)) == day + timedelta(days=6)
+            assert str(created) < str(day)  # made before its week began
+            assert method == "SeasonalNaive"
+        assert {q: sorted(d) for q, d in by_queue.items()} == {
+            q.name: weeks for q in org_demo.QUEUES
+        }
+        requirements = session.execute(
+            sa.text("SELECT count(*) FROM staffing_requirement")
+        ).scalar()
+        assert requirements == len(rows)
+        # a normal week of Billing: forecast against what arrived, every interval scored
+        week = weeks[-3]
+        forecast_id = next(i for q, i, d, *_ in rows if q == "Billing" and str(d) == str(week))
+        accuracy = forecast_service.forecast_vs_actual(session=session, forecast_id=forecast_id)
+        assert accuracy.scored_intervals == 7 * 96
+        assert accuracy.actual_total > 5_000 and accuracy.wmape is not None
+        assert 0.02 < accuracy.wmape < 0.5  # last week repeated: near, never exact
+        launch_id = next(
+            i for q, i, d, *_ in rows if q == "Billing" and str(d) == str(LAUNCH_MONDAY)
+        )
+        launch_week = forecast_service.forecast_vs_actual(session=session, forecast_id=launch_id)
+        assert launch_week.actual_total > launch_week.forecast_total  # the launch not in it
+    engine.dispose()
+
+
+def test_agent_states_hold_the_huddles_meetings_and_training_of_the_schedule(
+    demo_url: str,
+) -> None:
+    """The history's schedules hold each team's huddles, weekly meeting and training as fixed
+    activities; in the days with agent states, whoever was at work spent them in the meeting or
+    training state, not on the queue."""
+    engine = sa.create_engine(demo_url)
+    with engine.connect() as conn:
+        fixed: dict[str, int] = {
+            str(k): int(n)
+            for k, n in conn.execute(
+                sa.text("SELECT kind, count(*) FROM fixed_activity GROUP BY kind")
+            ).all()
+        }
+        states = conn.execute(
+            sa.text(
+                "SELECT person_id, state, start_epoch_s, end_epoch_s FROM agent_state_event"
+                " WHERE state IN ('meeting', 'training')"
+            )
+        ).all()
+        since, until = conn.execute(
+            sa.text("SELECT min(start_epoch_s), max(end_epoch_s) FROM agent_state_event")
+        ).one()
+        segments = conn.execute(
+            sa.text(
+                "SELECT s.person_id, s.kind, s.start_at, s.end_at FROM scheduled_activity s"
+                " JOIN schedule h ON h.id = s.schedule_id"
+                " WHERE s.kind IN ('huddle', 'meeting', 'training') AND h.status = 'published'"
+            )
+        ).all()
+        every = conn.execute(
+            sa.text("SELECT person_id, start_epoch_s, end_epoch_s, state FROM agent_state_event")
+        ).all()
+    engine.dispose()
+    assert segments  # the published history schedules hold them
+    # each team's huddles on its leader's two floor days, a weekly meeting, training in turn
+    assert fixed.get("huddle", 0) > 300 and fixed.get("meeting", 0) > 300
+    assert fixed.get("training", 0) > 50
+    state_kinds = {str(s) for _, s, _, _ in states}
+    assert state_kinds == {"meeting", "training"}
+
+    def epoch(at: object) -> int:
+        text = str(at).replace("T", " ")[:19]
+        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+    all_spans: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for p, lo, hi, state in every:
+        all_spans[int(p)].append((int(lo), int(hi), str(state)))
+    present = set(all_spans)
+    spans: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for p, s, lo, hi in states:
+        spans[int(p)].append((int(lo), int(hi), str(s)))
+    planned_s = covered_s = checked = 0
+    for p, kind, start, end in segments:
+        lo, hi = epoch(start), epoch(end)
+        if lo < since or hi > until or int(p) not in present:
+            continue
+        if not any(a < hi + 1800 and lo - 1800 < b for a, b, _ in all_spans[int(p)]):
+            continue  # absent that day: no state at all about the shift's activity
+        want = "meeting" if kind in ("huddle", "meeting") else "training"
+        covered = sum(max(0, min(hi, b) - max(lo, a)) for a, b, s in spans[int(p)] if s == want)
+        if covered == 0:  # missed only for a contact that ran over the whole of it
+            assert any(
+                a <= lo and b >= hi and s == "on_contact" for a, b, s in all_spans[int(p)]
+            ), (p, kind, start)
+        planned_s += hi - lo
+        covered_s += covered
+        checked += 1
+    assert checked > 50 and covered_s >= 0.8 * planned_s

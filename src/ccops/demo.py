@@ -77,6 +77,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     schedule_demo.seed_demo(session, rosters=rosters, week_start=this_week + timedelta(days=7))
     last = this_week + timedelta(days=6)
     history = demo_history.assign(patterns, rosters, first=first, last=last, seed=SEED)
+    history, gatherings = demo_history.add_gatherings(session, history)
     schedules = demo_history.store(session, pats=patterns, history=history, first=first, last=last)
     session.flush()
     made = contact_demo.seed_demo(
@@ -90,7 +91,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         seed=SEED + SIMULATION_DRAW,
     )
     session.flush()
-    forecast_demo.seed_demo(session, launch=launch)
+    forecast_demo.seed_demo(session, first=first, launch=launch)
     intervals = intraday_demo.seed_demo(session, first=first, end=end)
     exceptions_opened = intraday_demo.seed_exceptions(session, launch=launch)
     overtime_demo.seed_demo(session, launch=launch)
@@ -113,6 +114,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
         "unfilled_shifts": sum(history.unfilled.values()),
         "contacts": made["contacts"],
         "agent_state_events": made["agent_state_events"],
+        "fixed_activities": gatherings,
         "intraday_intervals": intervals,
         "exceptions_opened": exceptions_opened,
     }

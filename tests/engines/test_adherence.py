@@ -77,3 +77,8 @@ def test_a_break_moves_inside_its_window_only() -> None:
     assert (moved.start_s, moved.end_s, moved.kind) == (100 * MIN, 115 * MIN, "break")
     with pytest.raises(ad.AdherenceInputError, match="outside the allowed window"):
         ad.move_activity(brk, 120 * MIN, earliest_s=80 * MIN, latest_s=110 * MIN)
+
+
+def test_a_huddle_is_kept_in_the_meeting_state() -> None:
+    assert ad.matches("huddle", "meeting")
+    assert not ad.matches("huddle", "available")

@@ -317,6 +317,42 @@ def test_choose_takes_the_naive_only_when_it_is_best() -> None:
     assert (got.method, got.beats_naive) == ("SeasonalNaive", False)
 
 
+def test_choose_does_not_prefer_a_method_that_escapes_the_test_by_its_noise() -> None:
+    """Three origins (a long history's weekly backtest): the erratic Combination is worse than
+    HistoricalAverage, which the test finds worse than the best; it is not tied either."""
+    rows = [
+        row("SeasonalNaive", [40, 41, 39]),
+        row("HistoricalAverage", [27, 28, 27]),  # consistently a little worse: rejected
+        row("Combination", [20, 45, 21]),  # worse still on average, too noisy to reject
+        row("MeanOfBest2", [25, 26, 25]),
+    ]
+    got = fc.choose(rows, 7, step_days=7)
+    assert got.p_values["HistoricalAverage"] < 0.10 <= got.p_values["Combination"]
+    assert got.tied == ("MeanOfBest2",)
+    assert got.method == "MeanOfBest2"
+
+
+def test_choose_never_takes_a_combination_as_the_simpler_one() -> None:
+    rows = [
+        row("SeasonalNaive", [30, 31, 29, 32, 30, 31]),
+        row("Combination", [20, 25, 18, 22, 26, 19]),  # tied with the best, listed first
+        row("MSTL", [20, 22, 19, 23, 21, 20]),  # the best
+    ]
+    got = fc.choose(rows, 7, step_days=7)
+    assert got.best == "MSTL" and got.tied == ("Combination", "MSTL")
+    assert got.method == "MSTL"
+    assert "the best, MSTL, is used" in got.notes[0]
+    # a tied single method is still preferred to a combination that is best
+    rows[2] = row("TopDown", [17, 26, 19, 25, 18, 22])
+    rows.append(row("MeanOfBest2", [19, 22, 18, 23, 21, 19]))
+    got = fc.choose(rows, 7, step_days=7)
+    assert got.best == "MeanOfBest2" and got.method == "TopDown"
+    assert "the simplest, TopDown, is used" in got.notes[0]
+    # no single method tied: the best combination, said as the best
+    rows = [row("TopDown", [30, 31, 29, 32, 30, 31]), row("MeanOfBest2", [20, 21, 19, 22, 20, 21])]
+    assert fc.choose(rows, 7, step_days=7).method == "MeanOfBest2"
+
+
 def test_choose_rejects_bad_alpha_and_rows_without_the_horizon() -> None:
     with pytest.raises(ForecastInputError, match="alpha"):
         fc.choose([row("A", [1, 2, 3])], 7, alpha=1.5)

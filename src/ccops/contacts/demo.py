@@ -9,8 +9,10 @@ know, and service suffers.
 
 Agent states are the simulation's (available, on a contact) for the people present, plus each
 person's breaks and lunch as they took them: after the call they were on, and a quarter of an
-hour longer when they came back late. So occupancy (handling over handling and available)
-differs from utilisation (handling over all logged-in time), and adherence has real spans.
+hour longer when they came back late; and the huddles, meetings and training their schedule
+holds (a huddle is a short meeting: state ``meeting``, the auxiliary code a phone system has).
+So occupancy (handling over handling and available) differs from utilisation (handling over all
+logged-in time), and adherence has real spans.
 
 Simplifications, stated: chat sessions are simulated one at a time per agent (concurrency is
 modelled by the staffing engine, not here); email is a queue without abandonment whose target is
@@ -45,6 +47,8 @@ LAUNCH_UPLIFT = 1.30
 LAUNCH_FROM = time(9, 0)
 STATE_HISTORY_DAYS = 7
 SOURCE = "demo"
+STATE_OF_PAUSE = {"huddle": "meeting"}
+"""The agent state of a scheduled pause whose kind is not itself a state."""
 
 
 class Worked(Protocol):
@@ -383,7 +387,7 @@ def _store_states(
             lo = start + offset * INTERVAL_S
             hi = lo + (size + extra) * INTERVAL_S
             if hi > since and lo < horizon:
-                spans[w.person_id].append((lo, hi, kind))
+                spans[w.person_id].append((lo, hi, STATE_OF_PAUSE.get(kind, kind)))
     rows = []
     k = 0
     for person, items in spans.items():

@@ -26,6 +26,7 @@ MATCHING_STATE = {
     "lunch": frozenset({"lunch"}),
     "training": frozenset({"training"}),
     "meeting": frozenset({"meeting"}),
+    "huddle": frozenset({"meeting"}),  # no state of its own: a huddle is a short meeting
     "coaching": frozenset({"coaching"}),
     "other_work": frozenset({"other_work"}),
     "offline_work": frozenset({"other_work"}),

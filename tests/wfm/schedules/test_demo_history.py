@@ -124,3 +124,25 @@ def test_every_group_of_the_demo_has_a_pattern(patterns: dict[str, h.Pattern]) -
     assert set(patterns) == {g.name for g in GROUPS}
     full, part = patterns["Tech"].headcount()
     assert full > 10 and part > 10
+
+
+def test_a_gathering_goes_only_into_working_time_of_the_shift() -> None:
+    start = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+    w = h.Worked(1, "Billing", "early", start, h.FULL_LEN, h.FULL_PAUSES[0], False, True)
+    lunch = next(offset for offset, _, kind in w.pauses if kind == "lunch")
+    assert h._free(w, 0, 2)
+    assert not h._free(w, lunch - 1, 2)  # runs into lunch
+    assert not h._free(w, lunch + 2, 1)  # the quarter-hour they came back late
+    assert h._free(w, lunch + 3, 1)
+    assert not h._free(w, h.FULL_LEN - 1, 2)  # past the shift's end
+    # team 0: huddles on its leader's floor days, its meeting first on Friday, training in turn
+    assert [g.kind for g in h._gatherings_of(1, 0, 0, 1)] == ["huddle"]
+    friday = h._gatherings_of(4, 1, 0, 1)
+    assert [(g.kind, g.hour, g.minute) for g in friday] == [
+        ("huddle", 9, 0),
+        ("meeting", 13, 30),
+    ]
+    trained = [
+        m for m in range(8) if any(g.kind == "training" for g in h._gatherings_of(2, 0, m, 5))
+    ]
+    assert trained == [3, 7]  # a quarter of the team each week

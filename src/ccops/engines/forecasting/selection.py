@@ -17,7 +17,9 @@ pick on noise.
 * :func:`choose` -- the method with the lowest wMAPE, unless a simpler one (listed earlier) is
   not significantly worse on the same origins by a paired Diebold-Mariano test with the
   Harvey, Leybourne & Newbold (1997) small-sample correction; then the simpler one, and a note
-  saying which methods the backtest cannot tell apart.
+  saying which methods the backtest cannot tell apart. A combination is never the "simpler
+  one" (only ever chosen as the best), and a method less accurate than one the test did find
+  worse is not tied, however noisy its losses.
 
 References:
     F. X. Diebold, R. S. Mariano, "Comparing predictive accuracy", Journal of Business &
@@ -36,7 +38,7 @@ References:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,11 @@ from ccops.engines.forecasting.series import (
 
 if TYPE_CHECKING:
     from ccops.engines.forecasting.backtest_rows import BacktestRow
+
+COMBINATIONS = ("Combination", "MeanOfBest2", "MeanOfBest3", "WeightedBest3")
+"""Names of the combination methods (:func:`candidate_methods`'s and
+:func:`ccops.engines.forecasting.best_combinations`'): :func:`choose` never takes one of them as
+the simpler of tied methods."""
 
 _MIN_HALF_WIDTH = 0.5
 """Contacts: a band half-width below this counts as this in scores and scaling (a band of zero
@@ -405,16 +412,21 @@ def choose(
     alpha: float = 0.10,
     step_days: int = 7,
     naive: str = "SeasonalNaive",
+    combinations: Collection[str] = COMBINATIONS,
 ) -> Choice:
     """The method to forecast with: the simplest one the backtest cannot tell from the best.
 
     The best is the lowest wMAPE at ``horizon_days``. Every other scored method is compared
     with it on their shared origins by :func:`paired_p_value` on the per-origin wMAPE; one
     whose p-value is at least ``alpha`` (or that cannot be tested, fewer than 3 shared
-    origins) is tied with the best. Of the tied methods, the first in the order of ``rows``
-    (simplest first, as :func:`ccops.engines.forecasting.candidate_methods` lists them) is
-    chosen, leaving out the seasonal naive ``naive``, the yardstick, which is chosen only when
-    it is the best. When the chosen method is not significantly better than the naive, a note
+    origins) is tied with the best, unless its wMAPE is at least that of a method the test
+    did find worse (on three or four origins a method erratic from origin to origin escapes
+    the test by its noise: it must not win for that). Of the tied methods, the first in the
+    order of ``rows`` (simplest first, as :func:`ccops.engines.forecasting.candidate_methods`
+    lists them) is chosen, leaving out the seasonal naive ``naive``, the yardstick, and the
+    ``combinations``, which are not simpler than anything: each is chosen only when it is the
+    best (and the best is chosen when no single method is tied with it). When the chosen
+    method is not significantly better than the naive, a note
     says the history is too short to show a forecast better than it.
 
     Args:
@@ -423,6 +435,7 @@ def choose(
         alpha: Significance level of "worse than the best".
         step_days: Days between the backtest's origins (for the overlap of windows).
         naive: Name of the benchmark method, for the note on short histories.
+        combinations: Names of the combination methods.
 
     Returns:
         The choice, with plain notes.
@@ -448,21 +461,34 @@ def choose(
         p_values[r.method] = paired_p_value(
             _losses(r, days), _losses(best, days), horizon_days, step_days
         )
+    # a method shown worse than the best bounds the tie: one with a higher wMAPE still is
+    # worse, though its losses may be too noisy for the test to say so on a few origins (a
+    # method erratic from origin to origin must not be preferred for being erratic)
+    rejected = [r.wmape for r in scored if p_values[r.method] < alpha]
+    bound = min(rejected, default=math.inf)
     tied = tuple(
         r.method
         for r in scored
         if not (p_values[r.method] < alpha)  # NaN counts as tied
+        and (r is best or r.wmape < bound)
     )
     # the seasonal naive is the yardstick, not a candidate for "simpler": it is chosen only
-    # when it is the best outright (a method averaging several weeks is as simple to explain)
-    chosen = next((m for m in tied if m != naive), tied[0])
+    # when it is the best outright (a method averaging several weeks is as simple to explain).
+    # A combination is never "the simpler one": it is chosen only as the best, else the
+    # simplest tied single method is
+    combos = {r.method for r in scored if r.method in combinations}
+    chosen = next(
+        (m for m in tied if m != naive and m not in combos),
+        best.method if best.method in combos else tied[0],
+    )
     by_name = {r.method: r for r in scored}
     n = best.n_origins
     notes: list[str] = []
     if len(tied) > 1:
+        which = "the best" if chosen == best.method else "the simplest"
         notes.append(
             f"at {horizon_days} days the backtest ({n} origins) cannot tell "
-            f"{', '.join(tied)} apart (paired test, p >= {alpha:g}); the simplest, {chosen}, "
+            f"{', '.join(tied)} apart (paired test, p >= {alpha:g}); {which}, {chosen}, "
             f"is used (wMAPE {by_name[chosen].wmape:.3f}; best {best.method} "
             f"{best.wmape:.3f})"
         )

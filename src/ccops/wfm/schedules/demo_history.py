@@ -11,6 +11,13 @@ they came back from lunch a quarter of an hour late. The contact simulation staf
 with exactly the people present then, so the agent states, the contacts and the published
 schedule agree, and adherence and occupancy have something real to show.
 
+The history's shifts also hold the team's fixed activities (:func:`add_gatherings`): a 15-minute
+huddle on the team leader's two floor days, a weekly team meeting on Friday and, in rotation, an
+hour of refresher training, each at a fixed local time for the members whose shift covers it
+(a member on a break or lunch then misses it). They are stored as fixed activities and in the
+published schedules, the person is off the queue for them, and their agent states say so
+(meeting or training), as a phone system's auxiliary codes would.
+
 One shortfall is deliberate and named (:data:`SHORTFALL`): the Tech group has three full-time
 vacancies not yet filled, so some shifts of Tech Support late in each week go unfilled.
 """
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,11 +40,13 @@ from ccops.db import bulk_insert
 from ccops.engines import queueing
 from ccops.org import demo as org_demo
 from ccops.org.demo import DemoGroup, DemoQueue, Roster
-from ccops.org.models import Queue, Site
+from ccops.org.models import Person, Queue, Site, Team
 from ccops.relative_days import monday_of
 from ccops.wfm.schedules import common
+from ccops.wfm.schedules.demo import LEADER_WEEKDAYS
 from ccops.wfm.schedules.models import (
     CoverageInterval,
+    FixedActivity,
     ScheduleAudit,
     ScheduledActivity,
     ScheduledShift,
@@ -312,6 +321,120 @@ def assign(
                 history.worked[pat.group.site].append(worked)
             day += timedelta(days=1)
     return history
+
+
+# --- fixed activities: huddles, meetings, training ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """A team's recurring fixed activity: kind, name, local start, length (intervals)."""
+
+    kind: str
+    name: str
+    hour: int
+    minute: int
+    size: int
+
+
+HUDDLE = Gathering("huddle", "Team huddle", 9, 0, 1)
+"""On the team leader's two floor days (``ccops.wfm.schedules.demo.LEADER_WEEKDAYS``)."""
+MEETING = Gathering("meeting", "Weekly team meeting", 13, 0, 2)
+"""On Fridays, half an hour later for each next team of a site (13:00 to 14:30), so that a
+site's teams do not all leave the queues at once."""
+TRAINING = Gathering("training", "Refresher training: systems and products", 15, 0, 4)
+"""On Wednesdays, a quarter of each team in turn (each member once in four weeks)."""
+MEETING_WEEKDAY = 4
+TRAINING_WEEKDAY = 2
+TRAINING_ROTATION = 4
+
+
+def _gatherings_of(weekday: int, team_k: int, member_k: int, week_no: int) -> list[Gathering]:
+    """What the ``member_k``-th member of the ``team_k``-th team of a site has on a weekday."""
+    out = []
+    if weekday in LEADER_WEEKDAYS[team_k % 2]:
+        out.append(HUDDLE)
+    if weekday == MEETING_WEEKDAY:
+        minute = MEETING.minute + 30 * (team_k % 4)
+        out.append(
+            Gathering(MEETING.kind, MEETING.name, MEETING.hour + minute // 60, minute % 60, 2)
+        )
+    if weekday == TRAINING_WEEKDAY and (member_k + week_no) % TRAINING_ROTATION == 0:
+        out.append(TRAINING)
+    return out
+
+
+def _free(w: Worked, offset: int, size: int) -> bool:
+    """Whether the shift ``w`` has working time at ``offset .. offset + size`` (no pause, nor the
+    quarter-hour of a late return from lunch)."""
+    if offset < 0 or offset + size > w.length:
+        return False
+    for at, length, kind in w.pauses:
+        end = at + length + (1 if kind == "lunch" and w.late_from_lunch else 0)
+        if offset < end and at < offset + size:
+            return False
+    return True
+
+
+def add_gatherings(session: Session, history: History) -> tuple[History, int]:
+    """Give each worked shift the team's huddles, meetings and training that fall in it (as
+    pauses of that kind) and store them as fixed activities; return the history and how many.
+
+    Teams are numbered per site in id order; members in person id order. A gathering is placed
+    only where the member's shift has working time then (not a break or lunch)."""
+    zones = {name: ZoneInfo(zone) for name, zone, _ in org_demo.SITES}
+    team_k: dict[int, int] = {}
+    member_k: dict[int, int] = {}
+    site_of_team: dict[int, str] = {}
+    per_site: dict[str, int] = defaultdict(int)
+    for team, site in session.execute(
+        select(Team.id, Site.name).join(Site, Site.id == Team.site_id).order_by(Team.id)
+    ):
+        team_k[team] = per_site[site]
+        site_of_team[team] = site
+        per_site[site] += 1
+    team_of: dict[int, int] = {}
+    counts: dict[int, int] = defaultdict(int)
+    for person, member_of in session.execute(
+        select(Person.id, Person.team_id).where(Person.team_id.is_not(None)).order_by(Person.id)
+    ):
+        if member_of is None:
+            continue
+        team_of[person] = member_of
+        member_k[person] = counts[member_of]
+        counts[member_of] += 1
+    out = History(unfilled=history.unfilled)
+    rows: list[dict[str, object]] = []
+    for site, shifts in history.worked.items():
+        zone = zones[site]
+        for w in shifts:
+            team = team_of.get(w.person_id, -1)
+            if team < 0:
+                out.worked[site].append(w)
+                continue
+            day = w.start.astimezone(zone).date()
+            week_no = day.isocalendar()[1]
+            pauses = list(w.pauses)
+            for g in _gatherings_of(day.weekday(), team_k[team], member_k[w.person_id], week_no):
+                local = datetime.combine(day, datetime.min.time(), zone)
+                at = (local + timedelta(hours=g.hour, minutes=g.minute)).astimezone(UTC)
+                offset, rest = divmod(int((at - w.start).total_seconds()), STEP_S)
+                if rest or not _free(replace(w, pauses=tuple(pauses)), offset, g.size):
+                    continue
+                pauses.append((offset, g.size, g.kind))
+                rows.append(
+                    {
+                        "person_id": w.person_id,
+                        "kind": g.kind,
+                        "name": g.name,
+                        "start_at": at,
+                        "end_at": at + timedelta(seconds=g.size * STEP_S),
+                    }
+                )
+            out.worked[site].append(replace(w, pauses=tuple(sorted(pauses))))
+    if rows:
+        bulk_insert(session, FixedActivity, rows)
+    return out, len(rows)
 
 
 # --- the published schedules ----------------------------------------------------------------
