@@ -166,14 +166,25 @@ def apply_page(
     )
     if isinstance(out, RedirectResponse):
         return out
+    message = _("The awarded lines are in draft version %(version)s of %(week)s: publish it.") % {
+        "version": out.version,
+        "week": out.week,
+    }
+    if out.activities_kept:
+        message += " " + _(
+            "%(n)s fixed activity(ies) (meetings, training, huddles) kept on the new shifts."
+        ) % {"n": len(out.activities_kept)}
+    if out.activities_left_out:
+        message += " " + _("Not kept, no longer inside a shift (plan them again): %(list)s.") % {
+            "list": "; ".join(
+                f"{a.login} {a.kind} “{a.name}” {a.start:%a %d %b %H:%M} UTC"
+                for a in out.activities_left_out
+            )
+        }
     return redirect(
         request,
         f"/schedules/{out.id}",
-        flash=(
-            "success",
-            _("The awarded lines are in draft version %(version)s of %(week)s: publish it.")
-            % {"version": out.version, "week": out.week},
-        ),
+        flash=("info" if out.activities_left_out else "success", message),
     )
 
 
