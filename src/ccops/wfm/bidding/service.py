@@ -167,7 +167,7 @@ def open_bid(
         first_day=data.first_day,
         last_day=data.last_day,
         rule=data.rule,
-        seed=data.seed,
+        seed=data.seed or 0,
         round_no=data.round_no,
         closes_at=data.closes_at.astimezone(UTC),
         status="open",
@@ -598,3 +598,21 @@ def target_schedules(
             .limit(200)
         )
     ]
+
+
+def line_sources(
+    *, session: Session, scope: org_service.Scope = org_service.EVERYTHING, limit: int = 40
+) -> list[schedule_schemas.ScheduleOut]:
+    """The built schedule versions (draft or published) of the sites in scope whose shifts a
+    bid's lines can be made of, newest week first."""
+    out = []
+    for r in session.scalars(
+        select(Schedule)
+        .where(Schedule.status.in_(("draft", "published")))
+        .order_by(Schedule.week_start.desc(), Schedule.version.desc())
+    ):
+        if scope.allows_site(r.site_id):
+            out.append(schedule_common.summary(session, r))
+            if len(out) >= limit:
+                break
+    return out
