@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from ccops.relative_days import is_relative_day, monday_of, resolve_day, resolve_week
+from ccops.relative_days import (
+    is_relative_day,
+    monday_of,
+    next_working_day,
+    resolve_day,
+    resolve_week,
+)
 
 TODAY = date(2026, 12, 6)  # a Sunday
 LAUNCH = date(2026, 11, 30)
@@ -66,3 +72,21 @@ def test_the_monday_of_a_day_is_its_iso_weeks_first_day() -> None:
         "2026-12-07",
         "2026-12-07",
     ]
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 11, 30), date(2026, 12, 1)),  # Monday -> Tuesday
+        (date(2026, 12, 1), date(2026, 12, 2)),
+        (date(2026, 12, 2), date(2026, 12, 3)),
+        (date(2026, 12, 3), date(2026, 12, 4)),  # Thursday -> Friday
+        (date(2026, 12, 4), date(2026, 12, 7)),  # Friday -> next Monday
+        (date(2026, 12, 5), date(2026, 12, 7)),  # Saturday -> next Monday
+        (date(2026, 12, 6), date(2026, 12, 7)),  # Sunday -> next Monday
+        (date(2026, 12, 31), date(2027, 1, 1)),  # over a year's end
+    ],
+)
+def test_the_next_working_day_is_the_first_weekday_after(day: date, working: date) -> None:
+    assert next_working_day(day) == working
+    assert working > day and working.weekday() < 5

@@ -32,7 +32,7 @@ from ccops.knowledge import demo as knowledge_demo
 from ccops.org import demo as org_demo
 from ccops.performance import demo as performance_demo
 from ccops.quality import demo as quality_demo
-from ccops.relative_days import monday_of
+from ccops.relative_days import monday_of, next_working_day
 from ccops.value import demo as value_demo
 from ccops.voice import demo as voice_demo
 from ccops.wfm.allowances import demo as allowance_demo
@@ -71,9 +71,12 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     patterns = demo_history.patterns()
     headcount = {name: p.headcount() for name, p in patterns.items()}
     rosters = org_demo.seed_demo(session, first=first, seed=SEED, headcount=headcount)
-    # Published schedules run to the end of the week of the day after ``end`` (today, on a
-    # fresh `make run`), as a running centre's do; the planner builds the week after.
-    this_week = launch_monday(end + timedelta(days=1))
+    # Published schedules run to the end of the week of the first working day after today
+    # (the day after ``end``, on a fresh `make run`), as a running centre's do, so the swap post
+    # and the overtime offer of the coming days land on a future working day whatever the
+    # seeding day (seeded on a Friday to Sunday, that is next week); the planner builds the
+    # week after.
+    this_week = monday_of(next_working_day(end + timedelta(days=1)))
     schedule_demo.seed_demo(session, rosters=rosters, week_start=this_week + timedelta(days=7))
     last = this_week + timedelta(days=6)
     history = demo_history.assign(patterns, rosters, first=first, last=last, seed=SEED)

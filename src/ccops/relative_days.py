@@ -22,6 +22,13 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def next_working_day(day: date) -> date:
+    """The first Monday-to-Friday day after ``day`` (Friday, Saturday and Sunday give the next
+    Monday)."""
+    after = day + timedelta(days=1)
+    return after + timedelta(days=(7 - after.weekday()) % 7 if after.weekday() >= 5 else 0)
+
+
 def is_relative_day(text: str) -> bool:
     """True when ``text`` is a relative day selector rather than a date."""
     return _DAY.match(text.strip()) is not None

@@ -148,6 +148,8 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/timeoff/policies"): PLANNING,
     ("GET", "/timeoff"): NOT_EXECUTIVE,
     ("GET", "/bids"): NOT_EXECUTIVE,
+    ("GET", "/bids/new"): PLANNING,
+    ("POST", "/bids/new"): PLANNING,
     ("POST", "/bids/{bid_id}/ranking"): NOT_EXECUTIVE,
     ("GET", "/bids/{bid_id}"): NOT_EXECUTIVE,
     ("POST", "/bids/{bid_id}/award"): PLANNING,

@@ -13,14 +13,23 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from ccops.enums import Role, ScopeKind
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
 from ccops.org.models import Person, Site, User
+from ccops.relative_days import monday_of, next_working_day
 from ccops.runtime import dispose_engines
 from ccops.settings import Settings
 from ccops.web.app import create_app
+from ccops.wfm.overtime import demo as overtime_demo
 from ccops.wfm.overtime import service as overtime_service
 from ccops.wfm.overtime.models import OvertimeOffer
+from ccops.wfm.schedules import build as schedule_build
+from ccops.wfm.schedules import publish as schedule_publish
+from ccops.wfm.swapboard import demo as swapboard_demo
 from ccops.wfm.swapboard.models import SwapPost
 from tests.factories import make_token
+from tests.factories.schedules import FAST, make_small_site, store_requirement
 from tests.plugins.demo import DEMO_END
 
 TODAY = date.fromisoformat(DEMO_END) + timedelta(days=1)  # the seeding day
@@ -65,3 +74,53 @@ def test_the_demo_agent_sees_a_posted_swap_and_a_future_overtime_offer(
     assert f'id="offer-{offer_id}"' in overtime.text
     assert f"Accept offer {offer_id}" in overtime.text
     dispose_engines()
+
+
+@pytest.fixture
+def two_published_weeks(session: Session) -> Session:
+    """Site Main (UTC) with alice, bob and carol, weeks 2026-W48 and W49 built and published,
+    and the demo's ``agent`` sign-in linked to alice."""
+    make_small_site(session, timezone="UTC")
+    store_requirement(session, "Sales", week="2026-W49")
+    org_service.create_user(
+        session=session,
+        data=org_schemas.UserIn(
+            login="agent",
+            password="long-enough-pass-1",
+            role=Role.agent,
+            person="alice",
+            scope=ScopeKind.own,
+        ),
+    )
+    for week in ("2026-W48", "2026-W49"):
+        built = schedule_build.build_schedule(
+            session=session, site="Main", week=week, created_by="planner", options=FAST
+        )
+        schedule_publish.publish(session=session, schedule_id=built.id, published_by="planner")
+    return session
+
+
+SEEDING_DAYS = [date(2026, 11, 23) + timedelta(days=k) for k in range(7)]  # Monday to Sunday
+
+
+@pytest.mark.parametrize("today", SEEDING_DAYS, ids=lambda d: f"{d:%a}")
+def test_the_swap_post_and_the_overtime_offer_land_on_a_future_working_day(
+    two_published_weeks: Session, today: date
+) -> None:
+    session = two_published_weeks
+    # The demo publishes to the end of the week of the first working day after the seeding day.
+    published_to = monday_of(next_working_day(today)) + timedelta(days=6)
+    assert published_to <= date(2026, 12, 6)  # inside the two published weeks
+    post_id = swapboard_demo.seed_demo(session, today=today)
+    offer_id = overtime_demo.seed_future_offer(session, today=today)
+    assert post_id is not None and offer_id is not None
+    post = session.get(SwapPost, post_id)
+    offer = session.get(OvertimeOffer, offer_id)
+    assert post is not None and offer is not None
+    offer_day = offer.start_at.date()  # the site is on UTC
+    for day in (post.day, offer_day):
+        assert today < day <= published_to
+        assert day.weekday() < 5  # Monday to Friday
+    # The first working day after the seeding day: Tuesday after a Monday, Monday after a Friday,
+    # Saturday or Sunday.
+    assert post.day == next_working_day(today) == offer_day

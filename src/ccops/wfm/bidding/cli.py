@@ -67,7 +67,9 @@ def open_bid(
     last_day: Annotated[str, typer.Option(help="Last day of the period (YYYY-MM-DD)")],
     closes_at: Annotated[str, typer.Option(help="When rankings close (ISO time with zone)")],
     rule: Annotated[str, typer.Option(help="seniority, rotating or lottery")] = "seniority",
-    seed: Annotated[int, typer.Option(help="The lottery's published seed")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="The lottery's published seed (needed for a lottery)")
+    ] = None,
     round_no: Annotated[int, typer.Option(help="Rotating priority's round")] = 0,
     schedule_id: Annotated[
         int | None, typer.Option("--schedule", help="Lines from this schedule's shifts")

@@ -76,10 +76,12 @@ def list_rankings(
     return service.rankings(session=session, bid_id=bid_id, scope=user.scope)
 
 
-@router.post("/{bid_id:int}/apply", response_model=schedule_schemas.ScheduleOut, status_code=201)
+@router.post(
+    "/{bid_id:int}/apply", response_model=schedule_schemas.LinesAppliedOut, status_code=201
+)
 def apply_bid(
     bid_id: RowId, data: schemas.ApplyIn, session: SessionDep, user: Planner
-) -> schedule_schemas.ScheduleOut:
+) -> schedule_schemas.LinesAppliedOut:
     """Apply an awarded bid's lines to a schedule version: a new draft version to publish."""
     return service.apply_awards(
         session=session,

@@ -43,7 +43,12 @@ class BidIn(BaseModel):
     first_day: Day
     last_day: Day
     rule: Rule
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="The lottery's published seed")
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description="The lottery's published seed (needed for a lottery)",
+    )
     round_no: int = Field(default=0, ge=0, le=10_000, description="Rotating priority's round")
     closes_at: datetime
     schedule_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
@@ -55,6 +60,10 @@ class BidIn(BaseModel):
             raise ValueError("last_day must be on or after first_day")
         if self.closes_at.tzinfo is None:
             raise ValueError("closes_at needs a time zone (e.g. 2026-11-20T17:00:00Z)")
+        if self.rule == "lottery" and self.seed is None:
+            raise ValueError(
+                "seed is needed for a lottery: publish the number that draws its order"
+            )
         if (self.schedule_id is None) == (not self.lines):
             raise ValueError("give either schedule_id (lines from its shifts) or lines, not both")
         return self

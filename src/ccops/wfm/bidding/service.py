@@ -26,7 +26,7 @@ from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.wfm.bidding import schemas
 from ccops.wfm.bidding.models import BidAward, BidLine, BidRanking, ShiftBid
 from ccops.wfm.schedules import common as schedule_common
-from ccops.wfm.schedules import edits as schedule_edits
+from ccops.wfm.schedules import lines as schedule_lines
 from ccops.wfm.schedules import schemas as schedule_schemas
 from ccops.wfm.schedules.models import (
     PersonContract,
@@ -167,7 +167,7 @@ def open_bid(
         first_day=data.first_day,
         last_day=data.last_day,
         rule=data.rule,
-        seed=data.seed,
+        seed=data.seed or 0,
         round_no=data.round_no,
         closes_at=data.closes_at.astimezone(UTC),
         status="open",
@@ -514,10 +514,11 @@ def apply_awards(
     schedule_id: int,
     applied_by: str,
     scope: org_service.Scope = org_service.EVERYTHING,
-) -> schedule_schemas.ScheduleOut:
+) -> schedule_schemas.LinesAppliedOut:
     """Apply an awarded bid to a schedule version of its site: a new draft version in which each
     agent who got a line works it that week (the days inside the bid's period, time off kept),
-    the rest unchanged; publishing it is the planner's next step.
+    the rest unchanged; publishing it is the planner's next step. Their fixed activities inside
+    a new shift are carried onto it; the others are returned (``activities_left_out``).
 
     Raises:
         Conflict: the bid is not awarded yet (rule: lines apply once awarded); the schedule's
@@ -547,7 +548,7 @@ def apply_awards(
         )
     ]
     weeks = [
-        schedule_edits.LineWeek(
+        schedule_lines.LineWeek(
             person_id=a.person_id,
             template=by_id[a.line_id].template,
             queues=tuple(q for q in by_id[a.line_id].queues.split(",") if q),
@@ -565,7 +566,7 @@ def apply_awards(
             f"bid {bid.id} awarded no line: there is nothing to apply",
             [Problem("no award", field="status")],
         )
-    return schedule_edits.apply_lines(
+    return schedule_lines.apply_lines(
         session=session,
         schedule_id=schedule.id,
         lines=weeks,
@@ -597,3 +598,21 @@ def target_schedules(
             .limit(200)
         )
     ]
+
+
+def line_sources(
+    *, session: Session, scope: org_service.Scope = org_service.EVERYTHING, limit: int = 40
+) -> list[schedule_schemas.ScheduleOut]:
+    """The built schedule versions (draft or published) of the sites in scope whose shifts a
+    bid's lines can be made of, newest week first."""
+    out = []
+    for r in session.scalars(
+        select(Schedule)
+        .where(Schedule.status.in_(("draft", "published")))
+        .order_by(Schedule.week_start.desc(), Schedule.version.desc())
+    ):
+        if scope.allows_site(r.site_id):
+            out.append(schedule_common.summary(session, r))
+            if len(out) >= limit:
+                break
+    return out

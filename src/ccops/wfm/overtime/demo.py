@@ -101,6 +101,7 @@ def seed_future_offer(session: Session, *, today: date) -> int | None:
         return None
     for day in coming_days(today):
         for lo, hi in SPANS:
+            record: OvertimeOffer | None = None
             try:
                 with session.begin_nested():
                     offer = service.create(
@@ -123,6 +124,8 @@ def seed_future_offer(session: Session, *, today: date) -> int | None:
                     if service.why_not(session, record, agent, sent) is not None:
                         raise _NotForTheAgent
             except (CcopsError, _NotForTheAgent):
+                if record is not None and record in session:
+                    session.expunge(record)  # undone: its id is free for the next try
                 continue
             return offer.id
     return None

@@ -13,13 +13,14 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
+from ccops.engines import queueing
 from ccops.engines import scheduling as sch
 from ccops.errors import Conflict, Problem
 from ccops.org import service as org_service
@@ -27,7 +28,8 @@ from ccops.org.models import Person, Queue, Site
 from ccops.wfm.forecasts import schemas as forecast_schemas
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import Forecast
-from ccops.wfm.schedules import common, queries, schemas
+from ccops.wfm.schedules import awarded as awarded_lines
+from ccops.wfm.schedules import common, lines, queries, schemas
 from ccops.wfm.schedules.models import (
     Availability,
     CoverageInterval,
@@ -392,6 +394,8 @@ class Solved:
     person_ids: dict[str, int]
     notes: list[str]
     seconds: float
+    fixed: awarded_lines.FixedWeek = field(default_factory=awarded_lines.FixedWeek)
+    """Agents kept on their awarded bid lines (not optimised), with their presence."""
 
 
 def solve(
@@ -435,10 +439,36 @@ def solve(
         raise common.invalid(f"site {found.name!r} has no shift templates", "templates")
     people, records, people_notes = _people(session, found, the_week, [q.name for q, _, _ in reqs])
     notes += people_notes
+    fixed = awarded_lines.FixedWeek()
+    to_plan = requirement
+    awarded = [
+        a
+        for a in awarded_lines.awarded_lines(session, found, the_week)
+        if str(a.person_id) in records
+    ]
+    if awarded:
+        skills = {
+            a.person_id: {s.queue.name for s in records[str(a.person_id)].skills} for a in awarded
+        }
+        fixed = awarded_lines.fixed_week(session, found, the_week, awarded, requirement, skills)
+        notes += fixed.notes
+        people = [p for p in people if int(p.id) not in fixed.shifts]
+        if fixed.shifts:
+            to_plan = awarded_lines.residual(requirement, fixed.presence)
+            notes.append(
+                f"{len(fixed.shifts)} agent(s) kept on their awarded lines; the other "
+                f"{len(people)} optimised against the requirement net of their work"
+            )
+        if not people:
+            raise common.invalid(
+                f"everyone at {found.name} works an awarded line in {week}: nothing is left to "
+                "optimise; apply the bid's lines to a built version instead",
+                "people",
+            )
     wage = max(t.cost_per_hour for t in templates) or 1.0
     try:
         problem = sch.SchedulingProblem(
-            requirement=requirement,
+            requirement=to_plan,
             templates=[common.engine_template(t) for t in templates],
             people=people,
             plan_weights=sch.PlanWeights(under_cost_per_h=6.0 * wage, over_cost_per_h=0.05 * wage),
@@ -486,6 +516,7 @@ def solve(
         person_ids={k: p.id for k, p in records.items()},
         notes=notes,
         seconds=time.perf_counter() - started,
+        fixed=fixed,
     )
 
 
@@ -571,22 +602,33 @@ def _store_roster(session: Session, record: Schedule, solved: Solved) -> None:
                         end_at=week.utc(hi),
                     )
                 )
+    for person_id, shifts in solved.fixed.shifts.items():
+        lines.store_line_shifts(session, record.id, person_id, shifts, solved.queue_ids)
     cov = roster.coverage
     load = solved.requirement._load  # noqa: SLF001 - the engine's validated load arrays
     zeros = np.zeros(cov.required.shape)
     rate, aht = (load[0], load[1]) if load is not None else (zeros, zeros)
+    required = solved.requirement._agents  # noqa: SLF001 - the full requirement (fixed agents')
+    fixed = solved.fixed.presence if solved.fixed.shifts else zeros
     queue_ids = [solved.queue_ids[q] for q in cov.queues]
     rows = []
     for at, idx in week.utc_intervals():
         for qi, queue_id in enumerate(queue_ids):
             sl = float(cov.predicted_service_level[qi, idx])
+            scheduled = float(cov.scheduled[qi, idx]) + float(fixed[qi, idx])
+            if fixed[qi, idx] > 0 and load is not None and rate[qi, idx] > 0:
+                sl = float(
+                    queueing.service_level(
+                        np.array([scheduled]), rate[qi, idx], aht[qi, idx], load[2][qi, idx]
+                    )[0]
+                )
             rows.append(
                 CoverageInterval(
                     schedule_id=record.id,
                     queue_id=queue_id,
                     interval_start=at,
-                    required=float(cov.required[qi, idx]),
-                    scheduled=round(float(cov.scheduled[qi, idx]), 6),
+                    required=float(required[qi, idx]),
+                    scheduled=round(scheduled, 6),
                     predicted_service_level=sl if math.isfinite(sl) else None,
                     rate_per_s=float(rate[qi, idx]),
                     aht_s=float(aht[qi, idx]),

@@ -3,11 +3,9 @@ into a new draft with the change applied, its totals recomputed and an audit ent
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -29,13 +27,12 @@ from ccops.wfm.schedules.models import (
     ScheduleAudit,
     ScheduledActivity,
     ScheduledShift,
-    ShiftTemplate,
     TimeOff,
     WorkContract,
 )
 
 
-def _copy(session: Session, base: Schedule, by: str) -> Schedule:
+def copy_version(session: Session, base: Schedule, by: str) -> Schedule:
     site = session.get(Site, base.site_id)
     assert site is not None
     new = common.new_record(
@@ -114,7 +111,7 @@ def _person_skills(session: Session, person_id: int) -> set[str]:
     )
 
 
-def _check_rest(session: Session, schedule_id: int, person: Person, what: str = "the swap") -> None:
+def check_rest(session: Session, schedule_id: int, person: Person, what: str = "the swap") -> None:
     contract = session.scalars(
         select(WorkContract)
         .join(PersonContract, PersonContract.contract_id == WorkContract.id)
@@ -268,14 +265,14 @@ def _swap(session: Session, new: Schedule, data: schemas.EditIn, scope: org_serv
     ):
         act.person_id = a.id if act.person_id == b.id else b.id
     session.flush()
-    _check_rest(session, new.id, a)
-    _check_rest(session, new.id, b)
+    check_rest(session, new.id, a)
+    check_rest(session, new.id, b)
     for p in (a, b):
         _check_contract_week(session, new, p, before[p.id], data.day)
     return f"swapped the shifts of {a.login} and {b.login} on {data.day}"
 
 
-def _recover(
+def recover(
     session: Session,
     new: Schedule,
     removed: Iterable[ScheduledShift],
@@ -355,7 +352,7 @@ def _grant_time_off(
             )
         )
     )
-    _recover(session, new, removed, [])
+    recover(session, new, removed, [])
     off.status = "approved"
     for req in session.scalars(
         select(ChangeRequest).where(
@@ -589,7 +586,7 @@ def _add_overtime(
                 )
                 row.predicted_service_level = float(sl[0])
     session.flush()
-    _check_rest(session, new.id, person)
+    check_rest(session, new.id, person)
     _check_contract_week(session, new, person, before, start.date())
     return (
         f"added overtime for {person.login} on {queue.name} {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
@@ -615,7 +612,7 @@ def edit(
             f"schedule {schedule_id} is {base.status}: edit a draft or the published version",
             [Problem(f"status {base.status}", field="status")],
         )
-    new = _copy(session, base, edited_by)
+    new = copy_version(session, base, edited_by)
     apply = {
         "swap": _swap,
         "time_off": _grant_time_off,
@@ -625,10 +622,10 @@ def edit(
     detail = apply(session, new, data, scope)
     if data.reason:
         detail += f": {data.reason}"
-    return _finish_edit(session, base, new, action=data.kind, detail=detail, by=edited_by)
+    return finish_edit(session, base, new, action=data.kind, detail=detail, by=edited_by)
 
 
-def _finish_edit(
+def finish_edit(
     session: Session, base: Schedule, new: Schedule, *, action: str, detail: str, by: str
 ) -> schemas.ScheduleOut:
     """Close an edited version: the optimiser's figures no longer apply, totals recomputed,
@@ -642,171 +639,3 @@ def _finish_edit(
     session.add(ScheduleAudit(schedule_id=new.id, action=action, detail=detail, created_by=by))
     session.flush()
     return common.summary(session, new)
-
-
-@dataclass(frozen=True)
-class LineWeek:
-    """The shifts a person is to work in one week instead of theirs (an awarded bid line):
-    the template, the queues (skills) and the local weekdays with the local start minute."""
-
-    person_id: int
-    template: str
-    queues: tuple[str, ...]
-    weekdays: tuple[int, ...]
-    start_min: int
-    first_day: date
-    last_day: date
-    label: str
-
-
-def _break_segments(
-    template: ShiftTemplate, start: datetime, end: datetime
-) -> list[tuple[str, datetime, datetime]]:
-    """The template's breaks in the middle of their windows (on the quarter hour), in order."""
-    out: list[tuple[str, datetime, datetime]] = []
-    at_least = start
-    for b in json.loads(template.breaks_json):
-        lo, hi = int(b["earliest_after_start_min"]), int(b["latest_after_start_min"])
-        middle = (lo + (hi - lo) // 2) // common.STEP_MIN * common.STEP_MIN
-        b_start = max(start + timedelta(minutes=middle), at_least)
-        b_end = b_start + timedelta(minutes=int(b["length_min"]))
-        if b_end <= end:
-            out.append(("break" if b.get("paid") else "lunch", b_start, b_end))
-            at_least = b_end
-    return out
-
-
-def apply_lines(
-    *,
-    session: Session,
-    schedule_id: int,
-    lines: Sequence[LineWeek],
-    action: str,
-    why: str,
-    edited_by: str,
-    scope: org_service.Scope = org_service.EVERYTHING,
-) -> schemas.ScheduleOut:
-    """Make a new draft version from ``schedule_id`` in which each person of ``lines`` works
-    their line that week instead of their own shifts.
-
-    A line's day inside its period (``first_day`` to ``last_day``) becomes a shift of its
-    template at the line's local start, with the template's breaks in the middle of their
-    windows; a day with approved time off is left off. The coverage, totals and service levels
-    of the version follow, and the edit is audited (``action``, ``why``).
-
-    Raises:
-        Conflict: the base version is superseded; a person's rest between shifts would fall
-            below their contract's (rule: min_rest_h); a template is missing.
-        Invalid: no line touches the schedule's week.
-    """
-    base = common.schedule_in_scope(session, schedule_id, scope)
-    if base.status not in ("draft", "published"):
-        raise Conflict(
-            f"schedule {schedule_id} is {base.status}: apply lines to a draft or the published "
-            "version",
-            [Problem(f"status {base.status}", field="schedule_id")],
-        )
-    site = session.get(Site, base.site_id)
-    assert site is not None
-    week = common.Week(site, base.week)
-    sunday = week.monday + timedelta(days=6)
-    inside = [x for x in lines if x.first_day <= sunday and x.last_day >= week.monday]
-    if not inside:
-        raise common.invalid(
-            f"no line falls in {base.week}: the bid's period does not cover the schedule's week",
-            "schedule_id",
-        )
-    new = _copy(session, base, edited_by)
-    templates = {
-        t.name: t
-        for t in session.scalars(select(ShiftTemplate).where(ShiftTemplate.site_id == site.id))
-    }
-    queue_ids = dict(
-        session.execute(select(Queue.name, Queue.id).where(Queue.site_id == site.id)).all()
-    )
-    removed: list[ScheduledShift] = []
-    added: list[ScheduledShift] = []
-    for line in inside:
-        template = templates.get(line.template)
-        if template is None:
-            raise Conflict(
-                f"shift template {line.template!r} no longer exists at {site.name}",
-                [Problem("unknown", field="template")],
-            )
-        removed += session.scalars(
-            select(ScheduledShift).where(
-                ScheduledShift.schedule_id == new.id, ScheduledShift.person_id == line.person_id
-            )
-        ).all()
-        offs = session.scalars(
-            select(TimeOff).where(
-                TimeOff.person_id == line.person_id,
-                TimeOff.status == "approved",
-                TimeOff.start_at < week.end_utc,
-                TimeOff.end_at > week.start_utc,
-            )
-        ).all()
-        queues = list(line.queues) or sorted(
-            q for q in _person_skills(session, line.person_id) if q in queue_ids
-        )
-        unpaid = sum(
-            int(b["length_min"]) for b in json.loads(template.breaks_json) if not b.get("paid")
-        )
-        paid_h = (template.length_min - unpaid) / 60.0
-        for d in line.weekdays:
-            day = week.monday + timedelta(days=d)
-            if not line.first_day <= day <= line.last_day:
-                continue
-            start = week.utc(d * 1440 + line.start_min)
-            end = week.utc(d * 1440 + line.start_min + template.length_min)
-            if any(o.start_at < end and o.end_at > start for o in offs):
-                continue
-            shift = ScheduledShift(
-                schedule_id=new.id,
-                person_id=line.person_id,
-                template=template.name,
-                queues=",".join(queues),
-                start_at=start,
-                end_at=end,
-                paid_h=paid_h,
-                cost=round(paid_h * template.cost_per_hour, 2),
-            )
-            session.add(shift)
-            session.flush()
-            work_queue = queue_ids[queues[0]] if len(queues) == 1 else None
-            at = start
-            for kind, lo, hi in _break_segments(template, start, end) + [("end", end, end)]:
-                if lo > at:
-                    session.add(
-                        ScheduledActivity(
-                            schedule_id=new.id,
-                            shift_id=shift.id,
-                            person_id=line.person_id,
-                            kind=common.WORK,
-                            queue_id=work_queue,
-                            start_at=at,
-                            end_at=lo,
-                        )
-                    )
-                if hi > lo:
-                    session.add(
-                        ScheduledActivity(
-                            schedule_id=new.id,
-                            shift_id=shift.id,
-                            person_id=line.person_id,
-                            kind=kind,
-                            queue_id=None,
-                            start_at=lo,
-                            end_at=hi,
-                        )
-                    )
-                at = max(at, hi)
-            added.append(shift)
-    session.flush()
-    _recover(session, new, removed, added)
-    for line in inside:
-        person = session.get(Person, line.person_id)
-        assert person is not None
-        _check_rest(session, new.id, person, f"the line {line.label}")
-    detail = f"{why}: {len(inside)} line(s), {len(removed)} shift(s) replaced by {len(added)}"
-    return _finish_edit(session, base, new, action=action, detail=detail, by=edited_by)

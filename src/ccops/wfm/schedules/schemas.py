@@ -291,6 +291,26 @@ class ScheduleOut(BaseModel):
     shifts: int = 0
 
 
+class HeldActivityOut(BaseModel):
+    """A person's fixed activity (meeting, training, huddle...) a change of shifts kept or
+    could not keep, with the reason when not kept."""
+
+    login: str
+    kind: str
+    name: str
+    start: datetime
+    end: datetime
+    reason: str | None = None
+
+
+class LinesAppliedOut(ScheduleOut):
+    """The new version made by applying shift lines, and the fixed activities of the people
+    moved: carried onto their new shifts, or left out (to plan again) with the reason."""
+
+    activities_kept: list[HeldActivityOut] = Field(default_factory=list)
+    activities_left_out: list[HeldActivityOut] = Field(default_factory=list)
+
+
 class ScheduleDetailOut(ScheduleOut):
     """A schedule with its coverage, shifts and audit trail."""
 

@@ -1,7 +1,7 @@
 """The demo's swap board: a colleague of the demo agent (the ``agent`` sign-in) has posted a
-published shift of the coming days that the demo agent may take (same skills, contract kept):
-a trade on a day both work, else a shift given away on a day the agent is free. Dates follow
-the seeding day."""
+published shift of the coming working days that the demo agent may take (same skills,
+contract kept): a trade on a day both work, else a shift given away on a day the agent is free.
+Dates follow the seeding day and are always a future Monday to Friday."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from ccops.enums import Role
 from ccops.errors import CcopsError
 from ccops.org.models import Person, Site, User
+from ccops.relative_days import monday_of, next_working_day
 from ccops.wfm.schedules.models import Schedule, ScheduledShift
 from ccops.wfm.swapboard import schemas, service
+from ccops.wfm.swapboard.models import SwapPost
 
 
 class _NotOnTheBoard(Exception):
@@ -30,9 +32,13 @@ def demo_person(session: Session) -> Person | None:
 
 
 def coming_days(today: date) -> list[date]:
-    """The days after ``today`` to the end of its ISO week (the last published day), or
-    ``today`` itself on a Sunday."""
-    return [today + timedelta(days=k) for k in range(1, 7 - today.weekday())] or [today]
+    """The working days (Monday to Friday) after ``today`` to the Friday of the week of the
+    first of them: the demo publishes that week (see ``ccops.demo.seed``), so a post or offer
+    on one of these days is in the future and on a published working day whatever the
+    weekday of seeding (on a Friday, Saturday or Sunday: next week's Monday to Friday)."""
+    first = next_working_day(today)
+    friday = monday_of(first) + timedelta(days=4)
+    return [first + timedelta(days=k) for k in range((friday - first).days + 1)]
 
 
 def _working(session: Session, site_id: int, day: date, zone: ZoneInfo) -> set[int]:
@@ -70,6 +76,7 @@ def seed_demo(session: Session, *, today: date) -> int | None:
         working = _working(session, site.id, day, zone)
         kind: schemas.PostKind = "trade" if agent.id in working else "give"
         for colleague in (c for c in colleagues if c in working):
+            record: SwapPost | None = None
             try:
                 with session.begin_nested():
                     post = service.create(
@@ -78,10 +85,13 @@ def seed_demo(session: Session, *, today: date) -> int | None:
                         data=schemas.PostIn(day=day, kind=kind, note="Family visit"),
                         now=now,
                     )
+                    record = session.get(SwapPost, post.id)
                     board = service.board(session=session, person_id=agent.id)
                     if all(p.id != post.id for p in board):
                         raise _NotOnTheBoard
             except (CcopsError, _NotOnTheBoard):
+                if record is not None and record in session:
+                    session.expunge(record)  # undone: its id is free for the next try
                 continue
             return post.id
     return None
