@@ -26,6 +26,8 @@ from ccops.contacts.importers.asterisk_ami import AmiMapper
 from ccops.contacts.importers.base import AgentStateRow, ContactRow
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import NotAuthenticated
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
 from ccops.org.models import Person
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday.intake.ami import (
@@ -124,7 +126,7 @@ def member(name: str, t: int, agent: str, **fields: str) -> dict[str, str]:
     return _ev(name, t, Queue="Sales", MemberName=agent, Interface=f"PJSIP/{agent}", **fields)
 
 
-def _sink(session: Session) -> Any:
+def _sink(session: Session, site_id: int | None = None) -> Any:
     def sink(
         events: list[dict[str, Any]], open_calls: list[PendingCall]
     ) -> schemas.IntakeOut | None:
@@ -135,6 +137,7 @@ def _sink(session: Session) -> Any:
             source=PENDING_SOURCE,
             origin="AMI fake",
             secret_key="k",
+            site_id=site_id,
         )
 
     return sink
@@ -151,6 +154,7 @@ def run_feed(
     ping_s: float = 20.0,
     statuses: list[list[dict[str, str]]] | None = None,
     clock: Callable[[FakeAmi], float] | None = None,
+    site_id: int | None = None,
 ) -> tuple[FeedStats, AmiFeed, FakeAmi]:
     """Run a feed against a fake server playing ``scripts`` (and answering QueueStatus with
     ``statuses``) until idle; the sink stores in the test's session (on the loop's thread).
@@ -172,7 +176,7 @@ def run_feed(
                 ping_s=ping_s,
             ),
             mapper=mapper or AmiMapper(leave_grace_s=0.2),
-            sink=_sink(session),
+            sink=_sink(session, site_id),
             queue_log=queue_log,
             offload=False,
             clock=(lambda: clock(ami)) if clock is not None else time.time,
@@ -717,3 +721,30 @@ def test_queue_status_mapping_of_a_gap() -> None:
     )
     states = [(c.person, c.state.value) for c in done if isinstance(c, AgentStateRow)]
     assert states[-1] == ("dana", "available")
+
+
+def test_a_feed_of_a_site_refuses_the_queues_of_another_site(session: Session) -> None:
+    """``--site Main``: a call on Berlin's Support queue is refused naming both sites, a call on
+    a queue Main does not have names the queue and the site; Sales takes its call."""
+    make_org(session, timezone="UTC")
+    org_service.create_site(
+        session=session, data=org_schemas.SiteIn(name="Berlin", timezone="Europe/Berlin")
+    )
+    org_service.create_queue(
+        session=session, data=org_schemas.QueueIn(name="Support", channel="voice", site="Berlin")
+    )
+    main = flows.feed_site_id(session=session, name="Main")
+    script: Script = [
+        join("50.1", T0),
+        join("50.2", T0 + 1, queue="Support"),
+        join("50.3", T0 + 2, queue="Billing"),
+        abandon("50.1", T0 + 20, 20),
+    ]
+    stats, _, _ = run_feed(session, [script], site_id=main)
+    assert (stats.accepted, stats.rejected) == (2, 2)  # 50.1's arrival and its end
+    assert [r.split(": ", 1)[1] for r in stats.rejects] == [
+        "queue 'Support' is not a queue of site 'Main' (it belongs to site 'Berlin'); a site's "
+        "calls are never attached to another site's queue",
+        "unknown queue 'Billing' at site 'Main'",
+    ]
+    assert contacts(session) == {"50.1:Sales:1": ("abandoned", 20.0, 0.0, None)}
