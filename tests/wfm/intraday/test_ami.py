@@ -748,3 +748,38 @@ def test_a_feed_of_a_site_refuses_the_queues_of_another_site(session: Session) -
         "unknown queue 'Billing' at site 'Main'",
     ]
     assert contacts(session) == {"50.1:Sales:1": ("abandoned", 20.0, 0.0, None)}
+
+
+def test_the_feeds_of_two_sites_keep_their_own_open_calls(
+    cli: CliRunner, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two PBXs, two sites: each feed's calls open when it stops are kept under its own source
+    (``asterisk-ami@SITE``), so one feed stopping never drops the other's."""
+    make_org(session, timezone="UTC")
+    org_service.create_site(
+        session=session, data=org_schemas.SiteIn(name="Berlin", timezone="Europe/Berlin")
+    )
+    org_service.create_queue(
+        session=session, data=org_schemas.QueueIn(name="Support", channel="voice", site="Berlin")
+    )
+    session.commit()
+    monkeypatch.setenv("TEST_AMI_SECRET", "s3cret")
+    for site, uid, queue in (("Main", "61.1", "Sales"), ("Berlin", "62.1", "Support")):
+        with in_thread(FakeAmi([[join(uid, T0, queue=queue)]])) as port:
+            args = ["events", "ami", "--host", "127.0.0.1", "--port", str(port)]
+            args += ["--username", "ccops", "--secret-env", "TEST_AMI_SECRET", "--site", site]
+            result = _off_loop(cli.invoke, app, [*args, "--until-idle", "0.5", "--json"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert (summary["accepted"], summary["rejected"], summary["open_calls"]) == (1, 0, 1)
+    session.expire_all()
+    kept = {
+        source: [p.external_id for p in continuity.list_pending(session=session, source=source)]
+        for source in ("asterisk-ami@Main", "asterisk-ami@Berlin", PENDING_SOURCE)
+    }
+    assert kept == {
+        "asterisk-ami@Main": ["61.1:Sales:1"],
+        "asterisk-ami@Berlin": ["62.1:Support:1"],
+        PENDING_SOURCE: [],
+    }
+    assert session.scalar(select(func.count()).select_from(LiveContact)) == 2

@@ -203,13 +203,14 @@ def ami(
     from ccops.wfm.intraday.intake import ami as ami_feed
 
     settings = get_settings()
+    source = ami_feed.pending_source(site)
     allowed: frozenset[int] | None = None
     site_id: int | None = None
     with unit_of_work() as session:
         if site is not None:
             site_id = org_service.find_site(session=session, name=site).id
             allowed = frozenset({site_id})
-        pending, aliases = flows.ami_start(session=session, source=ami_feed.PENDING_SOURCE)
+        pending, aliases = flows.ami_start(session=session, source=source)
     origin = f"AMI {host}:{port}"
 
     def sink(
@@ -220,7 +221,7 @@ def ami(
                 session=session,
                 events=events,
                 open_calls=open_calls,
-                source=ami_feed.PENDING_SOURCE,
+                source=source,
                 origin=origin,
                 secret_key=settings.resolved_secret_key(),
                 allowed_site_ids=allowed,

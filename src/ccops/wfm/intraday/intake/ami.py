@@ -52,6 +52,12 @@ PENDING_SOURCE = "asterisk-ami"
 """The source under which the calls open when the feed stops are kept (``pending_call``)."""
 
 
+def pending_source(site: str | None) -> str:
+    """The pending-call source of a feed: ``asterisk-ami``, or ``asterisk-ami@SITE`` for a feed
+    given its site, so the feeds of two sites' PBXs never replace each other's open calls."""
+    return PENDING_SOURCE if site is None else f"{PENDING_SOURCE}@{site}"
+
+
 class Unreachable(CcopsError):
     """The AMI server could not be reached ``max_failures`` times in a row."""
 
