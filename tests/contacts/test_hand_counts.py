@@ -45,7 +45,7 @@ HAND_TECHNION_FORTNIGHT: Counts = {
     "IN": (136, 114, 22),
     "PE": (91, 82, 9),
 }
-"""The Technion fortnight counted with awk by the rules of ../shared/data/README.md (PHANTOM
+"""The Technion fortnight counted with awk by the rules of the data README beside it (PHANTOM
 rows and HANG rows with q_start 0:00:00 dropped; AGENT answered, every other outcome abandoned):
 16,290 offered, 14,405 answered, 1,885 abandoned; 143 PHANTOM, 1,023 voice menu only."""
 
