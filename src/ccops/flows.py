@@ -31,6 +31,8 @@ from ccops.contacts import continuity
 from ccops.contacts.importers.asterisk import PendingCall
 from ccops.contacts.schemas import ImportReport
 from ccops.db import utcnow
+from ccops.errors import NotFound, Problem
+from ccops.org import service as org_service
 from ccops.wfm.intraday import adherence as adherence_service
 from ccops.wfm.intraday import exceptions as exception_service
 from ccops.wfm.intraday import schemas as intraday_schemas
@@ -52,6 +54,7 @@ def ingest_events(
     evaluate: bool = True,
     max_events: int = intake_store.MAX_BATCH,
     max_webhooks: int | None = None,
+    site_id: int | None = None,
 ) -> intraday_schemas.IntakeOut:
     """Take a batch of contact and agent-state events; return one result per event.
 
@@ -70,6 +73,8 @@ def ingest_events(
         max_events: events per batch at most (the web intake passes its setting).
         max_webhooks: webhooks the batch's exceptions may queue (default: the setting); they are
             delivered by a job after the caller's transaction commits, never within it.
+        site_id: the site the events come from (a live feed's ``--site``): queues are that
+            site's, by (site, name) as in file imports; None: by name alone.
 
     Returns:
         Counts and per-event results; the ids of exceptions opened.
@@ -84,6 +89,7 @@ def ingest_events(
         allowed_site_ids=allowed_site_ids,
         source=source,
         max_events=max_events,
+        site_id=site_id,
     )
     opened: list[int] = []
     if evaluate:
@@ -101,6 +107,17 @@ def ingest_events(
         exceptions_opened=opened,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def feed_site_id(
+    *, session: Session, name: str, allowed_site_ids: frozenset[int] | None = None
+) -> int:
+    """The id of the site a live feed belongs to (``--site``, ``?site=``); NotFound when there
+    is no such site or it is outside ``allowed_site_ids``."""
+    site = org_service.find_site(session=session, name=name)
+    if allowed_site_ids is not None and site.id not in allowed_site_ids:
+        raise NotFound(f"site {name!r} does not exist", [Problem("unknown", field="site")])
+    return site.id
 
 
 def _evaluate_exceptions(
@@ -126,16 +143,24 @@ def follow_file_once(
     kind: str = "contacts",
     mapping: Path | None = None,
     state: intake_follow.FollowState | None = None,
+    site_id: int | None = None,
 ) -> intraday_schemas.IntakeOut | None:
     """Send the events of ``path`` not sent yet (ids in ``sent``) through ``ingest_events``;
     None when there was none. ``state`` (kept by the caller between looks) carries the calls
-    open in a queue_log over its rotation."""
+    open in a queue_log over its rotation; ``site_id``: the site the file belongs to."""
     events = intake_follow.unsent_events(
-        session=session, path=path, fmt=fmt, sent=sent, kind=kind, mapping=mapping, state=state
+        session=session,
+        path=path,
+        fmt=fmt,
+        sent=sent,
+        kind=kind,
+        mapping=mapping,
+        state=state,
+        site_id=site_id,
     )
     if not events:
         return None
-    out = ingest_events(session=session, events=events, secret_key=secret_key)
+    out = ingest_events(session=session, events=events, secret_key=secret_key, site_id=site_id)
     sent.update(str(e["id"]) for e in events)
     return out
 
@@ -173,6 +198,7 @@ def ingest_ami_batch(
     origin: str,
     secret_key: str,
     allowed_site_ids: frozenset[int] | None = None,
+    site_id: int | None = None,
 ) -> intraday_schemas.IntakeOut | None:
     """Store a batch of the AMI feed through ``ingest_events`` (None when it had no event) and
     keep the calls open now as the pending calls of ``source`` (``origin``: the server, shown
@@ -184,6 +210,7 @@ def ingest_ami_batch(
             events=events,
             secret_key=secret_key,
             allowed_site_ids=allowed_site_ids,
+            site_id=site_id,
         )
     continuity.save_pending(
         session=session, source=source, still_open=open_calls, file_name=origin, batch_id=None

@@ -1,10 +1,13 @@
 """A fake Asterisk Manager Interface server speaking the AMI text protocol over TCP: the banner
 ``Asterisk Call Manager/5.0.2``, ``Action: Login`` answered ``Response: Success`` (or ``Error``,
 ``Authentication failed``, then the connection is closed, as Asterisk does), then a script of
-events (``Key: Value`` lines, a blank line after each). ``DROP`` in a script closes the
-connection there (the client should reconnect); ``SILENT`` ends the script with a connection
-that stays open but answers nothing more (a dead peer). Each connection plays the next script.
-Pings are answered until the client goes."""
+events (``Key: Value`` lines, a blank line after each). The client's first action after the login,
+``QueueStatus``, is answered before the script as Asterisk answers it: ``Response: Success`` with
+``EventList: start``, the connection's status rows (``QueueParams``, ``QueueMember``,
+``QueueEntry``, each carrying the action's ``ActionID``), then ``QueueStatusComplete``.
+``DROP`` in a script closes the connection there (the client should reconnect); ``SILENT`` ends
+the script with a connection that stays open but answers nothing more (a dead peer). Each
+connection plays the next script. Pings are answered until the client goes."""
 
 from __future__ import annotations
 
@@ -39,11 +42,14 @@ async def _read_block(reader: asyncio.StreamReader) -> dict[str, str] | None:
 @dataclass
 class FakeAmi:
     scripts: list[Script]
+    statuses: list[list[dict[str, str]]] = field(default_factory=list)
+    """The QueueStatus rows of each connection (none: an empty answer)."""
     username: str = "ccops"
     secret: str = "s3cret"
     logins: list[tuple[str, str]] = field(default_factory=list)
     refused: int = 0
     connections: int = 0
+    status_asked: int = 0
     done: asyncio.Event | None = None
     server: asyncio.Server | None = None
     sessions: set[asyncio.Task[None]] = field(default_factory=set)
@@ -108,6 +114,10 @@ class FakeAmi:
         )
         writer.write(block({"Event": "FullyBooted", "Privilege": "system,all", "Status": "OK"}))
         await writer.drain()
+        asked = await _read_block(reader)
+        if asked is None:
+            return
+        await self._answer(writer, asked)
         script = self.scripts[self.connections] if self.connections < len(self.scripts) else []
         self.connections += 1
         for item in script:
@@ -124,16 +134,49 @@ class FakeAmi:
         if self.connections >= len(self.scripts) and self.done is not None:
             self.done.set()
         while (action := await _read_block(reader)) is not None:
+            await self._answer(writer, action)
+
+    async def _answer(self, writer: asyncio.StreamWriter, action: dict[str, str]) -> None:
+        """Answer QueueStatus with this connection's rows, any other action as a Ping."""
+        action_id = action.get("actionid", "")
+        if action.get("action", "").lower() == "queuestatus":
+            self.status_asked += 1
+            n = self.connections
+            rows = self.statuses[n] if n < len(self.statuses) else []
             writer.write(
                 block(
                     {
                         "Response": "Success",
-                        "ActionID": action.get("actionid", ""),
-                        "Ping": "Pong",
+                        "ActionID": action_id,
+                        "EventList": "start",
+                        "Message": "Queue status will follow",
+                    }
+                )
+            )
+            for row in rows:
+                writer.write(block({**row, "ActionID": action_id}))
+            writer.write(
+                block(
+                    {
+                        "Event": "QueueStatusComplete",
+                        "ActionID": action_id,
+                        "EventList": "Complete",
+                        "ListItems": str(len(rows)),
                     }
                 )
             )
             await writer.drain()
+            return
+        writer.write(
+            block(
+                {
+                    "Response": "Success",
+                    "ActionID": action.get("actionid", ""),
+                    "Ping": "Pong",
+                }
+            )
+        )
+        await writer.drain()
 
 
 @contextmanager

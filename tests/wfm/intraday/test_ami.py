@@ -23,9 +23,11 @@ from ccops.cli import app
 from ccops.contacts import continuity
 from ccops.contacts.importers.asterisk import PendingCall
 from ccops.contacts.importers.asterisk_ami import AmiMapper
-from ccops.contacts.importers.base import ContactRow
+from ccops.contacts.importers.base import AgentStateRow, ContactRow
 from ccops.contacts.models import AgentStateEvent, Contact
 from ccops.errors import NotAuthenticated
+from ccops.org import schemas as org_schemas
+from ccops.org import service as org_service
 from ccops.org.models import Person
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday.intake.ami import (
@@ -35,7 +37,7 @@ from ccops.wfm.intraday.intake.ami import (
     FeedStats,
     Unreachable,
 )
-from ccops.wfm.intraday.models import LiveContact
+from ccops.wfm.intraday.models import IntradayInterval, LiveContact
 from tests.factories import make_org
 from tests.wfm.intraday.fake_ami import DROP, SILENT, FakeAmi, Script, in_thread
 
@@ -124,7 +126,7 @@ def member(name: str, t: int, agent: str, **fields: str) -> dict[str, str]:
     return _ev(name, t, Queue="Sales", MemberName=agent, Interface=f"PJSIP/{agent}", **fields)
 
 
-def _sink(session: Session) -> Any:
+def _sink(session: Session, site_id: int | None = None) -> Any:
     def sink(
         events: list[dict[str, Any]], open_calls: list[PendingCall]
     ) -> schemas.IntakeOut | None:
@@ -135,6 +137,7 @@ def _sink(session: Session) -> Any:
             source=PENDING_SOURCE,
             origin="AMI fake",
             secret_key="k",
+            site_id=site_id,
         )
 
     return sink
@@ -149,10 +152,14 @@ def run_feed(
     mapper: AmiMapper | None = None,
     until_idle: float = 0.4,
     ping_s: float = 20.0,
+    statuses: list[list[dict[str, str]]] | None = None,
+    clock: Callable[[FakeAmi], float] | None = None,
+    site_id: int | None = None,
 ) -> tuple[FeedStats, AmiFeed, FakeAmi]:
-    """Run a feed against a fake server playing ``scripts`` until idle; the sink stores in the
-    test's session (on the loop's thread)."""
-    ami = FakeAmi(scripts)
+    """Run a feed against a fake server playing ``scripts`` (and answering QueueStatus with
+    ``statuses``) until idle; the sink stores in the test's session (on the loop's thread).
+    ``clock``: the feed's wall clock, given the fake server (default the real clock)."""
+    ami = FakeAmi(scripts, statuses=statuses or [])
 
     async def main() -> tuple[FeedStats, AmiFeed]:
         port = await ami.start()
@@ -169,9 +176,10 @@ def run_feed(
                 ping_s=ping_s,
             ),
             mapper=mapper or AmiMapper(leave_grace_s=0.2),
-            sink=_sink(session),
+            sink=_sink(session, site_id),
             queue_log=queue_log,
             offload=False,
+            clock=(lambda: clock(ami)) if clock is not None else time.time,
         )
         try:
             return await feed.run(until_idle_s=until_idle, duration_s=10), feed
@@ -500,3 +508,278 @@ def test_mid_call_events_are_rebuilt_from_their_durations_and_transfers_kept() -
     # events of other kinds, and call events without a queue, change nothing
     assert mapper.feed({"Event": "Newchannel", "Uniqueid": "7"}, received=T0) == []
     assert mapper.feed({"Event": "QueueCallerJoin", "Uniqueid": "7"}, received=T0) == []
+
+
+# --- the state at connection time (QueueStatus) -------------------------------------------
+
+
+def queue_params(queue: str = "Sales", calls: int = 0) -> dict[str, str]:
+    return {
+        "Event": "QueueParams",
+        "Queue": queue,
+        "Max": "0",
+        "Strategy": "ringall",
+        "Calls": str(calls),
+        "Holdtime": "0",
+        "TalkTime": "0",
+        "Completed": "0",
+        "Abandoned": "0",
+        "ServiceLevel": "20",
+        "ServicelevelPerf": "0.0",
+        "Weight": "0",
+    }
+
+
+def queue_member(
+    name: str,
+    *,
+    queue: str = "Sales",
+    paused: str = "0",
+    reason: str = "",
+    status: str = "1",
+    in_call: str = "0",
+    location: str | None = None,
+) -> dict[str, str]:
+    return {
+        "Event": "QueueMember",
+        "Queue": queue,
+        "Name": name,
+        "Location": location or f"PJSIP/{name}",
+        "StateInterface": location or f"PJSIP/{name}",
+        "Membership": "dynamic",
+        "Penalty": "0",
+        "CallsTaken": "3",
+        "LastCall": str(T0 - 500),
+        "LastPause": str(T0 - 300) if paused == "1" else "0",
+        "LoginTime": str(T0 - 7200),
+        "InCall": in_call,
+        "Status": status,
+        "Paused": paused,
+        "PausedReason": reason,
+        "Wrapuptime": "0",
+    }
+
+
+def queue_entry(uid: str, wait: int, queue: str = "Sales", caller: str = "5551") -> dict[str, str]:
+    return {
+        "Event": "QueueEntry",
+        "Queue": queue,
+        "Position": "1",
+        "Channel": f"PJSIP/trunk-{uid}",
+        "Uniqueid": uid,
+        "CallerIDNum": caller,
+        "CallerIDName": "unknown",
+        "ConnectedLineNum": "unknown",
+        "ConnectedLineName": "unknown",
+        "Wait": str(wait),
+        "Priority": "0",
+    }
+
+
+def offered(session: Session) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.sum(IntradayInterval.offered))) or 0)
+
+
+def at_connection(ami: FakeAmi) -> float:
+    """The feed's clock: T0 + 100 s at the first connection, + 200 s at the second ..."""
+    return float(T0 + 100 * max(1, ami.status_asked))
+
+
+def test_queue_status_at_connection_gives_agents_and_waiting_callers(session: Session) -> None:
+    """alice was paused and bob on a call before the feed connected; a caller had waited 15 s.
+    Their states hold from the connection (T0+100), the caller is answered at T0+110 after 25 s
+    and counts once; bob's call, answered before the connection, is rebuilt when it ends."""
+    make_org(session, timezone="UTC")
+    status = [
+        queue_params(calls=1),
+        queue_member("alice", paused="1", reason="lunch"),
+        queue_member("bob", status="2", in_call="1"),
+        queue_entry("20.1", wait=15, caller="+44 20 7946 0018"),
+    ]
+    script: Script = [
+        member("QueueMemberPause", T0 + 105, "alice", Paused="0", PausedReason=""),
+        leave("20.1", T0 + 110),
+        connect("20.1", T0 + 110, 25),
+        complete("19.9", T0 + 130, 40, 200, agent="bob"),
+        complete("20.1", T0 + 170, 25, 60),
+    ]
+    stats, feed, ami = run_feed(session, [script], statuses=[status], clock=at_connection)
+    assert (ami.status_asked, stats.statuses, stats.status_missed, stats.rejected) == (1, 1, 0, 0)
+    assert contacts(session) == {
+        "20.1:Sales:1": ("answered", 25.0, 60.0, "alice"),  # arrival T0+85 = T0+100 - Wait
+        "19.9:Sales:1": ("answered", 40.0, 200.0, "bob"),
+    }
+    waited = session.scalars(select(Contact).where(Contact.external_id == "20.1:Sales:1")).one()
+    assert waited.arrival_epoch_s == T0 + 85 and waited.customer_hash
+    assert offered(session) == 2
+    assert session.scalar(select(func.count()).select_from(LiveContact)) == 0
+    rows = session.execute(
+        select(Person.login, AgentStateEvent)
+        .join(Person, Person.id == AgentStateEvent.person_id)
+        .order_by(Person.login, AgentStateEvent.start_epoch_s)
+    )
+    assert [
+        (
+            login,
+            s.state.value,
+            s.reason_code,
+            s.start_epoch_s - T0,
+            None if s.end_epoch_s is None else s.end_epoch_s - T0,
+        )
+        for login, s in rows
+    ] == [
+        ("alice", "not_ready", "lunch", 100, 105),
+        ("alice", "available", None, 105, 110),
+        ("alice", "on_contact", None, 110, 170),
+        ("alice", "available", None, 170, None),
+        ("bob", "on_contact", None, 100, 130),
+        ("bob", "available", None, 130, None),
+    ]
+    assert feed.mapper.open_calls() == []
+    assert feed.mapper.notes["waiting_at_connection"] == 1
+
+
+def test_queue_status_after_a_reconnection_updates_agents_and_counts_callers_once(
+    session: Session,
+) -> None:
+    """A caller who joined before the drop is listed waiting after it: not offered again, and
+    answered with the wait from the join; alice paused during the gap shows paused from the
+    reconnection (T0+200); bob, no longer a member of Sales, is offline."""
+    make_org(session, timezone="UTC")
+    first: Script = [join("30.1", T0 + 110), DROP]
+    second: Script = [
+        member("QueueMemberPause", T0 + 230, "alice", Paused="0", PausedReason=""),
+        leave("30.1", T0 + 240),
+        connect("30.1", T0 + 240, 130),
+        complete("30.1", T0 + 300, 130, 60),
+    ]
+    statuses = [
+        [queue_params(), queue_member("alice"), queue_member("bob")],
+        [
+            queue_params(calls=1),
+            queue_member("alice", paused="1", reason="training"),
+            queue_entry("30.1", wait=90),
+        ],
+    ]
+    stats, feed, ami = run_feed(
+        session, [first, second], statuses=statuses, clock=at_connection, until_idle=0.6
+    )
+    assert (ami.status_asked, stats.connections, stats.statuses, stats.rejected) == (2, 2, 2, 0)
+    assert contacts(session) == {"30.1:Sales:1": ("answered", 130.0, 60.0, "alice")}
+    assert offered(session) == 1
+    rows = session.execute(
+        select(Person.login, AgentStateEvent)
+        .join(Person, Person.id == AgentStateEvent.person_id)
+        .order_by(Person.login, AgentStateEvent.start_epoch_s)
+    )
+    assert [(login, s.state.value, s.reason_code, s.start_epoch_s - T0) for login, s in rows] == [
+        ("alice", "available", None, 100),
+        ("alice", "not_ready", "training", 200),
+        ("alice", "available", None, 230),
+        ("alice", "on_contact", None, 240),
+        ("alice", "available", None, 300),
+        ("bob", "available", None, 100),
+        ("bob", "offline", None, 200),
+    ]
+    assert feed.mapper.notes["waiting_at_connection"] == 0  # known already: not a new arrival
+
+
+def test_queue_status_mapping_of_a_gap() -> None:
+    """The mapper alone: a caller waiting before a gap and not listed after it left the queue
+    (ended ``other`` after the grace, at the status's time); a member named by its interface
+    goes through the aliases; Calls in QueueParams that disagree with the rows are noted."""
+    mapper = AmiMapper(aliases={"Local/1127@agents": "dana"}, leave_grace_s=5)
+    [waiting] = mapper.feed(join("40.1", T0), received=T0)
+    assert isinstance(waiting, PendingCall)
+    changes = mapper.snapshot(
+        [
+            {"Response": "Success", "EventList": "start", "Message": "Queue status will follow"},
+            queue_params(calls=2),
+            queue_member("", location="Local/1127@agents", in_call="1", status="2"),
+            queue_entry("40.2", wait=30, caller="anonymous"),
+            {"Event": "QueueStatusComplete", "EventList": "Complete", "ListItems": "3"},
+        ],
+        received=T0 + 60,
+    )
+    arrivals = [c for c in changes if isinstance(c, PendingCall)]
+    assert [(c.external_id, c.arrival, c.customer) for c in arrivals] == [
+        ("40.2:Sales:1", T0 + 30, None)
+    ]
+    spans = [(c.person, c.state.value) for c in changes if isinstance(c, AgentStateRow)]
+    assert spans == [("dana", "on_contact")]
+    assert mapper.notes["queue_params_calls_differ"] == 1
+    assert mapper.flush(T0 + 62) == []  # within the grace an answer may still come
+    [ended] = mapper.flush(T0 + 65)
+    assert isinstance(ended, ContactRow)
+    assert (ended.external_id, ended.outcome.value, ended.wait_s) == ("40.1:Sales:1", "other", 60.0)
+    assert [c.external_id for c in mapper.open_calls()] == ["40.2:Sales:1"]
+    # dana's call, unknown to the feed, ends: she is available again
+    done = mapper.feed(
+        {**complete("39.9", T0 + 90, 10, 80), "MemberName": "", "Interface": "Local/1127@agents"},
+        received=T0 + 90,
+    )
+    states = [(c.person, c.state.value) for c in done if isinstance(c, AgentStateRow)]
+    assert states[-1] == ("dana", "available")
+
+
+def test_a_feed_of_a_site_refuses_the_queues_of_another_site(session: Session) -> None:
+    """``--site Main``: a call on Berlin's Support queue is refused naming both sites, a call on
+    a queue Main does not have names the queue and the site; Sales takes its call."""
+    make_org(session, timezone="UTC")
+    org_service.create_site(
+        session=session, data=org_schemas.SiteIn(name="Berlin", timezone="Europe/Berlin")
+    )
+    org_service.create_queue(
+        session=session, data=org_schemas.QueueIn(name="Support", channel="voice", site="Berlin")
+    )
+    main = flows.feed_site_id(session=session, name="Main")
+    script: Script = [
+        join("50.1", T0),
+        join("50.2", T0 + 1, queue="Support"),
+        join("50.3", T0 + 2, queue="Billing"),
+        abandon("50.1", T0 + 20, 20),
+    ]
+    stats, _, _ = run_feed(session, [script], site_id=main)
+    assert (stats.accepted, stats.rejected) == (2, 2)  # 50.1's arrival and its end
+    assert [r.split(": ", 1)[1] for r in stats.rejects] == [
+        "queue 'Support' is not a queue of site 'Main' (it belongs to site 'Berlin'); a site's "
+        "calls are never attached to another site's queue",
+        "unknown queue 'Billing' at site 'Main'",
+    ]
+    assert contacts(session) == {"50.1:Sales:1": ("abandoned", 20.0, 0.0, None)}
+
+
+def test_the_feeds_of_two_sites_keep_their_own_open_calls(
+    cli: CliRunner, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two PBXs, two sites: each feed's calls open when it stops are kept under its own source
+    (``asterisk-ami@SITE``), so one feed stopping never drops the other's."""
+    make_org(session, timezone="UTC")
+    org_service.create_site(
+        session=session, data=org_schemas.SiteIn(name="Berlin", timezone="Europe/Berlin")
+    )
+    org_service.create_queue(
+        session=session, data=org_schemas.QueueIn(name="Support", channel="voice", site="Berlin")
+    )
+    session.commit()
+    monkeypatch.setenv("TEST_AMI_SECRET", "s3cret")
+    for site, uid, queue in (("Main", "61.1", "Sales"), ("Berlin", "62.1", "Support")):
+        with in_thread(FakeAmi([[join(uid, T0, queue=queue)]])) as port:
+            args = ["events", "ami", "--host", "127.0.0.1", "--port", str(port)]
+            args += ["--username", "ccops", "--secret-env", "TEST_AMI_SECRET", "--site", site]
+            result = _off_loop(cli.invoke, app, [*args, "--until-idle", "0.5", "--json"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert (summary["accepted"], summary["rejected"], summary["open_calls"]) == (1, 0, 1)
+    session.expire_all()
+    kept = {
+        source: [p.external_id for p in continuity.list_pending(session=session, source=source)]
+        for source in ("asterisk-ami@Main", "asterisk-ami@Berlin", PENDING_SOURCE)
+    }
+    assert kept == {
+        "asterisk-ami@Main": ["61.1:Sales:1"],
+        "asterisk-ami@Berlin": ["62.1:Support:1"],
+        PENDING_SOURCE: [],
+    }
+    assert session.scalar(select(func.count()).select_from(LiveContact)) == 2

@@ -43,6 +43,31 @@ QueueMemberAdded/Removed    membership: removed from the last queue → ``offlin
 AgentConnect/AgentComplete  ``on_contact`` from connect to complete, then the state before
 ==========================  ==================================================================
 
+The state at connection time (``QueueStatus``): the feed sends the ``QueueStatus`` action after
+every login (the first and each reconnection) and gives its answer to `AmiMapper.snapshot`, so
+agents and waiting callers are known from the connection on, not from their first later event:
+
+==========================  ==================================================================
+QueueStatus answer          ccops
+==========================  ==================================================================
+QueueParams                 the queues the server has (a queue listed here but no longer
+                            among a member's ``QueueMember`` rows is a membership that ended)
+QueueMember                 member of ``Queue`` (``Name``, else ``Location``, through the
+                            aliases): ``InCall: 1`` → ``on_contact`` (until that agent's next
+                            call ends, or a ``QueueMemberStatus`` with ``InCall: 0``);
+                            ``Paused: 1`` → ``not_ready`` (``PausedReason``); ``Status`` 4 or 5
+                            → ``offline``; otherwise ``available``
+QueueEntry                  a caller waiting: arrival = the answer's time − ``Wait`` (external
+                            id ``Uniqueid:Queue:n`` as for a join), sent as an arrival; a call
+                            already known (waiting, or carried over) is not counted again
+==========================  ==================================================================
+
+The answer carries no ``Timestamp``: its time is when it was received (the client's clock), and
+the agents' spans of a first connection start then. A call the feed had waiting that the answer
+no longer lists left the queue while the connection was down: it is handled as a
+``QueueCallerLeave`` at the answer's time (an ``AgentComplete`` coming later rebuilds it as
+answered from its own ``HoldTime``).
+
 Times: the ``Timestamp`` header (``timestampevents = yes`` in ``manager.conf``, recommended),
 else the time the event was received; whole seconds, as the queue_log has them. Every other
 event is ignored.
@@ -100,11 +125,13 @@ class _Member:
     paused: bool = False
     reason: str | None = None
     unavailable: bool = False
+    in_call: bool = False
+    """On a queue call at connection time (``QueueMember`` ``InCall: 1``), call unknown."""
     on_calls: int = 0
     span: tuple[AgentState, str | None, int] | None = None  # state, reason, start
 
     def state(self) -> tuple[AgentState, str | None]:
-        if self.on_calls > 0:
+        if self.on_calls > 0 or self.in_call:
             return AgentState.on_contact, None
         if not self.queues or self.unavailable:
             return AgentState.offline, None
@@ -350,6 +377,7 @@ class AmiMapper:
             member = self.members.setdefault(call.agent, _Member())
             member.queues.add(call.queue)
             member.on_calls = max(0, member.on_calls - 1)
+            member.in_call = False  # the call it was on at connection time has ended too
             out.extend(self._changed(call.agent, max(epoch, call.last)))
         return out
 
@@ -361,6 +389,100 @@ class AmiMapper:
                 self.notes["left_unanswered"] += 1
                 out.extend(self._end(key, self.calls[key], Outcome.other, epoch))
         return out
+
+    # -- the state at connection time ----------------------------------------------------
+
+    def snapshot(self, answer: Iterable[Mapping[str, object]], *, received: float) -> list[Change]:
+        """Apply the answer to ``QueueStatus`` (its messages in order; ``received``: Unix time it
+        arrived); return what changed: callers waiting now that were not known (arrivals) and
+        the agents' spans. See the module for the mapping."""
+        epoch = int(received)
+        self.seq += 1
+        self.notes["queue_status"] += 1
+        queues: dict[str, int | None] = {}
+        listed: dict[str, set[str]] = {}
+        rows: list[tuple[str, dict[str, str]]] = []
+        waiting: set[tuple[str, str]] = set()
+        out: list[Change] = []
+        for message in answer:
+            h = _headers(message)
+            kind = h.get("event", "").lower()
+            queue = h.get("queue", "")
+            if kind == "queueparams" and queue:
+                queues[queue] = _number(h.get("calls"))
+            elif kind == "queuemember" and queue:
+                agent = self._agent(
+                    {"membername": h.get("name", ""), "interface": h.get("location", "")}
+                )
+                if agent is None:
+                    self.notes["member_event_without_member"] += 1
+                    continue
+                listed.setdefault(agent, set()).add(queue)
+                rows.append((agent, h))
+            elif kind == "queueentry" and queue:
+                uniqueid = h.get("uniqueid", "")
+                if not uniqueid:
+                    self.notes["queue_entry_without_uniqueid"] += 1
+                    continue
+                waiting.add((uniqueid, queue))
+                call = self._waiting(h, (uniqueid, queue), epoch)
+                if call is not None:
+                    out.append(call)
+        for queue, calls in queues.items():
+            if calls is not None and calls != sum(1 for _, q in waiting if q == queue):
+                self.notes["queue_params_calls_differ"] += 1
+        # members: exactly the queues listed for them; those no longer listed left them
+        touched: list[str] = []
+        for agent, member in self.members.items():
+            if agent not in listed and member.queues & queues.keys():
+                member.queues -= queues.keys()
+                touched.append(agent)
+        for agent, h in rows:
+            member = self.members.setdefault(agent, _Member())
+            if agent not in touched:
+                member.queues = {q for q in member.queues if q not in queues}
+                touched.append(agent)
+            member.queues.add(h["queue"])
+            member.paused = h.get("paused") == "1"
+            member.reason = (h.get("pausedreason") or None) if member.paused else None
+            if "status" in h:
+                member.unavailable = h["status"] in UNAVAILABLE_DEVICE
+            member.in_call = h.get("incall") == "1" and member.on_calls == 0
+        for agent in touched:
+            out.extend(self._changed(agent, epoch))
+        # calls waiting before that the answer no longer lists left the queue in the meantime
+        for key, call in self.calls.items():
+            if call.answered is None and key not in waiting and key[1] in queues:
+                self.notes["left_while_disconnected"] += 1
+                self.left.setdefault(key, (epoch, received))
+        return out
+
+    def _waiting(
+        self, h: Mapping[str, str], key: tuple[str, str], epoch: int
+    ) -> PendingCall | None:
+        """The caller of a ``QueueEntry`` row as a waiting call (None: already known)."""
+        uniqueid, queue = key
+        if key in self.calls:
+            return None  # waiting already (joined, or carried over from the previous run)
+        wait = _number(h.get("wait")) or 0
+        self.entries[key] += 1
+        caller = h.get("calleridnum", "")
+        customer = None if caller.lower() in ANONYMOUS_CALLERS else normalise_customer_key(caller)
+        call = PendingCall(
+            callid=uniqueid,
+            queue=queue,
+            entry=self.entries[key],
+            line=self.seq,
+            arrival=epoch - wait,
+            last=epoch,
+            answered=None,
+            agent=None,
+            customer=customer,
+            raw=f"AMI QueueEntry {uniqueid} {queue} wait {wait} at {epoch}",
+        )
+        self.calls[key] = call
+        self.notes["waiting_at_connection"] += 1
+        return call
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -382,6 +504,8 @@ class AmiMapper:
                 member.reason = (reason or None) if member.paused else None
             if name == "queuememberstatus" and "status" in h:
                 member.unavailable = h["status"] in UNAVAILABLE_DEVICE
+            if h.get("incall") == "0":
+                member.in_call = False
         return self._changed(agent, epoch)
 
     def _changed(self, name: str, epoch: int) -> list[Change]:

@@ -83,6 +83,13 @@ def follow(
     until_idle: Annotated[
         float | None, typer.Option(help="Stop after this many seconds without new events")
     ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(
+            help="The site the file belongs to: its queues are this site's (a queue of another "
+            "site is refused), times without an offset are its wall clock"
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tail a growing file and send its new contacts and agent states to the intake.
@@ -102,6 +109,10 @@ def follow(
     from ccops.wfm.intraday.intake.follow import FollowState
 
     settings = get_settings()
+    site_id: int | None = None
+    if site is not None:
+        with unit_of_work() as session:
+            site_id = flows.feed_site_id(session=session, name=site)
     state = FollowState()
     sent = state.sent
     idle_since = time.monotonic()
@@ -117,6 +128,7 @@ def follow(
                 kind=kind,
                 mapping=mapping,
                 state=state,
+                site_id=site_id,
             )
         if out is not None:
             idle_since = time.monotonic()
@@ -141,7 +153,11 @@ def ami(
         str, typer.Option(help="The environment variable holding the AMI secret")
     ] = "CCOPS_AMI_SECRET",
     site: Annotated[
-        str | None, typer.Option(help="Accept only the queues and agents of this site")
+        str | None,
+        typer.Option(
+            help="The PBX's site: its queues are this site's (a queue of another site is "
+            "refused), agents of other sites too"
+        ),
     ] = None,
     queue_log: Annotated[
         Path | None,
@@ -187,11 +203,14 @@ def ami(
     from ccops.wfm.intraday.intake import ami as ami_feed
 
     settings = get_settings()
+    source = ami_feed.pending_source(site)
     allowed: frozenset[int] | None = None
+    site_id: int | None = None
     with unit_of_work() as session:
         if site is not None:
-            allowed = frozenset({org_service.find_site(session=session, name=site).id})
-        pending, aliases = flows.ami_start(session=session, source=ami_feed.PENDING_SOURCE)
+            site_id = org_service.find_site(session=session, name=site).id
+            allowed = frozenset({site_id})
+        pending, aliases = flows.ami_start(session=session, source=source)
     origin = f"AMI {host}:{port}"
 
     def sink(
@@ -202,10 +221,11 @@ def ami(
                 session=session,
                 events=events,
                 open_calls=open_calls,
-                source=ami_feed.PENDING_SOURCE,
+                source=source,
                 origin=origin,
                 secret_key=settings.resolved_secret_key(),
                 allowed_site_ids=allowed,
+                site_id=site_id,
             )
         if out is not None and not as_json:
             _print_intake(out, False)

@@ -27,6 +27,15 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def site_of(session: Session, site_id: int | None) -> Site | None:
+    """The site of a feed (``site_id``), or None."""
+    if site_id is None:
+        return None
+    site = session.get(Site, site_id)
+    assert site is not None, f"site {site_id} does not exist"
+    return site
+
+
 @dataclass(frozen=True)
 class PersonRef:
     """A person as the intake needs them: id and site."""
@@ -37,10 +46,15 @@ class PersonRef:
 
 @dataclass
 class Lookups:
-    """Name lookups of one batch (queues, people, channels, primary queues, zones)."""
+    """Name lookups of one batch (queues, people, channels, primary queues, zones).
+
+    ``site``: the site the feed belongs to (``--site``), or None. Queue names are then read as
+    that site's (``site_problem``: a queue of another site is refused, never attached), and
+    wall-clock times without an offset are in its time zone, as in file imports."""
 
     session: Session
     allowed_site_ids: frozenset[int] | None
+    site: Site | None = None
     queues: dict[str, Queue | None] = field(default_factory=dict)
     people: dict[str, PersonRef | None] = field(default_factory=dict)
     channels: dict[str, int | None] = field(default_factory=dict)
@@ -104,11 +118,29 @@ class Lookups:
             self.zones[site_id] = ZoneInfo(site.timezone if site else "UTC")
         return self.zones[site_id]
 
+    def site_problem(self, name: str, queue: Queue | None) -> str | None:
+        """Why the queue ``name`` (found as ``queue``) cannot take this feed's contacts: unknown
+        at the feed's site, or a queue of another site; None when it can."""
+        if self.site is None:
+            return None if queue is not None else f"unknown queue {name!r}"
+        if queue is None:
+            return f"unknown queue {name!r} at site {self.site.name!r}"
+        if queue.site_id != self.site.id:
+            return (
+                f"queue {name!r} is not a queue of site {self.site.name!r} (it belongs to site "
+                f"{queue.site.name!r}); a site's calls are never attached to another site's queue"
+            )
+        return None
+
     def queue_zone(self, name: str) -> ZoneInfo:
+        if self.site is not None:
+            return self.zone(self.site.id)
         queue = self.queue(name)
         return self.zone(queue.site_id) if queue is not None else ZoneInfo("UTC")
 
     def person_zone(self, login: str) -> ZoneInfo:
+        if self.site is not None:
+            return self.zone(self.site.id)
         person = self.person(login)
         return self.zone(person.site_id) if person is not None else ZoneInfo("UTC")
 

@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from ccops import flows
 from ccops.bounds import Moment
@@ -57,10 +57,25 @@ def _lines(body: bytes) -> list[str | dict[str, Any]]:
 
 @events.post("", response_model=schemas.IntakeOut)
 def post_events(
-    session: SessionDep, settings: SettingsDep, user: Intake, body: forms.PostedBody
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Intake,
+    body: forms.PostedBody,
+    site: Annotated[
+        str | None,
+        Query(
+            description="The site the events come from: queue names are this site's, a queue "
+            "of another site is refused (default: queues by name alone)"
+        ),
+    ] = None,
 ) -> schemas.IntakeOut:
     """Take a batch of contact and agent-state events (JSON lines); answer per event."""
     items = _lines(body)
+    site_id = (
+        flows.feed_site_id(session=session, name=site, allowed_site_ids=user.scope.site_ids)
+        if site is not None
+        else None
+    )
     return flows.ingest_events(
         session=session,
         events=items,
@@ -68,6 +83,7 @@ def post_events(
         allowed_site_ids=user.scope.site_ids,
         max_events=settings.events_max_per_request,
         max_webhooks=settings.webhook_max_per_intake,
+        site_id=site_id,
     )
 
 

@@ -10,6 +10,13 @@ Ping goes unanswered (a half-open TCP connection never says it is dead) is tried
 ``backoff_initial_s``, doubling up to ``backoff_max_s`` (reset by a successful login),
 ``max_failures`` times in a row at most (None: for ever).
 
+State at connection: after every login (the first and each reconnection) the ``QueueStatus``
+action is sent; its answer (``QueueParams``, ``QueueMember``, ``QueueEntry``) is applied at the
+point of the event stream where it was asked (`AmiMapper.snapshot`), so each agent's state
+(logged in, paused, on a call) and the callers already waiting are known from the connection on.
+An answer that does not come within ``connect_timeout_s`` is given up (``FeedStats.status_missed``)
+and the feed goes on with the events alone.
+
 Gaps: after a lost connection (and at the start, when calls were left open by the previous run)
 the queue_log, when one is configured, is read again (the file importer's reader) and its contacts
 and spans from the last event seen on are sent. They carry the same external ids (``Uniqueid:
@@ -43,6 +50,12 @@ LABEL = "asterisk-ami"
 call's same content gets the same id whichever way it came)."""
 PENDING_SOURCE = "asterisk-ami"
 """The source under which the calls open when the feed stops are kept (``pending_call``)."""
+
+
+def pending_source(site: str | None) -> str:
+    """The pending-call source of a feed: ``asterisk-ami``, or ``asterisk-ami@SITE`` for a feed
+    given its site, so the feeds of two sites' PBXs never replace each other's open calls."""
+    return PENDING_SOURCE if site is None else f"{PENDING_SOURCE}@{site}"
 
 
 class Unreachable(CcopsError):
@@ -145,6 +158,8 @@ class FeedStats:
     rejected: int = 0
     backfills: int = 0
     silent: int = 0
+    statuses: int = 0
+    status_missed: int = 0
     delays: list[float] = field(default_factory=list)
     rejects: list[str] = field(default_factory=list)
 
@@ -177,6 +192,7 @@ class _Manager(Manager):  # type: ignore[misc]
 
 
 _BACKFILL = "backfill"
+_STATUS = "status"
 
 
 class AmiFeed:
@@ -304,6 +320,9 @@ class AmiFeed:
             failures = 0
             self.stats.connections += 1
             self._request_backfill()
+            # the state now; applied where it was asked, before the events that follow it
+            answer = manager.send_action({"Action": "QueueStatus"})
+            self._queue.put_nowait((_STATUS, answer, self.clock()))
             try:
                 await self._keep_alive(manager, stop, lost)
             finally:
@@ -362,6 +381,19 @@ class AmiFeed:
         for start in range(0, len(found.events), self.batch_max):
             await self._deliver(found.events[start : start + self.batch_max])
 
+    async def _status(self, answer: asyncio.Future[Any]) -> list[Change]:
+        """Wait for the answer to ``QueueStatus`` (at most ``connect_timeout_s``) and apply it."""
+        try:
+            messages = await asyncio.wait_for(asyncio.shield(answer), self.config.connect_timeout_s)
+        except TimeoutError:  # unanswered (or the connection went before the answer)
+            self.stats.status_missed += 1
+            return []
+        if not isinstance(messages, list):  # a single response: an error, no list follows
+            self.stats.status_missed += 1
+            return []
+        self.stats.statuses += 1
+        return self.mapper.snapshot(messages, received=self.clock())
+
     async def _consume(self, stop: asyncio.Event) -> None:
         """Map and sink what the connection received, batch by batch, until ``stop`` is set
         and everything received is stored."""
@@ -381,6 +413,10 @@ class AmiFeed:
                         await self._deliver(events_of(changes))
                         changes = []
                     await self._backfill(int(payload))
+                    self._last_activity = time.monotonic()
+                    continue
+                if kind == _STATUS:
+                    changes.extend(await self._status(payload))
                     self._last_activity = time.monotonic()
                     continue
                 self.stats.ami_events += 1

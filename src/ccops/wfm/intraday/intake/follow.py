@@ -30,7 +30,7 @@ from ccops.contacts.importers.tabular import (
     read_contacts_table,
 )
 from ccops.errors import Invalid, Problem, no_such_file
-from ccops.wfm.intraday.lookups import Lookups
+from ccops.wfm.intraday.lookups import Lookups, site_of
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -116,11 +116,13 @@ def read_file_events(
     kind: str = "contacts",
     mapping: Path | None = None,
     state: FollowState | None = None,
+    site_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Parse a whole queue_log or CSV into events (the rows a reader rejects are skipped)."""
+    """Parse a whole queue_log or CSV into events (the rows a reader rejects are skipped);
+    ``site_id``: the site whose wall clock a CSV's times without an offset are in."""
     label = path.name
     tally = Tally(label)
-    look = Lookups(session, None)
+    look = Lookups(session, None, site_of(session, site_id))
     rows: Iterable[Any]
     if fmt == "asterisk-queue-log":
         still_open: list[PendingCall] = []
@@ -174,6 +176,7 @@ def unsent_events(
     kind: str = "contacts",
     mapping: Path | None = None,
     state: FollowState | None = None,
+    site_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """The events of ``path`` not sent yet (ids in ``sent``), in the order to send them."""
     if not path.exists():
@@ -183,7 +186,13 @@ def unsent_events(
     events = [
         e
         for e in read_file_events(
-            session=session, path=path, fmt=fmt, kind=kind, mapping=mapping, state=state
+            session=session,
+            path=path,
+            fmt=fmt,
+            kind=kind,
+            mapping=mapping,
+            state=state,
+            site_id=site_id,
         )
         if e["id"] not in sent
     ]

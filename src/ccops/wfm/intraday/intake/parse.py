@@ -248,8 +248,8 @@ def validate_contact(
         return reject(c.line, c.event_id, text, fld)
     row: ContactRow = parsed
     queue = look.queue(row.queue)
-    if queue is None:
-        return reject(c.line, c.event_id, f"unknown queue {row.queue!r}", "queue")
+    if (problem := look.site_problem(row.queue, queue)) is not None or queue is None:
+        return reject(c.line, c.event_id, problem or f"unknown queue {row.queue!r}", "queue")
     if not look.in_scope(queue.site_id):
         return reject(c.line, c.event_id, f"queue {row.queue!r} is outside your scope", "queue")
     person_id = None

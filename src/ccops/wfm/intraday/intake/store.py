@@ -40,7 +40,7 @@ from ccops.errors import Invalid, Problem
 from ccops.wfm.intraday import schemas
 from ccops.wfm.intraday.constants import EVENT_SOURCE, INTERVAL_MIN
 from ccops.wfm.intraday.intake import parse
-from ccops.wfm.intraday.lookups import Lookups, aware, chunks
+from ccops.wfm.intraday.lookups import Lookups, aware, chunks, site_of
 from ccops.wfm.intraday.models import IntakeEvent, LiveContact
 from ccops.wfm.intraday.totals import CONTACT_KEYS, Deltas, apply_deltas
 
@@ -68,6 +68,7 @@ def store_events(
     allowed_site_ids: frozenset[int] | None = None,
     source: str = EVENT_SOURCE,
     max_events: int = MAX_BATCH,
+    site_id: int | None = None,
 ) -> StoredBatch:
     """Write a batch of contact and agent-state events and update the interval totals.
 
@@ -85,6 +86,8 @@ def store_events(
         allowed_site_ids: the caller's scope (None: every site).
         source: the source name of the records written.
         max_events: events per batch at most (more: the batch is refused whole).
+        site_id: the site the events come from (a feed's ``--site``): queue names are that
+            site's, a queue of another site is refused (None: queues by name alone).
     """
     items = list(events)
     if len(items) > max_events:
@@ -102,6 +105,7 @@ def store_events(
             now=now,
             allowed_site_ids=allowed_site_ids,
             source=source,
+            site_id=site_id,
         )
 
     try:
@@ -194,11 +198,12 @@ def _store_batch(
     now: datetime,
     allowed_site_ids: frozenset[int] | None,
     source: str,
+    site_id: int | None = None,
 ) -> StoredBatch:
     """One try at writing a batch (see ``store_events``)."""
     results: list[schemas.EventResultOut] = []
     candidates = parse.dedupe(session, parse.parse_lines(items, results), results)
-    look = Lookups(session, allowed_site_ids)
+    look = Lookups(session, allowed_site_ids, site_of(session, site_id))
     look.prefetch_people(
         [
             str(c.payload.get(k))
