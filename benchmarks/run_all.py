@@ -18,6 +18,7 @@ BENCHMARKS = (
     "bench_queueing",
     "bench_simulation",
     "bench_contacts",
+    "bench_import",
     "bench_forecasting",
     "bench_scheduling",
     "bench_web",
@@ -26,6 +27,7 @@ BENCHMARKS = (
 QUICK = {
     "bench_simulation": ["--contacts", "50000"],
     "bench_contacts": ["--contacts", "20000"],
+    "bench_import": ["--contacts", "20000"],
     "bench_forecasting": ["--peer-queues", "1"],
     "bench_web": ["--duration", "60"],
     "bench_intraday": ["--seconds", "5"],

@@ -176,6 +176,49 @@ class Org:
             found = self._person_ids[login] = person.id
         return found
 
+    def known_queue(self, name: str) -> tuple[int, int, ZoneInfo, ZoneInfo] | None:
+        """A queue that exists, is in scope and at --site (if given): ids, the zone its times
+        are read in (`zone_for_queue`) and its site's zone; None otherwise.
+
+        Unlike `queue` it records nothing and creates nothing: a name it cannot resolve is
+        left to `queue`, at the row where the file first names it.
+        """
+        if name not in self.queues:
+            found = self.session.scalars(select(Queue).where(Queue.name == name)).one_or_none()
+            if (
+                found is None
+                or (
+                    self.allowed_site_ids is not None and found.site_id not in self.allowed_site_ids
+                )
+                or (self.site is not None and found.site_id != self.site.id)
+            ):
+                return None
+            self.queues[name] = found
+        if self.queues[name] is None:
+            return None
+        ref = self.queue_ref(name, 0)  # resolved already: records nothing
+        assert ref is not None
+        return ref[0], ref[1], self.zone_for_queue(name), ref[2]
+
+    def known_person(self, login: str) -> int | None:
+        """The id of a person who exists and is in scope (None otherwise); records nothing and
+        creates nothing, as `known_queue`."""
+        if login not in self.people:
+            found = self.session.scalars(select(Person).where(Person.login == login)).one_or_none()
+            if found is None or (
+                self.allowed_site_ids is not None and found.site_id not in self.allowed_site_ids
+            ):
+                return None
+            self.people[login] = found
+        if self.people[login] is None:
+            return None
+        return self.person_id(login, 0)  # resolved already: records nothing
+
+    def known_channel(self, name: str) -> int | None:
+        """The id of the channel named ``name`` (None: there is none)."""
+        found = self.channel(name)
+        return found.id if found is not None else None
+
     def queue(self, name: str, line: int | None) -> Queue | None:
         if name in self.queues:
             found = self.queues[name]

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ccops.contacts import continuity, schemas
+from ccops.contacts import bulk, continuity, schemas
 from ccops.contacts import importing as contacts_importing
 from ccops.contacts.importers.amazon_connect import read_contact_records
 from ccops.contacts.importers.asterisk import PendingCall, read_queue_log
@@ -214,6 +214,17 @@ def import_contacts(
                 ),
                 contacts.writer.provisional,
             )
+        elif bulk.applies(common.fmt, common.mapping):
+            bulk.import_csv(
+                path,
+                label=common.label,
+                mapping=common.mapping,
+                org=org,
+                job=contacts,
+                tally=tally,
+                secret_key=secret_key,
+            )
+            rows = ()
         else:
             rows = read_contacts_table(
                 path,

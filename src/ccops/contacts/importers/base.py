@@ -259,7 +259,7 @@ def normalise_customer_key(value: object) -> str | None:
 
 def hash_customer_key(key: str, secret_key: str) -> str:
     """Return HMAC-SHA256(secret, key) in hex: a stable pseudonym that cannot be reversed."""
-    return hmac.new(secret_key.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret_key.encode("utf-8"), key.encode("utf-8"), "sha256").hex()
 
 
 def raw_text(raw: object) -> str:
@@ -411,6 +411,57 @@ class _Pending(Generic[Key]):
 
 
 @dataclass
+class Block:
+    """Records converted in bulk (`columnar`): their keys, rows, raw text, content hashes and
+    an Arrow table of the stored columns, in row order."""
+
+    keys: list[Any]
+    lines: list[int]
+    raws: list[object]
+    hashes: list[str]
+    table: Any
+    """A ``pyarrow.Table`` of the stored columns (times naive UTC)."""
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def slice(self, start: int, stop: int) -> Block:
+        return Block(
+            self.keys[start:stop],
+            self.lines[start:stop],
+            self.raws[start:stop],
+            self.hashes[start:stop],
+            self.table.slice(start, stop - start),
+        )
+
+    def record(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as a record of Python values (times aware UTC), as a parser builds it."""
+        row = self.table.slice(i, 1).to_pylist()[0]
+        for name, value in row.items():
+            if isinstance(value, datetime):
+                row[name] = value.replace(tzinfo=UTC)
+        return dict(row)
+
+
+class _Queue(Generic[Key]):
+    """The records waiting to be written, one by one or in blocks; ``len`` counts rows."""
+
+    def __init__(self) -> None:
+        self.items: list[_Pending[Key] | Block] = []
+        self.rows = 0
+
+    def append(self, item: _Pending[Key] | Block) -> None:
+        self.items.append(item)
+        self.rows += 1 if isinstance(item, _Pending) else len(item)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __bool__(self) -> bool:
+        return self.rows > 0
+
+
+@dataclass
 class WriteCounts:
     """What a writer did."""
 
@@ -477,7 +528,7 @@ class ChunkedWriter(Generic[Key]):
     """Keys of provisional records: a row already stored under the key is left as it is."""
     sticky: frozenset[str] = frozenset()
     """Columns an update leaves as stored when the new record has none (a contact's context)."""
-    _pending: list[_Pending[Key]] = field(default_factory=list)
+    _pending: _Queue[Key] = field(default_factory=_Queue)
 
     def add(self, key: Key, record: dict[str, Any], *, line: int, raw: object) -> None:
         """Queue one record (it must carry ``content_hash``); write when the chunk is full."""
@@ -485,11 +536,28 @@ class ChunkedWriter(Generic[Key]):
         if len(self._pending) >= self.chunk_rows:
             self.flush()
 
+    def add_block(self, block: Block) -> None:
+        """Queue records converted in bulk, writing at the same chunk boundaries as `add`."""
+        start = 0
+        while start < len(block):
+            room = self.chunk_rows - len(self._pending)
+            stop = min(len(block), start + max(room, 1))
+            self._pending.append(block.slice(start, stop))
+            start = stop
+            if len(self._pending) >= self.chunk_rows:
+                self.flush()
+
     def flush(self) -> None:
         """Write the queued records."""
         if not self._pending:
             return
-        pending, self._pending = self._pending, []
+        queued, self._pending = self._pending, _Queue()
+        if not any(isinstance(item, Block) for item in queued.items):
+            self._write([p for p in queued.items if isinstance(p, _Pending)])
+            return
+        self._write_blocks(queued.items)
+
+    def _write(self, pending: list[_Pending[Key]]) -> None:
         existing = self.lookup(self.session, [p.key for p in pending])
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -510,17 +578,154 @@ class ChunkedWriter(Generic[Key]):
         if inserts:
             insert_rows(self.session, table, inserts)
             self.counts.inserted += len(inserts)
-        if updates:
-            # A row without context leaves the stored context (set by an agent on the contact
-            # page, or by an earlier import) as it is: rows are grouped by the columns they set.
-            statement = update(table).where(table.c.id == bindparam("_row_id"))
-            groups: dict[frozenset[str], list[dict[str, Any]]] = {}
-            for u in updates:
-                row = {"_row_id": u.pop("id"), **keep_stored(u, self.sticky)}
-                groups.setdefault(frozenset(row), []).append(row)
-            for rows in groups.values():
-                self.session.execute(statement, rows)
-            self.counts.updated += len(updates)
+        self._update(updates)
+
+    def _write_blocks(self, items: list[_Pending[Key] | Block]) -> None:
+        """As `_write`, for a chunk with blocks: rows classified in order, inserted in bulk."""
+        import pyarrow as pa
+
+        keys: list[Any] = []
+        for item in items:
+            keys.extend(item.keys if isinstance(item, Block) else [item.key])
+        existing = self.lookup(self.session, keys)
+        pieces: list[Any] = []
+        keep: list[bool] = []
+        updates: list[dict[str, Any]] = []
+        schema = next(item.table.schema for item in items if isinstance(item, Block))
+        records: list[dict[str, Any]] = []  # consecutive records, converted together
+        for item in items:
+            if isinstance(item, _Pending):
+                records.append(item.record)
+            elif records:
+                pieces.append(_records_table(records, schema))
+                records = []
+            if isinstance(item, Block):
+                pieces.append(item.table)
+                if not existing:
+                    keep.extend([True] * len(item))
+                    continue
+                for i, key in enumerate(item.keys):
+                    keep.append(
+                        self._classify(key, item.hashes[i], item.lines[i], item.raws[i], existing)
+                    )
+                    if keep[-1] is False and self._wants_update(key, item.hashes[i], existing):
+                        updates.append({**item.record(i), "id": existing[key][0]})
+            else:
+                keep.append(
+                    self._classify(
+                        item.key, item.record["content_hash"], item.line, item.raw, existing
+                    )
+                )
+                if keep[-1] is False and self._wants_update(
+                    item.key, item.record["content_hash"], existing
+                ):
+                    updates.append({**item.record, "id": existing[item.key][0]})
+        if records:
+            pieces.append(_records_table(records, schema))
+        if not self.writing:
+            return
+        inserts = pa.concat_tables(pieces).filter(pa.array(keep, pa.bool_()))
+        if inserts.num_rows:
+            insert_table(self.session, self.model.__table__, inserts)
+            self.counts.inserted += inserts.num_rows
+        self._update(updates)
+
+    def _wants_update(self, key: Key, digest: str, existing: dict[Key, tuple[int, str]]) -> bool:
+        found = existing.get(key)
+        return (
+            found is not None
+            and found[1] != digest
+            and key not in self.provisional
+            and (self.update or key in self.replaceable)
+        )
+
+    def _classify(
+        self,
+        key: Key,
+        digest: str,
+        line: int,
+        raw: object,
+        existing: dict[Key, tuple[int, str]],
+    ) -> bool:
+        """Count one record as `_write` does; return whether it is to be inserted."""
+        found = existing.get(key)
+        if found is None:
+            return True
+        if found[1] == digest or key in self.provisional:
+            self.counts.unchanged += 1
+        elif self.update or key in self.replaceable:
+            pass
+        else:
+            self.counts.conflicts += 1
+            self.on_conflict(line, key, raw)
+        return False
+
+    def _update(self, updates: list[dict[str, Any]]) -> None:
+        if not updates:
+            return
+        table: Table = self.model.__table__
+        # A row without context leaves the stored context (set by an agent on the contact
+        # page, or by an earlier import) as it is: rows are grouped by the columns they set.
+        statement = update(table).where(table.c.id == bindparam("_row_id"))
+        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for u in updates:
+            row = {"_row_id": u.pop("id"), **keep_stored(u, self.sticky)}
+            groups.setdefault(frozenset(row), []).append(row)
+        for rows in groups.values():
+            self.session.execute(statement, rows)
+        self.counts.updated += len(updates)
+
+
+def _records_table(records: list[dict[str, Any]], schema: Any) -> Any:
+    """Records of Python values as an Arrow table of ``schema`` (times as naive UTC)."""
+    import pyarrow as pa
+
+    columns = {
+        name: pa.array([_copy_value(r.get(name)) for r in records], schema.field(name).type)
+        for name in schema.names
+    }
+    return pa.table(columns, schema=schema)
+
+
+def insert_table(session: Session, table: Table, rows: Any) -> None:
+    """Insert an Arrow table of stored values: COPY (CSV) on PostgreSQL, executemany elsewhere.
+
+    Times are naive UTC as `UTCDateTime` stores them; on SQLite they are written as the text
+    SQLAlchemy writes (``YYYY-MM-DD HH:MM:SS.ffffff``).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    assert raw is not None, "a live DBAPI connection is checked out by session.connection()"
+    names = ", ".join(f'"{c}"' for c in rows.column_names)
+    if connection.dialect.name == "postgresql":
+        buffer = pa.BufferOutputStream()
+        pacsv.write_csv(
+            rows,
+            buffer,
+            pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
+        )
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN WITH (FORMAT csv)') as copy,
+        ):
+            copy.write(buffer.getvalue().to_pybytes())
+        return
+    columns = []
+    for column in rows.columns:
+        if pa.types.is_timestamp(column.type):
+            column = pc.strftime(column, "%Y-%m-%d %H:%M:%S")
+        columns.append(column.to_pylist())
+    marks = ", ".join("?" * len(columns))
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(statement, list(zip(*columns, strict=True)))
+    finally:
+        cursor.close()
 
 
 def keep_stored(record: dict[str, Any], sticky: Iterable[str]) -> dict[str, Any]:

@@ -156,6 +156,28 @@ class _Table:
 
 
 def _open_csv(path: Path, *, label: str, delimiter: str, tally: Tally) -> _Table:
+    header, rows = open_csv_fields(path, label=label, delimiter=delimiter, tally=tally)
+
+    def records() -> Iterator[tuple[int, dict[str, Any], object]]:
+        for start, fields, raw in rows:
+            if fields is None:
+                yield start, {}, raw
+            else:
+                yield start, dict(zip(header, fields, strict=True)), raw
+
+    return _Table(header, records())
+
+
+def open_csv_fields(
+    path: Path, *, label: str, delimiter: str, tally: Tally
+) -> tuple[list[str], Iterator[tuple[int, list[str] | None, object]]]:
+    """The header of a CSV file and its rows as ``(line, fields, text)``, or
+    ``(line, None, RejectedRow)`` for a row that cannot be read; blank lines are skipped and
+    every row read is counted in ``tally``.
+
+    Raises:
+        Invalid: the file has no header or an unreadable first row.
+    """
     with path.open("rb") as tail:
         tail.seek(0, 2)
         size = tail.tell()
@@ -173,6 +195,7 @@ def _open_csv(path: Path, *, label: str, delimiter: str, tally: Tally) -> _Table
                 f"{label}: row 1: {exc}", [Problem(str(exc), file=label, row=1)]
             ) from None
     header = [h.strip() for h in header]
+    width = len(header)
 
     def records(reader: Any) -> Iterator[tuple[int, list[str] | csv.Error]]:
         next(reader)  # the header
@@ -188,7 +211,7 @@ def _open_csv(path: Path, *, label: str, delimiter: str, tally: Tally) -> _Table
             previous_end = reader.line_num
             yield start, fields
 
-    def rows() -> Iterator[tuple[int, dict[str, Any], object]]:
+    def rows() -> Iterator[tuple[int, list[str] | None, object]]:
         with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
             pending = records(csv.reader(handle, delimiter=delimiter))
             current = next(pending, None)
@@ -197,27 +220,31 @@ def _open_csv(path: Path, *, label: str, delimiter: str, tally: Tally) -> _Table
                 current = next(pending, None)
                 if isinstance(fields, csv.Error):
                     tally.rows_read += 1
-                    yield start, {}, RejectedRow(start, [tally.problem(str(fields), row=start)], "")
+                    yield (
+                        start,
+                        None,
+                        RejectedRow(start, [tally.problem(str(fields), row=start)], ""),
+                    )
                     continue
-                if not fields or (len(fields) == 1 and not fields[0].strip() and len(header) > 1):
+                if not fields or (len(fields) == 1 and not fields[0].strip() and width > 1):
                     tally.skipped["blank_line"] += 1
                     continue
                 tally.rows_read += 1
                 text = delimiter.join(fields)
-                if len(fields) != len(header) or "\x00" in text or _has_surrogates(text):
+                if len(fields) != width or "\x00" in text or _has_surrogates(text):
                     if "\x00" in text:
                         why = "binary content"
                     elif _has_surrogates(text):
                         why = "not UTF-8 text"
                     else:
-                        why = f"expected {len(header)} fields, found {len(fields)}"
+                        why = f"expected {width} fields, found {len(fields)}"
                         if current is None and not ends_with_newline:
                             why += " (the file looks truncated)"
-                    yield start, {}, RejectedRow(start, [tally.problem(why, row=start)], text)
+                    yield start, None, RejectedRow(start, [tally.problem(why, row=start)], text)
                     continue
-                yield start, dict(zip(header, fields, strict=True)), text
+                yield start, fields, text
 
-    return _Table(header, rows())
+    return header, rows()
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -452,18 +479,7 @@ def read_contacts_table(
     wanted = [mapping.columns.get(f, f) for f in CONTACT_FIELDS]
     table = _open(path, fmt, label=label, mapping=mapping, columns=wanted, tally=tally)
     columns = _resolve_columns(
-        table,
-        mapping,
-        kind="contacts",
-        label=label,
-        required=[
-            ("external_id",),
-            ("queue",),
-            ("arrival",),
-            ("outcome",),
-            ("answered_at", "wait_s"),
-            ("ended_at", "talk_s"),
-        ],
+        table, mapping, kind="contacts", label=label, required=CONTACT_REQUIRED
     )
     return _contacts(table, columns, mapping, label, zone_for, tally)
 
@@ -476,19 +492,56 @@ def _contacts(
     zone_for: Callable[[str], ZoneInfo],
     tally: Tally,
 ) -> Iterator[ContactRow | RejectedRow]:
-    reader = _Reader(columns, mapping)
-    outcomes = _value_map(dict(mapping.outcomes), Outcome)
+    parse = contact_parser(columns, mapping, label, zone_for, tally)
     for line, record, raw in table.rows:
         if isinstance(raw, RejectedRow):
             yield raw
             continue
+        yield parse(line, record, raw)
+
+
+CONTACT_REQUIRED: list[tuple[str, ...]] = [
+    ("external_id",),
+    ("queue",),
+    ("arrival",),
+    ("outcome",),
+    ("answered_at", "wait_s"),
+    ("ended_at", "talk_s"),
+]
+
+
+def contact_columns(header: list[str], mapping: Mapping, label: str) -> dict[str, str]:
+    """Our contact field → the file's column, for a file with ``header``; refuse missing ones."""
+    return _resolve_columns(
+        _Table(header, iter(())), mapping, kind="contacts", label=label, required=CONTACT_REQUIRED
+    )
+
+
+def contact_parser(
+    columns: dict[str, str],
+    mapping: Mapping,
+    label: str,
+    zone_for: Callable[[str], ZoneInfo],
+    tally: Tally,
+) -> Callable[[int, dict[str, Any], object], ContactRow | RejectedRow]:
+    """One contact row's reading: the record (file column → value) to a row or its problems."""
+    reader = _Reader(columns, mapping)
+    outcomes = _value_map(dict(mapping.outcomes), Outcome)
+
+    def parse(line: int, record: dict[str, Any], raw: object) -> ContactRow | RejectedRow:
         try:
             row = _contact(reader, record, line, raw, outcomes, zone_for, tally)
         except _RowError as exc:
-            yield RejectedRow(line, [tally.problem(exc.message, row=line, field=exc.field)], raw)
-            continue
+            return RejectedRow(line, [tally.problem(exc.message, row=line, field=exc.field)], raw)
         problems = check_contact(row, label)
-        yield RejectedRow(line, problems, raw) if problems else row
+        return RejectedRow(line, problems, raw) if problems else row
+
+    return parse
+
+
+def outcome_map(mapping: Mapping) -> dict[str, Outcome]:
+    """The file's outcome words (lower-case) → our outcomes, ours included."""
+    return _value_map(dict(mapping.outcomes), Outcome)
 
 
 def _seconds_between(later: datetime, earlier: datetime) -> float:
