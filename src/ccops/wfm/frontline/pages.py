@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ccops.db import attempt
@@ -18,7 +17,6 @@ from ccops.enums import Role
 from ccops.errors import CcopsError
 from ccops.ids import RowId
 from ccops.org import service as org_service
-from ccops.org.models import Person
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -36,16 +34,6 @@ FIELDS = ("login", "queue", "start", "end", "note")
 
 def _zones(session: Session) -> dict[str, str]:
     return {s.name: s.timezone for s in org_service.list_sites(session=session)}
-
-
-def _people(session: Session) -> list[tuple[str, str]]:
-    """Who may work a front-line shift: executives and managers (login, label)."""
-    rows = session.scalars(
-        select(Person)
-        .where(Person.role.in_([Role.executive, Role.manager]))
-        .order_by(Person.name, Person.login)
-    )
-    return [(p.login, f"{p.name} ({p.login})") for p in rows]
 
 
 def _page(
@@ -70,7 +58,7 @@ def _page(
         if planner
         else []
     )
-    people = _people(session) if planner else []
+    people = service.candidates(session=session) if planner else []
     if state is None:
         state = forms.FormState(
             values={

@@ -74,6 +74,16 @@ def _out(session: Session, shift: FrontlineShift, *, contacts: bool) -> s.Frontl
     )
 
 
+def candidates(*, session: Session) -> list[tuple[str, str]]:
+    """Who may work a front-line shift: executives and managers, as (login, "Name (login)")."""
+    rows = session.scalars(
+        select(Person)
+        .where(Person.role.in_([Role.executive, Role.manager]))
+        .order_by(Person.name, Person.login)
+    )
+    return [(p.login, f"{p.name} ({p.login})") for p in rows]
+
+
 def schedule(
     *,
     session: Session,
