@@ -39,6 +39,7 @@ from ccops.wfm.allowances import demo as allowance_demo
 from ccops.wfm.bidding import demo as bidding_demo
 from ccops.wfm.capacity import demo as capacity_demo
 from ccops.wfm.forecasts import demo as forecast_demo
+from ccops.wfm.frontline import demo as frontline_demo
 from ccops.wfm.intraday import demo as intraday_demo
 from ccops.wfm.overtime import demo as overtime_demo
 from ccops.wfm.schedules import demo as schedule_demo
@@ -109,6 +110,7 @@ def seed(session: Session, *, secret_key: str, end: date | None = None) -> dict[
     allowance_demo.seed_demo(session, end=end)
     bidding_demo.seed_demo(session, end=end)
     voice_demo.seed_demo(session, end=end, launch=launch)
+    frontline_demo.seed_demo(session, launch=launch, end=end)
     return {
         "first_day": first,
         "last_day": end,
