@@ -35,8 +35,8 @@ from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
-from ccops.wfm.capacity import schemas as capacity_schemas
 from ccops.wfm.capacity import saved as capacity_saved
+from ccops.wfm.capacity import schemas as capacity_schemas
 from ccops.wfm.capacity import site as capacity_site
 from tests.factories import make_token
 from tests.factories.bidding import seed_scope_bids

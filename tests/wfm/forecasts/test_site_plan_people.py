@@ -17,6 +17,7 @@ from ccops.org.models import Person
 from ccops.performance.models import Recommendation, Review
 from ccops.web.app import create_app
 from ccops.wfm.capacity import site as capacity_site
+from ccops.wfm.schedules.models import PersonContract, WorkContract
 from tests.factories.knowledge import world_session
 from tests.factories.web import World, sign_in
 from tests.wfm.forecasts.test_site_plan import MONDAY, _centre, _plan
@@ -119,7 +120,7 @@ def test_people_ready_for_promotion_leave_their_skill_set(session: Session) -> N
 
 def test_a_departure_leaves_with_the_attrition_it_had() -> None:
     # 10 people, 10% a week, one promoted from week 2: 10, 9, 8.1 - 0.81, 7.29 - 0.729
-    out = hiring.on_hand(4, [10.0, 3.0], 0.1, [(0, 2)])
+    out = hiring.on_hand(4, [10.0, 3.0], 0.1, [(0, 2, 1.0)])
     assert out[:, 0] == pytest.approx([10.0, 9.0, 7.29, 6.561], abs=1e-12)
     assert out[:, 1] == pytest.approx([3.0, 2.7, 2.43, 2.187], abs=1e-12)
 
@@ -144,3 +145,34 @@ def test_the_site_page_and_api_name_who_leaves_for_a_promotion(world: World) -> 
     body = api.json()
     assert [(p["person"], p["leaves_on"]) for p in body["promotions"]] == [("alice", "2025-12-29")]
     assert [w["on_hand"] for w in body["weeks"]] == [{"Sales": 2.0}, {"Sales": 2.0}]
+
+
+def test_part_time_people_count_at_their_contract_hours(session: Session) -> None:
+    _centre(session)
+    half = WorkContract(
+        name="half",
+        weekly_min_h=10,
+        weekly_max_h=21,
+        days_min=1,
+        days_max=5,
+        max_consecutive_days=5,
+        min_rest_h=11,
+        max_nights=0,
+        max_weekend_days=2,
+    )
+    session.add(half)
+    session.flush()
+    for login in ("s1", "b4"):
+        person = session.scalars(select(Person).where(Person.login == login)).one()
+        session.add(PersonContract(person_id=person.id, contract_id=half.id))
+    session.flush()
+    _recommend(session, "b4", "promotion_readiness", "accepted", recorded=-20, decided=-14)
+    out = capacity_site.site_plan(
+        session=session, data=_plan([]).model_copy(update={"promotion_weeks": 0}), scope=ALL
+    )
+    # 21 h of 42 paid hours an FTE-week: half an FTE each; b4 (half) leaves before the plan
+    assert out.staff == {"Chat": 4.0, "Chat+Sales": 1.5, "Sales": 2.5}
+    assert [p.fte for p in out.promotions] == [0.5]
+    assert out.weeks[0].on_hand == {"Chat": 4.0, "Chat+Sales": 1.0, "Sales": 2.5}
+    # 12 FTE needed, 7.5 on hand
+    assert sum(out.weeks[0].gap_without_waves.values()) == pytest.approx(4.5, abs=1e-4)

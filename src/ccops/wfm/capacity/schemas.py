@@ -165,6 +165,7 @@ class PromotionOut(BaseModel):
     status: str
     skills: list[str]
     detail: str
+    fte: float = Field(description="the FTE they take out of the pool (their contract's)")
     leaves_on: date
     leaves_week: int = Field(description="plan week index (0 = first week; <= 0: from the start)")
 
@@ -182,7 +183,11 @@ class SitePlanOut(BaseModel):
 
     site: str
     first_week: date
-    staff: dict[str, float] = Field(description="people on hand per skill set (queues joined by +)")
+    staff: dict[str, float] = Field(
+        description="FTE on hand per skill set (queues joined by +): each person their work "
+        "contract's weekly maximum hours / the paid hours per FTE-week (at most 1; 1 without a "
+        "contract)"
+    )
     queues: list[SiteQueueOut]
     waves: list[WaveOut]
     weeks: list[SiteWeekOut]
@@ -224,7 +229,7 @@ class SavedSitePlanSummary(BaseModel):
     created_at: datetime
     first_week: date
     weeks: int
-    people: float = Field(description="people on hand when it was computed")
+    people: float = Field(description="FTE on hand when it was computed")
     waves: list[str]
     peak_gap_without_waves: float
     peak_gap_with_waves: float

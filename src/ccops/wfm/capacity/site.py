@@ -29,6 +29,7 @@ from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity.models import HiringWave
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import Forecast
+from ccops.wfm.schedules.models import PersonContract, WorkContract
 
 
 def _weekly_required(
@@ -175,17 +176,19 @@ def site_plan(
     ):
         skills.setdefault(person_id, set()).add(queue_id)
     by_queue_id = {q.id: i for i, q in enumerate(queue_rows)}
-    counts: Counter[frozenset[int]] = Counter()
+    fte = person_fte(session, [p.id for p in people], data.hours_per_fte_week)
+    counts: dict[frozenset[int], float] = {}
     for p in people:
         held = frozenset(by_queue_id[q] for q in skills.get(p.id, set()) if q in by_queue_id)
         if held:
-            counts[held] += 1
+            counts[held] = counts.get(held, 0.0) + fte.get(p.id, 1.0)
     groups = sorted(counts, key=lambda g: sorted(g))
-    staff = [float(counts[g]) for g in groups]
+    staff = [round(counts[g], 6) for g in groups]
     names = [q.name for q in queue_rows]
-    promotions = _promotions(session, data, people, skills, by_queue_id, names)
+    promotions = _promotions(session, data, people, skills, by_queue_id, names, fte)
     departures = [
-        (groups.index(frozenset(index[q] for q in p.skills)), p.leaves_week) for p in promotions
+        (groups.index(frozenset(index[q] for q in p.skills)), p.leaves_week, p.fte)
+        for p in promotions
     ]
     engine_waves = [
         hiring.Wave(
@@ -204,7 +207,7 @@ def site_plan(
         w.name: hiring.gap(required, groups, staff, a, [ew], departures).sum(axis=1)
         for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
     }
-    fte = {
+    added = {
         w.name: hiring.wave_fte(ew, data.weeks, a)
         for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
     }
@@ -223,7 +226,7 @@ def site_plan(
             gap_without_waves=per_queue(without[w]),
             gap_with_waves=per_queue(with_all[w]),
             gap_with_each_wave={k: round(float(v[w]), 4) for k, v in alone.items()},
-            wave_fte={k: round(float(v[w]), 4) for k, v in fte.items()},
+            wave_fte={k: round(float(v[w]), 4) for k, v in added.items()},
             on_hand={n: round(float(v), 4) for n, v in zip(group_names, on_hand[w], strict=True)},
             promoted_out=round(float(before[w].sum() - on_hand[w].sum()), 4),
         )
@@ -263,6 +266,20 @@ def site_plan(
     )
 
 
+def person_fte(
+    session: Session, person_ids: Sequence[int], hours_per_fte_week: float
+) -> dict[int, float]:
+    """The FTE of each person with a work contract: its weekly maximum hours / the plan's paid
+    hours per FTE-week, at most 1 (a part-time contract of 28 h is 0.7 of a 40-h FTE); people
+    without a contract are left out (they count as a whole FTE)."""
+    rows = session.execute(
+        select(PersonContract.person_id, WorkContract.weekly_max_h)
+        .join(WorkContract, WorkContract.id == PersonContract.contract_id)
+        .where(PersonContract.person_id.in_(list(person_ids)))
+    ).all()
+    return {pid: min(1.0, float(hours) / hours_per_fte_week) for pid, hours in rows}
+
+
 def _promotions(
     session: Session,
     data: schemas.SitePlanIn,
@@ -270,6 +287,7 @@ def _promotions(
     skills: dict[int, set[int]],
     by_queue_id: dict[int, int],
     names: list[str],
+    fte: dict[int, float],
 ) -> list[schemas.PromotionOut]:
     """The people of the pool (skilled for a queue of the site) ready for promotion: a pending
     or accepted promotion-readiness recommendation; each leaves ``promotion_weeks`` after it
@@ -304,6 +322,7 @@ def _promotions(
                 status=r.status,
                 skills=[names[q] for q in held],
                 detail=r.detail,
+                fte=round(fte.get(person_id, 1.0), 6),
                 leaves_on=leaves,
                 leaves_week=-(-(leaves - data.first_week).days // 7),
             )
