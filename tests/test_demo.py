@@ -273,3 +273,45 @@ def test_agent_states_hold_the_huddles_meetings_and_training_of_the_schedule(
         covered_s += covered
         checked += 1
     assert checked > 50 and covered_s >= 0.8 * planned_s
+
+
+def test_the_shanghai_plan_is_short_without_its_two_classes(demo_url: str) -> None:
+    """The site plan from the Monday after the demo: people count at their contract hours (half
+    of Shanghai's agents are part-time), so without the waves the site falls short week by
+    week; the class in training and the class nesting close the gap."""
+    from ccops.db import make_engine, make_session_factory
+    from ccops.org.service import EVERYTHING
+    from ccops.relative_days import monday_of
+    from ccops.wfm.capacity import schemas as capacity_schemas
+    from ccops.wfm.capacity import site as capacity_site
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as s:
+        waves = capacity_site.list_waves(session=s, site="Shanghai", scope=EVERYTHING, on=END)
+        plan = capacity_site.site_plan(
+            session=s,
+            data=capacity_schemas.SitePlanIn(
+                site="Shanghai", first_week=monday_of(END + timedelta(days=1))
+            ),
+            scope=EVERYTHING,
+        )
+        people = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Person)
+            .join(Site, Site.id == Person.site_id)
+            .where(Site.name == "Shanghai", Person.termination_date.is_(None), Person.skills.any())
+        )
+    engine.dispose()
+    assert sorted(w.state for w in waves) == ["in training", "nesting"]
+    fte = sum(plan.staff.values())
+    assert people is not None and fte < people - 10  # part-timers are not whole FTE
+    without = [sum(w.gap_without_waves.values()) for w in plan.weeks]
+    with_waves = [sum(w.gap_with_waves.values()) for w in plan.weeks]
+    short = [i for i, gap in enumerate(without) if gap > 0.5]
+    assert len(short) >= 8 and without[-1] > 3.0  # a gap that grows week by week
+    assert all(
+        later >= earlier - 1e-6
+        for earlier, later in zip(without[short[0] :], without[short[0] + 1 :], strict=False)
+    )
+    assert max(with_waves) < 0.05  # the two classes close it
+    assert [p.person for p in plan.promotions]  # the review's promotion readiness counts

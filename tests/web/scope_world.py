@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -35,6 +35,7 @@ from ccops.quality import evaluations as qa_evaluations
 from ccops.quality import forms as qa_forms
 from ccops.quality import schemas as qa_schemas
 from ccops.web.app import create_app
+from ccops.wfm.capacity import saved as capacity_saved
 from ccops.wfm.capacity import schemas as capacity_schemas
 from ccops.wfm.capacity import site as capacity_site
 from tests.factories import make_token
@@ -229,6 +230,15 @@ def build(world: World) -> Scoped:
                 session=s,
                 data=capacity_schemas.StoredWaveIn.model_validate(
                     WAVE | {"site": site, "skills": [queue], "queue": queue}
+                ),
+                by="u-admin",
+                scope=org_service.EVERYTHING,
+            ).id
+        for side, site in (("in", "Main"), ("out", "Other")):
+            ids[f"saved_plan_{side}"] = capacity_saved.save_site_plan(
+                session=s,
+                data=capacity_schemas.SavedSitePlanIn(
+                    site=site, first_week=date(2026, 3, 2), weeks=2, name=f"{site} kept"
                 ),
                 by="u-admin",
                 scope=org_service.EVERYTHING,

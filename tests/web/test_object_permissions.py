@@ -462,6 +462,15 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
     ("DELETE", "/api/v1/capacity-plans/waves/{wave_id}"): obj(
         "hiring wave", "wave_id", "@wave_delete_{role}", "@wave_out"
     ),
+    ("GET", "/api/v1/capacity-plans/site/saved/{saved_id}"): obj(
+        "saved site plan", "saved_id", "@saved_plan_in", "@saved_plan_out"
+    ),
+    ("GET", "/api/v1/capacity-plans/site/saved/{saved_id}/comparison"): obj(
+        "saved site plan", "saved_id", "@saved_plan_in", "@saved_plan_out"
+    ),
+    ("GET", "/capacity-plans/site/saved/{saved_id}"): obj(
+        "saved site plan", "saved_id", "@saved_plan_in", "@saved_plan_out"
+    ),
     ("GET", "/capacity-plans/site/waves/{wave_id}"): obj(
         "hiring wave", "wave_id", "@wave_in", "@wave_out"
     ),

@@ -11,6 +11,8 @@ A wave of ``hires`` people starts its class in week ``start``, goes live in week
 productivity before: they are in the classroom), then nests: in the k-th week after go-live a
 graduate yields ``nesting[k]`` of an FTE (reduced occupancy and longer handle time), then 1.
 Everyone, graduates included from the class start, leaves at ``attrition_weekly`` a week.
+A departure (a person promoted out of the agent pool) removes that person's FTE from its skill
+set from its week on, attrition applied to them as to everyone until then.
 """
 
 from __future__ import annotations
@@ -100,22 +102,41 @@ def covered(
     return out
 
 
+def on_hand(
+    weeks: int,
+    staff: Sequence[float],
+    attrition_weekly: float,
+    departures: Sequence[tuple[int, int, float]] = (),
+) -> FloatArray:
+    """The staff on hand of each group per week, shape (weeks, groups): staff[g] (1 - a)^w,
+    less fte (1 - a)^w for each departure (group g, week d, fte) from week d on."""
+    keep = 1.0 - attrition_weekly
+    out = np.array([[s * keep**w for s in staff] for w in range(weeks)]).reshape(weeks, len(staff))
+    for g, week, fte in departures:
+        for w in range(max(week, 0), weeks):
+            out[w, g] -= fte * keep**w
+    np.maximum(out, 0.0, out=out)
+    return out
+
+
 def gap(
     required: FloatArray,
     groups: Sequence[frozenset[int]],
     staff: Sequence[float],
     attrition_weekly: float,
     waves: Sequence[Wave],
+    departures: Sequence[tuple[int, int, float]] = (),
 ) -> FloatArray:
     """The uncovered requirement per week and queue with the staff on hand and ``waves``.
 
-    Staff on hand of group g in week w = staff[g] (1 - a)^w; each wave joins the group of its
-    skill set (a new group if no one has that set yet).
+    Staff on hand of group g in week w = staff[g] (1 - a)^w less the departures of the group
+    (``on_hand``); each wave joins the group of its skill set (a new group if no one has that
+    set yet).
     """
     weeks = required.shape[0]
-    keep = 1.0 - attrition_weekly
     sets = list(groups)
-    columns = [np.array([s * keep**w for w in range(weeks)]) for s in staff]
+    base = on_hand(weeks, staff, attrition_weekly, departures)
+    columns = [base[:, g] for g in range(len(staff))]
     for wave in waves:
         if wave.skills not in sets:
             sets.append(wave.skills)

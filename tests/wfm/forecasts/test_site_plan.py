@@ -241,7 +241,7 @@ def test_the_site_plan_page_shows_the_gap_and_keeps_a_wave_from_its_form(world: 
     csrf = sign_in(client, "u-planner")  # sites: Main (3 people skilled for Sales)
     page = client.get("/capacity-plans/site?first_week=2026-01-07&weeks=4")
     assert page.status_code == 200
-    assert 'data-out="people">3<' in page.text
+    assert 'data-out="people">3.0<' in page.text
     assert 'value="2026-01-05"' in page.text  # a mid-week day starts the plan on its Monday
     assert page.text.count('<tr data-week="') == 4 and "No hiring wave yet." in page.text
 

@@ -1,7 +1,7 @@
 """publication rules deliver their reports by email: owner, threshold, deliveries
 
 Revision ID: 0044
-Revises: 0042
+Revises: 0043
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0044"
-down_revision: str | None = "0042"
+down_revision: str | None = "0043"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

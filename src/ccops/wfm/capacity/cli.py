@@ -179,6 +179,8 @@ def site(
             "week": w.week_index + 1,
             "starts": w.week_start.isoformat(),
             "required FTE": f"{sum(w.required_fte.values()):.1f}",
+            "on hand": f"{sum(w.on_hand.values()):.1f}",
+            "promoted out": f"{w.promoted_out:.1f}",
             "gap, no wave": f"{sum(w.gap_without_waves.values()):.1f}",
             **{f"gap, only {k}": f"{v:.1f}" for k, v in w.gap_with_each_wave.items()},
             "gap, all waves": f"{sum(w.gap_with_waves.values()):.1f}",
@@ -186,6 +188,11 @@ def site(
         for w in out.weeks
     ]
     print_table(f"{out.site} from {out.first_week}", rows, list(rows[0]) if rows else ["week"])
+    for p in out.promotions:
+        console.print(
+            f"ready for promotion ({p.status}): {p.person} ({', '.join(p.skills)}) leaves the "
+            f"pool on {p.leaves_on}"
+        )
     for note in out.notes:
         console.print(note)
 
@@ -295,3 +302,162 @@ def waves(
         for w in out
     ]
     print_table(f"hiring waves of {site}", rows, list(rows[0]) if rows else ["wave"])
+
+
+site_plan_app = typer.Typer(help="Site plans kept under a name.", no_args_is_help=True)
+capacity_app.add_typer(site_plan_app, name="site-plan")
+
+
+def _site_plan_file(file: Path) -> dict[str, object]:
+    import json
+
+    from ccops.errors import no_such_file
+
+    if not file.exists():
+        raise no_such_file(file)
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"{file}: not JSON ({exc})", [Problem(str(exc), file=str(file))]) from None
+    if not isinstance(raw, dict):
+        raise Invalid(f"{file}: not a JSON object", [Problem("not an object", file=str(file))])
+    return raw
+
+
+@site_plan_app.command("save")
+@handle_errors
+def site_plan_save(
+    file: Annotated[
+        Path, typer.Argument(help="JSON: site, first_week, waves (as for `capacity site`)")
+    ],
+    name: Annotated[str, typer.Option(help="The name to keep the plan under")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute a site plan and keep it under a name with its inputs and weekly results."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import saved as capacity_saved
+
+    data = schemas.SavedSitePlanIn.model_validate(_site_plan_file(file) | {"name": name})
+    with unit_of_work() as s:
+        out = capacity_saved.save_site_plan(session=s, data=data, by=who(), scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    console.print(
+        f"site plan {out.id} {out.name!r} of {out.site} kept: peak gap "
+        f"{out.peak_gap_without_waves:.1f} FTE without the waves, "
+        f"{out.peak_gap_with_waves:.1f} with every wave"
+    )
+
+
+@site_plan_app.command("list")
+@handle_errors
+def site_plan_list(
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the kept site plans, newest first."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import saved as capacity_saved
+
+    with unit_of_work() as s:
+        rows = capacity_saved.list_site_plans(session=s, scope=EVERYTHING, site=site)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    print_table(
+        "Kept site plans",
+        [
+            {
+                "id": r.id,
+                "name": r.name,
+                "site": r.site,
+                "first week": r.first_week.isoformat(),
+                "weeks": r.weeks,
+                "peak gap, no wave": f"{r.peak_gap_without_waves:.1f}",
+                "peak gap, all waves": f"{r.peak_gap_with_waves:.1f}",
+                "by": r.created_by,
+            }
+            for r in rows
+        ],
+        [
+            "id",
+            "name",
+            "site",
+            "first week",
+            "weeks",
+            "peak gap, no wave",
+            "peak gap, all waves",
+            "by",
+        ],
+    )
+
+
+@site_plan_app.command("show")
+@handle_errors
+def site_plan_show(
+    saved_id: Annotated[int, typer.Argument(help="The kept plan's id (see `site-plan list`)")],
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Beside the same inputs computed again today")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a kept site plan week by week (with --compare: as kept and as computed today)."""
+    from ccops.org.service import EVERYTHING
+    from ccops.runtime import unit_of_work
+    from ccops.wfm.capacity import saved as capacity_saved
+
+    if compare:
+        with unit_of_work() as s:
+            cmp = capacity_saved.compare_site_plan(session=s, saved_id=saved_id, scope=EVERYTHING)
+        if as_json:
+            print_json(cmp.model_dump(mode="json"))
+            return
+        print_table(
+            f"{cmp.saved.name} ({cmp.saved.site}): as kept and now",
+            [
+                {
+                    "week": w.week_index + 1,
+                    "starts": w.week_start.isoformat(),
+                    "required kept": f"{w.required_saved:.1f}",
+                    "required now": f"{w.required_now:.1f}",
+                    "gap kept": f"{w.gap_with_waves_saved:.1f}",
+                    "gap now": f"{w.gap_with_waves_now:.1f}",
+                    "change": f"{w.change_gap_with_waves:+.1f}",
+                }
+                for w in cmp.weeks
+            ],
+            ["week", "starts", "required kept", "required now", "gap kept", "gap now", "change"],
+        )
+        for label, names in (
+            ("waves added", cmp.waves_added),
+            ("waves removed", cmp.waves_removed),
+            ("waves changed", cmp.waves_changed),
+            ("newly leaving for a promotion", cmp.promotions_added),
+            ("no longer leaving for a promotion", cmp.promotions_removed),
+        ):
+            if names:
+                console.print(f"{label}: {', '.join(names)}")
+        return
+    with unit_of_work() as s:
+        out = capacity_saved.get_site_plan(session=s, saved_id=saved_id, scope=EVERYTHING)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    print_table(
+        f"{out.name} ({out.site}), kept by {out.created_by} on {out.created_at:%Y-%m-%d %H:%M}",
+        [
+            {
+                "week": w.week_index + 1,
+                "starts": w.week_start.isoformat(),
+                "required FTE": f"{sum(w.required_fte.values()):.1f}",
+                "on hand": f"{sum(w.on_hand.values()):.1f}",
+                "gap, no wave": f"{sum(w.gap_without_waves.values()):.1f}",
+                "gap, all waves": f"{sum(w.gap_with_waves.values()):.1f}",
+            }
+            for w in out.plan.weeks
+        ],
+        ["week", "starts", "required FTE", "on hand", "gap, no wave", "gap, all waves"],
+    )

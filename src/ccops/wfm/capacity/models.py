@@ -67,3 +67,20 @@ class HiringWave(Base):
     wave_json: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SavedSitePlan(Base):
+    """A site plan as computed and kept under a name: its inputs (``SitePlanIn``, the waves as
+    given) and its weekly results (``SitePlanOut``), both JSON, to open and to compare with a
+    newer computation of the same inputs."""
+
+    __tablename__ = "saved_site_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    first_week: Mapped[date]
+    weeks: Mapped[int] = mapped_column(Integer)
+    inputs_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

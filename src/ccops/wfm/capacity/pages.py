@@ -22,6 +22,7 @@ from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
 from ccops.web.i18n import N_
 from ccops.web.render import gettext_for, redirect, render
+from ccops.wfm.capacity import saved as capacity_saved
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import service as capacity_service
 from ccops.wfm.capacity import site as capacity_site
@@ -46,6 +47,8 @@ WAVE_STATES = {
     "live": N_("live"),
 }
 """Where a stored wave stands today (``site.wave_state``)."""
+PROMOTION_STATES = {"pending": N_("Pending"), "accepted": N_("Accepted")}
+"""The recommendations that count someone out of the agent pool."""
 WAVE_FIELDS = (
     "name", "hires", "queue", "class_start", "class_end", "go_live", "trainers", "curriculum",
     *(f"candidates_{s}" for s in STAGES),
@@ -139,6 +142,7 @@ def _site_page(
     weeks: int,
     state: forms.FormState | None = None,
     editing: schemas.StoredWaveOut | None = None,
+    save_state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     _ = gettext_for(request, user)
@@ -159,6 +163,9 @@ def _site_page(
         "stages": STAGES,
         "wave_states": WAVE_STATES,
         "editing": editing,
+        "promotion_states": PROMOTION_STATES,
+        "save_state": save_state or forms.FormState(values={"name": ""}),
+        "promotion_weeks": schemas.SitePlanIn.model_fields["promotion_weeks"].default,
     }
     if chosen is not None:
         plan = _plan_for(session, user, chosen, monday, weeks)
@@ -172,6 +179,9 @@ def _site_page(
         queue_names = sorted({q for w in plan.weeks for q in w.required_fte})
         context |= {
             "plan": plan,
+            "saved_plans": capacity_saved.list_site_plans(
+                session=session, scope=user.scope, site=chosen
+            ),
             "stored": stored,
             "queue_options": [(q, q) for q in queue_names],
             "people": sum(plan.staff.values()),
@@ -357,6 +367,73 @@ def _save_wave(
         state=state,
         editing=editing,
         status_code=422,
+    )
+
+
+@capacity_pages.post("/site/saved", response_class=HTMLResponse)
+def save_site_plan(
+    request: Request, session: SessionDep, user: Writer, form: forms.PostedForm
+) -> Response:
+    """Keep the site plan shown (site, first week, weeks) under a name and open it; a plan
+    without a name comes back with the problem beside the field, nothing kept."""
+    _ = gettext_for(request, user)
+    values = forms.text_values(form, ("site", "first_week", "weeks", "name"))
+    state = forms.FormState(values=values)
+    raw = {
+        "site": values["site"],
+        "first_week": values["first_week"] or None,
+        "weeks": values["weeks"] or 26,
+        "name": values["name"],
+    }
+    data = forms.validate(schemas.SavedSitePlanIn, raw, state, _)
+    if data is not None:
+        try:
+            with attempt(session):
+                kept = capacity_saved.save_site_plan(
+                    session=session,
+                    data=data.model_copy(update={"first_week": monday_of(data.first_week)}),
+                    by=user.login,
+                    scope=user.scope,
+                )
+            return redirect(
+                request,
+                f"/capacity-plans/site/saved/{kept.id}",
+                flash=("success", _("Plan %(name)s kept.") % {"name": kept.name}),
+            )
+        except CcopsError as exc:
+            state.add(None, exc.message)
+    try:
+        first = date.fromisoformat(values["first_week"]) if values["first_week"] else None
+    except ValueError:
+        first = None
+    weeks = int(values["weeks"]) if values["weeks"].isdigit() else 26
+    return _site_page(
+        request,
+        session,
+        user,
+        site=values["site"] or None,
+        first_week=first,
+        weeks=min(max(weeks, 1), 104),
+        save_state=state,
+        status_code=422,
+    )
+
+
+@capacity_pages.get("/site/saved/{saved_id}", response_class=HTMLResponse)
+def saved_site_plan(
+    request: Request, saved_id: RowId, session: SessionDep, user: Reader
+) -> HTMLResponse:
+    """A kept site plan as it was computed, beside the same inputs computed again today."""
+    comparison = capacity_saved.compare_site_plan(
+        session=session, saved_id=saved_id, scope=user.scope
+    )
+    saved = capacity_saved.get_site_plan(session=session, saved_id=saved_id, scope=user.scope)
+    return render(
+        request,
+        "wfm/site_plan_saved.html",
+        {"saved": saved, "cmp": comparison},
+        principal=user,
+        active="forecasts",
     )
 
 

@@ -10,6 +10,7 @@ from ccops.ids import RowId
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
+from ccops.wfm.capacity import saved as capacity_saved
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import service as capacity_service
 from ccops.wfm.capacity import site as capacity_site
@@ -55,6 +56,40 @@ def site_plan(
     """Plan a site's capacity over all its queues (skills shared), without and with each hiring
     wave (computed, not stored)."""
     return capacity_site.site_plan(session=session, data=data, scope=user.scope)
+
+
+@capacity.post("/site/saved", response_model=schemas.SavedSitePlanOut, status_code=201)
+def save_site_plan(
+    data: schemas.SavedSitePlanIn, session: SessionDep, user: PlanWriter
+) -> schemas.SavedSitePlanOut:
+    """Compute a site plan and keep it under a name with its inputs and weekly results."""
+    return capacity_saved.save_site_plan(
+        session=session, data=data, by=user.login, scope=user.scope
+    )
+
+
+@capacity.get("/site/saved", response_model=list[schemas.SavedSitePlanSummary])
+def list_saved_site_plans(
+    session: SessionDep, user: PlanReader, site: str | None = None
+) -> list[schemas.SavedSitePlanSummary]:
+    """List the kept site plans of the sites in scope (or of one), newest first."""
+    return capacity_saved.list_site_plans(session=session, scope=user.scope, site=site)
+
+
+@capacity.get("/site/saved/{saved_id}", response_model=schemas.SavedSitePlanOut)
+def show_saved_site_plan(
+    saved_id: RowId, session: SessionDep, user: PlanReader
+) -> schemas.SavedSitePlanOut:
+    """One kept site plan as it was computed."""
+    return capacity_saved.get_site_plan(session=session, saved_id=saved_id, scope=user.scope)
+
+
+@capacity.get("/site/saved/{saved_id}/comparison", response_model=schemas.SitePlanComparisonOut)
+def compare_saved_site_plan(
+    saved_id: RowId, session: SessionDep, user: PlanReader
+) -> schemas.SitePlanComparisonOut:
+    """A kept site plan beside the same inputs computed again on today's data."""
+    return capacity_saved.compare_site_plan(session=session, saved_id=saved_id, scope=user.scope)
 
 
 @capacity.post("/waves", response_model=schemas.StoredWaveOut, status_code=201)

@@ -114,6 +114,18 @@ class SitePlanIn(BaseModel):
     shrinkage: float = Field(default=0.3, ge=0, lt=1)
     attrition_weekly: float = Field(default=0.005, ge=0, lt=1)
     waves: list[WaveIn] = Field(default_factory=list, max_length=50)
+    count_promotions: bool = Field(
+        default=True,
+        description="people with a pending or accepted promotion-readiness recommendation "
+        "leave the agent pool (promotion_weeks after it)",
+    )
+    promotion_weeks: int = Field(
+        default=4,
+        ge=0,
+        le=52,
+        description="weeks from a promotion-readiness recommendation (its decision when "
+        "accepted, its recording while pending) until the person leaves the agent pool",
+    )
 
 
 class SiteQueueOut(BaseModel):
@@ -134,6 +146,28 @@ class SiteWeekOut(BaseModel):
     gap_with_waves: dict[str, float]
     gap_with_each_wave: dict[str, float] = Field(description="total gap with only that wave")
     wave_fte: dict[str, float] = Field(description="productive FTE each wave adds")
+    on_hand: dict[str, float] = Field(
+        default_factory=dict,
+        description="people on hand per skill set (queues joined by +), after attrition and "
+        "promotions, before the waves",
+    )
+    promoted_out: float = Field(
+        default=0.0, description="people (after attrition) gone to a promotion by this week"
+    )
+
+
+class PromotionOut(BaseModel):
+    """A person ready for promotion, counted as leaving the agent pool from ``leaves_on``."""
+
+    recommendation_id: int
+    person: str
+    person_name: str
+    status: str
+    skills: list[str]
+    detail: str
+    fte: float = Field(description="the FTE they take out of the pool (their contract's)")
+    leaves_on: date
+    leaves_week: int = Field(description="plan week index (0 = first week; <= 0: from the start)")
 
 
 class WaveOut(WaveIn):
@@ -149,11 +183,16 @@ class SitePlanOut(BaseModel):
 
     site: str
     first_week: date
-    staff: dict[str, float] = Field(description="people on hand per skill set (queues joined by +)")
+    staff: dict[str, float] = Field(
+        description="FTE on hand per skill set (queues joined by +): each person their work "
+        "contract's weekly maximum hours / the paid hours per FTE-week (at most 1; 1 without a "
+        "contract)"
+    )
     queues: list[SiteQueueOut]
     waves: list[WaveOut]
     weeks: list[SiteWeekOut]
     notes: list[str]
+    promotions: list[PromotionOut] = Field(default_factory=list)
 
 
 class StoredWaveIn(WaveIn):
@@ -169,3 +208,68 @@ class StoredWaveOut(WaveIn):
     site: str
     created_by: str
     state: str
+
+
+# --- site plans kept under a name (#25) --------------------------------------------------------
+
+
+class SavedSitePlanIn(SitePlanIn):
+    """A site plan to compute and keep under a name (its inputs kept to compute it again)."""
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+class SavedSitePlanSummary(BaseModel):
+    """A kept site plan in a list: who kept it when, and its headline figures."""
+
+    id: int
+    name: str
+    site: str
+    created_by: str
+    created_at: datetime
+    first_week: date
+    weeks: int
+    people: float = Field(description="FTE on hand when it was computed")
+    waves: list[str]
+    peak_gap_without_waves: float
+    peak_gap_with_waves: float
+
+
+class SavedSitePlanOut(SavedSitePlanSummary):
+    """A kept site plan: its inputs and its weekly results as computed then."""
+
+    inputs: SitePlanIn
+    plan: SitePlanOut
+
+
+class ComparedWeekOut(BaseModel):
+    """One week of a kept plan beside a newer computation of the same inputs (totals over the
+    queues, FTE)."""
+
+    week_index: int
+    week_start: date
+    required_saved: float
+    required_now: float
+    on_hand_saved: float
+    on_hand_now: float
+    gap_without_waves_saved: float
+    gap_without_waves_now: float
+    gap_with_waves_saved: float
+    gap_with_waves_now: float
+    change_gap_with_waves: float = Field(description="now - saved: > 0 is more short than planned")
+
+
+class SitePlanComparisonOut(BaseModel):
+    """A kept site plan beside the same inputs computed again on today's data (forecasts,
+    people, stored waves, recommendations): what changed, week by week."""
+
+    saved: SavedSitePlanSummary
+    now: SitePlanOut
+    weeks: list[ComparedWeekOut]
+    people_saved: float
+    people_now: float
+    waves_added: list[str]
+    waves_removed: list[str]
+    waves_changed: list[str]
+    promotions_added: list[str]
+    promotions_removed: list[str]

@@ -3,14 +3,17 @@
 The requirement of each queue comes from its latest forecast (the weekly workload, as in the
 single-queue plan; weeks past the forecast repeat the mean of its whole weeks); the staff on
 hand are the site's current people grouped by the set of queues they are skilled for; each wave
-adds its graduates from go-live, nesting first. The gap is computed week by week without the
-waves, with each wave alone and with all of them (``engines.hiring``). Nothing is stored: the
-plan is computed from what is in the database and the waves given.
+adds its graduates from go-live, nesting first. People with a pending or accepted
+promotion-readiness recommendation leave the agent pool (their skill set) ``promotion_weeks``
+after it (after its decision when accepted). The gap is computed week by week without the
+waves, with each wave alone and with all of them (``engines.hiring``). The plan is computed
+from what is in the database and the waves given; ``ccops.wfm.capacity.saved`` keeps one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,10 +24,12 @@ from ccops.engines import hiring
 from ccops.errors import Conflict, Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site
+from ccops.performance.models import Recommendation
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity.models import HiringWave
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import Forecast
+from ccops.wfm.schedules.models import PersonContract, WorkContract
 
 
 def _weekly_required(
@@ -171,13 +176,20 @@ def site_plan(
     ):
         skills.setdefault(person_id, set()).add(queue_id)
     by_queue_id = {q.id: i for i, q in enumerate(queue_rows)}
-    counts: Counter[frozenset[int]] = Counter()
+    fte = person_fte(session, [p.id for p in people], data.hours_per_fte_week)
+    counts: dict[frozenset[int], float] = {}
     for p in people:
         held = frozenset(by_queue_id[q] for q in skills.get(p.id, set()) if q in by_queue_id)
         if held:
-            counts[held] += 1
+            counts[held] = counts.get(held, 0.0) + fte.get(p.id, 1.0)
     groups = sorted(counts, key=lambda g: sorted(g))
-    staff = [float(counts[g]) for g in groups]
+    staff = [round(counts[g], 6) for g in groups]
+    names = [q.name for q in queue_rows]
+    promotions = _promotions(session, data, people, skills, by_queue_id, names, fte)
+    departures = [
+        (groups.index(frozenset(index[q] for q in p.skills)), p.leaves_week, p.fte)
+        for p in promotions
+    ]
     engine_waves = [
         hiring.Wave(
             hires=w.hires,
@@ -189,17 +201,19 @@ def site_plan(
         for w, start, live in waves
     ]
     a = data.attrition_weekly
-    without = hiring.gap(required, groups, staff, a, [])
-    with_all = hiring.gap(required, groups, staff, a, engine_waves)
+    without = hiring.gap(required, groups, staff, a, [], departures)
+    with_all = hiring.gap(required, groups, staff, a, engine_waves, departures)
     alone = {
-        w.name: hiring.gap(required, groups, staff, a, [ew]).sum(axis=1)
+        w.name: hiring.gap(required, groups, staff, a, [ew], departures).sum(axis=1)
         for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
     }
-    fte = {
+    added = {
         w.name: hiring.wave_fte(ew, data.weeks, a)
         for (w, _s, _l), ew in zip(waves, engine_waves, strict=True)
     }
-    names = [q.name for q in queue_rows]
+    on_hand = hiring.on_hand(data.weeks, staff, a, departures)
+    before = hiring.on_hand(data.weeks, staff, a)
+    group_names = ["+".join(names[q] for q in sorted(g)) for g in groups]
 
     def per_queue(row: np.ndarray) -> dict[str, float]:
         return {n: round(float(v), 4) for n, v in zip(names, row, strict=True)}
@@ -212,7 +226,9 @@ def site_plan(
             gap_without_waves=per_queue(without[w]),
             gap_with_waves=per_queue(with_all[w]),
             gap_with_each_wave={k: round(float(v[w]), 4) for k, v in alone.items()},
-            wave_fte={k: round(float(v[w]), 4) for k, v in fte.items()},
+            wave_fte={k: round(float(v[w]), 4) for k, v in added.items()},
+            on_hand={n: round(float(v), 4) for n, v in zip(group_names, on_hand[w], strict=True)},
+            promoted_out=round(float(before[w].sum() - on_hand[w].sum()), 4),
         )
         for w in range(data.weeks)
     ]
@@ -222,15 +238,18 @@ def site_plan(
             notes.append(f"wave {w.name!r} started its class before the plan's first week")
         if live >= data.weeks:
             notes.append(f"wave {w.name!r} goes live after the plan's last week")
+    if promotions:
+        notes.append(
+            f"{len(promotions)} ready for promotion leave the agent pool "
+            f"{data.promotion_weeks} weeks after their recommendation"
+        )
     short = [w + 1 for w in range(data.weeks) if with_all[w].sum() > 1e-6]
     if short:
         notes.append("short with every wave in weeks " + ", ".join(map(str, short)))
     return schemas.SitePlanOut(
         site=site.name,
         first_week=data.first_week,
-        staff={
-            "+".join(names[q] for q in sorted(g)): c for g, c in zip(groups, staff, strict=True)
-        },
+        staff=dict(zip(group_names, staff, strict=True)),
         queues=queues_out,
         waves=[
             schemas.WaveOut(
@@ -243,7 +262,72 @@ def site_plan(
         ],
         weeks=weeks_out,
         notes=notes,
+        promotions=promotions,
     )
+
+
+def person_fte(
+    session: Session, person_ids: Sequence[int], hours_per_fte_week: float
+) -> dict[int, float]:
+    """The FTE of each person with a work contract: its weekly maximum hours / the plan's paid
+    hours per FTE-week, at most 1 (a part-time contract of 28 h is 0.7 of a 40-h FTE); people
+    without a contract are left out (they count as a whole FTE)."""
+    rows = session.execute(
+        select(PersonContract.person_id, WorkContract.weekly_max_h)
+        .join(WorkContract, WorkContract.id == PersonContract.contract_id)
+        .where(PersonContract.person_id.in_(list(person_ids)))
+    ).all()
+    return {pid: min(1.0, float(hours) / hours_per_fte_week) for pid, hours in rows}
+
+
+def _promotions(
+    session: Session,
+    data: schemas.SitePlanIn,
+    people: Sequence[Person],
+    skills: dict[int, set[int]],
+    by_queue_id: dict[int, int],
+    names: list[str],
+    fte: dict[int, float],
+) -> list[schemas.PromotionOut]:
+    """The people of the pool (skilled for a queue of the site) ready for promotion: a pending
+    or accepted promotion-readiness recommendation; each leaves ``promotion_weeks`` after it
+    (its decision when accepted), counted once, from the earliest such date."""
+    if not data.count_promotions:
+        return []
+    pool = {p.id: p for p in people if any(q in by_queue_id for q in skills.get(p.id, set()))}
+    rows = session.scalars(
+        select(Recommendation)
+        .where(
+            Recommendation.kind == "promotion_readiness",
+            Recommendation.status.in_(("pending", "accepted")),
+            Recommendation.person_id.in_(list(pool)),
+        )
+        .order_by(Recommendation.id)
+    ).all()
+    chosen: dict[int, tuple[date, Recommendation]] = {}
+    for r in rows:
+        since = r.decided_at if r.status == "accepted" and r.decided_at else r.recorded_at
+        leaves = since.date() + timedelta(days=7 * data.promotion_weeks)
+        if r.person_id not in chosen or leaves < chosen[r.person_id][0]:
+            chosen[r.person_id] = (leaves, r)
+    out = []
+    for person_id, (leaves, r) in chosen.items():
+        person = pool[person_id]
+        held = sorted(by_queue_id[q] for q in skills[person_id] if q in by_queue_id)
+        out.append(
+            schemas.PromotionOut(
+                recommendation_id=r.id,
+                person=person.login,
+                person_name=person.name,
+                status=r.status,
+                skills=[names[q] for q in held],
+                detail=r.detail,
+                fte=round(fte.get(person_id, 1.0), 6),
+                leaves_on=leaves,
+                leaves_week=-(-(leaves - data.first_week).days // 7),
+            )
+        )
+    return sorted(out, key=lambda p: (p.leaves_on, p.person_name, p.person))
 
 
 def wave_state(wave: schemas.WaveIn, on: date) -> str:
@@ -372,3 +456,49 @@ def list_waves(
     rows = session.scalars(select(HiringWave).where(HiringWave.site_id == site_id))
     out = [_wave_out(r, site, on or date.today()) for r in rows]
     return sorted(out, key=lambda w: (w.class_start, w.name))
+
+
+def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) -> dict[date, float]:
+    """The handle-time multiple of a queue on each day some of its site's stored waves nest
+    on it (graduates joining ``queue``, in the k-th week after go-live while k is within their
+    AHT ramp); days without nesting graduates are left out.
+
+    The contacts of a day are shared in proportion to headcount between the experienced people
+    (skilled for the queue, hired and not gone by that day; AHT as forecast) and the nesting
+    graduates of each wave (AHT x the ramp of their week): multiple = (E + sum n_i r_i) /
+    (E + sum n_i). The interval requirement is then the engine's at the forecast AHT times it.
+    """
+    waves = [
+        w
+        for w in (
+            schemas.WaveIn.model_validate_json(row.wave_json)
+            for row in session.scalars(
+                select(HiringWave).where(HiringWave.site_id == queue.site_id)
+            )
+        )
+        if w.queue == queue.name
+    ]
+    if not waves:
+        return {}
+    people = session.execute(
+        select(Person.hire_date, Person.termination_date)
+        .join(PersonSkill, PersonSkill.person_id == Person.id)
+        .where(PersonSkill.queue_id == queue.id)
+    ).all()
+    out: dict[date, float] = {}
+    for day in sorted(set(days)):
+        nesting = []
+        for w in waves:
+            k = (day - w.go_live).days // 7
+            if day >= w.go_live and k < len(w.aht_ramp):
+                nesting.append((w.hires, w.aht_ramp[k]))
+        if not nesting:
+            continue
+        experienced = sum(
+            1
+            for hired, gone in people
+            if (hired is None or hired <= day) and (gone is None or gone > day)
+        )
+        hires = sum(n for n, _r in nesting)
+        out[day] = (experienced + sum(n * r for n, r in nesting)) / (experienced + hires)
+    return out

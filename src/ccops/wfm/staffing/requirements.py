@@ -9,6 +9,8 @@ ceil(required / (1 - total)).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +23,7 @@ from ccops.enums import ChannelKind
 from ccops.errors import Invalid, NotFound, Problem
 from ccops.org import service as org_service
 from ccops.org.models import Queue
+from ccops.wfm.capacity import site as capacity_site
 from ccops.wfm.forecasts import service as forecast_service
 from ccops.wfm.forecasts.models import Forecast
 from ccops.wfm.staffing import schemas
@@ -37,6 +40,7 @@ def _requirement_out(
     session: Session, req: StaffingRequirement, record: Forecast, queue: Queue
 ) -> schemas.RequirementOut:
     shrinkage = json.loads(req.shrinkage_json)
+    forecast_aht = {iv.interval_local_min: iv.aht_s for iv in record.intervals}
     return schemas.RequirementOut(
         id=req.id,
         forecast_id=record.id,
@@ -57,12 +61,17 @@ def _requirement_out(
                 local_start=forecast_service.local_time(iv.interval_local_min),
                 volume=iv.volume,
                 aht_s=iv.aht_s,
+                nesting_aht_factor=_factor(iv.aht_s, forecast_aht.get(iv.interval_local_min)),
                 required_agents=iv.required_agents,
                 scheduled=iv.scheduled,
             )
             for iv in req.intervals
         ],
     )
+
+
+def _factor(staffed: float, forecast: float | None) -> float:
+    return round(staffed / forecast, 9) if forecast else 1.0
 
 
 def _required_agents(
@@ -110,6 +119,14 @@ def _required_agents(
     return agents, ("erlang_a" if patience_s is not None else "erlang_c")
 
 
+def nesting_multiples(session: Session, queue: Queue, local_min: Sequence[int]) -> FloatArray:
+    """The handle-time multiple of each interval (local minutes) from the graduates nesting on
+    the queue that day (``capacity.site.nesting_aht_factors``); 1 where nobody nests."""
+    days = [(forecast_service.EPOCH + timedelta(minutes=m)).date() for m in local_min]
+    factors = capacity_site.nesting_aht_factors(session, queue, days)
+    return np.array([factors.get(d, 1.0) for d in days], dtype=np.float64)
+
+
 def build_requirement(
     *,
     session: Session,
@@ -126,6 +143,10 @@ def build_requirement(
     max_concurrency sessions per agent; email, ``queueing.deferred_required_agents`` with every
     item answered within target_s (the agents of each interval rounded up). Scheduled =
     ceil(agents / (1 - total shrinkage)), total = the sum of the categories.
+
+    With ``nesting`` (the default), graduates of the site's hiring waves nesting on the
+    queue raise each interval's handle time to the headcount-weighted mean of the experienced
+    AHT and theirs (the AHT ramp of their week after go-live; ``nesting_multiples``).
 
     With ``volume_percentile`` p, each interval is staffed to the p-th percentile of its
     volume instead of the point forecast (:func:`volume_at_percentile`), and the requirement
@@ -152,6 +173,10 @@ def build_requirement(
             f"forecast {forecast_id} has intervals with contacts but no handle time (aht_s 0)",
             "aht_s",
         )
+    if data.nesting:
+        aht = aht * nesting_multiples(
+            session, queue, [iv.interval_local_min for iv in record.intervals]
+        )
     agents, model = _required_agents(record, queue, volume, aht, data.patience_s)
     total = sum(data.shrinkage.values())
     scheduled = queueing.scheduled_from_required(agents, np.full(agents.size, total))
@@ -165,14 +190,14 @@ def build_requirement(
         shrinkage_json=json.dumps(data.shrinkage),
         staffing_model=model,
     )
-    for iv, v, a, s in zip(record.intervals, volume, agents, scheduled, strict=True):
+    for iv, v, h, a, s in zip(record.intervals, volume, aht, agents, scheduled, strict=True):
         req.intervals.append(
             RequirementInterval(
                 interval_local_min=iv.interval_local_min,
                 utc_offset_min=iv.utc_offset_min,
                 interval_start=iv.interval_start,
                 volume=float(v),
-                aht_s=iv.aht_s,
+                aht_s=float(h),
                 required_agents=int(a),
                 scheduled=int(s),
             )

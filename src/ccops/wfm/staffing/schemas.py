@@ -171,6 +171,11 @@ class RequirementIn(BaseModel):
         description="Staff to this percentile of each interval's volume, percent (e.g. 80), "
         "read from the forecast's recalibrated bands; none = the point forecast",
     )
+    nesting: bool = Field(
+        default=True,
+        description="Graduates of the site's hiring waves nesting on the queue handle contacts "
+        "at their week's AHT ramp: each interval's AHT is the headcount-weighted mean",
+    )
 
     @property
     def shrinkage(self) -> dict[str, float]:
@@ -196,7 +201,13 @@ class RequirementIntervalOut(BaseModel):
     interval_start: datetime
     local_start: datetime
     volume: float
-    aht_s: float
+    aht_s: float = Field(
+        description="the handle time staffed for: the forecast's, times the nesting multiple"
+    )
+    nesting_aht_factor: float = Field(
+        default=1.0,
+        description="handle-time multiple from graduates nesting on the queue (1: nobody nests)",
+    )
     required_agents: int
     scheduled: int
 
