@@ -79,6 +79,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("jobs", "ccops.jobs.cli:jobs_app", "Background jobs: the worker, and what it did."),
     ("overtime", "ccops.wfm.overtime.cli:overtime_app", "Overtime and VTO offers."),
+    ("swaps", "ccops.wfm.swapboard.cli:swaps_app", "The open swap board: post, take, withdraw."),
     (
         "frontline",
         "ccops.wfm.frontline.cli:frontline_app",

@@ -241,6 +241,14 @@ def board(*, session: Session, person_id: int | None) -> list[schemas.PostOut]:
     ]
 
 
+def posts(
+    *, session: Session, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[schemas.PostOut]:
+    """Every post of the sites in scope, newest first (the planner's view of the board)."""
+    rows = session.scalars(select(SwapPost).order_by(SwapPost.id.desc()).limit(500))
+    return [_out(session, p) for p in rows if scope.allows_site(p.site_id)]
+
+
 def _get(
     session: Session, post_id: int, scope: org_service.Scope, person: Person | None
 ) -> SwapPost:
