@@ -48,12 +48,12 @@ def test_demo_refund_topics_and_the_launch_check_measured_from_contacts(demo_url
         topics = {t.topic: t for t in report.topics}
         assert set(topics) == {"refunds", "登录", "退款"}
         # the refund history: every window over, the launch's log-in week still open
-        assert (topics["退款"].contacts, topics["退款"].repeats) == (9607, 1735)
-        assert (topics["refunds"].contacts, topics["refunds"].repeats) == (3478, 637)
+        assert (topics["退款"].contacts, topics["退款"].repeats) == (9701, 1835)
+        assert (topics["refunds"].contacts, topics["refunds"].repeats) == (3600, 755)
         assert (topics["退款"].incomplete, topics["refunds"].incomplete) == (0, 0)
-        assert topics["退款"].low == pytest.approx(0.1730, abs=1e-3)
-        assert topics["退款"].high == pytest.approx(0.1884, abs=1e-3)
-        assert report.incomplete == 2014
+        assert topics["退款"].low == pytest.approx(0.1815, abs=1e-3)
+        assert topics["退款"].high == pytest.approx(0.1971, abs=1e-3)
+        assert report.incomplete == 2004
         # the launch Monday's record checks the log-in topic's repeat rate from the contacts
         (record,) = improvements.list_records(session=s)
         assert record.kpi == "repeat_rate:登录"
@@ -71,8 +71,8 @@ def test_demo_refund_topics_and_the_launch_check_measured_from_contacts(demo_url
         )
         assert checked.check is not None
         c = checked.check
-        assert (c.before.successes, c.before.trials) == (163, 524)
-        assert (c.after.successes, c.after.trials) == (112, 1212)
+        assert (c.before.successes, c.before.trials) == (160, 524)
+        assert (c.after.successes, c.after.trials) == (114, 1208)
         assert (c.verdict, c.incomplete) == ("improved", 1)
-        assert c.difference_high is not None and c.difference_high < -0.17
+        assert c.difference_high is not None and c.difference_high < -0.16  # a fall of 16 points at least
     engine.dispose()

@@ -297,10 +297,12 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/performance",
         "/quality",
         "/kb",
+        "/improvements",
         "/cases",
         "/huddles",
         "/suggestions",
         "/value",
+        "/frontline",  # their own front-line shifts
         "/notifications",  # executives ask for no time off
     ]
     assert nav(Role.supervisor) == [
@@ -312,9 +314,12 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/performance",
         "/quality",
         *kb,
+        "/improvements",
         "/cases",
         *voice,
-        *mine,
+        *mine[:-1],
+        "/frontline",
+        "/notifications",
         "/admin/teams",
     ]
     planning = ["/", "/kpi", "/staffing", "/forecasts", "/import", "/schedules", "/intraday"]
@@ -322,10 +327,13 @@ def test_navigation_follows_the_role(world: World) -> None:
         *planning,
         "/performance",
         *kb,
+        "/improvements",
         "/cases",
         *voice,
         "/value",
-        *unlinked,
+        *unlinked[:-1],
+        "/frontline",
+        "/notifications",
         "/admin/sites",
     ]
     assert nav(Role.planner) == planner
@@ -334,10 +342,13 @@ def test_navigation_follows_the_role(world: World) -> None:
         "/performance",
         "/quality",
         *kb,
+        "/improvements",
         "/cases",
         *voice,
         "/value",
-        *unlinked,
+        *unlinked[:-1],
+        "/frontline",
+        "/notifications",
         "/admin/audit",
         "/admin/sites",
     ]
