@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -50,6 +50,20 @@ def optional_date(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def local_datetimes(
+    values: dict[str, Any], names: Iterable[str], zone: tzinfo, state: FormState, _: Gettext
+) -> dict[str, Any]:
+    """``values`` with each ``datetime-local`` field of ``names`` read as a time in ``zone`` (a
+    site's), marking the fields that are not a date and time."""
+    data = dict(values)
+    for name in names:
+        try:
+            data[name] = datetime.fromisoformat(values[name]).replace(tzinfo=zone)
+        except ValueError:
+            state.add(name, _("Enter a date and time."))
+    return data
 
 
 def text_values(form: FormData, names: Iterable[str], lists: Iterable[str] = ()) -> dict[str, Any]:

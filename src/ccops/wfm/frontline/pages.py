@@ -4,7 +4,6 @@ contacts they handled on each (/frontline/{id})."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -97,7 +96,6 @@ def _shift_in(
     session: Session, values: dict[str, Any], state: forms.FormState, _: Any
 ) -> schemas.FrontlineIn | None:
     """The form's shift, its local start and end read in the queue's site's time zone."""
-    data = dict(values)
     queue = next(
         (q for q in org_service.list_queues(session=session) if q.name == values["queue"]), None
     )
@@ -105,11 +103,7 @@ def _shift_in(
         state.add("queue", _("Unknown: create it first."))
         return None
     zone = ZoneInfo(org_service.get_site(session=session, name=queue.site).timezone)
-    for name in ("start", "end"):
-        try:
-            data[name] = datetime.fromisoformat(values[name]).replace(tzinfo=zone)
-        except ValueError:
-            state.add(name, _("Enter a date and time."))
+    data = forms.local_datetimes(values, ("start", "end"), zone, state, _)
     if not state.ok:
         return None
     return forms.validate(schemas.FrontlineIn, data, state, _)

@@ -43,20 +43,31 @@ def _handled(
             queue=queues.get(c.queue_id, str(c.queue_id)),
             answered_at=_utc(c.answered_at) if c.answered_at else _utc(c.arrival_at),
             handle_s=c.talk_s + c.hold_s + c.wrap_s,
-            outcome=str(c.outcome.value if hasattr(c.outcome, "value") else c.outcome),
+            outcome=c.outcome.value,
         )
         for c in rows
     ]
 
 
-def _out(session: Session, shift: FrontlineShift, *, contacts: bool) -> s.FrontlineOut:
+def _queue_names(session: Session) -> dict[int, str]:
+    """Queue names by id, for naming the queue of each contact handled."""
+    names: dict[int, str] = {}
+    for qid, name in session.execute(select(Queue.id, Queue.name)):
+        names[qid] = name
+    return names
+
+
+def _out(
+    session: Session,
+    shift: FrontlineShift,
+    *,
+    contacts: bool,
+    queues: dict[int, str] | None = None,
+) -> s.FrontlineOut:
     person = session.get_one(Person, shift.person_id)
     queue = session.get_one(Queue, shift.queue_id)
     site = session.get_one(Site, queue.site_id)
-    queues: dict[int, str] = {}
-    for qid, name in session.execute(select(Queue.id, Queue.name)):
-        queues[qid] = name
-    handled = _handled(session, shift, queues)
+    handled = _handled(session, shift, queues or _queue_names(session))
     return s.FrontlineOut(
         id=shift.id,
         login=person.login,
@@ -143,12 +154,13 @@ def shifts(
     query = select(FrontlineShift).order_by(FrontlineShift.start_at.desc(), FrontlineShift.id)
     if person_id is not None:
         query = query.where(FrontlineShift.person_id == person_id)
+    queues = _queue_names(session)
     out = []
     for shift in session.scalars(query):
         site_id = session.get_one(Queue, shift.queue_id).site_id
         if person_id is None and not scope.allows_site(site_id):
             continue
-        out.append(_out(session, shift, contacts=contacts))
+        out.append(_out(session, shift, contacts=contacts, queues=queues))
     return out
 
 

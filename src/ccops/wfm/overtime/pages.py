@@ -115,17 +115,12 @@ def _offer_in(
     session: Session, values: dict[str, Any], state: forms.FormState, _: Any
 ) -> schemas.OfferIn | None:
     """The offer of the form, its local start and end read in the site's time zone."""
-    data = dict(values)
     try:
         zone = ZoneInfo(org_service.get_site(session=session, name=values["site"]).timezone)
     except CcopsError:
         state.add("site", _("Unknown: create it first."))
         return None
-    for name in ("start", "end"):
-        try:
-            data[name] = datetime.fromisoformat(values[name]).replace(tzinfo=zone)
-        except ValueError:
-            state.add(name, _("Enter a date and time."))
+    data = forms.local_datetimes(values, ("start", "end"), zone, state, _)
     if not state.ok:
         return None
     return forms.validate(schemas.OfferIn, data, state, _)
