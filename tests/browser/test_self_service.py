@@ -32,7 +32,7 @@ from ccops.wfm.schedules.models import ScheduledActivity, ScheduledShift
 from ccops.wfm.swapboard import schemas as swap_schemas
 from ccops.wfm.swapboard import service as swap_service
 from tests.factories.week_ahead import publish_copy, week_ahead
-from tests.plugins.browser import DESKTOP, Browse, submit
+from tests.plugins.browser import DESKTOP, Browse, fill_moment, submit
 
 pytestmark = pytest.mark.browser
 
@@ -225,10 +225,8 @@ def test_a_planner_offers_overtime_and_an_agent_accepts_it(browse: Browse, chrom
     form.locator("#f-site").select_option("Shanghai")
     form.locator("#f-queue").select_option("Billing")
     form.locator("#f-kind").select_option("overtime")
-    form.get_by_label("From (site's local time)").fill(f"{start:%Y-%m-%dT%H:%M}")
-    form.get_by_label("Until (site's local time)").fill(
-        f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}"
-    )
+    fill_moment(form, "f-start", f"{start:%Y-%m-%dT%H:%M}")
+    fill_moment(form, "f-end", f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}")
     form.get_by_label("Slots (people)").fill("1")
     form.get_by_label("Shift template (its cost per hour)").select_option("late")
     form.locator("#f-note").fill("Billing backlog")

@@ -75,6 +75,14 @@ def submit(page: Any, control: Any) -> None:
         control.click()
 
 
+def fill_moment(scope: Any, field_id: str, moment: str) -> None:
+    """Type ``moment`` (``2026-12-03T14:30``) into a date-and-time field, which the page splits
+    into a date field (``#field_id``) and a 24-hour time field (``#field_id-time``)."""
+    day, clock = moment.split("T")
+    scope.locator(f"#{field_id}").fill(day)
+    scope.locator(f"#{field_id}-time").fill(clock[:5])
+
+
 @dataclass
 class LiveServer:
     """The app served on loopback: its base URL and settings (to reach its database)."""

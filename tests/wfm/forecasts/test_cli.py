@@ -100,6 +100,10 @@ def test_forecast_commands_round_trip(cli: CliRunner) -> None:
 
     table = cli.invoke(app, ["forecast", "show", fid])
     assert table.exit_code == 0 and "Daily totals" in table.output
+    # `latest` names the newest forecast (of a queue), as the README uses it on the demo
+    latest = _json(cli, "forecast", "show", "latest", "--queue", "Sales")
+    assert isinstance(latest, dict) and latest["id"] == int(fid)
+    assert latest["intervals"] == shown["intervals"]
     table = cli.invoke(app, ["capacity", "plan", "--forecast", fid, "--current-fte", "3"])
     assert table.exit_code == 0 and "hires" in table.output
 
@@ -126,3 +130,7 @@ def test_forecast_cli_errors_name_the_problem(cli: CliRunner) -> None:
     )
     assert result.exit_code == 2 and "ramp" in result.output
     assert _json(cli, "forecast", "list") == []  # nothing stored half
+    result = cli.invoke(app, ["forecast", "show", "latest"])
+    assert result.exit_code == 3 and "no forecast is stored" in result.output
+    result = cli.invoke(app, ["forecast", "show", "newest"])
+    assert result.exit_code == 2 and "'newest' is not a forecast id" in result.output

@@ -103,6 +103,14 @@ def test_bad_front_line_shifts_are_refused_and_nothing_is_stored(session: Sessio
     other = Scope(kind=ScopeKind.sites, site_ids=frozenset({other_site}))
     with pytest.raises(NotFound, match="queue 'Sales' does not exist"):
         service.schedule(session=session, data=_shift(start_h=30), by="p", scope=other)
+    # the person is checked against the scope too: an executive of another site is unknown
+    main_site = session.scalars(select(Site.id).where(Site.name == "Main")).one()
+    main = Scope(kind=ScopeKind.sites, site_ids=frozenset({main_site}))
+    _executive(session, "olga", site="Other")
+    with pytest.raises(NotFound, match="no person 'olga'"):
+        service.schedule(session=session, data=_shift("olga", start_h=30), by="p", scope=main)
+    assert "olga" not in dict(service.candidates(session=session, scope=main))
+    assert "olga" in dict(service.candidates(session=session))
     assert session.scalar(select(func.count()).select_from(FrontlineShift)) == 1
     # a shift that has begun stays on record; a future one can be cancelled
     begun = session.scalars(select(FrontlineShift)).one()

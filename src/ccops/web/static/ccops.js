@@ -141,8 +141,16 @@
     return svg;
   }
 
+  // A browser empties a date, time or date-and-time input whose value does not exist (24:10,
+  // 2026-02-30); the markup's own value attribute keeps what the user typed, so a page that comes
+  // back with an error shows it as typed.
+  function typedValue(input) {
+    return (input.value || input.getAttribute("value") || "").trim();
+  }
+
   function localiseDateInput(input) {
     var labels = document.body.dataset;
+    var typed = typedValue(input);
     var picker = document.createElement("input");
     picker.type = "date";
     picker.className = "date-native";
@@ -151,6 +159,7 @@
     if (input.min) { picker.min = input.min; }
     if (input.max) { picker.max = input.max; }
     input.type = "text";
+    input.value = typed;
     input.setAttribute("inputmode", "numeric");
     input.setAttribute("pattern", "\\d{4}-\\d{2}-\\d{2}");
     input.setAttribute("maxlength", "10");
@@ -198,57 +207,89 @@
     spellDate(input, hint);
   }
 
-  // Date-and-time and time fields keep the browser's own control (its picker, its typing), which
-  // shows the value in the browser's locale (12/03/2026, 02:30 PM) whatever language the user
-  // chose; a line under the field says the same value in the page's language and a 24-hour
-  // clock ("Thu, 3 Dec 2026, 14:30", "2026年12月3日周四 14:30"). The value sent stays the
-  // browser's ISO text (2026-12-03T14:30), which is what the server reads.
-  var ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
-  var ISO_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
+  // Time fields: the browser's own control shows 02:30 PM in an en-US Chromium and 下午02:30 in a
+  // Chinese one, whatever language the user chose here. They become 24-hour HH:MM text fields
+  // (the same in every language and what the server reads), refused in the browser when the
+  // time does not exist.
+  var HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-  function spellMoment(input, hint) {
+  function checkTime(input) {
     var text = input.value.trim();
-    var lang = dateLocale();
-    var clock = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" };
-    var m;
-    if (input.type === "time") {
-      m = ISO_TIME.exec(text);
-      if (!m || +m[1] > 23 || +m[2] > 59) { hint.textContent = ""; return; }
-      hint.textContent = new Intl.DateTimeFormat(lang, clock).format(
-        new Date(Date.UTC(2000, 0, 1, +m[1], +m[2])));
-      return;
-    }
-    m = ISO_DATETIME.exec(text);
-    var day = m ? parseIso(m[1] + "-" + m[2] + "-" + m[3]) : null;
-    if (day === null || +m[4] > 23 || +m[5] > 59) { hint.textContent = ""; return; }
-    hint.textContent = new Intl.DateTimeFormat(lang, {
-      weekday: "short", day: "numeric", month: "short", year: "numeric",
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC"
-    }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5])));
+    var labels = document.body.dataset;
+    input.setCustomValidity(text === "" || HH_MM.test(text) ? "" : (labels.timeInvalid || "HH:MM"));
   }
 
+  function localiseTimeInput(input) {
+    var labels = document.body.dataset;
+    var text = typedValue(input);
+    input.type = "text";
+    input.value = text.slice(0, 5);
+    input.setAttribute("inputmode", "numeric");
+    input.setAttribute("pattern", "([01]\\d|2[0-3]):[0-5]\\d");
+    input.setAttribute("maxlength", "5");
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("data-time", "hh:mm");
+    if (!input.placeholder) { input.placeholder = labels.timePlaceholder || "HH:MM"; }
+    input.addEventListener("input", function () { checkTime(input); });
+    checkTime(input);
+  }
+
+  // Date-and-time fields: the browser's control says 12/03/2026, 02:30 PM in an en-US Chromium.
+  // Each becomes a date field (ISO text, calendar button, the day spelled out, as above) and a
+  // 24-hour time field side by side; a hidden field under the original name carries what the
+  // server reads (2026-12-03T14:30).
   function localiseMomentInput(input) {
-    input.setAttribute("data-spelled", "yes");
-    var hint = document.createElement("span");
-    hint.className = "hint date-spelled";
-    hint.setAttribute("aria-live", "polite");
-    input.parentNode.insertBefore(hint, input.nextSibling);
-    if (input.id) {
-      hint.id = input.id + "-spelled";
-      var described = input.getAttribute("aria-describedby");
-      input.setAttribute("aria-describedby", (described ? described + " " : "") + hint.id);
+    var labels = document.body.dataset;
+    var value = typedValue(input);
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = input.name;
+    hidden.value = value;
+    var day = input;
+    day.removeAttribute("name");
+    day.type = "date";
+    day.setAttribute("value", value.slice(0, 10));
+    day.value = value.slice(0, 10);
+    day.removeAttribute("step");
+    if (day.min) { day.min = day.min.slice(0, 10); }
+    if (day.max) { day.max = day.max.slice(0, 10); }
+    var time = document.createElement("input");
+    time.type = "time";
+    time.setAttribute("value", value.slice(11, 16));
+    time.required = day.required;
+    time.className = "moment-time";
+    time.setAttribute("aria-label", labels.timeLabel || "Time (24-hour, HH:MM)");
+    if (day.id) { time.id = day.id + "-time"; }
+    var row = document.createElement("span");
+    row.className = "moment-field";
+    day.parentNode.insertBefore(row, day);
+    row.appendChild(day);
+    row.appendChild(time);
+    row.appendChild(hidden);
+    localiseDateInput(day);
+    localiseTimeInput(time);
+    var spelled = row.querySelector(".date-spelled");
+    if (spelled) { row.parentNode.insertBefore(spelled, row.nextSibling); }
+    function combine() {
+      var d = day.value.trim();
+      var t = time.value.trim();
+      // Both halves valid: the ISO moment. Otherwise what was typed, so that the server names
+      // the field ("Enter a date and time") and the page comes back with it as typed.
+      hidden.value = d === "" && t === "" ? "" : d + "T" + t;
     }
-    input.addEventListener("input", function () { spellMoment(input, hint); });
-    input.addEventListener("change", function () { spellMoment(input, hint); });
-    spellMoment(input, hint);
+    day.addEventListener("input", combine);
+    day.addEventListener("change", combine);
+    time.addEventListener("input", combine);
+    combine();
   }
 
   function localiseDates(root) {
     var inputs = (root || document).querySelectorAll('input[type="date"]:not(.date-native)');
     for (var i = 0; i < inputs.length; i++) { localiseDateInput(inputs[i]); }
-    var moments = (root || document).querySelectorAll(
-      'input[type="datetime-local"]:not([data-spelled]), input[type="time"]:not([data-spelled])');
+    var moments = (root || document).querySelectorAll('input[type="datetime-local"]');
     for (var j = 0; j < moments.length; j++) { localiseMomentInput(moments[j]); }
+    var times = (root || document).querySelectorAll('input[type="time"]');
+    for (var k = 0; k < times.length; k++) { localiseTimeInput(times[k]); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

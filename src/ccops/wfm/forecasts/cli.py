@@ -217,13 +217,31 @@ def forecast_list(
 @forecast_app.command("show")
 @handle_errors
 def forecast_show(
-    forecast_id: Annotated[int, typer.Argument(help="Forecast id")], as_json: JsonOpt = False
+    forecast: Annotated[
+        str, typer.Argument(help="Forecast id, or `latest` (the newest, of --queue if given)")
+    ],
+    queue: Annotated[str | None, typer.Option(help="With `latest`: the queue's newest")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show a forecast: accuracy of the methods, adjustments and daily totals (JSON: intervals)."""
+    from ccops.errors import Invalid, NotFound, Problem
     from ccops.runtime import unit_of_work
     from ccops.wfm.forecasts import service as forecast_service
 
     with unit_of_work() as s:
+        if forecast.strip().lower() == "latest":
+            newest = forecast_service.list_forecasts(session=s, queue=queue)
+            if not newest:
+                where = f" of queue {queue!r}" if queue else ""
+                raise NotFound(f"no forecast{where} is stored: build one with `forecast build`")
+            forecast_id = newest[0].id
+        elif forecast.strip().isdigit():
+            forecast_id = int(forecast)
+        else:
+            raise Invalid(
+                f"{forecast!r} is not a forecast id: give a number or `latest`",
+                [Problem("a number or latest", field="forecast")],
+            )
         out = forecast_service.get_forecast(session=s, forecast_id=forecast_id)
     if as_json:
         print_json(out.model_dump(mode="json"))

@@ -57,7 +57,7 @@ def _page(
         if planner
         else []
     )
-    people = service.candidates(session=session) if planner else []
+    people = service.candidates(session=session, scope=user.scope) if planner else []
     if state is None:
         state = forms.FormState(
             values={

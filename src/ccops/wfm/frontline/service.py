@@ -85,11 +85,14 @@ def _out(
     )
 
 
-def candidates(*, session: Session) -> list[tuple[str, str]]:
-    """Who may work a front-line shift: executives and managers, as (login, "Name (login)")."""
+def candidates(
+    *, session: Session, scope: org_service.Scope = org_service.EVERYTHING
+) -> list[tuple[str, str]]:
+    """Who may work a front-line shift: the executives and managers in ``scope``, as (login,
+    "Name (login)")."""
     rows = session.scalars(
         select(Person)
-        .where(Person.role.in_([Role.executive, Role.manager]))
+        .where(Person.role.in_([Role.executive, Role.manager]), scope.people_clause())
         .order_by(Person.name, Person.login)
     )
     return [(p.login, f"{p.name} ({p.login})") for p in rows]
@@ -107,7 +110,7 @@ def schedule(
     if queue is None or not scope.allows_site(queue.site_id):
         raise NotFound(f"queue {data.queue!r} does not exist", [Problem("unknown", field="queue")])
     person = session.scalars(select(Person).where(Person.login == data.login)).first()
-    if person is None:
+    if person is None or not scope.allows_site(person.site_id):
         raise NotFound(f"no person {data.login!r}", [Problem("unknown", field="login")])
     if person.role == Role.agent:
         raise Invalid(
