@@ -47,10 +47,39 @@ def _database_source() -> kpi_service.KpiSource:
     return kpi_service.source_for_database(settings.resolved_database_url())
 
 
-def _source(parquet: Path | None) -> kpi_service.KpiSource:
+def _source(
+    parquet: Path | None, engine: str = "auto", spark_master: str | None = None
+) -> kpi_service.KpiSource:
+    from ccops.errors import Invalid, Problem
     from ccops.metrics import service as kpi_service
 
-    return kpi_service.source_for_parquet(parquet) if parquet else _database_source()
+    if parquet is None:
+        if engine not in ("auto", "database"):
+            raise Invalid(
+                f"--engine {engine} reads a Parquet export: give --parquet PATH",
+                [Problem("needs --parquet", field="engine")],
+            )
+        return _database_source()
+    chosen = "duckdb" if engine == "auto" else engine
+    return kpi_service.source_for_parquet(parquet, chosen, spark_master)
+
+
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        help="auto (the database; DuckDB with --parquet), duckdb or spark (with --parquet)"
+    ),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(help="Spark master URL (default local[*], or CCOPS_SPARK_MASTER)"),
+]
+ParquetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="A contact Parquet export: a file, or a directory partitioned site=/date= (Hive style)"
+    ),
+]
 
 
 @kpi_app.callback()
@@ -61,9 +90,9 @@ def queue_kpis(
     last: ToOpt = None,
     queue: QueueOpt = None,
     interval: IntervalOpt = 15,
-    parquet: Annotated[
-        Path | None, typer.Option(help="Compute with DuckDB over this contact Parquet export")
-    ] = None,
+    parquet: ParquetOpt = None,
+    engine: EngineOpt = "auto",
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Queue KPIs per queue and interval (service level, ASA, AHT, abandonment, ...)."""
@@ -72,7 +101,7 @@ def queue_kpis(
     if ctx.invoked_subcommand is not None:
         return
     day0, day1 = _date(first, "--from"), _date(last, "--to")
-    with _source(parquet) as source:
+    with _source(parquet, engine, spark_master) as source:
         kpi_service.check_names(source, queues=queue)
         rows = kpi_service.queue_interval_kpis(
             source=source, first=day0, last=day1, interval_min=interval, queues=queue
@@ -146,14 +175,16 @@ def repeat_kpis(
     last: ToOpt = None,
     queue: QueueOpt = None,
     days: Annotated[int, typer.Option(help="Repeat window, days")] = 7,
-    parquet: Annotated[Path | None, typer.Option(help="Contact Parquet export")] = None,
+    parquet: ParquetOpt = None,
+    engine: EngineOpt = "auto",
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Repeat-contact rate per queue and day (first-contact-resolution proxy)."""
     from ccops.metrics import service as kpi_service
 
     day0, day1 = _date(first, "--from"), _date(last, "--to")
-    with _source(parquet) as source:
+    with _source(parquet, engine, spark_master) as source:
         kpi_service.check_names(source, queues=queue)
         rows = kpi_service.repeat_contact_rates(
             source=source, first=day0, last=day1, window_days=days, queues=queue

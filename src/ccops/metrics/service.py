@@ -1,4 +1,6 @@
-"""Compute KPIs with Ibis on the database in use (SQLite, PostgreSQL) or DuckDB over Parquet."""
+"""Compute KPIs with Ibis on the database in use (SQLite, PostgreSQL), or over Parquet with DuckDB
+(one machine) or Spark (local mode, or a cluster by its master URL): the same registry expressions
+on every engine."""
 
 from __future__ import annotations
 
@@ -90,7 +92,9 @@ class KpiSource:
     def contact_frame(self) -> ir.Table:
         """One row per contact with its queue's settings denormalised onto it."""
         if self.parquet is not None:
-            return self.con.read_parquet(str(self.parquet)).select(*ex.CONTACT_FRAME_COLUMNS)
+            return parquet_frame(self.con, self.kind, self.parquet).select(
+                *ex.CONTACT_FRAME_COLUMNS
+            )
         c = self.con.table("contact")
         q = self.con.table("queue")
         j = c.join(q, c.queue_id == q.id)
@@ -171,11 +175,47 @@ def source_for_database(url: str) -> KpiSource:
     raise Invalid(f"KPIs are computed on SQLite or PostgreSQL, not {parsed.get_backend_name()}")
 
 
-def source_for_parquet(path: Path) -> KpiSource:
-    """Open DuckDB (in memory, no extension downloads) over a contact Parquet export."""
+PARQUET_ENGINES = ("duckdb", "spark")
+
+
+def source_for_parquet(
+    path: Path, engine: str = "duckdb", spark_master: str | None = None
+) -> KpiSource:
+    """Open an engine over a contact Parquet export: a file, or a directory of files partitioned
+    Hive-style (``site=Shanghai/date=2026-11-23/part-0.parquet``).
+
+    DuckDB runs in memory with no extension downloads; Spark in local mode on this machine's
+    cores, or on the cluster at ``spark_master`` (``spark://host:7077``), opened on first use.
+    """
+    if engine not in PARQUET_ENGINES:
+        raise Invalid(
+            f"engine must be one of {', '.join(PARQUET_ENGINES)}, not {engine!r}",
+            [Problem("unknown engine", field="engine")],
+        )
     if not path.exists():
         raise NotFound(f"{path}: no such Parquet file", [Problem("missing", file=str(path))])
+    if path.is_dir() and not any(path.rglob("*.parquet")):
+        raise NotFound(
+            f"{path}: the directory holds no .parquet file", [Problem("empty", file=str(path))]
+        )
+    if engine == "spark":
+        from ccops.metrics import spark
+
+        return KpiSource(kind="spark", parquet=path, connect=lambda: spark.connect(spark_master))
     return KpiSource(ibis.duckdb.connect(), "duckdb", parquet=path)
+
+
+def parquet_frame(con: Any, kind: str, path: Path) -> ir.Table:
+    """The contacts of a Parquet file or partitioned directory, read by ``con``'s engine."""
+    if not path.is_dir():
+        return con.read_parquet(str(path))
+    if kind == "spark":
+        # Spark discovers Hive-style partitions of a directory itself
+        return con.read_parquet(str(path))
+    table: ir.Table = con.read_parquet(
+        str(path / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True
+    )
+    return table
 
 
 def _days(first: date, last: date) -> tuple[int, int]:
