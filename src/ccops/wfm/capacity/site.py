@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -518,15 +519,38 @@ def list_waves(
     return sorted(out, key=lambda w: (w.class_start, w.name))
 
 
-def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) -> dict[date, float]:
-    """The handle-time multiple of a queue on each day some of its site's stored waves nest
-    on it (graduates joining ``queue``, in the k-th week after go-live while k is within their
-    AHT ramp); days without nesting graduates are left out.
+@dataclass(frozen=True)
+class NestingDay:
+    """Who works a queue on a day some graduates nest on it: ``experienced`` people (skilled
+    for it, hired and not gone), ``nesting`` graduates, ``nesting_fte`` = the agents those
+    graduates count for at their reduced occupancy (sum of hires x min(1, nesting occupancy /
+    planned occupancy)) and ``aht_factor``, the handle-time multiple (headcount-weighted)."""
+
+    experienced: int
+    nesting: int
+    nesting_fte: float
+    aht_factor: float
+
+    @property
+    def occupancy_factor(self) -> float:
+        """The share of a fully occupied agent a head on the queue counts for that day:
+        (experienced + nesting_fte) / (experienced + nesting); 1 when nobody nests."""
+        heads = self.experienced + self.nesting
+        return (self.experienced + self.nesting_fte) / heads if heads else 1.0
+
+
+def nesting_days(
+    session: Session, queue: Queue, days: Sequence[date], occupancy: float = 1.0
+) -> dict[date, NestingDay]:
+    """The people of a queue on each day some of its site's stored waves nest on it
+    (graduates joining ``queue``, in the k-th week after go-live while k is within their AHT
+    ramp); days without nesting graduates are left out.
 
     The contacts of a day are shared in proportion to headcount between the experienced people
     (skilled for the queue, hired and not gone by that day; AHT as forecast) and the nesting
-    graduates of each wave (AHT x the ramp of their week): multiple = (E + sum n_i r_i) /
-    (E + sum n_i). The interval requirement is then the engine's at the forecast AHT times it.
+    graduates of each wave (AHT x the ramp of their week): aht_factor = (E + sum n_i r_i) /
+    (E + sum n_i). A graduate of wave i counts for f_i = min(1, nesting occupancy_i /
+    ``occupancy``) of an agent (``occupancy`` = the one planned for experienced agents).
     """
     waves = [
         w
@@ -545,13 +569,14 @@ def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) ->
         .join(PersonSkill, PersonSkill.person_id == Person.id)
         .where(PersonSkill.queue_id == queue.id)
     ).all()
-    out: dict[date, float] = {}
+    out: dict[date, NestingDay] = {}
     for day in sorted(set(days)):
         nesting = []
         for w in waves:
             k = (day - w.go_live).days // 7
             if day >= w.go_live and k < len(w.aht_ramp):
-                nesting.append((w.hires, w.aht_ramp[k]))
+                share = min(1.0, w.nesting_occupancy / occupancy)
+                nesting.append((w.hires, w.aht_ramp[k], share))
         if not nesting:
             continue
         experienced = sum(
@@ -559,6 +584,18 @@ def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) ->
             for hired, gone in people
             if (hired is None or hired <= day) and (gone is None or gone > day)
         )
-        hires = sum(n for n, _r in nesting)
-        out[day] = (experienced + sum(n * r for n, r in nesting)) / (experienced + hires)
+        hires = sum(n for n, _r, _f in nesting)
+        out[day] = NestingDay(
+            experienced=experienced,
+            nesting=hires,
+            nesting_fte=sum(n * f for n, _r, f in nesting),
+            aht_factor=(experienced + sum(n * r for n, r, _f in nesting)) / (experienced + hires),
+        )
     return out
+
+
+def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) -> dict[date, float]:
+    """The handle-time multiple of a queue on each day some of its site's stored waves nest
+    on it (``nesting_days``); days without nesting graduates are left out. The interval
+    requirement is then the engine's at the forecast AHT times it."""
+    return {day: d.aht_factor for day, d in nesting_days(session, queue, days).items()}
