@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from ccops.org.models import Person
 from ccops.wfm.capacity import schemas
 from ccops.wfm.capacity import site as capacity_site
 from tests.wfm.forecasts.test_site_plan import MONDAY, _centre
+from tests.wfm.forecasts.test_site_plan_people import _recommend
 
 ALL = org_service.EVERYTHING
 
@@ -89,3 +91,45 @@ def test_attrition_applies_to_a_leaver_until_the_date(session: Session) -> None:
     assert [w.terminated_out for w in plan.weeks] == pytest.approx(
         [0.0, 0.0, 0.81, 0.729], abs=1e-4
     )
+
+
+def test_the_page_lists_the_leavers_and_the_fte_gone_each_week(
+    session: Session, admin_client: TestClient
+) -> None:
+    _centre(session)
+    person = session.scalars(select(Person).where(Person.login == "c5")).one()
+    person.termination_date = MONDAY + timedelta(days=28)
+    session.commit()
+    page = admin_client.get(
+        "/capacity-plans/site",
+        params={"site": "Main", "first_week": str(MONDAY), "weeks": 6, "occupancy": 1},
+    )
+    assert page.status_code == 200
+    leavers = page.text.split('id="leavers"')[1].split("</table>")[0]
+    assert '<tr data-person="c5">' in leavers and '<td data-col="week">5</td>' in leavers
+    gone = page.text.split('id="site-weeks"')[1].split('data-col="terminated">')[1:]
+    assert [cell.split("<")[0] for cell in gone] == ["0.0"] * 4 + ["1.0"] * 2
+
+
+def test_a_termination_before_the_promotion_date_counts_the_person_out_once(
+    session: Session,
+) -> None:
+    _centre(session)
+    person = session.scalars(select(Person).where(Person.login == "c5")).one()
+    # pending, recorded on MONDAY: leaves the pool 4 weeks on, in week 5
+    _recommend(session, "c5", "promotion_readiness", "pending", recorded=0, decided=None)
+    person.termination_date = MONDAY + timedelta(days=14)  # before that: week 3
+    session.flush()
+    plan = capacity_site.site_plan(session=session, data=_plan26(), scope=ALL)
+    assert plan.promotions == [] and [lv.person for lv in plan.leavers] == ["c5"]
+    assert [w.terminated_out for w in plan.weeks[:4]] == [0.0, 0.0, 1.0, 1.0]
+    assert all(w.promoted_out == 0.0 for w in plan.weeks)
+    assert _gap(plan)[:4] == [3.0, 3.0, 4.0, 4.0]
+    # leaving later than the promotion: the promotion takes them out, once
+    person.termination_date = MONDAY + timedelta(days=56)
+    session.flush()
+    plan = capacity_site.site_plan(session=session, data=_plan26(), scope=ALL)
+    assert [p.person for p in plan.promotions] == ["c5"] and plan.leavers == []
+    assert [w.promoted_out for w in plan.weeks[3:6]] == [0.0, 1.0, 1.0]
+    assert all(w.terminated_out == 0.0 for w in plan.weeks)
+    assert _gap(plan)[:6] == [3.0] * 4 + [4.0] * 2
