@@ -57,6 +57,15 @@ def test_demo_billing_forecast_beats_seasonal_naive_and_staffs_every_interval(
         expected[busy] = queueing.required_agents(
             volume[busy] / 900.0, aht[busy], service_level=0.8, target_s=20.0
         )
+        # ... and their occupancy (0.6 against the planned 0.85): a head counts for less than
+        # an agent on their days, so more heads are needed there
+        per_head = np.array([iv.nesting_occupancy_factor for iv in req.intervals])
+        heads = np.array([iv.nesting_heads for iv in req.intervals])
+        assert req.occupancy == 0.85
+        assert heads.max() == 8  # the Billing class of December
+        assert per_head.min() < 1.0
+        assert np.allclose(per_head[heads == 0], 1.0)
+        expected = np.ceil(expected / per_head - 1e-9).astype(np.int64)
         assert [iv.required_agents for iv in req.intervals] == expected.tolist()
         assert [iv.scheduled for iv in req.intervals] == queueing.scheduled_from_required(
             expected, np.full(expected.size, 0.15)

@@ -148,11 +148,16 @@ class SiteWeekOut(BaseModel):
     wave_fte: dict[str, float] = Field(description="productive FTE each wave adds")
     on_hand: dict[str, float] = Field(
         default_factory=dict,
-        description="people on hand per skill set (queues joined by +), after attrition and "
-        "promotions, before the waves",
+        description="people on hand per skill set (queues joined by +), after attrition, "
+        "promotions and known terminations, before the waves",
     )
     promoted_out: float = Field(
         default=0.0, description="people (after attrition) gone to a promotion by this week"
+    )
+    terminated_out: float = Field(
+        default=0.0,
+        description="people (after attrition) gone on their termination date by this week; the "
+        "week of the date counts the days before it (a leaver on a Thursday counts 3/7)",
     )
 
 
@@ -168,6 +173,20 @@ class PromotionOut(BaseModel):
     fte: float = Field(description="the FTE they take out of the pool (their contract's)")
     leaves_on: date
     leaves_week: int = Field(description="plan week index (0 = first week; <= 0: from the start)")
+
+
+class LeaverOut(BaseModel):
+    """A person of the agent pool with a termination date inside the plan: counted until it."""
+
+    person: str
+    person_name: str
+    skills: list[str]
+    fte: float = Field(description="the FTE they take out of the pool (their contract's)")
+    termination_date: date = Field(description="the first day they no longer work")
+    leaves_week: int = Field(description="plan week index of the termination date (0 = first)")
+    share_of_last_week: float = Field(
+        description="the part of that week they still work: days before the date / 7"
+    )
 
 
 class WaveOut(WaveIn):
@@ -193,6 +212,10 @@ class SitePlanOut(BaseModel):
     weeks: list[SiteWeekOut]
     notes: list[str]
     promotions: list[PromotionOut] = Field(default_factory=list)
+    leavers: list[LeaverOut] = Field(
+        default_factory=list,
+        description="people with a termination date inside the plan, by date",
+    )
 
 
 class StoredWaveIn(WaveIn):

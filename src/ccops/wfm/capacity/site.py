@@ -5,7 +5,8 @@ single-queue plan; weeks past the forecast repeat the mean of its whole weeks); 
 hand are the site's current people grouped by the set of queues they are skilled for; each wave
 adds its graduates from go-live, nesting first. People with a pending or accepted
 promotion-readiness recommendation leave the agent pool (their skill set) ``promotion_weeks``
-after it (after its decision when accepted). The gap is computed week by week without the
+after it (after its decision when accepted); people with a termination date inside the plan
+count until that date (``_leavers``). The gap is computed week by week without the
 waves, with each wave alone and with all of them (``engines.hiring``). The plan is computed
 from what is in the database and the waves given; ``ccops.wfm.capacity.saved`` keeps one.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -186,10 +188,23 @@ def site_plan(
     staff = [round(counts[g], 6) for g in groups]
     names = [q.name for q in queue_rows]
     promotions = _promotions(session, data, people, skills, by_queue_id, names, fte)
+    leavers = _leavers(data, people, skills, by_queue_id, names, fte)
+    # whoever goes first: a termination before the promotion's date takes the person out then
+    ends = {lv.person: lv.termination_date for lv in leavers}
+    promotions = [p for p in promotions if p.person not in ends or p.leaves_on < ends[p.person]]
+    promoted = {p.person for p in promotions}
+    leavers = [lv for lv in leavers if lv.person not in promoted]
     departures = [
         (groups.index(frozenset(index[q] for q in p.skills)), p.leaves_week, p.fte)
         for p in promotions
     ]
+    terminations: list[tuple[int, int, float]] = []
+    for lv in leavers:
+        g = groups.index(frozenset(index[q] for q in lv.skills))
+        terminations.append((g, lv.leaves_week, lv.fte * (1.0 - lv.share_of_last_week)))
+        if lv.share_of_last_week > 0:
+            terminations.append((g, lv.leaves_week + 1, lv.fte * lv.share_of_last_week))
+    departures += terminations
     engine_waves = [
         hiring.Wave(
             hires=w.hires,
@@ -213,6 +228,7 @@ def site_plan(
     }
     on_hand = hiring.on_hand(data.weeks, staff, a, departures)
     before = hiring.on_hand(data.weeks, staff, a)
+    after_promotions = hiring.on_hand(data.weeks, staff, a, departures[: len(promotions)])
     group_names = ["+".join(names[q] for q in sorted(g)) for g in groups]
 
     def per_queue(row: np.ndarray) -> dict[str, float]:
@@ -228,7 +244,8 @@ def site_plan(
             gap_with_each_wave={k: round(float(v[w]), 4) for k, v in alone.items()},
             wave_fte={k: round(float(v[w]), 4) for k, v in added.items()},
             on_hand={n: round(float(v), 4) for n, v in zip(group_names, on_hand[w], strict=True)},
-            promoted_out=round(float(before[w].sum() - on_hand[w].sum()), 4),
+            promoted_out=round(float(before[w].sum() - after_promotions[w].sum()), 4),
+            terminated_out=round(float(after_promotions[w].sum() - on_hand[w].sum()), 4),
         )
         for w in range(data.weeks)
     ]
@@ -242,6 +259,11 @@ def site_plan(
         notes.append(
             f"{len(promotions)} ready for promotion leave the agent pool "
             f"{data.promotion_weeks} weeks after their recommendation"
+        )
+    if leavers:
+        notes.append(
+            f"{len(leavers)} with a termination date inside the plan count until that date "
+            "(the week of it in part)"
         )
     short = [w + 1 for w in range(data.weeks) if with_all[w].sum() > 1e-6]
     if short:
@@ -263,6 +285,7 @@ def site_plan(
         weeks=weeks_out,
         notes=notes,
         promotions=promotions,
+        leavers=leavers,
     )
 
 
@@ -328,6 +351,44 @@ def _promotions(
             )
         )
     return sorted(out, key=lambda p: (p.leaves_on, p.person_name, p.person))
+
+
+def _leavers(
+    data: schemas.SitePlanIn,
+    people: Sequence[Person],
+    skills: dict[int, set[int]],
+    by_queue_id: dict[int, int],
+    names: list[str],
+    fte: dict[int, float],
+) -> list[schemas.LeaverOut]:
+    """The people of the pool (skilled for a queue of the site) whose termination date falls
+    inside the plan: each counts up to the day before it, not for the whole plan.
+
+    The plan is weekly, so the week of the date is pro-rated by calendar days: a person whose
+    termination date is day d of week w (d = 0 on its Monday) counts d/7 of their FTE in week w
+    and nothing after (one leaving on the Monday of week 5 counts in weeks 1-4 only). Attrition
+    applies to them until then as to everyone. People gone by the first week are not counted
+    at all; those leaving after the last week count throughout."""
+    end = data.first_week + timedelta(days=7 * data.weeks)
+    out = []
+    for person in people:
+        gone = person.termination_date
+        held = sorted(by_queue_id[q] for q in skills.get(person.id, set()) if q in by_queue_id)
+        if gone is None or not held or not data.first_week < gone < end:
+            continue
+        days = (gone - data.first_week).days
+        out.append(
+            schemas.LeaverOut(
+                person=person.login,
+                person_name=person.name,
+                skills=[names[q] for q in held],
+                fte=round(fte.get(person.id, 1.0), 6),
+                termination_date=gone,
+                leaves_week=days // 7,
+                share_of_last_week=round((days % 7) / 7, 9),
+            )
+        )
+    return sorted(out, key=lambda lv: (lv.termination_date, lv.person_name, lv.person))
 
 
 def wave_state(wave: schemas.WaveIn, on: date) -> str:
@@ -458,15 +519,38 @@ def list_waves(
     return sorted(out, key=lambda w: (w.class_start, w.name))
 
 
-def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) -> dict[date, float]:
-    """The handle-time multiple of a queue on each day some of its site's stored waves nest
-    on it (graduates joining ``queue``, in the k-th week after go-live while k is within their
-    AHT ramp); days without nesting graduates are left out.
+@dataclass(frozen=True)
+class NestingDay:
+    """Who works a queue on a day some graduates nest on it: ``experienced`` people (skilled
+    for it, hired and not gone), ``nesting`` graduates, ``nesting_fte`` = the agents those
+    graduates count for at their reduced occupancy (sum of hires x min(1, nesting occupancy /
+    planned occupancy)) and ``aht_factor``, the handle-time multiple (headcount-weighted)."""
+
+    experienced: int
+    nesting: int
+    nesting_fte: float
+    aht_factor: float
+
+    @property
+    def occupancy_factor(self) -> float:
+        """The share of a fully occupied agent a head on the queue counts for that day:
+        (experienced + nesting_fte) / (experienced + nesting); 1 when nobody nests."""
+        heads = self.experienced + self.nesting
+        return (self.experienced + self.nesting_fte) / heads if heads else 1.0
+
+
+def nesting_days(
+    session: Session, queue: Queue, days: Sequence[date], occupancy: float = 1.0
+) -> dict[date, NestingDay]:
+    """The people of a queue on each day some of its site's stored waves nest on it
+    (graduates joining ``queue``, in the k-th week after go-live while k is within their AHT
+    ramp); days without nesting graduates are left out.
 
     The contacts of a day are shared in proportion to headcount between the experienced people
     (skilled for the queue, hired and not gone by that day; AHT as forecast) and the nesting
-    graduates of each wave (AHT x the ramp of their week): multiple = (E + sum n_i r_i) /
-    (E + sum n_i). The interval requirement is then the engine's at the forecast AHT times it.
+    graduates of each wave (AHT x the ramp of their week): aht_factor = (E + sum n_i r_i) /
+    (E + sum n_i). A graduate of wave i counts for f_i = min(1, nesting occupancy_i /
+    ``occupancy``) of an agent (``occupancy`` = the one planned for experienced agents).
     """
     waves = [
         w
@@ -485,13 +569,14 @@ def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) ->
         .join(PersonSkill, PersonSkill.person_id == Person.id)
         .where(PersonSkill.queue_id == queue.id)
     ).all()
-    out: dict[date, float] = {}
+    out: dict[date, NestingDay] = {}
     for day in sorted(set(days)):
         nesting = []
         for w in waves:
             k = (day - w.go_live).days // 7
             if day >= w.go_live and k < len(w.aht_ramp):
-                nesting.append((w.hires, w.aht_ramp[k]))
+                share = min(1.0, w.nesting_occupancy / occupancy)
+                nesting.append((w.hires, w.aht_ramp[k], share))
         if not nesting:
             continue
         experienced = sum(
@@ -499,6 +584,18 @@ def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) ->
             for hired, gone in people
             if (hired is None or hired <= day) and (gone is None or gone > day)
         )
-        hires = sum(n for n, _r in nesting)
-        out[day] = (experienced + sum(n * r for n, r in nesting)) / (experienced + hires)
+        hires = sum(n for n, _r, _f in nesting)
+        out[day] = NestingDay(
+            experienced=experienced,
+            nesting=hires,
+            nesting_fte=sum(n * f for n, _r, f in nesting),
+            aht_factor=(experienced + sum(n * r for n, r, _f in nesting)) / (experienced + hires),
+        )
     return out
+
+
+def nesting_aht_factors(session: Session, queue: Queue, days: Sequence[date]) -> dict[date, float]:
+    """The handle-time multiple of a queue on each day some of its site's stored waves nest
+    on it (``nesting_days``); days without nesting graduates are left out. The interval
+    requirement is then the engine's at the forecast AHT times it."""
+    return {day: d.aht_factor for day, d in nesting_days(session, queue, days).items()}

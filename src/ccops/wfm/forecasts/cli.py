@@ -398,6 +398,10 @@ def requirement(
         float | None,
         typer.Option(help="Staff to this percentile of each interval's volume (50-97.5)"),
     ] = None,
+    occupancy: Annotated[
+        float,
+        typer.Option(help="Planned occupancy: a nesting graduate counts as theirs / this"),
+    ] = 0.85,
     as_json: JsonOpt = False,
 ) -> None:
     """Store the agents each forecast interval needs and the people to schedule."""
@@ -409,6 +413,7 @@ def requirement(
         absence=absence,
         patience_s=patience_s,
         volume_percentile=percentile,
+        occupancy=occupancy,
     )
     from ccops.runtime import unit_of_work
     from ccops.wfm.staffing import requirements as requirement_service
@@ -421,10 +426,16 @@ def requirement(
         print_json(out.model_dump(mode="json"))
         return
     peak: dict[str, tuple[int, int]] = {}
+    nesting: dict[str, str] = {}
     for iv in out.intervals:
         key = iv.local_start.date().isoformat()
         a, b = peak.get(key, (0, 0))
         peak[key] = (max(a, iv.required_agents), max(b, iv.scheduled))
+        if iv.nesting_heads:
+            nesting[key] = (
+                f"{iv.nesting_heads} as {iv.nesting_fte:.2f} agents, "
+                f"{iv.nesting_occupancy_factor:.3f} an agent per head"
+            )
     print_table(
         f"Requirement {out.id} for forecast {out.forecast_id} ({out.queue}): "
         f"{out.service_level_goal:.0%} within {out.target_s:g} s, "
@@ -434,6 +445,10 @@ def requirement(
             if out.volume_percentile is not None
             else ""
         ),
-        [{"day": k, "peak agents": v[0], "peak scheduled": v[1]} for k, v in peak.items()],
-        ["day", "peak agents", "peak scheduled"],
+        [
+            {"day": k, "peak agents": v[0], "peak scheduled": v[1], "nesting": nesting.get(k, "")}
+            for k, v in peak.items()
+        ],
+        ["day", "peak agents", "peak scheduled", *(["nesting"] if nesting else [])],
+        footnotes="nesting",
     )

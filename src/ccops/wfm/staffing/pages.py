@@ -182,8 +182,15 @@ def show_requirement(
         step_h = (
             req.intervals[1].local_start - req.intervals[0].local_start
         ).total_seconds() / 3600
+    nesting: dict[date, Any] = {}
     for iv in req.intervals:
         days[iv.local_start.date()]["hours"] += iv.required_agents * step_h
+        day = iv.local_start.date()
+        # an interval without forecast handle time shows multiple 1: keep the day's highest
+        if iv.nesting_heads and (
+            day not in nesting or iv.nesting_aht_factor > nesting[day].nesting_aht_factor
+        ):
+            nesting[day] = iv
     chart = {
         "labels": [iv.local_start.strftime("%Y-%m-%d %H:%M") for iv in req.intervals],
         "required": [iv.required_agents for iv in req.intervals],
@@ -201,6 +208,7 @@ def show_requirement(
         {
             "req": req,
             "days": days,
+            "nesting": nesting,
             "chart": chart,
             "model_label": _(MODEL_LABELS.get(req.staffing_model, req.staffing_model)),
         },

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,8 +40,22 @@ def _invalid(message: str, field: str) -> Invalid:
 def _requirement_out(
     session: Session, req: StaffingRequirement, record: Forecast, queue: Queue
 ) -> schemas.RequirementOut:
-    shrinkage = json.loads(req.shrinkage_json)
+    shrinkage, nesting = _stored_shrinkage(req.shrinkage_json)
     forecast_aht = {iv.interval_local_min: iv.aht_s for iv in record.intervals}
+    by_day: dict[str, list[float]] = nesting.get("days", {})
+
+    def nested(local_min: int) -> dict[str, Any]:
+        row = by_day.get(_day(local_min).isoformat())
+        if row is None:
+            return {}
+        experienced, heads, fte = int(row[0]), int(row[1]), float(row[2])
+        return {
+            "experienced_heads": experienced,
+            "nesting_heads": heads,
+            "nesting_fte": fte,
+            "nesting_occupancy_factor": round((experienced + fte) / (experienced + heads), 9),
+        }
+
     return schemas.RequirementOut(
         id=req.id,
         forecast_id=record.id,
@@ -55,6 +70,7 @@ def _requirement_out(
         or ("erlang_a" if req.patience_s is not None else "erlang_c"),
         shrinkage=shrinkage,
         total_shrinkage=sum(shrinkage.values()),
+        occupancy=nesting.get("occupancy"),
         intervals=[
             schemas.RequirementIntervalOut(
                 interval_start=iv.interval_start,
@@ -62,6 +78,7 @@ def _requirement_out(
                 volume=iv.volume,
                 aht_s=iv.aht_s,
                 nesting_aht_factor=_factor(iv.aht_s, forecast_aht.get(iv.interval_local_min)),
+                **nested(iv.interval_local_min),
                 required_agents=iv.required_agents,
                 scheduled=iv.scheduled,
             )
@@ -119,12 +136,37 @@ def _required_agents(
     return agents, ("erlang_a" if patience_s is not None else "erlang_c")
 
 
-def nesting_multiples(session: Session, queue: Queue, local_min: Sequence[int]) -> FloatArray:
-    """The handle-time multiple of each interval (local minutes) from the graduates nesting on
-    the queue that day (``capacity.site.nesting_aht_factors``); 1 where nobody nests."""
-    days = [(forecast_service.EPOCH + timedelta(minutes=m)).date() for m in local_min]
-    factors = capacity_site.nesting_aht_factors(session, queue, days)
-    return np.array([factors.get(d, 1.0) for d in days], dtype=np.float64)
+NESTING_KEY = "_nesting"
+"""Where a requirement keeps, beside its shrinkage categories, who nested on the queue each day
+it was built for: {"occupancy": planned, "days": {iso day: [experienced, nesting, nesting_fte]}}
+(no column of its own: the shrinkage categories are the other keys)."""
+
+
+def _stored_shrinkage(text: str) -> tuple[dict[str, float], dict[str, Any]]:
+    """The shrinkage categories of a stored requirement and its nesting record (empty when
+    nobody nested or it was built before nesting occupancy was counted)."""
+    stored = json.loads(text)
+    nesting = stored.pop(NESTING_KEY, None) or {}
+    return stored, nesting
+
+
+def _day(local_min: int) -> date:
+    return (forecast_service.EPOCH + timedelta(minutes=local_min)).date()
+
+
+def nesting_by_interval(
+    session: Session, queue: Queue, local_min: Sequence[int], occupancy: float
+) -> tuple[dict[date, capacity_site.NestingDay], FloatArray, FloatArray]:
+    """Who nests on the queue each day of the intervals (``capacity.site.nesting_days``), and
+    per interval the handle-time multiple and the share of an agent a head counts for (both 1
+    where nobody nests)."""
+    days = [_day(m) for m in local_min]
+    nest = capacity_site.nesting_days(session, queue, days, occupancy)
+    aht = np.array([nest[d].aht_factor if d in nest else 1.0 for d in days], dtype=np.float64)
+    share = np.array(
+        [nest[d].occupancy_factor if d in nest else 1.0 for d in days], dtype=np.float64
+    )
+    return nest, aht, share
 
 
 def build_requirement(
@@ -146,7 +188,23 @@ def build_requirement(
 
     With ``nesting`` (the default), graduates of the site's hiring waves nesting on the
     queue raise each interval's handle time to the headcount-weighted mean of the experienced
-    AHT and theirs (the AHT ramp of their week after go-live; ``nesting_multiples``).
+    AHT and theirs (the AHT ramp of their week after go-live), and their reduced occupancy
+    raises the heads needed (``nesting_by_interval``).
+
+    Reduced occupancy is counted on the heads, not on the traffic. The models' agents are
+    identical servers fully available to the queue; the occupancy they run at (traffic /
+    agents) is their output, not an input. A nester held to occupancy o_n while the plan runs
+    experienced agents at o is a server available o_n / o of the time (side-by-side coaching,
+    longer wrap-up): f = min(1, o_n / o) of an agent. Inflating the traffic instead (AHT / f)
+    would let Erlang's economies of scale pool the nesters' held-back time as though it were
+    work, and counting nesters as fractions when coverage is measured cannot be done: a wave
+    holds a number of graduates, not people, and the schedule build and the intraday board
+    count heads against ``required_agents``. So with E experienced people and n_i graduates
+    of wave i on the queue that day, a head counts on average c = (E + sum n_i f_i) /
+    (E + sum n_i) of an agent, and the heads needed are ceil(N / c) for the model's N agents:
+    the same as N plus the nesters' shortfall, H = N + H s (1 - f) with s their share of the
+    heads. The requirement keeps E, the heads nesting, their agents (sum n_i f_i) and the
+    planned occupancy o, per day.
 
     With ``volume_percentile`` p, each interval is staffed to the p-th percentile of its
     volume instead of the point forecast (:func:`volume_at_percentile`), and the requirement
@@ -173,11 +231,24 @@ def build_requirement(
             f"forecast {forecast_id} has intervals with contacts but no handle time (aht_s 0)",
             "aht_s",
         )
+    nest: dict[date, capacity_site.NestingDay] = {}
     if data.nesting:
-        aht = aht * nesting_multiples(
-            session, queue, [iv.interval_local_min for iv in record.intervals]
+        nest, aht_factor, share = nesting_by_interval(
+            session, queue, [iv.interval_local_min for iv in record.intervals], data.occupancy
         )
+        aht = aht * aht_factor
     agents, model = _required_agents(record, queue, volume, aht, data.patience_s)
+    if nest:
+        agents = np.ceil(agents / share - 1e-9).astype(np.int64)
+    stored: dict[str, Any] = dict(data.shrinkage)
+    if nest:
+        stored[NESTING_KEY] = {
+            "occupancy": data.occupancy,
+            "days": {
+                d.isoformat(): [n.experienced, n.nesting, round(n.nesting_fte, 9)]
+                for d, n in sorted(nest.items())
+            },
+        }
     total = sum(data.shrinkage.values())
     scheduled = queueing.scheduled_from_required(agents, np.full(agents.size, total))
     req = StaffingRequirement(
@@ -187,7 +258,7 @@ def build_requirement(
         service_level_goal=queue.service_level_goal,
         patience_s=data.patience_s,
         volume_percentile=data.volume_percentile,
-        shrinkage_json=json.dumps(data.shrinkage),
+        shrinkage_json=json.dumps(stored),
         staffing_model=model,
     )
     for iv, v, h, a, s in zip(record.intervals, volume, aht, agents, scheduled, strict=True):
@@ -252,7 +323,7 @@ def list_requirements(
             staffing_model=req.staffing_model
             or ("erlang_a" if req.patience_s is not None else "erlang_c"),
             volume_percentile=req.volume_percentile,
-            total_shrinkage=sum(json.loads(req.shrinkage_json).values()),
+            total_shrinkage=sum(_stored_shrinkage(req.shrinkage_json)[0].values()),
             peak_required=int(peak_required or 0),
             peak_scheduled=int(peak_scheduled or 0),
         )

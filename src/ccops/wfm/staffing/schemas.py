@@ -174,7 +174,16 @@ class RequirementIn(BaseModel):
     nesting: bool = Field(
         default=True,
         description="Graduates of the site's hiring waves nesting on the queue handle contacts "
-        "at their week's AHT ramp: each interval's AHT is the headcount-weighted mean",
+        "at their week's AHT ramp (each interval's AHT is the headcount-weighted mean) and work "
+        "at their wave's reduced occupancy (each counts as nesting occupancy / occupancy of an "
+        "agent, so more heads are needed)",
+    )
+    occupancy: float = Field(
+        default=0.85,
+        gt=0,
+        le=1,
+        description="The occupancy planned for experienced agents (as in the capacity plan): a "
+        "nesting graduate counts as their wave's nesting occupancy / this of an agent",
     )
 
     @property
@@ -208,6 +217,23 @@ class RequirementIntervalOut(BaseModel):
         default=1.0,
         description="handle-time multiple from graduates nesting on the queue (1: nobody nests)",
     )
+    nesting_heads: int = Field(
+        default=0, description="graduates nesting on the queue that day (0: nobody nests)"
+    )
+    experienced_heads: int = Field(
+        default=0, description="experienced people on the queue that day (when some nest)"
+    )
+    nesting_fte: float = Field(
+        default=0.0,
+        description="the agents the nesting graduates count for at their reduced occupancy "
+        "(heads x nesting occupancy / planned occupancy, each at most 1)",
+    )
+    nesting_occupancy_factor: float = Field(
+        default=1.0,
+        description="the share of a fully occupied agent a head on the queue counts for that "
+        "day: (experienced + nesting_fte) / (experienced + nesting_heads); required_agents = "
+        "the model's agents / this, rounded up (1: nobody nests)",
+    )
     required_agents: int
     scheduled: int
 
@@ -234,6 +260,11 @@ class RequirementOut(BaseModel):
     )
     shrinkage: dict[str, float]
     total_shrinkage: float
+    occupancy: float | None = Field(
+        default=None,
+        description="the occupancy planned for experienced agents that nesting graduates' "
+        "reduced occupancy was counted against (none: nobody nested, or built before)",
+    )
     intervals: list[RequirementIntervalOut]
 
 
