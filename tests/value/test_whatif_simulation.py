@@ -158,6 +158,14 @@ def test_a_shared_queue_is_simulated_beside_erlang(world: World) -> None:
     # the same inputs, the same numbers (seeded)
     again = executive.get("/api/v1/value/whatif", params=PARAMS).json()
     assert again == out
+    # saved, the scenario keeps its engine, shown in the side-by-side table
+    planner = world.client(Role.planner)
+    saved = planner.post("/api/v1/value/scenarios", json={**PARAMS, "name": "one more"})
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["result"]["engine"] == "simulation"
+    assert saved.json()["result"]["simulation"] == out["simulation"]
+    listed = executive.get("/value")
+    assert '<td data-engine="simulation">Simulation</td>' in listed.text
     # the page shows both engines
     page = executive.get(
         "/value/whatif",
