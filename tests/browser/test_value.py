@@ -54,6 +54,17 @@ def test_executive_sees_the_launch_monday_cost_and_a_whatif(browse: Browse) -> N
     whatif = browse.api(page, "/api/v1/value/whatif", queue="Billing", add_agents=2, upfront=20000)
     assert float(out.get_attribute("data-roi") or "nan") == pytest.approx(whatif["roi"])
     assert float(out.get_attribute("data-npv") or "nan") == pytest.approx(whatif["npv"])
+    # Billing's agents also serve Tech Support: the simulation's figures beside Erlang A's
+    assert whatif["engine"] == "simulation"
+    expect(out).to_have_attribute("data-engine", "simulation")
+    engines = page.locator("#whatif-engines tbody tr")
+    expect(engines).to_have_count(4)
+    for side in ("baseline", "scenario"):
+        for engine in ("erlang_a", "simulation"):
+            row = page.locator(f'#whatif-engines tr[data-side="{side}"][data-engine="{engine}"]')
+            assert float(row.get_attribute("data-sl") or "nan") == pytest.approx(
+                whatif[engine][side]["service_level"]
+            )
     rows = page.locator("#whatif-sensitivity tbody tr")
     assert [rows.nth(i).get_attribute("data-name") for i in range(rows.count())] == [
         s["name"] for s in whatif["sensitivity"]

@@ -313,7 +313,7 @@ def whatif(
         return
     cur = out.currency
     print_table(
-        f"What-if on {out.queue}, per month ({out.model})",
+        f"What-if on {out.queue}, per month ({out.engine})",
         [
             {
                 "": name,
@@ -340,6 +340,32 @@ def whatif(
             "money lost",
         ],
     )
+    console.print(f"headline figures: {out.engine} ({out.engine_reason})", highlight=False)
+    if out.simulation is not None and out.erlang_a is not None:
+        sim, erl = out.simulation, out.erlang_a
+        print_table(
+            "Erlang A beside the simulation (shared agents)",
+            [
+                {
+                    "": f"{name} {engine}",
+                    "service level": f"{side.service_level:.1%}"
+                    + (
+                        f" +/- {side.service_level_error:.1%}"
+                        if side.service_level_error is not None
+                        else ""
+                    ),
+                    "abandon": f"{side.abandon_rate:.1%}",
+                    "ASA s": f"{side.asa_s:.0f}",
+                    "occupancy": f"{side.occupancy:.0%}",
+                }
+                for name, pair in (("baseline", "baseline"), ("scenario", "scenario"))
+                for engine, side in (
+                    ("erlang", getattr(erl, pair)),
+                    ("simulation", getattr(sim, pair)),
+                )
+            ],
+            ["", "service level", "abandon", "ASA s", "occupancy"],
+        )
     roi = "n/a" if out.roi is None else f"{out.roi:.0%}"
     payback = "never" if out.payback_months is None else f"{out.payback_months:.1f} months"
     console.print(

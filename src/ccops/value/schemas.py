@@ -204,6 +204,51 @@ class SideOut(BaseModel):
     money_lost: float
 
 
+class EngineSideOut(BaseModel):
+    """One engine's service figures of baseline or scenario (rates over the period)."""
+
+    service_level: float
+    abandon_rate: float
+    asa_s: float
+    occupancy: float
+    service_level_error: float | None = None
+
+
+class EngineOut(BaseModel):
+    """Baseline and scenario by one engine."""
+
+    baseline: EngineSideOut
+    scenario: EngineSideOut
+
+
+class SimulatedDayOut(BaseModel):
+    """A day of the queue's history the simulator ran, and how many days it stands for."""
+
+    day: date
+    weight: float
+    offered: float
+    staffing: str
+
+
+class SimulatedGroupOut(BaseModel):
+    """People with the same skills in the pool."""
+
+    name: str
+    queues: list[str]
+    people: int
+
+
+class SimulationOut(EngineOut):
+    """The simulator's figures of a multi-skill queue and what was simulated."""
+
+    queues: list[str]
+    groups: list[SimulatedGroupOut]
+    days: list[SimulatedDayOut]
+    replications: int
+    seed: int
+    contacts_simulated: int
+
+
 class SwingOut(BaseModel):
     """One line of the sensitivity table."""
 
@@ -260,6 +305,10 @@ class WhatIfOut(BaseModel):
     system_name: str | None = None
     attrition_saving: float = 0.0
     levers: list[LeverOut] = []
+    engine: str = "erlang_a"
+    engine_reason: str = ""
+    erlang_a: EngineOut | None = None
+    simulation: SimulationOut | None = None
 
 
 class ScenarioIn(WhatIfIn):

@@ -7,6 +7,8 @@ service level; the staffing engine (Erlang A with the queue's patience assumptio
 without one) finds the fewest agents that reach the service level observed in that hour. Those
 are the *effective* agents of the hour; paid hours = effective agent hours / (1 - shrinkage).
 A scenario changes agents, AHT or repeat contacts and runs the same engine on the same hours.
+When the queue's agents also serve another queue, the what-if also simulates the pool
+(``value.simulated``, ``engines.value_simulation``) and takes its headline figures from that.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from ccops.contacts import queries as contacts_queries
 from ccops.db import utcnow
 from ccops.engines import queueing
 from ccops.engines import value as ev
+from ccops.engines import value_simulation as vs
 from ccops.errors import Invalid, Problem
 from ccops.metrics import schemas as kpi_schemas
 from ccops.metrics import service as kpi_service
 from ccops.org import scoped
 from ccops.org.access import Scope
 from ccops.org.models import Queue, Site
-from ccops.value import schemas
+from ccops.value import schemas, simulated
 from ccops.value.models import ValueAssumption, ValueScenario
 
 SEED = 20261206
@@ -747,6 +750,22 @@ def whatif(
 
     base_pts = side(0, 0.0, 0.0, 0.0)
     scen_pts = side(data.add_agents, data.aht_change, data.fcr_change, data.deflection)
+    erlang_pts = base_pts
+    erlang = _engine_out(base_pts[1], scen_pts[1])
+    erlang_base_counts = tuple(o.counts.scaled(month) for o in base_pts)
+    pool = simulated.plan(
+        session=session,
+        source=source,
+        queue=queue,
+        first=first,
+        last=last,
+        patience_of=lambda q: _patience(session, q),
+    )
+    simulation: schemas.SimulationOut | None = None
+    if pool is not None:
+        simulation, sim_base, sim_scen = _simulate(pool, data)
+        base_pts = _shifted(base_pts, sim_base)
+        scen_pts = _shifted(scen_pts, sim_scen)
     base_counts = tuple(o.counts.scaled(month) for o in base_pts)
     scen_counts = tuple(o.counts.scaled(month) for o in scen_pts)
     cu = data.cost_uncertainty
@@ -762,7 +781,11 @@ def whatif(
         estimates.update(_attrition_estimates(found, queue))
 
     def result_of(
-        counts: tuple[ev.Counts, ...], attrition: float, a: Mapping[str, Any], priced: bool = True
+        counts: tuple[ev.Counts, ...],
+        attrition: float,
+        a: Mapping[str, Any],
+        priced: bool = True,
+        base: tuple[ev.Counts, ...] = base_counts,
     ) -> dict[str, Any]:
         inv = ev.Investment(
             upfront=a["upfront"] if priced else 0.0,
@@ -770,7 +793,7 @@ def whatif(
             horizon_months=data.horizon_months,
             discount_rate=data.discount_rate,
         )
-        b = ev.interpolate(base_counts, a["volume"], spread)  # type: ignore[arg-type]
+        b = ev.interpolate(base, a["volume"], spread)  # type: ignore[arg-type]
         s = ev.interpolate(counts, a["volume"], spread)  # type: ignore[arg-type]
         saving = (
             ev.attrition_saving(a["headcount"], attrition, a["cost_per_leaver"])
@@ -788,7 +811,13 @@ def whatif(
     def mc(key: str) -> ev.Estimate:
         return ev.monte_carlo(lambda a: result(a)[key], estimates, n=SAMPLES, seed=SEED)
 
-    levers = _levers(data, side, base_pts, scen_pts, month, result_of, estimates, point_of)
+    def lever_result_of(
+        counts: tuple[ev.Counts, ...], attrition: float, a: Mapping[str, Any], priced: bool = True
+    ) -> dict[str, Any]:
+        """A lever alone against the baseline, both by the staffing engine."""
+        return result_of(counts, attrition, a, priced, erlang_base_counts)
+
+    levers = _levers(data, side, erlang_pts, month, lever_result_of, estimates, point_of)
     net, npv, roi, payback = mc("net_benefit"), mc("npv"), mc("roi"), mc("payback_months")
     swings = ev.sensitivity(lambda a: result(a)["npv"], estimates)
     notes = [
@@ -819,13 +848,27 @@ def whatif(
         )
     if spread:
         notes.append(f"volume uncertain by +/-{spread:.0%} (assumption volume_uncertainty)")
+    model = "erlang_a" if patience else "erlang_c"
+    if simulation is not None:
+        engine = "simulation"
+        others = ", ".join(q for q in simulation.queues if q != queue.name)
+        reason = (
+            f"{queue.name} shares agents with {others}: "
+            "Erlang prices the queue with agents of its own, the simulator with the agents it "
+            "shares, so the headline service figures and the money of abandons come from the "
+            "simulation"
+        )
+        notes.extend(_simulation_notes(simulation))
+    else:
+        engine = model
+        reason = f"{queue.name}'s agents serve no other queue: the staffing engine is exact here"
     payback_pt = point["payback_months"]
     return schemas.WhatIfOut(
         queue=queue.name,
         currency=queue.site.currency or "",
         first=first,
         last=last,
-        model="erlang_a" if patience else "erlang_c",
+        model=model,
         observed_service_level=_weighted(h.observed_sl, h.offered),
         observed_abandon_rate=_observed_abandon(h.rows),
         baseline=_side_m(base_pts[1], month, point["baseline"]),
@@ -859,7 +902,122 @@ def whatif(
         system_name=data.system_name.strip() if data.system_name else None,
         attrition_saving=float(point["other_saving"]),
         levers=levers,
+        engine=engine,
+        engine_reason=reason,
+        erlang_a=erlang,
+        simulation=simulation,
     )
+
+
+def _patience(session: Session, queue: Queue) -> float | None:
+    found = assumptions_of(session, queue)
+    return found["patience_s"].value if "patience_s" in found else None
+
+
+def _engine_out(base: Outcome, scen: Outcome) -> schemas.EngineOut:
+    def one(o: Outcome) -> schemas.EngineSideOut:
+        return schemas.EngineSideOut(
+            service_level=o.service_level,
+            abandon_rate=o.abandon_rate,
+            asa_s=o.asa_s,
+            occupancy=o.occupancy,
+        )
+
+    return schemas.EngineOut(baseline=one(base), scenario=one(scen))
+
+
+def _simulate(
+    pool: simulated.PoolPlan, data: schemas.WhatIfIn
+) -> tuple[schemas.SimulationOut, vs.SimFigures, vs.SimFigures]:
+    """The simulator on the pool's sample days: baseline and the scenario's levers on the
+    queue (agents added with its skill alone, AHT, and the volume FCR and deflection remove)."""
+    base = vs.simulate_queue(pool.pool, pool.queue, seed=SEED, reps=simulated.REPS)
+    scen = vs.simulate_queue(
+        pool.pool,
+        pool.queue,
+        add_agents=data.add_agents,
+        aht_factor=1.0 + data.aht_change,
+        volume_factor=(1.0 - data.fcr_change) * (1.0 - data.deflection),
+        seed=SEED,
+        reps=simulated.REPS,
+    )
+
+    def one(f: vs.SimFigures) -> schemas.EngineSideOut:
+        return schemas.EngineSideOut(
+            service_level=f.service_level,
+            abandon_rate=f.abandon_rate,
+            asa_s=f.asa_s,
+            occupancy=f.occupancy,
+            service_level_error=f.service_level_error,
+        )
+
+    out = schemas.SimulationOut(
+        baseline=one(base),
+        scenario=one(scen),
+        queues=list(pool.queues),
+        groups=[
+            schemas.SimulatedGroupOut(name=g.name, queues=list(g.queues), people=len(g.people))
+            for g in pool.groups
+        ],
+        days=[
+            schemas.SimulatedDayOut(day=d, weight=float(w), offered=o, staffing=s)
+            for d, w, o, s in zip(
+                pool.days,
+                pool.pool.weights,
+                pool.day_offered,
+                pool.staffing_source,
+                strict=True,
+            )
+        ],
+        replications=simulated.REPS,
+        seed=SEED,
+        contacts_simulated=base.contacts_simulated + scen.contacts_simulated,
+    )
+    return out, base, scen
+
+
+def _shifted(pts: tuple[Outcome, ...], f: vs.SimFigures) -> tuple[Outcome, ...]:
+    """The staffing engine's outcomes at the low, stated and high volume moved so the stated
+    volume's rates are the simulation's (the engine keeps the slope in volume); abandons,
+    answers and repeats follow the rates, paid hours are the same agents'."""
+    mid = pts[1]
+    out = []
+    for o in pts:
+        ab = float(np.clip(o.abandon_rate + f.abandon_rate - mid.abandon_rate, 0.0, 1.0))
+        offered = o.counts.offered
+        abandoned = offered * ab
+        answered = offered - abandoned
+        repeat_share = o.counts.repeats / o.counts.answered if o.counts.answered else 0.0
+        out.append(
+            Outcome(
+                counts=ev.Counts(
+                    offered, answered, abandoned, answered * repeat_share, o.counts.paid_hours
+                ),
+                service_level=float(
+                    np.clip(o.service_level + f.service_level - mid.service_level, 0.0, 1.0)
+                ),
+                abandon_rate=ab,
+                asa_s=max(o.asa_s + f.asa_s - mid.asa_s, 0.0),
+                occupancy=float(np.clip(o.occupancy + f.occupancy - mid.occupancy, 0.0, 1.0)),
+                agents_per_hour=o.agents_per_hour,
+            )
+        )
+    return tuple(out)
+
+
+def _simulation_notes(s: schemas.SimulationOut) -> list[str]:
+    days = ", ".join(f"{d.day} (x{d.weight:g}, {d.staffing})" for d in s.days)
+    return [
+        f"simulated: the pool {', '.join(s.queues)} served by "
+        + "; ".join(f"{g.name} ({g.people} people)" for g in s.groups)
+        + f"; sample days {days}; {s.replications} replications each, seed {s.seed}, "
+        f"{s.contacts_simulated} contacts",
+        "staffing of a simulated hour: published schedules (schedule), else each queue's Erlang "
+        "agents for the hour's observed service level shared among the groups with its skill "
+        "(erlang); added agents hold the queue's skill alone",
+        "money of the month: Erlang's counts with the simulation's abandon rate (at the low and "
+        "high volume moved by the same difference); the levers alone are by Erlang",
+    ]
 
 
 def _attrition_estimates(
@@ -901,7 +1059,6 @@ def _levers(
     data: schemas.WhatIfIn,
     side: Any,
     base_pts: tuple[Outcome, ...],
-    scen_pts: tuple[Outcome, ...],
     month: float,
     result_of: Any,
     estimates: Mapping[str, ev.Estimate],
