@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccops.ids import RowId
+from ccops.knowledge.schemas import CurriculumItemOut
 
 
 class CapacityPlanIn(BaseModel):
@@ -90,7 +91,9 @@ class WaveIn(BaseModel):
     go_live: date
     trainers: list[str] = Field(default_factory=list, max_length=20)
     curriculum: list[str] = Field(
-        default_factory=list, max_length=50, description="Modules or knowledge-article titles"
+        default_factory=list,
+        max_length=50,
+        description="Training modules (module:ID, or a module's title) or free-text items",
     )
     nesting_occupancy: float = Field(
         default=0.6, gt=0, le=1, description="Occupancy while nesting (reduced)"
@@ -208,6 +211,11 @@ class StoredWaveOut(WaveIn):
     site: str
     created_by: str
     state: str
+    modules: list[CurriculumItemOut] = Field(
+        default_factory=list,
+        description="The curriculum with the training module each item names (module:ID or "
+        "the module's title: its current version), other items as free text",
+    )
 
 
 # --- site plans kept under a name (#25) --------------------------------------------------------
