@@ -85,6 +85,7 @@ def test_demo_training_the_change_links_the_module_and_a_new_hire_is_out_of_date
     demo_url: str,
 ) -> None:
     from ccops.knowledge import training
+    from ccops.org import service as org_service
     from ccops.org.models import Person, Team
     from ccops.wfm.capacity import site as capacity_site
 
@@ -113,7 +114,7 @@ def test_demo_training_the_change_links_the_module_and_a_new_hire_is_out_of_date
             ("Launch-day known issues", 2, 1, "out of date"),
             ("Refund process", 1, 1, "done"),
         ]
-        waves = capacity_site.list_waves(session=s, site="Shanghai", scope=training.EVERYTHING)
+        waves = capacity_site.list_waves(session=s, site="Shanghai", scope=org_service.EVERYTHING)
         linked = {w.name: [(c.title, c.current_version) for c in w.modules] for w in waves}
         assert linked == {
             "Tech class of October": [
