@@ -208,6 +208,18 @@ def test_wave_curriculum_names_modules_and_free_text_stays(world: World) -> None
             (None, "Shadowing", None),
         ]
         assert out.curriculum == ["sales BASICS", f"module:{ids['values']}", "Shadowing"]
+    # a wave read from the API goes back changed: its modules are read, never written
+    api = world.client(Role.planner)
+    stored = api.get(f"/api/v1/capacity-plans/waves/{out.id}").json()
+    assert [m["module_id"] for m in stored["modules"]] == [ids["sales"], ids["values"], None]
+    body = {k: v for k, v in stored.items() if k not in {"id", "created_by", "state"}}
+    put = api.put(f"/api/v1/capacity-plans/waves/{out.id}", json=body | {"modules": [], "hires": 5})
+    assert put.status_code == 200 and put.json()["hires"] == 5
+    assert [m["title"] for m in put.json()["modules"]] == [
+        "Sales basics",
+        "Company values",
+        "Shadowing",
+    ]
     page = world.client(Role.planner).get("/capacity-plans/site", params={"site": "Main"})
     assert page.status_code == 200
     assert f'href="/training/modules/{ids["sales"]}"' in page.text and "Shadowing" in page.text

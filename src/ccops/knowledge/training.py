@@ -297,7 +297,8 @@ def new_hires(
     *, session: Session, scope: Scope = EVERYTHING, today: date | None = None
 ) -> list[schemas.NewHireOut]:
     """The people in scope whose training is followed: hired within ``NEW_HIRE_DAYS`` and not
-    gone, or with a completion recorded; by hire date, newest first."""
+    gone, or with a completion recorded; by hire date, newest first (unknown last, on every
+    engine)."""
     day = today or utcnow().date()
     followed = select(TrainingCompletion.person_id)
     people = session.scalars(
@@ -307,7 +308,7 @@ def new_hires(
         .where(
             or_(Person.hire_date >= day - timedelta(days=NEW_HIRE_DAYS), Person.id.in_(followed))
         )
-        .order_by(Person.hire_date.desc(), Person.login)
+        .order_by(Person.hire_date.is_(None), Person.hire_date.desc(), Person.login)
     )
     queues = _queue_names(session)
     out = []

@@ -199,9 +199,15 @@ class SitePlanOut(BaseModel):
 
 
 class StoredWaveIn(WaveIn):
-    """A hiring wave to keep for a site (its site plans then include it)."""
+    """A hiring wave to keep for a site (its site plans then include it).
+
+    ``modules`` is accepted and ignored, so that a stored wave read from the API can be sent
+    back changed: the linked modules are read from the curriculum, never written."""
 
     site: str = Field(min_length=1)
+    modules: list[CurriculumItemOut] = Field(
+        default_factory=list, exclude=True, description="Ignored: read from the curriculum"
+    )
 
 
 class StoredWaveOut(WaveIn):
