@@ -314,6 +314,24 @@ def test_pages_checklist_completion_and_the_change_page(world: World) -> None:
     assert shown.status_code == 200
     link = f'<a href="/training/modules/{ids["sales"]}">Sales basics</a>: version 2'
     assert f'<li data-module="{ids["sales"]}">{link}</li>' in shown.text
+    publisher = world.client()
+    csrf = sign_in(publisher, "u-planner")
+    form = publisher.get("/changes").text
+    assert f'<option value="{ids["sales"]}">Sales basics (version 2)</option>' in form
+    posted = publisher.post(
+        "/changes",
+        data={
+            "title": "Values refreshed",
+            "summary": "Read the new values.",
+            "teams": "Team A",
+            "training": [str(ids["values"])],
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    published = publisher.get(posted.headers["location"]).text
+    assert f'<li data-module="{ids["values"]}">' in published and "Company values" in published
     writer = world.client()
     csrf = sign_in(writer, "u-qa")
     bad = writer.post(
