@@ -113,6 +113,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Improvement cycles (PDCA): problem, root causes, actions, check, standard.",
     ),
     (
+        "training",
+        "ccops.knowledge.cli:training_app",
+        "New-hire training: modules in versions, checklists, completions.",
+    ),
+    (
         "surveys",
         "ccops.voice.cli:surveys_app",
         "Anonymous staff surveys: rounds, reminders, results with small groups suppressed.",

@@ -62,6 +62,10 @@ def published(
     return service.publish(session=session, article_id=article.id, version=1, by=owner)
 
 
+SCOPE_MODULE_ID = 1
+"""The id of the training module ``seed_scope_objects`` writes (the first of its database)."""
+
+
 def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
     """A published article, a known issue and a change of London (``*_in``: queue Sales, Team A
     and every role that may acknowledge) and of Shanghai (``*_out``: queue Support, Team C)."""
@@ -80,7 +84,15 @@ def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
 
     from datetime import date
 
-    from ccops.knowledge import improvements
+    from ccops.knowledge import improvements, training
+
+    # a training module for everyone: the checklist routes' completions name it (id 1)
+    ids["module"] = training.create_module(
+        session=session,
+        data=schemas.TrainingModuleIn(title="Welcome", owner="Training", summary="v1"),
+        by="u-qa",
+    ).id
+    assert ids["module"] == SCOPE_MODULE_ID
 
     for side, queue, team in (("in", "Sales", "Team A"), ("out", "Support", "Team C")):
         ids[f"improvement_{side}"] = improvements.create(

@@ -3,6 +3,8 @@ launch Monday's known issue on Shanghai's voice queues, a change not everyone ac
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ccops.db import make_engine, make_session_factory
 from ccops.knowledge import improvements, service
 
@@ -76,4 +78,53 @@ def test_demo_refund_topics_and_the_launch_check_measured_from_contacts(demo_url
         assert (c.verdict, c.incomplete) == ("improved", 1)
         # a fall of at least 16 points, beyond noise
         assert c.difference_high is not None and c.difference_high < -0.16
+    engine.dispose()
+
+
+def test_demo_training_the_change_links_the_module_and_a_new_hire_is_out_of_date(
+    demo_url: str,
+) -> None:
+    from ccops.knowledge import training
+    from ccops.org import service as org_service
+    from ccops.org.models import Person, Team
+    from ccops.wfm.capacity import site as capacity_site
+
+    engine = make_engine(demo_url)
+    with make_session_factory(engine)() as s:
+        modules = training.list_modules(session=s)
+        assert [(m.title, m.queue, m.current_version) for m in modules] == [
+            ("Launch-day known issues", "Tech Support", 2),
+            ("Refund process", "Billing", 1),
+        ]
+        (change,) = service.list_changes(session=s, user_id=0, manage=True)
+        assert [(t.title, t.version, t.current_version) for t in change.training] == [
+            ("Launch-day known issues", 2, 2)
+        ]
+        (hire,) = training.new_hires(session=s)
+        newest = s.scalars(
+            select(Person)
+            .join(Team, Team.id == Person.team_id)
+            .where(Team.name == "Billing 1", Person.role == "agent")
+            .order_by(Person.hire_date.desc(), Person.login)
+        ).first()
+        assert newest is not None and hire.login == newest.login
+        assert (hire.team, hire.done, hire.out_of_date, hire.to_do) == ("Billing 1", 1, 1, 0)
+        items = training.checklist(session=s, login=hire.login).items
+        assert [(i.title, i.current_version, i.completed_version, i.state) for i in items] == [
+            ("Launch-day known issues", 2, 1, "out of date"),
+            ("Refund process", 1, 1, "done"),
+        ]
+        waves = capacity_site.list_waves(session=s, site="Shanghai", scope=org_service.EVERYTHING)
+        linked = {w.name: [(c.title, c.current_version) for c in w.modules] for w in waves}
+        assert linked == {
+            "Tech class of October": [
+                ("Troubleshooting basics", None),
+                ("Launch-day known issues", 2),
+            ],
+            "Billing class of December": [
+                ("Refund process", 1),
+                ("Billing system", None),
+                ("Escalations", None),
+            ],
+        }
     engine.dispose()

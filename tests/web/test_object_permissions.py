@@ -22,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ccops.enums import Role
+from tests.factories.knowledge import SCOPE_MODULE_ID
 from tests.factories.web import World
 from tests.web.scope_world import WAVE, Scoped, build
 from tests.web.test_permissions import PUBLIC, TABLE, _routes
@@ -178,6 +179,23 @@ OBJECTS: dict[tuple[str, str], Obj | Unscoped | Unseeded] = {
         {"calibration_id": "@calibration_out", "contact_id": "@contact_out"},
     ),
     ("GET", "/api/v1/quality/forms/{form_id}"): Unscoped("evaluation forms are centre-wide"),
+    # new-hire training (#16): modules are centre-wide; a checklist is a person's
+    ("GET", "/api/v1/training/modules/{module_id}"): Unscoped("training modules are centre-wide"),
+    ("POST", "/api/v1/training/modules/{module_id}/versions"): Unscoped(
+        "training modules are centre-wide"
+    ),
+    ("GET", "/training/modules/{module_id}"): Unscoped("training modules are centre-wide"),
+    ("POST", "/training/modules/{module_id}/versions"): Unscoped(
+        "training modules are centre-wide"
+    ),
+    ("GET", "/api/v1/training/checklists/{login}"): obj(*PERSON),
+    ("POST", "/api/v1/training/checklists/{login}/completions"): obj(
+        *PERSON, body={"module_id": SCOPE_MODULE_ID}
+    ),
+    ("GET", "/training/checklists/{login}"): obj(*PERSON),
+    ("POST", "/training/checklists/{login}/complete"): obj(
+        *PERSON, form={"module_id": str(SCOPE_MODULE_ID)}
+    ),
     ("POST", "/api/v1/quality/forms/{form_id}/versions"): Unscoped("forms are centre-wide"),
     ("POST", "/api/v1/quality/forms/{form_id}/retire"): Unscoped("forms are centre-wide"),
     # knowledge base and changes (#16): articles and known issues of a queue, changes to teams

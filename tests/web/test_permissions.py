@@ -523,6 +523,21 @@ TABLE: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/changes/{change_id}"): NOT_EXECUTIVE,
     ("POST", "/changes/{change_id}/acknowledge"): NOT_EXECUTIVE,
     ("POST", "/changes/{change_id}/remind"): STAFFING,
+    # new-hire training: everyone but executives reads modules and their own checklist;
+    # authors write modules; team leaders, QA analysts (trainers) and managers follow new hires
+    ("GET", "/api/v1/training/modules"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/training/modules"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/training/modules/{module_id}"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/training/modules/{module_id}/versions"): frozenset({S, Q, P, M, D}),
+    ("GET", "/api/v1/training/new-hires"): frozenset({S, Q, M, D}),
+    ("GET", "/api/v1/training/checklists/{login}"): NOT_EXECUTIVE,
+    ("POST", "/api/v1/training/checklists/{login}/completions"): frozenset({S, Q, M, D}),
+    ("GET", "/training"): NOT_EXECUTIVE,
+    ("POST", "/training/modules"): frozenset({S, Q, P, M, D}),
+    ("GET", "/training/modules/{module_id}"): NOT_EXECUTIVE,
+    ("POST", "/training/modules/{module_id}/versions"): frozenset({S, Q, P, M, D}),
+    ("GET", "/training/checklists/{login}"): NOT_EXECUTIVE,
+    ("POST", "/training/checklists/{login}/complete"): frozenset({S, Q, M, D}),
     # improvement cycles (PDCA): leaders, analysts, planners, managers; executives read
     ("GET", "/api/v1/improvements"): frozenset({S, Q, P, M, E, D}),
     ("POST", "/api/v1/improvements"): frozenset({S, Q, P, M, D}),

@@ -1,4 +1,6 @@
-"""`ccops kb ...` (articles, search, known issues) and `ccops changes ...` (process changes)."""
+"""`ccops kb ...` (articles, search, known issues), `ccops changes ...` (process changes),
+`ccops improvements ...` (PDCA) and `ccops training ...` (new-hire training modules and
+checklists)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ improvements_app = typer.Typer(
 )
 changes_app = typer.Typer(
     help="Process changes and who has acknowledged them.", no_args_is_help=True
+)
+training_app = typer.Typer(
+    help="New-hire training: modules in versions, checklists, completions.", no_args_is_help=True
 )
 
 
@@ -455,6 +460,16 @@ def _changes(rows: list[schemas.ChangeOut], as_json: bool) -> None:
     )
 
 
+def _link(text: str) -> schemas.TrainingLinkIn:
+    module, _, version = text.partition(":")
+    if not module.strip().isdigit() or (version and not version.strip().isdigit()):
+        raise Invalid(
+            f"--training {text!r}: give a module id, or ID:VERSION",
+            [Problem("not ID or ID:VERSION", field="training")],
+        )
+    return schemas.TrainingLinkIn(module_id=int(module), version=int(version) if version else None)
+
+
 @changes_app.command("create")
 @handle_errors
 def change_create(
@@ -463,6 +478,10 @@ def change_create(
     team: Annotated[list[str] | None, typer.Option(help="A team that must know (repeat)")] = None,
     role: Annotated[list[Role] | None, typer.Option(help="A role that must know (repeat)")] = None,
     article: Annotated[int | None, typer.Option(help="The article it changes")] = None,
+    training: Annotated[
+        list[str] | None,
+        typer.Option(help="A training module it updates: ID or ID:VERSION (repeat)"),
+    ] = None,
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -471,7 +490,12 @@ def change_create(
     from ccops.runtime import unit_of_work
 
     data = schemas.ChangeIn(
-        title=title, summary=summary, teams=team or [], roles=role or [], article_id=article
+        title=title,
+        summary=summary,
+        teams=team or [],
+        roles=role or [],
+        article_id=article,
+        training=[_link(t) for t in training or []],
     )
     with unit_of_work() as s:
         out = service.create_change(session=s, data=data, by=by or who())
@@ -741,3 +765,197 @@ def improvement_standardise(improvement_id: int, article_id: int, as_json: JsonO
     with unit_of_work() as s:
         out = pdca.standardise(session=s, record_id=improvement_id, article_id=article_id)
     _improvement(out, as_json)
+
+
+# --- ccops training ---------------------------------------------------------------------------
+
+
+def _module(m: schemas.TrainingModuleOut, as_json: bool) -> None:
+    if as_json:
+        print_json(m)
+        return
+    console.print(
+        f"[bold]{m.title}[/] (module {m.id}, for {m.queue or 'every agent'}, owner {m.owner}; "
+        f"current version {m.current_version})",
+        highlight=False,
+    )
+    print_table(
+        "Versions",
+        [
+            {
+                "version": v.version,
+                "summary": v.summary,
+                "reference": v.reference,
+                "published": f"{v.published_at:%Y-%m-%d %H:%M} {v.published_by}",
+            }
+            for v in m.versions
+        ],
+        ["version", "summary", "reference", "published"],
+    )
+
+
+@training_app.command("list")
+@handle_errors
+def training_list(as_json: JsonOpt = False) -> None:
+    """List the training modules with their current versions."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        rows = training.list_modules(session=s)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Training modules",
+        [
+            m.model_dump() | {"queue": m.queue or "every agent", "version": m.current_version}
+            for m in rows
+        ],
+        ["id", "title", "queue", "owner", "version"],
+    )
+
+
+@training_app.command("show")
+@handle_errors
+def training_show(module_id: int, as_json: JsonOpt = False) -> None:
+    """A training module with every version."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = training.get_module(session=s, module_id=module_id)
+    _module(out, as_json)
+
+
+@training_app.command("create")
+@handle_errors
+def training_create(
+    title: Annotated[str, typer.Option(help="The module's title (unique)")],
+    owner: Annotated[str, typer.Option(help="Who keeps it up to date")],
+    summary: Annotated[str, typer.Option(help="Version 1: its content or summary")],
+    queue: Annotated[
+        str | None, typer.Option(help="The queue whose skill it trains (none: every agent)")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the module is for")] = "",
+    reference: Annotated[str, typer.Option(help="A link or attachment name")] = "",
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a training module and publish its version 1 (exit 4: the title exists)."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    data = schemas.TrainingModuleIn(
+        title=title,
+        owner=owner,
+        queue=queue,
+        description=description,
+        summary=summary,
+        reference=reference,
+    )
+    with unit_of_work() as s:
+        out = training.create_module(session=s, data=data, by=by or who())
+    _module(out, as_json)
+
+
+@training_app.command("add-version")
+@handle_errors
+def training_add_version(
+    module_id: int,
+    summary: Annotated[str, typer.Option(help="The new version's content or summary")],
+    reference: Annotated[str, typer.Option(help="A link or attachment name")] = "",
+    version: Annotated[
+        int | None, typer.Option(help="Its number (above the current; default the next)")
+    ] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Publish a new version of a module (exit 2: a number not above the current one)."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    data = schemas.TrainingVersionIn(summary=summary, reference=reference, version=version)
+    with unit_of_work() as s:
+        out = training.add_version(session=s, module_id=module_id, data=data, by=by or who())
+    _module(out, as_json)
+
+
+def _checklist(c: schemas.ChecklistOut, as_json: bool) -> None:
+    if as_json:
+        print_json(c)
+        return
+    print_table(
+        f"Training checklist of {c.name} ({c.login}): {c.done} done, {c.out_of_date} out of "
+        f"date, {c.to_do} to do",
+        [
+            i.model_dump()
+            | {
+                "completed": f"{i.completed_version} on {i.completed_on}"
+                if i.completed_version
+                else "",
+                "current": i.current_version,
+            }
+            for i in c.items
+        ],
+        ["module_id", "title", "current", "completed", "state"],
+    )
+
+
+@training_app.command("checklist")
+@handle_errors
+def training_checklist(person: str, as_json: JsonOpt = False) -> None:
+    """A person's checklist: each module that applies, its current version, what they did."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        out = training.checklist(session=s, login=person)
+    _checklist(out, as_json)
+
+
+@training_app.command("complete")
+@handle_errors
+def training_complete(
+    person: str,
+    module: Annotated[int, typer.Option(help="The module's id")],
+    version: Annotated[
+        int | None, typer.Option(help="The version completed (the current one)")
+    ] = None,
+    on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default today)")] = None,
+    by: ByOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark a module completed by a person (exit 3: no such version; 2: a superseded one)."""
+    from datetime import date
+
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        raise Invalid(f"--on {on!r} is not YYYY-MM-DD", [Problem("bad date", field="on")]) from None
+    data = schemas.CompletionIn(module_id=module, version=version, completed_on=day)
+    with unit_of_work() as s:
+        out = training.complete(session=s, login=person, data=data, by=by or who())
+    _checklist(out, as_json)
+
+
+@training_app.command("new-hires")
+@handle_errors
+def training_new_hires(as_json: JsonOpt = False) -> None:
+    """The people hired recently or with training recorded, with their checklist counts."""
+    from ccops.knowledge import training
+    from ccops.runtime import unit_of_work
+
+    with unit_of_work() as s:
+        rows = training.new_hires(session=s)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "New hires",
+        [r.model_dump() for r in rows],
+        ["login", "name", "team", "hire_date", "done", "out_of_date", "to_do"],
+    )

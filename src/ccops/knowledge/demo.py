@@ -1,6 +1,8 @@
 """Demo knowledge base: answers in English and Chinese (one in its second version, one waiting
 for its owner's review), the launch Monday's known issue on Shanghai's voice queues, a process
-change that some have not acknowledged yet, the launch's improvement record (KPI: the log-in
+change that some have not acknowledged yet (it updates a new-hire training module, now in its
+second version; Billing 1's newest hire completed the first: out of date on their checklist),
+the launch's improvement record (KPI: the log-in
 topic's repeat rate), and the topic and answer recorded on contacts: the launch's log-in
 contacts and six weeks of Billing refund contacts."""
 
@@ -15,9 +17,9 @@ from sqlalchemy.orm import Session
 from ccops.contacts.models import Contact
 from ccops.db import utcnow
 from ccops.enums import Outcome, Role
-from ccops.knowledge import improvements, schemas, service
-from ccops.knowledge.models import KbBanner, KbVersion
-from ccops.org.models import Queue, User
+from ccops.knowledge import improvements, schemas, service, training
+from ccops.knowledge.models import KbBanner, KbVersion, TrainingCompletion, TrainingVersion
+from ccops.org.models import Person, Queue, Team, User
 
 OWNER = "qa"
 AUTHOR = "supervisor"
@@ -219,6 +221,78 @@ def _publish(session: Session, article_id: int, version: int) -> None:
     service.publish(session=session, article_id=article_id, version=version, by=OWNER)
 
 
+TRAINING = (
+    (
+        "launch",
+        "Launch-day known issues",
+        "Tech Support",
+        "The known issues of a product launch and the answer to give.",
+        "Log-in problems after a launch: reset the customer's password.",
+        "Log-in problems after the 5.2 launch: update the app to 5.2.1; no password resets.",
+    ),
+    (
+        "refunds",
+        "Refund process",
+        "Billing",
+        "How refunds are approved and how long they take.",
+        "Refunds go back within 7 working days of approval; after that, transfer to billing.",
+        None,
+    ),
+)
+"""The demo's training modules: key, title, queue, description, version 1, version 2 (None:
+none yet). Their titles are items of the demo waves' curriculum (ccops.wfm.capacity.demo)."""
+
+
+def _training(session: Session, launch: date) -> dict[str, int]:
+    """Two training modules (the launch's in its second version, published on launch Monday)
+    and Billing 1's newest hire, who completed both first versions three weeks before."""
+    ids: dict[str, int] = {}
+    newest = session.scalars(
+        select(Person)
+        .join(Team, Team.id == Person.team_id)
+        .where(Team.name == "Billing 1", Person.role == Role.agent)
+        .order_by(Person.hire_date.desc(), Person.login)
+    ).first()
+    assert newest is not None
+    for key, title, queue, description, first, second in TRAINING:
+        module = training.create_module(
+            session=session,
+            data=schemas.TrainingModuleIn(
+                title=title,
+                owner="Training department",
+                queue=queue,
+                description=description,
+                summary=first,
+                reference=f"training/{key}-v1.pdf",
+            ),
+            by=OWNER,
+        )
+        training.complete(
+            session=session,
+            login=newest.login,
+            data=schemas.CompletionIn(
+                module_id=module.id, completed_on=launch - timedelta(weeks=3)
+            ),
+            by=AUTHOR,
+        )
+        if second is not None:
+            training.add_version(
+                session=session,
+                module_id=module.id,
+                data=schemas.TrainingVersionIn(summary=second, reference=f"training/{key}-v2.pdf"),
+                by=OWNER,
+            )
+        ids[f"module:{key}"] = module.id
+    for version in session.scalars(select(TrainingVersion)):
+        version.published_at = (
+            _at(launch, 7) if version.version == 2 else _at(launch - timedelta(weeks=6), 9)
+        )
+    for done in session.scalars(select(TrainingCompletion)):
+        done.recorded_at = _at(launch - timedelta(weeks=3), 16)
+    ids["new_hire"] = newest.id
+    return ids
+
+
 def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
     """Write the demo answers, the launch's known issue and a change; return their ids."""
     ids: dict[str, int] = {}
@@ -274,6 +348,7 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
         row = session.get(KbBanner, banner.id)
         assert row is not None
         row.created_at = _at(launch, 2)
+    ids |= _training(session, launch)
     manager = session.scalars(select(User.id).where(User.login == "manager")).one()
     change = service.create_change(
         session=session,
@@ -284,6 +359,7 @@ def seed_demo(session: Session, *, end: date, launch: date) -> dict[str, int]:
             teams=["Billing 1", "Billing 2"],
             roles=[Role.supervisor, Role.qa_analyst],
             article_id=zh,
+            training=[schemas.TrainingLinkIn(module_id=ids["module:launch"], version=2)],
         ),
         by="manager",
         by_user_id=manager,

@@ -1,5 +1,6 @@
 """Tables of the knowledge base: articles in numbered versions, known-issue banners per queue,
-process changes with the people who must acknowledge them."""
+process changes with the people who must acknowledge them, and the new-hire training modules
+(in versions) the changes update, with who completed which version."""
 
 from __future__ import annotations
 
@@ -93,6 +94,9 @@ class ProcessChange(Base):
     recipients: Mapped[list[ChangeRecipient]] = relationship(
         order_by="ChangeRecipient.id", lazy="selectin", cascade="all, delete-orphan"
     )
+    training: Mapped[list[ChangeTraining]] = relationship(
+        order_by="ChangeTraining.id", lazy="selectin", cascade="all, delete-orphan"
+    )
 
 
 class ChangeRecipient(Base):
@@ -146,3 +150,67 @@ class ImprovementAction(Base):
     owner: Mapped[str] = mapped_column(String(100))
     due: Mapped[date]
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TrainingModule(Base):
+    """New-hire training material on a subject, for an audience (a queue's skill, or every
+    agent when ``queue_id`` is empty); its content lives in numbered versions."""
+
+    __tablename__ = "training_module"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queue.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    versions: Mapped[list[TrainingVersion]] = relationship(
+        order_by="TrainingVersion.version", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class TrainingVersion(Base):
+    """One published version of a training module; a new version never rewrites an old one."""
+
+    __tablename__ = "training_version"
+    __table_args__ = (UniqueConstraint("module_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_module.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(500), default="")
+    """Where the material is: a link or an attachment's name."""
+    published_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TrainingCompletion(Base):
+    """A person completed a version of a training module (recorded by a trainer or leader)."""
+
+    __tablename__ = "training_completion"
+    __table_args__ = (UniqueConstraint("person_id", "module_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_module.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    completed_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChangeTraining(Base):
+    """A training module a process change updates, and the module version it requires."""
+
+    __tablename__ = "kb_change_training"
+    __table_args__ = (UniqueConstraint("change_id", "module_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_change.id", ondelete="CASCADE"), index=True
+    )
+    module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    module: Mapped[TrainingModule] = relationship(lazy="joined")

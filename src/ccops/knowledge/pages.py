@@ -21,7 +21,7 @@ from ccops.db import attempt
 from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
 from ccops.ids import RowId
-from ccops.knowledge import repeat_rates, schemas, service
+from ccops.knowledge import repeat_rates, schemas, service, training
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -568,8 +568,17 @@ def _changes(
             "tracks": _tracks(user),
             "writes": user.role in permissions.CHANGES_WRITE,
             "roles": [(r.value, _(ROLE_LABELS[r])) for r in Role if r != Role.executive],
+            "modules": [
+                (
+                    str(t.id),
+                    _("%(title)s (version %(n)s)") % {"title": t.title, "n": t.current_version},
+                )
+                for t in training.list_modules(session=session)
+            ],
             "state": state
-            or forms.FormState(values={"title": "", "summary": "", "teams": "", "roles": []}),
+            or forms.FormState(
+                values={"title": "", "summary": "", "teams": "", "roles": [], "training": []}
+            ),
         },
         principal=user,
         status_code=status_code,
@@ -583,7 +592,7 @@ def create_change(
 ) -> Response:
     """Publish a change to teams (comma-separated) and roles."""
     _ = gettext_for(request, user)
-    values = forms.text_values(form, ("title", "summary", "teams"), lists=("roles",))
+    values = forms.text_values(form, ("title", "summary", "teams"), lists=("roles", "training"))
     state = forms.FormState(values=values)
     data = forms.validate(
         schemas.ChangeIn,
@@ -592,6 +601,7 @@ def create_change(
             "summary": values["summary"],
             "teams": [t.strip() for t in values["teams"].split(",") if t.strip()],
             "roles": values["roles"],
+            "training": [{"module_id": m} for m in values["training"]],
         },
         state,
         _,

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, status
 from ccops import bounds
 from ccops.ids import RowId
 from ccops.knowledge import improvements as pdca
-from ccops.knowledge import repeat_rates, schemas, service
+from ccops.knowledge import repeat_rates, schemas, service, training
 from ccops.web import permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -24,6 +24,7 @@ from ccops.web.deps import SessionDep
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 changes = APIRouter(prefix="/api/v1/changes", tags=["process changes"])
 improvements = APIRouter(prefix="/api/v1/improvements", tags=["improvement cycles"])
+training_api = APIRouter(prefix="/api/v1/training", tags=["new-hire training"])
 
 Reader = Annotated[Principal, Depends(require(*permissions.KB_READ))]
 Writer = Annotated[Principal, Depends(require(*permissions.KB_WRITE, write=True))]
@@ -37,6 +38,10 @@ ImproveReader = Annotated[Principal, Depends(require(*permissions.IMPROVE_READ))
 ImproveWriter = Annotated[Principal, Depends(require(*permissions.IMPROVE_WRITE, write=True))]
 Reminder = Annotated[Principal, Depends(require(*permissions.CHANGES_TRACK, write=True))]
 RepeatReader = Annotated[Principal, Depends(require(*permissions.KB_REPEATS))]
+TrainingReader = Annotated[Principal, Depends(require(*permissions.TRAINING_READ))]
+TrainingWriter = Annotated[Principal, Depends(require(*permissions.TRAINING_WRITE, write=True))]
+Follower = Annotated[Principal, Depends(require(*permissions.TRAINING_FOLLOW))]
+Trainer = Annotated[Principal, Depends(require(*permissions.TRAINING_FOLLOW, write=True))]
 
 
 def _writes(user: Principal) -> bool:
@@ -340,5 +345,65 @@ def standardise(
     )
 
 
-routers: tuple[APIRouter, ...] = (router, changes, improvements)
+@training_api.get("/modules", response_model=list[schemas.TrainingModuleOut])
+def list_modules(session: SessionDep, user: TrainingReader) -> list[schemas.TrainingModuleOut]:
+    """The new-hire training modules with their versions, by title."""
+    return training.list_modules(session=session)
+
+
+@training_api.post(
+    "/modules", response_model=schemas.TrainingModuleOut, status_code=status.HTTP_201_CREATED
+)
+def create_module(
+    data: schemas.TrainingModuleIn, session: SessionDep, user: TrainingWriter
+) -> schemas.TrainingModuleOut:
+    """Write a training module and publish its version 1 (409: the title exists)."""
+    return training.create_module(session=session, data=data, by=user.login, scope=user.scope)
+
+
+@training_api.get("/modules/{module_id}", response_model=schemas.TrainingModuleOut)
+def get_module(
+    module_id: RowId, session: SessionDep, user: TrainingReader
+) -> schemas.TrainingModuleOut:
+    """A training module with every version, the last the current one."""
+    return training.get_module(session=session, module_id=module_id)
+
+
+@training_api.post(
+    "/modules/{module_id}/versions",
+    response_model=schemas.TrainingModuleOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_version(
+    module_id: RowId, data: schemas.TrainingVersionIn, session: SessionDep, user: TrainingWriter
+) -> schemas.TrainingModuleOut:
+    """Publish a new version (422: a number not above the current one)."""
+    return training.add_version(session=session, module_id=module_id, data=data, by=user.login)
+
+
+@training_api.get("/new-hires", response_model=list[schemas.NewHireOut])
+def new_hires(session: SessionDep, user: Follower) -> list[schemas.NewHireOut]:
+    """The people in scope hired recently or with training recorded, with their counts."""
+    return training.new_hires(session=session, scope=user.scope)
+
+
+@training_api.get("/checklists/{login}", response_model=schemas.ChecklistOut)
+def checklist(login: str, session: SessionDep, user: TrainingReader) -> schemas.ChecklistOut:
+    """A person's checklist: each module that applies, its current version and the one they
+    completed (agents: their own only; 404 out of scope)."""
+    return training.checklist(session=session, login=login, scope=user.scope)
+
+
+@training_api.post("/checklists/{login}/completions", response_model=schemas.ChecklistOut)
+def complete(
+    login: str, data: schemas.CompletionIn, session: SessionDep, user: Trainer
+) -> schemas.ChecklistOut:
+    """Mark a module's current version completed by a person in scope (404: no such module or
+    version; 422: a superseded version, or a module that does not apply to them)."""
+    return training.complete(
+        session=session, login=login, data=data, by=user.login, scope=user.scope
+    )
+
+
+routers: tuple[APIRouter, ...] = (router, changes, improvements, training_api)
 """Every router of this module, for the app to include."""

@@ -142,6 +142,23 @@ class BannerOut(BaseModel):
     timezone: str = Field(default="UTC", description="IANA zone of the queue's site")
 
 
+class TrainingLinkIn(BaseModel):
+    """A training module a change updates, and the version of it the change requires."""
+
+    model_config = ConfigDict(extra="forbid")
+    module_id: int = Field(ge=1)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ChangeTrainingOut(BaseModel):
+    """A training module a change updates: the version it requires and the current one."""
+
+    module_id: int
+    title: str
+    version: int
+    current_version: int
+
+
 class ChangeIn(BaseModel):
     """A process change and who must know it (teams, roles, or both)."""
 
@@ -151,6 +168,12 @@ class ChangeIn(BaseModel):
     teams: list[str] = Field(default_factory=list, max_length=200)
     roles: list[Role] = Field(default_factory=list, max_length=10)
     article_id: int | None = None
+    training: list[TrainingLinkIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The new-hire training modules the change updates, each with the version "
+        "it requires (left out: the module's current version)",
+    )
 
 
 class RecipientOut(BaseModel):
@@ -177,6 +200,7 @@ class ChangeOut(BaseModel):
     addressed: int
     acknowledged: int
     mine: Literal["acknowledged", "pending", "not addressed"]
+    training: list[ChangeTrainingOut] = Field(default_factory=list)
 
 
 class TeamAcks(BaseModel):
@@ -426,3 +450,112 @@ class RepeatReportOut(BaseModel):
     """Contacts with a topic but no customer key (no repeat can be told)."""
     without_topic: int
     """Contacts in the range that carry no topic."""
+
+
+# --- new-hire training modules ----------------------------------------------------------------
+
+
+class TrainingModuleIn(BaseModel):
+    """A training module and its first version."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    owner: Annotated[str, Field(min_length=1, max_length=100)]
+    queue: str | None = Field(
+        default=None, description="The queue whose skill it trains; none: every agent"
+    )
+    description: Note = ""
+    summary: Body = Field(description="The first version's content or summary")
+    reference: Annotated[str, Field(max_length=500)] = ""
+
+
+class TrainingVersionIn(BaseModel):
+    """A new version of a training module (the next number unless one is named)."""
+
+    model_config = ConfigDict(extra="forbid")
+    summary: Body
+    reference: Annotated[str, Field(max_length=500)] = ""
+    version: int | None = Field(
+        default=None, ge=1, description="Must be above the current version; left out: the next"
+    )
+
+
+class TrainingVersionOut(BaseModel):
+    """One published version of a training module."""
+
+    version: int
+    summary: str
+    reference: str
+    published_by: str
+    published_at: datetime
+
+
+class TrainingModuleOut(BaseModel):
+    """A training module with its versions, the last being the current one."""
+
+    id: int
+    title: str
+    owner: str
+    queue: str | None
+    description: str
+    created_by: str
+    current_version: int
+    versions: list[TrainingVersionOut]
+
+
+class CompletionIn(BaseModel):
+    """A person completed a training module (its current version unless one is named)."""
+
+    model_config = ConfigDict(extra="forbid")
+    module_id: int = Field(ge=1)
+    version: int | None = Field(default=None, ge=1)
+    completed_on: date | None = Field(default=None, description="Left out: today")
+
+
+class ChecklistItemOut(BaseModel):
+    """A module that applies to a person: its current version and the one they completed."""
+
+    module_id: int
+    title: str
+    queue: str | None
+    current_version: int
+    summary: str
+    reference: str
+    completed_version: int | None
+    completed_on: date | None
+    state: Literal["done", "out of date", "to do"]
+
+
+class ChecklistOut(BaseModel):
+    """A person's training checklist: every module that applies to them (by their skills)."""
+
+    login: str
+    name: str
+    team: str | None
+    hire_date: date | None
+    items: list[ChecklistItemOut]
+    done: int
+    out_of_date: int
+    to_do: int
+
+
+class NewHireOut(BaseModel):
+    """A person whose training is followed: hired recently, or with a completion recorded."""
+
+    login: str
+    name: str
+    team: str | None
+    hire_date: date | None
+    done: int
+    out_of_date: int
+    to_do: int
+
+
+class CurriculumItemOut(BaseModel):
+    """A hiring wave's curriculum item: a training module (its title and current version) or
+    free text (``module_id`` None)."""
+
+    item: str
+    module_id: int | None
+    title: str
+    current_version: int | None

@@ -1,5 +1,6 @@
 """Use cases of the knowledge base: articles in versions (write, review, publish, roll back,
-compare, search), known-issue banners per queue, process changes with acknowledgement.
+compare, search), known-issue banners per queue, process changes with acknowledgement (and the
+training modules they update, ``ccops.knowledge.training``).
 
 Search matches case-folded, NFKC-normalised substrings (``LIKE``), so it finds Chinese words
 without a word splitter and behaves the same on SQLite and PostgreSQL.
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from ccops.db import utcnow
 from ccops.enums import Role
 from ccops.errors import Conflict, Forbidden, Invalid, NotFound, Problem
-from ccops.knowledge import schemas
+from ccops.knowledge import schemas, training
 from ccops.knowledge.models import (
     ChangeRecipient,
     KbArticle,
@@ -592,6 +593,7 @@ def _change_out(
         mine="not addressed"
         if mine is None
         else ("acknowledged" if mine.acknowledged_at else "pending"),
+        training=training.change_training_out(change.training),
     )
 
 
@@ -634,6 +636,7 @@ def create_change(
     if data.article_id is not None:
         article = find_article(session, data.article_id, scope)
         version = article.published_version
+    modules = training.change_links(session, data.training)
     team_ids = [t.id for t in teams]
     query = (
         select(User.id, Person.team_id)
@@ -661,6 +664,7 @@ def create_change(
         created_by=by,
     )
     change.recipients = [ChangeRecipient(user_id=uid, team_id=tid) for uid, tid in addressed]
+    change.training = modules
     session.add(change)
     session.flush()
     notifications.notify(

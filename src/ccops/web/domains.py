@@ -34,6 +34,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ccops.knowledge.routes",
     "ccops.knowledge.pages",
     "ccops.knowledge.improvement_pages",
+    "ccops.knowledge.training_pages",
     "ccops.voice.routes",
     "ccops.voice.pages",
     "ccops.voice.suggestion_pages",

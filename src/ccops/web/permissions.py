@@ -178,6 +178,13 @@ KB_REPEATS = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.exec
 """Repeat contacts per topic and standard-answer version (queues of the sites in scope)."""
 IMPROVE_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
 """Opening improvement records, adding actions, recording the check, standardising."""
+TRAINING_READ = EVERY_ROLE - {R.executive}
+"""Reading the new-hire training modules and one's own checklist (others': people in scope)."""
+TRAINING_WRITE = frozenset({R.supervisor, R.qa_analyst, R.planner, R.manager, R.admin})
+"""Writing training modules and publishing their new versions."""
+TRAINING_FOLLOW = frozenset({R.supervisor, R.qa_analyst, R.manager, R.admin})
+"""The new hires in scope and their checklists; marking a module completed (trainers are
+team leaders and QA analysts)."""
 
 # Two-way communication: staff surveys, suggestions, huddles (issue 18).
 STAFF_SURVEYS_READ = EVERY_ROLE

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from ccops.ids import RowId
+from ccops.knowledge.schemas import CurriculumItemOut
 
 
 class CapacityPlanIn(BaseModel):
@@ -90,7 +91,9 @@ class WaveIn(BaseModel):
     go_live: date
     trainers: list[str] = Field(default_factory=list, max_length=20)
     curriculum: list[str] = Field(
-        default_factory=list, max_length=50, description="Modules or knowledge-article titles"
+        default_factory=list,
+        max_length=50,
+        description="Training modules (module:ID, or a module's title) or free-text items",
     )
     nesting_occupancy: float = Field(
         default=0.6, gt=0, le=1, description="Occupancy while nesting (reduced)"
@@ -219,9 +222,15 @@ class SitePlanOut(BaseModel):
 
 
 class StoredWaveIn(WaveIn):
-    """A hiring wave to keep for a site (its site plans then include it)."""
+    """A hiring wave to keep for a site (its site plans then include it).
+
+    ``modules`` is accepted and ignored, so that a stored wave read from the API can be sent
+    back changed: the linked modules are read from the curriculum, never written."""
 
     site: str = Field(min_length=1)
+    modules: list[CurriculumItemOut] = Field(
+        default_factory=list, exclude=True, description="Ignored: read from the curriculum"
+    )
 
 
 class StoredWaveOut(WaveIn):
@@ -231,6 +240,11 @@ class StoredWaveOut(WaveIn):
     site: str
     created_by: str
     state: str
+    modules: list[CurriculumItemOut] = Field(
+        default_factory=list,
+        description="The curriculum with the training module each item names (module:ID or "
+        "the module's title: its current version), other items as free text",
+    )
 
 
 # --- site plans kept under a name (#25) --------------------------------------------------------

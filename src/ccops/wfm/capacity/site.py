@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ccops.engines import hiring
 from ccops.errors import Conflict, Invalid, NotFound, Problem
+from ccops.knowledge import training
 from ccops.org import service as org_service
 from ccops.org.models import Person, PersonSkill, Queue, Site
 from ccops.performance.models import Recommendation
@@ -423,6 +424,7 @@ def _checked_wave(
     wave = schemas.WaveIn.model_validate(data.model_dump(exclude={"site"}))
     probe = schemas.SitePlanIn(site=data.site, first_week=data.class_start, waves=[wave])
     _check_waves(probe, queues)
+    training.check_curriculum(session, wave.curriculum)
     exists = session.scalars(
         select(HiringWave).where(HiringWave.site_id == site_id, HiringWave.name == data.name)
     ).first()
@@ -444,7 +446,7 @@ def add_wave(
     )
     session.add(row)
     session.flush()
-    return _wave_out(row, data.site, date.today())
+    return _wave_out(session, row, data.site, date.today())
 
 
 def _wave_in_scope(
@@ -462,7 +464,7 @@ def _wave_in_scope(
 def get_wave(*, session: Session, wave_id: int, scope: org_service.Scope) -> schemas.StoredWaveOut:
     """One stored wave of a site in scope, with where it stands today."""
     row, site = _wave_in_scope(session, wave_id, scope)
-    return _wave_out(row, site, date.today())
+    return _wave_out(session, row, site, date.today())
 
 
 def update_wave(
@@ -484,7 +486,7 @@ def update_wave(
     row.name = data.name
     row.wave_json = wave.model_dump_json()
     session.flush()
-    return _wave_out(row, site, date.today())
+    return _wave_out(session, row, site, date.today())
 
 
 def remove_wave(
@@ -492,13 +494,13 @@ def remove_wave(
 ) -> schemas.StoredWaveOut:
     """Remove a stored wave (a cancelled requisition); returns it as it was."""
     row, site = _wave_in_scope(session, wave_id, scope)
-    out = _wave_out(row, site, date.today())
+    out = _wave_out(session, row, site, date.today())
     session.delete(row)
     session.flush()
     return out
 
 
-def _wave_out(row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
+def _wave_out(session: Session, row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
     wave = schemas.WaveIn.model_validate_json(row.wave_json)
     return schemas.StoredWaveOut(
         **wave.model_dump(),
@@ -506,6 +508,7 @@ def _wave_out(row: HiringWave, site: str, on: date) -> schemas.StoredWaveOut:
         site=site,
         created_by=row.created_by,
         state=wave_state(wave, on),
+        modules=training.curriculum_out(session, wave.curriculum),
     )
 
 
@@ -515,7 +518,7 @@ def list_waves(
     """List the hiring waves of a site in scope, by class start, with their state on ``on``."""
     site_id = _site_in_scope(session, site, scope)
     rows = session.scalars(select(HiringWave).where(HiringWave.site_id == site_id))
-    out = [_wave_out(r, site, on or date.today()) for r in rows]
+    out = [_wave_out(session, r, site, on or date.today()) for r in rows]
     return sorted(out, key=lambda w: (w.class_start, w.name))
 
 
