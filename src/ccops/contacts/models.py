@@ -67,10 +67,15 @@ class Contact(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
-    wait_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_s: Mapped[float | None] = mapped_column(Float, default=0.0)
+    """Null when the source's timestamps disagree (see ``timing_untrusted``)."""
     talk_s: Mapped[float] = mapped_column(Float, default=0.0)
     hold_s: Mapped[float] = mapped_column(Float, default=0.0)
     wrap_s: Mapped[float] = mapped_column(Float, default=0.0)
+    timing_untrusted: Mapped[str | None] = mapped_column(String(40))
+    """Why the contact's timing is not trusted (None: it is): its outcome is known, so it is
+    counted as offered, answered or abandoned, but its unknown wait is left out of wait-based KPIs
+    (see ``TIMING_REASONS`` in contacts.importers.base)."""
     customer_hash: Mapped[str | None] = mapped_column(String(64))
     arrival_epoch_s: Mapped[int] = mapped_column(BigInteger)
     arrival_local_min: Mapped[int] = mapped_column(BigInteger)
