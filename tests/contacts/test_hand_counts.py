@@ -73,7 +73,9 @@ UNTRUSTED_TECHNION_FORTNIGHT = {
 
 
 def ccops_counts(settings: Settings, first: date, last: date) -> Counts:
-    return {r.queue: (r.offered, r.answered, r.abandoned) for r in period_kpis(settings, first, last)}
+    return {
+        r.queue: (r.offered, r.answered, r.abandoned) for r in period_kpis(settings, first, last)
+    }
 
 
 def period_kpis(settings: Settings, first: date, last: date) -> list[QueuePeriodKpi]:
@@ -168,8 +170,10 @@ def test_the_technion_fortnight_against_its_hand_counts(
     }
     for queue, (offered, answered, _) in HAND_TECHNION_FORTNIGHT.items():
         before = CCOPS_TECHNION_FORTNIGHT_BEFORE[queue]
-        assert offered - before[0] == answered - before[1] == UNTRUSTED_TECHNION_FORTNIGHT.get(
-            queue, 0
+        assert (
+            offered - before[0]
+            == answered - before[1]
+            == UNTRUSTED_TECHNION_FORTNIGHT.get(queue, 0)
         )
     flagged = {r.queue: r.timing_untrusted for r in kpis if r.timing_untrusted}
     assert flagged == UNTRUSTED_TECHNION_FORTNIGHT

@@ -307,7 +307,7 @@ def test_the_technion_fortnight_split_in_two_loses_no_call(
         ):
             found["offered"] += 1
             found[outcome.value] += 1
-            found["wait_s"] += int(wait)
+            found["wait_s"] += int(wait or 0)
             found["talk_s"] += int(talk)
         return found
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -240,7 +239,7 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(
     assert report.rejects_path and report.report_path
     rejects = Path(report.rejects_path).read_text(encoding="utf-8").splitlines()
     assert rejects[0] == "line,field,message,raw"
-    assert rejects[1].startswith('13,outcome,"unknown outcome \'SERVED\' (AGENT, HANG or PHANTOM)"')
+    assert rejects[1].startswith("13,outcome,\"unknown outcome 'SERVED' (AGENT, HANG or PHANTOM)\"")
     assert "AA0103\t10004" in rejects[1]
     assert Path(report.report_path).parent == tmp_path / "out"
     assert Path(report.report_path).name.startswith("bad.")
@@ -296,6 +295,7 @@ def test_a_known_outcome_with_contradictory_times_is_kept_with_its_timing_unknow
     bank.commit()
     assert (report.inserted, report.rejected) == (11, 0)
     assert report.timing_untrusted == {reason: 1}
+    assert report.warnings_by_kind.get("timing_untrusted") == 1
     batch = bank.get(ImportBatch, report.batch_id)
     assert batch is not None and f'"timing_untrusted": {{"{reason}": 1}}' in batch.summary_json
     contact = bank.scalars(select(Contact).where(Contact.external_id == external_id)).one()
@@ -347,6 +347,7 @@ def test_real_two_weeks_import_with_measured_counts_and_idempotence(
         "customer_id_not_integer": 13,  # 12 before: one is among the rows refused then
         "hang_with_service_times": 50,
         "ser_start_skew": 11136,
+        "timing_untrusted": 87,
         "vru_entry_after_exit": 16,
     }
     assert report.notes == {"crossed_midnight": 14}

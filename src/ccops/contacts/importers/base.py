@@ -282,13 +282,13 @@ TIMING_REASONS = {
     "answer_before_queue_exit": "service starts before the call left the queue (beyond clock skew)",
     "end_before_start": "the end is before the answer (or the arrival)",
     "queue_times_backwards": "the queue's own times go backwards (beyond clock skew)",
-    "bad_wait": "the wait given is negative or not a number",
 }
 """Why a contact whose outcome is known may have its timing stored as unknown (issue #15, 5).
 
 Such a contact is kept and counted as offered, answered or abandoned; its wait (and the answer or
 end time found wrong) is stored as null, and wait-based KPIs (ASA, service level, short
-abandons, longest wait) leave it out. A row whose *outcome* is unknown is still refused."""
+abandons, longest wait) leave it out. A row whose *outcome* is unknown, or with an impossible
+value (a negative duration, a time that is not a time), is still refused."""
 
 
 def distrust_timing(row: ContactRow, reason: str) -> None:
@@ -297,9 +297,7 @@ def distrust_timing(row: ContactRow, reason: str) -> None:
     row.timing_untrusted = reason
     row.wait_s = None
     row.answered_at = None
-    if reason == "end_before_start" or (
-        row.ended_at is not None and row.ended_at < row.arrival_at
-    ):
+    if reason == "end_before_start" or (row.ended_at is not None and row.ended_at < row.arrival_at):
         row.ended_at = None
 
 
@@ -315,8 +313,6 @@ def untrusted_timing_of(row: ContactRow) -> str | None:
         return "answer_before_arrival"
     if row.ended_at is not None and row.ended_at < (row.answered_at or row.arrival_at):
         return "end_before_start"
-    if row.wait_s is not None and (not math.isfinite(row.wait_s) or row.wait_s < 0):
-        return "bad_wait"
     return None
 
 

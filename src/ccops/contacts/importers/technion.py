@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from ccops.contacts.importers.base import (
     SKEW_LIMIT_S,
+    TIMING_REASONS,
     ContactRow,
     NonexistentLocalTime,
     RejectedRow,
@@ -354,6 +355,15 @@ def _contact(
         customer = None
     if crossed:
         tally.notes["crossed_midnight"] += 1
+    if untrusted is not None:
+        tally.warn(
+            "timing_untrusted",
+            f"{TIMING_REASONS[untrusted]}: kept as {result_outcome.value}, its wait unknown "
+            f"(vru_exit {get('vru_exit')}, q_start {q_start_text}, q_exit {q_exit_text}, "
+            f"ser_start {ser_start_text}, ser_exit {ser_exit_text})",
+            row=line,
+            field="q_start" if untrusted == "queue_times_backwards" else "ser_start",
+        )
     return ContactRow(
         line=line,
         external_id=f"{vru_line}:{call_id}",
