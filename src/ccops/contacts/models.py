@@ -67,7 +67,7 @@ class Contact(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
-    wait_s: Mapped[float | None] = mapped_column(Float, default=0.0)
+    wait_s: Mapped[float | None] = mapped_column(Float)
     """Null when the source's timestamps disagree (see ``timing_untrusted``)."""
     talk_s: Mapped[float] = mapped_column(Float, default=0.0)
     hold_s: Mapped[float] = mapped_column(Float, default=0.0)
