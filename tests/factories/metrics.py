@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent, Contact
@@ -59,6 +59,11 @@ def add_contact(
         content_hash="x",
     )
     session.add(contact)
+    if wait_s is None:
+        # the ORM writes the column's default 0 for None; an importer's Core insert writes null
+        session.flush()
+        session.execute(update(Contact).where(Contact.id == contact.id).values(wait_s=None))
+        session.expire(contact, ["wait_s"])
     return contact
 
 
