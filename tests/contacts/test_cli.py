@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,29 @@ def test_import_technion_prints_the_report_as_json(cli: CliRunner, session: Sess
     again = cli.invoke(app, ["import", "contacts", sample, "-f", "technion", "--site", "Bank"])
     assert again.exit_code == 0, again.output
     assert "unchanged" in again.stdout and "phantom" in again.stdout
+    assert _count(session, Contact) == 11
+
+
+def test_import_reports_contacts_kept_with_untrusted_timing(
+    cli: CliRunner, session: Session, tmp_path: Path
+) -> None:
+    """Issue #15, point 5: the table and --json say how many contacts were kept, by reason."""
+    make_bank(session)
+    session.commit()
+    text = (TEST_DATA / "technion_sample.tsv").read_bytes().decode("utf-8")
+    odd = text.replace("AGENT\t11:10:24\t11:12:24\t120", "AGENT\t0:00:00\t0:00:00\t0")
+    assert odd != text
+    path = tmp_path / "odd.tsv"
+    path.write_text(odd, encoding="utf-8", newline="")
+    args = ["import", "contacts", str(path), "--format", "technion", "--site", "Bank"]
+    result = cli.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["inserted"], report["rejected"]) == (11, 0)
+    assert report["timing_untrusted"] == {"no_answer_time": 1}
+    again = cli.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert re.search(r"kept, timing untrusted: no_answer_time\s+│ 1 ", again.stdout)
     assert _count(session, Contact) == 11
 
 

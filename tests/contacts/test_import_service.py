@@ -103,7 +103,10 @@ def test_skip_invalid_writes_rejects_and_report_beside_each_other(
     report = contacts_imports.import_contacts(
         session=main_org, settings=settings, path=path, format="csv", skip_invalid=True
     )
-    assert (report.inserted, report.rejected, report.problems_total) == (2, 2, 2)
+    # a3's answer before its arrival: its outcome is known, so it is kept with its timing
+    # untrusted (issue #15, point 5); a2's negative wait is an impossible value
+    assert (report.inserted, report.rejected, report.problems_total) == (3, 1, 1)
+    assert report.timing_untrusted == {"answer_before_arrival": 1}
     folder = settings.data_dir / "imports"
     assert report.rejects_path and report.report_path
     rejects_file, report_file = Path(report.rejects_path), Path(report.report_path)
@@ -114,13 +117,13 @@ def test_skip_invalid_writes_rejects_and_report_beside_each_other(
         rejects = list(csv.DictReader(handle))
     assert [(r["line"], r["field"], r["message"]) for r in rejects] == [
         ("3", "wait_s", "negative duration -5"),
-        ("4", "answered_at", "answer is 60 s before arrival"),
     ]
     assert rejects[0]["raw"].startswith("a2,Sales,2024-01-15T09:01:00+00:00")
     saved = json.loads(report_file.read_text(encoding="utf-8"))
-    assert (saved["inserted"], saved["rejected"], saved["batch_id"]) == (2, 2, report.batch_id)
+    assert (saved["inserted"], saved["rejected"], saved["batch_id"]) == (3, 1, report.batch_id)
+    assert saved["timing_untrusted"] == {"answer_before_arrival": 1}
     stored = main_org.scalars(select(Contact.external_id).order_by(Contact.external_id)).all()
-    assert stored == ["a1", "a4"]
+    assert stored == ["a1", "a3", "a4"]
 
 
 def test_rejects_file_escapes_formulas_and_a_second_import_keeps_the_first_files(

@@ -307,7 +307,7 @@ def test_the_technion_fortnight_split_in_two_loses_no_call(
         ):
             found["offered"] += 1
             found[outcome.value] += 1
-            found["wait_s"] += int(wait)
+            found["wait_s"] += int(wait or 0)
             found["talk_s"] += int(talk)
         return found
 
@@ -322,8 +322,8 @@ def _technion_as_queue_log(source: Path) -> list[str]:
     events: list[tuple[int, str]] = []
     tally = Tally(source.name)
     for row in read_technion(source, label=source.name, zone_for=lambda _: UTC_ZONE, tally=tally):
-        if not isinstance(row, ContactRow) or row.ended_at is None:
-            continue
+        if not isinstance(row, ContactRow) or row.ended_at is None or row.timing_untrusted:
+            continue  # a call with untrusted timing has no queue_log events to give
         call = row.external_id.replace(":", "-")
         a, e = int(row.arrival_at.timestamp()), int(row.ended_at.timestamp())
         events.append((a, f"{a}|{call}|{row.queue}|NONE|ENTERQUEUE||{row.customer_key or ''}|1"))

@@ -86,7 +86,7 @@ def test_bad_rows_are_a_422_with_located_problems(
     path = tmp_path / "calls.csv"
     path.write_text(
         "external_id,queue,arrival,answered_at,outcome,wait_s,talk_s\n"
-        "a1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:00+00:00,answered,,60\n",
+        "a1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:00+00:00,lost,,60\n",
         encoding="utf-8",
     )
     response = client.post(
@@ -97,8 +97,8 @@ def test_bad_rows_are_a_422_with_located_problems(
     assert body["error"] == "Invalid"
     assert body["problems"] == [
         {
-            "message": "answer is 60 s before arrival",
-            "field": "answered_at",
+            "message": "unknown outcome 'lost' (map it under [outcomes] in the mapping)",
+            "field": "outcome",
             "row": 2,
             "file": "calls.csv",
         }

@@ -371,17 +371,6 @@ GOOD = "g1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T09:00:10+00:00,,answered,1
 @pytest.mark.parametrize(
     ("row", "field", "message"),
     [
-        (
-            "b1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T09:00:10+00:00,"
-            "2024-01-15T08:59:00+00:00,answered,,,alice,",
-            "ended_at",
-            "timestamps go backwards: end is 70 s before answer",
-        ),
-        (
-            "b1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:50+00:00,,answered,,60,alice,",
-            "answered_at",
-            "answer is 10 s before arrival",
-        ),
         ("b1,Sales,2024-01-15T09:00:00+00:00,,,abandoned,-5,0,,", "wait_s", "negative duration -5"),
         ("b1,Sales,2024-01-15T09:00:00+00:00,,,abandoned,5,-1,,", "talk_s", "negative duration -1"),
         ("b1,Sales,yesterday,,,abandoned,5,0,,", "arrival", "'yesterday' is not a timestamp"),
@@ -410,6 +399,71 @@ def test_bad_rows_are_located_and_nothing_is_stored(
     assert (problem.file, problem.row, problem.field) == ("bad.csv", 3, field)
     assert message in problem.message
     assert counts() == before
+
+
+CONTRADICTORY = [
+    (
+        "t1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T09:00:10+00:00,"
+        "2024-01-15T08:59:00+00:00,answered,,,alice,",
+        "end_before_start",
+        "answered",
+        None,
+    ),
+    (
+        "t2,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:50+00:00,,answered,,60,alice,",
+        "answer_before_arrival",
+        "answered",
+        None,
+    ),
+    (
+        "t3,Sales,2024-01-15T09:00:00+00:00,,2024-01-15T09:05:00+00:00,answered,,60,alice,",
+        "no_answer_time",
+        "answered",
+        _z("2024-01-15 09:05:00"),
+    ),
+    (
+        "t5,Sales,2024-01-15T09:00:00+00:00,,2024-01-15T08:58:00+00:00,abandoned,,0,,",
+        "end_before_start",
+        "abandoned",
+        None,
+    ),
+]
+"""Rows whose outcome is known but whose times disagree (issue #15, point 5): id, reason, outcome,
+stored end. A negative duration is not a contradiction of timestamps but an impossible value: it
+is still refused."""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_known_outcome_with_contradictory_times_is_kept_with_its_timing_unknown(
+    main_org: Session, settings: Settings, tmp_path: Path, fmt: str
+) -> None:
+    rows = [GOOD, *(r for r, *_ in CONTRADICTORY)]
+    path = _write(tmp_path, "odd.csv", *rows)
+    if fmt == "parquet":
+        import pyarrow.csv as pacsv
+
+        strings = pacsv.ConvertOptions(column_types=dict.fromkeys(HEADER.split(","), pa.string()))
+        table = pacsv.read_csv(path, convert_options=strings)
+        path = tmp_path / "odd.parquet"
+        pq.write_table(table, path)
+    report = _contacts(main_org, settings, path, format=fmt)
+    assert (report.inserted, report.rejected) == (5, 0)
+    assert report.timing_untrusted == {
+        "answer_before_arrival": 1,
+        "end_before_start": 2,
+        "no_answer_time": 1,
+    }
+    assert report.warnings_by_kind["timing_untrusted"] == 4
+    main_org.commit()
+    stored = {c.external_id: c for c in main_org.scalars(select(Contact))}
+    assert stored["g1"].timing_untrusted is None and stored["g1"].wait_s == 10.0
+    for text, reason, outcome, ended in CONTRADICTORY:
+        contact = stored[text.split(",")[0]]
+        assert (contact.outcome.value, contact.timing_untrusted) == (outcome, reason)
+        assert (contact.wait_s, contact.answered_at, contact.ended_at) == (None, None, ended)
+    # the same file again changes nothing
+    again = _contacts(main_org, settings, path, format=fmt)
+    assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 0, 5, 0)
 
 
 def test_every_bad_row_is_reported(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,25 +169,11 @@ def _bad_copy(tmp_path: Path, replace: dict[str, str], name: str = "bad.tsv") ->
     ("old", "new", "row", "field", "message"),
     [
         (
-            "0\tAGENT\t9:05:10\t9:07:10",
-            "0\tAGENT\t9:04:30\t9:07:10",
-            3,
-            "ser_start",
-            "answer before arrival: ser_start 9:04:30 is 40 s before vru_exit 9:05:10",
-        ),
-        (
-            "AGENT\t11:10:24\t11:12:24\t120\tALICE",
-            "AGENT\t0:00:00\t0:00:00\t0\tALICE",
+            "20\tAGENT\t11:10:24",
+            "20\tSERVED\t11:10:24",
             13,
-            "ser_start",
-            "outcome AGENT (answered) but no service times",
-        ),
-        (
-            "9:10:05\t9:10:50\t45\tHANG",
-            "9:10:05\t9:08:50\t45\tHANG",
-            4,
-            "q_exit",
-            "timestamps go backwards: q_exit 9:08:50 is 75 s before q_start 9:10:05",
+            "outcome",
+            "unknown outcome 'SERVED'",
         ),
         ("\tNW\t990201\t9:30:00", "\tNW\t990231\t9:30:00", 7, "date", "day is out of range"),
         ("\t9:00:35\t9:03:35\t180", "\t9:00:35\t9:03:3x\t180", 2, "ser_exit", "is not a time"),
@@ -248,19 +233,82 @@ def test_missing_columns_are_listed_with_the_file(
 def test_skip_invalid_imports_good_rows_and_writes_rejects(
     bank: Session, settings: Settings, tmp_path: Path
 ) -> None:
-    path = _bad_copy(
-        tmp_path, {"AGENT\t11:10:24\t11:12:24\t120\tALICE": "AGENT\t0:00:00\t0:00:00\t0\tALICE"}
-    )
+    path = _bad_copy(tmp_path, {"20\tAGENT\t11:10:24": "20\tSERVED\t11:10:24"})
     report = _import(bank, settings, path, skip_invalid=True, report_dir=tmp_path / "out")
     assert (report.inserted, report.rejected) == (10, 1)
     assert report.rejects_path and report.report_path
     rejects = Path(report.rejects_path).read_text(encoding="utf-8").splitlines()
     assert rejects[0] == "line,field,message,raw"
-    assert rejects[1].startswith("13,ser_start,outcome AGENT (answered) but no service times")
+    assert rejects[1].startswith("13,outcome,\"unknown outcome 'SERVED' (AGENT, HANG or PHANTOM)\"")
     assert "AA0103\t10004" in rejects[1]
     assert Path(report.report_path).parent == tmp_path / "out"
     assert Path(report.report_path).name.startswith("bad.")
     assert Path(report.report_path).exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "external_id", "reason", "ended"),
+    [
+        (
+            "0\tAGENT\t9:05:10\t9:07:10",
+            "0\tAGENT\t9:04:30\t9:07:10",
+            "AA0101:10002",
+            "answer_before_arrival",
+            "07:07:10",
+        ),
+        (
+            "AGENT\t11:10:24\t11:12:24\t120\tALICE",
+            "AGENT\t0:00:00\t0:00:00\t0\tALICE",
+            "AA0103:10004",
+            "no_answer_time",
+            None,
+        ),
+        (
+            "20\tAGENT\t11:10:24\t11:12:24",
+            "20\tAGENT\t11:09:24\t11:12:24",
+            "AA0103:10004",
+            "answer_before_queue_exit",
+            "09:12:24",
+        ),
+        (
+            "9:10:05\t9:10:50\t45\tHANG",
+            "9:10:05\t9:08:50\t45\tHANG",
+            "AA0101:10003",
+            "queue_times_backwards",
+            None,
+        ),
+    ],
+)
+def test_a_known_outcome_with_contradictory_times_is_kept_with_its_timing_unknown(
+    bank: Session,
+    settings: Settings,
+    tmp_path: Path,
+    old: str,
+    new: str,
+    external_id: str,
+    reason: str,
+    ended: str | None,
+) -> None:
+    """Issue #15, point 5: the row is one contact of a known outcome; its wait is not known."""
+    path = _bad_copy(tmp_path, {old: new})
+    report = _import(bank, settings, path)
+    bank.commit()
+    assert (report.inserted, report.rejected) == (11, 0)
+    assert report.timing_untrusted == {reason: 1}
+    assert report.warnings_by_kind.get("timing_untrusted") == 1
+    batch = bank.get(ImportBatch, report.batch_id)
+    assert batch is not None and f'"timing_untrusted": {{"{reason}": 1}}' in batch.summary_json
+    contact = bank.scalars(select(Contact).where(Contact.external_id == external_id)).one()
+    expected = EXPECTED[external_id]
+    assert contact.outcome.value == expected[4]
+    assert (contact.timing_untrusted, contact.wait_s, contact.answered_at) == (reason, None, None)
+    assert contact.ended_at == (None if ended is None else _z(ended))
+    others = bank.scalars(select(Contact).where(Contact.external_id != external_id)).all()
+    assert len(others) == 10 and all(c.timing_untrusted is None for c in others)
+    assert all(c.wait_s is not None for c in others)
+    # imported again: nothing changes
+    again = _import(bank, settings, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 11)
 
 
 @pytest.fixture
@@ -288,39 +336,41 @@ def test_real_two_weeks_import_with_measured_counts_and_idempotence(
 ) -> None:
     technion = require_shared(TECHNION)
     session, settings = sqlite_session
-    with pytest.raises(Invalid, match=r"87 bad rows \(87 problems\); nothing was imported"):
-        _import(session, settings, technion, create_missing=True)
-    session.rollback()
-    assert session.scalar(select(func.count()).select_from(Contact)) == 0
-    assert session.scalar(select(func.count()).select_from(ImportBatch)) == 0
-
-    report = _import(session, settings, technion, create_missing=True, skip_invalid=True)
+    # every row has a known outcome: nothing is refused, even without --skip-invalid
+    report = _import(session, settings, technion, create_missing=True)
     session.commit()
     assert report.rows_read == 17456
-    assert report.inserted == 16203
-    assert report.rejected == 87
+    assert report.inserted == 16290
+    assert report.rejected == 0 and report.problems == []
     assert report.skipped == {"phantom": 143, "vru_only": 1023}
     assert report.warnings_by_kind == {
-        "customer_id_not_integer": 12,
+        "customer_id_not_integer": 13,  # 12 before: one is among the rows refused then
         "hang_with_service_times": 50,
         "ser_start_skew": 11136,
+        "timing_untrusted": 87,
         "vru_entry_after_exit": 16,
     }
     assert report.notes == {"crossed_midnight": 14}
-    kinds = ("no service times", "before the call left the queue", "answer before arrival")
-    reasons = Counter(next(k for k in kinds if k in p.message) for p in report.problems)
-    assert reasons == {
-        "no service times": 25,
-        "before the call left the queue": 58,
-        "answer before arrival": 4,
+    # the 87 rows refused before issue #15 point 5, kept with their timing unknown
+    assert report.timing_untrusted == {
+        "answer_before_arrival": 4,
+        "answer_before_queue_exit": 58,
+        "no_answer_time": 25,
     }
-    assert {p.field for p in report.problems} == {"ser_start"}
+    untrusted = dict(
+        session.execute(
+            select(Contact.timing_untrusted, func.count())
+            .where(Contact.wait_s.is_(None))
+            .group_by(Contact.timing_untrusted)
+        ).all()
+    )
+    assert untrusted == report.timing_untrusted
     outcomes = dict(
         session.execute(select(Contact.outcome, func.count()).group_by(Contact.outcome)).all()
     )
-    assert outcomes == {Outcome.answered: 14318, Outcome.abandoned: 1885}
+    assert outcomes == {Outcome.answered: 14405, Outcome.abandoned: 1885}
 
     again = _import(session, settings, technion, skip_invalid=True)
     session.commit()
-    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 16203)
-    assert session.scalar(select(func.count()).select_from(Contact)) == 16203
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 16290)
+    assert session.scalar(select(func.count()).select_from(Contact)) == 16290

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ccops.contacts.models import AgentStateEvent, Contact
@@ -30,13 +30,14 @@ def add_contact(
     queue: str,
     arrival: datetime,
     outcome: Outcome,
-    wait_s: float,
+    wait_s: float | None,
     talk_s: float = 0.0,
     hold_s: float = 0.0,
     wrap_s: float = 0.0,
     customer: str | None = None,
+    timing_untrusted: str | None = None,
 ) -> Contact:
-    """Store one contact as an importer would."""
+    """Store one contact as an importer would (``wait_s`` None: its timing is untrusted)."""
     q = session.scalars(select(Queue).where(Queue.name == queue)).one()
     local_min, offset_min = _local(arrival, q.site.timezone)
     contact = Contact(
@@ -51,12 +52,18 @@ def add_contact(
         hold_s=hold_s,
         wrap_s=wrap_s,
         customer_hash=hashlib.sha256(customer.encode()).hexdigest() if customer else None,
+        timing_untrusted=timing_untrusted or (None if wait_s is not None else "no_answer_time"),
         arrival_epoch_s=int(arrival.timestamp()),
         arrival_local_min=local_min,
         utc_offset_min=offset_min,
         content_hash="x",
     )
     session.add(contact)
+    if wait_s is None:
+        # the ORM writes the column's default 0 for None; an importer's Core insert writes null
+        session.flush()
+        session.execute(update(Contact).where(Contact.id == contact.id).values(wait_s=None))
+        session.expire(contact, ["wait_s"])
     return contact
 
 

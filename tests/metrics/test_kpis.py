@@ -127,6 +127,77 @@ def test_empty_denominators_give_null_not_zero(session: Session, source: kpi.Kpi
     assert row.asa_s is None and row.aht_s is None
 
 
+def _seed_untrusted(session: Session) -> None:
+    """The basic seed and, at 09:10 and 09:11, an answered and an abandoned contact whose timing
+    is untrusted (wait unknown: their source's timestamps disagree)."""
+    _seed_basic(session)
+    for ext, hms, outcome in (("u1", "09:10:00", A), ("u2", "09:11:00", AB)):
+        add_contact(
+            session,
+            ext=ext,
+            queue="Sales",
+            arrival=_utc(f"2024-01-15T{hms}+00:00"),
+            outcome=outcome,
+            wait_s=None,
+            talk_s=500 if outcome == A else 0,
+            timing_untrusted="answer_before_queue_exit",
+        )
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        (ServiceLevelVariant.exclude_short_abandons, 0.4),
+        (ServiceLevelVariant.abandons_count_against, 2 / 6),
+        (ServiceLevelVariant.abandons_ignored, 2 / 3),
+    ],
+)
+def test_contacts_with_untrusted_timing_count_but_stay_out_of_wait_kpis(
+    session: Session, source: kpi.KpiSource, variant: ServiceLevelVariant, expected: float
+) -> None:
+    """Issue #15, point 5: offered, answered, abandoned (and AHT, abandonment rate) count them;
+    service level, ASA and the longest wait are those of the contacts with trusted timing, so
+    the basic seed's values (see ``_seed_basic``) do not move."""
+    make_org(session, variant=variant)
+    _seed_untrusted(session)
+    day = date(2024, 1, 15)
+    first = kpi.queue_interval_kpis(source=source, first=day, last=day)[0]
+    assert (first.offered, first.answered, first.abandoned, first.short_abandoned) == (8, 4, 3, 1)
+    assert (first.timing_untrusted, first.answered_timing_untrusted) == (2, 1)
+    assert first.answered_within_target == 2
+    assert first.service_level == pytest.approx(expected, rel=1e-12)
+    assert first.asa_s == pytest.approx(70 / 3, rel=1e-12)
+    assert first.aht_s == pytest.approx(1130 / 4, rel=1e-12)
+    assert first.abandon_rate == pytest.approx(2 / 7, rel=1e-12)
+    assert first.max_wait_s == 60.0
+    # the period's KPIs recomputed from the intervals' counts give the same values
+    (period,) = kpi.queue_period_kpis(source=source, first=day, last=day)
+    assert (period.offered, period.answered, period.abandoned) == (9, 5, 3)
+    assert (period.timing_untrusted, period.answered_timing_untrusted) == (2, 1)
+    assert period.asa_s == pytest.approx(70 / 4, rel=1e-12)  # c7 answered at once (wait 0)
+    sl = {
+        ServiceLevelVariant.exclude_short_abandons: 3 / 6,
+        ServiceLevelVariant.abandons_count_against: 3 / 7,
+        ServiceLevelVariant.abandons_ignored: 3 / 4,
+    }
+    assert period.service_level == pytest.approx(sl[variant], rel=1e-12)
+
+
+def test_untrusted_timing_gives_identical_kpis_on_duckdb(
+    session: Session, source: kpi.KpiSource, tmp_path: Path
+) -> None:
+    make_org(session)
+    _seed_untrusted(session)
+    day = date(2024, 1, 15)
+    path = tmp_path / "contacts.parquet"
+    assert kpi.export_contacts_parquet(source=source, path=path, first=day, last=day) == 9
+    with kpi.source_for_parquet(path) as duck:
+        from_duck = kpi.queue_interval_kpis(source=duck, first=day, last=day)
+    assert from_duck == kpi.queue_interval_kpis(source=source, first=day, last=day)
+    assert from_duck[0].timing_untrusted == 2
+
+
 def test_dst_fall_back_day_has_25_hours_of_intervals(
     session: Session, source: kpi.KpiSource
 ) -> None:

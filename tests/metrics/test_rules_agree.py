@@ -5,8 +5,8 @@ Python.
 
 Contacts cover the edges: waits exactly at the short-abandon threshold and at the target (and a
 hair either side), every outcome, each service-level variant (one queue per variant), and groups
-whose denominators are zero. Null waits cannot be stored on a contact, so the rule compilers are
-also compared row by row on a probe table that has them.
+whose denominators are zero. The rule compilers are also compared row by row on a probe table
+with null waits (a contact whose timing is untrusted).
 """
 
 from __future__ import annotations
@@ -205,6 +205,9 @@ def test_kpi_rules_agree_on_stored_contacts(
         sums.short_abandons,
         sums.within_target,
     ) == tuple(totals)
+    for c in counts.values():  # every wait of these scenarios is known (trusted timing)
+        c[rules.TIMED.name] = c["offered"]
+        c[rules.ANSWERED_TIMED.name] = c["answered"]
     denominators = {
         v: rules.count_total(rules.service_level_ratio(v).denominator, c) for v, c in counts.items()
     }
@@ -317,12 +320,16 @@ def test_kpi_rule_compilers_agree_on_null_waits(
 ) -> None:
     rows = _probe_rows()
     expected = _python_flags(rows)
-    # a null wait is neither within target nor a short abandon, and counts where "not short" does
+    # a null wait (untrusted timing) is neither within target nor a short abandon, and is in no
+    # service-level denominator (service level is over contacts with trusted timing)
     null_abandon = next(
         f for r, f in zip(rows, expected, strict=True) if r["wait_s"] is None and r["outcome"] == AB
     )
     assert null_abandon[list(CONDITIONS).index("short_abandoned")] == 0
-    assert null_abandon[list(CONDITIONS).index("counted_exclude_short_abandons")] == 1
+    assert null_abandon[list(CONDITIONS).index("abandoned")] == 1
+    assert null_abandon[list(CONDITIONS).index("timed")] == 0
+    for v in ServiceLevelVariant:
+        assert null_abandon[list(CONDITIONS).index(f"counted_{v.value}")] == 0
 
     engine = session.get_bind()
     assert isinstance(engine, sa.Engine)

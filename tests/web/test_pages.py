@@ -216,7 +216,7 @@ def test_import_page_names_every_rejected_row_and_stores_nothing(world: World) -
     csrf = sign_in(client, "u-admin")
     rows = (
         "external_id,queue,arrival,answered_at,outcome,wait_s,talk_s\n"
-        "a1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:00+00:00,answered,,60\n"
+        "a1,Sales,2024-01-15T09:00:00+00:00,2024-01-15T08:59:00+00:00,lost,,60\n"
         "a2,Sales,2024-01-15T09:05:00+00:00,,abandoned,-3,0\n"
         "a3,Sales,2024-01-15T09:06:00+00:00,,abandoned,3,0\n"
     )
@@ -230,7 +230,7 @@ def test_import_page_names_every_rejected_row_and_stores_nothing(world: World) -
     assert "Nothing was imported." in html
     problems = re.findall(r'<td class="num">(\d+)</td>', html.split('id="import-problems"')[1])
     assert problems[:2] == ["2", "3"]
-    assert "answer is 60 s before arrival" in html
+    assert "unknown outcome" in html
     batches = world.client(Role.admin).get("/api/v1/imports").json()
     assert batches == []
     binary = client.post(

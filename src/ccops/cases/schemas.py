@@ -258,7 +258,8 @@ class ContactFactsOut(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     outcome: str
-    wait_s: float
+    wait_s: float | None
+    """None when the source's timestamps disagree (the contact's timing is untrusted)."""
     talk_s: float
     hold_s: float
     wrap_s: float

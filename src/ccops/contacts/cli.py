@@ -84,6 +84,10 @@ def _show(report: schemas.ImportReport, as_json: bool) -> None:
         counts += [{"what": f"skipped: {k}", "count": v} for k, v in item.skipped.items()]
         counts += [{"what": f"warning: {k}", "count": v} for k, v in item.warnings_by_kind.items()]
         counts += [{"what": f"note: {k}", "count": v} for k, v in item.notes.items()]
+        counts += [
+            {"what": f"kept, timing untrusted: {k}", "count": v}
+            for k, v in item.timing_untrusted.items()
+        ]
         title = f"Import of {item.kind.replace('_', ' ')} from {item.file} ({item.format})"
         print_table(title, counts, ["what", "count"])
         if item.pending_calls:

@@ -508,6 +508,7 @@ class Job:
                 "skipped": dict(sorted(tally.skipped.items())),
                 "warnings": dict(sorted(tally.warnings.items())),
                 "notes": dict(sorted(tally.notes.items())),
+                "timing_untrusted": dict(sorted(tally.timing_untrusted.items())),
                 "conflicts": counts.conflicts,
                 "created_queues": org.created_queues,
                 "created_people": org.created_people,
@@ -532,6 +533,7 @@ class Job:
             warnings_by_kind=dict(sorted(tally.warnings.items())),
             skipped=dict(sorted(tally.skipped.items())),
             notes=dict(sorted(tally.notes.items())),
+            timing_untrusted=dict(sorted(tally.timing_untrusted.items())),
             created_queues=list(org.created_queues),
             created_people=list(org.created_people),
             problems=[_problem_out(p) for p in tally.problems],
@@ -748,6 +750,7 @@ def contact_record(row: ContactRow, org: Org, job: Job, secret_key: str) -> dict
         "arrival_local_min": times.local_min,
         "utc_offset_min": times.utc_offset_min,
         **row.context.record(),
+        "timing_untrusted": row.timing_untrusted,
     }
     # The customer is left out of the hash: an erased customer stays erased when the same file
     # is imported again, and the hash cannot be used to confirm a guessed key.
@@ -765,8 +768,12 @@ def contact_record(row: ContactRow, org: Org, job: Job, secret_key: str) -> dict
             row.hold_s,
             row.wrap_s,
             *row.context.hash_values(),
+            # only when set, so that the hash of a trusted contact is what it was before
+            *(("timing", row.timing_untrusted) if row.timing_untrusted else ()),
         )
     )
+    if row.timing_untrusted:
+        job.tally.timing_untrusted[row.timing_untrusted] += 1
     return record
 
 

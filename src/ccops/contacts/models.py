@@ -67,10 +67,17 @@ class Contact(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
-    wait_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wait_s: Mapped[float | None] = mapped_column(Float, default=0.0)
+    """Null when the source's timestamps disagree (see ``timing_untrusted``). The importers write
+    it with Core inserts, where an explicit None is stored as null; the ORM would store the
+    default 0 for None, so a test or tool that wants a null wait updates it after the insert."""
     talk_s: Mapped[float] = mapped_column(Float, default=0.0)
     hold_s: Mapped[float] = mapped_column(Float, default=0.0)
     wrap_s: Mapped[float] = mapped_column(Float, default=0.0)
+    timing_untrusted: Mapped[str | None] = mapped_column(String(40))
+    """Why the contact's timing is not trusted (None: it is): its outcome is known, so it is
+    counted as offered, answered or abandoned, but its unknown wait is left out of wait-based KPIs
+    (see ``TIMING_REASONS`` in contacts.importers.base)."""
     customer_hash: Mapped[str | None] = mapped_column(String(64))
     arrival_epoch_s: Mapped[int] = mapped_column(BigInteger)
     arrival_local_min: Mapped[int] = mapped_column(BigInteger)
@@ -134,7 +141,7 @@ class IntervalReport(Base):
     short_abandoned: Mapped[int | None] = mapped_column(Integer)
     answered_within_target: Mapped[int | None] = mapped_column(Integer)
     handle_s: Mapped[float | None] = mapped_column(Float)
-    wait_s: Mapped[float | None] = mapped_column(Float)
+    wait_s: Mapped[float | None] = mapped_column(Float, default=0.0)
     content_hash: Mapped[str] = mapped_column(String(32))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
 

@@ -83,6 +83,7 @@ def list_contacts(
             talk_s=c.talk_s,
             hold_s=c.hold_s,
             wrap_s=c.wrap_s,
+            timing_untrusted=c.timing_untrusted,
             customer_known=c.customer_hash is not None,
             reason_code=c.reason_code,
             topic=c.topic,

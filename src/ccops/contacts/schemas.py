@@ -90,6 +90,11 @@ class ImportReport(BaseModel):
     warnings_by_kind: dict[str, int]
     skipped: dict[str, int] = Field(description="Rows that are not records, by reason.")
     notes: dict[str, int] = Field(description="Counts worth knowing that are not faults.")
+    timing_untrusted: dict[str, int] = Field(
+        default_factory=dict,
+        description="Contacts kept and counted (their outcome is known) whose timestamps "
+        "disagree, by reason: their wait is stored as unknown and left out of wait-based KPIs.",
+    )
     created_queues: list[str]
     created_people: list[str]
     problems: list[ProblemOut] = Field(description="Problems of rejected rows (first 1,000).")
@@ -168,10 +173,13 @@ class ContactOut(BaseModel):
     answered_at: datetime | None
     ended_at: datetime | None
     outcome: Outcome
-    wait_s: float
+    wait_s: float | None = Field(description="Null when the timing is untrusted.")
     talk_s: float
     hold_s: float
     wrap_s: float
+    timing_untrusted: str | None = Field(
+        default=None, description="Why the source's timestamps are not trusted (null: they are)."
+    )
     customer_known: bool
     reason_code: str | None = None
     topic: str | None = None

@@ -61,17 +61,22 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
     Returns:
         Columns: queue, interval_local_min, utc_offset_min, service_level_variant, target_s,
         offered, answered, abandoned, short_abandoned, answered_within_target, service_level,
-        asa_s, aht_s, abandon_rate, max_wait_s; ratios are null where their denominator is 0.
+        asa_s, aht_s, abandon_rate, max_wait_s, timed, answered_timed; ratios are null where
+        their denominator is 0. A contact with a null wait (untrusted timing) is counted in
+        offered, answered and abandoned and left out of the wait-based numbers (``rules``).
     """
     c = contacts
     answered = rules.ibis_condition(rules.ANSWERED, c)
+    answered_timed = rules.ibis_condition(rules.ANSWERED_TIMED, c)
     bucketed = c.mutate(
         interval_local_min=c.arrival_local_min - (c.arrival_local_min % interval_min),
         is_answered=_flag(answered),
         is_abandoned=rules.ibis_flag(rules.ABANDONED, c),
         is_short=rules.ibis_flag(rules.SHORT_ABANDONED, c),
         is_within=rules.ibis_flag(rules.ANSWERED_WITHIN_TARGET, c),
-        answered_wait_s=ibis.ifelse(answered, c.wait_s, 0.0),
+        is_timed=rules.ibis_flag(rules.TIMED, c),
+        is_answered_timed=_flag(answered_timed),
+        answered_wait_s=ibis.ifelse(answered_timed, c.wait_s, 0.0),
         handle_s=ibis.ifelse(answered, c.talk_s + c.hold_s + c.wrap_s, 0.0),
     )
     agg = bucketed.group_by(
@@ -82,6 +87,8 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
         abandoned=bucketed.is_abandoned.sum(),
         short_abandoned=bucketed.is_short.sum(),
         answered_within_target=bucketed.is_within.sum(),
+        timed=bucketed.is_timed.sum(),
+        answered_timed=bucketed.is_answered_timed.sum(),
         answered_wait_sum_s=bucketed.answered_wait_s.sum(),
         handle_sum_s=bucketed.handle_s.sum(),
         max_wait_s=bucketed.wait_s.max(),
@@ -93,7 +100,7 @@ def _with_ratios(agg: ir.Table) -> ir.Table:
     """Add service level (by variant), ASA, AHT and abandonment rate to aggregated counts."""
     return agg.mutate(
         service_level=rules.ibis_service_level(agg),
-        asa_s=rules.ibis_ratio(agg.answered_wait_sum_s, agg.answered),
+        asa_s=rules.ibis_ratio(agg.answered_wait_sum_s, agg.answered_timed),
         aht_s=rules.ibis_ratio(agg.handle_sum_s, agg.answered),
         abandon_rate=rules.ibis_rate(rules.ABANDON_RATE, agg),
     ).drop("answered_wait_sum_s", "handle_sum_s")
@@ -122,6 +129,8 @@ def report_interval_kpis(reports: ir.Table, interval_min: int) -> ir.Table:
         abandoned=bucketed.abandoned.sum(),
         short_abandoned=bucketed.short_abandoned.fill_null(0).sum(),
         answered_within_target=bucketed.answered_within_target.sum(),
+        timed=bucketed.offered.sum(),
+        answered_timed=bucketed.answered.sum(),
         answered_wait_sum_s=bucketed.wait_s.sum(),
         handle_sum_s=bucketed.handle_s.sum(),
         max_wait_s=ibis.null("float64"),

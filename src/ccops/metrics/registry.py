@@ -39,7 +39,7 @@ _METRICS = [
         "offered",
         N_("Offered"),
         N_("contacts"),
-        "count of contacts arriving in the interval",
+        "count of contacts arriving in the interval (contacts with untrusted timing included)",
         CONTACTS,
         N_("Every contact that reached the queue, whatever became of it."),
         "queue",
@@ -67,7 +67,8 @@ _METRICS = [
         "short_abandoned",
         N_("Short abandons"),
         N_("contacts"),
-        "count of abandoned contacts with wait_s < the queue's short_abandon_s (default 5 s)",
+        "count of abandoned contacts with wait_s < the queue's short_abandon_s (default 5 s); "
+        "an abandon with untrusted timing (null wait_s) is never short",
         CONTACTS,
         N_(
             "Abandons too quick to have been served (misdials, instant hang-ups); excluded from "
@@ -80,7 +81,8 @@ _METRICS = [
         "answered_within_target",
         N_("Answered within target"),
         N_("contacts"),
-        "count of answered contacts with wait_s <= the queue's target_s",
+        "count of answered contacts with wait_s <= the queue's target_s (a null wait_s, "
+        "untrusted timing, is not within target)",
         CONTACTS,
         N_("The numerator of service level."),
         "queue",
@@ -90,9 +92,11 @@ _METRICS = [
         "service_level",
         N_("Service level"),
         N_("fraction"),
-        "answered_within_target / (offered - short_abandoned) [variant exclude_short_abandons, "
-        "the default]; answered_within_target / offered [abandons_count_against]; "
-        "answered_within_target / answered [abandons_ignored]; null when the denominator is 0",
+        "over the contacts with trusted timing (timed = offered - contacts whose wait_s is null "
+        "because their timestamps disagree): answered_within_target / (timed - short_abandoned) "
+        "[variant exclude_short_abandons, the default]; answered_within_target / timed "
+        "[abandons_count_against]; answered_within_target / answered with trusted timing "
+        "[abandons_ignored]; null when the denominator is 0",
         CONTACTS,
         N_(
             "Share of contacts answered within the queue's threshold T; the variant is a queue "
@@ -105,7 +109,8 @@ _METRICS = [
         "asa_s",
         N_("Average speed of answer"),
         N_("seconds"),
-        "sum(wait_s of answered) / answered",
+        "sum(wait_s of answered) / answered, over answered contacts with trusted timing "
+        "(wait_s not null)",
         CONTACTS,
         N_("Mean wait of the contacts that were answered; null with no answered contact."),
         "queue",
@@ -135,7 +140,7 @@ _METRICS = [
         "max_wait_s",
         N_("Longest wait"),
         N_("seconds"),
-        "max(wait_s) over all contacts of the interval",
+        "max(wait_s) over all contacts of the interval with trusted timing (wait_s not null)",
         CONTACTS,
         N_("The longest any customer waited, answered or not."),
         "queue",

@@ -11,9 +11,14 @@ contacts (``offered`` or the number meeting a named condition, and differences o
 * a Python predicate or number (the live intraday totals and sums of interval rows).
 
 Edge semantics, identical in the three: a comparison with a missing (null) value is false, and a
-negation is "the condition does not hold" (so a null wait is neither short nor within target, and
-counts in the ``offered - short abandons`` denominator); a ratio whose denominator is zero (or a
-count that is unknown) is null.
+negation is "the condition does not hold" (so a null wait is neither short nor within target); a
+ratio whose denominator is zero (or a count that is unknown) is null.
+
+A null wait is a contact whose outcome is known but whose timing is not (the source's timestamps
+disagree; ``contact.timing_untrusted`` says why). It counts in offered, answered and abandoned
+(and so in the abandonment rate, never as a short abandon), and is left out of every wait-based
+number, numerator and denominator alike: service level is taken over the contacts with trusted
+timing (``timed``), and ASA over the answered ones (``answered_timed``).
 
 Pure: no I/O; Ibis and SQLAlchemy are imported by their compilers only.
 """
@@ -56,6 +61,13 @@ class OneOf:
 
 
 @dataclass(frozen=True)
+class Known:
+    """The named field is not null."""
+
+    field: str
+
+
+@dataclass(frozen=True)
 class All:
     """Every part holds (``All(())`` always holds)."""
 
@@ -77,7 +89,7 @@ class Flag:
     condition: Condition
 
 
-Condition = Compare | OneOf | All | Not | Flag
+Condition = Compare | OneOf | Known | All | Not | Flag
 
 
 @dataclass(frozen=True)
@@ -118,26 +130,47 @@ ANSWERED_WITHIN_TARGET = Flag(
     "answered_within_target", All((ANSWERED, Compare("wait_s", "<=", "target_s")))
 )
 """Answered within the queue's service-level target."""
-CONTACT_FLAGS = (ANSWERED, ABANDONED, SHORT_ABANDONED, ANSWERED_WITHIN_TARGET)
+TIMED = Flag("timed", Known("wait_s"))
+"""The contact's timing is trusted (its wait is known)."""
+ANSWERED_TIMED = Flag("answered_timed", All((ANSWERED, Known("wait_s"))))
+"""Answered, with a known wait: the denominator of ASA."""
+CONTACT_FLAGS = (
+    ANSWERED,
+    ABANDONED,
+    SHORT_ABANDONED,
+    ANSWERED_WITHIN_TARGET,
+    TIMED,
+    ANSWERED_TIMED,
+)
 
 DEFAULT_VARIANT = ServiceLevelVariant.exclude_short_abandons
 SL_COUNTED: Mapping[ServiceLevelVariant, Condition] = {
-    ServiceLevelVariant.exclude_short_abandons: Not(SHORT_ABANDONED),
-    ServiceLevelVariant.abandons_count_against: ALWAYS,
-    ServiceLevelVariant.abandons_ignored: ANSWERED,
+    ServiceLevelVariant.exclude_short_abandons: All((TIMED, Not(SHORT_ABANDONED))),
+    ServiceLevelVariant.abandons_count_against: TIMED,
+    ServiceLevelVariant.abandons_ignored: ANSWERED_TIMED,
 }
 """The contacts in the denominator of each service-level variant (the numerator is always the
-contacts answered within target)."""
+contacts answered within target): only contacts with trusted timing, whose wait is known."""
 
 
 def count_of(condition: Condition) -> CountExpr:
-    """The count of the contacts meeting ``condition``, from a group's counted columns."""
+    """The count of the contacts meeting ``condition``, from a group's counted columns.
+
+    ``All((a, Not(b)))`` of two flags is ``a - b``: every contact meeting ``b`` must meet ``a``
+    (a short abandon has a known wait)."""
     if condition == ALWAYS:
         return OFFERED
     if isinstance(condition, Flag):
         return Count(condition.name)
     if isinstance(condition, Not):
         return Minus(OFFERED, count_of(condition.part))
+    if (
+        isinstance(condition, All)
+        and len(condition.parts) == 2
+        and isinstance(condition.parts[0], Flag)
+        and isinstance(condition.parts[1], Not)
+    ):
+        return Minus(count_of(condition.parts[0]), count_of(condition.parts[1].part))
     raise ValueError(f"no counted column for {condition!r}")
 
 
@@ -179,6 +212,9 @@ def predicate(condition: Condition) -> Predicate:
     if isinstance(condition, OneOf):
         name, values = condition.field, frozenset(condition.values)
         return lambda c: c[name] in values
+    if isinstance(condition, Known):
+        known = condition.field
+        return lambda c: c[known] is not None
     if isinstance(condition, Not):
         part = predicate(condition.part)
         return lambda c: not part(c)
@@ -220,14 +256,19 @@ def service_level(
     offered: float,
     answered: float,
     short: float,
+    untimed: float = 0,
+    answered_untimed: float = 0,
 ) -> float | None:
     """Service level by the queue's variant from a group's counts (None when ``within`` is
-    unknown or the denominator is 0)."""
+    unknown or the denominator is 0); ``untimed`` contacts (``answered_untimed`` of them
+    answered) have untrusted timing and are left out."""
     counts = {
         OFFERED.name: offered,
         ANSWERED.name: answered,
         SHORT_ABANDONED.name: short,
         ANSWERED_WITHIN_TARGET.name: within,
+        TIMED.name: offered - untimed,
+        ANSWERED_TIMED.name: answered - answered_untimed,
     }
     return ratio_value(service_level_ratio(ServiceLevelVariant(variant)), counts)
 
@@ -255,6 +296,9 @@ def ibis_condition(condition: Condition, table: ir.Table) -> ir.BooleanValue:
         column = table[condition.field]
         values = [str(v.value) for v in condition.values]
         return column == values[0] if len(values) == 1 else column.isin(values)
+    if isinstance(condition, Known):
+        known: ir.BooleanValue = table[condition.field].notnull()
+        return known
     if isinstance(condition, Not):
         return ~ibis_condition(condition.part, table).fill_null(False)
     if not condition.parts:
@@ -326,6 +370,8 @@ def sql_condition(
         if len(condition.values) == 1:
             return column == condition.values[0]
         return column.in_(condition.values)
+    if isinstance(condition, Known):
+        return columns[condition.field].is_not(None)
     if isinstance(condition, Not):
         if condition.part == ALWAYS:
             return false()

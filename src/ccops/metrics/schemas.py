@@ -29,6 +29,11 @@ class QueueIntervalKpi(BaseModel):
     abandon_rate: float | None
     max_wait_s: float | None
     data_source: str
+    timing_untrusted: int = 0
+    """Contacts counted above whose timing is untrusted (their wait is unknown): left out of
+    service level, ASA and the longest wait."""
+    answered_timing_untrusted: int = 0
+    """The answered ones among them (left out of ASA's denominator)."""
 
 
 class AgentIntervalKpi(BaseModel):
@@ -74,6 +79,11 @@ class QueuePeriodKpi(BaseModel):
     abandon_rate: float | None
     max_wait_s: float | None
     data_source: str
+    timing_untrusted: int = 0
+    """Contacts counted above whose timing is untrusted (their wait is unknown): left out of
+    service level, ASA and the longest wait."""
+    answered_timing_untrusted: int = 0
+    """The answered ones among them (left out of ASA's denominator)."""
 
 
 class AgentPeriodKpi(BaseModel):

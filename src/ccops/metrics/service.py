@@ -375,6 +375,8 @@ def _queue_kpi(r: dict[str, Any], interval_min: int, data_source: str) -> schema
         abandon_rate=_num(r["abandon_rate"]),
         max_wait_s=_num(r["max_wait_s"]),
         data_source=data_source,
+        timing_untrusted=int(r["offered"]) - int(r["timed"]),
+        answered_timing_untrusted=int(r["answered"]) - int(r["answered_timed"]),
     )
 
 
@@ -512,7 +514,12 @@ def summarise_queue_kpis(
         short = sum(r.short_abandoned for r in items)
         within_known = all(r.answered_within_target is not None for r in items)
         within = sum(r.answered_within_target or 0 for r in items) if within_known else None
-        wait_total = sum((r.asa_s or 0.0) * r.answered for r in items)
+        untimed = sum(r.timing_untrusted for r in items)
+        answered_untimed = sum(r.answered_timing_untrusted for r in items)
+        timed_answered = answered - answered_untimed
+        wait_total = sum(
+            (r.asa_s or 0.0) * (r.answered - r.answered_timing_untrusted) for r in items
+        )
         handle_total = sum((r.aht_s or 0.0) * r.answered for r in items)
         waits = [r.max_wait_s for r in items if r.max_wait_s is not None]
         variant = items[0].service_level_variant
@@ -527,15 +534,23 @@ def summarise_queue_kpis(
                 short_abandoned=short,
                 answered_within_target=within,
                 service_level=rules.service_level(
-                    variant, within=within, offered=offered, answered=answered, short=short
+                    variant,
+                    within=within,
+                    offered=offered,
+                    answered=answered,
+                    short=short,
+                    untimed=untimed,
+                    answered_untimed=answered_untimed,
                 ),
                 service_level_variant=variant,
                 target_s=items[0].target_s,
-                asa_s=wait_total / answered if answered else None,
+                asa_s=wait_total / timed_answered if timed_answered else None,
                 aht_s=handle_total / answered if answered else None,
                 abandon_rate=rules.abandon_rate(abandoned=abandoned, short=short, offered=offered),
                 max_wait_s=max(waits) if waits else None,
                 data_source=", ".join(sorted({r.data_source for r in items})),
+                timing_untrusted=untimed,
+                answered_timing_untrusted=answered_untimed,
             )
         )
     return out

@@ -95,7 +95,7 @@ def prepare(session: Session, *, queue_name: str = QUEUE, day: date = LAUNCH) ->
     ).all()
     for c in contacts:
         arrival = _aware(c.arrival_at)
-        ended = _aware(c.ended_at) if c.ended_at else arrival + timedelta(seconds=c.wait_s)
+        ended = _aware(c.ended_at) if c.ended_at else arrival + timedelta(seconds=c.wait_s or 0)
         ext = f"demo-{c.external_id}"
         events.append(
             (

@@ -190,7 +190,7 @@ def run_feed(
     return stats, feed, ami
 
 
-def contacts(session: Session) -> dict[str, tuple[str, float, float, str | None]]:
+def contacts(session: Session) -> dict[str, tuple[str, float | None, float, str | None]]:
     session.expire_all()
     logins: dict[int, str] = {}
     for pid, login in session.execute(select(Person.id, Person.login)):

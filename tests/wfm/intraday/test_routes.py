@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ccops.contacts.models import Contact
 from ccops.db import make_engine, make_session_factory
 from ccops.settings import Settings
 from ccops.wfm.intraday import exceptions as exception_service
@@ -81,6 +83,50 @@ def test_events_api_answers_per_event_and_keeps_the_good_ones(
     assert again["duplicate"] == 1 and again["accepted"] == 0
     bad = admin_client.post("/api/v1/events", content=b"\xff\xfe{")
     assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "body"
+
+
+def test_an_event_with_a_known_outcome_and_contradictory_times_is_kept_with_its_timing_unknown(
+    admin_client: TestClient, session: Session
+) -> None:
+    """Issue #15, point 5, as for files: the contact counts, its wait is unknown."""
+    make_org(session, timezone="UTC")
+    session.commit()
+    events = [
+        {
+            "id": "e1",
+            "type": "contact",
+            "queue": "Sales",
+            "arrival": "2026-11-23T09:01:00+00:00",
+            "answered_at": "2026-11-23T09:00:00+00:00",
+            "outcome": "answered",
+            "talk_s": 100,
+        },
+        {
+            "id": "e2",
+            "type": "contact",
+            "queue": "Sales",
+            "arrival": "2026-11-23T09:02:00+00:00",
+            "outcome": "lost",
+            "wait_s": 5,
+        },
+    ]
+    body = "\n".join(json.dumps(e) for e in events)
+    r = admin_client.post(
+        "/api/v1/events", content=body, headers={"Content-Type": "application/x-ndjson"}
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert [x["status"] for x in out["results"]] == ["accepted", "rejected"]
+    assert out["results"][1]["field"] == "outcome"
+    session.expire_all()
+    (contact,) = session.scalars(select(Contact)).all()
+    assert (contact.external_id, contact.outcome.value) == ("e1", "answered")
+    assert (contact.timing_untrusted, contact.wait_s, contact.answered_at) == (
+        "answer_before_arrival",
+        None,
+        None,
+    )
+    assert contact.talk_s == 100.0
 
 
 def test_status_explain_and_exception_steps_over_the_api(

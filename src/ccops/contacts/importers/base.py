@@ -116,7 +116,8 @@ class ContactRow:
     outcome: Outcome
     answered_at: datetime | None = None
     ended_at: datetime | None = None
-    wait_s: float = 0.0
+    wait_s: float | None = 0.0
+    """None: unknown (``timing_untrusted`` says why)."""
     talk_s: float = 0.0
     hold_s: float = 0.0
     wrap_s: float = 0.0
@@ -125,6 +126,8 @@ class ContactRow:
     channel: str | None = None
     context: ContactContext = NO_CONTEXT
     raw: object = ""
+    timing_untrusted: str | None = None
+    """Why the row's timing is not trusted (a key of ``TIMING_REASONS``); None: it is."""
 
 
 @dataclass(slots=True)
@@ -273,15 +276,58 @@ def raw_text(raw: object) -> str:
     return "" if raw is None else str(raw)
 
 
+TIMING_REASONS = {
+    "no_answer_time": "answered, but the source gives no answer time",
+    "answer_before_arrival": "the answer time is before the arrival",
+    "answer_before_queue_exit": "service starts before the call left the queue (beyond clock skew)",
+    "end_before_start": "the end is before the answer (or the arrival)",
+    "queue_times_backwards": "the queue's own times go backwards (beyond clock skew)",
+}
+"""Why a contact whose outcome is known may have its timing stored as unknown (issue #15, 5).
+
+Such a contact is kept and counted as offered, answered or abandoned; its wait (and the answer or
+end time found wrong) is stored as null, and wait-based KPIs (ASA, service level, short
+abandons, longest wait) leave it out. A row whose *outcome* is unknown, or with an impossible
+value (a negative duration, a time that is not a time), is still refused."""
+
+
+def distrust_timing(row: ContactRow, reason: str) -> None:
+    """Keep ``row`` with its timing unknown: no wait and no answer time, no end time before the
+    arrival (the outcome, queue, agent, talk and context stay)."""
+    row.timing_untrusted = reason
+    row.wait_s = None
+    row.answered_at = None
+    if reason == "end_before_start" or (row.ended_at is not None and row.ended_at < row.arrival_at):
+        row.ended_at = None
+
+
+def untrusted_timing_of(row: ContactRow) -> str | None:
+    """The reason to distrust a row's timing, when its outcome is known but its times disagree
+    (None: the timing is consistent, or already marked)."""
+    if row.timing_untrusted is not None:
+        return None
+    answered = row.outcome in (Outcome.answered, Outcome.transferred)
+    if answered and row.answered_at is None:
+        return "no_answer_time"
+    if row.answered_at is not None and row.answered_at < row.arrival_at:
+        return "answer_before_arrival"
+    if row.ended_at is not None and row.ended_at < (row.answered_at or row.arrival_at):
+        return "end_before_start"
+    return None
+
+
 def check_contact(row: ContactRow, file: str) -> list[Problem]:
-    """Return what is inconsistent in a parsed contact (order of times, signs, outcome)."""
+    """Return what is inconsistent in a parsed contact (order of times, signs, outcome).
+
+    A contact whose outcome is known but whose times disagree is not a problem: it is kept with
+    its timing unknown (``untrusted_timing_of``, ``distrust_timing``) before this check."""
     problems: list[Problem] = []
 
     def bad(message: str, fld: str) -> None:
         problems.append(Problem(message, field=fld, row=row.line, file=file))
 
     answered = row.outcome in (Outcome.answered, Outcome.transferred)
-    if answered and row.answered_at is None:
+    if answered and row.answered_at is None and row.timing_untrusted is None:
         bad(f"outcome {row.outcome.value} needs an answer time", "answered_at")
     if not answered and row.answered_at is not None:
         bad(f"outcome {row.outcome.value} cannot have an answer time", "answered_at")
@@ -296,7 +342,9 @@ def check_contact(row: ContactRow, file: str) -> list[Problem]:
             bad(f"timestamps go backwards: end is {gap:g} s before {what}", "ended_at")
     for name in ("wait_s", "talk_s", "hold_s", "wrap_s"):
         value = getattr(row, name)
-        if not math.isfinite(value):
+        if value is None and name == "wait_s" and row.timing_untrusted is not None:
+            continue
+        if value is None or not math.isfinite(value):
             bad(f"{name} is not a number", name)
         elif value < 0:
             bad(f"negative duration {value:g}", name)
@@ -320,6 +368,8 @@ class Tally:
         self._examples_by_kind: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()
+        self.timing_untrusted: Counter[str] = Counter()
+        """Contacts kept with their timing unknown, by reason (``TIMING_REASONS``)."""
         self.rows_read = 0
         self._sink: RejectsSink | None = None
 

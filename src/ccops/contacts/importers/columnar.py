@@ -73,6 +73,7 @@ CONTACT_SCHEMA = pa.schema(
         ("transcript_ref", pa.string()),
         ("csat", pa.int64()),
         ("nps", pa.int64()),
+        ("timing_untrusted", pa.string()),
         ("content_hash", pa.string()),
         ("batch_id", pa.int64()),
     ]
@@ -504,6 +505,7 @@ def convert(
                     "transcript_ref",
                     "csat",
                     "nps",
+                    "timing_untrusted",
                 )
             },
             "content_hash": pa.array(hashes, pa.string()),

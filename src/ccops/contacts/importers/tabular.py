@@ -39,6 +39,7 @@ from pydantic import ValidationError
 from ccops.contacts.importers.base import (
     CONTEXT_FIELDS,
     NO_CONTEXT,
+    TIMING_REASONS,
     AgentStateRow,
     ContactContext,
     ContactRow,
@@ -47,9 +48,11 @@ from ccops.contacts.importers.base import (
     RejectedRow,
     Tally,
     check_contact,
+    distrust_timing,
     normalise_customer_key,
     time_fields,
     to_utc,
+    untrusted_timing_of,
 )
 from ccops.contacts.schemas import Mapping
 from ccops.enums import AgentState, Outcome
@@ -533,10 +536,25 @@ def contact_parser(
             row = _contact(reader, record, line, raw, outcomes, zone_for, tally)
         except _RowError as exc:
             return RejectedRow(line, [tally.problem(exc.message, row=line, field=exc.field)], raw)
-        problems = check_contact(row, label)
-        return RejectedRow(line, problems, raw) if problems else row
+        return _checked(row, label, raw, tally)
 
     return parse
+
+
+def _checked(row: ContactRow, label: str, raw: object, tally: Tally) -> ContactRow | RejectedRow:
+    """The row, its timing distrusted when its outcome is known but its times disagree (issue
+    #15, point 5: kept and counted, wait unknown, a warning), or its remaining problems."""
+    reason = untrusted_timing_of(row)
+    if reason is not None:
+        distrust_timing(row, reason)
+        tally.warn(
+            "timing_untrusted",
+            f"{TIMING_REASONS[reason]}: kept as {row.outcome.value}, its wait unknown",
+            row=row.line,
+            field="answered_at",
+        )
+    problems = check_contact(row, label)
+    return RejectedRow(row.line, problems, raw) if problems else row
 
 
 def outcome_map(mapping: Mapping) -> dict[str, Outcome]:
@@ -581,12 +599,15 @@ def _contact(
     wrap = reader.duration(record, "wrap_s") or 0.0
 
     if outcome in ANSWERED:
-        if answered is None:
-            if wait is None:
+        if answered is None and wait is None:
+            # answered (the outcome is known) at an unknown time: kept, timing untrusted
+            if talk is None:
                 raise _RowError(
-                    "answered_at", f"outcome {outcome.value} needs answered_at or wait_s"
+                    "talk_s",
+                    f"outcome {outcome.value} without answered_at or wait_s needs talk_s",
                 )
-            answered = arrival + timedelta(seconds=wait)
+        elif answered is None:
+            answered = arrival + timedelta(seconds=wait or 0.0)
         elif answered >= arrival:
             from_times = _seconds_between(answered, arrival)
             if wait is not None and abs(wait - from_times) > TOLERANCE_S:
@@ -600,8 +621,11 @@ def _contact(
         if talk is None:
             if ended is None:
                 raise _RowError("talk_s", f"outcome {outcome.value} needs talk_s or ended_at")
+            assert answered is not None  # without one, talk_s was required above
             talk = max(0.0, _seconds_between(ended, answered) - hold)
-        if ended is None:
+        if answered is None or (ended is None and answered < arrival):
+            pass  # the answer time is unknown (or wrong): so is the end, unless given
+        elif ended is None:
             ended = answered + timedelta(seconds=talk + hold)
         elif ended >= answered:
             from_times = _seconds_between(ended, answered) - hold
@@ -642,7 +666,7 @@ def _contact(
         outcome=outcome,
         answered_at=answered,
         ended_at=ended,
-        wait_s=wait if wait is not None else 0.0,
+        wait_s=wait if wait is not None or outcome in ANSWERED else 0.0,
         talk_s=talk if talk is not None else 0.0,
         hold_s=hold,
         wrap_s=wrap,
@@ -878,8 +902,7 @@ def parse_contact_record(
         row = _contact(reader, record, line, record, _value_map({}, Outcome), zone_for, tally)
     except _RowError as exc:
         return RejectedRow(line, [tally.problem(exc.message, row=line, field=exc.field)], record)
-    problems = check_contact(row, label)
-    return RejectedRow(line, problems, record) if problems else row
+    return _checked(row, label, record, tally)
 
 
 def parse_agent_state_record(

@@ -15,12 +15,14 @@ Rules (the issue's, plus the judgement calls named here):
 * A time smaller than the one before it crossed midnight when that makes a step of at most 12 h
   forward; a step back of at most 15 s is clock skew between the voice menu, queue and agent
   systems: the later system's times are shifted onto the earlier one (a warning). A step back of
-  more than 15 s is an error of the row.
+  more than 15 s (service starting 16-170 s before the call left the queue, say) leaves the
+  call's outcome certain but its timing not: the contact is kept and counted, with its wait and
+  answer time unknown and the reason in ``timing_untrusted`` (issue #15, point 5).
 * vru_entry is not stored; a vru_entry after vru_exit (negative vru_time) is a warning, because
   the arrival (vru_exit) is confirmed by the queue's own clock (q_start).
 * q_time and ser_time that disagree with their timestamps are recomputed from the timestamps.
-* An AGENT row without service times (ser_start and ser_exit 0:00:00, ser_time 0) is an error:
-  there is no answer time to store.
+* An AGENT row without service times (ser_start and ser_exit 0:00:00, ser_time 0) was answered
+  at an unknown time: kept, timing untrusted (``no_answer_time``).
 * customer_id 0 is unknown; a value that is not an integer (a spreadsheet's 6.02701E+11 lost its
   digits) is stored as unknown with a warning. server NO_SERVER: no agent recorded.
 """
@@ -34,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from ccops.contacts.importers.base import (
     SKEW_LIMIT_S,
+    TIMING_REASONS,
     ContactRow,
     NonexistentLocalTime,
     RejectedRow,
@@ -228,23 +231,15 @@ def _contact(
     _seconds(get("vru_time"), "vru_time")
 
     queue_end = arrival
+    untrusted: str | None = None
     if queued:
         q_start, how = _place(arrival, _clock(q_start_text, "q_start"))
         crossed |= how == "midnight"
-        if how == "back":
-            raise _RowError(
-                "q_start",
-                f"timestamps go backwards: q_start {q_start_text} is {arrival - q_start} s before "
-                f"vru_exit {get('vru_exit')}",
-            )
         q_exit, how_exit = _place(q_start, _clock(q_exit_text, "q_exit"))
         crossed |= how_exit == "midnight"
-        if how_exit == "back":
-            raise _RowError(
-                "q_exit",
-                f"timestamps go backwards: q_exit {q_exit_text} is {q_start - q_exit} s before "
-                f"q_start {q_start_text}",
-            )
+        if how == "back" or how_exit == "back":
+            untrusted = "queue_times_backwards"
+            q_start, q_exit = max(q_start, arrival), max(q_exit, q_start, arrival)
         if how == "skew":
             tally.warn(
                 "q_start_skew",
@@ -260,7 +255,7 @@ def _contact(
                 field="q_exit",
             )
             q_exit = q_start
-        if q_exit - q_start != q_time:
+        if untrusted is None and q_exit - q_start != q_time:
             tally.warn(
                 "q_time_recomputed",
                 f"q_time {q_time} disagrees with q_start..q_exit ({q_exit - q_start} s)",
@@ -273,72 +268,66 @@ def _contact(
     ser_time = _seconds(get("ser_time"), "ser_time")
     has_service = not (ser_start_text == ZERO and ser_exit_text == ZERO and ser_time == 0)
     answered_at = ended_at = None
+    wait: int | None
     talk = 0
     agent: str | None = None
     if outcome == "AGENT":
-        if not has_service:
-            raise _RowError(
-                "ser_start", "outcome AGENT (answered) but no service times (ser_start 0:00:00)"
-            )
-        ser_start, how = _place(queue_end, _clock(ser_start_text, "ser_start"))
-        crossed |= how == "midnight"
-        reference = "q_exit" if queued else "vru_exit"
-        if how == "back":
-            gap = queue_end - ser_start
-            if queued:
-                message = (
-                    f"service starts {gap} s before the call left the queue "
-                    f"(ser_start {ser_start_text}, q_exit {q_exit_text}); more than the "
-                    f"{SKEW_LIMIT_S} s of clock skew tolerated"
-                )
-            else:
-                message = (
-                    f"answer before arrival: ser_start {ser_start_text} is {gap} s before "
-                    f"vru_exit {get('vru_exit')}; more than the {SKEW_LIMIT_S} s of clock skew "
-                    "tolerated"
-                )
-            raise _RowError("ser_start", message)
-        ser_exit, how_exit = _place(ser_start, _clock(ser_exit_text, "ser_exit"))
-        crossed |= how_exit == "midnight"
-        if how_exit == "back":
-            raise _RowError(
-                "ser_exit",
-                f"timestamps go backwards: ser_exit {ser_exit_text} is {ser_start - ser_exit} s "
-                f"before ser_start {ser_start_text}",
-            )
-        shift = 0
-        if how == "skew":
-            shift = queue_end - ser_start
-            tally.warn(
-                "ser_start_skew",
-                f"ser_start {ser_start_text} is {shift} s before {reference}; service times "
-                "shifted onto the queue's clock",
-                row=line,
-                field="ser_start",
-            )
-        if how_exit == "skew":
-            tally.warn(
-                "ser_exit_skew",
-                f"ser_exit {ser_exit_text} is {ser_start - ser_exit} s before ser_start; clamped",
-                row=line,
-                field="ser_exit",
-            )
-            ser_exit = ser_start
-        talk = ser_exit - ser_start
-        if talk != ser_time:
-            tally.warn(
-                "ser_time_recomputed",
-                f"ser_time {ser_time} disagrees with ser_start..ser_exit ({talk} s)",
-                row=line,
-                field="ser_time",
-            )
-        answered = ser_start + shift
         server = get("server")
         agent = None if server.upper() in ("NO_SERVER", "") else server
-        answered_at = _utc(day, answered, zone, "ser_start", line, tally)
-        ended_at = _utc(day, ser_exit + shift, zone, "ser_exit", line, tally)
-        wait = answered - arrival
         result_outcome = Outcome.answered
+        if not has_service:
+            # answered (the outcome is certain), but when is not recorded
+            untrusted = "no_answer_time"
+            wait = None
+        else:
+            ser_start, how = _place(queue_end, _clock(ser_start_text, "ser_start"))
+            crossed |= how == "midnight"
+            reference = "q_exit" if queued else "vru_exit"
+            ser_exit, how_exit = _place(ser_start, _clock(ser_exit_text, "ser_exit"))
+            crossed |= how_exit == "midnight"
+            shift = 0
+            if how == "back":
+                # service starts too long before the call left the queue (or arrived): the
+                # answer time, so the wait, is unknown; the service's own length still holds
+                untrusted = "answer_before_queue_exit" if queued else "answer_before_arrival"
+            elif how == "skew":
+                shift = queue_end - ser_start
+                tally.warn(
+                    "ser_start_skew",
+                    f"ser_start {ser_start_text} is {shift} s before {reference}; service times "
+                    "shifted onto the queue's clock",
+                    row=line,
+                    field="ser_start",
+                )
+            if how_exit == "back":
+                untrusted = untrusted or "end_before_start"
+                ser_exit = ser_start
+            elif how_exit == "skew":
+                tally.warn(
+                    "ser_exit_skew",
+                    f"ser_exit {ser_exit_text} is {ser_start - ser_exit} s before ser_start; "
+                    "clamped",
+                    row=line,
+                    field="ser_exit",
+                )
+                ser_exit = ser_start
+            talk = ser_exit - ser_start
+            if talk != ser_time and how_exit != "back":
+                tally.warn(
+                    "ser_time_recomputed",
+                    f"ser_time {ser_time} disagrees with ser_start..ser_exit ({talk} s)",
+                    row=line,
+                    field="ser_time",
+                )
+            if untrusted is None:
+                answered = ser_start + shift
+                answered_at = _utc(day, answered, zone, "ser_start", line, tally)
+                ended_at = _utc(day, ser_exit + shift, zone, "ser_exit", line, tally)
+                wait = answered - arrival
+            else:
+                wait = None
+                if ser_exit >= arrival and how_exit != "back":
+                    ended_at = _utc(day, ser_exit, zone, "ser_exit", line, tally)
     else:
         if has_service:
             tally.warn(
@@ -347,9 +336,12 @@ def _contact(
                 row=line,
                 field="ser_start",
             )
-        ended_at = _utc(day, queue_end, zone, "q_exit", line, tally)
-        wait = queue_end - arrival
         result_outcome = Outcome.abandoned
+        if untrusted is None:
+            ended_at = _utc(day, queue_end, zone, "q_exit", line, tally)
+            wait = queue_end - arrival
+        else:
+            wait = None
 
     customer_text = get("customer_id")
     customer = normalise_customer_key(customer_text)
@@ -363,6 +355,15 @@ def _contact(
         customer = None
     if crossed:
         tally.notes["crossed_midnight"] += 1
+    if untrusted is not None:
+        tally.warn(
+            "timing_untrusted",
+            f"{TIMING_REASONS[untrusted]}: kept as {result_outcome.value}, its wait unknown "
+            f"(vru_exit {get('vru_exit')}, q_start {q_start_text}, q_exit {q_exit_text}, "
+            f"ser_start {ser_start_text}, ser_exit {ser_exit_text})",
+            row=line,
+            field="q_start" if untrusted == "queue_times_backwards" else "ser_start",
+        )
     return ContactRow(
         line=line,
         external_id=f"{vru_line}:{call_id}",
@@ -371,11 +372,12 @@ def _contact(
         outcome=result_outcome,
         answered_at=answered_at,
         ended_at=ended_at,
-        wait_s=float(wait),
+        wait_s=None if wait is None else float(wait),
         talk_s=float(talk),
         agent=agent,
         customer_key=customer,
         raw=text,
+        timing_untrusted=untrusted,
     )
 
 

@@ -62,7 +62,9 @@ _ABANDONED = kpi_rules.predicate(kpi_rules.ABANDONED)
 _SHORT = kpi_rules.predicate(kpi_rules.SHORT_ABANDONED)
 
 
-def contact_flags(outcome: Outcome, wait_s: float, queue: Queue) -> tuple[bool, bool, bool, bool]:
+def contact_flags(
+    outcome: Outcome, wait_s: float | None, queue: Queue
+) -> tuple[bool, bool, bool, bool]:
     """The KPI rules of the live totals for one contact: whether it was answered, answered
     within the queue's target, abandoned, and a short abandon (left before the queue's
     short-abandon threshold)."""
@@ -102,7 +104,8 @@ class Deltas:
         bucket = local - local % INTERVAL_MIN
         offset = int(rec["utc_offset_min"])
         start_s = (bucket - offset) * 60
-        wait = float(rec["wait_s"])
+        # a contact with untrusted timing (null wait) is neither short nor within target
+        wait = None if rec["wait_s"] is None else float(rec["wait_s"])
         answered, within, abandoned, short = contact_flags(Outcome(rec["outcome"]), wait, queue)
         self.add(
             queue.id,
@@ -115,7 +118,7 @@ class Deltas:
             abandoned=sign * abandoned,
             short_abandoned=sign * short,
             handle_sum_s=sign * answered * (rec["talk_s"] + rec["hold_s"] + rec["wrap_s"]),
-            answered_wait_sum_s=sign * answered * wait,
+            answered_wait_sum_s=sign * answered * (wait or 0.0),
         )
 
     def span(

@@ -296,6 +296,7 @@ def validate_contact(
         "utc_offset_min": times.utc_offset_min,
         "batch_id": None,
         **row.context.record(),
+        "timing_untrusted": row.timing_untrusted,
     }
     rec["content_hash"] = content_hash(
         (
@@ -311,6 +312,7 @@ def validate_contact(
             row.hold_s,
             row.wrap_s,
             *row.context.hash_values(),
+            *(("timing", row.timing_untrusted) if row.timing_untrusted else ()),
         )
     )
     c.record = rec
