@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0048"
-# TODO at merge: 0047 (written in parallel); 0046 until then so this branch's tests run
-down_revision: str | None = "0046"
+down_revision: str | None = "0047"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
