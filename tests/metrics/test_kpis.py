@@ -156,9 +156,11 @@ def _seed_untrusted(session: Session) -> None:
 def test_contacts_with_untrusted_timing_count_but_stay_out_of_wait_kpis(
     session: Session, source: kpi.KpiSource, variant: ServiceLevelVariant, expected: float
 ) -> None:
-    """Issue #15, point 5: offered, answered, abandoned (and AHT, abandonment rate) count them;
-    service level, ASA and the longest wait are those of the contacts with trusted timing, so
-    the basic seed's values (see ``_seed_basic``) do not move."""
+    """Issue #15, point 5: offered, answered, abandoned (and the abandonment rate) count them;
+    service level, ASA, AHT and the longest wait are those of the contacts with trusted timing,
+    so the basic seed's values (see ``_seed_basic``) do not move. AHT leaves out the untimed
+    answered contact's 500 s of talk: counting it would give 1130/4, and a contact without
+    service times (talk stored as 0) would pull AHT down as a 0 s handle."""
     make_org(session, variant=variant)
     _seed_untrusted(session)
     day = date(2024, 1, 15)
@@ -168,7 +170,7 @@ def test_contacts_with_untrusted_timing_count_but_stay_out_of_wait_kpis(
     assert first.answered_within_target == 2
     assert first.service_level == pytest.approx(expected, rel=1e-12)
     assert first.asa_s == pytest.approx(70 / 3, rel=1e-12)
-    assert first.aht_s == pytest.approx(1130 / 4, rel=1e-12)
+    assert first.aht_s == pytest.approx(630 / 3, rel=1e-12)
     assert first.abandon_rate == pytest.approx(2 / 7, rel=1e-12)
     assert first.max_wait_s == 60.0
     # the period's KPIs recomputed from the intervals' counts give the same values
@@ -176,6 +178,7 @@ def test_contacts_with_untrusted_timing_count_but_stay_out_of_wait_kpis(
     assert (period.offered, period.answered, period.abandoned) == (9, 5, 3)
     assert (period.timing_untrusted, period.answered_timing_untrusted) == (2, 1)
     assert period.asa_s == pytest.approx(70 / 4, rel=1e-12)  # c7 answered at once (wait 0)
+    assert period.aht_s == pytest.approx((630 + 50) / 4, rel=1e-12)  # c7's handle is 50 s
     sl = {
         ServiceLevelVariant.exclude_short_abandons: 3 / 6,
         ServiceLevelVariant.abandons_count_against: 3 / 7,

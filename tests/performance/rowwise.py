@@ -169,19 +169,22 @@ def _from_contacts(kpi: str, rows: Sequence[Row]) -> Measure:
     if kpi == "repeat_contact_rate":
         keyed = [r for r in rows if _repeat_trial(r)]
         return _proportion(sum(1 for r in keyed if r[8]), len(keyed))
+    # a null wait is untrusted timing: such a contact is in no wait- or handle-based number
+    timed = [r for r in rows if r[2] is not None]
+    answered_timed = [r for r in answered if r[2] is not None]
     if kpi == "aht_s":
-        return _mean([float(r[3]) for r in answered])
+        return _mean([float(r[3]) for r in answered_timed])
     if kpi == "asa_s":
-        return _mean([float(r[2]) for r in answered])
-    short = [r for r in rows if r[1] == Outcome.abandoned and r[2] < r[5]]
+        return _mean([float(r[2]) for r in answered_timed])
+    short = [r for r in timed if r[1] == Outcome.abandoned and r[2] < r[5]]
     if kpi == "abandon_rate":
         real = len(rows) - len(short)
         abandoned = sum(1 for r in rows if r[1] == Outcome.abandoned) - len(short)
         return _proportion(abandoned, real)
     # service level: the numerator and denominator of each queue's own variant, summed
-    within = sum(1 for r in answered if r[2] <= r[4])
+    within = sum(1 for r in answered_timed if r[2] <= r[4])
     denominator = 0
-    for r in rows:
+    for r in timed:
         variant = r[6]
         if variant == ServiceLevelVariant.abandons_ignored:
             denominator += r[1] in ANSWERED_OUTCOMES

@@ -1,9 +1,10 @@
 """The grouped SQL aggregates give the numbers of the row-by-row computation they replaced.
 
 A seeded random world (three queues with the three service-level variants, two teams, contacts
-with repeats, ties, short abandons and people nobody handled, agent states across midnight and
-period ends) is measured both ways on SQLite and PostgreSQL, for every contact and state KPI of
-every person, team and the centre, and for the funnel, the control charts and the team's people.
+with repeats, ties, short abandons, untrusted timing (no wait) and people nobody handled, agent
+states across midnight and period ends) is measured both ways on SQLite and PostgreSQL, for every
+contact and state KPI of every person, team and the centre, and for the funnel, the control
+charts and the team's people.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def _seed(session: Session) -> None:
             epoch = int(rows[-1]["arrival_epoch_s"])  # type: ignore[call-overload]
         offset = int(rng.choice([0, 60, -300]))
         at = datetime.fromtimestamp(epoch, UTC)
+        wait = float(rng.exponential(20.0))
+        untimed = n % 13 == 5  # timing untrusted (issue #15, 5): wait unknown, outcome known
         rows.append(
             {
                 "source": "agg",
@@ -94,7 +97,8 @@ def _seed(session: Session) -> None:
                 "answered_at": at if answered else None,
                 "ended_at": at,
                 "outcome": outcome,
-                "wait_s": float(rng.exponential(20.0)),
+                "wait_s": None if untimed else wait,
+                "timing_untrusted": "no_answer_time" if untimed else None,
                 "talk_s": float(rng.gamma(4.0, 60.0)) if answered else 0.0,
                 "hold_s": float(rng.exponential(10.0)) if answered else 0.0,
                 "wrap_s": float(rng.exponential(30.0)) if answered else 0.0,

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ccops.contacts.models import Contact
 from ccops.enums import Role, ScopeKind
 from ccops.errors import Invalid, NotFound
 from ccops.org import schemas as org_schemas
@@ -18,11 +19,13 @@ from ccops.performance import attrition as perf_attrition
 from ccops.performance import charts as perf_charts
 from ccops.performance import coaching as perf_coaching
 from ccops.performance import floor_time as perf_floor_time
+from ccops.performance import measures as perf_measures
 from ccops.performance import models as m
 from ccops.performance import reports as perf_reports
 from ccops.performance import reviews as perf_reviews
 from ccops.performance import schemas as s
 from ccops.performance import scorecards as perf_scorecards
+from ccops.performance import subjects as perf_subjects
 from tests.factories.performance import DAY, add_contacts, add_horizon, make_centre
 
 ALL = org_service.EVERYTHING
@@ -102,6 +105,46 @@ def test_mean_has_the_hand_computed_t_interval(session: Session) -> None:
     assert aht.low == pytest.approx(123.341494, abs=1e-5)
     assert aht.high == pytest.approx(166.658506, abs=1e-5)
     assert aht.n == 10
+
+
+def test_untimed_answered_contacts_stay_out_of_aht_and_asa(session: Session) -> None:
+    """Issue #15, point 5: three answered contacts of alice with untrusted timing (wait unknown;
+    one with no service times, stored as talk 0) change neither her AHT nor her ASA, nor their
+    n: the values, intervals and n are those of the ten timed contacts above (AHT 145, ASA 5),
+    not (1450 + 900) / 13 = 180.8 s and 50 / 13 = 3.8 s."""
+    make_centre(session)
+    add_contacts(
+        session,
+        login="alice",
+        day=DAY,
+        answered=10,
+        repeats=0,
+        handle_s=[100.0 + 10 * i for i in range(10)],
+    )
+    add_contacts(session, login="alice", day=DAY, answered=3, repeats=0, handle_s=[0, 900, 0])
+    untimed = session.scalars(select(Contact.id).where(Contact.talk_s.in_([0.0, 900.0]))).all()
+    assert len(untimed) == 3
+    session.execute(
+        update(Contact)
+        .where(Contact.id.in_(untimed))
+        .values(wait_s=None, answered_at=None, timing_untrusted="no_answer_time")
+    )
+    card = perf_scorecards.person_scorecard(
+        session=session, login="alice", first=DAY, last=DAY, scope=ALL
+    )
+    aht = next(v for v in card.values if v.kpi == "aht_s")
+    assert aht.actual == pytest.approx(145.0)
+    assert aht.low == pytest.approx(123.341494, abs=1e-5)
+    assert aht.high == pytest.approx(166.658506, abs=1e-5)
+    assert aht.n == 10
+    # ASA is a queue KPI, measured for the centre (alice's contacts are all of its contacts)
+    centre = perf_subjects.centre_subject(ALL)
+    asa = perf_measures.measure(session=session, subject=centre, kpi="asa_s", first=DAY, last=DAY)
+    assert (asa.actual, asa.n) == (pytest.approx(5.0), 10)
+    aht_centre = perf_measures.measure(
+        session=session, subject=centre, kpi="aht_s", first=DAY, last=DAY
+    )
+    assert (aht_centre.actual, aht_centre.n) == (pytest.approx(145.0), 10)
 
 
 def test_too_few_observations_are_said_not_shown(session: Session) -> None:

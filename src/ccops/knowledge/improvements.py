@@ -477,9 +477,9 @@ def _subject(session: Session, record: ImprovementRecord, scope: Scope) -> perf_
 
 
 def _mean_sums(kpi: str, c: perf_sums.ContactSums) -> MeanSums:
-    if kpi == "asa_s":
-        return MeanSums(c.answered, c.wait_s, c.wait_sq)
-    return MeanSums(c.answered, c.handle_s, c.handle_sq)
+    if kpi == "asa_s":  # both over the answered contacts with trusted timing
+        return MeanSums(c.answered_timed, c.wait_s, c.wait_sq)
+    return MeanSums(c.answered_timed, c.handle_s, c.handle_sq)
 
 
 def _registry_period(

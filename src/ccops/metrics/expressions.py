@@ -63,11 +63,12 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
         offered, answered, abandoned, short_abandoned, answered_within_target, service_level,
         asa_s, aht_s, abandon_rate, max_wait_s, timed, answered_timed; ratios are null where
         their denominator is 0. A contact with a null wait (untrusted timing) is counted in
-        offered, answered and abandoned and left out of the wait-based numbers (``rules``).
+        offered, answered and abandoned and left out of the wait-based numbers and AHT
+        (``rules``).
     """
     c = contacts
     answered = rules.ibis_condition(rules.ANSWERED, c)
-    answered_timed = rules.ibis_condition(rules.ANSWERED_TIMED, c)
+    answered_timed = rules.ibis_condition(rules.ANSWERED_TIMED, c)  # also rules.HANDLED
     bucketed = c.mutate(
         interval_local_min=c.arrival_local_min - (c.arrival_local_min % interval_min),
         is_answered=_flag(answered),
@@ -77,7 +78,7 @@ def interval_kpis(contacts: ir.Table, interval_min: int) -> ir.Table:
         is_timed=rules.ibis_flag(rules.TIMED, c),
         is_answered_timed=_flag(answered_timed),
         answered_wait_s=ibis.ifelse(answered_timed, c.wait_s, 0.0),
-        handle_s=ibis.ifelse(answered, c.talk_s + c.hold_s + c.wrap_s, 0.0),
+        handle_s=ibis.ifelse(answered_timed, c.talk_s + c.hold_s + c.wrap_s, 0.0),
     )
     agg = bucketed.group_by(
         ["queue", "interval_local_min", "utc_offset_min", "service_level_variant", "target_s"]
@@ -101,7 +102,7 @@ def _with_ratios(agg: ir.Table) -> ir.Table:
     return agg.mutate(
         service_level=rules.ibis_service_level(agg),
         asa_s=rules.ibis_ratio(agg.answered_wait_sum_s, agg.answered_timed),
-        aht_s=rules.ibis_ratio(agg.handle_sum_s, agg.answered),
+        aht_s=rules.ibis_ratio(agg.handle_sum_s, agg.answered_timed),
         abandon_rate=rules.ibis_rate(rules.ABANDON_RATE, agg),
     ).drop("answered_wait_sum_s", "handle_sum_s")
 

@@ -120,7 +120,9 @@ _METRICS = [
         "aht_s",
         N_("Average handle time"),
         N_("seconds"),
-        "sum(talk_s + hold_s + wrap_s) / answered",
+        "sum(talk_s + hold_s + wrap_s) / answered, over answered contacts with trusted timing "
+        "(wait_s not null): a contact whose timestamps disagree may have no service times "
+        "(stored as talk 0), so its handle time is unknown and left out, never counted as 0 s",
         CONTACTS,
         N_("Mean work per answered contact: talk, hold and after-contact work."),
         "queue",

@@ -20,6 +20,11 @@ disagree; ``contact.timing_untrusted`` says why). It counts in offered, answered
 number, numerator and denominator alike: service level is taken over the contacts with trusted
 timing (``timed``), and ASA over the answered ones (``answered_timed``).
 
+AHT is taken over the same answered contacts with trusted timing (``HANDLED``): when a source's
+timestamps disagree its service times may be missing or clamped as well (a Technion AGENT row
+with no service times is stored with talk 0), and a stored contact does not say which of its
+durations survived, so an untrusted contact's handle time is never counted, as 0 s or otherwise.
+
 Pure: no I/O; Ibis and SQLAlchemy are imported by their compilers only.
 """
 
@@ -134,6 +139,9 @@ TIMED = Flag("timed", Known("wait_s"))
 """The contact's timing is trusted (its wait is known)."""
 ANSWERED_TIMED = Flag("answered_timed", All((ANSWERED, Known("wait_s"))))
 """Answered, with a known wait: the denominator of ASA."""
+HANDLED = ANSWERED_TIMED
+"""The contacts whose handle time counts: answered with trusted timing, the denominator of AHT
+(an untrusted contact's talk may be a stand-in 0, see the module's notes)."""
 CONTACT_FLAGS = (
     ANSWERED,
     ABANDONED,

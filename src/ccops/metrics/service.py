@@ -501,7 +501,8 @@ def summarise_queue_kpis(
     """Sum interval KPIs into one row per queue over [first, last], by the registry's formulas.
 
     Counts are added; ratios are recomputed from the summed counts (never averaged), and ASA
-    and AHT are weighted by answered contacts, so the result equals the KPI of the whole period.
+    and AHT are weighted by answered contacts with trusted timing, so the result equals the KPI
+    of the whole period.
     """
     by_queue: dict[str, list[schemas.QueueIntervalKpi]] = {}
     for row in rows:
@@ -520,7 +521,9 @@ def summarise_queue_kpis(
         wait_total = sum(
             (r.asa_s or 0.0) * (r.answered - r.answered_timing_untrusted) for r in items
         )
-        handle_total = sum((r.aht_s or 0.0) * r.answered for r in items)
+        handle_total = sum(
+            (r.aht_s or 0.0) * (r.answered - r.answered_timing_untrusted) for r in items
+        )
         waits = [r.max_wait_s for r in items if r.max_wait_s is not None]
         variant = items[0].service_level_variant
         out.append(
@@ -545,7 +548,7 @@ def summarise_queue_kpis(
                 service_level_variant=variant,
                 target_s=items[0].target_s,
                 asa_s=wait_total / timed_answered if timed_answered else None,
-                aht_s=handle_total / answered if answered else None,
+                aht_s=handle_total / timed_answered if timed_answered else None,
                 abandon_rate=rules.abandon_rate(abandoned=abandoned, short=short, offered=offered),
                 max_wait_s=max(waits) if waits else None,
                 data_source=", ".join(sorted({r.data_source for r in items})),

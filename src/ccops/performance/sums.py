@@ -36,6 +36,9 @@ class ContactSums:
 
     contacts: int = 0
     answered: int = 0
+    answered_timed: int = 0
+    """Answered with trusted timing (wait known): the denominator of ASA and AHT; the handle and
+    wait sums below are over these contacts only."""
     handle_s: float = 0.0
     handle_sq: float = 0.0
     wait_s: float = 0.0
@@ -86,6 +89,8 @@ class KpiRuleColumns:
     """The KPI rules as SQL conditions on a contact joined to its queue."""
 
     answered: ColumnElement[bool]
+    handled: ColumnElement[bool]
+    """Answered with trusted timing: in ASA and AHT."""
     abandoned: ColumnElement[bool]
     short_abandon: ColumnElement[bool]
     """Abandoned before the queue's short-abandon threshold."""
@@ -106,6 +111,7 @@ def kpi_rule_columns() -> KpiRuleColumns:
     }
     return KpiRuleColumns(
         answered=kpi_rules.sql_condition(kpi_rules.ANSWERED, fields),
+        handled=kpi_rules.sql_condition(kpi_rules.HANDLED, fields),
         abandoned=kpi_rules.sql_condition(kpi_rules.ABANDONED, fields),
         short_abandon=kpi_rules.sql_condition(kpi_rules.SHORT_ABANDONED, fields),
         within_target=kpi_rules.sql_condition(kpi_rules.ANSWERED_WITHIN_TARGET, fields),
@@ -170,6 +176,7 @@ def _query_contact_days(
     )
     rules = kpi_rule_columns()
     answered, abandoned, short = rules.answered, rules.abandoned, rules.short_abandon
+    handled = rules.handled
     trial = and_(
         answered,
         Contact.customer_hash.is_not(None),
@@ -184,10 +191,11 @@ def _query_contact_days(
             *keys,
             func.count(),
             _count(answered),
-            _total(answered, handle),
-            _total(answered, handle * handle),
-            _total(answered, Contact.wait_s),
-            _total(answered, Contact.wait_s * Contact.wait_s),
+            _count(handled),
+            _total(handled, handle),
+            _total(handled, handle * handle),
+            _total(handled, Contact.wait_s),
+            _total(handled, Contact.wait_s * Contact.wait_s),
             _count(trial),
             _count(and_(trial, repeated)),
             _count(abandoned),
@@ -221,10 +229,12 @@ def _query_contact_days(
 def from_sums(kpi: str, c: ContactSums) -> perf_estimates.Measure:
     if kpi == "repeat_contact_rate":
         return perf_estimates.proportion(c.repeats, c.repeat_trials)
+    # ASA and AHT: over the answered contacts with trusted timing (a null wait is unknown, and
+    # so is the handle time of a contact whose timestamps disagree; see ccops.metrics.rules)
     if kpi == "aht_s":
-        return perf_estimates.mean_of_sums(c.answered, c.handle_s, c.handle_sq)
+        return perf_estimates.mean_of_sums(c.answered_timed, c.handle_s, c.handle_sq)
     if kpi == "asa_s":
-        return perf_estimates.mean_of_sums(c.answered, c.wait_s, c.wait_sq)
+        return perf_estimates.mean_of_sums(c.answered_timed, c.wait_s, c.wait_sq)
     if kpi == "abandon_rate":
         counts = {
             "offered": c.contacts,

@@ -229,16 +229,9 @@ def _measure(
         if rule.measure == "volume_over":
             return ratio >= 1 + rule.threshold, seen
         return ratio <= 1 - rule.threshold, seen
-    answered = row.answered if row else 0
     short = row.short_abandoned if row else 0
     if rule.measure == "service_level_below":
-        sl = intraday_service.service_level(
-            q.service_level_variant,
-            row.answered_within_target if row else 0,
-            offered,
-            answered,
-            short,
-        )
+        sl = intraday_service.row_service_level(q.service_level_variant, [row] if row else [])
         seen["service_level"] = sl
         return sl is not None and sl < rule.threshold, seen
     if rule.measure == "abandon_rate_above":
@@ -246,8 +239,8 @@ def _measure(
         seen["abandon_rate"] = rate
         return rate is not None and rate > rule.threshold, seen
     aht = float(plan.forecast_aht_s[i])
-    if row and answered:
-        aht = row.handle_sum_s / answered
+    if row and row.answered_timed:  # AHT over the answered contacts with trusted timing
+        aht = row.handle_sum_s / row.answered_timed
     need = intraday_service.required_for(offered, aht, q, plan.patience_s)
     staffed = (row.staffed_s if row else 0.0) / INTERVAL_S
     seen["required"] = need

@@ -63,8 +63,14 @@ class IntradayInterval(Base):
     answered_within_target: Mapped[int] = mapped_column(Integer, default=0)
     abandoned: Mapped[int] = mapped_column(Integer, default=0)
     short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    timed: Mapped[int] = mapped_column(Integer, default=0)
+    """Contacts with trusted timing (wait known): the service-level denominators' base."""
+    answered_timed: Mapped[int] = mapped_column(Integer, default=0)
+    """Answered contacts with trusted timing: the denominator of ASA and AHT."""
     handle_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    """Handle seconds of the ``answered_timed`` contacts."""
     answered_wait_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    """Wait seconds of the ``answered_timed`` contacts."""
     staffed_s: Mapped[float] = mapped_column(Float, default=0.0)
     handling_s: Mapped[float] = mapped_column(Float, default=0.0)
     available_s: Mapped[float] = mapped_column(Float, default=0.0)

@@ -92,6 +92,11 @@ class IntradayOut(BaseModel):
     service_level: float | None
     abandon_rate: float | None
     asa_s: float | None
+    timing_untrusted: int = 0
+    """Contacts of the day with untrusted timing (wait unknown): counted in offered, answered and
+    abandoned, left out of service level, ASA and AHT."""
+    answered_timing_untrusted: int = 0
+    """Of them, the answered ones."""
     notes: list[str]
     intervals: list[IntervalOut]
 
@@ -236,6 +241,8 @@ class ExplainOut(BaseModel):
     steps: dict[str, float]
     report: str
     notes: list[str]
+    timing_untrusted: int = 0
+    """Contacts of the day with untrusted timing, left out of the service level and AHT."""
 
 
 class AdherenceSpanOut(BaseModel):

@@ -315,11 +315,50 @@ def required_for(volume: float, aht_s: float, queue: Queue, patience_s: float | 
 
 
 def service_level(
-    variant: ServiceLevelVariant, within: int, offered: int, answered: int, short: int
+    variant: ServiceLevelVariant,
+    within: int,
+    offered: int,
+    answered: int,
+    short: int,
+    timed: int | None = None,
+    answered_timed: int | None = None,
 ) -> float | None:
-    """Service level by the queue's variant (the KPI rules of ``ccops.metrics.rules``)."""
+    """Service level by the queue's variant (the KPI rules of ``ccops.metrics.rules``), over the
+    contacts with trusted timing: ``timed`` of the offered, ``answered_timed`` of the answered
+    (None: all of them)."""
     return kpi_rules.service_level(
-        variant, within=within, offered=offered, answered=answered, short=short
+        variant,
+        within=within,
+        offered=offered,
+        answered=answered,
+        short=short,
+        untimed=0 if timed is None else offered - timed,
+        answered_untimed=0 if answered_timed is None else answered - answered_timed,
+    )
+
+
+def row_service_level(variant: ServiceLevelVariant, rows: list[IntradayInterval]) -> float | None:
+    """Service level of the summed interval totals ``rows`` by the queue's variant."""
+    return service_level(
+        variant,
+        sum(r.answered_within_target for r in rows),
+        sum(r.offered for r in rows),
+        sum(r.answered for r in rows),
+        sum(r.short_abandoned for r in rows),
+        sum(r.timed for r in rows),
+        sum(r.answered_timed for r in rows),
+    )
+
+
+def untimed_note(rows: list[IntradayInterval]) -> str | None:
+    """The data-quality note of contacts with untrusted timing among ``rows`` (None: none)."""
+    untimed = sum(r.offered - r.timed for r in rows)
+    if not untimed:
+        return None
+    answered = sum(r.answered - r.answered_timed for r in rows)
+    return (
+        f"{untimed} contact(s) with untrusted timing ({answered} answered): counted in offered, "
+        "answered and abandoned, left out of service level, ASA and AHT (wait unknown)"
     )
 
 
@@ -433,11 +472,13 @@ def status(
     if scheduled is None:
         notes.append(NO_SCHEDULE)
     live = _open_staffed(session, q, moment) if plan.starts[0] <= moment < end else 0.0
+    measured = [r for s in plan.starts if (r := plan.rows.get(s)) is not None]
+    if (note := untimed_note(measured)) is not None:
+        notes.append(note)
     out_rows: list[schemas.IntervalOut] = []
-    tot: dict[str, float] = dict.fromkeys(
-        ("offered", "answered", "within", "abandoned", "short"), 0
-    )
+    tot: dict[str, float] = dict.fromkeys(("offered", "answered", "abandoned", "short"), 0)
     tot["wait"] = 0.0
+    tot["answered_timed"] = 0
     for i, (s, local) in enumerate(zip(plan.starts, plan.local_starts, strict=True)):
         r = plan.rows.get(s)
         e = s + timedelta(seconds=INTERVAL_S)
@@ -448,7 +489,7 @@ def status(
         answered = r.answered if r else 0
         abandoned = r.abandoned if r else 0
         short = r.short_abandoned if r else 0
-        within = r.answered_within_target if r else 0
+        answered_timed = r.answered_timed if r else 0
         elapsed = INTERVAL_S if state == "past" else max((moment - s).total_seconds(), 0.0)
         staffed: float | None = None
         if state != "future":
@@ -458,7 +499,7 @@ def status(
         ready = (r.handling_s + r.available_s) if r else 0.0
         tot["offered"] += offered
         tot["answered"] += answered
-        tot["within"] += within
+        tot["answered_timed"] += answered_timed
         tot["abandoned"] += abandoned
         tot["short"] += short
         tot["wait"] += r.answered_wait_sum_s if r else 0.0
@@ -475,12 +516,10 @@ def status(
                 staffed=None if staffed is None else round(staffed, 3),
                 answered=answered,
                 abandoned=abandoned,
-                service_level=service_level(
-                    q.service_level_variant, within, offered, answered, short
-                ),
+                service_level=row_service_level(q.service_level_variant, [r] if r else []),
                 abandon_rate=abandon_rate(abandoned, short, offered),
-                asa_s=r.answered_wait_sum_s / answered if r and answered else None,
-                aht_s=r.handle_sum_s / answered if r and answered else None,
+                asa_s=r.answered_wait_sum_s / answered_timed if r and answered_timed else None,
+                aht_s=r.handle_sum_s / answered_timed if r and answered_timed else None,
                 occupancy=r.handling_s / ready if r and ready > 0 else None,
             )
         )
@@ -499,15 +538,11 @@ def status(
         reforecast_formula=FORMULA,
         offered=int(tot["offered"]),
         forecast_total=None if plan.forecast_id is None else round(float(plan.forecast.sum()), 3),
-        service_level=service_level(
-            q.service_level_variant,
-            int(tot["within"]),
-            int(tot["offered"]),
-            int(tot["answered"]),
-            int(tot["short"]),
-        ),
+        service_level=row_service_level(q.service_level_variant, measured),
         abandon_rate=abandon_rate(tot["abandoned"], tot["short"], tot["offered"]),
-        asa_s=tot["wait"] / tot["answered"] if tot["answered"] else None,
+        asa_s=tot["wait"] / tot["answered_timed"] if tot["answered_timed"] else None,
+        timing_untrusted=sum(r.offered - r.timed for r in measured),
+        answered_timing_untrusted=int(tot["answered"] - tot["answered_timed"]),
         notes=notes,
         intervals=out_rows,
     )
@@ -530,6 +565,17 @@ PART_WORDS = {
 
 
 def _report(out: schemas.ExplainOut, offered: int, planned: float) -> str:
+    """The explanation in words, with how many contacts the service level left out."""
+    text = _report_text(out, offered, planned)
+    if out.timing_untrusted:
+        text += (
+            f" {out.timing_untrusted} contact(s) with untrusted timing (wait unknown) are counted "
+            "as offered but left out of the service level and AHT."
+        )
+    return text
+
+
+def _report_text(out: schemas.ExplainOut, offered: int, planned: float) -> str:
     if out.achieved_service_level is None or out.shortfall is None:
         return f"{out.queue} on {out.date}: no contacts were measured, nothing to explain."
     head = (
@@ -612,15 +658,15 @@ def _explain_one(plan: DayPlan, coverage: CoverageFn) -> schemas.ExplainOut:
     q = plan.queue
     notes = list(plan.notes)
     rows = [plan.rows.get(s) for s in plan.starts]
+    measured = [r for r in rows if r is not None]
+    if (note := untimed_note(measured)) is not None:
+        notes.append(note)
     offered = np.array([r.offered if r else 0 for r in rows], dtype=np.float64)
-    answered = np.array([r.answered if r else 0 for r in rows], dtype=np.float64)
+    # AHT is over the answered contacts with trusted timing (their handle sums)
+    answered = np.array([r.answered_timed if r else 0 for r in rows], dtype=np.float64)
     handle = np.array([r.handle_sum_s if r else 0.0 for r in rows])
     staffed = np.array([(r.staffed_s if r else 0.0) / INTERVAL_S for r in rows])
-    within = int(sum(r.answered_within_target for r in rows if r))
-    short = int(sum(r.short_abandoned for r in rows if r))
-    achieved = service_level(
-        q.service_level_variant, within, int(offered.sum()), int(answered.sum()), short
-    )
+    achieved = row_service_level(q.service_level_variant, measured)
     target = q.service_level_goal
     empty = schemas.ExplainOut(
         queue=q.name,
@@ -633,6 +679,7 @@ def _explain_one(plan: DayPlan, coverage: CoverageFn) -> schemas.ExplainOut:
         steps={},
         report="",
         notes=notes,
+        timing_untrusted=sum(r.offered - r.timed for r in measured),
     )
     if plan.forecast_id is None or plan.required is None or achieved is None:
         empty.report = _report(empty, int(offered.sum()), 0.0)

@@ -32,15 +32,19 @@ AGG_FIELDS = (
     "answered_within_target",
     "abandoned",
     "short_abandoned",
+    "timed",
+    "answered_timed",
     "handle_sum_s",
     "answered_wait_sum_s",
     "staffed_s",
     "handling_s",
     "available_s",
 )
+"""``handle_sum_s`` and ``answered_wait_sum_s`` are sums over the answered contacts with trusted
+timing (``answered_timed``, the denominator of ASA and AHT), as in the KPI registry."""
 
 
-INT_FIELDS = frozenset(AGG_FIELDS[:5])
+INT_FIELDS = frozenset(AGG_FIELDS[:7])
 
 
 CONTACT_KEYS = (
@@ -60,25 +64,41 @@ _ANSWERED = kpi_rules.predicate(kpi_rules.ANSWERED)
 _WITHIN = kpi_rules.predicate(kpi_rules.ANSWERED_WITHIN_TARGET)
 _ABANDONED = kpi_rules.predicate(kpi_rules.ABANDONED)
 _SHORT = kpi_rules.predicate(kpi_rules.SHORT_ABANDONED)
+_TIMED = kpi_rules.predicate(kpi_rules.TIMED)
+_HANDLED = kpi_rules.predicate(kpi_rules.HANDLED)
 
 
-def contact_flags(
-    outcome: Outcome, wait_s: float | None, queue: Queue
-) -> tuple[bool, bool, bool, bool]:
-    """The KPI rules of the live totals for one contact: whether it was answered, answered
-    within the queue's target, abandoned, and a short abandon (left before the queue's
-    short-abandon threshold)."""
+@dataclass(frozen=True)
+class ContactFlags:
+    """The KPI rules of the live totals for one contact."""
+
+    answered: bool
+    within: bool
+    """Answered within the queue's target."""
+    abandoned: bool
+    short: bool
+    """Abandoned before the queue's short-abandon threshold."""
+    timed: bool
+    """Its timing is trusted (wait known): in the service-level denominators."""
+    handled: bool
+    """Answered with trusted timing: in ASA and AHT (``answered_timed``)."""
+
+
+def contact_flags(outcome: Outcome, wait_s: float | None, queue: Queue) -> ContactFlags:
+    """The KPI rules of the live totals for one contact, by the registry's rules."""
     fields = {
         "outcome": outcome,
         "wait_s": wait_s,
         "target_s": queue.target_s,
         "short_abandon_s": queue.short_abandon_s,
     }
-    return (
+    return ContactFlags(
         _ANSWERED(fields),
         _WITHIN(fields),
         _ABANDONED(fields),
         _SHORT(fields),
+        _TIMED(fields),
+        _HANDLED(fields),
     )
 
 
@@ -104,21 +124,25 @@ class Deltas:
         bucket = local - local % INTERVAL_MIN
         offset = int(rec["utc_offset_min"])
         start_s = (bucket - offset) * 60
-        # a contact with untrusted timing (null wait) is neither short nor within target
+        # a contact with untrusted timing (null wait) is neither short nor within target, and
+        # its wait and handle time are left out of the sums (and of their denominators)
         wait = None if rec["wait_s"] is None else float(rec["wait_s"])
-        answered, within, abandoned, short = contact_flags(Outcome(rec["outcome"]), wait, queue)
+        f = contact_flags(Outcome(rec["outcome"]), wait, queue)
+        handle = rec["talk_s"] + rec["hold_s"] + rec["wrap_s"]
         self.add(
             queue.id,
             start_s,
             bucket,
             offset,
             offered=sign,
-            answered=sign * answered,
-            answered_within_target=sign * within,
-            abandoned=sign * abandoned,
-            short_abandoned=sign * short,
-            handle_sum_s=sign * answered * (rec["talk_s"] + rec["hold_s"] + rec["wrap_s"]),
-            answered_wait_sum_s=sign * answered * (wait or 0.0),
+            answered=sign * f.answered,
+            answered_within_target=sign * f.within,
+            abandoned=sign * f.abandoned,
+            short_abandoned=sign * f.short,
+            timed=sign * f.timed,
+            answered_timed=sign * f.handled,
+            handle_sum_s=sign * handle if f.handled else 0.0,
+            answered_wait_sum_s=sign * (wait or 0.0) if f.handled else 0.0,
         )
 
     def span(
@@ -282,7 +306,7 @@ def _count_contacts(
     def count(condition: kpi_rules.Condition) -> Any:
         return func.sum(case((kpi_rules.sql_condition(condition, columns), 1), else_=0))
 
-    answered = kpi_rules.sql_condition(kpi_rules.ANSWERED, columns)
+    handled = kpi_rules.sql_condition(kpi_rules.HANDLED, columns)
     bucket = Contact.arrival_local_min - Contact.arrival_local_min % INTERVAL_MIN
     handle = Contact.talk_s + Contact.hold_s + Contact.wrap_s
     rows = session.execute(
@@ -294,8 +318,10 @@ def _count_contacts(
             count(kpi_rules.ANSWERED_WITHIN_TARGET),
             count(kpi_rules.ABANDONED),
             count(kpi_rules.SHORT_ABANDONED),
-            func.sum(case((answered, handle), else_=0.0)),
-            func.sum(case((answered, Contact.wait_s), else_=0.0)),
+            count(kpi_rules.TIMED),
+            count(kpi_rules.HANDLED),
+            func.sum(case((handled, handle), else_=0.0)),
+            func.sum(case((handled, Contact.wait_s), else_=0.0)),
         )
         .where(
             Contact.queue_id == queue.id,
@@ -304,7 +330,19 @@ def _count_contacts(
         )
         .group_by(bucket, Contact.utc_offset_min)
     )
-    for local, offset, offered, ans, within, abandoned, short, handle_s, wait_s in rows:
+    for (
+        local,
+        offset,
+        offered,
+        ans,
+        within,
+        abandoned,
+        short,
+        timed,
+        handled_n,
+        handle_s,
+        wait_s,
+    ) in rows:
         deltas.add(
             queue.id,
             (int(local) - int(offset)) * 60,
@@ -315,6 +353,8 @@ def _count_contacts(
             answered_within_target=float(within or 0),
             abandoned=float(abandoned or 0),
             short_abandoned=float(short or 0),
+            timed=float(timed or 0),
+            answered_timed=float(handled_n or 0),
             handle_sum_s=float(handle_s or 0.0),
             answered_wait_sum_s=float(wait_s or 0.0),
         )
