@@ -23,6 +23,7 @@ BENCHMARKS = (
     "bench_scheduling",
     "bench_web",
     "bench_intraday",
+    "bench_scale",
 )
 QUICK = {
     "bench_simulation": ["--contacts", "50000"],
@@ -31,6 +32,7 @@ QUICK = {
     "bench_forecasting": ["--peer-queues", "1"],
     "bench_web": ["--duration", "60"],
     "bench_intraday": ["--seconds", "5"],
+    "bench_scale": ["--sizes", "1e5", "--db-sizes", "1e5"],
 }
 
 
