@@ -26,7 +26,9 @@ in ``/proc``, read before the session stops). PostgreSQL's server memory is not 
 *start* is the Spark JVM and session start; *cold* is the first query in the process (file
 listing, schema, planning; the Parquet files are likely in the OS page cache from generation:
 caches are not dropped); *warm* the same query again. rows/s is contacts / warm query time.
-The machine is shared: load averages are printed before and after every size.
+The machine is shared: load averages are printed before and after every size. The defaults
+took about 50 minutes on 2 busy cores (the 100M generation 17 of them) and 2 GB of disk;
+docs/architecture.md ("Where KPIs run") has the figures and what they mean for choosing an engine.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from typing import Any
 PG_ADMIN = os.environ.get(
     "CCOPS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SCRATCH = "ccops_bench_scale"
+SCRATCH = os.environ.get("CCOPS_BENCH_SCALE_DB", "ccops_bench_scale")  # scratch database
 FIRST = date(2026, 1, 5)  # a Monday
 DAYS = 91
 LAST = FIRST + timedelta(days=DAYS - 1)
