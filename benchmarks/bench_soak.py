@@ -533,7 +533,9 @@ async def _soak(
         user_mark = now_users
         windows.append(w)
         print(_row(w), file=sys.stderr, flush=True)
-    await asyncio.gather(*tasks)
+    for task in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(task, BaseException):
+            notes.append(f"a load task FAILED: {task!r}")
     return windows, notes
 
 
@@ -694,6 +696,7 @@ def run(opts: argparse.Namespace) -> int:
         failures.append(f"{len(mismatches)} interval totals differ from the recount")
     if not any(n.startswith("retention purge at") for n in notes):
         failures.append("the retention purge did not run")
+    failures.extend(n for n in notes if n.startswith("a load task FAILED"))
     for failure in failures:
         print(f"FAIL: {failure}")
         status = 1
