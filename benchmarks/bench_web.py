@@ -287,7 +287,7 @@ async def _get(client: httpx.AsyncClient, route: str, who: str) -> Sample:
     try:
         response = await client.get(route)
         await response.aread()
-    except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ConnectError):
+    except httpx.TransportError:  # a timeout, a refused or dropped connection
         waited = (time.perf_counter() - started) * 1000
         return Sample(route, who, waited, waited, False)
     client_ms = (time.perf_counter() - started) * 1000
@@ -308,9 +308,11 @@ async def _users_load(
     ids: dict[str, int],
     duration_s: float,
     seed: int,
+    samples: list[Sample] | None = None,
 ) -> list[Sample]:
-    """Run the 20 simulated people for ``duration_s`` and return every request they made."""
-    samples: list[Sample] = []
+    """Run the 20 simulated people for ``duration_s`` and return every request they made
+    (appended to ``samples`` as they finish when given, so a caller can read them live)."""
+    samples = [] if samples is None else samples
     stop_at = time.monotonic() + duration_s
     rng = random.Random(seed)
 
