@@ -85,8 +85,9 @@ def test_demo_training_the_change_links_the_module_and_a_new_hire_is_out_of_date
     demo_url: str,
 ) -> None:
     from ccops.knowledge import training
+    from ccops.notifications.models import Notification
     from ccops.org import service as org_service
-    from ccops.org.models import Person, Team
+    from ccops.org.models import Person, Team, User
     from ccops.wfm.capacity import site as capacity_site
 
     engine = make_engine(demo_url)
@@ -113,6 +114,21 @@ def test_demo_training_the_change_links_the_module_and_a_new_hire_is_out_of_date
         assert [(i.title, i.current_version, i.completed_version, i.state) for i in items] == [
             ("Launch-day known issues", 2, 1, "out of date"),
             ("Refund process", 1, 1, "done"),
+        ]
+        # version 2 told Billing 1's team leader (the demo supervisor, scoped to that team);
+        # the new hire has no sign-in, and nobody else has the module on a new-hire checklist
+        told = s.execute(
+            select(User.login, Notification.subject, Notification.body, Notification.link)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.kind == "training_version")
+        ).all()
+        assert [tuple(row) for row in told] == [
+            (
+                "supervisor",
+                "Training updated for your new hires: Launch-day known issues, version 2",
+                f"On the checklist of: {hire.login}",
+                "/training",
+            )
         ]
         waves = capacity_site.list_waves(session=s, site="Shanghai", scope=org_service.EVERYTHING)
         linked = {w.name: [(c.title, c.current_version) for c in w.modules] for w in waves}

@@ -275,7 +275,7 @@ def test_navigation_follows_the_role(world: World) -> None:
 
     mine = ["/schedules/my", "/timeoff", "/swaps", "/overtime", "/notifications"]
     unlinked = ["/timeoff", "/swaps", "/overtime", "/notifications"]  # "My week": a person's
-    kb = ["/kb", "/changes"]
+    kb = ["/kb", "/changes", "/training"]
     voice = ["/surveys", "/huddles", "/suggestions"]
     assert nav(Role.agent) == [
         "/",

@@ -792,6 +792,8 @@ def _module(m: schemas.TrainingModuleOut, as_json: bool) -> None:
         ],
         ["version", "summary", "reference", "published"],
     )
+    if m.notified is not None:
+        console.print(f"{m.notified} user(s) notified of version {m.current_version}.")
 
 
 @training_app.command("list")
@@ -871,7 +873,8 @@ def training_add_version(
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Publish a new version of a module (exit 2: a number not above the current one)."""
+    """Publish a new version of a module and notify the new hires whose checklist includes it
+    and their team leaders (exit 2: a number not above the current one)."""
     from ccops.knowledge import training
     from ccops.runtime import unit_of_work
 

@@ -501,6 +501,11 @@ class TrainingModuleOut(BaseModel):
     created_by: str
     current_version: int
     versions: list[TrainingVersionOut]
+    notified: int | None = Field(
+        default=None,
+        description="Publishing a version: how many users were notified of it (new hires "
+        "whose checklist includes the module, their team leaders); otherwise none",
+    )
 
 
 class CompletionIn(BaseModel):

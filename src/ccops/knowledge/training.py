@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ccops.db import utcnow
 from ccops.errors import Conflict, Invalid, NotFound, Problem
-from ccops.knowledge import schemas
+from ccops.knowledge import schemas, training_people
 from ccops.knowledge.models import (
     ChangeTraining,
     TrainingCompletion,
@@ -29,7 +29,7 @@ from ccops.org.access import EVERYTHING, Scope
 from ccops.org.models import Person, Queue, Team
 from ccops.org.scoped import person_in_scope, queue_in_scope
 
-NEW_HIRE_DAYS = 90
+NEW_HIRE_DAYS = training_people.NEW_HIRE_DAYS
 """A person hired within this many days counts as a new hire on the training page."""
 MODULE_PREFIX = "module:"
 """A wave's curriculum item ``module:ID`` names a training module by its id."""
@@ -118,7 +118,8 @@ def get_module(*, session: Session, module_id: int) -> schemas.TrainingModuleOut
 def add_version(
     *, session: Session, module_id: int, data: schemas.TrainingVersionIn, by: str
 ) -> schemas.TrainingModuleOut:
-    """Publish a new version of a module (the next number, or a higher one named)."""
+    """Publish a new version of a module (the next number, or a higher one named) and notify
+    the new hires whose checklist includes it and their team leaders."""
     module = find_module(session, module_id)
     current = _current(module).version
     number = current + 1 if data.version is None else data.version
@@ -134,7 +135,8 @@ def add_version(
         )
     )
     session.flush()
-    return module_out(module, _queue_names(session))
+    notified = training_people.notify_version(session, module, number, by, utcnow().date())
+    return module_out(module, _queue_names(session)).model_copy(update={"notified": notified})
 
 
 def _version_of(module: TrainingModule, number: int, field: str = "version") -> TrainingVersion:
@@ -300,14 +302,10 @@ def new_hires(
     gone, or with a completion recorded; by hire date, newest first (unknown last, on every
     engine)."""
     day = today or utcnow().date()
-    followed = select(TrainingCompletion.person_id)
     people = session.scalars(
         select(Person)
         .where(scope.people_clause())
-        .where(or_(Person.termination_date.is_(None), Person.termination_date > day))
-        .where(
-            or_(Person.hire_date >= day - timedelta(days=NEW_HIRE_DAYS), Person.id.in_(followed))
-        )
+        .where(training_people.followed(day))
         .order_by(Person.hire_date.is_(None), Person.hire_date.desc(), Person.login)
     )
     queues = _queue_names(session)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ccops.db import attempt
-from ccops.errors import CcopsError, Invalid, Problem
+from ccops.errors import CcopsError, NotFound
 from ccops.ids import RowId
 from ccops.knowledge import schemas, training
 from ccops.web import forms, permissions
@@ -57,7 +57,7 @@ def _training(
         },
         principal=user,
         status_code=status_code,
-        active="changes",
+        active="training",
     )
 
 
@@ -114,7 +114,7 @@ def _module(
         },
         principal=user,
         status_code=status_code,
-        active="changes",
+        active="training",
     )
 
 
@@ -147,16 +147,31 @@ def add_version(
             return redirect(
                 request,
                 f"/training/modules/{module_id}",
-                flash=("success", _("Version %(n)s published.") % {"n": out.current_version}),
+                flash=(
+                    "success",
+                    _("Version %(n)s published; %(k)s people notified.")
+                    % {"n": out.current_version, "k": out.notified or 0},
+                ),
             )
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
     return _module(request, user, session, module_id, state, 422)
 
 
-@pages.get("/checklists/{login}", response_class=HTMLResponse)
-def checklist_page(login: str, request: Request, user: Reader, session: SessionDep) -> HTMLResponse:
-    """A person's checklist (agents: their own; others: people in scope)."""
+def _number(raw: object) -> int | None:
+    """A posted whole number of at least 1, or None."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
+def _checklist_page(
+    request: Request,
+    user: Principal,
+    session: SessionDep,
+    login: str,
+    refusal: tuple[int | None, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     out = training.checklist(session=session, login=login, scope=user.scope)
     return render(
         request,
@@ -165,30 +180,84 @@ def checklist_page(login: str, request: Request, user: Reader, session: SessionD
             "checklist": out,
             "states": STATE_LABELS,
             "trains": user.role in permissions.TRAINING_FOLLOW,
+            "refused_module": refusal[0] if refusal else None,
+            "refusal": refusal[1] if refusal else None,
+            "on_list": {i.module_id for i in out.items},
         },
         principal=user,
-        active="changes",
+        status_code=status_code,
+        active="training",
     )
+
+
+@pages.get("/checklists/{login}", response_class=HTMLResponse)
+def checklist_page(login: str, request: Request, user: Reader, session: SessionDep) -> HTMLResponse:
+    """A person's checklist (agents: their own; others: people in scope)."""
+    return _checklist_page(request, user, session, login)
+
+
+def _refusal(
+    exc: CcopsError,
+    session: SessionDep,
+    module_id: int,
+    version: int | None,
+    name: str,
+    _: forms.Gettext,
+) -> str:
+    """Why marking a module completed was refused, in the reader's language."""
+    problem = exc.problems[0].message if exc.problems else ""
+    field = exc.problems[0].field if exc.problems else None
+    try:
+        module = training.get_module(session=session, module_id=module_id)
+    except NotFound:
+        return _("Training module %(id)s does not exist. Nothing was recorded.") % {"id": module_id}
+    nothing = _("Nothing was recorded.")
+    if field == "version" and problem.startswith("must be"):
+        text = _(
+            "Version %(old)s of “%(title)s” is out of date: the current version is %(n)s. "
+            "Mark version %(n)s once they have completed it."
+        )
+        return f"{text} {nothing}" % {
+            "old": version,
+            "title": module.title,
+            "n": module.current_version,
+        }
+    if field == "version":
+        text = _("“%(title)s” has no version %(old)s.")
+        return f"{text} {nothing}" % {"old": version, "title": module.title}
+    if problem == "does not apply":
+        text = _(
+            "“%(title)s” is not on the checklist of %(name)s: it trains a queue they are not "
+            "skilled for."
+        )
+        return f"{text} {nothing}" % {"title": module.title, "name": name}
+    return f"{exc.message}. {nothing}"
 
 
 @pages.post("/checklists/{login}/complete", response_class=HTMLResponse)
 def complete(
     login: str, request: Request, user: Trainer, session: SessionDep, form: forms.PostedForm
 ) -> Response:
-    """Mark the current version of a module completed by the person."""
+    """Mark the version of a module shown (its current one) completed by the person; a refusal
+    is shown beside the item, or above the list, and nothing is recorded."""
     _ = gettext_for(request, user)
-    training.checklist(session=session, login=login, scope=user.scope)
-    raw = form.get("module_id")
-    if not (isinstance(raw, str) and raw.strip().isdigit()):
-        raise Invalid("choose a module", [Problem("required", field="module_id")])
-    with attempt(session):
-        training.complete(
-            session=session,
-            login=login,
-            data=schemas.CompletionIn(module_id=int(raw.strip())),
-            by=user.login,
-            scope=user.scope,
-        )
+    person = training.checklist(session=session, login=login, scope=user.scope)
+    module_id, version = _number(form.get("module_id")), _number(form.get("version"))
+    if module_id is None:
+        message = _("Choose a module to mark completed. Nothing was recorded.")
+        return _checklist_page(request, user, session, login, (None, message), 422)
+    try:
+        with attempt(session):
+            training.complete(
+                session=session,
+                login=login,
+                data=schemas.CompletionIn(module_id=module_id, version=version),
+                by=user.login,
+                scope=user.scope,
+            )
+    except CcopsError as exc:
+        message = _refusal(exc, session, module_id, version, person.name, _)
+        return _checklist_page(request, user, session, login, (module_id, message), exc.status_code)
     return redirect(
         request, f"/training/checklists/{login}", flash=("success", _("Marked completed."))
     )

@@ -79,6 +79,7 @@ NAV: tuple[tuple[str, str, str, frozenset[Role]], ...] = (
     ("quality", "/quality", N_("Quality"), permissions.QA_PAGES),
     ("kb", "/kb", N_("Standard answers"), permissions.KB_READ),
     ("changes", "/changes", N_("Changes"), permissions.CHANGES_ACK),
+    ("training", "/training", N_("Training"), permissions.TRAINING_READ),
     ("improvements", "/improvements", N_("Improvements"), permissions.IMPROVE_READ),
     ("cases", "/cases", N_("Cases"), permissions.CASES_READ),
     ("surveys", "/surveys", N_("Surveys"), permissions.STAFF_SURVEYS_ANSWER),
