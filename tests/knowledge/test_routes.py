@@ -197,3 +197,26 @@ def test_an_owner_writes_reviews_and_publishes_through_the_forms(world: World) -
     assert bad.status_code == 422
     empty = client.post(f"{path}/edit", data={"title": "", "body": "", "csrf_token": csrf})
     assert empty.status_code == 422 and 'id="kb-problem"' in empty.text
+
+
+def test_forms_offer_only_the_queues_in_scope_and_times_show_the_queue_site_zone(
+    world: World,
+) -> None:
+    """A planner of London picks a queue from London's queues (no free text to mistype, no
+    Shanghai queue to probe), and a module's publication time is London's, zone named."""
+    planner, qa = world.client(Role.planner), world.client(Role.qa_analyst)  # Main; all sites
+    for path in ("/kb/banners", "/kb/manage", "/training", "/improvements/new"):
+        page = planner.get(path)
+        assert page.status_code == 200, path
+        assert '<select id="f-queue" name="queue"' in page.text, path
+        assert '<option value="Sales">Sales · Main</option>' in page.text, path
+        assert 'value="Support"' not in page.text, path
+    assert '<option value="Support">Support · Other</option>' in qa.get("/kb/manage").text
+    made = planner.post(
+        "/api/v1/training/modules",
+        json={"title": "Chat etiquette", "owner": "Training", "queue": "Sales", "summary": "v1"},
+    )
+    assert made.status_code == 201
+    module = planner.get(f"/training/modules/{made.json()['id']}")
+    assert "(Europe/London, UTC)" in module.text and "(UTC)</td>" not in module.text
+    assert "(Europe/London, UTC)" in planner.get("/training").text

@@ -25,6 +25,7 @@ from ccops.errors import CcopsError, Invalid, Problem
 from ccops.knowledge import improvements as pdca
 from ccops.knowledge import schemas
 from ccops.metrics import registry
+from ccops.org.scoped import queue_choices
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -180,6 +181,7 @@ def _plan(values: dict[str, Any], state: forms.FormState, _: Any) -> schemas.Imp
 def _form_page(
     request: Request,
     user: Principal,
+    session: SessionDep,
     state: forms.FormState,
     *,
     record: schemas.ImprovementOut | None = None,
@@ -195,6 +197,10 @@ def _form_page(
             "record": record,
             "signal": signal,
             "kpi_options": _kpi_options(_),
+            "queue_options": [
+                ("", _("Every queue in your scope")),
+                *queue_choices(session, user.scope),
+            ],
             "fishbone": [(c, FISHBONE_LABELS[c]) for c in schemas.FISHBONE],
         },
         principal=user,
@@ -223,7 +229,7 @@ def list_page(request: Request, user: Reader, session: SessionDep) -> HTMLRespon
 
 
 @pages.get("/new", response_class=HTMLResponse)
-def new_page(request: Request, user: WriterReader) -> HTMLResponse:
+def new_page(request: Request, user: WriterReader, session: SessionDep) -> HTMLResponse:
     """The form that opens a record; a control chart's signal fills in its KPI, period and
     description (query ``kpi``, ``first``, ``last``, ``queue``, ``title``, ``signal``)."""
     params = request.query_params
@@ -242,7 +248,7 @@ def new_page(request: Request, user: WriterReader) -> HTMLResponse:
     if kpi.startswith(schemas.TOPIC_REPEAT_KPI):
         values |= {"kpi": TOPIC, "topic": kpi.removeprefix(schemas.TOPIC_REPEAT_KPI)}
         values["kpi_other"] = ""
-    return _form_page(request, user, forms.FormState(values=values), signal=signal)
+    return _form_page(request, user, session, forms.FormState(values=values), signal=signal)
 
 
 def _day(raw: str | None) -> str:
@@ -270,7 +276,7 @@ def create(request: Request, user: Writer, session: SessionDep, form: forms.Post
             )
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
-    return _form_page(request, user, state, status_code=422)
+    return _form_page(request, user, session, state, status_code=422)
 
 
 @pages.get("/{improvement_id:int}/edit", response_class=HTMLResponse)
@@ -279,7 +285,9 @@ def edit_page(
 ) -> HTMLResponse:
     """The form that changes a record's plan."""
     record = pdca.get(session=session, record_id=improvement_id, scope=user.scope)
-    return _form_page(request, user, forms.FormState(values=_plan_values(record)), record=record)
+    return _form_page(
+        request, user, session, forms.FormState(values=_plan_values(record)), record=record
+    )
 
 
 @pages.post("/{improvement_id:int}/edit", response_class=HTMLResponse)
@@ -305,7 +313,7 @@ def edit(
             )
         except CcopsError as exc:
             forms.domain_problems(exc, state, _)
-    return _form_page(request, user, state, record=record, status_code=422)
+    return _form_page(request, user, session, state, record=record, status_code=422)
 
 
 def _check_defaults(r: schemas.ImprovementOut) -> dict[str, Any]:

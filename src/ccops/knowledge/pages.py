@@ -22,6 +22,7 @@ from ccops.enums import Role
 from ccops.errors import CcopsError, Invalid, NotFound, Problem
 from ccops.ids import RowId
 from ccops.knowledge import repeat_rates, schemas, service, training
+from ccops.org.scoped import queue_choices
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -292,12 +293,17 @@ def _manage(
     state: forms.FormState | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    _ = gettext_for(request, user)
     return render(
         request,
         "knowledge/manage.html",
         {
             "articles": service.list_articles(session=session, scope=user.scope),
             "labels": STATUS_LABELS,
+            "queue_options": [
+                ("", _("Every queue")),
+                *queue_choices(session, user.scope),
+            ],
             "state": state
             or forms.FormState(
                 values={
@@ -483,6 +489,7 @@ def _banners(
         "knowledge/banners.html",
         {
             "banners": service.list_banners(session=session, scope=user.scope, active_only=False),
+            "queue_options": [("", "—"), *queue_choices(session, user.scope)],
             "state": state or forms.FormState(values={"queue": "", "message": "", "hours": "8"}),
         },
         principal=user,

@@ -18,6 +18,8 @@ from ccops.db import attempt
 from ccops.errors import CcopsError, NotFound
 from ccops.ids import RowId
 from ccops.knowledge import schemas, training
+from ccops.org import service as org_service
+from ccops.org.scoped import queue_choices
 from ccops.web import forms, permissions
 from ccops.web.auth import Principal, require
 from ccops.web.deps import SessionDep
@@ -44,11 +46,17 @@ def _training(
     status_code: int = 200,
 ) -> HTMLResponse:
     follows = user.role in permissions.TRAINING_FOLLOW
+    _ = gettext_for(request, user)
     return render(
         request,
         "knowledge/training.html",
         {
             "modules": training.list_modules(session=session),
+            "zones": org_service.queue_time_zones(session=session),
+            "queue_options": [
+                ("", _("Every agent")),
+                *queue_choices(session, user.scope),
+            ],
             "mine": training.login_of(session, user.person_id),
             "hires": training.new_hires(session=session, scope=user.scope) if follows else None,
             "new_hire_days": training.NEW_HIRE_DAYS,
@@ -106,6 +114,7 @@ def _module(
         "knowledge/training_module.html",
         {
             "module": module,
+            "zone": org_service.queue_time_zones(session=session).get(module.queue or ""),
             "writes": user.role in permissions.TRAINING_WRITE,
             "state": state
             or forms.FormState(

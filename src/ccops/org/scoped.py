@@ -39,6 +39,17 @@ def queue_in_scope(session: Session, scope: Scope, name: str, *, field: str = "n
     return queue
 
 
+def queue_choices(session: Session, scope: Scope) -> list[tuple[str, str]]:
+    """The queues of the sites in scope as a form's choices: (name, "name · site"), by name, so
+    a form offers only queues the caller may name instead of a free text to mistype."""
+    rows = session.execute(
+        select(Queue.name, Site.name, Site.id)
+        .join(Site, Site.id == Queue.site_id)
+        .order_by(Queue.name, Site.name)
+    )
+    return [(q, f"{q} · {s}") for q, s, site_id in rows if scope.allows_site(site_id)]
+
+
 def team_in_scope(session: Session, scope: Scope, name: str, *, field: str = "name") -> Team:
     """Return the team ``name`` if it is in scope (its site, or one of a leader's teams)."""
     team = session.scalars(select(Team).where(Team.name == name, scope.teams_clause()))
