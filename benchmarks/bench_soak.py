@@ -59,7 +59,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -663,12 +662,7 @@ def run(opts: argparse.Namespace) -> int:
             print("recount of the interval totals ...", file=sys.stderr, flush=True)
             compared, mismatches = recount(url, soak_from - timedelta(hours=1), soak_to)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            bench_web.stop_server(server)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(
         f"Soak: {opts.rate:.0f} events/s target in batches of {opts.batch} every "

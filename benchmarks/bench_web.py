@@ -468,6 +468,16 @@ def rows_of(samples: list[Sample]) -> list[Row]:
     return sorted(rows, key=lambda r: (r.who, r.route))
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop the served app: terminate, then kill if it has not exited within 15 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     server = subprocess.Popen(
@@ -561,12 +571,7 @@ def run(
                         result.stress.append(row)
                         print(f"  stress {route} ({kind}): {row}", file=sys.stderr, flush=True)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_server(server)
         shutil.rmtree(data_dir, ignore_errors=True)
     return result
 

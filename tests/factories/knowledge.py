@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ccops.db import make_engine, make_session_factory
 from ccops.enums import ScopeKind
-from ccops.knowledge import schemas, service
+from ccops.knowledge import schemas, service, training
 from ccops.org.access import Scope
 from ccops.org.models import Site
 from tests.factories.web import World
@@ -132,3 +132,22 @@ def seed_scope_objects(session: Session, ids: dict[str, int]) -> None:
             data=schemas.ChangeIn(title=f"Change {side}", summary="s", teams=[team], roles=roles),
             by="u-manager",
         ).id
+
+
+def training_modules(session: Session) -> dict[str, int]:
+    """Sales basics (queue Sales), Company values (everyone), Support tools (Support, the other
+    site's queue), each in version 1 by u-qa; their ids by key (sales, values, support)."""
+    ids = {}
+    for key, title, queue in (
+        ("sales", "Sales basics", "Sales"),
+        ("values", "Company values", None),
+        ("support", "Support tools", "Support"),
+    ):
+        ids[key] = training.create_module(
+            session=session,
+            data=schemas.TrainingModuleIn(
+                title=title, owner="Training", queue=queue, summary=f"{title} v1"
+            ),
+            by="u-qa",
+        ).id
+    return ids

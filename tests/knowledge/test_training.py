@@ -21,7 +21,7 @@ from ccops.settings import get_settings
 from ccops.wfm.capacity import schemas as capacity_schemas
 from ccops.wfm.capacity import site as capacity_site
 from ccops.wfm.capacity.models import HiringWave
-from tests.factories.knowledge import world_session
+from tests.factories.knowledge import training_modules, world_session
 from tests.factories.web import World, sign_in
 
 DAY = date(2026, 11, 2)
@@ -31,19 +31,7 @@ def _modules(world: World) -> dict[str, int]:
     """Sales basics (Sales, versions 1 and 2), Company values (everyone), Support tools
     (Support, the other site's queue); alice completed Company values 1 and Sales basics 1."""
     with world_session(world) as s:
-        ids = {}
-        for key, title, queue in (
-            ("sales", "Sales basics", "Sales"),
-            ("values", "Company values", None),
-            ("support", "Support tools", "Support"),
-        ):
-            ids[key] = training.create_module(
-                session=s,
-                data=schemas.TrainingModuleIn(
-                    title=title, owner="Training", queue=queue, summary=f"{title} v1"
-                ),
-                by="u-qa",
-            ).id
+        ids = training_modules(s)
         for key in ("values", "sales"):
             training.complete(
                 session=s,

@@ -18,7 +18,7 @@ from ccops.notifications.models import Notification
 from ccops.org import schemas as org_schemas
 from ccops.org import service as org_service
 from ccops.org.models import Person, Team, User
-from tests.factories.knowledge import world_session
+from tests.factories.knowledge import training_modules, world_session
 from tests.factories.web import PASSWORD, World, sign_in
 
 USERS = ("u-agent", "u-bob", "u-carol", "u-dave", "u-lead-b", "u-supervisor", "u-qa")
@@ -70,19 +70,7 @@ def _people(s: Session) -> None:
 def _modules(s: Session) -> dict[str, int]:
     """Sales basics (Sales), Company values (everyone), Support tools (Support, the other
     site's queue), each in version 1; alice completed Sales basics 1."""
-    ids = {}
-    for key, title, queue in (
-        ("sales", "Sales basics", "Sales"),
-        ("values", "Company values", None),
-        ("support", "Support tools", "Support"),
-    ):
-        ids[key] = training.create_module(
-            session=s,
-            data=schemas.TrainingModuleIn(
-                title=title, owner="Training", queue=queue, summary=f"{title} v1"
-            ),
-            by="u-qa",
-        ).id
+    ids = training_modules(s)
     training.complete(
         session=s, login="alice", data=schemas.CompletionIn(module_id=ids["sales"]), by="u-qa"
     )
